@@ -1,0 +1,52 @@
+/**
+ * Configuration of one Raft group member. Times are in ticks: the group
+ * runner turns wall time into ticks (broker setting `raftTickMs`).
+ */
+import type { NodeId } from "./types.js";
+
+/**
+ * Group membership. Static for now, but an explicit value so that joint
+ * consensus or learners can be added later without changing the core's shape.
+ */
+export interface Membership {
+  /** Voting members. A quorum is a strict majority of them. */
+  readonly voters: readonly NodeId[];
+}
+
+export interface RaftConfig {
+  /** This member. Must be one of membership.voters. */
+  readonly id: NodeId;
+  readonly membership: Membership;
+  /**
+   * Leader preference, most preferred first (the partition's replica list).
+   * Every voter appears once. Higher priority waits a shorter election
+   * timeout, and the leader hands leadership to the most preferred
+   * caught-up member.
+   */
+  readonly priority: readonly NodeId[];
+  /** Base election timeout; each member draws from a window starting here, shifted by its rank. */
+  readonly electionTimeoutTicks: number;
+  /** Leader heartbeat interval. Must be well under electionTimeoutTicks. */
+  readonly heartbeatIntervalTicks: number;
+  /** How often a leader checks whether a more preferred member is caught up; 0 turns leader preference off. */
+  readonly preferredLeaderCheckTicks: number;
+  /** Append messages in flight to one follower before waiting for responses. */
+  readonly inflightAppendsMax: number;
+  /** Bytes of entries in flight to one follower before waiting for responses. */
+  readonly inflightBytesMax: number;
+  /** Bytes of entries in one Append message (at least one entry is always sent). */
+  readonly appendBytesMax: number;
+  /** Proposals waiting in the leader's unstable log before new ones are refused (back-pressure). */
+  readonly uncommittedEntriesMax: number;
+}
+
+/** Defaults tuned for a 10 ms tick: 500 ms base election timeout, 50 ms heartbeats. */
+export const DEFAULT_RAFT_TIMING = {
+  electionTimeoutTicks: 50,
+  heartbeatIntervalTicks: 5,
+  preferredLeaderCheckTicks: 200,
+  inflightAppendsMax: 64,
+  inflightBytesMax: 8 * 1024 * 1024,
+  appendBytesMax: 1024 * 1024,
+  uncommittedEntriesMax: 10_000,
+} as const;

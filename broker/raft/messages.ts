@@ -1,0 +1,99 @@
+/**
+ * Messages between members of one Raft group. Sent over the peer transport
+ * (msgpack), so `MessageType` is numeric and append-only: never renumber.
+ */
+import type { Entry, Index, NodeId, Snapshot, Term } from "./types.js";
+
+export const MessageType = {
+  /** Would you vote for me at `term`? Does not change anyone's term (thesis §9.6). */
+  PreVote: 1,
+  PreVoteResponse: 2,
+  /** RequestVote (paper §5.2). */
+  Vote: 3,
+  VoteResponse: 4,
+  /** AppendEntries (paper §5.3). */
+  Append: 5,
+  AppendResponse: 6,
+  /** Leader liveness and commit propagation without entries. */
+  Heartbeat: 7,
+  HeartbeatResponse: 8,
+  /** InstallSnapshot (paper §7), for a follower behind the leader's log start. */
+  Snapshot: 9,
+  /** Start an election now, skipping pre-vote (thesis §3.10, leadership transfer). */
+  TimeoutNow: 10,
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+interface Base {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  /** Sender's term; for PreVote, the term the sender would campaign at. */
+  readonly term: Term;
+}
+
+export interface PreVoteMsg extends Base {
+  readonly type: typeof MessageType.PreVote;
+  readonly lastIndex: Index;
+  readonly lastTerm: Term;
+}
+export interface VoteMsg extends Base {
+  readonly type: typeof MessageType.Vote;
+  readonly lastIndex: Index;
+  readonly lastTerm: Term;
+  /** Campaign started by TimeoutNow: voters ignore their leader lease for it. */
+  readonly transfer: boolean;
+}
+export interface VoteResponseMsg extends Base {
+  readonly type: typeof MessageType.VoteResponse | typeof MessageType.PreVoteResponse;
+  readonly granted: boolean;
+}
+export interface AppendMsg extends Base {
+  readonly type: typeof MessageType.Append;
+  readonly prevIndex: Index;
+  readonly prevTerm: Term;
+  readonly entries: readonly Entry[];
+  /** Leader's commit index. */
+  readonly commit: Index;
+}
+export interface AppendResponseMsg extends Base {
+  readonly type: typeof MessageType.AppendResponse;
+  readonly success: boolean;
+  /**
+   * On success, the follower's match index (last index it now holds that
+   * agrees with the leader). On failure, the `prevIndex` that was rejected.
+   */
+  readonly index: Index;
+  /**
+   * On failure, a hint for fast back-off: the follower's last index that may
+   * match (`hintIndex`) and its term (`hintTerm`); the leader skips past
+   * every entry of a term the follower does not have.
+   */
+  readonly hintIndex: Index;
+  readonly hintTerm: Term;
+}
+export interface HeartbeatMsg extends Base {
+  readonly type: typeof MessageType.Heartbeat;
+  /** min(leader commit, follower's match): never ahead of what the follower holds. */
+  readonly commit: Index;
+}
+export interface HeartbeatResponseMsg extends Base {
+  readonly type: typeof MessageType.HeartbeatResponse;
+}
+export interface SnapshotMsg extends Base {
+  readonly type: typeof MessageType.Snapshot;
+  readonly snapshot: Snapshot;
+}
+export interface TimeoutNowMsg extends Base {
+  readonly type: typeof MessageType.TimeoutNow;
+}
+
+export type Message =
+  | PreVoteMsg
+  | VoteMsg
+  | VoteResponseMsg
+  | AppendMsg
+  | AppendResponseMsg
+  | HeartbeatMsg
+  | HeartbeatResponseMsg
+  | SnapshotMsg
+  | TimeoutNowMsg;
