@@ -4,7 +4,7 @@
  * contract suite. `persist()` applies synchronously and returns a resolved
  * promise; the simulator models unsynced writes itself.
  */
-import assert from "node:assert/strict";
+import { assert } from "./assert.js";
 import type { LogStorage, LogUpdate, RetentionPolicy, RetentionResult, SegmentInfo } from "./log-storage.js";
 import { StorageError } from "./log-storage.js";
 import {
@@ -93,7 +93,7 @@ export class MemoryStorage implements LogStorage {
     let bytes = 0;
     for (let i = lo; i < hi; i++) {
       const e = this.at(index(i));
-      assert.ok(e, `entry ${i} missing`);
+      assert(e, `entry ${i} missing`);
       bytes += entryBytes(e);
       if (out.length > 0 && bytes > bytesMax) break;
       out.push(e);
