@@ -1,38 +1,768 @@
 /**
  * The Raft core: a pure, deterministic state machine (see ready.ts for the
  * runner loop). No timers, sockets, disk, clocks or Math.random in here.
+ *
+ * Follows the Raft paper (Ongaro & Ousterhout 2014) and thesis (Ongaro 2014)
+ * with etcd's refinements, plus DLedger-style leader preference:
+ * - pre-vote (thesis §9.6): a member raises its term only after a quorum says
+ *   it would vote for it, so a member cut off in a minority never inflates terms;
+ * - check quorum and leader lease (thesis §6.2, §4.2.3): a leader steps down
+ *   when it has not heard from a quorum within an election timeout, and a member
+ *   that heard from a leader within an election timeout ignores (pre-)votes
+ *   unless they come from a leadership transfer;
+ * - a no-op entry at the start of every term (thesis §6.4); only entries of the
+ *   current term are committed by counting (paper §5.4.2);
+ * - leadership transfer (thesis §3.10) and leader preference by priority rank;
+ * - pipelined, flow-controlled replication with fast back-off (thesis §5.3 hint).
  */
+import { assert } from "./assert.js";
 import type { RaftConfig } from "./config.js";
 import type { LogReader } from "./log-storage.js";
-import type { Message } from "./messages.js";
+import {
+  MessageType,
+  type AppendMsg,
+  type AppendResponseMsg,
+  type HeartbeatMsg,
+  type Message,
+  type PreVoteMsg,
+  type SnapshotMsg,
+  type VoteMsg,
+  type VoteResponseMsg,
+} from "./messages.js";
+import { Progress, ProgressState } from "./progress.js";
+import { committedIndex, quorumSize, tally } from "./quorum.js";
+import { RaftLog } from "./raft-log.js";
 import type { RandomSource } from "./random.js";
-import type { ProposeResult, Proposal, Ready, Status } from "./ready.js";
-import type { Index, NodeId } from "./types.js";
+import { Role, type ProposeResult, type Proposal, type Ready, type SoftState, type Status } from "./ready.js";
+import {
+  EntryKind,
+  NO_NODE,
+  entryBytes,
+  index,
+  offset,
+  term as toTerm,
+  type Entry,
+  type HardState,
+  type Index,
+  type NodeId,
+  type Term,
+} from "./types.js";
 
+/** Result of a transfer request. */
 export type TransferResult =
   | { readonly ok: true; readonly target: NodeId }
   | Extract<ProposeResult, { ok: false }>;
 
+/** Bytes of committed entries handed out in one Ready. */
+const COMMITTED_BYTES_MAX_PER_READY = 8 * 1024 * 1024;
+
 export class RaftNode {
+  readonly id: NodeId;
+  private readonly cfg: RaftConfig;
+  private readonly voters: readonly NodeId[];
+  private readonly random: RandomSource;
+  private readonly log: RaftLog;
+
+  private term: Term;
+  /** Who we voted for in `term` (NO_NODE for nobody). Reset whenever the term advances. */
+  private vote: NodeId;
+  private role: Role = Role.Follower;
+  private leader: NodeId = NO_NODE;
+
+  /** Ticks since the last election-timeout reset (heard from leader, started campaign, ...). */
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private preferredElapsed = 0;
+  /** This member's randomized election timeout; depends on its priority rank. */
+  private randomizedElectionTimeout = 0;
+  /** Position in config.priority (0 = most preferred). */
+  private readonly rank: number;
+
+  /** Votes received in the current (pre-)campaign. */
+  private votes = new Map<NodeId, boolean>();
+  /** Leader only: replication progress of every voter, including itself. */
+  private progress = new Map<NodeId, Progress>();
+  /** Leader only: leadership transfer target (NO_NODE when none). */
+  private transferee: NodeId = NO_NODE;
+  private transferElapsed = 0;
+  /** Leader only: appends should go out at the next ready(). */
+  private broadcastPending = false;
+
+  private outbox: Message[] = [];
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  /** Ready handed out and not yet advanced. */
+  private readyInFlight = false;
+
   /**
    * Restore a member from its storage (hard state and snapshot). Committed
    * entries after `applied` (default: the snapshot index) are handed out
    * again in Ready.committed so the runner can rebuild its state machine.
    */
   constructor(config: RaftConfig, storage: LogReader, random: RandomSource, applied?: Index) {
-    void config; void storage; void random; void applied;
-    throw new Error("not implemented yet");
+    validateConfig(config);
+    this.cfg = config;
+    this.id = config.id;
+    this.voters = config.membership.voters;
+    this.random = random;
+    this.log = new RaftLog(storage, applied);
+    const hs = storage.hardState();
+    this.term = hs.term;
+    this.vote = hs.vote;
+    const r = config.priority.indexOf(config.id);
+    this.rank = r < 0 ? config.priority.length : r;
+    this.prevHard = { term: hs.term, vote: hs.vote, commit: this.log.committed };
+    this.becomeFollower(this.term, NO_NODE);
+    this.prevSoft = this.softState();
   }
+
+  // ---------------------------------------------------------------- inputs
+
   /** Advance the logical clock by one tick. */
-  tick(): void {}
-  /** Feed one message from a peer. Messages for another member or malformed ones are ignored. */
-  step(msg: Message): void { void msg; }
+  tick(): void {
+    if (this.role === Role.Leader) this.tickLeader();
+    else this.tickElection();
+  }
+
+  /** Feed one message from a peer. Messages for another member, from a non-member or malformed ones are ignored. */
+  step(m: Message): void {
+    if (m.to !== this.id || m.from === this.id || !this.voters.includes(m.from)) return;
+    if (!Number.isInteger(m.term) || m.term < 0) return;
+
+    // Term handling (paper §5.1, thesis §9.6 for pre-vote, §4.2.3 for the lease).
+    if (m.term > this.term) {
+      if (m.type === MessageType.PreVote) {
+        // A pre-vote carries a future term and never changes ours.
+      } else if (m.type === MessageType.PreVoteResponse && (m as VoteResponseMsg).granted) {
+        // Granted pre-votes carry the term we would campaign at.
+      } else if (m.type === MessageType.Vote) {
+        if (this.inLease() && !(m as VoteMsg).transfer) return; // leader is alive: ignore a disruptive candidate
+        this.becomeFollower(m.term, NO_NODE);
+      } else if (
+        m.type === MessageType.Append ||
+        m.type === MessageType.Heartbeat ||
+        m.type === MessageType.Snapshot ||
+        m.type === MessageType.TimeoutNow
+      ) {
+        this.becomeFollower(m.term, m.from);
+      } else {
+        this.becomeFollower(m.term, NO_NODE);
+      }
+    } else if (m.term < this.term) {
+      if (m.type === MessageType.Append || m.type === MessageType.Heartbeat) {
+        // Tell a stale leader about the newer term so it steps down.
+        this.send({ type: MessageType.AppendResponse, to: m.from, success: false, index: index(0), hintIndex: index(0), hintTerm: toTerm(0) });
+      } else if (m.type === MessageType.PreVote) {
+        this.send({ type: MessageType.PreVoteResponse, to: m.from, granted: false });
+      }
+      return;
+    }
+
+    switch (m.type) {
+      case MessageType.PreVote:
+      case MessageType.Vote:
+        this.onVote(m);
+        return;
+      case MessageType.PreVoteResponse:
+      case MessageType.VoteResponse:
+        this.onVoteResponse(m);
+        return;
+      case MessageType.Append:
+        this.onAppend(m);
+        return;
+      case MessageType.Heartbeat:
+        this.onHeartbeat(m);
+        return;
+      case MessageType.Snapshot:
+        this.onSnapshot(m);
+        return;
+      case MessageType.AppendResponse:
+        this.onAppendResponse(m);
+        return;
+      case MessageType.HeartbeatResponse:
+        this.onHeartbeatResponse(m.from);
+        return;
+      case MessageType.TimeoutNow:
+        this.onTimeoutNow(m.from);
+        return;
+    }
+  }
+
   /** Propose entries (leader only). The result says where they will land if committed. */
-  propose(proposals: readonly Proposal[]): ProposeResult { void proposals; throw new Error("not implemented yet"); }
-  /** Hand leadership to `target`, or to the most preferred other member when omitted. */
-  transferLeadership(target?: NodeId): TransferResult { void target; throw new Error("not implemented yet"); }
-  hasReady(): boolean { return false; }
-  ready(): Ready { throw new Error("not implemented yet"); }
-  advance(rd: Ready): void { void rd; }
-  status(): Status { throw new Error("not implemented yet"); }
+  propose(proposals: readonly Proposal[]): ProposeResult {
+    if (this.role !== Role.Leader) {
+      return { ok: false, code: "NOT_LEADER", leader: this.leader, message: `member ${this.id} is not the leader` };
+    }
+    if (this.transferee !== NO_NODE) {
+      return {
+        ok: false,
+        code: "LEADER_TRANSFER_IN_PROGRESS",
+        leader: this.transferee,
+        message: `leadership is moving to member ${this.transferee}`,
+      };
+    }
+    if (proposals.length === 0) return { ok: false, code: "INVALID", leader: this.id, message: "no entries to propose" };
+    for (const p of proposals) {
+      if (!Number.isInteger(p.count) || p.count < 0 || (p.kind === EntryKind.Records) !== p.count > 0) {
+        return { ok: false, code: "INVALID", leader: this.id, message: `invalid record count ${p.count} for entry kind ${p.kind}` };
+      }
+    }
+    if (this.log.lastIndex() - this.log.committed + proposals.length > this.cfg.uncommittedEntriesMax) {
+      return { ok: false, code: "BUSY", leader: this.id, message: "too many uncommitted entries; retry later" };
+    }
+    const firstIndex = index(this.log.lastIndex() + 1);
+    this.appendEntries(proposals);
+    return { ok: true, firstIndex, term: this.term };
+  }
+
+  /**
+   * Hand leadership to `target`, or to the most preferred other member when
+   * omitted (thesis §3.10). One transfer at a time; proposals are refused
+   * until it completes or an election timeout passes.
+   */
+  transferLeadership(target?: NodeId): TransferResult {
+    if (this.role !== Role.Leader) {
+      return { ok: false, code: "NOT_LEADER", leader: this.leader, message: `member ${this.id} is not the leader` };
+    }
+    const to = target ?? this.cfg.priority.find((id) => id !== this.id && this.voters.includes(id));
+    if (to === undefined || !this.voters.includes(to)) {
+      return { ok: false, code: "INVALID", leader: this.id, message: `member ${String(to)} is not a voter of this group` };
+    }
+    if (to === this.id) return { ok: true, target: to };
+    if (this.transferee !== NO_NODE) {
+      if (this.transferee === to) return { ok: true, target: to };
+      return {
+        ok: false,
+        code: "LEADER_TRANSFER_IN_PROGRESS",
+        leader: this.transferee,
+        message: `a transfer to member ${this.transferee} is already in progress`,
+      };
+    }
+    this.transferee = to;
+    this.transferElapsed = 0;
+    const pr = this.progress.get(to)!;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    else this.sendAppends(to, true);
+    return { ok: true, target: to };
+  }
+
+  // ---------------------------------------------------------------- ready / advance
+
+  hasReady(): boolean {
+    if (this.readyInFlight) return false;
+    if (this.broadcastPending) return true;
+    if (this.outbox.length > 0) return true;
+    if (this.log.unstable().length > 0 || this.log.pendingSnapshot()) return true;
+    if (this.committedPending()) return true;
+    if (!sameHard(this.hardState(), this.prevHard)) return true;
+    return !sameSoft(this.softState(), this.prevSoft);
+  }
+
+  ready(): Ready {
+    assert(!this.readyInFlight, "ready() called again before advance()");
+    if (this.broadcastPending) {
+      this.broadcastPending = false;
+      this.broadcastAppends();
+    }
+    const soft = this.softState();
+    const hard = this.hardState();
+    const snapshot = this.log.pendingSnapshot();
+    const rd: Ready = {
+      ...(sameSoft(soft, this.prevSoft) ? {} : { softState: soft }),
+      ...(sameHard(hard, this.prevHard) ? {} : { hardState: hard }),
+      ...(snapshot ? { snapshot } : {}),
+      entries: this.log.unstable().slice(),
+      messages: this.outbox,
+      committed: this.committedPending() ? this.log.nextCommitted(COMMITTED_BYTES_MAX_PER_READY) : [],
+    };
+    this.outbox = [];
+    this.prevSoft = soft;
+    this.prevHard = hard;
+    this.readyInFlight = true;
+    return rd;
+  }
+
+  advance(rd: Ready): void {
+    assert(this.readyInFlight, "advance() without ready()");
+    this.readyInFlight = false;
+    if (rd.snapshot) {
+      this.log.stableSnapTo(rd.snapshot.index);
+      if (this.log.applied < rd.snapshot.index) this.log.applied = rd.snapshot.index;
+    }
+    const last = rd.entries[rd.entries.length - 1];
+    if (last) this.log.stableTo(last.index, last.term);
+    const lastCommitted = rd.committed[rd.committed.length - 1];
+    if (lastCommitted && lastCommitted.index > this.log.applied) this.log.appliedTo(lastCommitted.index);
+    if (this.role === Role.Leader) {
+      // The leader counts itself only for what it has made durable.
+      const self = this.progress.get(this.id)!;
+      self.maybeUpdate(this.log.lastStableIndex());
+      if (this.maybeCommit()) this.broadcastPending = true;
+    }
+  }
+
+  status(): Status {
+    return {
+      ...this.softState(),
+      id: this.id,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      lastIndex: this.log.lastIndex(),
+      progress:
+        this.role === Role.Leader
+          ? [...this.progress.values()].map((p) => ({ id: p.id, match: p.match, next: p.next, active: p.recentActive }))
+          : [],
+    };
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  private becomeFollower(t: Term, leader: NodeId): void {
+    if (t > this.term) {
+      this.term = t;
+      this.vote = NO_NODE; // votedFor resets whenever the term advances
+    }
+    this.role = Role.Follower;
+    this.leader = leader;
+    this.reset();
+  }
+
+  private becomePreCandidate(): void {
+    assert(this.role !== Role.Leader, "a leader cannot become pre-candidate");
+    this.role = Role.PreCandidate;
+    this.leader = NO_NODE;
+    this.votes = new Map();
+    this.electionElapsed = 0;
+    this.resetRandomizedElectionTimeout();
+  }
+
+  private becomeCandidate(): void {
+    assert(this.role !== Role.Leader, "a leader cannot become candidate");
+    this.term = toTerm(this.term + 1);
+    this.vote = this.id;
+    this.role = Role.Candidate;
+    this.leader = NO_NODE;
+    this.reset();
+  }
+
+  private becomeLeader(): void {
+    assert(this.role === Role.Candidate, "only a candidate can become leader");
+    this.role = Role.Leader;
+    this.leader = this.id;
+    this.reset();
+    const next = index(this.log.lastIndex() + 1);
+    for (const v of this.voters) {
+      const pr = new Progress(v, next, this.cfg.inflightAppendsMax, this.cfg.inflightBytesMax);
+      pr.recentActive = true;
+      this.progress.set(v, pr);
+    }
+    const self = this.progress.get(this.id)!;
+    self.maybeUpdate(this.log.lastStableIndex());
+    self.becomeReplicate();
+    // A no-op of the new term lets earlier entries commit (thesis §6.4).
+    this.appendEntries([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]);
+  }
+
+  private reset(): void {
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.preferredElapsed = 0;
+    this.votes = new Map();
+    this.progress = new Map();
+    this.transferee = NO_NODE;
+    this.transferElapsed = 0;
+    this.broadcastPending = false;
+    this.resetRandomizedElectionTimeout();
+  }
+
+  /**
+   * Leader preference (DLedger): the window of election timeouts is split by
+   * priority rank, so a more preferred member times out first and usually wins.
+   */
+  private resetRandomizedElectionTimeout(): void {
+    const base = this.cfg.electionTimeoutTicks;
+    const spread = Math.max(1, Math.ceil(base / this.voters.length));
+    this.randomizedElectionTimeout = base + this.rank * spread + this.random.int(spread);
+  }
+
+  /** Heard from a leader within an election timeout (thesis §4.2.3). */
+  private inLease(): boolean {
+    return this.leader !== NO_NODE && this.electionElapsed < this.cfg.electionTimeoutTicks;
+  }
+
+  // ---------------------------------------------------------------- ticks
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.campaign(false);
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.cfg.electionTimeoutTicks) {
+      this.electionElapsed = 0;
+      if (!this.checkQuorum()) {
+        this.becomeFollower(this.term, NO_NODE);
+        return;
+      }
+    }
+    if (this.transferee !== NO_NODE) {
+      this.transferElapsed++;
+      if (this.transferElapsed >= this.cfg.electionTimeoutTicks) {
+        // The target did not win in time: take proposals again.
+        this.transferee = NO_NODE;
+        this.transferElapsed = 0;
+      }
+    }
+    for (const pr of this.progress.values()) {
+      if (pr.state === ProgressState.Snapshot && ++pr.snapshotElapsedTicks >= this.cfg.electionTimeoutTicks) {
+        pr.becomeProbe(); // the snapshot or its answer was lost: try again
+      }
+    }
+    if (this.heartbeatElapsed >= this.cfg.heartbeatIntervalTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeats();
+    }
+    if (this.cfg.preferredLeaderCheckTicks > 0 && ++this.preferredElapsed >= this.cfg.preferredLeaderCheckTicks) {
+      this.preferredElapsed = 0;
+      this.maybeTransferToPreferred();
+    }
+  }
+
+  /** A leader that has not heard from a quorum within an election timeout steps down. */
+  private checkQuorum(): boolean {
+    let active = 0;
+    for (const v of this.voters) {
+      const pr = this.progress.get(v)!;
+      if (v === this.id || pr.recentActive) active++;
+      pr.recentActive = false;
+    }
+    return active >= quorumSize(this.voters.length);
+  }
+
+  /** Hand leadership to the most preferred caught-up member that outranks us. */
+  private maybeTransferToPreferred(): void {
+    if (this.transferee !== NO_NODE) return;
+    for (const id of this.cfg.priority) {
+      if (id === this.id) return; // nobody more preferred is ready
+      const pr = this.progress.get(id);
+      if (!pr || !pr.recentActive || pr.match < this.log.committed) continue;
+      this.transferLeadership(id);
+      return;
+    }
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  private campaign(transfer: boolean): void {
+    if (!this.voters.includes(this.id)) return;
+    if (!transfer) {
+      this.becomePreCandidate();
+      this.votes.set(this.id, true);
+      if (tally(this.voters, this.votes) === "won") {
+        this.startElection(false);
+        return;
+      }
+      const t = toTerm(this.term + 1);
+      for (const v of this.voters) {
+        if (v === this.id) continue;
+        this.send({ type: MessageType.PreVote, to: v, term: t, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm() });
+      }
+      return;
+    }
+    this.startElection(true);
+  }
+
+  private startElection(transfer: boolean): void {
+    this.becomeCandidate();
+    this.votes.set(this.id, true);
+    if (tally(this.voters, this.votes) === "won") {
+      this.becomeLeader();
+      return;
+    }
+    for (const v of this.voters) {
+      if (v === this.id) continue;
+      this.send({ type: MessageType.Vote, to: v, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm(), transfer });
+    }
+  }
+
+  private onVote(m: PreVoteMsg | VoteMsg): void {
+    const isPre = m.type === MessageType.PreVote;
+    if (isPre && this.inLease()) {
+      this.send({ type: MessageType.PreVoteResponse, to: m.from, granted: false });
+      return;
+    }
+    // For a real vote m.term === this.term here (higher terms were adopted above).
+    const canVote = isPre ? m.term > this.term || this.vote === m.from || (this.vote === NO_NODE && this.leader === NO_NODE) : this.vote === m.from || (this.vote === NO_NODE && this.leader === NO_NODE);
+    const granted = canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm);
+    if (isPre) {
+      // Granted pre-votes answer with the asked term so the pre-candidate counts them.
+      this.outbox.push({ type: MessageType.PreVoteResponse, from: this.id, to: m.from, term: granted ? m.term : this.term, granted });
+      return;
+    }
+    if (granted) {
+      this.vote = m.from;
+      this.electionElapsed = 0; // granting a vote delays our own campaign
+    }
+    this.send({ type: MessageType.VoteResponse, to: m.from, granted });
+  }
+
+  private onVoteResponse(m: VoteResponseMsg): void {
+    const isPre = m.type === MessageType.PreVoteResponse;
+    if (isPre && this.role !== Role.PreCandidate) return;
+    if (!isPre && this.role !== Role.Candidate) return;
+    if (isPre && m.term !== this.term + 1 && m.granted) return; // stale
+    if (!this.votes.has(m.from)) this.votes.set(m.from, m.granted);
+    const outcome = tally(this.voters, this.votes);
+    if (outcome === "won") {
+      if (isPre) this.startElection(false);
+      else this.becomeLeader();
+    } else if (outcome === "lost") {
+      this.becomeFollower(this.term, NO_NODE);
+    }
+  }
+
+  private onTimeoutNow(from: NodeId): void {
+    if (this.role === Role.Leader) return;
+    if (from !== this.leader) return;
+    this.campaign(true);
+  }
+
+  // ---------------------------------------------------------------- follower side of replication
+
+  private heardFromLeader(from: NodeId): void {
+    if (this.role !== Role.Follower) this.becomeFollower(this.term, from);
+    this.leader = from;
+    this.electionElapsed = 0;
+  }
+
+  private onAppend(m: AppendMsg): void {
+    if (this.role === Role.Leader) return; // impossible in a correct cluster: two leaders in one term
+    this.heardFromLeader(m.from);
+    if (!validEntries(m)) return;
+    if (m.prevIndex < this.log.committed) {
+      // Everything up to our commit index already agrees (Log Matching).
+      this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: this.log.committed, hintIndex: index(0), hintTerm: toTerm(0) });
+      return;
+    }
+    const lastNew = this.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
+    if (lastNew !== undefined) {
+      this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: lastNew, hintIndex: index(0), hintTerm: toTerm(0) });
+      return;
+    }
+    // Fast back-off: the largest index <= prevIndex whose term <= prevTerm.
+    const hint = this.log.findConflictByTerm(index(Math.min(m.prevIndex, this.log.lastIndex())), m.prevTerm);
+    this.send({ type: MessageType.AppendResponse, to: m.from, success: false, index: m.prevIndex, hintIndex: hint.index, hintTerm: hint.term });
+  }
+
+  private onHeartbeat(m: HeartbeatMsg): void {
+    if (this.role === Role.Leader) return;
+    this.heardFromLeader(m.from);
+    const c = index(Math.min(m.commit, this.log.lastIndex()));
+    // The leader sends min(commit, our match), so entries up to it agree with the leader's.
+    this.log.commitTo(c);
+    this.send({ type: MessageType.HeartbeatResponse, to: m.from });
+  }
+
+  private onSnapshot(m: SnapshotMsg): void {
+    if (this.role === Role.Leader) return;
+    this.heardFromLeader(m.from);
+    const s = m.snapshot;
+    if (s.index <= this.log.committed) {
+      this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: this.log.committed, hintIndex: index(0), hintTerm: toTerm(0) });
+      return;
+    }
+    if (this.log.matchTerm(s.index, s.term)) {
+      // We hold the entry: just fast-forward the commit index.
+      this.log.commitTo(s.index);
+      this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: s.index, hintIndex: index(0), hintTerm: toTerm(0) });
+      return;
+    }
+    this.log.restore(s);
+    this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: s.index, hintIndex: index(0), hintTerm: toTerm(0) });
+  }
+
+  // ---------------------------------------------------------------- leader side of replication
+
+  private appendEntries(proposals: readonly Proposal[]): void {
+    let i = this.log.lastIndex();
+    let off = this.log.nextOffset();
+    const entries: Entry[] = [];
+    for (const p of proposals) {
+      i = index(i + 1);
+      entries.push({ index: i, term: this.term, kind: p.kind, offset: off, count: p.count, timestampMs: p.timestampMs, data: p.data });
+      off = offset(off + p.count);
+    }
+    this.log.append(entries);
+    this.broadcastPending = true; // proposals arriving together go out in one Append
+  }
+
+  private broadcastAppends(): void {
+    for (const v of this.voters) if (v !== this.id) this.sendAppends(v, false);
+  }
+
+  private broadcastHeartbeats(): void {
+    for (const v of this.voters) {
+      if (v === this.id) continue;
+      const pr = this.progress.get(v)!;
+      const commit = index(Math.min(pr.match, this.log.committed));
+      this.send({ type: MessageType.Heartbeat, to: v, commit });
+    }
+  }
+
+  /**
+   * Send as many Appends as the follower's window allows (pipelining). With
+   * `sendIfEmpty`, send one even without new entries (to probe or to carry the commit index).
+   */
+  private sendAppends(to: NodeId, sendIfEmpty: boolean): void {
+    const pr = this.progress.get(to)!;
+    for (let sent = 0; !pr.paused(); sent++) {
+      if (!this.sendAppend(to, pr, sendIfEmpty && sent === 0)) return;
+      if (pr.state !== ProgressState.Replicate) return;
+    }
+  }
+
+  /** One Append (or a Snapshot). Returns false when nothing was sent. */
+  private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean): boolean {
+    const prevIndex = index(pr.next - 1);
+    const prevTerm = this.log.term(prevIndex);
+    const entries = prevTerm === undefined ? undefined : this.log.entries(pr.next, index(this.log.lastIndex() + 1), this.cfg.appendBytesMax);
+    if (prevTerm === undefined || entries === undefined) {
+      this.sendSnapshot(to, pr);
+      return true;
+    }
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    this.send({ type: MessageType.Append, to, prevIndex, prevTerm, entries, commit: this.log.committed });
+    const last = entries[entries.length - 1];
+    if (pr.state === ProgressState.Replicate) {
+      if (last) {
+        pr.next = index(last.index + 1);
+        pr.inflight.add(last.index, entries.reduce((n, e) => n + entryBytes(e), 0));
+      }
+    } else if (pr.state === ProgressState.Probe) {
+      pr.probeSent = true;
+    }
+    return true;
+  }
+
+  private sendSnapshot(to: NodeId, pr: Progress): void {
+    const snapshot = this.log.snapshot();
+    this.send({ type: MessageType.Snapshot, to, snapshot });
+    pr.becomeSnapshot(snapshot.index);
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({ type: MessageType.TimeoutNow, to });
+  }
+
+  private onAppendResponse(m: AppendResponseMsg): void {
+    if (this.role !== Role.Leader) return;
+    const pr = this.progress.get(m.from)!;
+    pr.recentActive = true;
+    if (!m.success) {
+      // Fast back-off (thesis §5.3 end): skip every entry of a term the follower lacks.
+      let hintNext = index(m.hintIndex + 1);
+      if (m.hintTerm > 0) hintNext = index(this.log.findConflictByTerm(m.hintIndex, m.hintTerm).index + 1);
+      if (pr.maybeDecrTo(m.index, hintNext)) {
+        if (pr.state === ProgressState.Replicate) pr.becomeProbe();
+        this.sendAppends(m.from, true);
+      }
+      return;
+    }
+    const oldPaused = pr.paused();
+    const probeConfirmed = pr.state === ProgressState.Probe && pr.match === m.index;
+    if (!pr.maybeUpdate(m.index) && !probeConfirmed) {
+      if (pr.state === ProgressState.Snapshot && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
+      if (oldPaused && !pr.paused()) this.sendAppends(m.from, false);
+      return;
+    }
+    switch (pr.state) {
+      case ProgressState.Probe:
+        pr.becomeReplicate();
+        break;
+      case ProgressState.Snapshot:
+        if (pr.match >= pr.pendingSnapshot) {
+          pr.becomeProbe();
+          pr.becomeReplicate();
+        }
+        break;
+      case ProgressState.Replicate:
+        pr.inflight.freeLE(m.index);
+        break;
+    }
+    if (this.maybeCommit()) this.broadcastAppends();
+    else this.sendAppends(m.from, false);
+    if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+  }
+
+  private onHeartbeatResponse(from: NodeId): void {
+    if (this.role !== Role.Leader) return;
+    const pr = this.progress.get(from)!;
+    pr.recentActive = true;
+    pr.probeSent = false;
+    if (pr.state === ProgressState.Replicate && pr.inflight.full()) pr.inflight.freeFirst();
+    if (pr.match < this.log.lastIndex()) this.sendAppends(from, true);
+    else if (from === this.transferee) this.sendTimeoutNow(from); // the first TimeoutNow may have been lost
+  }
+
+  /** Commit by counting, only entries of the current term (paper §5.4.2). */
+  private maybeCommit(): boolean {
+    const n = committedIndex(this.voters, (id) => this.progress.get(id)!.match);
+    if (n <= this.log.committed || this.log.term(n) !== this.term) return false;
+    this.log.commitTo(n);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private send(m: DistributiveOmit<Message, "from" | "term"> & { term?: Term }): void {
+    this.outbox.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
+  }
+
+  private committedPending(): boolean {
+    return this.log.hasNextCommitted() && !this.log.pendingSnapshot() && this.log.applied + 1 >= this.log.firstIndex();
+  }
+
+  private softState(): SoftState {
+    return { role: this.role, leader: this.leader, term: this.term, transferee: this.transferee };
+  }
+  private hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.role === b.role && a.leader === b.leader && a.term === b.term && a.transferee === b.transferee;
+}
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+/** Entries of an Append must follow prevIndex densely. */
+function validEntries(m: AppendMsg): boolean {
+  let expect = m.prevIndex + 1;
+  for (const e of m.entries) {
+    if (e.index !== expect || e.term > m.term) return false;
+    expect++;
+  }
+  return true;
+}
+
+function validateConfig(c: RaftConfig): void {
+  assert(c.membership.voters.length > 0, "a group needs at least one voter");
+  assert(c.membership.voters.includes(c.id), `member ${c.id} is not a voter`);
+  assert(new Set(c.membership.voters).size === c.membership.voters.length, "duplicate voters");
+  assert(c.electionTimeoutTicks >= 2, "electionTimeoutTicks must be at least 2");
+  assert(
+    c.heartbeatIntervalTicks >= 1 && c.heartbeatIntervalTicks < c.electionTimeoutTicks,
+    "heartbeatIntervalTicks must be at least 1 and below electionTimeoutTicks",
+  );
+  assert(c.inflightAppendsMax >= 1, "inflightAppendsMax must be at least 1");
+  assert(c.uncommittedEntriesMax >= 1, "uncommittedEntriesMax must be at least 1");
 }

@@ -1,0 +1,154 @@
+/**
+ * A tiny, lossless, synchronous cluster for the core's unit tests: every
+ * member runs the runner loop of ready.ts over a MemoryStorage; links can be
+ * cut. (The seeded, lossy simulator lives in test/raft/sim/.)
+ */
+import { RaftNode } from "../../broker/raft/core.js";
+import { DEFAULT_RAFT_TIMING, type RaftConfig } from "../../broker/raft/config.js";
+import type { Message } from "../../broker/raft/messages.js";
+import { MemoryStorage } from "../../broker/raft/memory-storage.js";
+import { SeededRandom } from "../../broker/raft/random.js";
+import { Role, type Ready } from "../../broker/raft/ready.js";
+import { EntryKind, nodeId, type Entry, type NodeId } from "../../broker/raft/types.js";
+
+export interface HarnessOptions {
+  readonly size: number;
+  readonly priority?: readonly number[];
+  readonly seed?: number;
+  readonly config?: Partial<RaftConfig>;
+}
+
+export const TEST_TIMING = {
+  ...DEFAULT_RAFT_TIMING,
+  electionTimeoutTicks: 10,
+  heartbeatIntervalTicks: 2,
+  preferredLeaderCheckTicks: 0,
+  inflightAppendsMax: 4,
+  inflightBytesMax: 1 << 20,
+  appendBytesMax: 64 * 1024,
+} as const;
+
+export class Harness {
+  readonly ids: NodeId[];
+  readonly nodes = new Map<NodeId, RaftNode>();
+  readonly storages = new Map<NodeId, MemoryStorage>();
+  readonly applied = new Map<NodeId, Entry[]>();
+  readonly readies = new Map<NodeId, Ready[]>();
+  /** Directed links that drop everything: "from->to". */
+  readonly cut = new Set<string>();
+  readonly down = new Set<NodeId>();
+  private queue: Message[] = [];
+  private readonly random: SeededRandom;
+  private readonly configs = new Map<NodeId, RaftConfig>();
+
+  constructor(opts: HarnessOptions) {
+    this.ids = Array.from({ length: opts.size }, (_, i) => nodeId(i + 1));
+    this.random = new SeededRandom(opts.seed ?? 1);
+    const priority = (opts.priority ?? this.ids).map(nodeId);
+    for (const id of this.ids) {
+      const cfg: RaftConfig = { id, membership: { voters: this.ids }, priority, ...TEST_TIMING, ...opts.config };
+      this.configs.set(id, cfg);
+      this.storages.set(id, new MemoryStorage());
+      this.start(id);
+    }
+  }
+
+  node(id: number): RaftNode {
+    return this.nodes.get(nodeId(id))!;
+  }
+
+  /** (Re)start a member from its storage. */
+  start(id: NodeId): void {
+    this.down.delete(id);
+    this.nodes.set(id, new RaftNode(this.configs.get(id)!, this.storages.get(id)!, this.random));
+    this.applied.set(id, []);
+    this.readies.set(id, []);
+  }
+  crash(id: number): void {
+    this.down.add(nodeId(id));
+  }
+  isolate(id: number): void {
+    for (const other of this.ids) {
+      if (other === id) continue;
+      this.cut.add(`${id}->${other}`);
+      this.cut.add(`${other}->${id}`);
+    }
+  }
+  heal(): void {
+    this.cut.clear();
+  }
+
+  /** Run every member's ready loop and deliver messages until nothing moves. */
+  settle(rounds = 1000): void {
+    for (let r = 0; r < rounds; r++) {
+      let moved = false;
+      for (const [id, n] of this.nodes) {
+        if (this.down.has(id)) continue;
+        while (n.hasReady()) {
+          moved = true;
+          const rd = n.ready();
+          this.readies.get(id)!.push(rd);
+          this.storages.get(id)!.apply({
+            ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
+            entries: rd.entries,
+            ...(rd.hardState ? { hardState: rd.hardState } : {}),
+          });
+          this.queue.push(...rd.messages);
+          this.applied.get(id)!.push(...rd.committed);
+          n.advance(rd);
+        }
+      }
+      const batch = this.queue;
+      this.queue = [];
+      for (const m of batch) {
+        if (this.down.has(m.to) || this.down.has(m.from) || this.cut.has(`${m.from}->${m.to}`)) continue;
+        moved = true;
+        this.nodes.get(m.to)!.step(m);
+      }
+      if (!moved) return;
+    }
+    throw new Error("cluster did not settle");
+  }
+
+  /** Tick every live member `n` times, settling after each tick. */
+  tick(n = 1): void {
+    for (let i = 0; i < n; i++) {
+      for (const [id, node] of this.nodes) if (!this.down.has(id)) node.tick();
+      this.settle();
+    }
+  }
+
+  /** Tick until some live member leads; returns it. */
+  elect(ticksMax = 200): RaftNode {
+    for (let i = 0; i < ticksMax; i++) {
+      const l = this.leader();
+      if (l) return l;
+      this.tick();
+    }
+    throw new Error("no leader elected");
+  }
+
+  leader(): RaftNode | undefined {
+    const leaders = [...this.nodes].filter(([id, n]) => !this.down.has(id) && n.status().role === Role.Leader);
+    // With partitions a stale leader may remain; prefer the highest term.
+    leaders.sort((a, b) => b[1].status().term - a[1].status().term);
+    return leaders[0]?.[1];
+  }
+
+  /** Propose one record batch with `count` records on the given member. */
+  propose(id: NodeId, payload: string, count = 1) {
+    const r = this.nodes.get(id)!.propose([
+      { kind: EntryKind.Records, count, timestampMs: 1000, data: new TextEncoder().encode(payload) },
+    ]);
+    this.settle();
+    return r;
+  }
+
+  /** Payloads of the Records entries a member applied, in order. */
+  appliedPayloads(id: number): string[] {
+    return this.applied
+      .get(nodeId(id))!
+      .filter((e) => e.kind === EntryKind.Records)
+      .map((e) => new TextDecoder().decode(e.data));
+  }
+}
