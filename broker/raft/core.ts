@@ -45,6 +45,7 @@ import {
   type HardState,
   type Index,
   type NodeId,
+  type Offset,
   type Term,
 } from "./types.js";
 
@@ -211,8 +212,8 @@ export class RaftNode {
       return { ok: false, code: "BUSY", leader: this.id, message: "too many uncommitted entries; retry later" };
     }
     const firstIndex = index(this.log.lastIndex() + 1);
-    this.appendEntries(proposals);
-    return { ok: true, firstIndex, term: this.term };
+    const firstOffset = this.appendEntries(proposals);
+    return { ok: true, firstIndex, firstOffset, term: this.term };
   }
 
   /**
@@ -588,9 +589,11 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- leader side of replication
 
-  private appendEntries(proposals: readonly Proposal[]): void {
+  /** Append proposals at the end of the log; returns the first one's offset. */
+  private appendEntries(proposals: readonly Proposal[]): Offset {
     let i = this.log.lastIndex();
     let off = this.log.nextOffset();
+    const firstOffset = off;
     const entries: Entry[] = [];
     for (const p of proposals) {
       i = index(i + 1);
@@ -599,6 +602,7 @@ export class RaftNode {
     }
     this.log.append(entries);
     this.broadcastPending = true; // proposals arriving together go out in one Append
+    return firstOffset;
   }
 
   private broadcastAppends(): void {

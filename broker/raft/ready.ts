@@ -11,7 +11,7 @@
  *   6. advance(rd)
  */
 import type { Message } from "./messages.js";
-import type { Entry, HardState, Index, NodeId, Snapshot, Term } from "./types.js";
+import type { Entry, HardState, Index, NodeId, Offset, Snapshot, Term } from "./types.js";
 
 /** Numeric and logged: append-only. */
 export const Role = {
@@ -56,6 +56,8 @@ export type ProposeResult =
       readonly ok: true;
       /** Index of the first proposed entry; the rest follow densely. */
       readonly firstIndex: Index;
+      /** Offset of the first record of the first proposed entry. */
+      readonly firstOffset: Offset;
       /** Leader's term: the entries are committed iff they commit with this term. */
       readonly term: Term;
     }

@@ -1,0 +1,270 @@
+/**
+ * Drives one Raft group: the loop of broker/raft/ready.ts over real storage
+ * and a transport. ready -> persist (durable) -> send -> apply -> advance.
+ *
+ * One loop runs at a time per group; inputs that arrive while a persist is
+ * in flight accumulate in the core and go out in the next Ready, which is
+ * how proposals batch. LMDB batches the persists of all groups on a broker
+ * into shared transactions (group commit).
+ */
+import type { Logger } from "pino";
+import { RaftNode, type TransferResult } from "../raft/core.js";
+import type { RaftConfig } from "../raft/config.js";
+import type { LogStorage } from "../raft/log-storage.js";
+import type { Message } from "../raft/messages.js";
+import type { RandomSource } from "../raft/random.js";
+import { ROLE_NAMES, Role, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
+import type { Entry, Index, NodeId, Offset, Snapshot, Term } from "../raft/types.js";
+
+/** What a group's state machine does with committed entries. */
+export interface StateMachine {
+  /** Apply committed entries, in order. Called on every member. */
+  apply(entries: readonly Entry[]): void;
+  /** Replace the state with a snapshot received from the leader. */
+  restore?(snapshot: Snapshot): void;
+  /** Entries just made durable on this member (committed or not). */
+  appended?(entries: readonly Entry[]): void;
+  /** Leadership or term changed. */
+  roleChanged?(soft: SoftState): void;
+}
+
+export interface GroupRunnerOptions {
+  readonly groupId: string;
+  readonly config: RaftConfig;
+  readonly storage: LogStorage;
+  readonly random: RandomSource;
+  /** Hand messages to the peer transport. */
+  readonly send: (messages: readonly Message[]) => void;
+  readonly stateMachine: StateMachine;
+  readonly logger: Logger;
+  /** Index already applied to the state machine (default: the snapshot index). */
+  readonly applied?: Index;
+}
+
+/** When a proposal counts as done. */
+export type Acks = "all" | "leader";
+
+/** Where proposed entries landed. */
+export interface Appended {
+  readonly firstIndex: Index;
+  readonly firstOffset: Offset;
+  readonly term: Term;
+}
+
+/** A refused or failed proposal. `code` maps to a protocol error code. */
+export class ProposeError extends Error {
+  constructor(
+    readonly code: RefusalCode | "SHUTTING_DOWN",
+    readonly leader: NodeId,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ProposeError";
+  }
+}
+
+interface Waiter {
+  readonly index: Index;
+  readonly term: Term;
+  readonly result: Appended;
+  readonly resolve: (a: Appended) => void;
+  readonly reject: (e: Error) => void;
+}
+
+export class GroupRunner {
+  readonly groupId: string;
+  private readonly node: RaftNode;
+  private readonly storage: LogStorage;
+  private readonly send: (messages: readonly Message[]) => void;
+  private readonly sm: StateMachine;
+  private readonly log: Logger;
+  /** Proposals waiting for commit (acks all), by last index. Bounded by the core's uncommittedEntriesMax. */
+  private commitWaiters: Waiter[] = [];
+  /** Proposals waiting for the leader's durable append (acks leader). */
+  private appendWaiters: Waiter[] = [];
+  private running = false;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+  private soft: SoftState;
+  private appliedIndex: Index;
+  private durableIndex: Index;
+
+  constructor(opts: GroupRunnerOptions) {
+    this.groupId = opts.groupId;
+    this.storage = opts.storage;
+    this.send = opts.send;
+    this.sm = opts.stateMachine;
+    this.log = opts.logger;
+    const snap = opts.storage.snapshot();
+    if (snap.index > 0 && opts.applied === undefined) this.sm.restore?.(snap);
+    this.node = new RaftNode(opts.config, opts.storage, opts.random, opts.applied);
+    this.soft = { role: Role.Follower, leader: 0 as NodeId, term: opts.storage.hardState().term, transferee: 0 as NodeId };
+    this.appliedIndex = opts.applied ?? snap.index;
+    this.durableIndex = opts.storage.lastIndex();
+    this.schedule();
+  }
+
+  /** Advance the group's clock by one tick. */
+  tick(): void {
+    if (this.closed) return;
+    this.node.tick();
+    this.schedule();
+  }
+
+  /** A message from a peer. */
+  step(msg: Message): void {
+    if (this.closed) return;
+    this.node.step(msg);
+    this.schedule();
+  }
+
+  /** Propose entries; resolves once committed (acks all) or durable on the leader (acks leader). */
+  propose(proposals: readonly Proposal[], acks: Acks = "all"): Promise<Appended> {
+    if (this.closed) return Promise.reject(new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} is closed`));
+    const r = this.node.propose(proposals);
+    if (!r.ok) return Promise.reject(new ProposeError(r.code, r.leader, r.message));
+    const lastIndex = (r.firstIndex + proposals.length - 1) as Index;
+    const result: Appended = { firstIndex: r.firstIndex, firstOffset: r.firstOffset, term: r.term };
+    const p = new Promise<Appended>((resolve, reject) => {
+      const w: Waiter = { index: lastIndex, term: r.term, result, resolve, reject };
+      (acks === "all" ? this.commitWaiters : this.appendWaiters).push(w);
+    });
+    this.schedule();
+    return p;
+  }
+
+  /**
+   * Wait until the entry at `index` commits with `term` (for a retried
+   * proposal the leader already holds). Rejects when another term wins it.
+   */
+  waitForCommit(index: Index, term: Term, result: Appended): Promise<Appended> {
+    if (index <= this.appliedIndex) {
+      return this.storage.term(index) === term || index <= this.storage.snapshot().index
+        ? Promise.resolve(result)
+        : Promise.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
+    }
+    return new Promise((resolve, reject) => this.commitWaiters.push({ index, term, result, resolve, reject }));
+  }
+
+  /** Move leadership to `target` (or the most preferred other member). */
+  transferLeadership(target?: NodeId): TransferResult {
+    const r = this.node.transferLeadership(target);
+    this.schedule();
+    if (r.ok) this.log.info({ target: r.target }, "leadership transfer started");
+    return r;
+  }
+
+  status(): Status {
+    return this.node.status();
+  }
+  isLeader(): boolean {
+    return this.soft.role === Role.Leader;
+  }
+  leader(): NodeId {
+    return this.soft.leader;
+  }
+  /** Highest index applied to the state machine: the commit point everyone can read. */
+  applied(): Index {
+    return this.appliedIndex;
+  }
+
+  /** Stop: fail waiting proposals, let an in-flight persist finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.failAll(new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} is closing`));
+    await this.idle;
+  }
+
+  private schedule(): void {
+    if (this.running || this.closed || !this.node.hasReady()) return;
+    this.running = true;
+    this.idle = this.loop().catch((err: unknown) => {
+      // A failed durable write leaves the member in an unknown state: stop the process (fsyncgate).
+      this.log.fatal({ err }, "raft group storage failed; exiting");
+      process.exit(70);
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.closed && this.node.hasReady()) {
+        const rd = this.node.ready();
+        if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+          await this.storage.persist({
+            ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
+            ...(rd.entries.length > 0 ? { entries: rd.entries } : {}),
+            ...(rd.hardState ? { hardState: rd.hardState } : {}),
+          });
+        }
+        if (this.closed) return;
+        if (rd.messages.length > 0) this.send(rd.messages);
+        if (rd.snapshot) {
+          this.sm.restore?.(rd.snapshot);
+          this.appliedIndex = rd.snapshot.index;
+        }
+        if (rd.entries.length > 0) {
+          this.durableIndex = rd.entries[rd.entries.length - 1]!.index;
+          this.sm.appended?.(rd.entries);
+          this.resolveAppended();
+        }
+        if (rd.committed.length > 0) {
+          this.sm.apply(rd.committed);
+          this.appliedIndex = rd.committed[rd.committed.length - 1]!.index;
+          this.resolveCommitted(rd.committed);
+        }
+        if (rd.softState) this.onSoftState(rd.softState);
+        this.node.advance(rd);
+      }
+    } finally {
+      this.running = false;
+    }
+    if (!this.closed && this.node.hasReady()) this.schedule();
+  }
+
+  private resolveAppended(): void {
+    while (this.appendWaiters.length > 0 && this.appendWaiters[0]!.index <= this.durableIndex) {
+      const w = this.appendWaiters.shift()!;
+      if (this.storage.term(w.index) === w.term) w.resolve(w.result);
+      else w.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
+    }
+  }
+
+  private resolveCommitted(committed: readonly Entry[]): void {
+    const last = committed[committed.length - 1]!.index;
+    const first = committed[0]!.index;
+    const keep: Waiter[] = [];
+    for (const w of this.commitWaiters) {
+      if (w.index > last) {
+        keep.push(w);
+        continue;
+      }
+      const e = w.index >= first ? committed[w.index - first] : undefined;
+      const t = e ? e.term : this.storage.term(w.index);
+      if (t === w.term) w.resolve(w.result);
+      else w.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
+    }
+    this.commitWaiters = keep;
+  }
+
+  private onSoftState(s: SoftState): void {
+    const prev = this.soft;
+    this.soft = s;
+    if (s.role !== prev.role || s.leader !== prev.leader || s.term !== prev.term) {
+      this.log.info({ role: ROLE_NAMES[s.role], term: s.term, leader: s.leader }, "raft state changed");
+    }
+    if (s.transferee !== prev.transferee) {
+      this.log.info({ transferee: s.transferee, term: s.term }, s.transferee ? "leadership transfer in progress" : "leadership transfer ended");
+    }
+    if (prev.role === Role.Leader && s.role !== Role.Leader) {
+      // Retriable for clients; an idempotent retry lands exactly once.
+      this.failAll(new ProposeError("NOT_LEADER", s.leader, "leadership changed before the entry was acknowledged"));
+    }
+    this.sm.roleChanged?.(s);
+  }
+
+  private failAll(err: ProposeError): void {
+    for (const w of [...this.commitWaiters, ...this.appendWaiters]) w.reject(err);
+    this.commitWaiters = [];
+    this.appendWaiters = [];
+  }
+}
