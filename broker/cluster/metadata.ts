@@ -1,0 +1,128 @@
+/**
+ * Cluster metadata: the controller group's state machine. Commands are
+ * msgpack-encoded Raft Command entries; applying them is deterministic, so
+ * every controller voter holds the same metadata at the same index.
+ */
+import { Packr } from "msgpackr";
+import type { TopicConfig } from "../protocol/requests.js";
+import { EntryKind, type Entry, type Index, type NodeId, type Snapshot } from "../raft/types.js";
+
+/** Stored in the controller log: numeric and append-only. */
+export const MetadataOp = {
+  CreateTopic: 1,
+  DeleteTopic: 2,
+  /** Allocate a producer id for idempotent produce: the id is the entry's index. */
+  AllocateProducerId: 3,
+} as const;
+export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
+
+export type MetadataCommand =
+  | {
+      readonly op: typeof MetadataOp.CreateTopic;
+      readonly name: string;
+      /** Replica lists in preference order, one per partition. */
+      readonly replicas: readonly (readonly NodeId[])[];
+      readonly config: TopicConfig;
+      readonly createdMs: number;
+    }
+  | { readonly op: typeof MetadataOp.DeleteTopic; readonly name: string }
+  | { readonly op: typeof MetadataOp.AllocateProducerId };
+
+/** A topic as the controller knows it. */
+export interface TopicMeta {
+  readonly name: string;
+  /** Index of the CreateTopic entry: unique, so a re-created topic never reuses old data. */
+  readonly id: number;
+  readonly replicas: readonly (readonly NodeId[])[];
+  readonly config: TopicConfig;
+  readonly createdMs: number;
+}
+
+/** What changed when a command was applied. */
+export type MetadataChange =
+  | { readonly kind: "topicCreated"; readonly topic: TopicMeta; readonly index: Index }
+  | { readonly kind: "topicDeleted"; readonly topic: TopicMeta; readonly index: Index }
+  | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
+  | { readonly kind: "rejected"; readonly reason: string; readonly index: Index };
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+export function encodeCommand(c: MetadataCommand): Uint8Array {
+  return packr.pack(c);
+}
+
+/** The metadata state at some applied index. */
+export class ClusterMetadata {
+  private readonly topicsByName = new Map<string, TopicMeta>();
+  appliedIndex = 0 as Index;
+
+  topics(): TopicMeta[] {
+    return [...this.topicsByName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  topic(name: string): TopicMeta | undefined {
+    return this.topicsByName.get(name);
+  }
+
+  /** How many partitions each broker is the preferred leader of. */
+  leaderCounts(): Map<NodeId, number> {
+    const counts = new Map<NodeId, number>();
+    for (const t of this.topicsByName.values()) {
+      for (const r of t.replicas) if (r[0] !== undefined) counts.set(r[0], (counts.get(r[0]) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Apply committed entries; returns what changed, in order. */
+  apply(entries: readonly Entry[]): MetadataChange[] {
+    const changes: MetadataChange[] = [];
+    for (const e of entries) {
+      if (e.index <= this.appliedIndex) continue;
+      this.appliedIndex = e.index;
+      if (e.kind !== EntryKind.Command) continue;
+      let c: MetadataCommand;
+      try {
+        c = packr.unpack(e.data) as MetadataCommand;
+      } catch {
+        changes.push({ kind: "rejected", reason: "undecodable command", index: e.index });
+        continue;
+      }
+      changes.push(this.applyCommand(c, e.index));
+    }
+    return changes;
+  }
+
+  private applyCommand(c: MetadataCommand, index: Index): MetadataChange {
+    switch (c.op) {
+      case MetadataOp.CreateTopic: {
+        if (this.topicsByName.has(c.name)) return { kind: "rejected", reason: `topic ${c.name} already exists`, index };
+        const topic: TopicMeta = { name: c.name, id: index, replicas: c.replicas, config: c.config, createdMs: c.createdMs };
+        this.topicsByName.set(c.name, topic);
+        return { kind: "topicCreated", topic, index };
+      }
+      case MetadataOp.DeleteTopic: {
+        const topic = this.topicsByName.get(c.name);
+        if (!topic) return { kind: "rejected", reason: `topic ${c.name} does not exist`, index };
+        this.topicsByName.delete(c.name);
+        return { kind: "topicDeleted", topic, index };
+      }
+      case MetadataOp.AllocateProducerId:
+        return { kind: "producerIdAllocated", producerId: index, index };
+      default:
+        return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
+    }
+  }
+
+  /** The whole state, for a snapshot. */
+  encode(): Uint8Array {
+    return packr.pack({ topics: this.topics(), appliedIndex: this.appliedIndex });
+  }
+
+  /** Replace the state with a snapshot's. */
+  restore(snapshot: Snapshot): void {
+    this.topicsByName.clear();
+    this.appliedIndex = snapshot.index;
+    if (snapshot.data.byteLength === 0) return;
+    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[] };
+    for (const t of s.topics) this.topicsByName.set(t.name, t);
+  }
+}
