@@ -1,0 +1,121 @@
+/**
+ * The shape of a loaded broker configuration.
+ *
+ * Every field is documented with its unit and default in docs/CONFIG.md; the
+ * ranges and cross-field rules live in config/schema.ts and config/validate.ts.
+ * A loaded config is deeply frozen: nothing may change it after start-up.
+ */
+
+/** pino log levels, least to most severe, plus "silent". */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** A pino log level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** One member of the cluster, as the other brokers and the clients reach it. */
+export interface BrokerEndpoint {
+  /** Broker id, >= 1 (0 means "no node" in the Raft core). Unique in the cluster. */
+  readonly id: number;
+  /** Host name or IP address that clients and peers connect to (advertised address). */
+  readonly host: string;
+  /** Port of the client listener. */
+  readonly clientPort: number;
+  /** Port of the peer (broker-to-broker Raft) listener. */
+  readonly peerPort: number;
+}
+
+/** Raft timing and replication pipeline bounds, shared by every Raft group on the broker. */
+export interface RaftSettings {
+  /** Base election timeout in ticks; higher-priority members wait less. */
+  readonly electionTimeoutTicks: number;
+  /** Leader heartbeat interval in ticks. Invariant: < electionTimeoutTicks. */
+  readonly heartbeatIntervalTicks: number;
+  /** How often a leader checks for a caught-up preferred replica, in ticks; 0 disables the transfer back. */
+  readonly preferredLeaderCheckTicks: number;
+  /** Append messages in flight to one follower before the leader waits for responses. */
+  readonly inflightAppendsMax: number;
+  /** Bytes of entries in flight to one follower. Invariant: >= appendBytesMax. */
+  readonly inflightBytesMax: number;
+  /** Bytes of entries in one Append message (at least one entry is always sent). */
+  readonly appendBytesMax: number;
+  /** Proposals waiting uncommitted on a leader before new ones are refused (back-pressure). */
+  readonly uncommittedEntriesMax: number;
+}
+
+/** The LMDB environment and the segmented logs in it. */
+export interface StorageSettings {
+  /** Sync each commit to disk before acknowledging. false is UNSAFE: a crash may lose acknowledged writes. */
+  readonly fsync: boolean;
+  /** LMDB map size: the largest the data file may grow. Invariant: >= segmentBytes. */
+  readonly mapSizeBytes: number;
+  /** A segment rolls when it holds this many bytes. */
+  readonly segmentBytes: number;
+  /** A segment rolls when its first entry is this old. */
+  readonly segmentMs: number;
+  /** Retention by size per partition; -1 = unlimited. */
+  readonly retentionBytes: number;
+  /** Retention by age; -1 = unlimited. */
+  readonly retentionMs: number;
+}
+
+/** Bounds on what clients may ask for. Every queue and buffer on the client path is bounded by one of these. */
+export interface LimitSettings {
+  /** Largest WebSocket frame accepted from a client. */
+  readonly frameBytesMax: number;
+  /** Largest single record (key + value + headers). Invariant: < frameBytesMax. */
+  readonly recordBytesMax: number;
+  /** Most records in one produce batch. */
+  readonly batchRecordsMax: number;
+  /** Longest topic name, in characters (Kafka's limit is 249). */
+  readonly topicNameLengthMax: number;
+  /** Most partitions in one topic. */
+  readonly partitionsMax: number;
+  /** Highest replication factor a topic may ask for. */
+  readonly replicationFactorMax: number;
+  /** Most open client connections. */
+  readonly connectionsMax: number;
+  /** Most requests in flight on one connection. */
+  readonly inflightRequestsMax: number;
+  /** Most record bytes in one fetch response. Invariant: < frameBytesMax. */
+  readonly fetchBytesMax: number;
+  /** Longest a fetch may wait for new records (long poll). */
+  readonly fetchWaitMsMax: number;
+}
+
+/** A complete, validated broker configuration. Deeply readonly and frozen. */
+export interface BrokerConfig {
+  /** This broker's id; must appear in `brokers`. */
+  readonly brokerId: number;
+  /** Address the listeners bind to. */
+  readonly host: string;
+  /** Port of the client listener. */
+  readonly clientPort: number;
+  /** Port of the peer listener. */
+  readonly peerPort: number;
+  /** LMDB data directory; a relative path resolves against the broker's working directory. */
+  readonly dataDir: string;
+  /** Shared secret peers present on the peer listener; null only for a single-broker cluster. */
+  readonly clusterSecret: string | null;
+  /** Every member of the cluster, this broker included. */
+  readonly brokers: readonly BrokerEndpoint[];
+  /** Broker ids that vote in the controller Raft group. */
+  readonly controllerVoters: readonly number[];
+  /** Wall time of one Raft tick. */
+  readonly raftTickMs: number;
+  readonly raft: RaftSettings;
+  readonly storage: StorageSettings;
+  readonly limits: LimitSettings;
+  /** Partitions of a topic created without an explicit count. */
+  readonly defaultPartitions: number;
+  /** Replication factor of a topic created without an explicit one. */
+  readonly defaultReplicationFactor: number;
+  /** Root logger level. */
+  readonly logLevel: LogLevel;
+}
+
+/** What a config file, the environment or `overrides` may supply: any subset, groups merged key by key. */
+export type ConfigInput = {
+  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings
+    ? Partial<BrokerConfig[K]>
+    : BrokerConfig[K];
+};

@@ -1,0 +1,189 @@
+/**
+ * What each config key may hold: its kind and its range. One entry per key of
+ * BrokerConfig; the mapped type below makes a missing or mistyped entry a
+ * compile error, so the schema cannot drift from the type.
+ */
+import type { BrokerConfig, BrokerEndpoint } from "./broker-config.js";
+import { LOG_LEVELS } from "./broker-config.js";
+
+/** An integer in [min, max], or exactly `special.value` when that is given. */
+export interface IntSpec {
+  readonly kind: "int";
+  readonly min: number;
+  readonly max: number;
+  /** A value outside the range with its own meaning, such as -1 = unlimited. */
+  readonly special?: { readonly value: number; readonly meaning: string };
+}
+
+/** true or false. */
+export interface BoolSpec {
+  readonly kind: "bool";
+}
+
+/** A string of lengthMin..lengthMax characters, or null when nullable. */
+export interface StringSpec {
+  readonly kind: "string";
+  readonly lengthMin: number;
+  readonly lengthMax: number;
+  readonly nullable: boolean;
+}
+
+/** One of a fixed set of strings. */
+export interface EnumSpec {
+  readonly kind: "enum";
+  readonly values: readonly string[];
+}
+
+/** A non-empty list of distinct broker ids. */
+export interface IdListSpec {
+  readonly kind: "idList";
+}
+
+/** A non-empty list of broker endpoints (see BROKER_ENDPOINT_SCHEMA). */
+export interface BrokerListSpec {
+  readonly kind: "brokerList";
+}
+
+/** A nested object whose keys have their own specs. */
+export interface GroupSpec<T> {
+  readonly kind: "group";
+  readonly fields: SchemaFor<T>;
+}
+
+/** Any leaf spec. */
+export type LeafSpec = IntSpec | BoolSpec | StringSpec | EnumSpec | IdListSpec | BrokerListSpec;
+
+/** Any spec, leaf or group, with the group's fields untyped (for walking the schema). */
+export type AnySpec = LeafSpec | { readonly kind: "group"; readonly fields: Readonly<Record<string, AnySpec>> };
+
+/** The spec kind that fits a value type. Tuple-wrapped so unions (string | null, boolean) do not distribute. */
+export type SpecOf<V> = [V] extends [boolean]
+  ? BoolSpec
+  : [V] extends [number]
+    ? IntSpec
+    : [V] extends [readonly BrokerEndpoint[]]
+      ? BrokerListSpec
+      : [V] extends [readonly number[]]
+        ? IdListSpec
+        : [V] extends [string | null]
+          ? string extends Exclude<V, null>
+            ? StringSpec
+            : EnumSpec
+          : GroupSpec<V>;
+
+/** A spec for every key of T. */
+export type SchemaFor<T> = { readonly [K in keyof T]-?: SpecOf<T[K]> };
+
+const INT_MAX = Number.MAX_SAFE_INTEGER;
+const int = (min: number, max: number = INT_MAX): IntSpec => ({ kind: "int", min, max });
+const port: IntSpec = int(1, 65_535);
+/** Broker ids are positive: 0 is the Raft core's "no node". Kept within int32 for the wire. */
+const brokerIdSpec: IntSpec = int(1, 2_147_483_647);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The keys of one entry of `brokers`. */
+export const BROKER_ENDPOINT_SCHEMA: SchemaFor<BrokerEndpoint> = {
+  id: brokerIdSpec,
+  host: { kind: "string", lengthMin: 1, lengthMax: 253, nullable: false },
+  clientPort: port,
+  peerPort: port,
+};
+
+/** Most entries in `brokers`: a bound, and far more than one static Raft cluster should hold. */
+export const BROKERS_COUNT_MAX = 1000;
+
+/** The schema of the whole config. */
+export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
+  brokerId: brokerIdSpec,
+  host: { kind: "string", lengthMin: 1, lengthMax: 253, nullable: false },
+  clientPort: port,
+  peerPort: port,
+  dataDir: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: false },
+  clusterSecret: { kind: "string", lengthMin: 16, lengthMax: 1024, nullable: true },
+  brokers: { kind: "brokerList" },
+  controllerVoters: { kind: "idList" },
+  raftTickMs: int(1, 1000),
+  raft: {
+    kind: "group",
+    fields: {
+      electionTimeoutTicks: int(3, 1_000_000),
+      heartbeatIntervalTicks: int(1, 1_000_000),
+      preferredLeaderCheckTicks: int(0, 100_000_000),
+      inflightAppendsMax: int(1, 10_000),
+      inflightBytesMax: int(1024),
+      appendBytesMax: int(1024),
+      uncommittedEntriesMax: int(1, 10_000_000),
+    },
+  },
+  storage: {
+    kind: "group",
+    fields: {
+      fsync: { kind: "bool" },
+      mapSizeBytes: int(1024 * 1024),
+      segmentBytes: int(1024),
+      segmentMs: int(1000),
+      retentionBytes: { ...int(1), special: { value: -1, meaning: "unlimited" } },
+      retentionMs: { ...int(1), special: { value: -1, meaning: "unlimited" } },
+    },
+  },
+  limits: {
+    kind: "group",
+    fields: {
+      frameBytesMax: int(1024, 1024 * 1024 * 1024),
+      recordBytesMax: int(1),
+      batchRecordsMax: int(1, 1_000_000),
+      topicNameLengthMax: int(1, 249),
+      partitionsMax: int(1, 100_000),
+      replicationFactorMax: int(1, BROKERS_COUNT_MAX),
+      connectionsMax: int(1, 1_000_000),
+      inflightRequestsMax: int(1, 100_000),
+      fetchBytesMax: int(1),
+      fetchWaitMsMax: int(0, DAY_MS),
+    },
+  },
+  defaultPartitions: int(1, 100_000),
+  defaultReplicationFactor: int(1, BROKERS_COUNT_MAX),
+  logLevel: { kind: "enum", values: LOG_LEVELS },
+};
+
+/** One leaf of the schema with its dotted path ("raft.electionTimeoutTicks"). */
+export interface SchemaLeaf {
+  readonly path: string;
+  readonly spec: LeafSpec;
+}
+
+/** Every leaf key of the config, in schema order. */
+export function schemaLeaves(): readonly SchemaLeaf[] {
+  const out: SchemaLeaf[] = [];
+  const walk = (fields: Readonly<Record<string, AnySpec>>, prefix: string): void => {
+    for (const [key, spec] of Object.entries(fields)) {
+      const path = prefix + key;
+      if (spec.kind === "group") walk(spec.fields, path + ".");
+      else out.push({ path, spec });
+    }
+  };
+  walk(CONFIG_SCHEMA as unknown as Readonly<Record<string, AnySpec>>, "");
+  return out;
+}
+
+/** A human description of what a leaf accepts, used in error messages: "an integer >= 3". */
+export function describeSpec(spec: LeafSpec): string {
+  switch (spec.kind) {
+    case "int": {
+      const range = spec.max === INT_MAX ? `an integer >= ${spec.min}` : `an integer in ${spec.min}..${spec.max}`;
+      return spec.special === undefined ? range : `${range}, or ${spec.special.value} (${spec.special.meaning})`;
+    }
+    case "bool":
+      return "true or false";
+    case "string": {
+      const text = `a string of ${spec.lengthMin}..${spec.lengthMax} characters`;
+      return spec.nullable ? `${text}, or null` : text;
+    }
+    case "enum":
+      return `one of ${spec.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "idList":
+      return "a non-empty list of distinct broker ids";
+    case "brokerList":
+      return "a non-empty list of { id, host, clientPort, peerPort }";
+  }
+}
