@@ -1,0 +1,12 @@
+/**
+ * Every top-level rlog-cli command. To add one: write cli/commands/<name>.ts
+ * exporting a yargs CommandModule (import heavy modules inside its handler,
+ * with `await import(...)`, so that `rlog-cli --help` stays fast), then add
+ * it to this list.
+ */
+import type { CommandModule } from "yargs";
+import { configCommand } from "./config.js";
+
+/** The commands main.ts registers, in the order `--help` lists them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
+export const COMMANDS: readonly CommandModule<any, any>[] = [configCommand];
