@@ -1,0 +1,148 @@
+/**
+ * The simulator's command line:
+ *
+ *     npm run sim -- --runs N --seed S [--members 3|5|mixed] [--steps N] [--profile NAME] [--verbose]
+ *
+ * Runs N seeded runs (seeds S, S+1, ...), prints every violation with its
+ * seed, step, trace tail and the command that replays it, then one summary
+ * line exactly `runs: N, violations: V` and timing statistics. Exits 1 on
+ * any violation. `--verbose` prints the whole trace of every run (meant for
+ * replaying one seed).
+ */
+import { parseArgs } from "node:util";
+import { performance } from "node:perf_hooks";
+import { faultProfile } from "./faults.js";
+import { Simulation, runOptions, type RunResult, type SimOptions } from "./simulation.js";
+import { percentile } from "./stats.js";
+
+const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--verbose] [--trace-lines N]
+  --runs N         number of runs (default 100)
+  --seed S         first seed (default 1); run k uses seed S+k
+  --members M      3, 5 or mixed (default mixed: even seeds 3, odd seeds 5)
+  --steps N        steps of the fault phase per run (default 300)
+  --profile NAME   force a fault profile (calm, lossy, crashy, partitions, pauses, chaos, none); default: drawn per seed
+  --verbose        print the whole trace of every run
+  --trace-lines N  trace lines printed for a failing run (default 80)`;
+
+interface Args {
+  runs: number;
+  seed: number;
+  members: 3 | 5 | "mixed";
+  steps: number;
+  profile: string | undefined;
+  verbose: boolean;
+  traceLines: number;
+}
+
+function parse(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string" },
+      seed: { type: "string" },
+      members: { type: "string" },
+      steps: { type: "string" },
+      profile: { type: "string" },
+      verbose: { type: "boolean" },
+      "trace-lines": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${v}`);
+    return n;
+  };
+  const m = values.members ?? "mixed";
+  if (m !== "3" && m !== "5" && m !== "mixed") throw new Error(`--members must be 3, 5 or mixed, got ${m}`);
+  if (values.profile !== undefined) faultProfile(values.profile); // validate early
+  return {
+    runs: int("runs", values.runs, 100, 1),
+    seed: int("seed", values.seed, 1, 0),
+    members: m === "mixed" ? "mixed" : m === "3" ? 3 : 5,
+    steps: int("steps", values.steps, 300, 0),
+    profile: values.profile,
+    verbose: values.verbose ?? false,
+    traceLines: int("trace-lines", values["trace-lines"], 80, 0),
+  };
+}
+
+/** The command that replays one seed of this invocation. */
+function replay(a: Args, seed: number): string {
+  return (
+    `npm run sim -- --runs 1 --seed ${seed} --members ${a.members} --steps ${a.steps}` +
+    (a.profile !== undefined ? ` --profile ${a.profile}` : "") +
+    " --verbose"
+  );
+}
+
+function main(): void {
+  let a: Args;
+  try {
+    a = parse(process.argv.slice(2));
+  } catch (err) {
+    console.error(String(err instanceof Error ? err.message : err));
+    console.error(USAGE);
+    process.exit(2);
+  }
+  const failoverSteps: number[] = [];
+  const transferSteps: number[] = [];
+  const healLeaderSteps: number[] = [];
+  let transfersStarted = 0;
+  let steadyMessages = 0;
+  let steadyCommitted = 0;
+  let acks = 0;
+  const failures: RunResult[] = [];
+  const t0 = performance.now();
+  for (let k = 0; k < a.runs; k++) {
+    const seed = a.seed + k;
+    const base = runOptions(seed, a.members, a.steps);
+    const opts: SimOptions = {
+      ...base,
+      ...(a.profile !== undefined ? { profile: faultProfile(a.profile) } : {}),
+      ...(a.verbose ? { verbose: (line: string) => console.log(line) } : {}),
+      traceCapacity: a.traceLines,
+    };
+    const r = new Simulation(opts).run();
+    failoverSteps.push(...r.stats.failoverSteps);
+    transferSteps.push(...r.stats.transferSteps);
+    transfersStarted += r.stats.transfersStarted;
+    if (r.stats.healLeaderSteps >= 0) healLeaderSteps.push(r.stats.healLeaderSteps);
+    steadyMessages += r.stats.steadyMessages;
+    steadyCommitted += r.stats.steadyCommitted;
+    acks += r.stats.acks;
+    if (r.ok) {
+      if (a.verbose) console.log(`seed ${seed}: ok (${r.step} steps, commit ${r.stats.commitIndex}, ${r.stats.acks} acks, term ${r.stats.term})`);
+      continue;
+    }
+    failures.push(r);
+    const v = r.violation!;
+    if (!a.verbose) for (const line of r.trace) console.log(line);
+    console.log(`VIOLATION seed ${seed} (${r.members} members, profile ${r.profile}) at step ${r.step}: ${v.kind}: ${v.message}`);
+    console.log(`  replay: ${replay(a, seed)}`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const p = (xs: number[], q: number): string => (xs.length === 0 ? "-" : String(percentile(xs, q)));
+  console.log(`runs: ${a.runs}, violations: ${failures.length}`);
+  console.log(`leader crash -> new leader: p50 ${p(failoverSteps, 0.5)} ticks, p99 ${p(failoverSteps, 0.99)} ticks (${failoverSteps.length} leader crashes)`);
+  console.log(
+    `transfer completion: p50 ${p(transferSteps, 0.5)} ticks, p99 ${p(transferSteps, 0.99)} ticks (${transferSteps.length} of ${transfersStarted} transfers completed)`,
+  );
+  console.log(`heal -> leader: p50 ${p(healLeaderSteps, 0.5)} ticks, p99 ${p(healLeaderSteps, 0.99)} ticks, max ${p(healLeaderSteps, 1)} ticks`);
+  console.log(
+    `steady state: ${steadyCommitted === 0 ? "-" : (steadyMessages / steadyCommitted).toFixed(1)} messages per committed entry (${steadyMessages} messages, ${steadyCommitted} entries)`,
+  );
+  console.log(`acknowledged proposals: ${acks}; ${seconds.toFixed(1)} s, ${(a.runs / seconds).toFixed(1)} runs/s`);
+  if (failures.length > 0) {
+    console.log(`failing seeds: ${failures.map((f) => f.seed).join(" ")}`);
+    process.exitCode = 1;
+  }
+}
+
+main();

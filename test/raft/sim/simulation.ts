@@ -1,0 +1,674 @@
+/**
+ * A deterministic simulation of one Raft group (3 or 5 members) on a fake
+ * clock. Every random choice — faults, client actions, message fates and the
+ * cores' own election timeouts — comes from one SeededRandom(seed), so one
+ * seed replays a whole run exactly.
+ *
+ * A step is one tick of the global clock:
+ *   1. the fault schedule acts (crash, restart, pause, resume, partition, heal, compact);
+ *   2. clients propose to whoever leads, and sometimes ask for a leadership transfer;
+ *   3. every running member ticks (unless its clock skips) and drains its Ready loop;
+ *   4. due messages are delivered (each receiver sometimes drains at once, so
+ *      inputs sometimes batch into one Ready);
+ *   5. every member drains its Ready loop.
+ * Every observation goes to the Checker as it happens; the run stops at the
+ * first violation.
+ *
+ * A run is a fault phase (random faults from a FaultProfile) and then a
+ * healing phase that must converge: all links healed, all members up, no
+ * losses; a leader that everyone follows within a bound; a steady window
+ * with client load; then, with clients stopped, every member at the same
+ * commit index with identical logs.
+ */
+import type { RaftConfig } from "../../../broker/raft/config.js";
+import { SeededRandom } from "../../../broker/raft/random.js";
+import { Role, type Proposal, type SoftState } from "../../../broker/raft/ready.js";
+import { NO_NODE, index, nodeId, type Entry, type NodeId } from "../../../broker/raft/types.js";
+import { Checker, type Observation, type Violation } from "./checker.js";
+import { FAULT_PROFILES, NO_FAULTS, type FaultProfile } from "./faults.js";
+import { CoreError, SimMember, type CrashPoint, type MemberHooks } from "./member.js";
+import { NO_NETWORK_FAULTS, SimNetwork, type Reception } from "./network.js";
+import { clientProposal } from "./payload.js";
+import { TraceRing, describeMessage, formatItem, roleName } from "./trace.js";
+
+/** The Raft settings a run varies (the rest of RaftConfig is per member). */
+export type RaftTuning = Omit<RaftConfig, "id" | "membership" | "priority">;
+
+/** Client workload. */
+export interface Workload {
+  /** Per step: a client proposes a batch of 1..3 entries to a leader. */
+  readonly proposeRate: number;
+  /** Per step: a client asks a leader to transfer leadership (to a random member, maybe dead, or to the preferred one). */
+  readonly transferRate: number;
+}
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly members: 3 | 5;
+  /** Length of the fault phase, in steps. 0 for scenario tests that script their own steps. */
+  readonly faultSteps: number;
+  /** Default: drawn from the seed. */
+  readonly profile?: FaultProfile;
+  /** Overrides of the Raft settings drawn from the seed. */
+  readonly tuning?: Partial<RaftTuning>;
+  /** Leader preference order; default: the members shuffled by the seed. */
+  readonly priority?: readonly number[];
+  /** Default: proposeRate 0.3, transferRate 0.01. */
+  readonly workload?: Workload;
+  /** After healing, a leader everyone follows must emerge within this many steps. Default 150. */
+  readonly leaderBoundSteps?: number;
+  /** Steps of client load after the leader emerges (the steady-state window). Default 30. */
+  readonly steadySteps?: number;
+  /** After the steady window, members must converge within this many steps. Default 200. */
+  readonly convergeBoundSteps?: number;
+  /** Trace items kept for a failure report. Default 300. */
+  readonly traceCapacity?: number;
+  /** Print every trace line as it happens. */
+  readonly verbose?: (line: string) => void;
+  /** Plant a bug in the runner (tests of the simulator only): see MemberHooks.readyFilter. */
+  readonly readyFilter?: MemberHooks["readyFilter"];
+}
+
+/** Timings and counts one run measured. */
+export interface RunStats {
+  /** Steps from a leader's crash to the next leader of a higher term, per crash. */
+  readonly failoverSteps: number[];
+  /** Steps from an accepted transfer request to the target leading, per completed transfer. */
+  readonly transferSteps: number[];
+  transfersStarted: number;
+  transfersFailed: number;
+  /** Steps from heal to a leader everyone follows. */
+  healLeaderSteps: number;
+  /** Messages sent and entries committed during the steady window. */
+  steadyMessages: number;
+  steadyCommitted: number;
+  proposals: number;
+  refused: number;
+  acks: number;
+  crashes: number;
+  restarts: number;
+  /** Highest commit index and term at the end. */
+  commitIndex: number;
+  term: number;
+  messages: number;
+}
+
+export interface RunResult {
+  readonly seed: number;
+  readonly members: number;
+  readonly profile: string;
+  readonly ok: boolean;
+  readonly violation?: Violation;
+  /** Step of the violation, or steps run. */
+  readonly step: number;
+  readonly stats: RunStats;
+  /** The last trace lines (only filled on failure). */
+  readonly trace: readonly string[];
+}
+
+/** Raised to unwind a step at the first violation. */
+class StopRun extends Error {}
+
+const DEFAULT_WORKLOAD: Workload = { proposeRate: 0.3, transferRate: 0.01 };
+
+/** The Raft settings for a run: small timings, small byte limits (batching and flow control get exercised). */
+export function drawTuning(random: SeededRandom): RaftTuning {
+  return {
+    electionTimeoutTicks: 10,
+    heartbeatIntervalTicks: 2,
+    preferredLeaderCheckTicks: random.chance(0.7) ? 20 : 0,
+    inflightAppendsMax: 4 + random.int(5),
+    inflightBytesMax: 500 + random.int(1500),
+    appendBytesMax: 120 + random.int(300),
+    uncommittedEntriesMax: 16 + random.int(48),
+  };
+}
+
+export class Simulation {
+  readonly seed: number;
+  readonly random: SeededRandom;
+  readonly ids: readonly NodeId[];
+  readonly priority: readonly NodeId[];
+  readonly tuning: RaftTuning;
+  readonly profile: FaultProfile;
+  readonly members: readonly SimMember[];
+  readonly network: SimNetwork;
+  readonly checker = new Checker({ uniqueProposals: true });
+  readonly stats: RunStats = {
+    failoverSteps: [],
+    transferSteps: [],
+    transfersStarted: 0,
+    transfersFailed: 0,
+    healLeaderSteps: -1,
+    steadyMessages: 0,
+    steadyCommitted: 0,
+    proposals: 0,
+    refused: 0,
+    acks: 0,
+    crashes: 0,
+    restarts: 0,
+    commitIndex: 0,
+    term: 0,
+    messages: 0,
+  };
+  /** Current step (the fake clock). */
+  now = 0;
+  /** Faults from the profile are injected while true. */
+  faultsOn = false;
+  /** Client workload in effect (proposals and transfers happen only while set). */
+  workload: Workload | undefined;
+  /** First violation; the run stops there. */
+  violation: Violation | undefined;
+  violationStep = -1;
+
+  private readonly opts: SimOptions;
+  private readonly trace: TraceRing;
+  private readonly verbose: ((line: string) => void) | undefined;
+  private nextProposalId = 1;
+  /** Paused members and the step they resume at. */
+  private readonly resumeAt = new Map<NodeId, number>();
+  /** Leader crashes waiting for a successor: the crashed leader's term and the step. */
+  private openFailovers: { term: number; step: number }[] = [];
+  /** Transfers waiting to complete. */
+  private openTransfers: { target: NodeId; term: number; step: number }[] = [];
+  /** Highest term any member led. */
+  private leaderTermMax = 0;
+
+  constructor(opts: SimOptions) {
+    this.opts = opts;
+    this.seed = opts.seed;
+    this.random = new SeededRandom(opts.seed);
+    this.ids = Array.from({ length: opts.members }, (_, k) => nodeId(k + 1));
+    this.profile = opts.profile ?? this.random.pick(FAULT_PROFILES);
+    this.tuning = { ...drawTuning(this.random), ...opts.tuning };
+    this.priority = opts.priority ? opts.priority.map(nodeId) : shuffle(this.random, this.ids);
+    this.network = new SimNetwork(this.random, this.ids, 2000);
+    this.trace = new TraceRing(opts.traceCapacity ?? 300);
+    this.verbose = opts.verbose;
+    this.workload = undefined;
+    const hooks = this.hooks();
+    this.members = this.ids.map(
+      (id) => new SimMember(id, { id, membership: { voters: this.ids }, priority: this.priority, ...this.tuning }, hooks, this.random),
+    );
+    this.note(
+      () =>
+        `seed ${this.seed}: ${opts.members} members, profile ${this.profile.name}, priority [${this.priority.join(",")}], ` +
+        `preferredLeaderCheckTicks ${this.tuning.preferredLeaderCheckTicks}, inflight ${this.tuning.inflightAppendsMax}/${this.tuning.inflightBytesMax}B, ` +
+        `appendBytesMax ${this.tuning.appendBytesMax}, uncommittedEntriesMax ${this.tuning.uncommittedEntriesMax}`,
+    );
+    this.guarded(() => {
+      for (const m of this.members) m.start();
+    });
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  /** A whole run: fault phase, healing phase, final check. */
+  run(): RunResult {
+    this.faultsOn = true;
+    this.network.faults = this.profile.network;
+    this.workload = this.opts.workload ?? DEFAULT_WORKLOAD;
+    for (let s = 0; s < this.opts.faultSteps && !this.violation; s++) this.step();
+    if (!this.violation) this.healAndConverge();
+    return this.result();
+  }
+
+  /** The run's outcome so far. */
+  result(): RunResult {
+    this.stats.messages = this.network.counters.sent;
+    this.stats.commitIndex = this.checker.committedIndexMax();
+    this.stats.term = this.leaderTermMax;
+    return {
+      seed: this.seed,
+      members: this.ids.length,
+      profile: this.profile.name,
+      ok: !this.violation,
+      ...(this.violation ? { violation: this.violation } : {}),
+      step: this.violation ? this.violationStep : this.now,
+      stats: this.stats,
+      trace: this.violation ? this.trace.lines() : [],
+    };
+  }
+
+  /** Heal everything, then require a leader, a steady window and convergence. */
+  healAndConverge(): void {
+    this.healAll();
+    const healStep = this.now;
+    const leaderBound = this.opts.leaderBoundSteps ?? 150;
+    if (!this.runUntil(() => this.stableLeader() !== undefined, leaderBound)) {
+      this.fail("NO_LEADER", `no leader that every member follows within ${leaderBound} steps after healing (${this.describeRoles()})`);
+      return;
+    }
+    this.stats.healLeaderSteps = this.now - healStep;
+
+    // Steady state: client load on a healthy group.
+    this.workload = { proposeRate: (this.opts.workload ?? DEFAULT_WORKLOAD).proposeRate, transferRate: 0 };
+    const sent0 = this.network.counters.sent;
+    const commit0 = this.checker.committedIndexMax();
+    for (let s = 0; s < (this.opts.steadySteps ?? 30) && !this.violation; s++) this.step();
+    if (this.violation) return;
+    this.stats.steadyMessages = this.network.counters.sent - sent0;
+    this.stats.steadyCommitted = this.checker.committedIndexMax() - commit0;
+
+    this.workload = undefined;
+    const convergeBound = this.opts.convergeBoundSteps ?? 200;
+    if (!this.runUntil(() => this.converged(), convergeBound)) {
+      this.fail("NOT_CONVERGED", `members did not converge within ${convergeBound} steps after the steady window (${this.describeRoles()})`);
+      return;
+    }
+    this.finalCheck();
+  }
+
+  /** Report the final durable state of every member to the checker. */
+  finalCheck(): void {
+    const nodes = this.members.map((m) => {
+      const s = m.storage;
+      return {
+        node: m.id,
+        commit: s.hardState().commit,
+        entries: s.lastIndex() >= s.firstIndex() ? s.entries(s.firstIndex(), index(s.lastIndex() + 1), Infinity) : [],
+        snapshot: s.snapshot(),
+      };
+    });
+    this.observe({ kind: "final", nodes, converged: true });
+  }
+
+  /** Step until `pred` holds (checked before each step) or `stepsMax` steps pass. Returns whether it held. */
+  runUntil(pred: () => boolean, stepsMax: number): boolean {
+    for (let s = 0; s <= stepsMax; s++) {
+      if (this.violation) return false;
+      if (pred()) return true;
+      if (s < stepsMax) this.step();
+    }
+    return false;
+  }
+
+  /** Run `n` steps (stops early on a violation). */
+  steps(n: number): void {
+    for (let s = 0; s < n && !this.violation; s++) this.step();
+  }
+
+  /** One step of the fake clock. */
+  step(): void {
+    if (this.violation) return;
+    this.now++;
+    this.guarded(() => {
+      if (this.faultsOn) this.injectFaults();
+      for (const [id, at] of this.resumeAt) {
+        if (at <= this.now) this.resume(id);
+      }
+      if (this.workload) this.clients(this.workload);
+      const skip = this.faultsOn ? this.profile.tickSkipRate : 0;
+      for (const m of this.members) {
+        if (m.state !== "up") continue;
+        if (skip > 0 && this.random.chance(skip)) continue;
+        m.tick();
+        m.drain();
+      }
+      const due = this.network.takeDue(this.now, (to) => this.reception(to));
+      for (const msg of due) {
+        const m = this.member(msg.to);
+        if (this.verbose) this.note(() => `deliver ${describeMessage(msg)}`);
+        m.step(msg);
+        if (this.random.chance(0.5)) m.drain();
+      }
+      for (const m of this.members) m.drain();
+      this.expireTransfers();
+    });
+  }
+
+  // ------------------------------------------------------------------ scripted control (scenario tests)
+
+  member(id: number): SimMember {
+    const m = this.members[id - 1];
+    if (!m) throw new Error(`no member ${id}`);
+    return m;
+  }
+
+  /** The member leading the highest term, if any is up and leading. */
+  leader(): SimMember | undefined {
+    let best: SimMember | undefined;
+    for (const m of this.members) if (m.isLeader() && (!best || m.term > best.term)) best = m;
+    return best;
+  }
+
+  /** A leader that every running member follows in its term (undefined if none). */
+  stableLeader(): SimMember | undefined {
+    const l = this.leader();
+    if (!l) return undefined;
+    for (const m of this.members) {
+      if (m.state !== "up") return undefined;
+      if (m.term !== l.term || m.leader !== l.id) return undefined;
+    }
+    return l;
+  }
+
+  /** Every member up, one leader followed by all, every entry committed and applied everywhere. */
+  converged(): boolean {
+    const l = this.stableLeader();
+    const lr = l?.raft();
+    if (!l || !lr) return false;
+    const ls = lr.status();
+    if (ls.commit !== ls.lastIndex) return false;
+    for (const m of this.members) {
+      const r = m.raft();
+      if (!r) return false;
+      const s = r.status();
+      if (s.commit !== ls.commit || s.lastIndex !== ls.lastIndex || m.appliedIndex !== ls.commit) return false;
+      if (m.storage.lastIndex() !== ls.lastIndex || m.storage.hardState().commit !== ls.commit) return false;
+    }
+    return true;
+  }
+
+  /** Crash a member now (or inside its next Ready, at `point`). */
+  crash(id: number, point?: CrashPoint): void {
+    const m = this.member(id);
+    if (m.state === "down") return;
+    this.stats.crashes++;
+    if (point !== undefined) {
+      m.crashInNextReady = point;
+      this.note(() => `node ${id} will crash inside its next Ready (point ${point})`);
+      return;
+    }
+    this.note(() => `node ${id} crashed${m.isLeader() ? ` (leader of term ${m.term})` : ""}`);
+    if (m.isLeader()) this.openFailovers.push({ term: m.term, step: this.now });
+    m.crash();
+    this.resumeAt.delete(m.id);
+  }
+
+  /** Restart a crashed member from its storage. */
+  restart(id: number): void {
+    const m = this.member(id);
+    if (m.state !== "down") return;
+    this.stats.restarts++;
+    this.guarded(() => {
+      m.start();
+      m.drain();
+    });
+  }
+
+  /** Pause a member for `steps` steps (forever when omitted, until resume()). */
+  pause(id: number, steps?: number): void {
+    const m = this.member(id);
+    if (m.state !== "up") return;
+    m.pause();
+    if (steps !== undefined) this.resumeAt.set(m.id, this.now + steps);
+    this.note(() => `node ${id} paused${steps !== undefined ? ` for ${steps} steps` : ""}`);
+  }
+
+  resume(id: number): void {
+    const m = this.member(id);
+    this.resumeAt.delete(m.id);
+    if (m.state !== "paused") return;
+    m.resume();
+    this.note(() => `node ${id} resumed`);
+  }
+
+  /** Heal every link, resume paused members, restart crashed ones, stop faults. */
+  healAll(): void {
+    this.faultsOn = false;
+    this.network.faults = NO_NETWORK_FAULTS;
+    this.network.heal();
+    this.note(() => "heal: all links up, all members up, no message faults");
+    for (const m of this.members) {
+      if (m.state === "paused") this.resume(m.id);
+      m.crashInNextReady = undefined;
+      if (m.state === "down") this.restart(m.id);
+    }
+  }
+
+  /**
+   * Propose `batch` client entries to `target` (default: the leader).
+   * Returns the proposal ids accepted (empty when refused or no leader).
+   */
+  propose(batch = 1, target?: SimMember): number[] {
+    const l = target ?? this.leader();
+    if (!l) return [];
+    const ids: number[] = [];
+    const proposals: Proposal[] = [];
+    for (let k = 0; k < batch; k++) {
+      const pid = this.nextProposalId++;
+      ids.push(pid);
+      proposals.push(clientProposal(pid, 1 + this.random.int(3), 5 + this.random.int(60), this.now));
+    }
+    this.stats.proposals++;
+    const r = this.guarded(() => l.propose(proposals));
+    if (!r || !r.ok) {
+      this.stats.refused++;
+      return [];
+    }
+    ids.forEach((pid, k) => {
+      const i = r.firstIndex + k;
+      l.pending.set(i, { proposalId: pid, index: index(i), term: r.term, proposedStep: this.now });
+    });
+    this.note(() => `client proposed p${ids[0]}..p${ids[ids.length - 1]} to node ${l.id}: index ${r.firstIndex} term ${r.term}`);
+    return ids;
+  }
+
+  /** Ask the leader (or `from`) to transfer leadership to `target` (preferred member when undefined). */
+  transfer(target: number | undefined, from?: SimMember): boolean {
+    const l = from ?? this.leader();
+    if (!l) return false;
+    const t = target === undefined ? undefined : nodeId(target);
+    const r = this.guarded(() => l.transfer(t));
+    this.note(() => `client asked node ${l.id} to transfer to ${t ?? "preferred"}: ${r ? (r.ok ? `ok -> ${r.target}` : r.code) : "down"}`);
+    if (r?.ok && r.target !== l.id) {
+      this.stats.transfersStarted++;
+      this.openTransfers.push({ target: r.target, term: l.term, step: this.now });
+      return true;
+    }
+    return false;
+  }
+
+  /** A line per member: state, role, term, commit, last index. */
+  describeRoles(): string {
+    return this.members
+      .map((m) => {
+        const s = m.raft()?.status();
+        return `${m.id}:${m.state}/${roleName(m.role)} t${m.term} leader ${m.leader}${s ? ` commit ${s.commit} last ${s.lastIndex} applied ${m.appliedIndex}` : ""}`;
+      })
+      .join("; ");
+  }
+
+  /** The trace lines kept so far. */
+  traceLines(): string[] {
+    return this.trace.lines();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private hooks(): MemberHooks {
+    return {
+      observe: (o) => this.observe(o),
+      send: (m) => this.network.send(m, this.now),
+      applied: (member, e) => this.onApplied(member, e),
+      softState: (member, soft) => this.onSoftState(member, soft),
+      trace: (line) => this.note(line),
+      ...(this.opts.readyFilter ? { readyFilter: this.opts.readyFilter } : {}),
+    };
+  }
+
+  private observe(o: Observation): void {
+    this.trace.push(this.now, o);
+    if (this.verbose) this.verbose(formatItem(this.now, o));
+    const v = this.checker.observe(o);
+    if (v.length > 0 && !this.violation) {
+      this.violation = v[0];
+      this.violationStep = this.now;
+      throw new StopRun();
+    }
+  }
+
+  private note(line: () => string): void {
+    this.trace.push(this.now, line);
+    if (this.verbose) this.verbose(formatItem(this.now, line));
+  }
+
+  private fail(kind: Violation["kind"], message: string, node?: NodeId): void {
+    if (this.violation) return;
+    this.violation = { kind, message, ...(node !== undefined ? { node } : {}) };
+    this.violationStep = this.now;
+    this.note(() => `VIOLATION ${kind}: ${message}`);
+  }
+
+  /** Run `f`, turning core errors and violations into the run's verdict. */
+  private guarded<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (err) {
+      if (err instanceof StopRun) return undefined;
+      if (err instanceof CoreError) {
+        this.fail("CORE_ERROR", err.message, err.node);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  private reception(to: NodeId): Reception {
+    const s = this.member(to).state;
+    return s === "up" ? "deliver" : s === "paused" ? "hold" : "drop";
+  }
+
+  private failed(): number {
+    return this.members.filter((m) => m.state !== "up" || m.crashInNextReady !== undefined).length;
+  }
+
+  private injectFaults(): void {
+    const p = this.profile;
+    const r = this.random;
+    const budget = p.majorityFailures ? this.ids.length : Math.floor((this.ids.length - 1) / 2);
+    if (p.crashRate > 0 && r.chance(p.crashRate) && this.failed() < budget) {
+      const up = this.members.filter((m) => m.state === "up" && m.crashInNextReady === undefined);
+      if (up.length > 0) {
+        // Leaders are the interesting victims: pick one half the time.
+        const leader = up.find((m) => m.isLeader());
+        const victim = leader && r.chance(0.5) ? leader : r.pick(up);
+        this.crash(victim.id, r.chance(p.crashInReadyShare) ? (r.int(4) as CrashPoint) : undefined);
+      }
+    }
+    if (p.restartRate > 0) {
+      for (const m of this.members) if (m.state === "down" && r.chance(p.restartRate)) this.restart(m.id);
+    }
+    if (p.pauseRate > 0 && r.chance(p.pauseRate) && this.failed() < budget) {
+      const up = this.members.filter((m) => m.state === "up");
+      if (up.length > 0) this.pause(r.pick(up).id, 1 + r.int(p.pauseStepsMax));
+    }
+    if (p.partitionRate > 0 && !this.network.partitioned() && r.chance(p.partitionRate)) this.partition();
+    else if (p.healRate > 0 && this.network.partitioned() && r.chance(p.healRate)) {
+      this.network.heal();
+      this.note(() => "partition healed");
+    }
+    if (p.compactRate > 0 && r.chance(p.compactRate)) {
+      const m = r.pick(this.members);
+      if (m.state === "up") m.compact(m.appliedIndex - r.int(4));
+    }
+  }
+
+  /** Start a random partition: a minority isolated, the leader isolated, a split, or a one-way cut. */
+  private partition(): void {
+    const r = this.random;
+    const kind = r.int(4);
+    if (kind === 0 || kind === 1) {
+      const l = this.leader();
+      const victim = kind === 1 && l ? l.id : r.pick(this.ids);
+      this.network.isolate(victim);
+    } else if (kind === 2) {
+      const side = shuffle(r, this.ids).slice(0, 1 + r.int(Math.floor(this.ids.length / 2)));
+      this.network.split(side);
+    } else {
+      const a = r.pick(this.ids);
+      const others = this.ids.filter((x) => x !== a);
+      const b = r.pick(others);
+      this.network.cutOneWay(a, b);
+      if (r.chance(0.5)) this.network.cutOneWay(a, r.pick(others));
+    }
+    this.note(() => `partition: cut ${this.network.describeCuts()}`);
+  }
+
+  private clients(w: Workload): void {
+    const r = this.random;
+    if (w.proposeRate > 0 && r.chance(w.proposeRate)) {
+      const leaders = this.members.filter((m) => m.isLeader());
+      if (leaders.length > 0) this.propose(1 + r.int(3), r.pick(leaders));
+    }
+    if (w.transferRate > 0 && r.chance(w.transferRate)) {
+      const leaders = this.members.filter((m) => m.isLeader());
+      if (leaders.length > 0) {
+        const l = r.pick(leaders);
+        const target = r.chance(0.3) ? undefined : r.pick(this.ids.filter((x) => x !== l.id));
+        this.transfer(target, l);
+      }
+    }
+  }
+
+  private onApplied(member: SimMember, e: Entry): void {
+    const p = member.pending.get(e.index);
+    if (!p) return;
+    member.pending.delete(e.index);
+    if (e.term !== p.term) return; // overwritten by another leader: the client sees a failure
+    this.stats.acks++;
+    this.observe({ kind: "ack", proposalId: p.proposalId, node: member.id, index: e.index, term: e.term, offset: e.offset });
+  }
+
+  private onSoftState(member: SimMember, soft: SoftState): void {
+    if (this.verbose) {
+      this.note(() => `node ${member.id} is ${roleName(soft.role)} in term ${soft.term}, leader ${soft.leader}${soft.transferee !== NO_NODE ? `, transferring to ${soft.transferee}` : ""}`);
+    }
+    if (soft.role !== Role.Leader) return;
+    if (soft.term > this.leaderTermMax) this.leaderTermMax = soft.term;
+    if (this.openFailovers.length > 0) {
+      const still: { term: number; step: number }[] = [];
+      for (const f of this.openFailovers) {
+        if (soft.term > f.term) this.stats.failoverSteps.push(this.now - f.step);
+        else still.push(f);
+      }
+      this.openFailovers = still;
+    }
+    if (this.openTransfers.length > 0) {
+      const still: { target: NodeId; term: number; step: number }[] = [];
+      for (const t of this.openTransfers) {
+        if (soft.term <= t.term) still.push(t);
+        else if (member.id === t.target) this.stats.transferSteps.push(this.now - t.step);
+        else this.stats.transfersFailed++;
+      }
+      this.openTransfers = still;
+    }
+  }
+
+  /** A transfer that has not completed within two election timeouts failed. */
+  private expireTransfers(): void {
+    if (this.openTransfers.length === 0) return;
+    const limit = 2 * this.tuning.electionTimeoutTicks;
+    const still = this.openTransfers.filter((t) => this.now - t.step <= limit);
+    this.stats.transfersFailed += this.openTransfers.length - still.length;
+    this.openTransfers = still;
+  }
+}
+
+/** A shuffled copy (Fisher-Yates with the seeded source). */
+export function shuffle<T>(random: SeededRandom, xs: readonly T[]): T[] {
+  const out = xs.slice();
+  for (let k = out.length - 1; k > 0; k--) {
+    const j = random.int(k + 1);
+    const t = out[k]!;
+    out[k] = out[j]!;
+    out[j] = t;
+  }
+  return out;
+}
+
+/** Default options for seeded run `seed` ("mixed" members alternate 3 and 5 by seed). */
+export function runOptions(seed: number, members: 3 | 5 | "mixed", faultSteps: number): SimOptions {
+  return { seed, members: members === "mixed" ? (seed % 2 === 0 ? 3 : 5) : members, faultSteps };
+}
+
+/** Run one seeded simulation. */
+export function runSeed(opts: SimOptions): RunResult {
+  return new Simulation(opts).run();
+}
+
+/** The command that replays a run. */
+export function replayCommand(seed: number, members: 3 | 5 | "mixed", faultSteps: number): string {
+  return `npm run sim -- --seed ${seed} --runs 1 --members ${members} --steps ${faultSteps} --verbose`;
+}
