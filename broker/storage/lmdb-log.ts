@@ -57,6 +57,7 @@ import {
   entryValueBytes,
   INDEX_MAX,
   logKeyEnd,
+  logKeyStart,
   metaKey,
   MetaType,
   readEntryHeader,
@@ -515,7 +516,11 @@ export class LmdbLog implements LogStorage {
       // Entries above the new snapshot could reappear under new appends: delete them now.
       // Those at or below it are hidden and reclaimed afterwards.
       const rewrittenThrough = u.entries?.[0]?.index === s.index + 1 ? s.index + u.entries.length : s.index;
-      for (let i = Math.max(oldFirst, rewrittenThrough + 1); i <= oldLast; i++) removes.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, i) });
+      // Scan rather than count: after an earlier install moved the snapshot back, hidden
+      // entries not yet reclaimed can sit above the new snapshot too.
+      for (const key of this.ctx.entriesDb.getKeys({ start: entryKey(this.logId, rewrittenThrough + 1), end: logKeyEnd(this.logId) })) {
+        removes.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, entryKeyIndex(key)) });
+      }
       if (oldFirst <= Math.min(oldLast, s.index)) reclaim = [oldFirst, Math.min(oldLast, s.index)];
       segs = [];
       puts.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
@@ -750,6 +755,15 @@ export class LmdbLog implements LogStorage {
       },
     );
     return p;
+  }
+
+  /**
+   * Diagnostics (O(entries)): how many entries of this log are stored in
+   * LMDB, including ones hidden below the first index and not yet reclaimed.
+   */
+  storedEntryCount(): number {
+    this.check();
+    return this.ctx.entriesDb.getKeysCount({ start: logKeyStart(this.logId), end: logKeyEnd(this.logId) });
   }
 
   /** Resolves once the space reclamation started so far has finished (for tests and tools). */

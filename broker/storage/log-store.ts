@@ -81,6 +81,15 @@ export interface LogStoreOptions {
   readonly pendingOpsMax?: number;
 }
 
+/** What LogStore.stats() reports. */
+export interface LogStoreStats {
+  /** Id of the last committed LMDB write transaction (counts commits: group commit keeps it low). */
+  readonly lastTxnId: number;
+  /** Current size of the LMDB memory map. */
+  readonly mapSizeBytes: number;
+  readonly logsOpen: number;
+}
+
 /** Default for LogStoreOptions.logsOpenMax. */
 export const LOGS_OPEN_MAX_DEFAULT = 100_000;
 /** Default for LogStoreOptions.reclaimChunkKeys. */
@@ -171,6 +180,14 @@ export class LogStore {
     }
     store.log?.info({ path: opts.path, fsync, logs: store.listLogs().length }, "log store open");
     return store;
+  }
+
+  /** Figures about the environment, for metrics and tests. */
+  stats(): LogStoreStats {
+    this.check();
+    const st = this.env.getStats() as { lastTxnId?: unknown; mapSize?: unknown };
+    assert(typeof st.lastTxnId === "number" && typeof st.mapSize === "number", "lmdb-js getStats() changed shape");
+    return { lastTxnId: st.lastTxnId, mapSizeBytes: st.mapSize, logsOpen: this.open.size };
   }
 
   /** Names of every log in the store, in key order. */
