@@ -7,6 +7,5 @@
 import type { CommandModule } from "yargs";
 import { configCommand } from "./config.js";
 
-/** The commands main.ts registers, in the order `--help` lists them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
+/** The commands main.ts registers, in the order `--help` lists them. (`any`: each command has its own argument type.) */
 export const COMMANDS: readonly CommandModule<any, any>[] = [configCommand];
