@@ -88,6 +88,8 @@ export interface LogStoreStats {
   /** Current size of the LMDB memory map. */
   readonly mapSizeBytes: number;
   readonly logsOpen: number;
+  /** Entries stored for all logs, including hidden ones not yet reclaimed. */
+  readonly entriesStored: number;
 }
 
 /** Default for LogStoreOptions.logsOpenMax. */
@@ -187,7 +189,9 @@ export class LogStore {
     this.check();
     const st = this.env.getStats() as { lastTxnId?: unknown; mapSize?: unknown };
     assert(typeof st.lastTxnId === "number" && typeof st.mapSize === "number", "lmdb-js getStats() changed shape");
-    return { lastTxnId: st.lastTxnId, mapSizeBytes: st.mapSize, logsOpen: this.open.size };
+    const es = this.entriesDb.getStats() as { entryCount?: unknown };
+    assert(typeof es.entryCount === "number", "lmdb-js getStats() changed shape");
+    return { lastTxnId: st.lastTxnId, mapSizeBytes: st.mapSize, logsOpen: this.open.size, entriesStored: es.entryCount };
   }
 
   /** Names of every log in the store, in key order. */
