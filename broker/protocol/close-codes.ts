@@ -1,0 +1,29 @@
+/**
+ * WebSocket close codes used by rlog listeners (client and peer). 4000-4999
+ * is the range RFC 6455 leaves to applications. Sent on the wire: numeric,
+ * append-only. Close reasons are short human text (at most 123 bytes).
+ * The standard 1009 (message too big) is sent by ws itself for a frame over
+ * the listener's maxPayload.
+ */
+export const CloseCode = {
+  /** Normal shutdown of the connection by its owner (RFC 6455). */
+  Normal: 1000,
+  /** The broker is shutting down (RFC 6455 "going away"). */
+  GoingAway: 1001,
+  /** A frame that is not binary, not decodable, or not allowed at this point. */
+  BadFrame: 4000,
+  /** Wrong or missing cluster secret (peer listener) or credentials. */
+  AuthenticationFailed: 4001,
+  /** No handshake (hello) within the allowed time. */
+  HandshakeTimeout: 4002,
+  /** The handshake named a protocol version the listener does not speak. */
+  UnsupportedVersion: 4003,
+  /** The listener is at its connection limit. */
+  TooManyConnections: 4004,
+  /** A newer connection from the same peer replaced this one. */
+  Replaced: 4005,
+  /** The peer answered as a different broker than the one dialed. */
+  WrongPeer: 4006,
+} as const;
+/** A value of `CloseCode`. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

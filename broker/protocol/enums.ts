@@ -1,0 +1,45 @@
+/**
+ * Small enumerations carried in requests and responses. Numeric enums are
+ * sent on the wire and stored (committed group state): append-only, never
+ * renumber. The string unions (`Acks`) are wire values too: never rename.
+ */
+
+/** How durable a produce must be before the broker answers. */
+export type Acks =
+  /** The batch is committed by Raft (a quorum has it on disk): survives any minority of failures. */
+  | "all"
+  /** The leader has appended the batch to its own log (not yet committed): may be lost on failover. */
+  | "leader";
+
+/** Every valid `Acks` value. */
+export const ACKS: readonly Acks[] = ["all", "leader"];
+
+/** Which offset listOffsets (and resetOffsets) resolves. Append-only. */
+export const OffsetSpec = {
+  /** The log start offset: the oldest record still held. */
+  Earliest: 0,
+  /** The high watermark: the offset the next committed record will get. */
+  Latest: 1,
+  /** The first offset whose record timestamp is >= `timestampMs` (the high watermark if none). */
+  Timestamp: 2,
+  /** An explicit `offset` (resetOffsets only). */
+  Exact: 3,
+} as const;
+/** A value of `OffsetSpec`. */
+export type OffsetSpec = (typeof OffsetSpec)[keyof typeof OffsetSpec];
+
+/** A consumer group's state, as Kafka names them. Append-only. */
+export const GroupState = {
+  /** No members; committed offsets may remain. */
+  Empty: 0,
+  /** A member joined or left; waiting for members to (re)join. */
+  PreparingRebalance: 1,
+  /** Everyone joined; waiting for members to sync and receive their assignment. */
+  CompletingRebalance: 2,
+  /** Members hold their assignment and heartbeat. */
+  Stable: 3,
+  /** The group is being removed. */
+  Dead: 4,
+} as const;
+/** A value of `GroupState`. */
+export type GroupState = (typeof GroupState)[keyof typeof GroupState];

@@ -1,0 +1,17 @@
+/**
+ * The wire protocol: the one part of broker/ that client/ and cli/ import.
+ * It depends on msgpackr and node:zlib only (plus the Raft message types for
+ * peer frames); never on lmdb, pino, ws or other broker internals.
+ */
+export * from "./close-codes.js";
+export * from "./enums.js";
+export * from "./errors.js";
+export * from "./frames.js";
+export * from "./limits.js";
+export * from "./ops.js";
+export * from "./record-batch.js";
+export * from "./records.js";
+export * from "./requests.js";
+export * from "./results.js";
+export * from "./topic-name.js";
+export * from "./version.js";

@@ -1,0 +1,102 @@
+/**
+ * Every limit of the client protocol, with its default. The broker enforces
+ * them (its config may override some) and announces the values it enforces
+ * in the handshake response, so a client can size its batches before sending.
+ * docs/PROTOCOL.md lists every limit with its default (a test checks it).
+ *
+ * Peer (broker-to-broker) limits live in broker/transport/peer-limits.ts.
+ */
+
+/** The limits a broker enforces on client connections. */
+export interface Limits {
+  /** Largest WebSocket frame (one request or response) in bytes; bigger frames close the connection. */
+  readonly frameBytesMax: number;
+  /** Largest single record: key + value + header keys and values, in bytes. */
+  readonly recordBytesMax: number;
+  /** Most records in one produce request (one record batch, one Raft entry). */
+  readonly batchRecordsMax: number;
+  /** Most headers on one record. */
+  readonly recordHeadersMax: number;
+  /** Largest `maxBytes` a fetch may ask for; also the fetch response budget. */
+  readonly fetchBytesMax: number;
+  /** Longest `maxWaitMs` a fetch may ask for (long poll). */
+  readonly fetchWaitMsMax: number;
+  /** Longest `timeoutMs` a produce, transfer or other waiting request may ask for. */
+  readonly requestTimeoutMsMax: number;
+  /** Longest topic name, in characters (names are ASCII). */
+  readonly topicNameLengthMax: number;
+  /** Longest client id, group id, member id, header key or offset-commit metadata, in characters. */
+  readonly stringLengthMax: number;
+  /** Most partitions in one topic. */
+  readonly partitionsMax: number;
+  /** Largest replication factor (Raft group size). */
+  readonly replicationFactorMax: number;
+  /** Most entries in any other array of a request (topic lists, offsets to commit, partitions). */
+  readonly arrayLengthMax: number;
+  /** Most client connections a broker accepts at once. */
+  readonly connectionsMax: number;
+  /** Most requests one connection may have outstanding (sent, not yet answered). */
+  readonly inflightRequestsMax: number;
+  /** Time a new connection has to complete its handshake before the broker closes it. */
+  readonly handshakeWaitMsMax: number;
+  /** Smallest `segmentBytes` a topic may configure. */
+  readonly segmentBytesMin: number;
+  /** Largest `segmentBytes` a topic may configure. */
+  readonly segmentBytesMax: number;
+  /** Smallest `segmentMs` a topic may configure. */
+  readonly segmentMsMin: number;
+  /** Shortest consumer-group session timeout. */
+  readonly sessionTimeoutMsMin: number;
+  /** Longest consumer-group session timeout. */
+  readonly sessionTimeoutMsMax: number;
+  /** Longest consumer-group rebalance timeout. */
+  readonly rebalanceTimeoutMsMax: number;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+/** Defaults. Change only with care: the values are documented in docs/PROTOCOL.md. */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  frameBytesMax: 16 * MiB,
+  recordBytesMax: 1 * MiB,
+  batchRecordsMax: 10_000,
+  recordHeadersMax: 64,
+  fetchBytesMax: 8 * MiB,
+  fetchWaitMsMax: 30_000,
+  requestTimeoutMsMax: 120_000,
+  topicNameLengthMax: 200,
+  stringLengthMax: 1024,
+  partitionsMax: 1024,
+  replicationFactorMax: 7,
+  arrayLengthMax: 10_000,
+  connectionsMax: 1024,
+  inflightRequestsMax: 128,
+  handshakeWaitMsMax: 10_000,
+  segmentBytesMin: 4 * KiB,
+  segmentBytesMax: 1 * GiB,
+  segmentMsMin: 1_000,
+  sessionTimeoutMsMin: 1_000,
+  sessionTimeoutMsMax: 300_000,
+  rebalanceTimeoutMsMax: 300_000,
+});
+
+/**
+ * Fixed bounds that are not configurable: they keep numbers exact in a
+ * float64 and in the record batch layout.
+ */
+export const FIXED_LIMITS = Object.freeze({
+  /** Largest offset, index, producer id or byte count anywhere: 2^53 - 1, exact in a float64. */
+  integerMax: Number.MAX_SAFE_INTEGER,
+  /** Largest request id; ids are unsigned 32-bit (1 .. 2^32 - 1; 0 is "no request"). */
+  requestIdMax: 0xffff_ffff,
+  /** Largest record timestamp, ms since the epoch: 2^48 (year 10889); fits the batch layout's varints. */
+  timestampMsMax: 2 ** 48,
+  /** Largest broker id (unsigned 31-bit; 0 means "none"). */
+  brokerIdMax: 0x7fff_ffff,
+  /** Largest producer epoch (int16 in the record batch layout). */
+  producerEpochMax: 0x7fff,
+  /** Largest idempotence sequence number (int32 in the record batch layout). */
+  sequenceMax: 0x7fff_ffff,
+});

@@ -1,0 +1,78 @@
+/**
+ * The operation table: each op name with its request and result type, typed
+ * once for broker, client and CLI. Op names are wire values: never rename
+ * one; add new ops freely (an old broker answers UNKNOWN_OPERATION).
+ */
+import type * as Q from "./requests.js";
+import type * as R from "./results.js";
+
+/** Request and result type of every operation, by op name. */
+export interface Operations {
+  handshake: { request: Q.HandshakeRequest; result: R.HandshakeResult };
+  metadata: { request: Q.MetadataRequest; result: R.MetadataResult };
+  createTopic: { request: Q.CreateTopicRequest; result: R.CreateTopicResult };
+  deleteTopic: { request: Q.DeleteTopicRequest; result: R.DeleteTopicResult };
+  describeTopic: { request: Q.DescribeTopicRequest; result: R.DescribeTopicResult };
+  listTopics: { request: Q.ListTopicsRequest; result: R.ListTopicsResult };
+  produce: { request: Q.ProduceRequest; result: R.ProduceResult };
+  fetch: { request: Q.FetchRequest; result: R.FetchResult };
+  listOffsets: { request: Q.ListOffsetsRequest; result: R.ListOffsetsResult };
+  initProducerId: { request: Q.InitProducerIdRequest; result: R.InitProducerIdResult };
+  transferLeader: { request: Q.TransferLeaderRequest; result: R.TransferLeaderResult };
+  rebalanceLeaders: { request: Q.RebalanceLeadersRequest; result: R.RebalanceLeadersResult };
+  clusterStatus: { request: Q.ClusterStatusRequest; result: R.ClusterStatusResult };
+  joinGroup: { request: Q.JoinGroupRequest; result: R.JoinGroupResult };
+  syncGroup: { request: Q.SyncGroupRequest; result: R.SyncGroupResult };
+  heartbeat: { request: Q.HeartbeatRequest; result: R.HeartbeatResult };
+  leaveGroup: { request: Q.LeaveGroupRequest; result: R.LeaveGroupResult };
+  commitOffsets: { request: Q.CommitOffsetsRequest; result: R.CommitOffsetsResult };
+  fetchOffsets: { request: Q.FetchOffsetsRequest; result: R.FetchOffsetsResult };
+  listGroups: { request: Q.ListGroupsRequest; result: R.ListGroupsResult };
+  describeGroup: { request: Q.DescribeGroupRequest; result: R.DescribeGroupResult };
+  resetOffsets: { request: Q.ResetOffsetsRequest; result: R.ResetOffsetsResult };
+}
+
+/** An operation name. */
+export type OpName = keyof Operations;
+
+/** The request body of an operation. */
+export type RequestOf<O extends OpName> = Operations[O]["request"];
+
+/** The result body of an operation. */
+export type ResultOf<O extends OpName> = Operations[O]["result"];
+
+/** Any request body: a union discriminated on `op`. */
+export type Request = { [O in OpName]: RequestOf<O> }[OpName];
+
+const opTable: { readonly [O in OpName]: true } = {
+  handshake: true,
+  metadata: true,
+  createTopic: true,
+  deleteTopic: true,
+  describeTopic: true,
+  listTopics: true,
+  produce: true,
+  fetch: true,
+  listOffsets: true,
+  initProducerId: true,
+  transferLeader: true,
+  rebalanceLeaders: true,
+  clusterStatus: true,
+  joinGroup: true,
+  syncGroup: true,
+  heartbeat: true,
+  leaveGroup: true,
+  commitOffsets: true,
+  fetchOffsets: true,
+  listGroups: true,
+  describeGroup: true,
+  resetOffsets: true,
+};
+
+/** Every op name, in table order. */
+export const OPS: readonly OpName[] = Object.freeze(Object.keys(opTable) as OpName[]);
+
+/** Whether a string is a known op name (own keys only: "toString" is not an op). */
+export function isOpName(value: unknown): value is OpName {
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(opTable, value);
+}

@@ -1,0 +1,122 @@
+/**
+ * Peer frames: broker-to-broker traffic on the peer listener, same framing
+ * as client frames (one msgpack map per binary WebSocket message), packed
+ * with msgpackr records (see msgpack.ts).
+ *
+ * A peer connection carries traffic one way: the dialing broker sends, the
+ * listening broker receives (each broker dials every peer it sends to).
+ *
+ *   dialer -> listener   { id, op: "peerHello", version, brokerId, secret }
+ *   listener -> dialer   { id, ok: true, brokerId, version }      or an error frame, then close
+ *   dialer -> listener   { id: 0, op: "raft", messages: [{ group, msg }, ...] }   (no response)
+ *
+ * Raft messages are best effort: Raft tolerates loss, duplication and
+ * reordering, so nothing is acknowledged or retransmitted here.
+ */
+import type { Message } from "../raft/messages.js";
+import { RlogError, type Result } from "./errors.js";
+import { BROKER_ID, FieldReader, checkArray } from "./field-reader.js";
+import { FIXED_LIMITS } from "./limits.js";
+import { clientPackr, peerPackr, unpackFrame } from "./msgpack.js";
+import { checkRaftMessage } from "./raft-message-check.js";
+import { PROTOCOL_VERSION } from "./version.js";
+
+/** Peer frame ops. Wire values: never rename. */
+export const PeerOp = {
+  Hello: "peerHello",
+  Raft: "raft",
+} as const;
+
+/** Longest Raft group id (e.g. "orders/12", "__controller"). */
+export const GROUP_ID_LENGTH_MAX = 256;
+
+/** Longest cluster secret accepted in a hello. */
+export const SECRET_LENGTH_MAX = 1024;
+
+/** Most Raft messages in one frame (frames are also bounded in bytes). */
+export const PEER_FRAME_MESSAGES_MAX = 65_536;
+
+/** The first frame a dialer sends. */
+export interface PeerHello {
+  readonly version: number;
+  /** The dialing broker. */
+  readonly brokerId: number;
+  /** The cluster secret, compared in constant time by the listener. */
+  readonly secret: string;
+}
+
+/** One Raft message for one Raft group. */
+export interface PeerEnvelope {
+  readonly group: string;
+  readonly msg: Message;
+}
+
+/** A decoded peer frame. */
+export type PeerFrame =
+  | { readonly kind: "hello"; readonly id: number; readonly hello: PeerHello }
+  | { readonly kind: "raft"; readonly envelopes: readonly PeerEnvelope[] }
+  | { readonly kind: "helloOk"; readonly id: number; readonly brokerId: number; readonly version: number }
+  | { readonly kind: "error"; readonly id: number; readonly error: RlogError };
+
+/** Encode a hello. */
+export function encodePeerHello(id: number, hello: PeerHello): Uint8Array {
+  return peerPackr.pack({ id, op: PeerOp.Hello, version: hello.version, brokerId: hello.brokerId, secret: hello.secret });
+}
+
+/** Encode the listener's acceptance of a hello. */
+export function encodePeerHelloOk(id: number, brokerId: number): Uint8Array {
+  return peerPackr.pack({ id, ok: true, brokerId, version: PROTOCOL_VERSION });
+}
+
+/** Encode the listener's refusal (sent before closing the connection). */
+export function encodePeerError(id: number, error: RlogError): Uint8Array {
+  return clientPackr.pack({ id, ok: false, error: error.toWire() });
+}
+
+/** Encode a batch of Raft messages as one frame. */
+export function encodePeerRaft(envelopes: readonly PeerEnvelope[]): Uint8Array {
+  return peerPackr.pack({ id: 0, op: PeerOp.Raft, messages: envelopes });
+}
+
+function checkEnvelope(v: unknown, path: string): PeerEnvelope {
+  const r = FieldReader.of(v, path);
+  r.str("group", GROUP_ID_LENGTH_MAX, 1);
+  checkRaftMessage(r.raw("msg"), r.at("msg"));
+  return v as PeerEnvelope;
+}
+
+/** Decode and check a peer frame. Never throws; bad input gives INVALID_REQUEST (or REQUEST_TOO_LARGE). */
+export function decodePeerFrame(bytes: Uint8Array, frameBytesMax: number): Result<PeerFrame> {
+  try {
+    return { ok: true, value: readPeerFrame(unpackFrame(bytes, frameBytesMax)) };
+  } catch (err) {
+    const error = err instanceof RlogError ? err : new RlogError("INTERNAL_ERROR", `peer frame decoder failed: ${String(err)}`);
+    return { ok: false, error };
+  }
+}
+
+function readPeerFrame(value: unknown): PeerFrame {
+  const r = FieldReader.of(value, "");
+  if (r.has("ok")) {
+    const id = r.int("id", { min: 0, max: FIXED_LIMITS.requestIdMax });
+    if (!r.bool("ok")) {
+      const e = r.child("error");
+      const error = RlogError.fromWire({ code: e.int("code", { min: 0, max: 0x7fff_ffff }), message: e.optStr("message", 4096) ?? "", retriable: false });
+      return { kind: "error", id, error };
+    }
+    return { kind: "helloOk", id, brokerId: r.int("brokerId", BROKER_ID), version: r.int("version", { min: 0, max: 0xffff }) };
+  }
+  const op = r.oneOf("op", [PeerOp.Hello, PeerOp.Raft]);
+  if (op === PeerOp.Hello) {
+    const id = r.int("id", { min: 1, max: FIXED_LIMITS.requestIdMax });
+    const hello: PeerHello = {
+      version: r.int("version", { min: 0, max: 0xffff }),
+      brokerId: r.int("brokerId", BROKER_ID),
+      // A missing secret reads as "": refused as AUTHENTICATION_FAILED, not as a malformed frame.
+      secret: r.optStr("secret", SECRET_LENGTH_MAX) ?? "",
+    };
+    return { kind: "hello", id, hello };
+  }
+  const envelopes = checkArray(r.raw("messages"), "messages", PEER_FRAME_MESSAGES_MAX, checkEnvelope);
+  return { kind: "raft", envelopes };
+}

@@ -1,0 +1,239 @@
+/**
+ * Request bodies, one per operation, discriminated by `op`. On the wire a
+ * request is a msgpack map `{ id, op, ...fields }` (see frames.ts). Optional
+ * fields may be absent or nil. Numbers are integers unless said otherwise;
+ * offsets, ids and byte counts are at most 2^53 - 1.
+ */
+import type { Acks, OffsetSpec } from "./enums.js";
+import type { ProduceRecord } from "./records.js";
+
+/** A partition of a topic. */
+export interface TopicPartition {
+  readonly topic: string;
+  /** 0-based partition number. */
+  readonly partition: number;
+}
+
+/** Topic settings. Retention values of -1 mean "unlimited". */
+export interface TopicConfig {
+  /** Drop the oldest segments once a partition holds more than this many bytes; -1: no size limit. */
+  readonly retentionBytes: number;
+  /** Drop segments whose newest record is older than this; -1: no time limit. */
+  readonly retentionMs: number;
+  /** Roll to a new segment once the active one holds this many bytes. */
+  readonly segmentBytes: number;
+  /** Roll to a new segment once the active one is this old. */
+  readonly segmentMs: number;
+}
+
+/** First request on every connection. */
+export interface HandshakeRequest {
+  readonly op: "handshake";
+  /** The protocol version the client speaks (PROTOCOL_VERSION). */
+  readonly version: number;
+  /** Free-form client name, for broker logs. */
+  readonly clientId: string;
+}
+
+/** Brokers, topics and partition leaders. */
+export interface MetadataRequest {
+  readonly op: "metadata";
+  /** Only these topics; all topics when absent. Unknown topics are left out of the result. */
+  readonly topics?: readonly string[];
+}
+
+/** Create a topic; sent to any broker, forwarded to the controller. */
+export interface CreateTopicRequest {
+  readonly op: "createTopic";
+  readonly name: string;
+  /** Number of partitions, 1 .. partitionsMax. */
+  readonly partitions: number;
+  /** Replicas per partition, 1 .. replicationFactorMax and <= number of brokers. */
+  readonly replicationFactor: number;
+  /** Settings to override; the broker's defaults fill in the rest. */
+  readonly config?: Partial<TopicConfig>;
+}
+
+/** Delete a topic and all its records. */
+export interface DeleteTopicRequest {
+  readonly op: "deleteTopic";
+  readonly name: string;
+}
+
+/** One topic's settings and partition assignment. */
+export interface DescribeTopicRequest {
+  readonly op: "describeTopic";
+  readonly name: string;
+}
+
+/** Names and sizes of all topics. */
+export interface ListTopicsRequest {
+  readonly op: "listTopics";
+  /** Include internal topics (names starting with "__"). Default false. */
+  readonly includeInternal?: boolean;
+}
+
+/** Append records to a partition; sent to its leader. */
+export interface ProduceRequest {
+  readonly op: "produce";
+  readonly topic: string;
+  readonly partition: number;
+  /** 1 .. batchRecordsMax records; they get consecutive offsets. */
+  readonly records: readonly ProduceRecord[];
+  /** When to answer: after commit ("all") or after the leader's append ("leader"). */
+  readonly acks: Acks;
+  /** How long to wait for the commit before answering TIMEOUT; the broker default when absent. */
+  readonly timeoutMs?: number;
+  /** Idempotence: all three of producerId, producerEpoch and baseSequence, or none. */
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
+  /** Sequence number of the first record; the next batch starts at baseSequence + records.length. */
+  readonly baseSequence?: number;
+}
+
+/** Read records from a partition, long-polling until data or `maxWaitMs`. */
+export interface FetchRequest {
+  readonly op: "fetch";
+  readonly topic: string;
+  readonly partition: number;
+  /** First offset wanted. The first returned batch may start earlier; skip records below it. */
+  readonly offset: number;
+  /** Response budget, 1 .. fetchBytesMax. At least one batch is returned even if it is larger. */
+  readonly maxBytes: number;
+  /** Wait up to this long (0 .. fetchWaitMsMax) for at least `minBytes` of new records. */
+  readonly maxWaitMs: number;
+  /** Answer as soon as this many bytes are available; default 1. */
+  readonly minBytes?: number;
+}
+
+/** Resolve an offset: earliest, latest, or by timestamp. */
+export interface ListOffsetsRequest {
+  readonly op: "listOffsets";
+  readonly topic: string;
+  readonly partition: number;
+  /** Earliest, Latest or Timestamp (Exact is not allowed here). */
+  readonly spec: OffsetSpec;
+  /** Required when spec is Timestamp. */
+  readonly timestampMs?: number;
+}
+
+/** Get a producer id for idempotent produce; with an existing id, bump its epoch (fencing older instances). */
+export interface InitProducerIdRequest {
+  readonly op: "initProducerId";
+  /** An id this producer held before, to keep it with a new epoch. Both or neither. */
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
+}
+
+/** Move a partition's leadership (DLedger-style transfer). */
+export interface TransferLeaderRequest {
+  readonly op: "transferLeader";
+  readonly topic: string;
+  readonly partition: number;
+  /** Target replica; the most preferred caught-up replica when absent. */
+  readonly toBrokerId?: number;
+  /** How long to wait for the transfer to finish; the broker default when absent. */
+  readonly timeoutMs?: number;
+}
+
+/** Move leadership of every partition (or one topic's) back to its preferred replica. */
+export interface RebalanceLeadersRequest {
+  readonly op: "rebalanceLeaders";
+  readonly topic?: string;
+}
+
+/** Brokers with reachability, and per partition its leader, term, offsets and replica lag. */
+export interface ClusterStatusRequest {
+  readonly op: "clusterStatus";
+}
+
+/**
+ * Join a consumer group (or rejoin after REBALANCE_IN_PROGRESS). Assignment
+ * is done by the coordinator (server side): the response of syncGroup carries
+ * this member's partitions.
+ */
+export interface JoinGroupRequest {
+  readonly op: "joinGroup";
+  readonly group: string;
+  /** "" for a new member; the previous member id when rejoining. */
+  readonly memberId: string;
+  /** Topics to consume. */
+  readonly topics: readonly string[];
+  /** The member is removed if it sends no heartbeat for this long. */
+  readonly sessionTimeoutMs: number;
+  /** How long the coordinator waits for all members to rejoin during a rebalance. */
+  readonly rebalanceTimeoutMs: number;
+}
+
+/** Get this member's assignment for a generation. */
+export interface SyncGroupRequest {
+  readonly op: "syncGroup";
+  readonly group: string;
+  readonly generation: number;
+  readonly memberId: string;
+}
+
+/** Keep membership alive; answered REBALANCE_IN_PROGRESS when the member must rejoin. */
+export interface HeartbeatRequest {
+  readonly op: "heartbeat";
+  readonly group: string;
+  readonly generation: number;
+  readonly memberId: string;
+}
+
+/** Leave a group at once (instead of waiting for the session to expire). */
+export interface LeaveGroupRequest {
+  readonly op: "leaveGroup";
+  readonly group: string;
+  readonly memberId: string;
+}
+
+/** One offset to commit: the next offset the group will read. */
+export interface CommitOffset extends TopicPartition {
+  readonly offset: number;
+  /** Free-form, at most stringLengthMax characters. */
+  readonly metadata?: string;
+}
+
+/** Commit consumed positions for a group. */
+export interface CommitOffsetsRequest {
+  readonly op: "commitOffsets";
+  readonly group: string;
+  /** Both present for a group member; both absent for a standalone commit (group must be empty). */
+  readonly generation?: number;
+  readonly memberId?: string;
+  readonly offsets: readonly CommitOffset[];
+}
+
+/** Read a group's committed offsets. */
+export interface FetchOffsetsRequest {
+  readonly op: "fetchOffsets";
+  readonly group: string;
+  /** Only these partitions; all the group has committed when absent. */
+  readonly partitions?: readonly TopicPartition[];
+}
+
+/** All consumer groups. */
+export interface ListGroupsRequest {
+  readonly op: "listGroups";
+}
+
+/** One group's state, members, assignment, committed offsets and lag. */
+export interface DescribeGroupRequest {
+  readonly op: "describeGroup";
+  readonly group: string;
+}
+
+/** Set an empty group's committed offsets for a topic (GROUP_NOT_EMPTY otherwise). */
+export interface ResetOffsetsRequest {
+  readonly op: "resetOffsets";
+  readonly group: string;
+  readonly topic: string;
+  /** Only these partitions; all of the topic's when absent. */
+  readonly partitions?: readonly number[];
+  readonly spec: OffsetSpec;
+  /** Required when spec is Timestamp. */
+  readonly timestampMs?: number;
+  /** Required when spec is Exact. */
+  readonly offset?: number;
+}

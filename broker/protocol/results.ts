@@ -1,0 +1,251 @@
+/**
+ * Response bodies, one per operation. On the wire a successful response is a
+ * msgpack map `{ id, ok: true, ...result }` (see frames.ts). Broker ids are
+ * positive; 0 means "none / unknown" wherever a broker id may be missing.
+ */
+import type { GroupState } from "./enums.js";
+import type { Limits } from "./limits.js";
+import type { FetchedBatch } from "./records.js";
+import type { CommitOffset, TopicConfig } from "./requests.js";
+
+/** The broker's identity and the limits it enforces on this connection. */
+export interface HandshakeResult {
+  readonly brokerId: number;
+  /** The protocol version both sides now speak. */
+  readonly version: number;
+  readonly limits: Limits;
+}
+
+/** A broker as clients reach it. */
+export interface BrokerInfo {
+  readonly brokerId: number;
+  /** Client listener URL, e.g. "ws://127.0.0.1:9092". */
+  readonly clientUrl: string;
+}
+
+/** Where a partition lives. */
+export interface PartitionMetadata {
+  readonly partition: number;
+  /** Current leader, 0 when there is none (election in progress). */
+  readonly leader: number;
+  /** Replica brokers in preference order: the first is the preferred leader. */
+  readonly replicas: readonly number[];
+  /** Raft term of the partition's group as last known; grows with each election. */
+  readonly term: number;
+}
+
+/** A topic's partitions. */
+export interface TopicMetadata {
+  readonly name: string;
+  /** Internal topics (names starting with "__") hold broker state, e.g. consumer-group offsets. */
+  readonly internal: boolean;
+  /** Ordered by partition number. */
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+/** Result of metadata. */
+export interface MetadataResult {
+  readonly brokers: readonly BrokerInfo[];
+  /** Leader of the controller group, 0 when unknown. */
+  readonly controllerId: number;
+  readonly topics: readonly TopicMetadata[];
+}
+
+/** A topic's full description. */
+export interface TopicDescription extends TopicMetadata {
+  readonly replicationFactor: number;
+  /** Effective settings (defaults filled in). */
+  readonly config: TopicConfig;
+}
+
+/** Result of createTopic: the topic as placed by the controller. */
+export interface CreateTopicResult {
+  readonly topic: TopicDescription;
+}
+
+/** Result of deleteTopic. */
+export type DeleteTopicResult = Record<never, never>;
+
+/** Result of describeTopic. */
+export interface DescribeTopicResult {
+  readonly topic: TopicDescription;
+}
+
+/** One line of listTopics. */
+export interface TopicSummary {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly internal: boolean;
+}
+
+/** Result of listTopics, sorted by name. */
+export interface ListTopicsResult {
+  readonly topics: readonly TopicSummary[];
+}
+
+/** Result of produce. Record i of the request got offset baseOffset + i. */
+export interface ProduceResult {
+  readonly baseOffset: number;
+  /** Number of records written (= records.length of the request). */
+  readonly count: number;
+  /** The leader's clock when it appended the batch, ms since the epoch. */
+  readonly logAppendTimeMs: number;
+}
+
+/** Result of fetch. Only committed records (below highWatermark) are returned. */
+export interface FetchResult {
+  /** In offset order; may be empty after maxWaitMs. Decode with decodeFetchedBatches. */
+  readonly batches: readonly FetchedBatch[];
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+}
+
+/** Result of listOffsets. */
+export interface ListOffsetsResult {
+  readonly offset: number;
+  /** For spec Timestamp: the timestamp of the record found, absent if none was. */
+  readonly timestampMs?: number;
+}
+
+/** Result of initProducerId. */
+export interface InitProducerIdResult {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
+/** Result of transferLeader: answered once the new leader holds the partition. */
+export interface TransferLeaderResult {
+  readonly leader: number;
+  readonly term: number;
+}
+
+/** One leadership move started by rebalanceLeaders. */
+export interface LeaderMove {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fromBrokerId: number;
+  readonly toBrokerId: number;
+}
+
+/** Result of rebalanceLeaders: transfers started (they complete asynchronously). */
+export interface RebalanceLeadersResult {
+  readonly moves: readonly LeaderMove[];
+}
+
+/** A broker's health as seen by the answering broker. */
+export interface BrokerStatus {
+  readonly brokerId: number;
+  readonly clientUrl: string;
+  /** Whether the answering broker has a working peer link to it (always true for itself). */
+  readonly reachable: boolean;
+}
+
+/** A replica's progress as seen by the partition leader. */
+export interface ReplicaStatus {
+  readonly brokerId: number;
+  /** Highest Raft index known to match the leader's log. */
+  readonly matchIndex: number;
+  /** Leader's last index minus matchIndex: entries (not records) behind. */
+  readonly lagEntries: number;
+  readonly reachable: boolean;
+}
+
+/** One partition in clusterStatus. */
+export interface PartitionStatus {
+  readonly topic: string;
+  readonly partition: number;
+  /** 0 when there is no leader. */
+  readonly leader: number;
+  readonly term: number;
+  /** First replica of the replica list. */
+  readonly preferredLeader: number;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  /** In preference order; empty when the leader is unknown to the answering broker. */
+  readonly replicas: readonly ReplicaStatus[];
+}
+
+/** Result of clusterStatus. */
+export interface ClusterStatusResult {
+  readonly brokers: readonly BrokerStatus[];
+  /** Leader and term of the controller group; leader 0 when there is none. */
+  readonly controller: { readonly leader: number; readonly term: number };
+  readonly partitions: readonly PartitionStatus[];
+}
+
+/** Result of joinGroup. */
+export interface JoinGroupResult {
+  readonly generation: number;
+  /** This member's id: send it in every later group request. */
+  readonly memberId: string;
+}
+
+/** Partitions of one topic. */
+export interface TopicPartitions {
+  readonly topic: string;
+  readonly partitions: readonly number[];
+}
+
+/** Result of syncGroup: this member's partitions for the generation. */
+export interface SyncGroupResult {
+  readonly assignment: readonly TopicPartitions[];
+}
+
+/** Result of heartbeat. */
+export type HeartbeatResult = Record<never, never>;
+
+/** Result of leaveGroup. */
+export type LeaveGroupResult = Record<never, never>;
+
+/** Result of commitOffsets: all offsets were committed (the request fails as a whole otherwise). */
+export type CommitOffsetsResult = Record<never, never>;
+
+/** Result of fetchOffsets: partitions without a committed offset are left out. */
+export interface FetchOffsetsResult {
+  readonly offsets: readonly CommitOffset[];
+}
+
+/** One line of listGroups. */
+export interface GroupSummary {
+  readonly group: string;
+  readonly state: GroupState;
+  readonly memberCount: number;
+}
+
+/** Result of listGroups, sorted by group. */
+export interface ListGroupsResult {
+  readonly groups: readonly GroupSummary[];
+}
+
+/** A group member in describeGroup. */
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly assignment: readonly TopicPartitions[];
+}
+
+/** A committed offset with its lag in describeGroup. */
+export interface GroupOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The partition's high watermark when known to the coordinator. */
+  readonly highWatermark?: number;
+  /** highWatermark - offset, when the high watermark is known. */
+  readonly lag?: number;
+}
+
+/** Result of describeGroup. */
+export interface DescribeGroupResult {
+  readonly group: string;
+  readonly state: GroupState;
+  readonly generation: number;
+  readonly members: readonly GroupMember[];
+  readonly offsets: readonly GroupOffset[];
+}
+
+/** Result of resetOffsets: the offsets now committed. */
+export interface ResetOffsetsResult {
+  readonly offsets: readonly CommitOffset[];
+}

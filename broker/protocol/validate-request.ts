@@ -1,0 +1,285 @@
+/**
+ * Turns an untrusted decoded request map into a typed request body, or
+ * throws an RlogError naming the bad field. One parser per op. The typed
+ * request is built fresh from the checked fields: unknown fields are ignored
+ * (newer clients may send optional extras), nothing else is carried over.
+ */
+import { RlogError } from "./errors.js";
+import { OffsetSpec, ACKS, type Acks } from "./enums.js";
+import { BROKER_ID, FieldReader, NON_NEGATIVE, TIMESTAMP_MS, checkInt, checkString, type IntRange } from "./field-reader.js";
+import { FIXED_LIMITS, type Limits } from "./limits.js";
+import type { OpName, Request, RequestOf } from "./ops.js";
+import type { ProduceRecord, RecordHeader } from "./records.js";
+import type { CommitOffset, TopicConfig, TopicPartition } from "./requests.js";
+import { checkTopicName } from "./topic-name.js";
+
+/**
+ * Check the fields of a request whose `op` is already known to be valid.
+ * @param r reader over the whole frame map
+ * @throws RlogError only
+ */
+export function validateRequestBody(op: OpName, r: FieldReader, limits: Limits): Request {
+  const parse = parsers[op] as (r: FieldReader, limits: Limits) => Request;
+  return parse(r, limits);
+}
+
+type Parsers = { readonly [O in OpName]: (r: FieldReader, limits: Limits) => RequestOf<O> };
+
+/** T with its optional fields allowed to be undefined (they are dropped by `compact`). */
+type Loose<T> = { [K in keyof T]-?: object extends Pick<T, K> ? T[K] | undefined : T[K] };
+
+/** Drop undefined optional fields, so exactOptionalPropertyTypes holds at run time too. */
+function compact<T>(o: Loose<T>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+function topic(r: FieldReader, name: string, limits: Limits, allowInternal: boolean): string {
+  return checkTopicName(r.str(name, Number.MAX_SAFE_INTEGER), r.at(name), limits.topicNameLengthMax, allowInternal);
+}
+
+function topicValue(v: unknown, path: string, limits: Limits, allowInternal: boolean): string {
+  return checkTopicName(checkString(v, path, Number.MAX_SAFE_INTEGER), path, limits.topicNameLengthMax, allowInternal);
+}
+
+function partitionRange(limits: Limits): IntRange {
+  return { min: 0, max: limits.partitionsMax - 1 };
+}
+
+function groupId(r: FieldReader, limits: Limits): string {
+  return r.str("group", limits.stringLengthMax, 1);
+}
+
+function memberId(r: FieldReader, limits: Limits): string {
+  return r.str("memberId", limits.stringLengthMax, 1);
+}
+
+const GENERATION: IntRange = { min: 0, max: 0x7fff_ffff };
+
+/** Both fields present or both absent, else INVALID_REQUEST naming the missing one. */
+function together(r: FieldReader, names: readonly string[]): void {
+  const present = names.filter((n) => r.has(n));
+  if (present.length !== 0 && present.length !== names.length) {
+    const missing = names.filter((n) => !r.has(n));
+    const field = r.at(missing[0] ?? "");
+    throw new RlogError("INVALID_REQUEST", `${field}: required together with ${present.join(", ")}`, { field });
+  }
+}
+
+function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+function header(v: unknown, path: string, limits: Limits): RecordHeader {
+  const r = FieldReader.of(v, path);
+  return { key: r.str("key", limits.stringLengthMax), value: r.bytes("value") };
+}
+
+function produceRecord(v: unknown, path: string, limits: Limits): ProduceRecord {
+  const r = FieldReader.of(v, path);
+  const key = r.optBytes("key");
+  const value = r.bytes("value");
+  const headers = r.optArray("headers", limits.recordHeadersMax, (h, p) => header(h, p, limits));
+  const timestampMs = r.optInt("timestampMs", TIMESTAMP_MS);
+  let bytes = value.byteLength + (key?.byteLength ?? 0);
+  for (const h of headers ?? []) bytes += utf8Bytes(h.key) + h.value.byteLength;
+  if (bytes > limits.recordBytesMax) {
+    throw new RlogError("RECORD_TOO_LARGE", `${path}: ${bytes} bytes, more than recordBytesMax ${limits.recordBytesMax}`, { field: path });
+  }
+  return compact<ProduceRecord>({ key, value, headers, timestampMs });
+}
+
+function topicConfig(r: FieldReader, limits: Limits): Partial<TopicConfig> {
+  const retention: IntRange = { min: -1, max: FIXED_LIMITS.integerMax };
+  return compact<Partial<TopicConfig>>({
+    retentionBytes: r.optInt("retentionBytes", retention),
+    retentionMs: r.optInt("retentionMs", retention),
+    segmentBytes: r.optInt("segmentBytes", { min: limits.segmentBytesMin, max: limits.segmentBytesMax }),
+    segmentMs: r.optInt("segmentMs", { min: limits.segmentMsMin, max: FIXED_LIMITS.integerMax }),
+  });
+}
+
+function topicPartition(v: unknown, path: string, limits: Limits): TopicPartition {
+  const r = FieldReader.of(v, path);
+  return { topic: topic(r, "topic", limits, true), partition: r.int("partition", partitionRange(limits)) };
+}
+
+function commitOffset(v: unknown, path: string, limits: Limits): CommitOffset {
+  const r = FieldReader.of(v, path);
+  return compact<CommitOffset>({
+    topic: topic(r, "topic", limits, true),
+    partition: r.int("partition", partitionRange(limits)),
+    offset: r.int("offset", NON_NEGATIVE),
+    metadata: r.optStr("metadata", limits.stringLengthMax),
+  });
+}
+
+/** spec, plus the field the spec needs (timestampMs for Timestamp, offset for Exact); undefined for the others. */
+function offsetSpec(
+  r: FieldReader,
+  allowed: readonly OffsetSpec[],
+): { spec: OffsetSpec; timestampMs: number | undefined; offset: number | undefined } {
+  const spec = r.oneOf("spec", allowed);
+  const timestampMs = spec === OffsetSpec.Timestamp ? r.int("timestampMs", TIMESTAMP_MS) : undefined;
+  const offset = spec === OffsetSpec.Exact ? r.int("offset", NON_NEGATIVE) : undefined;
+  return { spec, timestampMs, offset };
+}
+
+const LIST_SPECS: readonly OffsetSpec[] = [OffsetSpec.Earliest, OffsetSpec.Latest, OffsetSpec.Timestamp];
+const RESET_SPECS: readonly OffsetSpec[] = [...LIST_SPECS, OffsetSpec.Exact];
+
+const parsers: Parsers = {
+  handshake: (r, l) => ({
+    op: "handshake",
+    version: r.int("version", { min: 0, max: 0xffff }),
+    clientId: r.str("clientId", l.stringLengthMax),
+  }),
+
+  metadata: (r, l) =>
+    compact<RequestOf<"metadata">>({
+      op: "metadata",
+      topics: r.optArray("topics", l.arrayLengthMax, (v, p) => topicValue(v, p, l, true)),
+    }),
+
+  createTopic: (r, l) =>
+    compact<RequestOf<"createTopic">>({
+      op: "createTopic",
+      name: topic(r, "name", l, false),
+      partitions: r.int("partitions", { min: 1, max: l.partitionsMax, code: "INVALID_PARTITIONS" }),
+      replicationFactor: r.int("replicationFactor", { min: 1, max: l.replicationFactorMax, code: "INVALID_REPLICATION_FACTOR" }),
+      config: r.has("config") ? topicConfig(r.child("config"), l) : undefined,
+    }),
+
+  deleteTopic: (r, l) => ({ op: "deleteTopic", name: topic(r, "name", l, false) }),
+
+  describeTopic: (r, l) => ({ op: "describeTopic", name: topic(r, "name", l, true) }),
+
+  listTopics: (r) => compact<RequestOf<"listTopics">>({ op: "listTopics", includeInternal: r.optBool("includeInternal") }),
+
+  produce: (r, l) => {
+    together(r, ["producerId", "producerEpoch", "baseSequence"]);
+    return compact<RequestOf<"produce">>({
+      op: "produce",
+      topic: topic(r, "topic", l, false),
+      partition: r.int("partition", partitionRange(l)),
+      records: r.array("records", l.batchRecordsMax, (v, p) => produceRecord(v, p, l), 1),
+      acks: r.oneOf<Acks>("acks", ACKS),
+      timeoutMs: r.optInt("timeoutMs", { min: 0, max: l.requestTimeoutMsMax }),
+      producerId: r.optInt("producerId", NON_NEGATIVE),
+      producerEpoch: r.optInt("producerEpoch", { min: 0, max: FIXED_LIMITS.producerEpochMax }),
+      baseSequence: r.optInt("baseSequence", { min: 0, max: FIXED_LIMITS.sequenceMax }),
+    });
+  },
+
+  fetch: (r, l) =>
+    compact<RequestOf<"fetch">>({
+      op: "fetch",
+      topic: topic(r, "topic", l, true),
+      partition: r.int("partition", partitionRange(l)),
+      offset: r.int("offset", NON_NEGATIVE),
+      maxBytes: r.int("maxBytes", { min: 1, max: l.fetchBytesMax }),
+      maxWaitMs: r.int("maxWaitMs", { min: 0, max: l.fetchWaitMsMax }),
+      minBytes: r.optInt("minBytes", { min: 1, max: l.fetchBytesMax }),
+    }),
+
+  listOffsets: (r, l) => {
+    const { spec, timestampMs } = offsetSpec(r, LIST_SPECS);
+    return compact<RequestOf<"listOffsets">>({
+      op: "listOffsets",
+      topic: topic(r, "topic", l, true),
+      partition: r.int("partition", partitionRange(l)),
+      spec,
+      timestampMs,
+    });
+  },
+
+  initProducerId: (r) => {
+    together(r, ["producerId", "producerEpoch"]);
+    return compact<RequestOf<"initProducerId">>({
+      op: "initProducerId",
+      producerId: r.optInt("producerId", NON_NEGATIVE),
+      producerEpoch: r.optInt("producerEpoch", { min: 0, max: FIXED_LIMITS.producerEpochMax }),
+    });
+  },
+
+  transferLeader: (r, l) =>
+    compact<RequestOf<"transferLeader">>({
+      op: "transferLeader",
+      topic: topic(r, "topic", l, true),
+      partition: r.int("partition", partitionRange(l)),
+      toBrokerId: r.optInt("toBrokerId", BROKER_ID),
+      timeoutMs: r.optInt("timeoutMs", { min: 0, max: l.requestTimeoutMsMax }),
+    }),
+
+  rebalanceLeaders: (r, l) =>
+    compact<RequestOf<"rebalanceLeaders">>({ op: "rebalanceLeaders", topic: r.has("topic") ? topic(r, "topic", l, true) : undefined }),
+
+  clusterStatus: () => ({ op: "clusterStatus" }),
+
+  joinGroup: (r, l) => ({
+    op: "joinGroup",
+    group: groupId(r, l),
+    memberId: r.str("memberId", l.stringLengthMax),
+    topics: r.array("topics", l.arrayLengthMax, (v, p) => topicValue(v, p, l, false), 1),
+    sessionTimeoutMs: r.int("sessionTimeoutMs", { min: l.sessionTimeoutMsMin, max: l.sessionTimeoutMsMax }),
+    rebalanceTimeoutMs: r.int("rebalanceTimeoutMs", { min: 1, max: l.rebalanceTimeoutMsMax }),
+  }),
+
+  syncGroup: (r, l) => ({
+    op: "syncGroup",
+    group: groupId(r, l),
+    generation: r.int("generation", GENERATION),
+    memberId: memberId(r, l),
+  }),
+
+  heartbeat: (r, l) => ({
+    op: "heartbeat",
+    group: groupId(r, l),
+    generation: r.int("generation", GENERATION),
+    memberId: memberId(r, l),
+  }),
+
+  leaveGroup: (r, l) => ({ op: "leaveGroup", group: groupId(r, l), memberId: memberId(r, l) }),
+
+  commitOffsets: (r, l) => {
+    together(r, ["generation", "memberId"]);
+    return compact<RequestOf<"commitOffsets">>({
+      op: "commitOffsets",
+      group: groupId(r, l),
+      generation: r.optInt("generation", GENERATION),
+      memberId: r.has("memberId") ? memberId(r, l) : undefined,
+      offsets: r.array("offsets", l.arrayLengthMax, (v, p) => commitOffset(v, p, l), 1),
+    });
+  },
+
+  fetchOffsets: (r, l) =>
+    compact<RequestOf<"fetchOffsets">>({
+      op: "fetchOffsets",
+      group: groupId(r, l),
+      partitions: r.optArray("partitions", l.arrayLengthMax, (v, p) => topicPartition(v, p, l)),
+    }),
+
+  listGroups: () => ({ op: "listGroups" }),
+
+  describeGroup: (r, l) => ({ op: "describeGroup", group: groupId(r, l) }),
+
+  resetOffsets: (r, l) =>
+    compact<RequestOf<"resetOffsets">>({
+      op: "resetOffsets",
+      group: groupId(r, l),
+      topic: topic(r, "topic", l, true),
+      partitions: r.optArray("partitions", l.partitionsMax, (v, p) => checkInt(v, p, partitionRange(l))),
+      ...offsetSpec(r, RESET_SPECS),
+    }),
+};

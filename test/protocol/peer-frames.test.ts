@@ -1,0 +1,88 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodePeerFrame, encodePeerError, encodePeerHello, encodePeerHelloOk, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
+import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
+import { clientPackr, peerPackr } from "../../broker/protocol/msgpack.js";
+import { MessageType } from "../../broker/raft/messages.js";
+import { SAMPLE_ENVELOPES, sampleEntry } from "./peer-samples.js";
+import { plain, mutable } from "./helpers.js";
+
+const FRAME_MAX = 1 << 20;
+
+test("Raft messages of every type round-trip; entry data stays binary and numbers stay numbers", () => {
+  const frame = encodePeerRaft(SAMPLE_ENVELOPES);
+  const d = decodePeerFrame(frame, FRAME_MAX);
+  assert.ok(d.ok, d.ok ? "" : d.error.message);
+  assert.equal(d.value.kind, "raft");
+  if (d.value.kind !== "raft") return;
+  assert.deepEqual(plain(d.value.envelopes), plain(SAMPLE_ENVELOPES));
+  const append = d.value.envelopes.find((e) => e.msg.type === MessageType.Append)?.msg;
+  assert.ok(append !== undefined && append.type === MessageType.Append);
+  const entry = append.entries[0];
+  assert.ok(entry !== undefined);
+  assert.ok(entry.data instanceof Uint8Array);
+  assert.equal(entry.data.buffer, (frame as Uint8Array).buffer, "entry data is a view into the frame, not a copy");
+  assert.equal(typeof entry.offset, "number");
+  assert.equal(entry.offset, 2 ** 40 + 11);
+});
+
+test("record structures make a batch of appends compact", () => {
+  const entries = Array.from({ length: 100 }, (_, i) => sampleEntry(i + 1, new Uint8Array(8)));
+  const msg = { ...SAMPLE_ENVELOPES[4]!.msg, entries } as (typeof SAMPLE_ENVELOPES)[number]["msg"];
+  const records = encodePeerRaft([{ group: "g", msg }]).byteLength;
+  const maps = clientPackr.pack({ id: 0, op: "raft", messages: [{ group: "g", msg }] }).byteLength;
+  assert.ok(records < maps * 0.6, `records ${records} vs maps ${maps}`);
+  // and any msgpackr peer decodes a frame on its own: no shared structures between frames
+  const again = decodePeerFrame(encodePeerRaft([{ group: "g", msg }]), FRAME_MAX);
+  assert.ok(again.ok);
+});
+
+test("hello, hello ok and refusal round-trip", () => {
+  const hello = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s" }), FRAME_MAX);
+  assert.deepEqual(hello.ok && hello.value, { kind: "hello", id: 1, hello: { version: 1, brokerId: 3, secret: "s" } });
+  const okf = decodePeerFrame(encodePeerHelloOk(1, 2), FRAME_MAX);
+  assert.deepEqual(okf.ok && okf.value, { kind: "helloOk", id: 1, brokerId: 2, version: 1 });
+  const err = decodePeerFrame(encodePeerError(1, new RlogError("AUTHENTICATION_FAILED", "wrong secret")), FRAME_MAX);
+  assert.ok(err.ok && err.value.kind === "error");
+  if (err.ok && err.value.kind === "error") assert.equal(err.value.error.code, ErrorCode.AUTHENTICATION_FAILED);
+});
+
+test("malformed Raft messages are rejected naming the field", () => {
+  const cases: [string, (f: Record<string, unknown>) => void, RegExp][] = [
+    ["unknown type", (f) => (msg(f, 0)["type"] = 99), /messages\[0\]\.msg\.type/],
+    ["from 0", (f) => (msg(f, 0)["from"] = 0), /messages\[0\]\.msg\.from/],
+    ["term negative", (f) => (msg(f, 1)["term"] = -1), /messages\[1\]\.msg\.term/],
+    ["entry data not bytes", (f) => (entries(f)[0]!["data"] = "x"), /entries\[0\]\.data/],
+    ["entry kind unknown", (f) => (entries(f)[1]!["kind"] = 7), /entries\[1\]\.kind/],
+    ["entry index 0", (f) => (entries(f)[0]!["index"] = 0), /entries\[0\]\.index/],
+    ["granted missing", (f) => delete msg(f, 1)["granted"], /granted/],
+    ["snapshot data missing", (f) => delete (msg(f, 8)["snapshot"] as Record<string, unknown>)["data"], /snapshot\.data/],
+    ["group empty", (f) => (envelope(f, 0)["group"] = ""), /group/],
+    ["messages not an array", (f) => (f["messages"] = {}), /messages/],
+    ["op unknown", (f) => (f["op"] = "gossip"), /op/],
+  ];
+  for (const [name, damage, field] of cases) {
+    const frame = mutable({ id: 0, op: "raft", messages: SAMPLE_ENVELOPES });
+    damage(frame);
+    const d = decodePeerFrame(peerPackr.pack(frame), FRAME_MAX);
+    assert.ok(!d.ok, name);
+    assert.equal(d.error.code, ErrorCode.INVALID_REQUEST, name);
+    assert.match(d.error.message, field, name);
+  }
+});
+
+test("an oversized peer frame is refused before decoding", () => {
+  const d = decodePeerFrame(encodePeerRaft(SAMPLE_ENVELOPES), 16);
+  assert.ok(!d.ok);
+  assert.equal(d.error.code, ErrorCode.REQUEST_TOO_LARGE);
+});
+
+function envelope(f: Record<string, unknown>, i: number): Record<string, unknown> {
+  return (f["messages"] as Record<string, unknown>[])[i] as Record<string, unknown>;
+}
+function msg(f: Record<string, unknown>, i: number): Record<string, unknown> {
+  return envelope(f, i)["msg"] as Record<string, unknown>;
+}
+function entries(f: Record<string, unknown>): Record<string, unknown>[] {
+  return msg(f, 4)["entries"] as Record<string, unknown>[];
+}
