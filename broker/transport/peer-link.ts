@@ -1,0 +1,232 @@
+/**
+ * The outbound link to one peer: a bounded queue of Raft messages and one
+ * WebSocket that is dialed, authenticated with a hello, and redialed with
+ * capped, jittered backoff whenever it drops. Messages queued during one
+ * event-loop turn leave in as few frames as possible (one per
+ * frameBytesTarget), which is what makes many small Raft messages cheap.
+ */
+import { WebSocket, type RawData } from "ws";
+import type { Message } from "../raft/messages.js";
+import type { RandomSource } from "../raft/random.js";
+import type { NodeId } from "../raft/types.js";
+import { CloseCode } from "../protocol/close-codes.js";
+import { PEER_FRAME_MESSAGES_MAX, decodePeerFrame, encodePeerHello, encodePeerRaft, type PeerEnvelope } from "../protocol/peer-frames.js";
+import { PROTOCOL_VERSION } from "../protocol/version.js";
+import { Backoff } from "./backoff.js";
+import { closeSocket, frameBytes } from "./close-socket.js";
+import { messageBytes } from "./message-bytes.js";
+import type { PeerLimits } from "./peer-limits.js";
+import type { PeerLogger } from "./peer-logger.js";
+import { SendQueue } from "./send-queue.js";
+
+/** Settings of a link. */
+export interface PeerLinkOptions {
+  readonly selfId: NodeId;
+  readonly peerId: NodeId;
+  /** The peer's listener, e.g. "ws://10.0.0.2:9093". */
+  readonly url: string;
+  readonly secret: string;
+  readonly limits: PeerLimits;
+  /** Reconnect jitter. */
+  readonly random: RandomSource;
+  readonly logger: PeerLogger;
+}
+
+/** Counters and state of a link. */
+export interface PeerLinkStats {
+  readonly peerId: NodeId;
+  /** Hello accepted and the socket open. */
+  readonly connected: boolean;
+  readonly queuedMessages: number;
+  readonly queuedBytes: number;
+  readonly sentMessages: number;
+  readonly sentFrames: number;
+  /** Oldest messages dropped because the queue was full. */
+  readonly droppedQueueFull: number;
+  /** Messages dropped because they alone exceed frameBytesMax. */
+  readonly droppedOversized: number;
+  /** Dial attempts, successful or not. */
+  readonly dials: number;
+  /** Dials that completed the hello. */
+  readonly connects: number;
+}
+
+/**
+ * idle: not started. dialing: TCP/WebSocket handshake. hello: waiting for the
+ * hello answer. open: sending. waiting: backoff before the next dial.
+ */
+type LinkState = "idle" | "dialing" | "hello" | "open" | "waiting" | "closed";
+
+/** One outbound peer connection; see the file comment. */
+export class PeerLink {
+  private state: LinkState = "idle";
+  private ws: WebSocket | undefined;
+  private readonly queue: SendQueue<PeerEnvelope>;
+  private readonly backoff: Backoff;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
+  private helloId = 0;
+  private sentMessages = 0;
+  private sentFrames = 0;
+  private droppedOversized = 0;
+  private dials = 0;
+  private connects = 0;
+  /** Failed dials since the link was last open; only the first is logged. */
+  private failures = 0;
+
+  constructor(private readonly options: PeerLinkOptions) {
+    const { limits, random } = options;
+    this.queue = new SendQueue({ itemsMax: limits.queueMessagesMax, bytesMax: limits.queueBytesMax });
+    this.backoff = new Backoff({ delayMsMin: limits.reconnectDelayMsMin, delayMsMax: limits.reconnectDelayMsMax, random });
+  }
+
+  /** Start dialing. */
+  start(): void {
+    if (this.state === "idle") this.dial();
+  }
+
+  /** Queue a message; it leaves at the end of this event-loop turn if the link is open. */
+  enqueue(group: string, msg: Message): void {
+    if (this.state === "closed") return;
+    const size = messageBytes(msg);
+    if (size > this.options.limits.frameBytesMax) {
+      this.droppedOversized++;
+      return;
+    }
+    this.queue.push({ group, msg }, size);
+    this.scheduleFlush();
+  }
+
+  /** Counters and state. */
+  stats(): PeerLinkStats {
+    return {
+      peerId: this.options.peerId,
+      connected: this.state === "open",
+      queuedMessages: this.queue.length,
+      queuedBytes: this.queue.byteLength,
+      sentMessages: this.sentMessages,
+      sentFrames: this.sentFrames,
+      droppedQueueFull: this.queue.dropped,
+      droppedOversized: this.droppedOversized,
+      dials: this.dials,
+      connects: this.connects,
+    };
+  }
+
+  /** Stop for good: drop the queue, cancel timers, close the socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.helloTimer);
+    if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate);
+    this.flushImmediate = undefined;
+    this.queue.clear();
+    const ws = this.ws;
+    if (ws !== undefined) await closeSocket(ws, CloseCode.Normal, "peer link closed", this.options.limits.closeWaitMs);
+  }
+
+  private dial(): void {
+    const { url, limits } = this.options;
+    this.state = "dialing";
+    this.dials++;
+    // Only hello answers come back on this socket: a small maxPayload is plenty.
+    const ws = new WebSocket(url, { maxPayload: 64 * 1024, perMessageDeflate: false, handshakeTimeout: limits.helloWaitMs });
+    this.ws = ws;
+    ws.on("open", () => this.onOpen(ws));
+    ws.on("message", (data, isBinary) => this.onFrame(ws, data, isBinary));
+    ws.on("error", (err) => {
+      if (this.failures++ === 0) this.options.logger.warn({ peer: this.options.peerId, url, err: err.message }, "peer link failed; redialing");
+    });
+    ws.on("close", (code, reason) => this.onClose(ws, code, reason.toString()));
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws !== this.ws || this.state !== "dialing") return;
+    this.state = "hello";
+    const { selfId, secret, limits } = this.options;
+    ws.send(encodePeerHello(++this.helloId, { version: PROTOCOL_VERSION, brokerId: selfId, secret }));
+    this.helloTimer = setTimeout(() => {
+      this.options.logger.warn({ peer: this.options.peerId }, "no answer to peerHello; redialing");
+      ws.terminate();
+    }, limits.helloWaitMs);
+  }
+
+  private onFrame(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    if (ws !== this.ws || this.state !== "hello") return;
+    const { peerId, logger } = this.options;
+    const decoded = isBinary ? decodePeerFrame(frameBytes(data), 64 * 1024) : undefined;
+    if (decoded === undefined || !decoded.ok || (decoded.value.kind !== "helloOk" && decoded.value.kind !== "error")) {
+      ws.close(CloseCode.BadFrame, "expected an answer to peerHello");
+      return;
+    }
+    const frame = decoded.value;
+    clearTimeout(this.helloTimer);
+    if (frame.kind === "error") {
+      // The listener closes the connection after this; the backoff redials (the secret may be fixed meanwhile).
+      logger.warn({ peer: peerId, code: frame.error.code, error: frame.error.codeName, message: frame.error.message }, "peer refused our hello");
+      return;
+    }
+    if (frame.brokerId !== peerId) {
+      logger.warn({ peer: peerId, answeredAs: frame.brokerId, url: this.options.url }, "peer URL leads to a different broker");
+      ws.close(CloseCode.WrongPeer, `expected broker ${peerId}, reached ${frame.brokerId}`);
+      return;
+    }
+    this.state = "open";
+    this.connects++;
+    this.failures = 0;
+    this.backoff.reset();
+    logger.info({ peer: peerId }, "peer connected (outbound)");
+    this.scheduleFlush();
+  }
+
+  private onClose(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.ws = undefined;
+    clearTimeout(this.helloTimer);
+    if (this.state === "closed") return;
+    if (this.state === "open") this.options.logger.info({ peer: this.options.peerId, code, reason }, "peer link lost; redialing");
+    this.state = "waiting";
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.state === "waiting") this.dial();
+    }, this.backoff.next());
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushImmediate !== undefined || this.state !== "open" || this.queue.length === 0) return;
+    this.flushImmediate = setImmediate(() => {
+      this.flushImmediate = undefined;
+      this.flush();
+    });
+  }
+
+  /** Hand queued messages to the socket as frames while the socket is not backed up. */
+  private flush(): void {
+    const ws = this.ws;
+    if (this.state !== "open" || ws === undefined) return;
+    const { frameBytesTarget, frameBytesMax, socketBufferBytesMax } = this.options.limits;
+    while (this.queue.length > 0 && ws.bufferedAmount < socketBufferBytesMax) {
+      const batch: PeerEnvelope[] = [];
+      let bytes = 0;
+      while (batch.length < PEER_FRAME_MESSAGES_MAX) {
+        const size = this.queue.peekSize();
+        if (size === undefined || (batch.length > 0 && bytes + size > frameBytesTarget)) break;
+        batch.push(this.queue.shift() as PeerEnvelope);
+        bytes += size;
+      }
+      const frame = encodePeerRaft(batch);
+      if (frame.byteLength > frameBytesMax) {
+        // Only possible if messageBytes underestimates badly; the receiver would refuse the frame.
+        this.droppedOversized += batch.length;
+        continue;
+      }
+      this.sentFrames++;
+      this.sentMessages += batch.length;
+      ws.send(frame, (err) => {
+        if (err === undefined || err === null) this.scheduleFlush();
+      });
+    }
+  }
+}

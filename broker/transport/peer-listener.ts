@@ -1,0 +1,223 @@
+/**
+ * The peer listener: accepts connections from other brokers, requires a
+ * hello with the cluster secret as the first frame, then delivers the Raft
+ * messages of every later frame. Refusals send an error frame (so the
+ * dialer can log the code) and close with a CloseCode and a reason.
+ */
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import type { Message } from "../raft/messages.js";
+import type { NodeId } from "../raft/types.js";
+import { CloseCode } from "../protocol/close-codes.js";
+import { RlogError } from "../protocol/errors.js";
+import { decodePeerFrame, encodePeerError, encodePeerHelloOk, type PeerHello } from "../protocol/peer-frames.js";
+import { PROTOCOL_VERSION, PROTOCOL_VERSION_MIN } from "../protocol/version.js";
+import { closeReason, closeSocket, frameBytes } from "./close-socket.js";
+import type { PeerLimits } from "./peer-limits.js";
+import type { PeerLogger } from "./peer-logger.js";
+import { secretMatches } from "./secret.js";
+
+/** Settings of a listener. */
+export interface PeerListenerOptions {
+  readonly selfId: NodeId;
+  /** Interface to bind, e.g. "127.0.0.1". */
+  readonly host: string;
+  /** Port to bind; 0 picks a free one (see the port listen() resolves to). */
+  readonly port: number;
+  readonly secret: string;
+  readonly limits: PeerLimits;
+  readonly logger: PeerLogger;
+  /** Receives every well-formed message addressed to this broker by the authenticated sender. */
+  readonly deliver: (from: NodeId, group: string, msg: Message) => void;
+}
+
+/** Counters of a listener since it started. */
+export interface PeerListenerStats {
+  /** Open inbound connections, authenticated or not. */
+  connections: number;
+  /** Hellos accepted. */
+  accepted: number;
+  /** Connections refused: wrong secret, version, limits, self-connections. */
+  refused: number;
+  /** Frames that failed to decode or came out of order (each closes its connection). */
+  badFrames: number;
+  receivedFrames: number;
+  receivedMessages: number;
+  /** Messages whose from/to did not match the connection's broker and this broker. */
+  droppedMisaddressed: number;
+}
+
+interface Inbound {
+  readonly ws: WebSocket;
+  /** Set once the hello is accepted. */
+  brokerId: NodeId | undefined;
+  /** Set once we decided to close it; later frames are ignored. */
+  closing: boolean;
+  helloTimer: NodeJS.Timeout | undefined;
+}
+
+/** Accepts and authenticates peer connections; see the file comment. */
+export class PeerListener {
+  private server: WebSocketServer | undefined;
+  private readonly inbound = new Set<Inbound>();
+  private readonly byBroker = new Map<NodeId, Inbound>();
+  private closed = false;
+  /** Counters; read-only for callers. */
+  readonly stats: PeerListenerStats = {
+    connections: 0,
+    accepted: 0,
+    refused: 0,
+    badFrames: 0,
+    receivedFrames: 0,
+    receivedMessages: 0,
+    droppedMisaddressed: 0,
+  };
+
+  constructor(private readonly options: PeerListenerOptions) {}
+
+  /** Bind and start accepting. Resolves to the bound port. */
+  async listen(): Promise<number> {
+    if (this.server !== undefined || this.closed) throw new Error("peer listener already started");
+    const { host, port, limits } = this.options;
+    const server = new WebSocketServer({ host, port, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
+    this.server = server;
+    server.on("connection", (ws) => this.onConnection(ws));
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+    server.on("error", (err) => this.options.logger.warn({ err: err.message }, "peer listener error"));
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Close every connection (GoingAway) and the listening socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const waits = [...this.inbound].map((c) => {
+      c.closing = true;
+      clearTimeout(c.helloTimer);
+      return closeSocket(c.ws, CloseCode.GoingAway, "broker shutting down", this.options.limits.closeWaitMs);
+    });
+    await Promise.all(waits);
+    const server = this.server;
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private onConnection(ws: WebSocket): void {
+    const conn: Inbound = { ws, brokerId: undefined, closing: false, helloTimer: undefined };
+    this.inbound.add(conn);
+    this.stats.connections = this.inbound.size;
+    ws.on("error", (err) => this.options.logger.warn({ err: err.message, peer: conn.brokerId }, "peer connection error"));
+    ws.on("close", () => this.onClose(conn));
+    if (this.closed) {
+      this.refuse(conn, CloseCode.GoingAway, "broker shutting down");
+      return;
+    }
+    if (this.inbound.size > this.options.limits.connectionsMax) {
+      this.stats.refused++;
+      this.refuse(conn, CloseCode.TooManyConnections, `more than ${this.options.limits.connectionsMax} peer connections`);
+      return;
+    }
+    ws.on("message", (data, isBinary) => this.onFrame(conn, data, isBinary));
+    conn.helloTimer = setTimeout(() => {
+      this.stats.refused++;
+      this.refuse(conn, CloseCode.HandshakeTimeout, `no peerHello within ${this.options.limits.helloWaitMs} ms`);
+    }, this.options.limits.helloWaitMs);
+  }
+
+  private onClose(conn: Inbound): void {
+    clearTimeout(conn.helloTimer);
+    this.inbound.delete(conn);
+    this.stats.connections = this.inbound.size;
+    if (conn.brokerId !== undefined && this.byBroker.get(conn.brokerId) === conn) this.byBroker.delete(conn.brokerId);
+  }
+
+  /** Close a connection with a code and reason, after an error frame when one is given. */
+  private refuse(conn: Inbound, code: number, reason: string, error?: { id: number; error: RlogError }): void {
+    if (conn.closing) return;
+    conn.closing = true;
+    clearTimeout(conn.helloTimer);
+    if (error !== undefined) conn.ws.send(encodePeerError(error.id, error.error));
+    conn.ws.close(code, closeReason(reason));
+    // A peer that ignores the close frame is cut off by ws after its close timeout, or by close().
+  }
+
+  private onFrame(conn: Inbound, data: RawData, isBinary: boolean): void {
+    if (conn.closing) return;
+    if (!isBinary) {
+      this.stats.badFrames++;
+      this.refuse(conn, CloseCode.BadFrame, "binary frames only");
+      return;
+    }
+    const decoded = decodePeerFrame(frameBytes(data), this.options.limits.frameBytesMax);
+    if (!decoded.ok) {
+      this.stats.badFrames++;
+      this.refuse(conn, CloseCode.BadFrame, decoded.error.message, { id: 0, error: decoded.error });
+      return;
+    }
+    const frame = decoded.value;
+    if (conn.brokerId === undefined) {
+      if (frame.kind !== "hello") {
+        this.stats.badFrames++;
+        this.refuse(conn, CloseCode.BadFrame, `expected peerHello first, got ${frame.kind}`);
+        return;
+      }
+      this.onHello(conn, frame.id, frame.hello);
+      return;
+    }
+    if (frame.kind !== "raft") {
+      this.stats.badFrames++;
+      this.refuse(conn, CloseCode.BadFrame, `unexpected ${frame.kind} frame`);
+      return;
+    }
+    const from = conn.brokerId;
+    const self = this.options.selfId;
+    this.stats.receivedFrames++;
+    for (const env of frame.envelopes) {
+      if (env.msg.from !== from || env.msg.to !== self) {
+        this.stats.droppedMisaddressed++;
+        continue;
+      }
+      this.stats.receivedMessages++;
+      this.options.deliver(from, env.group, env.msg);
+    }
+  }
+
+  private onHello(conn: Inbound, id: number, hello: PeerHello): void {
+    const { logger, selfId, secret } = this.options;
+    if (hello.version < PROTOCOL_VERSION_MIN || hello.version > PROTOCOL_VERSION) {
+      this.stats.refused++;
+      const error = new RlogError("UNSUPPORTED_VERSION", `peer protocol version ${hello.version} not in [${PROTOCOL_VERSION_MIN}, ${PROTOCOL_VERSION}]`, {
+        versionMin: PROTOCOL_VERSION_MIN,
+        versionMax: PROTOCOL_VERSION,
+      });
+      this.refuse(conn, CloseCode.UnsupportedVersion, error.message, { id, error });
+      return;
+    }
+    // Checked before anything else about the hello is believed.
+    if (!secretMatches(hello.secret, secret)) {
+      this.stats.refused++;
+      logger.warn({ claimedBrokerId: hello.brokerId }, "peer refused: wrong cluster secret");
+      const message = hello.secret === "" ? "missing cluster secret" : "wrong cluster secret";
+      this.refuse(conn, CloseCode.AuthenticationFailed, `authentication failed: ${message}`, { id, error: new RlogError("AUTHENTICATION_FAILED", message) });
+      return;
+    }
+    const brokerId = hello.brokerId as NodeId;
+    if (brokerId === selfId) {
+      this.stats.refused++;
+      this.refuse(conn, CloseCode.WrongPeer, `peerHello from this broker's own id ${selfId}`);
+      return;
+    }
+    clearTimeout(conn.helloTimer);
+    conn.helloTimer = undefined;
+    conn.brokerId = brokerId;
+    this.stats.accepted++;
+    // One inbound connection per peer: a reconnecting peer replaces its stale connection.
+    const older = this.byBroker.get(brokerId);
+    this.byBroker.set(brokerId, conn);
+    if (older !== undefined) this.refuse(older, CloseCode.Replaced, "replaced by a newer connection from the same broker");
+    conn.ws.send(encodePeerHelloOk(id, selfId));
+    logger.info({ peer: brokerId }, "peer connected (inbound)");
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * PeerTransport over ws: one PeerListener for inbound traffic and one
+ * PeerLink per peer for outbound traffic (each direction of a broker pair
+ * uses its own connection, dialed by the sender). See docs/PROTOCOL.md,
+ * "Peer protocol".
+ */
+import type { Message } from "../raft/messages.js";
+import type { RandomSource } from "../raft/random.js";
+import type { NodeId } from "../raft/types.js";
+import { MATH_RANDOM } from "./backoff.js";
+import { DEFAULT_PEER_LIMITS, type PeerLimits } from "./peer-limits.js";
+import { PeerLink, type PeerLinkStats } from "./peer-link.js";
+import { PeerListener, type PeerListenerStats } from "./peer-listener.js";
+import { SILENT_LOGGER, type PeerLogger } from "./peer-logger.js";
+import type { LinkFilter, PeerMessageHandler, PeerTransport } from "./peer-transport.js";
+
+/** Settings of a WsPeerTransport. */
+export interface WsPeerTransportOptions {
+  /** This broker's id (>= 1). */
+  readonly selfId: NodeId;
+  /** Peer listener interface, e.g. "127.0.0.1" or "0.0.0.0". */
+  readonly host: string;
+  /** Peer listener port; 0 picks a free port (read it from `port` after start). */
+  readonly port: number;
+  /** The cluster secret every broker is configured with; must not be empty. */
+  readonly secret: string;
+  /** Peer broker id -> peer listener URL ("ws://host:port"); more can be added with setPeer. */
+  readonly peers?: ReadonlyMap<NodeId, string>;
+  /** Overrides of DEFAULT_PEER_LIMITS. */
+  readonly limits?: Partial<PeerLimits>;
+  /** Reconnect jitter source; Math.random by default, seeded in tests. */
+  readonly random?: RandomSource;
+  /** Fault injection; see LinkFilter. */
+  readonly linkFilter?: LinkFilter;
+  readonly logger?: PeerLogger;
+}
+
+/** Counters of the whole transport. */
+export interface WsPeerTransportStats {
+  readonly links: readonly PeerLinkStats[];
+  readonly listener: Readonly<PeerListenerStats>;
+  /** Messages the link filter dropped. */
+  readonly droppedFiltered: number;
+  /** Messages to a broker with no configured URL. */
+  readonly droppedUnroutable: number;
+  /** Incoming messages that arrived before a handler was set. */
+  readonly droppedNoHandler: number;
+}
+
+/** PeerTransport on WebSockets; see the file comment. */
+export class WsPeerTransport implements PeerTransport {
+  private readonly limits: PeerLimits;
+  private readonly listener: PeerListener;
+  private readonly links = new Map<NodeId, PeerLink>();
+  private handler: PeerMessageHandler | undefined;
+  private filter: LinkFilter | undefined;
+  private state: "new" | "started" | "closed" = "new";
+  private boundPort = 0;
+  private droppedFiltered = 0;
+  private droppedUnroutable = 0;
+  private droppedNoHandler = 0;
+
+  constructor(private readonly options: WsPeerTransportOptions) {
+    if (options.secret === "") throw new Error("the peer transport needs a non-empty cluster secret");
+    if (!(options.selfId >= 1)) throw new Error(`broker id must be >= 1, got ${options.selfId}`);
+    this.limits = Object.freeze({ ...DEFAULT_PEER_LIMITS, ...options.limits });
+    this.filter = options.linkFilter;
+    this.listener = new PeerListener({
+      selfId: options.selfId,
+      host: options.host,
+      port: options.port,
+      secret: options.secret,
+      limits: this.limits,
+      logger: this.logger,
+      deliver: (from, group, msg) => this.deliver(from, group, msg),
+    });
+    for (const [id, url] of options.peers ?? []) this.setPeer(id, url);
+  }
+
+  private get logger(): PeerLogger {
+    return this.options.logger ?? SILENT_LOGGER;
+  }
+
+  /** The bound peer listener port (after start). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Bind the listener, then dial every peer. */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new Error(`peer transport cannot start when ${this.state}`);
+    this.boundPort = await this.listener.listen();
+    this.state = "started";
+    for (const link of this.links.values()) link.start();
+  }
+
+  /** Add a peer or change its URL (the old link and its queue are dropped). */
+  setPeer(id: NodeId, url: string): void {
+    if (this.state === "closed") return;
+    if (id === this.options.selfId) throw new Error(`broker ${id} cannot be its own peer`);
+    const old = this.links.get(id);
+    if (old !== undefined) void old.close();
+    const link = new PeerLink({
+      selfId: this.options.selfId,
+      peerId: id,
+      url,
+      secret: this.options.secret,
+      limits: this.limits,
+      random: this.options.random ?? MATH_RANDOM,
+      logger: this.logger,
+    });
+    this.links.set(id, link);
+    if (this.state === "started") link.start();
+  }
+
+  /** Forget a peer: close its link and drop its queue. */
+  async removePeer(id: NodeId): Promise<void> {
+    const link = this.links.get(id);
+    this.links.delete(id);
+    if (link !== undefined) await link.close();
+  }
+
+  /** Replace the fault-injection filter (undefined: everything passes). */
+  setLinkFilter(filter: LinkFilter | undefined): void {
+    this.filter = filter;
+  }
+
+  send(to: NodeId, group: string, msg: Message): void {
+    if (this.state === "closed") return;
+    if (this.filter !== undefined && !this.filter(this.options.selfId, to)) {
+      this.droppedFiltered++;
+      return;
+    }
+    const link = this.links.get(to);
+    if (link === undefined) {
+      this.droppedUnroutable++;
+      return;
+    }
+    link.enqueue(group, msg);
+  }
+
+  onMessage(handler: PeerMessageHandler): void {
+    this.handler = handler;
+  }
+
+  private deliver(from: NodeId, group: string, msg: Message): void {
+    if (this.state === "closed") return;
+    if (this.handler === undefined) {
+      this.droppedNoHandler++;
+      return;
+    }
+    this.handler(from, group, msg);
+  }
+
+  /** Counters of the links and the listener. */
+  stats(): WsPeerTransportStats {
+    return {
+      links: [...this.links.values()].map((l) => l.stats()),
+      listener: { ...this.listener.stats },
+      droppedFiltered: this.droppedFiltered,
+      droppedUnroutable: this.droppedUnroutable,
+      droppedNoHandler: this.droppedNoHandler,
+    };
+  }
+
+  /** Close every link, connection and the listener. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    const links = [...this.links.values()];
+    this.links.clear();
+    await Promise.all([...links.map((l) => l.close()), this.listener.close()]);
+  }
+}
