@@ -264,6 +264,21 @@ test("replies and leadership ahead of durable state: NOT_DURABLE", () => {
     ["NOT_DURABLE"],
   );
   assert.deepEqual(kinds([base, { kind: "leader", node: N2, term: term(2) }]), ["NOT_DURABLE"]);
+  assert.deepEqual(
+    kinds([base, { kind: "send", node: N2, message: { type: MessageType.Vote, from: N2, to: N1, term: term(1), lastIndex: index(0), lastTerm: term(0), transfer: false } }]),
+    ["NOT_DURABLE"],
+  );
+  // Replies of an older term than the persisted one: the member durably left that
+  // term (found by seeds 886 and 1433 of the simulator; see Checker.onSend).
+  const moved: Observation = { kind: "persist", node: N2, entries: log("n1"), hardState: hs(5, 1, 0) };
+  assert.deepEqual(
+    kinds([
+      moved,
+      { kind: "send", node: N2, message: { type: MessageType.VoteResponse, from: N2, to: N3, term: term(4), granted: true } },
+      { kind: "send", node: N2, message: { type: MessageType.AppendResponse, from: N2, to: N3, term: term(4), success: true, index: index(3), hintIndex: index(0), hintTerm: term(0) } },
+    ]),
+    [],
+  );
   // Pre-vote traffic carries a future term and needs nothing durable.
   assert.deepEqual(
     kinds([base, { kind: "send", node: N2, message: { type: MessageType.PreVote, from: N2, to: N1, term: term(2), lastIndex: index(0), lastTerm: term(0) } }]),

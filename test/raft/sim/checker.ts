@@ -16,8 +16,9 @@
  *   restarts too, since it is read from the persisted hard state), term
  *   (TERM_WENT_BACK), one vote per term (DOUBLE_VOTE).
  * - Replies that promise durability are backed by durable state (NOT_DURABLE):
- *   a granted vote by the persisted vote, an append ack by the persisted log,
- *   any message's term by the persisted term.
+ *   no message's term is ahead of the persisted term, and in the persisted
+ *   term a granted vote matches the persisted vote and an append ack the
+ *   persisted log (replies of older terms are exempt: see onSend).
  * - Client acknowledgements: every acknowledged proposal is in the final
  *   committed log exactly once, at the reported index, term and offset
  *   (ACK_MISSING, ACK_DUPLICATED); proposals are never duplicated in the
@@ -571,16 +572,20 @@ export class Checker {
       this.report("NOT_DURABLE", `node ${node} sent type ${m.type} at term ${m.term} with persisted term ${v.term}`, node);
       return;
     }
+    // A message of an older term than the persisted one can leave in the same
+    // Ready as the hard state that moved past it (inputs batch into one Ready):
+    // a vote granted in term 4 and then a move to term 5, or an append ack of
+    // entries that a newer leader's entries replaced. Both are safe: the member
+    // durably left that term and can never vote or accept entries in it again,
+    // and it held the acknowledged entries when it refused (or did not cast)
+    // its vote for the newer leader. Only messages of the persisted term are
+    // checked against the persisted vote and log.
+    if (m.term < v.term) return;
     if (m.type === MessageType.VoteResponse && m.granted && v.vote !== m.to) {
       this.report("NOT_DURABLE", `node ${node} granted its term-${m.term} vote to ${m.to} but its persisted vote is ${v.vote}`, node);
-    } else if (m.type === MessageType.Vote && (v.term !== m.term || v.vote !== node)) {
-      this.report("NOT_DURABLE", `node ${node} asked for votes in term ${m.term} with persisted term ${v.term} vote ${v.vote}`, node);
-    } else if (m.type === MessageType.AppendResponse && m.success && m.term === v.term && m.index > this.lastIndex(v)) {
-      // Only acks of the member's durable term are checked. An ack of an
-      // older term can leave in the same Ready as a newer leader's entries
-      // that replaced what it acknowledged; that is harmless, because the
-      // acker held the entries when it refused (or never cast) its vote for
-      // that newer leader, so Leader Completeness still holds.
+    } else if (m.type === MessageType.Vote && v.vote !== node) {
+      this.report("NOT_DURABLE", `node ${node} asked for votes in term ${m.term} with persisted vote ${v.vote}`, node);
+    } else if (m.type === MessageType.AppendResponse && m.success && m.index > this.lastIndex(v)) {
       this.report("NOT_DURABLE", `node ${node} acknowledged appends through ${m.index} but its durable log ends at ${this.lastIndex(v)}`, node, m.index);
     }
   }

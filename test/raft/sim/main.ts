@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { faultProfile } from "./faults.js";
-import { Simulation, runOptions, type RunResult, type SimOptions } from "./simulation.js";
+import { Simulation, replayCommand, runOptions, type RunResult, type SimOptions } from "./simulation.js";
 import { percentile } from "./stats.js";
 
 const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--verbose] [--trace-lines N]
@@ -73,14 +73,6 @@ function parse(argv: string[]): Args {
   };
 }
 
-/** The command that replays one seed of this invocation. */
-function replay(a: Args, seed: number): string {
-  return (
-    `npm run sim -- --runs 1 --seed ${seed} --members ${a.members} --steps ${a.steps}` +
-    (a.profile !== undefined ? ` --profile ${a.profile}` : "") +
-    " --verbose"
-  );
-}
 
 function main(): void {
   let a: Args;
@@ -125,7 +117,7 @@ function main(): void {
     const v = r.violation!;
     if (!a.verbose) for (const line of r.trace) console.log(line);
     console.log(`VIOLATION seed ${seed} (${r.members} members, profile ${r.profile}) at step ${r.step}: ${v.kind}: ${v.message}`);
-    console.log(`  replay: ${replay(a, seed)}`);
+    console.log(`  replay: ${replayCommand(seed, a.members, a.steps, a.profile)}`);
   }
   const seconds = (performance.now() - t0) / 1000;
   const p = (xs: number[], q: number): string => (xs.length === 0 ? "-" : String(percentile(xs, q)));

@@ -22,7 +22,7 @@
  */
 import type { RaftConfig } from "../../../broker/raft/config.js";
 import { SeededRandom } from "../../../broker/raft/random.js";
-import { Role, type Proposal, type SoftState } from "../../../broker/raft/ready.js";
+import { Role, type Proposal, type RefusalCode, type SoftState } from "../../../broker/raft/ready.js";
 import { NO_NODE, index, nodeId, type Entry, type NodeId } from "../../../broker/raft/types.js";
 import { Checker, type Observation, type Violation } from "./checker.js";
 import { FAULT_PROFILES, NO_FAULTS, type FaultProfile } from "./faults.js";
@@ -116,7 +116,8 @@ export function drawTuning(random: SeededRandom): RaftTuning {
   return {
     electionTimeoutTicks: 10,
     heartbeatIntervalTicks: 2,
-    preferredLeaderCheckTicks: random.chance(0.7) ? 20 : 0,
+    // Off in a quarter of the runs; otherwise intervals both off and on multiples of the election timeout.
+    preferredLeaderCheckTicks: random.chance(0.25) ? 0 : random.pick([13, 20, 25, 37]),
     inflightAppendsMax: 4 + random.int(5),
     inflightBytesMax: 500 + random.int(1500),
     appendBytesMax: 120 + random.int(300),
@@ -157,6 +158,8 @@ export class Simulation {
   faultsOn = false;
   /** Client workload in effect (proposals and transfers happen only while set). */
   workload: Workload | undefined;
+  /** Why the last refused proposal was refused (undefined after an accepted one). */
+  lastRefusal: RefusalCode | "NO_LEADER" | "DOWN" | undefined;
   /** First violation; the run stops there. */
   violation: Violation | undefined;
   violationStep = -1;
@@ -423,7 +426,10 @@ export class Simulation {
    */
   propose(batch = 1, target?: SimMember): number[] {
     const l = target ?? this.leader();
-    if (!l) return [];
+    if (!l) {
+      this.lastRefusal = "NO_LEADER";
+      return [];
+    }
     const ids: number[] = [];
     const proposals: Proposal[] = [];
     for (let k = 0; k < batch; k++) {
@@ -435,8 +441,10 @@ export class Simulation {
     const r = this.guarded(() => l.propose(proposals));
     if (!r || !r.ok) {
       this.stats.refused++;
+      this.lastRefusal = r ? r.code : "DOWN";
       return [];
     }
+    this.lastRefusal = undefined;
     ids.forEach((pid, k) => {
       const i = r.firstIndex + k;
       l.pending.set(i, { proposalId: pid, index: index(i), term: r.term, proposedStep: this.now });
@@ -669,6 +677,6 @@ export function runSeed(opts: SimOptions): RunResult {
 }
 
 /** The command that replays a run. */
-export function replayCommand(seed: number, members: 3 | 5 | "mixed", faultSteps: number): string {
-  return `npm run sim -- --seed ${seed} --runs 1 --members ${members} --steps ${faultSteps} --verbose`;
+export function replayCommand(seed: number, members: 3 | 5 | "mixed", faultSteps: number, profile?: string): string {
+  return `npm run sim -- --runs 1 --seed ${seed} --members ${members} --steps ${faultSteps}${profile !== undefined ? ` --profile ${profile}` : ""} --verbose`;
 }

@@ -1,0 +1,84 @@
+/**
+ * Every seed that ever failed, replayed as its own named test. To add one,
+ * append a line to SEEDED_RUNS (or SCENARIOS for a named scenario) with the
+ * options printed by the failing run's replay command, and say what failed.
+ *
+ * While the bug is open, set `openBug`: the test then runs as a TODO (its
+ * failure is reported, not counted) so that CI stays green; remove it with the
+ * fix, and the seed guards against the bug coming back.
+ *
+ * A seed replays exactly only with the simulator version it was found with
+ * (`foundAt`); after changes to the harness it still runs, as a different run.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { faultProfile } from "./sim/faults.js";
+import { preferredRegains } from "./sim/scenarios.js";
+import { replayCommand, runOptions, runSeed } from "./sim/simulation.js";
+
+interface SeededRun {
+  readonly seed: number;
+  readonly members: 3 | 5 | "mixed";
+  /** Fault-phase steps (`--steps`). */
+  readonly steps: number;
+  /** Forced fault profile (`--profile`), when the failing run had one. */
+  readonly profile?: string;
+  /** Commit of the simulator that found it. */
+  readonly foundAt: string;
+  /** What failed, and what was done. */
+  readonly note: string;
+  /** The open bug, while it is open. */
+  readonly openBug?: string;
+}
+
+interface ScenarioRun {
+  readonly name: string;
+  readonly seed: number;
+  readonly members: 3 | 5;
+  readonly run: (seed: number, members: 3 | 5) => unknown;
+  readonly foundAt: string;
+  readonly note: string;
+  readonly openBug?: string;
+}
+
+const SEEDED_RUNS: readonly SeededRun[] = [
+  { seed: 1433, members: "mixed", steps: 200, foundAt: "9baac96+", note: "checker false positive NOT_DURABLE: an append ack of an older term left in the Ready whose newer-term entries replaced the acked ones; the checker now exempts older-term replies" },
+  { seed: 886, members: "mixed", steps: 300, foundAt: "10a3b81+", note: "checker false positive NOT_DURABLE: a resumed member granted a held term-4 vote and moved to term 5 in one Ready; the checker now exempts older-term replies" },
+];
+
+const SCENARIOS: readonly ScenarioRun[] = [
+  {
+    name: "preferred member regains leadership, check interval 20 = 2 election timeouts",
+    seed: 1,
+    members: 3,
+    run: (seed, members) => preferredRegains(seed, members, 20),
+    foundAt: "10a3b81+",
+    note: "the leader never hands leadership back to the caught-up preferred member",
+    openBug:
+      "core: tickLeader() runs checkQuorum(), which clears recentActive, in the same tick as maybeTransferToPreferred(), " +
+      "which needs recentActive, whenever preferredLeaderCheckTicks is a multiple of electionTimeoutTicks",
+  },
+];
+
+for (const r of SEEDED_RUNS) {
+  const title = `regression: seed ${r.seed} (${r.members} members, ${r.steps} steps${r.profile ? `, ${r.profile}` : ""}): ${r.note}`;
+  test(title, r.openBug ? { todo: r.openBug } : {}, () => {
+    const res = runSeed({ ...runOptions(r.seed, r.members, r.steps), ...(r.profile ? { profile: faultProfile(r.profile) } : {}) });
+    assert.ok(
+      res.ok,
+      `${res.violation?.kind}: ${res.violation?.message} at step ${res.step}\nreplay: ${replayCommand(r.seed, r.members, r.steps, r.profile)}\n${res.trace.slice(-40).join("\n")}`,
+    );
+  });
+}
+
+for (const s of SCENARIOS) {
+  test(`regression: ${s.name} (seed ${s.seed}, ${s.members} members): ${s.note}`, s.openBug ? { todo: s.openBug } : {}, () => {
+    s.run(s.seed, s.members);
+  });
+}
+
+test("regression lists are well formed", () => {
+  const keys = SEEDED_RUNS.map((r) => `${r.seed}/${r.members}/${r.steps}/${r.profile ?? ""}`);
+  assert.equal(new Set(keys).size, keys.length, "a seeded run is listed twice");
+  for (const r of SEEDED_RUNS) assert.ok(r.note.length > 0 && r.steps >= 0);
+});
