@@ -36,7 +36,10 @@ export type DecodedRequest =
   | { readonly ok: true; readonly id: number; readonly request: Request }
   | { readonly ok: false; readonly id: number; readonly error: RlogError };
 
-/** What the client gets from a frame: the raw result map (typed by the op it sent), or the error. */
+/**
+ * What the client gets from a frame: the whole response map (id and ok
+ * included; the client casts it to ResultOf<op> for the op it sent), or the error.
+ */
 export type DecodedResponse =
   | { readonly ok: true; readonly id: number; readonly result: WireMap }
   | { readonly ok: false; readonly id: number; readonly error: RlogError };

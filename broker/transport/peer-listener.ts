@@ -12,7 +12,7 @@ import { CloseCode } from "../protocol/close-codes.js";
 import { RlogError } from "../protocol/errors.js";
 import { decodePeerFrame, encodePeerError, encodePeerHelloOk, type PeerHello } from "../protocol/peer-frames.js";
 import { PROTOCOL_VERSION, PROTOCOL_VERSION_MIN } from "../protocol/version.js";
-import { closeReason, closeSocket, frameBytes } from "./close-socket.js";
+import { closeSocket, frameBytes } from "./close-socket.js";
 import type { PeerLimits } from "./peer-limits.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { secretMatches } from "./secret.js";
@@ -139,8 +139,8 @@ export class PeerListener {
     conn.closing = true;
     clearTimeout(conn.helloTimer);
     if (error !== undefined) conn.ws.send(encodePeerError(error.id, error.error));
-    conn.ws.close(code, closeReason(reason));
-    // A peer that ignores the close frame is cut off by ws after its close timeout, or by close().
+    // A peer that ignores the close frame is cut off after closeWaitMs: refused sockets never pile up.
+    void closeSocket(conn.ws, code, reason, this.options.limits.closeWaitMs);
   }
 
   private onFrame(conn: Inbound, data: RawData, isBinary: boolean): void {
