@@ -311,7 +311,7 @@ export class RaftNode {
       lastIndex: this.log.lastIndex(),
       progress:
         this.role === Role.Leader
-          ? [...this.progress.values()].map((p) => ({ id: p.id, match: p.match, next: p.next, active: p.recentActive }))
+          ? [...this.progress.values()].map((p) => ({ id: p.id, match: p.match, next: p.next, active: p.id === this.id || p.active(this.cfg.electionTimeoutTicks) }))
           : [],
     };
   }
@@ -354,7 +354,6 @@ export class RaftNode {
     const next = index(this.log.lastIndex() + 1);
     for (const v of this.voters) {
       const pr = new Progress(v, next, this.cfg.inflightAppendsMax, this.cfg.inflightBytesMax);
-      pr.recentActive = true;
       this.progress.set(v, pr);
     }
     const self = this.progress.get(this.id)!;
@@ -404,6 +403,7 @@ export class RaftNode {
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    for (const pr of this.progress.values()) if (pr.id !== this.id) pr.ticksSinceHeard++;
     if (this.electionElapsed >= this.cfg.electionTimeoutTicks) {
       this.electionElapsed = 0;
       if (!this.checkQuorum()) {
@@ -438,9 +438,7 @@ export class RaftNode {
   private checkQuorum(): boolean {
     let active = 0;
     for (const v of this.voters) {
-      const pr = this.progress.get(v)!;
-      if (v === this.id || pr.recentActive) active++;
-      pr.recentActive = false;
+      if (v === this.id || this.progress.get(v)!.active(this.cfg.electionTimeoutTicks)) active++;
     }
     return active >= quorumSize(this.voters.length);
   }
@@ -451,7 +449,7 @@ export class RaftNode {
     for (const id of this.cfg.priority) {
       if (id === this.id) return; // nobody more preferred is ready
       const pr = this.progress.get(id);
-      if (!pr || !pr.recentActive || pr.match < this.log.committed) continue;
+      if (!pr || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
       this.transferLeadership(id);
       return;
     }
@@ -666,7 +664,7 @@ export class RaftNode {
   private onAppendResponse(m: AppendResponseMsg): void {
     if (this.role !== Role.Leader) return;
     const pr = this.progress.get(m.from)!;
-    pr.recentActive = true;
+    pr.ticksSinceHeard = 0;
     if (!m.success) {
       // Fast back-off (thesis §5.3 end): skip every entry of a term the follower lacks.
       let hintNext = index(m.hintIndex + 1);
@@ -706,7 +704,7 @@ export class RaftNode {
   private onHeartbeatResponse(from: NodeId): void {
     if (this.role !== Role.Leader) return;
     const pr = this.progress.get(from)!;
-    pr.recentActive = true;
+    pr.ticksSinceHeard = 0;
     pr.probeSent = false;
     if (pr.state === ProgressState.Replicate && pr.inflight.full()) pr.inflight.freeFirst();
     if (pr.match < this.log.lastIndex()) this.sendAppends(from, true);

@@ -76,8 +76,8 @@ export class Progress {
   pendingSnapshot: Index = index(0);
   /** Ticks spent in the Snapshot state (to resend a lost snapshot). */
   snapshotElapsedTicks = 0;
-  /** Heard from since the last check-quorum round. */
-  recentActive = false;
+  /** Leader ticks since the member was last heard from (any response). */
+  ticksSinceHeard = 0;
   readonly inflight: Inflights;
 
   constructor(
@@ -88,6 +88,11 @@ export class Progress {
   ) {
     this.next = next;
     this.inflight = new Inflights(inflightAppendsMax, inflightBytesMax);
+  }
+
+  /** Heard from within the last `windowTicks` ticks. */
+  active(windowTicks: number): boolean {
+    return this.ticksSinceHeard < windowTicks;
   }
 
   becomeProbe(): void {
