@@ -1,0 +1,23 @@
+/**
+ * The seam between the client listener (connections, frames, limits) and the
+ * broker's logic: one async function per operation. A handler returns the
+ * operation's result or throws an RlogError (any other exception is a bug:
+ * logged, and answered INTERNAL_ERROR). The listener never calls `handshake`:
+ * it answers that itself.
+ */
+import type { OpName, RequestOf, ResultOf } from "../protocol/ops.js";
+
+/** What a handler knows about the request's connection. */
+export interface RequestContext {
+  /** Unique per connection on this broker, for logs. */
+  readonly connectionId: number;
+  /** The client id given in the handshake. */
+  readonly clientId: string;
+  /** Aborted when the connection closes (stop long polls and waits). */
+  readonly signal: AbortSignal;
+}
+
+/** One handler per operation; an absent handler answers UNKNOWN_OPERATION (not supported by this broker). */
+export type OpHandlers = {
+  readonly [O in Exclude<OpName, "handshake">]?: (request: RequestOf<O>, ctx: RequestContext) => Promise<ResultOf<O>>;
+};
