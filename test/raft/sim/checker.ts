@@ -98,8 +98,11 @@ export type Observation =
   | { readonly kind: "applied"; readonly node: NodeId; readonly entry: Entry }
   /** The member's state machine was restored from a snapshot (applied index jumps to snapshot.index). */
   | { readonly kind: "restore"; readonly node: NodeId; readonly snapshot: SnapshotMeta }
-  /** The member crashed and restarted from its durable state: volatile state (role, applied) is gone. */
-  | { readonly kind: "restart"; readonly node: NodeId }
+  /**
+   * The member crashed and restarted from its durable state: volatile state
+   * is gone; its state machine resumes after `applied` (default: its snapshot index).
+   */
+  | { readonly kind: "restart"; readonly node: NodeId; readonly applied?: Index }
   /** The member sent `message` (checked against its durable state). */
   | { readonly kind: "send"; readonly node: NodeId; readonly message: Message }
   /** A client's proposal was acknowledged at this position. */
@@ -228,7 +231,10 @@ export class Checker {
       }
       case "restart": {
         const v = this.view(o.node);
-        v.applied = v.snapIndex;
+        if (o.applied !== undefined && (o.applied < v.snapIndex || o.applied > v.commit)) {
+          this.report("APPLIED_MISMATCH", `node ${o.node} restarted with applied ${o.applied} outside [${v.snapIndex}, ${v.commit}]`, o.node, o.applied);
+        }
+        v.applied = o.applied ?? v.snapIndex;
         v.leaderTerm = 0;
         break;
       }

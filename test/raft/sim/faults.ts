@@ -61,7 +61,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
   {
     ...NONE,
     name: "lossy",
-    network: { dropRate: 0.15, duplicateRate: 0.08, delayRate: 0.25, delayStepsMax: 8, reorderRate: 0.3 },
+    network: { dropRate: 0.15, duplicateRate: 0.08, delayRate: 0.25, delayStepsMax: 8, reorderRate: 0.3, longDelayRate: 0.005, longDelayStepsMax: 60 },
     crashRate: 0.005,
     crashInReadyShare: 0.5,
     restartRate: 0.05,
@@ -104,7 +104,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
   {
     ...NONE,
     name: "chaos",
-    network: { dropRate: 0.08, duplicateRate: 0.05, delayRate: 0.2, delayStepsMax: 8, reorderRate: 0.2 },
+    network: { dropRate: 0.08, duplicateRate: 0.05, delayRate: 0.2, delayStepsMax: 8, reorderRate: 0.2, longDelayRate: 0.003, longDelayStepsMax: 60 },
     crashRate: 0.02,
     crashInReadyShare: 0.5,
     restartRate: 0.06,

@@ -112,22 +112,26 @@ export class SimMember {
     private readonly random: SeededRandom,
   ) {}
 
-  /** Start (or restart) from storage. */
-  start(): void {
+  /**
+   * Start (or restart) from storage. `applied`: the index the state machine
+   * had durably applied (a broker's data partition knows it); by default the
+   * snapshot index, and the core hands out every committed entry after it again.
+   */
+  start(applied?: Index): void {
     const restart = this.incarnation > 0;
     this.incarnation++;
     this.state = "up";
     this.pending.clear();
     this.crashInNextReady = undefined;
-    this.appliedIndex = this.storage.snapshot().index;
-    if (restart) this.hooks.observe({ kind: "restart", node: this.id });
+    this.appliedIndex = applied ?? this.storage.snapshot().index;
+    if (restart) this.hooks.observe({ kind: "restart", node: this.id, ...(applied !== undefined ? { applied } : {}) });
     else this.hooks.observe({ kind: "persist", node: this.id, hardState: this.storage.hardState() });
     const rng = new SeededRandom(this.random.int(0x7fffffff));
-    this.node = this.guard("construct", () => new RaftNode(this.config, this.storage, rng));
+    this.node = this.guard("construct", () => new RaftNode(this.config, this.storage, rng, applied));
     this.role = Role.Follower;
     this.leader = NO_NODE;
     this.transferee = NO_NODE;
-    this.hooks.trace(() => `node ${this.id} ${restart ? "restarted" : "started"} (incarnation ${this.incarnation}, term ${this.storage.hardState().term}, commit ${this.storage.hardState().commit}, last ${this.storage.lastIndex()})`);
+    this.hooks.trace(() => `node ${this.id} ${restart ? "restarted" : "started"} (incarnation ${this.incarnation}, applied ${this.appliedIndex}, term ${this.storage.hardState().term}, commit ${this.storage.hardState().commit}, last ${this.storage.lastIndex()})`);
   }
 
   /** Crash now: volatile state and unapplied work are gone; storage stays. */

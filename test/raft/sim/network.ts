@@ -28,6 +28,12 @@ export interface NetworkFaults {
   readonly delayStepsMax: number;
   /** Probability that one step's deliveries are shuffled. */
   readonly reorderRate: number;
+  /**
+   * Probability that a message is held for long, 1..longDelayStepsMax steps
+   * (a stale message from an old term arriving after several elections).
+   */
+  readonly longDelayRate?: number;
+  readonly longDelayStepsMax?: number;
 }
 
 /** A perfect network. */
@@ -67,6 +73,17 @@ export function copyMessage(m: Message): Message {
   }
 }
 
+/** Freeze a message, its entry list and entries in place (byte arrays cannot be frozen). */
+export function freezeMessage(m: Message): void {
+  if (m.type === MessageType.Append) {
+    for (const e of m.entries) Object.freeze(e);
+    Object.freeze(m.entries);
+  } else if (m.type === MessageType.Snapshot) {
+    Object.freeze(m.snapshot);
+  }
+  Object.freeze(m);
+}
+
 export class SimNetwork {
   /** Current fault rates; the simulation changes them between phases. */
   faults: NetworkFaults = NO_NETWORK_FAULTS;
@@ -97,9 +114,13 @@ export class SimNetwork {
     return this.inflight.length;
   }
 
-  /** Send a message at step `now`. */
+  /**
+   * Send a message at step `now`. The sender's object is frozen (with its
+   * entries), so a core that changes a message after handing it out throws.
+   */
   send(m: Message, now: number): void {
     this.counters.sent++;
+    freezeMessage(m);
     if (!this.linkUp(m.from, m.to) || this.random.chance(this.faults.dropRate)) {
       this.counters.dropped++;
       return;
@@ -119,6 +140,8 @@ export class SimNetwork {
     }
     let due = now + 1;
     if (this.faults.delayStepsMax > 0 && this.random.chance(this.faults.delayRate)) due += 1 + this.random.int(this.faults.delayStepsMax);
+    const long = this.faults.longDelayStepsMax ?? 0;
+    if (long > 0 && this.random.chance(this.faults.longDelayRate ?? 0)) due += 1 + this.random.int(long);
     this.inflight.push({ msg: m, dueStep: due, seq: this.seq++ });
   }
 

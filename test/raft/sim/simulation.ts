@@ -23,7 +23,7 @@
 import type { RaftConfig } from "../../../broker/raft/config.js";
 import { SeededRandom } from "../../../broker/raft/random.js";
 import { Role, type Proposal, type RefusalCode, type SoftState } from "../../../broker/raft/ready.js";
-import { NO_NODE, index, nodeId, type Entry, type NodeId } from "../../../broker/raft/types.js";
+import { NO_NODE, index, nodeId, type Entry, type Index, type NodeId } from "../../../broker/raft/types.js";
 import { Checker, type Observation, type Violation } from "./checker.js";
 import { FAULT_PROFILES, NO_FAULTS, type FaultProfile } from "./faults.js";
 import { CoreError, SimMember, type CrashPoint, type MemberHooks } from "./member.js";
@@ -113,9 +113,11 @@ const DEFAULT_WORKLOAD: Workload = { proposeRate: 0.3, transferRate: 0.01 };
 
 /** The Raft settings for a run: small timings, small byte limits (batching and flow control get exercised). */
 export function drawTuning(random: SeededRandom): RaftTuning {
+  // Mostly 10/2; sometimes tighter or looser, down to a heartbeat every tick.
+  const electionTimeoutTicks = random.chance(0.7) ? 10 : random.pick([6, 8, 15]);
   return {
-    electionTimeoutTicks: 10,
-    heartbeatIntervalTicks: 2,
+    electionTimeoutTicks,
+    heartbeatIntervalTicks: random.chance(0.7) ? 2 : random.pick([1, 3]),
     // Off in a quarter of the runs; otherwise intervals both off and on multiples of the election timeout.
     preferredLeaderCheckTicks: random.chance(0.25) ? 0 : random.pick([13, 20, 25, 37]),
     inflightAppendsMax: 4 + random.int(5),
@@ -379,13 +381,24 @@ export class Simulation {
     this.resumeAt.delete(m.id);
   }
 
-  /** Restart a crashed member from its storage. */
-  restart(id: number): void {
+  /**
+   * Restart a crashed member from its storage. With `appliedKnown`, the state
+   * machine is taken to have durably applied a random index between the
+   * snapshot and the commit index (a broker's data partition knows it), so the
+   * core hands out only what follows; otherwise everything after the snapshot.
+   */
+  restart(id: number, appliedKnown = false): void {
     const m = this.member(id);
     if (m.state !== "down") return;
     this.stats.restarts++;
+    let applied: Index | undefined;
+    if (appliedKnown) {
+      const lo = m.storage.snapshot().index;
+      const hi = Math.max(lo, m.storage.hardState().commit);
+      applied = index(lo + this.random.int(hi - lo + 1));
+    }
     this.guarded(() => {
-      m.start();
+      m.start(applied);
       m.drain();
     });
   }
@@ -416,7 +429,7 @@ export class Simulation {
     for (const m of this.members) {
       if (m.state === "paused") this.resume(m.id);
       m.crashInNextReady = undefined;
-      if (m.state === "down") this.restart(m.id);
+      if (m.state === "down") this.restart(m.id, this.random.chance(0.3));
     }
   }
 
@@ -556,7 +569,7 @@ export class Simulation {
       }
     }
     if (p.restartRate > 0) {
-      for (const m of this.members) if (m.state === "down" && r.chance(p.restartRate)) this.restart(m.id);
+      for (const m of this.members) if (m.state === "down" && r.chance(p.restartRate)) this.restart(m.id, r.chance(0.3));
     }
     if (p.pauseRate > 0 && r.chance(p.pauseRate) && this.failed() < budget) {
       const up = this.members.filter((m) => m.state === "up");
