@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { MessageType, type Message } from "../../broker/raft/messages.js";
 import { SeededRandom } from "../../broker/raft/random.js";
 import { Role } from "../../broker/raft/ready.js";
@@ -297,4 +299,18 @@ test("percentile uses the nearest rank", () => {
   assert.equal(percentile([5, 1, 4, 2, 3], 0.99), 5);
   assert.equal(percentile([7], 0.01), 7);
   assert.ok(Number.isNaN(percentile([], 0.5)));
+});
+
+test("npm run sim: the summary line, statistics and exit codes", () => {
+  const main = fileURLToPath(new URL("./sim/main.js", import.meta.url));
+  const ok = spawnSync(process.execPath, [main, "--runs", "3", "--seed", "5", "--steps", "50"], { encoding: "utf8" });
+  assert.equal(ok.status, 0, ok.stderr);
+  const lines = ok.stdout.trim().split("\n");
+  assert.equal(lines[0], "runs: 3, violations: 0");
+  assert.match(ok.stdout, /leader crash -> new leader: p50 \S+ ticks, p99 \S+ ticks/);
+  assert.match(ok.stdout, /transfer completion: p50 \S+ ticks, p99 \S+ ticks/);
+  assert.match(ok.stdout, /steady state: [\d.]+ messages per committed entry/);
+  const bad = spawnSync(process.execPath, [main, "--members", "4"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--members must be 3, 5 or mixed/);
 });

@@ -55,7 +55,7 @@ export interface SimOptions {
   readonly priority?: readonly number[];
   /** Default: proposeRate 0.3, transferRate 0.01. */
   readonly workload?: Workload;
-  /** After healing, a leader everyone follows must emerge within this many steps. Default 150. */
+  /** After healing, a leader everyone follows must emerge within this many steps. Default 8 election timeouts. */
   readonly leaderBoundSteps?: number;
   /** Steps of client load after the leader emerges (the steady-state window). Default 30. */
   readonly steadySteps?: number;
@@ -239,7 +239,10 @@ export class Simulation {
   healAndConverge(): void {
     this.healAll();
     const healStep = this.now;
-    const leaderBound = this.opts.leaderBoundSteps ?? 150;
+    // Healing may find stale leaders (they step down within an election timeout
+    // by check quorum), members that must catch up first, and messages from the
+    // fault phase still in flight; 8 timeouts is about twice the worst seen.
+    const leaderBound = this.opts.leaderBoundSteps ?? 8 * this.tuning.electionTimeoutTicks;
     if (!this.runUntil(() => this.stableLeader() !== undefined, leaderBound)) {
       this.fail("NO_LEADER", `no leader that every member follows within ${leaderBound} steps after healing (${this.describeRoles()})`);
       return;
