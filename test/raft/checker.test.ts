@@ -104,6 +104,14 @@ test("two leaders in one term: TWO_LEADERS", () => {
     ["TWO_LEADERS"],
   );
   assert.match(v[0]!.message, /nodes 1 and 3 both led term 2/);
+  // A leader's messages count as a claim too.
+  assert.deepEqual(
+    kinds([
+      { kind: "leader", node: N1, term: term(2) },
+      { kind: "send", node: N2, message: { type: MessageType.Heartbeat, from: N2, to: N3, term: term(2), commit: index(0) } },
+    ]),
+    ["TWO_LEADERS"],
+  );
 });
 
 test("a committed entry truncated away: COMMITTED_ENTRY_LOST", () => {

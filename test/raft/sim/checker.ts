@@ -3,7 +3,8 @@
  * simulation or built by hand in a test) and reports every broken invariant
  * as a typed Violation, as soon as the observation that breaks it arrives:
  *
- * - Election Safety: at most one leader per term (TWO_LEADERS).
+ * - Election Safety: at most one leader per term (TWO_LEADERS), from
+ *   leadership observations and from messages only a leader sends.
  * - Log Matching: logs agree up to every member's commit index, and two
  *   entries with the same index and term are identical (LOG_MISMATCH);
  *   a member never commits past its durable log (COMMIT_BEYOND_LOG).
@@ -572,6 +573,22 @@ export class Checker {
 
   private onSend(node: NodeId, m: Message): void {
     if (m.type === MessageType.PreVote || m.type === MessageType.PreVoteResponse) return;
+    if (
+      m.type === MessageType.Append ||
+      m.type === MessageType.Heartbeat ||
+      m.type === MessageType.Snapshot ||
+      m.type === MessageType.TimeoutNow
+    ) {
+      // Only a leader sends these: a claim to lead m.term, even if no Ready
+      // ever showed the sender as leader (it may have lost leadership within
+      // the same batch of inputs).
+      const prev = this.leaders.get(m.term);
+      if (prev !== undefined && prev !== node) {
+        this.report("TWO_LEADERS", `nodes ${prev} and ${node} both led term ${m.term} (${node} sent type ${m.type})`, node);
+        return;
+      }
+      this.leaders.set(m.term, node);
+    }
     const v = this.view(node);
     if (!v.durable) return;
     if (m.term > v.term) {
