@@ -13,6 +13,8 @@ export const MetadataOp = {
   DeleteTopic: 2,
   /** Allocate a producer id for idempotent produce: the id is the entry's index. */
   AllocateProducerId: 3,
+  /** Ask every broker to hand leadership of its partitions back to their preferred replicas. */
+  RebalanceLeaders: 4,
 } as const;
 export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
 
@@ -26,7 +28,8 @@ export type MetadataCommand =
       readonly createdMs: number;
     }
   | { readonly op: typeof MetadataOp.DeleteTopic; readonly name: string }
-  | { readonly op: typeof MetadataOp.AllocateProducerId };
+  | { readonly op: typeof MetadataOp.AllocateProducerId }
+  | { readonly op: typeof MetadataOp.RebalanceLeaders; readonly topic?: string };
 
 /** A topic as the controller knows it. */
 export interface TopicMeta {
@@ -43,6 +46,7 @@ export type MetadataChange =
   | { readonly kind: "topicCreated"; readonly topic: TopicMeta; readonly index: Index }
   | { readonly kind: "topicDeleted"; readonly topic: TopicMeta; readonly index: Index }
   | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
+  | { readonly kind: "rebalanceRequested"; readonly topic: string | undefined; readonly index: Index }
   | { readonly kind: "rejected"; readonly reason: string; readonly index: Index };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -107,6 +111,8 @@ export class ClusterMetadata {
       }
       case MetadataOp.AllocateProducerId:
         return { kind: "producerIdAllocated", producerId: index, index };
+      case MetadataOp.RebalanceLeaders:
+        return { kind: "rebalanceRequested", topic: c.topic, index };
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }

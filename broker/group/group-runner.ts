@@ -51,6 +51,11 @@ export interface Appended {
   readonly term: Term;
 }
 
+/** A proposal accepted by the leader: where it landed, and when it is done. */
+export interface Proposed extends Appended {
+  readonly done: Promise<Appended>;
+}
+
 /** A refused or failed proposal. `code` maps to a protocol error code. */
 export class ProposeError extends Error {
   constructor(
@@ -78,6 +83,8 @@ export class GroupRunner {
   private readonly send: (messages: readonly Message[]) => void;
   private readonly sm: StateMachine;
   private readonly log: Logger;
+  /** Voters of the group (membership is static for now). */
+  readonly voterCount: number;
   /** Proposals waiting for commit (acks all), by last index. Bounded by the core's uncommittedEntriesMax. */
   private commitWaiters: Waiter[] = [];
   /** Proposals waiting for the leader's durable append (acks leader). */
@@ -95,6 +102,7 @@ export class GroupRunner {
     this.send = opts.send;
     this.sm = opts.stateMachine;
     this.log = opts.logger;
+    this.voterCount = opts.config.membership.voters.length;
     const snap = opts.storage.snapshot();
     if (snap.index > 0 && opts.applied === undefined) this.sm.restore?.(snap);
     this.node = new RaftNode(opts.config, opts.storage, opts.random, opts.applied);
@@ -118,19 +126,33 @@ export class GroupRunner {
     this.schedule();
   }
 
-  /** Propose entries; resolves once committed (acks all) or durable on the leader (acks leader). */
-  propose(proposals: readonly Proposal[], acks: Acks = "all"): Promise<Appended> {
-    if (this.closed) return Promise.reject(new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} is closed`));
+  /**
+   * Propose entries. Returns where they landed at once (or throws a
+   * ProposeError when refused); `done` resolves once they are committed
+   * (acks all) or durable on the leader (acks leader).
+   */
+  propose(proposals: readonly Proposal[], acks: Acks = "all"): Proposed {
+    if (this.closed) throw new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} is closed`);
     const r = this.node.propose(proposals);
-    if (!r.ok) return Promise.reject(new ProposeError(r.code, r.leader, r.message));
+    if (!r.ok) throw new ProposeError(r.code, r.leader, r.message);
     const lastIndex = (r.firstIndex + proposals.length - 1) as Index;
     const result: Appended = { firstIndex: r.firstIndex, firstOffset: r.firstOffset, term: r.term };
-    const p = new Promise<Appended>((resolve, reject) => {
+    const done = new Promise<Appended>((resolve, reject) => {
       const w: Waiter = { index: lastIndex, term: r.term, result, resolve, reject };
       (acks === "all" ? this.commitWaiters : this.appendWaiters).push(w);
     });
     this.schedule();
-    return p;
+    return { ...result, done };
+  }
+
+  /** Wait until the entry at `index` is durable on this member with `term` (acks leader for a retried batch). */
+  waitForAppend(index: Index, term: Term, result: Appended): Promise<Appended> {
+    if (index <= this.durableIndex) {
+      return this.storage.term(index) === term
+        ? Promise.resolve(result)
+        : Promise.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
+    }
+    return new Promise((resolve, reject) => this.appendWaiters.push({ index, term, result, resolve, reject }));
   }
 
   /**
@@ -222,11 +244,14 @@ export class GroupRunner {
   }
 
   private resolveAppended(): void {
-    while (this.appendWaiters.length > 0 && this.appendWaiters[0]!.index <= this.durableIndex) {
-      const w = this.appendWaiters.shift()!;
-      if (this.storage.term(w.index) === w.term) w.resolve(w.result);
+    if (this.appendWaiters.length === 0) return;
+    const keep: Waiter[] = [];
+    for (const w of this.appendWaiters) {
+      if (w.index > this.durableIndex) keep.push(w);
+      else if (this.storage.term(w.index) === w.term) w.resolve(w.result);
       else w.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
     }
+    this.appendWaiters = keep;
   }
 
   private resolveCommitted(committed: readonly Entry[]): void {

@@ -5,7 +5,9 @@
  * it to this list.
  */
 import type { CommandModule } from "yargs";
+import { brokerCommand } from "./broker.js";
+import { clusterCommand } from "./cluster.js";
 import { configCommand } from "./config.js";
 
 /** The commands main.ts registers, in the order `--help` lists them. (`any`: each command has its own argument type.) */
-export const COMMANDS: readonly CommandModule<any, any>[] = [configCommand];
+export const COMMANDS: readonly CommandModule<any, any>[] = [brokerCommand, clusterCommand, configCommand];

@@ -1,0 +1,336 @@
+/**
+ * One broker: the composition of storage (one LMDB environment), the peer
+ * transport, the controller group, the partition replicas assigned to this
+ * broker, and the client listener. main.ts wires a real clock and process
+ * signals to it; tests start brokers in child processes through main.ts.
+ */
+import { randomInt } from "node:crypto";
+import type { Logger } from "pino";
+import type { BrokerConfig } from "../config/broker-config.js";
+import { Controller, CONTROLLER_GROUP } from "./cluster/controller.js";
+import type { MetadataChange, TopicMeta } from "./cluster/metadata.js";
+import { PartitionReplica } from "./partition/partition-replica.js";
+import { RlogError, type LeaderHint } from "./protocol/errors.js";
+import { DEFAULT_LIMITS, type Limits } from "./protocol/limits.js";
+import type { TopicConfig } from "./protocol/requests.js";
+import type { LeaderMove } from "./protocol/results.js";
+import type { RaftConfig } from "./raft/config.js";
+import type { Message } from "./raft/messages.js";
+import { SeededRandom } from "./raft/random.js";
+import { Role } from "./raft/ready.js";
+import { nodeId, type NodeId } from "./raft/types.js";
+import { ClientServer } from "./server/client-server.js";
+import { buildHandlers } from "./operations.js";
+import { LogStore } from "./storage/log-store.js";
+import { WsPeerTransport } from "./transport/ws-peer-transport.js";
+
+/** How long a controlled shutdown waits for leadership to move away. */
+export const CONTROLLED_SHUTDOWN_MS_MAX = 10_000;
+/** How often retention runs over every partition. */
+export const RETENTION_CHECK_INTERVAL_MS = 30_000;
+
+/** Raft group id (and log name) of a partition replica: unique per topic incarnation. */
+export function partitionGroupId(topicId: number, partition: number): string {
+  return `p/${topicId}/${partition}`;
+}
+
+export interface BrokerOptions {
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  /** Wall clock, ms since epoch. */
+  readonly clock?: () => number;
+}
+
+export class Broker {
+  readonly id: NodeId;
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly limits: Limits;
+  /** Open partition replicas by group id. */
+  readonly partitions = new Map<string, PartitionReplica>();
+  controller!: Controller;
+  private store!: LogStore;
+  private transport: WsPeerTransport | undefined;
+  private server!: ClientServer;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  /** Partition opens and deletes run one at a time, in metadata order. */
+  private reconcileChain: Promise<void> = Promise.resolve();
+  private readonly random: SeededRandom;
+  private closing = false;
+  clientPort = 0;
+  peerPort = 0;
+
+  constructor(opts: BrokerOptions) {
+    this.config = opts.config;
+    this.id = nodeId(opts.config.brokerId);
+    this.logger = opts.logger;
+    this.clock = opts.clock ?? Date.now;
+    this.random = new SeededRandom(randomInt(2 ** 31));
+    const l = opts.config.limits;
+    this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...l });
+  }
+
+  /** Open storage, join the cluster, start serving clients. */
+  async start(): Promise<void> {
+    const c = this.config;
+    this.store = await LogStore.open({
+      path: c.dataDir,
+      fsync: c.storage.fsync,
+      mapSizeBytes: c.storage.mapSizeBytes,
+      clock: this.clock,
+      logger: this.logger,
+    });
+    const peers = c.brokers.filter((b) => b.id !== c.brokerId);
+    if (peers.length > 0) {
+      if (!c.clusterSecret) throw new Error("clusterSecret is required for a cluster of more than one broker");
+      this.transport = new WsPeerTransport({
+        selfId: this.id,
+        host: c.host,
+        port: c.peerPort,
+        secret: c.clusterSecret,
+        peers: new Map(peers.map((b) => [nodeId(b.id), `ws://${b.host}:${b.peerPort}`])),
+        logger: this.logger.child({ component: "transport" }),
+      });
+      this.transport.onMessage((_from, group, msg) => this.route(group, msg));
+      await this.transport.start();
+      this.peerPort = this.transport.port;
+    }
+    const voters = c.controllerVoters.map(nodeId);
+    const controllerLog = await this.store.openLog(CONTROLLER_GROUP, { segmentBytes: 64 * 1024 * 1024, segmentMs: 7 * 24 * 3600 * 1000 });
+    this.controller = new Controller({
+      raft: this.raftConfig(voters, voters),
+      log: controllerLog,
+      random: this.random,
+      send: (msgs) => this.send(CONTROLLER_GROUP, msgs),
+      logger: this.logger.child({ component: "controller", group: CONTROLLER_GROUP, node: this.id }),
+      brokers: c.brokers.map((b) => nodeId(b.id)),
+      leaderHint: (id) => this.leaderHint(id),
+      clock: this.clock,
+      onChange: (change) => this.onMetadataChange(change),
+    });
+    // The controller replayed its committed log in its constructor; open what it assigned to us.
+    await this.reconcileChain;
+    this.server = new ClientServer({
+      host: c.host,
+      port: c.clientPort,
+      brokerId: c.brokerId,
+      limits: this.limits,
+      handlers: buildHandlers(this),
+      logger: this.logger.child({ component: "server" }),
+    });
+    const { port } = await this.server.start();
+    this.clientPort = port;
+    this.tickTimer = setInterval(() => this.tick(), c.raftTickMs);
+    this.retentionTimer = setInterval(() => void this.applyRetention(), RETENTION_CHECK_INTERVAL_MS);
+    this.retentionTimer.unref();
+    this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, dataDir: c.dataDir }, "broker started");
+  }
+
+  /**
+   * Stop. With `controlled`, first move leadership of every partition (and
+   * the controller) this broker leads to another replica, so clients see
+   * retriable errors and no acknowledged write is lost.
+   */
+  async stop(controlled = true): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (controlled) await this.moveLeadershipAway();
+    clearInterval(this.tickTimer);
+    clearInterval(this.retentionTimer);
+    await this.server?.close();
+    await this.reconcileChain;
+    await Promise.all([...this.partitions.values()].map((p) => p.close()));
+    await this.controller?.runner.close();
+    await this.transport?.close();
+    await this.store?.close();
+    this.logger.info({ brokerId: this.id }, "broker stopped");
+  }
+
+  /** A partition replica hosted here, or the error a client should see. */
+  replica(topicName: string, partition: number): PartitionReplica {
+    const t = this.controller.metadata.topic(topicName);
+    if (!t) throw new RlogError("UNKNOWN_TOPIC", `topic ${topicName} does not exist`);
+    const replicas = t.replicas[partition];
+    if (!replicas) throw new RlogError("UNKNOWN_PARTITION", `topic ${topicName} has ${t.replicas.length} partitions; ${partition} does not exist`);
+    const r = this.partitions.get(partitionGroupId(t.id, partition));
+    if (!r) {
+      const preferred = replicas[0]!;
+      if (!replicas.includes(this.id)) {
+        throw new RlogError("NOT_LEADER", `broker ${this.id} holds no replica of ${topicName}/${partition}`, { leader: this.leaderHint(preferred) });
+      }
+      throw new RlogError("LEADER_NOT_AVAILABLE", `${topicName}/${partition} is still opening on broker ${this.id}`);
+    }
+    return r;
+  }
+
+  /** The broker's defaults for topic settings. */
+  topicDefaults(): TopicConfig {
+    const s = this.config.storage;
+    return { retentionBytes: s.retentionBytes, retentionMs: s.retentionMs, segmentBytes: s.segmentBytes, segmentMs: s.segmentMs };
+  }
+
+  leaderHint(id: NodeId): LeaderHint {
+    const b = this.config.brokers.find((x) => x.id === id);
+    return b ? { brokerId: id, url: `ws://${b.host}:${b.clientPort}` } : { brokerId: id };
+  }
+
+  /** Whether this broker has a working peer link to `id`. */
+  reachable(id: NodeId): boolean {
+    if (id === this.id) return true;
+    const link = this.transport?.stats().links.find((l) => l.peerId === id);
+    return link?.connected ?? false;
+  }
+
+  /** Start transfers of partitions led here whose preferred replica is another broker. */
+  rebalanceLocal(topic: string | undefined): LeaderMove[] {
+    const moves: LeaderMove[] = [];
+    for (const t of this.controller.metadata.topics()) {
+      if (topic !== undefined && t.name !== topic) continue;
+      t.replicas.forEach((replicas, p) => {
+        const r = this.partitions.get(partitionGroupId(t.id, p));
+        const preferred = replicas[0];
+        if (!r || !r.isLeader() || preferred === undefined || preferred === this.id) return;
+        if (r.transfer(preferred).ok) moves.push({ topic: t.name, partition: p, fromBrokerId: this.id, toBrokerId: preferred });
+      });
+    }
+    return moves;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private raftConfig(voters: readonly NodeId[], priority: readonly NodeId[]): RaftConfig {
+    const r = this.config.raft;
+    return {
+      id: this.id,
+      membership: { voters },
+      priority,
+      electionTimeoutTicks: r.electionTimeoutTicks,
+      heartbeatIntervalTicks: r.heartbeatIntervalTicks,
+      preferredLeaderCheckTicks: r.preferredLeaderCheckTicks,
+      inflightAppendsMax: r.inflightAppendsMax,
+      inflightBytesMax: r.inflightBytesMax,
+      appendBytesMax: r.appendBytesMax,
+      uncommittedEntriesMax: r.uncommittedEntriesMax,
+    };
+  }
+
+  private send(group: string, msgs: readonly Message[]): void {
+    if (!this.transport) return;
+    for (const m of msgs) this.transport.send(m.to, group, m);
+  }
+
+  private route(group: string, msg: Message): void {
+    if (group === CONTROLLER_GROUP) this.controller?.runner.step(msg);
+    else this.partitions.get(group)?.step(msg);
+    // Messages for a partition not open yet are dropped; Raft retries.
+  }
+
+  private tick(): void {
+    this.controller.runner.tick();
+    for (const p of this.partitions.values()) p.tick();
+  }
+
+  private onMetadataChange(change: MetadataChange | { readonly kind: "reset" }): void {
+    switch (change.kind) {
+      case "topicCreated":
+        this.enqueue(() => this.openTopic(change.topic));
+        return;
+      case "topicDeleted":
+        this.enqueue(() => this.deleteTopic(change.topic));
+        return;
+      case "reset":
+        this.enqueue(() => this.reconcileAll());
+        return;
+      case "rebalanceRequested":
+        if (!this.closing) this.rebalanceLocal(change.topic);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.reconcileChain = this.reconcileChain.then(task).catch((err: unknown) => {
+      this.logger.fatal({ err }, "opening or deleting a partition failed; exiting");
+      process.exit(70);
+    });
+  }
+
+  private async openTopic(t: TopicMeta): Promise<void> {
+    if (this.closing) return;
+    for (let p = 0; p < t.replicas.length; p++) {
+      const replicas = t.replicas[p]!;
+      if (!replicas.includes(this.id)) continue;
+      const groupId = partitionGroupId(t.id, p);
+      if (this.partitions.has(groupId)) continue;
+      const log = await this.store.openLog(groupId, { segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs });
+      const replica = new PartitionReplica({
+        topic: t.name,
+        partition: p,
+        groupId,
+        raft: this.raftConfig(replicas, replicas),
+        log,
+        random: this.random,
+        send: (msgs) => this.send(groupId, msgs),
+        logger: this.logger.child({ component: "partition", group: groupId, topic: t.name, partition: p, node: this.id }),
+        leaderHint: (id) => this.leaderHint(id),
+        clock: this.clock,
+      });
+      this.partitions.set(groupId, replica);
+    }
+  }
+
+  private async deleteTopic(t: TopicMeta): Promise<void> {
+    for (let p = 0; p < t.replicas.length; p++) {
+      const groupId = partitionGroupId(t.id, p);
+      const r = this.partitions.get(groupId);
+      if (r) {
+        this.partitions.delete(groupId);
+        await r.close();
+      }
+      await this.store.deleteLog(groupId);
+    }
+  }
+
+  private async reconcileAll(): Promise<void> {
+    const wanted = new Set<string>();
+    for (const t of this.controller.metadata.topics()) {
+      t.replicas.forEach((r, p) => r.includes(this.id) && wanted.add(partitionGroupId(t.id, p)));
+      await this.openTopic(t);
+    }
+    for (const [groupId, r] of this.partitions) {
+      if (wanted.has(groupId)) continue;
+      this.partitions.delete(groupId);
+      await r.close();
+      await this.store.deleteLog(groupId);
+    }
+  }
+
+  private async applyRetention(): Promise<void> {
+    for (const t of this.controller.metadata.topics()) {
+      for (let p = 0; p < t.replicas.length; p++) {
+        const r = this.partitions.get(partitionGroupId(t.id, p));
+        if (!r) continue;
+        const res = await r.applyRetention({ retentionBytes: t.config.retentionBytes, retentionMs: t.config.retentionMs });
+        if (res.segmentsDropped > 0) this.logger.info({ topic: t.name, partition: p, ...res }, "retention dropped segments");
+      }
+    }
+  }
+
+  private async moveLeadershipAway(): Promise<void> {
+    const deadline = this.clock() + CONTROLLED_SHUTDOWN_MS_MAX;
+    // Only groups with another voter can hand leadership over.
+    const runners = [this.controller.runner, ...[...this.partitions.values()].map((p) => p.runner)].filter((r) => r.voterCount > 1);
+    const led = () => runners.filter((r) => r.status().role === Role.Leader);
+    this.logger.info({ groups: led().length }, "controlled shutdown: moving leadership away");
+    while (this.clock() < deadline) {
+      const still = led();
+      if (still.length === 0) break;
+      // A transfer that timed out resumes leadership: ask again.
+      for (const r of still) if (!r.status().transferee) r.transferLeadership();
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The controller: the Raft group over the configured controller voters that
+ * holds cluster metadata (topics, replica lists). Every voter applies the
+ * same commands; only the controller leader accepts changes, others answer
+ * NOT_CONTROLLER with a hint. Applied changes are handed to the broker,
+ * which opens and closes partition replicas accordingly.
+ */
+import type { Logger } from "pino";
+import { GroupRunner, ProposeError, type StateMachine } from "../group/group-runner.js";
+import { RlogError, type LeaderHint } from "../protocol/errors.js";
+import type { TopicConfig } from "../protocol/requests.js";
+import type { RaftConfig } from "../raft/config.js";
+import type { LogStorage } from "../raft/log-storage.js";
+import type { Message } from "../raft/messages.js";
+import type { RandomSource } from "../raft/random.js";
+import { EntryKind, type Entry, type NodeId, type Snapshot } from "../raft/types.js";
+import { ClusterMetadata, MetadataOp, encodeCommand, type MetadataChange, type MetadataCommand, type TopicMeta } from "./metadata.js";
+import { placeReplicas } from "./placement.js";
+
+/** Raft group id (and log name) of the controller. */
+export const CONTROLLER_GROUP = "__controller";
+/** How long an admin change waits for its commit. */
+export const CONTROLLER_COMMIT_TIMEOUT_MS = 15_000;
+
+export interface ControllerOptions {
+  readonly raft: RaftConfig;
+  readonly log: LogStorage;
+  readonly random: RandomSource;
+  readonly send: (messages: readonly Message[]) => void;
+  readonly logger: Logger;
+  /** Every broker id of the cluster (replica placement draws from them). */
+  readonly brokers: readonly NodeId[];
+  readonly leaderHint: (brokerId: NodeId) => LeaderHint;
+  readonly clock: () => number;
+  /** Applied changes, in order; `reset` after a snapshot replaced the state. */
+  readonly onChange: (change: MetadataChange | { readonly kind: "reset" }) => void;
+}
+
+export class Controller {
+  readonly metadata = new ClusterMetadata();
+  readonly runner: GroupRunner;
+  private readonly opts: ControllerOptions;
+
+  constructor(opts: ControllerOptions) {
+    this.opts = opts;
+    const sm: StateMachine = {
+      apply: (entries: readonly Entry[]) => {
+        for (const change of this.metadata.apply(entries)) {
+          if (change.kind === "topicCreated" || change.kind === "topicDeleted") {
+            opts.logger.info({ topic: change.topic.name, topicId: change.topic.id, partitions: change.topic.replicas.length }, change.kind === "topicCreated" ? "topic created" : "topic deleted");
+          }
+          opts.onChange(change);
+        }
+      },
+      restore: (snap: Snapshot) => {
+        this.metadata.restore(snap);
+        opts.onChange({ kind: "reset" });
+      },
+    };
+    this.runner = new GroupRunner({
+      groupId: CONTROLLER_GROUP,
+      config: opts.raft,
+      storage: opts.log,
+      random: opts.random,
+      send: opts.send,
+      stateMachine: sm,
+      logger: opts.logger,
+    });
+  }
+
+  /** Create a topic with placed replicas; resolves once committed. */
+  async createTopic(name: string, partitions: number, replicationFactor: number, config: TopicConfig): Promise<TopicMeta> {
+    this.requireLeader();
+    if (this.metadata.topic(name)) throw new RlogError("TOPIC_ALREADY_EXISTS", `topic ${name} already exists`);
+    if (replicationFactor > this.opts.brokers.length) {
+      throw new RlogError("INVALID_REPLICATION_FACTOR", `replication factor ${replicationFactor} is more than the ${this.opts.brokers.length} brokers of the cluster`);
+    }
+    const replicas = placeReplicas(this.opts.brokers, partitions, replicationFactor, this.metadata.leaderCounts());
+    const firstIndex = await this.commit({ op: MetadataOp.CreateTopic, name, replicas, config, createdMs: this.opts.clock() });
+    const t = this.metadata.topic(name);
+    if (!t || t.id !== firstIndex) throw new RlogError("TOPIC_ALREADY_EXISTS", `topic ${name} already exists`);
+    return t;
+  }
+
+  /** Delete a topic; resolves once committed. */
+  async deleteTopic(name: string): Promise<void> {
+    this.requireLeader();
+    if (!this.metadata.topic(name)) throw new RlogError("UNKNOWN_TOPIC", `topic ${name} does not exist`);
+    await this.commit({ op: MetadataOp.DeleteTopic, name });
+  }
+
+  /** A cluster-unique producer id: the index of its allocation entry. */
+  allocateProducerId(): Promise<number> {
+    this.requireLeader();
+    return this.commit({ op: MetadataOp.AllocateProducerId });
+  }
+
+  /** Ask every broker to move leadership back to preferred replicas. */
+  async requestRebalance(topic: string | undefined): Promise<void> {
+    this.requireLeader();
+    if (topic !== undefined && !this.metadata.topic(topic)) throw new RlogError("UNKNOWN_TOPIC", `topic ${topic} does not exist`);
+    await this.commit(topic === undefined ? { op: MetadataOp.RebalanceLeaders } : { op: MetadataOp.RebalanceLeaders, topic });
+  }
+
+  isLeader(): boolean {
+    return this.runner.isLeader();
+  }
+  leader(): NodeId {
+    return this.runner.leader();
+  }
+
+  private requireLeader(): void {
+    if (this.runner.isLeader()) return;
+    const leader = this.runner.leader();
+    throw new RlogError(
+      "NOT_CONTROLLER",
+      leader ? `broker ${leader} is the controller` : "the controller is being elected",
+      leader ? { leader: this.opts.leaderHint(leader) } : undefined,
+    );
+  }
+
+  /** Propose one command; resolves with its index once it is committed and applied. */
+  private async commit(c: MetadataCommand): Promise<number> {
+    let proposed;
+    try {
+      proposed = this.runner.propose([{ kind: EntryKind.Command, count: 0, timestampMs: this.opts.clock(), data: encodeCommand(c) }]);
+    } catch (err) {
+      throw this.toRlogError(err);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        proposed.done,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new RlogError("TIMEOUT", `metadata change not committed within ${CONTROLLER_COMMIT_TIMEOUT_MS} ms`)), CONTROLLER_COMMIT_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      throw this.toRlogError(err);
+    } finally {
+      clearTimeout(timer);
+    }
+    return proposed.firstIndex;
+  }
+
+  private toRlogError(err: unknown): unknown {
+    if (!(err instanceof ProposeError)) return err;
+    if (err.code === "NOT_LEADER" || err.code === "LEADER_TRANSFER_IN_PROGRESS") {
+      return new RlogError("NOT_CONTROLLER", `controller: ${err.message}`, err.leader ? { leader: this.opts.leaderHint(err.leader) } : undefined);
+    }
+    if (err.code === "SHUTTING_DOWN") return new RlogError("SHUTTING_DOWN", err.message);
+    return new RlogError("TOO_MANY_REQUESTS", `controller: ${err.message}`);
+  }
+}

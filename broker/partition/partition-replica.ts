@@ -1,0 +1,370 @@
+/**
+ * One replica of one partition: its Raft group over its LMDB log, the
+ * high watermark, idempotent-producer state, and the produce, fetch and
+ * list-offsets operations the leader serves.
+ *
+ * Only the leader serves reads and writes (as in Kafka); followers answer
+ * NOT_LEADER with a hint. Fetch never returns records at or past the high
+ * watermark (the offset after the last committed, applied entry).
+ */
+import type { Logger } from "pino";
+import { GroupRunner, ProposeError, type Appended, type StateMachine } from "../group/group-runner.js";
+import { RlogError, type LeaderHint } from "../protocol/errors.js";
+import { OffsetSpec } from "../protocol/enums.js";
+import type { FetchRequest, ListOffsetsRequest, ProduceRequest } from "../protocol/requests.js";
+import type { FetchResult, ListOffsetsResult, PartitionStatus, ProduceResult } from "../protocol/results.js";
+import type { FetchedBatch } from "../protocol/records.js";
+import { encodeRecordBatch, readRecordBatchHeader } from "../protocol/record-batch.js";
+import type { RaftConfig } from "../raft/config.js";
+import type { LogStorage, RetentionPolicy, RetentionResult } from "../raft/log-storage.js";
+import { StorageError } from "../raft/log-storage.js";
+import type { Message } from "../raft/messages.js";
+import type { RandomSource } from "../raft/random.js";
+import { Role, type SoftState } from "../raft/ready.js";
+import { EntryKind, index, offset, type Entry, type Index, type NodeId, type Offset, type Snapshot } from "../raft/types.js";
+import { FetchWaiters } from "./fetch-waiters.js";
+import { ProducerStateTable } from "./producer-state.js";
+
+/** Entries scanned back from the end of the log at start-up to rebuild producer state. */
+export const PRODUCER_STATE_SCAN_ENTRIES_MAX = 20_000;
+/** How long a produce waits for its commit when the request gives no timeoutMs. */
+export const PRODUCE_TIMEOUT_MS_DEFAULT = 30_000;
+
+export interface PartitionReplicaOptions {
+  readonly topic: string;
+  readonly partition: number;
+  /** Raft group id: unique per topic incarnation and partition. */
+  readonly groupId: string;
+  readonly raft: RaftConfig;
+  readonly log: LogStorage;
+  readonly random: RandomSource;
+  readonly send: (messages: readonly Message[]) => void;
+  readonly logger: Logger;
+  /** Where clients reach a broker, for leader hints. */
+  readonly leaderHint: (brokerId: NodeId) => LeaderHint;
+  /** Wall clock (ms since epoch) for record timestamps. */
+  readonly clock: () => number;
+}
+
+export class PartitionReplica {
+  readonly topic: string;
+  readonly partition: number;
+  readonly groupId: string;
+  readonly runner: GroupRunner;
+  private readonly log: LogStorage;
+  private readonly logger: Logger;
+  private readonly leaderHint: (brokerId: NodeId) => LeaderHint;
+  private readonly clock: () => number;
+  private readonly producers = new ProducerStateTable();
+  private readonly waiters = new FetchWaiters();
+  private readonly preferred: NodeId;
+  /** Offset after the last committed record this replica applied. Never decreases. */
+  private highWatermark: Offset;
+  /** Last index this replica made durable (to detect truncation). */
+  private lastAppended: Index;
+
+  constructor(opts: PartitionReplicaOptions) {
+    this.topic = opts.topic;
+    this.partition = opts.partition;
+    this.groupId = opts.groupId;
+    this.log = opts.log;
+    this.logger = opts.logger;
+    this.leaderHint = opts.leaderHint;
+    this.clock = opts.clock;
+    this.preferred = opts.raft.priority[0] ?? opts.raft.id;
+    const commit = opts.log.hardState().commit;
+    this.highWatermark = this.offsetAfter(commit);
+    this.lastAppended = opts.log.lastIndex();
+    this.rebuildProducerState();
+    const sm: StateMachine = {
+      apply: (entries) => this.onApply(entries),
+      appended: (entries) => this.onAppended(entries),
+      restore: (snap) => this.onRestore(snap),
+      roleChanged: (s) => this.onRoleChanged(s),
+    };
+    // The log is the state: committed entries need no replay at start-up.
+    this.runner = new GroupRunner({
+      groupId: opts.groupId,
+      config: opts.raft,
+      storage: opts.log,
+      random: opts.random,
+      send: opts.send,
+      stateMachine: sm,
+      logger: opts.logger,
+      applied: index(Math.max(commit, opts.log.snapshot().index)),
+    });
+  }
+
+  // ------------------------------------------------------------ operations
+
+  async produce(req: ProduceRequest): Promise<ProduceResult> {
+    this.requireLeader();
+    const now = this.clock();
+    const count = req.records.length;
+    const idempotent = req.producerId !== undefined && req.producerEpoch !== undefined && req.baseSequence !== undefined;
+    let done: Promise<Appended>;
+    if (idempotent) {
+      const c = this.producers.check(req.producerId!, req.producerEpoch!, req.baseSequence!, count);
+      switch (c.kind) {
+        case "duplicate": {
+          const b = c.batch;
+          const result: Appended = { firstIndex: b.index, firstOffset: b.baseOffset, term: b.term };
+          this.logger.debug({ producerId: req.producerId, baseSequence: req.baseSequence, offset: b.baseOffset }, "duplicate batch");
+          done = req.acks === "leader" ? this.runner.waitForAppend(b.index, b.term, result) : this.runner.waitForCommit(b.index, b.term, result);
+          const a = await this.withTimeout(done, req.timeoutMs);
+          return { baseOffset: a.firstOffset, count, logAppendTimeMs: now };
+        }
+        case "fenced":
+          throw new RlogError("PRODUCER_FENCED", `producer ${req.producerId} epoch ${req.producerEpoch} was fenced by epoch ${c.epoch}`);
+        case "outOfOrder":
+          throw new RlogError("OUT_OF_ORDER_SEQUENCE", `expected sequence ${c.expected} from producer ${req.producerId}, got ${req.baseSequence}`);
+        case "tooOld":
+          throw new RlogError("DUPLICATE_SEQUENCE", `sequence ${req.baseSequence} of producer ${req.producerId} was written long ago (expected ${c.expected})`);
+        case "append":
+          break;
+      }
+    }
+    const stamp = idempotent ? { producerId: req.producerId!, producerEpoch: req.producerEpoch!, baseSequence: req.baseSequence! } : undefined;
+    const batch = encodeRecordBatch(req.records, now, stamp);
+    let proposed;
+    try {
+      proposed = this.runner.propose([{ kind: EntryKind.Records, count: batch.count, timestampMs: batch.maxTimestampMs, data: batch.data }], req.acks);
+    } catch (err) {
+      throw this.toRlogError(err);
+    }
+    if (stamp) {
+      this.producers.record(stamp.producerId, stamp.producerEpoch, {
+        firstSequence: stamp.baseSequence,
+        lastSequence: stamp.baseSequence + count - 1,
+        baseOffset: proposed.firstOffset,
+        index: proposed.firstIndex,
+        term: proposed.term,
+      });
+    }
+    const a = await this.withTimeout(proposed.done, req.timeoutMs);
+    return { baseOffset: a.firstOffset, count, logAppendTimeMs: now };
+  }
+
+  async fetch(req: FetchRequest, signal: AbortSignal): Promise<FetchResult> {
+    this.requireLeader(false);
+    const from = req.offset;
+    const start = this.log.logStartOffset();
+    const end = this.log.nextOffset();
+    if (from < start || from > end) {
+      throw new RlogError("OFFSET_OUT_OF_RANGE", `offset ${from} of ${this.name()} is outside [${start}, ${end}]`, {
+        logStartOffset: start,
+        highWatermark: this.highWatermark,
+      });
+    }
+    const minBytes = req.minBytes ?? 1;
+    if (from >= this.highWatermark) {
+      await this.waiters.wait(from, req.maxWaitMs, signal, () => from < this.highWatermark);
+    }
+    return this.readCommitted(from, req.maxBytes, minBytes);
+  }
+
+  listOffsets(req: ListOffsetsRequest): ListOffsetsResult {
+    this.requireLeader(false);
+    switch (req.spec) {
+      case OffsetSpec.Earliest:
+        return { offset: this.log.logStartOffset() };
+      case OffsetSpec.Latest:
+        return { offset: this.highWatermark };
+      case OffsetSpec.Timestamp: {
+        const found = this.log.offsetForTimestamp(req.timestampMs ?? 0);
+        if (found === undefined || found >= this.highWatermark) return { offset: this.highWatermark };
+        const e = this.log.entriesFromOffset(found, 1, this.runner.applied())[0];
+        return e ? { offset: found, timestampMs: e.timestampMs } : { offset: found };
+      }
+      default:
+        throw new RlogError("INVALID_REQUEST", `offset spec ${String(req.spec)} is not allowed in listOffsets`);
+    }
+  }
+
+  /** Start a leadership transfer; resolves when this replica no longer leads (or the transfer gives up). */
+  transfer(to: NodeId | undefined): ReturnType<GroupRunner["transferLeadership"]> {
+    return this.runner.transferLeadership(to);
+  }
+
+  status(replicas: readonly NodeId[], reachable: (id: NodeId) => boolean): PartitionStatus {
+    const s = this.runner.status();
+    const lastIndex = s.lastIndex;
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      leader: s.leader,
+      term: s.term,
+      preferredLeader: this.preferred,
+      highWatermark: this.highWatermark,
+      logStartOffset: this.log.logStartOffset(),
+      replicas:
+        s.role === Role.Leader
+          ? replicas.map((id) => {
+              const p = s.progress.find((x) => x.id === id);
+              const match = p?.match ?? 0;
+              return { brokerId: id, matchIndex: match, lagEntries: Math.max(0, lastIndex - match), reachable: id === s.id || (reachable(id) && (p?.active ?? false)) };
+            })
+          : [],
+    };
+  }
+
+  isLeader(): boolean {
+    return this.runner.isLeader();
+  }
+  leader(): NodeId {
+    return this.runner.leader();
+  }
+  highWatermarkOffset(): Offset {
+    return this.highWatermark;
+  }
+
+  tick(): void {
+    this.runner.tick();
+  }
+  step(msg: Message): void {
+    this.runner.step(msg);
+  }
+
+  /** Drop whole old segments per the topic's retention, never past what is committed. */
+  applyRetention(policy: RetentionPolicy): Promise<RetentionResult> {
+    return this.log.applyRetention(policy, this.clock());
+  }
+
+  async close(): Promise<void> {
+    this.waiters.wakeAll();
+    await this.runner.close();
+  }
+
+  // ------------------------------------------------------------ state machine
+
+  private onApply(entries: readonly Entry[]): void {
+    const last = entries[entries.length - 1]!;
+    const hw = offset(last.offset + last.count);
+    if (hw > this.highWatermark) {
+      this.highWatermark = hw;
+      this.waiters.notify(hw);
+    }
+  }
+
+  private onAppended(entries: readonly Entry[]): void {
+    const first = entries[0]!;
+    if (first.index <= this.lastAppended) this.producers.truncateFrom(first.index);
+    for (const e of entries) this.rememberBatch(e);
+    this.lastAppended = entries[entries.length - 1]!.index;
+  }
+
+  private onRestore(snap: Snapshot): void {
+    this.producers.clear();
+    this.lastAppended = snap.index;
+    if (snap.offset > this.highWatermark) this.highWatermark = snap.offset;
+  }
+
+  private onRoleChanged(s: SoftState): void {
+    if (s.role !== Role.Leader) this.waiters.wakeAll(); // long polls re-ask the new leader
+  }
+
+  private rememberBatch(e: Entry): void {
+    if (e.kind !== EntryKind.Records) return;
+    const h = readRecordBatchHeader(e.data, false);
+    if (!h.ok || h.value.producerId < 0) return;
+    const v = h.value;
+    this.producers.record(v.producerId, v.producerEpoch, {
+      firstSequence: v.baseSequence,
+      lastSequence: v.baseSequence + v.recordCount - 1,
+      baseOffset: e.offset,
+      index: e.index,
+      term: e.term,
+    });
+  }
+
+  private rebuildProducerState(): void {
+    const last = this.log.lastIndex();
+    let from = index(Math.max(this.log.firstIndex(), last - PRODUCER_STATE_SCAN_ENTRIES_MAX + 1));
+    while (from <= last) {
+      const batch = this.log.entries(from, index(last + 1), 4 * 1024 * 1024);
+      for (const e of batch) this.rememberBatch(e);
+      from = index(from + batch.length);
+    }
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private readCommitted(from: number, maxBytes: number, minBytes: number): FetchResult {
+    const batches: FetchedBatch[] = [];
+    let bytes = 0;
+    if (from < this.highWatermark) {
+      const entries = this.log.entriesFromOffset(offset(from), maxBytes, this.runner.applied());
+      for (const e of entries) {
+        if (e.kind !== EntryKind.Records || e.offset >= this.highWatermark) continue;
+        batches.push({ baseOffset: e.offset, data: e.data });
+        bytes += e.data.byteLength;
+      }
+    }
+    void minBytes; // any committed data answers the poll; minBytes > 1 is served as 1 (documented)
+    void bytes;
+    return { batches, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset() };
+  }
+
+  /** The offset after the entry at `i` (the high watermark when `i` is the commit index). */
+  private offsetAfter(i: Index): Offset {
+    const snap = this.log.snapshot();
+    if (i <= snap.index) return snap.offset;
+    const e = this.log.entries(i, index(i + 1), Infinity)[0];
+    return e ? offset(e.offset + e.count) : snap.offset;
+  }
+
+  private requireLeader(forWrite = true): void {
+    const s = this.runner.status();
+    if (!this.runner.isLeader() || s.role !== Role.Leader) {
+      const leader = this.runner.leader();
+      throw new RlogError(
+        leader ? "NOT_LEADER" : "LEADER_NOT_AVAILABLE",
+        leader ? `${this.name()} is led by broker ${leader}` : `${this.name()} has no leader right now`,
+        leader ? { leader: this.leaderHint(leader) } : undefined,
+      );
+    }
+    if (forWrite && s.transferee) {
+      throw new RlogError("LEADER_TRANSFER_IN_PROGRESS", `leadership of ${this.name()} is moving to broker ${s.transferee}`, {
+        leader: this.leaderHint(s.transferee),
+      });
+    }
+  }
+
+  private toRlogError(err: unknown): unknown {
+    if (err instanceof ProposeError) {
+      switch (err.code) {
+        case "NOT_LEADER":
+          return new RlogError(err.leader ? "NOT_LEADER" : "LEADER_NOT_AVAILABLE", `${this.name()}: ${err.message}`, err.leader ? { leader: this.leaderHint(err.leader) } : undefined);
+        case "LEADER_TRANSFER_IN_PROGRESS":
+          return new RlogError("LEADER_TRANSFER_IN_PROGRESS", `${this.name()}: ${err.message}`, { leader: this.leaderHint(err.leader) });
+        case "BUSY":
+          return new RlogError("TOO_MANY_REQUESTS", `${this.name()}: ${err.message}`);
+        case "SHUTTING_DOWN":
+          return new RlogError("SHUTTING_DOWN", `${this.name()}: ${err.message}`);
+        case "INVALID":
+          return new RlogError("INVALID_REQUEST", `${this.name()}: ${err.message}`);
+      }
+    }
+    if (err instanceof StorageError && err.code === "OFFSET_OUT_OF_RANGE") return new RlogError("OFFSET_OUT_OF_RANGE", err.message);
+    return err;
+  }
+
+  private async withTimeout(p: Promise<Appended>, timeoutMs: number | undefined): Promise<Appended> {
+    const ms = timeoutMs ?? PRODUCE_TIMEOUT_MS_DEFAULT;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RlogError("TIMEOUT", `${this.name()}: not acknowledged within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } catch (err) {
+      throw this.toRlogError(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private name(): string {
+    return `${this.topic}/${this.partition}`;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Idempotent-producer state of one partition replica (after Kafka's
+ * ProducerStateManager): for each producer id, its epoch and its last few
+ * batches (sequence range, offset, Raft index and term). The leader uses it
+ * to drop a retried batch and answer with the original offsets.
+ *
+ * It is kept from the entries this replica has durably appended (committed or
+ * not) plus the leader's own proposals, and it forgets batches whose entries
+ * were truncated, so a batch is reported as a duplicate only while its entry
+ * is in this replica's log.
+ */
+import type { Index, Offset, Term } from "../raft/types.js";
+
+/** Batches remembered per producer: more than the client's in-flight bound (5). */
+export const PRODUCER_BATCHES_MAX = 8;
+/** Producers remembered per partition; the least recently written is forgotten first. */
+export const PRODUCERS_MAX = 100_000;
+
+/** One remembered batch. */
+export interface ProducerBatch {
+  readonly firstSequence: number;
+  readonly lastSequence: number;
+  readonly baseOffset: Offset;
+  readonly index: Index;
+  readonly term: Term;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: ProducerBatch[];
+}
+
+/** What to do with an incoming idempotent batch. */
+export type SequenceCheck =
+  | { readonly kind: "append" }
+  | { readonly kind: "duplicate"; readonly batch: ProducerBatch }
+  | { readonly kind: "fenced"; readonly epoch: number }
+  | { readonly kind: "outOfOrder"; readonly expected: number }
+  | { readonly kind: "tooOld"; readonly expected: number };
+
+export class ProducerStateTable {
+  /** Insertion order doubles as least-recently-written order. */
+  private readonly producers = new Map<number, ProducerEntry>();
+
+  /** Decide whether batch [baseSequence, baseSequence + count) of (producerId, epoch) is new. */
+  check(producerId: number, epoch: number, baseSequence: number, count: number): SequenceCheck {
+    const p = this.producers.get(producerId);
+    if (!p || epoch > p.epoch) return { kind: "append" }; // unknown (or expired) producer, or a new epoch
+    if (epoch < p.epoch) return { kind: "fenced", epoch: p.epoch };
+    const lastSequence = baseSequence + count - 1;
+    for (const b of p.batches) {
+      if (b.firstSequence === baseSequence && b.lastSequence === lastSequence) return { kind: "duplicate", batch: b };
+    }
+    const last = p.batches[p.batches.length - 1];
+    if (!last) return { kind: "append" };
+    const expected = last.lastSequence + 1;
+    if (baseSequence === expected) return { kind: "append" };
+    if (baseSequence > expected) return { kind: "outOfOrder", expected };
+    return { kind: "tooOld", expected };
+  }
+
+  /** Remember a batch (appended or proposed). Re-recording the same index replaces it. */
+  record(producerId: number, epoch: number, batch: ProducerBatch): void {
+    let p = this.producers.get(producerId);
+    if (p) {
+      this.producers.delete(producerId); // move to most recent
+      if (epoch > p.epoch) p = { epoch, batches: [] };
+    } else {
+      p = { epoch, batches: [] };
+      if (this.producers.size >= PRODUCERS_MAX) {
+        const oldest = this.producers.keys().next().value;
+        if (oldest !== undefined) this.producers.delete(oldest);
+      }
+    }
+    p.batches = p.batches.filter((b) => b.index < batch.index);
+    p.batches.push(batch);
+    if (p.batches.length > PRODUCER_BATCHES_MAX) p.batches.shift();
+    this.producers.set(producerId, p);
+  }
+
+  /** Forget every batch at or above `from` (its entries were truncated). */
+  truncateFrom(from: Index): void {
+    for (const [id, p] of this.producers) {
+      p.batches = p.batches.filter((b) => b.index < from);
+      if (p.batches.length === 0) this.producers.delete(id);
+    }
+  }
+
+  clear(): void {
+    this.producers.clear();
+  }
+
+  size(): number {
+    return this.producers.size;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * A minimal protocol client for broker tests: one ws connection, handshake,
+ * pipelined requests matched by id. Independent of the SDK on purpose, so
+ * broker tests exercise the wire protocol directly.
+ */
+import WebSocket from "ws";
+import { decodeResponse, encodeRequest } from "../../broker/protocol/frames.js";
+import { RlogError } from "../../broker/protocol/errors.js";
+import type { OpName, RequestOf, ResultOf } from "../../broker/protocol/ops.js";
+import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
+
+export class WireClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private constructor(private readonly ws: WebSocket) {
+    ws.on("message", (data: Buffer) => {
+      const r = decodeResponse(data, 64 * 1024 * 1024);
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if (r.ok) p.resolve(r.result);
+      else p.reject(r.error);
+    });
+    ws.on("close", () => {
+      for (const p of this.pending.values()) p.reject(new RlogError("BROKER_NOT_AVAILABLE", "connection closed"));
+      this.pending.clear();
+    });
+  }
+
+  static async connect(url: string): Promise<WireClient> {
+    const ws = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    const c = new WireClient(ws);
+    await c.request("handshake", { op: "handshake", version: PROTOCOL_VERSION, clientId: "test" });
+    return c;
+  }
+
+  request<O extends OpName>(op: O, body: RequestOf<O>): Promise<ResultOf<O>> {
+    const id = this.nextId++;
+    const frame = encodeRequest(id, { ...body, op } as RequestOf<O>, 64 * 1024 * 1024);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.ws.send(frame);
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
