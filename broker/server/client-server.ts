@@ -1,0 +1,164 @@
+/**
+ * The client listener: a WebSocket server that accepts client connections,
+ * enforces the connection limit, and runs one ClientSession per connection
+ * (handshake, frames, dispatch to the broker's handlers; see session.ts).
+ *
+ * Bounds: at most connectionsMax sessions; a connection over the limit gets
+ * TOO_MANY_CONNECTIONS (id 0) and close 4004; at most refusingConnectionsMax
+ * such refusals in progress, past which the HTTP server's maxConnections
+ * drops new TCP connections at once. HTTP requests that never upgrade are
+ * cut by the HTTP server's headers/request timeouts (handshakeWaitMs).
+ * Frames over frameBytesMax are refused by ws (close 1009).
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { WebSocketServer, type WebSocket } from "ws";
+import { CloseCode } from "../protocol/close-codes.js";
+import { RlogError } from "../protocol/errors.js";
+import { encodeError } from "../protocol/frames.js";
+import { closeSocket } from "../transport/close-socket.js";
+import { resolveSettings, type ClientServerOptions, type ServerSettings } from "./server-options.js";
+import { ServerCounters, type ClientServerStats } from "./server-stats.js";
+import { ClientSession } from "./session.js";
+
+/** TCP keep-alive probe delay on client sockets, so dead peers are noticed without application pings. */
+const KEEP_ALIVE_DELAY_MS = 30_000;
+
+/** The broker's client listener; see the file comment. */
+export class ClientServer {
+  private readonly settings: ServerSettings;
+  private readonly log: Logger;
+  private readonly counters = new ServerCounters();
+  private readonly sessions = new Set<ClientSession>();
+  /** Sockets being refused (bounded by refusingConnectionsMax through maxConnections). */
+  private readonly refusing = new Set<Promise<void>>();
+  private http: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private nextConnectionId = 1;
+  private closing: Promise<void> | undefined;
+
+  /** @throws RangeError when an option is out of range */
+  constructor(options: ClientServerOptions) {
+    this.settings = resolveSettings(options);
+    this.log = options.logger.child({ component: "client-listener" });
+  }
+
+  /** Bind and start accepting connections. Resolves to the bound port (useful with port 0). */
+  async start(): Promise<{ port: number }> {
+    if (this.http !== undefined || this.closing !== undefined) throw new Error("client listener already started");
+    const { host, port, limits, handshakeWaitMs, refusingConnectionsMax } = this.settings;
+    const http = createServer({ headersTimeout: handshakeWaitMs, requestTimeout: handshakeWaitMs }, (_req, res) => {
+      res.writeHead(426, { "content-type": "text/plain", connection: "close" }).end("rlog speaks WebSocket only\n");
+    });
+    // Counts upgraded sockets too: a hard cap on TCP connections, whatever happens above.
+    http.maxConnections = limits.connectionsMax + refusingConnectionsMax;
+    this.http = http;
+    const wss = new WebSocketServer({ server: http, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
+    this.wss = wss;
+    wss.on("connection", (ws, req) => this.onConnection(ws, req));
+    wss.on("error", (err) => this.log.warn({ err: err.message }, "client listener error"));
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(port, host, () => {
+        http.off("error", reject);
+        resolve();
+      });
+    });
+    http.on("error", (err) => this.log.warn({ err: err.message }, "client listener error"));
+    http.on("clientError", (err: Error & { code?: string }, socket) => {
+      this.log.debug({ code: err.code, err: err.message }, "bad HTTP request before upgrade");
+      socket.destroy();
+    });
+    const bound = (http.address() as AddressInfo).port;
+    this.log.info({ host, port: bound, connectionsMax: limits.connectionsMax, frameBytesMax: limits.frameBytesMax }, "client listener started");
+    return { port: bound };
+  }
+
+  /**
+   * Stop accepting, close every connection with GoingAway (1001), wait for
+   * the sockets to close (each at most about closeWaitMs) and for running
+   * handlers to settle (at most closeWaitMs more; their signals are aborted).
+   * Idempotent; safe before start().
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): ClientServerStats {
+    return this.counters.snapshot();
+  }
+
+  private async shutDown(): Promise<void> {
+    const http = this.http;
+    const httpClosed = http === undefined ? Promise.resolve() : new Promise<void>((resolve) => http.close(() => resolve()));
+    const sessions = [...this.sessions];
+    if (sessions.length > 0) this.log.info({ connections: sessions.length }, "closing client connections");
+    await Promise.all([...sessions.map((s) => s.close(CloseCode.GoingAway, "broker shutting down")), ...this.refusing]);
+    await this.waitForHandlers(sessions);
+    this.wss?.close();
+    // Connections that never upgraded (idle or half-sent HTTP requests).
+    http?.closeAllConnections();
+    await httpClosed;
+    this.log.info("client listener closed");
+  }
+
+  private async waitForHandlers(sessions: readonly ClientSession[]): Promise<void> {
+    const { closeWaitMs } = this.settings;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), closeWaitMs)));
+    const drained = Promise.all(sessions.map((s) => s.drained())).then(() => false);
+    const late = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      const running = sessions.reduce((n, s) => n + s.requestsRunning, 0);
+      this.log.warn({ running, closeWaitMs }, "handlers still running after close; their results will be dropped");
+    }
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const connectionId = this.nextConnectionId++;
+    const remote = `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}`;
+    const log = this.log.child({ connectionId, remote });
+    const { connectionsMax } = this.settings.limits;
+    if (this.closing !== undefined) {
+      this.refuse(ws, log, CloseCode.GoingAway, new RlogError("SHUTTING_DOWN", "broker shutting down"));
+      return;
+    }
+    if (this.sessions.size >= connectionsMax) {
+      this.refuse(ws, log, CloseCode.TooManyConnections, new RlogError("TOO_MANY_CONNECTIONS", `broker is at connectionsMax ${connectionsMax}`));
+      return;
+    }
+    req.socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+    const session = new ClientSession({
+      connectionId,
+      ws,
+      log,
+      settings: this.settings,
+      counters: this.counters,
+      onClosed: (s) => {
+        this.sessions.delete(s);
+        this.counters.connections = this.sessions.size;
+      },
+    });
+    this.sessions.add(session);
+    this.counters.connections = this.sessions.size;
+    this.counters.connectionsAccepted++;
+  }
+
+  /** Send an id-0 error frame and close; the socket is cut after closeWaitMs if the client ignores the close. */
+  private refuse(ws: WebSocket, log: Logger, code: number, error: RlogError): void {
+    this.counters.connectionsRefused++;
+    this.counters.countError(error);
+    log.info({ closeCode: code, code: error.codeName }, `connection refused: ${error.message}`);
+    ws.on("error", (err) => log.debug({ err: err.message }, "refused connection error"));
+    ws.on("message", () => undefined);
+    ws.send(encodeError(0, error));
+    const done = closeSocket(ws, code, error.message, this.settings.closeWaitMs).then(() => {
+      this.refusing.delete(done);
+    });
+    this.refusing.add(done);
+  }
+}

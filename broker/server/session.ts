@@ -1,0 +1,350 @@
+/**
+ * One client connection: handshake, frame checks, dispatch to the broker's
+ * handlers, responses, and the per-connection bounds.
+ *
+ * Life cycle: `handshake` (only a handshake frame is allowed, within
+ * handshakeWaitMs) -> `open` (requests) -> `closing` (decided to close or
+ * closed: later frames are ignored, handlers are never called again, every
+ * running request's signal is aborted and its outcome discarded).
+ *
+ * Rules (docs/PROTOCOL.md):
+ * - binary frames only: a text frame gets INVALID_REQUEST with id 0, close 4000;
+ * - before the handshake, anything but a valid handshake gets INVALID_REQUEST
+ *   with id 0, close 4000; an unsupported version gets UNSUPPORTED_VERSION
+ *   (with the handshake's id and { versionMin, versionMax }), close 4003;
+ *   no handshake within handshakeWaitMs: close 4002;
+ * - after it, a frame that fails decodeRequest is answered with its error;
+ *   when no id could be read (id 0) the connection is closed 4000;
+ * - a request reusing the id of one still awaiting its response is a
+ *   protocol violation (responses could not be matched): id-0 error, close 4000;
+ * - a second handshake is answered INVALID_REQUEST (the connection stays);
+ * - with inflightRequestsMax handlers running, a request gets TOO_MANY_REQUESTS;
+ * - responses go out as handlers settle, in any order (pipelining).
+ *
+ * Handlers are called synchronously, in frame order, as frames arrive: a
+ * handler that needs per-connection order (produce) must take its place
+ * (e.g. in its partition's append queue) before its first await.
+ */
+import type { Logger } from "pino";
+import { WebSocket, type RawData } from "ws";
+import { CloseCode } from "../protocol/close-codes.js";
+import { RlogError } from "../protocol/errors.js";
+import { decodeRequest, encodeError, encodeResult, type DecodedRequest } from "../protocol/frames.js";
+import type { OpName, Request } from "../protocol/ops.js";
+import { PROTOCOL_VERSION, PROTOCOL_VERSION_MIN } from "../protocol/version.js";
+import { closeSocket, frameBytes } from "../transport/close-socket.js";
+import type { RequestContext } from "./handlers.js";
+import { InflightRequests, type InflightRequest } from "./inflight.js";
+import { encodeHandlerResult, internalError } from "./response-frames.js";
+import type { ServerSettings } from "./server-options.js";
+import type { ServerCounters } from "./server-stats.js";
+
+/**
+ * Close code for a client that does not read its responses (RFC 6455 1008,
+ * policy violation). Not yet in protocol/close-codes.ts: the client sees it
+ * as an ordinary close with this code and reason.
+ */
+export const SLOW_CLIENT_CLOSE_CODE = 1008;
+
+/** A handler as the session calls it: any op's request in, any result out. */
+type AnyHandler = (request: Request, ctx: RequestContext) => Promise<unknown>;
+
+/** What a session needs from its listener. */
+export interface SessionDeps {
+  readonly connectionId: number;
+  readonly ws: WebSocket;
+  /** The per-connection logger ({ connectionId, remote }). */
+  readonly log: Logger;
+  readonly settings: ServerSettings;
+  readonly counters: ServerCounters;
+  /** Called once, when the socket has closed. */
+  readonly onClosed: (session: ClientSession) => void;
+}
+
+type Phase = "handshake" | "open" | "closing";
+
+/** One client connection; see the file comment. */
+export class ClientSession {
+  /** Unique per connection on this listener. */
+  readonly connectionId: number;
+  /** Resolves when the socket has closed. */
+  readonly closed: Promise<void>;
+  private phase: Phase = "handshake";
+  private clientId = "";
+  private log: Logger;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private readonly inflight: InflightRequests;
+  private readonly openedMs = performance.now();
+  private requestsServed = 0;
+  private resolveClosed: () => void = () => undefined;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.connectionId = deps.connectionId;
+    this.log = deps.log;
+    this.inflight = new InflightRequests(deps.settings.limits.inflightRequestsMax);
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    const { ws, settings } = deps;
+    ws.on("message", (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on("error", (err) => this.onSocketError(err));
+    ws.on("close", (code, reason) => this.onSocketClose(code, reason));
+    this.handshakeTimer = setTimeout(() => {
+      this.deps.counters.protocolViolations++;
+      this.closeWith(CloseCode.HandshakeTimeout, `no handshake within ${settings.handshakeWaitMs} ms`, "info");
+    }, settings.handshakeWaitMs);
+    this.log.debug("connection opened");
+  }
+
+  /** Handlers of this connection still running. */
+  get requestsRunning(): number {
+    return this.inflight.runningCount;
+  }
+
+  /** Resolves once no handler of this connection is running. */
+  drained(): Promise<void> {
+    return this.inflight.drained();
+  }
+
+  /** Close the connection (e.g. GoingAway on shutdown); resolves when the socket has closed. */
+  close(code: number, reason: string): Promise<void> {
+    this.closeWith(code, reason, "debug");
+    return this.closed;
+  }
+
+  // ---- frames in ----------------------------------------------------------
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.phase === "closing") return;
+    if (!isBinary) {
+      this.violation("text frame", new RlogError("INVALID_REQUEST", "binary frames only: text frames are not part of the protocol"));
+      return;
+    }
+    const decoded = decodeRequest(frameBytes(data), this.deps.settings.limits);
+    if (this.phase === "handshake") {
+      this.onFirstFrame(decoded);
+      return;
+    }
+    if (decoded.id !== 0 && this.inflight.isAwaiting(decoded.id)) {
+      this.violation(
+        "duplicate request id",
+        new RlogError("INVALID_REQUEST", `request id ${decoded.id} is already awaiting its response; ids must be unique among outstanding requests`, { field: "id" }),
+      );
+      return;
+    }
+    if (!decoded.ok) {
+      if (decoded.id === 0) {
+        this.violation("undecodable frame", decoded.error);
+        return;
+      }
+      if (decoded.error.is("INTERNAL_ERROR")) this.log.error({ id: decoded.id, err: decoded.error }, "request decoder failed");
+      this.sendError(decoded.id, decoded.error);
+      this.logRequest(decoded.id, undefined, undefined, decoded.error);
+      return;
+    }
+    const { id, request } = decoded;
+    if (request.op === "handshake") {
+      this.sendError(id, new RlogError("INVALID_REQUEST", "handshake already done on this connection", { field: "op" }));
+      return;
+    }
+    if (!this.inflight.hasRoom()) {
+      const { inflightRequestsMax } = this.deps.settings.limits;
+      this.sendError(id, new RlogError("TOO_MANY_REQUESTS", `${inflightRequestsMax} requests already in flight on this connection (inflightRequestsMax)`));
+      this.logRequest(id, request.op, undefined, undefined, "too many requests");
+      return;
+    }
+    this.dispatch(id, request);
+  }
+
+  private onFirstFrame(decoded: DecodedRequest): void {
+    if (!decoded.ok) {
+      const { error } = decoded;
+      const details = error.details?.field === undefined ? undefined : { field: error.details.field };
+      this.violation("bad first frame", new RlogError("INVALID_REQUEST", `first request must be a valid handshake: ${error.codeName}: ${error.message}`, details));
+      return;
+    }
+    const { id, request } = decoded;
+    if (request.op !== "handshake") {
+      this.violation("request before handshake", new RlogError("INVALID_REQUEST", `first request must be handshake, got ${request.op}`, { field: "op" }));
+      return;
+    }
+    if (request.version < PROTOCOL_VERSION_MIN || request.version > PROTOCOL_VERSION) {
+      const error = new RlogError("UNSUPPORTED_VERSION", `protocol version ${request.version} not spoken; this broker speaks ${PROTOCOL_VERSION_MIN} .. ${PROTOCOL_VERSION}`, {
+        versionMin: PROTOCOL_VERSION_MIN,
+        versionMax: PROTOCOL_VERSION,
+      });
+      this.deps.counters.protocolViolations++;
+      this.sendError(id, error);
+      this.closeWith(CloseCode.UnsupportedVersion, error.message, "info", { clientId: request.clientId, version: request.version });
+      return;
+    }
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.phase = "open";
+    this.clientId = request.clientId;
+    this.log = this.log.child({ clientId: request.clientId });
+    const { brokerId, limits } = this.deps.settings;
+    this.send(encodeResult<"handshake">(id, { brokerId, version: request.version, limits }), id);
+    this.log.debug({ version: request.version }, "handshake done");
+  }
+
+  // ---- dispatch -----------------------------------------------------------
+
+  private dispatch(id: number, request: Exclude<Request, { op: "handshake" }>): void {
+    const { handlers, requestTimeoutMs } = this.deps.settings;
+    const handler = handlers[request.op] as AnyHandler | undefined;
+    if (typeof handler !== "function") {
+      this.sendError(id, new RlogError("UNKNOWN_OPERATION", `${request.op} is not supported by this broker`, { field: "op" }));
+      this.logRequest(id, request.op, undefined, undefined, "no handler");
+      return;
+    }
+    const inflight = this.inflight.begin(id, request.op, performance.now());
+    this.deps.counters.requestsInflight++;
+    inflight.timer = setTimeout(() => this.onRequestTimeout(inflight), requestTimeoutMs);
+    const ctx: RequestContext = { connectionId: this.connectionId, clientId: this.clientId, signal: inflight.controller.signal };
+    let outcome: Promise<unknown>;
+    try {
+      outcome = Promise.resolve(handler.call(handlers, request, ctx));
+    } catch (err) {
+      outcome = Promise.reject(err);
+    }
+    outcome.then(
+      (result) => this.onHandlerResult(inflight, result),
+      (err: unknown) => this.onHandlerError(inflight, err),
+    );
+  }
+
+  private settle(inflight: InflightRequest): boolean {
+    this.inflight.finish(inflight);
+    this.deps.counters.requestsInflight--;
+    return this.inflight.answer(inflight);
+  }
+
+  private onHandlerResult(inflight: InflightRequest, result: unknown): void {
+    const { id, op } = inflight;
+    if (!this.settle(inflight)) {
+      this.logRequest(id, op, inflight.startedMs, undefined, "result discarded: already answered or connection closed");
+      return;
+    }
+    const encoded = encodeHandlerResult(id, result, this.deps.settings.limits.frameBytesMax);
+    if (!encoded.ok) {
+      this.log.error({ id, op, problem: encoded.problem }, "handler result cannot be sent; answering INTERNAL_ERROR");
+      const error = internalError(op, this.connectionId, id);
+      this.sendError(id, error);
+      this.logRequest(id, op, inflight.startedMs, error);
+      return;
+    }
+    this.send(encoded.frame, id);
+    this.logRequest(id, op, inflight.startedMs);
+  }
+
+  private onHandlerError(inflight: InflightRequest, err: unknown): void {
+    const { id, op } = inflight;
+    if (!this.settle(inflight)) {
+      // Usually the abort of a long poll after a close or TIMEOUT: expected, not a bug.
+      this.logRequest(id, op, inflight.startedMs, err instanceof RlogError ? err : undefined, "error discarded: already answered or connection closed");
+      return;
+    }
+    let error: RlogError;
+    if (err instanceof RlogError) {
+      error = err;
+    } else {
+      // Any other exception is a bug in the broker: log it with its stack, keep serving.
+      this.log.error({ id, op, err }, "handler threw; answering INTERNAL_ERROR");
+      error = internalError(op, this.connectionId, id);
+    }
+    this.sendError(id, error);
+    this.logRequest(id, op, inflight.startedMs, error);
+  }
+
+  private onRequestTimeout(inflight: InflightRequest): void {
+    inflight.timer = undefined;
+    if (!this.inflight.answer(inflight)) return;
+    const { requestTimeoutMs } = this.deps.settings;
+    const error = new RlogError("TIMEOUT", `${inflight.op} did not complete within ${requestTimeoutMs} ms; it may still complete`);
+    inflight.controller.abort(error);
+    this.log.warn({ id: inflight.id, op: inflight.op, requestTimeoutMs }, "handler overran requestTimeoutMs; answered TIMEOUT");
+    this.sendError(inflight.id, error);
+  }
+
+  // ---- frames out ---------------------------------------------------------
+
+  private sendError(id: number, error: RlogError): void {
+    this.deps.counters.countError(error);
+    this.send(encodeError(id, error), id);
+  }
+
+  /** Send one frame (nothing once closing); close the connection if the client is not reading. */
+  private send(frame: Uint8Array, id: number): void {
+    if (this.phase === "closing" || this.deps.ws.readyState !== WebSocket.OPEN) return;
+    this.deps.ws.send(frame);
+    if (id !== 0) {
+      this.requestsServed++;
+      this.deps.counters.requestsServed++;
+    }
+    const unsentBytes = this.deps.ws.bufferedAmount;
+    const { sendBufferBytesMax } = this.deps.settings;
+    if (unsentBytes > sendBufferBytesMax) {
+      this.deps.counters.slowClientsClosed++;
+      this.closeWith(SLOW_CLIENT_CLOSE_CODE, `client not reading: ${unsentBytes} bytes unsent exceed sendBufferBytesMax ${sendBufferBytesMax}`, "warn", {
+        unsentBytes,
+      });
+    }
+  }
+
+  // ---- closing ------------------------------------------------------------
+
+  /** A protocol violation: id-0 error frame, close 4000. */
+  private violation(what: string, error: RlogError): void {
+    this.deps.counters.protocolViolations++;
+    this.closeWith(CloseCode.BadFrame, `${what}: ${error.message}`, "warn", { code: error.codeName }, error);
+  }
+
+  /**
+   * Decide to close: from now on nothing is dispatched or sent (but the
+   * optional id-0 error frame), running requests are aborted, and the
+   * socket is cut if the client does not complete the close in closeWaitMs.
+   */
+  private closeWith(code: number, reason: string, level: "debug" | "info" | "warn", fields: object = {}, error?: RlogError): void {
+    if (this.phase === "closing") return;
+    const { ws, settings, counters } = this.deps;
+    if (error !== undefined && ws.readyState === WebSocket.OPEN) {
+      counters.countError(error);
+      ws.send(encodeError(0, error));
+    }
+    this.enterClosing();
+    this.log[level]({ ...fields, closeCode: code, reason }, "closing connection");
+    void closeSocket(ws, code, reason, settings.closeWaitMs);
+  }
+
+  private enterClosing(): void {
+    if (this.phase === "closing") return;
+    this.phase = "closing";
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.inflight.abortAll(new RlogError("SHUTTING_DOWN", "connection closed"));
+  }
+
+  private onSocketError(err: Error & { code?: string }): void {
+    // ws reports frames it refuses (1009 over maxPayload, bad opcodes, invalid UTF-8) here and closes the socket itself.
+    const wsCode = typeof err.code === "string" && err.code.startsWith("WS_ERR_");
+    if (wsCode && this.phase !== "closing") this.deps.counters.protocolViolations++;
+    if (wsCode) this.log.warn({ code: err.code, err: err.message }, "client broke the WebSocket protocol; ws closes the connection");
+    else this.log.debug({ code: err.code, err: err.message }, "connection error");
+    this.enterClosing();
+  }
+
+  private onSocketClose(code: number, reason: Buffer): void {
+    this.enterClosing();
+    this.log.debug(
+      { closeCode: code, reason: reason.toString("utf8"), requestsServed: this.requestsServed, durationMs: Math.round(performance.now() - this.openedMs) },
+      "connection closed",
+    );
+    this.deps.onClosed(this);
+    this.resolveClosed();
+  }
+
+  private logRequest(id: number, op: OpName | undefined, startedMs: number | undefined, error?: RlogError, note?: string): void {
+    if (!this.log.isLevelEnabled("debug")) return;
+    const ms = startedMs === undefined ? undefined : Math.round((performance.now() - startedMs) * 1000) / 1000;
+    this.log.debug({ id, op, ms, error: error?.codeName, note }, "request");
+  }
+}
