@@ -134,22 +134,28 @@ export function entryValueBytes(e: Entry): number {
 }
 
 /**
- * Write entry `e` (header, then payload) into `out`, which must be exactly
- * entryValueBytes(e) long. This is the only copy of the payload on the write path.
+ * Write entry `e` (header, then payload) at `at` in `slab` (with `view` a
+ * DataView of the same bytes); takes entryValueBytes(e) bytes. This is the
+ * only copy of the payload on the write path.
  */
-export function writeEntryValue(out: Buffer, e: Entry, running: EntryRunning): void {
-  assert.equal(out.byteLength, ENTRY_HEADER_BYTES + e.data.byteLength);
-  out.writeUInt8(ENTRY_FORMAT, 0);
-  out.writeUInt8(e.kind, 1);
-  out.writeUInt16LE(0, 2);
-  out.writeUInt32LE(e.count, 4);
-  out.writeDoubleLE(e.index, 8);
-  out.writeDoubleLE(e.term, 16);
-  out.writeDoubleLE(e.offset, 24);
-  out.writeDoubleLE(e.timestampMs, 32);
-  out.writeDoubleLE(running.segmentBytesThrough, 40);
-  out.writeDoubleLE(running.segmentTimestampMsMax, 48);
-  out.set(e.data, ENTRY_HEADER_BYTES);
+export function writeEntryValue(slab: Uint8Array, view: DataView, at: number, e: Entry, running: EntryRunning): void {
+  view.setUint8(at, ENTRY_FORMAT);
+  view.setUint8(at + 1, e.kind);
+  view.setUint16(at + 2, 0, true);
+  view.setUint32(at + 4, e.count, true);
+  view.setFloat64(at + 8, e.index, true);
+  view.setFloat64(at + 16, e.term, true);
+  view.setFloat64(at + 24, e.offset, true);
+  view.setFloat64(at + 32, e.timestampMs, true);
+  view.setFloat64(at + 40, running.segmentBytesThrough, true);
+  view.setFloat64(at + 48, running.segmentTimestampMsMax, true);
+  slab.set(e.data, at + ENTRY_HEADER_BYTES);
+}
+
+/** Write the entries-DB key of (logId, i) into a 12-byte buffer (for reusing one scratch key). */
+export function writeEntryKey(key: Buffer, logId: number, i: number): void {
+  key.writeUInt32BE(logId, 0);
+  writeU64BE(key, 4, i);
 }
 
 /**

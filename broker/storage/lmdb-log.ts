@@ -77,11 +77,21 @@ export interface LogSettings {
 }
 
 /** One write of a batch: a put when `value` is set, else a remove. */
-export interface WriteOp {
+export interface KeyOp {
   readonly db: Database<Buffer, Buffer>;
   readonly key: Buffer;
   readonly value?: Buffer;
 }
+
+/** Puts of the entries firstIndex, firstIndex + 1, ... of one log; keys are built at write time. */
+export interface EntriesPut {
+  readonly logId: number;
+  readonly firstIndex: number;
+  readonly values: readonly Buffer[];
+}
+
+/** Writes are applied in order: a later op on the same key wins. */
+export type WriteOp = KeyOp | EntriesPut;
 
 /** What a log needs from the store that owns it. */
 export interface LogContext {
@@ -346,10 +356,9 @@ export class LmdbLog implements LogStorage {
       if (i < st.hs.commit) throw new StorageError("INVALID_ARGUMENT", `cannot truncate after ${i}: commit index is ${st.hs.commit}`);
       if (i < st.snap.index) throw new StorageError("COMPACTED", `cannot truncate after ${i}: compacted through ${st.snap.index}`);
       if (i >= lastIndexOf(st)) return;
-      const removes: WriteOp[] = [];
-      const puts: WriteOp[] = [];
-      const segs = this.planTruncate(st, i, i, removes, puts);
-      await this.commit([...removes, ...puts], { ...st, segs });
+      const ops: WriteOp[] = [];
+      const segs = this.planTruncate(st, i, i, ops);
+      await this.commit(ops, { ...st, segs });
     });
   }
 
@@ -371,12 +380,11 @@ export class LmdbLog implements LogStorage {
           );
         }
       }
-      const removes: WriteOp[] = [];
-      const puts: WriteOp[] = [];
+      const ops: WriteOp[] = [];
       const segs: SegmentRecord[] = [];
       for (const s of st.segs) {
         if (s.lastIndex <= meta.index) {
-          removes.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex) });
+          ops.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex) });
         } else if (s.firstIndex <= meta.index) {
           assert(cut, "compaction inside a segment needs its cut entry");
           const trimmed: SegmentRecord = {
@@ -387,16 +395,16 @@ export class LmdbLog implements LogStorage {
             bytes: s.bytes - (cut.segmentBytesThrough - s.bytesBase),
             termRuns: runsFrom(s.termRuns, meta.index + 1),
           };
-          removes.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex) });
-          puts.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, trimmed.firstIndex), value: encodeSegment(trimmed) });
+          ops.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex) });
+          ops.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, trimmed.firstIndex), value: encodeSegment(trimmed) });
           segs.push(trimmed);
         } else {
           segs.push(s);
         }
       }
       const snap: Snapshot = { index: meta.index, term: meta.term, offset: meta.offset, data };
-      puts.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
-      await this.commit([...removes, ...puts], { ...st, snap, segs });
+      ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
+      await this.commit(ops, { ...st, snap, segs });
       this.reclaimInBackground(st.snap.index + 1, Math.min(meta.index, last));
     }).then(() => this.reclaimed);
   }
@@ -501,8 +509,8 @@ export class LmdbLog implements LogStorage {
 
   private async persistOp(u: LogUpdate): Promise<void> {
     const st = this.state;
-    const removes: WriteOp[] = [];
-    const puts: WriteOp[] = [];
+    // In order: a later op on a key wins (a removed segment record may be written anew).
+    const ops: WriteOp[] = [];
     let snap = st.snap;
     let segs: readonly SegmentRecord[] = st.segs;
     let reclaim: [number, number] | undefined;
@@ -510,7 +518,7 @@ export class LmdbLog implements LogStorage {
       // Install: the whole log restarts after the snapshot.
       const s = u.snapshot;
       snap = { index: s.index, term: s.term, offset: s.offset, data: s.data };
-      for (const seg of st.segs) removes.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, seg.firstIndex) });
+      for (const seg of st.segs) ops.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, seg.firstIndex) });
       const oldFirst = st.snap.index + 1;
       const oldLast = lastIndexOf(st);
       // Entries above the new snapshot could reappear under new appends: delete them now.
@@ -519,11 +527,11 @@ export class LmdbLog implements LogStorage {
       // Scan rather than count: after an earlier install moved the snapshot back, hidden
       // entries not yet reclaimed can sit above the new snapshot too.
       for (const key of this.ctx.entriesDb.getKeys({ start: entryKey(this.logId, rewrittenThrough + 1), end: logKeyEnd(this.logId) })) {
-        removes.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, entryKeyIndex(key)) });
+        ops.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, entryKeyIndex(key)) });
       }
       if (oldFirst <= Math.min(oldLast, s.index)) reclaim = [oldFirst, Math.min(oldLast, s.index)];
       segs = [];
-      puts.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
+      ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
     }
     const entries = u.entries ?? [];
     const first = entries[0];
@@ -535,15 +543,15 @@ export class LmdbLog implements LogStorage {
       const after = first.index - 1;
       if (after < last) {
         if (after < st.hs.commit) throw new StorageError("INVALID_ARGUMENT", `cannot truncate after ${after}: commit index is ${st.hs.commit}`);
-        segs = this.planTruncate(base, after, after + entries.length, removes, puts);
+        segs = this.planTruncate(base, after, after + entries.length, ops);
       }
       const expectOffset = nextOffsetOf({ hs: st.hs, snap, segs });
       if (first.offset !== expectOffset) throw new StorageError("INVALID_ARGUMENT", `entry ${first.index} has offset ${first.offset}, expected ${expectOffset}`);
-      segs = this.planAppend(segs, entries, puts);
+      segs = this.planAppend(segs, entries, ops);
     }
     const hs = u.hardState ?? st.hs;
-    if (u.hardState) puts.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.HardState), value: encodeHardState(hs) });
-    await this.commit([...removes, ...puts], { hs, snap, segs });
+    if (u.hardState) ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.HardState), value: encodeHardState(hs) });
+    await this.commit(ops, { hs, snap, segs });
     // Not awaited: the Raft runner waits on persist(), reclamation is background work.
     if (reclaim) this.reclaimInBackground(reclaim[0], reclaim[1]);
   }
@@ -552,14 +560,14 @@ export class LmdbLog implements LogStorage {
    * Plan removing every entry after t (t >= snap.index, t < lastIndex).
    * Keys up to `overwrittenThrough` are about to be rewritten and are not removed.
    */
-  private planTruncate(st: LogState, t: number, overwrittenThrough: number, removes: WriteOp[], puts: WriteOp[]): SegmentRecord[] {
+  private planTruncate(st: LogState, t: number, overwrittenThrough: number, ops: WriteOp[]): SegmentRecord[] {
     const last = lastIndexOf(st);
     assert(t >= st.snap.index && t < last);
-    for (let i = Math.max(t, overwrittenThrough) + 1; i <= last; i++) removes.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, i) });
+    for (let i = Math.max(t, overwrittenThrough) + 1; i <= last; i++) ops.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, i) });
     const segs: SegmentRecord[] = [];
     for (const s of st.segs) {
       if (s.firstIndex > t) {
-        removes.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex) });
+        ops.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex) });
       } else if (s.lastIndex <= t) {
         segs.push(s);
       } else {
@@ -580,7 +588,7 @@ export class LmdbLog implements LogStorage {
           timestampMsMax,
           termRuns: runsUpTo(s.termRuns, t),
         };
-        puts.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex), value: encodeSegment(trimmed) });
+        ops.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex), value: encodeSegment(trimmed) });
         segs.push(trimmed);
       }
     }
@@ -591,7 +599,7 @@ export class LmdbLog implements LogStorage {
    * Plan appending entries (already checked to attach at the end of `segs`),
    * rolling segments at segmentBytes / segmentMs exactly as MemoryStorage does.
    */
-  private planAppend(segsIn: readonly SegmentRecord[], entries: readonly Entry[], puts: WriteOp[]): SegmentRecord[] {
+  private planAppend(segsIn: readonly SegmentRecord[], entries: readonly Entry[], ops: WriteOp[]): SegmentRecord[] {
     const nowMs = this.ctx.clock();
     const segs: SegmentRecord[] = segsIn.slice();
     const touched = new Set<number>();
@@ -604,9 +612,12 @@ export class LmdbLog implements LogStorage {
     // One allocation for every value of the batch; each put gets a view of it.
     let total = 0;
     for (const e of entries) total += entryValueBytes(e);
-    const slab = Buffer.allocUnsafe(total);
+    const slab = Buffer.allocUnsafeSlow(total);
+    const view = new DataView(slab.buffer, slab.byteOffset, slab.byteLength);
+    const values: Buffer[] = new Array<Buffer>(entries.length);
     let at = 0;
-    for (const e of entries) {
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]!;
       if (!active || active.bytes >= this.settings.segmentBytes || nowMs - active.createdMs >= this.settings.segmentMs) {
         active = {
           firstIndex: e.index,
@@ -628,14 +639,14 @@ export class LmdbLog implements LogStorage {
       active.timestampMsMax = Math.max(active.timestampMsMax, e.timestampMs);
       if (active.termRuns.length === 0 || active.termRuns[active.termRuns.length - 1] !== e.term) active.termRuns.push(e.index, e.term);
       const n = entryValueBytes(e);
-      const value = slab.subarray(at, at + n);
+      writeEntryValue(slab, view, at, e, { segmentBytesThrough: active.bytesBase + active.bytes, segmentTimestampMsMax: active.timestampMsMax });
+      values[k] = slab.subarray(at, at + n);
       at += n;
-      writeEntryValue(value, e, { segmentBytesThrough: active.bytesBase + active.bytes, segmentTimestampMsMax: active.timestampMsMax });
-      puts.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, e.index), value });
     }
+    ops.push({ logId: this.logId, firstIndex: entries[0]!.index, values });
     for (const k of touched) {
       const s = segs[k]!;
-      puts.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex), value: encodeSegment(s) });
+      ops.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex), value: encodeSegment(s) });
     }
     return segs;
   }

@@ -29,7 +29,7 @@
  * power loss. It is an explicit opt-out for tests and throwaway brokers.
  */
 import assert from "node:assert/strict";
-import { open, type Database, type RootDatabase } from "lmdb";
+import type { Database, RootDatabase } from "lmdb";
 import type { Logger } from "pino";
 import { StorageError } from "../raft/log-storage.js";
 import { EMPTY_HARD_STATE, EMPTY_SNAPSHOT, type HardState, type Snapshot } from "../raft/types.js";
@@ -50,8 +50,10 @@ import {
   MetaType,
   readEntryHeader,
   segmentKey,
+  writeEntryKey,
   type SegmentRecord,
 } from "./codec.js";
+import { openEnv } from "./lmdb-env.js";
 import { LmdbLog, type LogContext, type LogSettings, type LogState, type WriteOp } from "./lmdb-log.js";
 
 export type { LogSettings } from "./lmdb-log.js";
@@ -132,6 +134,7 @@ export class LogStore {
   private closed = false;
   private readonly ctx: LogContext;
   private readonly logsOpenMax: number;
+  private readonly scratchKey = Buffer.alloc(12);
   private readonly log: Logger | undefined;
 
   private constructor(
@@ -165,14 +168,8 @@ export class LogStore {
    */
   static async open(opts: LogStoreOptions): Promise<LogStore> {
     const fsync = opts.fsync ?? true;
-    const env = open({
-      path: opts.path,
-      maxDbs: 4,
-      // Resolve writes only after LMDB's own synced commit; see the file comment.
-      overlappingSync: false,
-      noSync: !fsync,
-      ...(opts.mapSizeBytes !== undefined ? { mapSize: opts.mapSizeBytes } : {}),
-    });
+    // Writes resolve only after LMDB's own synced commit; see lmdb-env.ts.
+    const env = openEnv({ path: opts.path, fsync, maxDbs: 4, ...(opts.mapSizeBytes !== undefined ? { mapSizeBytes: opts.mapSizeBytes } : {}) });
     const store = new LogStore(env, opts);
     try {
       await store.reclaimOrphans();
@@ -274,10 +271,17 @@ export class LogStore {
    * wrote before an exception, so every key and value is built beforehand.
    */
   private write(ops: readonly WriteOp[]): Promise<void> {
+    const key = this.scratchKey;
     return this.entriesDb
       .batch(() => {
         for (const op of ops) {
-          if (op.value === undefined) void op.db.remove(op.key);
+          if ("values" in op) {
+            // lmdb-js copies a key when the put is queued, so one scratch key serves every entry.
+            for (let k = 0; k < op.values.length; k++) {
+              writeEntryKey(key, op.logId, op.firstIndex + k);
+              void this.entriesDb.put(key, op.values[k]!);
+            }
+          } else if (op.value === undefined) void op.db.remove(op.key);
           else void op.db.put(op.key, op.value);
         }
       })

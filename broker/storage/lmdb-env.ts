@@ -1,0 +1,36 @@
+/**
+ * The one place that opens an LMDB environment, so that the log store and the
+ * storage benchmark's raw-LMDB baseline run with identical settings.
+ *
+ * Durability: overlappingSync is off, so LMDB syncs inside each commit and an
+ * lmdb-js write promise resolves only once its transaction is on disk (with
+ * overlappingSync, the default on Linux, it would resolve at commit and only
+ * `flushed` would mean durable). `fsync: false` sets noSync: commits are
+ * written to the OS but not synced, surviving a process crash but not an OS
+ * crash or power loss.
+ */
+import { open, type RootDatabase } from "lmdb";
+
+/** Settings of an LMDB environment. */
+export interface EnvOptions {
+  /** Data directory (created if missing). */
+  readonly path: string;
+  /** Sync each commit before its writes resolve (default true). */
+  readonly fsync?: boolean;
+  /** Initial map size; lmdb-js grows the map when it fills. */
+  readonly mapSizeBytes?: number;
+  /** Named databases the environment can hold. */
+  readonly maxDbs: number;
+}
+
+/** Open (or create) an LMDB environment with rlog's durability settings. */
+export function openEnv(opts: EnvOptions): RootDatabase {
+  const fsync = opts.fsync ?? true;
+  return open({
+    path: opts.path,
+    maxDbs: opts.maxDbs,
+    overlappingSync: false,
+    noSync: !fsync,
+    ...(opts.mapSizeBytes !== undefined ? { mapSize: opts.mapSizeBytes } : {}),
+  });
+}
