@@ -1,0 +1,176 @@
+/**
+ * Real broker processes for multi-process tests: configs in a temporary
+ * directory, free ports on 127.0.0.1, logs to files, SIGKILL / SIGTERM /
+ * restart, and `stopAll()` that ends every process it started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { WireClient } from "./wire-client.js";
+
+const MAIN_JS = fileURLToPath(new URL("../../broker/main.js", import.meta.url));
+
+/** A free TCP port on 127.0.0.1 (bound and released; fine for tests). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export interface ClusterOptions {
+  readonly size: number;
+  /** Extra config keys for every broker (e.g. raft timing). */
+  readonly extra?: Record<string, unknown>;
+}
+
+interface Member {
+  readonly id: number;
+  readonly clientPort: number;
+  readonly peerPort: number;
+  readonly configFile: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  child: ChildProcess | undefined;
+}
+
+export class TestCluster {
+  readonly dir: string;
+  readonly members: Member[] = [];
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  static async start(opts: ClusterOptions): Promise<TestCluster> {
+    const c = new TestCluster(mkdtempSync(join(tmpdir(), "rlog-cluster-")));
+    const ports = [];
+    for (let i = 0; i < opts.size; i++) ports.push({ client: await freePort(), peer: await freePort() });
+    const brokers = ports.map((p, i) => ({ id: i + 1, host: "127.0.0.1", clientPort: p.client, peerPort: p.peer }));
+    for (const b of brokers) {
+      const dataDir = join(c.dir, `data-${b.id}`);
+      const configFile = join(c.dir, `broker-${b.id}.json`);
+      const cfg = {
+        brokerId: b.id,
+        dataDir,
+        clusterSecret: "test-secret-not-for-production",
+        brokers,
+        logLevel: "info",
+        ...opts.extra,
+      };
+      writeFileSync(configFile, JSON.stringify(cfg, null, 2));
+      c.members.push({ id: b.id, clientPort: b.clientPort, peerPort: b.peerPort, configFile, dataDir, logFile: join(c.dir, `broker-${b.id}.log`), child: undefined });
+    }
+    for (const m of c.members) c.spawn(m);
+    await c.waitReady();
+    return c;
+  }
+
+  urls(): string[] {
+    return this.members.map((m) => `ws://127.0.0.1:${m.clientPort}`);
+  }
+  url(id: number): string {
+    return `ws://127.0.0.1:${this.member(id).clientPort}`;
+  }
+  member(id: number): Member {
+    const m = this.members.find((x) => x.id === id);
+    if (!m) throw new Error(`no broker ${id}`);
+    return m;
+  }
+
+  private spawn(m: Member): void {
+    const fd = openSync(m.logFile, "a");
+    // The broker's RLOG_* environment is cleared so a developer's shell cannot change the test.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("RLOG_")));
+    m.child = spawn(process.execPath, [MAIN_JS, "--config", m.configFile], { stdio: ["ignore", fd, fd], env });
+    closeSync(fd);
+  }
+
+  /** SIGKILL a broker (no shutdown at all). */
+  async kill(id: number): Promise<void> {
+    const m = this.member(id);
+    const child = m.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    m.child = undefined;
+  }
+
+  /** SIGTERM a broker (controlled shutdown) and wait for it to exit. */
+  async terminate(id: number): Promise<number | null> {
+    const m = this.member(id);
+    const child = m.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    const code = await exited;
+    m.child = undefined;
+    return code;
+  }
+
+  async restart(id: number): Promise<void> {
+    this.spawn(this.member(id));
+    await this.waitClientPort(id);
+  }
+
+  /** Wait until every running broker answers and knows a controller leader. */
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const m of this.members) {
+      if (!m.child) continue;
+      for (;;) {
+        try {
+          const c = await WireClient.connect(this.url(m.id));
+          const md = await c.request("metadata", { op: "metadata" });
+          c.close();
+          if (md.controllerId !== 0) break;
+        } catch {
+          // not up yet
+        }
+        if (Date.now() > deadline) throw new Error(`broker ${m.id} not ready:\n${this.logTail(m.id)}`);
+        await sleep(50);
+      }
+    }
+  }
+
+  private async waitClientPort(id: number, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const c = await WireClient.connect(this.url(id));
+        c.close();
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`broker ${id} did not come back:\n${this.logTail(id)}`);
+        await sleep(50);
+      }
+    }
+  }
+
+  logTail(id: number, lines = 30): string {
+    try {
+      return readFileSync(this.member(id).logFile, "utf8").split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  }
+
+  /** End every process and remove the directory. */
+  async stopAll(keepDir = false): Promise<void> {
+    await Promise.all(this.members.map((m) => this.kill(m.id)));
+    if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
