@@ -218,6 +218,7 @@ export function assertStateValid(st: LogState, name: string): void {
 export class LmdbLog implements LogStorage {
   private state: LogState;
   private closed = false;
+  private closing: Promise<void> | undefined;
   /** Resolves when every queued operation has settled. */
   private tail: Promise<void> = Promise.resolve();
   private pendingOps = 0;
@@ -446,14 +447,21 @@ export class LmdbLog implements LogStorage {
     });
   }
 
-  /** Stop accepting calls, wait for queued operations, release the log. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return this.tail;
-    this.closed = true;
-    await this.tail;
-    await this.reclaimed;
-    await this.tail;
-    this.ctx.onClosed(this);
+  /**
+   * Stop accepting calls, let the queued operations finish (space reclamation
+   * stops early; the next open finishes it), release the log. Idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = (async () => {
+        await this.tail;
+        await this.reclaimed;
+        await this.tail;
+        this.ctx.onClosed(this);
+      })();
+    }
+    return this.closing;
   }
 
   /** True once close() was called (or the store closed or deleted the log). */
