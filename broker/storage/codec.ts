@@ -227,6 +227,7 @@ export function encodeSegment(s: SegmentRecord): Buffer {
   return pack([s.firstIndex, s.lastIndex, s.baseOffset, s.endOffset, s.bytes, s.createdMs, s.timestampMsMax, s.bytesBase, s.termRuns]);
 }
 
+/** Decode a catalog record (asserting its shape: a bad record is corruption). */
 export function decodeSegment(v: Uint8Array): SegmentRecord {
   const a: unknown = unpack(v);
   assert(Array.isArray(a) && a.length >= 9, "bad segment record");
@@ -250,20 +251,24 @@ export function decodeSegment(v: Uint8Array): SegmentRecord {
   };
 }
 
+/** Hard state value: msgpack [term, vote, commit]. */
 export function encodeHardState(hs: HardState): Buffer {
   return pack([hs.term, hs.vote, hs.commit]);
 }
 
+/** Decode a hard state value (asserting its shape). */
 export function decodeHardState(v: Uint8Array): HardState {
   const a: unknown = unpack(v);
   assert(Array.isArray(a) && a.length >= 3 && a.slice(0, 3).every((x) => typeof x === "number"), "bad hard state record");
   return { term: term(a[0] as number), vote: nodeId(a[1] as number), commit: index(a[2] as number) };
 }
 
+/** Snapshot point value: msgpack [index, term, offset, data]. */
 export function encodeSnapshot(s: Snapshot): Buffer {
   return pack([s.index, s.term, s.offset, s.data]);
 }
 
+/** Decode a snapshot point value (asserting its shape); data is a plain Uint8Array view. */
 export function decodeSnapshot(v: Uint8Array): Snapshot {
   const a: unknown = unpack(v);
   assert(Array.isArray(a) && a.length >= 4 && a.slice(0, 3).every((x) => typeof x === "number"), "bad snapshot record");
@@ -282,6 +287,7 @@ export function encodeLogRef(logId: number): Buffer {
   return pack([logId]);
 }
 
+/** Decode a registry value: the log id. */
 export function decodeLogRef(v: Uint8Array): number {
   const a: unknown = unpack(v);
   assert(Array.isArray(a) && typeof a[0] === "number", "bad log registry record");
@@ -293,6 +299,7 @@ export function encodeStoreRecord(nextLogId: number): Buffer {
   return pack([nextLogId]);
 }
 
+/** Decode the store record: the next log id. */
 export function decodeStoreRecord(v: Uint8Array): number {
   const a: unknown = unpack(v);
   assert(Array.isArray(a) && typeof a[0] === "number", "bad store record");

@@ -46,6 +46,7 @@ export function checkEntryShape(e: Entry): void {
   if (!(e.data instanceof Uint8Array)) throw bad(`entry ${e.index}: data must be a Uint8Array`);
 }
 
+/** A hard state: term, vote and commit are safe integers >= 0. */
 export function checkHardState(hs: HardState): void {
   if (typeof hs !== "object" || hs === null) throw bad("hard state must be an object");
   checkNat(hs.term, "hardState.term");
@@ -53,6 +54,7 @@ export function checkHardState(hs: HardState): void {
   checkNat(hs.commit, "hardState.commit");
 }
 
+/** A snapshot point: index, term and offset are safe integers >= 0. */
 export function checkSnapshotMeta(s: SnapshotMeta): void {
   if (typeof s !== "object" || s === null) throw bad("snapshot must be an object");
   checkNat(s.index, "snapshot.index");
@@ -86,6 +88,7 @@ export function checkUpdateShape(u: LogUpdate): void {
   }
 }
 
+/** A retention policy (limits are integers >= -1, -1 meaning none) and a finite nowMs. */
 export function checkRetentionPolicy(p: RetentionPolicy, nowMs: number): void {
   if (typeof p !== "object" || p === null) throw bad("retention policy must be an object");
   for (const [k, v] of [

@@ -68,6 +68,7 @@ export function payload(i: number, t: number, bytes: number, salt = 0): Uint8Arr
   return out;
 }
 
+/** How makeEntries() shapes one entry; every field has a default. */
 export interface EntrySpec {
   readonly term?: number;
   readonly count?: number;

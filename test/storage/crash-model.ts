@@ -26,12 +26,14 @@ export type Op =
   | { readonly op: "retention"; readonly retentionBytes: number }
   | { readonly op: "compact"; readonly index: number };
 
+/** A hard state as the child prints it. */
 export interface HardStateJson {
   readonly term: number;
   readonly vote: number;
   readonly commit: number;
 }
 
+/** The branded HardState of a printed one. */
 export function toHardState(h: HardStateJson): HardState {
   return { term: term(h.term), vote: nodeId(h.vote), commit: index(h.commit) };
 }
@@ -53,6 +55,7 @@ export function entryContent(seed: number, logNo: number, i: number, t: number):
   return { kind, count, timestampMs: i * 10, data: payload(i, t, bytes, seed * 16 + logNo) };
 }
 
+/** Entry (index, term) of log `logNo`, at offset `off`. */
 export function makeEntry(seed: number, logNo: number, i: number, t: number, off: number): Entry {
   return { index: index(i), term: term(t), offset: offset(off), ...entryContent(seed, logNo, i, t) };
 }

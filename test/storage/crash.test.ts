@@ -28,7 +28,7 @@ interface Tracked {
   acks: number;
 }
 
-/** Run the child until `killAfterMs` past its "ready", then SIGKILL it; returns what it reported. */
+/** Run the child until `killAfterMs` past its first acknowledged write, then SIGKILL it; returns what it reported. */
 async function runChild(dir: string, seed: number, killAfterMs: number): Promise<Map<string, Tracked>> {
   const tracked = new Map<string, Tracked>(CRASH_LOGS.map((name, k) => [name, { acked: new LogModel(seed, k), ackedFirst: 1, inflight: undefined, acks: 0 }]));
   const child = spawn(process.execPath, [CHILD, dir, String(seed)], { stdio: ["ignore", "pipe", "pipe"] });
@@ -38,36 +38,45 @@ async function runChild(dir: string, seed: number, killAfterMs: number): Promise
   const guard = setTimeout(() => child.kill("SIGKILL"), 15_000);
   let buf = "";
   let timer: NodeJS.Timeout | undefined;
+  let failure: unknown;
+  const onLine = (line: string): void => {
+    const [what, name, rest] = line.split(/ (\S+) ?/);
+    if (what === "ready") return;
+    const t = tracked.get(name ?? "");
+    assert.ok(t, `unexpected line from the child: ${line}`);
+    if (what === "begin") {
+      assert.equal(t.inflight, undefined, `${name}: two writes in flight`);
+      t.inflight = JSON.parse(rest!) as Op;
+    } else if (what === "ack") {
+      assert.ok(t.inflight, `${name}: ack without begin`);
+      t.acked.apply(t.inflight);
+      t.ackedFirst = Number(rest);
+      t.inflight = undefined;
+      t.acks++;
+      // The kill clock starts at the first acknowledged write, so a slow start never makes a vacuous run.
+      timer ??= setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    } else {
+      assert.fail(`unexpected line from the child: ${line}`);
+    }
+  };
   child.stdout.setEncoding("utf8").on("data", (d: string) => {
     buf += d;
     let nl: number;
     while ((nl = buf.indexOf("\n")) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      const [what, name, rest] = line.split(/ (\S+) ?/);
-      if (what === "ready") {
-        timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-        continue;
-      }
-      const t = tracked.get(name ?? "");
-      assert.ok(t, `unexpected line from the child: ${line}`);
-      if (what === "begin") {
-        assert.equal(t.inflight, undefined, `${name}: two writes in flight`);
-        t.inflight = JSON.parse(rest!) as Op;
-      } else if (what === "ack") {
-        assert.ok(t.inflight, `${name}: ack without begin`);
-        t.acked.apply(t.inflight);
-        t.ackedFirst = Number(rest);
-        t.inflight = undefined;
-        t.acks++;
-      } else {
-        assert.fail(`unexpected line from the child: ${line}`);
+      try {
+        onLine(line);
+      } catch (err) {
+        failure ??= err;
+        child.kill("SIGKILL");
       }
     }
   });
   const { signal } = await exited;
   clearTimeout(guard);
   if (timer) clearTimeout(timer);
+  if (failure) throw failure;
   assert.equal(signal, "SIGKILL", `the child died on its own: ${stderr}`);
   return tracked;
 }
