@@ -41,7 +41,9 @@ export class ClientServer {
   /** @throws RangeError when an option is out of range */
   constructor(options: ClientServerOptions) {
     this.settings = resolveSettings(options);
-    this.log = options.logger.child({ component: "client-listener" });
+    // The broker may hand in its own component child; add ours only when it did not (no duplicate keys).
+    const logger = options.logger;
+    this.log = "component" in logger.bindings() ? logger : logger.child({ component: "client-listener" });
   }
 
   /** Bind and start accepting connections. Resolves to the bound port (useful with port 0). */

@@ -19,8 +19,10 @@ export interface ClientServerOptions {
   /** The broker's operation handlers (the seam; see handlers.ts). */
   readonly handlers: OpHandlers;
   /**
-   * The broker's root logger. The listener makes a child `{ component:
-   * "client-listener" }` and one per connection `{ connectionId, remote }`.
+   * The broker's logger, root or a component child. The listener adds
+   * `{ component: "client-listener" }` unless a `component` is already
+   * bound, and makes a child per connection `{ connectionId, remote }`
+   * (plus `clientId` after the handshake).
    */
   readonly logger: Logger;
   /**

@@ -188,6 +188,12 @@ export class TestClient {
   }
 }
 
+/** The result map of a success response; fails the test on an error response. */
+export function okResult(r: DecodedResponse): Readonly<Record<string, unknown>> {
+  if (!r.ok) throw new Error(`expected success, got ${r.error.codeName}: ${r.error.message}`);
+  return r.result;
+}
+
 /** Poll `condition` until true; fail with `what` after `timeoutMs`. */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
