@@ -1,0 +1,70 @@
+/** RlogClient settings, their defaults and checks. */
+import { DEFAULT_LIMITS } from "../broker/protocol/limits.js";
+import type { Logger } from "./logger.js";
+import { silentLogger } from "./logger.js";
+import { retryOptions, type RetryOptions } from "./retry/retry-options.js";
+
+/** Options of `new RlogClient()`. Times in ms. */
+export interface ClientOptions {
+  /** Bootstrap brokers' client URLs, e.g. ["ws://127.0.0.1:9092"]; the rest is learnt from metadata. */
+  readonly brokers: readonly string[];
+  /** Sent in every handshake, for broker logs. Default "rlog-client". */
+  readonly clientId?: string;
+  /** Time one request may take (long polls and produce commits add their own wait). Default 30 000. */
+  readonly requestTimeoutMs?: number;
+  /** Time to open a connection and complete its handshake. Default 10 000. */
+  readonly connectTimeoutMs?: number;
+  /** Retry settings for every retried operation. */
+  readonly retry?: Partial<RetryOptions>;
+  /** Where the SDK logs (pino-compatible); silent by default. */
+  readonly logger?: Logger;
+  /** Client-side cap on requests outstanding per connection; the broker's inflightRequestsMax caps it too. Default 128. */
+  readonly inflightRequestsMax?: number;
+  /** Requests waiting for a free slot per connection before new ones fail TOO_MANY_REQUESTS. Default 1024. */
+  readonly queuedRequestsMax?: number;
+  /** Largest response frame accepted, in bytes. Default 64 MiB. */
+  readonly frameBytesMax?: number;
+}
+
+/** Client settings with defaults filled in. */
+export interface ResolvedClientOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly retry: RetryOptions;
+  readonly logger: Logger;
+  readonly inflightRequestsMax: number;
+  readonly queuedRequestsMax: number;
+  readonly frameBytesMax: number;
+}
+
+/** Fill in defaults and check the values. */
+export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
+  if (!Array.isArray(o?.brokers) || o.brokers.length === 0) throw new TypeError("brokers: give at least one broker URL");
+  for (const url of o.brokers) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new TypeError(`brokers: ${JSON.stringify(url)} is not a URL`);
+    }
+    if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") throw new TypeError(`brokers: ${url} is not a ws:// or wss:// URL`);
+  }
+  const r: ResolvedClientOptions = {
+    brokers: [...o.brokers],
+    clientId: o.clientId ?? "rlog-client",
+    requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
+    connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+    retry: retryOptions(o.retry),
+    logger: o.logger ?? silentLogger,
+    inflightRequestsMax: o.inflightRequestsMax ?? DEFAULT_LIMITS.inflightRequestsMax,
+    queuedRequestsMax: o.queuedRequestsMax ?? 1024,
+    frameBytesMax: o.frameBytesMax ?? 64 * 1024 * 1024,
+  };
+  for (const name of ["requestTimeoutMs", "connectTimeoutMs", "inflightRequestsMax", "queuedRequestsMax", "frameBytesMax"] as const) {
+    const v = r[name];
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);
+  }
+  return Object.freeze(r);
+}

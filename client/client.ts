@@ -1,0 +1,86 @@
+/**
+ * The SDK's entry point: one RlogClient per application, holding the
+ * connections (one per broker) and the metadata; producers, consumers and
+ * the admin share them.
+ */
+import { Admin } from "./admin/admin.js";
+import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from "./client-options.js";
+import { Cluster } from "./cluster/cluster.js";
+import { Consumer } from "./consumer/consumer.js";
+import type { ConsumerOptions } from "./consumer/consumer-types.js";
+import { ClosedError } from "./network/client-errors.js";
+import { Producer } from "./producer/producer.js";
+import type { ProducerOptions } from "./producer/producer-options.js";
+
+/** A client of an rlog cluster; see the file comment. */
+export class RlogClient {
+  /** The settings in force (defaults filled in). */
+  readonly options: ResolvedClientOptions;
+  private readonly cluster: Cluster;
+  /** Open producers and consumers, closed with the client; they leave the sets when closed. */
+  private readonly producers = new Set<Producer>();
+  private readonly consumers = new Set<Consumer>();
+  private closing: Promise<void> | undefined;
+
+  /** @throws TypeError or RangeError for bad options */
+  constructor(options: ClientOptions) {
+    this.options = resolveClientOptions(options);
+    const o = this.options;
+    this.cluster = new Cluster({
+      bootstrapUrls: o.brokers,
+      clientId: o.clientId,
+      requestTimeoutMs: o.requestTimeoutMs,
+      connectTimeoutMs: o.connectTimeoutMs,
+      inflightRequestsMax: o.inflightRequestsMax,
+      queuedRequestsMax: o.queuedRequestsMax,
+      frameBytesMax: o.frameBytesMax,
+      retry: o.retry,
+      logger: o.logger,
+    });
+  }
+
+  /** Connect and load the metadata now (otherwise the first request does it). Retried. */
+  async connect(): Promise<void> {
+    this.throwIfClosed();
+    await this.cluster.retrier.run(() => this.cluster.refreshMetadata());
+  }
+
+  /** A new producer. */
+  producer(options: ProducerOptions = {}): Producer {
+    this.throwIfClosed();
+    const p: Producer = new Producer(this.cluster, options, this.options.retry, () => this.producers.delete(p));
+    this.producers.add(p);
+    return p;
+  }
+
+  /** A new consumer of explicitly assigned partitions. */
+  consumer(options: ConsumerOptions = {}): Consumer {
+    this.throwIfClosed();
+    const c: Consumer = new Consumer(this.cluster, options, () => this.consumers.delete(c));
+    this.consumers.add(c);
+    return c;
+  }
+
+  /** Administrative operations (topics, leaders, cluster status). */
+  admin(): Admin {
+    this.throwIfClosed();
+    return new Admin(this.cluster);
+  }
+
+  /**
+   * Flush and close every producer (nothing accepted is lost), stop every
+   * consumer, then close all connections. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.producers].map((p) => p.close()));
+      await Promise.all([...this.consumers].map((c) => c.stop()));
+      await this.cluster.close();
+    })();
+    return this.closing;
+  }
+
+  private throwIfClosed(): void {
+    if (this.closing !== undefined) throw new ClosedError("client");
+  }
+}

@@ -1,0 +1,329 @@
+/**
+ * The cluster as the SDK sees it: one connection per broker, the metadata
+ * cache, and request routing with retries.
+ *
+ * Three kinds of target: a partition's leader (produce, fetch, listOffsets,
+ * transferLeader), the controller (createTopic, deleteTopic,
+ * rebalanceLeaders) and any broker (metadata, listTopics, describeTopic,
+ * clusterStatus, initProducerId). Each has a single-attempt form (the
+ * producer drives its own retry order) and a retried form built on the one
+ * Retrier.
+ *
+ * After a retriable error the routing state is corrected before the next
+ * attempt (`on*Error`): a leader or controller hint in the error is applied
+ * directly (and, for NOT_LEADER / NOT_CONTROLLER naming another broker, the
+ * retry goes out without backoff); otherwise the metadata is marked stale
+ * and the next attempt refreshes it first. UNKNOWN_TOPIC and
+ * UNKNOWN_PARTITION get one refresh: the second one in the same call
+ * surfaces (the topic really is not there).
+ */
+import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
+import type { Limits } from "../../broker/protocol/limits.js";
+import type { RequestOf, ResultOf } from "../../broker/protocol/ops.js";
+import type { TopicMetadata } from "../../broker/protocol/results.js";
+import type { Logger } from "../logger.js";
+import { brokerNotAvailable, ClosedError } from "../network/client-errors.js";
+import { Connection, type RequestOp, type RequestOptions } from "../network/connection.js";
+import { Retrier, type RetryAction } from "../retry/retrier.js";
+import { isRetriableError, type RetryOptions } from "../retry/retry-options.js";
+import { MetadataCache } from "./metadata-cache.js";
+
+/** Settings of the cluster layer (filled in by RlogClient). */
+export interface ClusterOptions {
+  readonly bootstrapUrls: readonly string[];
+  readonly clientId: string;
+  readonly requestTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly inflightRequestsMax: number;
+  readonly queuedRequestsMax: number;
+  readonly frameBytesMax: number;
+  readonly retry: RetryOptions;
+  readonly logger: Logger;
+  /** Jitter source in [0, 1); Math.random by default. */
+  readonly random?: () => number;
+}
+
+/** A partition of a topic. */
+export interface TopicPartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Routing state of one logical call across its attempts. */
+export class CallState {
+  /** The broker the last attempt went to (0 before any). */
+  brokerId = 0;
+  /** UNKNOWN_TOPIC / UNKNOWN_PARTITION errors seen; the second surfaces. */
+  unknownCount = 0;
+}
+
+/** Options of a retried request. */
+export interface RoutedRequestOptions {
+  /** Per-attempt timeout (capped by what is left of the total timeout). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Connections, metadata and routing; see the file comment. */
+export class Cluster {
+  /** The one retrier of this client. */
+  readonly retrier: Retrier;
+  /** The metadata cache. */
+  readonly cache = new MetadataCache();
+  private readonly pool = new Map<string, Connection>();
+  private stale = true;
+  private refreshing: Promise<void> | undefined;
+  private closed = false;
+  private nextCandidate = 0;
+
+  constructor(readonly options: ClusterOptions) {
+    this.retrier = new Retrier(options.retry, options.random);
+  }
+
+  /** The logger of this client. */
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  /** Whether close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Mark the metadata stale: the next routed attempt refreshes it first. */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /** The connection to a broker URL (one per URL, created on first use). */
+  connectionTo(url: string): Connection {
+    this.throwIfClosed();
+    let conn = this.pool.get(url);
+    if (conn === undefined) {
+      const o = this.options;
+      conn = new Connection({
+        url,
+        clientId: o.clientId,
+        requestTimeoutMs: o.requestTimeoutMs,
+        connectTimeoutMs: o.connectTimeoutMs,
+        inflightRequestsMax: o.inflightRequestsMax,
+        queuedRequestsMax: o.queuedRequestsMax,
+        frameBytesMax: o.frameBytesMax,
+        logger: o.logger,
+      });
+      this.pool.set(url, conn);
+    }
+    return conn;
+  }
+
+  /**
+   * A connected broker: an open connection if there is one, else the
+   * bootstrap and known brokers in turn (starting at a rotating position).
+   * @throws the last connection error when none could be reached
+   */
+  async anyConnection(): Promise<Connection> {
+    this.throwIfClosed();
+    for (const conn of this.pool.values()) if (conn.isReady) return conn;
+    const urls = [...new Set([...this.options.bootstrapUrls, ...this.cache.brokerUrls()])];
+    const start = this.nextCandidate++ % urls.length;
+    let last: unknown = brokerNotAvailable(urls.join(", "), "no broker to connect to");
+    for (let i = 0; i < urls.length; i++) {
+      const conn = this.connectionTo(urls[(start + i) % urls.length] as string);
+      try {
+        await conn.connect();
+        return conn;
+      } catch (err) {
+        if (!isRetriableError(err)) throw err;
+        this.logger.debug({ url: conn.url, code: err.codeName }, "broker not reachable, trying the next");
+        last = err;
+      }
+    }
+    throw last;
+  }
+
+  /** The limits the brokers enforce (from a handshake), connecting if needed. */
+  limits(): Promise<Limits> {
+    return this.retrier.run(async () => {
+      const conn = await this.anyConnection();
+      const limits = conn.limits;
+      if (limits === undefined) throw brokerNotAvailable(conn.url, "connection lost after the handshake");
+      return limits;
+    });
+  }
+
+  /** Refresh the metadata now (one attempt; concurrent callers share it). */
+  refreshMetadata(): Promise<void> {
+    this.refreshing ??= this.fetchMetadata().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async fetchMetadata(): Promise<void> {
+    this.stale = false; // errors seen while this runs mark it stale again
+    try {
+      const conn = await this.anyConnection();
+      const md = await conn.request<"metadata">({ op: "metadata" });
+      this.throwIfClosed();
+      this.cache.apply(md);
+      this.prunePool();
+    } catch (err) {
+      this.stale = true;
+      throw err;
+    }
+  }
+
+  /** Close connections to URLs that are neither bootstrap nor in the metadata (keeps the pool bounded). */
+  private prunePool(): void {
+    const keep = new Set([...this.options.bootstrapUrls, ...this.cache.brokerUrls()]);
+    for (const [url, conn] of this.pool) {
+      if (!keep.has(url)) {
+        this.pool.delete(url);
+        void conn.close();
+      }
+    }
+  }
+
+  /** Refresh the metadata if it is stale or was never loaded. */
+  async ensureMetadata(): Promise<void> {
+    if (this.stale || !this.cache.isLoaded) await this.refreshMetadata();
+  }
+
+  /** A topic's metadata, refreshing once when it is missing; retried. */
+  topicMetadata(topic: string): Promise<TopicMetadata> {
+    const state = new CallState();
+    return this.retrier.run(
+      async () => {
+        await this.ensureMetadata();
+        const t = this.cache.topic(topic);
+        if (t === undefined) throw unknownTopic(topic);
+        return t;
+      },
+      { onRetriable: (err) => this.onAnyError(err, state) },
+    );
+  }
+
+  // ------------------------------------------------------------ leader
+
+  /** One attempt of a request to a partition's leader. */
+  async attemptLeader<O extends RequestOp>(tp: TopicPartitionRef, request: RequestOf<O>, state: CallState, options: RequestOptions = {}): Promise<ResultOf<O>> {
+    await this.ensureMetadata();
+    const leader = this.cache.leaderOf(tp.topic, tp.partition);
+    if (leader === undefined) {
+      if (this.cache.partitionCount(tp.topic) === undefined) throw unknownTopic(tp.topic);
+      throw new RlogError("UNKNOWN_PARTITION", `topic ${tp.topic} has no partition ${tp.partition}`);
+    }
+    state.brokerId = leader;
+    if (leader === 0) throw new RlogError("LEADER_NOT_AVAILABLE", `${tp.topic}/${tp.partition} has no leader right now`);
+    return this.connectionToBroker(leader).request<O>(request, options);
+  }
+
+  /** Correct routing after a failed leader attempt; see the file comment. */
+  onLeaderError(err: RlogError, tp: TopicPartitionRef, state: CallState): RetryAction {
+    if (err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.LEADER_TRANSFER_IN_PROGRESS) {
+      const hint = err.details?.leader;
+      if (hint !== undefined && hint.brokerId > 0 && (hint.url !== undefined || this.cache.urlOf(hint.brokerId) !== undefined)) {
+        this.cache.applyLeaderHint(tp.topic, tp.partition, hint);
+        return err.code === ErrorCode.NOT_LEADER && hint.brokerId !== state.brokerId ? "now" : "backoff";
+      }
+    }
+    return this.onAnyError(err, state);
+  }
+
+  /** A request to a partition's leader, retried. */
+  leaderRequest<O extends RequestOp>(tp: TopicPartitionRef, request: RequestOf<O>, options: RoutedRequestOptions = {}): Promise<ResultOf<O>> {
+    const state = new CallState();
+    return this.retrier.run((ctx) => this.attemptLeader<O>(tp, request, state, this.attemptOptions(options, ctx.remainingMs)), {
+      onRetriable: (err) => this.onLeaderError(err, tp, state),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+
+  // ------------------------------------------------------------ controller
+
+  /** One attempt of a request to the controller (any broker while the controller is unknown). */
+  async attemptController<O extends RequestOp>(request: RequestOf<O>, state: CallState, options: RequestOptions = {}): Promise<ResultOf<O>> {
+    await this.ensureMetadata();
+    const controller = this.cache.controllerId;
+    state.brokerId = controller;
+    const conn = controller > 0 ? this.connectionToBroker(controller) : await this.anyConnection();
+    return conn.request<O>(request, options);
+  }
+
+  /** Correct routing after a failed controller attempt. */
+  onControllerError(err: RlogError, state: CallState): RetryAction {
+    if (err.code === ErrorCode.NOT_CONTROLLER) {
+      const hint = err.details?.leader;
+      if (hint !== undefined && hint.brokerId > 0 && (hint.url !== undefined || this.cache.urlOf(hint.brokerId) !== undefined)) {
+        this.cache.applyControllerHint(hint);
+        return hint.brokerId !== state.brokerId ? "now" : "backoff";
+      }
+    }
+    return this.onAnyError(err, state);
+  }
+
+  /** A request to the controller, retried. */
+  controllerRequest<O extends RequestOp>(request: RequestOf<O>, options: RoutedRequestOptions = {}): Promise<ResultOf<O>> {
+    const state = new CallState();
+    return this.retrier.run((ctx) => this.attemptController<O>(request, state, this.attemptOptions(options, ctx.remainingMs)), {
+      onRetriable: (err) => this.onControllerError(err, state),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+
+  // ------------------------------------------------------------ any broker
+
+  /** A request any broker can answer, retried (a lost broker is skipped on the next attempt). */
+  anyRequest<O extends RequestOp>(request: RequestOf<O>, options: RoutedRequestOptions = {}): Promise<ResultOf<O>> {
+    const state = new CallState();
+    return this.retrier.run(
+      async (ctx) => {
+        const conn = await this.anyConnection();
+        return conn.request<O>(request, this.attemptOptions(options, ctx.remainingMs));
+      },
+      { onRetriable: (err) => this.onAnyError(err, state), ...(options.signal === undefined ? {} : { signal: options.signal }) },
+    );
+  }
+
+  /** Routing correction shared by every target: refresh next time, and stop on a second unknown topic. */
+  onAnyError(err: RlogError, state: CallState): RetryAction {
+    if (err.code === ErrorCode.UNKNOWN_TOPIC || err.code === ErrorCode.UNKNOWN_PARTITION) {
+      state.unknownCount++;
+      if (state.unknownCount >= 2) throw err;
+    }
+    if (err.code !== ErrorCode.NOT_ENOUGH_REPLICAS && err.code !== ErrorCode.TOO_MANY_REQUESTS) this.markStale();
+    return "backoff";
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /** Close every connection. Requests in flight fail with ClosedError. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const conns = [...this.pool.values()];
+    this.pool.clear();
+    await Promise.all(conns.map((c) => c.close()));
+  }
+
+  private connectionToBroker(brokerId: number): Connection {
+    const url = this.cache.urlOf(brokerId);
+    if (url === undefined) {
+      this.markStale();
+      throw new RlogError("BROKER_NOT_AVAILABLE", `broker ${brokerId} is not in the metadata`);
+    }
+    return this.connectionTo(url);
+  }
+
+  private attemptOptions(options: RoutedRequestOptions, remainingMs: number): RequestOptions {
+    const timeoutMs = Math.min(options.timeoutMs ?? this.options.requestTimeoutMs, remainingMs);
+    return options.signal === undefined ? { timeoutMs } : { timeoutMs, signal: options.signal };
+  }
+
+  private throwIfClosed(): void {
+    if (this.closed) throw new ClosedError("client");
+  }
+}
+
+function unknownTopic(topic: string): RlogError {
+  return new RlogError("UNKNOWN_TOPIC", `topic ${topic} is not in the cluster metadata`);
+}

@@ -1,0 +1,55 @@
+/**
+ * The rlog client SDK: `RlogClient` with its producer, consumer and admin.
+ *
+ *     const client = new RlogClient({ brokers: ["ws://127.0.0.1:9092"] });
+ *     const producer = client.producer();
+ *     await producer.send({ topic: "orders", messages: [{ key: "o-1", value: "created" }] });
+ *
+ * Errors from brokers (and the SDK's own network errors) are RlogError with a
+ * numeric `code` from the shared table (`ErrorCode`); decide by code only.
+ */
+export { RlogClient } from "./client.js";
+export type { ClientOptions, ResolvedClientOptions } from "./client-options.js";
+export type { Logger } from "./logger.js";
+export { silentLogger } from "./logger.js";
+export type { RetryOptions } from "./retry/retry-options.js";
+export { DEFAULT_RETRY } from "./retry/retry-options.js";
+export type { BytesLike } from "./bytes.js";
+export { ClosedError } from "./network/client-errors.js";
+export type { TopicPartitionRef } from "./cluster/cluster.js";
+
+export { Producer } from "./producer/producer.js";
+export type { SendRequest, RecordMetadata } from "./producer/producer.js";
+export type { ProducerOptions } from "./producer/producer-options.js";
+export type { ProducerMessage, MessageHeader } from "./producer/message.js";
+export { murmur2, partitionForKey } from "./producer/murmur2.js";
+
+export { Consumer } from "./consumer/consumer.js";
+export type {
+  ConsumerOptions,
+  ConsumerRecord,
+  EachBatchPayload,
+  OffsetResetPolicy,
+  PartitionAssignment,
+  RunHandlers,
+  StartFrom,
+} from "./consumer/consumer-types.js";
+
+export { Admin } from "./admin/admin.js";
+export type { CreateTopicOptions, OffsetQuery, TransferLeaderOptions } from "./admin/admin.js";
+
+export { RlogError, ErrorCode, ERRORS, errorSpec, isRetriable } from "../broker/protocol/errors.js";
+export type { ErrorDetails, ErrorName, ErrorSpec, LeaderHint } from "../broker/protocol/errors.js";
+export type { Acks } from "../broker/protocol/enums.js";
+export type { TopicConfig } from "../broker/protocol/requests.js";
+export type {
+  BrokerStatus,
+  ClusterStatusResult,
+  LeaderMove,
+  ListOffsetsResult,
+  PartitionStatus,
+  ReplicaStatus,
+  TopicDescription,
+  TopicSummary,
+  TransferLeaderResult,
+} from "../broker/protocol/results.js";

@@ -1,0 +1,315 @@
+/**
+ * The producer's pipeline for one partition: an open batch (filled until
+ * lingerMs, batchBytesMax or batchRecordsMax), closed batches waiting to be
+ * sent, up to inflightRequestsMax produce requests in flight, and retries.
+ *
+ * Ordering under retries (the choice, and why it is enough):
+ * - A batch gets its sequence numbers (idempotence stamp) when first sent,
+ *   in batch order, and keeps them for every retry, so the broker drops a
+ *   resend of a batch it already holds and answers with the original offsets.
+ * - On a retriable error the lane enters recovery: it sends nothing new,
+ *   waits until every batch in flight has settled, then resends the failed
+ *   batches one at a time in sequence order (backoff before each), and only
+ *   when all of them are written does it resume pipelining. A later batch can
+ *   thus never be written before an earlier failed one is: with idempotence
+ *   the broker refuses a batch whose predecessor is missing
+ *   (OUT_OF_ORDER_SEQUENCE, treated here as "retry after the earlier batch"
+ *   while an earlier batch is still pending), and the lane resends in order.
+ *   Without idempotence a later batch that was already in flight may be
+ *   written before a resent earlier one (as in Kafka); use
+ *   inflightRequestsMax 1 to rule that out.
+ * - A batch fails for good on a non-retriable error, after retriesMax
+ *   retries, or past its deadline (creation + retry.totalTimeoutMs). If it
+ *   was stamped, the partition's sequence may now have a gap (the broker
+ *   may or may not hold it): every other stamped batch still pending fails
+ *   too, and once nothing is in flight the lane takes a fresh producer id
+ *   (ProducerSessions) before sending the batches that were never sent.
+ *   Records are never silently dropped: each message's promise settles.
+ */
+import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
+import { FIXED_LIMITS } from "../../broker/protocol/limits.js";
+import type { ProduceRequest } from "../../broker/protocol/requests.js";
+import type { ProduceRecord } from "../../broker/protocol/records.js";
+import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
+import { backoffMs, isRetriableError } from "../retry/retry-options.js";
+import { sleep } from "../util/sleep.js";
+import type { ByteBudget } from "./byte-budget.js";
+import { ProducerBatch } from "./producer-batch.js";
+import type { BatchBounds, ResolvedProducerOptions } from "./producer-options.js";
+import type { ProducerIdentity, ProducerSessions } from "./producer-session.js";
+
+/** What a lane needs from its producer. */
+export interface LaneDeps {
+  readonly cluster: Cluster;
+  readonly options: ResolvedProducerOptions;
+  readonly sessions: ProducerSessions;
+  readonly budget: ByteBudget;
+  readonly random: () => number;
+  /** A batch of this lane closed (the sticky partitioner moves on). */
+  readonly onBatchClosed: (tp: TopicPartitionRef) => void;
+  /** A fatal error (PRODUCER_FENCED): the producer must stop. */
+  readonly onFatal: (err: RlogError) => void;
+}
+
+/** The sequence state of a lane: its producer id and next sequence number. */
+interface LaneSession extends ProducerIdentity {
+  nextSequence: number;
+  /**
+   * Whether a batch under this id was acknowledged. Until one is, the lane
+   * sends one batch at a time: a broker that takes any first sequence from
+   * an id it does not know could otherwise write batch 2 before batch 1.
+   */
+  confirmed: boolean;
+}
+
+/** One partition's batching, sending and retry pipeline; see the file comment. */
+export class PartitionLane {
+  private open: ProducerBatch | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  /** Closed batches not yet sent, in order. Bounded by the buffer budget. */
+  private readonly ready: ProducerBatch[] = [];
+  private readonly inflight = new Set<ProducerBatch>();
+  /** Batches that failed retriably, kept in serial (= sequence) order. */
+  private readonly retrying: ProducerBatch[] = [];
+  private recovering = false;
+  /** A stamped batch failed for good: the partition's sequence may have a gap. */
+  private sequenceGap = false;
+  /** The sequence numbers of the current id ran out. */
+  private sequenceExhausted = false;
+  /** An async step (backoff, session fetch) runs; it pumps when it ends. */
+  private busy = false;
+  private session: LaneSession | undefined;
+  private serial = 0;
+  private fatal: RlogError | undefined;
+
+  constructor(
+    readonly tp: TopicPartitionRef,
+    private readonly bounds: BatchBounds,
+    private readonly deps: LaneDeps,
+  ) {}
+
+  /** Add a record to the open batch; resolves with its offset once written. */
+  append(record: ProduceRecord, bytes: number): Promise<number> {
+    if (this.fatal !== undefined) {
+      this.deps.budget.release(bytes);
+      return Promise.reject(this.fatal);
+    }
+    const { batchBytesMax, batchRecordsMax } = this.bounds;
+    let batch = this.open;
+    if (batch !== undefined && (batch.records.length >= batchRecordsMax || batch.requestBytes + bytes > batchBytesMax)) {
+      this.closeOpen();
+      batch = undefined;
+    }
+    if (batch === undefined) {
+      batch = new ProducerBatch(this.serial++, performance.now() + this.deps.options.retry.totalTimeoutMs);
+      this.open = batch;
+      this.lingerTimer = setTimeout(() => this.closeOpen(), this.deps.options.lingerMs);
+    }
+    const offset = batch.add(record, bytes);
+    if (batch.records.length >= batchRecordsMax || batch.requestBytes >= batchBytesMax) this.closeOpen();
+    return offset;
+  }
+
+  /** Close the open batch now (linger over, flush) and send what may be sent. */
+  closeOpen(): void {
+    const batch = this.open;
+    if (batch === undefined) return;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.open = undefined;
+    this.ready.push(batch);
+    this.deps.onBatchClosed(this.tp);
+    this.pump();
+  }
+
+  /** Promises that resolve when each batch pending now has settled. */
+  pendingSettled(): Promise<void>[] {
+    const all = [...this.ready, ...this.inflight, ...this.retrying];
+    if (this.open !== undefined) all.push(this.open);
+    return all.map((b) => b.settled);
+  }
+
+  /** Fail everything not in flight with a fatal error; in-flight batches fail when they answer. */
+  failAll(err: RlogError): void {
+    this.fatal = err;
+    clearTimeout(this.lingerTimer);
+    const pending = [...this.ready.splice(0), ...this.retrying.splice(0)];
+    if (this.open !== undefined) pending.push(this.open);
+    this.open = undefined;
+    for (const b of pending) this.finish(b, err);
+  }
+
+  // ------------------------------------------------------------ sending
+
+  private pump(): void {
+    if (this.busy || this.fatal !== undefined) return;
+    if (this.recovering) {
+      if (this.inflight.size > 0) return;
+      if (this.sequenceGap) for (const b of this.retrying.splice(0)) this.finish(b, b.lastError);
+      const next = this.retrying.shift();
+      if (next !== undefined) {
+        this.busy = true;
+        void this.resend(next);
+        return;
+      }
+      this.recovering = false;
+    }
+    if ((this.sequenceGap || this.sequenceExhausted) && this.deps.options.idempotent) {
+      if (this.inflight.size > 0 || this.ready.length === 0) return;
+      this.busy = true;
+      void this.renewSession(this.deps.sessions.fresh());
+      return;
+    }
+    while (this.ready.length > 0 && this.inflight.size < this.inflightMax()) {
+      const batch = this.ready[0] as ProducerBatch;
+      if (performance.now() >= batch.deadlineMs) {
+        this.ready.shift();
+        this.finish(batch, new RlogError("TIMEOUT", `batch for ${this.tp.topic}/${this.tp.partition} waited longer than retry.totalTimeoutMs without being sent`));
+        continue;
+      }
+      if (this.deps.options.idempotent) {
+        if (this.session === undefined) {
+          this.busy = true;
+          void this.renewSession(this.deps.sessions.shared());
+          return;
+        }
+        if (this.session.nextSequence + batch.records.length - 1 > FIXED_LIMITS.sequenceMax) {
+          this.sequenceExhausted = true; // continue on a fresh id once nothing is in flight
+          this.pump();
+          return;
+        }
+      }
+      this.ready.shift();
+      this.stamp(batch);
+      this.send(batch);
+    }
+  }
+
+  private inflightMax(): number {
+    if (this.deps.options.idempotent && this.session?.confirmed !== true) return 1;
+    return this.deps.options.inflightRequestsMax;
+  }
+
+  private stamp(batch: ProducerBatch): void {
+    const s = this.session;
+    if (s === undefined) return;
+    batch.stamp = { producerId: s.producerId, producerEpoch: s.producerEpoch, baseSequence: s.nextSequence };
+    s.nextSequence += batch.records.length;
+  }
+
+  private send(batch: ProducerBatch): void {
+    batch.attempts++;
+    this.inflight.add(batch);
+    const ackTimeoutMs = this.bounds.ackTimeoutMs;
+    const request: ProduceRequest = {
+      op: "produce",
+      topic: this.tp.topic,
+      partition: this.tp.partition,
+      records: batch.records,
+      acks: this.deps.options.acks,
+      timeoutMs: ackTimeoutMs,
+      ...(batch.stamp ?? {}),
+    };
+    const timeoutMs = Math.max(1, Math.min(ackTimeoutMs + this.deps.cluster.options.requestTimeoutMs, Math.ceil(batch.deadlineMs - performance.now())));
+    this.deps.cluster.attemptLeader<"produce">(this.tp, request, batch.routing, { timeoutMs }).then(
+      (result) => {
+        this.inflight.delete(batch);
+        this.finish(batch, undefined, result.baseOffset);
+        this.pump();
+      },
+      (err: unknown) => {
+        this.inflight.delete(batch);
+        this.onFailure(batch, err);
+        this.pump();
+      },
+    );
+  }
+
+  private onFailure(batch: ProducerBatch, err: unknown): void {
+    if (!(err instanceof RlogError)) {
+      this.finish(batch, err); // a bug or a closed client: nothing to retry
+      return;
+    }
+    if (err.code === ErrorCode.DUPLICATE_SEQUENCE && err.details?.baseOffset !== undefined) {
+      this.finish(batch, undefined, err.details.baseOffset); // written by an earlier attempt
+      return;
+    }
+    if (err.code === ErrorCode.PRODUCER_FENCED) {
+      this.finish(batch, err);
+      this.deps.onFatal(err);
+      return;
+    }
+    batch.lastError = err;
+    const waitsForEarlier = err.code === ErrorCode.OUT_OF_ORDER_SEQUENCE && this.hasEarlierPending(batch);
+    const retriable = isRetriableError(err) || waitsForEarlier;
+    const { retriesMax } = this.deps.options.retry;
+    const gap = this.sequenceGap && batch.stamp !== undefined;
+    if (!retriable || gap || batch.attempts > retriesMax || performance.now() >= batch.deadlineMs) {
+      this.finish(batch, err);
+      return;
+    }
+    if (isRetriableError(err)) {
+      try {
+        batch.retryNow = this.deps.cluster.onLeaderError(err, this.tp, batch.routing) === "now";
+      } catch (stop) {
+        this.finish(batch, stop); // e.g. the topic is gone: a second UNKNOWN_TOPIC
+        return;
+      }
+    }
+    this.deps.cluster.logger.debug({ topic: this.tp.topic, partition: this.tp.partition, code: err.codeName, attempt: batch.attempts }, "produce will be retried");
+    const at = this.retrying.findIndex((b) => b.serial > batch.serial);
+    this.retrying.splice(at < 0 ? this.retrying.length : at, 0, batch);
+    this.recovering = true;
+  }
+
+  private hasEarlierPending(batch: ProducerBatch): boolean {
+    for (const b of this.inflight) if (b.serial < batch.serial) return true;
+    return this.retrying.some((b) => b.serial < batch.serial);
+  }
+
+  private async resend(batch: ProducerBatch): Promise<void> {
+    try {
+      if (!batch.retryNow) await sleep(backoffMs(batch.attempts, this.deps.options.retry, this.deps.random()));
+      batch.retryNow = false;
+      if (this.fatal !== undefined) this.finish(batch, this.fatal);
+      else if (performance.now() >= batch.deadlineMs) this.finish(batch, batch.lastError);
+      else this.send(batch);
+    } finally {
+      this.busy = false;
+      this.pump();
+    }
+  }
+
+  private async renewSession(next: Promise<ProducerIdentity>): Promise<void> {
+    try {
+      const id = await next;
+      this.session = { ...id, nextSequence: 0, confirmed: false };
+      this.sequenceGap = false;
+      this.sequenceExhausted = false;
+    } catch (err) {
+      // Without a producer id nothing can be sent: the waiting batches fail with the reason.
+      for (const b of this.ready.splice(0)) this.finish(b, err);
+    } finally {
+      this.busy = false;
+      this.pump();
+    }
+  }
+
+  /** Settle a batch: success with its base offset, or failure with `err`. Releases its buffer bytes. */
+  private finish(batch: ProducerBatch, err: unknown, baseOffset?: number): void {
+    if (batch.isDone) return;
+    this.deps.budget.release(batch.bytes);
+    if (baseOffset !== undefined) {
+      const s = this.session;
+      if (s !== undefined && batch.stamp?.producerId === s.producerId) s.confirmed = true;
+      batch.succeed(baseOffset);
+      return;
+    }
+    if (batch.stamp !== undefined) this.sequenceGap = true; // the broker may or may not hold it: sequence continuity is lost
+    this.deps.cluster.logger.warn(
+      { topic: this.tp.topic, partition: this.tp.partition, records: batch.records.length, code: err instanceof RlogError ? err.codeName : undefined },
+      "batch failed",
+    );
+    batch.fail(err);
+  }
+}

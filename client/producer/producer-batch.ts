@@ -1,0 +1,86 @@
+/**
+ * One produce request in the making: the records of one partition, the
+ * promises of the messages in it, and (once first sent) the idempotence
+ * stamp it keeps for every retry.
+ */
+import type { ProduceRecord } from "../../broker/protocol/records.js";
+import { CallState } from "../cluster/cluster.js";
+import { RECORD_OVERHEAD_BYTES } from "./message.js";
+
+/** Producer id, epoch and first sequence of a batch. */
+export interface BatchStamp {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+}
+
+interface MessageSettle {
+  readonly resolve: (offset: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** A batch of records for one partition; see the file comment. */
+export class ProducerBatch {
+  readonly records: ProduceRecord[] = [];
+  private readonly settles: MessageSettle[] = [];
+  /** Record bytes held in the producer's buffer budget. */
+  bytes = 0;
+  /** Estimated size in a produce request. */
+  requestBytes = 0;
+  /** Idempotence stamp, set at the first send and kept for every retry. */
+  stamp: BatchStamp | undefined;
+  /** Sends so far. */
+  attempts = 0;
+  /** The last failure, reported if the batch fails for good. */
+  lastError: unknown;
+  /** Retry without backoff (a leader hint named another broker). */
+  retryNow = false;
+  /** Routing state across this batch's attempts. */
+  readonly routing = new CallState();
+  /** Resolves (never rejects) when every message of the batch is settled. */
+  readonly settled: Promise<void>;
+  private markSettled: () => void = () => undefined;
+  private done = false;
+
+  /**
+   * @param serial creation order within its partition (= sequence order)
+   * @param deadlineMs performance.now() time after which it is not sent again
+   */
+  constructor(
+    readonly serial: number,
+    readonly deadlineMs: number,
+  ) {
+    this.settled = new Promise((resolve) => {
+      this.markSettled = resolve;
+    });
+  }
+
+  /** Add a record; the promise resolves with its offset. */
+  add(record: ProduceRecord, bytes: number): Promise<number> {
+    this.records.push(record);
+    this.bytes += bytes;
+    this.requestBytes += bytes + RECORD_OVERHEAD_BYTES;
+    return new Promise((resolve, reject) => this.settles.push({ resolve, reject }));
+  }
+
+  /** Whether the batch succeeded or failed already. */
+  get isDone(): boolean {
+    return this.done;
+  }
+
+  /** Written at baseOffset: message i got baseOffset + i. */
+  succeed(baseOffset: number): void {
+    if (this.done) return;
+    this.done = true;
+    this.settles.forEach((s, i) => s.resolve(baseOffset + i));
+    this.markSettled();
+  }
+
+  /** Failed for good: every message rejects with `err`. */
+  fail(err: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    for (const s of this.settles) s.reject(err);
+    this.markSettled();
+  }
+}

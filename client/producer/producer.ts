@@ -1,0 +1,167 @@
+/**
+ * The producer: send() checks and partitions messages, waits for buffer
+ * space (bufferBytesMax), and hands each record to its partition's lane,
+ * which batches, pipelines and retries (see partition-lane.ts). Each
+ * message's offset comes back once its batch is written.
+ *
+ * send() calls enter the lanes in call order (their enqueue steps run one
+ * after another), so records with the same key keep the order of the calls,
+ * even when a call waits for buffer space.
+ */
+import { invalidField, RlogError } from "../../broker/protocol/errors.js";
+import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
+import { ClosedError } from "../network/client-errors.js";
+import type { RetryOptions } from "../retry/retry-options.js";
+import { ByteBudget } from "./byte-budget.js";
+import { prepareMessage, type ProducerMessage } from "./message.js";
+import { Partitioner } from "./partitioner.js";
+import { PartitionLane, type LaneDeps } from "./partition-lane.js";
+import { batchBounds, resolveProducerOptions, type BatchBounds, type ProducerOptions, type ResolvedProducerOptions } from "./producer-options.js";
+import { ProducerSessions } from "./producer-session.js";
+
+/** What send() takes: messages for one topic. */
+export interface SendRequest {
+  readonly topic: string;
+  readonly messages: readonly ProducerMessage[];
+}
+
+/** Where a message was written. */
+export interface RecordMetadata {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** Writes records to topics; see the file comment. Create with `client.producer()`. */
+export class Producer {
+  private readonly options: ResolvedProducerOptions;
+  private readonly budget: ByteBudget;
+  private readonly partitioner: Partitioner;
+  private readonly sessions: ProducerSessions;
+  /** Lanes by "topic\0partition"; bounded by the partitions this producer writes to. */
+  private readonly lanes = new Map<string, PartitionLane>();
+  private bounds: BatchBounds | undefined;
+  /** The enqueue step of the latest send(); the next one runs after it. */
+  private enqueueTail: Promise<unknown> = Promise.resolve();
+  private closing = false;
+  private fatal: RlogError | undefined;
+  private readonly laneDeps: LaneDeps;
+
+  /**
+   * Use `client.producer()`.
+   * @param onClosed called once close() has finished
+   */
+  constructor(
+    private readonly cluster: Cluster,
+    options: ProducerOptions,
+    clientRetry: RetryOptions,
+    private readonly onClosed: () => void = () => undefined,
+  ) {
+    const random = Math.random;
+    this.options = resolveProducerOptions(options, clientRetry);
+    this.budget = new ByteBudget(this.options.bufferBytesMax);
+    this.partitioner = new Partitioner(random);
+    this.sessions = new ProducerSessions(cluster);
+    this.laneDeps = {
+      cluster,
+      options: this.options,
+      sessions: this.sessions,
+      budget: this.budget,
+      random,
+      onBatchClosed: (tp) => this.onBatchClosed(tp),
+      onFatal: (err) => this.onFatal(err),
+    };
+  }
+
+  /**
+   * Send messages to a topic. Resolves, once every message is written (per
+   * `acks`), with each message's partition and offset, in message order.
+   * Rejects with the first failure (an RlogError with its code); messages of
+   * the same call in other batches may still have been written.
+   * @throws ClosedError after close(); the fatal error after PRODUCER_FENCED
+   */
+  async send(request: SendRequest): Promise<RecordMetadata[]> {
+    if (this.closing) throw new ClosedError("producer");
+    if (this.fatal !== undefined) throw this.fatal;
+    if (typeof request?.topic !== "string") throw invalidField("topic", "expected a string");
+    if (!Array.isArray(request.messages)) throw invalidField("messages", "expected an array");
+    if (request.messages.length === 0) return [];
+    const step = this.enqueueTail.then(() => this.enqueue(request));
+    // The chain only orders the steps; each step's outcome goes to its own caller below.
+    this.enqueueTail = step.then(
+      () => undefined,
+      () => undefined,
+    );
+    const offsets = await step;
+    return Promise.all(offsets);
+  }
+
+  /**
+   * Send every open batch now and wait until every message accepted so far
+   * is written or has failed (failures reject their send(), not flush()).
+   */
+  async flush(): Promise<void> {
+    await this.enqueueTail;
+    const settled: Promise<void>[] = [];
+    for (const lane of this.lanes.values()) {
+      lane.closeOpen();
+      settled.push(...lane.pendingSettled());
+    }
+    await Promise.all(settled);
+  }
+
+  /** Stop taking messages, then flush: nothing already accepted is lost. Idempotent. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.flush();
+    this.onClosed();
+  }
+
+  private async enqueue(request: SendRequest): Promise<Promise<RecordMetadata>[]> {
+    if (this.fatal !== undefined) throw this.fatal;
+    const limits = await this.cluster.limits();
+    this.bounds ??= batchBounds(this.options, limits);
+    const { topic } = request;
+    const count = (await this.cluster.topicMetadata(topic)).partitions.length;
+    const prepared = request.messages.map((m, i) => prepareMessage(m, `messages[${i}]`, limits));
+    for (const [i, m] of prepared.entries()) {
+      if (m.partition !== undefined && m.partition >= count) {
+        throw new RlogError("UNKNOWN_PARTITION", `messages[${i}].partition: topic ${topic} has ${count} partitions, not ${m.partition + 1}`);
+      }
+    }
+    const out: Promise<RecordMetadata>[] = [];
+    for (const m of prepared) {
+      const wait = this.budget.acquire(m.bytes);
+      if (wait !== undefined) await wait;
+      const partition = m.partition ?? this.partitioner.partition(topic, m.record.key, count);
+      const offset = this.lane({ topic, partition }).append(m.record, m.bytes);
+      const written = offset.then((o) => ({ partition, offset: o }));
+      // send() hands all of them to Promise.all once every message is queued; until then a
+      // failure must not count as unhandled. The rejection still reaches the caller.
+      written.catch(() => undefined);
+      out.push(written);
+    }
+    return out;
+  }
+
+  private lane(tp: TopicPartitionRef): PartitionLane {
+    const key = `${tp.topic}\u0000${tp.partition}`;
+    let lane = this.lanes.get(key);
+    if (lane === undefined) {
+      lane = new PartitionLane(tp, this.bounds as BatchBounds, this.laneDeps);
+      this.lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  private onBatchClosed(tp: TopicPartitionRef): void {
+    const count = this.cluster.cache.partitionCount(tp.topic);
+    if (count !== undefined) this.partitioner.onBatchClosed(tp.topic, tp.partition, count);
+  }
+
+  private onFatal(err: RlogError): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = err;
+    this.cluster.logger.error({ code: err.codeName, message: err.message }, "producer fenced; it fails every pending and later message");
+    for (const lane of this.lanes.values()) lane.failAll(err);
+  }
+}

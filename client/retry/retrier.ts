@@ -1,0 +1,69 @@
+/**
+ * The one retrier: runs an attempt, and on a retriable error (by code only)
+ * backs off and runs it again, up to `retriesMax` retries and within
+ * `totalTimeoutMs`. When it gives up it throws the last error unchanged, so
+ * the caller still sees its code. Non-retriable errors surface at once.
+ */
+import type { RlogError } from "../../broker/protocol/errors.js";
+import { sleep } from "../util/sleep.js";
+import { backoffMs, isRetriableError, type RetryOptions } from "./retry-options.js";
+
+/** What an attempt knows about its place in the retry loop. */
+export interface AttemptContext {
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Time left of the total timeout, in ms (> 0): cap request timeouts with it. */
+  readonly remainingMs: number;
+}
+
+/**
+ * What the retrier does after a retriable error, decided by the caller's
+ * hook: "backoff" (the default) or "now" (retry without waiting, e.g. to
+ * follow a leader hint to another broker; never twice in a row).
+ */
+export type RetryAction = "backoff" | "now";
+
+/** Per-call hooks. */
+export interface RetryHooks {
+  /**
+   * Called with every retriable error before the retrier decides to retry.
+   * Update routing state here (mark metadata stale, apply a leader hint).
+   * Throwing stops the retries with that error.
+   */
+  readonly onRetriable?: (error: RlogError, attempt: number) => RetryAction | void;
+  /** Stops waiting (and further attempts) when aborted; the abort reason is thrown. */
+  readonly signal?: AbortSignal;
+}
+
+/** Runs attempts with capped exponential backoff and jitter; see the file comment. */
+export class Retrier {
+  /**
+   * @param options retry settings
+   * @param random source of jitter in [0, 1); injectable for tests
+   */
+  constructor(
+    readonly options: RetryOptions,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Run `attempt` until it succeeds, fails with a non-retriable error, or the retry budget is spent. */
+  async run<T>(attempt: (ctx: AttemptContext) => Promise<T>, hooks: RetryHooks = {}): Promise<T> {
+    const deadlineMs = performance.now() + this.options.totalTimeoutMs;
+    let previousNow = false;
+    for (let n = 1; ; n++) {
+      hooks.signal?.throwIfAborted();
+      const remainingMs = Math.max(1, Math.ceil(deadlineMs - performance.now()));
+      try {
+        return await attempt({ attempt: n, remainingMs });
+      } catch (err) {
+        if (!isRetriableError(err) || n > this.options.retriesMax) throw err;
+        const action = hooks.onRetriable?.(err, n) ?? "backoff";
+        const skipBackoff: boolean = action === "now" && !previousNow;
+        previousNow = skipBackoff;
+        const delayMs = skipBackoff ? 0 : backoffMs(n, this.options, this.random());
+        if (performance.now() + delayMs >= deadlineMs) throw err;
+        await sleep(delayMs, hooks.signal);
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Retry settings shared by every part of the SDK (one retrier, kafkajs style:
+ * capped exponential backoff with jitter, a retry count and a total timeout).
+ */
+import { isRetriable, RlogError } from "../../broker/protocol/errors.js";
+
+/** How the SDK retries retriable errors. */
+export interface RetryOptions {
+  /** Retries after the first attempt; 0 disables retries. */
+  readonly retriesMax: number;
+  /** Backoff cap before the first retry, in ms; doubles with each retry. */
+  readonly initialBackoffMs: number;
+  /** Largest backoff between two attempts, in ms. */
+  readonly backoffMsMax: number;
+  /**
+   * Time budget of one operation, all attempts and backoffs included, in ms.
+   * No attempt starts (and no request waits) past it.
+   */
+  readonly totalTimeoutMs: number;
+}
+
+/** Defaults: about 10 retries over up to 30 s, enough to ride out a leader election. */
+export const DEFAULT_RETRY: RetryOptions = Object.freeze({
+  retriesMax: 10,
+  initialBackoffMs: 100,
+  backoffMsMax: 3_000,
+  totalTimeoutMs: 30_000,
+});
+
+/** Fill in defaults and check the values. */
+export function retryOptions(given: Partial<RetryOptions> | undefined): RetryOptions {
+  const o = { ...DEFAULT_RETRY, ...given };
+  for (const [name, value] of Object.entries(o)) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`retry.${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  if (o.initialBackoffMs > o.backoffMsMax) throw new RangeError("retry.initialBackoffMs must not exceed retry.backoffMsMax");
+  return Object.freeze(o);
+}
+
+/**
+ * Backoff before retry number `retry` (1 for the first retry), "equal
+ * jitter": a uniform draw between half and all of
+ * min(backoffMsMax, initialBackoffMs * 2^(retry - 1)). The jitter spreads
+ * clients that failed together; the floor keeps a minimum pause.
+ * @param random a number in [0, 1)
+ */
+export function backoffMs(retry: number, options: RetryOptions, random: number): number {
+  const exponent = Math.min(Math.max(retry - 1, 0), 30);
+  const cap = Math.min(options.backoffMsMax, options.initialBackoffMs * 2 ** exponent);
+  return Math.round(cap / 2 + random * (cap / 2));
+}
+
+/**
+ * Whether an error may succeed if the request is sent again. Decided by the
+ * error code alone (the shared table); an unknown code and any error that is
+ * not an RlogError (a bug, a caller mistake) are not retriable.
+ */
+export function isRetriableError(err: unknown): err is RlogError {
+  return err instanceof RlogError && isRetriable(err.code);
+}
