@@ -2,7 +2,7 @@
  * Storage benchmark: append throughput of the LMDB commit log against raw
  * lmdb-js puts of the same bytes with the same environment settings (sync on).
  *
- *   npm run bench:storage [-- --seconds 3] [--json FILE] [--no-fsync]
+ *   npm run bench:storage [-- --seconds 5] [--json FILE] [--no-fsync]
  *
  * Each scenario opens a fresh temp directory for each side and alternates
  * 250 ms slices of raw and log for `--seconds` each (the disk's fsync latency
@@ -32,7 +32,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seconds: 3, json: undefined, fsync: true };
+  const args: Args = { seconds: 5, json: undefined, fsync: true };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === "--seconds") args.seconds = Number(argv[++k]);

@@ -135,10 +135,11 @@ export function entryValueBytes(e: Entry): number {
 
 /**
  * Write entry `e` (header, then payload) at `at` in `slab` (with `view` a
- * DataView of the same bytes); takes entryValueBytes(e) bytes. This is the
- * only copy of the payload on the write path.
+ * DataView of the same bytes); takes entryValueBytes(e) bytes. The last two
+ * arguments are the EntryRunning values. This is the only copy of the
+ * payload on the write path.
  */
-export function writeEntryValue(slab: Uint8Array, view: DataView, at: number, e: Entry, running: EntryRunning): void {
+export function writeEntryValue(slab: Uint8Array, view: DataView, at: number, e: Entry, segmentBytesThrough: number, segmentTimestampMsMax: number): void {
   view.setUint8(at, ENTRY_FORMAT);
   view.setUint8(at + 1, e.kind);
   view.setUint16(at + 2, 0, true);
@@ -147,8 +148,8 @@ export function writeEntryValue(slab: Uint8Array, view: DataView, at: number, e:
   view.setFloat64(at + 16, e.term, true);
   view.setFloat64(at + 24, e.offset, true);
   view.setFloat64(at + 32, e.timestampMs, true);
-  view.setFloat64(at + 40, running.segmentBytesThrough, true);
-  view.setFloat64(at + 48, running.segmentTimestampMsMax, true);
+  view.setFloat64(at + 40, segmentBytesThrough, true);
+  view.setFloat64(at + 48, segmentTimestampMsMax, true);
   slab.set(e.data, at + ENTRY_HEADER_BYTES);
 }
 

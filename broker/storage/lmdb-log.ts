@@ -610,7 +610,8 @@ export class LmdbLog implements LogStorage {
   private planAppend(segsIn: readonly SegmentRecord[], entries: readonly Entry[], ops: WriteOp[]): SegmentRecord[] {
     const nowMs = this.ctx.clock();
     const segs: SegmentRecord[] = segsIn.slice();
-    const touched = new Set<number>();
+    // Every segment from here to the end gets a new catalog record.
+    const firstTouched = Math.max(0, segs.length - 1);
     let active: MutableSegment | undefined;
     const prev = segs[segs.length - 1];
     if (prev) {
@@ -640,19 +641,18 @@ export class LmdbLog implements LogStorage {
         };
         segs.push(active);
       }
-      touched.add(segs.length - 1);
       active.bytes += entryBytes(e);
       active.lastIndex = e.index;
       active.endOffset = e.offset + e.count;
       active.timestampMsMax = Math.max(active.timestampMsMax, e.timestampMs);
       if (active.termRuns.length === 0 || active.termRuns[active.termRuns.length - 1] !== e.term) active.termRuns.push(e.index, e.term);
       const n = entryValueBytes(e);
-      writeEntryValue(slab, view, at, e, { segmentBytesThrough: active.bytesBase + active.bytes, segmentTimestampMsMax: active.timestampMsMax });
+      writeEntryValue(slab, view, at, e, active.bytesBase + active.bytes, active.timestampMsMax);
       values[k] = slab.subarray(at, at + n);
       at += n;
     }
     ops.push({ logId: this.logId, firstIndex: entries[0]!.index, values });
-    for (const k of touched) {
+    for (let k = firstTouched; k < segs.length; k++) {
       const s = segs[k]!;
       ops.push({ db: this.ctx.metaDb, key: segmentKey(this.logId, s.firstIndex), value: encodeSegment(s) });
     }
