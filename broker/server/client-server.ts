@@ -59,6 +59,7 @@ export class ClientServer {
     const wss = new WebSocketServer({ server: http, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
     this.wss = wss;
     wss.on("connection", (ws, req) => this.onConnection(ws, req));
+    // ws re-emits the HTTP server's errors here; without a listener they would crash the process.
     wss.on("error", (err) => this.log.warn({ err: err.message }, "client listener error"));
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
@@ -67,7 +68,11 @@ export class ClientServer {
         resolve();
       });
     });
-    http.on("error", (err) => this.log.warn({ err: err.message }, "client listener error"));
+    // Past connectionsMax + refusingConnectionsMax the HTTP server drops TCP connections itself.
+    http.on("drop", (data?: { remoteAddress?: string; remotePort?: number }) => {
+      this.counters.connectionsRefused++;
+      this.log.info({ remote: `${data?.remoteAddress ?? "?"}:${data?.remotePort ?? "?"}`, connectionsMax: http.maxConnections }, "TCP connection dropped: over maxConnections");
+    });
     http.on("clientError", (err: Error & { code?: string }, socket) => {
       this.log.debug({ code: err.code, err: err.message }, "bad HTTP request before upgrade");
       socket.destroy();

@@ -1,10 +1,12 @@
 /** The client listener's bounds: frame size, connections, in-flight requests, send buffer, request timeout. */
 import { after, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
 import { CloseCode } from "../../broker/protocol/close-codes.js";
 import { ErrorCode } from "../../broker/protocol/errors.js";
 import { encodeRequest } from "../../broker/protocol/frames.js";
 import type { Request } from "../../broker/protocol/ops.js";
+import { REFUSING_CONNECTIONS_MAX } from "../../broker/server/server-options.js";
 import { SLOW_CLIENT_CLOSE_CODE } from "../../broker/server/session.js";
 import { fakeHandlers } from "./fake-handlers.js";
 import { LEVEL, okResult, startServer, tcpHandles, TestClient, waitFor, type TestServer } from "./helpers.js";
@@ -67,6 +69,34 @@ test("connectionsMax: an extra connection gets TOO_MANY_CONNECTIONS (id 0) and c
   assert.ok(okResult(await d.request(2, { op: "metadata" })));
   assert.ok(okResult(await a.request(2, { op: "metadata" })));
   await Promise.all([a.close(), d.close()]);
+});
+
+test("past connectionsMax + refusingConnectionsMax open sockets, new TCP connections are dropped; the server keeps serving", async (tc) => {
+  const fakes = fakeHandlers();
+  const t = await serve(tc, { handlers: fakes.handlers, limits: { connectionsMax: 1 } });
+  const a = await TestClient.open(t.url);
+  // Idle TCP connections that never send an HTTP request still count against the cap.
+  const port = Number(new URL(t.url).port);
+  const idle = await Promise.all(
+    Array.from({ length: REFUSING_CONNECTIONS_MAX }, () => {
+      const socket = connect(port, "127.0.0.1");
+      return new Promise<Socket>((resolve) => socket.once("connect", () => resolve(socket)));
+    }),
+  );
+  tc.after(() => idle.forEach((s) => s.destroy()));
+  await waitFor(() => t.server.stats().connectionsRefused === 0 && tcpHandles() >= 2 * REFUSING_CONNECTIONS_MAX + 3, "idle sockets accepted");
+  const dropped = await TestClient.connect(t.url).then(
+    (c) => c.waitClosed(),
+    () => ({ code: 0, reason: "connect failed" }),
+  );
+  assert.notEqual(dropped.code, CloseCode.TooManyConnections, "dropped before any WebSocket exchange");
+  await waitFor(() => t.server.stats().connectionsRefused === 1, "drop counted");
+  assert.ok(t.lines.some((l) => l.msg.startsWith("TCP connection dropped")));
+  assert.ok(okResult(await a.request(2, { op: "metadata" })), "the open session is still served");
+  for (const s of idle) s.destroy();
+  await waitFor(() => tcpHandles() <= 3, "idle sockets closed"); // listener, a, and a's server side
+  const b = await TestClient.connect(t.url);
+  assert.equal((await b.waitClosed()).code, CloseCode.TooManyConnections, "below the cap, refusal is a clean 4004 again");
 });
 
 test("inflightRequestsMax: excess requests get TOO_MANY_REQUESTS (retriable) with their id; room returns as handlers settle", async (tc) => {
