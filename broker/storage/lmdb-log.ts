@@ -213,7 +213,9 @@ export function assertStateValid(st: LogState, name: string): void {
 
 /**
  * A log in a LogStore. Obtain one with LogStore.openLog(); it stays valid
- * until close(), LogStore.deleteLog() or LogStore.close().
+ * until close(), LogStore.deleteLog() or LogStore.close(). Entries and
+ * snapshot data handed to a write must not be modified until it resolves
+ * (a write queued behind another copies them when it runs).
  */
 export class LmdbLog implements LogStorage {
   private state: LogState;
