@@ -314,7 +314,7 @@ export class Connection {
     }
     this.outstanding.delete(decoded.id);
     if (call.state === "done") this.abandonedCount--;
-    else if (decoded.ok) this.settle(call, decoded.result, undefined);
+    else if (decoded.ok) this.settle(call, withoutFrameFields(decoded.result), undefined);
     else this.settle(call, undefined, decoded.error);
     this.pump();
   }
@@ -372,4 +372,10 @@ export class Connection {
     const calls = this.waiting.splice(0, this.waiting.length);
     for (const call of calls) this.settle(call, undefined, err);
   }
+}
+
+/** The result fields of a response: the frame's `id` and `ok` are not part of it. */
+function withoutFrameFields(frame: WireMap): WireMap {
+  const { id: _id, ok: _ok, ...result } = frame;
+  return result;
 }

@@ -1,0 +1,123 @@
+/** The one retrier: backoff shape, retriable codes only, retry count and total timeout. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { RlogError } from "../../broker/protocol/errors.js";
+import { Retrier } from "../../client/retry/retrier.js";
+import { backoffMs, isRetriableError, retryOptions } from "../../client/retry/retry-options.js";
+
+const opts = retryOptions({ retriesMax: 5, initialBackoffMs: 10, backoffMsMax: 80, totalTimeoutMs: 2_000 });
+
+test("backoff doubles up to the cap, with equal jitter", () => {
+  assert.equal(backoffMs(1, opts, 0), 5);
+  assert.equal(backoffMs(1, opts, 0.999), 10);
+  assert.equal(backoffMs(2, opts, 0), 10);
+  assert.equal(backoffMs(3, opts, 0.5), 30);
+  assert.equal(backoffMs(10, opts, 0), 40);
+  assert.equal(backoffMs(10, opts, 0.9999), 80);
+  assert.equal(backoffMs(1_000, opts, 0.9999), 80);
+});
+
+test("retriable is decided by code, not by class, name or message", () => {
+  assert.ok(isRetriableError(new RlogError("NOT_LEADER", "x")));
+  assert.ok(!isRetriableError(new RlogError("INVALID_REQUEST", "NOT_LEADER timeout retriable")));
+  const named = Object.assign(new Error("boom"), { name: "RlogError", code: 13 });
+  assert.ok(!isRetriableError(named));
+  // An unknown code from a newer broker is not retried, whatever it claims.
+  const unknown = RlogError.fromWire({ code: 999, name: "NEW_THING", message: "m", retriable: true });
+  assert.ok(!isRetriableError(unknown));
+});
+
+test("retries retriable errors until success", async () => {
+  let calls = 0;
+  const r = new Retrier(opts, () => 0);
+  const v = await r.run(async () => {
+    calls++;
+    if (calls < 4) throw new RlogError("LEADER_NOT_AVAILABLE", "electing");
+    return "ok";
+  });
+  assert.equal(v, "ok");
+  assert.equal(calls, 4);
+});
+
+test("a non-retriable error surfaces at once with its code", async () => {
+  let calls = 0;
+  const r = new Retrier(opts);
+  await assert.rejects(
+    r.run(async () => {
+      calls++;
+      throw new RlogError("TOPIC_ALREADY_EXISTS", "exists");
+    }),
+    (err: unknown) => err instanceof RlogError && err.is("TOPIC_ALREADY_EXISTS"),
+  );
+  assert.equal(calls, 1);
+});
+
+test("gives up after retriesMax retries with the last error", async () => {
+  let calls = 0;
+  const r = new Retrier(opts, () => 0);
+  await assert.rejects(
+    r.run(async () => {
+      calls++;
+      throw new RlogError("NOT_ENOUGH_REPLICAS", `attempt ${calls}`);
+    }),
+    (err: unknown) => err instanceof RlogError && err.is("NOT_ENOUGH_REPLICAS") && err.message === "attempt 6",
+  );
+  assert.equal(calls, 6);
+});
+
+test("honours the total timeout and hands attempts the time left", async () => {
+  const r = new Retrier(retryOptions({ retriesMax: 1_000, initialBackoffMs: 20, backoffMsMax: 20, totalTimeoutMs: 300 }), () => 0.5);
+  const started = performance.now();
+  const remaining: number[] = [];
+  await assert.rejects(
+    r.run(async (ctx) => {
+      remaining.push(ctx.remainingMs);
+      throw new RlogError("TIMEOUT", "slow");
+    }),
+    (err: unknown) => err instanceof RlogError && err.is("TIMEOUT"),
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 400, `gave up after ${elapsed} ms`);
+  assert.ok(elapsed >= 250, `gave up early, after ${elapsed} ms`);
+  assert.ok(remaining[0] !== undefined && remaining[0] <= 300);
+  assert.ok((remaining[remaining.length - 1] as number) < 100);
+});
+
+test("'now' skips one backoff but never two in a row", async () => {
+  const r = new Retrier(retryOptions({ retriesMax: 3, initialBackoffMs: 100, backoffMsMax: 100, totalTimeoutMs: 5_000 }), () => 0);
+  const times: number[] = [];
+  await assert.rejects(
+    r.run(
+      async () => {
+        times.push(performance.now());
+        throw new RlogError("NOT_LEADER", "moved");
+      },
+      { onRetriable: () => "now" },
+    ),
+  );
+  const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+  assert.ok((gaps[0] as number) < 30, `first retry waited ${gaps[0]} ms`);
+  assert.ok((gaps[1] as number) >= 45, `second retry waited only ${gaps[1]} ms`);
+  assert.ok((gaps[2] as number) < 30, `third retry waited ${gaps[2]} ms`);
+});
+
+test("a hook that throws stops the retries", async () => {
+  let calls = 0;
+  const r = new Retrier(opts);
+  const stop = new RlogError("UNKNOWN_TOPIC", "gone");
+  await assert.rejects(
+    r.run(
+      async () => {
+        calls++;
+        throw stop;
+      },
+      {
+        onRetriable: (err) => {
+          throw err;
+        },
+      },
+    ),
+    (err: unknown) => err === stop,
+  );
+  assert.equal(calls, 1);
+});
