@@ -69,9 +69,13 @@ export class ClientServer {
       });
     });
     // Past connectionsMax + refusingConnectionsMax the HTTP server drops TCP connections itself.
+    // Logged at info on the 1st, 2nd, 4th, 8th, ... drop so a flood cannot flood the log too.
+    let dropped = 0;
     http.on("drop", (data?: { remoteAddress?: string; remotePort?: number }) => {
       this.counters.connectionsRefused++;
-      this.log.info({ remote: `${data?.remoteAddress ?? "?"}:${data?.remotePort ?? "?"}`, connectionsMax: http.maxConnections }, "TCP connection dropped: over maxConnections");
+      dropped++;
+      const level = (dropped & (dropped - 1)) === 0 ? "info" : "debug";
+      this.log[level]({ remote: `${data?.remoteAddress ?? "?"}:${data?.remotePort ?? "?"}`, maxConnections: http.maxConnections, dropped }, "TCP connection dropped: over maxConnections");
     });
     http.on("clientError", (err: Error & { code?: string }, socket) => {
       this.log.debug({ code: err.code, err: err.message }, "bad HTTP request before upgrade");
