@@ -2,9 +2,11 @@
  * The one retrier: runs an attempt, and on a retriable error (by code only)
  * backs off and runs it again, up to `retriesMax` retries and within
  * `totalTimeoutMs`. When it gives up it throws the last error unchanged, so
- * the caller still sees its code. Non-retriable errors surface at once.
+ * the caller still sees its code (when the last attempt was only cut short by
+ * the total timeout, the error before it, which says more). Non-retriable
+ * errors surface at once.
  */
-import type { RlogError } from "../../broker/protocol/errors.js";
+import { ErrorCode, type RlogError } from "../../broker/protocol/errors.js";
 import { sleep } from "../util/sleep.js";
 import { backoffMs, isRetriableError, type RetryOptions } from "./retry-options.js";
 
@@ -50,13 +52,18 @@ export class Retrier {
   async run<T>(attempt: (ctx: AttemptContext) => Promise<T>, hooks: RetryHooks = {}): Promise<T> {
     const deadlineMs = performance.now() + this.options.totalTimeoutMs;
     let previousNow = false;
+    let previous: RlogError | undefined;
     for (let n = 1; ; n++) {
       hooks.signal?.throwIfAborted();
       const remainingMs = Math.max(1, Math.ceil(deadlineMs - performance.now()));
       try {
         return await attempt({ attempt: n, remainingMs });
       } catch (err) {
-        if (!isRetriableError(err) || n > this.options.retriesMax) throw err;
+        if (!isRetriableError(err)) throw err;
+        // A last attempt cut short by the total timeout says less than the error before it.
+        if (performance.now() >= deadlineMs && err.code === ErrorCode.TIMEOUT && previous !== undefined) throw previous;
+        if (n > this.options.retriesMax) throw err;
+        previous = err;
         const action = hooks.onRetriable?.(err, n) ?? "backoff";
         const skipBackoff: boolean = action === "now" && !previousNow;
         previousNow = skipBackoff;

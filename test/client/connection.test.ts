@@ -7,7 +7,7 @@ import { silentLogger } from "../../client/logger.js";
 import { ClosedError } from "../../client/network/client-errors.js";
 import { Connection, type ConnectionOptions } from "../../client/network/connection.js";
 import { FakeCluster } from "./fake-broker.js";
-import { delay } from "./helpers.js";
+import { delay, waitFor } from "./helpers.js";
 
 function connectionTo(url: string, extra: Partial<ConnectionOptions> = {}): Connection {
   return new Connection({
@@ -55,13 +55,9 @@ test("requests are pipelined, and never more than the broker's inflightRequestsM
     fake.intercept(({ request }) => (request.op === "listTopics" ? { kind: "delay", delayMs: 20 } : undefined));
     const conn = connectionTo(fake.urls[0] as string);
     try {
-      const started = performance.now();
       const all = await Promise.all(Array.from({ length: 40 }, () => conn.request<"listTopics">({ op: "listTopics" })));
-      const elapsed = performance.now() - started;
       assert.equal(all.length, 40);
-      assert.equal(fake.maxInflightSeen, 4, "the broker saw exactly its limit in flight");
-      // 40 requests, 4 at a time, 20 ms each: about 200 ms pipelined, 800 ms one by one.
-      assert.ok(elapsed < 600, `took ${elapsed} ms`);
+      assert.equal(fake.maxInflightSeen, 4, "the broker saw exactly its limit in flight: pipelined, and bounded");
       assert.equal(fake.requests("listTopics").length, 40, "no TOO_MANY_REQUESTS resends were needed");
     } finally {
       await conn.close();
@@ -112,11 +108,11 @@ test("a broker that stops answering gets its connection closed, and the next req
     const unhang = fake.intercept(({ request }) => (request.op === "listTopics" ? { kind: "hang" } : undefined));
     const conn = connectionTo(fake.urls[0] as string);
     try {
+      await conn.connect();
       // 4 slots: two abandoned requests (half) close the connection.
       const timedOut = await Promise.allSettled([1, 2].map(() => conn.request<"listTopics">({ op: "listTopics" }, { timeoutMs: 30 })));
       assert.ok(timedOut.every((r) => r.status === "rejected" && (r.reason as RlogError).is("TIMEOUT")));
-      await delay(50);
-      assert.equal(conn.isReady, false);
+      await waitFor(() => !conn.isReady, "the connection to close");
       unhang();
       await conn.request<"listTopics">({ op: "listTopics" });
       assert.equal(fake.requests("handshake").length, 2);

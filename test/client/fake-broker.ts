@@ -268,7 +268,7 @@ export class FakeCluster {
       case "produce":
         return this.leaderOf(brokerId, req.topic, req.partition).produce(req);
       case "fetch":
-        return this.fetch(this.leaderOf(brokerId, req.topic, req.partition), req);
+        return this.fetch(brokerId, this.leaderOf(brokerId, req.topic, req.partition), req);
       case "listOffsets":
         return this.leaderOf(brokerId, req.topic, req.partition).listOffsets(req);
       case "initProducerId":
@@ -313,8 +313,11 @@ export class FakeCluster {
     }
   }
 
-  /** Long poll: answer at once when there is data, else when some arrives or maxWaitMs passes. */
-  private fetch(p: FakePartition, req: Extract<Request, { op: "fetch" }>): Promise<unknown> {
+  /**
+   * Long poll: answer at once when there is data, else when some arrives or
+   * maxWaitMs passes; NOT_LEADER if the leadership moved meanwhile.
+   */
+  private fetch(brokerId: number, p: FakePartition, req: Extract<Request, { op: "fetch" }>): Promise<unknown> {
     const now = p.read(req);
     if (now !== undefined || req.maxWaitMs === 0) return Promise.resolve(now ?? p.empty());
     return new Promise((resolve, reject) => {
@@ -323,6 +326,7 @@ export class FakeCluster {
         this.timers.delete(timer);
         p.waiters.delete(done);
         try {
+          this.leaderOf(brokerId, req.topic, req.partition);
           resolve(p.read(req) ?? p.empty());
         } catch (err) {
           reject(err);

@@ -188,11 +188,12 @@ export class FakeState {
     };
   }
 
-  /** Move a partition's leadership (a new term). */
+  /** Move a partition's leadership (a new term); long polls waiting on it wake up and see it. */
   moveLeader(topic: string, partition: number, to: number): void {
     const p = this.partition(topic, partition);
     p.leader = to;
     p.term++;
+    for (const w of [...p.waiters]) w();
   }
 
   newProducerId(): number {

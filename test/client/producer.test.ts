@@ -82,17 +82,21 @@ test("retries through a leader change: NOT_LEADER with a hint, nothing lost or d
     fake.state.createTopic("t", 1);
     const producer = client.producer({ lingerMs: 1, batchRecordsMax: 10 });
     await producer.send({ topic: "t", messages: [{ key: "k", value: "warm-up" }] });
-    const sends: Promise<RecordMetadata[]>[] = [];
-    for (let i = 0; i < 50; i++) {
-      if (i === 20) fake.state.moveLeader("t", 0, 2);
-      if (i === 35) fake.state.moveLeader("t", 0, 3);
-      sends.push(producer.send({ topic: "t", messages: [{ key: "k", value: `m${i}` }] }));
-      if (i % 10 === 0) await delay(5);
+    // Three phases of concurrent sends; between them the leader moves 1 -> 2 -> 3 (the client still believes 1, then 2).
+    let i = 0;
+    for (const [count, next] of [
+      [20, 2],
+      [15, 3],
+      [15, 3],
+    ] as const) {
+      const sends: Promise<RecordMetadata[]>[] = [];
+      for (const end = i + count; i < end; i++) sends.push(producer.send({ topic: "t", messages: [{ key: "k", value: `m${i}` }] }));
+      await Promise.all(sends);
+      fake.state.moveLeader("t", 0, next);
     }
-    await Promise.all(sends);
-    assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["warm-up", ...Array.from({ length: 50 }, (_, i) => `m${i}`)]);
-    const notLeader = fake.requests("produce").filter((s) => s.brokerId !== 3 && s.brokerId !== 1);
-    assert.ok(notLeader.length > 0, "some batches went to broker 2");
+    assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["warm-up", ...Array.from({ length: 50 }, (_, n) => `m${n}`)]);
+    const brokers = fake.requests("produce").map((s) => s.brokerId);
+    assert.deepEqual([...new Set(brokers)], [1, 2, 3], "followed the leader from 1 to 2 to 3");
     await producer.close();
   });
 });
@@ -200,7 +204,7 @@ test("a batch that keeps failing gives up at the total timeout; the next send co
     const started = performance.now();
     await assert.rejects(producer.send({ topic: "t", messages: [{ value: "lost" }] }), isCode("NOT_ENOUGH_REPLICAS"));
     const elapsed = performance.now() - started;
-    assert.ok(elapsed >= 250 && elapsed < 500, `gave up after ${elapsed} ms`);
+    assert.ok(elapsed >= 250 && elapsed < 700, `gave up after ${elapsed} ms`);
     stop();
     const r = await producer.send({ topic: "t", messages: [{ value: "after" }] });
     assert.equal(r[0]?.offset, 1);

@@ -77,14 +77,14 @@ test("honours the total timeout and hands attempts the time left", async () => {
     (err: unknown) => err instanceof RlogError && err.is("TIMEOUT"),
   );
   const elapsed = performance.now() - started;
-  assert.ok(elapsed < 400, `gave up after ${elapsed} ms`);
+  assert.ok(elapsed < 500, `gave up after ${elapsed} ms`);
   assert.ok(elapsed >= 250, `gave up early, after ${elapsed} ms`);
   assert.ok(remaining[0] !== undefined && remaining[0] <= 300);
   assert.ok((remaining[remaining.length - 1] as number) < 100);
 });
 
 test("'now' skips one backoff but never two in a row", async () => {
-  const r = new Retrier(retryOptions({ retriesMax: 3, initialBackoffMs: 100, backoffMsMax: 100, totalTimeoutMs: 5_000 }), () => 0);
+  const r = new Retrier(retryOptions({ retriesMax: 3, initialBackoffMs: 300, backoffMsMax: 300, totalTimeoutMs: 5_000 }), () => 0);
   const times: number[] = [];
   await assert.rejects(
     r.run(
@@ -96,9 +96,9 @@ test("'now' skips one backoff but never two in a row", async () => {
     ),
   );
   const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-  assert.ok((gaps[0] as number) < 30, `first retry waited ${gaps[0]} ms`);
-  assert.ok((gaps[1] as number) >= 45, `second retry waited only ${gaps[1]} ms`);
-  assert.ok((gaps[2] as number) < 30, `third retry waited ${gaps[2]} ms`);
+  assert.ok((gaps[0] as number) < 100, `first retry waited ${gaps[0]} ms`);
+  assert.ok((gaps[1] as number) >= 145, `second retry waited only ${gaps[1]} ms`);
+  assert.ok((gaps[2] as number) < 100, `third retry waited ${gaps[2]} ms`);
 });
 
 test("a hook that throws stops the retries", async () => {
