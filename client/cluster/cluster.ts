@@ -117,24 +117,27 @@ export class Cluster {
   }
 
   /**
-   * A connected broker: an open connection if there is one, else the
+   * A connected broker: an open connection if there is one (other than
+   * `avoidUrl`, the broker that just failed, when there is a choice), else the
    * bootstrap and known brokers in turn (starting at a rotating position).
    * @throws the last connection error when none could be reached
    */
-  async anyConnection(): Promise<Connection> {
+  async anyConnection(avoidUrl?: string): Promise<Connection> {
     this.throwIfClosed();
-    for (const conn of this.pool.values()) if (conn.isReady) return conn;
-    const urls = [...new Set([...this.options.bootstrapUrls, ...this.cache.brokerUrls()])];
-    const start = this.nextCandidate++ % urls.length;
+    for (const conn of this.pool.values()) if (conn.isReady && conn.url !== avoidUrl) return conn;
+    const known = [...new Set([...this.options.bootstrapUrls, ...this.cache.brokerUrls()])];
+    const start = this.nextCandidate++ % known.length;
+    const rotated = [...known.slice(start), ...known.slice(0, start)];
+    const urls = [...rotated.filter((u) => u !== avoidUrl), ...rotated.filter((u) => u === avoidUrl)];
     let last: unknown = brokerNotAvailable(urls.join(", "), "no broker to connect to");
-    for (let i = 0; i < urls.length; i++) {
-      const conn = this.connectionTo(urls[(start + i) % urls.length] as string);
+    for (const url of urls) {
+      const conn = this.connectionTo(url);
       try {
         await conn.connect();
         return conn;
       } catch (err) {
         if (!isRetriableError(err)) throw err;
-        this.logger.debug({ url: conn.url, code: err.codeName }, "broker not reachable, trying the next");
+        this.logger.debug({ url, code: err.codeName }, "broker not reachable, trying the next");
         last = err;
       }
     }
@@ -187,6 +190,12 @@ export class Cluster {
   /** Refresh the metadata if it is stale or was never loaded. */
   async ensureMetadata(): Promise<void> {
     if (this.stale || !this.cache.isLoaded) await this.refreshMetadata();
+  }
+
+  /** A topic's partition count: from the cache when it is fresh, else as topicMetadata. */
+  async partitionCount(topic: string): Promise<number> {
+    const cached = this.stale ? undefined : this.cache.partitionCount(topic);
+    return cached ?? (await this.topicMetadata(topic)).partitions.length;
   }
 
   /** A topic's metadata, refreshing once when it is missing; retried. */
@@ -273,12 +282,14 @@ export class Cluster {
 
   // ------------------------------------------------------------ any broker
 
-  /** A request any broker can answer, retried (a lost broker is skipped on the next attempt). */
+  /** A request any broker can answer, retried (after a retriable error, on another broker when there is one). */
   anyRequest<O extends RequestOp>(request: RequestOf<O>, options: RoutedRequestOptions = {}): Promise<ResultOf<O>> {
     const state = new CallState();
+    let lastUrl: string | undefined;
     return this.retrier.run(
       async (ctx) => {
-        const conn = await this.anyConnection();
+        const conn = await this.anyConnection(lastUrl);
+        lastUrl = conn.url;
         return conn.request<O>(request, this.attemptOptions(options, ctx.remainingMs));
       },
       { onRetriable: (err) => this.onAnyError(err, state), ...(options.signal === undefined ? {} : { signal: options.signal }) },

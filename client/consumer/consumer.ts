@@ -160,13 +160,12 @@ export class Consumer {
         const first = records[0] as ConsumerRecord;
         try {
           if (eachBatch !== undefined) {
-            const f = this.fetcher(first);
-            await eachBatch({ topic: first.topic, partition: first.partition, records, highWatermark: f.lastHighWatermark });
+            await eachBatch({ topic: first.topic, partition: first.partition, records, highWatermark: item.fetcher.lastHighWatermark });
           } else {
             await eachRecord?.(first);
           }
         } catch (err) {
-          this.fetcher(first).seek({ offset: first.offset }); // position stays at the failed record
+          item.fetcher.seek({ offset: first.offset }); // position stays at the failed record
           throw err;
         }
       }
@@ -193,12 +192,14 @@ export class Consumer {
   }
 
   /** The next record round-robin (up to a burst per partition), or a partition's failure. */
-  private next(): { readonly record: ConsumerRecord } | { readonly error: unknown } | undefined {
+  private next(): ({ readonly record: ConsumerRecord; readonly fetcher: PartitionFetcher } | { readonly error: unknown }) | undefined {
     const n = this.order.length;
     for (let i = 0; i < n; i++) {
       const at = (this.cursor + i) % n;
-      const item = (this.order[at] as PartitionFetcher).poll();
-      if (item === undefined) continue;
+      const fetcher = this.order[at] as PartitionFetcher;
+      const polled = fetcher.poll();
+      if (polled === undefined) continue;
+      const item = "record" in polled ? { record: polled.record, fetcher } : polled;
       if (at !== this.cursor || ++this.burst >= BURST_RECORDS_MAX) {
         this.cursor = at === this.cursor ? (at + 1) % n : at;
         this.burst = 0;
@@ -209,14 +210,15 @@ export class Consumer {
   }
 
   /** The buffered records of the next partition that has some, or a partition's failure. */
-  private nextBatch(): { readonly records: ConsumerRecord[] } | { readonly error: unknown } | undefined {
+  private nextBatch(): ({ readonly records: ConsumerRecord[]; readonly fetcher: PartitionFetcher } | { readonly error: unknown }) | undefined {
     const n = this.order.length;
     for (let i = 0; i < n; i++) {
       const at = (this.cursor + i) % n;
-      const item = (this.order[at] as PartitionFetcher).pollBatch(BATCH_RECORDS_MAX);
-      if (item === undefined) continue;
+      const fetcher = this.order[at] as PartitionFetcher;
+      const polled = fetcher.pollBatch(BATCH_RECORDS_MAX);
+      if (polled === undefined) continue;
       this.cursor = (at + 1) % n;
-      return item;
+      return "records" in polled ? { records: polled.records, fetcher } : polled;
     }
     return undefined;
   }

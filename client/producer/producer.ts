@@ -9,6 +9,7 @@
  * even when a call waits for buffer space.
  */
 import { invalidField, RlogError } from "../../broker/protocol/errors.js";
+import type { Limits } from "../../broker/protocol/limits.js";
 import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
 import { ClosedError } from "../network/client-errors.js";
 import type { RetryOptions } from "../retry/retry-options.js";
@@ -39,6 +40,8 @@ export class Producer {
   private readonly sessions: ProducerSessions;
   /** Lanes by "topic\0partition"; bounded by the partitions this producer writes to. */
   private readonly lanes = new Map<string, PartitionLane>();
+  /** The broker limits learnt at the first send (records are checked against them). */
+  private limits: Limits | undefined;
   private bounds: BatchBounds | undefined;
   /** The enqueue step of the latest send(); the next one runs after it. */
   private enqueueTail: Promise<unknown> = Promise.resolve();
@@ -118,10 +121,11 @@ export class Producer {
 
   private async enqueue(request: SendRequest): Promise<Promise<RecordMetadata>[]> {
     if (this.fatal !== undefined) throw this.fatal;
-    const limits = await this.cluster.limits();
+    this.limits ??= await this.cluster.limits();
+    const limits = this.limits;
     this.bounds ??= batchBounds(this.options, limits);
     const { topic } = request;
-    const count = (await this.cluster.topicMetadata(topic)).partitions.length;
+    const count = await this.cluster.partitionCount(topic);
     const prepared = request.messages.map((m, i) => prepareMessage(m, `messages[${i}]`, limits));
     for (const [i, m] of prepared.entries()) {
       if (m.partition !== undefined && m.partition >= count) {

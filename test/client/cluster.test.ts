@@ -126,6 +126,20 @@ test("the total timeout is honoured when the broker never answers (request timeo
   );
 });
 
+test("a request any broker can answer moves to another broker after a retriable error", async () => {
+  await withCluster(async (fake, client) => {
+    await client.connect();
+    fake.intercept(({ brokerId, request }) =>
+      request.op === "listTopics" && brokerId === 1 ? { kind: "error", error: new RlogError("SHUTTING_DOWN", "bye") } : undefined,
+    );
+    assert.deepEqual(await client.admin().listTopics(), []);
+    const routed = fake.requests("listTopics").map((s) => s.brokerId);
+    assert.equal(routed.length, 2);
+    assert.equal(routed[0], 1);
+    assert.notEqual(routed[1], 1);
+  });
+});
+
 test("a dead bootstrap broker is skipped", async () => {
   const dead = await FakeCluster.start({ brokers: 1 });
   const deadUrl = dead.urls[0] as string;

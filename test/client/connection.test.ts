@@ -141,6 +141,25 @@ test("a lost connection fails requests in flight with BROKER_NOT_AVAILABLE and t
   });
 });
 
+test("a refused handshake fails with the broker's code: UNSUPPORTED_VERSION (its id), TOO_MANY_CONNECTIONS (id 0)", async () => {
+  await withFake(async (fake) => {
+    const conn = connectionTo(fake.urls[0] as string);
+    try {
+      fake.refuseHandshake = { error: new RlogError("UNSUPPORTED_VERSION", "speaks 2 only", { versionMin: 2, versionMax: 2 }), idZero: false };
+      await assert.rejects(
+        conn.request<"listTopics">({ op: "listTopics" }),
+        (err: unknown) => err instanceof RlogError && err.is("UNSUPPORTED_VERSION") && !err.retriable && err.details?.versionMin === 2,
+      );
+      fake.refuseHandshake = { error: new RlogError("TOO_MANY_CONNECTIONS", "full"), idZero: true };
+      await assert.rejects(conn.connect(), (err: unknown) => err instanceof RlogError && err.is("TOO_MANY_CONNECTIONS") && err.retriable);
+      fake.refuseHandshake = undefined;
+      await conn.request<"listTopics">({ op: "listTopics" });
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
 test("an unreachable broker fails with BROKER_NOT_AVAILABLE", async () => {
   const fake = await FakeCluster.start({ brokers: 1 });
   const url = fake.urls[0] as string;

@@ -71,6 +71,11 @@ export class FakeCluster {
   maxInflightSeen = 0;
   /** Whether NOT_LEADER / NOT_CONTROLLER carry a leader hint. */
   hints = true;
+  /**
+   * Refuse handshakes with this error, then close: with the handshake's id
+   * (like UNSUPPORTED_VERSION) or with id 0 (like TOO_MANY_CONNECTIONS).
+   */
+  refuseHandshake: { readonly error: RlogError; readonly idZero: boolean } | undefined;
   readonly limits: Limits;
   private readonly interceptors = new Set<Interceptor>();
   private readonly brokers: FakeBroker[] = [];
@@ -179,6 +184,11 @@ export class FakeCluster {
       if (request.op !== "handshake") {
         this.send(conn, encodeError(0, new RlogError("INVALID_REQUEST", "handshake first")));
         conn.ws.close(4000, "handshake first");
+        return;
+      }
+      if (this.refuseHandshake !== undefined) {
+        this.send(conn, encodeError(this.refuseHandshake.idZero ? 0 : id, this.refuseHandshake.error));
+        conn.ws.close(4004, "refused");
         return;
       }
       conn.handshaken = true;
