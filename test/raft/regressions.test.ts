@@ -53,10 +53,9 @@ const SCENARIOS: readonly ScenarioRun[] = [
     members: 3,
     run: (seed, members) => preferredRegains(seed, members, 20),
     foundAt: "10a3b81+",
-    note: "the leader never hands leadership back to the caught-up preferred member",
-    openBug:
-      "core: tickLeader() runs checkQuorum(), which clears recentActive, in the same tick as maybeTransferToPreferred(), " +
-      "which needs recentActive, whenever preferredLeaderCheckTicks is a multiple of electionTimeoutTicks",
+    note:
+      "the leader never handed leadership back to the caught-up preferred member: check quorum cleared recentActive on the " +
+      "same tick as the preference check whenever preferredLeaderCheckTicks was a multiple of electionTimeoutTicks (fixed in 7b00625)",
   },
 ];
 

@@ -198,6 +198,7 @@ export class Simulation {
     this.note(
       () =>
         `seed ${this.seed}: ${opts.members} members, profile ${this.profile.name}, priority [${this.priority.join(",")}], ` +
+        `election/heartbeat ${this.tuning.electionTimeoutTicks}/${this.tuning.heartbeatIntervalTicks} ticks, ` +
         `preferredLeaderCheckTicks ${this.tuning.preferredLeaderCheckTicks}, inflight ${this.tuning.inflightAppendsMax}/${this.tuning.inflightBytesMax}B, ` +
         `appendBytesMax ${this.tuning.appendBytesMax}, uncommittedEntriesMax ${this.tuning.uncommittedEntriesMax}`,
     );
