@@ -13,7 +13,8 @@ export function clientOf(fake: FakeCluster, extra: Partial<ClientOptions> = {}):
 
 /**
  * Run `fn` with a started fake cluster and a client, then close both (even
- * when `fn` fails), so no socket outlives the test.
+ * when `fn` fails), so no socket outlives the test. When `fn` succeeds, also
+ * check that client.close() alone closed every connection.
  */
 export async function withCluster(
   fn: (fake: FakeCluster, client: RlogClient) => Promise<void>,
@@ -23,6 +24,8 @@ export async function withCluster(
   const client = clientOf(fake, options.client);
   try {
     await fn(fake, client);
+    await client.close();
+    await waitFor(() => fake.connectionCount() === 0, "client.close() to close every socket", 2_000);
   } finally {
     await client.close();
     await fake.stop();
