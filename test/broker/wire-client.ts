@@ -38,11 +38,26 @@ export class WireClient {
     return c;
   }
 
-  request<O extends OpName>(op: O, body: RequestOf<O>): Promise<ResultOf<O>> {
+  /** Send a request; rejects on an error response, a closed connection or after `timeoutMs`. */
+  request<O extends OpName>(op: O, body: RequestOf<O>, timeoutMs = 20_000): Promise<ResultOf<O>> {
+    if (this.ws.readyState !== WebSocket.OPEN) return Promise.reject(new RlogError("BROKER_NOT_AVAILABLE", "connection closed"));
     const id = this.nextId++;
     const frame = encodeRequest(id, { ...body, op } as RequestOf<O>, 64 * 1024 * 1024);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RlogError("TIMEOUT", `${op} got no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as ResultOf<O>);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       this.ws.send(frame);
     });
   }
