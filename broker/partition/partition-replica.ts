@@ -159,6 +159,7 @@ export class PartitionReplica {
     const minBytes = req.minBytes ?? 1;
     if (from >= this.highWatermark) {
       await this.waiters.wait(from, req.maxWaitMs, signal, () => from < this.highWatermark);
+      this.requireLeader(false); // leadership may have moved while we waited: send the client to the new leader
     }
     return this.readCommitted(from, req.maxBytes, minBytes);
   }
