@@ -59,14 +59,14 @@ const GiB = 1024 * MiB;
 
 /** Defaults. Change only with care: the values are documented in docs/PROTOCOL.md. */
 export const DEFAULT_LIMITS: Limits = Object.freeze({
-  frameBytesMax: 16 * MiB,
+  frameBytesMax: 8 * MiB,
   recordBytesMax: 1 * MiB,
   batchRecordsMax: 10_000,
   recordHeadersMax: 64,
-  fetchBytesMax: 8 * MiB,
+  fetchBytesMax: 4 * MiB,
   fetchWaitMsMax: 30_000,
   requestTimeoutMsMax: 120_000,
-  topicNameLengthMax: 200,
+  topicNameLengthMax: 249,
   stringLengthMax: 1024,
   partitionsMax: 1024,
   replicationFactorMax: 7,
