@@ -141,7 +141,7 @@ export async function readAll(router: Router, topic: string, partition: number):
       const leader = md.topics[0]?.partitions[partition]?.leader;
       const b = md.brokers.find((x) => x.brokerId === leader);
       if (!b) throw new RlogError("LEADER_NOT_AVAILABLE", "no leader");
-      return router.to(b.clientUrl, "fetch", { op: "fetch", topic, partition, offset, maxBytes: 1 << 20, maxWaitMs: 0 });
+      return router.to(b.clientUrl, "fetch", { op: "fetch", topic, partition, offset, maxBytes: 256 * 1024, maxWaitMs: 0 });
     });
     const recs = decodeFetchedBatches(r.batches, offset);
     if (!recs.ok) throw recs.error;
