@@ -12,6 +12,9 @@ export const EXIT_FAILURE = 1;
 /** Exit status: the command line itself was wrong (unknown command or option, missing argument). */
 export const EXIT_USAGE = 2;
 
+/** Exit status after Ctrl-C (SIGINT) stopped a command early: 128 + 2, the shell convention. */
+export const EXIT_INTERRUPTED = 130;
+
 /** Code printed for command-line mistakes. */
 export const USAGE_CODE = "INVALID_ARGUMENT";
 

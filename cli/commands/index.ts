@@ -8,6 +8,18 @@ import type { CommandModule } from "yargs";
 import { brokerCommand } from "./broker.js";
 import { clusterCommand } from "./cluster.js";
 import { configCommand } from "./config.js";
+import { consumeCommand } from "./consume.js";
+import { leaderCommand } from "./leader.js";
+import { produceCommand } from "./produce.js";
+import { topicCommand } from "./topic.js";
 
 /** The commands main.ts registers, in the order `--help` lists them. (`any`: each command has its own argument type.) */
-export const COMMANDS: readonly CommandModule<any, any>[] = [brokerCommand, clusterCommand, configCommand];
+export const COMMANDS: readonly CommandModule<any, any>[] = [
+  topicCommand,
+  produceCommand,
+  consumeCommand,
+  leaderCommand,
+  clusterCommand,
+  brokerCommand,
+  configCommand,
+];

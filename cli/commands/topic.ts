@@ -1,0 +1,104 @@
+/** `rlog-cli topic create|list|describe|delete`: manage topics. */
+import type { Argv, CommandModule } from "yargs";
+import { parseInteger, parseTopicConfig, TOPIC_CONFIG_KEYS, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
+
+interface CreateArgs extends ConnectionArgs, JsonArgs {
+  readonly name: string;
+  readonly partitions: unknown;
+  readonly "replication-factor": unknown;
+  /** One string, or several when --config is repeated. */
+  readonly config: string | string[] | undefined;
+}
+
+const configHelp = Object.entries(TOPIC_CONFIG_KEYS)
+  .map(([k, v]) => `  ${k}: ${v.describe}`)
+  .join("\n");
+
+const createCommand: CommandModule<object, CreateArgs> = {
+  command: "create <name>",
+  describe: "Create a topic",
+  builder: (y: Argv<object>) =>
+    withJson(withBrokers(y), "Print the created topic as JSON")
+      .positional("name", { type: "string", demandOption: true, describe: "Topic name: letters, digits, '.', '_', '-' (not starting with \"__\")" })
+      .option("partitions", { alias: "p", demandOption: true, requiresArg: true, describe: "Number of partitions (integer >= 1)" })
+      .option("replication-factor", { alias: "r", demandOption: true, requiresArg: true, describe: "Replicas per partition (integer >= 1, at most the number of brokers)" })
+      .option("config", { type: "string", requiresArg: true, describe: `Topic setting key=value, repeatable: ${Object.keys(TOPIC_CONFIG_KEYS).join(", ")} (Kafka spellings like retention.ms work too)` })
+      .example("$0 topic create orders --partitions 3 --replication-factor 3", "three partitions, each on all three brokers")
+      .example("$0 topic create logs -p 6 -r 2 --config retentionMs=86400000 --config segmentBytes=16777216", "keep one day, 16 MiB segments")
+      .epilog(`Topic settings (--config), integers; unset ones take the broker's defaults:\n${configHelp}`),
+  handler: async (args) => {
+    const request = {
+      brokers: args.brokers,
+      name: args.name,
+      partitions: parseInteger("--partitions", args.partitions, 1),
+      replicationFactor: parseInteger("--replication-factor", args["replication-factor"], 1),
+      config: parseTopicConfig(args.config === undefined ? [] : [args.config].flat()),
+      json: args.json,
+    };
+    const { createTopic } = await import("../admin/topic-actions.js");
+    await createTopic(request);
+  },
+};
+
+interface ListArgs extends ConnectionArgs, JsonArgs {
+  readonly internal: boolean;
+}
+
+const listCommand: CommandModule<object, ListArgs> = {
+  command: "list",
+  describe: "List topics with their partition count and replication factor",
+  builder: (y: Argv<object>) =>
+    withJson(withBrokers(y))
+      .option("internal", { type: "boolean", default: false, describe: "Include internal topics (names starting with \"__\")" })
+      .example("$0 topic list", "a table of topics")
+      .example("$0 topic list --json --brokers ws://10.0.0.5:9092", "as JSON, from another cluster"),
+  handler: async (args) => {
+    const { listTopics } = await import("../admin/topic-actions.js");
+    await listTopics({ brokers: args.brokers, internal: args.internal, json: args.json });
+  },
+};
+
+interface NameArgs extends ConnectionArgs, JsonArgs {
+  readonly name: string;
+}
+
+const describeCommand: CommandModule<object, NameArgs> = {
+  command: "describe <name>",
+  describe: "Show a topic's settings and, per partition, its leader, replicas (preferred first) and Raft term",
+  builder: (y: Argv<object>) =>
+    withJson(withBrokers(y))
+      .positional("name", { type: "string", demandOption: true, describe: "Topic name" })
+      .example("$0 topic describe orders", "settings line and a partition table")
+      .example("$0 topic describe orders --json", "the same as JSON"),
+  handler: async (args) => {
+    const { describeTopic } = await import("../admin/topic-actions.js");
+    await describeTopic({ brokers: args.brokers, name: args.name, json: args.json });
+  },
+};
+
+const deleteCommand: CommandModule<object, NameArgs> = {
+  command: "delete <name>",
+  describe: "Delete a topic and all its records",
+  builder: (y: Argv<object>) =>
+    withJson(withBrokers(y))
+      .positional("name", { type: "string", demandOption: true, describe: "Topic name" })
+      .example("$0 topic delete orders", "gone, records and all"),
+  handler: async (args) => {
+    const { deleteTopic } = await import("../admin/topic-actions.js");
+    await deleteTopic({ brokers: args.brokers, name: args.name, json: args.json });
+  },
+};
+
+/** The `topic` command group. */
+export const topicCommand: CommandModule<object, object> = {
+  command: "topic <command>",
+  describe: "Create, list, describe and delete topics",
+  builder: (y: Argv<object>) =>
+    y
+      .command(createCommand)
+      .command(listCommand)
+      .command(describeCommand)
+      .command(deleteCommand)
+      .demandCommand(1, "name a topic subcommand: create, list, describe or delete"),
+  handler: () => undefined,
+};
