@@ -17,7 +17,7 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import type { Acks, ProducerMessage } from "../../client/index.js";
-import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED } from "../errors.js";
+import { CliError, errorCode, EXIT_FAILURE, EXIT_INTERRUPTED } from "../errors.js";
 import { formatBytes, formatCount, ProgressLine } from "../progress.js";
 import { explain, openClient } from "../session.js";
 import { LineSplitter, splitKey } from "./line-splitter.js";
@@ -110,7 +110,7 @@ export async function produce(args: ProduceArgs): Promise<void> {
       } else {
         const kv = splitKey(line, args.keySeparator);
         if (kv === undefined) {
-          throw new CliError("INVALID_INPUT", `line ${splitter.lines} has no key separator ${JSON.stringify(args.keySeparator.toString("utf8"))}; with --key-separator every line must be KEY<separator>VALUE`);
+          throw new CliError("INVALID_INPUT", `line ${totals.read + 1} has no key separator ${JSON.stringify(args.keySeparator.toString("utf8"))}; with --key-separator every line must be KEY<separator>VALUE`);
         }
         message = args.partition === undefined ? kv : { ...kv, partition: args.partition };
       }
@@ -149,8 +149,13 @@ export async function produce(args: ProduceArgs): Promise<void> {
     await producer.close();
     progress.stop();
     const error = failure ?? inputError;
-    printSummary(args, totals, startedMs, interrupted, error !== undefined, splitter.pendingBytes);
-    if (error !== undefined) throw explain(error, ctx);
+    if (error === undefined || args.json) printSummary(args, totals, startedMs, interrupted, error !== undefined, splitter.pendingBytes);
+    if (error !== undefined) {
+      // One line: what went wrong, and how much got in before it.
+      const explained = explain(error, ctx);
+      const message = explained instanceof Error ? explained.message : String(explained);
+      throw new CliError(errorCode(explained), `${message} (${formatCount(totals.acked)} record${totals.acked === 1 ? " was" : "s were"} produced before it)`, EXIT_FAILURE);
+    }
     if (interrupted) process.exitCode = EXIT_INTERRUPTED;
   } finally {
     progress?.stop();
@@ -176,7 +181,7 @@ function snapshot(t: Totals, startedMs: number, inputSize: number | undefined): 
   return inputSize === undefined || inputSize === 0 ? { text } : { fraction: t.inputBytes / inputSize, text };
 }
 
-/** The summary: one line on stderr, or JSON on stdout with --json. */
+/** The summary: one line on stderr (not after a failure: the error line says it), or JSON on stdout with --json. */
 function printSummary(args: ProduceArgs, t: Totals, startedMs: number, interrupted: boolean, failed: boolean, droppedBytes: number): void {
   const seconds = (performance.now() - startedMs) / 1000;
   const rate = t.acked / Math.max(seconds, 0.001);
@@ -186,7 +191,7 @@ function printSummary(args: ProduceArgs, t: Totals, startedMs: number, interrupt
     return;
   }
   const what = `${formatCount(t.acked)} records (${formatBytes(t.ackedBytes)}) to ${args.topic} in ${seconds.toFixed(2)} s, ${formatCount(rate)} records/s`;
-  const prefix = failed ? "failed after producing" : interrupted ? "interrupted: produced" : "produced";
+  const prefix = interrupted ? "interrupted: produced" : "produced";
   const dropped = interrupted && droppedBytes > 0 ? `; an incomplete last line (${droppedBytes} bytes) was not sent` : "";
   process.stderr.write(`${prefix} ${what}${dropped}\n`);
 }
