@@ -10,6 +10,8 @@ export const CloseCode = {
   Normal: 1000,
   /** The broker is shutting down (RFC 6455 "going away"). */
   GoingAway: 1001,
+  /** The client is not reading its responses: too many bytes queued unsent (RFC 6455 "policy violation"). */
+  SlowClient: 1008,
   /** A frame that is not binary, not decodable, or not allowed at this point. */
   BadFrame: 4000,
   /** Wrong or missing cluster secret (peer listener) or credentials. */

@@ -9,6 +9,11 @@
  *   4. send rd.messages (only now: votes and append acks promise durability)
  *   5. apply rd.committed in order
  *   6. advance(rd)
+ *
+ * Several inputs batch into one Ready, so a Ready may carry a reply of an
+ * older term (an append ack, a granted vote) next to the hard state of a
+ * newer term. That is safe: the member has durably left that term, and
+ * receivers ignore replies of older terms.
  */
 import type { Message } from "./messages.js";
 import type { Entry, HardState, Index, NodeId, Offset, Snapshot, Term } from "./types.js";

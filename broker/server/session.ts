@@ -44,7 +44,7 @@ import type { ServerCounters } from "./server-stats.js";
  * policy violation). Not yet in protocol/close-codes.ts: the client sees it
  * as an ordinary close with this code and reason.
  */
-export const SLOW_CLIENT_CLOSE_CODE = 1008;
+export const SLOW_CLIENT_CLOSE_CODE = CloseCode.SlowClient;
 
 /** A handler as the session calls it: any op's request in, any result out. */
 type AnyHandler = (request: Request, ctx: RequestContext) => Promise<unknown>;
