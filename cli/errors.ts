@@ -51,12 +51,16 @@ export function errorCode(err: unknown): string {
   return "INTERNAL_ERROR";
 }
 
-/** One line, `CODE: message`, with newlines in the message folded. */
-export function errorLine(err: unknown): string {
+/**
+ * One line, `CODE: message`, with newlines in the message folded. A
+ * command-line mistake also points at the help to read.
+ * @param help the help command to suggest, e.g. "rlog-cli topic --help"
+ */
+export function errorLine(err: unknown, help = "rlog-cli --help"): string {
   const code = errorCode(err);
   let message = err instanceof Error ? err.message : String(err);
   if (message.startsWith(`${code}: `)) message = message.slice(code.length + 2); // Node's "ENOENT: ..." messages
-  if (isUsageError(err)) message += ' (see "rlog-cli --help")';
+  if (isUsageError(err)) message += ` (see "${help}")`;
   return `${code}: ${message.replace(/\s*\n\s*/g, " ").trim()}`;
 }
 

@@ -25,11 +25,27 @@ function packageVersion(): string {
   }
 }
 
+/** The help to suggest after a command-line mistake: the named top-level command's, else the tool's. */
+function helpCommand(args: readonly string[]): string {
+  const first = args[0];
+  const known = COMMANDS.some((c) => typeof c.command === "string" && c.command.split(" ")[0] === first);
+  return known ? `rlog-cli ${first} --help` : "rlog-cli --help";
+}
+
 /** Parses `args` (without node and script), runs the command, and returns the exit status. */
 export async function run(args: readonly string[]): Promise<number> {
   let cli = yargs([...args])
     .scriptName("rlog-cli")
     .usage("$0 <command> [options]\n\nrlog: a Kafka-like replicated message log. Every command has its own --help.")
+    .example("npm start", "run a local 3-broker cluster (= rlog-cli cluster start-local)")
+    .example("$0 topic create orders --partitions 3 --replication-factor 3", "create a topic")
+    .example("seq 1 1000 | $0 produce orders", "write 1000 records")
+    .example("$0 consume orders --from-beginning", "print them")
+    .example("$0 cluster status", "brokers, controller, leaders, replica lags")
+    .epilog(
+      "Cluster commands find the cluster through --brokers (default: $RLOG_BROKERS, else the local cluster on ws://127.0.0.1:9092-9094).\n" +
+        "A failure prints one line CODE: message on stderr; exit status 1 for a failed command, 2 for a bad command line, 130 after Ctrl-C. See docs/CLI.md.",
+    )
     .version(packageVersion())
     .help()
     .alias("h", "help")
@@ -50,7 +66,7 @@ export async function run(args: readonly string[]): Promise<number> {
     await cli.parseAsync();
     return typeof process.exitCode === "number" ? process.exitCode : EXIT_OK;
   } catch (err) {
-    process.stderr.write(errorLine(err) + "\n");
+    process.stderr.write(errorLine(err, helpCommand(args)) + "\n");
     if (process.env["RLOG_CLI_DEBUG"] === "1" && errorCode(err) === "INTERNAL_ERROR" && err instanceof Error) {
       process.stderr.write(`${err.stack ?? ""}\n`);
     }

@@ -28,6 +28,8 @@ export function withBrokers<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
     defaultDescription: `$RLOG_BROKERS, else ${DEFAULT_BROKERS}`,
     describe: "Comma-separated client URLs of some of the cluster's brokers (the rest are learnt from metadata)",
     requiresArg: true,
+    // Given twice, yargs makes an array: take all of them.
+    coerce: (value: string | string[]): string => (Array.isArray(value) ? value.join(",") : value),
   });
 }
 

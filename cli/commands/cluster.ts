@@ -44,8 +44,8 @@ const statusCommand: CommandModule<object, StatusArgs> = {
 
 /** The `cluster` command group. */
 export const clusterCommand: CommandModule = {
-  command: "cluster <command>",
-  describe: "Local cluster and cluster status",
+  command: "cluster",
+  describe: "Cluster: start-local (run a local cluster), status (brokers, controller, partitions)",
   builder: (y: Argv) => y.command(startLocalCommand).command(statusCommand).demandCommand(1, "name a cluster subcommand: start-local or status"),
   handler: () => undefined,
 };

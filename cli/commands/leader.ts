@@ -55,8 +55,8 @@ const rebalanceCommand: CommandModule<object, RebalanceCommandArgs> = {
 
 /** The `leader` command group. */
 export const leaderCommand: CommandModule<object, object> = {
-  command: "leader <command>",
-  describe: "Transfer partition leadership, or rebalance it to the preferred replicas",
+  command: "leader",
+  describe: "Partition leadership: transfer, rebalance (back to the preferred replicas)",
   builder: (y: Argv<object>) => y.command(transferCommand).command(rebalanceCommand).demandCommand(1, "name a leader subcommand: transfer or rebalance"),
   handler: () => undefined,
 };

@@ -91,8 +91,8 @@ const deleteCommand: CommandModule<object, NameArgs> = {
 
 /** The `topic` command group. */
 export const topicCommand: CommandModule<object, object> = {
-  command: "topic <command>",
-  describe: "Create, list, describe and delete topics",
+  command: "topic",
+  describe: "Topics: create, list, describe, delete",
   builder: (y: Argv<object>) =>
     y
       .command(createCommand)
