@@ -1,0 +1,289 @@
+/**
+ * The cluster a bench run talks to: either brokers this run starts (1 or 3
+ * processes on free 127.0.0.1 ports, data and logs in a temporary directory
+ * removed at the end), or an existing cluster given by `--brokers` (nothing
+ * is started, killed or removed then).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ClusterStatusResult, PartitionStatus } from "../broker/protocol/results.js";
+import { releaseDir, trackChild, trackDir } from "./cleanup.js";
+import { freePorts } from "./free-port.js";
+import { sleep, waitUntil } from "./time.js";
+import { probeOnce, WireProbe } from "./wire-probe.js";
+
+const MAIN_JS = fileURLToPath(new URL("../broker/main.js", import.meta.url));
+/** How long a broker may take to start answering with a known controller. */
+const READY_MS_MAX = 30_000;
+
+/** A broker of the cluster. */
+export interface BenchBroker {
+  readonly id: number;
+  readonly url: string;
+}
+
+/** Options of a cluster the bench starts. */
+export interface LocalClusterOptions {
+  /** Number of broker processes. */
+  readonly size: number;
+  /** Sync every commit (the broker default); false sets storage.fsync false. */
+  readonly fsync: boolean;
+  /** Broker log level (logs go to files in the temporary directory). */
+  readonly logLevel: string;
+  /** Extra node flags for the broker processes (e.g. --cpu-prof). */
+  readonly nodeArgs: readonly string[];
+  /** Working directory of the brokers (where --cpu-prof writes). */
+  readonly cwd: string;
+}
+
+interface Member {
+  readonly id: number;
+  readonly url: string;
+  readonly configFile: string;
+  readonly logFile: string;
+  child: ChildProcess | undefined;
+}
+
+/** See the file comment. */
+export class BenchCluster {
+  private constructor(
+    /** Brokers in id order. */
+    readonly brokers: readonly BenchBroker[],
+    private readonly members: readonly Member[],
+    private readonly dir: string | undefined,
+    /** How the brokers were started; undefined for an attached cluster. */
+    private readonly spawnOptions: LocalClusterOptions | undefined,
+  ) {}
+
+  /** Open probes by URL, reused by status queries; a failed one is dropped and reopened on demand. */
+  private readonly probes = new Map<string, Promise<WireProbe>>();
+
+  /** Profiling brokers must exit by a signal node survives long enough to write the profile. */
+  private get gracefulStop(): boolean {
+    return (this.spawnOptions?.nodeArgs.length ?? 0) > 0;
+  }
+
+  /** Whether this run started the brokers (and so may kill and restart them). */
+  get local(): boolean {
+    return this.dir !== undefined;
+  }
+
+  /** Client URLs of every broker. */
+  get urls(): string[] {
+    return this.brokers.map((b) => b.url);
+  }
+
+  /** Start `size` brokers and wait until each answers with a known controller. */
+  static async start(opts: LocalClusterOptions): Promise<BenchCluster> {
+    const dir = mkdtempSync(join(tmpdir(), "rlog-bench-"));
+    trackDir(dir);
+    const ports = await freePorts(opts.size * 2);
+    const entries = Array.from({ length: opts.size }, (_, k) => ({ id: k + 1, host: "127.0.0.1", clientPort: ports[2 * k]!, peerPort: ports[2 * k + 1]! }));
+    const secret = randomBytes(24).toString("hex");
+    const members = entries.map((e): Member => {
+      const configFile = join(dir, `broker-${e.id}.json`);
+      const config = {
+        brokerId: e.id,
+        dataDir: join(dir, `data-${e.id}`),
+        brokers: entries,
+        logLevel: opts.logLevel,
+        ...(opts.size > 1 ? { clusterSecret: secret } : {}),
+        storage: { fsync: opts.fsync },
+      };
+      writeFileSync(configFile, JSON.stringify(config, null, 2));
+      return { id: e.id, url: `ws://127.0.0.1:${e.clientPort}`, configFile, logFile: join(dir, `broker-${e.id}.log`), child: undefined };
+    });
+    const cluster = new BenchCluster(
+      members.map((m) => ({ id: m.id, url: m.url })),
+      members,
+      dir,
+      opts,
+    );
+    try {
+      for (const m of members) cluster.spawn(m, opts);
+      for (const m of members) await cluster.waitReady(m.id);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Use brokers that are already running; ids come from their metadata. */
+  static async attach(urls: readonly string[]): Promise<BenchCluster> {
+    const md = await probeOnce(urls[0]!, "metadata", { op: "metadata" });
+    const brokers = md.brokers.map((b) => ({ id: b.brokerId, url: b.clientUrl })).sort((a, b) => a.id - b.id);
+    if (brokers.length === 0) throw new Error(`${urls[0]} lists no brokers in its metadata`);
+    return new BenchCluster(brokers, [], undefined, undefined);
+  }
+
+  private spawn(m: Member, opts: LocalClusterOptions): void {
+    const fd = openSync(m.logFile, "a");
+    // A developer's RLOG_* variables must not change the brokers under test.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("RLOG_")));
+    try {
+      m.child = spawn(process.execPath, [...opts.nodeArgs, MAIN_JS, "--config", m.configFile], { stdio: ["ignore", fd, fd], env, cwd: opts.cwd });
+    } finally {
+      closeSync(fd);
+    }
+    trackChild(m.child);
+  }
+
+  private member(id: number): Member {
+    const m = this.members.find((x) => x.id === id);
+    if (m === undefined) throw new Error(`broker ${id} was not started by this bench`);
+    return m;
+  }
+
+  /** The client URL of broker `id`. */
+  urlOf(id: number): string {
+    const b = this.brokers.find((x) => x.id === id);
+    if (b === undefined) throw new Error(`no broker ${id}`);
+    return b.url;
+  }
+
+  /** Whether broker `id` is running (always true for an attached cluster). */
+  isRunning(id: number): boolean {
+    if (!this.local) return true;
+    const child = this.member(id).child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** SIGKILL broker `id` and wait until it has exited. */
+  async kill(id: number): Promise<void> {
+    this.dropProbe(id);
+    const child = this.member(id).child;
+    this.member(id).child = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  /** Start a killed broker again and wait until it answers. */
+  async restart(id: number): Promise<void> {
+    const m = this.member(id);
+    if (m.child !== undefined) throw new Error(`broker ${id} is still running`);
+    if (this.spawnOptions === undefined) throw new Error("cluster was not started by this bench");
+    this.spawn(m, this.spawnOptions);
+    await this.waitReady(id);
+  }
+
+  /** Wait until broker `id` answers metadata and knows a controller. */
+  async waitReady(id: number): Promise<void> {
+    const url = this.urlOf(id);
+    const ok = await waitUntil(READY_MS_MAX, 50, async () => {
+      if (!this.isRunning(id)) throw new Error(`broker ${id} exited while starting:\n${this.logTail(id)}`);
+      try {
+        const md = await probeOnce(url, "metadata", { op: "metadata" }, 1_000);
+        return md.controllerId !== 0;
+      } catch {
+        return false;
+      }
+    });
+    if (!ok) throw new Error(`broker ${id} not ready within ${READY_MS_MAX} ms:\n${this.logTail(id)}`);
+  }
+
+  /** clusterStatus from broker `url` over a pooled probe. */
+  private async statusFrom(url: string): Promise<ClusterStatusResult | undefined> {
+    let probe = this.probes.get(url);
+    if (probe === undefined) {
+      probe = WireProbe.connect(url, 1_000);
+      this.probes.set(url, probe);
+    }
+    try {
+      return await (await probe).request("clusterStatus", { op: "clusterStatus" }, 2_000);
+    } catch {
+      // Down or restarting: drop the probe; the caller works with the brokers that answered.
+      this.probes.delete(url);
+      void probe.then((p) => p.close(), () => undefined);
+      return undefined;
+    }
+  }
+
+  private dropProbe(id: number): void {
+    const url = this.urlOf(id);
+    void this.probes.get(url)?.then((p) => p.close(), () => undefined);
+    this.probes.delete(url);
+  }
+
+  /** Close the pooled probes. */
+  private closeProbes(): void {
+    for (const p of this.probes.values()) void p.then((x) => x.close(), () => undefined);
+    this.probes.clear();
+  }
+
+  /**
+   * Each partition as its leader sees it (with replica progress), from the
+   * clusterStatus of every broker that answers; a partition no broker leads
+   * comes back with leader 0 and no replicas.
+   */
+  async partitionStatus(topic: string): Promise<PartitionStatus[]> {
+    const answers = await Promise.all(
+      this.brokers.filter((b) => this.isRunning(b.id)).map((b) => this.statusFrom(b.url)),
+    );
+    const best = new Map<number, PartitionStatus>();
+    for (const a of answers) {
+      for (const p of a?.partitions ?? []) {
+        if (p.topic !== topic) continue;
+        const prev = best.get(p.partition);
+        const leads = p.replicas.length > 0;
+        const prevLeads = prev !== undefined && prev.replicas.length > 0;
+        if (prev === undefined || (leads && (!prevLeads || p.term > prev.term))) best.set(p.partition, p);
+      }
+    }
+    return [...best.values()].sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Sum of the partition terms of `topic` as their leaders report them: it grows by one per election. */
+  async termSum(topic: string): Promise<number> {
+    const parts = await this.partitionStatus(topic);
+    return parts.reduce((s, p) => s + p.term, 0);
+  }
+
+  /** The last lines of a local broker's log (for error messages). */
+  logTail(id: number, lines = 25): string {
+    try {
+      return readFileSync(this.member(id).logFile, "utf8").split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  }
+
+  /**
+   * End every broker this run started and remove the temporary directory.
+   * With profiling flags the brokers get SIGTERM, a second SIGTERM a second
+   * later (the broker exits at once then, and node writes the profile), and
+   * SIGKILL after 10 s.
+   */
+  async stop(): Promise<void> {
+    this.closeProbes();
+    if (this.dir === undefined) return;
+    await Promise.all(
+      this.members.map(async (m) => {
+        const child = m.child;
+        m.child = undefined;
+        if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        if (this.gracefulStop) {
+          // The broker exits at once on a second signal; node writes the profile on any exit but SIGKILL.
+          child.kill("SIGTERM");
+          const again = setTimeout(() => child.kill("SIGTERM"), 1_000);
+          const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+          await exited;
+          clearTimeout(again);
+          clearTimeout(kill);
+        } else {
+          child.kill("SIGKILL");
+          await exited;
+        }
+      }),
+    );
+    await sleep(0);
+    releaseDir(this.dir);
+  }
+}

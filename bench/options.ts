@@ -1,0 +1,232 @@
+/**
+ * Command-line options of `npm run bench` and the two presets: quick (the
+ * default, a few minutes at most on a 2-core machine) and `--full`.
+ * Every option has an explicit bound so that no run can go on for ever.
+ */
+import { parseArgs } from "node:util";
+
+/** The workloads, in the order they run. */
+export const WORKLOADS = ["ceilings", "produce", "consume", "ack-latency", "latency", "transfer", "failover", "steady"] as const;
+
+/** A workload's name. */
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+/** Everything a run is configured by. Sizes in bytes, times in ms or seconds as named. */
+export interface BenchOptions {
+  readonly preset: "quick" | "full";
+  readonly workloads: readonly WorkloadName[];
+  readonly jsonFile: string | undefined;
+  /** Existing cluster to target; undefined: start one. */
+  readonly brokerUrls: readonly string[] | undefined;
+  /** Brokers to start when no --brokers are given. */
+  readonly clusterSize: number;
+  /** Failover against --brokers: shell commands with {id} for the broker id. */
+  readonly killCommand: string | undefined;
+  readonly restartCommand: string | undefined;
+  readonly fsync: boolean;
+  readonly brokerLogLevel: string;
+  /** Directory for broker CPU profiles (node --cpu-prof), or undefined. */
+  readonly brokerCpuProfDir: string | undefined;
+  readonly quiet: boolean;
+
+  // Produce throughput (and the shape of the other workloads' topics).
+  readonly producers: number;
+  readonly recordBytes: number;
+  readonly records: number;
+  readonly partitions: number;
+  /** undefined: min(3, brokers in the cluster). */
+  readonly replicationFactor: number | undefined;
+  readonly acks: "all" | "leader";
+  readonly lingerMs: number;
+  readonly batchBytesMax: number;
+  /** Messages per producer.send() call in the throughput run. */
+  readonly sendRecords: number;
+  readonly produceSecondsMax: number;
+
+  // Latency.
+  readonly ackLatencyRecords: number;
+  /** Fixed rate of the latency run; undefined: rateFraction of the measured produce throughput. */
+  readonly rateRecordsPerSec: number | undefined;
+  readonly rateFraction: number;
+  /** Rate used when produce did not run and no --rate was given. */
+  readonly rateDefaultRecordsPerSec: number;
+  readonly latencySeconds: number;
+  readonly latencyWarmupSeconds: number;
+  readonly latencyLingerMs: number;
+
+  // Faults.
+  readonly failoverRepetitions: number;
+  readonly transferRepetitions: number;
+  /** Steady produce load during failover and transfer, records/s over all partitions. */
+  readonly faultLoadRecordsPerSec: number;
+  readonly faultPartitions: number;
+
+  // Steady run (spurious elections).
+  readonly steadySeconds: number;
+
+  // Ceilings.
+  readonly ceilingSeconds: number;
+}
+
+const QUICK = {
+  records: 200_000,
+  produceSecondsMax: 30,
+  ackLatencyRecords: 2_000,
+  latencySeconds: 10,
+  latencyWarmupSeconds: 1,
+  failoverRepetitions: 3,
+  transferRepetitions: 10,
+  steadySeconds: 20,
+  ceilingSeconds: 2,
+};
+
+const FULL: typeof QUICK = {
+  records: 1_000_000,
+  produceSecondsMax: 120,
+  ackLatencyRecords: 20_000,
+  latencySeconds: 60,
+  latencyWarmupSeconds: 5,
+  failoverRepetitions: 10,
+  transferRepetitions: 40,
+  steadySeconds: 600,
+  ceilingSeconds: 5,
+};
+
+/** Usage text for --help. */
+export const USAGE = `usage: npm run bench -- [options]
+
+  --full                  the long preset (1M records, 60 s latency run, 10 failovers, 10-minute steady run)
+  --only LIST             run only these workloads (comma-separated): ${WORKLOADS.join(",")}
+  --skip LIST             run all but these workloads
+  --json FILE             write every figure, the settings, versions and machine to FILE
+  --brokers URLS          target an existing cluster (ws://host:port,...); nothing is started
+  --kill-cmd CMD          with --brokers: shell command that SIGKILLs broker {id} (enables failover)
+  --restart-cmd CMD       with --brokers: shell command that starts broker {id} again
+  --cluster-size N        brokers to start (1..5, default 3)
+  --producers N           producer clients in the throughput run (default 1)
+  --record-bytes N        record value size (default 1024)
+  --records N             records in the throughput run (quick 200000, full 1000000)
+  --partitions N          partitions of the throughput topic (default 3)
+  --replication-factor N  default: min(3, brokers)
+  --acks all|leader       default all
+  --linger-ms N           producer lingerMs in the throughput run (default 5)
+  --batch-bytes N         producer batchBytesMax (default 262144)
+  --rate N                fixed rate of the latency run, records/s (default: 50% of the measured maximum)
+  --latency-seconds N     length of the fixed-rate run (quick 10, full 60)
+  --failover-reps N       SIGKILLs (quick 3, full 10)
+  --transfer-reps N       leader transfers (quick 10, full 40)
+  --steady-seconds N      steady run counting elections (quick 20, full 600)
+  --fault-load-rate N     produce load during transfer, failover and steady, records/s (default 1000)
+  --ack-latency-records N one-at-a-time sends measured (quick 2000, full 20000)
+  --ceiling-seconds N     length of each ceiling measurement (quick 2, full 5)
+  --no-fsync              brokers and the lmdb ceiling without sync (unsafe; not comparable)
+  --broker-cpu-prof DIR   run brokers under node --cpu-prof, profiles in DIR
+  --broker-log-level L    broker log level (default info; logs stay in the temp dir)
+  --quiet                 no progress line
+  --help`;
+
+function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new RangeError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+function list(raw: string | undefined): WorkloadName[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const n of names) {
+    if (!(WORKLOADS as readonly string[]).includes(n)) throw new RangeError(`unknown workload ${JSON.stringify(n)}; known: ${WORKLOADS.join(", ")}`);
+  }
+  return names as WorkloadName[];
+}
+
+/** Parse argv (without node and the script); undefined means --help was asked for. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefined {
+  const { values: v } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      full: { type: "boolean" },
+      only: { type: "string" },
+      skip: { type: "string" },
+      json: { type: "string" },
+      brokers: { type: "string" },
+      "kill-cmd": { type: "string" },
+      "restart-cmd": { type: "string" },
+      "cluster-size": { type: "string" },
+      producers: { type: "string" },
+      "record-bytes": { type: "string" },
+      records: { type: "string" },
+      partitions: { type: "string" },
+      "replication-factor": { type: "string" },
+      acks: { type: "string" },
+      "linger-ms": { type: "string" },
+      "batch-bytes": { type: "string" },
+      rate: { type: "string" },
+      "latency-seconds": { type: "string" },
+      "failover-reps": { type: "string" },
+      "transfer-reps": { type: "string" },
+      "steady-seconds": { type: "string" },
+      "ack-latency-records": { type: "string" },
+      "ceiling-seconds": { type: "string" },
+      "fault-load-rate": { type: "string" },
+      "no-fsync": { type: "boolean" },
+      "broker-cpu-prof": { type: "string" },
+      "broker-log-level": { type: "string" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  if (v.help === true) return undefined;
+  const preset = v.full === true ? FULL : QUICK;
+  const brokerUrls = v.brokers?.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  if (brokerUrls !== undefined && brokerUrls.length === 0) throw new RangeError("--brokers: give at least one ws:// URL");
+  if ((v["kill-cmd"] === undefined) !== (v["restart-cmd"] === undefined)) throw new RangeError("--kill-cmd and --restart-cmd go together");
+  if (v["kill-cmd"] !== undefined && brokerUrls === undefined) throw new RangeError("--kill-cmd is for --brokers; a cluster the bench starts is killed by the bench");
+  const only = list(v.only);
+  const skip = list(v.skip) ?? [];
+  const workloads = WORKLOADS.filter((w) => (only === undefined || only.includes(w)) && !skip.includes(w));
+  if (workloads.length === 0) throw new RangeError("no workload left to run");
+  const clusterSize = int("cluster-size", v["cluster-size"], 3, 1, 5);
+  const acks = v.acks ?? "all";
+  if (acks !== "all" && acks !== "leader") throw new RangeError(`--acks must be all or leader, got ${JSON.stringify(acks)}`);
+  const rate = v.rate === undefined ? undefined : int("rate", v.rate, 0, 1, 10_000_000);
+  return {
+    preset: v.full === true ? "full" : "quick",
+    workloads,
+    jsonFile: v.json,
+    brokerUrls,
+    clusterSize,
+    killCommand: v["kill-cmd"],
+    restartCommand: v["restart-cmd"],
+    fsync: v["no-fsync"] !== true,
+    brokerLogLevel: v["broker-log-level"] ?? "info",
+    brokerCpuProfDir: v["broker-cpu-prof"],
+    quiet: v.quiet === true,
+    producers: int("producers", v.producers, 1, 1, 64),
+    recordBytes: int("record-bytes", v["record-bytes"], 1024, 16, 1024 * 1024),
+    records: int("records", v.records, preset.records, 1, 100_000_000),
+    partitions: int("partitions", v.partitions, 3, 1, 1024),
+    replicationFactor: v["replication-factor"] === undefined ? undefined : int("replication-factor", v["replication-factor"], 3, 1, 7),
+    acks,
+    lingerMs: int("linger-ms", v["linger-ms"], 5, 0, 10_000),
+    batchBytesMax: int("batch-bytes", v["batch-bytes"], 256 * 1024, 1024, 8 * 1024 * 1024),
+    sendRecords: 100,
+    produceSecondsMax: preset.produceSecondsMax,
+    ackLatencyRecords: int("ack-latency-records", v["ack-latency-records"], preset.ackLatencyRecords, 10, 10_000_000),
+    rateRecordsPerSec: rate,
+    rateFraction: 0.5,
+    rateDefaultRecordsPerSec: 5_000,
+    latencySeconds: int("latency-seconds", v["latency-seconds"], preset.latencySeconds, 1, 3_600),
+    latencyWarmupSeconds: preset.latencyWarmupSeconds,
+    latencyLingerMs: int("linger-ms", v["linger-ms"], 5, 0, 10_000),
+    failoverRepetitions: int("failover-reps", v["failover-reps"], preset.failoverRepetitions, 1, 1_000),
+    transferRepetitions: int("transfer-reps", v["transfer-reps"], preset.transferRepetitions, 1, 10_000),
+    faultLoadRecordsPerSec: int("fault-load-rate", v["fault-load-rate"], 1_000, 10, 1_000_000),
+    faultPartitions: 3,
+    steadySeconds: int("steady-seconds", v["steady-seconds"], preset.steadySeconds, 1, 86_400),
+    ceilingSeconds: int("ceiling-seconds", v["ceiling-seconds"], preset.ceilingSeconds, 1, 600),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The JSON a run writes. Every workload has an entry; a workload that did
+ * not run has `skipped` (why) and one that failed has `error`, and then its
+ * figures named in REQUIRED_FIELDS are null, so a script can always find
+ * the keys. Times in ms, rates per second, MB = 10^6 bytes.
+ */
+import type { LmdbCeiling } from "../ceilings/lmdb-ceiling.js";
+import type { WsCeiling } from "../ceilings/ws-ceiling.js";
+import type { LatencySummaryMs } from "../histogram.js";
+import type { AckLatencyResult } from "../workloads/ack-latency.js";
+import type { ConsumeResult } from "../workloads/consume.js";
+import type { FailoverResult } from "../workloads/failover.js";
+import type { LatencyResult } from "../workloads/latency.js";
+import type { ProduceResult } from "../workloads/produce.js";
+import type { SteadyResult } from "../workloads/steady.js";
+import type { TransferResult } from "../workloads/transfer.js";
+import type { Machine, Versions } from "./environment.js";
+
+/** Fields every run's JSON has (dotted paths); null only when their workload was skipped or failed. */
+export const REQUIRED_FIELDS = [
+  "produce.recordsPerSec",
+  "produce.mbPerSec",
+  "consume.recordsPerSec",
+  "produceLatencyMs.p50",
+  "produceLatencyMs.p99",
+  "e2eLatencyMs.p99",
+  "failover.msP50",
+  "failover.msP99",
+  "failover.lostRecords",
+  "transfer.msP50",
+  "transfer.lostRecords",
+  "ceilings.lmdbPutsPerSec",
+  "ceilings.wsFramesPerSec",
+] as const;
+
+/** A workload that did not produce figures. */
+export interface NotRun {
+  readonly skipped?: string;
+  readonly error?: string;
+}
+
+/** Ceilings as they appear in the JSON. */
+export interface CeilingsSection {
+  readonly lmdbPutsPerSec: number | null;
+  readonly lmdbMbPerSec: number | null;
+  readonly lmdbCommitMs: LatencySummaryMs | null;
+  readonly wsFramesPerSec: number | null;
+  readonly wsMbPerSec: number | null;
+  readonly wsRoundTripMs: LatencySummaryMs | null;
+  readonly lmdb?: LmdbCeiling;
+  readonly ws?: WsCeiling;
+}
+
+/** One target of issue 7 and whether this run met it. */
+export interface TargetCheck {
+  readonly name: string;
+  readonly field: string;
+  readonly value: number | null;
+  readonly target: string;
+  /** null when the figure is missing. */
+  readonly met: boolean | null;
+}
+
+/** The whole JSON document. */
+export interface BenchResults {
+  readonly schemaVersion: 1;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly preset: "quick" | "full";
+  readonly workloads: readonly string[];
+  readonly cluster: { readonly brokers: number; readonly startedByBench: boolean; readonly urls: readonly string[]; readonly fsync: boolean | null; readonly replicationFactor: number };
+  /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on). */
+  readonly targetConfiguration: boolean;
+  readonly machine: Machine;
+  /** Load averages when the run ended. */
+  readonly loadAverageEnd: readonly number[];
+  readonly versions: Versions;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly ceilings: CeilingsSection & NotRun;
+  readonly produce: (ProduceResult | { readonly recordsPerSec: null; readonly mbPerSec: null }) & NotRun;
+  readonly consume: (ConsumeResult | { readonly recordsPerSec: null; readonly mbPerSec: null }) & NotRun;
+  /** One-at-a-time produce latency (send to acknowledgement). */
+  readonly produceLatencyMs: (LatencySummaryMs & { readonly settings: AckLatencyResult["settings"] }) | ({ readonly p50: null; readonly p99: null } & NotRun);
+  /** Produce acknowledgement latency at the fixed rate. */
+  readonly produceLatencyAtRateMs: (LatencySummaryMs & { readonly settings: LatencyResult["settings"] }) | ({ readonly p50: null; readonly p99: null } & NotRun);
+  /** End-to-end latency at the fixed rate. */
+  readonly e2eLatencyMs: (LatencySummaryMs & { readonly settings: LatencyResult["settings"] }) | ({ readonly p50: null; readonly p99: null } & NotRun);
+  readonly latency: (LatencyResult | Record<never, never>) & NotRun;
+  readonly failover: (FailoverResult | { readonly msP50: null; readonly msP99: null; readonly lostRecords: null }) & NotRun;
+  readonly transfer: (TransferResult | { readonly msP50: null; readonly msP99: null; readonly lostRecords: null }) & NotRun;
+  readonly steady: (SteadyResult | Record<never, never>) & NotRun;
+  readonly targets: readonly TargetCheck[];
+}
+
+/** The value at a dotted path of a JSON object, or undefined. */
+export function fieldAt(doc: unknown, path: string): unknown {
+  let at: unknown = doc;
+  for (const key of path.split(".")) {
+    if (typeof at !== "object" || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+function num(doc: unknown, path: string): number | null {
+  const v = fieldAt(doc, path);
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/** Check the figures against the targets of issue 7. */
+export function checkTargets(doc: unknown): TargetCheck[] {
+  const produceRate = num(doc, "produce.recordsPerSec");
+  const checks: [string, string, string, (v: number) => boolean][] = [
+    ["produce throughput", "produce.recordsPerSec", ">= 80,000 records/s", (v) => v >= 80_000],
+    ["consume at least as fast as produce", "consume.recordsPerSec", produceRate === null ? ">= produce" : `>= ${Math.round(produceRate).toLocaleString("en-US")} records/s`, (v) => produceRate !== null && v >= produceRate],
+    ["one-at-a-time produce p50", "produceLatencyMs.p50", "<= 0.5 ms", (v) => v <= 0.5],
+    ["one-at-a-time produce p99", "produceLatencyMs.p99", "<= 2 ms", (v) => v <= 2],
+    ["end-to-end p99 at half the maximum", "e2eLatencyMs.p99", "<= 10 ms", (v) => v <= 10],
+    ["failover p50", "failover.msP50", "< 1,000 ms", (v) => v < 1_000],
+    ["failover p99", "failover.msP99", "< 2,000 ms", (v) => v < 2_000],
+    ["records lost in failover", "failover.lostRecords", "0", (v) => v === 0],
+    ["leader transfer p50", "transfer.msP50", "< 100 ms", (v) => v < 100],
+    ["records lost in transfers", "transfer.lostRecords", "0", (v) => v === 0],
+    ["elections in the steady run", "steady.partitionTermChanges", "0", (v) => v === 0],
+    ["controller elections in the steady run", "steady.controllerTermChanges", "0", (v) => v === 0],
+  ];
+  return checks.map(([name, field, target, ok]) => {
+    const value = num(doc, field);
+    return { name, field, value, target, met: value === null ? null : ok(value) };
+  });
+}
