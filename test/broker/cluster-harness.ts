@@ -128,6 +128,7 @@ export class TestCluster {
     for (const m of this.members) {
       if (!m.child) continue;
       for (;;) {
+        if (!m.child) break;
         try {
           const c = await WireClient.connect(this.url(m.id));
           const md = await c.request("metadata", { op: "metadata" });
@@ -136,6 +137,7 @@ export class TestCluster {
         } catch {
           // not up yet
         }
+        if (m.child.exitCode !== null) throw new Error(`broker ${m.id} exited with code ${m.child.exitCode} while starting:\n${this.logTail(m.id)}`);
         if (Date.now() > deadline) throw new Error(`broker ${m.id} not ready:\n${this.logTail(m.id)}`);
         await sleep(50);
       }
