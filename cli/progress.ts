@@ -48,7 +48,7 @@ export class ProgressLine {
 
   private draw(): void {
     const s = this.snapshot();
-    const columns = this.stream.columns ?? 80;
+    const columns = this.stream.columns || 80; // 0 when the terminal does not say
     const line = (s.fraction === undefined ? "" : bar(s.fraction) + " ") + s.text;
     this.stream.write("\r\x1b[K" + line.slice(0, Math.max(10, columns - 1)));
     this.drawn = true;

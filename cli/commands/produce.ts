@@ -30,7 +30,7 @@ export const produceCommand: CommandModule<object, ProduceCommandArgs> = {
       .example('printf "user-1\\tlogin\\nuser-2\\tlogout\\n" | $0 produce events --key-separator "\\t"', "keyed records: same key, same partition, in order")
       .example("$0 produce events --file events.txt --acks leader --json", "from a file, faster acks, JSON summary")
       .epilog(
-        "Lines end at \\n (a \\r before it is dropped); a last line without \\n is sent too. Reading stops while 32 sends await acknowledgement (back-pressure).\n" +
+        "Lines end at \\n (a \\r before it is dropped); a last line without \\n is sent too. Reading pauses while 16,384 records (or 8 MiB) await acknowledgement (back-pressure).\n" +
           "Ctrl-C stops reading, waits until every line already read is acknowledged, prints the summary and exits 130 (a second Ctrl-C exits at once).",
       ),
   handler: async (args) => {

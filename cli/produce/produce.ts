@@ -5,10 +5,11 @@
  * Flow: the input (stdin or --file) is read chunk by chunk; each chunk's
  * complete lines become one `producer.send()` (so an interactive line goes
  * out at once, and a pipe goes out in chunk-sized sends that the producer
- * batches per partition). At most SENDS_OUTSTANDING_MAX sends are pending;
- * past that the loop waits, which stops reading the input (back-pressure all
- * the way to the writer of the pipe). The producer keeps its own byte bound
- * (bufferBytesMax) on top.
+ * batches per partition). At most SENDS_OUTSTANDING_MAX sends holding at most
+ * RECORDS_OUTSTANDING_MAX records and BYTES_OUTSTANDING_MAX bytes are
+ * pending; past that the loop waits, which
+ * stops reading the input (back-pressure all the way to the writer of the
+ * pipe). The producer keeps its own byte bound (bufferBytesMax) on top.
  *
  * Ctrl-C (SIGINT) stops reading, waits for every line already read to be
  * acknowledged (a partial last line is dropped), prints the summary and
@@ -22,8 +23,19 @@ import { formatBytes, formatCount, ProgressLine } from "../progress.js";
 import { explain, openClient } from "../session.js";
 import { LineSplitter, splitKey } from "./line-splitter.js";
 
-/** Sends (one per input chunk) waiting for their acknowledgement before reading pauses. */
-const SENDS_OUTSTANDING_MAX = 32;
+/**
+ * Reading pauses while this many sends await their acknowledgement... A terminal
+ * delivers one line per read, so a send may hold a single record: the count
+ * must be large enough to keep the producer's batches full even then.
+ */
+const SENDS_OUTSTANDING_MAX = 1_024;
+/**
+ * ...or while the sends awaiting acknowledgement hold this many records (each
+ * costs the SDK a few objects and promises until acknowledged)...
+ */
+const RECORDS_OUTSTANDING_MAX = 16_384;
+/** ...or this many bytes of lines (pipes deliver 64 KiB chunks). */
+const BYTES_OUTSTANDING_MAX = 8 * 1024 * 1024;
 /** Most lines in one send(): bounds what one pending send holds. */
 const SEND_MESSAGES_MAX = 4_096;
 /** Longest input line; longer ones cannot be records anyway (a record must fit in one frame). */
@@ -86,7 +98,11 @@ export async function produce(args: ProduceArgs): Promise<void> {
     const producer = client.producer({ acks: args.acks });
     let failure: unknown;
     const pending = new Set<Promise<void>>();
+    let pendingBytes = 0;
+    let pendingRecords = 0;
     const send = (messages: ProducerMessage[], bytes: number): void => {
+      pendingBytes += bytes;
+      pendingRecords += messages.length;
       const p: Promise<void> = producer.send({ topic: args.topic, messages }).then(
         () => {
           totals.acked += messages.length;
@@ -97,7 +113,11 @@ export async function produce(args: ProduceArgs): Promise<void> {
           input?.destroy();
         },
       );
-      const tracked = p.finally(() => pending.delete(tracked));
+      const tracked = p.finally(() => {
+        pending.delete(tracked);
+        pendingBytes -= bytes;
+        pendingRecords -= messages.length;
+      });
       pending.add(tracked);
     };
     const splitter = new LineSplitter(LINE_BYTES_MAX);
@@ -132,7 +152,9 @@ export async function produce(args: ProduceArgs): Promise<void> {
         totals.inputBytes += buf.length;
         for (const line of splitter.push(buf)) take(line);
         flushBatch();
-        while (pending.size >= SENDS_OUTSTANDING_MAX) await Promise.race(pending);
+        while (pending.size >= SENDS_OUTSTANDING_MAX || pendingRecords >= RECORDS_OUTSTANDING_MAX || pendingBytes >= BYTES_OUTSTANDING_MAX) {
+          await Promise.race(pending);
+        }
         if (failure !== undefined || interrupted) break;
       }
       if (!interrupted && failure === undefined) {
