@@ -37,6 +37,8 @@ export class Harness {
   /** Directed links that drop everything: "from->to". */
   readonly cut = new Set<string>();
   readonly down = new Set<NodeId>();
+  /** Drops any message for which it returns true (finer than cutting a link). */
+  drop: ((m: Message) => boolean) | undefined;
   private queue: Message[] = [];
   private readonly random: SeededRandom;
   private readonly configs = new Map<NodeId, RaftConfig>();
@@ -101,7 +103,7 @@ export class Harness {
       const batch = this.queue;
       this.queue = [];
       for (const m of batch) {
-        if (this.down.has(m.to) || this.down.has(m.from) || this.cut.has(`${m.from}->${m.to}`)) continue;
+        if (this.down.has(m.to) || this.down.has(m.from) || this.cut.has(`${m.from}->${m.to}`) || this.drop?.(m)) continue;
         moved = true;
         this.nodes.get(m.to)!.step(m);
       }
