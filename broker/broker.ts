@@ -323,7 +323,12 @@ export class Broker {
     const deadline = this.clock() + CONTROLLED_SHUTDOWN_MS_MAX;
     // Only groups with another voter can hand leadership over.
     const runners = [this.controller.runner, ...[...this.partitions.values()].map((p) => p.runner)].filter((r) => r.voterCount > 1);
-    const led = () => runners.filter((r) => r.status().role === Role.Leader);
+    // Led groups with another live member to take over (when every peer is gone there is no one to hand to).
+    const led = () =>
+      runners.filter((r) => {
+        const s = r.status();
+        return s.role === Role.Leader && s.progress.some((p) => p.id !== this.id && p.active);
+      });
     this.logger.info({ groups: led().length }, "controlled shutdown: moving leadership away");
     while (this.clock() < deadline) {
       const still = led();

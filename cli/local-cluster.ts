@@ -51,7 +51,8 @@ export async function runLocalCluster(opts: LocalClusterOptions): Promise<number
   let failed = false;
 
   for (const { file, config } of configs) {
-    const child = spawn(process.execPath, [mainJs, "--config", file], { stdio: ["ignore", "pipe", "pipe"] });
+    // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops the brokers itself.
+    const child = spawn(process.execPath, [mainJs, "--config", file], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     const prefix = `[broker-${config.brokerId}] `;
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on("line", (line) => {
@@ -81,11 +82,23 @@ export async function runLocalCluster(opts: LocalClusterOptions): Promise<number
         return;
       }
       stopping = true;
-      process.stdout.write("stopping all brokers (Ctrl-C again to kill them)\n");
-      for (const { child } of children) child.kill("SIGTERM");
+      process.stdout.write("stopping all brokers, one at a time (Ctrl-C again to kill them)\n");
+      // One at a time: each hands its leaderships to brokers that are still running.
+      void (async () => {
+        for (const { child } of children) {
+          if (child.exitCode !== null || child.signalCode !== null) continue;
+          const exited = new Promise((r) => child.once("exit", r));
+          child.kill("SIGTERM");
+          await exited;
+        }
+      })();
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    // Never leave brokers behind if the launcher itself goes away.
+    process.on("exit", () => {
+      for (const { child } of children) if (child.exitCode === null) child.kill("SIGKILL");
+    });
   });
   return failed ? 1 : 0;
 }
