@@ -83,7 +83,7 @@ const QUICK = {
 const FULL: typeof QUICK = {
   records: 1_000_000,
   produceSecondsMax: 120,
-  ackLatencyRecords: 20_000,
+  ackLatencyRecords: 10_000,
   latencySeconds: 60,
   latencyWarmupSeconds: 5,
   failoverRepetitions: 10,
@@ -101,7 +101,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --json FILE             write every figure, the settings, versions and machine to FILE
   --brokers URLS          target an existing cluster (ws://host:port,...); nothing is started
   --kill-cmd CMD          with --brokers: shell command that SIGKILLs broker {id} (enables failover)
-  --restart-cmd CMD       with --brokers: shell command that starts broker {id} again
+  --restart-cmd CMD       with --brokers: shell command that starts broker {id} again and returns
+                          (detach it and redirect its output, e.g. 'nohup ... >log 2>&1 &')
   --cluster-size N        brokers to start (1..5, default 3)
   --producers N           producer clients in the throughput run (default 1)
   --record-bytes N        record value size (default 1024)
@@ -117,7 +118,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --transfer-reps N       leader transfers (quick 10, full 40)
   --steady-seconds N      steady run counting elections (quick 20, full 600)
   --fault-load-rate N     produce load during transfer, failover and steady, records/s (default 1000)
-  --ack-latency-records N one-at-a-time sends measured (quick 2000, full 20000)
+  --ack-latency-records N one-at-a-time sends measured (quick 2000, full 10000; at most 120 s)
   --ceiling-seconds N     length of each ceiling measurement (quick 2, full 5)
   --no-fsync              brokers and the lmdb ceiling without sync (unsafe; not comparable)
   --broker-cpu-prof DIR   run brokers under node --cpu-prof, profiles in DIR

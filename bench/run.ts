@@ -157,7 +157,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
           const s = a.settings;
           topics.push(s.topic);
           print(section("produce latency, one at a time", `1 producer awaiting each send() of 1 record, ${kib(s.recordBytes)}, ${s.partitions} partition, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, ${int(s.warmupRecords)} warm-up sends`, [
-            ["send to ack", percentiles(a.latencyMs)],
+            ["send to ack", `${percentiles(a.latencyMs)}${a.timedOut ? " (time limit reached)" : ""}`],
           ]));
         } else print(notRun("produce latency, one at a time", ackLatency));
       }
