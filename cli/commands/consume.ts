@@ -3,8 +3,8 @@ import type { Argv, CommandModule } from "yargs";
 import { CliError, EXIT_FAILURE } from "../errors.js";
 import { parseOptionalInteger, parseSeparator, usageError, withBrokers, type ConnectionArgs } from "../options.js";
 
-/** The output formats (the same list as cli/consume/record-format.ts, which is not loaded at start-up). */
-const FORMATS = ["value", "key-value", "json"] as const;
+/** The output formats: the list of cli/consume/record-format.ts (not loaded at start-up; a test checks they agree). */
+export const CONSUME_FORMATS = ["value", "key-value", "json"] as const;
 
 interface ConsumeCommandArgs extends ConnectionArgs {
   readonly topic: string;
@@ -14,7 +14,7 @@ interface ConsumeCommandArgs extends ConnectionArgs {
   readonly "max-messages": unknown;
   readonly follow: boolean;
   readonly group: string | undefined;
-  readonly format: (typeof FORMATS)[number];
+  readonly format: (typeof CONSUME_FORMATS)[number];
   readonly json: boolean;
   readonly "key-separator": string;
 }
@@ -32,9 +32,9 @@ export const consumeCommand: CommandModule<object, ConsumeCommandArgs> = {
       .option("max-messages", { alias: "n", requiresArg: true, describe: "Exit after printing this many records" })
       .option("follow", { type: "boolean", default: false, describe: "Keep waiting for new records (without it: stop at each partition's high watermark as of the start); Ctrl-C ends it" })
       .option("group", { type: "string", requiresArg: true, describe: "Consumer group (not available yet)" })
-      .option("format", { type: "string", choices: FORMATS, default: "value" as const, describe: "value: the value; key-value: key, separator, value; json: one JSON object per record" })
+      .option("format", { type: "string", choices: CONSUME_FORMATS, default: "value" as const, describe: "value: the value; key-value: key, separator, value; json: one JSON object per record" })
       .option("json", { type: "boolean", default: false, describe: "Same as --format json" })
-      .option("key-separator", { type: "string", default: "\\t", defaultDescription: '"\\t" (a tab)', requiresArg: true, describe: "Separator for --format key-value (escapes \\t \\n \\r \\0 \\\\ \\xHH understood)" })
+      .option("key-separator", { alias: "k", type: "string", default: "\\t", defaultDescription: '"\\t" (a tab)', requiresArg: true, describe: "Separator for --format key-value (escapes \\t \\n \\r \\0 \\\\ \\xHH understood)" })
       .example("$0 consume orders", "every record there now, then exit")
       .example("$0 consume orders --follow", "only new records, until Ctrl-C")
       .example('$0 consume events --from-beginning --format key-value --key-separator "\\t"', "keys and values, tab-separated")

@@ -1,7 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ConsumerRecord } from "../../../client/index.js";
-import { appendRecord, recordJson } from "../../../cli/consume/record-format.js";
+import { CONSUME_FORMATS } from "../../../cli/commands/consume.js";
+import { appendRecord, FORMATS, recordJson } from "../../../cli/consume/record-format.js";
+
+test("the consume command offers exactly the formats the printer knows", () => {
+  assert.deepEqual([...CONSUME_FORMATS], [...FORMATS]);
+});
 
 function record(key: Buffer | undefined, value: Buffer, headers: ConsumerRecord["headers"] = []): ConsumerRecord {
   return { topic: "t", partition: 2, offset: 7, timestampMs: 1_700_000_000_000, key, value, headers };
