@@ -323,6 +323,8 @@ export class Broker {
     const deadline = this.clock() + CONTROLLED_SHUTDOWN_MS_MAX;
     // Only groups with another voter can hand leadership over.
     const runners = [this.controller.runner, ...[...this.partitions.values()].map((p) => p.runner)].filter((r) => r.voterCount > 1);
+    // First make sure nothing hands leadership back to us (leader preference would).
+    for (const r of runners) r.drain();
     // Led groups with another live member to take over (when every peer is gone there is no one to hand to).
     const led = () =>
       runners.filter((r) => {

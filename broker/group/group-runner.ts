@@ -168,6 +168,11 @@ export class GroupRunner {
     return new Promise((resolve, reject) => this.commitWaiters.push({ index, term, result, resolve, reject }));
   }
 
+  /** Never take leadership again (controlled shutdown); see RaftNode.setPromotable. */
+  drain(): void {
+    this.node.setPromotable(false);
+  }
+
   /** Move leadership to `target` (or the most preferred other member). */
   transferLeadership(target?: NodeId): TransferResult {
     const r = this.node.transferLeadership(target);

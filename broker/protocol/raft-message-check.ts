@@ -76,6 +76,8 @@ export function checkRaftMessage(v: unknown, path: string): Message {
       r.int("commit", NON_NEGATIVE);
       break;
     case MessageType.HeartbeatResponse:
+      r.bool("promotable");
+      break;
     case MessageType.TimeoutNow:
       break;
     case MessageType.Snapshot:

@@ -94,6 +94,8 @@ export class RaftNode {
   private prevHard: HardState;
   /** Ready handed out and not yet advanced. */
   private readyInFlight = false;
+  /** False while draining (controlled shutdown): the member votes but never campaigns or takes a transfer. */
+  private promotable = true;
 
   /**
    * Restore a member from its storage (hard state and snapshot). Committed
@@ -181,7 +183,7 @@ export class RaftNode {
         this.onAppendResponse(m);
         return;
       case MessageType.HeartbeatResponse:
-        this.onHeartbeatResponse(m.from);
+        this.onHeartbeatResponse(m.from, m.promotable);
         return;
       case MessageType.TimeoutNow:
         this.onTimeoutNow(m.from);
@@ -225,9 +227,12 @@ export class RaftNode {
     if (this.role !== Role.Leader) {
       return { ok: false, code: "NOT_LEADER", leader: this.leader, message: `member ${this.id} is not the leader` };
     }
-    const to = target ?? this.cfg.priority.find((id) => id !== this.id && this.voters.includes(id));
+    const to = target ?? this.cfg.priority.find((id) => id !== this.id && this.voters.includes(id) && this.progress.get(id)?.promotable !== false);
     if (to === undefined || !this.voters.includes(to)) {
-      return { ok: false, code: "INVALID", leader: this.id, message: `member ${String(to)} is not a voter of this group` };
+      return { ok: false, code: "INVALID", leader: this.id, message: `member ${String(to)} is not a voter of this group, or no other member can lead` };
+    }
+    if (to !== this.id && this.progress.get(to)?.promotable === false) {
+      return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is shutting down and cannot take leadership` };
     }
     if (to === this.id) return { ok: true, target: to };
     if (this.transferee !== NO_NODE) {
@@ -245,6 +250,15 @@ export class RaftNode {
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
     else this.sendAppends(to, true);
     return { ok: true, target: to };
+  }
+
+  /**
+   * Stop (or resume) seeking leadership: a draining member keeps voting and
+   * replicating but never campaigns and ignores TimeoutNow, so leadership
+   * handed away during a controlled shutdown cannot come back to it.
+   */
+  setPromotable(promotable: boolean): void {
+    this.promotable = promotable;
   }
 
   // ---------------------------------------------------------------- ready / advance
@@ -449,7 +463,7 @@ export class RaftNode {
     for (const id of this.cfg.priority) {
       if (id === this.id) return; // nobody more preferred is ready
       const pr = this.progress.get(id);
-      if (!pr || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
+      if (!pr || !pr.promotable || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
       this.transferLeadership(id);
       return;
     }
@@ -458,7 +472,7 @@ export class RaftNode {
   // ---------------------------------------------------------------- elections
 
   private campaign(transfer: boolean): void {
-    if (!this.voters.includes(this.id)) return;
+    if (!this.voters.includes(this.id) || !this.promotable) return;
     if (!transfer) {
       this.becomePreCandidate();
       this.votes.set(this.id, true);
@@ -564,7 +578,7 @@ export class RaftNode {
     const c = index(Math.min(m.commit, this.log.lastIndex()));
     // The leader sends min(commit, our match), so entries up to it agree with the leader's.
     this.log.commitTo(c);
-    this.send({ type: MessageType.HeartbeatResponse, to: m.from });
+    this.send({ type: MessageType.HeartbeatResponse, to: m.from, promotable: this.promotable });
   }
 
   private onSnapshot(m: SnapshotMsg): void {
@@ -701,9 +715,10 @@ export class RaftNode {
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
   }
 
-  private onHeartbeatResponse(from: NodeId): void {
+  private onHeartbeatResponse(from: NodeId, promotable: boolean): void {
     if (this.role !== Role.Leader) return;
     const pr = this.progress.get(from)!;
+    pr.promotable = promotable;
     pr.ticksSinceHeard = 0;
     pr.probeSent = false;
     if (pr.state === ProgressState.Replicate && pr.inflight.full()) pr.inflight.freeFirst();

@@ -78,6 +78,8 @@ export interface HeartbeatMsg extends Base {
 }
 export interface HeartbeatResponseMsg extends Base {
   readonly type: typeof MessageType.HeartbeatResponse;
+  /** False while the member drains (controlled shutdown): the leader must not hand it leadership. */
+  readonly promotable: boolean;
 }
 export interface SnapshotMsg extends Base {
   readonly type: typeof MessageType.Snapshot;

@@ -78,6 +78,8 @@ export class Progress {
   snapshotElapsedTicks = 0;
   /** Leader ticks since the member was last heard from (any response). */
   ticksSinceHeard = 0;
+  /** False while the member drains (it said so in a heartbeat response): never a transfer target. */
+  promotable = true;
   readonly inflight: Inflights;
 
   constructor(

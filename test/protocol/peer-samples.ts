@@ -26,7 +26,7 @@ export const SAMPLE_MESSAGES: readonly Message[] = [
   },
   { ...base, type: MessageType.AppendResponse, success: false, index: index(10), hintIndex: index(4), hintTerm: term(3) },
   { ...base, type: MessageType.Heartbeat, commit: index(9) },
-  { ...base, type: MessageType.HeartbeatResponse },
+  { ...base, type: MessageType.HeartbeatResponse, promotable: true },
   { ...base, type: MessageType.Snapshot, snapshot: { index: index(100), term: term(5), offset: offset(5000), data: new Uint8Array([9, 9]) } },
   { ...base, type: MessageType.TimeoutNow },
 ];

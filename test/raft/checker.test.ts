@@ -261,7 +261,7 @@ test("replies and leadership ahead of durable state: NOT_DURABLE", () => {
     ["NOT_DURABLE"],
   );
   assert.deepEqual(
-    kinds([base, { kind: "send", node: N2, message: { type: MessageType.HeartbeatResponse, from: N2, to: N1, term: term(2) } }]),
+    kinds([base, { kind: "send", node: N2, message: { type: MessageType.HeartbeatResponse, from: N2, to: N1, term: term(2), promotable: true } }]),
     ["NOT_DURABLE"],
   );
   assert.deepEqual(

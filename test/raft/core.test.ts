@@ -249,3 +249,21 @@ test("invalid proposals are refused", () => {
   const r = l.propose([{ kind: EntryKind.Records, count: 0, timestampMs: 0, data: new Uint8Array() }]);
   assert.ok(!r.ok && r.code === "INVALID");
 });
+
+test("a draining member (controlled shutdown) never takes leadership back", () => {
+  const h = new Harness({ size: 3, priority: [1, 2, 3], config: { preferredLeaderCheckTicks: 15 } });
+  assert.equal(h.elect().id, 1);
+  h.node(1).setPromotable(false);
+  assert.ok(h.node(1).transferLeadership().ok);
+  h.tick(TEST_TIMING.electionTimeoutTicks);
+  const l = h.leader()!;
+  assert.notEqual(l.id, 1);
+  // Leader preference would hand it back to 1 (caught up, most preferred); draining refuses.
+  h.tick(100);
+  assert.equal(h.leader()!.id, l.id);
+  assert.ok(h.propose(l.id, "still served").ok);
+  // Member 1 still votes: with 1 and the leader alone, the group keeps a quorum.
+  h.crash([2, 3].find((id) => id !== l.id)!);
+  h.tick(TEST_TIMING.electionTimeoutTicks * 3);
+  assert.equal(h.leader()!.id, l.id);
+});
