@@ -227,9 +227,14 @@ export class RaftNode {
     if (this.role !== Role.Leader) {
       return { ok: false, code: "NOT_LEADER", leader: this.leader, message: `member ${this.id} is not the leader` };
     }
-    const to = target ?? this.cfg.priority.find((id) => id !== this.id && this.voters.includes(id) && this.progress.get(id)?.promotable !== false);
+    const to = target ?? this.defaultTransferTarget();
     if (to === undefined || !this.voters.includes(to)) {
-      return { ok: false, code: "INVALID", leader: this.id, message: `member ${String(to)} is not a voter of this group, or no other member can lead` };
+      return {
+        ok: false,
+        code: "INVALID",
+        leader: this.id,
+        message: to === undefined ? "no other member is reachable and able to lead" : `member ${to} is not a voter of this group`,
+      };
     }
     if (to !== this.id && this.progress.get(to)?.promotable === false) {
       return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is shutting down and cannot take leadership` };
@@ -455,6 +460,19 @@ export class RaftNode {
       if (v === this.id || this.progress.get(v)!.active(this.cfg.electionTimeoutTicks)) active++;
     }
     return active >= quorumSize(this.voters.length);
+  }
+
+  /**
+   * The member a transfer without a named target goes to: the most preferred
+   * one that can lead (promotable), was heard from within an election
+   * timeout, and has everything committed; else the most preferred live one.
+   */
+  private defaultTransferTarget(): NodeId | undefined {
+    const live = this.cfg.priority.filter((id) => {
+      const pr = this.progress.get(id);
+      return id !== this.id && this.voters.includes(id) && pr !== undefined && pr.promotable && pr.active(this.cfg.electionTimeoutTicks);
+    });
+    return live.find((id) => this.progress.get(id)!.match >= this.log.committed) ?? live[0];
   }
 
   /** Hand leadership to the most preferred caught-up member that outranks us. */

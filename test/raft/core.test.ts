@@ -267,3 +267,15 @@ test("a draining member (controlled shutdown) never takes leadership back", () =
   h.tick(TEST_TIMING.electionTimeoutTicks * 3);
   assert.equal(h.leader()!.id, l.id);
 });
+
+test("a transfer without a target skips dead members and picks the most preferred live one", () => {
+  const h = new Harness({ size: 3, priority: [1, 2, 3] });
+  assert.equal(h.elect().id, 1);
+  h.tick(3);
+  h.crash(2);
+  h.tick(TEST_TIMING.electionTimeoutTicks + 1);
+  const t = h.node(1).transferLeadership();
+  assert.deepEqual(t, { ok: true, target: 3 });
+  h.tick(TEST_TIMING.electionTimeoutTicks);
+  assert.equal(h.leader()!.id, 3);
+});
