@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +38,8 @@ export interface LocalClusterOptions {
   readonly nodeArgs: readonly string[];
   /** Working directory of the brokers (where --cpu-prof writes). */
   readonly cwd: string;
+  /** Where to copy the broker logs when the cluster stops (undefined: they go with the temporary directory). */
+  readonly keepLogsDir?: string | undefined;
 }
 
 interface Member {
@@ -255,7 +257,8 @@ export class BenchCluster {
   }
 
   /**
-   * End every broker this run started and remove the temporary directory.
+   * End every broker this run started, copy their logs if asked to, and
+   * remove the temporary directory.
    * With profiling flags the brokers get SIGTERM, a second SIGTERM a second
    * later (the broker exits at once then, and node writes the profile), and
    * SIGKILL after 10 s.
@@ -284,6 +287,11 @@ export class BenchCluster {
       }),
     );
     await sleep(0);
+    const keep = this.spawnOptions?.keepLogsDir;
+    if (keep !== undefined) {
+      mkdirSync(keep, { recursive: true });
+      for (const m of this.members) copyFileSync(m.logFile, join(keep, `broker-${m.id}.log`));
+    }
     releaseDir(this.dir);
   }
 }

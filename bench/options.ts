@@ -27,6 +27,8 @@ export interface BenchOptions {
   readonly brokerLogLevel: string;
   /** Directory for broker CPU profiles (node --cpu-prof), or undefined. */
   readonly brokerCpuProfDir: string | undefined;
+  /** Directory to copy the broker logs to at the end, or undefined. */
+  readonly keepLogsDir: string | undefined;
   readonly quiet: boolean;
 
   // Produce throughput (and the shape of the other workloads' topics).
@@ -69,14 +71,14 @@ export interface BenchOptions {
 }
 
 const QUICK = {
-  records: 200_000,
-  produceSecondsMax: 30,
+  records: 100_000,
+  produceSecondsMax: 20,
   ackLatencyRecords: 2_000,
   latencySeconds: 10,
   latencyWarmupSeconds: 1,
   failoverRepetitions: 3,
-  transferRepetitions: 10,
-  steadySeconds: 20,
+  transferRepetitions: 8,
+  steadySeconds: 15,
   ceilingSeconds: 2,
 };
 
@@ -106,7 +108,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --cluster-size N        brokers to start (1..5, default 3)
   --producers N           producer clients in the throughput run (default 1)
   --record-bytes N        record value size (default 1024)
-  --records N             records in the throughput run (quick 200000, full 1000000)
+  --records N             records in the throughput run (quick 100000, full 1000000; at most 20 s / 120 s)
   --partitions N          partitions of the throughput topic (default 3)
   --replication-factor N  default: min(3, brokers)
   --acks all|leader       default all
@@ -115,14 +117,15 @@ export const USAGE = `usage: npm run bench -- [options]
   --rate N                fixed rate of the latency run, records/s (default: 50% of the measured maximum)
   --latency-seconds N     length of the fixed-rate run (quick 10, full 60)
   --failover-reps N       SIGKILLs (quick 3, full 10)
-  --transfer-reps N       leader transfers (quick 10, full 40)
-  --steady-seconds N      steady run counting elections (quick 20, full 600)
+  --transfer-reps N       leader transfers (quick 8, full 40)
+  --steady-seconds N      steady run counting elections (quick 15, full 600)
   --fault-load-rate N     produce load during transfer, failover and steady, records/s (default 1000)
   --ack-latency-records N one-at-a-time sends measured (quick 2000, full 10000; at most 120 s)
   --ceiling-seconds N     length of each ceiling measurement (quick 2, full 5)
   --no-fsync              brokers and the lmdb ceiling without sync (unsafe; not comparable)
   --broker-cpu-prof DIR   run brokers under node --cpu-prof, profiles in DIR
   --broker-log-level L    broker log level (default info; logs stay in the temp dir)
+  --keep-logs DIR         copy the broker logs to DIR before the temp dir is removed
   --quiet                 no progress line
   --help`;
 
@@ -176,6 +179,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       "no-fsync": { type: "boolean" },
       "broker-cpu-prof": { type: "string" },
       "broker-log-level": { type: "string" },
+      "keep-logs": { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -205,6 +209,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     fsync: v["no-fsync"] !== true,
     brokerLogLevel: v["broker-log-level"] ?? "info",
     brokerCpuProfDir: v["broker-cpu-prof"],
+    keepLogsDir: v["keep-logs"],
     quiet: v.quiet === true,
     producers: int("producers", v.producers, 1, 1, 64),
     recordBytes: int("record-bytes", v["record-bytes"], 1024, 16, 1024 * 1024),

@@ -100,6 +100,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
             logLevel: o.brokerLogLevel,
             nodeArgs: o.brokerCpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", o.brokerCpuProfDir],
             cwd: process.cwd(),
+            keepLogsDir: o.keepLogsDir,
           })
         : await BenchCluster.attach(o.brokerUrls);
     replicationFactor = o.replicationFactor ?? Math.min(3, cluster.brokers.length);
@@ -217,7 +218,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
           const s = r.settings;
           topics.push(s.topic);
           print(section("steady run", `${s.seconds} s at ${int(s.loadRecordsPerSec)} records/s on ${s.partitions} partitions, RF ${s.replicationFactor}, nothing else happening`, [
-            ["elections", `${r.partitionTermChanges} on the topic's partitions, ${r.controllerTermChanges} of the controller`],
+            ["elections", `${r.partitionTermChanges} on the topic's partitions, ${r.controllerTermChanges} of the controller; ${r.leaderChanges} leader changes seen (status every ${r.settings.sampleMs} ms)`],
             ["records", `${int(r.ackedRecords)} acknowledged, ${int(r.failedRecords)} failed`],
           ]));
         } else print(notRun("steady run", steady));
