@@ -185,10 +185,15 @@ test("consume --follow prints records produced after it started; Ctrl-C ends it 
       c.stdout?.on("data", (d: Buffer) => (seen += d.toString("utf8")));
     },
   });
-  const produced = await cli(["produce", topic], { input: "one\ntwo\nthree\n" });
-  assert.equal(produced.status, 0, produced.stderr);
-  await waitFor("the follower to print 3 records", () => seen.split("\n").length === 4);
-  child?.kill("SIGINT");
+  try {
+    const produced = await cli(["produce", topic], { input: "one\ntwo\nthree\n" });
+    assert.equal(produced.status, 0, produced.stderr);
+    await waitFor("the follower to print 3 records", () => seen.split("\n").length === 4);
+    child?.kill("SIGINT");
+  } catch (err) {
+    child?.kill("SIGKILL"); // never leave it running
+    throw err;
+  }
   const r = await following;
   assert.equal(r.status, 130, r.stderr);
   assert.deepEqual(linesOf(r.stdout).sort(), ["one", "three", "two"]);
@@ -200,8 +205,13 @@ test("produce: Ctrl-C stops reading, sends every complete line already read, pri
   const input = Array.from({ length: 1000 }, (_, i) => `line-${i}\n`).join("") + "partial";
   let child: import("node:child_process").ChildProcess | undefined;
   const producing = cli(["produce", topic], { input, keepStdinOpen: true, onSpawn: (c) => (child = c) });
-  await waitFor("1000 records to be written", async () => (await recordCount(topic, 3)) === 1000);
-  child?.kill("SIGINT");
+  try {
+    await waitFor("1000 records to be written", async () => (await recordCount(topic, 3)) === 1000);
+    child?.kill("SIGINT");
+  } catch (err) {
+    child?.kill("SIGKILL"); // never leave it running
+    throw err;
+  }
   const r = await producing;
   assert.equal(r.status, 130, r.stderr);
   assert.match(r.stderr, /^interrupted: produced 1,000 records \(.+\) to interrupted in [\d.]+ s, [\d,]+ records\/s; an incomplete last line \(7 bytes\) was not sent\n$/);
