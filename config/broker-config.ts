@@ -46,7 +46,7 @@ export interface RaftSettings {
 export interface StorageSettings {
   /** Sync each commit to disk before acknowledging. false is UNSAFE: a crash may lose acknowledged writes. */
   readonly fsync: boolean;
-  /** LMDB map size: the largest the data file may grow. Invariant: >= segmentBytes. */
+  /** Initial LMDB map size; lmdb-js grows it as data needs (not a cap on disk use). Invariant: >= segmentBytes. */
   readonly mapSizeBytes: number;
   /** A segment rolls when it holds this many bytes. */
   readonly segmentBytes: number;
@@ -109,6 +109,8 @@ export interface BrokerConfig {
   readonly defaultPartitions: number;
   /** Replication factor of a topic created without an explicit one. */
   readonly defaultReplicationFactor: number;
+  /** Partitions of the internal consumer-groups topic (`__consumer_offsets`) when the controller creates it. */
+  readonly groupsTopicPartitions: number;
   /** Root logger level. */
   readonly logLevel: LogLevel;
 }
