@@ -70,7 +70,12 @@ export class TestCluster {
       c.members.push({ id: b.id, clientPort: b.clientPort, peerPort: b.peerPort, configFile, dataDir, logFile: join(c.dir, `broker-${b.id}.log`), child: undefined });
     }
     for (const m of c.members) c.spawn(m);
-    await c.waitReady();
+    try {
+      await c.waitReady();
+    } catch (err) {
+      await c.stopAll(); // no process or directory left behind when start fails
+      throw err;
+    }
     return c;
   }
 
@@ -98,7 +103,11 @@ export class TestCluster {
   async kill(id: number): Promise<void> {
     const m = this.member(id);
     const child = m.child;
-    if (!child || child.exitCode !== null) return;
+    // A process ended by a signal keeps exitCode null: check both.
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      m.child = undefined;
+      return;
+    }
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;
@@ -109,7 +118,7 @@ export class TestCluster {
   async terminate(id: number): Promise<number | null> {
     const m = this.member(id);
     const child = m.child;
-    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     child.kill("SIGTERM");
     const code = await exited;
