@@ -69,6 +69,7 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
     fetchWaitMsMax: 30_000,
   },
   defaultPartitions: 1,
+  groupsTopicPartitions: 8,
   logLevel: "info",
 });
 

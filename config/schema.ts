@@ -143,6 +143,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   },
   defaultPartitions: int(1, 100_000),
   defaultReplicationFactor: int(1, BROKERS_COUNT_MAX),
+  groupsTopicPartitions: int(1, 1000),
   logLevel: { kind: "enum", values: LOG_LEVELS },
 };
 
