@@ -8,9 +8,12 @@ import { randomInt } from "node:crypto";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
 import { Controller, CONTROLLER_GROUP } from "./cluster/controller.js";
+import { GroupCoordinator } from "./consumer-groups/coordinator.js";
+import { GROUP_TICK_MS } from "./consumer-groups/group-limits.js";
 import type { MetadataChange, TopicMeta } from "./cluster/metadata.js";
 import { PartitionReplica } from "./partition/partition-replica.js";
 import { RlogError, type LeaderHint } from "./protocol/errors.js";
+import { OFFSETS_TOPIC } from "./protocol/group-routing.js";
 import { DEFAULT_LIMITS, type Limits } from "./protocol/limits.js";
 import type { TopicConfig } from "./protocol/requests.js";
 import type { LeaderMove } from "./protocol/results.js";
@@ -50,11 +53,14 @@ export class Broker {
   /** Open partition replicas by group id. */
   readonly partitions = new Map<string, PartitionReplica>();
   controller!: Controller;
+  /** Consumer-group coordinator for the offsets partitions this broker leads. */
+  groups!: GroupCoordinator;
   private store!: LogStore;
   private transport: WsPeerTransport | undefined;
   private server!: ClientServer;
   private tickTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
+  private groupTimer: NodeJS.Timeout | undefined;
   /** Partition opens and deletes run one at a time, in metadata order. */
   private reconcileChain: Promise<void> = Promise.resolve();
   private readonly random: SeededRandom;
@@ -97,6 +103,18 @@ export class Broker {
       await this.transport.start();
       this.peerPort = this.transport.port;
     }
+    this.groups = new GroupCoordinator({
+      brokerId: this.id,
+      brokers: c.brokers.map((b) => nodeId(b.id)),
+      topicPartitions: Math.min(c.groupsTopicPartitions, this.limits.partitionsMax),
+      controller: () => this.controller,
+      topicDefaults: () => this.topicDefaults(),
+      hostedReplica: (t, p) => this.partitions.get(partitionGroupId(t.id, p)),
+      leaderHint: (id) => this.leaderHint(id),
+      wallMs: this.clock,
+      monotonicMs: () => performance.now(),
+      logger: this.logger.child({ component: "groups" }),
+    });
     const voters = c.controllerVoters.map(nodeId);
     const controllerLog = await this.store.openLog(CONTROLLER_GROUP, { segmentBytes: 64 * 1024 * 1024, segmentMs: 7 * 24 * 3600 * 1000 });
     this.controller = new Controller({
@@ -125,6 +143,7 @@ export class Broker {
     this.tickTimer = setInterval(() => this.tick(), c.raftTickMs);
     this.retentionTimer = setInterval(() => void this.applyRetention(), RETENTION_CHECK_INTERVAL_MS);
     this.retentionTimer.unref();
+    this.groupTimer = setInterval(() => this.groups.tick(), GROUP_TICK_MS);
     this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, dataDir: c.dataDir }, "broker started");
   }
 
@@ -139,6 +158,8 @@ export class Broker {
     if (controlled) await this.moveLeadershipAway();
     clearInterval(this.tickTimer);
     clearInterval(this.retentionTimer);
+    clearInterval(this.groupTimer);
+    this.groups?.close();
     await this.server?.close();
     await this.reconcileChain;
     await Promise.all([...this.partitions.values()].map((p) => p.close()));
@@ -266,6 +287,8 @@ export class Broker {
       const groupId = partitionGroupId(t.id, p);
       if (this.partitions.has(groupId)) continue;
       const log = await this.store.openLog(groupId, { segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs });
+      // The offsets topic's replicas keep the consumer-group table (broker/consumer-groups/).
+      const applier = t.name === OFFSETS_TOPIC ? this.groups.applierFor(t.id, p) : undefined;
       const replica = new PartitionReplica({
         topic: t.name,
         partition: p,
@@ -277,8 +300,10 @@ export class Broker {
         logger: this.logger.child({ component: "partition", group: groupId, topic: t.name, partition: p, node: this.id }),
         leaderHint: (id) => this.leaderHint(id),
         clock: this.clock,
+        ...(applier ? { applier } : {}),
       });
       this.partitions.set(groupId, replica);
+      if (applier) this.groups.attach(p, replica);
     }
   }
 
@@ -288,6 +313,7 @@ export class Broker {
       const r = this.partitions.get(groupId);
       if (r) {
         this.partitions.delete(groupId);
+        if (t.name === OFFSETS_TOPIC) this.groups.detach(t.id, p);
         await r.close();
       }
       await this.store.deleteLog(groupId);
@@ -303,6 +329,7 @@ export class Broker {
     for (const [groupId, r] of this.partitions) {
       if (wanted.has(groupId)) continue;
       this.partitions.delete(groupId);
+      if (r.topic === OFFSETS_TOPIC) this.groups.detach(Number(groupId.split("/")[1]), r.partition);
       await r.close();
       await this.store.deleteLog(groupId);
     }

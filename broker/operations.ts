@@ -2,7 +2,9 @@
  * The broker's handler for each client operation (see server/handlers.ts).
  * Data operations go to the partition replica; admin operations to the
  * controller (NOT_CONTROLLER with a hint when this broker does not lead it).
- * Consumer-group operations are not served yet (UNKNOWN_OPERATION).
+ * Consumer-group operations go to the group coordinator
+ * (consumer-groups/coordinator.ts; NOT_COORDINATOR with a hint when this
+ * broker does not lead the group's offsets partition).
  */
 import type { Broker } from "./broker.js";
 import { partitionGroupId } from "./broker.js";
@@ -121,6 +123,33 @@ export function buildHandlers(b: Broker): OpHandlers {
       }
       return { moves };
     },
+
+    joinGroup: (req, ctx) => b.groups.join(req, ctx.clientId, ctx.signal),
+
+    syncGroup: async (req) => b.groups.sync(req),
+
+    heartbeat: async (req) => {
+      b.groups.heartbeat(req);
+      return {};
+    },
+
+    leaveGroup: async (req) => {
+      await b.groups.leave(req);
+      return {};
+    },
+
+    commitOffsets: async (req) => {
+      await b.groups.commit(req);
+      return {};
+    },
+
+    fetchOffsets: async (req) => b.groups.fetchOffsets(req),
+
+    listGroups: async () => ({ groups: b.groups.listGroups() }),
+
+    describeGroup: async (req) => b.groups.describe(req.group),
+
+    resetOffsets: (req) => b.groups.resetOffsets(req),
 
     clusterStatus: async () => {
       const partitions: PartitionStatus[] = [];

@@ -8,6 +8,8 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 import { Cluster } from "./cluster/cluster.js";
 import { Consumer } from "./consumer/consumer.js";
 import type { ConsumerOptions } from "./consumer/consumer-types.js";
+import { GroupConsumer } from "./consumer/group-consumer.js";
+import type { GroupConsumerOptions } from "./consumer/group-types.js";
 import { ClosedError } from "./network/client-errors.js";
 import { Producer } from "./producer/producer.js";
 import type { ProducerOptions } from "./producer/producer-options.js";
@@ -19,7 +21,7 @@ export class RlogClient {
   private readonly cluster: Cluster;
   /** Open producers and consumers, closed with the client; they leave the sets when closed. */
   private readonly producers = new Set<Producer>();
-  private readonly consumers = new Set<Consumer>();
+  private readonly consumers = new Set<Consumer | GroupConsumer>();
   private closing: Promise<void> | undefined;
 
   /** @throws TypeError or RangeError for bad options */
@@ -53,9 +55,20 @@ export class RlogClient {
     return p;
   }
 
-  /** A new consumer of explicitly assigned partitions. */
-  consumer(options: ConsumerOptions = {}): Consumer {
+  /**
+   * A new consumer: with `groupId`, a member of that consumer group
+   * (subscribe(), partitions assigned by the group's coordinator, committed
+   * offsets); without, a consumer of explicitly assigned partitions (assign()).
+   */
+  consumer(options: GroupConsumerOptions): GroupConsumer;
+  consumer(options?: ConsumerOptions): Consumer;
+  consumer(options: ConsumerOptions | GroupConsumerOptions = {}): Consumer | GroupConsumer {
     this.throwIfClosed();
+    if ("groupId" in options && options.groupId !== undefined) {
+      const g: GroupConsumer = new GroupConsumer(this.cluster, options, () => this.consumers.delete(g));
+      this.consumers.add(g);
+      return g;
+    }
     const c: Consumer = new Consumer(this.cluster, options, () => this.consumers.delete(c));
     this.consumers.add(c);
     return c;

@@ -35,16 +35,32 @@ export type {
   StartFrom,
 } from "./consumer/consumer-types.js";
 
+export { GroupConsumer } from "./consumer/group-consumer.js";
+export type {
+  AssignmentStrategyName,
+  GroupConsumerOptions,
+  GroupEachBatchPayload,
+  GroupPartitionPosition,
+  GroupRunHandlers,
+  SubscribeOptions,
+} from "./consumer/group-types.js";
+
 export { Admin } from "./admin/admin.js";
-export type { CreateTopicOptions, OffsetQuery, TransferLeaderOptions } from "./admin/admin.js";
+export type { CreateTopicOptions, OffsetQuery, ResetOffsetsOptions, TransferLeaderOptions } from "./admin/admin.js";
 
 export { RlogError, ErrorCode, ERRORS, errorSpec, isRetriable } from "../broker/protocol/errors.js";
 export type { ErrorDetails, ErrorName, ErrorSpec, LeaderHint } from "../broker/protocol/errors.js";
 export type { Acks } from "../broker/protocol/enums.js";
-export type { TopicConfig } from "../broker/protocol/requests.js";
+export { GroupState, AssignmentStrategy } from "../broker/protocol/enums.js";
+export { OFFSETS_TOPIC, coordinatorPartition } from "../broker/protocol/group-routing.js";
+export type { CommitOffset, TopicConfig } from "../broker/protocol/requests.js";
 export type {
   BrokerStatus,
   ClusterStatusResult,
+  DescribeGroupResult,
+  GroupMember,
+  GroupOffset,
+  GroupSummary,
   LeaderMove,
   ListOffsetsResult,
   PartitionStatus,

@@ -21,7 +21,7 @@ import { StorageError } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { Role, type SoftState } from "../raft/ready.js";
-import { EntryKind, index, offset, type Entry, type Index, type NodeId, type Offset, type Snapshot } from "../raft/types.js";
+import { EntryKind, index, offset, type Entry, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
 import { FetchWaiters } from "./fetch-waiters.js";
 import { ProducerStateTable } from "./producer-state.js";
 
@@ -44,6 +44,25 @@ export interface PartitionReplicaOptions {
   readonly leaderHint: (brokerId: NodeId) => LeaderHint;
   /** Wall clock (ms since epoch) for record timestamps. */
   readonly clock: () => number;
+  /**
+   * State derived from the committed records, for internal topics (the
+   * consumer-group table of an offsets-topic partition). Replayed from the
+   * committed log at start-up, then fed every newly committed run.
+   */
+  readonly applier?: ReplicaApplier;
+}
+
+/**
+ * The extension point for state kept from a partition's committed entries
+ * (internal topics). Called on every replica, leader or not, in log order.
+ */
+export interface ReplicaApplier {
+  /** Committed entries in order: first the committed log at start-up, then each newly committed run. */
+  apply(entries: readonly Entry[]): void;
+  /** The log was replaced by a snapshot at `index`: what came from earlier entries is gone. */
+  reset(index: Index, term: Term): void;
+  /** Leadership or term changed. */
+  roleChanged?(soft: SoftState): void;
 }
 
 export class PartitionReplica {
@@ -58,6 +77,7 @@ export class PartitionReplica {
   private readonly producers = new ProducerStateTable();
   private readonly waiters = new FetchWaiters();
   private readonly preferred: NodeId;
+  private readonly applier: ReplicaApplier | undefined;
   /** Offset after the last committed record this replica applied. Never decreases. */
   private highWatermark: Offset;
   /** Last index this replica made durable (to detect truncation). */
@@ -76,6 +96,8 @@ export class PartitionReplica {
     this.highWatermark = this.offsetAfter(commit);
     this.lastAppended = opts.log.lastIndex();
     this.rebuildProducerState();
+    this.applier = opts.applier;
+    if (this.applier) this.replayCommitted(this.applier, commit);
     const sm: StateMachine = {
       apply: (entries) => this.onApply(entries),
       appended: (entries) => this.onAppended(entries),
@@ -182,6 +204,20 @@ export class PartitionReplica {
     }
   }
 
+  /**
+   * This replica's own view of an offset, leader or follower (a follower's
+   * high watermark may trail the leader's by a heartbeat). For the group
+   * coordinator, which may not lead the partition (resetOffsets).
+   */
+  localOffset(spec: OffsetSpec, timestampMs: number): number {
+    if (spec === OffsetSpec.Earliest) return this.log.logStartOffset();
+    if (spec === OffsetSpec.Timestamp) {
+      const found = this.log.offsetForTimestamp(timestampMs);
+      if (found !== undefined && found < this.highWatermark) return found;
+    }
+    return this.highWatermark;
+  }
+
   /** Start a leadership transfer; resolves when this replica no longer leads (or the transfer gives up). */
   transfer(to: NodeId | undefined): ReturnType<GroupRunner["transferLeadership"]> {
     return this.runner.transferLeadership(to);
@@ -239,6 +275,7 @@ export class PartitionReplica {
   // ------------------------------------------------------------ state machine
 
   private onApply(entries: readonly Entry[]): void {
+    this.applier?.apply(entries);
     const last = entries[entries.length - 1]!;
     const hw = offset(last.offset + last.count);
     if (hw > this.highWatermark) {
@@ -258,10 +295,25 @@ export class PartitionReplica {
     this.producers.clear();
     this.lastAppended = snap.index;
     if (snap.offset > this.highWatermark) this.highWatermark = snap.offset;
+    this.applier?.reset(snap.index, snap.term);
   }
 
   private onRoleChanged(s: SoftState): void {
     if (s.role !== Role.Leader) this.waiters.wakeAll(); // long polls re-ask the new leader
+    this.applier?.roleChanged?.(s);
+  }
+
+  /** Feed the applier the committed log (up to `commit`), before the runner applies anything newer. */
+  private replayCommitted(applier: ReplicaApplier, commit: Index): void {
+    const snap = this.log.snapshot();
+    applier.reset(snap.index, snap.term);
+    let from = index(Math.max(this.log.firstIndex(), snap.index + 1));
+    while (from <= commit) {
+      const batch = this.log.entries(from, index(commit + 1), 4 * 1024 * 1024);
+      if (batch.length === 0) break;
+      applier.apply(batch);
+      from = index(from + batch.length);
+    }
   }
 
   private rememberBatch(e: Entry): void {

@@ -43,3 +43,20 @@ export const GroupState = {
 } as const;
 /** A value of `GroupState`. */
 export type GroupState = (typeof GroupState)[keyof typeof GroupState];
+
+/**
+ * How the coordinator spreads a group's partitions over its members (server
+ * side). Stored in committed group state: append-only.
+ */
+export const AssignmentStrategy = {
+  /** Per topic, consecutive ranges of partitions to members in member-id order (Kafka's RangeAssignor). */
+  Range: 0,
+  /** All subscribed partitions dealt one by one to members in member-id order (Kafka's RoundRobinAssignor). */
+  RoundRobin: 1,
+  /** Balanced like round-robin, but every partition stays with its previous owner when balance allows: as few moves as possible. */
+  Sticky: 2,
+} as const;
+/** A value of `AssignmentStrategy`. */
+export type AssignmentStrategy = (typeof AssignmentStrategy)[keyof typeof AssignmentStrategy];
+/** Every valid `AssignmentStrategy`. */
+export const ASSIGNMENT_STRATEGIES: readonly AssignmentStrategy[] = [AssignmentStrategy.Range, AssignmentStrategy.RoundRobin, AssignmentStrategy.Sticky];

@@ -63,6 +63,8 @@ export const ERRORS = [
   { code: 34, name: "AUTHENTICATION_FAILED", retriable: false, description: "Wrong or missing credentials (the cluster secret on the peer listener); the connection is closed." },
   { code: 35, name: "SHUTTING_DOWN", retriable: true, description: "The broker is shutting down; reconnect to another broker." },
   { code: 36, name: "CORRUPT_RECORD_BATCH", retriable: false, description: "A stored or received record batch failed its checksum or layout checks." },
+  { code: 37, name: "INCONSISTENT_GROUP_PROTOCOL", retriable: false, description: "joinGroup asked for an assignment strategy other than the one the group's current members use." },
+  { code: 38, name: "GROUP_LIMIT_REACHED", retriable: false, description: "A consumer-group bound was reached: groups per coordinator partition, members per group or committed offsets per group (docs/GROUPS.md)." },
 ] as const satisfies readonly ErrorSpec[];
 
 /** The name of an error code in the table. */

@@ -4,7 +4,7 @@
  * fields may be absent or nil. Numbers are integers unless said otherwise;
  * offsets, ids and byte counts are at most 2^53 - 1.
  */
-import type { Acks, OffsetSpec } from "./enums.js";
+import type { Acks, AssignmentStrategy, OffsetSpec } from "./enums.js";
 import type { ProduceRecord } from "./records.js";
 
 /** A partition of a topic. */
@@ -163,6 +163,12 @@ export interface JoinGroupRequest {
   readonly sessionTimeoutMs: number;
   /** How long the coordinator waits for all members to rejoin during a rebalance. */
   readonly rebalanceTimeoutMs: number;
+  /**
+   * How the coordinator assigns partitions; default Sticky. Every member of a
+   * group must ask for the same one (INCONSISTENT_GROUP_PROTOCOL otherwise);
+   * the group adopts the strategy of the member that joins it when it has no members.
+   */
+  readonly assignmentStrategy?: AssignmentStrategy;
 }
 
 /** Get this member's assignment for a generation. */

@@ -5,7 +5,7 @@
  * (newer clients may send optional extras), nothing else is carried over.
  */
 import { RlogError } from "./errors.js";
-import { OffsetSpec, ACKS, type Acks } from "./enums.js";
+import { ASSIGNMENT_STRATEGIES, OffsetSpec, ACKS, type Acks } from "./enums.js";
 import { BROKER_ID, FieldReader, NON_NEGATIVE, TIMESTAMP_MS, checkInt, checkString, type IntRange } from "./field-reader.js";
 import { FIXED_LIMITS, type Limits } from "./limits.js";
 import type { OpName, Request, RequestOf } from "./ops.js";
@@ -227,14 +227,16 @@ const parsers: Parsers = {
 
   clusterStatus: () => ({ op: "clusterStatus" }),
 
-  joinGroup: (r, l) => ({
-    op: "joinGroup",
-    group: groupId(r, l),
-    memberId: r.str("memberId", l.stringLengthMax),
-    topics: r.array("topics", l.arrayLengthMax, (v, p) => topicValue(v, p, l, false), 1),
-    sessionTimeoutMs: r.int("sessionTimeoutMs", { min: l.sessionTimeoutMsMin, max: l.sessionTimeoutMsMax }),
-    rebalanceTimeoutMs: r.int("rebalanceTimeoutMs", { min: 1, max: l.rebalanceTimeoutMsMax }),
-  }),
+  joinGroup: (r, l) =>
+    compact<RequestOf<"joinGroup">>({
+      op: "joinGroup",
+      group: groupId(r, l),
+      memberId: r.str("memberId", l.stringLengthMax),
+      topics: r.array("topics", l.arrayLengthMax, (v, p) => topicValue(v, p, l, false), 1),
+      sessionTimeoutMs: r.int("sessionTimeoutMs", { min: l.sessionTimeoutMsMin, max: l.sessionTimeoutMsMax }),
+      rebalanceTimeoutMs: r.int("rebalanceTimeoutMs", { min: 1, max: l.rebalanceTimeoutMsMax }),
+      assignmentStrategy: r.has("assignmentStrategy") ? r.oneOf("assignmentStrategy", ASSIGNMENT_STRATEGIES) : undefined,
+    }),
 
   syncGroup: (r, l) => ({
     op: "syncGroup",

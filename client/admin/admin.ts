@@ -1,8 +1,11 @@
 /**
  * Cluster administration. Topic creation and deletion and the leader
  * rebalance go to the controller (following NOT_CONTROLLER hints);
- * transferLeader and listOffsets go to the partition's leader; the rest to
- * any broker. Every call is retried on retriable errors like any request.
+ * transferLeader and listOffsets go to the partition's leader; group
+ * questions to the group's coordinator (following NOT_COORDINATOR hints),
+ * except listGroups, which asks every broker (each answers for the groups it
+ * coordinates) and merges; the rest to any broker. Every call is retried on
+ * retriable errors like any request.
  *
  * createTopic and deleteTopic are not naturally idempotent: when an earlier
  * attempt's outcome is unknown (TIMEOUT, lost connection) and a retry then
@@ -11,9 +14,11 @@
  */
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
-import type { TopicConfig } from "../../broker/protocol/requests.js";
+import type { CommitOffset, TopicConfig, TopicPartition } from "../../broker/protocol/requests.js";
 import type {
   ClusterStatusResult,
+  DescribeGroupResult,
+  GroupSummary,
   LeaderMove,
   ListOffsetsResult,
   TopicDescription,
@@ -44,6 +49,16 @@ export interface TransferLeaderOptions extends TopicPartitionRef {
 
 /** Which offset listOffsets resolves. */
 export type OffsetQuery = "earliest" | "latest" | { readonly timestampMs: number };
+
+/** What resetOffsets takes. */
+export interface ResetOffsetsOptions {
+  readonly group: string;
+  readonly topic: string;
+  /** Only these partitions; all of the topic's when absent. */
+  readonly partitions?: readonly number[];
+  /** Where to: each partition's earliest or latest offset, the first at or after a time, or one exact offset. */
+  readonly to: OffsetQuery | { readonly offset: number };
+}
 
 /** Administrative operations; see the file comment. Create with `client.admin()`. */
 export class Admin {
@@ -139,6 +154,66 @@ export class Admin {
         ? { op: "listOffsets" as const, topic, partition, spec: OffsetSpec.Timestamp, timestampMs: query.timestampMs }
         : { op: "listOffsets" as const, topic, partition, spec: query === "earliest" ? OffsetSpec.Earliest : OffsetSpec.Latest };
     return this.cluster.leaderRequest<"listOffsets">(tp, request);
+  }
+
+  /**
+   * Every consumer group, sorted by name: each broker is asked for the groups
+   * it coordinates, and the answers merged. Groups of a broker that does not
+   * answer (and whose partitions have not failed over yet) are missing.
+   * @throws the last error when no broker answered
+   */
+  async listGroups(): Promise<GroupSummary[]> {
+    await this.cluster.retrier.run(() => this.cluster.refreshMetadata());
+    const urls = this.cluster.cache.brokerUrls();
+    let lastError: unknown;
+    const answers = await Promise.all(
+      urls.map(async (url) => {
+        try {
+          return (await this.cluster.connectionTo(url).request<"listGroups">({ op: "listGroups" })).groups;
+        } catch (err) {
+          lastError = err;
+          return undefined;
+        }
+      }),
+    );
+    if (answers.every((a) => a === undefined)) throw lastError;
+    const merged = new Map<string, GroupSummary>();
+    for (const list of answers) for (const g of list ?? []) if (!merged.has(g.group)) merged.set(g.group, g);
+    return [...merged.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  }
+
+  /** A group's state, members with their assignment, and committed offsets (with lag where the coordinator knows the high watermark). */
+  describeGroup(group: string): Promise<DescribeGroupResult> {
+    return this.cluster.coordinatorRequest<"describeGroup">(group, { op: "describeGroup", group });
+  }
+
+  /** A group's committed offsets (all, or only these partitions); partitions without one are left out. */
+  async fetchOffsets(group: string, partitions?: readonly TopicPartition[]): Promise<CommitOffset[]> {
+    const request = partitions === undefined ? { op: "fetchOffsets" as const, group } : { op: "fetchOffsets" as const, group, partitions };
+    return [...(await this.cluster.coordinatorRequest<"fetchOffsets">(group, request)).offsets];
+  }
+
+  /**
+   * Set a group's committed offsets for a topic, while the group has no
+   * members (GROUP_NOT_EMPTY otherwise). Earliest, latest and timestamp are
+   * resolved at each partition's leader, then all offsets are committed in
+   * one standalone commit (all or none). Returns the offsets committed.
+   */
+  async resetOffsets(options: ResetOffsetsOptions): Promise<CommitOffset[]> {
+    const { group, topic, to } = options;
+    const count = (await this.cluster.topicMetadata(topic)).partitions.length;
+    const partitions = options.partitions ?? Array.from({ length: count }, (_, p) => p);
+    for (const p of partitions) {
+      if (!Number.isSafeInteger(p) || p < 0 || p >= count) throw new RlogError("UNKNOWN_PARTITION", `topic ${topic} has ${count} partitions; ${p} does not exist`);
+    }
+    const offsets: CommitOffset[] = await Promise.all(
+      partitions.map(async (partition) => {
+        if (typeof to === "object" && "offset" in to) return { topic, partition, offset: to.offset };
+        return { topic, partition, offset: (await this.listOffsets({ topic, partition }, to)).offset };
+      }),
+    );
+    if (offsets.length > 0) await this.cluster.coordinatorRequest<"commitOffsets">(group, { op: "commitOffsets", group, offsets });
+    return offsets;
   }
 }
 

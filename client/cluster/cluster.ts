@@ -2,22 +2,26 @@
  * The cluster as the SDK sees it: one connection per broker, the metadata
  * cache, and request routing with retries.
  *
- * Three kinds of target: a partition's leader (produce, fetch, listOffsets,
+ * Four kinds of target: a partition's leader (produce, fetch, listOffsets,
  * transferLeader), the controller (createTopic, deleteTopic,
- * rebalanceLeaders) and any broker (metadata, listTopics, describeTopic,
- * clusterStatus, initProducerId). Each has a single-attempt form (the
- * producer drives its own retry order) and a retried form built on the one
- * Retrier.
+ * rebalanceLeaders), a group's coordinator (the leader of the group's
+ * partition of the offsets topic, computed from the metadata like the
+ * broker does: murmur2(group) mod its partition count; group operations)
+ * and any broker (metadata, listTopics, describeTopic, clusterStatus,
+ * initProducerId). Each has a single-attempt form (the producer and the
+ * group consumer drive their own retry order) and a retried form built on
+ * the one Retrier.
  *
  * After a retriable error the routing state is corrected before the next
  * attempt (`on*Error`): a leader or controller hint in the error is applied
- * directly (and, for NOT_LEADER / NOT_CONTROLLER naming another broker, the
- * retry goes out without backoff); otherwise the metadata is marked stale
+ * directly (and, for NOT_LEADER / NOT_CONTROLLER / NOT_COORDINATOR naming
+ * another broker, the retry goes out without backoff); otherwise the metadata is marked stale
  * and the next attempt refreshes it first. UNKNOWN_TOPIC and
  * UNKNOWN_PARTITION get one refresh: the second one in the same call
  * surfaces (the topic really is not there).
  */
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
+import { coordinatorPartition, OFFSETS_TOPIC } from "../../broker/protocol/group-routing.js";
 import type { Limits } from "../../broker/protocol/limits.js";
 import type { RequestOf, ResultOf } from "../../broker/protocol/ops.js";
 import type { TopicMetadata } from "../../broker/protocol/results.js";
@@ -276,6 +280,50 @@ export class Cluster {
     const state = new CallState();
     return this.retrier.run((ctx) => this.attemptController<O>(request, state, this.attemptOptions(options, ctx.remainingMs)), {
       onRetriable: (err) => this.onControllerError(err, state),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+
+  // ------------------------------------------------------------ coordinator
+
+  /** The offsets-topic partition of a group, from the metadata; COORDINATOR_NOT_AVAILABLE while the topic is not there yet. */
+  async coordinatorPartition(group: string): Promise<TopicPartitionRef> {
+    await this.ensureMetadata();
+    const count = this.cache.partitionCount(OFFSETS_TOPIC);
+    if (count === undefined || count === 0) {
+      this.markStale();
+      throw new RlogError("COORDINATOR_NOT_AVAILABLE", `the ${OFFSETS_TOPIC} topic is not in the metadata yet`);
+    }
+    return { topic: OFFSETS_TOPIC, partition: coordinatorPartition(group, count) };
+  }
+
+  /** One attempt of a request to a group's coordinator. */
+  async attemptCoordinator<O extends RequestOp>(group: string, request: RequestOf<O>, state: CallState, options: RequestOptions = {}): Promise<ResultOf<O>> {
+    const tp = await this.coordinatorPartition(group);
+    const leader = this.cache.leaderOf(tp.topic, tp.partition) ?? 0;
+    state.brokerId = leader;
+    if (leader === 0) throw new RlogError("COORDINATOR_NOT_AVAILABLE", `group ${group}'s coordinator (${tp.topic}/${tp.partition}) has no leader right now`);
+    return this.connectionToBroker(leader).request<O>(request, options);
+  }
+
+  /** Correct routing after a failed coordinator attempt: follow a NOT_COORDINATOR hint like a NOT_LEADER one. */
+  onCoordinatorError(err: RlogError, group: string, state: CallState): RetryAction {
+    if (err.code === ErrorCode.NOT_COORDINATOR) {
+      const hint = err.details?.leader;
+      const count = this.cache.partitionCount(OFFSETS_TOPIC);
+      if (count !== undefined && hint !== undefined && hint.brokerId > 0 && (hint.url !== undefined || this.cache.urlOf(hint.brokerId) !== undefined)) {
+        this.cache.applyLeaderHint(OFFSETS_TOPIC, coordinatorPartition(group, count), hint);
+        return hint.brokerId !== state.brokerId ? "now" : "backoff";
+      }
+    }
+    return this.onAnyError(err, state);
+  }
+
+  /** A request to a group's coordinator, retried. */
+  coordinatorRequest<O extends RequestOp>(group: string, request: RequestOf<O>, options: RoutedRequestOptions = {}): Promise<ResultOf<O>> {
+    const state = new CallState();
+    return this.retrier.run((ctx) => this.attemptCoordinator<O>(group, request, state, this.attemptOptions(options, ctx.remainingMs)), {
+      onRetriable: (err) => this.onCoordinatorError(err, group, state),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   }

@@ -70,7 +70,12 @@ test("3 brokers: produce through a SIGKILLed leader, restart it, replicas conver
   // Compare the replicas' logs on disk, entry by entry, up to the highest commit index.
   const stores = await Promise.all(cluster.members.map((m) => LogStore.open({ path: m.dataDir })));
   try {
-    const names = stores[0]!.listLogs().filter((n) => n.startsWith("p/"));
+    // Partition logs are named p/<topicId>/<partition>; the topic's are the ones with PARTITIONS logs
+    // (the internal consumer-groups topic, created at start-up, has groupsTopicPartitions).
+    const all = stores[0]!.listLogs().filter((n) => n.startsWith("p/"));
+    const perTopic = new Map<string, string[]>();
+    for (const n of all) perTopic.set(n.split("/")[1]!, [...(perTopic.get(n.split("/")[1]!) ?? []), n]);
+    const names = [...perTopic.values()].find((ns) => ns.length === PARTITIONS) ?? [];
     assert.equal(names.length, PARTITIONS);
     for (const name of names) {
       const logs = await Promise.all(stores.map((s) => s.openLog(name, { segmentBytes: 64 << 20, segmentMs: 7 * 86400_000 })));

@@ -1,0 +1,101 @@
+/**
+ * The committed consumer-group state of one offsets-topic partition: for
+ * each group its last committed generation (GroupMetadata record) and its
+ * committed offsets. Every replica of the partition applies the same
+ * committed entries in the same order, so every replica holds the same
+ * table, and a replica that becomes leader (the new coordinator) already has
+ * every committed offset and the last committed generation.
+ *
+ * Deterministic and free of I/O and clocks. Bounded by what the coordinator
+ * admits before writing (GROUPS_PER_PARTITION_MAX groups, GROUP_OFFSETS_MAX
+ * offsets per group): applying never refuses a committed record.
+ */
+import { decodeRecordBatch } from "../protocol/record-batch.js";
+import { EntryKind, type Entry, type Index, type Term } from "../raft/types.js";
+import { decodeGroupRecord, GroupRecordKind, type GroupMetadataValue, type OffsetCommitValue } from "./group-records.js";
+
+/** A group's committed state. */
+export interface CommittedGroup {
+  /** The last committed generation; undefined for a group that only has offsets (standalone commits). */
+  metadata: GroupMetadataValue | undefined;
+  /** Committed offsets by offsetKey(topic, partition). */
+  readonly offsets: Map<string, OffsetCommitValue>;
+}
+
+/** Map key of a topic-partition. */
+export function offsetKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/** The inverse of offsetKey. */
+export function parseOffsetKey(key: string): { readonly topic: string; readonly partition: number } {
+  const at = key.lastIndexOf("\u0000");
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
+}
+
+/** See the file comment. */
+export class GroupTable {
+  private readonly byGroup = new Map<string, CommittedGroup>();
+  /** Index of the last applied entry. */
+  appliedIndex = 0 as Index;
+  /** Term of the last applied entry: a leader serves once it equals its term (its no-op is applied). */
+  appliedTerm = 0 as Term;
+  /** Records that could not be decoded (skipped). */
+  skippedRecords = 0;
+
+  /** Apply committed entries in order (at start-up the replayed log, then each newly committed run). */
+  apply(entries: readonly Entry[]): void {
+    for (const e of entries) {
+      if (e.index <= this.appliedIndex) continue;
+      this.appliedIndex = e.index;
+      this.appliedTerm = e.term;
+      if (e.kind !== EntryKind.Records) continue;
+      const batch = decodeRecordBatch(e.data);
+      if (!batch.ok) {
+        this.skippedRecords += e.count;
+        continue;
+      }
+      for (const r of batch.value.records) {
+        const rec = decodeGroupRecord(r.key, r.value);
+        if (rec === undefined) {
+          this.skippedRecords++;
+          continue;
+        }
+        const g = this.groupOrNew(rec.group);
+        if (rec.kind === GroupRecordKind.GroupMetadata) g.metadata = rec.value;
+        else g.offsets.set(offsetKey(rec.topic, rec.partition), rec.value);
+      }
+    }
+  }
+
+  /** Forget everything (the log was replaced by a snapshot; see docs/GROUPS.md). */
+  reset(index: Index, term: Term): void {
+    this.byGroup.clear();
+    this.appliedIndex = index;
+    this.appliedTerm = term;
+  }
+
+  /** A group's committed state, or undefined when nothing was ever committed for it. */
+  group(id: string): CommittedGroup | undefined {
+    return this.byGroup.get(id);
+  }
+
+  /** Every group id, unordered. */
+  groupIds(): IterableIterator<string> {
+    return this.byGroup.keys();
+  }
+
+  /** Number of groups. */
+  get size(): number {
+    return this.byGroup.size;
+  }
+
+  private groupOrNew(id: string): CommittedGroup {
+    let g = this.byGroup.get(id);
+    if (g === undefined) {
+      g = { metadata: undefined, offsets: new Map() };
+      this.byGroup.set(id, g);
+    }
+    return g;
+  }
+}
