@@ -14,6 +14,8 @@ import type { LatencyResult } from "../workloads/latency.js";
 import type { ProduceResult } from "../workloads/produce.js";
 import type { SteadyResult } from "../workloads/steady.js";
 import type { TransferResult } from "../workloads/transfer.js";
+import { has, notRunOf, type NotRun, type Outcome } from "../outcome.js";
+import type { BenchOptions } from "../options.js";
 import type { Machine, Versions } from "./environment.js";
 
 /** Fields every run's JSON has (dotted paths); null only when their workload was skipped or failed. */
@@ -33,11 +35,6 @@ export const REQUIRED_FIELDS = [
   "ceilings.wsFramesPerSec",
 ] as const;
 
-/** A workload that did not produce figures. */
-export interface NotRun {
-  readonly skipped?: string;
-  readonly error?: string;
-}
 
 /** Ceilings as they appear in the JSON. */
 export interface CeilingsSection {
@@ -128,4 +125,71 @@ export function checkTargets(doc: unknown): TargetCheck[] {
     const value = num(doc, field);
     return { name, field, value, target, met: value === null ? null : ok(value) };
   });
+}
+
+/** Everything a run measured, as assembleResults takes it. */
+export interface RunRecord {
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly options: BenchOptions;
+  readonly machine: Machine;
+  readonly loadAverageEnd: readonly number[];
+  readonly versions: Versions;
+  /** undefined when no cluster was needed (ceilings only). */
+  readonly cluster: { readonly brokers: number; readonly local: boolean; readonly urls: readonly string[] } | undefined;
+  readonly replicationFactor: number;
+  readonly lmdb: Outcome<LmdbCeiling>;
+  readonly ws: Outcome<WsCeiling>;
+  readonly produce: Outcome<ProduceResult>;
+  readonly consume: Outcome<ConsumeResult>;
+  readonly ackLatency: Outcome<AckLatencyResult>;
+  readonly latency: Outcome<LatencyResult>;
+  readonly transfer: Outcome<TransferResult>;
+  readonly failover: Outcome<FailoverResult>;
+  readonly steady: Outcome<SteadyResult>;
+}
+
+/** Build the JSON document of a run, targets included. */
+export function assembleResults(r: RunRecord): BenchResults {
+  const o = r.options;
+  const { lmdb, ws, produce, consume, ackLatency, latency, transfer, failover, steady } = r;
+  const ceilingErrors = [lmdb, ws].flatMap((x) => ("error" in x && x.error !== undefined ? [x.error] : []));
+  const ceilingsRan = o.workloads.includes("ceilings");
+  const ceilings: CeilingsSection & NotRun = {
+    lmdbPutsPerSec: has(lmdb) ? lmdb.value.putsPerSec : null,
+    lmdbMbPerSec: has(lmdb) ? lmdb.value.mbPerSec : null,
+    lmdbCommitMs: has(lmdb) ? lmdb.value.commitMs : null,
+    wsFramesPerSec: has(ws) ? ws.value.framesPerSec : null,
+    wsMbPerSec: has(ws) ? ws.value.mbPerSec : null,
+    wsRoundTripMs: has(ws) ? ws.value.roundTripMs : null,
+    ...(has(lmdb) ? { lmdb: lmdb.value } : {}),
+    ...(has(ws) ? { ws: ws.value } : {}),
+    ...(ceilingErrors.length > 0 ? { error: ceilingErrors.join("; ") } : ceilingsRan ? {} : { skipped: "not selected" }),
+  };
+  const c = r.cluster;
+  const targetConfiguration = c !== undefined && c.brokers === 3 && r.replicationFactor === 3 && o.acks === "all" && o.recordBytes === 1024 && (c.local ? o.fsync : true);
+  const doc = {
+    schemaVersion: 1 as const,
+    startedAt: r.startedAt,
+    durationSeconds: r.durationSeconds,
+    preset: o.preset,
+    workloads: o.workloads,
+    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor: r.replicationFactor },
+    targetConfiguration,
+    machine: r.machine,
+    loadAverageEnd: r.loadAverageEnd,
+    versions: r.versions,
+    options: { ...o },
+    ceilings,
+    produce: has(produce) ? produce.value : { recordsPerSec: null, mbPerSec: null, ...notRunOf(produce) },
+    consume: has(consume) ? consume.value : { recordsPerSec: null, mbPerSec: null, ...notRunOf(consume) },
+    produceLatencyMs: has(ackLatency) ? { ...ackLatency.value.latencyMs, settings: ackLatency.value.settings } : { p50: null, p99: null, ...notRunOf(ackLatency) },
+    produceLatencyAtRateMs: has(latency) ? { ...latency.value.ackLatencyMs, settings: latency.value.settings } : { p50: null, p99: null, ...notRunOf(latency) },
+    e2eLatencyMs: has(latency) ? { ...latency.value.e2eLatencyMs, settings: latency.value.settings } : { p50: null, p99: null, ...notRunOf(latency) },
+    latency: has(latency) ? latency.value : notRunOf(latency),
+    failover: has(failover) ? failover.value : { msP50: null, msP99: null, lostRecords: null, ...notRunOf(failover) },
+    transfer: has(transfer) ? transfer.value : { msP50: null, msP99: null, lostRecords: null, ...notRunOf(transfer) },
+    steady: has(steady) ? steady.value : notRunOf(steady),
+  };
+  return { ...doc, targets: checkTargets(doc) };
 }

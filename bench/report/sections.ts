@@ -1,0 +1,131 @@
+/** One report section per workload: its settings, then its figures (see table.ts for the layout). */
+import type { LmdbCeiling } from "../ceilings/lmdb-ceiling.js";
+import type { WsCeiling } from "../ceilings/ws-ceiling.js";
+import { has, type Outcome } from "../outcome.js";
+import type { AckLatencyResult } from "../workloads/ack-latency.js";
+import type { ConsumeResult } from "../workloads/consume.js";
+import type { FailoverResult } from "../workloads/failover.js";
+import type { LatencyResult } from "../workloads/latency.js";
+import type { ProduceResult } from "../workloads/produce.js";
+import type { SteadyResult } from "../workloads/steady.js";
+import type { TransferResult } from "../workloads/transfer.js";
+import { dec, int, ms, notRun, percentiles, section } from "./table.js";
+
+function kib(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
+}
+
+/** Render an outcome: `render` for figures, the reason otherwise. */
+function render<T>(title: string, o: Outcome<T>, draw: (value: T) => string): string {
+  return has(o) ? draw(o.value) : notRun(title, o);
+}
+
+/** The lmdb ceiling. */
+export function lmdbSection(o: Outcome<LmdbCeiling>): string {
+  const title = "ceiling: raw lmdb-js puts";
+  return render(title, o, (l) =>
+    section(title, `${kib(l.settings.recordBytes)} values, batches of ${l.settings.batchRecords} puts, ${l.settings.loops} concurrent batches, sync ${l.settings.fsync ? "on" : "OFF"}, ${l.settings.seconds} s`, [
+      ["puts/s", `${int(l.putsPerSec)}  (${dec(l.mbPerSec)} MB/s)`],
+      ["one synced commit", percentiles(l.commitMs)],
+    ]),
+  );
+}
+
+/** The ws ceiling. */
+export function wsSection(o: Outcome<WsCeiling>): string {
+  const title = "ceiling: bare ws + msgpackr request/ack over loopback";
+  return render(title, o, (w) =>
+    section(title, `${kib(w.settings.recordBytes)} requests, ${w.settings.inflight} in flight, server in another process, ${w.settings.seconds} s`, [
+      ["frames/s", `${int(w.framesPerSec)}  (${dec(w.mbPerSec)} MB/s)`],
+      ["one at a time", percentiles(w.roundTripMs)],
+    ]),
+  );
+}
+
+/** Produce throughput, as a fraction of the ceilings when they were measured. */
+export function produceSection(o: Outcome<ProduceResult>, lmdb: Outcome<LmdbCeiling>, ws: Outcome<WsCeiling>): string {
+  const title = "produce throughput";
+  return render(title, o, (p) => {
+    const s = p.settings;
+    const ofLmdb = has(lmdb) ? `, ${dec((p.recordsPerSec / lmdb.value.putsPerSec) * 100)}% of the lmdb ceiling` : "";
+    const ofWs = has(ws) ? `, ${dec((p.recordsPerSec / ws.value.framesPerSec) * 100)}% of the ws ceiling (in frames)` : "";
+    return section(title, `${s.producers} producer(s), ${int(s.records)} x ${kib(s.recordBytes)}, ${s.partitions} partitions, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, batch ${kib(s.batchBytesMax)}, ${s.sendRecords} records per send()`, [
+      ["records/s", `${int(p.recordsPerSec)}  (${dec(p.mbPerSec)} MB/s${ofLmdb}${ofWs})`],
+      ["records", `${int(p.records)} in ${dec(p.seconds, 2)} s${p.timedOut ? " (time limit reached)" : ""}, ${int(p.failedRecords)} failed`],
+    ]);
+  });
+}
+
+/** Consume throughput. */
+export function consumeSection(o: Outcome<ConsumeResult>): string {
+  const title = "consume throughput";
+  return render(title, o, (r) =>
+    section(title, `1 consumer, ${r.settings.partitions} partitions from offset 0, fetches up to ${kib(r.settings.fetchBytesMax)}`, [
+      ["records/s", `${int(r.recordsPerSec)}  (${dec(r.mbPerSec)} MB/s)`],
+      ["records", `${int(r.records)} in ${dec(r.seconds, 2)} s`],
+    ]),
+  );
+}
+
+/** One-at-a-time produce latency. */
+export function ackLatencySection(o: Outcome<AckLatencyResult>): string {
+  const title = "produce latency, one at a time";
+  return render(title, o, (a) => {
+    const s = a.settings;
+    return section(title, `1 producer awaiting each send() of 1 record, ${kib(s.recordBytes)}, ${s.partitions} partition, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, ${int(s.warmupRecords)} warm-up sends`, [
+      ["send to ack", `${percentiles(a.latencyMs)}${a.timedOut ? " (time limit reached)" : ""}`],
+    ]);
+  });
+}
+
+/** Latency at a fixed rate. */
+export function latencySection(o: Outcome<LatencyResult>): string {
+  const title = "latency at a fixed rate";
+  return render(title, o, (l) => {
+    const s = l.settings;
+    return section(title, `${int(s.rateRecordsPerSec)} records/s (${s.rateSource}) for ${s.seconds} s, ${kib(s.recordBytes)}, ${s.partitions} partitions, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, first ${s.warmupSeconds} s not recorded`, [
+      ["end to end", percentiles(l.e2eLatencyMs)],
+      ["send to ack", percentiles(l.ackLatencyMs)],
+      ["achieved", `${int(l.achievedRecordsPerSec)} records/s; ${int(l.sentRecords)} sent, ${int(l.consumedRecords)} consumed, ${int(l.failedRecords)} failed; ${l.termChanges} elections`],
+    ]);
+  });
+}
+
+/** Leader transfer under load. */
+export function transferSection(o: Outcome<TransferResult>): string {
+  const title = "leader transfer under load";
+  return render(title, o, (t) => {
+    const s = t.settings;
+    return section(title, `${s.repetitions} transfers of partition 0 (away from the preferred replica and back), load ${int(s.loadRecordsPerSec)} records/s on ${s.partitions} partitions, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms`, [
+      ["transferLeader", `p50 ${ms(t.msP50)}  p99 ${ms(t.msP99)}  max ${ms(t.msMax)}  (${t.failedTransfers} failed)`],
+      ["produce acked again", `p50 ${ms(t.produceResumeMsP50)}  p99 ${ms(t.produceResumeMsP99)}  (transfer start to the first ack of a record sent after it)`],
+      ["records", `${int(t.ackedRecords)} acknowledged, ${int(t.lostRecords)} lost, ${int(t.duplicateRecords)} duplicated, ${int(t.failedRecords)} failed sends`],
+    ]);
+  });
+}
+
+/** Failover. */
+export function failoverSection(o: Outcome<FailoverResult>): string {
+  const title = "failover";
+  return render(title, o, (r) => {
+    const s = r.settings;
+    return section(title, `${s.repetitions} x ${s.fault} of partition 0's leader, load ${int(s.loadRecordsPerSec)} records/s on ${s.partitions} partitions, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, client retry: ${s.clientRetry}`, [
+      ["produce acked again", `p50 ${ms(r.msP50)}  p99 ${ms(r.msP99)}  max ${ms(r.msMax)}  (kill to the first ack of a record sent after it)`],
+      ["new leader elected", `p50 ${ms(r.electionMsP50)}  p99 ${ms(r.electionMsP99)}  (kill to a new leader in cluster status)`],
+      ["samples", `${r.samples.map((x) => int(x.ms)).join(", ")} ms`],
+      ["records", `${int(r.ackedRecords)} acknowledged, ${int(r.lostRecords)} lost, ${int(r.duplicateRecords)} duplicated, ${int(r.failedRecords)} failed sends`],
+    ]);
+  });
+}
+
+/** The steady run. */
+export function steadySection(o: Outcome<SteadyResult>): string {
+  const title = "steady run";
+  return render(title, o, (r) => {
+    const s = r.settings;
+    return section(title, `${s.seconds} s at ${int(s.loadRecordsPerSec)} records/s on ${s.partitions} partitions, RF ${s.replicationFactor}, nothing else happening${s.startedOnPreferred ? "" : " (the preferred leaders were not all back when it started)"}`, [
+      ["elections", `${r.partitionTermChanges} on the topic's partitions, ${r.controllerTermChanges} of the controller; ${r.leaderChanges} leader changes seen (status every ${s.sampleMs} ms)`],
+      ["records", `${int(r.ackedRecords)} acknowledged, ${int(r.failedRecords)} failed`],
+    ]);
+  });
+}
