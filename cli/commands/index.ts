@@ -9,6 +9,7 @@ import { brokerCommand } from "./broker.js";
 import { clusterCommand } from "./cluster.js";
 import { configCommand } from "./config.js";
 import { consumeCommand } from "./consume.js";
+import { groupCommand } from "./group.js";
 import { leaderCommand } from "./leader.js";
 import { produceCommand } from "./produce.js";
 import { topicCommand } from "./topic.js";
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandModule<any, any>[] = [
   topicCommand,
   produceCommand,
   consumeCommand,
+  groupCommand,
   leaderCommand,
   clusterCommand,
   brokerCommand,

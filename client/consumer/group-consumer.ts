@@ -154,7 +154,7 @@ export class GroupConsumer {
 
   /** Per owned partition: processed and committed offsets, and the high watermark at the last fetch. */
   positions(): GroupPartitionPosition[] {
-    return this.order.map((o) => ({ ...o.tp, processed: o.processed, committed: o.committed, highWatermark: o.fetcher.lastHighWatermark }));
+    return this.order.map((o) => ({ ...o.tp, processed: o.processed, committed: o.committed, position: o.fetcher.position, highWatermark: o.fetcher.lastHighWatermark }));
   }
 
   /** Whether the member holds an assignment and may hand out its records now. */
@@ -213,18 +213,18 @@ export class GroupConsumer {
             records,
             highWatermark: owned.fetcher.lastHighWatermark,
             resolveOffset: (offset: number) => {
-              if (offset >= first.offset && offset <= last.offset) resolved = Math.max(resolved ?? offset, offset);
+              if (offset >= first.offset - 1 && offset <= last.offset) resolved = Math.max(resolved ?? offset, offset);
             },
           };
           this.setBusy(true);
           try {
             await eachBatch(payload);
             const done = resolved ?? last.offset;
-            owned.processed = done + 1;
+            if (done >= first.offset) owned.processed = done + 1;
             if (done < last.offset) owned.fetcher.seek({ offset: done + 1 }); // hand the rest out again
           } catch (err) {
             owned.fetcher.seek({ offset: resolved === undefined ? first.offset : resolved + 1 });
-            if (resolved !== undefined) owned.processed = resolved + 1;
+            if (resolved !== undefined && resolved >= first.offset) owned.processed = resolved + 1;
             throw err;
           } finally {
             this.setBusy(false);

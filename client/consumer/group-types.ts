@@ -61,9 +61,10 @@ export interface SubscribeOptions {
 /** What a group consumer's `eachBatch` receives. */
 export interface GroupEachBatchPayload extends EachBatchPayload {
   /**
-   * Mark the records up to and including `offset` processed. When the
-   * handler never calls it, the whole batch counts as processed once the
-   * handler resolves; when it does, only what it marked counts.
+   * Mark the records up to and including `offset` processed (the first
+   * record's offset - 1 marks none). When the handler never calls it, the
+   * whole batch counts as processed once the handler resolves; when it does,
+   * only what it marked counts, and the rest is handed out again.
    */
   readonly resolveOffset: (offset: number) => void;
 }
@@ -79,6 +80,8 @@ export interface GroupPartitionPosition extends TopicPartitionRef {
   readonly processed: number | undefined;
   /** The last committed offset this member knows of. */
   readonly committed: number | undefined;
+  /** The next offset to hand out (fetched or buffered); undefined while the start offset is being resolved. */
+  readonly position: number | undefined;
   /** The partition's high watermark at the last fetch. */
   readonly highWatermark: number | undefined;
 }

@@ -225,7 +225,7 @@ test("errors: one line naming the problem and a non-zero status", { timeout: 30_
     { args: ["produce", "nope"], input: "x\n", status: 1, line: 'UNKNOWN_TOPIC: topic "nope" does not exist; list topics with: rlog-cli topic list' },
     { args: ["consume", "errs", "--partition", "2"], status: 1, line: 'UNKNOWN_PARTITION: topic "errs" has no partition 2 (it has 2: 0 to 1)' },
     { args: ["produce", "errs", "--partition", "5"], input: "x\n", status: 1, line: 'UNKNOWN_PARTITION: topic "errs" has no partition 5 (it has 2: 0 to 1)' },
-    { args: ["consume", "errs", "--group", "g1"], status: 1, line: /^UNSUPPORTED_FEATURE: consumer groups are not available yet/ },
+    { args: ["consume", "errs", "--group", "g1", "--offset", "3"], status: 2, line: /^INVALID_ARGUMENT: --group reads the partitions the group assigns/ },
     { args: ["consume", "errs", "--offset", "3"], status: 2, line: /^INVALID_ARGUMENT: --offset needs --partition/ },
     { args: ["consume", "errs", "--format", "xml"], status: 2, line: /^INVALID_ARGUMENT: Invalid values:/ },
   ];
