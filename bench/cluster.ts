@@ -10,7 +10,7 @@ import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ClusterStatusResult, PartitionStatus } from "../broker/protocol/results.js";
+import type { ClusterStatusResult, MetadataResult, PartitionStatus } from "../broker/protocol/results.js";
 import { releaseDir, trackChild, trackDir } from "./cleanup.js";
 import { freePorts } from "./free-port.js";
 import { sleep, waitUntil } from "./time.js";
@@ -117,9 +117,19 @@ export class BenchCluster {
 
   /** Use brokers that are already running; ids come from their metadata. */
   static async attach(urls: readonly string[]): Promise<BenchCluster> {
-    const md = await probeOnce(urls[0]!, "metadata", { op: "metadata" });
+    let md: MetadataResult | undefined;
+    const failures: string[] = [];
+    for (const url of urls) {
+      try {
+        md = await probeOnce(url, "metadata", { op: "metadata" });
+        break;
+      } catch (err) {
+        failures.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (md === undefined) throw new Error(`no broker of --brokers answered:\n${failures.join("\n")}`);
     const brokers = md.brokers.map((b) => ({ id: b.brokerId, url: b.clientUrl })).sort((a, b) => a.id - b.id);
-    if (brokers.length === 0) throw new Error(`${urls[0]} lists no brokers in its metadata`);
+    if (brokers.length === 0) throw new Error("the cluster lists no brokers in its metadata");
     return new BenchCluster(brokers, [], undefined, undefined);
   }
 

@@ -42,7 +42,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`rlog bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`rlog bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   },
 );
