@@ -8,7 +8,7 @@
  */
 import { ErrorCode, type RlogError } from "../../broker/protocol/errors.js";
 import { sleep } from "../util/sleep.js";
-import { backoffMs, isRetriableError, type RetryOptions } from "./retry-options.js";
+import { isRetriableError, retryDelayMs, type RetryOptions } from "./retry-options.js";
 
 /** What an attempt knows about its place in the retry loop. */
 export interface AttemptContext {
@@ -67,7 +67,7 @@ export class Retrier {
         const action = hooks.onRetriable?.(err, n) ?? "backoff";
         const skipBackoff: boolean = action === "now" && !previousNow;
         previousNow = skipBackoff;
-        const delayMs = skipBackoff ? 0 : backoffMs(n, this.options, this.random());
+        const delayMs = skipBackoff ? 0 : retryDelayMs(err, n, this.options, this.random());
         if (performance.now() + delayMs >= deadlineMs) throw err;
         await sleep(delayMs, hooks.signal);
       }

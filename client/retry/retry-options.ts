@@ -2,7 +2,7 @@
  * Retry settings shared by every part of the SDK (one retrier, kafkajs style:
  * capped exponential backoff with jitter, a retry count and a total timeout).
  */
-import { isRetriable, RlogError } from "../../broker/protocol/errors.js";
+import { ErrorCode, isRetriable, RlogError } from "../../broker/protocol/errors.js";
 
 /** How the SDK retries retriable errors. */
 export interface RetryOptions {
@@ -17,6 +17,14 @@ export interface RetryOptions {
    * No attempt starts (and no request waits) past it.
    */
   readonly totalTimeoutMs: number;
+  /**
+   * Largest backoff while leadership is moving (NOT_LEADER, LEADER_NOT_AVAILABLE,
+   * LEADER_TRANSFER_IN_PROGRESS, NOT_CONTROLLER, NOT_COORDINATOR,
+   * COORDINATOR_NOT_AVAILABLE, BROKER_NOT_AVAILABLE), in ms. An election ends
+   * within about an election timeout, so waiting longer only delays the
+   * first write to the new leader.
+   */
+  readonly leaderChangeBackoffMsMax: number;
 }
 
 /** Defaults: about 10 retries over up to 30 s, enough to ride out a leader election. */
@@ -25,6 +33,7 @@ export const DEFAULT_RETRY: RetryOptions = Object.freeze({
   initialBackoffMs: 100,
   backoffMsMax: 3_000,
   totalTimeoutMs: 30_000,
+  leaderChangeBackoffMsMax: 250,
 });
 
 /** Fill in defaults and check the values. */
@@ -48,6 +57,23 @@ export function backoffMs(retry: number, options: RetryOptions, random: number):
   const exponent = Math.min(Math.max(retry - 1, 0), 30);
   const cap = Math.min(options.backoffMsMax, options.initialBackoffMs * 2 ** exponent);
   return Math.round(cap / 2 + random * (cap / 2));
+}
+
+const LEADER_CHANGE_CODES: ReadonlySet<number> = new Set(
+  (["NOT_LEADER", "LEADER_NOT_AVAILABLE", "LEADER_TRANSFER_IN_PROGRESS", "NOT_CONTROLLER", "NOT_COORDINATOR", "COORDINATOR_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE"] as const).map(
+    (name) => ErrorCode[name],
+  ),
+);
+
+/** Whether an error means "leadership is moving": retried with a short backoff. */
+export function isLeaderChange(err: RlogError): boolean {
+  return LEADER_CHANGE_CODES.has(err.code);
+}
+
+/** The pause before retry number `retry` after `err`: backoffMs, capped for leader changes. */
+export function retryDelayMs(err: RlogError, retry: number, options: RetryOptions, random: number): number {
+  const full = backoffMs(retry, options, random);
+  return isLeaderChange(err) ? Math.min(full, options.leaderChangeBackoffMsMax) : full;
 }
 
 /**

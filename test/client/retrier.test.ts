@@ -121,3 +121,14 @@ test("a hook that throws stops the retries", async () => {
   );
   assert.equal(calls, 1);
 });
+
+test("leader changes retry with a short backoff; other retriable errors back off exponentially", async () => {
+  const { retryDelayMs, DEFAULT_RETRY } = await import("../../client/retry/retry-options.js");
+  const { RlogError } = await import("../../broker/protocol/errors.js");
+  const notLeader = new RlogError("NOT_LEADER", "moved");
+  const timeout = new RlogError("TIMEOUT", "slow");
+  for (let retry = 1; retry <= 8; retry++) {
+    assert.ok(retryDelayMs(notLeader, retry, DEFAULT_RETRY, 0.999) <= DEFAULT_RETRY.leaderChangeBackoffMsMax);
+  }
+  assert.ok(retryDelayMs(timeout, 6, DEFAULT_RETRY, 0.999) > DEFAULT_RETRY.leaderChangeBackoffMsMax);
+});
