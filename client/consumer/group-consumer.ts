@@ -286,6 +286,7 @@ export class GroupConsumer {
    * Stop: the handler in flight finishes, onRevoked runs, the processed
    * offsets are committed, and the member leaves the group (its partitions
    * go to the others at once). Idempotent; a stopped consumer cannot restart.
+   * Inside a handler, call it without awaiting it (it waits for the handler).
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
