@@ -31,7 +31,7 @@ import { FIXED_LIMITS } from "../../broker/protocol/limits.js";
 import type { ProduceRequest } from "../../broker/protocol/requests.js";
 import type { ProduceRecord } from "../../broker/protocol/records.js";
 import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
-import { backoffMs, isRetriableError } from "../retry/retry-options.js";
+import { backoffMs, isRetriableError, retryDelayMs } from "../retry/retry-options.js";
 import { sleep } from "../util/sleep.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { ProducerBatch } from "./producer-batch.js";
@@ -269,7 +269,12 @@ export class PartitionLane {
 
   private async resend(batch: ProducerBatch): Promise<void> {
     try {
-      if (!batch.retryNow) await sleep(backoffMs(batch.attempts, this.deps.options.retry, this.deps.random()));
+      if (!batch.retryNow) {
+        const random = this.deps.random();
+        const err = batch.lastError;
+        // Leadership moving: short pauses (retry.leaderChangeBackoffMsMax); anything else backs off exponentially.
+        await sleep(err instanceof RlogError ? retryDelayMs(err, batch.attempts, this.deps.options.retry, random) : backoffMs(batch.attempts, this.deps.options.retry, random));
+      }
       batch.retryNow = false;
       if (this.fatal !== undefined) this.finish(batch, this.fatal);
       else if (performance.now() >= batch.deadlineMs) this.finish(batch, batch.lastError);
