@@ -14,6 +14,7 @@ import { OPS } from "../../broker/protocol/ops.js";
 import { SeededRandom } from "../../broker/raft/random.js";
 import { SAMPLE_REQUESTS } from "./samples.js";
 import { SAMPLE_ENVELOPES } from "./peer-samples.js";
+import { mutateBytes as mutate } from "../server/fuzz-frames.js";
 
 const ITERATIONS = 4000;
 const TIMEOUT_MS = 60_000;
@@ -22,39 +23,6 @@ function randomBytes(rnd: SeededRandom, length: number): Uint8Array {
   const b = new Uint8Array(length);
   for (let i = 0; i < length; i++) b[i] = rnd.int(256);
   return b;
-}
-
-/** 1 .. 6 mutations: flip, set, insert, delete, truncate, duplicate a slice. Interesting msgpack bytes are favoured. */
-function mutate(rnd: SeededRandom, input: Uint8Array): Uint8Array {
-  const special = [0x00, 0x7f, 0x80, 0x90, 0xa0, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc7, 0xca, 0xcb, 0xcf, 0xd3, 0xd4, 0xd5, 0xdc, 0xdd, 0xde, 0xdf, 0xff, 0x72, 0x65, 0x74];
-  let b = Array.from(input);
-  const n = 1 + rnd.int(6);
-  for (let k = 0; k < n; k++) {
-    const at = b.length === 0 ? 0 : rnd.int(b.length);
-    const byte = rnd.chance(0.5) ? rnd.pick(special) : rnd.int(256);
-    switch (rnd.int(6)) {
-      case 0:
-        b[at] = (b[at] ?? 0) ^ (1 << rnd.int(8));
-        break;
-      case 1:
-        b[at] = byte;
-        break;
-      case 2:
-        b.splice(at, 0, byte);
-        break;
-      case 3:
-        b.splice(at, 1 + rnd.int(4));
-        break;
-      case 4:
-        b = b.slice(0, at);
-        break;
-      default: {
-        const len = 1 + rnd.int(16);
-        b.splice(at, 0, ...b.slice(at, at + len));
-      }
-    }
-  }
-  return new Uint8Array(b);
 }
 
 function check(kind: string, seed: number, input: Uint8Array, run: () => { ok: boolean; error?: RlogError }): void {
