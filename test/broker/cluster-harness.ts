@@ -26,6 +26,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `count` distinct free ports: every listener stays open until all are
+ * bound, so the OS cannot hand the same port out twice (one at a time, a
+ * port released by one call can come back from the next).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const srv = createServer();
+          srv.once("error", reject);
+          srv.listen(0, "127.0.0.1", () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((srv) => {
+    const addr = srv.address();
+    return typeof addr === "object" && addr ? addr.port : 0;
+  });
+  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  return ports;
+}
+
 export interface ClusterOptions {
   readonly size: number;
   /** Extra config keys for every broker (e.g. raft timing). */
@@ -52,8 +77,8 @@ export class TestCluster {
 
   static async start(opts: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), "rlog-cluster-")));
-    const ports = [];
-    for (let i = 0; i < opts.size; i++) ports.push({ client: await freePort(), peer: await freePort() });
+    const all = await freePorts(2 * opts.size);
+    const ports = Array.from({ length: opts.size }, (_, i) => ({ client: all[2 * i]!, peer: all[2 * i + 1]! }));
     const brokers = ports.map((p, i) => ({ id: i + 1, host: "127.0.0.1", clientPort: p.client, peerPort: p.peer }));
     for (const b of brokers) {
       const dataDir = join(c.dir, `data-${b.id}`);
