@@ -26,28 +26,42 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** First port of the blocks handed to test processes: below Linux's ephemeral range (32768+). */
+const TEST_PORT_BASE = 10_000;
+/** Ports per test process; blocks are picked by pid, so concurrent test files use disjoint blocks. */
+const TEST_PORT_BLOCK = 100;
+const TEST_PORT_BLOCKS = 200;
+let nextPortInBlock = 0;
+
+/** Bind `port` on 127.0.0.1, or undefined when it is taken. */
+function tryListen(port: number): Promise<ReturnType<typeof createServer> | undefined> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(undefined));
+    srv.listen(port, "127.0.0.1", () => resolve(srv));
+  });
+}
+
 /**
- * `count` distinct free ports: every listener stays open until all are
- * bound, so the OS cannot hand the same port out twice (one at a time, a
- * port released by one call can come back from the next).
+ * `count` distinct free ports for brokers. They come from this process's own
+ * block below the ephemeral range, so neither the OS (for outbound
+ * connections or port 0) nor a concurrently running test file hands them out
+ * between this check and the broker's bind; each is bound while the rest are
+ * found, so none is counted twice.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const srv = createServer();
-          srv.once("error", reject);
-          srv.listen(0, "127.0.0.1", () => resolve(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((srv) => {
-    const addr = srv.address();
-    return typeof addr === "object" && addr ? addr.port : 0;
-  });
-  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  const block = TEST_PORT_BASE + (process.pid % TEST_PORT_BLOCKS) * TEST_PORT_BLOCK;
+  const held: ReturnType<typeof createServer>[] = [];
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < count && tries < TEST_PORT_BLOCK; tries++) {
+    const port = block + (nextPortInBlock++ % TEST_PORT_BLOCK);
+    const srv = await tryListen(port);
+    if (!srv) continue;
+    held.push(srv);
+    ports.push(port);
+  }
+  await Promise.all(held.map((srv) => new Promise((r) => srv.close(r))));
+  if (ports.length < count) throw new Error(`only ${ports.length} of ${count} ports free in block ${block}..${block + TEST_PORT_BLOCK - 1}`);
   return ports;
 }
 
