@@ -6,7 +6,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { Logger } from "pino";
-import type { BrokerConfig } from "../config/broker-config.js";
+import type { BrokerConfig, BrokerEndpoint } from "../config/broker-config.js";
 import { Controller, CONTROLLER_GROUP } from "./cluster/controller.js";
 import { GroupCoordinator } from "./consumer-groups/coordinator.js";
 import { GROUP_TICK_MS } from "./consumer-groups/group-limits.js";
@@ -35,6 +35,11 @@ export const RETENTION_CHECK_INTERVAL_MS = 30_000;
 /** Raft group id (and log name) of a partition replica: unique per topic incarnation. */
 export function partitionGroupId(topicId: number, partition: number): string {
   return `p/${topicId}/${partition}`;
+}
+
+/** Where clients reach a broker. */
+export function clientUrl(b: BrokerEndpoint): string {
+  return `ws://${b.host}:${b.clientPort}`;
 }
 
 export interface BrokerOptions {
@@ -194,7 +199,7 @@ export class Broker {
 
   leaderHint(id: NodeId): LeaderHint {
     const b = this.config.brokers.find((x) => x.id === id);
-    return b ? { brokerId: id, url: `ws://${b.host}:${b.clientPort}` } : { brokerId: id };
+    return b ? { brokerId: id, url: clientUrl(b) } : { brokerId: id };
   }
 
   /** Whether this broker has a working peer link to `id`. */

@@ -7,7 +7,7 @@
  * broker does not lead the group's offsets partition).
  */
 import type { Broker } from "./broker.js";
-import { partitionGroupId } from "./broker.js";
+import { clientUrl, partitionGroupId } from "./broker.js";
 import type { TopicMeta } from "./cluster/metadata.js";
 import { RlogError } from "./protocol/errors.js";
 import type { TopicConfig } from "./protocol/requests.js";
@@ -35,7 +35,7 @@ export function buildHandlers(b: Broker): OpHandlers {
       const all = b.controller.metadata.topics();
       const topics = req.topics ? all.filter((t) => req.topics!.includes(t.name)) : all;
       return {
-        brokers: b.config.brokers.map((x) => ({ brokerId: x.id, clientUrl: `ws://${x.host}:${x.clientPort}` })),
+        brokers: b.config.brokers.map((x) => ({ brokerId: x.id, clientUrl: clientUrl(x) })),
         controllerId: b.controller.leader(),
         topics: topics.map(topicMeta),
       };
@@ -164,7 +164,7 @@ export function buildHandlers(b: Broker): OpHandlers {
       }
       const cs = b.controller.runner.status();
       return {
-        brokers: b.config.brokers.map((x) => ({ brokerId: x.id, clientUrl: `ws://${x.host}:${x.clientPort}`, reachable: b.reachable(nodeId(x.id)) })),
+        brokers: b.config.brokers.map((x) => ({ brokerId: x.id, clientUrl: clientUrl(x), reachable: b.reachable(nodeId(x.id)) })),
         controller: { leader: cs.leader, term: cs.term },
         partitions,
       };

@@ -150,7 +150,7 @@ export class GroupRunner {
     if (index <= this.durableIndex) {
       return this.storage.term(index) === term
         ? Promise.resolve(result)
-        : Promise.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
+        : Promise.reject(this.replaced());
     }
     return new Promise((resolve, reject) => this.appendWaiters.push({ index, term, result, resolve, reject }));
   }
@@ -163,7 +163,7 @@ export class GroupRunner {
     if (index <= this.appliedIndex) {
       return this.storage.term(index) === term || index <= this.storage.snapshot().index
         ? Promise.resolve(result)
-        : Promise.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
+        : Promise.reject(this.replaced());
     }
     return new Promise((resolve, reject) => this.commitWaiters.push({ index, term, result, resolve, reject }));
   }
@@ -183,6 +183,10 @@ export class GroupRunner {
 
   status(): Status {
     return this.node.status();
+  }
+  /** The core's role, leader, term and transfer target right now (cheap; no progress copy). */
+  softState(): SoftState {
+    return this.node.softState();
   }
   isLeader(): boolean {
     return this.soft.role === Role.Leader;
@@ -254,7 +258,7 @@ export class GroupRunner {
     for (const w of this.appendWaiters) {
       if (w.index > this.durableIndex) keep.push(w);
       else if (this.storage.term(w.index) === w.term) w.resolve(w.result);
-      else w.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
+      else w.reject(this.replaced());
     }
     this.appendWaiters = keep;
   }
@@ -271,7 +275,7 @@ export class GroupRunner {
       const e = w.index >= first ? committed[w.index - first] : undefined;
       const t = e ? e.term : this.storage.term(w.index);
       if (t === w.term) w.resolve(w.result);
-      else w.reject(new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader"));
+      else w.reject(this.replaced());
     }
     this.commitWaiters = keep;
   }
@@ -290,6 +294,11 @@ export class GroupRunner {
       this.failAll(new ProposeError("NOT_LEADER", s.leader, "leadership changed before the entry was acknowledged"));
     }
     this.sm.roleChanged?.(s);
+  }
+
+  /** A waited-for entry was overwritten by a newer leader's log: retriable for the client. */
+  private replaced(): ProposeError {
+    return new ProposeError("NOT_LEADER", this.soft.leader, "the entry was replaced by a newer leader");
   }
 
   private failAll(err: ProposeError): void {

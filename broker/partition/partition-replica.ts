@@ -367,7 +367,7 @@ export class PartitionReplica {
   }
 
   private requireLeader(forWrite = true): void {
-    const s = this.runner.status();
+    const s = this.runner.softState();
     if (!this.runner.isLeader() || s.role !== Role.Leader) {
       const leader = this.runner.leader();
       throw new RlogError(

@@ -762,7 +762,8 @@ export class RaftNode {
     return this.log.hasNextCommitted() && !this.log.pendingSnapshot() && this.log.applied + 1 >= this.log.firstIndex();
   }
 
-  private softState(): SoftState {
+  /** Role, leader, term and transfer target: cheap (status() also copies every follower's progress). */
+  softState(): SoftState {
     return { role: this.role, leader: this.leader, term: this.term, transferee: this.transferee };
   }
   private hardState(): HardState {
