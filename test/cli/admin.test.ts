@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { TestCluster } from "../broker/cluster-harness.js";
 import type { MergedStatus } from "../../cli/admin/status-merge.js";
-import { runCli, stderrLines, type CliResult } from "./run-cli.js";
+import { assertOneLineErrors, runCli, type CliResult } from "./run-cli.js";
 
 let cluster: TestCluster;
 let brokers: string;
@@ -135,15 +135,7 @@ test("errors: duplicate topic, unknown topic, bad flags, bad transfer target: on
     { args: ["leader", "transfer", "dup", "0", "--to", "7"], status: 2, line: /^INVALID_ARGUMENT: --to 7: broker 7 holds no replica of dup\/0 \(replicas: \d\)/ },
   ];
   const results = await Promise.all(cases.map((c) => cli(c.args)));
-  for (const [i, c] of cases.entries()) {
-    const r = results[i] as CliResult;
-    assert.equal(r.status, c.status, `${c.args.join(" ")}: ${r.stderr}`);
-    assert.equal(r.stdout.length, 0, c.args.join(" "));
-    const lines = stderrLines(r);
-    assert.equal(lines.length, 1, r.stderr);
-    if (typeof c.line === "string") assert.equal(lines[0], c.line);
-    else assert.match(lines[0] ?? "", c.line);
-  }
+  assertOneLineErrors(cases, results);
 });
 
 test("cluster status with a broker down: it shows as unreachable, the rest still answer", { timeout: 30_000 }, async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { partitionForKey, RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
-import { runCli, stderrLines, type CliResult } from "./run-cli.js";
+import { assertOneLineErrors, runCli, stderrLines, type CliResult } from "./run-cli.js";
 
 let cluster: TestCluster;
 let brokers: string;
@@ -230,15 +230,7 @@ test("errors: one line naming the problem and a non-zero status", { timeout: 30_
     { args: ["consume", "errs", "--format", "xml"], status: 2, line: /^INVALID_ARGUMENT: Invalid values:/ },
   ];
   const results = await Promise.all(cases.map((c) => cli(c.args, c.input === undefined ? {} : { input: c.input })));
-  for (const [i, c] of cases.entries()) {
-    const r = results[i] as CliResult;
-    assert.equal(r.status, c.status, `${c.args.join(" ")}: ${r.stderr}`);
-    assert.equal(r.stdout.length, 0, c.args.join(" "));
-    const lines = stderrLines(r);
-    assert.equal(lines.length, 1, r.stderr);
-    if (typeof c.line === "string") assert.equal(lines[0], c.line);
-    else assert.match(lines[0] ?? "", c.line);
-  }
+  assertOneLineErrors(cases, results);
   // A line without the separator stops the run after sending the lines before it.
   const r = await cli(["produce", "errs", "--key-separator", ":"], { input: "a:1\nb:2\nno separator\nc:3\n" });
   assert.equal(r.status, 1);

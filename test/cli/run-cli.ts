@@ -4,6 +4,7 @@
  * RLOG_* variables cleared, a hard timeout, and every child ended by the
  * time its promise settles.
  */
+import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { packageRoot } from "../../config/index.js";
@@ -71,4 +72,24 @@ export function runCli(args: readonly string[], options: CliRunOptions = {}): Pr
 /** The stderr of a failed run as its lines (for "exactly one line" checks). */
 export function stderrLines(r: CliResult): string[] {
   return r.stderr.trimEnd().split("\n");
+}
+
+/** An expected failure: exit status and the one stderr line (exact, or a pattern). */
+export interface ErrorCase {
+  readonly args: readonly string[];
+  readonly status: number;
+  readonly line: string | RegExp;
+}
+
+/** Each run failed as its case says: that status, nothing on stdout, exactly one line on stderr. */
+export function assertOneLineErrors(cases: readonly ErrorCase[], results: readonly CliResult[]): void {
+  for (const [i, c] of cases.entries()) {
+    const r = results[i] as CliResult;
+    assert.equal(r.status, c.status, `${c.args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stdout.length, 0, c.args.join(" "));
+    const lines = stderrLines(r);
+    assert.equal(lines.length, 1, r.stderr);
+    if (typeof c.line === "string") assert.equal(lines[0], c.line);
+    else assert.match(lines[0] ?? "", c.line);
+  }
 }
