@@ -65,10 +65,23 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/** Client and peer ports for `size` brokers. */
+export async function freeBrokerPorts(size: number): Promise<{ client: number; peer: number }[]> {
+  const all = await freePorts(2 * size);
+  return Array.from({ length: size }, (_, i) => ({ client: all[2 * i]!, peer: all[2 * i + 1]! }));
+}
+
 export interface ClusterOptions {
   readonly size: number;
   /** Extra config keys for every broker (e.g. raft timing). */
   readonly extra?: Record<string, unknown>;
+  /** Each broker's client and peer listener ports, by broker (id - 1); free ports when absent. */
+  readonly ports?: readonly { readonly client: number; readonly peer: number }[];
+  /**
+   * The port broker `from` dials to reach broker `to`'s peer listener; `to`'s
+   * own peer port when absent. A fault-injecting proxy goes here.
+   */
+  readonly peerPortFor?: (from: number, to: number) => number;
 }
 
 interface Member {
@@ -91,8 +104,7 @@ export class TestCluster {
 
   static async start(opts: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), "rlog-cluster-")));
-    const all = await freePorts(2 * opts.size);
-    const ports = Array.from({ length: opts.size }, (_, i) => ({ client: all[2 * i]!, peer: all[2 * i + 1]! }));
+    const ports = opts.ports ?? (await freeBrokerPorts(opts.size));
     const brokers = ports.map((p, i) => ({ id: i + 1, host: "127.0.0.1", clientPort: p.client, peerPort: p.peer }));
     for (const b of brokers) {
       const dataDir = join(c.dir, `data-${b.id}`);
@@ -101,7 +113,7 @@ export class TestCluster {
         brokerId: b.id,
         dataDir,
         clusterSecret: "test-secret-not-for-production",
-        brokers,
+        brokers: opts.peerPortFor === undefined ? brokers : brokers.map((x) => (x.id === b.id ? x : { ...x, peerPort: opts.peerPortFor!(b.id, x.id) })),
         logLevel: "info",
         ...opts.extra,
       };
@@ -151,6 +163,22 @@ export class TestCluster {
     child.kill("SIGKILL");
     await exited;
     m.child = undefined;
+  }
+
+  /** Whether the broker's process is running (not killed or exited; a stopped one counts). */
+  isRunning(id: number): boolean {
+    const child = this.member(id).child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** SIGSTOP a broker: it stays connected but does nothing, like a long GC pause. */
+  pause(id: number): void {
+    if (this.isRunning(id)) this.member(id).child!.kill("SIGSTOP");
+  }
+
+  /** SIGCONT a paused broker. */
+  resume(id: number): void {
+    if (this.isRunning(id)) this.member(id).child!.kill("SIGCONT");
   }
 
   /** SIGTERM a broker (controlled shutdown) and wait for it to exit. */
