@@ -136,17 +136,26 @@ export async function readAll(router: Router, topic: string, partition: number):
   const out: { offset: number; value: string }[] = [];
   let offset = 0;
   for (;;) {
-    const r = await router.retry(async () => {
-      const md = await router.any("metadata", { op: "metadata", topics: [topic] });
-      const leader = md.topics[0]?.partitions[partition]?.leader;
-      const b = md.brokers.find((x) => x.brokerId === leader);
-      if (!b) throw new RlogError("LEADER_NOT_AVAILABLE", "no leader");
-      return router.to(b.clientUrl, "fetch", { op: "fetch", topic, partition, offset, maxBytes: 256 * 1024, maxWaitMs: 0 });
-    });
+    const r = await router.retry(async () => router.to(await leaderUrl(router, topic, partition), "fetch", { op: "fetch", topic, partition, offset, maxBytes: 256 * 1024, maxWaitMs: 0 }));
     const recs = decodeFetchedBatches(r.batches, offset);
     if (!recs.ok) throw recs.error;
     for (const rec of recs.value) out.push({ offset: rec.offset, value: dec.decode(rec.value) });
     if (recs.value.length === 0 && offset >= r.highWatermark) return out;
     offset = out.length > 0 ? out[out.length - 1]!.offset + 1 : offset;
   }
+}
+
+/** The partition leader's URL per the first broker that knows it (a broker that does not host the partition reports leader 0). */
+async function leaderUrl(router: Router, topic: string, partition: number): Promise<string> {
+  for (const url of router.urls) {
+    try {
+      const md = await router.to(url, "metadata", { op: "metadata", topics: [topic] });
+      const leader = md.topics[0]?.partitions[partition]?.leader;
+      const b = md.brokers.find((x) => x.brokerId === leader);
+      if (b) return b.clientUrl;
+    } catch {
+      // ask the next broker
+    }
+  }
+  throw new RlogError("LEADER_NOT_AVAILABLE", `no broker knows a leader of ${topic}/${partition}`);
 }
