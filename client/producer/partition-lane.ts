@@ -72,6 +72,7 @@ interface LaneSession extends ProducerIdentity {
 export class PartitionLane {
   private open: ProducerBatch | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
+  private lingerImmediate: NodeJS.Immediate | undefined;
   /** Closed batches not yet sent, in order. Bounded by the buffer budget. */
   private readonly ready: ProducerBatch[] = [];
   private readonly inflight = new Set<ProducerBatch>();
@@ -113,7 +114,7 @@ export class PartitionLane {
     if (batch === undefined) {
       batch = new ProducerBatch(this.serial++, performance.now() + this.deps.options.retry.totalTimeoutMs);
       this.open = batch;
-      this.lingerTimer = setTimeout(() => this.closeOpen(), this.deps.options.lingerMs);
+      this.armLinger();
     }
     const offset = batch.add(record, bytes);
     if (batch.records.length >= batchRecordsMax || batch.requestBytes >= batchBytesMax) this.closeOpen();
@@ -124,12 +125,31 @@ export class PartitionLane {
   closeOpen(): void {
     const batch = this.open;
     if (batch === undefined) return;
-    clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
+    this.disarmLinger();
     this.open = undefined;
     this.ready.push(batch);
     this.deps.onBatchClosed(this.tp);
     this.pump();
+  }
+
+  /**
+   * Close the open batch after lingerMs. lingerMs 0 closes it once the
+   * current turn of the event loop is over (setImmediate: a timer would wait
+   * at least 1 ms), so the records of send() calls made together, e.g. in a
+   * synchronous loop, still share a batch (their enqueue steps run as
+   * promise jobs, all before the immediate).
+   */
+  private armLinger(): void {
+    const { lingerMs } = this.deps.options;
+    if (lingerMs === 0) this.lingerImmediate = setImmediate(() => this.closeOpen());
+    else this.lingerTimer = setTimeout(() => this.closeOpen(), lingerMs);
+  }
+
+  private disarmLinger(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    if (this.lingerImmediate !== undefined) clearImmediate(this.lingerImmediate);
+    this.lingerTimer = undefined;
+    this.lingerImmediate = undefined;
   }
 
   /** Promises that resolve when each batch pending now has settled. */
@@ -142,7 +162,7 @@ export class PartitionLane {
   /** Fail everything not in flight with a fatal error; in-flight batches fail when they answer. */
   failAll(err: RlogError): void {
     this.fatal = err;
-    clearTimeout(this.lingerTimer);
+    this.disarmLinger();
     const pending = [...this.ready.splice(0), ...this.retrying.splice(0)];
     if (this.open !== undefined) pending.push(this.open);
     this.open = undefined;

@@ -65,6 +65,23 @@ test("records are batched by lingerMs: many sends, few requests", async () => {
   });
 });
 
+test("lingerMs 0: send() calls made in one synchronous loop still share a batch", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("t", 1);
+    const producer = client.producer({ lingerMs: 0 });
+    await producer.send({ topic: "t", messages: [{ value: "warm-up" }] });
+    const before = fake.requests("produce").length;
+    const sends = Array.from({ length: 50 }, (_, i) => producer.send({ topic: "t", messages: [{ value: `m${i}` }] }));
+    const r = await Promise.all(sends);
+    assert.deepEqual(
+      r.map((x) => x[0]?.offset),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    assert.equal(fake.requests("produce").length - before, 1, "one produce request for the 50 sends");
+    await producer.close();
+  });
+});
+
 test("batchBytesMax closes batches by size", async () => {
   await withCluster(async (fake, client) => {
     fake.state.createTopic("t", 1);
