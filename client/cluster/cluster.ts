@@ -30,6 +30,7 @@ import { brokerNotAvailable, ClosedError } from "../network/client-errors.js";
 import { Connection, type RequestOp, type RequestOptions } from "../network/connection.js";
 import { Retrier, type RetryAction } from "../retry/retrier.js";
 import { isRetriableError, type RetryOptions } from "../retry/retry-options.js";
+import { pause } from "../util/sleep.js";
 import { MetadataCache } from "./metadata-cache.js";
 
 /** Settings of the cluster layer (filled in by RlogClient). */
@@ -79,6 +80,8 @@ export class Cluster {
   private refreshing: Promise<void> | undefined;
   private closed = false;
   private nextCandidate = 0;
+  /** performance.now() of the last metadata poll of waitForLeaderChange. */
+  private lastLeaderPollMs = Number.NEGATIVE_INFINITY;
 
   constructor(readonly options: ClusterOptions) {
     this.retrier = new Retrier(options.retry, options.random);
@@ -158,18 +161,21 @@ export class Cluster {
     });
   }
 
-  /** Refresh the metadata now (one attempt; concurrent callers share it). */
-  refreshMetadata(): Promise<void> {
-    this.refreshing ??= this.fetchMetadata().finally(() => {
+  /**
+   * Refresh the metadata now (one attempt; concurrent callers share it).
+   * @param avoidUrl a broker that just failed: asked only when no other answers
+   */
+  refreshMetadata(avoidUrl?: string): Promise<void> {
+    this.refreshing ??= this.fetchMetadata(avoidUrl).finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async fetchMetadata(): Promise<void> {
+  private async fetchMetadata(avoidUrl: string | undefined): Promise<void> {
     this.stale = false; // errors seen while this runs mark it stale again
     try {
-      const conn = await this.anyConnection();
+      const conn = await this.anyConnection(avoidUrl);
       const md = await conn.request<"metadata">({ op: "metadata" });
       this.throwIfClosed();
       this.cache.apply(md);
@@ -241,6 +247,41 @@ export class Cluster {
       }
     }
     return this.onAnyError(err, state);
+  }
+
+  /**
+   * The pause before retrying a request to `tp`'s leader after broker
+   * `failedBrokerId` could not serve it (awaitsNewLeader: connection lost,
+   * NOT_LEADER without a usable hint, LEADER_NOT_AVAILABLE, TIMEOUT): at most
+   * `delayMs`, but only until the metadata names a leader other than that
+   * broker. Meanwhile the metadata is refreshed from the other brokers every
+   * retry.leaderPollIntervalMs (once per interval for the whole client,
+   * however many callers wait), so the retry follows an election within
+   * about that interval of the brokers knowing its winner.
+   * @returns whether the metadata names another leader (else the pause ran out, or `signal` aborted: it never throws)
+   */
+  async waitForLeaderChange(tp: TopicPartitionRef, failedBrokerId: number, delayMs: number, signal?: AbortSignal): Promise<boolean> {
+    const deadlineMs = performance.now() + delayMs;
+    const avoidUrl = this.cache.urlOf(failedBrokerId);
+    for (;;) {
+      const leader = this.cache.leaderOf(tp.topic, tp.partition);
+      if (leader !== undefined && leader !== 0 && leader !== failedBrokerId) return true;
+      const leftMs = deadlineMs - performance.now();
+      if (leftMs <= 0 || signal?.aborted === true || this.closed) return false;
+      const dueMs = this.lastLeaderPollMs + this.options.retry.leaderPollIntervalMs;
+      const nowMs = performance.now();
+      if (nowMs < dueMs) {
+        await pause(Math.min(dueMs - nowMs, leftMs), signal);
+        continue;
+      }
+      this.lastLeaderPollMs = nowMs;
+      try {
+        await this.refreshMetadata(avoidUrl);
+      } catch (err) {
+        // No broker answered this time: the cache stays as it was and the next poll (or the retry itself) tries again.
+        this.logger.debug({ topic: tp.topic, partition: tp.partition, err: err instanceof Error ? err.message : String(err) }, "metadata poll failed");
+      }
+    }
   }
 
   /** A request to a partition's leader, retried. */

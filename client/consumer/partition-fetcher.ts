@@ -9,7 +9,9 @@
  * Failures:
  * - retriable errors (NOT_LEADER, LEADER_NOT_AVAILABLE, a lost connection,
  *   TIMEOUT, ...) correct the routing (leader hint or metadata refresh) and
- *   fetch again from the same offset, with capped exponential backoff. A
+ *   fetch again from the same offset, after the client's retry pause (capped
+ *   at retry.leaderChangeBackoffMsMax while leadership moves, and cut short
+ *   when the metadata names a new leader: Cluster.waitForLeaderChange). A
  *   reader never gives up on them: an outage only delays it (logged at warn);
  * - OFFSET_OUT_OF_RANGE applies the offsetReset policy: jump to the log start
  *   or the high watermark (from the error's details, else listOffsets), or
@@ -24,7 +26,7 @@ import { readRecordBatchHeader, decodeFetchedBatches } from "../../broker/protoc
 import type { FetchResult } from "../../broker/protocol/results.js";
 import { asBuffer } from "../bytes.js";
 import { CallState, type Cluster, type TopicPartitionRef } from "../cluster/cluster.js";
-import { backoffMs, isRetriableError } from "../retry/retry-options.js";
+import { awaitsNewLeader, backoffMs, isRetriableError, retryDelayMs } from "../retry/retry-options.js";
 import { pause } from "../util/sleep.js";
 import { WakeSignal } from "../util/wake-signal.js";
 import type { ConsumerOptions, ConsumerRecord, ResolvedConsumerOptions, StartFrom } from "./consumer-types.js";
@@ -176,10 +178,27 @@ export class PartitionFetcher {
           this.failure = action.stop;
           this.deps.onReady();
         } else if (action === "backoff") {
-          await pause(backoffMs(failures, this.deps.cluster.retrier.options, this.deps.random()), cancel.signal);
+          await this.pauseAfter(err, failures, cancel.signal);
         }
       }
     }
+  }
+
+  /**
+   * The pause before fetching again after a retriable error: the retry pause
+   * (short while leadership moves, retry.leaderChangeBackoffMsMax), cut
+   * short once the metadata names a new leader when the old one could not
+   * serve (a lost connection, NOT_LEADER without a hint: awaitsNewLeader).
+   */
+  private async pauseAfter(err: unknown, failures: number, signal: AbortSignal): Promise<void> {
+    const retry = this.deps.cluster.retrier.options;
+    if (!(err instanceof RlogError)) {
+      await pause(backoffMs(failures, retry, this.deps.random()), signal);
+      return;
+    }
+    const delayMs = retryDelayMs(err, failures, retry, this.deps.random());
+    if (awaitsNewLeader(err)) await this.deps.cluster.waitForLeaderChange(this.tp, this.routing.brokerId, delayMs, signal);
+    else await pause(delayMs, signal);
   }
 
   private fetch(offset: number, o: ResolvedConsumerOptions, signal: AbortSignal): Promise<FetchResult> {

@@ -1,23 +1,30 @@
 /**
  * The producer's pipeline for one partition: an open batch (filled until
  * lingerMs, batchBytesMax or batchRecordsMax), closed batches waiting to be
- * sent, up to inflightRequestsMax produce requests in flight, and retries.
+ * sent (the last of them reopened for more records while it waits), up to
+ * inflightRequestsMax produce requests in flight, and retries.
  *
  * Ordering under retries (the choice, and why it is enough):
  * - A batch gets its sequence numbers (idempotence stamp) when first sent,
  *   in batch order, and keeps them for every retry, so the broker drops a
  *   resend of a batch it already holds and answers with the original offsets.
  * - On a retriable error the lane enters recovery: it sends nothing new,
- *   waits until every batch in flight has settled, then resends the failed
- *   batches one at a time in sequence order (backoff before each), and only
- *   when all of them are written does it resume pipelining. A later batch can
- *   thus never be written before an earlier failed one is: with idempotence
- *   the broker refuses a batch whose predecessor is missing
- *   (OUT_OF_ORDER_SEQUENCE, treated here as "retry after the earlier batch"
- *   while an earlier batch is still pending), and the lane resends in order.
- *   Without idempotence a later batch that was already in flight may be
- *   written before a resent earlier one (as in Kafka); use
- *   inflightRequestsMax 1 to rule that out.
+ *   waits until every batch in flight has settled, then resends the
+ *   earliest failed batch alone, after a pause (none after a leader hint
+ *   naming another broker; after a lost connection or NOT_LEADER, until the
+ *   metadata names a new leader, Cluster.waitForLeaderChange). Once a batch
+ *   sent since the last failure is written, or right behind the first
+ *   resend when that goes to a leader just learnt (idempotent only), the
+ *   other failed batches are resent at once in sequence order (pipelined
+ *   when idempotent, one at a time otherwise), and then new batches follow.
+ *   A failure during that restarts the round. A later batch can thus never be
+ *   written before an earlier failed one is: with idempotence the broker
+ *   refuses a batch whose predecessor is missing (OUT_OF_ORDER_SEQUENCE,
+ *   treated here as "retry after the earlier batch" while an earlier batch
+ *   is still pending; such a batch needs no pause once those are written),
+ *   and the lane resends in order. Without idempotence a later batch that
+ *   was already in flight may be written before a resent earlier one (as in
+ *   Kafka); use inflightRequestsMax 1 to rule that out.
  * - A batch fails for good on a non-retriable error, after retriesMax
  *   retries, or past its deadline (creation + retry.totalTimeoutMs). If it
  *   was stamped, the partition's sequence may now have a gap (the broker
@@ -31,7 +38,7 @@ import { FIXED_LIMITS } from "../../broker/protocol/limits.js";
 import type { ProduceRequest } from "../../broker/protocol/requests.js";
 import type { ProduceRecord } from "../../broker/protocol/records.js";
 import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
-import { backoffMs, isRetriableError, retryDelayMs } from "../retry/retry-options.js";
+import { awaitsNewLeader, backoffMs, isRetriableError, retryDelayMs } from "../retry/retry-options.js";
 import { sleep } from "../util/sleep.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { ProducerBatch } from "./producer-batch.js";
@@ -64,14 +71,23 @@ interface LaneSession extends ProducerIdentity {
 
 /** One partition's batching, sending and retry pipeline; see the file comment. */
 export class PartitionLane {
+  /**
+   * The batch taking records: a new one, or the last of `ready` reopened
+   * (then it is in both; it leaves `open` when sent or when its linger ends).
+   */
   private open: ProducerBatch | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
+  private lingerImmediate: NodeJS.Immediate | undefined;
   /** Closed batches not yet sent, in order. Bounded by the buffer budget. */
   private readonly ready: ProducerBatch[] = [];
   private readonly inflight = new Set<ProducerBatch>();
   /** Batches that failed retriably, kept in serial (= sequence) order. */
   private readonly retrying: ProducerBatch[] = [];
   private recovering = false;
+  /** In recovery, a batch sent since the last failure was written: the rest are resent without a pause. */
+  private resumed = false;
+  /** Failures that started or restarted recovery; a batch notes the count when sent. */
+  private failureCount = 0;
   /** A stamped batch failed for good: the partition's sequence may have a gap. */
   private sequenceGap = false;
   /** The sequence numbers of the current id ran out. */
@@ -88,25 +104,31 @@ export class PartitionLane {
     private readonly deps: LaneDeps,
   ) {}
 
-  /** Add a record to the open batch; resolves with its offset once written. */
+  /**
+   * Add a record to the open batch; resolves with its offset once written.
+   * With no batch open, the last closed batch that is still waiting for a
+   * free in-flight slot takes the record if it has room (it is reopened for
+   * lingerMs): under back-pressure batches grow instead of queueing as many
+   * small requests (Kafka's producer does the same).
+   */
   append(record: ProduceRecord, bytes: number): Promise<number> {
     if (this.fatal !== undefined) {
       this.deps.budget.release(bytes);
       return Promise.reject(this.fatal);
     }
-    const { batchBytesMax, batchRecordsMax } = this.bounds;
     let batch = this.open;
-    if (batch !== undefined && (batch.records.length >= batchRecordsMax || batch.requestBytes + bytes > batchBytesMax)) {
+    if (batch !== undefined && !this.fits(batch, bytes)) {
       this.closeOpen();
       batch = undefined;
     }
     if (batch === undefined) {
-      batch = new ProducerBatch(this.serial++, performance.now() + this.deps.options.retry.totalTimeoutMs);
+      const tail = this.ready[this.ready.length - 1];
+      batch = tail !== undefined && this.fits(tail, bytes) ? tail : new ProducerBatch(this.serial++, performance.now() + this.deps.options.retry.totalTimeoutMs);
       this.open = batch;
-      this.lingerTimer = setTimeout(() => this.closeOpen(), this.deps.options.lingerMs);
+      this.armLinger();
     }
     const offset = batch.add(record, bytes);
-    if (batch.records.length >= batchRecordsMax || batch.requestBytes >= batchBytesMax) this.closeOpen();
+    if (batch.records.length >= this.bounds.batchRecordsMax || batch.requestBytes >= this.bounds.batchBytesMax) this.closeOpen();
     return offset;
   }
 
@@ -114,27 +136,52 @@ export class PartitionLane {
   closeOpen(): void {
     const batch = this.open;
     if (batch === undefined) return;
-    clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
+    this.disarmLinger();
     this.open = undefined;
-    this.ready.push(batch);
+    if (this.ready[this.ready.length - 1] !== batch) this.ready.push(batch); // a reopened batch is in `ready` already
     this.deps.onBatchClosed(this.tp);
     this.pump();
+  }
+
+  /** Whether a record of `bytes` may join `batch` (an empty batch takes any record). */
+  private fits(batch: ProducerBatch, bytes: number): boolean {
+    if (batch.records.length === 0) return true;
+    return batch.records.length < this.bounds.batchRecordsMax && batch.requestBytes + bytes <= this.bounds.batchBytesMax;
+  }
+
+  /**
+   * Close the open batch after lingerMs. lingerMs 0 closes it once the
+   * current turn of the event loop is over (setImmediate: a timer would wait
+   * at least 1 ms), so the records of send() calls made together, e.g. in a
+   * synchronous loop, still share a batch (their enqueue steps run as
+   * promise jobs, all before the immediate).
+   */
+  private armLinger(): void {
+    const { lingerMs } = this.deps.options;
+    if (lingerMs === 0) this.lingerImmediate = setImmediate(() => this.closeOpen());
+    else this.lingerTimer = setTimeout(() => this.closeOpen(), lingerMs);
+  }
+
+  private disarmLinger(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    if (this.lingerImmediate !== undefined) clearImmediate(this.lingerImmediate);
+    this.lingerTimer = undefined;
+    this.lingerImmediate = undefined;
   }
 
   /** Promises that resolve when each batch pending now has settled. */
   pendingSettled(): Promise<void>[] {
     const all = [...this.ready, ...this.inflight, ...this.retrying];
-    if (this.open !== undefined) all.push(this.open);
+    if (this.open !== undefined && !this.ready.includes(this.open)) all.push(this.open);
     return all.map((b) => b.settled);
   }
 
   /** Fail everything not in flight with a fatal error; in-flight batches fail when they answer. */
   failAll(err: RlogError): void {
     this.fatal = err;
-    clearTimeout(this.lingerTimer);
+    this.disarmLinger();
     const pending = [...this.ready.splice(0), ...this.retrying.splice(0)];
-    if (this.open !== undefined) pending.push(this.open);
+    if (this.open !== undefined && !pending.includes(this.open)) pending.push(this.open);
     this.open = undefined;
     for (const b of pending) this.finish(b, err);
   }
@@ -143,16 +190,35 @@ export class PartitionLane {
 
   private pump(): void {
     if (this.busy || this.fatal !== undefined) return;
-    if (this.recovering) {
+    if (this.recovering && !this.resumed) {
+      // A recovery round starts: let everything in flight settle, then resend the earliest failed batch alone.
       if (this.inflight.size > 0) return;
       if (this.sequenceGap) for (const b of this.retrying.splice(0)) this.finish(b, b.lastError);
-      const next = this.retrying.shift();
-      if (next !== undefined) {
+      const head = this.retrying[0];
+      if (head === undefined) {
+        this.recovering = false;
+      } else if (this.deps.options.idempotent && isCode(head.lastError, ErrorCode.OUT_OF_ORDER_SEQUENCE)) {
+        this.resumed = true; // it only had to wait for the batches before it, and they are written now
+      } else {
+        this.retrying.shift();
         this.busy = true;
-        void this.resend(next);
+        void this.resend(head);
         return;
       }
+    }
+    if (this.recovering) {
+      // The route works again (a resend was written): the other failed batches go at once, in sequence
+      // order, pipelined when idempotent (a later one that overtakes a failure gets OUT_OF_ORDER_SEQUENCE).
+      if (this.sequenceGap) for (const b of this.retrying.splice(0)) this.finish(b, b.lastError);
+      const { idempotent } = this.deps.options;
+      while (this.retrying.length > 0 && this.inflight.size < (idempotent ? this.inflightMax() : 1)) {
+        const b = this.retrying.shift() as ProducerBatch;
+        if (performance.now() >= b.deadlineMs) this.finish(b, b.lastError);
+        else this.send(b);
+      }
+      if (this.retrying.length > 0 || (!idempotent && this.inflight.size > 0)) return;
       this.recovering = false;
+      this.resumed = false;
     }
     if ((this.sequenceGap || this.sequenceExhausted) && this.deps.options.idempotent) {
       if (this.inflight.size > 0 || this.ready.length === 0) return;
@@ -180,6 +246,12 @@ export class PartitionLane {
         }
       }
       this.ready.shift();
+      if (batch === this.open) {
+        // A reopened batch goes now: it stops taking records (later ones start a new batch).
+        this.disarmLinger();
+        this.open = undefined;
+        this.deps.onBatchClosed(this.tp);
+      }
       this.stamp(batch);
       this.send(batch);
     }
@@ -199,6 +271,7 @@ export class PartitionLane {
 
   private send(batch: ProducerBatch): void {
     batch.attempts++;
+    batch.sentAtFailureCount = this.failureCount;
     this.inflight.add(batch);
     const ackTimeoutMs = this.bounds.ackTimeoutMs;
     const request: ProduceRequest = {
@@ -214,6 +287,7 @@ export class PartitionLane {
     this.deps.cluster.attemptLeader<"produce">(this.tp, request, batch.routing, { timeoutMs }).then(
       (result) => {
         this.inflight.delete(batch);
+        if (this.recovering && batch.sentAtFailureCount === this.failureCount) this.resumed = true;
         this.finish(batch, undefined, result.baseOffset);
         this.pump();
       },
@@ -260,6 +334,8 @@ export class PartitionLane {
     const at = this.retrying.findIndex((b) => b.serial > batch.serial);
     this.retrying.splice(at < 0 ? this.retrying.length : at, 0, batch);
     this.recovering = true;
+    this.resumed = false;
+    this.failureCount++;
   }
 
   private hasEarlierPending(batch: ProducerBatch): boolean {
@@ -269,20 +345,41 @@ export class PartitionLane {
 
   private async resend(batch: ProducerBatch): Promise<void> {
     try {
-      if (!batch.retryNow) {
-        const random = this.deps.random();
-        const err = batch.lastError;
-        // Leadership moving: short pauses (retry.leaderChangeBackoffMsMax); anything else backs off exponentially.
-        await sleep(err instanceof RlogError ? retryDelayMs(err, batch.attempts, this.deps.options.retry, random) : backoffMs(batch.attempts, this.deps.options.retry, random));
-      }
+      const newLeader = await this.pauseBeforeResend(batch);
       batch.retryNow = false;
       if (this.fatal !== undefined) this.finish(batch, this.fatal);
       else if (performance.now() >= batch.deadlineMs) this.finish(batch, batch.lastError);
-      else this.send(batch);
+      else {
+        this.send(batch);
+        // Headed for a leader just learnt: the other failed batches follow right behind it, pipelined.
+        if (newLeader && this.deps.options.idempotent) this.resumed = true;
+      }
     } finally {
       this.busy = false;
       this.pump();
     }
+  }
+
+  /**
+   * The pause before the first resend of a recovery round: none after a
+   * leader hint naming another broker; after an error that means the leader
+   * could not serve (awaitsNewLeader), until the metadata names another
+   * leader, at most the retry pause; else the retry pause (short while
+   * leadership moves, retry.leaderChangeBackoffMsMax; exponential otherwise).
+   * @returns whether the resend goes to a leader learnt since the failure (hint or metadata)
+   */
+  private async pauseBeforeResend(batch: ProducerBatch): Promise<boolean> {
+    if (batch.retryNow) return true;
+    const err = batch.lastError;
+    const { retry } = this.deps.options;
+    if (!(err instanceof RlogError)) {
+      await sleep(backoffMs(batch.attempts, retry, this.deps.random()));
+      return false;
+    }
+    const delayMs = retryDelayMs(err, batch.attempts, retry, this.deps.random());
+    if (awaitsNewLeader(err)) return this.deps.cluster.waitForLeaderChange(this.tp, batch.routing.brokerId, delayMs);
+    await sleep(delayMs);
+    return false;
   }
 
   private async renewSession(next: Promise<ProducerIdentity>): Promise<void> {
@@ -317,4 +414,8 @@ export class PartitionLane {
     );
     batch.fail(err);
   }
+}
+
+function isCode(err: unknown, code: number): boolean {
+  return err instanceof RlogError && err.code === code;
 }

@@ -25,6 +25,14 @@ export interface RetryOptions {
    * first write to the new leader.
    */
   readonly leaderChangeBackoffMsMax: number;
+  /**
+   * While a retry waits for a partition's leader to change (its connection
+   * was lost, NOT_LEADER without a usable hint, LEADER_NOT_AVAILABLE,
+   * TIMEOUT), the metadata is refreshed this often, in ms (at least 1; one
+   * refresh per interval for the whole client), and the retry goes out as
+   * soon as the metadata names a new leader instead of after the full pause.
+   */
+  readonly leaderPollIntervalMs: number;
 }
 
 /** Defaults: about 10 retries over up to 30 s, enough to ride out a leader election. */
@@ -34,6 +42,7 @@ export const DEFAULT_RETRY: RetryOptions = Object.freeze({
   backoffMsMax: 3_000,
   totalTimeoutMs: 30_000,
   leaderChangeBackoffMsMax: 250,
+  leaderPollIntervalMs: 25,
 });
 
 /** Fill in defaults and check the values. */
@@ -42,6 +51,7 @@ export function retryOptions(given: Partial<RetryOptions> | undefined): RetryOpt
   for (const [name, value] of Object.entries(o)) {
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`retry.${name} must be a non-negative integer, got ${String(value)}`);
   }
+  if (o.leaderPollIntervalMs < 1) throw new RangeError("retry.leaderPollIntervalMs must be at least 1");
   if (o.initialBackoffMs > o.backoffMsMax) throw new RangeError("retry.initialBackoffMs must not exceed retry.backoffMsMax");
   return Object.freeze(o);
 }
@@ -68,6 +78,17 @@ const LEADER_CHANGE_CODES: ReadonlySet<number> = new Set(
 /** Whether an error means "leadership is moving": retried with a short backoff. */
 export function isLeaderChange(err: RlogError): boolean {
   return LEADER_CHANGE_CODES.has(err.code);
+}
+
+const NEW_LEADER_CODES: ReadonlySet<number> = new Set((["NOT_LEADER", "LEADER_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE", "TIMEOUT"] as const).map((name) => ErrorCode[name]));
+
+/**
+ * Whether an error from a partition's leader means "this broker cannot
+ * serve it now; another may soon": the retry waits for the metadata to name
+ * another leader (retry.leaderPollIntervalMs), at most its usual pause.
+ */
+export function awaitsNewLeader(err: RlogError): boolean {
+  return NEW_LEADER_CODES.has(err.code);
 }
 
 /** The pause before retry number `retry` after `err`: backoffMs, capped for leader changes. */

@@ -22,19 +22,19 @@ export function sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Resolve after `delayMs`, or as soon as the signal aborts (never rejects): for loops that re-check their state. */
-export function pause(delayMs: number, signal: AbortSignal): Promise<void> {
+/** Resolve after `delayMs`, or as soon as the signal (if any) aborts (never rejects): for loops that re-check their state. */
+export function pause(delayMs: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) {
+    if (signal?.aborted === true) {
       resolve();
       return;
     }
     const done = (): void => {
       clearTimeout(timer);
-      signal.removeEventListener("abort", done);
+      signal?.removeEventListener("abort", done);
       resolve();
     };
     const timer = setTimeout(done, Math.max(0, delayMs));
-    signal.addEventListener("abort", done, { once: true });
+    signal?.addEventListener("abort", done, { once: true });
   });
 }

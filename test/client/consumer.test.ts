@@ -166,6 +166,38 @@ test("a leader change during consumption is followed transparently: no gap, no d
   });
 });
 
+test("a leader that cannot be reached: the fetcher goes to the new leader as soon as the metadata names it, not after the full pause", async () => {
+  await withCluster(
+    async (fake, client) => {
+      fake.state.createTopic("t", 1);
+      const dead = fake.state.partition("t", 0).leader;
+      const consumer = client.consumer({ maxWaitMs: 100 });
+      consumer.assign([{ topic: "t", partition: 0, from: { offset: 0 } }]);
+      const got: ConsumerRecord[] = [];
+      const run = consumer.run({
+        eachRecord: (r) => {
+          got.push(r);
+        },
+      });
+      append(fake, "t", 0, ["before"]);
+      await waitFor(() => got.length === 1, "the first record");
+      fake.intercept(({ brokerId, request }) => (request.op === "fetch" && brokerId === dead ? { kind: "close" } : undefined));
+      fake.dropConnections(dead);
+      const startMs = performance.now();
+      await delay(150); // an election
+      fake.state.moveLeader("t", 0, (dead % 3) + 1);
+      append(fake, "t", 0, ["after"]);
+      await waitFor(() => got.length === 2, "the record written after the move");
+      const elapsedMs = performance.now() - startMs;
+      assert.ok(elapsedMs < 450, `read after ${elapsedMs.toFixed(0)} ms; a fetch after the pause comes at 500 ms or later`);
+      await consumer.stop();
+      await run;
+      assert.deepEqual(texts(got), ["before", "after"]);
+    },
+    { client: { retry: { retriesMax: 20, initialBackoffMs: 1_000, backoffMsMax: 1_000, leaderChangeBackoffMsMax: 1_000, totalTimeoutMs: 20_000 } } },
+  );
+});
+
 test("OFFSET_OUT_OF_RANGE: reset to earliest (default) or latest, or surface the error", async () => {
   await withCluster(async (fake, client) => {
     fake.state.createTopic("t", 1);

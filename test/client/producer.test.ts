@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RlogError } from "../../broker/protocol/errors.js";
 import { partitionForKey, type RecordMetadata } from "../../client/index.js";
-import { delay, texts, withCluster } from "./helpers.js";
+import { delay, texts, waitFor, withCluster } from "./helpers.js";
 
 const isCode = (name: Parameters<RlogError["is"]>[0]) => (err: unknown) => err instanceof RlogError && err.is(name);
 
@@ -61,6 +61,23 @@ test("records are batched by lingerMs: many sends, few requests", async () => {
       Array.from({ length: 200 }, (_, i) => i),
     );
     assert.ok(fake.requests("produce").length <= 5, `${fake.requests("produce").length} produce requests`);
+    await producer.close();
+  });
+});
+
+test("lingerMs 0: send() calls made in one synchronous loop still share a batch", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("t", 1);
+    const producer = client.producer({ lingerMs: 0 });
+    await producer.send({ topic: "t", messages: [{ value: "warm-up" }] });
+    const before = fake.requests("produce").length;
+    const sends = Array.from({ length: 50 }, (_, i) => producer.send({ topic: "t", messages: [{ value: `m${i}` }] }));
+    const r = await Promise.all(sends);
+    assert.deepEqual(
+      r.map((x) => x[0]?.offset),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    assert.equal(fake.requests("produce").length - before, 1, "one produce request for the 50 sends");
     await producer.close();
   });
 });
@@ -126,6 +143,91 @@ test("same-key order survives a retriable failure with several batches in flight
     assert.ok(rejected >= 2, `only ${rejected} produce requests were resent`);
     await producer.close();
   });
+});
+
+/** Pauses of 500-1000 ms before every retry, so that a retry that skips them shows in the elapsed time. */
+const SLOW_RETRY = { retriesMax: 20, initialBackoffMs: 1_000, backoffMsMax: 1_000, leaderChangeBackoffMsMax: 1_000, totalTimeoutMs: 20_000 } as const;
+
+test("a leader that cannot be reached: the retry goes to the new leader as soon as the metadata names it, not after the full pause", async () => {
+  await withCluster(
+    async (fake, client) => {
+      fake.state.createTopic("t", 1);
+      const producer = client.producer({ lingerMs: 0 });
+      await producer.send({ topic: "t", messages: [{ key: "k", value: "warm-up" }] });
+      const dead = fake.state.partition("t", 0).leader;
+      fake.intercept(({ brokerId, request }) => (request.op === "produce" && brokerId === dead ? { kind: "close" } : undefined));
+      const startMs = performance.now();
+      const sending = producer.send({ topic: "t", messages: ["a", "b"].map((value) => ({ key: "k", value })) });
+      await delay(150); // an election
+      fake.state.moveLeader("t", 0, (dead % 3) + 1);
+      const r = await sending;
+      const elapsedMs = performance.now() - startMs;
+      assert.ok(elapsedMs < 450, `acknowledged after ${elapsedMs.toFixed(0)} ms; a retry after the pause comes at 500 ms or later`);
+      assert.deepEqual(
+        r.map((m) => m.offset),
+        [1, 2],
+      );
+      assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["warm-up", "a", "b"]);
+      await producer.close();
+    },
+    { client: { retry: SLOW_RETRY } },
+  );
+});
+
+test("after a lost connection the failed batches are resent right behind the first one, not after a pause each", async () => {
+  await withCluster(
+    async (fake, client) => {
+      fake.state.createTopic("t", 1);
+      const producer = client.producer({ lingerMs: 0, batchRecordsMax: 10 });
+      await producer.send({ topic: "t", messages: [{ key: "k", value: "warm-up" }] });
+      fake.intercept(({ request }) => (request.op === "produce" ? { kind: "delay", delayMs: 40 } : undefined));
+      const values = Array.from({ length: 50 }, (_, i) => `m${i}`);
+      const startMs = performance.now();
+      const sending = producer.send({ topic: "t", messages: values.map((value) => ({ key: "k", value })) });
+      await waitFor(() => fake.maxInflightSeen >= 5, "5 batches in flight");
+      fake.dropConnections(); // the batches are written anyway (like lost responses): the resends are duplicates
+      const r = await sending;
+      const elapsedMs = performance.now() - startMs;
+      assert.ok(elapsedMs < 2_000, `${elapsedMs.toFixed(0)} ms: one pause (at most 1 s) and three round trips; a pause per batch is 2.5 s or more`);
+      assert.deepEqual(
+        r.map((m) => m.offset),
+        values.map((_, i) => i + 1),
+      );
+      assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["warm-up", ...values]);
+      await producer.close();
+    },
+    { client: { retry: SLOW_RETRY } },
+  );
+});
+
+test("a batch refused OUT_OF_ORDER_SEQUENCE while an earlier one was in flight is resent once that one is written, without a pause", async () => {
+  await withCluster(
+    async (fake, client) => {
+      fake.state.createTopic("t", 1);
+      const producer = client.producer({ lingerMs: 0, batchRecordsMax: 10 });
+      await producer.send({ topic: "t", messages: [{ key: "k", value: "warm-up" }] });
+      let produces = 0;
+      fake.intercept(({ request }) => {
+        if (request.op !== "produce") return undefined;
+        produces++;
+        return produces === 1 ? { kind: "delay", delayMs: 50 } : undefined; // the batches behind it arrive first: OUT_OF_ORDER_SEQUENCE
+      });
+      const values = Array.from({ length: 50 }, (_, i) => `m${i}`);
+      const startMs = performance.now();
+      const r = await producer.send({ topic: "t", messages: values.map((value) => ({ key: "k", value })) });
+      const elapsedMs = performance.now() - startMs;
+      const refused = fake.requests("produce").length - 1 - 5;
+      assert.ok(refused >= 1, "some batches were refused and resent");
+      assert.ok(elapsedMs < 400, `${elapsedMs.toFixed(0)} ms; a pause before the resend is 500 ms or more`);
+      assert.deepEqual(
+        r.map((m) => m.offset),
+        values.map((_, i) => i + 1),
+      );
+      assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["warm-up", ...values]);
+      await producer.close();
+    },
+    { client: { retry: SLOW_RETRY } },
+  );
 });
 
 test("idempotence: a batch whose response was lost is resent with the same sequence and written once", async () => {
