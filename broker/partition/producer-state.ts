@@ -59,7 +59,7 @@ export class ProducerStateTable {
     return { kind: "tooOld", expected };
   }
 
-  /** Remember a batch (appended or proposed). Re-recording the same index replaces it. */
+  /** Remember a batch (appended or proposed). Re-recording the same entry (index and term) replaces it in place. */
   record(producerId: number, epoch: number, batch: ProducerBatch): void {
     let p = this.producers.get(producerId);
     if (p) {
@@ -72,9 +72,16 @@ export class ProducerStateTable {
         if (oldest !== undefined) this.producers.delete(oldest);
       }
     }
-    p.batches = p.batches.filter((b) => b.index < batch.index);
-    p.batches.push(batch);
-    if (p.batches.length > PRODUCER_BATCHES_MAX) p.batches.shift();
+    // The same index and term is the same entry (Raft's log matching): later batches stay. Any other
+    // batch at this index or after it was truncated away by this one.
+    const same = p.batches.findIndex((b) => b.index === batch.index && b.term === batch.term);
+    if (same >= 0) {
+      p.batches[same] = batch;
+    } else {
+      p.batches = p.batches.filter((b) => b.index < batch.index);
+      p.batches.push(batch);
+      if (p.batches.length > PRODUCER_BATCHES_MAX) p.batches.shift();
+    }
     this.producers.set(producerId, p);
   }
 

@@ -39,3 +39,23 @@ test("truncation forgets batches whose entries are gone", () => {
   assert.equal(t.check(1, 0, 1, 1).kind, "append", "the truncated batch must be written again");
   assert.equal(t.check(1, 0, 0, 1).kind, "duplicate");
 });
+
+test("re-recording a batch once it is written keeps the pipelined batches proposed after it", () => {
+  // The leader records batches as it proposes them, then again as each one is written to its log.
+  const t = new ProducerStateTable();
+  t.record(4, 0, batch(0, 10, 100));
+  t.record(4, 0, batch(10, 10, 101));
+  t.record(4, 0, batch(0, 10, 100)); // index 100 written
+  assert.equal(t.check(4, 0, 20, 10).kind, "append", "sequence 20 follows the batch at index 101");
+  assert.equal(t.check(4, 0, 10, 10).kind, "duplicate");
+});
+
+test("a batch at an index a newer term overwrote drops that index and everything after it", () => {
+  const t = new ProducerStateTable();
+  t.record(4, 0, batch(0, 10, 100));
+  t.record(4, 0, batch(10, 10, 101));
+  t.record(4, 0, batch(20, 10, 102));
+  t.record(4, 0, { ...batch(10, 10, 101), term: term(2) }); // the entry at 101 was replaced in term 2
+  assert.deepEqual(t.check(4, 0, 30, 10), { kind: "outOfOrder", expected: 20 });
+  assert.equal(t.check(4, 0, 20, 10).kind, "append", "the batch at 102 is gone with the old 101");
+});
