@@ -26,7 +26,8 @@
  *   was already in flight may be written before a resent earlier one (as in
  *   Kafka); use inflightRequestsMax 1 to rule that out.
  * - A batch fails for good on a non-retriable error, after retriesMax
- *   retries, or past its deadline (creation + retry.totalTimeoutMs). If it
+ *   counted failures (leader changes and waits for an earlier batch do not
+ *   count), or past its deadline (creation + retry.totalTimeoutMs). If it
  *   was stamped, the partition's sequence may now have a gap (the broker
  *   may or may not hold it): every other stamped batch still pending fails
  *   too, and once nothing is in flight the lane takes a fresh producer id
@@ -38,7 +39,7 @@ import { FIXED_LIMITS } from "../../broker/protocol/limits.js";
 import type { ProduceRequest } from "../../broker/protocol/requests.js";
 import type { ProduceRecord } from "../../broker/protocol/records.js";
 import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
-import { awaitsNewLeader, backoffMs, isRetriableError, retryDelayMs } from "../retry/retry-options.js";
+import { awaitsNewLeader, backoffMs, countsAgainstRetries, isRetriableError, retryDelayMs } from "../retry/retry-options.js";
 import { sleep } from "../util/sleep.js";
 import type { ByteBudget } from "./byte-budget.js";
 import { ProducerBatch } from "./producer-batch.js";
@@ -316,9 +317,10 @@ export class PartitionLane {
     batch.lastError = err;
     const waitsForEarlier = err.code === ErrorCode.OUT_OF_ORDER_SEQUENCE && this.hasEarlierPending(batch);
     const retriable = isRetriableError(err) || waitsForEarlier;
-    const { retriesMax } = this.deps.options.retry;
+    const { retry } = this.deps.options;
+    if (waitsForEarlier ? retry.retriesMax === 0 : isRetriableError(err) && countsAgainstRetries(err, retry)) batch.countedFailures++;
     const gap = this.sequenceGap && batch.stamp !== undefined;
-    if (!retriable || gap || batch.attempts > retriesMax || performance.now() >= batch.deadlineMs) {
+    if (!retriable || gap || batch.countedFailures > retry.retriesMax || performance.now() >= batch.deadlineMs) {
       this.finish(batch, err);
       return;
     }

@@ -31,6 +31,8 @@ export class ProducerBatch {
   stamp: BatchStamp | undefined;
   /** Sends so far. */
   attempts = 0;
+  /** Failures that use up one of retry.retriesMax (not leader changes, not waits for an earlier batch). */
+  countedFailures = 0;
   /** The lane's failure count when last sent: a success tells whether the route works since the last failure. */
   sentAtFailureCount = 0;
   /** The last failure, reported if the batch fails for good. */

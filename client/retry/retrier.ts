@@ -1,14 +1,18 @@
 /**
  * The one retrier: runs an attempt, and on a retriable error (by code only)
  * backs off and runs it again, up to `retriesMax` retries and within
- * `totalTimeoutMs`. When it gives up it throws the last error unchanged, so
+ * `totalTimeoutMs`. Errors that say leadership is moving (isLeaderChange) are
+ * retried within `totalTimeoutMs` without counting against `retriesMax`:
+ * their pauses are short, so counting them would give up after a couple of
+ * seconds without a leader, well before a partition heals (Kafka likewise
+ * bounds produce retries by time, delivery.timeout.ms). When it gives up it throws the last error unchanged, so
  * the caller still sees its code (when the last attempt was only cut short by
  * the total timeout, the error before it, which says more). Non-retriable
  * errors surface at once.
  */
 import { ErrorCode, type RlogError } from "../../broker/protocol/errors.js";
 import { sleep } from "../util/sleep.js";
-import { isRetriableError, retryDelayMs, type RetryOptions } from "./retry-options.js";
+import { countsAgainstRetries, isRetriableError, retryDelayMs, type RetryOptions } from "./retry-options.js";
 
 /** What an attempt knows about its place in the retry loop. */
 export interface AttemptContext {
@@ -53,6 +57,7 @@ export class Retrier {
     const deadlineMs = performance.now() + this.options.totalTimeoutMs;
     let previousNow = false;
     let previous: RlogError | undefined;
+    let counted = 0;
     for (let n = 1; ; n++) {
       hooks.signal?.throwIfAborted();
       const remainingMs = Math.max(1, Math.ceil(deadlineMs - performance.now()));
@@ -62,7 +67,8 @@ export class Retrier {
         if (!isRetriableError(err)) throw err;
         // A last attempt cut short by the total timeout says less than the error before it.
         if (performance.now() >= deadlineMs && err.code === ErrorCode.TIMEOUT && previous !== undefined) throw previous;
-        if (n > this.options.retriesMax) throw err;
+        if (countsAgainstRetries(err, this.options)) counted++;
+        if (counted > this.options.retriesMax) throw err;
         previous = err;
         const action = hooks.onRetriable?.(err, n) ?? "backoff";
         const skipBackoff: boolean = action === "now" && !previousNow;

@@ -6,7 +6,11 @@ import { ErrorCode, isRetriable, RlogError } from "../../broker/protocol/errors.
 
 /** How the SDK retries retriable errors. */
 export interface RetryOptions {
-  /** Retries after the first attempt; 0 disables retries. */
+  /**
+   * Retries after the first attempt; 0 disables retries. Errors that mean
+   * leadership is moving (see leaderChangeBackoffMsMax) do not count: only
+   * totalTimeoutMs bounds those.
+   */
   readonly retriesMax: number;
   /** Backoff cap before the first retry, in ms; doubles with each retry. */
   readonly initialBackoffMs: number;
@@ -35,7 +39,7 @@ export interface RetryOptions {
   readonly leaderPollIntervalMs: number;
 }
 
-/** Defaults: about 10 retries over up to 30 s, enough to ride out a leader election. */
+/** Defaults: 10 retries, and any number of short pauses while leadership moves, over up to 30 s. */
 export const DEFAULT_RETRY: RetryOptions = Object.freeze({
   retriesMax: 10,
   initialBackoffMs: 100,
@@ -74,6 +78,15 @@ const LEADER_CHANGE_CODES: ReadonlySet<number> = new Set(
     (name) => ErrorCode[name],
   ),
 );
+
+/**
+ * Whether a retriable error uses up one of `retriesMax`: every error when
+ * retries are off (retriesMax 0), else all but leader changes, which only
+ * `totalTimeoutMs` bounds.
+ */
+export function countsAgainstRetries(err: RlogError, options: RetryOptions): boolean {
+  return options.retriesMax === 0 || !isLeaderChange(err);
+}
 
 /** Whether an error means "leadership is moving": retried with a short backoff. */
 export function isLeaderChange(err: RlogError): boolean {

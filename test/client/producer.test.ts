@@ -297,6 +297,22 @@ test("non-retriable errors surface with their code: from the broker, and a recor
   );
 });
 
+test("a partition without a leader for longer than retriesMax quick retries: the send waits it out within totalTimeoutMs", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("t", 1);
+    const producer = client.producer({ retry: { retriesMax: 2, leaderChangeBackoffMsMax: 5, totalTimeoutMs: 5_000 } });
+    await producer.send({ topic: "t", messages: [{ value: "before" }] });
+    let refused = 0;
+    const stop = fake.intercept(({ request }) => (request.op === "produce" && refused++ < 20 ? { kind: "error", error: new RlogError("LEADER_NOT_AVAILABLE", "electing") } : undefined));
+    const r = await producer.send({ topic: "t", messages: [{ value: "after" }] });
+    stop();
+    assert.equal(refused, 21, "20 refusals, far more than retriesMax, then written");
+    assert.equal(r[0]?.offset, 1);
+    assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["before", "after"]);
+    await producer.close();
+  });
+});
+
 test("a batch that keeps failing gives up at the total timeout; the next send continues on a fresh producer id", async () => {
   await withCluster(async (fake, client) => {
     fake.state.createTopic("t", 1);

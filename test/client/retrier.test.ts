@@ -65,6 +65,39 @@ test("gives up after retriesMax retries with the last error", async () => {
   assert.equal(calls, 6);
 });
 
+test("leader changes do not use up retriesMax: only the total timeout bounds them", async () => {
+  let calls = 0;
+  const r = new Retrier(retryOptions({ retriesMax: 2, initialBackoffMs: 1, backoffMsMax: 1, leaderChangeBackoffMsMax: 1, totalTimeoutMs: 5_000 }), () => 0);
+  const v = await r.run(async () => {
+    calls++;
+    if (calls <= 8) throw new RlogError("LEADER_NOT_AVAILABLE", `attempt ${calls}`);
+    if (calls <= 10) throw new RlogError("NOT_ENOUGH_REPLICAS", `attempt ${calls}`);
+    return "done";
+  });
+  assert.equal(v, "done");
+  assert.equal(calls, 11, "8 leader changes and 2 counted retries");
+  calls = 0;
+  await assert.rejects(
+    r.run(async () => {
+      calls++;
+      throw new RlogError(calls % 2 === 0 ? "NOT_LEADER" : "NOT_ENOUGH_REPLICAS", `attempt ${calls}`);
+    }),
+    (err: unknown) => err instanceof RlogError && err.is("NOT_ENOUGH_REPLICAS") && err.message === "attempt 5",
+  );
+});
+
+test("retriesMax 0 retries nothing, leader changes included", async () => {
+  let calls = 0;
+  const r = new Retrier(retryOptions({ retriesMax: 0 }), () => 0);
+  await assert.rejects(
+    r.run(async () => {
+      calls++;
+      throw new RlogError("NOT_LEADER", "moved");
+    }),
+  );
+  assert.equal(calls, 1);
+});
+
 test("honours the total timeout and hands attempts the time left", async () => {
   const r = new Retrier(retryOptions({ retriesMax: 1_000, initialBackoffMs: 20, backoffMsMax: 20, totalTimeoutMs: 300 }), () => 0.5);
   const started = performance.now();
