@@ -287,12 +287,18 @@ export class RaftNode {
     const soft = this.softState();
     const hard = this.hardState();
     const snapshot = this.log.pendingSnapshot();
+    const entries = this.log.unstable().slice();
+    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
+    // prevHard's term is durable: every term or vote change is written before the next ready().
+    const { early, late } = splitEarly(this.outbox, this.prevHard.term);
     const rd: Ready = {
       ...(sameSoft(soft, this.prevSoft) ? {} : { softState: soft }),
       ...(sameHard(hard, this.prevHard) ? {} : { hardState: hard }),
       ...(snapshot ? { snapshot } : {}),
-      entries: this.log.unstable().slice(),
-      messages: this.outbox,
+      mustSync: entries.length > 0 || snapshot !== undefined || termOrVoteChanged,
+      entries,
+      earlyMessages: early,
+      messages: late,
       committed: this.committedPending() ? this.log.nextCommitted(COMMITTED_BYTES_MAX_PER_READY) : [],
     };
     this.outbox = [];
@@ -778,6 +784,26 @@ function sameSoft(a: SoftState, b: SoftState): boolean {
 }
 function sameHard(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+/**
+ * Split the outbox into messages that may leave before the Ready's write is
+ * durable and those that must wait for it. Early: what only a leader sends
+ * (Append, Heartbeat, Snapshot, TimeoutNow) in a term at or below the durable
+ * one; these carry the leader's log and commit index, never a promise about
+ * the write in flight (Raft thesis §10.2.1). Everything else (votes, vote and
+ * append responses) waits. Order within each part is kept.
+ */
+function splitEarly(outbox: readonly Message[], durableTerm: Term): { early: Message[]; late: Message[] } {
+  const early: Message[] = [];
+  const late: Message[] = [];
+  for (const m of outbox) {
+    const leaderOnly =
+      m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot || m.type === MessageType.TimeoutNow;
+    if (leaderOnly && m.term <= durableTerm) early.push(m);
+    else late.push(m);
+  }
+  return { early, late };
 }
 
 /** Entries of an Append must follow prevIndex densely. */
