@@ -108,7 +108,7 @@ export class RaftNode {
     this.id = config.id;
     this.voters = config.membership.voters;
     this.random = random;
-    this.log = new RaftLog(storage, applied);
+    this.log = new RaftLog(storage, applied, config.recentEntriesBytesMax);
     const hs = storage.hardState();
     this.term = hs.term;
     this.vote = hs.vote;
@@ -827,4 +827,5 @@ function validateConfig(c: RaftConfig): void {
   );
   assert(c.inflightAppendsMax >= 1, "inflightAppendsMax must be at least 1");
   assert(c.uncommittedEntriesMax >= 1, "uncommittedEntriesMax must be at least 1");
+  assert(Number.isSafeInteger(c.recentEntriesBytesMax) && c.recentEntriesBytesMax >= 0, "recentEntriesBytesMax must be a non-negative integer");
 }

@@ -124,6 +124,8 @@ export function drawTuning(random: SeededRandom): RaftTuning {
     inflightBytesMax: 500 + random.int(1500),
     appendBytesMax: 120 + random.int(300),
     uncommittedEntriesMax: 16 + random.int(48),
+    // Off, a few entries (constant eviction), or everything.
+    recentEntriesBytesMax: random.pick([0, 150, 600, 1 << 20]),
   };
 }
 
