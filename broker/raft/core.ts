@@ -315,8 +315,19 @@ export class RaftNode {
       this.log.stableSnapTo(rd.snapshot.index);
       if (this.log.applied < rd.snapshot.index) this.log.applied = rd.snapshot.index;
     }
-    const last = rd.entries[rd.entries.length - 1];
-    if (last) this.log.stableTo(last.index, last.term);
+    // The written entries still in the unstable log are durable now. A newer
+    // leader's entries may have replaced a suffix of them while the write was in
+    // flight: then only the prefix that still agrees is (by Log Matching, the
+    // newest written entry whose term still matches), and the replacement is
+    // written next. Marking nothing stable would rewrite that prefix, below a
+    // commit index the write may already carry.
+    for (let k = rd.entries.length - 1; k >= 0; k--) {
+      const e = rd.entries[k]!;
+      if (this.log.term(e.index) === e.term) {
+        this.log.stableTo(e.index, e.term);
+        break;
+      }
+    }
     const lastCommitted = rd.committed[rd.committed.length - 1];
     if (lastCommitted && lastCommitted.index > this.log.applied) this.log.appliedTo(lastCommitted.index);
     if (this.role === Role.Leader) {
