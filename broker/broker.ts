@@ -239,6 +239,7 @@ export class Broker {
       inflightBytesMax: r.inflightBytesMax,
       appendBytesMax: r.appendBytesMax,
       uncommittedEntriesMax: r.uncommittedEntriesMax,
+      recentEntriesBytesMax: r.recentEntriesBytesMax,
     };
   }
 

@@ -40,6 +40,8 @@ export interface RaftSettings {
   readonly appendBytesMax: number;
   /** Proposals waiting uncommitted on a leader before new ones are refused (back-pressure). */
   readonly uncommittedEntriesMax: number;
+  /** Bytes of just-persisted entries a Raft group keeps in memory (0: off). */
+  readonly recentEntriesBytesMax: number;
 }
 
 /** The LMDB environment and the segmented logs in it. */

@@ -47,6 +47,7 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
     inflightBytesMax: 8 * MiB,
     appendBytesMax: 1 * MiB,
     uncommittedEntriesMax: 10_000,
+    recentEntriesBytesMax: 2 * MiB,
   },
   storage: {
     fsync: true,

@@ -113,6 +113,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       inflightBytesMax: int(1024),
       appendBytesMax: int(1024),
       uncommittedEntriesMax: int(1, 10_000_000),
+      recentEntriesBytesMax: int(0),
     },
   },
   storage: {

@@ -1,6 +1,7 @@
 /**
  * Drives one Raft group: the loop of broker/raft/ready.ts over real storage
- * and a transport. ready -> persist (durable) -> send -> apply -> advance.
+ * and a transport. ready -> send the leader's replication -> persist
+ * (durable) -> send the rest -> apply -> advance.
  *
  * One loop runs at a time per group; inputs that arrive while a persist is
  * in flight accumulate in the core and go out in the next Ready, which is
@@ -13,8 +14,8 @@ import type { RaftConfig } from "../raft/config.js";
 import type { LogStorage } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
-import { ROLE_NAMES, Role, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
-import type { Entry, Index, NodeId, Offset, Snapshot, Term } from "../raft/types.js";
+import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
+import type { Entry, HardState, Index, NodeId, Offset, Snapshot, Term } from "../raft/types.js";
 
 /** What a group's state machine does with committed entries. */
 export interface StateMachine {
@@ -95,6 +96,8 @@ export class GroupRunner {
   private soft: SoftState;
   private appliedIndex: Index;
   private durableIndex: Index;
+  /** Newest hard state not yet written (only its commit index changed); rides along with the next write. */
+  private carriedHardState: HardState | undefined;
 
   constructor(opts: GroupRunnerOptions) {
     this.groupId = opts.groupId;
@@ -220,12 +223,14 @@ export class GroupRunner {
     try {
       while (!this.closed && this.node.hasReady()) {
         const rd = this.node.ready();
-        if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
-          await this.storage.persist({
-            ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
-            ...(rd.entries.length > 0 ? { entries: rd.entries } : {}),
-            ...(rd.hardState ? { hardState: rd.hardState } : {}),
-          });
+        // The leader's appends leave while it writes its own copy (thesis §10.2.1).
+        if (rd.earlyMessages.length > 0) this.send(rd.earlyMessages);
+        const update = writeOf(rd, this.carriedHardState);
+        if (update) {
+          await this.storage.persist(update);
+          this.carriedHardState = undefined;
+        } else if (rd.hardState) {
+          this.carriedHardState = rd.hardState;
         }
         if (this.closed) return;
         if (rd.messages.length > 0) this.send(rd.messages);

@@ -38,6 +38,11 @@ export interface RaftConfig {
   readonly appendBytesMax: number;
   /** Proposals waiting in the leader's unstable log before new ones are refused (back-pressure). */
   readonly uncommittedEntriesMax: number;
+  /**
+   * Bytes of just-persisted entries kept in memory, so appends to followers and
+   * apply do not read back what was just written; 0 turns the cache off.
+   */
+  readonly recentEntriesBytesMax: number;
 }
 
 /** Defaults tuned for a 10 ms tick: 500 ms base election timeout, 50 ms heartbeats. */
@@ -49,4 +54,5 @@ export const DEFAULT_RAFT_TIMING = {
   inflightBytesMax: 8 * 1024 * 1024,
   appendBytesMax: 1024 * 1024,
   uncommittedEntriesMax: 10_000,
+  recentEntriesBytesMax: 2 * 1024 * 1024,
 } as const;

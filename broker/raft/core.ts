@@ -108,7 +108,7 @@ export class RaftNode {
     this.id = config.id;
     this.voters = config.membership.voters;
     this.random = random;
-    this.log = new RaftLog(storage, applied);
+    this.log = new RaftLog(storage, applied, config.recentEntriesBytesMax);
     const hs = storage.hardState();
     this.term = hs.term;
     this.vote = hs.vote;
@@ -287,12 +287,18 @@ export class RaftNode {
     const soft = this.softState();
     const hard = this.hardState();
     const snapshot = this.log.pendingSnapshot();
+    const entries = this.log.unstable().slice();
+    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
+    // prevHard's term is durable: every term or vote change is written before the next ready().
+    const { early, late } = splitEarly(this.outbox, this.prevHard.term);
     const rd: Ready = {
       ...(sameSoft(soft, this.prevSoft) ? {} : { softState: soft }),
       ...(sameHard(hard, this.prevHard) ? {} : { hardState: hard }),
       ...(snapshot ? { snapshot } : {}),
-      entries: this.log.unstable().slice(),
-      messages: this.outbox,
+      mustSync: entries.length > 0 || snapshot !== undefined || termOrVoteChanged,
+      entries,
+      earlyMessages: early,
+      messages: late,
       committed: this.committedPending() ? this.log.nextCommitted(COMMITTED_BYTES_MAX_PER_READY) : [],
     };
     this.outbox = [];
@@ -309,8 +315,19 @@ export class RaftNode {
       this.log.stableSnapTo(rd.snapshot.index);
       if (this.log.applied < rd.snapshot.index) this.log.applied = rd.snapshot.index;
     }
-    const last = rd.entries[rd.entries.length - 1];
-    if (last) this.log.stableTo(last.index, last.term);
+    // The written entries still in the unstable log are durable now. A newer
+    // leader's entries may have replaced a suffix of them while the write was in
+    // flight: then only the prefix that still agrees is (by Log Matching, the
+    // newest written entry whose term still matches), and the replacement is
+    // written next. Marking nothing stable would rewrite that prefix, below a
+    // commit index the write may already carry.
+    for (let k = rd.entries.length - 1; k >= 0; k--) {
+      const e = rd.entries[k]!;
+      if (this.log.term(e.index) === e.term) {
+        this.log.stableTo(e.index, e.term);
+        break;
+      }
+    }
     const lastCommitted = rd.committed[rd.committed.length - 1];
     if (lastCommitted && lastCommitted.index > this.log.applied) this.log.appliedTo(lastCommitted.index);
     if (this.role === Role.Leader) {
@@ -780,6 +797,26 @@ function sameHard(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
 
+/**
+ * Split the outbox into messages that may leave before the Ready's write is
+ * durable and those that must wait for it. Early: what only a leader sends
+ * (Append, Heartbeat, Snapshot, TimeoutNow) in a term at or below the durable
+ * one; these carry the leader's log and commit index, never a promise about
+ * the write in flight (Raft thesis §10.2.1). Everything else (votes, vote and
+ * append responses) waits. Order within each part is kept.
+ */
+function splitEarly(outbox: readonly Message[], durableTerm: Term): { early: Message[]; late: Message[] } {
+  const early: Message[] = [];
+  const late: Message[] = [];
+  for (const m of outbox) {
+    const leaderOnly =
+      m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot || m.type === MessageType.TimeoutNow;
+    if (leaderOnly && m.term <= durableTerm) early.push(m);
+    else late.push(m);
+  }
+  return { early, late };
+}
+
 /** Entries of an Append must follow prevIndex densely. */
 function validEntries(m: AppendMsg): boolean {
   let expect = m.prevIndex + 1;
@@ -801,4 +838,5 @@ function validateConfig(c: RaftConfig): void {
   );
   assert(c.inflightAppendsMax >= 1, "inflightAppendsMax must be at least 1");
   assert(c.uncommittedEntriesMax >= 1, "uncommittedEntriesMax must be at least 1");
+  assert(Number.isSafeInteger(c.recentEntriesBytesMax) && c.recentEntriesBytesMax >= 0, "recentEntriesBytesMax must be a non-negative integer");
 }

@@ -4,8 +4,16 @@
  * (after etcd's raftLog/unstable). A snapshot received from the leader is
  * unstable too until persisted; while it is, storage is not consulted.
  *
+ * Entries that just became durable stay in a bounded cache of recent entries
+ * (`recentBytesMax`), so the leader serves appends to followers and the
+ * runner applies committed entries from memory instead of reading back what
+ * it has just written. The cache mirrors storage exactly: it only ever holds
+ * the durable entries just below the unstable ones, and truncation or a
+ * snapshot drops what they replace.
+ *
  * Invariants: snapshotIndex <= applied <= committed <= lastIndex;
- * committed entries are never truncated.
+ * committed entries are never truncated;
+ * recent entries are dense and end at unstableOffset - 1.
  */
 import { assert } from "./assert.js";
 import type { LogReader } from "./log-storage.js";
@@ -17,6 +25,13 @@ export class RaftLog {
   private unstableEntries: Entry[] = [];
   /** A snapshot to install, not yet persisted. */
   private unstableSnapshot: Snapshot | undefined;
+  /** Durable entries just below unstableOffset, oldest first (a cache of storage). */
+  private recent: Entry[] = [];
+  /** Index of recent[recentHead] (the oldest cached entry). */
+  private recentFirst: Index;
+  /** Entries before recentHead were evicted (dropped lazily to keep eviction O(1)). */
+  private recentHead = 0;
+  private recentBytes = 0;
   /** Highest index known committed. */
   committed: Index;
   /** Highest index handed to the state machine. */
@@ -25,9 +40,12 @@ export class RaftLog {
   constructor(
     private readonly storage: LogReader,
     applied?: Index,
+    /** Bytes (entryBytes) of recent durable entries kept in memory; 0 turns the cache off. */
+    private readonly recentBytesMax = 0,
   ) {
     const snap = storage.snapshot();
     this.unstableOffset = index(storage.lastIndex() + 1);
+    this.recentFirst = this.unstableOffset;
     this.committed = index(Math.max(storage.hardState().commit, snap.index));
     assert(this.committed <= storage.lastIndex(), `stored commit ${this.committed} beyond last index ${storage.lastIndex()}`);
     this.applied = index(Math.max(applied ?? snap.index, snap.index));
@@ -97,7 +115,7 @@ export class RaftLog {
     if (lo < this.unstableOffset) {
       assert(!this.unstableSnapshot, "reading storage below an unstable snapshot");
       const storedHi = index(Math.min(hi, this.unstableOffset));
-      const stored = this.storage.entries(lo, storedHi, bytesMax);
+      const stored = lo >= this.recentFirst ? this.recentRange(lo, storedHi, bytesMax) : this.storage.entries(lo, storedHi, bytesMax);
       for (const e of stored) {
         bytes += entryBytes(e);
         out.push(e);
@@ -136,6 +154,7 @@ export class RaftLog {
       for (const e of entries) this.unstableEntries.push(e);
     } else if (first <= this.unstableOffset) {
       // Replaces all unstable entries and any stored ones from `first` on.
+      this.dropRecentFrom(first);
       this.unstableOffset = first;
       this.unstableEntries = entries.slice();
     } else {
@@ -206,8 +225,65 @@ export class RaftLog {
     if (i < this.unstableOffset) return;
     const e = this.unstableEntries[i - this.unstableOffset];
     if (!e || e.term !== t) return;
-    this.unstableEntries = this.unstableEntries.slice(i + 1 - this.unstableOffset);
+    const n = i + 1 - this.unstableOffset;
+    if (this.recentBytesMax > 0) {
+      for (let k = 0; k < n; k++) this.remember(this.unstableEntries[k]!);
+    }
+    this.unstableEntries = this.unstableEntries.slice(n);
     this.unstableOffset = index(i + 1);
+    if (this.recentBytesMax === 0) this.recentFirst = this.unstableOffset;
+  }
+
+  /** Cached entries in [lo, hi) (recentFirst <= lo < hi <= unstableOffset), bounded like LogReader.entries. */
+  private recentRange(lo: Index, hi: Index, bytesMax: number): Entry[] {
+    const out: Entry[] = [];
+    let bytes = 0;
+    const base = this.recentHead - this.recentFirst;
+    for (let i = lo; i < hi; i++) {
+      const e = this.recent[base + i];
+      assert(e && e.index === i, `recent entry ${i} missing`);
+      bytes += entryBytes(e);
+      if (out.length > 0 && bytes > bytesMax) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** Add a just-persisted entry (the next after the cache) and evict the oldest beyond the byte bound. */
+  private remember(e: Entry): void {
+    if (this.recentHead === this.recent.length) {
+      // Empty: restart the cache at this entry.
+      this.recent = [];
+      this.recentHead = 0;
+      this.recentFirst = e.index;
+    }
+    assert(e.index === this.recentFirst + (this.recent.length - this.recentHead), `recent entry ${e.index} out of order`);
+    this.recent.push(e);
+    this.recentBytes += entryBytes(e);
+    while (this.recentBytes > this.recentBytesMax && this.recentHead < this.recent.length) {
+      this.recentBytes -= entryBytes(this.recent[this.recentHead]!);
+      this.recentHead++;
+      this.recentFirst = index(this.recentFirst + 1);
+    }
+    if (this.recentHead > 1024 && this.recentHead * 2 > this.recent.length) {
+      this.recent = this.recent.slice(this.recentHead);
+      this.recentHead = 0;
+    }
+  }
+
+  /** Storage is about to lose its entries from `i` on (truncation): forget them here too. */
+  private dropRecentFrom(i: Index): void {
+    const keep = Math.max(0, i - this.recentFirst);
+    const cached = this.recent.length - this.recentHead;
+    if (keep >= cached) return;
+    for (let k = this.recentHead + keep; k < this.recent.length; k++) this.recentBytes -= entryBytes(this.recent[k]!);
+    this.recent.length = this.recentHead + keep;
+    if (keep === 0) {
+      this.recent = [];
+      this.recentHead = 0;
+      this.recentBytes = 0;
+      this.recentFirst = i;
+    }
   }
   /** The unstable snapshot was persisted. */
   stableSnapTo(i: Index): void {
@@ -218,7 +294,9 @@ export class RaftLog {
   restore(snap: Snapshot): void {
     assert(snap.index > this.committed, `restoring snapshot ${snap.index} at or below commit ${this.committed}`);
     this.unstableSnapshot = snap;
+    this.dropRecentFrom(index(0));
     this.unstableOffset = index(snap.index + 1);
+    this.recentFirst = this.unstableOffset;
     this.unstableEntries = [];
     this.committed = snap.index;
   }

@@ -4,17 +4,27 @@
  * The runner loop (broker/group/, and the simulator) is:
  *   1. feed inputs: step(msg), tick(), propose(...), transferLeadership(...)
  *   2. if hasReady(): rd = ready()
- *   3. persist rd.snapshot, rd.entries and rd.hardState as ONE atomic update
- *      (LogStorage.persist), and wait until it is durable
- *   4. send rd.messages (only now: votes and append acks promise durability)
- *   5. apply rd.committed in order
- *   6. advance(rd)
+ *   3. send rd.earlyMessages (the leader's replication: it writes its log in
+ *      parallel with its followers, Raft thesis §10.2.1)
+ *   4. if rd.mustSync: persist rd.snapshot, rd.entries and rd.hardState as ONE
+ *      atomic update (LogUpdate, see writeOf()), and wait until it is durable
+ *   5. send rd.messages (only now: votes and append acks promise durability)
+ *   6. apply rd.committed in order
+ *   7. advance(rd): only now does a leader count its own new entries toward
+ *      the commit quorum (its match index is its durable last index)
+ *
+ * A Ready whose only change is the commit index needs no write (etcd's
+ * MustSync): the commit index rides along with the next write, and after a
+ * crash the member restarts with the lower commit index it last wrote, which
+ * is safe because the entries up to the higher one are committed on a quorum
+ * and come back through the leader.
  *
  * Several inputs batch into one Ready, so a Ready may carry a reply of an
  * older term (an append ack, a granted vote) next to the hard state of a
  * newer term. That is safe: the member has durably left that term, and
  * receivers ignore replies of older terms.
  */
+import type { LogUpdate } from "./log-storage.js";
 import type { Message } from "./messages.js";
 import type { Entry, HardState, Index, NodeId, Offset, Snapshot, Term } from "./types.js";
 
@@ -41,13 +51,26 @@ export interface SoftState {
 export interface Ready {
   /** Present when it changed since the last Ready. */
   readonly softState?: SoftState;
-  /** Present when term, vote or commit changed: persist before sending messages. */
+  /** Present when term, vote or commit changed. */
   readonly hardState?: HardState;
+  /**
+   * The Ready holds entries, a snapshot, or a new term or vote: write it (with
+   * any carried commit index) and wait until it is durable before sending
+   * `messages`. False when only the commit index changed.
+   */
+  readonly mustSync: boolean;
   /** A snapshot received from the leader: install before `entries`. */
   readonly snapshot?: Snapshot;
   /** Entries to persist, truncating any conflicting suffix first. */
   readonly entries: readonly Entry[];
-  /** Messages to send once the above is durable. */
+  /**
+   * Messages that may leave before this Ready's write is durable: a leader's
+   * Append, Heartbeat, Snapshot and TimeoutNow of a term already durable.
+   * They promise nothing about the write (thesis §10.2.1): the leader counts
+   * itself toward a commit only once its entries are durable (advance()).
+   */
+  readonly earlyMessages: readonly Message[];
+  /** Messages to send once the write is durable (votes and append acks promise durability). */
   readonly messages: readonly Message[];
   /** Newly committed entries to apply, in order (all of them already persisted earlier). */
   readonly committed: readonly Entry[];
@@ -94,4 +117,21 @@ export interface Status extends SoftState {
   readonly lastIndex: Index;
   /** Only on the leader. */
   readonly progress: readonly ProgressStatus[];
+}
+
+/**
+ * The durable write a Ready needs, or undefined when it needs none.
+ * `carried` is the newest hard state of an earlier Ready that was not written
+ * because only its commit index changed: it rides along with this write
+ * (rd.hardState, when present, supersedes it). The runner and the simulator
+ * both use this, so the simulator checks what the broker does.
+ */
+export function writeOf(rd: Ready, carried: HardState | undefined): LogUpdate | undefined {
+  if (!rd.mustSync) return undefined;
+  const hardState = rd.hardState ?? carried;
+  return {
+    ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
+    ...(rd.entries.length > 0 ? { entries: rd.entries } : {}),
+    ...(hardState ? { hardState } : {}),
+  };
 }

@@ -221,9 +221,11 @@ test("a follower behind the leader's log start gets a snapshot", async () => {
   // Compact the leader's and member 2's logs past what member 3 has.
   for (const id of [1, 2]) {
     const s = h.storages.get(nodeId(id))!;
-    const last = s.lastIndex();
-    const e = s.entries(last, index(last + 1), Infinity)[0]!;
-    await s.compact({ index: last, term: e.term, offset: offset(e.offset + e.count) });
+    // Through the durable commit (the newest commit-only change is not written).
+    const upTo = s.hardState().commit;
+    assert.ok(upTo > 3);
+    const e = s.entries(upTo, index(upTo + 1), Infinity)[0]!;
+    await s.compact({ index: upTo, term: e.term, offset: offset(e.offset + e.count) });
   }
   h.start(nodeId(3));
   h.tick(10);
@@ -278,4 +280,76 @@ test("a transfer without a target skips dead members and picks the most preferre
   assert.deepEqual(t, { ok: true, target: 3 });
   h.tick(TEST_TIMING.electionTimeoutTicks);
   assert.equal(h.leader()!.id, 3);
+});
+
+// ---------------------------------------------------------------- writing in parallel (thesis §10.2.1) and MustSync
+
+test("a leader's appends leave before its write; a follower's ack waits for its own", () => {
+  const h = new Harness({ size: 3, priority: [1, 2, 3] });
+  const leader = h.elect();
+  h.tick(2);
+  leader.propose([{ kind: EntryKind.Records, count: 1, timestampMs: 1, data: new Uint8Array([1]) }]);
+  const rd = leader.ready();
+  assert.equal(rd.mustSync, true);
+  assert.equal(rd.entries.length, 1);
+  const appends = rd.earlyMessages.filter((m) => m.type === MessageType.Append);
+  assert.equal(appends.length, 2, "one Append per follower, sent before the write");
+  assert.ok(rd.messages.every((m) => m.type !== MessageType.Append));
+  // The follower's acknowledgement is a late message: it promises the follower's write.
+  const follower = h.node(2);
+  follower.step(appends.find((m) => m.to === 2)!);
+  const frd = follower.ready();
+  assert.equal(frd.mustSync, true);
+  assert.deepEqual(frd.earlyMessages, []);
+  assert.ok(frd.messages.some((m) => m.type === MessageType.AppendResponse && m.success));
+  h.storages.get(nodeId(1))!.apply({ entries: rd.entries, ...(rd.hardState ? { hardState: rd.hardState } : {}) });
+  leader.advance(rd);
+  h.storages.get(nodeId(2))!.apply({ entries: frd.entries, ...(frd.hardState ? { hardState: frd.hardState } : {}) });
+  follower.advance(frd);
+});
+
+test("a leader does not count its own entries toward a commit before its write is durable", () => {
+  const h = new Harness({ size: 3, priority: [1, 2, 3] });
+  const leader = h.elect();
+  h.tick(2);
+  h.crash(3); // one follower only: a commit needs the leader's own durable copy
+  const commitBefore = leader.status().commit;
+  leader.propose([{ kind: EntryKind.Records, count: 1, timestampMs: 1, data: new Uint8Array([7]) }]);
+  const rd = leader.ready();
+  const last = rd.entries[rd.entries.length - 1]!.index;
+  // Member 2 receives the Append while the leader's write is in flight, persists it and acknowledges.
+  const follower = h.node(2);
+  for (const m of rd.earlyMessages) if (m.to === 2) follower.step(m);
+  const frd = follower.ready();
+  h.storages.get(nodeId(2))!.apply({ entries: frd.entries, ...(frd.hardState ? { hardState: frd.hardState } : {}) });
+  follower.advance(frd);
+  for (const m of frd.messages) leader.step(m);
+  assert.equal(leader.status().commit, commitBefore, "one durable copy of three is not a quorum");
+  // The leader's write completes: now it counts itself.
+  h.storages.get(nodeId(1))!.apply({ entries: rd.entries, ...(rd.hardState ? { hardState: rd.hardState } : {}) });
+  leader.advance(rd);
+  assert.equal(leader.status().commit, last);
+  const next = leader.ready();
+  assert.equal(next.committed.at(-1)?.index, last);
+});
+
+test("a commit-only change needs no sync; a restart recovers the lower written commit and catches up", () => {
+  const h = new Harness({ size: 3, priority: [1, 2, 3] });
+  const leader = h.elect();
+  h.tick(2);
+  h.propose(leader.status().id, "a");
+  h.propose(leader.status().id, "b");
+  h.tick(3);
+  const commit = leader.status().commit;
+  const f3 = h.readies.get(nodeId(3))!;
+  // Some Ready on member 3 changed only its commit index (a heartbeat), and was not written.
+  assert.ok(f3.some((rd) => rd.hardState && !rd.mustSync && rd.entries.length === 0));
+  const written = h.storages.get(nodeId(3))!.hardState().commit;
+  assert.ok(written <= commit);
+  h.crash(3);
+  h.start(nodeId(3));
+  assert.equal(h.node(3).status().commit, written, "restarts at the commit it last wrote");
+  h.tick(5);
+  assert.equal(h.node(3).status().commit, commit);
+  assert.deepEqual(h.appliedPayloads(3), ["a", "b"], "the restarted member applied everything again, once");
 });

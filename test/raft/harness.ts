@@ -8,8 +8,8 @@ import { DEFAULT_RAFT_TIMING, type RaftConfig } from "../../broker/raft/config.j
 import type { Message } from "../../broker/raft/messages.js";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
 import { SeededRandom } from "../../broker/raft/random.js";
-import { Role, type Ready } from "../../broker/raft/ready.js";
-import { EntryKind, nodeId, type Entry, type NodeId } from "../../broker/raft/types.js";
+import { Role, writeOf, type Ready } from "../../broker/raft/ready.js";
+import { EntryKind, nodeId, type Entry, type HardState, type NodeId } from "../../broker/raft/types.js";
 
 export interface HarnessOptions {
   readonly size: number;
@@ -40,6 +40,8 @@ export class Harness {
   /** Drops any message for which it returns true (finer than cutting a link). */
   drop: ((m: Message) => boolean) | undefined;
   private queue: Message[] = [];
+  /** Per member: the newest hard state not yet written (only its commit changed). */
+  private readonly carried = new Map<NodeId, HardState>();
   private readonly random: SeededRandom;
   private readonly configs = new Map<NodeId, RaftConfig>();
 
@@ -62,6 +64,7 @@ export class Harness {
   /** (Re)start a member from its storage. */
   start(id: NodeId): void {
     this.down.delete(id);
+    this.carried.delete(id);
     this.nodes.set(id, new RaftNode(this.configs.get(id)!, this.storages.get(id)!, this.random));
     this.applied.set(id, []);
     this.readies.set(id, []);
@@ -90,11 +93,14 @@ export class Harness {
           moved = true;
           const rd = n.ready();
           this.readies.get(id)!.push(rd);
-          this.storages.get(id)!.apply({
-            ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
-            entries: rd.entries,
-            ...(rd.hardState ? { hardState: rd.hardState } : {}),
-          });
+          this.queue.push(...rd.earlyMessages);
+          const update = writeOf(rd, this.carried.get(id));
+          if (update) {
+            this.storages.get(id)!.apply(update);
+            this.carried.delete(id);
+          } else if (rd.hardState) {
+            this.carried.set(id, rd.hardState);
+          }
           this.queue.push(...rd.messages);
           this.applied.get(id)!.push(...rd.committed);
           n.advance(rd);

@@ -44,6 +44,7 @@ interface ScenarioRun {
 const SEEDED_RUNS: readonly SeededRun[] = [
   { seed: 1433, members: "mixed", steps: 200, foundAt: "9baac96+", note: "checker false positive NOT_DURABLE: an append ack of an older term left in the Ready whose newer-term entries replaced the acked ones; the checker now exempts older-term replies" },
   { seed: 886, members: "mixed", steps: 300, foundAt: "10a3b81+", note: "checker false positive NOT_DURABLE: a resumed member granted a held term-4 vote and moved to term 5 in one Ready; the checker now exempts older-term replies" },
+  { seed: 504467, members: "mixed", steps: 300, foundAt: "ad0a02b", note: "CORE_ERROR: a newer leader replaced the tail of a follower's write in flight; advance() marked nothing stable, so the next write rewrote the agreeing prefix below the commit index it had just written (storage refused it; in a broker, exit 70). advance() now marks the agreeing prefix stable" },
 ];
 
 const SCENARIOS: readonly ScenarioRun[] = [

@@ -13,9 +13,13 @@
  *   commit (COMMITTED_ENTRY_LOST), a new leader holds every entry committed in
  *   an earlier term (COMMITTED_ENTRY_LOST), and every applied entry is the
  *   committed one, in order, at or below the commit index (APPLIED_MISMATCH).
- * - Durable state only moves forward: commit (COMMIT_WENT_BACK, across
- *   restarts too, since it is read from the persisted hard state), term
- *   (TERM_WENT_BACK), one vote per term (DOUBLE_VOTE).
+ * - Durable state only moves forward: the persisted commit (COMMIT_WENT_BACK,
+ *   across restarts too), term (TERM_WENT_BACK), one vote per term
+ *   (DOUBLE_VOTE). A commit index known but not written ("commit"
+ *   observations: a commit-only change rides along with the next write)
+ *   never goes back within one incarnation; a restart falls back to the
+ *   persisted one, but entries this member once knew committed must still
+ *   never be lost (COMMITTED_ENTRY_LOST).
  * - Replies that promise durability are backed by durable state (NOT_DURABLE):
  *   no message's term is ahead of the persisted term, and in the persisted
  *   term a granted vote matches the persisted vote and an append ack the
@@ -133,8 +137,10 @@ interface NodeView {
   snapTerm: number;
   /** Durable entries after snapIndex: log[k] has index snapIndex + 1 + k. */
   log: Entry[];
-  /** Highest commit index observed (durable). Never decreases. */
+  /** The member's commit index: the persisted one, or a higher one it learned since its last restart. */
   commit: number;
+  /** Highest persisted commit index. Never decreases. */
+  durableCommit: number;
   /** Entries up to here were checked against the committed map. */
   checkedCommit: number;
   /** Persisted term and vote. */
@@ -237,6 +243,8 @@ export class Checker {
         }
         v.applied = o.applied ?? v.snapIndex;
         v.leaderTerm = 0;
+        // Volatile knowledge is gone; checkedCommit stays (committed entries must survive).
+        v.commit = v.durableCommit;
         break;
       }
       case "send":
@@ -276,7 +284,7 @@ export class Checker {
   private view(id: NodeId): NodeView {
     let v = this.views.get(id);
     if (!v) {
-      v = { id, snapIndex: 0, snapTerm: 0, log: [], commit: 0, checkedCommit: 0, term: 0, vote: 0, applied: 0, leaderTerm: 0, durable: false };
+      v = { id, snapIndex: 0, snapTerm: 0, log: [], commit: 0, durableCommit: 0, checkedCommit: 0, term: 0, vote: 0, applied: 0, leaderTerm: 0, durable: false };
       this.views.set(id, v);
     }
     return v;
@@ -389,7 +397,13 @@ export class Checker {
     v.durable = true;
     v.term = Math.max(v.term, hs.term);
     if (hs.term >= v.term) v.vote = hs.vote;
-    this.onCommit(v, hs.commit, hs.term);
+    if (hs.commit < v.durableCommit) {
+      this.report("COMMIT_WENT_BACK", `node ${v.id} persisted commit ${hs.commit} after commit ${v.durableCommit}`, v.id, hs.commit);
+      return;
+    }
+    v.durableCommit = hs.commit;
+    // A write may carry an older commit than one the member learned since (never lower than the persisted one).
+    this.onCommit(v, Math.max(hs.commit, v.commit), hs.term);
   }
 
   /**

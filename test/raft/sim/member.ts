@@ -1,19 +1,24 @@
 /**
  * One simulated group member: a RaftNode, its durable storage (the disk
- * model) and the runner loop of broker/raft/ready.ts:
+ * model) and the runner loop of broker/raft/ready.ts, as GroupRunner runs it:
  *
- *   rd = ready(); persist {snapshot, entries, hardState} atomically;
- *   send rd.messages; apply rd.committed; advance(rd)
+ *   rd = ready(); send rd.earlyMessages; write writeOf(rd) (when mustSync)
+ *   and wait until it is durable; send rd.messages; apply rd.committed;
+ *   advance(rd)
  *
  * Disk model: the MemoryStorage is the disk, and holds only what is durable.
- * A persist is synchronous, so in the normal loop it is durable before any
- * message of its Ready leaves. A crash can strike in the middle of a Ready
- * (see CrashPoint): the write may not have reached the disk yet (it is lost;
- * it was never acknowledged, since no message of that Ready was sent), or it
- * did but the messages were not sent, or they were but the entries were not
- * applied, or they were but advance() was not called. On restart, a new
- * RaftNode reads the same storage, and the state machine is rebuilt from the
- * committed entries the core hands out again.
+ * A write may stay in flight across steps (a slow disk): meanwhile the member
+ * keeps receiving and ticking, as the broker's runner does while it awaits a
+ * persist, and its early messages (a leader's appends) are already on the
+ * network, so followers can acknowledge entries the leader has not made
+ * durable yet. A commit-only hard state is not written (it rides along with
+ * the next write); a crash loses it. A crash can strike in the middle of a
+ * Ready (see CrashPoint): the write may not have reached the disk yet (it is
+ * lost; only early messages left), or it did but the other messages were not
+ * sent, or they were but the entries were not applied, or they were but
+ * advance() was not called. On restart, a new RaftNode reads the same
+ * storage, and the state machine is rebuilt from the committed entries the
+ * core hands out again.
  *
  * Everything the member does that the checker must see is reported through
  * MemberHooks as observations, in the order it happens.
@@ -24,13 +29,13 @@ import type { LogUpdate } from "../../../broker/raft/log-storage.js";
 import { MemoryStorage } from "../../../broker/raft/memory-storage.js";
 import type { Message } from "../../../broker/raft/messages.js";
 import { SeededRandom } from "../../../broker/raft/random.js";
-import { Role, type ProposeResult, type Proposal, type Ready, type SoftState } from "../../../broker/raft/ready.js";
-import { NO_NODE, offset, term, type Entry, type Index, type NodeId, type Term } from "../../../broker/raft/types.js";
+import { Role, writeOf, type ProposeResult, type Proposal, type Ready, type SoftState } from "../../../broker/raft/ready.js";
+import { NO_NODE, offset, term, type Entry, type HardState, type Index, type NodeId, type Term } from "../../../broker/raft/types.js";
 import type { Observation } from "./checker.js";
 
 /** Where a crash strikes inside one Ready (numeric: drawn at random). */
 export const CrashPoint = {
-  /** The write was issued but not synced: it is lost. Nothing was sent. */
+  /** The write was issued but not synced: it is lost. Only early messages were sent. */
   WriteLost: 0,
   /** The write reached the disk, but no message of the Ready was sent. */
   WriteDurable: 1,
@@ -86,6 +91,10 @@ export interface PendingProposal {
 
 /** Bound on Ready iterations per drain: a core that never settles is a bug. */
 const READY_LOOP_MAX = 256;
+/** Chance that a Ready's write stays in flight when the member drains (a slow disk). */
+const WRITE_DEFER_CHANCE = 0.3;
+/** Drains a write may stay in flight before it completes (bound). */
+const WRITE_DEFER_DRAINS_MAX = 6;
 
 export class SimMember {
   readonly storage = new MemoryStorage();
@@ -104,6 +113,12 @@ export class SimMember {
   /** When set, the next Ready is interrupted by a crash at this point. */
   crashInNextReady: CrashPoint | undefined;
   private node: RaftNode | undefined;
+  /** A Ready whose early messages left and whose write is in flight (not durable yet). */
+  private inflight: Ready | undefined;
+  /** Drains the in-flight write has waited so far. */
+  private inflightDrains = 0;
+  /** Newest hard state not written because only its commit changed (lost in a crash). */
+  private carried: HardState | undefined;
 
   constructor(
     readonly id: NodeId,
@@ -123,6 +138,8 @@ export class SimMember {
     this.state = "up";
     this.pending.clear();
     this.crashInNextReady = undefined;
+    this.inflight = undefined;
+    this.carried = undefined;
     this.appliedIndex = applied ?? this.storage.snapshot().index;
     if (restart) this.hooks.observe({ kind: "restart", node: this.id, ...(applied !== undefined ? { applied } : {}) });
     else this.hooks.observe({ kind: "persist", node: this.id, hardState: this.storage.hardState() });
@@ -140,6 +157,8 @@ export class SimMember {
     this.state = "down";
     this.pending.clear();
     this.crashInNextReady = undefined;
+    this.inflight = undefined;
+    this.carried = undefined;
     this.role = Role.Follower;
     this.leader = NO_NODE;
     this.transferee = NO_NODE;
@@ -177,19 +196,44 @@ export class SimMember {
     return n && this.state === "up" ? this.guard("transferLeadership", () => n.transferLeadership(target)) : undefined;
   }
 
-  /** Run the Ready loop until the core has nothing more (or a crash strikes). */
+  /**
+   * Run the Ready loop until the core has nothing more, a crash strikes, or a
+   * write stays in flight (the next drain may complete it).
+   */
   drain(): void {
     for (let k = 0; k < READY_LOOP_MAX; k++) {
       const n = this.node;
       if (!n || this.state !== "up") return;
+      const held = this.inflight;
+      if (held) {
+        if (++this.inflightDrains < WRITE_DEFER_DRAINS_MAX && this.random.chance(WRITE_DEFER_CHANCE)) return;
+        this.inflight = undefined;
+        this.finish(n, held);
+        continue;
+      }
       if (!this.guard("hasReady", () => n.hasReady())) return;
       const rd = this.guard("ready", () => n.ready());
-      this.handle(n, this.hooks.readyFilter ? this.hooks.readyFilter(this, rd) : rd);
+      this.begin(n, this.hooks.readyFilter ? this.hooks.readyFilter(this, rd) : rd);
     }
     throw new CoreError(this.id, `Ready loop of node ${this.id} did not settle within ${READY_LOOP_MAX} rounds`, undefined);
   }
 
-  private handle(n: RaftNode, rd: Ready): void {
+  /** Send the early messages and issue the write; it completes now or at a later drain. */
+  private begin(n: RaftNode, rd: Ready): void {
+    for (const m of rd.earlyMessages) {
+      this.hooks.observe({ kind: "send", node: this.id, message: m });
+      this.hooks.send(m);
+    }
+    if (rd.mustSync && this.random.chance(WRITE_DEFER_CHANCE)) {
+      this.inflight = rd;
+      this.inflightDrains = 0;
+      return;
+    }
+    this.finish(n, rd);
+  }
+
+  /** The write becomes durable (or a crash loses it); then the rest of the loop. */
+  private finish(n: RaftNode, rd: Ready): void {
     const crashAt = this.crashInNextReady;
     if (crashAt === CrashPoint.WriteLost) {
       this.hooks.trace(() => `node ${this.id} crashed before its write was synced: lost ${describeUpdate(rd)}`);
@@ -234,12 +278,16 @@ export class SimMember {
 
   /** Make the Ready's write durable (one atomic update) and report it. */
   private persist(rd: Ready): void {
-    if (!rd.snapshot && rd.entries.length === 0 && !rd.hardState) return;
-    const update: LogUpdate = {
-      ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
-      ...(rd.entries.length > 0 ? { entries: rd.entries } : {}),
-      ...(rd.hardState ? { hardState: rd.hardState } : {}),
-    };
+    const update: LogUpdate | undefined = writeOf(rd, this.carried);
+    if (!update) {
+      if (rd.hardState) {
+        // Only the commit index changed: not written; the member knows it until a crash.
+        this.carried = rd.hardState;
+        this.hooks.observe({ kind: "commit", node: this.id, index: rd.hardState.commit, term: rd.hardState.term });
+      }
+      return;
+    }
+    this.carried = undefined;
     try {
       this.storage.apply(update);
     } catch (err) {

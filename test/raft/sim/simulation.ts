@@ -124,6 +124,8 @@ export function drawTuning(random: SeededRandom): RaftTuning {
     inflightBytesMax: 500 + random.int(1500),
     appendBytesMax: 120 + random.int(300),
     uncommittedEntriesMax: 16 + random.int(48),
+    // Off, a few entries (constant eviction), or everything.
+    recentEntriesBytesMax: random.pick([0, 150, 600, 1 << 20]),
   };
 }
 
@@ -268,13 +270,13 @@ export class Simulation {
     this.finalCheck();
   }
 
-  /** Report the final durable state of every member to the checker. */
+  /** Report the final durable log and the commit index of every member to the checker. */
   finalCheck(): void {
     const nodes = this.members.map((m) => {
       const s = m.storage;
       return {
         node: m.id,
-        commit: s.hardState().commit,
+        commit: m.raft()?.status().commit ?? s.hardState().commit,
         entries: s.lastIndex() >= s.firstIndex() ? s.entries(s.firstIndex(), index(s.lastIndex() + 1), Infinity) : [],
         snapshot: s.snapshot(),
       };
@@ -364,7 +366,8 @@ export class Simulation {
       if (!r) return false;
       const s = r.status();
       if (s.commit !== ls.commit || s.lastIndex !== ls.lastIndex || m.appliedIndex !== ls.commit) return false;
-      if (m.storage.lastIndex() !== ls.lastIndex || m.storage.hardState().commit !== ls.commit) return false;
+      // The durable commit may lag: a commit-only change is not written (ready.ts, writeOf).
+      if (m.storage.lastIndex() !== ls.lastIndex) return false;
     }
     return true;
   }
