@@ -46,10 +46,12 @@ export class Retrier {
   /**
    * @param options retry settings
    * @param random source of jitter in [0, 1); injectable for tests
+   * @param pause waits between attempts; injectable for tests
    */
   constructor(
     readonly options: RetryOptions,
     private readonly random: () => number = Math.random,
+    private readonly pause: (delayMs: number, signal?: AbortSignal) => Promise<void> = sleep,
   ) {}
 
   /** Run `attempt` until it succeeds, fails with a non-retriable error, or the retry budget is spent. */
@@ -75,7 +77,7 @@ export class Retrier {
         previousNow = skipBackoff;
         const delayMs = skipBackoff ? 0 : retryDelayMs(err, n, this.options, this.random());
         if (performance.now() + delayMs >= deadlineMs) throw err;
-        await sleep(delayMs, hooks.signal);
+        await this.pause(delayMs, hooks.signal);
       }
     }
   }

@@ -105,7 +105,7 @@ test("the total timeout is honoured for an error that keeps coming back", async 
       const started = performance.now();
       await assert.rejects(client.admin().listOffsets({ topic: "t", partition: 0 }, "latest"), isCode("NOT_ENOUGH_REPLICAS"));
       const elapsed = performance.now() - started;
-      assert.ok(elapsed < 600, `took ${elapsed} ms`);
+      assert.ok(elapsed < 3_000, `took ${elapsed} ms; 1,000 retries would take far longer`);
       assert.ok(fake.requests("listOffsets").length > 3);
     },
     { client: { retry: { ...FAST_RETRY, retriesMax: 1_000, totalTimeoutMs: 300 } } },
@@ -120,7 +120,7 @@ test("the total timeout is honoured when the broker never answers (request timeo
       const started = performance.now();
       await assert.rejects(client.admin().listOffsets({ topic: "t", partition: 0 }, "latest"), isCode("TIMEOUT"));
       const elapsed = performance.now() - started;
-      assert.ok(elapsed >= 250 && elapsed < 600, `took ${elapsed} ms`);
+      assert.ok(elapsed >= 250 && elapsed < 3_000, `took ${elapsed} ms; the request timeout is 10 s`);
     },
     { client: { requestTimeoutMs: 10_000, retry: { ...FAST_RETRY, totalTimeoutMs: 300 } } },
   );

@@ -189,12 +189,12 @@ test("a leader that cannot be reached: the fetcher goes to the new leader as soo
       append(fake, "t", 0, ["after"]);
       await waitFor(() => got.length === 2, "the record written after the move");
       const elapsedMs = performance.now() - startMs;
-      assert.ok(elapsedMs < 450, `read after ${elapsedMs.toFixed(0)} ms; a fetch after the pause comes at 500 ms or later`);
+      assert.ok(elapsedMs < 2_000, `read after ${elapsedMs.toFixed(0)} ms; a fetch after the pause comes at 3 s or later`);
       await consumer.stop();
       await run;
       assert.deepEqual(texts(got), ["before", "after"]);
     },
-    { client: { retry: { retriesMax: 20, initialBackoffMs: 1_000, backoffMsMax: 1_000, leaderChangeBackoffMsMax: 1_000, totalTimeoutMs: 20_000 } } },
+    { client: { retry: { retriesMax: 20, initialBackoffMs: 6_000, backoffMsMax: 6_000, leaderChangeBackoffMsMax: 6_000, totalTimeoutMs: 60_000 } } },
   );
 });
 

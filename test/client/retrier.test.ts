@@ -110,28 +110,30 @@ test("honours the total timeout and hands attempts the time left", async () => {
     (err: unknown) => err instanceof RlogError && err.is("TIMEOUT"),
   );
   const elapsed = performance.now() - started;
-  assert.ok(elapsed < 500, `gave up after ${elapsed} ms`);
+  assert.ok(elapsed < 3_000, `gave up after ${elapsed} ms; 1,000 retries would take 20 s`);
   assert.ok(elapsed >= 250, `gave up early, after ${elapsed} ms`);
   assert.ok(remaining[0] !== undefined && remaining[0] <= 300);
   assert.ok((remaining[remaining.length - 1] as number) < 100);
 });
 
 test("'now' skips one backoff but never two in a row", async () => {
-  const r = new Retrier(retryOptions({ retriesMax: 3, initialBackoffMs: 300, backoffMsMax: 300, totalTimeoutMs: 5_000 }), () => 0);
-  const times: number[] = [];
+  // The pauses are recorded, not slept: what is asserted is the retrier's decision, not the machine's timers.
+  const pauses: number[] = [];
+  const r = new Retrier(retryOptions({ retriesMax: 3, initialBackoffMs: 300, backoffMsMax: 300, totalTimeoutMs: 5_000 }), () => 0, async (ms) => {
+    pauses.push(ms);
+  });
+  let calls = 0;
   await assert.rejects(
     r.run(
       async () => {
-        times.push(performance.now());
-        throw new RlogError("NOT_LEADER", "moved");
+        calls++;
+        throw new RlogError("NOT_ENOUGH_REPLICAS", "short");
       },
       { onRetriable: () => "now" },
     ),
   );
-  const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-  assert.ok((gaps[0] as number) < 100, `first retry waited ${gaps[0]} ms`);
-  assert.ok((gaps[1] as number) >= 145, `second retry waited only ${gaps[1]} ms`);
-  assert.ok((gaps[2] as number) < 100, `third retry waited ${gaps[2]} ms`);
+  assert.equal(calls, 4, "the first attempt and retriesMax retries");
+  assert.deepEqual(pauses, [0, 150, 0], "now, then a backoff (half of 300 ms with no jitter), then now again");
 });
 
 test("a hook that throws stops the retries", async () => {
