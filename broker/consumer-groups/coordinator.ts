@@ -257,8 +257,14 @@ export class GroupCoordinator {
     await this.append(h, records);
   }
 
-  /** fetchOffsets: committed offsets (partitions without one are left out). */
-  fetchOffsets(req: FetchOffsetsRequest): FetchOffsetsResult {
+  /**
+   * fetchOffsets: committed offsets (partitions without one are left out).
+   * Read after a barrier through the log, so a deposed coordinator that has
+   * not noticed yet refuses instead of answering with older offsets than a
+   * commit its successor has acknowledged.
+   */
+  async fetchOffsets(req: FetchOffsetsRequest): Promise<FetchOffsetsResult> {
+    await this.readBarrier(this.route(req.group));
     const h = this.route(req.group);
     const committed = h.table.group(req.group)?.offsets;
     if (committed === undefined) return { offsets: [] };
@@ -438,6 +444,17 @@ export class GroupCoordinator {
       w?.resolve({ generation: value.generation, memberId });
     }
     this.flush(h, id, lg);
+  }
+
+  /** Confirm leadership and catch up before a read of committed state; see PartitionReplica.readBarrier. */
+  private async readBarrier(h: Hosted): Promise<void> {
+    const replica = h.replica;
+    if (replica === undefined) throw new RlogError("COORDINATOR_NOT_AVAILABLE", `${OFFSETS_TOPIC}/${h.partition} is not open`);
+    try {
+      await replica.readBarrier(GROUP_WRITE_TIMEOUT_MS);
+    } catch (err) {
+      throw toCoordinatorError(err);
+    }
   }
 
   /** Append records to the group's partition (acks all); coordinator errors for the partition's errors. */

@@ -383,6 +383,25 @@ export class PartitionReplica {
     }
   }
 
+  /**
+   * A read point for state derived from this partition's log (the group
+   * coordinator's offsets): resolves once an empty entry proposed now is
+   * committed and applied. It commits only while this replica leads with a
+   * quorum, so a deposed leader that does not know it yet fails here
+   * (NOT_LEADER or TIMEOUT) instead of serving stale state; and once it
+   * resolves, everything committed before the call has been applied
+   * (thesis §6.4, done through the log).
+   */
+  async readBarrier(timeoutMs: number): Promise<void> {
+    let proposed;
+    try {
+      proposed = this.runner.propose([{ kind: EntryKind.Noop, count: 0, timestampMs: this.clock(), data: new Uint8Array(0) }]);
+    } catch (err) {
+      throw this.toRlogError(err);
+    }
+    await this.withTimeout(proposed.done, timeoutMs);
+  }
+
   private toRlogError(err: unknown): unknown {
     if (err instanceof ProposeError) {
       switch (err.code) {
