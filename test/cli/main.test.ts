@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot, shippedConfigPath } from "../../config/index.js";
@@ -74,8 +74,9 @@ test("config check --json: the config and sources as JSON; the environment appli
   assert.equal((JSON.parse(noEnv.stdout) as typeof parsed).config.raft.electionTimeoutTicks, 50);
 });
 
-test("config check: a bad file prints one INVALID_CONFIG line per problem and exits 1", () => {
+test("config check: a bad file prints one INVALID_CONFIG line per problem and exits 1", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "rlog-cli-test-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "bad.json");
   writeFileSync(file, JSON.stringify({ brokerId: 1, dataDir: "d", raft: { electionTimeoutTicks: "abc" }, fsync: false }));
   const r = cli(["config", "check", file]);
@@ -93,11 +94,12 @@ test("config check: a bad file prints one INVALID_CONFIG line per problem and ex
   assert.equal(parsed.error.issues.length, 2);
 });
 
-test("config check: a missing file and bad JSON are named", () => {
+test("config check: a missing file and bad JSON are named", (t) => {
   const missing = cli(["config", "check", "no/such/file.json"]);
   assert.equal(missing.status, 1);
   assert.equal(missing.stderr, "INVALID_CONFIG: no/such/file.json: config file not found\n");
   const dir = mkdtempSync(join(tmpdir(), "rlog-cli-test-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "broken.json");
   writeFileSync(file, '{ "brokerId": 1 ');
   const broken = cli(["config", "check", file]);

@@ -1,11 +1,13 @@
 /** Shared helpers for the config tests: temporary config files and error matching. */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { after } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rlog-config-test-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
 let count = 0;
 
 /** Writes `content` (an object is JSON-encoded) to a fresh temporary file and returns its path. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, loadConfigDetailed } from "../../config/index.js";
@@ -93,8 +93,9 @@ test("a missing file is reported by name", () => {
   assertOneIssue(() => loadConfig({ file, env: {} }), `${file}: config file not found`);
 });
 
-test("a directory is not a config file", () => {
+test("a directory is not a config file", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "rlog-config-dir-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   assertOneIssue(() => loadConfig({ file: dir, env: {} }), `${dir}: is a directory, not a config file`);
 });
 
