@@ -27,6 +27,9 @@ import { buildHandlers } from "./operations.js";
 import { LogStore } from "./storage/log-store.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 
+/** A raft tick this late (ms since the previous one) is logged (warn). */
+const TICK_LAG_WARN_MS = 100;
+
 /** How long a controlled shutdown waits for leadership to move away. */
 export const CONTROLLED_SHUTDOWN_MS_MAX = 10_000;
 /** How often retention runs over every partition. */
@@ -145,7 +148,14 @@ export class Broker {
     });
     const { port } = await this.server.start();
     this.clientPort = port;
-    this.tickTimer = setInterval(() => this.tick(), c.raftTickMs);
+    let lastTickMs = performance.now();
+    this.tickTimer = setInterval(() => {
+      const now = performance.now();
+      // Raft time is counted in ticks: a stalled event loop slows every group's clock.
+      if (now - lastTickMs >= TICK_LAG_WARN_MS) this.logger.warn({ lateMs: Math.round(now - lastTickMs - c.raftTickMs) }, "raft tick late: the event loop was blocked");
+      lastTickMs = now;
+      this.tick();
+    }, c.raftTickMs);
     this.retentionTimer = setInterval(() => void this.applyRetention(), RETENTION_CHECK_INTERVAL_MS);
     this.retentionTimer.unref();
     this.groupTimer = setInterval(() => this.groups.tick(), GROUP_TICK_MS);

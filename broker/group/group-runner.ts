@@ -17,6 +17,19 @@ import type { RandomSource } from "../raft/random.js";
 import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
 import type { Entry, HardState, Index, NodeId, Offset, Snapshot, Term } from "../raft/types.js";
 
+/** A log write slower than this is logged (warn). */
+const SLOW_PERSIST_WARN_MS = 100;
+/**
+ * While a log write has been in flight this long, the group's Raft clock
+ * stands still (ticks are skipped). Nothing of the group leaves during a
+ * write, heartbeats included, so without this a disk stall longer than an
+ * election timeout (seen: 840 ms, on all three brokers' shared disk at once)
+ * makes leaders step down and followers campaign although no one failed.
+ * A slower clock is always safe in Raft; a leader whose disk really hangs is
+ * still replaced, by followers that stop hearing from it.
+ */
+export const PERSIST_STALL_MS = 50;
+
 /** What a group's state machine does with committed entries. */
 export interface StateMachine {
   /** Apply committed entries, in order. Called on every member. */
@@ -40,6 +53,8 @@ export interface GroupRunnerOptions {
   readonly logger: Logger;
   /** Index already applied to the state machine (default: the snapshot index). */
   readonly applied?: Index;
+  /** Monotonic clock in ms (stalled-write detection); performance.now() by default, a fake one in tests. */
+  readonly monotonicMs?: () => number;
 }
 
 /** When a proposal counts as done. */
@@ -98,6 +113,11 @@ export class GroupRunner {
   private durableIndex: Index;
   /** Newest hard state not yet written (only its commit index changed); rides along with the next write. */
   private carriedHardState: HardState | undefined;
+  /** When the write in flight started (monotonic ms); undefined when none is. */
+  private persistStartedMs: number | undefined;
+  /** Ticks skipped during the current (or last) write. */
+  private stalledTicks = 0;
+  private readonly monotonicMs: () => number;
 
   constructor(opts: GroupRunnerOptions) {
     this.groupId = opts.groupId;
@@ -105,6 +125,7 @@ export class GroupRunner {
     this.send = opts.send;
     this.sm = opts.stateMachine;
     this.log = opts.logger;
+    this.monotonicMs = opts.monotonicMs ?? (() => performance.now());
     this.voterCount = opts.config.membership.voters.length;
     const snap = opts.storage.snapshot();
     if (snap.index > 0 && opts.applied === undefined) this.sm.restore?.(snap);
@@ -115,9 +136,13 @@ export class GroupRunner {
     this.schedule();
   }
 
-  /** Advance the group's clock by one tick. */
+  /** Advance the group's clock by one tick (skipped during a stalled write; see PERSIST_STALL_MS). */
   tick(): void {
     if (this.closed) return;
+    if (this.persistStartedMs !== undefined && this.monotonicMs() - this.persistStartedMs >= PERSIST_STALL_MS) {
+      this.stalledTicks++;
+      return;
+    }
     this.node.tick();
     this.schedule();
   }
@@ -227,7 +252,16 @@ export class GroupRunner {
         if (rd.earlyMessages.length > 0) this.send(rd.earlyMessages);
         const update = writeOf(rd, this.carriedHardState);
         if (update) {
-          await this.storage.persist(update);
+          const startedMs = this.monotonicMs();
+          this.persistStartedMs = startedMs;
+          this.stalledTicks = 0;
+          try {
+            await this.storage.persist(update);
+          } finally {
+            this.persistStartedMs = undefined;
+          }
+          const tookMs = this.monotonicMs() - startedMs;
+          if (tookMs >= SLOW_PERSIST_WARN_MS) this.log.warn({ tookMs: Math.round(tookMs), entries: update.entries?.length ?? 0, skippedTicks: this.stalledTicks }, "slow log write; the raft clock stood still");
           this.carriedHardState = undefined;
         } else if (rd.hardState) {
           this.carriedHardState = rd.hardState;

@@ -1,0 +1,78 @@
+/**
+ * GroupRunner: while a log write is stalled, the group's Raft clock stands
+ * still, so a disk stall longer than an election timeout does not make a
+ * follower campaign; once the write completes, the clock runs again.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import pino from "pino";
+import { GroupRunner, PERSIST_STALL_MS } from "../../broker/group/group-runner.js";
+import { MemoryStorage } from "../../broker/raft/memory-storage.js";
+import type { LogUpdate } from "../../broker/raft/log-storage.js";
+import { MessageType, type Message } from "../../broker/raft/messages.js";
+import { SeededRandom } from "../../broker/raft/random.js";
+import { Role } from "../../broker/raft/ready.js";
+import { EntryKind, index, nodeId, offset, term } from "../../broker/raft/types.js";
+import { TEST_TIMING } from "../raft/harness.js";
+
+/** MemoryStorage whose writes wait for `release()` while `hold` is on. */
+class StallingStorage extends MemoryStorage {
+  hold = false;
+  private waiting: (() => void)[] = [];
+  override async persist(update: LogUpdate): Promise<void> {
+    if (this.hold) await new Promise<void>((r) => this.waiting.push(r));
+    return super.persist(update);
+  }
+  release(): void {
+    this.hold = false;
+    for (const r of this.waiting.splice(0)) r();
+  }
+  get stalled(): number {
+    return this.waiting.length;
+  }
+}
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test("a stalled log write stops the raft clock; a follower does not campaign through it, and does after it", async () => {
+  const storage = new StallingStorage();
+  let nowMs = 0;
+  const sent: Message[] = [];
+  const runner = new GroupRunner({
+    groupId: "g",
+    config: { id: nodeId(1), membership: { voters: [nodeId(1), nodeId(2), nodeId(3)] }, priority: [nodeId(1), nodeId(2), nodeId(3)], ...TEST_TIMING },
+    storage,
+    random: new SeededRandom(1),
+    send: (ms) => sent.push(...ms),
+    stateMachine: { apply: () => undefined },
+    logger: pino({ level: "silent" }),
+    monotonicMs: () => nowMs,
+  });
+  // Broker 2 leads term 1 and sends an entry; this member's write of it stalls.
+  storage.hold = true;
+  const entry = { index: index(1), term: term(1), kind: EntryKind.Noop, offset: offset(0), count: 0, timestampMs: 0, data: new Uint8Array(0) };
+  runner.step({ type: MessageType.Append, from: nodeId(2), to: nodeId(1), term: term(1), prevIndex: index(0), prevTerm: term(0), entries: [entry], commit: index(0) });
+  await flush();
+  assert.equal(storage.stalled, 1, "the write is in flight");
+  // Far more than an election timeout of ticks, 10 ms apart, while the write hangs.
+  for (let i = 0; i < 10 * TEST_TIMING.electionTimeoutTicks; i++) {
+    nowMs += 10;
+    runner.tick();
+    await flush();
+  }
+  assert.ok(nowMs > PERSIST_STALL_MS);
+  assert.equal(runner.softState().role, Role.Follower, "no campaign during the stall");
+  assert.equal(sent.filter((m) => m.type === MessageType.PreVote).length, 0);
+
+  // The write completes: the follower answers, and without a leader its clock runs out.
+  storage.release();
+  await flush();
+  assert.ok(sent.some((m) => m.type === MessageType.AppendResponse && m.to === 2), "the entry is acknowledged once written");
+  for (let i = 0; i < 3 * TEST_TIMING.electionTimeoutTicks; i++) {
+    nowMs += 10;
+    runner.tick();
+    await flush();
+  }
+  assert.ok(sent.some((m) => m.type === MessageType.PreVote), "with its clock running again and no leader heard, it campaigns");
+  await runner.close();
+});
