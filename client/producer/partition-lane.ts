@@ -1,8 +1,7 @@
 /**
  * The producer's pipeline for one partition: an open batch (filled until
  * lingerMs, batchBytesMax or batchRecordsMax), closed batches waiting to be
- * sent (the last of them reopened for more records while it waits), up to
- * inflightRequestsMax produce requests in flight, and retries.
+ * sent, up to inflightRequestsMax produce requests in flight, and retries.
  *
  * Ordering under retries (the choice, and why it is enough):
  * - A batch gets its sequence numbers (idempotence stamp) when first sent,
@@ -72,10 +71,6 @@ interface LaneSession extends ProducerIdentity {
 
 /** One partition's batching, sending and retry pipeline; see the file comment. */
 export class PartitionLane {
-  /**
-   * The batch taking records: a new one, or the last of `ready` reopened
-   * (then it is in both; it leaves `open` when sent or when its linger ends).
-   */
   private open: ProducerBatch | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerImmediate: NodeJS.Immediate | undefined;
@@ -105,31 +100,25 @@ export class PartitionLane {
     private readonly deps: LaneDeps,
   ) {}
 
-  /**
-   * Add a record to the open batch; resolves with its offset once written.
-   * With no batch open, the last closed batch that is still waiting for a
-   * free in-flight slot takes the record if it has room (it is reopened for
-   * lingerMs): under back-pressure batches grow instead of queueing as many
-   * small requests (Kafka's producer does the same).
-   */
+  /** Add a record to the open batch; resolves with its offset once written. */
   append(record: ProduceRecord, bytes: number): Promise<number> {
     if (this.fatal !== undefined) {
       this.deps.budget.release(bytes);
       return Promise.reject(this.fatal);
     }
+    const { batchBytesMax, batchRecordsMax } = this.bounds;
     let batch = this.open;
-    if (batch !== undefined && !this.fits(batch, bytes)) {
+    if (batch !== undefined && (batch.records.length >= batchRecordsMax || batch.requestBytes + bytes > batchBytesMax)) {
       this.closeOpen();
       batch = undefined;
     }
     if (batch === undefined) {
-      const tail = this.ready[this.ready.length - 1];
-      batch = tail !== undefined && this.fits(tail, bytes) ? tail : new ProducerBatch(this.serial++, performance.now() + this.deps.options.retry.totalTimeoutMs);
+      batch = new ProducerBatch(this.serial++, performance.now() + this.deps.options.retry.totalTimeoutMs);
       this.open = batch;
       this.armLinger();
     }
     const offset = batch.add(record, bytes);
-    if (batch.records.length >= this.bounds.batchRecordsMax || batch.requestBytes >= this.bounds.batchBytesMax) this.closeOpen();
+    if (batch.records.length >= batchRecordsMax || batch.requestBytes >= batchBytesMax) this.closeOpen();
     return offset;
   }
 
@@ -139,15 +128,9 @@ export class PartitionLane {
     if (batch === undefined) return;
     this.disarmLinger();
     this.open = undefined;
-    if (this.ready[this.ready.length - 1] !== batch) this.ready.push(batch); // a reopened batch is in `ready` already
+    this.ready.push(batch);
     this.deps.onBatchClosed(this.tp);
     this.pump();
-  }
-
-  /** Whether a record of `bytes` may join `batch` (an empty batch takes any record). */
-  private fits(batch: ProducerBatch, bytes: number): boolean {
-    if (batch.records.length === 0) return true;
-    return batch.records.length < this.bounds.batchRecordsMax && batch.requestBytes + bytes <= this.bounds.batchBytesMax;
   }
 
   /**
@@ -173,7 +156,7 @@ export class PartitionLane {
   /** Promises that resolve when each batch pending now has settled. */
   pendingSettled(): Promise<void>[] {
     const all = [...this.ready, ...this.inflight, ...this.retrying];
-    if (this.open !== undefined && !this.ready.includes(this.open)) all.push(this.open);
+    if (this.open !== undefined) all.push(this.open);
     return all.map((b) => b.settled);
   }
 
@@ -182,7 +165,7 @@ export class PartitionLane {
     this.fatal = err;
     this.disarmLinger();
     const pending = [...this.ready.splice(0), ...this.retrying.splice(0)];
-    if (this.open !== undefined && !pending.includes(this.open)) pending.push(this.open);
+    if (this.open !== undefined) pending.push(this.open);
     this.open = undefined;
     for (const b of pending) this.finish(b, err);
   }
@@ -247,12 +230,6 @@ export class PartitionLane {
         }
       }
       this.ready.shift();
-      if (batch === this.open) {
-        // A reopened batch goes now: it stops taking records (later ones start a new batch).
-        this.disarmLinger();
-        this.open = undefined;
-        this.deps.onBatchClosed(this.tp);
-      }
       this.stamp(batch);
       this.send(batch);
     }
