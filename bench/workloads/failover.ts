@@ -11,6 +11,7 @@ import type { BenchContext } from "../context.js";
 import { waitCaughtUp, waitPreferredLeaders } from "../cluster-waits.js";
 import type { FaultInjector } from "../faults.js";
 import { percentile } from "../histogram.js";
+import { faultLoadSettings, type FaultLoadRecords, type FaultLoadSettings } from "../fault-load.js";
 import { AckLedger } from "../ledger.js";
 import { SteadyLoad } from "../steady-load.js";
 import { nowMs, sleep, waitUntil } from "../time.js";
@@ -29,15 +30,7 @@ const LEDGER_RECORDS_MAX = 5_000_000;
 const POLL_MS = 10;
 
 /** Settings of the failover workload. */
-export interface FailoverSettings {
-  readonly topic: string;
-  readonly repetitions: number;
-  readonly partitions: number;
-  readonly replicationFactor: number;
-  readonly loadRecordsPerSec: number;
-  readonly recordBytes: number;
-  readonly acks: "all" | "leader";
-  readonly lingerMs: number;
+export interface FailoverSettings extends FaultLoadSettings {
   readonly fault: string;
   readonly clientRetry: string;
 }
@@ -59,7 +52,7 @@ export interface FailoverSample {
 }
 
 /** Figures of the failover workload. */
-export interface FailoverResult {
+export interface FailoverResult extends FaultLoadRecords {
   readonly settings: FailoverSettings;
   readonly msP50: number;
   readonly msP99: number;
@@ -67,25 +60,12 @@ export interface FailoverResult {
   readonly electionMsP50: number;
   readonly electionMsP99: number;
   readonly samples: readonly FailoverSample[];
-  readonly ackedRecords: number;
-  readonly lostRecords: number;
-  readonly duplicateRecords: number;
-  /** Sends that failed for good (not acknowledged, so not lost; should be 0 with the SDK's retries). */
-  readonly failedRecords: number;
 }
 
 /** Run the failover workload; `faults` kills and restarts brokers. */
 export async function runFailover(ctx: BenchContext, faults: FaultInjector): Promise<FailoverResult> {
-  const o = ctx.options;
   const settings: FailoverSettings = {
-    topic: ctx.topicName("failover"),
-    repetitions: o.failoverRepetitions,
-    partitions: o.faultPartitions,
-    replicationFactor: ctx.replicationFactor,
-    loadRecordsPerSec: o.faultLoadRecordsPerSec,
-    recordBytes: o.recordBytes,
-    acks: "all",
-    lingerMs: o.lingerMs,
+    ...faultLoadSettings(ctx, "failover", ctx.options.failoverRepetitions),
     fault: faults.description,
     clientRetry: "SDK defaults",
   };

@@ -9,6 +9,7 @@
 import type { BenchContext } from "../context.js";
 import { waitPreferredLeaders } from "../cluster-waits.js";
 import { percentile } from "../histogram.js";
+import { faultLoadSettings, type FaultLoadRecords, type FaultLoadSettings } from "../fault-load.js";
 import { AckLedger } from "../ledger.js";
 import { SteadyLoad } from "../steady-load.js";
 import { nowMs, sleep, waitUntil } from "../time.js";
@@ -21,16 +22,7 @@ const TRANSFER_MS_MAX = 10_000;
 const LEDGER_RECORDS_MAX = 5_000_000;
 
 /** Settings of the transfer workload. */
-export interface TransferSettings {
-  readonly topic: string;
-  readonly repetitions: number;
-  readonly partitions: number;
-  readonly replicationFactor: number;
-  readonly loadRecordsPerSec: number;
-  readonly recordBytes: number;
-  readonly acks: "all" | "leader";
-  readonly lingerMs: number;
-}
+export type TransferSettings = FaultLoadSettings;
 
 /** One transfer. */
 export interface TransferSample {
@@ -46,7 +38,7 @@ export interface TransferSample {
 }
 
 /** Figures of the transfer workload. */
-export interface TransferResult {
+export interface TransferResult extends FaultLoadRecords {
   readonly settings: TransferSettings;
   readonly msP50: number;
   readonly msP99: number;
@@ -55,25 +47,11 @@ export interface TransferResult {
   readonly produceResumeMsP99: number;
   readonly failedTransfers: number;
   readonly samples: readonly TransferSample[];
-  readonly ackedRecords: number;
-  readonly lostRecords: number;
-  readonly duplicateRecords: number;
-  readonly failedRecords: number;
 }
 
 /** Run the transfer workload. */
 export async function runTransfer(ctx: BenchContext): Promise<TransferResult> {
-  const o = ctx.options;
-  const settings: TransferSettings = {
-    topic: ctx.topicName("transfer"),
-    repetitions: o.transferRepetitions,
-    partitions: o.faultPartitions,
-    replicationFactor: ctx.replicationFactor,
-    loadRecordsPerSec: o.faultLoadRecordsPerSec,
-    recordBytes: o.recordBytes,
-    acks: "all",
-    lingerMs: o.lingerMs,
-  };
+  const settings: TransferSettings = faultLoadSettings(ctx, "transfer", ctx.options.transferRepetitions);
   if (ctx.replicationFactor < 2) throw new Error("leader transfer needs replication factor 2 or more");
   const { topic, partitions } = settings;
   await ctx.createTopic(topic, partitions);
