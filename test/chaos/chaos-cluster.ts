@@ -8,6 +8,7 @@ import { LinkProxy } from "./link-proxy.js";
 export class ChaosCluster {
   private readonly paused = new Set<number>();
   private readonly down = new Set<number>();
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     readonly brokers: TestCluster,
@@ -98,10 +99,13 @@ export class ChaosCluster {
     return this.brokers.logTail(id, lines);
   }
 
-  /** End every broker and proxy; keep the directory (logs, data) when asked. */
-  async stop(keepDir = false): Promise<void> {
-    for (const id of [...this.paused]) this.resume(id);
-    await this.brokers.stopAll(keepDir);
-    await Promise.all(this.proxies.map((p) => p.close()));
+  /** End every broker and proxy, once (later calls wait for the first); keep the directory (logs, data) when asked. */
+  stop(keepDir = false): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const id of [...this.paused]) this.resume(id);
+      await this.brokers.stopAll(keepDir);
+      await Promise.all(this.proxies.map((p) => p.close()));
+    })();
+    return this.stopping;
   }
 }

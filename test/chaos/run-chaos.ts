@@ -6,6 +6,7 @@
  */
 import { rmSync } from "node:fs";
 import { RlogClient, RlogError } from "../../client/index.js";
+import { sleep } from "../broker/cluster-harness.js";
 import { Router, readAll } from "../broker/test-producer.js";
 import { readReplicaLogs } from "../broker/replica-logs.js";
 import { ChaosCluster } from "./chaos-cluster.js";
@@ -175,8 +176,4 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -10,6 +10,7 @@
  *   observer fetching the group's committed offsets every observeEveryMs.
  */
 import { ErrorCode, RlogClient, RlogError, type GroupConsumer, type Consumer, type ConsumerRecord, type Producer } from "../../client/index.js";
+import { sleep } from "../broker/cluster-harness.js";
 import type { CommitAck, OffsetObservation, ProducedRecord, ReadRecord } from "./history.js";
 
 export interface WorkloadOptions {
@@ -211,8 +212,4 @@ export class Workload {
 /** Whether the producer will refuse every later send (PRODUCER_FENCED). */
 function isFatal(err: unknown): boolean {
   return err instanceof RlogError && err.code === ErrorCode.PRODUCER_FENCED;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
