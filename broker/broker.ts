@@ -14,6 +14,7 @@ import { LeaderAnnouncer } from "./cluster/leader-announcer.js";
 import { LeaderTable, newerLeader, type LeaderInfo } from "./cluster/leader-table.js";
 import type { MetadataChange, TopicMeta } from "./cluster/metadata.js";
 import { PartitionReplica } from "./partition/partition-replica.js";
+import { wsUrl } from "./protocol/endpoint-url.js";
 import { RlogError, type LeaderHint } from "./protocol/errors.js";
 import { OFFSETS_TOPIC } from "./protocol/group-routing.js";
 import { DEFAULT_LIMITS, type Limits } from "./protocol/limits.js";
@@ -44,7 +45,7 @@ export function partitionGroupId(topicId: number, partition: number): string {
 
 /** Where clients reach a broker. */
 export function clientUrl(b: BrokerEndpoint): string {
-  return `ws://${b.host}:${b.clientPort}`;
+  return wsUrl(b.host, b.clientPort);
 }
 
 export interface BrokerOptions {
@@ -118,7 +119,7 @@ export class Broker {
         host: c.host,
         port: c.peerPort,
         secret: c.clusterSecret,
-        peers: new Map(peers.map((b) => [nodeId(b.id), `ws://${b.host}:${b.peerPort}`])),
+        peers: new Map(peers.map((b) => [nodeId(b.id), wsUrl(b.host, b.peerPort)])),
         logger: this.logger.child({ component: "transport" }),
         // A peer that (re)connects may have restarted: tell it at once what we lead.
         onLinkOpen: (peer) => this.announcer.announceAll(peer),
