@@ -11,12 +11,13 @@
  * and from it are dropped silently, connections hang instead of failing, as
  * in a real partition; `heal` plugs it back in.
  *
- * Everything made here is removed by `destroy()` (also on process exit, and
- * by `removeStaleNamespaces()` for namespaces whose test process died).
+ * Everything made here is removed by `destroy()` (also on process exit,
+ * SIGINT and SIGTERM, and by `removeStaleNamespaces()` for namespaces whose
+ * test process died of SIGKILL).
  * Needs root and iproute2's `ip`; `netnsSkipReason()` says why not when not.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +26,8 @@ const MAIN_JS = fileURLToPath(new URL("../../broker/main.js", import.meta.url));
 
 /** Prefix of every namespace this harness makes: `rlog-<pid>-`. */
 export const NAMESPACE_PREFIX = "rlog-";
+/** Temporary directories of NetnsCluster: `rlog-netns-<pid>-XXXXXX`, removed with the namespaces when the pid is gone. */
+const TEMP_DIR_PREFIX = "rlog-netns-";
 /** How long one `ip` command may take. */
 const IP_TIMEOUT_MS = 10_000;
 
@@ -79,7 +82,8 @@ function deleteNamespace(ns: string): void {
 
 /**
  * Removes the `rlog-<pid>-*` namespaces of test processes that are gone
- * (killed before their cleanup ran), with any process left inside them.
+ * (killed before their cleanup ran), with any process left inside them, and
+ * those processes' temporary directories.
  * @returns the names removed
  */
 export function removeStaleNamespaces(): string[] {
@@ -90,6 +94,11 @@ export function removeStaleNamespaces(): string[] {
     if (m === null || alive(Number(m[1]))) continue;
     deleteNamespace(name);
     removed.push(name);
+  }
+  // Their configs, data and logs too (a failed run's are kept while its process lives).
+  for (const name of readdirSync(tmpdir())) {
+    const m = /^rlog-netns-(\d+)-/.exec(name);
+    if (m !== null && !alive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
   return removed;
 }
@@ -120,6 +129,11 @@ export class NetnsLab {
   private readonly namespaces: string[] = [];
   private readonly children = new Set<ChildProcess>();
   private readonly onExit = (): void => this.destroySync();
+  /** Ctrl-C or a runner's SIGTERM would end the process without its "exit" event: clean up, then die of the signal. */
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    this.destroySync();
+    process.kill(process.pid, signal);
+  };
   private destroyed = false;
 
   private constructor(readonly subnet: string) {}
@@ -132,6 +146,8 @@ export class NetnsLab {
   static create(hostNames: readonly string[], subnet = "10.213.7"): NetnsLab {
     const lab = new NetnsLab(subnet);
     process.once("exit", lab.onExit);
+    process.once("SIGINT", lab.onSignal);
+    process.once("SIGTERM", lab.onSignal);
     try {
       lab.addNamespace(lab.bridgeNs);
       ip(["-n", lab.bridgeNs, "link", "add", "br0", "type", "bridge"]);
@@ -236,6 +252,8 @@ export class NetnsLab {
     if (this.destroyed) return;
     this.destroyed = true;
     process.removeListener("exit", this.onExit);
+    process.removeListener("SIGINT", this.onSignal);
+    process.removeListener("SIGTERM", this.onSignal);
     for (const c of this.children) c.kill("SIGKILL");
     // Hosts first, the bridge last; deleteNamespace also kills anything still inside.
     for (const ns of [...this.namespaces].reverse()) deleteNamespace(ns);
@@ -284,7 +302,7 @@ export class NetnsCluster {
    * @param bindHost the address broker `id` binds, e.g. "0.0.0.0" or its own address
    */
   static start(lab: NetnsLab, size: number, bindHost: (id: number, address: string) => string, extra: Record<string, unknown> = {}): NetnsCluster {
-    const c = new NetnsCluster(lab, mkdtempSync(join(tmpdir(), "rlog-netns-")));
+    const c = new NetnsCluster(lab, mkdtempSync(join(tmpdir(), `${TEMP_DIR_PREFIX}${process.pid}-`)));
     const endpoints = Array.from({ length: size }, (_, i) => ({
       id: i + 1,
       host: lab.address(`b${i + 1}`),

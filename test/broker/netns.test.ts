@@ -9,7 +9,8 @@
  * 2. A topic with RF 3 and one with RF 1: keyed records produced and read
  *    back from the client namespace, through the SDK and through rlog-cli.
  * 3. The leader of an RF 3 partition has its cable pulled (its bridge port
- *    goes down): the two others elect a leader and take acks=all writes.
+ *    goes down): the two others elect a leader and take acks=all writes;
+ *    the client sees only that broker unreachable.
  * 4. Plugged back in, it catches up: every replica's lag goes to 0, it takes
  *    leadership of that partition by a transfer, and every acknowledged record
  *    (before and during the partition) reads back once, in order per key.
@@ -138,6 +139,14 @@ test("brokers in their own network namespaces: advertised addresses, RF 3 and RF
     acked.push(...duringAcked);
     assert.ok(c.isRunning(victim), "the cut-off broker is still running: a partition, not a crash");
     mark(`the other two took ${during.length} acks=all records on every RF 3 partition`);
+    const cutStatus = await status();
+    assert.deepEqual(
+      cutStatus.brokers.filter((b) => !b.reachable).map((b) => b.brokerId),
+      [victim],
+      "from the client namespace, only the cut-off broker is unreachable",
+    );
+    const newLeader = cutStatus.partitions.find((p) => p.topic === "replicated" && p.partition === 0)?.leader ?? 0;
+    assert.ok(newLeader !== 0 && newLeader !== victim, `replicated/0 is led by one of the other two (leader ${newLeader})`);
 
     // 4. Plug it back in; it catches up and can lead again.
     lab.heal(`b${victim}`);
