@@ -59,47 +59,50 @@ export function formatLogLine(line: string): string {
  */
 export async function prepareLocalCluster(source: LocalClusterSource, cwd: string = process.cwd(), checkPorts = true): Promise<string[]> {
   const { loadConfig } = await import("../config/index.js");
+  let files: string[];
+  let root: string | undefined;
+  let unrecorded: boolean;
   if (source.kind === "generated") {
-    const root = resolve(cwd, source.dataRoot);
-    const configs = localClusterConfigs(source.brokers, root);
-    const ids = configs.map((c) => c.brokerId);
-    const unrecorded = checkDataRoot(
+    root = resolve(cwd, source.dataRoot);
+    const generated = localClusterConfigs(source.brokers, root);
+    unrecorded = checkDataRoot(
       root,
-      ids,
+      generated.map((c) => c.brokerId),
       source.dataRoot,
       (recorded) =>
         `start it with --brokers ${recorded.length}${source.dataRoot === LOCAL_DATA_ROOT_DEFAULT ? "" : ` --data-dir ${source.dataRoot}`}, ` +
         `or give another --data-dir, or delete ${source.dataRoot} to start over (its topics and records are lost)`,
     );
-    if (checkPorts) await checkPortsFree(configs);
-    if (unrecorded) recordDataRoot(root, ids);
     const dir = join(root, LOCAL_CLUSTER_SUBDIR);
     mkdirSync(dir, { recursive: true });
-    return configs.map((c) => {
+    files = generated.map((c) => {
       const file = join(dir, `broker-${c.brokerId}.json`);
       writeFileSync(file, formatLocalConfig(c));
       return file;
     });
+  } else {
+    const dir = resolve(cwd, source.configDir);
+    files = readdirSync(dir)
+      .filter((f) => /^broker-\d+\.json$/.test(f))
+      .sort()
+      .map((f) => join(dir, f));
+    if (files.length === 0) throw new CliError("INVALID_CONFIG", `no broker-N.json configs in ${dir}`);
+    const configs = files.map((file) => loadConfig({ file }));
+    root = standardDataRoot(configs, cwd);
+    const shown = root;
+    unrecorded =
+      shown !== undefined &&
+      checkDataRoot(
+        shown,
+        configs.map((c) => c.brokerId),
+        shown,
+        () => `start the configs of those brokers, or point these configs' dataDir elsewhere, or delete ${shown} to start over (its topics and records are lost)`,
+      );
   }
-  const dir = resolve(cwd, source.configDir);
-  const files = readdirSync(dir)
-    .filter((f) => /^broker-\d+\.json$/.test(f))
-    .sort()
-    .map((f) => join(dir, f));
-  if (files.length === 0) throw new CliError("INVALID_CONFIG", `no broker-N.json configs in ${dir}`);
+  // As each broker will load them (RLOG_* variables apply, ports included).
   const configs = files.map((file) => loadConfig({ file }));
-  const root = standardDataRoot(configs, cwd);
-  const ids = configs.map((c) => c.brokerId);
-  const unrecorded =
-    root !== undefined &&
-    checkDataRoot(
-      root,
-      ids,
-      root,
-      () => `start the configs of those brokers, or point these configs' dataDir elsewhere, or delete ${root} to start over (its topics and records are lost)`,
-    );
   if (checkPorts) await checkPortsFree(configs);
-  if (root !== undefined && unrecorded) recordDataRoot(root, ids);
+  if (root !== undefined && unrecorded) recordDataRoot(root, configs.map((c) => c.brokerId));
   return files;
 }
 
