@@ -6,7 +6,7 @@
  *
  * Operations:
  *   { op: "ready", urls, timeoutMs }              every broker answers metadata and knows a controller
- *   { op: "produce", urls, topic, records }       records: [{ key, value }]; -> { acked: [{ key, value, partition, offset }] }
+ *   { op: "produce", urls, topic, records, idempotent? }  records: [{ key, value }]; -> { acked: [{ key, value, partition, offset }] }
  *   { op: "consume", urls, topic, timeoutMs }     every partition from its log start to its high watermark -> { records }
  *   { op: "transfer", urls, topic, partition, to } -> { leader }
  */
@@ -19,7 +19,7 @@ interface Common {
 }
 type Command =
   | (Common & { readonly op: "ready" })
-  | (Common & { readonly op: "produce"; readonly topic: string; readonly records: { key: string; value: string }[] })
+  | (Common & { readonly op: "produce"; readonly topic: string; readonly records: { key: string; value: string }[]; readonly idempotent?: boolean })
   | (Common & { readonly op: "consume"; readonly topic: string })
   | (Common & { readonly op: "transfer"; readonly topic: string; readonly partition: number; readonly to: number });
 
@@ -63,7 +63,9 @@ async function ready(cmd: Common): Promise<object> {
 async function produce(cmd: Extract<Command, { op: "produce" }>): Promise<object> {
   const c = client(cmd.urls, cmd.timeoutMs ?? 20_000);
   try {
-    const metas = await c.producer().send({ topic: cmd.topic, messages: cmd.records.map((r) => ({ key: r.key, value: r.value })) });
+    // Not idempotent: no producer id from the controller first, the records go straight to the partition leader.
+    const producer = c.producer(cmd.idempotent === false ? { idempotent: false, ackTimeoutMs: 2_000 } : {});
+    const metas = await producer.send({ topic: cmd.topic, messages: cmd.records.map((r) => ({ key: r.key, value: r.value })) });
     return { acked: metas.map((m, i) => ({ ...cmd.records[i], partition: m.partition, offset: m.offset })) };
   } finally {
     await c.close();

@@ -10,7 +10,8 @@
  *    back from the client namespace, through the SDK and through rlog-cli.
  * 3. The leader of an RF 3 partition has its cable pulled (its bridge port
  *    goes down): the two others elect a leader and take acks=all writes;
- *    the client sees only that broker unreachable.
+ *    the client sees only that broker unreachable, and a client on the
+ *    cut-off host itself gets no acknowledgement.
  * 4. Plugged back in, it catches up: every replica's lag goes to 0, it takes
  *    leadership of that partition by a transfer, and every acknowledged record
  *    (before and during the partition) reads back once, in order per key.
@@ -147,6 +148,16 @@ test("brokers in their own network namespaces: advertised addresses, RF 3 and RF
     );
     const newLeader = cutStatus.partitions.find((p) => p.topic === "replicated" && p.partition === 0)?.leader ?? 0;
     assert.ok(newLeader !== 0 && newLeader !== victim, `replicated/0 is led by one of the other two (leader ${newLeader})`);
+    // The minority side acknowledges nothing: a client on the cut-off host itself gets an error, not an ack
+    // (and, checked after the heal, nothing it sent shows up).
+    const minority = await lab.run(
+      `b${victim}`,
+      process.execPath,
+      [CLIENT_JS, JSON.stringify({ op: "produce", urls: [`ws://${c.broker(victim).address}:9092`], topic: "replicated", records: [{ key: keys[0], value: "minority-0" }], idempotent: false, timeoutMs: 3_000 })],
+      { timeoutMs: 20_000, env: cleanEnv() },
+    );
+    assert.equal(minority.status, 1, `a write on the cut-off broker was acknowledged: ${minority.stdout}`);
+    mark(`broker ${victim}, cut off, acknowledged nothing (${(JSON.parse(minority.stdout.trim()) as { error: string }).error.split(":")[0]})`);
 
     // 4. Plug it back in; it catches up and can lead again.
     lab.heal(`b${victim}`);
