@@ -66,12 +66,16 @@ function describeCluster(ids: readonly number[]): string {
 export function recordedBrokers(root: string): { readonly ids: readonly number[]; readonly from: "marker" | "directories" } | undefined {
   const marker = join(root, LOCAL_CLUSTER_SUBDIR, MARKER_FILE);
   if (existsSync(marker)) {
-    const parsed = JSON.parse(readFileSync(marker, "utf8")) as Partial<ClusterMarker>;
-    const ids = parsed.brokers;
+    let ids: unknown;
+    try {
+      ids = (JSON.parse(readFileSync(marker, "utf8")) as Partial<ClusterMarker>).brokers;
+    } catch {
+      ids = undefined;
+    }
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isSafeInteger(id) && id >= 1)) {
       throw new CliError(DATA_MISMATCH_CODE, `${marker} is not a start-local marker (no "brokers" id list); move it away or delete ${root} to start over`);
     }
-    return { ids: [...ids].sort((a, b) => a - b), from: "marker" };
+    return { ids: [...(ids as number[])].sort((a, b) => a - b), from: "marker" };
   }
   if (!existsSync(root)) return undefined;
   const ids: number[] = [];

@@ -99,6 +99,9 @@ test("the data root's marker: recorded on first start, then any other broker set
   assert.equal(checkDataRoot(join(cwd, "fresh"), [1, 2, 3], "fresh", () => ""), true);
   recordDataRoot(join(cwd, "fresh"), [3, 1, 2]);
   assert.deepEqual(recordedBrokers(join(cwd, "fresh"))?.ids, [1, 2, 3]);
+  // A damaged marker is named, not a crash.
+  writeFileSync(join(cwd, "fresh", "local-cluster", "cluster.json"), "{ not json");
+  assert.throws(() => recordedBrokers(join(cwd, "fresh")), (err: unknown) => err instanceof CliError && err.code === "DATA_DIR_MISMATCH" && /is not a start-local marker/.test(err.message));
 });
 
 test("--config-dir in the standard layout is checked against the same marker", async (t) => {
