@@ -627,9 +627,11 @@ export class RaftNode {
   private onRejoin(m: RejoinMsg): void {
     if (this.recovering === 0 || m.incarnation !== this.recovering || this.role === Role.Leader) return;
     this.heardFromLeader(m.from);
-    // We must hold the marker itself: it is committed, so our log then matches the leader's up to it.
-    if (this.log.term(m.index) !== m.term) return;
-    this.log.commitTo(m.index);
+    // We must hold the marker: it is committed, so our log then matches the leader's up to it.
+    // A snapshot past it (installed by this incarnation) holds it too: committed prefixes agree.
+    const held = this.log.term(m.index) === m.term || (m.index < this.log.firstIndex() && m.index <= this.log.committed);
+    if (!held) return;
+    if (m.index > this.log.committed) this.log.commitTo(m.index);
     this.recovering = 0;
     // Never vote again in this term: the lost storage may have voted in it for someone else.
     if (this.vote === NO_NODE) this.vote = m.from;
@@ -781,6 +783,7 @@ export class RaftNode {
       return;
     }
     const oldPaused = pr.paused();
+    const oldMatch = pr.match;
     const probeConfirmed = pr.state === ProgressState.Probe && pr.match === m.index;
     if (!pr.maybeUpdate(m.index) && !probeConfirmed) {
       if (pr.state === ProgressState.Snapshot && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
@@ -804,7 +807,8 @@ export class RaftNode {
     if (this.maybeCommit()) this.broadcastAppends();
     else this.sendAppends(m.from, false);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
-    this.maybeSendRejoin(pr);
+    // At once when the member first holds the marker; otherwise heartbeats repeat it.
+    if (oldMatch < pr.rejoinIndex) this.maybeSendRejoin(pr);
   }
 
   private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number): void {
