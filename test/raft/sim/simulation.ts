@@ -256,7 +256,10 @@ export class Simulation {
     // Healing may find stale leaders (they step down within an election timeout
     // by check quorum), members that must catch up first, and messages from the
     // fault phase still in flight; 8 timeouts is about twice the worst seen.
-    const leaderBound = this.opts.leaderBoundSteps ?? 8 * this.tuning.electionTimeoutTicks;
+    // Members still recovering from a lost disk cannot vote: the rest must all agree, which
+    // splits votes as often as with that many members down; each doubles the bound once more.
+    const recovering = this.members.filter((m) => m.recovering !== undefined).length;
+    const leaderBound = this.opts.leaderBoundSteps ?? 8 * this.tuning.electionTimeoutTicks * (1 + recovering);
     if (!this.runUntil(() => this.stableLeader() !== undefined, leaderBound)) {
       this.fail("NO_LEADER", `no leader that every member follows within ${leaderBound} steps after healing (${this.describeRoles()})`);
       return;
