@@ -300,16 +300,17 @@ export class GroupRunner {
   }
 
   /**
-   * Log every real vote this member answers, granted or refused while
-   * recovering (elections are rare, so this stays quiet); the lost-disk test
-   * reads these lines. Pre-votes only at debug.
+   * Log every real vote this member grants (elections are rare, so this stays
+   * quiet; granted pre-votes only at debug), and every vote or pre-vote it
+   * refuses while recovering from a lost disk (only during the recovery).
+   * The lost-disk test reads these lines.
    */
   private noteVotes(messages: readonly Message[]): void {
     for (const m of messages) {
       if (m.type !== MessageType.VoteResponse && m.type !== MessageType.PreVoteResponse) continue;
       const pre = m.type === MessageType.PreVoteResponse;
       if (m.granted) this.log[pre ? "debug" : "info"]({ candidate: m.to, term: m.term, preVote: pre }, "vote granted");
-      else if (this.node.softState().recovering) this.log[pre ? "debug" : "info"]({ candidate: m.to, term: m.term, preVote: pre }, "vote refused: recovering after a lost disk");
+      else if (this.node.softState().recovering) this.log.info({ candidate: m.to, term: m.term, preVote: pre }, "vote refused: recovering after a lost disk");
     }
   }
 

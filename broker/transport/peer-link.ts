@@ -16,6 +16,7 @@ import { Backoff } from "./backoff.js";
 import { closeSocket, frameBytes } from "./close-socket.js";
 import { messageBytes } from "./message-bytes.js";
 import type { PeerLimits } from "./peer-limits.js";
+import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { SendQueue } from "./send-queue.js";
 
@@ -30,6 +31,8 @@ export interface PeerLinkOptions {
   /** Reconnect jitter. */
   readonly random: RandomSource;
   readonly logger: PeerLogger;
+  /** Data-directory identities exchanged in hellos (none: nothing told, nothing checked). */
+  readonly identity?: PeerIdentityHooks;
 }
 
 /** Counters and state of a link. */
@@ -149,7 +152,8 @@ export class PeerLink {
     if (ws !== this.ws || this.state !== "dialing") return;
     this.state = "hello";
     const { selfId, secret, limits } = this.options;
-    ws.send(encodePeerHello(++this.helloId, { version: PROTOCOL_VERSION, brokerId: selfId, secret }));
+    const identity = this.options.identity?.local();
+    ws.send(encodePeerHello(++this.helloId, { version: PROTOCOL_VERSION, brokerId: selfId, secret, ...(identity ? { identity } : {}) }));
     this.helloTimer = setTimeout(() => {
       this.options.logger.warn({ peer: this.options.peerId }, "no answer to peerHello; redialing");
       ws.terminate();
@@ -174,6 +178,13 @@ export class PeerLink {
     if (frame.brokerId !== peerId) {
       logger.warn({ peer: peerId, answeredAs: frame.brokerId, url: this.options.url }, "peer URL leads to a different broker");
       ws.close(CloseCode.WrongPeer, `expected broker ${peerId}, reached ${frame.brokerId}`);
+      return;
+    }
+    const local = this.options.identity?.local();
+    this.options.identity?.onPeer(peerId, frame.identity);
+    if (otherCluster(local, frame.identity)) {
+      logger.warn({ peer: peerId, peerClusterId: frame.identity!.clusterId, clusterId: local!.clusterId }, "peer's data belongs to another cluster; not sending to it");
+      ws.close(CloseCode.WrongCluster, "data of another cluster");
       return;
     }
     this.state = "open";

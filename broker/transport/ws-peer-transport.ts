@@ -11,6 +11,7 @@ import { MATH_RANDOM } from "./backoff.js";
 import { DEFAULT_PEER_LIMITS, type PeerLimits } from "./peer-limits.js";
 import { PeerLink, type PeerLinkStats } from "./peer-link.js";
 import { PeerListener, type PeerListenerStats } from "./peer-listener.js";
+import type { PeerIdentityHooks } from "./peer-identity.js";
 import { SILENT_LOGGER, type PeerLogger } from "./peer-logger.js";
 import type { LinkFilter, PeerMessageHandler, PeerTransport } from "./peer-transport.js";
 
@@ -33,6 +34,8 @@ export interface WsPeerTransportOptions {
   /** Fault injection; see LinkFilter. */
   readonly linkFilter?: LinkFilter;
   readonly logger?: PeerLogger;
+  /** Data-directory identities exchanged in hellos (broker/cluster/disk-identity.ts). */
+  readonly identity?: PeerIdentityHooks;
 }
 
 /** Counters of the whole transport. */
@@ -73,6 +76,7 @@ export class WsPeerTransport implements PeerTransport {
       limits: this.limits,
       logger: this.logger,
       deliver: (from, group, msg) => this.deliver(from, group, msg),
+      ...(options.identity ? { identity: options.identity } : {}),
     });
     for (const [id, url] of options.peers ?? []) this.setPeer(id, url);
   }
@@ -108,6 +112,7 @@ export class WsPeerTransport implements PeerTransport {
       limits: this.limits,
       random: this.options.random ?? MATH_RANDOM,
       logger: this.logger,
+      ...(this.options.identity ? { identity: this.options.identity } : {}),
     });
     this.links.set(id, link);
     if (this.state === "started") link.start();

@@ -193,6 +193,12 @@ export class TestCluster {
     return code;
   }
 
+  /** Remove a stopped broker's data directory (a lost disk). */
+  wipe(id: number): void {
+    if (this.isRunning(id)) throw new Error(`broker ${id} is running: stop it before wiping its data`);
+    rmSync(this.member(id).dataDir, { recursive: true, force: true });
+  }
+
   async restart(id: number): Promise<void> {
     this.spawn(this.member(id));
     await this.waitClientPort(id);
