@@ -51,7 +51,7 @@ export const IDENTITY_CHECK_INTERVAL_MS = 100;
  * before it starts a new cluster. Peers answer hellos within milliseconds.
  */
 export const FRESH_DECISION_GRACE_MS = 500;
-/** How long a directory with a recorded cluster id listens for a peer of another cluster before it starts. */
+/** How long a directory with a recorded cluster id waits for a first peer's answer (to refuse another cluster's) before it starts. */
 export const CLUSTER_CHECK_WAIT_MS = 1_000;
 
 /** What the watcher needs from the broker (kept structural: no import of broker.ts). */
@@ -140,9 +140,9 @@ export class DiskIdentity implements PeerIdentityHooks {
     if (this.record === undefined) {
       await this.decideNew();
     } else if (this.record.clusterId !== "" && this.opts.peers.length > 0) {
-      // Listen briefly for a peer of another cluster (it answers within milliseconds).
+      // Listen briefly for the first peer's answer (within milliseconds when one is up): another cluster's is refused.
       const deadline = this.clock() + CLUSTER_CHECK_WAIT_MS;
-      while (!this.closed && this.clock() < deadline && this.peerIdentities.size < this.opts.peers.length) await sleep(IDENTITY_CHECK_INTERVAL_MS);
+      while (!this.closed && this.clock() < deadline && this.peerIdentities.size === 0) await sleep(IDENTITY_CHECK_INTERVAL_MS);
     }
     this.checkSameCluster();
     const r = this.record!;
