@@ -81,6 +81,8 @@ export class DiskIdentity implements PeerIdentityHooks {
   private closed = false;
   private readonly log: Logger;
   private readonly clock: () => number;
+  /** The first peer that refused our hello as another cluster's broker. */
+  private otherCluster: { readonly peer: NodeId; readonly message: string } | undefined;
   /** Single-voter groups opened on a lost disk (the first is logged). */
   private loneRecovering = 0;
 
@@ -128,6 +130,10 @@ export class DiskIdentity implements PeerIdentityHooks {
     this.peerIdentities.set(peer, identity);
   }
 
+  onOtherCluster(peer: NodeId, message: string): void {
+    this.otherCluster ??= { peer, message };
+  }
+
   // ------------------------------------------------------------ start-up
 
   /**
@@ -142,7 +148,7 @@ export class DiskIdentity implements PeerIdentityHooks {
     } else if (this.record.clusterId !== "" && this.opts.peers.length > 0) {
       // Listen briefly for the first peer's answer (within milliseconds when one is up): another cluster's is refused.
       const deadline = this.clock() + CLUSTER_CHECK_WAIT_MS;
-      while (!this.closed && this.clock() < deadline && this.peerIdentities.size === 0) await sleep(IDENTITY_CHECK_INTERVAL_MS);
+      while (!this.closed && this.clock() < deadline && this.peerIdentities.size === 0 && !this.otherCluster) await sleep(IDENTITY_CHECK_INTERVAL_MS);
     }
     this.checkSameCluster();
     const r = this.record!;
@@ -195,6 +201,9 @@ export class DiskIdentity implements PeerIdentityHooks {
   private checkSameCluster(): void {
     const mine = this.clusterId();
     if (mine === "") return;
+    if (this.otherCluster) {
+      throw new Error(`peer broker ${this.otherCluster.peer} refused this broker as another cluster's (${this.otherCluster.message}): refusing to start (wrong dataDir, or peers of another cluster)`);
+    }
     for (const [peer, id] of this.peerIdentities) {
       if (id !== undefined && id.clusterId !== "" && id.clusterId !== mine) {
         throw new Error(`data directory belongs to cluster ${mine} but peer broker ${peer} is in cluster ${id.clusterId}: refusing to start (wrong dataDir, or peers of another cluster)`);

@@ -19,6 +19,8 @@ export interface PeerIdentityHooks {
    * refuse to start.
    */
   onPeer(peer: NodeId, identity: HelloIdentity | undefined): void;
+  /** A peer refused our hello because our data belongs to another cluster (CLUSTER_ID_MISMATCH); `message` names both ids. */
+  onOtherCluster?(peer: NodeId, message: string): void;
 }
 
 /** Two identities belong to different clusters: both ids known and different. */

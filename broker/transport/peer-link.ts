@@ -173,6 +173,7 @@ export class PeerLink {
     if (frame.kind === "error") {
       // The listener closes the connection after this; the backoff redials (the secret may be fixed meanwhile).
       logger.warn({ peer: peerId, code: frame.error.code, error: frame.error.codeName, message: frame.error.message }, "peer refused our hello");
+      if (frame.error.codeName === "CLUSTER_ID_MISMATCH") this.options.identity?.onOtherCluster?.(peerId, frame.error.message);
       return;
     }
     if (frame.brokerId !== peerId) {

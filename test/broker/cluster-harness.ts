@@ -204,6 +204,22 @@ export class TestCluster {
     await this.waitClientPort(id);
   }
 
+  /** Start a stopped broker that is expected to exit by itself; resolves with its exit code. */
+  async runToExit(id: number, timeoutMs = 20_000): Promise<number | null> {
+    const m = this.member(id);
+    this.spawn(m);
+    const child = m.child!;
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`broker ${id} did not exit within ${timeoutMs} ms:\n${this.logTail(id)}`)), timeoutMs);
+      child.once("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    m.child = undefined;
+    return code;
+  }
+
   /** Wait until every running broker answers and knows a controller leader. */
   async waitReady(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -5,13 +5,15 @@
  * vote in any group before that group caught up (its log shows refusals
  * meanwhile and no grant), then vote again, and every acknowledged record
  * must survive, also once another broker is killed so that the recovered
- * one is needed for every quorum.
+ * one is needed for every quorum. Last, with another cluster's id in its
+ * data directory, the broker refuses to start.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { TestCluster, sleep } from "./cluster-harness.js";
 import { PartitionWriter, Router, readAll } from "./test-producer.js";
+import { LogStore } from "../../broker/storage/log-store.js";
 
 const TOPIC = "ledger";
 const PARTITIONS = 2;
@@ -108,11 +110,29 @@ test("a broker whose data directory was wiped votes in no group before it has ca
       assert.deepEqual(got.map((r) => r.offset), got.map((_, i) => i), `partition ${w.partition} offsets are dense`);
       assert.deepEqual(got, w.acked, `partition ${w.partition} holds exactly what was acknowledged`);
     }
-    const recovered = logSince(cluster, victim, recovering);
+    // It votes again: with `third` gone, each group `third` led elects a leader with the victim's vote or the victim itself.
+    const lastCaughtUp = Math.max(...caughtUp.values());
+    const after = (what: (l: LogLine) => boolean): number => logSince(cluster, victim, recovering).filter((l, i) => i > lastCaughtUp && what(l)).length;
+    const votedAgain = (l: LogLine): boolean => l.msg === "vote granted" || (l.msg === "raft state changed" && l.role === "leader");
+    await waitFor("the recovered broker to vote or lead again", () => after(votedAgain) > 0);
+    const granted = after((l) => l.msg === "vote granted");
+    const led = after((l) => l.msg === "raft state changed" && l.role === "leader");
     console.log(
-      `broker ${victim}: ${caughtUp.size} groups caught up; votes granted after: ${recovered.filter((l) => l.msg === "vote granted").length}; ` +
+      `broker ${victim}: ${caughtUp.size} groups caught up; afterwards ${granted} votes granted, ${led} leaderships; ` +
         `records acknowledged: ${writers.map((w) => w.acked.length).join(", ")}`,
     );
+
+    // Another cluster's data: the broker refuses to start, in one line, and exits 1.
+    await cluster.kill(victim);
+    const store = await LogStore.open({ path: cluster.member(victim).dataDir });
+    try {
+      await store.writeIdentity({ ...store.readIdentity()!, clusterId: "another-cluster" });
+    } finally {
+      await store.close();
+    }
+    assert.equal(await cluster.runToExit(victim), 1);
+    const refusal = logSince(cluster, victim, (l) => l.msg === "broker failed to start");
+    assert.equal(refusal.length > 0 && /refusing to start/.test(JSON.stringify(refusal[0])), true, cluster.logTail(victim));
   } finally {
     router.close();
     await cluster.stopAll();
