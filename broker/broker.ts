@@ -8,6 +8,7 @@ import { randomInt } from "node:crypto";
 import type { Logger } from "pino";
 import type { BrokerConfig, BrokerEndpoint } from "../config/broker-config.js";
 import { Controller, CONTROLLER_GROUP } from "./cluster/controller.js";
+import { DiskIdentity } from "./cluster/disk-identity.js";
 import { GroupCoordinator } from "./consumer-groups/coordinator.js";
 import { GROUP_TICK_MS } from "./consumer-groups/group-limits.js";
 import { LeaderAnnouncer } from "./cluster/leader-announcer.js";
@@ -71,6 +72,8 @@ export class Broker {
   /** Consumer-group coordinator for the offsets partitions this broker leads. */
   groups!: GroupCoordinator;
   private store!: LogStore;
+  /** The data directory's identity: whether its groups may vote (lost-disk guard). */
+  private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
   private server!: ClientServer;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -112,6 +115,8 @@ export class Broker {
       transport: { announce: (to, list) => this.transport?.announce(to, list), peerIds: () => this.transport?.peerIds() ?? [] },
       ledGroups: () => this.ledGroups(),
     });
+    // Lost-disk guard (docs/STORAGE.md, "A lost disk"): what this data directory is, and whether its groups may vote.
+    this.identity = await DiskIdentity.load({ store: this.store, brokerId: this.id, controllerVoters: c.controllerVoters.map(nodeId), peers: peers.map((b) => nodeId(b.id)), logger: this.logger });
     if (peers.length > 0) {
       if (!c.clusterSecret) throw new Error("clusterSecret is required for a cluster of more than one broker");
       this.transport = new WsPeerTransport({
@@ -123,12 +128,14 @@ export class Broker {
         logger: this.logger.child({ component: "transport" }),
         // A peer that (re)connects may have restarted: tell it at once what we lead.
         onLinkOpen: (peer) => this.announcer.announceAll(peer),
+        identity: this.identity,
       });
       this.transport.onMessage((_from, group, msg) => this.route(group, msg));
       this.transport.onLeaderAnnouncements((_from, list) => this.announcer.received(list));
       await this.transport.start();
       this.peerPort = this.transport.port;
     }
+    await this.identity.settle(); // a new data directory waits here until its peers tell whether the cluster exists
     this.groups = new GroupCoordinator({
       brokerId: this.id,
       brokers: c.brokers.map((b) => nodeId(b.id)),
@@ -157,6 +164,13 @@ export class Broker {
     });
     // The controller replayed its committed log in its constructor; open what it assigned to us.
     await this.reconcileChain;
+    this.identity.watch({
+      controller: () => this.controller,
+      hosted: () =>
+        this.controller.metadata.topics().flatMap((t) =>
+          t.replicas.flatMap((r, p) => (r.includes(this.id) ? [{ topic: t, partition: p, recovering: this.partitions.get(partitionGroupId(t.id, p))?.runner.recovering() }] : [])),
+        ),
+    });
     this.server = new ClientServer({
       host: c.host,
       port: c.clientPort,
@@ -192,6 +206,7 @@ export class Broker {
     if (this.closing) return;
     this.closing = true;
     if (controlled) await this.moveLeadershipAway();
+    await this.identity?.close();
     clearInterval(this.tickTimer);
     clearInterval(this.retentionTimer);
     clearInterval(this.groupTimer);
@@ -290,6 +305,7 @@ export class Broker {
       appendBytesMax: r.appendBytesMax,
       uncommittedEntriesMax: r.uncommittedEntriesMax,
       recentEntriesBytesMax: r.recentEntriesBytesMax,
+      ...this.identity.raftOptions(voters),
     };
   }
 

@@ -12,6 +12,7 @@ import { MATH_RANDOM } from "./backoff.js";
 import { DEFAULT_PEER_LIMITS, type PeerLimits } from "./peer-limits.js";
 import { PeerLink, type PeerLinkStats } from "./peer-link.js";
 import { PeerListener, type PeerListenerStats } from "./peer-listener.js";
+import type { PeerIdentityHooks } from "./peer-identity.js";
 import { SILENT_LOGGER, type PeerLogger } from "./peer-logger.js";
 import type { LeaderAnnouncementHandler, LinkFilter, PeerMessageHandler, PeerTransport } from "./peer-transport.js";
 
@@ -36,6 +37,8 @@ export interface WsPeerTransportOptions {
   readonly logger?: PeerLogger;
   /** Called each time the outbound link to a peer completes its hello (to tell a restarted peer what it missed). */
   readonly onLinkOpen?: (peerId: NodeId) => void;
+  /** Data-directory identities exchanged in hellos (broker/cluster/disk-identity.ts). */
+  readonly identity?: PeerIdentityHooks;
 }
 
 /** Counters of the whole transport. */
@@ -80,6 +83,7 @@ export class WsPeerTransport implements PeerTransport {
       deliverLeaders: (from, announcements) => {
         if (this.state !== "closed") this.leadersHandler?.(from, announcements);
       },
+      ...(options.identity ? { identity: options.identity } : {}),
     });
     for (const [id, url] of options.peers ?? []) this.setPeer(id, url);
   }
@@ -116,6 +120,7 @@ export class WsPeerTransport implements PeerTransport {
       random: this.options.random ?? MATH_RANDOM,
       logger: this.logger,
       ...(this.options.onLinkOpen === undefined ? {} : { onOpen: this.options.onLinkOpen }),
+      ...(this.options.identity ? { identity: this.options.identity } : {}),
     });
     this.links.set(id, link);
     if (this.state === "started") link.start();

@@ -205,9 +205,31 @@ export class TestCluster {
     return code;
   }
 
+  /** Remove a stopped broker's data directory (a lost disk). */
+  wipe(id: number): void {
+    if (this.isRunning(id)) throw new Error(`broker ${id} is running: stop it before wiping its data`);
+    rmSync(this.member(id).dataDir, { recursive: true, force: true });
+  }
+
   async restart(id: number): Promise<void> {
     this.spawn(this.member(id));
     await this.waitClientPort(id);
+  }
+
+  /** Start a stopped broker that is expected to exit by itself; resolves with its exit code. */
+  async runToExit(id: number, timeoutMs = 20_000): Promise<number | null> {
+    const m = this.member(id);
+    this.spawn(m);
+    const child = m.child!;
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`broker ${id} did not exit within ${timeoutMs} ms:\n${this.logTail(id)}`)), timeoutMs);
+      child.once("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    m.child = undefined;
+    return code;
   }
 
   /** Wait until every running broker answers and knows a controller leader. */

@@ -169,3 +169,33 @@ test("a peer's announcements are believed only for its own leaderships", async (
   await a.close();
   await waitFor(() => tcpHandles() === 0, "all sockets closed");
 });
+
+test("the listener refuses a hello from another cluster's broker (CLUSTER_ID_MISMATCH, 4007) and tells its identity to the others", async () => {
+  const seen: [number, unknown][] = [];
+  const a = transport(1, { identity: { local: () => ({ clusterId: "ours", state: 2 }), onPeer: (p, id) => seen.push([p, id]) } });
+  await a.start();
+  try {
+    const other = await session(a, [encodePeerHello(1, { version: 1, brokerId: 2, secret: SECRET, identity: { clusterId: "theirs", state: 2 } })]);
+    assert.equal(other.code, CloseCode.WrongCluster);
+    assert.equal(errorCodeOf(other.frames[0]), ErrorCode.CLUSTER_ID_MISMATCH);
+    // A new directory (no id yet) is welcome, and hears who we are.
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${a.port}`);
+      ws.on("error", reject);
+      ws.on("open", () => ws.send(encodePeerHello(1, { version: 1, brokerId: 3, secret: SECRET, identity: { clusterId: "", state: 0 } })));
+      ws.on("message", (data) => {
+        resolve(data as Buffer);
+        ws.close();
+      });
+    });
+    const d = decodePeerFrame(answer, 1 << 20);
+    assert.ok(d.ok && d.value.kind === "helloOk");
+    assert.deepEqual(d.value.identity, { clusterId: "ours", state: 2 });
+    assert.deepEqual(seen, [
+      [2, { clusterId: "theirs", state: 2 }],
+      [3, { clusterId: "", state: 0 }],
+    ]);
+  } finally {
+    await a.close();
+  }
+});
