@@ -128,6 +128,7 @@ export class Broker {
         logger: this.logger.child({ component: "transport" }),
         // A peer that (re)connects may have restarted: tell it at once what we lead.
         onLinkOpen: (peer) => this.announcer.announceAll(peer),
+        refuseUnknownPeers: true,
         identity: this.identity,
       });
       this.transport.onMessage((_from, group, msg) => this.route(group, msg));

@@ -30,6 +30,8 @@ export interface PeerListenerOptions {
   readonly logger: PeerLogger;
   /** Receives every well-formed message addressed to this broker by the authenticated sender. */
   readonly deliver: (from: NodeId, group: string, msg: Message) => void;
+  /** Which broker ids may connect (the configured peers); any id when absent. */
+  readonly isPeer?: (id: NodeId) => boolean;
   /** Leader announcements from an authenticated peer (only those naming the peer itself as leader). */
   readonly deliverLeaders?: (from: NodeId, announcements: readonly LeaderAnnouncement[]) => void;
   /** Data-directory identities exchanged in hellos (none: nothing told, nothing checked). */
@@ -220,6 +222,13 @@ export class PeerListener {
     if (brokerId === selfId) {
       this.stats.refused++;
       this.refuse(conn, CloseCode.WrongPeer, `peerHello from this broker's own id ${selfId}`);
+      return;
+    }
+    if (this.options.isPeer !== undefined && !this.options.isPeer(brokerId)) {
+      // Another cluster sharing the secret (two local clusters on one machine), or a mistyped brokerId.
+      this.stats.refused++;
+      logger.warn({ claimedBrokerId: brokerId }, "peer refused: not a broker of this cluster's config");
+      this.refuse(conn, CloseCode.WrongPeer, `broker ${brokerId} is not in this broker's brokers list`);
       return;
     }
     const local = this.options.identity?.local();

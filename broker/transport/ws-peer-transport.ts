@@ -35,6 +35,11 @@ export interface WsPeerTransportOptions {
   /** Fault injection; see LinkFilter. */
   readonly linkFilter?: LinkFilter;
   readonly logger?: PeerLogger;
+  /**
+   * Refuse hellos from broker ids that are not peers of this transport (set
+   * with `peers` or setPeer). Off by default (tests dial listeners by hand).
+   */
+  readonly refuseUnknownPeers?: boolean;
   /** Called each time the outbound link to a peer completes its hello (to tell a restarted peer what it missed). */
   readonly onLinkOpen?: (peerId: NodeId) => void;
   /** Data-directory identities exchanged in hellos (broker/cluster/disk-identity.ts). */
@@ -80,6 +85,7 @@ export class WsPeerTransport implements PeerTransport {
       limits: this.limits,
       logger: this.logger,
       deliver: (from, group, msg) => this.deliver(from, group, msg),
+      ...(options.refuseUnknownPeers === true ? { isPeer: (id: NodeId) => this.links.has(id) } : {}),
       deliverLeaders: (from, announcements) => {
         if (this.state !== "closed") this.leadersHandler?.(from, announcements);
       },

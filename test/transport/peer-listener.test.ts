@@ -10,6 +10,7 @@ import { ErrorCode } from "../../broker/protocol/errors.js";
 import { clientPackr, peerPackr } from "../../broker/protocol/msgpack.js";
 import { decodePeerFrame, encodePeerHello, encodePeerLeaders, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
 import type { WsPeerTransport } from "../../broker/transport/ws-peer-transport.js";
+import { nodeId } from "../../broker/raft/types.js";
 import { SECRET, collect, heartbeat, tcpHandles, transport, waitFor } from "./helpers.js";
 
 interface Outcome {
@@ -195,6 +196,19 @@ test("the listener refuses a hello from another cluster's broker (CLUSTER_ID_MIS
       [2, { clusterId: "theirs", state: 2 }],
       [3, { clusterId: "", state: 0 }],
     ]);
+  } finally {
+    await a.close();
+  }
+});
+
+test("with refuseUnknownPeers, a hello from a broker id that is not a configured peer is refused (WrongPeer)", async () => {
+  const a = transport(1, { refuseUnknownPeers: true, peers: new Map([[nodeId(2), "ws://127.0.0.1:1"]]) });
+  await a.start();
+  try {
+    const stranger = await session(a, [hello(SECRET, 7)]);
+    assert.equal(stranger.code, CloseCode.WrongPeer);
+    assert.match(stranger.reason, /broker 7 is not in this broker's brokers list/);
+    assert.equal(a.stats().listener.refused, 1);
   } finally {
     await a.close();
   }
