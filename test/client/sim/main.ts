@@ -42,7 +42,7 @@ function main(): number {
     if (r.violations.length > 0) {
       violations++;
       console.log(`seed ${seed}: ${r.violations.join("; ")}`);
-      console.log(`  replay: ${which === "lane" ? laneReplayCommand(seed, steps) : membershipReplayCommand(seed)}`);
+      console.log(`  replay: ${which === "lane" ? laneReplayCommand(seed, steps) : membershipReplayCommand(seed, steps)}`);
     }
   }
   console.log(`runs: ${runs}, violations: ${violations} (${Math.round(performance.now() - started)} ms)`);
