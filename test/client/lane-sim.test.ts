@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { laneReplayCommand, runLaneSeed } from "./sim/lane-sim.js";
 
-const RUNS = 6_000;
+const RUNS = 8_000;
 const FIRST_SEED = 1;
 
 /** Seeds that found a bug, replayed on every run. */

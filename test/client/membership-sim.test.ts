@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { membershipReplayCommand, runMembershipSeed } from "./sim/membership-sim.js";
 
-const RUNS = 5_000;
+const RUNS = 10_000;
 const FIRST_SEED = 1;
 
 /** Seeds that found a bug, replayed on every run. */
