@@ -1,5 +1,6 @@
 /** RlogClient settings, their defaults and checks. */
 import { DEFAULT_LIMITS } from "../broker/protocol/limits.js";
+import { CLIENT_DEFAULTS } from "../broker/protocol/defaults.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { retryOptions, type RetryOptions } from "./retry/retry-options.js";
@@ -53,14 +54,14 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
   }
   const r: ResolvedClientOptions = {
     brokers: [...o.brokers],
-    clientId: o.clientId ?? "rlog-client",
-    requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
-    connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+    clientId: o.clientId ?? CLIENT_DEFAULTS.clientId,
+    requestTimeoutMs: o.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs,
+    connectTimeoutMs: o.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs,
     retry: retryOptions(o.retry),
     logger: o.logger ?? silentLogger,
     inflightRequestsMax: o.inflightRequestsMax ?? DEFAULT_LIMITS.inflightRequestsMax,
-    queuedRequestsMax: o.queuedRequestsMax ?? 1024,
-    frameBytesMax: o.frameBytesMax ?? 64 * 1024 * 1024,
+    queuedRequestsMax: o.queuedRequestsMax ?? CLIENT_DEFAULTS.queuedRequestsMax,
+    frameBytesMax: o.frameBytesMax ?? CLIENT_DEFAULTS.frameBytesMax,
   };
   for (const name of ["requestTimeoutMs", "connectTimeoutMs", "inflightRequestsMax", "queuedRequestsMax", "frameBytesMax"] as const) {
     const v = r[name];

@@ -11,11 +11,12 @@
  *   explicitly and `brokers` lists this broker, that entry's values win.
  */
 import type { BrokerConfig } from "./broker-config.js";
-
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const GiB = 1024 * MiB;
-const DAY_MS = 24 * 60 * 60 * 1000;
+import {
+  BROKER_DEFAULTS,
+  LIMIT_DEFAULTS,
+  RAFT_DEFAULTS,
+  STORAGE_DEFAULTS,
+} from "../broker/protocol/defaults.js";
 
 /** Keys that must be set by a file, the environment or overrides. */
 export const REQUIRED_KEYS = ["brokerId", "dataDir"] as const;
@@ -30,49 +31,35 @@ export type DefaultedConfig = Omit<
 >;
 
 /**
- * Static defaults. Raft timings assume the default 10 ms tick: a 500 ms base
- * election timeout, 50 ms heartbeats, a preferred-leader check every 2 s.
+ * Static defaults, all taken from broker/protocol/defaults.ts (the one place a
+ * default is written). Raft timings assume the default 10 ms tick: a 500 ms
+ * base election timeout, 50 ms heartbeats, a preferred-leader check every 2 s.
  */
 export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
-  host: "127.0.0.1",
-  clientPort: 9092,
-  peerPort: 9192,
+  host: BROKER_DEFAULTS.host,
+  clientPort: BROKER_DEFAULTS.clientPort,
+  peerPort: BROKER_DEFAULTS.peerPort,
   clusterSecret: null,
-  raftTickMs: 10,
-  leaderAnnounceIntervalMs: 1000,
-  raft: {
-    electionTimeoutTicks: 50,
-    heartbeatIntervalTicks: 5,
-    preferredLeaderCheckTicks: 200,
-    inflightAppendsMax: 64,
-    inflightBytesMax: 8 * MiB,
-    appendBytesMax: 1 * MiB,
-    uncommittedEntriesMax: 10_000,
-    recentEntriesBytesMax: 2 * MiB,
-  },
-  storage: {
-    fsync: true,
-    mapSizeBytes: 64 * GiB,
-    segmentBytes: 64 * MiB,
-    segmentMs: 7 * DAY_MS,
-    retentionBytes: -1,
-    retentionMs: 7 * DAY_MS,
-  },
+  raftTickMs: BROKER_DEFAULTS.raftTickMs,
+  leaderAnnounceIntervalMs: BROKER_DEFAULTS.leaderAnnounceIntervalMs,
+  raft: { ...RAFT_DEFAULTS },
+  storage: { ...STORAGE_DEFAULTS },
+  // Only the limits a broker's config may override; the others are fixed at their protocol default.
   limits: {
-    frameBytesMax: 8 * MiB,
-    recordBytesMax: 1 * MiB,
-    batchRecordsMax: 10_000,
-    topicNameLengthMax: 249,
-    partitionsMax: 1024,
-    replicationFactorMax: 7,
-    connectionsMax: 1024,
-    inflightRequestsMax: 128,
-    fetchBytesMax: 4 * MiB,
-    fetchWaitMsMax: 30_000,
+    frameBytesMax: LIMIT_DEFAULTS.frameBytesMax,
+    recordBytesMax: LIMIT_DEFAULTS.recordBytesMax,
+    batchRecordsMax: LIMIT_DEFAULTS.batchRecordsMax,
+    topicNameLengthMax: LIMIT_DEFAULTS.topicNameLengthMax,
+    partitionsMax: LIMIT_DEFAULTS.partitionsMax,
+    replicationFactorMax: LIMIT_DEFAULTS.replicationFactorMax,
+    connectionsMax: LIMIT_DEFAULTS.connectionsMax,
+    inflightRequestsMax: LIMIT_DEFAULTS.inflightRequestsMax,
+    fetchBytesMax: LIMIT_DEFAULTS.fetchBytesMax,
+    fetchWaitMsMax: LIMIT_DEFAULTS.fetchWaitMsMax,
   },
-  defaultPartitions: 1,
-  groupsTopicPartitions: 8,
-  logLevel: "info",
+  defaultPartitions: BROKER_DEFAULTS.defaultPartitions,
+  groupsTopicPartitions: BROKER_DEFAULTS.groupsTopicPartitions,
+  logLevel: BROKER_DEFAULTS.logLevel,
 });
 
 /** Freezes an object and everything reachable from it; returns it typed as readonly. */

@@ -5,6 +5,7 @@
  */
 import type { BrokerConfig, BrokerEndpoint } from "./broker-config.js";
 import { LOG_LEVELS } from "./broker-config.js";
+import { DAY_MS } from "../broker/protocol/defaults.js";
 
 /** An integer in [min, max], or exactly `special.value` when that is given. */
 export interface IntSpec {
@@ -79,7 +80,6 @@ const int = (min: number, max: number = INT_MAX): IntSpec => ({ kind: "int", min
 const port: IntSpec = int(1, 65_535);
 /** Broker ids are positive: 0 is the Raft core's "no node". Kept within int32 for the wire. */
 const brokerIdSpec: IntSpec = int(1, 2_147_483_647);
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The keys of one entry of `brokers`. */
 export const BROKER_ENDPOINT_SCHEMA: SchemaFor<BrokerEndpoint> = {

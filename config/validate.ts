@@ -40,6 +40,7 @@ import {
   type LeafSpec,
 } from "./schema.js";
 import { closest } from "./suggest.js";
+import { BROKER_DEFAULTS } from "../broker/protocol/defaults.js";
 
 /** A value for one key and the layer it came from. */
 export interface Setting {
@@ -143,7 +144,7 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
     set("controllerVoters", brokers.map((b) => b.id), DERIVED_SOURCE);
   }
   if (brokers !== undefined && !settings.has("defaultReplicationFactor")) {
-    set("defaultReplicationFactor", Math.min(3, brokers.length), DERIVED_SOURCE);
+    set("defaultReplicationFactor", Math.min(BROKER_DEFAULTS.replicationFactorPreferred, brokers.length), DERIVED_SOURCE);
   }
 
   // 3. Rules between keys.

@@ -110,10 +110,15 @@ export function decodeResponse(bytes: Uint8Array, frameBytesMax: number = DEFAUL
   }
 }
 
+/** Longest error message read from the wire: a clear sentence is far shorter; a longer one is refused as malformed. */
+const ERROR_MESSAGE_LENGTH_MAX = 64 * 1024;
+/** Longest error name read from the wire (names are short constants such as NOT_LEADER). */
+const ERROR_NAME_LENGTH_MAX = 256;
+
 function wireError(r: FieldReader): WireError {
   const code = r.int("code", { min: 0, max: 0x7fff_ffff });
-  const message = r.optStr("message", 64 * 1024) ?? "";
-  const name = r.optStr("name", 256);
+  const message = r.optStr("message", ERROR_MESSAGE_LENGTH_MAX) ?? "";
+  const name = r.optStr("name", ERROR_NAME_LENGTH_MAX);
   const retriable = r.optBool("retriable") ?? false;
   const details = r.has("details") ? errorDetails(r.raw("details")) : undefined;
   const base = { code, message, retriable, ...(name === undefined ? {} : { name }) };

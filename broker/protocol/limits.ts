@@ -6,6 +6,7 @@
  *
  * Peer (broker-to-broker) limits live in broker/transport/peer-limits.ts.
  */
+import { LIMIT_DEFAULTS } from "./defaults.js";
 
 /** The limits a broker enforces on client connections. */
 export interface Limits {
@@ -53,34 +54,11 @@ export interface Limits {
   readonly rebalanceTimeoutMsMax: number;
 }
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const GiB = 1024 * MiB;
-
-/** Defaults. Change only with care: the values are documented in docs/PROTOCOL.md. */
-export const DEFAULT_LIMITS: Limits = Object.freeze({
-  frameBytesMax: 8 * MiB,
-  recordBytesMax: 1 * MiB,
-  batchRecordsMax: 10_000,
-  recordHeadersMax: 64,
-  fetchBytesMax: 4 * MiB,
-  fetchWaitMsMax: 30_000,
-  requestTimeoutMsMax: 120_000,
-  topicNameLengthMax: 249,
-  stringLengthMax: 1024,
-  partitionsMax: 1024,
-  replicationFactorMax: 7,
-  arrayLengthMax: 10_000,
-  connectionsMax: 1024,
-  inflightRequestsMax: 128,
-  handshakeWaitMsMax: 10_000,
-  segmentBytesMin: 4 * KiB,
-  segmentBytesMax: 1 * GiB,
-  segmentMsMin: 1_000,
-  sessionTimeoutMsMin: 1_000,
-  sessionTimeoutMsMax: 300_000,
-  rebalanceTimeoutMsMax: 300_000,
-});
+/**
+ * Defaults: the values of broker/protocol/defaults.ts (the one place they are
+ * written). Change only with care: they are documented in docs/PROTOCOL.md.
+ */
+export const DEFAULT_LIMITS: Limits = LIMIT_DEFAULTS;
 
 /**
  * Fixed bounds that are not configurable: they keep numbers exact in a

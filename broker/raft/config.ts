@@ -3,6 +3,7 @@
  * runner turns wall time into ticks (broker setting `raftTickMs`).
  */
 import type { NodeId } from "./types.js";
+import { RAFT_DEFAULTS } from "../protocol/defaults.js";
 
 /**
  * Group membership. Static for now, but an explicit value so that joint
@@ -57,14 +58,9 @@ export interface RaftConfig {
   readonly recovering?: { readonly incarnation: number };
 }
 
-/** Defaults tuned for a 10 ms tick: 500 ms base election timeout, 50 ms heartbeats. */
-export const DEFAULT_RAFT_TIMING = {
-  electionTimeoutTicks: 50,
-  heartbeatIntervalTicks: 5,
-  preferredLeaderCheckTicks: 200,
-  inflightAppendsMax: 64,
-  inflightBytesMax: 8 * 1024 * 1024,
-  appendBytesMax: 1024 * 1024,
-  uncommittedEntriesMax: 10_000,
-  recentEntriesBytesMax: 2 * 1024 * 1024,
-} as const;
+/**
+ * Defaults tuned for a 10 ms tick: 500 ms base election timeout, 50 ms
+ * heartbeats. The values live in broker/protocol/defaults.ts, a leaf of plain
+ * numbers that the core may import (it does no I/O).
+ */
+export const DEFAULT_RAFT_TIMING = RAFT_DEFAULTS;

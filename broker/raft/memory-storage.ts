@@ -5,6 +5,7 @@
  * promise; the simulator models unsynced writes itself.
  */
 import { assert } from "./assert.js";
+import { STORAGE_DEFAULTS } from "../protocol/defaults.js";
 import type { LogStorage, LogUpdate, RetentionPolicy, RetentionResult, SegmentInfo } from "./log-storage.js";
 import { StorageError } from "./log-storage.js";
 import {
@@ -50,8 +51,8 @@ export class MemoryStorage implements LogStorage {
   private readonly clock: () => number;
 
   constructor(opts: MemoryStorageOptions = {}) {
-    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
-    this.segmentMs = opts.segmentMs ?? 7 * 24 * 3600 * 1000;
+    this.segmentBytes = opts.segmentBytes ?? STORAGE_DEFAULTS.segmentBytes;
+    this.segmentMs = opts.segmentMs ?? STORAGE_DEFAULTS.segmentMs;
     this.clock = opts.clock ?? (() => 0);
   }
 

@@ -49,6 +49,8 @@ export interface PeerLinkOptions {
 
 /** Leader announcements in one frame: about 300 bytes each at most, so a frame stays near 1 MiB. */
 const ANNOUNCEMENTS_PER_FRAME_MAX = 4096;
+/** Largest frame read on a dialing socket: only hello answers (helloOk or an error) come back on it. */
+const HELLO_ANSWER_BYTES_MAX = 64 * 1024;
 
 /** Counters and state of a link. */
 export interface PeerLinkStats {
@@ -173,7 +175,7 @@ export class PeerLink {
     // A zero mask key: ws then skips masking here and unmasking at the listener, the largest
     // single CPU cost of replication in the profiles (docs/PERFORMANCE.md). RFC 6455 masking
     // protects browsers' intermediaries from cache poisoning; peer links are broker-to-broker.
-    const ws = new WebSocket(url, { maxPayload: 64 * 1024, perMessageDeflate: false, handshakeTimeout: limits.helloWaitMs, generateMask: zeroMask });
+    const ws = new WebSocket(url, { maxPayload: HELLO_ANSWER_BYTES_MAX, perMessageDeflate: false, handshakeTimeout: limits.helloWaitMs, generateMask: zeroMask });
     this.ws = ws;
     ws.on("open", () => this.onOpen(ws));
     ws.on("message", (data, isBinary) => this.onFrame(ws, data, isBinary));
@@ -198,7 +200,7 @@ export class PeerLink {
   private onFrame(ws: WebSocket, data: RawData, isBinary: boolean): void {
     if (ws !== this.ws || this.state !== "hello") return;
     const { peerId, logger } = this.options;
-    const decoded = isBinary ? decodePeerFrame(frameBytes(data), 64 * 1024) : undefined;
+    const decoded = isBinary ? decodePeerFrame(frameBytes(data), HELLO_ANSWER_BYTES_MAX) : undefined;
     if (decoded === undefined || !decoded.ok || (decoded.value.kind !== "helloOk" && decoded.value.kind !== "error")) {
       ws.close(CloseCode.BadFrame, "expected an answer to peerHello");
       return;

@@ -1,5 +1,6 @@
 /** Consumer settings and the shapes it hands to the application. */
 import type { Limits } from "../../broker/protocol/limits.js";
+import { CONSUMER_DEFAULTS } from "../../broker/protocol/defaults.js";
 
 /** Where to start reading a partition. */
 export type StartFrom =
@@ -76,17 +77,15 @@ export type RunHandlers =
   | { readonly eachRecord: (record: ConsumerRecord) => Promise<void> | void; readonly eachBatch?: never }
   | { readonly eachBatch: (batch: EachBatchPayload) => Promise<void> | void; readonly eachRecord?: never };
 
-const MiB = 1024 * 1024;
-
 /** Fill in defaults, check, and cap by the broker's limits. */
 export function resolveConsumerOptions(o: ConsumerOptions, limits: Limits): ResolvedConsumerOptions {
-  const maxBytes = Math.min(o.maxBytes ?? MiB, limits.fetchBytesMax);
+  const maxBytes = Math.min(o.maxBytes ?? CONSUMER_DEFAULTS.maxBytes, limits.fetchBytesMax);
   const r: ResolvedConsumerOptions = {
-    maxWaitMs: Math.min(o.maxWaitMs ?? 500, limits.fetchWaitMsMax),
+    maxWaitMs: Math.min(o.maxWaitMs ?? CONSUMER_DEFAULTS.maxWaitMs, limits.fetchWaitMsMax),
     maxBytes,
-    minBytes: o.minBytes ?? 1,
+    minBytes: o.minBytes ?? CONSUMER_DEFAULTS.minBytes,
     prefetchBytesMax: o.prefetchBytesMax ?? maxBytes,
-    offsetReset: o.offsetReset ?? "earliest",
+    offsetReset: o.offsetReset ?? CONSUMER_DEFAULTS.offsetReset,
   };
   checkConsumerOptions(r);
   return r;

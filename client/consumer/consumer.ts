@@ -10,6 +10,7 @@
  * stops, and the position stays at the failed record.
  */
 import { invalidField } from "../../broker/protocol/errors.js";
+import { CONSUMER_DEFAULTS } from "../../broker/protocol/defaults.js";
 import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
 import { ClosedError } from "../network/client-errors.js";
 import { WakeSignal } from "../util/wake-signal.js";
@@ -25,9 +26,9 @@ import {
 import { PartitionFetcher, type FetcherDeps } from "./partition-fetcher.js";
 
 /** Records taken from one partition before the next partition gets its turn. */
-const BURST_RECORDS_MAX = 64;
+const BURST_RECORDS_MAX = CONSUMER_DEFAULTS.burstRecordsMax;
 /** Most records in one eachBatch call. */
-const BATCH_RECORDS_MAX = 10_000;
+const BATCH_RECORDS_MAX = CONSUMER_DEFAULTS.eachBatchRecordsMax;
 
 /** Reads assigned partitions; see the file comment. Create with `client.consumer()`. */
 export class Consumer {

@@ -36,6 +36,7 @@
  * resumes if a later heartbeat is answered "fine" in the same generation.
  */
 import { ErrorCode, invalidField, RlogError } from "../../broker/protocol/errors.js";
+import { CONSUMER_DEFAULTS } from "../../broker/protocol/defaults.js";
 import type { RequestOf, ResultOf } from "../../broker/protocol/ops.js";
 import type { CommitOffset, TopicPartition } from "../../broker/protocol/requests.js";
 import type { TopicPartitions } from "../../broker/protocol/results.js";
@@ -61,9 +62,9 @@ import { MembershipState, type MemberCommand, type MemberEvent } from "./members
 import { PartitionFetcher, type FetcherDeps } from "./partition-fetcher.js";
 
 /** Records taken from one partition before the next partition gets its turn. */
-const BURST_RECORDS_MAX = 64;
+const BURST_RECORDS_MAX = CONSUMER_DEFAULTS.burstRecordsMax;
 /** Most records in one eachBatch call. */
-const BATCH_RECORDS_MAX = 10_000;
+const BATCH_RECORDS_MAX = CONSUMER_DEFAULTS.eachBatchRecordsMax;
 /** How long a leaveGroup may take per attempt on stop(). */
 const LEAVE_TIMEOUT_MS = 5_000;
 

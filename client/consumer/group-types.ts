@@ -1,5 +1,6 @@
 /** Options and shapes of the group consumer (`client.consumer({ groupId })`). */
 import { AssignmentStrategy } from "../../broker/protocol/enums.js";
+import { GROUP_DEFAULTS } from "../../broker/protocol/defaults.js";
 import type { TopicPartitionRef } from "../cluster/cluster.js";
 import { checkConsumerOptions, type ConsumerOptions, type ConsumerRecord, type EachBatchPayload } from "./consumer-types.js";
 
@@ -90,14 +91,14 @@ export interface GroupPartitionPosition extends TopicPartitionRef {
 export function resolveGroupOptions(o: GroupConsumerOptions): ResolvedGroupOptions {
   checkConsumerOptions(o);
   if (typeof o.groupId !== "string" || o.groupId === "") throw new TypeError("consumer groupId must be a non-empty string");
-  const sessionTimeoutMs = o.sessionTimeoutMs ?? 10_000;
+  const sessionTimeoutMs = o.sessionTimeoutMs ?? GROUP_DEFAULTS.sessionTimeoutMs;
   const r: ResolvedGroupOptions = {
     groupId: o.groupId,
     sessionTimeoutMs,
-    rebalanceTimeoutMs: o.rebalanceTimeoutMs ?? 30_000,
-    heartbeatIntervalMs: o.heartbeatIntervalMs ?? Math.max(100, Math.floor(sessionTimeoutMs / 3)),
-    autoCommitIntervalMs: o.autoCommitIntervalMs ?? 5_000,
-    assignmentStrategy: o.assignmentStrategy ?? "sticky",
+    rebalanceTimeoutMs: o.rebalanceTimeoutMs ?? GROUP_DEFAULTS.rebalanceTimeoutMs,
+    heartbeatIntervalMs: o.heartbeatIntervalMs ?? Math.max(GROUP_DEFAULTS.heartbeatIntervalMsMin, Math.floor(sessionTimeoutMs / 3)),
+    autoCommitIntervalMs: o.autoCommitIntervalMs ?? GROUP_DEFAULTS.autoCommitIntervalMs,
+    assignmentStrategy: o.assignmentStrategy ?? GROUP_DEFAULTS.assignmentStrategy,
   };
   for (const name of ["sessionTimeoutMs", "rebalanceTimeoutMs", "heartbeatIntervalMs"] as const) {
     const v = r[name];

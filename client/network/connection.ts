@@ -32,6 +32,9 @@ import type { Logger } from "../logger.js";
 import { brokerNotAvailable, ClosedError, requestTimeout } from "./client-errors.js";
 import { readHandshake } from "./handshake.js";
 
+/** How long close() waits for the broker's close frame before cutting the socket (the broker's closeWaitMs is the same). */
+const CLOSE_WAIT_MS = 1_000;
+
 /** Settings of one connection. */
 export interface ConnectionOptions {
   /** The broker's client listener, e.g. "ws://127.0.0.1:9092". */
@@ -168,7 +171,7 @@ export class Connection {
     const ws = this.socket;
     if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
-      const cut = setTimeout(() => ws.terminate(), 1_000);
+      const cut = setTimeout(() => ws.terminate(), CLOSE_WAIT_MS);
       ws.once("close", () => {
         clearTimeout(cut);
         resolve();

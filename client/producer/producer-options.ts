@@ -1,6 +1,7 @@
 /** Producer settings, their defaults and checks. */
 import type { Acks } from "../../broker/protocol/enums.js";
 import type { Limits } from "../../broker/protocol/limits.js";
+import { PRODUCER_DEFAULTS } from "../../broker/protocol/defaults.js";
 import { retryOptions, type RetryOptions } from "../retry/retry-options.js";
 
 /** Options of `client.producer()`. Sizes in bytes, times in ms. */
@@ -39,22 +40,22 @@ export interface ResolvedProducerOptions {
 }
 
 /** Most batches in flight per partition for an idempotent producer (Kafka's bound, too). */
-export const IDEMPOTENT_INFLIGHT_MAX = 5;
+export const IDEMPOTENT_INFLIGHT_MAX = PRODUCER_DEFAULTS.idempotentInflightMax;
 
-const KiB = 1024;
+import { KiB } from "../../broker/protocol/defaults.js";
 
 /** Fill in defaults and check the values. */
 export function resolveProducerOptions(o: ProducerOptions, clientRetry: RetryOptions): ResolvedProducerOptions {
   const idempotent = o.idempotent ?? true;
   const r: ResolvedProducerOptions = {
-    acks: o.acks ?? "all",
-    lingerMs: o.lingerMs ?? 5,
-    batchBytesMax: o.batchBytesMax ?? 256 * KiB,
+    acks: o.acks ?? PRODUCER_DEFAULTS.acks,
+    lingerMs: o.lingerMs ?? PRODUCER_DEFAULTS.lingerMs,
+    batchBytesMax: o.batchBytesMax ?? PRODUCER_DEFAULTS.batchBytesMax,
     batchRecordsMax: o.batchRecordsMax ?? Number.MAX_SAFE_INTEGER,
     inflightRequestsMax: o.inflightRequestsMax ?? IDEMPOTENT_INFLIGHT_MAX,
     idempotent,
-    bufferBytesMax: o.bufferBytesMax ?? 32 * KiB * KiB,
-    ackTimeoutMs: o.ackTimeoutMs ?? 10_000,
+    bufferBytesMax: o.bufferBytesMax ?? PRODUCER_DEFAULTS.bufferBytesMax,
+    ackTimeoutMs: o.ackTimeoutMs ?? PRODUCER_DEFAULTS.ackTimeoutMs,
     retry: retryOptions({ ...clientRetry, ...o.retry }),
   };
   if (r.acks !== "all" && r.acks !== "leader") throw new RangeError(`acks must be "all" or "leader", got ${String(r.acks)}`);

@@ -3,6 +3,7 @@
  * capped exponential backoff with jitter, a retry count and a total timeout).
  */
 import { ErrorCode, isRetriable, RlogError } from "../../broker/protocol/errors.js";
+import { RETRY_DEFAULTS } from "../../broker/protocol/defaults.js";
 
 /** How the SDK retries retriable errors. */
 export interface RetryOptions {
@@ -40,14 +41,7 @@ export interface RetryOptions {
 }
 
 /** Defaults: 10 retries, and any number of short pauses while leadership moves, over up to 30 s. */
-export const DEFAULT_RETRY: RetryOptions = Object.freeze({
-  retriesMax: 10,
-  initialBackoffMs: 100,
-  backoffMsMax: 3_000,
-  totalTimeoutMs: 30_000,
-  leaderChangeBackoffMsMax: 250,
-  leaderPollIntervalMs: 25,
-});
+export const DEFAULT_RETRY: RetryOptions = RETRY_DEFAULTS;
 
 /** Fill in defaults and check the values. */
 export function retryOptions(given: Partial<RetryOptions> | undefined): RetryOptions {

@@ -4,7 +4,10 @@
  * line and the import, when:
  *
  * - broker/raft/** imports anything outside broker/raft (node:*, lmdb, ws,
- *   pino or any other package): the Raft core is pure and deterministic;
+ *   pino or any other package) but the defaults leaf broker/protocol/defaults.ts:
+ *   the Raft core is pure and deterministic;
+ * - broker/protocol/defaults.ts (every default value, written once) imports
+ *   anything at all: it is a leaf of plain values that every side may import;
  * - broker/raft/** calls the clock, timers or ambient randomness
  *   (Math.random, Date.now, new Date, setTimeout, setInterval, setImmediate,
  *   performance.now, process.*, globalThis, crypto random);
@@ -18,7 +21,8 @@
  *   broker/raft/types.ts and broker/raft/messages.ts;
  * - cli/** imports broker/** other than broker/protocol/**, broker/raft/types.ts
  *   and broker/main.ts (the composition root, to start a broker);
- * - config/** imports anything but node:* and config/** (the CLI loads it cheaply);
+ * - config/** imports anything but node:*, config/** and broker/protocol/defaults.ts
+ *   (the CLI loads it cheaply);
  * - cli/main.ts or cli/commands/** statically imports anything heavier than
  *   node:*, yargs and cli/** (import it inside the handler: start-up stays fast).
  *
@@ -71,6 +75,8 @@ interface ImportRule {
   readonly check: (target: Target, found: FoundImport) => string | undefined;
 }
 
+/** The one module holding every default value: imports nothing, so raft and config may import it. */
+const DEFAULTS_LEAF = "broker/protocol/defaults.ts";
 const CLIENT_MAY_IMPORT = (path: string): boolean => under(path, "broker/protocol") || path === "broker/raft/types.ts";
 const PROTOCOL_MAY_IMPORT = new Set(["broker/raft/types.ts", "broker/raft/messages.ts"]);
 const CLI_MAY_IMPORT = (path: string): boolean =>
@@ -87,9 +93,14 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     name: "raft is pure",
     appliesTo: (f) => under(f, "broker/raft"),
     check: (t) =>
-      t.kind === "file" && under(t.path, "broker/raft")
+      t.kind === "file" && (under(t.path, "broker/raft") || t.path === DEFAULTS_LEAF)
         ? undefined
-        : "broker/raft may import only broker/raft files (no node:*, lmdb, ws, pino or other packages; I/O lives outside the core)",
+        : "broker/raft may import only broker/raft files and broker/protocol/defaults.ts (no node:*, lmdb, ws, pino or other packages; I/O lives outside the core)",
+  },
+  {
+    name: "the defaults are a leaf",
+    appliesTo: (f) => f === DEFAULTS_LEAF,
+    check: () => "broker/protocol/defaults.ts may import nothing: raft, config, client and cli all import it",
   },
   {
     name: "client state machines are pure",
@@ -135,9 +146,9 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     name: "config uses only Node built-ins",
     appliesTo: (f) => under(f, "config"),
     check: (t) =>
-      t.kind === "builtin" || (t.kind === "file" && under(t.path, "config"))
+      t.kind === "builtin" || (t.kind === "file" && (under(t.path, "config") || t.path === DEFAULTS_LEAF))
         ? undefined
-        : "config may import only node:* and config/** (the CLI loads it on every config command)",
+        : "config may import only node:*, config/** and broker/protocol/defaults.ts (the CLI loads it on every config command)",
   },
   {
     name: "cli start-up stays light",
@@ -276,7 +287,9 @@ test("each boundary rule reports the file, the line and the import", () => {
     fake("broker/protocol/frames.ts", 'import { a } from "../raft/messages.js";\nimport { b } from "../group/runner.js";\nimport { pack } from "msgpackr";\nimport pino from "pino";\n'),
     fake("cli/commands/broker.ts", 'export const x = 1;\nconst run = async () => { await import("../../broker/main.js"); await import("../../broker/cluster/controller.js"); };\n'),
     fake("cli/commands/topic.ts", 'import type { Admin } from "../../client/admin.js";\nimport { Admin as A } from "../../client/admin.js";\nimport yargs from "yargs";\n'),
-    fake("config/load.ts", 'import { readFileSync } from "node:fs";\nimport { x } from "../broker/raft/types.js";\n'),
+    fake("config/load.ts", 'import { readFileSync } from "node:fs";\nimport { x } from "../broker/raft/types.js";\nimport { y } from "../broker/protocol/defaults.js";\n'),
+    fake("broker/raft/memory-storage.ts", 'import { x } from "../protocol/defaults.js";\nimport { y } from "../protocol/limits.js";\n'),
+    fake("broker/protocol/defaults.ts", 'import { x } from "./limits.js";\n'),
   ];
   assert.deepEqual(importViolations(files).map((v) => `${v.file}:${v.line}: ${v.what}`), [
     'broker/raft/core.ts:2: imports "node:fs"',
@@ -292,6 +305,8 @@ test("each boundary rule reports the file, the line and the import", () => {
     'cli/commands/broker.ts:2: import() "../../broker/cluster/controller.js"',
     'cli/commands/topic.ts:2: imports "../../client/admin.js"',
     'config/load.ts:2: imports "../broker/raft/types.js"',
+    'broker/raft/memory-storage.ts:2: imports "../protocol/limits.js"',
+    'broker/protocol/defaults.ts:1: imports "./limits.js"',
   ]);
   const [first] = importViolations(files);
   assert.ok(first !== undefined);

@@ -1,0 +1,224 @@
+/**
+ * Every default value of rlog, each written once (issue 18, "one shape
+ * throughout"). The broker's config loader (config/defaults.ts), the
+ * protocol's limits (broker/protocol/limits.ts), the Raft core
+ * (broker/raft/config.ts, broker/raft/memory-storage.ts), the client and the
+ * CLI all read their defaults from here instead of repeating the numbers.
+ *
+ * This file imports nothing and touches no Node API: it is the one broker file
+ * that config/ and broker/raft/ may import (test/architecture/imports.test.ts),
+ * and client/ and cli/ may import it like the rest of broker/protocol/.
+ *
+ * Units are the last word of every name (Ms, Ticks, Bytes, Max, Count...).
+ * docs/CONFIG.md documents the broker keys, docs/PROTOCOL.md the limits and
+ * docs/CLIENT.md the client options; tests check that the documents agree.
+ */
+
+/** Bytes in a kibibyte. */
+export const KiB = 1024;
+/** Bytes in a mebibyte. */
+export const MiB = 1024 * KiB;
+/** Bytes in a gibibyte. */
+export const GiB = 1024 * MiB;
+/** Milliseconds in a second. */
+export const SECOND_MS = 1000;
+/** Milliseconds in a minute. */
+export const MINUTE_MS = 60 * SECOND_MS;
+/** Milliseconds in an hour. */
+export const HOUR_MS = 60 * MINUTE_MS;
+/** Milliseconds in a day. */
+export const DAY_MS = 24 * HOUR_MS;
+
+/** Frozen (every value is a primitive), so that no caller can change a default for everybody else; literal types kept. */
+function frozen<const T extends object>(value: T): Readonly<T> {
+  return Object.freeze(value);
+}
+
+/**
+ * Raft timing and replication pipeline, shared by every Raft group on a
+ * broker (config key `raft.*`). Tuned for the default 10 ms tick
+ * (BROKER_DEFAULTS.raftTickMs): 500 ms base election timeout, 50 ms
+ * heartbeats, a preferred-leader check every 2 s.
+ */
+export const RAFT_DEFAULTS = frozen({
+  /** Base election timeout: 50 ticks = 500 ms, well above a loaded machine's scheduling hiccups. */
+  electionTimeoutTicks: 50,
+  /** A tenth of the election timeout, so one or two lost heartbeats never start an election. */
+  heartbeatIntervalTicks: 5,
+  /** 2 s: leadership returns to a caught-up preferred replica soon, without churning during a restart. */
+  preferredLeaderCheckTicks: 200,
+  /** Appends in flight to one follower: enough to fill a LAN pipe at default batch sizes. */
+  inflightAppendsMax: 64,
+  /** Bytes in flight to one follower; at least appendBytesMax. */
+  inflightBytesMax: 8 * MiB,
+  /** Bytes of entries in one Append message (one larger entry still goes alone). */
+  appendBytesMax: 1 * MiB,
+  /** Uncommitted proposals on a leader before back-pressure refuses new ones. */
+  uncommittedEntriesMax: 10_000,
+  /** Just-persisted entries kept in memory per group, so sending and applying do not read back. */
+  recentEntriesBytesMax: 2 * MiB,
+});
+
+/** Storage settings of LMDB and the segmented logs (config key `storage.*`). */
+export const STORAGE_DEFAULTS = frozen({
+  /** Sync each commit before acknowledging it (DESIGN.md); false is an explicit, unsafe opt-out. */
+  fsync: true,
+  /** Initial LMDB map size: address space, not disk; lmdb-js grows it past this when needed. */
+  mapSizeBytes: 64 * GiB,
+  /** A segment rolls at this size (Kafka's segment.bytes is 1 GiB; ours is smaller so retention frees space sooner). */
+  segmentBytes: 64 * MiB,
+  /** A segment rolls when its first entry is this old, so time-based retention can drop it (Kafka: 7 days). */
+  segmentMs: 7 * DAY_MS,
+  /** Size-based retention per partition; -1 = unlimited (Kafka's retention.bytes default). */
+  retentionBytes: -1,
+  /** Time-based retention (Kafka's retention.ms default: 7 days); -1 keeps everything. */
+  retentionMs: 7 * DAY_MS,
+});
+
+/**
+ * Limits of the client protocol (broker/protocol/limits.ts `Limits`). The
+ * broker enforces them (its config may override the ten under `limits.*`) and
+ * announces them in the handshake; a client falls back to these.
+ */
+export const LIMIT_DEFAULTS = frozen({
+  /** Largest frame; the ws maxPayload. Room for a 1 MiB record plus a full fetch response. */
+  frameBytesMax: 8 * MiB,
+  /** Largest record (Kafka's message.max.bytes is about 1 MiB too). */
+  recordBytesMax: 1 * MiB,
+  /** Most records in one produce request: one batch is one Raft entry. */
+  batchRecordsMax: 10_000,
+  /** Most headers on one record. */
+  recordHeadersMax: 64,
+  /** Largest fetch response budget: half a frame, leaving room for the envelope. */
+  fetchBytesMax: 4 * MiB,
+  /** Longest long poll. */
+  fetchWaitMsMax: 30 * SECOND_MS,
+  /** Longest timeoutMs a waiting request may ask for. */
+  requestTimeoutMsMax: 2 * MINUTE_MS,
+  /** Longest topic name (Kafka's limit). */
+  topicNameLengthMax: 249,
+  /** Longest client id, group id, member id, header key or commit metadata. */
+  stringLengthMax: 1024,
+  /** Most partitions in one topic. */
+  partitionsMax: 1024,
+  /** Largest replication factor (Raft group size). */
+  replicationFactorMax: 7,
+  /** Most entries in any other array of a request. */
+  arrayLengthMax: 10_000,
+  /** Most client connections a broker accepts at once. */
+  connectionsMax: 1024,
+  /** Most requests outstanding on one connection. */
+  inflightRequestsMax: 128,
+  /** Time a new connection has to complete its handshake. */
+  handshakeWaitMsMax: 10 * SECOND_MS,
+  /** Smallest segmentBytes a topic may configure. */
+  segmentBytesMin: 4 * KiB,
+  /** Largest segmentBytes a topic may configure. */
+  segmentBytesMax: 1 * GiB,
+  /** Smallest segmentMs a topic may configure. */
+  segmentMsMin: 1 * SECOND_MS,
+  /** Shortest consumer-group session timeout (Kafka: group.min.session.timeout.ms is 6 s; ours allows fast tests). */
+  sessionTimeoutMsMin: 1 * SECOND_MS,
+  /** Longest consumer-group session timeout (Kafka: group.max.session.timeout.ms, 30 min; ours 5 min). */
+  sessionTimeoutMsMax: 5 * MINUTE_MS,
+  /** Longest consumer-group rebalance timeout. */
+  rebalanceTimeoutMsMax: 5 * MINUTE_MS,
+});
+
+/** The broker's top-level settings that have a static default (config/defaults.ts). */
+export const BROKER_DEFAULTS = frozen({
+  /** Bind address: loopback, so a trial broker is not reachable from the network. */
+  host: "127.0.0.1",
+  /** Kafka's port; broker i of the local cluster uses 9091 + i (DESIGN.md). */
+  clientPort: 9092,
+  /** Broker i of the local cluster uses 9191 + i (DESIGN.md). */
+  peerPort: 9192,
+  /** One Raft tick; RAFT_DEFAULTS are counted in it. */
+  raftTickMs: 10,
+  /** How often every broker hears the leaders of all partitions (DESIGN.md "leader knowledge"). */
+  leaderAnnounceIntervalMs: 1 * SECOND_MS,
+  /** Partitions of a topic created without a count (Kafka's num.partitions). */
+  defaultPartitions: 1,
+  /** Replication factor wanted for new topics and the offsets topic, capped by the broker count. */
+  replicationFactorPreferred: 3,
+  /** Partitions of __consumer_offsets; fixed once the topic exists. */
+  groupsTopicPartitions: 8,
+  /** Level of the root pino logger. */
+  logLevel: "info",
+});
+
+/** Client connection options (client/client-options.ts). */
+export const CLIENT_DEFAULTS = frozen({
+  /** Client id sent in the handshake. */
+  clientId: "rlog-client",
+  /** A request unanswered this long fails TIMEOUT (and may be retried). */
+  requestTimeoutMs: 30 * SECOND_MS,
+  /** A connection not open and handshaken this long fails. */
+  connectTimeoutMs: 10 * SECOND_MS,
+  /** Requests waiting for a free in-flight slot per connection before TOO_MANY_REQUESTS. */
+  queuedRequestsMax: 1024,
+  /** Largest frame the client accepts from a broker: generous, the broker's own bound is smaller. */
+  frameBytesMax: 64 * MiB,
+});
+
+/** The client's one retrier (client/retry/retry-options.ts): capped exponential backoff with jitter. */
+export const RETRY_DEFAULTS = frozen({
+  /** Retries of one request after its first attempt. */
+  retriesMax: 10,
+  /** First pause; doubles up to backoffMsMax. */
+  initialBackoffMs: 100,
+  /** Longest pause between two attempts. */
+  backoffMsMax: 3 * SECOND_MS,
+  /** Give up after this long in all. */
+  totalTimeoutMs: 30 * SECOND_MS,
+  /** While leadership moves, pauses stay this short (an election takes a few hundred ms). */
+  leaderChangeBackoffMsMax: 250,
+  /** How often metadata is refreshed while waiting for a new leader. */
+  leaderPollIntervalMs: 25,
+});
+
+/** Producer options (client/producer/producer-options.ts). */
+export const PRODUCER_DEFAULTS = frozen({
+  /** Wait for the commit (Kafka's acks=all). */
+  acks: "all",
+  /** Time a batch waits for more records before it is sent. */
+  lingerMs: 5,
+  /** A batch is sent once it holds this many bytes. */
+  batchBytesMax: 256 * KiB,
+  /** Batches in flight per partition for an idempotent producer (Kafka's bound, too). */
+  idempotentInflightMax: 5,
+  /** Bytes of records buffered, unsent or unacknowledged, before send() waits (Kafka's buffer.memory). */
+  bufferBytesMax: 32 * MiB,
+  /** A batch not acknowledged this long is retried or fails. */
+  ackTimeoutMs: 10 * SECOND_MS,
+});
+
+/** Consumer options (client/consumer/consumer-types.ts). */
+export const CONSUMER_DEFAULTS = frozen({
+  /** Long poll of one fetch (capped by the broker's fetchWaitMsMax). */
+  maxWaitMs: 500,
+  /** Record bytes asked for in one fetch (capped by the broker's fetchBytesMax). */
+  maxBytes: 1 * MiB,
+  /** A fetch returns as soon as this many bytes are there. */
+  minBytes: 1,
+  /** Where a consumer without a committed offset starts. */
+  offsetReset: "earliest",
+  /** Records taken from one partition before the next partition gets its turn (fairness across partitions). */
+  burstRecordsMax: 64,
+  /** Most records in one eachBatch call: the broker's batchRecordsMax, so one produced batch fits one call. */
+  eachBatchRecordsMax: 10_000,
+});
+
+/** Consumer-group member options (client/consumer/group-types.ts) and their broker-side bounds. */
+export const GROUP_DEFAULTS = frozen({
+  /** A member not heard from this long is removed (Kafka: session.timeout.ms, 45 s; ours is faster to fail over). */
+  sessionTimeoutMs: 10 * SECOND_MS,
+  /** Time members have to rejoin during a rebalance. */
+  rebalanceTimeoutMs: 30 * SECOND_MS,
+  /** The heartbeat interval defaults to a third of the session timeout, but never below this. */
+  heartbeatIntervalMsMin: 100,
+  /** How often consumed offsets are committed. */
+  autoCommitIntervalMs: 5 * SECOND_MS,
+  /** Partition assignment strategy. */
+  assignmentStrategy: "sticky",
+});
