@@ -51,7 +51,7 @@ export const ERRORS = [
   { code: 22, name: "TOO_MANY_REQUESTS", retriable: true, description: "The connection has inflightRequestsMax requests outstanding; wait for responses before sending more." },
   { code: 23, name: "OUT_OF_ORDER_SEQUENCE", retriable: false, description: "An idempotent producer's sequence number skipped ahead of the last one written." },
   { code: 24, name: "DUPLICATE_SEQUENCE", retriable: false, description: "An idempotent producer resent a batch that was already written; details.baseOffset is its offset." },
-  { code: 25, name: "UNKNOWN_PRODUCER", retriable: false, description: "The producer id is not known to the partition (expired or never issued); call initProducerId again." },
+  { code: 25, name: "UNKNOWN_PRODUCER", retriable: false, description: "Reserved; not sent by this version: a partition accepts a batch from a producer id it does not know (never seen, or forgotten) at any sequence, as Kafka does since KIP-360." },
   { code: 26, name: "PRODUCER_FENCED", retriable: false, description: "A newer epoch of this producer id exists; this producer instance must stop." },
   { code: 27, name: "COORDINATOR_NOT_AVAILABLE", retriable: true, description: "The group coordinator is not ready (its log has no leader or is loading)." },
   { code: 28, name: "NOT_COORDINATOR", retriable: true, description: "This broker is not the group's coordinator; details.leader names the coordinator when known." },

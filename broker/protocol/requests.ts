@@ -42,7 +42,12 @@ export interface MetadataRequest {
   readonly topics?: readonly string[];
 }
 
-/** Create a topic; sent to any broker, forwarded to the controller. */
+/**
+ * Create a topic. Answered by the controller leader only: any other broker
+ * answers NOT_CONTROLLER (retriable) naming the controller when it knows it,
+ * and the client resends there. Brokers do not forward admin requests
+ * (docs/PROTOCOL.md, "Routing of admin operations").
+ */
 export interface CreateTopicRequest {
   readonly op: "createTopic";
   readonly name: string;
