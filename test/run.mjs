@@ -1,7 +1,13 @@
-// Runs every compiled test file (dist/test/**/*.test.js) with Node's own test runner.
-// Usage: node test/run.mjs [substring ...]   (only files whose path contains one of the substrings)
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+// Runs every compiled test file (dist/test/**/*.test.js, including the multi-process
+// *.integration.test.js) with Node's own test runner.
+// Usage: node test/run.mjs [--unit | --integration] [substring ...]
+//   substrings: only files whose path contains one of them;
+//   --unit: leave out *.integration.test.js (tests that start broker processes);
+//   --integration: only those.
+// A compiled test whose test/**/*.test.ts source is gone (renamed or deleted; tsc
+// never removes outputs) is skipped, and named, so it cannot run twice or run stale.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 
 function find(dir) {
@@ -14,10 +20,24 @@ function find(dir) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const unitOnly = args.includes("--unit");
+const integrationOnly = args.includes("--integration");
+const filters = args.filter((a) => a !== "--unit" && a !== "--integration");
+const isIntegration = (f) => f.endsWith(".integration.test.js");
+const sourceOf = (f) => join("test", relative(join("dist", "test"), f)).replace(/\.js$/, ".ts");
+
+const stale = [];
 const files = find("dist/test")
+  .filter((f) => {
+    if (existsSync(sourceOf(f))) return true;
+    stale.push(f);
+    return false;
+  })
+  .filter((f) => !(unitOnly && isIntegration(f)) && !(integrationOnly && !isIntegration(f)))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
+if (stale.length > 0) console.error(`skipped ${stale.length} compiled test(s) without a source: ${stale.join(", ")}`);
 if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);

@@ -1,5 +1,5 @@
 /**
- * The client side of netns.test.ts, run inside the client's network
+ * The client side of netns.integration.test.ts, run inside the client's network
  * namespace (`ip netns exec rlog-<pid>-client node netns-client.js '<json>'`):
  * one operation through the SDK (dist/client), its result as one JSON line
  * on stdout. Exit status 1 with `{ error }` on failure.

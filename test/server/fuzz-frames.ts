@@ -1,7 +1,7 @@
 /**
  * A seeded generator of hostile client frames, for fuzzing anything that
- * listens to clients: the listener with fake handlers (fuzz.test.ts) and
- * the real broker. One seed gives the same frames in the same order.
+ * listens to clients: the listener with fake handlers (test/server/fuzz.test.ts)
+ * and the real broker (test/broker/fuzz.integration.test.ts). One seed gives the same frames in the same order.
  *
  * Kinds (see FuzzKind): valid requests with random ids; random bytes;
  * byte-level mutations of valid frames; structural mutations of valid

@@ -3,7 +3,7 @@
  * 0.0.0.0 or one specific address, and every URL it hands out (metadata,
  * NOT_LEADER hints, cluster status) is the advertised one from its `brokers`
  * entry. Runs on loopback aliases (127.0.0.2-4, and ::1), so it needs no
- * root; test/broker/netns.test.ts does the same across network namespaces.
+ * root; test/broker/netns.integration.test.ts does the same across network namespaces.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
