@@ -145,6 +145,71 @@ export const BROKER_DEFAULTS = frozen({
   groupsTopicPartitions: 8,
   /** Level of the root pino logger. */
   logLevel: "info",
+  /** How long a controlled shutdown waits for its leaderships to move away before stopping anyway. */
+  controlledShutdownMsMax: 10 * SECOND_MS,
+  /** How often retention runs over every partition: segments roll in hours, so a check every 30 s is plenty. */
+  retentionCheckIntervalMs: 30 * SECOND_MS,
+});
+
+/**
+ * What a request gets when it names no time of its own (the protocol's
+ * optional `timeoutMs`); both are at most LIMIT_DEFAULTS.requestTimeoutMsMax.
+ */
+export const REQUEST_DEFAULTS = frozen({
+  /** A produce with acks=all waits this long for its commit (Kafka's request.timeout.ms is 30 s too). */
+  produceTimeoutMs: 30 * SECOND_MS,
+  /** transferLeader waits this long for the new leader: a few election timeouts. */
+  transferWaitMs: 10 * SECOND_MS,
+});
+
+/**
+ * The controller's metadata log: not a topic, so no topic settings; it rolls
+ * like a topic with the storage defaults (its size is tiny, so this rarely matters).
+ */
+export const CONTROLLER_LOG_DEFAULTS = frozen({
+  segmentBytes: STORAGE_DEFAULTS.segmentBytes,
+  segmentMs: STORAGE_DEFAULTS.segmentMs,
+});
+
+/**
+ * Bounds and timings of the group coordinator (broker/consumer-groups/;
+ * docs/GROUPS.md lists them). Every in-memory table there is bounded by one.
+ */
+export const GROUP_COORDINATOR_DEFAULTS = frozen({
+  /** Most groups one offsets-topic partition holds. */
+  groupsPerPartitionMax: 10_000,
+  /** Most members of one group. */
+  groupMembersMax: 1_000,
+  /** Most committed offsets (topic-partitions) of one group. */
+  groupOffsetsMax: 100_000,
+  /** How often the coordinator checks session expiry, join barriers and the offsets topic. */
+  groupTickMs: 100,
+  /** How long a group write waits for its commit before TIMEOUT. */
+  groupWriteTimeoutMs: 15 * SECOND_MS,
+  /** A rebalance from an empty group waits this long for more members (Kafka's group.initial.rebalance.delay.ms is 3 s; ours is short for fast tests and small groups). */
+  initialRebalanceDelayMs: 300,
+  /** How long the coordinator waits before asking again to create the offsets topic. */
+  offsetsTopicCreateRetryMs: 1 * SECOND_MS,
+});
+
+/** Idempotent-producer state of a partition (broker/partition/producer-state.ts). */
+export const PRODUCER_STATE_DEFAULTS = frozen({
+  /** Batches remembered per producer: more than the client's in-flight bound (PRODUCER_DEFAULTS.idempotentInflightMax). */
+  batchesPerProducerMax: 8,
+  /** Producers remembered per partition; the least recently written is forgotten first. */
+  producersMax: 100_000,
+  /** Entries scanned back from the end of the log at start-up to rebuild producer state. */
+  scanEntriesMax: 20_000,
+});
+
+/** The LMDB log store (broker/storage/log-store.ts LogStoreOptions). */
+export const LOG_STORE_DEFAULTS = frozen({
+  /** Logs open at once. */
+  logsOpenMax: 100_000,
+  /** Entries deleted per transaction when reclaiming dropped segments or deleted logs. */
+  reclaimChunkKeys: 4096,
+  /** Operations one log may have queued before more are refused. */
+  pendingOpsMax: 1024,
 });
 
 /** Client connection options (client/client-options.ts). */
