@@ -67,6 +67,8 @@ const BURST_RECORDS_MAX = CONSUMER_DEFAULTS.burstRecordsMax;
 const BATCH_RECORDS_MAX = CONSUMER_DEFAULTS.eachBatchRecordsMax;
 /** How long a leaveGroup may take per attempt on stop(). */
 const LEAVE_TIMEOUT_MS = 5_000;
+/** Shortest time one heartbeat may take: with a short heartbeat interval, a loaded broker still gets a second to answer. */
+const HEARTBEAT_TIMEOUT_MS_MIN = 1_000;
 
 /** A partition this member owns in the current generation. */
 interface Owned {
@@ -443,7 +445,7 @@ export class GroupConsumer {
     const sentAtMs = this.clock.nowMs();
     this.cluster
       .attemptCoordinator<"heartbeat">(this.groupId, { op: "heartbeat", group: this.groupId, generation, memberId }, this.heartbeatRouting, {
-        timeoutMs: Math.max(1_000, this.options.heartbeatIntervalMs),
+        timeoutMs: Math.max(HEARTBEAT_TIMEOUT_MS_MIN, this.options.heartbeatIntervalMs),
         signal,
       })
       .then(
