@@ -90,6 +90,11 @@ export class ChaosCluster {
     for (const id of [...this.down]) await this.restart(id);
   }
 
+  /** The faults in force now ("broker 3 killed", "2->1 cut"), empty when none. */
+  activeFaults(): string[] {
+    return [...[...this.down].map((id) => `broker ${id} killed`), ...[...this.paused].map((id) => `broker ${id} paused`), ...this.cutLinks().map((l) => `${l} cut`)];
+  }
+
   /** Directed links cut now, as "from->to". */
   cutLinks(): string[] {
     return this.proxies.filter((p) => p.cut).map((p) => `${p.from}->${p.to}`);
