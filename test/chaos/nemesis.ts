@@ -191,7 +191,7 @@ export class Nemesis {
     const startMs = this.now();
     const r = await this.hooks.transfer(partition, to);
     this.transfers.push({ partition, toBrokerId: to, startMs, endMs: this.now(), ...r });
-    this.record(kind, `transfer partition ${partition} to ${to ?? "any"}: ${r.outcome} after ${this.now() - startMs} ms${r.excuse === undefined ? "" : ` (may fail: ${r.excuse})`}`, startMs);
+    this.record(kind, `transfer partition ${partition} to ${to ?? "any"}: ${r.outcome} (${this.now() - startMs} ms)${r.excuse === undefined ? "" : `, may fail: ${r.excuse}`}`, startMs);
   }
 
   /** The leader of a random partition (half the time) or a random broker. */
