@@ -10,6 +10,8 @@ import type { BrokerConfig, BrokerEndpoint } from "../config/broker-config.js";
 import { Controller, CONTROLLER_GROUP } from "./cluster/controller.js";
 import { GroupCoordinator } from "./consumer-groups/coordinator.js";
 import { GROUP_TICK_MS } from "./consumer-groups/group-limits.js";
+import { LeaderAnnouncer } from "./cluster/leader-announcer.js";
+import { LeaderTable, newerLeader, type LeaderInfo } from "./cluster/leader-table.js";
 import type { MetadataChange, TopicMeta } from "./cluster/metadata.js";
 import { PartitionReplica } from "./partition/partition-replica.js";
 import { RlogError, type LeaderHint } from "./protocol/errors.js";
@@ -21,7 +23,7 @@ import type { RaftConfig } from "./raft/config.js";
 import type { Message } from "./raft/messages.js";
 import { SeededRandom } from "./raft/random.js";
 import { Role } from "./raft/ready.js";
-import { nodeId, type NodeId } from "./raft/types.js";
+import { NO_NODE, nodeId, term as toTerm, type NodeId, type Term } from "./raft/types.js";
 import { ClientServer } from "./server/client-server.js";
 import { buildHandlers } from "./operations.js";
 import { LogStore } from "./storage/log-store.js";
@@ -60,6 +62,10 @@ export class Broker {
   readonly limits: Limits;
   /** Open partition replicas by group id. */
   readonly partitions = new Map<string, PartitionReplica>();
+  /** Every partition's leader as announced by the leaders themselves, hosted here or not. */
+  readonly leaders: LeaderTable;
+  private announcer!: LeaderAnnouncer;
+  private announceTimer: NodeJS.Timeout | undefined;
   controller!: Controller;
   /** Consumer-group coordinator for the offsets partitions this broker leads. */
   groups!: GroupCoordinator;
@@ -84,6 +90,8 @@ export class Broker {
     this.random = new SeededRandom(randomInt(2 ** 31));
     const l = opts.config.limits;
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...l });
+    // A partition per group at most, plus the controller; more announcements than that are ignored.
+    this.leaders = new LeaderTable(this.limits.partitionsMax * 64 + 1);
   }
 
   /** Open storage, join the cluster, start serving clients. */
@@ -97,6 +105,12 @@ export class Broker {
       logger: this.logger,
     });
     const peers = c.brokers.filter((b) => b.id !== c.brokerId);
+    this.announcer = new LeaderAnnouncer({
+      selfId: this.id,
+      table: this.leaders,
+      transport: { announce: (to, list) => this.transport?.announce(to, list), peerIds: () => this.transport?.peerIds() ?? [] },
+      ledGroups: () => this.ledGroups(),
+    });
     if (peers.length > 0) {
       if (!c.clusterSecret) throw new Error("clusterSecret is required for a cluster of more than one broker");
       this.transport = new WsPeerTransport({
@@ -106,8 +120,11 @@ export class Broker {
         secret: c.clusterSecret,
         peers: new Map(peers.map((b) => [nodeId(b.id), `ws://${b.host}:${b.peerPort}`])),
         logger: this.logger.child({ component: "transport" }),
+        // A peer that (re)connects may have restarted: tell it at once what we lead.
+        onLinkOpen: (peer) => this.announcer.announceAll(peer),
       });
       this.transport.onMessage((_from, group, msg) => this.route(group, msg));
+      this.transport.onLeaderAnnouncements((_from, list) => this.announcer.received(list));
       await this.transport.start();
       this.peerPort = this.transport.port;
     }
@@ -132,6 +149,7 @@ export class Broker {
       send: (msgs) => this.send(CONTROLLER_GROUP, msgs),
       logger: this.logger.child({ component: "controller", group: CONTROLLER_GROUP, node: this.id }),
       brokers: c.brokers.map((b) => nodeId(b.id)),
+      liveBrokers: () => c.brokers.map((b) => nodeId(b.id)).filter((id) => this.reachable(id)),
       leaderHint: (id) => this.leaderHint(id),
       clock: this.clock,
       onChange: (change) => this.onMetadataChange(change),
@@ -159,6 +177,8 @@ export class Broker {
     this.retentionTimer = setInterval(() => void this.applyRetention(), RETENTION_CHECK_INTERVAL_MS);
     this.retentionTimer.unref();
     this.groupTimer = setInterval(() => this.groups.tick(), GROUP_TICK_MS);
+    this.announceTimer = setInterval(() => this.announcer.announceAll(), c.leaderAnnounceIntervalMs);
+    this.announceTimer.unref();
     this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, dataDir: c.dataDir }, "broker started");
   }
 
@@ -174,6 +194,7 @@ export class Broker {
     clearInterval(this.tickTimer);
     clearInterval(this.retentionTimer);
     clearInterval(this.groupTimer);
+    clearInterval(this.announceTimer);
     this.groups?.close();
     await this.server?.close();
     await this.reconcileChain;
@@ -190,15 +211,33 @@ export class Broker {
     if (!t) throw new RlogError("UNKNOWN_TOPIC", `topic ${topicName} does not exist`);
     const replicas = t.replicas[partition];
     if (!replicas) throw new RlogError("UNKNOWN_PARTITION", `topic ${topicName} has ${t.replicas.length} partitions; ${partition} does not exist`);
-    const r = this.partitions.get(partitionGroupId(t.id, partition));
+    const groupId = partitionGroupId(t.id, partition);
+    const r = this.partitions.get(groupId);
     if (!r) {
-      const preferred = replicas[0]!;
       if (!replicas.includes(this.id)) {
-        throw new RlogError("NOT_LEADER", `broker ${this.id} holds no replica of ${topicName}/${partition}`, { leader: this.leaderHint(preferred) });
+        // Name the leader we heard of; failing that, the preferred replica, which hosts the partition and knows.
+        const known = this.leaders.get(groupId)?.leader ?? NO_NODE;
+        const hint = known !== NO_NODE ? known : replicas[0]!;
+        const why = known !== NO_NODE ? `it is led by broker ${known}` : `its leader has not been announced here yet; ask broker ${hint}, a replica`;
+        throw new RlogError("NOT_LEADER", `broker ${this.id} holds no replica of ${topicName}/${partition} (replicas ${replicas.join(",")}): ${why}`, {
+          leader: this.leaderHint(hint),
+        });
       }
       throw new RlogError("LEADER_NOT_AVAILABLE", `${topicName}/${partition} is still opening on broker ${this.id}`);
     }
     return r;
+  }
+
+  /**
+   * The newest knowledge of a group's leader: this broker's own Raft view
+   * when it hosts a replica, or the leader's announcement, whichever names
+   * the higher term. Leader 0 and term 0 when nothing is known.
+   */
+  leaderOf(groupId: string): LeaderInfo {
+    const r = this.partitions.get(groupId);
+    const s = r?.runner.softState();
+    const own = s === undefined ? undefined : { leader: s.leader, term: s.term };
+    return newerLeader(own, this.leaders.get(groupId)) ?? { leader: NO_NODE, term: toTerm(0) };
   }
 
   /** The broker's defaults for topic settings. */
@@ -251,6 +290,14 @@ export class Broker {
       uncommittedEntriesMax: r.uncommittedEntriesMax,
       recentEntriesBytesMax: r.recentEntriesBytesMax,
     };
+  }
+
+  /** The groups this broker leads, for the announcer. */
+  private *ledGroups(): Iterable<{ group: string; term: Term }> {
+    for (const [group, r] of this.partitions) {
+      const s = r.runner.softState();
+      if (s.role === Role.Leader) yield { group, term: s.term };
+    }
   }
 
   private send(group: string, msgs: readonly Message[]): void {
@@ -317,6 +364,9 @@ export class Broker {
         leaderHint: (id) => this.leaderHint(id),
         clock: this.clock,
         ...(applier ? { applier } : {}),
+        onRoleChanged: (s) => {
+          if (s.role === Role.Leader) this.announcer.won(groupId, s.term);
+        },
       });
       this.partitions.set(groupId, replica);
       if (applier) this.groups.attach(p, replica);
@@ -324,6 +374,8 @@ export class Broker {
   }
 
   private async deleteTopic(t: TopicMeta): Promise<void> {
+    const prefix = partitionGroupId(t.id, 0).slice(0, -1);
+    this.leaders.retain((g) => !g.startsWith(prefix));
     for (let p = 0; p < t.replicas.length; p++) {
       const groupId = partitionGroupId(t.id, p);
       const r = this.partitions.get(groupId);
@@ -338,10 +390,15 @@ export class Broker {
 
   private async reconcileAll(): Promise<void> {
     const wanted = new Set<string>();
+    const existing = new Set<string>();
     for (const t of this.controller.metadata.topics()) {
-      t.replicas.forEach((r, p) => r.includes(this.id) && wanted.add(partitionGroupId(t.id, p)));
+      t.replicas.forEach((r, p) => {
+        existing.add(partitionGroupId(t.id, p));
+        if (r.includes(this.id)) wanted.add(partitionGroupId(t.id, p));
+      });
       await this.openTopic(t);
     }
+    this.leaders.retain((g) => existing.has(g));
     for (const [groupId, r] of this.partitions) {
       if (wanted.has(groupId)) continue;
       this.partitions.delete(groupId);

@@ -23,9 +23,8 @@ const isInternal = (name: string): boolean => name.startsWith("__");
 export function buildHandlers(b: Broker): OpHandlers {
   const partitionMeta = (t: TopicMeta): PartitionMetadata[] =>
     t.replicas.map((replicas, p) => {
-      const r = b.partitions.get(partitionGroupId(t.id, p));
-      const s = r?.runner.status();
-      return { partition: p, leader: s?.leader ?? 0, replicas: [...replicas], term: s?.term ?? 0 };
+      const { leader, term } = b.leaderOf(partitionGroupId(t.id, p));
+      return { partition: p, leader, replicas: [...replicas], term };
     });
   const topicMeta = (t: TopicMeta): TopicMetadata => ({ name: t.name, internal: isInternal(t.name), partitions: partitionMeta(t) });
   const describe = (t: TopicMeta): TopicDescription => ({ ...topicMeta(t), replicationFactor: t.replicas[0]?.length ?? 0, config: t.config });
@@ -81,8 +80,17 @@ export function buildHandlers(b: Broker): OpHandlers {
     },
 
     transferLeader: async (req, ctx) => {
-      const r = b.replica(req.topic, req.partition);
       const target: NodeId | undefined = req.toBrokerId === undefined ? undefined : nodeId(req.toBrokerId);
+      // Refused the same way on every broker, before routing: a target that is not a replica can never lead.
+      const replicas = b.controller.metadata.topic(req.topic)?.replicas[req.partition];
+      if (target !== undefined && replicas !== undefined && !replicas.includes(target)) {
+        const known = b.config.brokers.some((x) => x.id === target);
+        throw new RlogError(
+          "INVALID_REQUEST",
+          `broker ${target} ${known ? "is not a replica of" : "is not a broker of this cluster, so it cannot lead"} ${req.topic}/${req.partition} (replicas ${replicas.join(",")}); transfer to one of them`,
+        );
+      }
+      const r = b.replica(req.topic, req.partition);
       if (!r.isLeader()) {
         const s = r.runner.status();
         // Already where it was asked to be: nothing to do.
@@ -158,7 +166,9 @@ export function buildHandlers(b: Broker): OpHandlers {
           const r = b.partitions.get(partitionGroupId(t.id, p));
           if (r) partitions.push(r.status(replicas, (id) => b.reachable(id)));
           else {
-            partitions.push({ topic: t.name, partition: p, leader: 0, term: 0, preferredLeader: replicas[0] ?? 0, highWatermark: 0, logStartOffset: 0, replicas: [] });
+            // Hosted elsewhere: the leader as announced; offsets and replica states only the replicas know.
+            const { leader, term } = b.leaderOf(partitionGroupId(t.id, p));
+            partitions.push({ topic: t.name, partition: p, leader, term, preferredLeader: replicas[0] ?? 0, highWatermark: 0, logStartOffset: 0, replicas: [] });
           }
         });
       }

@@ -104,6 +104,8 @@ export interface BrokerConfig {
   readonly controllerVoters: readonly number[];
   /** Wall time of one Raft tick. */
   readonly raftTickMs: number;
+  /** How often a broker re-announces the groups it leads to every peer (broker/cluster/leader-announcer.ts). */
+  readonly leaderAnnounceIntervalMs: number;
   readonly raft: RaftSettings;
   readonly storage: StorageSettings;
   readonly limits: LimitSettings;

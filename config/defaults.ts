@@ -39,6 +39,7 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   peerPort: 9192,
   clusterSecret: null,
   raftTickMs: 10,
+  leaderAnnounceIntervalMs: 1000,
   raft: {
     electionTimeoutTicks: 50,
     heartbeatIntervalTicks: 5,

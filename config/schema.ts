@@ -103,6 +103,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   brokers: { kind: "brokerList" },
   controllerVoters: { kind: "idList" },
   raftTickMs: int(1, 1000),
+  leaderAnnounceIntervalMs: int(10, 3_600_000),
   raft: {
     kind: "group",
     fields: {

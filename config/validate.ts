@@ -19,7 +19,7 @@
  * - brokers: distinct ids; no two listeners share a port on the same host;
  * - brokerId is in brokers, and clientPort / peerPort equal its entry's ports
  *   (host may differ: it is the bind address, the entry's host is advertised);
- * - controllerVoters are broker ids;
+ * - controllerVoters are broker ids, and include brokerId (no learners yet);
  * - clusterSecret is set when there is more than one broker;
  * - defaultPartitions <= limits.partitionsMax;
  * - defaultReplicationFactor <= limits.replicationFactorMax and <= number of brokers.
@@ -161,6 +161,11 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
     const voters = values.get("controllerVoters") as readonly number[] | undefined;
     for (const voter of voters ?? []) {
       if (!ids.has(voter)) fail("controllerVoters", `${voter} is not a broker id (brokers: ${[...ids].join(", ")})`);
+    }
+    // Every broker follows the metadata log as a voter: non-voting followers (learners) do not exist yet.
+    const self = num("brokerId");
+    if (voters !== undefined && self !== undefined && ids.has(self) && !voters.includes(self)) {
+      fail("controllerVoters", `must include this broker (${self}): every broker follows the metadata log as a controller voter until learners exist; got ${voters.join(", ")}`);
     }
     if (brokers.length > 1 && values.has("clusterSecret") && values.get("clusterSecret") === null) {
       const source = sources.get("clusterSecret");

@@ -28,8 +28,13 @@ export interface ControllerOptions {
   readonly random: RandomSource;
   readonly send: (messages: readonly Message[]) => void;
   readonly logger: Logger;
-  /** Every broker id of the cluster (replica placement draws from them). */
+  /** Every broker id of the cluster. */
   readonly brokers: readonly NodeId[];
+  /**
+   * The brokers the controller can reach now (itself included): new replicas
+   * are placed only on them, as Kafka places only on registered brokers.
+   */
+  readonly liveBrokers: () => readonly NodeId[];
   readonly leaderHint: (brokerId: NodeId) => LeaderHint;
   readonly clock: () => number;
   /** Applied changes, in order; `reset` after a snapshot replaced the state. */
@@ -75,7 +80,15 @@ export class Controller {
     if (replicationFactor > this.opts.brokers.length) {
       throw new RlogError("INVALID_REPLICATION_FACTOR", `replication factor ${replicationFactor} is more than the ${this.opts.brokers.length} brokers of the cluster`);
     }
-    const replicas = placeReplicas(this.opts.brokers, partitions, replicationFactor, this.metadata.leaderCounts());
+    const live = this.opts.liveBrokers();
+    if (replicationFactor > live.length) {
+      const down = this.opts.brokers.filter((id) => !live.includes(id));
+      throw new RlogError(
+        "INVALID_REPLICATION_FACTOR",
+        `replication factor ${replicationFactor} needs ${replicationFactor} live brokers, but only ${live.length} are reachable (${[...live].sort((a, b) => a - b).join(", ")}; down or cut off: ${down.join(", ")}); start them or use a lower replication factor`,
+      );
+    }
+    const replicas = placeReplicas(live, partitions, replicationFactor, this.metadata.leaderCounts());
     const firstIndex = await this.commit({ op: MetadataOp.CreateTopic, name, replicas, config, createdMs: this.opts.clock() });
     const t = this.metadata.topic(name);
     if (!t || t.id !== firstIndex) throw new RlogError("TOPIC_ALREADY_EXISTS", `topic ${name} already exists`);

@@ -50,6 +50,8 @@ export interface PartitionReplicaOptions {
    * committed log at start-up, then fed every newly committed run.
    */
   readonly applier?: ReplicaApplier;
+  /** Leadership or term of this replica's group changed (the broker announces wins to its peers). */
+  readonly onRoleChanged?: (soft: SoftState) => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export class PartitionReplica {
   private readonly waiters = new FetchWaiters();
   private readonly preferred: NodeId;
   private readonly applier: ReplicaApplier | undefined;
+  private readonly roleListener: ((soft: SoftState) => void) | undefined;
   /** Offset after the last committed record this replica applied. Never decreases. */
   private highWatermark: Offset;
   /** Last index this replica made durable (to detect truncation). */
@@ -97,6 +100,7 @@ export class PartitionReplica {
     this.lastAppended = opts.log.lastIndex();
     this.rebuildProducerState();
     this.applier = opts.applier;
+    this.roleListener = opts.onRoleChanged;
     if (this.applier) this.replayCommitted(this.applier, commit);
     const sm: StateMachine = {
       apply: (entries) => this.onApply(entries),
@@ -301,6 +305,7 @@ export class PartitionReplica {
   private onRoleChanged(s: SoftState): void {
     if (s.role !== Role.Leader) this.waiters.wakeAll(); // long polls re-ask the new leader
     this.applier?.roleChanged?.(s);
+    this.roleListener?.(s);
   }
 
   /** Feed the applier the committed log (up to `commit`), before the runner applies anything newer. */

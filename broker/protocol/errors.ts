@@ -38,7 +38,7 @@ export const ERRORS = [
   { code: 9, name: "UNKNOWN_PARTITION", retriable: true, description: "The topic has no such partition, or this broker hosts no replica of it." },
   { code: 10, name: "TOPIC_ALREADY_EXISTS", retriable: false, description: "createTopic named an existing topic." },
   { code: 11, name: "INVALID_PARTITIONS", retriable: false, description: "Partition count is below 1 or above partitionsMax." },
-  { code: 12, name: "INVALID_REPLICATION_FACTOR", retriable: false, description: "Replication factor is below 1, above replicationFactorMax, or above the number of brokers." },
+  { code: 12, name: "INVALID_REPLICATION_FACTOR", retriable: false, description: "Replication factor is below 1, above replicationFactorMax, or above the number of brokers (or of live brokers, for a new topic)." },
   { code: 13, name: "NOT_LEADER", retriable: true, description: "This broker does not lead the partition; details.leader names the leader when known." },
   { code: 14, name: "LEADER_NOT_AVAILABLE", retriable: true, description: "The partition has no leader right now (election in progress)." },
   { code: 15, name: "LEADER_TRANSFER_IN_PROGRESS", retriable: true, description: "Leadership is moving; writes pause until it completes. details.leader names the target." },

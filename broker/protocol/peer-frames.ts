@@ -9,9 +9,12 @@
  *   dialer -> listener   { id, op: "peerHello", version, brokerId, secret }
  *   listener -> dialer   { id, ok: true, brokerId, version }      or an error frame, then close
  *   dialer -> listener   { id: 0, op: "raft", messages: [{ group, msg }, ...] }   (no response)
+ *   dialer -> listener   { id: 0, op: "leaders", leaders: [{ group, leader, term }, ...] }   (no response)
  *
  * Raft messages are best effort: Raft tolerates loss, duplication and
- * reordering, so nothing is acknowledged or retransmitted here.
+ * reordering, so nothing is acknowledged or retransmitted here. Leader
+ * announcements are best effort too: each names a term, the receiver keeps
+ * the newest term per group, and they are repeated periodically.
  */
 import type { Message } from "../raft/messages.js";
 import { RlogError, type Result } from "./errors.js";
@@ -25,6 +28,7 @@ import { PROTOCOL_VERSION } from "./version.js";
 export const PeerOp = {
   Hello: "peerHello",
   Raft: "raft",
+  Leaders: "leaders",
 } as const;
 
 /** Longest Raft group id (e.g. "orders/12", "__controller"). */
@@ -51,10 +55,22 @@ export interface PeerEnvelope {
   readonly msg: Message;
 }
 
+/**
+ * "Broker `leader` leads Raft group `group` in `term`": sent by the leader
+ * itself to every peer (broker/cluster/leader-table.ts), so that brokers
+ * that host no replica of a partition still know its leader.
+ */
+export interface LeaderAnnouncement {
+  readonly group: string;
+  readonly leader: number;
+  readonly term: number;
+}
+
 /** A decoded peer frame. */
 export type PeerFrame =
   | { readonly kind: "hello"; readonly id: number; readonly hello: PeerHello }
   | { readonly kind: "raft"; readonly envelopes: readonly PeerEnvelope[] }
+  | { readonly kind: "leaders"; readonly announcements: readonly LeaderAnnouncement[] }
   | { readonly kind: "helloOk"; readonly id: number; readonly brokerId: number; readonly version: number }
   | { readonly kind: "error"; readonly id: number; readonly error: RlogError };
 
@@ -76,6 +92,16 @@ export function encodePeerError(id: number, error: RlogError): Uint8Array {
 /** Encode a batch of Raft messages as one frame. */
 export function encodePeerRaft(envelopes: readonly PeerEnvelope[]): Uint8Array {
   return peerPackr.pack({ id: 0, op: PeerOp.Raft, messages: envelopes });
+}
+
+/** Encode leader announcements as one frame (at most PEER_FRAME_MESSAGES_MAX of them). */
+export function encodePeerLeaders(announcements: readonly LeaderAnnouncement[]): Uint8Array {
+  return peerPackr.pack({ id: 0, op: PeerOp.Leaders, leaders: announcements.map((a) => ({ group: a.group, leader: a.leader, term: a.term })) });
+}
+
+function checkAnnouncement(v: unknown, path: string): LeaderAnnouncement {
+  const r = FieldReader.of(v, path);
+  return { group: r.str("group", GROUP_ID_LENGTH_MAX, 1), leader: r.int("leader", BROKER_ID), term: r.int("term", { min: 1, max: FIXED_LIMITS.integerMax }) };
 }
 
 function checkEnvelope(v: unknown, path: string): PeerEnvelope {
@@ -106,7 +132,7 @@ function readPeerFrame(value: unknown): PeerFrame {
     }
     return { kind: "helloOk", id, brokerId: r.int("brokerId", BROKER_ID), version: r.int("version", { min: 0, max: 0xffff }) };
   }
-  const op = r.oneOf("op", [PeerOp.Hello, PeerOp.Raft]);
+  const op = r.oneOf("op", [PeerOp.Hello, PeerOp.Raft, PeerOp.Leaders]);
   if (op === PeerOp.Hello) {
     const id = r.int("id", { min: 1, max: FIXED_LIMITS.requestIdMax });
     const hello: PeerHello = {
@@ -117,6 +143,7 @@ function readPeerFrame(value: unknown): PeerFrame {
     };
     return { kind: "hello", id, hello };
   }
+  if (op === PeerOp.Leaders) return { kind: "leaders", announcements: checkArray(r.raw("leaders"), "leaders", PEER_FRAME_MESSAGES_MAX, checkAnnouncement) };
   const envelopes = checkArray(r.raw("messages"), "messages", PEER_FRAME_MESSAGES_MAX, checkEnvelope);
   return { kind: "raft", envelopes };
 }

@@ -4,13 +4,23 @@
  * capped, jittered backoff whenever it drops. Messages queued during one
  * event-loop turn leave in as few frames as possible (one per
  * frameBytesTarget), which is what makes many small Raft messages cheap.
+ * Leader announcements wait apart from Raft messages, one per group (a newer
+ * one replaces the older), and leave first.
  */
 import { WebSocket, type RawData } from "ws";
 import type { Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import type { NodeId } from "../raft/types.js";
 import { CloseCode } from "../protocol/close-codes.js";
-import { PEER_FRAME_MESSAGES_MAX, decodePeerFrame, encodePeerHello, encodePeerRaft, type PeerEnvelope } from "../protocol/peer-frames.js";
+import {
+  PEER_FRAME_MESSAGES_MAX,
+  decodePeerFrame,
+  encodePeerHello,
+  encodePeerLeaders,
+  encodePeerRaft,
+  type LeaderAnnouncement,
+  type PeerEnvelope,
+} from "../protocol/peer-frames.js";
 import { PROTOCOL_VERSION } from "../protocol/version.js";
 import { Backoff } from "./backoff.js";
 import { closeSocket, frameBytes } from "./close-socket.js";
@@ -30,7 +40,12 @@ export interface PeerLinkOptions {
   /** Reconnect jitter. */
   readonly random: RandomSource;
   readonly logger: PeerLogger;
+  /** Called each time the link completes a hello (the peer may have restarted and know nothing). */
+  readonly onOpen?: (peerId: NodeId) => void;
 }
+
+/** Leader announcements in one frame: about 300 bytes each at most, so a frame stays near 1 MiB. */
+const ANNOUNCEMENTS_PER_FRAME_MAX = 4096;
 
 /** Counters and state of a link. */
 export interface PeerLinkStats {
@@ -74,6 +89,8 @@ export class PeerLink {
   private connects = 0;
   /** Failed dials since the link was last open; only the first is logged. */
   private failures = 0;
+  /** Announcements not sent yet, by group; bounded by limits.queueMessagesMax (oldest dropped). */
+  private readonly announcements = new Map<string, LeaderAnnouncement>();
 
   constructor(private readonly options: PeerLinkOptions) {
     const { limits, random } = options;
@@ -95,6 +112,23 @@ export class PeerLink {
       return;
     }
     this.queue.push({ group, msg }, size);
+    this.scheduleFlush();
+  }
+
+  /**
+   * Queue leader announcements; each replaces a waiting one of the same group.
+   * They are kept while the link is down and leave, before Raft messages, once it is open.
+   */
+  announce(announcements: readonly LeaderAnnouncement[]): void {
+    if (this.state === "closed") return;
+    for (const a of announcements) {
+      this.announcements.delete(a.group);
+      this.announcements.set(a.group, a);
+      if (this.announcements.size > this.options.limits.queueMessagesMax) {
+        const oldest = this.announcements.keys().next().value;
+        if (oldest !== undefined) this.announcements.delete(oldest);
+      }
+    }
     this.scheduleFlush();
   }
 
@@ -123,6 +157,7 @@ export class PeerLink {
     if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate);
     this.flushImmediate = undefined;
     this.queue.clear();
+    this.announcements.clear();
     const ws = this.ws;
     if (ws !== undefined) await closeSocket(ws, CloseCode.Normal, "peer link closed", this.options.limits.closeWaitMs);
   }
@@ -181,6 +216,7 @@ export class PeerLink {
     this.failures = 0;
     this.backoff.reset();
     logger.info({ peer: peerId }, "peer connected (outbound)");
+    this.options.onOpen?.(peerId);
     this.scheduleFlush();
   }
 
@@ -198,7 +234,7 @@ export class PeerLink {
   }
 
   private scheduleFlush(): void {
-    if (this.flushImmediate !== undefined || this.state !== "open" || this.queue.length === 0) return;
+    if (this.flushImmediate !== undefined || this.state !== "open" || (this.queue.length === 0 && this.announcements.size === 0)) return;
     this.flushImmediate = setImmediate(() => {
       this.flushImmediate = undefined;
       this.flush();
@@ -210,6 +246,18 @@ export class PeerLink {
     const ws = this.ws;
     if (this.state !== "open" || ws === undefined) return;
     const { frameBytesTarget, frameBytesMax, socketBufferBytesMax } = this.options.limits;
+    while (this.announcements.size > 0 && ws.bufferedAmount < socketBufferBytesMax) {
+      const batch: LeaderAnnouncement[] = [];
+      for (const [group, a] of this.announcements) {
+        if (batch.length === ANNOUNCEMENTS_PER_FRAME_MAX) break;
+        batch.push(a);
+        this.announcements.delete(group);
+      }
+      this.sentFrames++;
+      ws.send(encodePeerLeaders(batch), (err) => {
+        if (err === undefined || err === null) this.scheduleFlush();
+      });
+    }
     while (this.queue.length > 0 && ws.bufferedAmount < socketBufferBytesMax) {
       const batch: PeerEnvelope[] = [];
       let bytes = 0;

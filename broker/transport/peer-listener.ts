@@ -10,7 +10,7 @@ import type { Message } from "../raft/messages.js";
 import type { NodeId } from "../raft/types.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import { RlogError } from "../protocol/errors.js";
-import { decodePeerFrame, encodePeerError, encodePeerHelloOk, type PeerHello } from "../protocol/peer-frames.js";
+import { decodePeerFrame, encodePeerError, encodePeerHelloOk, type LeaderAnnouncement, type PeerHello } from "../protocol/peer-frames.js";
 import { PROTOCOL_VERSION, PROTOCOL_VERSION_MIN } from "../protocol/version.js";
 import { closeSocket, frameBytes } from "./close-socket.js";
 import type { PeerLimits } from "./peer-limits.js";
@@ -29,6 +29,8 @@ export interface PeerListenerOptions {
   readonly logger: PeerLogger;
   /** Receives every well-formed message addressed to this broker by the authenticated sender. */
   readonly deliver: (from: NodeId, group: string, msg: Message) => void;
+  /** Leader announcements from an authenticated peer (only those naming the peer itself as leader). */
+  readonly deliverLeaders?: (from: NodeId, announcements: readonly LeaderAnnouncement[]) => void;
 }
 
 /** Counters of a listener since it started. */
@@ -164,6 +166,14 @@ export class PeerListener {
         return;
       }
       this.onHello(conn, frame.id, frame.hello);
+      return;
+    }
+    if (frame.kind === "leaders") {
+      this.stats.receivedFrames++;
+      // A broker speaks only for its own leaderships.
+      const own = frame.announcements.filter((a) => a.leader === conn.brokerId);
+      this.stats.droppedMisaddressed += frame.announcements.length - own.length;
+      if (own.length > 0) this.options.deliverLeaders?.(conn.brokerId, own);
       return;
     }
     if (frame.kind !== "raft") {

@@ -8,11 +8,15 @@
  * Implementations: WsPeerTransport (ws, this folder); a simulated network in
  * the Raft simulator.
  */
+import type { LeaderAnnouncement } from "../protocol/peer-frames.js";
 import type { Message } from "../raft/messages.js";
 import type { NodeId } from "../raft/types.js";
 
 /** Receives each message addressed to this broker: the sending broker, the Raft group, the message. */
 export type PeerMessageHandler = (from: NodeId, group: string, msg: Message) => void;
+
+/** Receives the leader announcements a peer sent about its own leaderships. */
+export type LeaderAnnouncementHandler = (from: NodeId, announcements: readonly LeaderAnnouncement[]) => void;
 
 /** Broker-to-broker transport for Raft traffic. */
 export interface PeerTransport {
@@ -20,6 +24,13 @@ export interface PeerTransport {
   send(to: NodeId, group: string, msg: Message): void;
   /** Set the one handler for incoming messages (replaces any earlier handler). */
   onMessage(handler: PeerMessageHandler): void;
+  /**
+   * Queue announcements of this broker's own leaderships for broker `to`
+   * (a newer one of a group replaces a waiting older one). Best effort, like send.
+   */
+  announce(to: NodeId, announcements: readonly LeaderAnnouncement[]): void;
+  /** Set the one handler for incoming leader announcements. */
+  onLeaderAnnouncements(handler: LeaderAnnouncementHandler): void;
   /** Start listening and connecting. Resolves once the listener is bound. */
   start(): Promise<void>;
   /** Stop: close every connection, listener and timer. Idempotent. */

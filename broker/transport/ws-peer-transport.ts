@@ -4,6 +4,7 @@
  * uses its own connection, dialed by the sender). See docs/PROTOCOL.md,
  * "Peer protocol".
  */
+import type { LeaderAnnouncement } from "../protocol/peer-frames.js";
 import type { Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import type { NodeId } from "../raft/types.js";
@@ -12,7 +13,7 @@ import { DEFAULT_PEER_LIMITS, type PeerLimits } from "./peer-limits.js";
 import { PeerLink, type PeerLinkStats } from "./peer-link.js";
 import { PeerListener, type PeerListenerStats } from "./peer-listener.js";
 import { SILENT_LOGGER, type PeerLogger } from "./peer-logger.js";
-import type { LinkFilter, PeerMessageHandler, PeerTransport } from "./peer-transport.js";
+import type { LeaderAnnouncementHandler, LinkFilter, PeerMessageHandler, PeerTransport } from "./peer-transport.js";
 
 /** Settings of a WsPeerTransport. */
 export interface WsPeerTransportOptions {
@@ -33,6 +34,8 @@ export interface WsPeerTransportOptions {
   /** Fault injection; see LinkFilter. */
   readonly linkFilter?: LinkFilter;
   readonly logger?: PeerLogger;
+  /** Called each time the outbound link to a peer completes its hello (to tell a restarted peer what it missed). */
+  readonly onLinkOpen?: (peerId: NodeId) => void;
 }
 
 /** Counters of the whole transport. */
@@ -53,6 +56,7 @@ export class WsPeerTransport implements PeerTransport {
   private readonly listener: PeerListener;
   private readonly links = new Map<NodeId, PeerLink>();
   private handler: PeerMessageHandler | undefined;
+  private leadersHandler: LeaderAnnouncementHandler | undefined;
   private filter: LinkFilter | undefined;
   private state: "new" | "started" | "closed" = "new";
   private boundPort = 0;
@@ -73,6 +77,9 @@ export class WsPeerTransport implements PeerTransport {
       limits: this.limits,
       logger: this.logger,
       deliver: (from, group, msg) => this.deliver(from, group, msg),
+      deliverLeaders: (from, announcements) => {
+        if (this.state !== "closed") this.leadersHandler?.(from, announcements);
+      },
     });
     for (const [id, url] of options.peers ?? []) this.setPeer(id, url);
   }
@@ -108,6 +115,7 @@ export class WsPeerTransport implements PeerTransport {
       limits: this.limits,
       random: this.options.random ?? MATH_RANDOM,
       logger: this.logger,
+      ...(this.options.onLinkOpen === undefined ? {} : { onOpen: this.options.onLinkOpen }),
     });
     this.links.set(id, link);
     if (this.state === "started") link.start();
@@ -141,6 +149,24 @@ export class WsPeerTransport implements PeerTransport {
 
   onMessage(handler: PeerMessageHandler): void {
     this.handler = handler;
+  }
+
+  announce(to: NodeId, announcements: readonly LeaderAnnouncement[]): void {
+    if (this.state === "closed" || announcements.length === 0) return;
+    if (this.filter !== undefined && !this.filter(this.options.selfId, to)) {
+      this.droppedFiltered += announcements.length;
+      return;
+    }
+    this.links.get(to)?.announce(announcements);
+  }
+
+  onLeaderAnnouncements(handler: LeaderAnnouncementHandler): void {
+    this.leadersHandler = handler;
+  }
+
+  /** The peers this transport has links to. */
+  peerIds(): NodeId[] {
+    return [...this.links.keys()];
   }
 
   private deliver(from: NodeId, group: string, msg: Message): void {

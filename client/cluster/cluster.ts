@@ -77,7 +77,7 @@ export class Cluster {
   readonly cache = new MetadataCache();
   private readonly pool = new Map<string, Connection>();
   private stale = true;
-  private refreshing: Promise<void> | undefined;
+  private refreshing: Promise<string> | undefined;
   private closed = false;
   private nextCandidate = 0;
   /** performance.now() of the last metadata poll of waitForLeaderChange. */
@@ -124,18 +124,20 @@ export class Cluster {
   }
 
   /**
-   * A connected broker: an open connection if there is one (other than
-   * `avoidUrl`, the broker that just failed, when there is a choice), else the
-   * bootstrap and known brokers in turn (starting at a rotating position).
+   * A connected broker: an open connection if there is one (other than the
+   * brokers in `avoid`, those that just failed or did not know, when there is
+   * a choice), else the bootstrap and known brokers in turn (starting at a
+   * rotating position), the avoided ones last.
    * @throws the last connection error when none could be reached
    */
-  async anyConnection(avoidUrl?: string): Promise<Connection> {
+  async anyConnection(avoid: string | ReadonlySet<string> = new Set()): Promise<Connection> {
     this.throwIfClosed();
-    for (const conn of this.pool.values()) if (conn.isReady && conn.url !== avoidUrl) return conn;
+    const avoided = typeof avoid === "string" ? new Set([avoid]) : avoid;
+    for (const conn of this.pool.values()) if (conn.isReady && !avoided.has(conn.url)) return conn;
     const known = [...new Set([...this.options.bootstrapUrls, ...this.cache.brokerUrls()])];
     const start = this.nextCandidate++ % known.length;
     const rotated = [...known.slice(start), ...known.slice(0, start)];
-    const urls = [...rotated.filter((u) => u !== avoidUrl), ...rotated.filter((u) => u === avoidUrl)];
+    const urls = [...rotated.filter((u) => !avoided.has(u)), ...rotated.filter((u) => avoided.has(u))];
     let last: unknown = brokerNotAvailable(urls.join(", "), "no broker to connect to");
     for (const url of urls) {
       const conn = this.connectionTo(url);
@@ -163,23 +165,25 @@ export class Cluster {
 
   /**
    * Refresh the metadata now (one attempt; concurrent callers share it).
-   * @param avoidUrl a broker that just failed: asked only when no other answers
+   * @param avoid brokers that just failed or did not know: asked only when no other answers
+   * @returns the URL of the broker that answered
    */
-  refreshMetadata(avoidUrl?: string): Promise<void> {
-    this.refreshing ??= this.fetchMetadata(avoidUrl).finally(() => {
+  refreshMetadata(avoid?: string | ReadonlySet<string>): Promise<string> {
+    this.refreshing ??= this.fetchMetadata(avoid).finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async fetchMetadata(avoidUrl: string | undefined): Promise<void> {
+  private async fetchMetadata(avoid: string | ReadonlySet<string> | undefined): Promise<string> {
     this.stale = false; // errors seen while this runs mark it stale again
     try {
-      const conn = await this.anyConnection(avoidUrl);
+      const conn = await this.anyConnection(avoid);
       const md = await conn.request<"metadata">({ op: "metadata" });
       this.throwIfClosed();
       this.cache.apply(md);
       this.prunePool();
+      return conn.url;
     } catch (err) {
       this.stale = true;
       throw err;
@@ -257,12 +261,15 @@ export class Cluster {
    * broker. Meanwhile the metadata is refreshed from the other brokers every
    * retry.leaderPollIntervalMs (once per interval for the whole client,
    * however many callers wait), so the retry follows an election within
-   * about that interval of the brokers knowing its winner.
+   * about that interval of the brokers knowing its winner. A broker whose
+   * answer still names no other leader is asked last in the next polls, so a
+   * broker that has not heard of the election yet cannot hold the client.
    * @returns whether the metadata names another leader (else the pause ran out, or `signal` aborted: it never throws)
    */
   async waitForLeaderChange(tp: TopicPartitionRef, failedBrokerId: number, delayMs: number, signal?: AbortSignal): Promise<boolean> {
     const deadlineMs = performance.now() + delayMs;
-    const avoidUrl = this.cache.urlOf(failedBrokerId);
+    const failedUrl = this.cache.urlOf(failedBrokerId);
+    const avoid = new Set<string>(failedUrl === undefined ? [] : [failedUrl]);
     for (;;) {
       const leader = this.cache.leaderOf(tp.topic, tp.partition);
       if (leader !== undefined && leader !== 0 && leader !== failedBrokerId) return true;
@@ -276,7 +283,9 @@ export class Cluster {
       }
       this.lastLeaderPollMs = nowMs;
       try {
-        await this.refreshMetadata(avoidUrl);
+        const answered = await this.refreshMetadata(avoid);
+        const now = this.cache.leaderOf(tp.topic, tp.partition);
+        if (now === undefined || now === 0 || now === failedBrokerId) avoid.add(answered);
       } catch (err) {
         // No broker answered this time: the cache stays as it was and the next poll (or the retry itself) tries again.
         this.logger.debug({ topic: tp.topic, partition: tp.partition, err: err instanceof Error ? err.message : String(err) }, "metadata poll failed");

@@ -114,6 +114,7 @@ test("inconsistent keys are refused, naming both", () => {
     [{ ...cluster, clientPort: 9095 }, "clientPort: 9095 differs from this broker's entry brokers[0].clientPort (9092)"],
     [{ ...cluster, controllerVoters: [1, 2, 5] }, "controllerVoters: 5 is not a broker id (brokers: 1, 2, 3)"],
     [{ ...cluster, controllerVoters: [1, 1] }, "controllerVoters[1]: duplicate broker id 1"],
+    [{ ...cluster, controllerVoters: [2, 3] }, "controllerVoters: must include this broker (1): every broker follows the metadata log as a controller voter until learners exist; got 2, 3"],
     [{ ...cluster, clusterSecret: null }, "clusterSecret: required when brokers lists more than one broker (peers prove membership with it), got null"],
     [
       { ...cluster, brokers: [...THREE_BROKERS.slice(0, 2), { id: 3, host: "127.0.0.1", clientPort: 9094, peerPort: 9093 }] },

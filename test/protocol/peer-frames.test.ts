@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodePeerFrame, encodePeerError, encodePeerHello, encodePeerHelloOk, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
+import { decodePeerFrame, encodePeerError, encodePeerHello, encodePeerHelloOk, encodePeerLeaders, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import { clientPackr, peerPackr } from "../../broker/protocol/msgpack.js";
 import { MessageType } from "../../broker/raft/messages.js";
@@ -86,3 +86,22 @@ function msg(f: Record<string, unknown>, i: number): Record<string, unknown> {
 function entries(f: Record<string, unknown>): Record<string, unknown>[] {
   return msg(f, 4)["entries"] as Record<string, unknown>[];
 }
+
+test("leader announcements round-trip and are checked field by field", () => {
+  const list = [
+    { group: "p/3/0", leader: 2, term: 9 },
+    { group: "__controller", leader: 2, term: 1 },
+  ];
+  const d = decodePeerFrame(encodePeerLeaders(list), FRAME_MAX);
+  assert.deepEqual(d.ok && d.value, { kind: "leaders", announcements: list });
+  for (const [bad, field] of [
+    [{ group: "", leader: 2, term: 1 }, "group"],
+    [{ group: "g", leader: 0, term: 1 }, "leader"],
+    [{ group: "g", leader: 2, term: 0 }, "term"],
+    [{ group: "g", leader: 2, term: "1" }, "term"],
+  ] as const) {
+    const r = decodePeerFrame(peerPackr.pack({ id: 0, op: "leaders", leaders: [bad] }), FRAME_MAX);
+    assert.ok(!r.ok, `accepted ${JSON.stringify(bad)}`);
+    if (!r.ok) assert.match(r.error.message, new RegExp(field));
+  }
+});

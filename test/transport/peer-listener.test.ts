@@ -8,7 +8,7 @@ import { WebSocket } from "ws";
 import { CloseCode } from "../../broker/protocol/close-codes.js";
 import { ErrorCode } from "../../broker/protocol/errors.js";
 import { clientPackr, peerPackr } from "../../broker/protocol/msgpack.js";
-import { decodePeerFrame, encodePeerHello, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
+import { decodePeerFrame, encodePeerHello, encodePeerLeaders, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
 import type { WsPeerTransport } from "../../broker/transport/ws-peer-transport.js";
 import { SECRET, collect, heartbeat, tcpHandles, transport, waitFor } from "./helpers.js";
 
@@ -152,4 +152,20 @@ test("connections beyond connectionsMax are refused; a reconnecting peer replace
 
   await a.close();
   assert.equal(await second.closed, CloseCode.GoingAway);
+});
+
+test("a peer's announcements are believed only for its own leaderships", async () => {
+  const a = transport(1);
+  const got: { from: number; group: string; leader: number }[] = [];
+  a.onLeaderAnnouncements((from, list) => got.push(...list.map((x) => ({ from, group: x.group, leader: x.leader }))));
+  await a.start();
+  const leaders = encodePeerLeaders([
+    { group: "p/1/0", leader: 2, term: 3 },
+    { group: "p/1/1", leader: 3, term: 3 }, // broker 2 speaking for broker 3
+  ]);
+  await session(a, [hello(SECRET, 2), leaders], (ws) => setTimeout(() => ws.close(), 100));
+  assert.deepEqual(got, [{ from: 2, group: "p/1/0", leader: 2 }]);
+  assert.equal(a.stats().listener.droppedMisaddressed, 1);
+  await a.close();
+  await waitFor(() => tcpHandles() === 0, "all sockets closed");
 });

@@ -196,3 +196,25 @@ test("close() ends every socket and timer, also mid-reconnect and mid-backoff", 
   const timers = process.getActiveResourcesInfo().filter((r) => r === "Timeout" || r === "Immediate");
   assert.deepEqual(timers, [], "no timers left");
 });
+
+test("leader announcements reach the peer, a newer one replaces a waiting older one, and a reopened link is announced", async () => {
+  const opened: number[] = [];
+  const a = transport(1, { onLinkOpen: (peer) => opened.push(peer) });
+  const b = transport(2);
+  const got: { from: number; group: string; leader: number; term: number }[] = [];
+  b.onLeaderAnnouncements((from, list) => got.push(...list.map((x) => ({ from, ...x }))));
+  await a.start();
+  await b.start();
+  // Queued before the link is open: kept, and only the newest per group leaves.
+  a.setPeer(nodeId(2), urlOf(b));
+  a.announce(nodeId(2), [{ group: "p/1/0", leader: 1, term: 3 }]);
+  a.announce(nodeId(2), [{ group: "p/1/0", leader: 1, term: 4 }, { group: "p/1/1", leader: 1, term: 1 }]);
+  await waitFor(() => got.length === 2, "announcements");
+  assert.deepEqual(got, [
+    { from: 1, group: "p/1/0", leader: 1, term: 4 },
+    { from: 1, group: "p/1/1", leader: 1, term: 1 },
+  ]);
+  assert.deepEqual(opened, [2]);
+  await Promise.all([a.close(), b.close()]);
+  await waitFor(() => tcpHandles() === 0, "all sockets closed");
+});
