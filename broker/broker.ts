@@ -8,12 +8,14 @@ import { randomInt } from "node:crypto";
 import type { Logger } from "pino";
 import type { BrokerConfig, BrokerEndpoint } from "../config/broker-config.js";
 import { Controller, CONTROLLER_GROUP } from "./cluster/controller.js";
+import { DiskIdentity } from "./cluster/disk-identity.js";
 import { GroupCoordinator } from "./consumer-groups/coordinator.js";
 import { GROUP_TICK_MS } from "./consumer-groups/group-limits.js";
 import { LeaderAnnouncer } from "./cluster/leader-announcer.js";
 import { LeaderTable, newerLeader, type LeaderInfo } from "./cluster/leader-table.js";
 import type { MetadataChange, TopicMeta } from "./cluster/metadata.js";
 import { PartitionReplica } from "./partition/partition-replica.js";
+import { wsUrl } from "./protocol/endpoint-url.js";
 import { RlogError, type LeaderHint } from "./protocol/errors.js";
 import { OFFSETS_TOPIC } from "./protocol/group-routing.js";
 import { DEFAULT_LIMITS, type Limits } from "./protocol/limits.js";
@@ -44,7 +46,7 @@ export function partitionGroupId(topicId: number, partition: number): string {
 
 /** Where clients reach a broker. */
 export function clientUrl(b: BrokerEndpoint): string {
-  return `ws://${b.host}:${b.clientPort}`;
+  return wsUrl(b.host, b.clientPort);
 }
 
 export interface BrokerOptions {
@@ -70,6 +72,8 @@ export class Broker {
   /** Consumer-group coordinator for the offsets partitions this broker leads. */
   groups!: GroupCoordinator;
   private store!: LogStore;
+  /** The data directory's identity: whether its groups may vote (lost-disk guard). */
+  private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
   private server!: ClientServer;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -111,6 +115,8 @@ export class Broker {
       transport: { announce: (to, list) => this.transport?.announce(to, list), peerIds: () => this.transport?.peerIds() ?? [] },
       ledGroups: () => this.ledGroups(),
     });
+    // Lost-disk guard (docs/STORAGE.md, "A lost disk"): what this data directory is, and whether its groups may vote.
+    this.identity = await DiskIdentity.load({ store: this.store, brokerId: this.id, controllerVoters: c.controllerVoters.map(nodeId), peers: peers.map((b) => nodeId(b.id)), logger: this.logger });
     if (peers.length > 0) {
       if (!c.clusterSecret) throw new Error("clusterSecret is required for a cluster of more than one broker");
       this.transport = new WsPeerTransport({
@@ -118,16 +124,19 @@ export class Broker {
         host: c.host,
         port: c.peerPort,
         secret: c.clusterSecret,
-        peers: new Map(peers.map((b) => [nodeId(b.id), `ws://${b.host}:${b.peerPort}`])),
+        peers: new Map(peers.map((b) => [nodeId(b.id), wsUrl(b.host, b.peerPort)])),
         logger: this.logger.child({ component: "transport" }),
         // A peer that (re)connects may have restarted: tell it at once what we lead.
         onLinkOpen: (peer) => this.announcer.announceAll(peer),
+        refuseUnknownPeers: true,
+        identity: this.identity,
       });
       this.transport.onMessage((_from, group, msg) => this.route(group, msg));
       this.transport.onLeaderAnnouncements((_from, list) => this.announcer.received(list));
       await this.transport.start();
       this.peerPort = this.transport.port;
     }
+    await this.identity.settle(); // a new data directory waits here until its peers tell whether the cluster exists
     this.groups = new GroupCoordinator({
       brokerId: this.id,
       brokers: c.brokers.map((b) => nodeId(b.id)),
@@ -156,6 +165,13 @@ export class Broker {
     });
     // The controller replayed its committed log in its constructor; open what it assigned to us.
     await this.reconcileChain;
+    this.identity.watch({
+      controller: () => this.controller,
+      hosted: () =>
+        this.controller.metadata.topics().flatMap((t) =>
+          t.replicas.flatMap((r, p) => (r.includes(this.id) ? [{ topic: t, partition: p, recovering: this.partitions.get(partitionGroupId(t.id, p))?.runner.recovering() }] : [])),
+        ),
+    });
     this.server = new ClientServer({
       host: c.host,
       port: c.clientPort,
@@ -191,6 +207,7 @@ export class Broker {
     if (this.closing) return;
     this.closing = true;
     if (controlled) await this.moveLeadershipAway();
+    await this.identity?.close();
     clearInterval(this.tickTimer);
     clearInterval(this.retentionTimer);
     clearInterval(this.groupTimer);
@@ -289,6 +306,7 @@ export class Broker {
       appendBytesMax: r.appendBytesMax,
       uncommittedEntriesMax: r.uncommittedEntriesMax,
       recentEntriesBytesMax: r.recentEntriesBytesMax,
+      ...this.identity.raftOptions(voters),
     };
   }
 

@@ -1,18 +1,30 @@
 /**
- * The embedded default: a local cluster of broker processes started from a
- * directory of broker configs (config/cluster-3 by default), with data under
- * each config's dataDir (./data/broker-N), logs from all of them on stdout
- * prefixed by broker id, and Ctrl-C stopping all of them cleanly.
+ * The embedded default: a local cluster of broker processes, logs from all
+ * of them on stdout prefixed by broker id, and Ctrl-C stopping all of them
+ * cleanly. The brokers come either from a count (`--brokers N`: configs made
+ * by local-cluster-config.ts, written to `<dataRoot>/local-cluster/` and
+ * data under `<dataRoot>/broker-i`) or from a directory of broker-N.json
+ * configs (`--config-dir`). Either way, a data root that holds another set
+ * of brokers' data is refused (local-cluster-data.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { wsUrl } from "../broker/protocol/endpoint-url.js";
+import { CliError } from "./errors.js";
+import { formatLocalConfig, LOCAL_DATA_ROOT_DEFAULT, localClusterConfigs } from "./local-cluster-config.js";
+import { checkDataRoot, LOCAL_CLUSTER_SUBDIR, recordDataRoot, standardDataRoot } from "./local-cluster-data.js";
+
+/** Which brokers to run: a generated cluster of `brokers` brokers, or the configs in `configDir`. */
+export type LocalClusterSource =
+  | { readonly kind: "generated"; readonly brokers: number; /** As the user gave it, e.g. "./data". */ readonly dataRoot: string }
+  | { readonly kind: "configDir"; /** Directory holding broker-*.json configs. */ readonly configDir: string };
 
 export interface LocalClusterOptions {
-  /** Directory holding broker-*.json configs. */
-  readonly configDir: string;
+  readonly source: LocalClusterSource;
   /** Print pino JSON lines as they are instead of a compact human form. */
   readonly rawLogs: boolean;
 }
@@ -36,15 +48,98 @@ export function formatLogLine(line: string): string {
   }
 }
 
+/**
+ * The config files to start, after checking that their data root holds no
+ * other brokers' data and that their ports are free. For a generated
+ * cluster they are written (with absolute data paths) to
+ * `<dataRoot>/local-cluster/broker-i.json`, so one broker can also be run
+ * by hand: `rlog-cli broker start --config ...`.
+ * @param checkPorts whether to check that the listener ports are free (tests turn it off)
+ * @throws CliError DATA_DIR_MISMATCH, EADDRINUSE, or INVALID_CONFIG when a config directory holds no configs
+ */
+export async function prepareLocalCluster(source: LocalClusterSource, cwd: string = process.cwd(), checkPorts = true): Promise<string[]> {
+  const { loadConfig } = await import("../config/index.js");
+  let files: string[];
+  let root: string | undefined;
+  let unrecorded: boolean;
+  if (source.kind === "generated") {
+    root = resolve(cwd, source.dataRoot);
+    const generated = localClusterConfigs(source.brokers, root);
+    unrecorded = checkDataRoot(
+      root,
+      generated.map((c) => c.brokerId),
+      source.dataRoot,
+      (recorded) =>
+        `start it with --brokers ${recorded.length}${source.dataRoot === LOCAL_DATA_ROOT_DEFAULT ? "" : ` --data-dir ${source.dataRoot}`}, ` +
+        `or give another --data-dir, or delete ${source.dataRoot} to start over (its topics and records are lost)`,
+    );
+    const dir = join(root, LOCAL_CLUSTER_SUBDIR);
+    mkdirSync(dir, { recursive: true });
+    files = generated.map((c) => {
+      const file = join(dir, `broker-${c.brokerId}.json`);
+      writeFileSync(file, formatLocalConfig(c));
+      return file;
+    });
+  } else {
+    const dir = resolve(cwd, source.configDir);
+    files = readdirSync(dir)
+      .filter((f) => /^broker-\d+\.json$/.test(f))
+      .sort()
+      .map((f) => join(dir, f));
+    if (files.length === 0) throw new CliError("INVALID_CONFIG", `no broker-N.json configs in ${dir}`);
+    const configs = files.map((file) => loadConfig({ file }));
+    root = standardDataRoot(configs, cwd);
+    const shown = root;
+    unrecorded =
+      shown !== undefined &&
+      checkDataRoot(
+        shown,
+        configs.map((c) => c.brokerId),
+        shown,
+        () => `start the configs of those brokers, or point these configs' dataDir elsewhere, or delete ${shown} to start over (its topics and records are lost)`,
+      );
+  }
+  // As each broker will load them (RLOG_* variables apply, ports included).
+  const configs = files.map((file) => loadConfig({ file }));
+  if (checkPorts) await checkPortsFree(configs);
+  if (root !== undefined && unrecorded) recordDataRoot(root, configs.map((c) => c.brokerId));
+  return files;
+}
+
+/** Resolves with the error of binding host:port, or undefined when the port is free there. */
+function bindError(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((done) => {
+    const srv = createServer();
+    srv.once("error", (err: NodeJS.ErrnoException) => done(err));
+    srv.listen(port, host, () => srv.close(() => done(undefined)));
+  });
+}
+
+/**
+ * Checks that every listener port is free before any broker starts. Without
+ * it, when another local cluster holds some of the ports, the brokers that
+ * can bind would start and dial the other cluster's brokers (local clusters
+ * share the dev-only cluster secret), and the rest would fail one by one.
+ * @throws CliError EADDRINUSE (or the bind error's code), naming the port and its broker
+ */
+export async function checkPortsFree(configs: readonly { readonly brokerId: number; readonly host: string; readonly clientPort: number; readonly peerPort: number }[]): Promise<void> {
+  for (const c of configs) {
+    for (const [what, port] of [["client", c.clientPort], ["peer", c.peerPort]] as const) {
+      const err = await bindError(c.host, port);
+      if (err === undefined) continue;
+      const code = typeof err.code === "string" ? err.code : "EADDRINUSE";
+      const why = code === "EADDRINUSE" ? "is in use (is another local cluster or broker running? stop it first)" : `cannot be bound: ${err.message}`;
+      throw new CliError(code, `port ${port} on ${c.host} (${what} port of broker ${c.brokerId}) ${why}`);
+    }
+  }
+}
+
 /** Run the cluster until Ctrl-C (or SIGTERM); resolves with the exit code to use. */
 export async function runLocalCluster(opts: LocalClusterOptions): Promise<number> {
   const { loadConfig } = await import("../config/index.js");
-  const dir = resolve(opts.configDir);
-  const files = readdirSync(dir)
-    .filter((f) => /^broker-\d+\.json$/.test(f))
-    .sort();
-  if (files.length === 0) throw new Error(`no broker-N.json configs in ${dir}`);
-  const configs = files.map((f) => ({ file: join(dir, f), config: loadConfig({ file: join(dir, f) }) }));
+  const files = await prepareLocalCluster(opts.source);
+  // Loaded here as each broker will load it (RLOG_* variables apply), to print where clients connect.
+  const configs = files.map((file) => ({ file, config: loadConfig({ file }) }));
   const mainJs = fileURLToPath(new URL("../broker/main.js", import.meta.url));
   const children: { id: number; child: ChildProcess }[] = [];
   let stopping = false;
@@ -65,9 +160,13 @@ export async function runLocalCluster(opts: LocalClusterOptions): Promise<number
     });
     children.push({ id: config.brokerId, child });
   }
-  const urls = configs.map(({ config }) => `ws://${config.host}:${config.clientPort}`).join(",");
+  // The advertised addresses (each broker's own `brokers` entry), not the bind address: that may be 0.0.0.0.
+  const urls = configs
+    .map(({ config }) => config.brokers.find((b) => b.id === config.brokerId) ?? config)
+    .map((b) => wsUrl(b.host, b.clientPort))
+    .join(",");
   process.stdout.write(
-    `rlog local cluster: ${configs.length} brokers, data under ${configs.map((c) => c.config.dataDir).join(", ")}\n` +
+    `rlog local cluster: ${configs.length} broker${configs.length === 1 ? "" : "s"}, data under ${configs.map((c) => c.config.dataDir).join(", ")}\n` +
       `clients connect to ${urls}\n` +
       `  e.g. RLOG_BROKERS=${urls} npx rlog-cli cluster status\n` +
       `Ctrl-C stops all brokers.\n`,

@@ -17,6 +17,8 @@
  * - storage.mapSizeBytes >= storage.segmentBytes;
  * - limits.recordBytesMax and limits.fetchBytesMax < limits.frameBytesMax;
  * - brokers: distinct ids; no two listeners share a port on the same host;
+ *   no entry advertises an unspecified address (0.0.0.0, ::), nor does a
+ *   lone broker whose entry is derived from `host`;
  * - brokerId is in brokers, and clientPort / peerPort equal its entry's ports
  *   (host may differ: it is the bind address, the entry's host is advertised);
  * - controllerVoters are broker ids, and include brokerId (no learners yet);
@@ -28,6 +30,7 @@ import type { BrokerConfig, BrokerEndpoint } from "./broker-config.js";
 import { type ConfigIssue, showValue } from "./config-error.js";
 import { deepFreeze, REQUIRED_KEYS } from "./defaults.js";
 import { envName } from "./env.js";
+import { isUnspecifiedHost } from "./hosts.js";
 import {
   BROKER_ENDPOINT_SCHEMA,
   BROKERS_COUNT_MAX,
@@ -113,6 +116,13 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
       brokers = [{ id: brokerId, host, clientPort, peerPort }];
       set("brokers", brokers, DERIVED_SOURCE);
       if (clientPort === peerPort) fail("peerPort", `must differ from clientPort (both ${clientPort})`);
+      if (isUnspecifiedHost(host)) {
+        fail(
+          "host",
+          `${host} binds every interface but is no address to hand to clients; ` +
+            `also set brokers to say where this broker is reached, e.g. [{ "id": ${brokerId}, "host": "10.0.0.5", "clientPort": ${clientPort}, "peerPort": ${peerPort} }]`,
+        );
+      }
     }
   } else if (brokers !== undefined && brokerId !== undefined) {
     const self = brokers.findIndex((b) => b.id === brokerId);
@@ -189,6 +199,9 @@ function checkBrokerList(brokers: readonly BrokerEndpoint[], fail: (path: string
     const previous = idAt.get(b.id);
     if (previous !== undefined) fail(`brokers[${i}].id`, `duplicate broker id ${b.id} (also brokers[${previous}].id)`);
     else idAt.set(b.id, i);
+    if (isUnspecifiedHost(b.host)) {
+      fail(`brokers[${i}].host`, `${b.host} is where a listener binds, not an address clients and peers can reach: advertise this broker's own address or host name (bind to ${b.host} with the top-level host)`);
+    }
     for (const key of ["clientPort", "peerPort"] as const) {
       const where = `${b.host}:${b[key]}`;
       const user = portAt.get(where);

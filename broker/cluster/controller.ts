@@ -5,6 +5,7 @@
  * NOT_CONTROLLER with a hint. Applied changes are handed to the broker,
  * which opens and closes partition replicas accordingly.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { GroupRunner, ProposeError, type StateMachine } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
@@ -45,6 +46,8 @@ export class Controller {
   readonly metadata = new ClusterMetadata();
   readonly runner: GroupRunner;
   private readonly opts: ControllerOptions;
+  /** An InitCluster of this broker is waiting for its commit. */
+  private initPending = false;
 
   constructor(opts: ControllerOptions) {
     this.opts = opts;
@@ -108,6 +111,20 @@ export class Controller {
     return this.commit({ op: MetadataOp.AllocateProducerId });
   }
 
+  /**
+   * Name the cluster if it has no id yet (leader only; a no-op otherwise).
+   * Resolves once committed. Other commands carry one too (see commit()).
+   */
+  async initCluster(clusterId: string): Promise<void> {
+    if (this.metadata.clusterId !== undefined || !this.runner.isLeader() || this.initPending) return;
+    this.initPending = true;
+    try {
+      await this.commit({ op: MetadataOp.InitCluster, clusterId });
+    } finally {
+      this.initPending = false;
+    }
+  }
+
   /** Ask every broker to move leadership back to preferred replicas. */
   async requestRebalance(topic: string | undefined): Promise<void> {
     this.requireLeader();
@@ -135,8 +152,13 @@ export class Controller {
   /** Propose one command; resolves with its index once it is committed and applied. */
   private async commit(c: MetadataCommand): Promise<number> {
     let proposed;
+    // No metadata before the cluster has an id (a broker with a new data directory
+    // relies on it; see disk-identity.ts): name it in the same proposal, ahead.
+    const init: MetadataCommand[] = this.metadata.clusterId === undefined && c.op !== MetadataOp.InitCluster ? [{ op: MetadataOp.InitCluster, clusterId: randomUUID() }] : [];
     try {
-      proposed = this.runner.propose([{ kind: EntryKind.Command, count: 0, timestampMs: this.opts.clock(), data: encodeCommand(c) }]);
+      proposed = this.runner.propose(
+        [...init, c].map((cmd) => ({ kind: EntryKind.Command, count: 0, timestampMs: this.opts.clock(), data: encodeCommand(cmd) })),
+      );
     } catch (err) {
       throw this.toRlogError(err);
     }
@@ -153,7 +175,7 @@ export class Controller {
     } finally {
       clearTimeout(timer);
     }
-    return proposed.firstIndex;
+    return proposed.firstIndex + init.length;
   }
 
   private toRlogError(err: unknown): unknown {

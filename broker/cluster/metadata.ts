@@ -15,6 +15,12 @@ export const MetadataOp = {
   AllocateProducerId: 3,
   /** Ask every broker to hand leadership of its partitions back to their preferred replicas. */
   RebalanceLeaders: 4,
+  /**
+   * Name the cluster (a random id): the first one applied wins, later ones are
+   * rejected. The controller puts one ahead of its first other command, so no
+   * topic exists before the cluster has an id (see disk-identity.ts).
+   */
+  InitCluster: 5,
 } as const;
 export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
 
@@ -29,7 +35,8 @@ export type MetadataCommand =
     }
   | { readonly op: typeof MetadataOp.DeleteTopic; readonly name: string }
   | { readonly op: typeof MetadataOp.AllocateProducerId }
-  | { readonly op: typeof MetadataOp.RebalanceLeaders; readonly topic?: string };
+  | { readonly op: typeof MetadataOp.RebalanceLeaders; readonly topic?: string }
+  | { readonly op: typeof MetadataOp.InitCluster; readonly clusterId: string };
 
 /** A topic as the controller knows it. */
 export interface TopicMeta {
@@ -47,6 +54,7 @@ export type MetadataChange =
   | { readonly kind: "topicDeleted"; readonly topic: TopicMeta; readonly index: Index }
   | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
   | { readonly kind: "rebalanceRequested"; readonly topic: string | undefined; readonly index: Index }
+  | { readonly kind: "clusterInitialized"; readonly clusterId: string; readonly index: Index }
   | { readonly kind: "rejected"; readonly reason: string; readonly index: Index };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -59,6 +67,8 @@ export function encodeCommand(c: MetadataCommand): Uint8Array {
 export class ClusterMetadata {
   private readonly topicsByName = new Map<string, TopicMeta>();
   appliedIndex = 0 as Index;
+  /** The cluster's id, once an InitCluster is applied. */
+  clusterId: string | undefined;
 
   topics(): TopicMeta[] {
     return [...this.topicsByName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -113,6 +123,12 @@ export class ClusterMetadata {
         return { kind: "producerIdAllocated", producerId: index, index };
       case MetadataOp.RebalanceLeaders:
         return { kind: "rebalanceRequested", topic: c.topic, index };
+      case MetadataOp.InitCluster: {
+        if (this.clusterId !== undefined) return { kind: "rejected", reason: `the cluster already has id ${this.clusterId}`, index };
+        if (typeof c.clusterId !== "string" || c.clusterId === "") return { kind: "rejected", reason: "InitCluster without a cluster id", index };
+        this.clusterId = c.clusterId;
+        return { kind: "clusterInitialized", clusterId: c.clusterId, index };
+      }
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }
@@ -120,15 +136,17 @@ export class ClusterMetadata {
 
   /** The whole state, for a snapshot. */
   encode(): Uint8Array {
-    return packr.pack({ topics: this.topics(), appliedIndex: this.appliedIndex });
+    return packr.pack({ topics: this.topics(), appliedIndex: this.appliedIndex, ...(this.clusterId !== undefined ? { clusterId: this.clusterId } : {}) });
   }
 
   /** Replace the state with a snapshot's. */
   restore(snapshot: Snapshot): void {
     this.topicsByName.clear();
     this.appliedIndex = snapshot.index;
+    this.clusterId = undefined;
     if (snapshot.data.byteLength === 0) return;
-    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[] };
+    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string };
+    if (typeof s.clusterId === "string" && s.clusterId !== "") this.clusterId = s.clusterId;
     for (const t of s.topics) this.topicsByName.set(t.name, t);
   }
 }

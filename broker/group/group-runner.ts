@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import { RaftNode, type TransferResult } from "../raft/core.js";
 import type { RaftConfig } from "../raft/config.js";
 import type { LogStorage } from "../raft/log-storage.js";
-import type { Message } from "../raft/messages.js";
+import { MessageType, type Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
 import type { Entry, HardState, Index, NodeId, Offset, Snapshot, Term } from "../raft/types.js";
@@ -130,7 +130,8 @@ export class GroupRunner {
     const snap = opts.storage.snapshot();
     if (snap.index > 0 && opts.applied === undefined) this.sm.restore?.(snap);
     this.node = new RaftNode(opts.config, opts.storage, opts.random, opts.applied);
-    this.soft = { role: Role.Follower, leader: 0 as NodeId, term: opts.storage.hardState().term, transferee: 0 as NodeId };
+    this.soft = this.node.softState();
+    if (this.soft.recovering) this.log.info({ term: this.soft.term, lastIndex: opts.storage.lastIndex() }, "recovering after a lost disk: no votes until a leader says we caught up");
     this.appliedIndex = opts.applied ?? snap.index;
     this.durableIndex = opts.storage.lastIndex();
     this.schedule();
@@ -219,6 +220,10 @@ export class GroupRunner {
   isLeader(): boolean {
     return this.soft.role === Role.Leader;
   }
+  /** Still recovering from a lost disk (see RaftConfig.recovering), as of the last durable Ready. */
+  recovering(): boolean {
+    return this.soft.recovering;
+  }
   leader(): NodeId {
     return this.soft.leader;
   }
@@ -267,7 +272,10 @@ export class GroupRunner {
           this.carriedHardState = rd.hardState;
         }
         if (this.closed) return;
-        if (rd.messages.length > 0) this.send(rd.messages);
+        if (rd.messages.length > 0) {
+          this.noteVotes(rd.messages);
+          this.send(rd.messages);
+        }
         if (rd.snapshot) {
           this.sm.restore?.(rd.snapshot);
           this.appliedIndex = rd.snapshot.index;
@@ -289,6 +297,21 @@ export class GroupRunner {
       this.running = false;
     }
     if (!this.closed && this.node.hasReady()) this.schedule();
+  }
+
+  /**
+   * Log every real vote this member grants (elections are rare, so this stays
+   * quiet; granted pre-votes only at debug), and every vote or pre-vote it
+   * refuses while recovering from a lost disk (only during the recovery).
+   * The lost-disk test reads these lines.
+   */
+  private noteVotes(messages: readonly Message[]): void {
+    for (const m of messages) {
+      if (m.type !== MessageType.VoteResponse && m.type !== MessageType.PreVoteResponse) continue;
+      const pre = m.type === MessageType.PreVoteResponse;
+      if (m.granted) this.log[pre ? "debug" : "info"]({ candidate: m.to, term: m.term, preVote: pre }, "vote granted");
+      else if (this.node.softState().recovering) this.log.info({ candidate: m.to, term: m.term, preVote: pre }, "vote refused: recovering after a lost disk");
+    }
   }
 
   private resolveAppended(): void {
@@ -325,6 +348,7 @@ export class GroupRunner {
     if (s.role !== prev.role || s.leader !== prev.leader || s.term !== prev.term) {
       this.log.info({ role: ROLE_NAMES[s.role], term: s.term, leader: s.leader }, "raft state changed");
     }
+    if (prev.recovering && !s.recovering) this.log.info({ term: s.term, leader: s.leader }, "caught up after a lost disk: voting again");
     if (s.transferee !== prev.transferee) {
       this.log.info({ transferee: s.transferee, term: s.term }, s.transferee ? "leadership transfer in progress" : "leadership transfer ended");
     }

@@ -26,6 +26,8 @@ export const CloseCode = {
   Replaced: 4005,
   /** The peer answered as a different broker than the one dialed. */
   WrongPeer: 4006,
+  /** The peer's data belongs to another cluster (a different cluster id). */
+  WrongCluster: 4007,
 } as const;
 /** A value of `CloseCode`. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -65,6 +65,7 @@ export const ERRORS = [
   { code: 36, name: "CORRUPT_RECORD_BATCH", retriable: false, description: "A stored or received record batch failed its checksum or layout checks." },
   { code: 37, name: "INCONSISTENT_GROUP_PROTOCOL", retriable: false, description: "joinGroup asked for an assignment strategy other than the one the group's current members use." },
   { code: 38, name: "GROUP_LIMIT_REACHED", retriable: false, description: "A consumer-group bound was reached: groups per coordinator partition, members per group or committed offsets per group (docs/GROUPS.md)." },
+  { code: 39, name: "CLUSTER_ID_MISMATCH", retriable: false, description: "A peer's data belongs to another cluster (its cluster id differs); the peer connection is refused." },
 ] as const satisfies readonly ErrorSpec[];
 
 /** The name of an error code in the table. */

@@ -6,8 +6,11 @@
  * A peer connection carries traffic one way: the dialing broker sends, the
  * listening broker receives (each broker dials every peer it sends to).
  *
- *   dialer -> listener   { id, op: "peerHello", version, brokerId, secret }
- *   listener -> dialer   { id, ok: true, brokerId, version }      or an error frame, then close
+ *   dialer -> listener   { id, op: "peerHello", version, brokerId, secret, clusterId?, identity? }
+ *   listener -> dialer   { id, ok: true, brokerId, version, clusterId?, identity? }   or an error frame, then close
+ *
+ * `clusterId` and `identity` say what each side's data directory is (see
+ * HelloIdentity); brokers of an older version leave them out.
  *   dialer -> listener   { id: 0, op: "raft", messages: [{ group, msg }, ...] }   (no response)
  *   dialer -> listener   { id: 0, op: "leaders", leaders: [{ group, leader, term }, ...] }   (no response)
  *
@@ -40,6 +43,20 @@ export const SECRET_LENGTH_MAX = 1024;
 /** Most Raft messages in one frame (frames are also bounded in bytes). */
 export const PEER_FRAME_MESSAGES_MAX = 65_536;
 
+/**
+ * What a broker's data directory is, told in both directions of a hello
+ * (broker/storage/broker-identity.ts, docs/STORAGE.md "A lost disk").
+ */
+export interface HelloIdentity {
+  /** The cluster the data belongs to; "" while unknown (new, or before the controller's InitCluster). */
+  readonly clusterId: string;
+  /** IdentityState: 0 new (still deciding), 1 recovering from a lost disk, 2 member. Numeric and append-only. */
+  readonly state: number;
+}
+
+/** Longest cluster id accepted in a hello. */
+export const CLUSTER_ID_LENGTH_MAX = 64;
+
 /** The first frame a dialer sends. */
 export interface PeerHello {
   readonly version: number;
@@ -47,6 +64,8 @@ export interface PeerHello {
   readonly brokerId: number;
   /** The cluster secret, compared in constant time by the listener. */
   readonly secret: string;
+  /** The dialer's data directory; absent from brokers of an older version. */
+  readonly identity?: HelloIdentity;
 }
 
 /** One Raft message for one Raft group. */
@@ -71,17 +90,26 @@ export type PeerFrame =
   | { readonly kind: "hello"; readonly id: number; readonly hello: PeerHello }
   | { readonly kind: "raft"; readonly envelopes: readonly PeerEnvelope[] }
   | { readonly kind: "leaders"; readonly announcements: readonly LeaderAnnouncement[] }
-  | { readonly kind: "helloOk"; readonly id: number; readonly brokerId: number; readonly version: number }
+  | { readonly kind: "helloOk"; readonly id: number; readonly brokerId: number; readonly version: number; readonly identity?: HelloIdentity }
   | { readonly kind: "error"; readonly id: number; readonly error: RlogError };
 
 /** Encode a hello. */
 export function encodePeerHello(id: number, hello: PeerHello): Uint8Array {
-  return peerPackr.pack({ id, op: PeerOp.Hello, version: hello.version, brokerId: hello.brokerId, secret: hello.secret });
+  const identity = hello.identity ? { clusterId: hello.identity.clusterId, identity: hello.identity.state } : {};
+  return peerPackr.pack({ id, op: PeerOp.Hello, version: hello.version, brokerId: hello.brokerId, secret: hello.secret, ...identity });
 }
 
-/** Encode the listener's acceptance of a hello. */
-export function encodePeerHelloOk(id: number, brokerId: number): Uint8Array {
-  return peerPackr.pack({ id, ok: true, brokerId, version: PROTOCOL_VERSION });
+/** Encode the listener's acceptance of a hello, with its data directory's identity when it has one to tell. */
+export function encodePeerHelloOk(id: number, brokerId: number, identity?: HelloIdentity): Uint8Array {
+  const fields = identity ? { clusterId: identity.clusterId, identity: identity.state } : {};
+  return peerPackr.pack({ id, ok: true, brokerId, version: PROTOCOL_VERSION, ...fields });
+}
+
+/** The identity fields of a hello or hello answer; undefined when the peer sent none (an older version). */
+function readIdentity(r: FieldReader): HelloIdentity | undefined {
+  const state = r.optInt("identity", { min: 0, max: 255 });
+  if (state === undefined) return undefined;
+  return { clusterId: r.optStr("clusterId", CLUSTER_ID_LENGTH_MAX) ?? "", state };
 }
 
 /** Encode the listener's refusal (sent before closing the connection). */
@@ -130,7 +158,14 @@ function readPeerFrame(value: unknown): PeerFrame {
       const error = RlogError.fromWire({ code: e.int("code", { min: 0, max: 0x7fff_ffff }), message: e.optStr("message", 4096) ?? "", retriable: false });
       return { kind: "error", id, error };
     }
-    return { kind: "helloOk", id, brokerId: r.int("brokerId", BROKER_ID), version: r.int("version", { min: 0, max: 0xffff }) };
+    const identity = readIdentity(r);
+    return {
+      kind: "helloOk",
+      id,
+      brokerId: r.int("brokerId", BROKER_ID),
+      version: r.int("version", { min: 0, max: 0xffff }),
+      ...(identity ? { identity } : {}),
+    };
   }
   const op = r.oneOf("op", [PeerOp.Hello, PeerOp.Raft, PeerOp.Leaders]);
   if (op === PeerOp.Hello) {
@@ -141,6 +176,8 @@ function readPeerFrame(value: unknown): PeerFrame {
       // A missing secret reads as "": refused as AUTHENTICATION_FAILED, not as a malformed frame.
       secret: r.optStr("secret", SECRET_LENGTH_MAX) ?? "",
     };
+    const identity = readIdentity(r);
+    if (identity) return { kind: "hello", id, hello: { ...hello, identity } };
     return { kind: "hello", id, hello };
   }
   if (op === PeerOp.Leaders) return { kind: "leaders", announcements: checkArray(r.raw("leaders"), "leaders", PEER_FRAME_MESSAGES_MAX, checkAnnouncement) };

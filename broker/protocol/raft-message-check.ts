@@ -16,6 +16,8 @@ const ENTRY_KINDS: readonly number[] = Object.values(EntryKind);
 const NODE: IntRange = BROKER_ID;
 /** Entries in one Append: bounded by the frame size; this only rejects absurd counts early. */
 const ENTRIES_MAX = 1_000_000;
+/** A storage incarnation (RaftConfig.recovering): 0 means none. */
+const INCARNATION: IntRange = { min: 0, max: 0xffff_ffff };
 
 function checkEntry(v: unknown, path: string): Entry {
   const r = FieldReader.of(v, path);
@@ -71,14 +73,20 @@ export function checkRaftMessage(v: unknown, path: string): Message {
       r.int("index", NON_NEGATIVE);
       r.int("hintIndex", NON_NEGATIVE);
       r.int("hintTerm", NON_NEGATIVE);
+      if (r.has("recovering")) r.int("recovering", INCARNATION);
       break;
     case MessageType.Heartbeat:
       r.int("commit", NON_NEGATIVE);
       break;
     case MessageType.HeartbeatResponse:
       r.bool("promotable");
+      if (r.has("recovering")) r.int("recovering", INCARNATION);
       break;
     case MessageType.TimeoutNow:
+      break;
+    case MessageType.Rejoin:
+      r.int("index", NON_NEGATIVE);
+      r.int("incarnation", INCARNATION);
       break;
     case MessageType.Snapshot:
       checkSnapshot(r.child("snapshot"));

@@ -43,6 +43,18 @@ export interface RaftConfig {
    * apply do not read back what was just written; 0 turns the cache off.
    */
   readonly recentEntriesBytesMax: number;
+  /**
+   * Start recovering: this member's storage is new (its disk was lost or
+   * wiped) while the group may know it as a voter, so it may have forgotten a
+   * vote, a term and acknowledged entries. Until a leader says it has caught
+   * up (see RaftNode, "Recovering after a lost disk"), it never grants a
+   * (pre-)vote, never campaigns, and its acks do not count toward commits.
+   * `incarnation` names this incarnation of the storage (random, non-zero;
+   * the broker keeps it in its data-directory identity); a leader that sees
+   * a new one starts the catch-up afresh. Ignored in groups of at most two
+   * voters (see docs/STORAGE.md, "A lost disk").
+   */
+  readonly recovering?: { readonly incarnation: number };
 }
 
 /** Defaults tuned for a 10 ms tick: 500 ms base election timeout, 50 ms heartbeats. */

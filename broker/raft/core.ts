@@ -14,6 +14,24 @@
  *   current term are committed by counting (paper §5.4.2);
  * - leadership transfer (thesis §3.10) and leader preference by priority rank;
  * - pipelined, flow-controlled replication with fast back-off (thesis §5.3 hint).
+ *
+ * Recovering after a lost disk (RaftConfig.recovering; the argument is in
+ * docs/STORAGE.md, "A lost disk"). Raft's safety rests on durable terms, votes
+ * and acknowledged entries; a member whose storage is new may have forgotten
+ * all three. Invariant: while `recovering` is non-zero the member grants no
+ * vote or pre-vote, never campaigns or takes a transfer, never takes a commit
+ * index from a heartbeat, and tags its append and heartbeat answers with its
+ * incarnation; a leader counts no tagged member toward commits or check
+ * quorum. On the first tagged answer of an incarnation, the leader resets
+ * that member's progress and appends a no-op marker; once the marker is
+ * committed (without the recovering member) and the member holds it, the
+ * leader sends Rejoin. The member leaves recovering only on a Rejoin of its
+ * current leader and term for its own incarnation whose entry it holds, and
+ * then records a vote for that leader, so it never votes again in that term.
+ * Every quorum that committed the marker answered in that term after the
+ * member's new storage existed, which rules out any election that could still
+ * count a forgotten vote, and the marker's log holds every entry the member's
+ * earlier incarnation acknowledged.
  */
 import { assert } from "./assert.js";
 import type { RaftConfig } from "./config.js";
@@ -25,6 +43,7 @@ import {
   type HeartbeatMsg,
   type Message,
   type PreVoteMsg,
+  type RejoinMsg,
   type SnapshotMsg,
   type VoteMsg,
   type VoteResponseMsg,
@@ -96,6 +115,11 @@ export class RaftNode {
   private readyInFlight = false;
   /** False while draining (controlled shutdown): the member votes but never campaigns or takes a transfer. */
   private promotable = true;
+  /**
+   * Non-zero while recovering from a lost disk: this storage's incarnation
+   * (see the file comment). Never set again once cleared.
+   */
+  private recovering: number;
 
   /**
    * Restore a member from its storage (hard state and snapshot). Committed
@@ -109,6 +133,9 @@ export class RaftNode {
     this.voters = config.membership.voters;
     this.random = random;
     this.log = new RaftLog(storage, applied, config.recentEntriesBytesMax);
+    // With at most two voters every election and every commit needs both, so the
+    // other member vets the returning one's log and term itself (docs/STORAGE.md).
+    this.recovering = config.recovering !== undefined && config.membership.voters.length > 2 ? config.recovering.incarnation : 0;
     const hs = storage.hardState();
     this.term = hs.term;
     this.vote = hs.vote;
@@ -145,7 +172,8 @@ export class RaftNode {
         m.type === MessageType.Append ||
         m.type === MessageType.Heartbeat ||
         m.type === MessageType.Snapshot ||
-        m.type === MessageType.TimeoutNow
+        m.type === MessageType.TimeoutNow ||
+        m.type === MessageType.Rejoin
       ) {
         this.becomeFollower(m.term, m.from);
       } else {
@@ -183,10 +211,13 @@ export class RaftNode {
         this.onAppendResponse(m);
         return;
       case MessageType.HeartbeatResponse:
-        this.onHeartbeatResponse(m.from, m.promotable);
+        this.onHeartbeatResponse(m.from, m.promotable, m.recovering ?? 0);
         return;
       case MessageType.TimeoutNow:
         this.onTimeoutNow(m.from);
+        return;
+      case MessageType.Rejoin:
+        this.onRejoin(m);
         return;
     }
   }
@@ -238,6 +269,9 @@ export class RaftNode {
     }
     if (to !== this.id && this.progress.get(to)?.promotable === false) {
       return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is shutting down and cannot take leadership` };
+    }
+    if (to !== this.id && this.progress.get(to)!.recovering !== 0) {
+      return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is recovering from a lost disk and cannot take leadership yet` };
     }
     if (to === this.id) return { ok: true, target: to };
     if (this.transferee !== NO_NODE) {
@@ -384,6 +418,7 @@ export class RaftNode {
 
   private becomeLeader(): void {
     assert(this.role === Role.Candidate, "only a candidate can become leader");
+    assert(this.recovering === 0, "a recovering member never campaigns, so it never leads");
     this.role = Role.Leader;
     this.leader = this.id;
     this.reset();
@@ -474,7 +509,9 @@ export class RaftNode {
   private checkQuorum(): boolean {
     let active = 0;
     for (const v of this.voters) {
-      if (v === this.id || this.progress.get(v)!.active(this.cfg.electionTimeoutTicks)) active++;
+      // A recovering member cannot vote, so it does not keep a leader in office either.
+      const pr = this.progress.get(v)!;
+      if (v === this.id || (pr.recovering === 0 && pr.active(this.cfg.electionTimeoutTicks))) active++;
     }
     return active >= quorumSize(this.voters.length);
   }
@@ -487,7 +524,7 @@ export class RaftNode {
   private defaultTransferTarget(): NodeId | undefined {
     const live = this.cfg.priority.filter((id) => {
       const pr = this.progress.get(id);
-      return id !== this.id && this.voters.includes(id) && pr !== undefined && pr.promotable && pr.active(this.cfg.electionTimeoutTicks);
+      return id !== this.id && this.voters.includes(id) && pr !== undefined && pr.promotable && pr.recovering === 0 && pr.active(this.cfg.electionTimeoutTicks);
     });
     return live.find((id) => this.progress.get(id)!.match >= this.log.committed) ?? live[0];
   }
@@ -498,7 +535,7 @@ export class RaftNode {
     for (const id of this.cfg.priority) {
       if (id === this.id) return; // nobody more preferred is ready
       const pr = this.progress.get(id);
-      if (!pr || !pr.promotable || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
+      if (!pr || !pr.promotable || pr.recovering !== 0 || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
       this.transferLeadership(id);
       return;
     }
@@ -507,7 +544,7 @@ export class RaftNode {
   // ---------------------------------------------------------------- elections
 
   private campaign(transfer: boolean): void {
-    if (!this.voters.includes(this.id) || !this.promotable) return;
+    if (!this.voters.includes(this.id) || !this.promotable || this.recovering !== 0) return;
     if (!transfer) {
       this.becomePreCandidate();
       this.votes.set(this.id, true);
@@ -540,6 +577,11 @@ export class RaftNode {
 
   private onVote(m: PreVoteMsg | VoteMsg): void {
     const isPre = m.type === MessageType.PreVote;
+    if (this.recovering !== 0) {
+      // It may have voted in this term before its disk was lost: refuse (see the file comment).
+      this.send({ type: isPre ? MessageType.PreVoteResponse : MessageType.VoteResponse, to: m.from, granted: false });
+      return;
+    }
     if (isPre && this.inLease()) {
       this.send({ type: MessageType.PreVoteResponse, to: m.from, granted: false });
       return;
@@ -553,6 +595,7 @@ export class RaftNode {
       return;
     }
     if (granted) {
+      assert(this.recovering === 0, "a recovering member granted a vote");
       this.vote = m.from;
       this.electionElapsed = 0; // granting a vote delays our own campaign
     }
@@ -578,6 +621,20 @@ export class RaftNode {
     if (this.role === Role.Leader) return;
     if (from !== this.leader) return;
     this.campaign(true);
+  }
+
+  /** The leader says we have caught up after a lost disk (see the file comment). */
+  private onRejoin(m: RejoinMsg): void {
+    if (this.recovering === 0 || m.incarnation !== this.recovering || this.role === Role.Leader) return;
+    this.heardFromLeader(m.from);
+    // We must hold the marker: it is committed, so our log then matches the leader's up to it.
+    // A snapshot past it (installed by this incarnation) holds it too: committed prefixes agree.
+    const held = this.log.term(m.index) === m.term || (m.index < this.log.firstIndex() && m.index <= this.log.committed);
+    if (!held) return;
+    if (m.index > this.log.committed) this.log.commitTo(m.index);
+    this.recovering = 0;
+    // Never vote again in this term: the lost storage may have voted in it for someone else.
+    if (this.vote === NO_NODE) this.vote = m.from;
   }
 
   // ---------------------------------------------------------------- follower side of replication
@@ -610,10 +667,10 @@ export class RaftNode {
   private onHeartbeat(m: HeartbeatMsg): void {
     if (this.role === Role.Leader) return;
     this.heardFromLeader(m.from);
-    const c = index(Math.min(m.commit, this.log.lastIndex()));
     // The leader sends min(commit, our match), so entries up to it agree with the leader's.
-    this.log.commitTo(c);
-    this.send({ type: MessageType.HeartbeatResponse, to: m.from, promotable: this.promotable });
+    // Not while recovering: the leader's match may still describe our lost storage.
+    if (this.recovering === 0) this.log.commitTo(index(Math.min(m.commit, this.log.lastIndex())));
+    this.send({ type: MessageType.HeartbeatResponse, to: m.from, promotable: this.promotable && this.recovering === 0 });
   }
 
   private onSnapshot(m: SnapshotMsg): void {
@@ -714,6 +771,7 @@ export class RaftNode {
     if (this.role !== Role.Leader) return;
     const pr = this.progress.get(m.from)!;
     pr.ticksSinceHeard = 0;
+    this.noteRecovering(pr, m.recovering ?? 0);
     if (!m.success) {
       // Fast back-off (thesis §5.3 end): skip every entry of a term the follower lacks.
       let hintNext = index(m.hintIndex + 1);
@@ -725,6 +783,7 @@ export class RaftNode {
       return;
     }
     const oldPaused = pr.paused();
+    const oldMatch = pr.match;
     const probeConfirmed = pr.state === ProgressState.Probe && pr.match === m.index;
     if (!pr.maybeUpdate(m.index) && !probeConfirmed) {
       if (pr.state === ProgressState.Snapshot && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
@@ -748,22 +807,57 @@ export class RaftNode {
     if (this.maybeCommit()) this.broadcastAppends();
     else this.sendAppends(m.from, false);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+    // At once when the member first holds the marker; otherwise heartbeats repeat it.
+    if (oldMatch < pr.rejoinIndex) this.maybeSendRejoin(pr);
   }
 
-  private onHeartbeatResponse(from: NodeId, promotable: boolean): void {
+  private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number): void {
     if (this.role !== Role.Leader) return;
     const pr = this.progress.get(from)!;
     pr.promotable = promotable;
     pr.ticksSinceHeard = 0;
+    this.noteRecovering(pr, recovering);
+    this.maybeSendRejoin(pr);
     pr.probeSent = false;
     if (pr.state === ProgressState.Replicate && pr.inflight.full()) pr.inflight.freeFirst();
     if (pr.match < this.log.lastIndex()) this.sendAppends(from, true);
     else if (from === this.transferee) this.sendTimeoutNow(from); // the first TimeoutNow may have been lost
   }
 
-  /** Commit by counting, only entries of the current term (paper §5.4.2). */
+  /**
+   * A follower's answer said whether it is recovering from a lost disk, and
+   * as which incarnation. Any change resets its progress: its match may
+   * describe storage that is gone (or, for an old incarnation's late answer,
+   * storage that is not this one). A new recovering incarnation gets a fresh
+   * no-op marker, appended only now, after its storage exists.
+   */
+  private noteRecovering(pr: Progress, incarnation: number): void {
+    if (pr.recovering === incarnation) return;
+    pr.recovering = incarnation;
+    pr.resetTo(index(this.log.lastIndex() + 1));
+    if (incarnation === 0 || pr.rejoinIncarnation === incarnation) return;
+    pr.rejoinIncarnation = incarnation;
+    pr.rejoinIndex = index(this.log.lastIndex() + 1);
+    this.appendEntries([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]);
+  }
+
+  /** Tell a recovering member it has caught up: it holds our committed marker. */
+  private maybeSendRejoin(pr: Progress): void {
+    if (pr.recovering === 0 || pr.rejoinIncarnation !== pr.recovering) return;
+    if (pr.match < pr.rejoinIndex || this.log.committed < pr.rejoinIndex) return;
+    this.send({ type: MessageType.Rejoin, to: pr.id, index: pr.rejoinIndex, incarnation: pr.recovering });
+  }
+
+  /**
+   * Commit by counting, only entries of the current term (paper §5.4.2).
+   * Recovering members do not count: their storage may have left this term
+   * before it was lost (see the file comment).
+   */
   private maybeCommit(): boolean {
-    const n = committedIndex(this.voters, (id) => this.progress.get(id)!.match);
+    const n = committedIndex(this.voters, (id) => {
+      const pr = this.progress.get(id)!;
+      return pr.recovering === 0 ? pr.match : index(0);
+    });
     if (n <= this.log.committed || this.log.term(n) !== this.term) return false;
     this.log.commitTo(n);
     return true;
@@ -772,7 +866,9 @@ export class RaftNode {
   // ---------------------------------------------------------------- helpers
 
   private send(m: DistributiveOmit<Message, "from" | "term"> & { term?: Term }): void {
-    this.outbox.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
+    const tagged =
+      this.recovering !== 0 && (m.type === MessageType.AppendResponse || m.type === MessageType.HeartbeatResponse) ? { recovering: this.recovering } : {};
+    this.outbox.push({ ...m, ...tagged, from: this.id, term: m.term ?? this.term } as Message);
   }
 
   private committedPending(): boolean {
@@ -781,7 +877,7 @@ export class RaftNode {
 
   /** Role, leader, term and transfer target: cheap (status() also copies every follower's progress). */
   softState(): SoftState {
-    return { role: this.role, leader: this.leader, term: this.term, transferee: this.transferee };
+    return { role: this.role, leader: this.leader, term: this.term, transferee: this.transferee, recovering: this.recovering !== 0 };
   }
   private hardState(): HardState {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
@@ -791,7 +887,7 @@ export class RaftNode {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function sameSoft(a: SoftState, b: SoftState): boolean {
-  return a.role === b.role && a.leader === b.leader && a.term === b.term && a.transferee === b.transferee;
+  return a.role === b.role && a.leader === b.leader && a.term === b.term && a.transferee === b.transferee && a.recovering === b.recovering;
 }
 function sameHard(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
@@ -810,7 +906,11 @@ function splitEarly(outbox: readonly Message[], durableTerm: Term): { early: Mes
   const late: Message[] = [];
   for (const m of outbox) {
     const leaderOnly =
-      m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot || m.type === MessageType.TimeoutNow;
+      m.type === MessageType.Append ||
+      m.type === MessageType.Heartbeat ||
+      m.type === MessageType.Snapshot ||
+      m.type === MessageType.TimeoutNow ||
+      m.type === MessageType.Rejoin;
     if (leaderOnly && m.term <= durableTerm) early.push(m);
     else late.push(m);
   }

@@ -21,6 +21,12 @@ export const MessageType = {
   Snapshot: 9,
   /** Start an election now, skipping pre-vote (thesis §3.10, leadership transfer). */
   TimeoutNow: 10,
+  /**
+   * Leader to a recovering member (one that lost its disk): you hold the
+   * committed entry at `index` of my term, appended after I learned of your
+   * `incarnation`; vote again. See RaftNode, "Recovering after a lost disk".
+   */
+  Rejoin: 11,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -70,6 +76,8 @@ export interface AppendResponseMsg extends Base {
    */
   readonly hintIndex: Index;
   readonly hintTerm: Term;
+  /** The sender's storage incarnation while it is recovering from a lost disk; absent (or 0) otherwise. */
+  readonly recovering?: number;
 }
 export interface HeartbeatMsg extends Base {
   readonly type: typeof MessageType.Heartbeat;
@@ -80,6 +88,8 @@ export interface HeartbeatResponseMsg extends Base {
   readonly type: typeof MessageType.HeartbeatResponse;
   /** False while the member drains (controlled shutdown): the leader must not hand it leadership. */
   readonly promotable: boolean;
+  /** The sender's storage incarnation while it is recovering from a lost disk; absent (or 0) otherwise. */
+  readonly recovering?: number;
 }
 export interface SnapshotMsg extends Base {
   readonly type: typeof MessageType.Snapshot;
@@ -87,6 +97,14 @@ export interface SnapshotMsg extends Base {
 }
 export interface TimeoutNowMsg extends Base {
   readonly type: typeof MessageType.TimeoutNow;
+}
+
+export interface RejoinMsg extends Base {
+  readonly type: typeof MessageType.Rejoin;
+  /** A committed entry of the leader's term (`term`), appended after the leader learned of `incarnation`. */
+  readonly index: Index;
+  /** The recovering incarnation this answers. */
+  readonly incarnation: number;
 }
 
 export type Message =
@@ -98,4 +116,5 @@ export type Message =
   | HeartbeatMsg
   | HeartbeatResponseMsg
   | SnapshotMsg
-  | TimeoutNowMsg;
+  | TimeoutNowMsg
+  | RejoinMsg;

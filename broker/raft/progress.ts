@@ -80,6 +80,12 @@ export class Progress {
   ticksSinceHeard = 0;
   /** False while the member drains (it said so in a heartbeat response): never a transfer target. */
   promotable = true;
+  /** The member's storage incarnation while it says it is recovering from a lost disk; 0 otherwise. */
+  recovering = 0;
+  /** The recovering incarnation the marker at `rejoinIndex` was appended for (0: none). */
+  rejoinIncarnation = 0;
+  /** The no-op marker a recovering member must hold, committed, before it may vote again. */
+  rejoinIndex: Index = index(0);
   readonly inflight: Inflights;
 
   constructor(
@@ -103,6 +109,19 @@ export class Progress {
     } else {
       this.next = index(this.match + 1);
     }
+    this.state = ProgressState.Probe;
+    this.probeSent = false;
+    this.pendingSnapshot = index(0);
+    this.inflight.reset();
+  }
+  /**
+   * Forget what we knew of the member (its storage was replaced): match 0,
+   * probing from `next` (the leader's next index; the answers back off).
+   */
+  resetTo(next: Index): void {
+    assert(next >= 1, "next must be at least 1");
+    this.match = index(0);
+    this.next = next;
     this.state = ProgressState.Probe;
     this.probeSent = false;
     this.pendingSnapshot = index(0);

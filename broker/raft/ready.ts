@@ -46,6 +46,11 @@ export interface SoftState {
   readonly term: Term;
   /** Target of the leadership transfer in progress; NO_NODE when none. */
   readonly transferee: NodeId;
+  /**
+   * Recovering from a lost disk: no votes, no campaigns, acks not counted
+   * until a leader sends Rejoin (see RaftNode). Goes from true to false once.
+   */
+  readonly recovering: boolean;
 }
 
 export interface Ready {

@@ -36,6 +36,8 @@ export const MetaType = {
   Snapshot: 2,
   /** One segment of a log's catalog, keyed by the segment's first index. */
   Segment: 3,
+  /** The data directory's identity (broker-identity.ts); only under log id 0. */
+  BrokerIdentity: 4,
 } as const;
 export type MetaType = (typeof MetaType)[keyof typeof MetaType];
 

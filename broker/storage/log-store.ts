@@ -53,6 +53,7 @@ import {
   writeEntryKey,
   type SegmentRecord,
 } from "./codec.js";
+import { decodeBrokerIdentity, encodeBrokerIdentity, type BrokerIdentity } from "./broker-identity.js";
 import { openEnv } from "./lmdb-env.js";
 import { LmdbLog, type LogContext, type LogSettings, type LogState, type WriteOp } from "./lmdb-log.js";
 
@@ -189,6 +190,19 @@ export class LogStore {
     const es = this.entriesDb.getStats() as { entryCount?: unknown };
     assert(typeof es.entryCount === "number", "lmdb-js getStats() changed shape");
     return { lastTxnId: st.lastTxnId, mapSizeBytes: st.mapSize, logsOpen: this.open.size, entriesStored: es.entryCount };
+  }
+
+  /** The data directory's identity record, if one was written (broker-identity.ts). */
+  readIdentity(): BrokerIdentity | undefined {
+    this.check();
+    const v = this.metaDb.get(metaKey(0, MetaType.BrokerIdentity));
+    return v ? decodeBrokerIdentity(v) : undefined;
+  }
+
+  /** Write the identity record; resolves once durable. */
+  writeIdentity(id: BrokerIdentity): Promise<void> {
+    this.check();
+    return this.write([{ db: this.metaDb, key: metaKey(0, MetaType.BrokerIdentity), value: encodeBrokerIdentity(id) }]);
   }
 
   /** Names of every log in the store, in key order. */

@@ -26,6 +26,7 @@ import { Backoff } from "./backoff.js";
 import { closeSocket, frameBytes } from "./close-socket.js";
 import { messageBytes } from "./message-bytes.js";
 import type { PeerLimits } from "./peer-limits.js";
+import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { SendQueue } from "./send-queue.js";
 
@@ -42,6 +43,8 @@ export interface PeerLinkOptions {
   readonly logger: PeerLogger;
   /** Called each time the link completes a hello (the peer may have restarted and know nothing). */
   readonly onOpen?: (peerId: NodeId) => void;
+  /** Data-directory identities exchanged in hellos (none: nothing told, nothing checked). */
+  readonly identity?: PeerIdentityHooks;
 }
 
 /** Leader announcements in one frame: about 300 bytes each at most, so a frame stays near 1 MiB. */
@@ -184,7 +187,8 @@ export class PeerLink {
     if (ws !== this.ws || this.state !== "dialing") return;
     this.state = "hello";
     const { selfId, secret, limits } = this.options;
-    ws.send(encodePeerHello(++this.helloId, { version: PROTOCOL_VERSION, brokerId: selfId, secret }));
+    const identity = this.options.identity?.local();
+    ws.send(encodePeerHello(++this.helloId, { version: PROTOCOL_VERSION, brokerId: selfId, secret, ...(identity ? { identity } : {}) }));
     this.helloTimer = setTimeout(() => {
       this.options.logger.warn({ peer: this.options.peerId }, "no answer to peerHello; redialing");
       ws.terminate();
@@ -204,11 +208,19 @@ export class PeerLink {
     if (frame.kind === "error") {
       // The listener closes the connection after this; the backoff redials (the secret may be fixed meanwhile).
       logger.warn({ peer: peerId, code: frame.error.code, error: frame.error.codeName, message: frame.error.message }, "peer refused our hello");
+      if (frame.error.codeName === "CLUSTER_ID_MISMATCH") this.options.identity?.onOtherCluster?.(peerId, frame.error.message);
       return;
     }
     if (frame.brokerId !== peerId) {
       logger.warn({ peer: peerId, answeredAs: frame.brokerId, url: this.options.url }, "peer URL leads to a different broker");
       ws.close(CloseCode.WrongPeer, `expected broker ${peerId}, reached ${frame.brokerId}`);
+      return;
+    }
+    const local = this.options.identity?.local();
+    this.options.identity?.onPeer(peerId, frame.identity);
+    if (otherCluster(local, frame.identity)) {
+      logger.warn({ peer: peerId, peerClusterId: frame.identity!.clusterId, clusterId: local!.clusterId }, "peer's data belongs to another cluster; not sending to it");
+      ws.close(CloseCode.WrongCluster, "data of another cluster");
       return;
     }
     this.state = "open";

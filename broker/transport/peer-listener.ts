@@ -15,6 +15,7 @@ import { PROTOCOL_VERSION, PROTOCOL_VERSION_MIN } from "../protocol/version.js";
 import { closeSocket, frameBytes } from "./close-socket.js";
 import type { PeerLimits } from "./peer-limits.js";
 import type { PeerLogger } from "./peer-logger.js";
+import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import { secretMatches } from "./secret.js";
 
 /** Settings of a listener. */
@@ -29,8 +30,12 @@ export interface PeerListenerOptions {
   readonly logger: PeerLogger;
   /** Receives every well-formed message addressed to this broker by the authenticated sender. */
   readonly deliver: (from: NodeId, group: string, msg: Message) => void;
+  /** Which broker ids may connect (the configured peers); any id when absent. */
+  readonly isPeer?: (id: NodeId) => boolean;
   /** Leader announcements from an authenticated peer (only those naming the peer itself as leader). */
   readonly deliverLeaders?: (from: NodeId, announcements: readonly LeaderAnnouncement[]) => void;
+  /** Data-directory identities exchanged in hellos (none: nothing told, nothing checked). */
+  readonly identity?: PeerIdentityHooks;
 }
 
 /** Counters of a listener since it started. */
@@ -219,6 +224,22 @@ export class PeerListener {
       this.refuse(conn, CloseCode.WrongPeer, `peerHello from this broker's own id ${selfId}`);
       return;
     }
+    if (this.options.isPeer !== undefined && !this.options.isPeer(brokerId)) {
+      // Another cluster sharing the secret (two local clusters on one machine), or a mistyped brokerId.
+      this.stats.refused++;
+      logger.warn({ claimedBrokerId: brokerId }, "peer refused: not a broker of this cluster's config");
+      this.refuse(conn, CloseCode.WrongPeer, `broker ${brokerId} is not in this broker's brokers list`);
+      return;
+    }
+    const local = this.options.identity?.local();
+    this.options.identity?.onPeer(brokerId, hello.identity);
+    if (otherCluster(local, hello.identity)) {
+      this.stats.refused++;
+      const message = `broker ${brokerId} belongs to cluster ${hello.identity!.clusterId}, this broker to cluster ${local!.clusterId}`;
+      logger.warn({ peer: brokerId, peerClusterId: hello.identity!.clusterId, clusterId: local!.clusterId }, "peer refused: its data belongs to another cluster");
+      this.refuse(conn, CloseCode.WrongCluster, "data of another cluster", { id, error: new RlogError("CLUSTER_ID_MISMATCH", message) });
+      return;
+    }
     clearTimeout(conn.helloTimer);
     conn.helloTimer = undefined;
     conn.brokerId = brokerId;
@@ -227,7 +248,7 @@ export class PeerListener {
     const older = this.byBroker.get(brokerId);
     this.byBroker.set(brokerId, conn);
     if (older !== undefined) this.refuse(older, CloseCode.Replaced, "replaced by a newer connection from the same broker");
-    conn.ws.send(encodePeerHelloOk(id, selfId));
+    conn.ws.send(encodePeerHelloOk(id, selfId, local));
     logger.info({ peer: brokerId }, "peer connected (inbound)");
   }
 }

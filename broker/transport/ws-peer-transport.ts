@@ -12,6 +12,7 @@ import { MATH_RANDOM } from "./backoff.js";
 import { DEFAULT_PEER_LIMITS, type PeerLimits } from "./peer-limits.js";
 import { PeerLink, type PeerLinkStats } from "./peer-link.js";
 import { PeerListener, type PeerListenerStats } from "./peer-listener.js";
+import type { PeerIdentityHooks } from "./peer-identity.js";
 import { SILENT_LOGGER, type PeerLogger } from "./peer-logger.js";
 import type { LeaderAnnouncementHandler, LinkFilter, PeerMessageHandler, PeerTransport } from "./peer-transport.js";
 
@@ -34,8 +35,15 @@ export interface WsPeerTransportOptions {
   /** Fault injection; see LinkFilter. */
   readonly linkFilter?: LinkFilter;
   readonly logger?: PeerLogger;
+  /**
+   * Refuse hellos from broker ids that are not peers of this transport (set
+   * with `peers` or setPeer). Off by default (tests dial listeners by hand).
+   */
+  readonly refuseUnknownPeers?: boolean;
   /** Called each time the outbound link to a peer completes its hello (to tell a restarted peer what it missed). */
   readonly onLinkOpen?: (peerId: NodeId) => void;
+  /** Data-directory identities exchanged in hellos (broker/cluster/disk-identity.ts). */
+  readonly identity?: PeerIdentityHooks;
 }
 
 /** Counters of the whole transport. */
@@ -77,9 +85,11 @@ export class WsPeerTransport implements PeerTransport {
       limits: this.limits,
       logger: this.logger,
       deliver: (from, group, msg) => this.deliver(from, group, msg),
+      ...(options.refuseUnknownPeers === true ? { isPeer: (id: NodeId) => this.links.has(id) } : {}),
       deliverLeaders: (from, announcements) => {
         if (this.state !== "closed") this.leadersHandler?.(from, announcements);
       },
+      ...(options.identity ? { identity: options.identity } : {}),
     });
     for (const [id, url] of options.peers ?? []) this.setPeer(id, url);
   }
@@ -116,6 +126,7 @@ export class WsPeerTransport implements PeerTransport {
       random: this.options.random ?? MATH_RANDOM,
       logger: this.logger,
       ...(this.options.onLinkOpen === undefined ? {} : { onOpen: this.options.onLinkOpen }),
+      ...(this.options.identity ? { identity: this.options.identity } : {}),
     });
     this.links.set(id, link);
     if (this.state === "started") link.start();

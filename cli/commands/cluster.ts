@@ -1,24 +1,63 @@
 /** `rlog-cli cluster start-local|status`: run a local cluster, see a cluster's state. */
 import type { Argv, CommandModule } from "yargs";
-import { parseInteger, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
+import type { LocalClusterSource } from "../local-cluster.js";
+import {
+  CLIENT_PORT_BASE,
+  LOCAL_BROKERS_DEFAULT,
+  LOCAL_BROKERS_MAX,
+  LOCAL_BROKERS_MIN,
+  LOCAL_DATA_ROOT_DEFAULT,
+  LOCAL_HOST,
+  PEER_PORT_BASE,
+} from "../local-cluster-config.js";
+import { parseInteger, usageError, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
 
 interface StartLocalArgs {
-  readonly "config-dir": string;
+  readonly brokers: unknown;
+  readonly "data-dir": string | undefined;
+  readonly "config-dir": string | undefined;
   readonly "raw-logs": boolean;
 }
 
 const startLocalCommand: CommandModule<object, StartLocalArgs> = {
   command: "start-local",
-  describe: "Run a local cluster: one broker process per broker-N.json in --config-dir (what `npm start` runs)",
+  describe: `Run a local cluster of ${LOCAL_BROKERS_MIN} to ${LOCAL_BROKERS_MAX} broker processes on ${LOCAL_HOST} (what \`npm start\` runs)`,
   builder: (y: Argv<object>) =>
     y
-      .option("config-dir", { type: "string", default: "config/cluster-3", describe: "Directory of broker-N.json configs" })
+      .option("brokers", {
+        requiresArg: true,
+        defaultDescription: String(LOCAL_BROKERS_DEFAULT),
+        describe: `How many brokers (${LOCAL_BROKERS_MIN}-${LOCAL_BROKERS_MAX}); broker i serves clients on port ${CLIENT_PORT_BASE}+i and peers on ${PEER_PORT_BASE}+i`,
+      })
+      .option("data-dir", {
+        type: "string",
+        requiresArg: true,
+        defaultDescription: LOCAL_DATA_ROOT_DEFAULT,
+        describe: "Directory of the brokers' data (broker-i/) and of their generated configs (local-cluster/)",
+      })
+      .option("config-dir", { type: "string", requiresArg: true, describe: "Instead of --brokers: run one broker per broker-N.json in this directory" })
       .option("raw-logs", { type: "boolean", default: false, describe: "Print the brokers' pino JSON log lines unformatted" })
-      .example("$0 cluster start-local", "3 brokers on 127.0.0.1:9092-9094, data under ./data (same as: npm start)")
-      .example("$0 cluster start-local --config-dir my-configs --raw-logs", "the brokers of my-configs/broker-N.json, pino JSON logs"),
+      .example("$0 cluster start-local", `3 brokers on ${LOCAL_HOST}:9092-9094, data under ./data (same as: npm start)`)
+      .example("$0 cluster start-local --brokers 5 --data-dir data-5", `5 brokers on ${LOCAL_HOST}:9092-9096, data under ./data-5`)
+      .example("$0 cluster start-local --config-dir my-configs --raw-logs", "the brokers of my-configs/broker-N.json, pino JSON logs")
+      .epilog(
+        "A data directory belongs to the brokers that first ran on it: start-local refuses a different broker count there " +
+          "(DATA_DIR_MISMATCH) instead of mixing two clusters' data. Ctrl-C stops the brokers one at a time; a second Ctrl-C kills them.",
+      ),
   handler: async (args) => {
+    if (args["config-dir"] !== undefined && (args.brokers !== undefined || args["data-dir"] !== undefined)) {
+      throw usageError("--config-dir names its own brokers and data directories: give either --config-dir, or --brokers and --data-dir");
+    }
+    const source: LocalClusterSource =
+      args["config-dir"] !== undefined
+        ? { kind: "configDir", configDir: args["config-dir"] }
+        : {
+            kind: "generated",
+            brokers: args.brokers === undefined ? LOCAL_BROKERS_DEFAULT : parseInteger("--brokers", args.brokers, LOCAL_BROKERS_MIN, LOCAL_BROKERS_MAX),
+            dataRoot: args["data-dir"] ?? LOCAL_DATA_ROOT_DEFAULT,
+          };
     const { runLocalCluster } = await import("../local-cluster.js");
-    process.exitCode = await runLocalCluster({ configDir: args["config-dir"], rawLogs: args["raw-logs"] });
+    process.exitCode = await runLocalCluster({ source, rawLogs: args["raw-logs"] });
   },
 };
 

@@ -4,14 +4,19 @@
  * topics' partitions; this class reads them with one PartitionFetcher each,
  * hands the records to the application, and commits how far it got.
  *
- * Membership (one loop): join -> sync (this member's partitions) -> fetch
- * committed offsets -> onAssigned -> heartbeat every heartbeatIntervalMs.
- * A heartbeat answered REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION (or
- * UNKNOWN_MEMBER, after which the member joins as a new one) starts a
- * revoke: no new record is handed out, the handler in flight finishes,
- * onRevoked runs, the processed offsets are committed, the fetchers stop,
- * and the member rejoins (eager rebalancing; the coordinator's sticky
- * strategy usually hands most partitions back).
+ * Membership: join -> sync (this member's partitions) -> fetch committed
+ * offsets -> onAssigned -> heartbeat every heartbeatIntervalMs. A heartbeat
+ * answered REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION (or UNKNOWN_MEMBER,
+ * after which the member joins as a new one) starts a revoke: no new record
+ * is handed out, the handler in flight finishes, onRevoked runs, the
+ * processed offsets are committed, the fetchers stop, and the member rejoins
+ * (eager rebalancing; the coordinator's sticky strategy usually hands most
+ * partitions back). Every decision of that lifecycle is made by the pure
+ * MembershipState (membership-state.ts, its phases and the lease rule are
+ * described there); this class is its shell: it performs the operations
+ * the state machine asks for (requests through the client's one Retrier,
+ * fetchers, the application's callbacks, timers) and feeds back their
+ * outcomes, with the time of the SDK's clock.
  *
  * At least once: an offset is committed only after the handler finished
  * with the record before it (`processed`). Commits happen every
@@ -37,7 +42,8 @@ import type { TopicPartitions } from "../../broker/protocol/results.js";
 import { CallState, type Cluster, type TopicPartitionRef } from "../cluster/cluster.js";
 import { ClosedError } from "../network/client-errors.js";
 import type { RequestOp } from "../network/connection.js";
-import { backoffMs, isRetriableError } from "../retry/retry-options.js";
+import { isRetriableError } from "../retry/retry-options.js";
+import { realClock, type Clock } from "../util/clock.js";
 import { pause } from "../util/sleep.js";
 import { WakeSignal } from "../util/wake-signal.js";
 import type { ConsumerRecord, StartFrom } from "./consumer-types.js";
@@ -51,14 +57,15 @@ import {
   type ResolvedGroupOptions,
   type SubscribeOptions,
 } from "./group-types.js";
+import { MembershipState, type MemberCommand, type MemberEvent } from "./membership-state.js";
 import { PartitionFetcher, type FetcherDeps } from "./partition-fetcher.js";
 
 /** Records taken from one partition before the next partition gets its turn. */
 const BURST_RECORDS_MAX = 64;
 /** Most records in one eachBatch call. */
 const BATCH_RECORDS_MAX = 10_000;
-/** Wait before the next heartbeat after a retriable failure (coordinator moving). */
-const HEARTBEAT_RETRY_MS = 200;
+/** How long a leaveGroup may take per attempt on stop(). */
+const LEAVE_TIMEOUT_MS = 5_000;
 
 /** A partition this member owns in the current generation. */
 interface Owned {
@@ -71,6 +78,12 @@ interface Owned {
   committed: number | undefined;
 }
 
+/** Internals a test may replace: the SDK's clock and the jitter source (Math.random by default). */
+export interface GroupConsumerInternals {
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
 /** What next() hands out. */
 type Item = { readonly record: ConsumerRecord; readonly owned: Owned } | { readonly error: unknown };
 
@@ -81,30 +94,34 @@ export class GroupConsumer {
   private readonly options: ResolvedGroupOptions;
   private readonly deps: FetcherDeps;
   private subscription: SubscribeOptions | undefined;
-  private member = "";
-  private gen = 0;
+  private readonly clock: Clock;
+  /** Every membership decision; see membership-state.ts. */
+  private readonly membership: MembershipState;
   private owned = new Map<string, Owned>();
   private order: Owned[] = [];
   private cursor = 0;
   private burst = 0;
-  /** The current generation's partitions are assigned and being handed out (not revoking). */
-  private stable = false;
-  private rejoinNeeded = true;
-  /** performance.now() until which the member may hand out records (see the file comment). */
-  private leaseEndMs = 0;
   private readonly ready = new WakeSignal();
   private readonly stopController = new AbortController();
-  /** Wakes the membership loop from its wait between heartbeats. */
-  private kick: (() => void) | undefined;
+  /** The membership's timer (to the next heartbeat, or the backoff before a rejoin). */
+  private timer: { readonly cancel: () => void } | undefined;
+  /** Events waiting to be applied (an event that arrives while another is applied goes after it). */
+  private readonly events: MemberEvent[] = [];
+  private applying = false;
+  private started = false;
+  private markStopped: () => void = () => undefined;
+  /** Resolves once the membership reached Stopped (revoked and left). */
+  private readonly membershipStopped = new Promise<void>((resolve) => {
+    this.markStopped = resolve;
+  });
   /** A handler call (or the iterator's loop body) is running. */
   private busy = false;
   /** Waiters for !busy: revoke and stop (at most two). */
   private idleWaiters: (() => void)[] = [];
-  private membershipLoop: Promise<void> | undefined;
   private autoCommitLoop: Promise<void> | undefined;
   /** Commits go out one at a time, in order. */
   private commitChain: Promise<void> = Promise.resolve();
-  /** The error that stopped the membership loop, handed to run()/records(). */
+  /** The error that ended the membership, handed to run()/records(). */
   private failure: unknown;
   /** Processed offsets of the generation just revoked: valid starts only for this member's very next generation. */
   private carried: { readonly memberId: string; readonly generation: number; readonly processed: Map<string, number> } | undefined;
@@ -115,25 +132,31 @@ export class GroupConsumer {
   /**
    * Use `client.consumer({ groupId })`.
    * @param onStopped called once stop() has finished
+   * @param internals the clock and jitter source (tests)
    */
   constructor(
     private readonly cluster: Cluster,
     options: GroupConsumerOptions,
     private readonly onStopped: () => void = () => undefined,
+    internals: GroupConsumerInternals = {},
   ) {
     this.options = resolveGroupOptions(options);
     this.groupId = this.options.groupId;
-    this.deps = { cluster, options, random: Math.random, onReady: () => this.ready.notify() };
+    this.clock = internals.clock ?? realClock;
+    const random = internals.random ?? Math.random;
+    this.deps = { cluster, options, random, onReady: () => this.ready.notify() };
+    const o = this.options;
+    this.membership = new MembershipState({ sessionTimeoutMs: o.sessionTimeoutMs, heartbeatIntervalMs: o.heartbeatIntervalMs, retry: cluster.retrier.options }, random);
   }
 
   /** The member id the coordinator gave this consumer ("" before the first join). */
   get memberId(): string {
-    return this.member;
+    return this.membership.memberId;
   }
 
   /** The generation of the current assignment (0 before the first). */
   get generation(): number {
-    return this.gen;
+    return this.membership.generation;
   }
 
   /** Set the topics to consume. Call once, before run() or records(). */
@@ -292,108 +315,176 @@ export class GroupConsumer {
     this.stopping ??= (async () => {
       this.ready.notify();
       await this.whenIdle();
+      // The state machine hears of the stop first, so the operation the abort ends counts as stopped.
+      this.apply({ type: "stop" });
       this.stopController.abort(new ClosedError("consumer"));
-      this.kick?.();
-      await Promise.all([this.membershipLoop, this.autoCommitLoop]);
-      await this.revoke();
-      if (this.member !== "") {
-        try {
-          await this.cluster.coordinatorRequest<"leaveGroup">(this.groupId, { op: "leaveGroup", group: this.groupId, memberId: this.member }, { timeoutMs: 5_000 });
-        } catch (err) {
-          this.log("warn", err, "leaving the group failed; the coordinator removes this member when its session expires");
-        }
-      }
+      await this.autoCommitLoop;
+      await this.membershipStopped; // the operation in flight ended, then revoke, then leaveGroup
       this.onStopped();
     })();
     return this.stopping;
   }
 
-  // ------------------------------------------------------------ membership
+  // ------------------------------------------------------------ membership shell
 
   private beginLoop(): void {
     this.throwIfStopped();
     if (this.subscription === undefined) throw new Error("call subscribe() before run() or records()");
     if (this.looping) throw new Error("records() or run() is already running on this consumer");
     this.looping = true;
-    this.membershipLoop ??= this.membership();
+    if (!this.started) {
+      this.started = true;
+      this.apply({ type: "start" });
+    }
     if (this.options.autoCommitIntervalMs > 0) this.autoCommitLoop ??= this.autoCommit();
   }
 
   private canDispatch(): boolean {
-    return this.stable && !this.rejoinNeeded && this.stopping === undefined && performance.now() < this.leaseEndMs;
+    return this.stopping === undefined && this.membership.mayDispatch(this.clock.nowMs());
   }
 
-  private async membership(): Promise<void> {
-    const signal = this.stopController.signal;
-    let nextHeartbeatMs = 0;
-    while (!signal.aborted) {
-      try {
-        if (this.rejoinNeeded) {
-          await this.revoke();
-          if (signal.aborted) break;
-          await this.joinAndSync(signal);
-          nextHeartbeatMs = performance.now() + this.options.heartbeatIntervalMs;
-          continue;
-        }
-        await this.waitUntil(nextHeartbeatMs, signal);
-        if (signal.aborted || this.rejoinNeeded) continue;
-        nextHeartbeatMs = performance.now() + (await this.heartbeat(signal));
-      } catch (err) {
-        if (signal.aborted) break;
-        this.failure = err;
-        this.stable = false;
-        this.ready.notify();
-        this.log("error", err, "group membership failed");
-        break;
+  /** Apply an event to the state machine and run its commands (events arriving meanwhile go after it). */
+  private apply(event: MemberEvent): void {
+    this.events.push(event);
+    if (this.applying) return;
+    this.applying = true;
+    try {
+      for (let e = this.events.shift(); e !== undefined; e = this.events.shift()) {
+        for (const command of this.membership.step(e, this.clock.nowMs())) this.runCommand(command);
       }
+    } finally {
+      this.applying = false;
     }
   }
 
-  /** Join, sync, and take the assignment; leaves rejoinNeeded set when the group moved on meanwhile. */
-  private async joinAndSync(signal: AbortSignal): Promise<void> {
-    const o = this.options;
-    const sub = this.subscription!;
-    const joinWaitMs = o.rebalanceTimeoutMs + o.sessionTimeoutMs + this.cluster.options.requestTimeoutMs;
-    let joined: ResultOf<"joinGroup">;
-    try {
-      joined = await this.call<"joinGroup">(
-        {
-          op: "joinGroup",
-          group: this.groupId,
-          memberId: this.member,
-          topics: sub.topics,
-          sessionTimeoutMs: o.sessionTimeoutMs,
-          rebalanceTimeoutMs: o.rebalanceTimeoutMs,
-          assignmentStrategy: ASSIGNMENT_STRATEGY_CODES[o.assignmentStrategy],
-        },
-        joinWaitMs,
-        signal,
-      );
-    } catch (err) {
-      if (isCode(err, ErrorCode.UNKNOWN_MEMBER)) {
-        this.member = "";
+  /** Run one command; an operation's outcome comes back through apply(). */
+  private runCommand(c: MemberCommand): void {
+    const signal = this.stopController.signal;
+    switch (c.type) {
+      case "join":
+        this.perform(this.join(c.memberId, signal), (r) => ({ type: "joined", memberId: r.memberId, generation: r.generation }), (error) => ({ type: "joinFailed", error }));
+        return;
+      case "sync": {
+        const sentAtMs = this.clock.nowMs();
+        const request: RequestOf<"syncGroup"> = { op: "syncGroup", group: this.groupId, generation: c.generation, memberId: c.memberId };
+        this.perform(this.call<"syncGroup">(request, undefined, signal), (r) => ({ type: "synced", assignment: r.assignment, sentAtMs }), (error) => ({ type: "syncFailed", error }));
         return;
       }
-      if (isCode(err, ErrorCode.REBALANCE_IN_PROGRESS)) return;
-      throw err;
+      case "assign":
+        this.perform(this.take(c.assignment, signal), () => ({ type: "assigned" }), (error) => ({ type: "assignFailed", error }));
+        return;
+      case "heartbeat":
+        this.heartbeat(c.memberId, c.generation, signal);
+        return;
+      case "revoke":
+        this.perform(this.revoke(), () => ({ type: "revoked" }), () => ({ type: "revoked" }));
+        return;
+      case "leave":
+        this.perform(this.leave(c.memberId), () => ({ type: "left" }), () => ({ type: "left" }));
+        return;
+      case "startTimer":
+        this.startTimer(c.delayMs, signal);
+        return;
+      case "cancelTimer":
+        this.timer?.cancel();
+        this.timer = undefined;
+        return;
+      case "notify":
+        this.ready.notify();
+        return;
+      case "log":
+        if (c.message === "joined the group") {
+          this.cluster.logger.info({ group: this.groupId, memberId: this.memberId, generation: this.generation, partitions: this.order.length }, c.message);
+        } else {
+          this.log(c.level, c.error, c.message);
+        }
+        return;
+      case "fail":
+        this.failure = c.error;
+        this.ready.notify();
+        return;
+      case "stopped":
+        this.markStopped();
+        return;
     }
-    this.member = joined.memberId;
-    this.gen = joined.generation;
-    const syncSentMs = performance.now();
-    let synced: ResultOf<"syncGroup">;
+  }
+
+  /** Feed an operation's outcome back to the state machine. */
+  private perform<T>(operation: Promise<T>, ok: (value: T) => MemberEvent, failed: (error: unknown) => MemberEvent): void {
+    operation.then(
+      (value) => this.apply(ok(value)),
+      (error: unknown) => this.apply(failed(error)),
+    );
+  }
+
+  private join(memberId: string, signal: AbortSignal): Promise<ResultOf<"joinGroup">> {
+    const o = this.options;
+    const sub = this.subscription as SubscribeOptions;
+    // The coordinator answers a join once the whole group has rejoined: up to the rebalance timeout.
+    const joinWaitMs = o.rebalanceTimeoutMs + o.sessionTimeoutMs + this.cluster.options.requestTimeoutMs;
+    return this.call<"joinGroup">(
+      {
+        op: "joinGroup",
+        group: this.groupId,
+        memberId,
+        topics: sub.topics,
+        sessionTimeoutMs: o.sessionTimeoutMs,
+        rebalanceTimeoutMs: o.rebalanceTimeoutMs,
+        assignmentStrategy: ASSIGNMENT_STRATEGY_CODES[o.assignmentStrategy],
+      },
+      joinWaitMs,
+      signal,
+    );
+  }
+
+  /** One heartbeat attempt (the state machine decides what a failure means). */
+  private heartbeat(memberId: string, generation: number, signal: AbortSignal): void {
+    const sentAtMs = this.clock.nowMs();
+    this.cluster
+      .attemptCoordinator<"heartbeat">(this.groupId, { op: "heartbeat", group: this.groupId, generation, memberId }, this.heartbeatRouting, {
+        timeoutMs: Math.max(1_000, this.options.heartbeatIntervalMs),
+        signal,
+      })
+      .then(
+        () => {
+          this.heartbeatRouting = new CallState();
+          this.apply({ type: "heartbeatOk", sentAtMs });
+        },
+        (error: unknown) => {
+          if (!signal.aborted && isRetriableError(error)) this.cluster.onCoordinatorError(error, this.groupId, this.heartbeatRouting);
+          this.apply({ type: "heartbeatFailed", error });
+        },
+      );
+  }
+
+  private async leave(memberId: string): Promise<void> {
     try {
-      synced = await this.call<"syncGroup">({ op: "syncGroup", group: this.groupId, generation: joined.generation, memberId: joined.memberId }, undefined, signal);
+      await this.cluster.coordinatorRequest<"leaveGroup">(this.groupId, { op: "leaveGroup", group: this.groupId, memberId }, { timeoutMs: LEAVE_TIMEOUT_MS });
     } catch (err) {
-      if (isCode(err, ErrorCode.UNKNOWN_MEMBER)) this.member = "";
-      if (isCode(err, ErrorCode.UNKNOWN_MEMBER) || isCode(err, ErrorCode.REBALANCE_IN_PROGRESS) || isCode(err, ErrorCode.ILLEGAL_GENERATION)) return;
-      throw err;
+      this.log("warn", err, "leaveGroup failed; the coordinator removes this member when its session expires");
     }
-    this.leaseEndMs = syncSentMs + o.sessionTimeoutMs;
-    await this.take(synced.assignment, signal);
-    this.rejoinNeeded = false;
-    this.stable = true;
-    this.ready.notify();
-    this.cluster.logger.info({ group: this.groupId, memberId: this.member, generation: this.gen, partitions: this.order.length }, "joined the group");
+  }
+
+  /** timerFired after delayMs, or at once when the consumer stops. */
+  private startTimer(delayMs: number, signal: AbortSignal): void {
+    this.timer?.cancel();
+    const fire = (): void => {
+      clearTimeout(handle);
+      signal.removeEventListener("abort", fire);
+      if (this.timer !== timer) return;
+      this.timer = undefined;
+      this.apply({ type: "timerFired" });
+    };
+    const handle = setTimeout(fire, Math.max(0, delayMs));
+    const timer = {
+      cancel: (): void => {
+        clearTimeout(handle);
+        signal.removeEventListener("abort", fire);
+      },
+    };
+    this.timer = timer;
+    if (signal.aborted) queueMicrotask(fire);
+    else signal.addEventListener("abort", fire, { once: true });
   }
 
   /** Start reading an assignment: committed offsets (or carried positions), fetchers, onAssigned. */
@@ -404,7 +495,8 @@ export class GroupConsumer {
       const r = await this.call<"fetchOffsets">({ op: "fetchOffsets", group: this.groupId, partitions: tps }, undefined, signal);
       for (const c of r.offsets) committed.set(keyOf(c), c.offset);
     }
-    const carried = this.carried !== undefined && this.carried.memberId === this.member && this.carried.generation + 1 === this.gen ? this.carried.processed : undefined;
+    const { memberId, generation } = this.membership;
+    const carried = this.carried !== undefined && this.carried.memberId === memberId && this.carried.generation + 1 === generation ? this.carried.processed : undefined;
     this.carried = undefined;
     const fromBeginning = this.subscription?.fromBeginning ?? false;
     const owned: Owned[] = tps.map((tp) => {
@@ -425,7 +517,6 @@ export class GroupConsumer {
 
   /** Give every owned partition up: wait for the handler, onRevoked, commit, stop the fetchers. */
   private async revoke(): Promise<void> {
-    this.stable = false;
     this.ready.notify();
     if (this.order.length === 0) return;
     await this.whenIdle();
@@ -437,8 +528,8 @@ export class GroupConsumer {
     }
     await this.commitOwned(false);
     this.carried = {
-      memberId: this.member,
-      generation: this.gen,
+      memberId: this.membership.memberId,
+      generation: this.membership.generation,
       processed: new Map(this.order.filter((x) => x.processed !== undefined).map((x) => [x.key, x.processed as number])),
     };
     const fetchers = this.order.map((x) => x.fetcher);
@@ -447,43 +538,12 @@ export class GroupConsumer {
     await Promise.all(fetchers.map((f) => f.stop()));
   }
 
-  /** One heartbeat; returns the wait before the next. */
-  private async heartbeat(signal: AbortSignal): Promise<number> {
-    const o = this.options;
-    const sentMs = performance.now();
-    try {
-      await this.cluster.attemptCoordinator<"heartbeat">(
-        this.groupId,
-        { op: "heartbeat", group: this.groupId, generation: this.gen, memberId: this.member },
-        this.heartbeatRouting,
-        { timeoutMs: Math.max(1_000, o.heartbeatIntervalMs), signal },
-      );
-    } catch (err) {
-      if (signal.aborted) return 0;
-      if (isCode(err, ErrorCode.REBALANCE_IN_PROGRESS) || isCode(err, ErrorCode.ILLEGAL_GENERATION) || isCode(err, ErrorCode.UNKNOWN_MEMBER)) {
-        if (isCode(err, ErrorCode.UNKNOWN_MEMBER)) this.member = "";
-        this.cluster.logger.info({ group: this.groupId, code: (err as RlogError).codeName }, "rebalancing");
-        this.rejoinNeeded = true;
-        this.ready.notify();
-        return 0;
-      }
-      if (!isRetriableError(err)) throw err;
-      this.cluster.onCoordinatorError(err, this.groupId, this.heartbeatRouting);
-      this.log("debug", err, "heartbeat failed; retrying");
-      return Math.min(HEARTBEAT_RETRY_MS, o.heartbeatIntervalMs);
-    }
-    this.heartbeatRouting = new CallState();
-    this.leaseEndMs = sentMs + o.sessionTimeoutMs;
-    this.ready.notify();
-    return o.heartbeatIntervalMs;
-  }
-
   private async autoCommit(): Promise<void> {
     const signal = this.stopController.signal;
     while (!signal.aborted) {
       await pause(this.options.autoCommitIntervalMs, signal);
       if (signal.aborted) break;
-      if (this.stable && !this.rejoinNeeded) await this.commitOwned(false);
+      if (this.membership.mayAutoCommit) await this.commitOwned(false);
     }
   }
 
@@ -491,15 +551,19 @@ export class GroupConsumer {
   private commitOwned(surface: boolean): Promise<void> {
     const run = async (): Promise<void> => {
       const changed = this.order.filter((x) => x.processed !== undefined && x.processed !== x.committed);
-      if (changed.length === 0 || this.member === "") return;
+      if (changed.length === 0) return;
+      // No member id, or a generation already refused: the coordinator would refuse this commit too.
+      const id = this.membership.commitIdentity();
+      if (id instanceof RlogError) {
+        if (surface) throw id;
+        return;
+      }
       const offsets: CommitOffset[] = changed.map((x) => ({ topic: x.tp.topic, partition: x.tp.partition, offset: x.processed as number }));
       try {
-        await this.cluster.coordinatorRequest<"commitOffsets">(this.groupId, { op: "commitOffsets", group: this.groupId, generation: this.gen, memberId: this.member, offsets });
+        await this.cluster.coordinatorRequest<"commitOffsets">(this.groupId, { op: "commitOffsets", group: this.groupId, generation: id.generation, memberId: id.memberId, offsets });
       } catch (err) {
-        if (isCode(err, ErrorCode.ILLEGAL_GENERATION) || isCode(err, ErrorCode.UNKNOWN_MEMBER)) {
-          this.rejoinNeeded = true;
-          this.ready.notify();
-          this.kick?.();
+        if (err instanceof RlogError && (err.code === ErrorCode.ILLEGAL_GENERATION || err.code === ErrorCode.UNKNOWN_MEMBER)) {
+          this.apply({ type: "commitRejected", generation: id.generation, error: err });
         }
         if (surface) throw err;
         this.log("warn", err, "commit failed; those records may be handled again by the next owner");
@@ -512,38 +576,30 @@ export class GroupConsumer {
     return p;
   }
 
-  /** A coordinator request retried until it succeeds, fails for good, or the consumer stops. */
-  private async call<O extends RequestOp>(request: RequestOf<O>, timeoutMs: number | undefined, signal: AbortSignal): Promise<ResultOf<O>> {
+  /**
+   * A coordinator request through the client's one Retrier: bounded by the
+   * retry options (retriesMax, totalTimeoutMs; plus `attemptTimeoutMs` when a
+   * single attempt may wait long, as a join does), stopped by stop().
+   * @param attemptTimeoutMs each attempt's timeout; the client's request timeout when undefined
+   */
+  private call<O extends RequestOp>(request: RequestOf<O>, attemptTimeoutMs: number | undefined, signal: AbortSignal): Promise<ResultOf<O>> {
     const state = new CallState();
-    const retry = this.cluster.retrier.options;
-    for (let failures = 1; ; failures++) {
-      signal.throwIfAborted();
-      try {
-        return await this.cluster.attemptCoordinator<O>(this.groupId, request, state, timeoutMs === undefined ? { signal } : { timeoutMs, signal });
-      } catch (err) {
-        if (signal.aborted || !isRetriableError(err)) throw err;
-        const action = this.cluster.onCoordinatorError(err, this.groupId, state);
-        if (failures === 1 || failures % 10 === 0) this.log("warn", err, `${request.op} failed; retrying`);
-        if (action === "backoff" || failures > 1) await pause(backoffMs(failures, retry, Math.random()), signal);
-      }
-    }
-  }
-
-  /** Resolve at `atMs` (performance.now()), on kick(), or on abort. */
-  private waitUntil(atMs: number, signal: AbortSignal): Promise<void> {
-    const delayMs = atMs - performance.now();
-    if (delayMs <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        this.kick = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, delayMs);
-      signal.addEventListener("abort", done, { once: true });
-      this.kick = done;
-    });
+    const { retrier } = this.cluster;
+    const totalTimeoutMs = retrier.options.totalTimeoutMs + (attemptTimeoutMs ?? 0);
+    return retrier.run(
+      (ctx) => {
+        const timeoutMs = attemptTimeoutMs ?? Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs);
+        return this.cluster.attemptCoordinator<O>(this.groupId, request, state, { timeoutMs, signal });
+      },
+      {
+        signal,
+        totalTimeoutMs,
+        onRetriable: (err, attempt) => {
+          if (attempt === 1 || attempt % 10 === 0) this.log("warn", err, `${request.op} failed; retrying`);
+          return this.cluster.onCoordinatorError(err, this.groupId, state);
+        },
+      },
+    );
   }
 
   // ------------------------------------------------------------ dispatch
@@ -604,8 +660,4 @@ export class GroupConsumer {
 
 function keyOf(tp: TopicPartitionRef): string {
   return `${tp.topic}\u0000${tp.partition}`;
-}
-
-function isCode(err: unknown, code: number): boolean {
-  return err instanceof RlogError && err.code === code;
 }

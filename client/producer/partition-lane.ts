@@ -1,49 +1,28 @@
 /**
- * The producer's pipeline for one partition: an open batch (filled until
- * lingerMs, batchBytesMax or batchRecordsMax), closed batches waiting to be
- * sent, up to inflightRequestsMax produce requests in flight, and retries.
- *
- * Ordering under retries (the choice, and why it is enough):
- * - A batch gets its sequence numbers (idempotence stamp) when first sent,
- *   in batch order, and keeps them for every retry, so the broker drops a
- *   resend of a batch it already holds and answers with the original offsets.
- * - On a retriable error the lane enters recovery: it sends nothing new,
- *   waits until every batch in flight has settled, then resends the
- *   earliest failed batch alone, after a pause (none after a leader hint
- *   naming another broker; after a lost connection or NOT_LEADER, until the
- *   metadata names a new leader, Cluster.waitForLeaderChange). Once a batch
- *   sent since the last failure is written, or right behind the first
- *   resend when that goes to a leader just learnt (idempotent only), the
- *   other failed batches are resent at once in sequence order (pipelined
- *   when idempotent, one at a time otherwise), and then new batches follow.
- *   A failure during that restarts the round. A later batch can thus never be
- *   written before an earlier failed one is: with idempotence the broker
- *   refuses a batch whose predecessor is missing (OUT_OF_ORDER_SEQUENCE,
- *   treated here as "retry after the earlier batch" while an earlier batch
- *   is still pending; such a batch needs no pause once those are written),
- *   and the lane resends in order. Without idempotence a later batch that
- *   was already in flight may be written before a resent earlier one (as in
- *   Kafka); use inflightRequestsMax 1 to rule that out.
- * - A batch fails for good on a non-retriable error, after retriesMax
- *   counted failures (leader changes and waits for an earlier batch do not
- *   count), or past its deadline (creation + retry.totalTimeoutMs). If it
- *   was stamped, the partition's sequence may now have a gap (the broker
- *   may or may not hold it): every other stamped batch still pending fails
- *   too, and once nothing is in flight the lane takes a fresh producer id
- *   (ProducerSessions) before sending the batches that were never sent.
- *   Records are never silently dropped: each message's promise settles.
+ * The producer's pipeline for one partition: the I/O shell around LaneState
+ * (lane-state.ts), which makes every decision (batching, in-flight slots,
+ * retry order and pauses, idempotence stamps, producer-id renewal; the
+ * ordering rules are in its file comment). This shell holds the records and
+ * promises of each batch, feeds the lane events with the time of the SDK's
+ * clock, and runs its commands: linger timers, produce requests through the
+ * cluster, pauses, producer-id requests, settling promises. It decides
+ * nothing itself.
  */
-import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
+import { RlogError } from "../../broker/protocol/errors.js";
 import { FIXED_LIMITS } from "../../broker/protocol/limits.js";
-import type { ProduceRequest } from "../../broker/protocol/requests.js";
 import type { ProduceRecord } from "../../broker/protocol/records.js";
+import type { ProduceRequest } from "../../broker/protocol/requests.js";
 import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
-import { awaitsNewLeader, backoffMs, countsAgainstRetries, isRetriableError, retryDelayMs } from "../retry/retry-options.js";
+import { realClock, type Clock } from "../util/clock.js";
 import { sleep } from "../util/sleep.js";
 import type { ByteBudget } from "./byte-budget.js";
+import { LaneState, type LaneCommand, type LaneEvent } from "./lane-state.js";
+import { RECORD_OVERHEAD_BYTES } from "./message.js";
 import { ProducerBatch } from "./producer-batch.js";
 import type { BatchBounds, ResolvedProducerOptions } from "./producer-options.js";
 import type { ProducerIdentity, ProducerSessions } from "./producer-session.js";
+
+export type { BatchStamp } from "./lane-state.js";
 
 /** What a lane needs from its producer. */
 export interface LaneDeps {
@@ -51,86 +30,172 @@ export interface LaneDeps {
   readonly options: ResolvedProducerOptions;
   readonly sessions: ProducerSessions;
   readonly budget: ByteBudget;
+  /** Jitter source in [0, 1). */
   readonly random: () => number;
+  /** The SDK's clock (the real one by default). */
+  readonly clock?: Clock;
   /** A batch of this lane closed (the sticky partitioner moves on). */
   readonly onBatchClosed: (tp: TopicPartitionRef) => void;
   /** A fatal error (PRODUCER_FENCED): the producer must stop. */
   readonly onFatal: (err: RlogError) => void;
 }
 
-/** The sequence state of a lane: its producer id and next sequence number. */
-interface LaneSession extends ProducerIdentity {
-  nextSequence: number;
-  /**
-   * Whether a batch under this id was acknowledged. Until one is, the lane
-   * sends one batch at a time: a broker that takes any first sequence from
-   * an id it does not know could otherwise write batch 2 before batch 1.
-   */
-  confirmed: boolean;
+/** The record append() is placing, until the lane says which batch takes it. */
+interface Incoming {
+  readonly record: ProduceRecord;
+  readonly bytes: number;
+  offset: Promise<number> | undefined;
 }
 
 /** One partition's batching, sending and retry pipeline; see the file comment. */
 export class PartitionLane {
-  private open: ProducerBatch | undefined;
+  private readonly state: LaneState;
+  private readonly clock: Clock;
+  /** Every batch not yet settled, by serial: bounded by the buffer budget. */
+  private readonly batches = new Map<number, ProducerBatch>();
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerImmediate: NodeJS.Immediate | undefined;
-  /** Closed batches not yet sent, in order. Bounded by the buffer budget. */
-  private readonly ready: ProducerBatch[] = [];
-  private readonly inflight = new Set<ProducerBatch>();
-  /** Batches that failed retriably, kept in serial (= sequence) order. */
-  private readonly retrying: ProducerBatch[] = [];
-  private recovering = false;
-  /** In recovery, a batch sent since the last failure was written: the rest are resent without a pause. */
-  private resumed = false;
-  /** Failures that started or restarted recovery; a batch notes the count when sent. */
-  private failureCount = 0;
-  /** A stamped batch failed for good: the partition's sequence may have a gap. */
-  private sequenceGap = false;
-  /** The sequence numbers of the current id ran out. */
-  private sequenceExhausted = false;
-  /** An async step (backoff, session fetch) runs; it pumps when it ends. */
-  private busy = false;
-  private session: LaneSession | undefined;
-  private serial = 0;
-  private fatal: RlogError | undefined;
+  private incoming: Incoming | undefined;
 
   constructor(
     readonly tp: TopicPartitionRef,
-    private readonly bounds: BatchBounds,
+    bounds: BatchBounds,
     private readonly deps: LaneDeps,
-  ) {}
+  ) {
+    const o = deps.options;
+    this.clock = deps.clock ?? realClock;
+    this.state = new LaneState(
+      {
+        idempotent: o.idempotent,
+        inflightRequestsMax: o.inflightRequestsMax,
+        batchBytesMax: bounds.batchBytesMax,
+        batchRecordsMax: bounds.batchRecordsMax,
+        ackTimeoutMs: bounds.ackTimeoutMs,
+        requestTimeoutMs: deps.cluster.options.requestTimeoutMs,
+        retry: o.retry,
+        sequenceMax: FIXED_LIMITS.sequenceMax,
+      },
+      deps.random,
+    );
+  }
 
   /** Add a record to the open batch; resolves with its offset once written. */
   append(record: ProduceRecord, bytes: number): Promise<number> {
-    if (this.fatal !== undefined) {
-      this.deps.budget.release(bytes);
-      return Promise.reject(this.fatal);
+    const incoming: Incoming = { record, bytes, offset: undefined };
+    this.incoming = incoming;
+    try {
+      this.apply({ type: "append", bytes, requestBytes: bytes + RECORD_OVERHEAD_BYTES });
+    } finally {
+      this.incoming = undefined;
     }
-    const { batchBytesMax, batchRecordsMax } = this.bounds;
-    let batch = this.open;
-    if (batch !== undefined && (batch.records.length >= batchRecordsMax || batch.requestBytes + bytes > batchBytesMax)) {
-      this.closeOpen();
-      batch = undefined;
-    }
-    if (batch === undefined) {
-      batch = new ProducerBatch(this.serial++, performance.now() + this.deps.options.retry.totalTimeoutMs);
-      this.open = batch;
-      this.armLinger();
-    }
-    const offset = batch.add(record, bytes);
-    if (batch.records.length >= batchRecordsMax || batch.requestBytes >= batchBytesMax) this.closeOpen();
-    return offset;
+    if (incoming.offset === undefined) throw new Error("partition lane: an appended record was neither placed nor refused"); // a bug
+    return incoming.offset;
   }
 
   /** Close the open batch now (linger over, flush) and send what may be sent. */
   closeOpen(): void {
-    const batch = this.open;
-    if (batch === undefined) return;
-    this.disarmLinger();
-    this.open = undefined;
-    this.ready.push(batch);
-    this.deps.onBatchClosed(this.tp);
-    this.pump();
+    this.apply({ type: "flush" });
+  }
+
+  /** Promises that resolve when each batch pending now has settled. */
+  pendingSettled(): Promise<void>[] {
+    return [...this.batches.values()].map((b) => b.settled);
+  }
+
+  /** Fail everything not in flight with a fatal error; in-flight batches fail when they answer. */
+  failAll(err: RlogError): void {
+    this.apply({ type: "fenced", error: err });
+  }
+
+  // ------------------------------------------------------------ the shell
+
+  private apply(event: LaneEvent): void {
+    for (const command of this.state.step(event, this.clock.nowMs())) this.run(command);
+  }
+
+  private run(c: LaneCommand): void {
+    switch (c.type) {
+      case "addRecord": {
+        const incoming = this.incoming;
+        if (incoming === undefined) throw new Error("partition lane: addRecord without a record"); // a bug
+        let batch = this.batches.get(c.serial);
+        if (batch === undefined) {
+          batch = new ProducerBatch(c.serial);
+          this.batches.set(c.serial, batch);
+        }
+        incoming.offset = batch.add(incoming.record, incoming.bytes);
+        return;
+      }
+      case "refuseRecord":
+        if (this.incoming === undefined) throw new Error("partition lane: refuseRecord without a record"); // a bug
+        this.deps.budget.release(this.incoming.bytes);
+        this.incoming.offset = Promise.reject(c.error);
+        return;
+      case "startLinger":
+        this.armLinger(c.serial);
+        return;
+      case "cancelLinger":
+        this.disarmLinger();
+        return;
+      case "batchClosed":
+        this.deps.onBatchClosed(this.tp);
+        return;
+      case "send":
+        this.send(this.batch(c.serial), c);
+        return;
+      case "correctRoute": {
+        const batch = this.batch(c.serial);
+        let action: "now" | "backoff";
+        try {
+          action = this.deps.cluster.onLeaderError(c.error, this.tp, batch.routing);
+        } catch (stop) {
+          this.apply({ type: "routeRefused", serial: c.serial, error: stop }); // e.g. the topic is gone: a second UNKNOWN_TOPIC
+          return;
+        }
+        this.apply({ type: "routeCorrected", serial: c.serial, action });
+        return;
+      }
+      case "willRetry":
+        this.deps.cluster.logger.debug({ topic: this.tp.topic, partition: this.tp.partition, code: c.error.codeName, attempt: c.attempt }, "produce will be retried");
+        return;
+      case "pause":
+        void this.pause(this.batch(c.serial), c.kind, c.delayMs).then((newLeader) => this.apply({ type: "pauseEnded", serial: c.serial, newLeader }));
+        return;
+      case "fetchSession":
+        void this.renewSession(c.kind === "shared" ? this.deps.sessions.shared() : this.deps.sessions.fresh());
+        return;
+      case "succeed": {
+        const batch = this.settle(c.serial);
+        batch.succeed(c.baseOffset);
+        return;
+      }
+      case "fail": {
+        const batch = this.settle(c.serial);
+        this.deps.cluster.logger.warn(
+          { topic: this.tp.topic, partition: this.tp.partition, records: batch.records.length, code: c.error instanceof RlogError ? c.error.codeName : undefined },
+          "batch failed",
+        );
+        batch.fail(c.error);
+        return;
+      }
+      case "fatal":
+        this.deps.onFatal(c.error);
+        return;
+    }
+  }
+
+  private batch(serial: number): ProducerBatch {
+    const batch = this.batches.get(serial);
+    if (batch === undefined) throw new Error(`partition lane: no batch ${serial}`); // a bug
+    return batch;
+  }
+
+  /** Take a batch out of the pending set and give its buffer bytes back. */
+  private settle(serial: number): ProducerBatch {
+    const batch = this.batch(serial);
+    this.batches.delete(serial);
+    this.deps.budget.release(batch.bytes);
+    return batch;
   }
 
   /**
@@ -140,10 +205,11 @@ export class PartitionLane {
    * synchronous loop, still share a batch (their enqueue steps run as
    * promise jobs, all before the immediate).
    */
-  private armLinger(): void {
+  private armLinger(serial: number): void {
     const { lingerMs } = this.deps.options;
-    if (lingerMs === 0) this.lingerImmediate = setImmediate(() => this.closeOpen());
-    else this.lingerTimer = setTimeout(() => this.closeOpen(), lingerMs);
+    const expire = (): void => this.apply({ type: "lingerExpired", serial });
+    if (lingerMs === 0) this.lingerImmediate = setImmediate(expire);
+    else this.lingerTimer = setTimeout(expire, lingerMs);
   }
 
   private disarmLinger(): void {
@@ -153,248 +219,38 @@ export class PartitionLane {
     this.lingerImmediate = undefined;
   }
 
-  /** Promises that resolve when each batch pending now has settled. */
-  pendingSettled(): Promise<void>[] {
-    const all = [...this.ready, ...this.inflight, ...this.retrying];
-    if (this.open !== undefined) all.push(this.open);
-    return all.map((b) => b.settled);
-  }
-
-  /** Fail everything not in flight with a fatal error; in-flight batches fail when they answer. */
-  failAll(err: RlogError): void {
-    this.fatal = err;
-    this.disarmLinger();
-    const pending = [...this.ready.splice(0), ...this.retrying.splice(0)];
-    if (this.open !== undefined) pending.push(this.open);
-    this.open = undefined;
-    for (const b of pending) this.finish(b, err);
-  }
-
-  // ------------------------------------------------------------ sending
-
-  private pump(): void {
-    if (this.busy || this.fatal !== undefined) return;
-    if (this.recovering && !this.resumed) {
-      // A recovery round starts: let everything in flight settle, then resend the earliest failed batch alone.
-      if (this.inflight.size > 0) return;
-      if (this.sequenceGap) for (const b of this.retrying.splice(0)) this.finish(b, b.lastError);
-      const head = this.retrying[0];
-      if (head === undefined) {
-        this.recovering = false;
-      } else if (this.deps.options.idempotent && isCode(head.lastError, ErrorCode.OUT_OF_ORDER_SEQUENCE)) {
-        this.resumed = true; // it only had to wait for the batches before it, and they are written now
-      } else {
-        this.retrying.shift();
-        this.busy = true;
-        void this.resend(head);
-        return;
-      }
-    }
-    if (this.recovering) {
-      // The route works again (a resend was written): the other failed batches go at once, in sequence
-      // order, pipelined when idempotent (a later one that overtakes a failure gets OUT_OF_ORDER_SEQUENCE).
-      if (this.sequenceGap) for (const b of this.retrying.splice(0)) this.finish(b, b.lastError);
-      const { idempotent } = this.deps.options;
-      while (this.retrying.length > 0 && this.inflight.size < (idempotent ? this.inflightMax() : 1)) {
-        const b = this.retrying.shift() as ProducerBatch;
-        if (performance.now() >= b.deadlineMs) this.finish(b, b.lastError);
-        else this.send(b);
-      }
-      if (this.retrying.length > 0 || (!idempotent && this.inflight.size > 0)) return;
-      this.recovering = false;
-      this.resumed = false;
-    }
-    if ((this.sequenceGap || this.sequenceExhausted) && this.deps.options.idempotent) {
-      if (this.inflight.size > 0 || this.ready.length === 0) return;
-      this.busy = true;
-      void this.renewSession(this.deps.sessions.fresh());
-      return;
-    }
-    while (this.ready.length > 0 && this.inflight.size < this.inflightMax()) {
-      const batch = this.ready[0] as ProducerBatch;
-      if (performance.now() >= batch.deadlineMs) {
-        this.ready.shift();
-        this.finish(batch, new RlogError("TIMEOUT", `batch for ${this.tp.topic}/${this.tp.partition} waited longer than retry.totalTimeoutMs without being sent`));
-        continue;
-      }
-      if (this.deps.options.idempotent) {
-        if (this.session === undefined) {
-          this.busy = true;
-          void this.renewSession(this.deps.sessions.shared());
-          return;
-        }
-        if (this.session.nextSequence + batch.records.length - 1 > FIXED_LIMITS.sequenceMax) {
-          this.sequenceExhausted = true; // continue on a fresh id once nothing is in flight
-          this.pump();
-          return;
-        }
-      }
-      this.ready.shift();
-      this.stamp(batch);
-      this.send(batch);
-    }
-  }
-
-  private inflightMax(): number {
-    if (this.deps.options.idempotent && this.session?.confirmed !== true) return 1;
-    return this.deps.options.inflightRequestsMax;
-  }
-
-  private stamp(batch: ProducerBatch): void {
-    const s = this.session;
-    if (s === undefined) return;
-    batch.stamp = { producerId: s.producerId, producerEpoch: s.producerEpoch, baseSequence: s.nextSequence };
-    s.nextSequence += batch.records.length;
-  }
-
-  private send(batch: ProducerBatch): void {
-    batch.attempts++;
-    batch.sentAtFailureCount = this.failureCount;
-    this.inflight.add(batch);
-    const ackTimeoutMs = this.bounds.ackTimeoutMs;
+  private send(batch: ProducerBatch, c: Extract<LaneCommand, { type: "send" }>): void {
     const request: ProduceRequest = {
       op: "produce",
       topic: this.tp.topic,
       partition: this.tp.partition,
       records: batch.records,
       acks: this.deps.options.acks,
-      timeoutMs: ackTimeoutMs,
-      ...(batch.stamp ?? {}),
+      timeoutMs: this.state.config.ackTimeoutMs,
+      ...(c.stamp ?? {}),
     };
-    const timeoutMs = Math.max(1, Math.min(ackTimeoutMs + this.deps.cluster.options.requestTimeoutMs, Math.ceil(batch.deadlineMs - performance.now())));
-    this.deps.cluster.attemptLeader<"produce">(this.tp, request, batch.routing, { timeoutMs }).then(
-      (result) => {
-        this.inflight.delete(batch);
-        if (this.recovering && batch.sentAtFailureCount === this.failureCount) this.resumed = true;
-        this.finish(batch, undefined, result.baseOffset);
-        this.pump();
-      },
-      (err: unknown) => {
-        this.inflight.delete(batch);
-        this.onFailure(batch, err);
-        this.pump();
-      },
+    this.deps.cluster.attemptLeader<"produce">(this.tp, request, batch.routing, { timeoutMs: c.timeoutMs }).then(
+      (result) => this.apply({ type: "sendSucceeded", serial: c.serial, baseOffset: result.baseOffset }),
+      (err: unknown) => this.apply({ type: "sendFailed", serial: c.serial, error: err }),
     );
   }
 
-  private onFailure(batch: ProducerBatch, err: unknown): void {
-    if (!(err instanceof RlogError)) {
-      this.finish(batch, err); // a bug or a closed client: nothing to retry
-      return;
-    }
-    if (err.code === ErrorCode.DUPLICATE_SEQUENCE && err.details?.baseOffset !== undefined) {
-      this.finish(batch, undefined, err.details.baseOffset); // written by an earlier attempt
-      return;
-    }
-    if (err.code === ErrorCode.PRODUCER_FENCED) {
-      this.finish(batch, err);
-      this.deps.onFatal(err);
-      return;
-    }
-    batch.lastError = err;
-    const waitsForEarlier = err.code === ErrorCode.OUT_OF_ORDER_SEQUENCE && this.hasEarlierPending(batch);
-    const retriable = isRetriableError(err) || waitsForEarlier;
-    const { retry } = this.deps.options;
-    if (waitsForEarlier ? retry.retriesMax === 0 : isRetriableError(err) && countsAgainstRetries(err, retry)) batch.countedFailures++;
-    const gap = this.sequenceGap && batch.stamp !== undefined;
-    if (!retriable || gap || batch.countedFailures > retry.retriesMax || performance.now() >= batch.deadlineMs) {
-      this.finish(batch, err);
-      return;
-    }
-    if (isRetriableError(err)) {
-      try {
-        batch.retryNow = this.deps.cluster.onLeaderError(err, this.tp, batch.routing) === "now";
-      } catch (stop) {
-        this.finish(batch, stop); // e.g. the topic is gone: a second UNKNOWN_TOPIC
-        return;
-      }
-    }
-    this.deps.cluster.logger.debug({ topic: this.tp.topic, partition: this.tp.partition, code: err.codeName, attempt: batch.attempts }, "produce will be retried");
-    const at = this.retrying.findIndex((b) => b.serial > batch.serial);
-    this.retrying.splice(at < 0 ? this.retrying.length : at, 0, batch);
-    this.recovering = true;
-    this.resumed = false;
-    this.failureCount++;
-  }
-
-  private hasEarlierPending(batch: ProducerBatch): boolean {
-    for (const b of this.inflight) if (b.serial < batch.serial) return true;
-    return this.retrying.some((b) => b.serial < batch.serial);
-  }
-
-  private async resend(batch: ProducerBatch): Promise<void> {
-    try {
-      const newLeader = await this.pauseBeforeResend(batch);
-      batch.retryNow = false;
-      if (this.fatal !== undefined) this.finish(batch, this.fatal);
-      else if (performance.now() >= batch.deadlineMs) this.finish(batch, batch.lastError);
-      else {
-        this.send(batch);
-        // Headed for a leader just learnt: the other failed batches follow right behind it, pipelined.
-        if (newLeader && this.deps.options.idempotent) this.resumed = true;
-      }
-    } finally {
-      this.busy = false;
-      this.pump();
-    }
-  }
-
-  /**
-   * The pause before the first resend of a recovery round: none after a
-   * leader hint naming another broker; after an error that means the leader
-   * could not serve (awaitsNewLeader), until the metadata names another
-   * leader, at most the retry pause; else the retry pause (short while
-   * leadership moves, retry.leaderChangeBackoffMsMax; exponential otherwise).
-   * @returns whether the resend goes to a leader learnt since the failure (hint or metadata)
-   */
-  private async pauseBeforeResend(batch: ProducerBatch): Promise<boolean> {
-    if (batch.retryNow) return true;
-    const err = batch.lastError;
-    const { retry } = this.deps.options;
-    if (!(err instanceof RlogError)) {
-      await sleep(backoffMs(batch.attempts, retry, this.deps.random()));
-      return false;
-    }
-    const delayMs = retryDelayMs(err, batch.attempts, retry, this.deps.random());
-    if (awaitsNewLeader(err)) return this.deps.cluster.waitForLeaderChange(this.tp, batch.routing.brokerId, delayMs);
+  /** @returns whether the resend goes to a leader learnt since the failure */
+  private async pause(batch: ProducerBatch, kind: "none" | "sleep" | "leaderChange", delayMs: number): Promise<boolean> {
+    if (kind === "none") return true;
+    if (kind === "leaderChange") return this.deps.cluster.waitForLeaderChange(this.tp, batch.routing.brokerId, delayMs);
     await sleep(delayMs);
     return false;
   }
 
   private async renewSession(next: Promise<ProducerIdentity>): Promise<void> {
+    let id: ProducerIdentity;
     try {
-      const id = await next;
-      this.session = { ...id, nextSequence: 0, confirmed: false };
-      this.sequenceGap = false;
-      this.sequenceExhausted = false;
+      id = await next;
     } catch (err) {
-      // Without a producer id nothing can be sent: the waiting batches fail with the reason.
-      for (const b of this.ready.splice(0)) this.finish(b, err);
-    } finally {
-      this.busy = false;
-      this.pump();
-    }
-  }
-
-  /** Settle a batch: success with its base offset, or failure with `err`. Releases its buffer bytes. */
-  private finish(batch: ProducerBatch, err: unknown, baseOffset?: number): void {
-    if (batch.isDone) return;
-    this.deps.budget.release(batch.bytes);
-    if (baseOffset !== undefined) {
-      const s = this.session;
-      if (s !== undefined && batch.stamp?.producerId === s.producerId) s.confirmed = true;
-      batch.succeed(baseOffset);
+      this.apply({ type: "sessionFailed", error: err });
       return;
     }
-    if (batch.stamp !== undefined) this.sequenceGap = true; // the broker may or may not hold it: sequence continuity is lost
-    this.deps.cluster.logger.warn(
-      { topic: this.tp.topic, partition: this.tp.partition, records: batch.records.length, code: err instanceof RlogError ? err.codeName : undefined },
-      "batch failed",
-    );
-    batch.fail(err);
+    this.apply({ type: "sessionReady", producerId: id.producerId, producerEpoch: id.producerEpoch });
   }
-}
-
-function isCode(err: unknown, code: number): boolean {
-  return err instanceof RlogError && err.code === code;
 }

@@ -1,18 +1,12 @@
 /**
- * One produce request in the making: the records of one partition, the
- * promises of the messages in it, and (once first sent) the idempotence
- * stamp it keeps for every retry.
+ * One produce request in the making, as the lane's shell holds it: the
+ * records of one partition, the promises of the messages in it, and the
+ * routing state of its attempts. Its decision state (stamp, attempts,
+ * failures, deadline) lives in LaneBatch (lane-state.ts).
  */
 import type { ProduceRecord } from "../../broker/protocol/records.js";
 import { CallState } from "../cluster/cluster.js";
 import { RECORD_OVERHEAD_BYTES } from "./message.js";
-
-/** Producer id, epoch and first sequence of a batch. */
-export interface BatchStamp {
-  readonly producerId: number;
-  readonly producerEpoch: number;
-  readonly baseSequence: number;
-}
 
 interface MessageSettle {
   readonly resolve: (offset: number) => void;
@@ -27,18 +21,6 @@ export class ProducerBatch {
   bytes = 0;
   /** Estimated size in a produce request. */
   requestBytes = 0;
-  /** Idempotence stamp, set at the first send and kept for every retry. */
-  stamp: BatchStamp | undefined;
-  /** Sends so far. */
-  attempts = 0;
-  /** Failures that use up one of retry.retriesMax (not leader changes, not waits for an earlier batch). */
-  countedFailures = 0;
-  /** The lane's failure count when last sent: a success tells whether the route works since the last failure. */
-  sentAtFailureCount = 0;
-  /** The last failure, reported if the batch fails for good. */
-  lastError: unknown;
-  /** Retry without backoff (a leader hint named another broker). */
-  retryNow = false;
   /** Routing state across this batch's attempts. */
   readonly routing = new CallState();
   /** Resolves (never rejects) when every message of the batch is settled. */
@@ -46,14 +28,8 @@ export class ProducerBatch {
   private markSettled: () => void = () => undefined;
   private done = false;
 
-  /**
-   * @param serial creation order within its partition (= sequence order)
-   * @param deadlineMs performance.now() time after which it is not sent again
-   */
-  constructor(
-    readonly serial: number,
-    readonly deadlineMs: number,
-  ) {
+  /** @param serial creation order within its partition (= sequence order) */
+  constructor(readonly serial: number) {
     this.settled = new Promise((resolve) => {
       this.markSettled = resolve;
     });

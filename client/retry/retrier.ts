@@ -11,6 +11,7 @@
  * errors surface at once.
  */
 import { ErrorCode, type RlogError } from "../../broker/protocol/errors.js";
+import { realClock, type Clock } from "../util/clock.js";
 import { sleep } from "../util/sleep.js";
 import { countsAgainstRetries, isRetriableError, retryDelayMs, type RetryOptions } from "./retry-options.js";
 
@@ -39,6 +40,12 @@ export interface RetryHooks {
   readonly onRetriable?: (error: RlogError, attempt: number) => RetryAction | void;
   /** Stops waiting (and further attempts) when aborted; the abort reason is thrown. */
   readonly signal?: AbortSignal;
+  /**
+   * This call's time budget instead of options.totalTimeoutMs, in ms: for a
+   * call whose single attempt may wait longer than that (a joinGroup waits
+   * for the whole group to rejoin).
+   */
+  readonly totalTimeoutMs?: number;
 }
 
 /** Runs attempts with capped exponential backoff and jitter; see the file comment. */
@@ -47,28 +54,31 @@ export class Retrier {
    * @param options retry settings
    * @param random source of jitter in [0, 1); injectable for tests
    * @param pause waits between attempts; injectable for tests
+   * @param clock time source of the total timeout; injectable for tests
    */
   constructor(
     readonly options: RetryOptions,
     private readonly random: () => number = Math.random,
     private readonly pause: (delayMs: number, signal?: AbortSignal) => Promise<void> = sleep,
+    private readonly clock: Clock = realClock,
   ) {}
 
   /** Run `attempt` until it succeeds, fails with a non-retriable error, or the retry budget is spent. */
   async run<T>(attempt: (ctx: AttemptContext) => Promise<T>, hooks: RetryHooks = {}): Promise<T> {
-    const deadlineMs = performance.now() + this.options.totalTimeoutMs;
+    const clock = this.clock;
+    const deadlineMs = clock.nowMs() + (hooks.totalTimeoutMs ?? this.options.totalTimeoutMs);
     let previousNow = false;
     let previous: RlogError | undefined;
     let counted = 0;
     for (let n = 1; ; n++) {
       hooks.signal?.throwIfAborted();
-      const remainingMs = Math.max(1, Math.ceil(deadlineMs - performance.now()));
+      const remainingMs = Math.max(1, Math.ceil(deadlineMs - clock.nowMs()));
       try {
         return await attempt({ attempt: n, remainingMs });
       } catch (err) {
         if (!isRetriableError(err)) throw err;
         // A last attempt cut short by the total timeout says less than the error before it.
-        if (performance.now() >= deadlineMs && err.code === ErrorCode.TIMEOUT && previous !== undefined) throw previous;
+        if (clock.nowMs() >= deadlineMs && err.code === ErrorCode.TIMEOUT && previous !== undefined) throw previous;
         if (countsAgainstRetries(err, this.options)) counted++;
         if (counted > this.options.retriesMax) throw err;
         previous = err;
@@ -76,7 +86,7 @@ export class Retrier {
         const skipBackoff: boolean = action === "now" && !previousNow;
         previousNow = skipBackoff;
         const delayMs = skipBackoff ? 0 : retryDelayMs(err, n, this.options, this.random());
-        if (performance.now() + delayMs >= deadlineMs) throw err;
+        if (clock.nowMs() + delayMs >= deadlineMs) throw err;
         await this.pause(delayMs, hooks.signal);
       }
     }

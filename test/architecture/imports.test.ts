@@ -8,6 +8,10 @@
  * - broker/raft/** calls the clock, timers or ambient randomness
  *   (Math.random, Date.now, new Date, setTimeout, setInterval, setImmediate,
  *   performance.now, process.*, globalThis, crypto random);
+ * - a client state machine (a file under client/ named *-state.ts: the producer
+ *   lane, the group membership) imports anything but broker/protocol/**, client/retry/retry-options.ts
+ *   and other client state machines (no node:*, packages, network, cluster,
+ *   timers or clock modules), or calls the clock, timers or ambient randomness;
  * - a file outside broker/storage imports lmdb (test/ and bench/ excepted);
  * - client/** imports broker/** other than broker/protocol/** and broker/raft/types.ts;
  * - broker/protocol/** imports lmdb or pino, or broker files other than
@@ -72,6 +76,10 @@ const PROTOCOL_MAY_IMPORT = new Set(["broker/raft/types.ts", "broker/raft/messag
 const CLI_MAY_IMPORT = (path: string): boolean =>
   under(path, "broker/protocol") || path === "broker/raft/types.ts" || path === "broker/main.ts";
 const isLmdb = (t: Target): boolean => t.kind === "package" && t.name === "lmdb";
+/** A client state machine: decisions only, driven by a shell (client/producer/lane-state.ts, client/consumer/membership-state.ts). */
+const isClientStateMachine = (path: string): boolean => under(path, "client") && path.endsWith("-state.ts");
+const CLIENT_STATE_MAY_IMPORT = (path: string): boolean =>
+  under(path, "broker/protocol") || path === "client/retry/retry-options.ts" || isClientStateMachine(path);
 
 /** The boundary rules, checked against every import of every file they govern. */
 export const IMPORT_RULES: readonly ImportRule[] = [
@@ -82,6 +90,14 @@ export const IMPORT_RULES: readonly ImportRule[] = [
       t.kind === "file" && under(t.path, "broker/raft")
         ? undefined
         : "broker/raft may import only broker/raft files (no node:*, lmdb, ws, pino or other packages; I/O lives outside the core)",
+  },
+  {
+    name: "client state machines are pure",
+    appliesTo: isClientStateMachine,
+    check: (t) =>
+      t.kind === "file" && CLIENT_STATE_MAY_IMPORT(t.path)
+        ? undefined
+        : "a client state machine (*-state.ts) may import only broker/protocol/**, client/retry/retry-options.ts and other client state machines (time, timers, sockets and randomness are handed in by its shell)",
   },
   {
     name: "only storage touches lmdb",
@@ -168,11 +184,21 @@ const NONDETERMINISM: readonly { readonly pattern: RegExp; readonly name: string
   { pattern: /(?<![\w$.])crypto\s*\.\s*(?:getRandomValues|randomUUID|randomBytes|randomInt)\b/g, name: "crypto random" },
 ];
 
-/** Every use of a nondeterministic API in broker/raft sources (comments and strings ignored). */
-export function nondeterminismViolations(files: readonly SourceFile[]): Violation[] {
+const RAFT_DETERMINISM = "the Raft core takes time as ticks and randomness from the RandomSource it is handed (DESIGN.md)";
+const CLIENT_STATE_DETERMINISM = "a client state machine takes the time with each event and randomness from the source it is handed (its shell owns clocks and timers)";
+
+/**
+ * Every use of a nondeterministic API in the governed sources (comments and strings ignored):
+ * broker/raft by default.
+ */
+export function nondeterminismViolations(
+  files: readonly SourceFile[],
+  appliesTo: (path: string) => boolean = (p) => under(p, "broker/raft"),
+  rule: string = RAFT_DETERMINISM,
+): Violation[] {
   const out: Violation[] = [];
   for (const file of files) {
-    if (!under(file.path, "broker/raft")) continue;
+    if (!appliesTo(file.path)) continue;
     const code = blankSource(file.text, true);
     for (const { pattern, name } of NONDETERMINISM) {
       for (const m of code.matchAll(pattern)) {
@@ -180,7 +206,7 @@ export function nondeterminismViolations(files: readonly SourceFile[]): Violatio
           file: file.path,
           line: code.slice(0, m.index ?? 0).split("\n").length,
           what: `uses ${name}`,
-          rule: "the Raft core takes time as ticks and randomness from the RandomSource it is handed (DESIGN.md)",
+          rule,
         });
       }
     }
@@ -207,7 +233,35 @@ test("the Raft core uses no clock, timer or ambient randomness", () => {
   assert.equal(violations.length, 0, `\n${violations.map(format).join("\n")}`);
 });
 
+test("the client state machines use no clock, timer or ambient randomness", () => {
+  assert.ok(sources.filter((f) => isClientStateMachine(f.path)).length >= 2, "client/producer/lane-state.ts and client/consumer/membership-state.ts should be found");
+  const violations = nondeterminismViolations(sources, isClientStateMachine, CLIENT_STATE_DETERMINISM);
+  assert.equal(violations.length, 0, `\n${violations.map(format).join("\n")}`);
+});
+
 // The checks themselves, on made-up files: each rule must catch what it is for.
+
+test("a client state machine may not import I/O, clocks or timers, nor call them", () => {
+  const files = [
+    fake(
+      "client/producer/lane-state.ts",
+      'import { ErrorCode } from "../../broker/protocol/errors.js";\nimport { backoffMs } from "../retry/retry-options.js";\nimport { sleep } from "../util/sleep.js";\nimport type { Clock } from "../util/clock.js";\nimport { Cluster } from "../cluster/cluster.js";\nimport { setTimeout as wait } from "node:timers/promises";\nimport { x } from "../consumer/membership-state.js";\n',
+    ),
+    fake("client/producer/partition-lane.ts", 'import { sleep } from "../util/sleep.js";\nsetTimeout(f, 1);\n'),
+  ];
+  assert.deepEqual(importViolations(files).map((v) => `${v.file}:${v.line}: ${v.what}`), [
+    'client/producer/lane-state.ts:3: imports "../util/sleep.js"',
+    'client/producer/lane-state.ts:4: import type "../util/clock.js"',
+    'client/producer/lane-state.ts:5: imports "../cluster/cluster.js"',
+    'client/producer/lane-state.ts:6: imports "node:timers/promises"',
+  ]);
+  const calls = nondeterminismViolations(
+    [fake("client/consumer/membership-state.ts", "const t = performance.now();\nconst r = Math.random();\n// setTimeout in a comment\n"), files[1] as SourceFile],
+    isClientStateMachine,
+    CLIENT_STATE_DETERMINISM,
+  );
+  assert.deepEqual(calls.map((v) => `${v.file}:${v.line}: ${v.what}`).sort(), ["client/consumer/membership-state.ts:1: uses performance.now", "client/consumer/membership-state.ts:2: uses Math.random"]);
+});
 
 const fake = (path: string, text: string): SourceFile => ({ path, text });
 

@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { wsUrl } from "../../broker/protocol/endpoint-url.js";
 import { WireClient } from "./wire-client.js";
 
 const MAIN_JS = fileURLToPath(new URL("../../broker/main.js", import.meta.url));
@@ -82,10 +83,18 @@ export interface ClusterOptions {
    * own peer port when absent. A fault-injecting proxy goes here.
    */
   readonly peerPortFor?: (from: number, to: number) => number;
+  /**
+   * Broker `id`'s bind address (its `host`) and advertised address (its
+   * `brokers` entry's host); 127.0.0.1 for both when absent. Any 127.x.y.z
+   * works on Linux without set-up: the whole 127/8 is on the loopback interface.
+   */
+  readonly addresses?: (id: number) => { readonly bind: string; readonly advertised: string };
 }
 
 interface Member {
   readonly id: number;
+  /** Host in the broker's `brokers` entry: where clients and peers reach it. */
+  readonly advertised: string;
   readonly clientPort: number;
   readonly peerPort: number;
   readonly configFile: string;
@@ -105,12 +114,14 @@ export class TestCluster {
   static async start(opts: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), "rlog-cluster-")));
     const ports = opts.ports ?? (await freeBrokerPorts(opts.size));
-    const brokers = ports.map((p, i) => ({ id: i + 1, host: "127.0.0.1", clientPort: p.client, peerPort: p.peer }));
+    const address = (id: number): { readonly bind: string; readonly advertised: string } => opts.addresses?.(id) ?? { bind: "127.0.0.1", advertised: "127.0.0.1" };
+    const brokers = ports.map((p, i) => ({ id: i + 1, host: address(i + 1).advertised, clientPort: p.client, peerPort: p.peer }));
     for (const b of brokers) {
       const dataDir = join(c.dir, `data-${b.id}`);
       const configFile = join(c.dir, `broker-${b.id}.json`);
       const cfg = {
         brokerId: b.id,
+        ...(opts.addresses === undefined ? {} : { host: address(b.id).bind }),
         dataDir,
         clusterSecret: "test-secret-not-for-production",
         brokers: opts.peerPortFor === undefined ? brokers : brokers.map((x) => (x.id === b.id ? x : { ...x, peerPort: opts.peerPortFor!(b.id, x.id) })),
@@ -118,7 +129,7 @@ export class TestCluster {
         ...opts.extra,
       };
       writeFileSync(configFile, JSON.stringify(cfg, null, 2));
-      c.members.push({ id: b.id, clientPort: b.clientPort, peerPort: b.peerPort, configFile, dataDir, logFile: join(c.dir, `broker-${b.id}.log`), child: undefined });
+      c.members.push({ id: b.id, advertised: b.host, clientPort: b.clientPort, peerPort: b.peerPort, configFile, dataDir, logFile: join(c.dir, `broker-${b.id}.log`), child: undefined });
     }
     for (const m of c.members) c.spawn(m);
     try {
@@ -131,10 +142,11 @@ export class TestCluster {
   }
 
   urls(): string[] {
-    return this.members.map((m) => `ws://127.0.0.1:${m.clientPort}`);
+    return this.members.map((m) => wsUrl(m.advertised, m.clientPort));
   }
   url(id: number): string {
-    return `ws://127.0.0.1:${this.member(id).clientPort}`;
+    const m = this.member(id);
+    return wsUrl(m.advertised, m.clientPort);
   }
   member(id: number): Member {
     const m = this.members.find((x) => x.id === id);
@@ -193,9 +205,31 @@ export class TestCluster {
     return code;
   }
 
+  /** Remove a stopped broker's data directory (a lost disk). */
+  wipe(id: number): void {
+    if (this.isRunning(id)) throw new Error(`broker ${id} is running: stop it before wiping its data`);
+    rmSync(this.member(id).dataDir, { recursive: true, force: true });
+  }
+
   async restart(id: number): Promise<void> {
     this.spawn(this.member(id));
     await this.waitClientPort(id);
+  }
+
+  /** Start a stopped broker that is expected to exit by itself; resolves with its exit code. */
+  async runToExit(id: number, timeoutMs = 20_000): Promise<number | null> {
+    const m = this.member(id);
+    this.spawn(m);
+    const child = m.child!;
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`broker ${id} did not exit within ${timeoutMs} ms:\n${this.logTail(id)}`)), timeoutMs);
+      child.once("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    m.child = undefined;
+    return code;
   }
 
   /** Wait until every running broker answers and knows a controller leader. */

@@ -44,10 +44,16 @@ test("LEADER_NOT_AVAILABLE is retried with refreshes until a leader appears", as
   await withCluster(async (fake, client) => {
     fake.state.createTopic("t", 1);
     fake.state.partition("t", 0).leader = 0;
-    setTimeout(() => fake.state.moveLeader("t", 0, 2), 60);
+    // The leader appears when the client asks again (not after a wall-clock delay, which a loaded
+    // machine could outrun before the first metadata request, leaving nothing to retry).
+    let metadataSeen = 0;
+    fake.intercept(({ request }) => {
+      if (request.op === "metadata" && ++metadataSeen === 2) fake.state.moveLeader("t", 0, 2);
+      return undefined;
+    });
     const r = await client.admin().listOffsets({ topic: "t", partition: 0 }, "latest");
     assert.equal(r.offset, 0);
-    assert.ok(fake.requests("metadata").length >= 2);
+    assert.equal(metadataSeen, 2, "one refresh after LEADER_NOT_AVAILABLE found the leader");
   });
 });
 

@@ -137,6 +137,31 @@ test("the same port on different hosts is fine", () => {
   assert.equal(config.host, "10.0.0.2");
 });
 
+test("bind and advertised addresses: 0.0.0.0 and :: bind every interface but are never advertised", () => {
+  const brokers = THREE_BROKERS.map((b, i) => ({ ...b, host: `10.0.0.${i + 1}`, clientPort: 9092, peerPort: 9192 }));
+  for (const bind of ["0.0.0.0", "::", "10.0.0.2"]) {
+    const config = loadConfig({ env: {}, overrides: { brokerId: 2, dataDir: "d", host: bind, brokers, clusterSecret: SECRET } });
+    assert.equal(config.host, bind, "the listeners bind it");
+    assert.equal(config.brokers[1]?.host, "10.0.0.2", "the entry stays the advertised address");
+  }
+  const cluster = { brokerId: 1, clusterSecret: SECRET };
+  for (const wildcard of ["0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"]) {
+    const c = fromFile({ ...cluster, brokers: [THREE_BROKERS[0], { ...THREE_BROKERS[1], host: wildcard }, THREE_BROKERS[2]] });
+    assertOneIssue(
+      c.load,
+      `${c.file}: brokers[1].host: ${wildcard} is where a listener binds, not an address clients and peers can reach: advertise this broker's own address or host name (bind to ${wildcard} with the top-level host)`,
+    );
+  }
+  // A lone broker without `brokers` advertises its bind address: a wildcard there needs an explicit entry.
+  const lone = fromFile({ host: "0.0.0.0" });
+  assertOneIssue(
+    lone.load,
+    `${lone.file}: host: 0.0.0.0 binds every interface but is no address to hand to clients; also set brokers to say where this broker is reached, e.g. [{ "id": 1, "host": "10.0.0.5", "clientPort": 9092, "peerPort": 9192 }]`,
+  );
+  const fixed = loadConfig({ env: {}, overrides: { ...MINIMAL, host: "0.0.0.0", brokers: [{ id: 1, host: "10.0.0.5", clientPort: 9092, peerPort: 9192 }] } });
+  assert.equal(fixed.host, "0.0.0.0");
+});
+
 test("every problem is reported at once, in layer order", () => {
   const file = tempConfig({ brokerId: "one", dataDir: "d", raft: { electionTimeoutTick: 5 } });
   const overrides: ConfigInput = { raftTickMs: 0 };

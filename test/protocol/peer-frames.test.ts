@@ -105,3 +105,13 @@ test("leader announcements round-trip and are checked field by field", () => {
     if (!r.ok) assert.match(r.error.message, new RegExp(field));
   }
 });
+
+test("hello and hello answer carry the data directory's identity both ways; older peers send none", () => {
+  const identity = { clusterId: "c-1", state: 2 };
+  const h = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s", identity }), FRAME_MAX);
+  assert.deepEqual(h.ok && h.value, { kind: "hello", id: 1, hello: { version: 1, brokerId: 3, secret: "s", identity } });
+  const ok = decodePeerFrame(encodePeerHelloOk(1, 2, { clusterId: "", state: 0 }), FRAME_MAX);
+  assert.deepEqual(ok.ok && ok.value, { kind: "helloOk", id: 1, brokerId: 2, version: 1, identity: { clusterId: "", state: 0 } });
+  const old = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s" }), FRAME_MAX);
+  assert.ok(old.ok && old.value.kind === "hello" && old.value.hello.identity === undefined);
+});

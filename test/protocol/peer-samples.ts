@@ -29,6 +29,10 @@ export const SAMPLE_MESSAGES: readonly Message[] = [
   { ...base, type: MessageType.HeartbeatResponse, promotable: true },
   { ...base, type: MessageType.Snapshot, snapshot: { index: index(100), term: term(5), offset: offset(5000), data: new Uint8Array([9, 9]) } },
   { ...base, type: MessageType.TimeoutNow },
+  // A member recovering from a lost disk tags its answers; the leader answers with Rejoin.
+  { ...base, type: MessageType.AppendResponse, success: true, index: index(12), hintIndex: index(0), hintTerm: term(0), recovering: 0xdead_beef },
+  { ...base, type: MessageType.HeartbeatResponse, promotable: false, recovering: 7 },
+  { ...base, type: MessageType.Rejoin, index: index(12), incarnation: 7 },
 ];
 
 /** The sample messages spread over two groups. */

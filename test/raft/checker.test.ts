@@ -422,3 +422,32 @@ test("snapshots and compaction keep committed history consistent", () => {
     ["LOG_MISMATCH"],
   );
 });
+
+// ---------------------------------------------------------------- lost disks
+
+test("a lost disk empties the member's mirror without a false TERM_WENT_BACK or COMMITTED_ENTRY_LOST", () => {
+  const l = log("n1", "p1@1");
+  const trace: Observation[] = [
+    { kind: "persist", node: N2, entries: l, hardState: hs(1, 1, 2) },
+    { kind: "diskLost", node: N2 },
+    { kind: "restart", node: N2 },
+    { kind: "persist", node: N2, hardState: hs(0, 0, 0) },
+    { kind: "persist", node: N2, entries: l, hardState: hs(1, 0, 2) },
+  ];
+  assert.deepEqual(checkTrace(trace), []);
+});
+
+test("a member that lost its disk must not grant its vote of a term to another candidate (DOUBLE_VOTE across disks)", () => {
+  const grant = (to: number) => ({ kind: "send", node: N1, message: { type: MessageType.VoteResponse, from: N1, to: nodeId(to), term: term(2), granted: true } }) as const;
+  const trace: Observation[] = [
+    { kind: "persist", node: N1, hardState: hs(2, 2, 0) },
+    grant(2),
+    { kind: "diskLost", node: N1 },
+    { kind: "restart", node: N1 },
+    { kind: "persist", node: N1, hardState: hs(2, 3, 0) },
+    grant(3),
+  ];
+  assert.deepEqual(kinds(trace), ["DOUBLE_VOTE"]);
+  // The same grant again (a duplicate answer) is fine.
+  assert.deepEqual(kinds([trace[0]!, trace[1]!, trace[1]!]), []);
+});

@@ -72,6 +72,19 @@ export class Harness {
   crash(id: number): void {
     this.down.add(nodeId(id));
   }
+  /**
+   * Restart a member with empty storage (its disk was lost), recovering as
+   * `incarnation` unless `guarded` is false (the member then forgets its vote
+   * and log and votes at once: the hazard the guard exists for).
+   */
+  loseDisk(id: number, incarnation: number, guarded = true): void {
+    const nid = nodeId(id);
+    const { recovering: _old, ...base } = this.configs.get(nid)!;
+    this.configs.set(nid, guarded ? { ...base, recovering: { incarnation } } : base);
+    this.storages.set(nid, new MemoryStorage());
+    this.queue = this.queue.filter((m) => m.to !== nid && m.from !== nid);
+    this.start(nid);
+  }
   isolate(id: number): void {
     for (const other of this.ids) {
       if (other === id) continue;

@@ -10,6 +10,7 @@ import { ErrorCode } from "../../broker/protocol/errors.js";
 import { clientPackr, peerPackr } from "../../broker/protocol/msgpack.js";
 import { decodePeerFrame, encodePeerHello, encodePeerLeaders, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
 import type { WsPeerTransport } from "../../broker/transport/ws-peer-transport.js";
+import { nodeId } from "../../broker/raft/types.js";
 import { SECRET, collect, heartbeat, tcpHandles, transport, waitFor } from "./helpers.js";
 
 interface Outcome {
@@ -168,4 +169,47 @@ test("a peer's announcements are believed only for its own leaderships", async (
   assert.equal(a.stats().listener.droppedMisaddressed, 1);
   await a.close();
   await waitFor(() => tcpHandles() === 0, "all sockets closed");
+});
+
+test("the listener refuses a hello from another cluster's broker (CLUSTER_ID_MISMATCH, 4007) and tells its identity to the others", async () => {
+  const seen: [number, unknown][] = [];
+  const a = transport(1, { identity: { local: () => ({ clusterId: "ours", state: 2 }), onPeer: (p, id) => seen.push([p, id]) } });
+  await a.start();
+  try {
+    const other = await session(a, [encodePeerHello(1, { version: 1, brokerId: 2, secret: SECRET, identity: { clusterId: "theirs", state: 2 } })]);
+    assert.equal(other.code, CloseCode.WrongCluster);
+    assert.equal(errorCodeOf(other.frames[0]), ErrorCode.CLUSTER_ID_MISMATCH);
+    // A new directory (no id yet) is welcome, and hears who we are.
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${a.port}`);
+      ws.on("error", reject);
+      ws.on("open", () => ws.send(encodePeerHello(1, { version: 1, brokerId: 3, secret: SECRET, identity: { clusterId: "", state: 0 } })));
+      ws.on("message", (data) => {
+        resolve(data as Buffer);
+        ws.close();
+      });
+    });
+    const d = decodePeerFrame(answer, 1 << 20);
+    assert.ok(d.ok && d.value.kind === "helloOk");
+    assert.deepEqual(d.value.identity, { clusterId: "ours", state: 2 });
+    assert.deepEqual(seen, [
+      [2, { clusterId: "theirs", state: 2 }],
+      [3, { clusterId: "", state: 0 }],
+    ]);
+  } finally {
+    await a.close();
+  }
+});
+
+test("with refuseUnknownPeers, a hello from a broker id that is not a configured peer is refused (WrongPeer)", async () => {
+  const a = transport(1, { refuseUnknownPeers: true, peers: new Map([[nodeId(2), "ws://127.0.0.1:1"]]) });
+  await a.start();
+  try {
+    const stranger = await session(a, [hello(SECRET, 7)]);
+    assert.equal(stranger.code, CloseCode.WrongPeer);
+    assert.match(stranger.reason, /broker 7 is not in this broker's brokers list/);
+    assert.equal(a.stats().listener.refused, 1);
+  } finally {
+    await a.close();
+  }
 });

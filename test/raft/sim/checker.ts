@@ -15,7 +15,8 @@
  *   committed one, in order, at or below the commit index (APPLIED_MISMATCH).
  * - Durable state only moves forward: the persisted commit (COMMIT_WENT_BACK,
  *   across restarts too), term (TERM_WENT_BACK), one vote per term
- *   (DOUBLE_VOTE). A commit index known but not written ("commit"
+ *   (DOUBLE_VOTE); and, across lost disks too, a member grants its vote of a
+ *   term to one candidate only (DOUBLE_VOTE, from the VoteResponses it sends). A commit index known but not written ("commit"
  *   observations: a commit-only change rides along with the next write)
  *   never goes back within one incarnation; a restart falls back to the
  *   persisted one, but entries this member once knew committed must still
@@ -103,6 +104,14 @@ export type Observation =
   | { readonly kind: "applied"; readonly node: NodeId; readonly entry: Entry }
   /** The member's state machine was restored from a snapshot (applied index jumps to snapshot.index). */
   | { readonly kind: "restore"; readonly node: NodeId; readonly snapshot: SnapshotMeta }
+  /**
+   * The member lost its disk while down: its durable state is empty from now
+   * on (a "restart" follows). What it once committed, voted or acknowledged is
+   * still held against the rest of the group: committed entries stay
+   * committed, and its new incarnation must not grant a vote of a term to
+   * another candidate than its old one did.
+   */
+  | { readonly kind: "diskLost"; readonly node: NodeId }
   /**
    * The member crashed and restarted from its durable state: volatile state
    * is gone; its state machine resumes after `applied` (default: its snapshot index).
@@ -197,6 +206,8 @@ export class Checker {
   /** Proposal id -> index of the committed entry that carries it. */
   private readonly committedPid = new Map<number, number>();
   private readonly acks = new Map<number, { index: number; term: number; offset: number; node: NodeId }>();
+  /** "node/term" -> the candidate the member granted its vote of that term to (kept across lost disks). */
+  private readonly grants = new Map<string, NodeId>();
   private readonly proposalIdOf: (e: Entry) => number | undefined;
   private readonly uniqueProposals: boolean;
   private out: Violation[] = [];
@@ -249,6 +260,11 @@ export class Checker {
       }
       case "send":
         this.onSend(o.node, o.message);
+        break;
+      case "diskLost":
+        // A fresh mirror: the durable state is gone. The global maps stay.
+        this.views.delete(o.node);
+        this.view(o.node).durable = true;
         break;
       case "ack":
         this.onAck(o.proposalId, o.node, o.index, o.term, o.offset);
@@ -587,11 +603,21 @@ export class Checker {
 
   private onSend(node: NodeId, m: Message): void {
     if (m.type === MessageType.PreVote || m.type === MessageType.PreVoteResponse) return;
+    if (m.type === MessageType.VoteResponse && m.granted) {
+      const key = `${node}/${m.term}`;
+      const prev = this.grants.get(key);
+      if (prev !== undefined && prev !== m.to) {
+        this.report("DOUBLE_VOTE", `node ${node} granted its term-${m.term} vote to ${prev} and then to ${m.to}`, node);
+        return;
+      }
+      this.grants.set(key, m.to);
+    }
     if (
       m.type === MessageType.Append ||
       m.type === MessageType.Heartbeat ||
       m.type === MessageType.Snapshot ||
-      m.type === MessageType.TimeoutNow
+      m.type === MessageType.TimeoutNow ||
+      m.type === MessageType.Rejoin
     ) {
       // Only a leader sends these: a claim to lead m.term, even if no Ready
       // ever showed the sender as leader (it may have lost leadership within

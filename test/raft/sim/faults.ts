@@ -14,6 +14,13 @@ export interface FaultProfile {
   readonly crashInReadyShare: number;
   /** Per down member: it restarts. */
   readonly restartRate: number;
+  /**
+   * Share of restarts that come back with an empty disk (a lost or wiped data
+   * directory), recovering as a new incarnation (RaftConfig.recovering). Only
+   * while fewer than a minority of members are recovering: more lost disks
+   * than Raft tolerates lose data whatever the core does.
+   */
+  readonly diskLossShare: number;
   /** One member pauses for 1..pauseStepsMax steps (no ticks, no deliveries; then resumes stale). */
   readonly pauseRate: number;
   readonly pauseStepsMax: number;
@@ -35,6 +42,7 @@ const NONE: FaultProfile = {
   crashRate: 0,
   crashInReadyShare: 0,
   restartRate: 0,
+  diskLossShare: 0,
   pauseRate: 0,
   pauseStepsMax: 0,
   partitionRate: 0,
@@ -56,6 +64,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashRate: 0.004,
     crashInReadyShare: 0.5,
     restartRate: 0.05,
+    diskLossShare: 0.2,
     compactRate: 0.01,
   },
   {
@@ -65,6 +74,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashRate: 0.005,
     crashInReadyShare: 0.5,
     restartRate: 0.05,
+    diskLossShare: 0.2,
     tickSkipRate: 0.05,
     compactRate: 0.01,
   },
@@ -75,6 +85,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashRate: 0.04,
     crashInReadyShare: 0.6,
     restartRate: 0.08,
+    diskLossShare: 0.3,
     compactRate: 0.02,
     majorityFailures: true,
   },
@@ -85,6 +96,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashRate: 0.005,
     crashInReadyShare: 0.5,
     restartRate: 0.05,
+    diskLossShare: 0.2,
     partitionRate: 0.04,
     healRate: 0.03,
     compactRate: 0.01,
@@ -99,6 +111,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashRate: 0.005,
     crashInReadyShare: 0.5,
     restartRate: 0.05,
+    diskLossShare: 0.2,
     compactRate: 0.01,
   },
   {
@@ -108,6 +121,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashRate: 0.02,
     crashInReadyShare: 0.5,
     restartRate: 0.06,
+    diskLossShare: 0.3,
     pauseRate: 0.01,
     pauseStepsMax: 30,
     partitionRate: 0.02,
@@ -115,6 +129,19 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     tickSkipRate: 0.05,
     compactRate: 0.02,
     majorityFailures: true,
+  },
+  {
+    ...NONE,
+    // Brokers that lose their data directories: frequent crashes, most restarts come back empty.
+    name: "disks",
+    network: { dropRate: 0.03, duplicateRate: 0.02, delayRate: 0.15, delayStepsMax: 6, reorderRate: 0.15, longDelayRate: 0.003, longDelayStepsMax: 60 },
+    crashRate: 0.02,
+    crashInReadyShare: 0.5,
+    restartRate: 0.08,
+    diskLossShare: 0.6,
+    partitionRate: 0.015,
+    healRate: 0.04,
+    compactRate: 0.02,
   },
 ];
 

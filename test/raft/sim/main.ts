@@ -15,12 +15,14 @@ import { faultProfile } from "./faults.js";
 import { Simulation, replayCommand, runOptions, type RunResult, type SimOptions } from "./simulation.js";
 import { percentile } from "./stats.js";
 
-const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--verbose] [--trace-lines N]
+const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--verbose] [--trace-lines N]
   --runs N         number of runs (default 100)
   --seed S         first seed (default 1); run k uses seed S+k
   --members M      3, 5 or mixed (default mixed: even seeds 3, odd seeds 5)
   --steps N        steps of the fault phase per run (default 300)
-  --profile NAME   force a fault profile (calm, lossy, crashy, partitions, pauses, chaos, none); default: drawn per seed
+  --profile NAME   force a fault profile (calm, lossy, crashy, partitions, pauses, chaos, disks, none); default: drawn per seed
+  --disk-loss M    guarded (default): a member that lost its disk restarts recovering;
+                   unguarded: it restarts empty and votes at once (shows what the guard prevents)
   --verbose        print the whole trace of every run
   --trace-lines N  trace lines printed for a failing run (default 80)`;
 
@@ -30,6 +32,7 @@ interface Args {
   members: 3 | 5 | "mixed";
   steps: number;
   profile: string | undefined;
+  diskLoss: "guarded" | "unguarded";
   verbose: boolean;
   traceLines: number;
 }
@@ -43,6 +46,7 @@ function parse(argv: string[]): Args {
       members: { type: "string" },
       steps: { type: "string" },
       profile: { type: "string" },
+      "disk-loss": { type: "string" },
       verbose: { type: "boolean" },
       "trace-lines": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -62,12 +66,15 @@ function parse(argv: string[]): Args {
   const m = values.members ?? "mixed";
   if (m !== "3" && m !== "5" && m !== "mixed") throw new Error(`--members must be 3, 5 or mixed, got ${m}`);
   if (values.profile !== undefined) faultProfile(values.profile); // validate early
+  const diskLoss = values["disk-loss"] ?? "guarded";
+  if (diskLoss !== "guarded" && diskLoss !== "unguarded") throw new Error(`--disk-loss must be guarded or unguarded, got ${diskLoss}`);
   return {
     runs: int("runs", values.runs, 100, 1),
     seed: int("seed", values.seed, 1, 0),
     members: m === "mixed" ? "mixed" : m === "3" ? 3 : 5,
     steps: int("steps", values.steps, 300, 0),
     profile: values.profile,
+    diskLoss,
     verbose: values.verbose ?? false,
     traceLines: int("trace-lines", values["trace-lines"], 80, 0),
   };
@@ -90,6 +97,7 @@ function main(): void {
   let steadyMessages = 0;
   let steadyCommitted = 0;
   let acks = 0;
+  let disksLost = 0;
   const failures: RunResult[] = [];
   const t0 = performance.now();
   for (let k = 0; k < a.runs; k++) {
@@ -98,6 +106,7 @@ function main(): void {
     const opts: SimOptions = {
       ...base,
       ...(a.profile !== undefined ? { profile: faultProfile(a.profile) } : {}),
+      diskLoss: a.diskLoss,
       ...(a.verbose ? { verbose: (line: string) => console.log(line) } : {}),
       traceCapacity: a.traceLines,
     };
@@ -109,6 +118,7 @@ function main(): void {
     steadyMessages += r.stats.steadyMessages;
     steadyCommitted += r.stats.steadyCommitted;
     acks += r.stats.acks;
+    disksLost += r.stats.disksLost;
     if (r.ok) {
       if (a.verbose) console.log(`seed ${seed}: ok (${r.step} steps, commit ${r.stats.commitIndex}, ${r.stats.acks} acks, term ${r.stats.term})`);
       continue;
@@ -130,6 +140,7 @@ function main(): void {
   console.log(
     `steady state: ${steadyCommitted === 0 ? "-" : (steadyMessages / steadyCommitted).toFixed(1)} messages per committed entry (${steadyMessages} messages, ${steadyCommitted} entries)`,
   );
+  console.log(`lost disks (restarts with empty storage, recovering): ${disksLost}`);
   console.log(`acknowledged proposals: ${acks}; ${seconds.toFixed(1)} s, ${(a.runs / seconds).toFixed(1)} runs/s`);
   if (failures.length > 0) {
     console.log(`failing seeds: ${failures.map((f) => f.seed).join(" ")}`);

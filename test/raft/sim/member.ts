@@ -97,7 +97,16 @@ const WRITE_DEFER_CHANCE = 0.3;
 const WRITE_DEFER_DRAINS_MAX = 6;
 
 export class SimMember {
-  readonly storage = new MemoryStorage();
+  /** The disk: replaced by an empty one when the disk is lost. */
+  storage = new MemoryStorage();
+  /**
+   * Set while the member is recovering from a lost disk: passed to the core as
+   * RaftConfig.recovering at every start until the core reports it caught up
+   * (a broker keeps this in its data-directory identity).
+   */
+  recovering: { readonly incarnation: number } | undefined;
+  /** Times this member's disk was lost. */
+  disksLost = 0;
   state: MemberState = "down";
   /** Times this member was started. */
   incarnation = 0;
@@ -144,7 +153,8 @@ export class SimMember {
     if (restart) this.hooks.observe({ kind: "restart", node: this.id, ...(applied !== undefined ? { applied } : {}) });
     else this.hooks.observe({ kind: "persist", node: this.id, hardState: this.storage.hardState() });
     const rng = new SeededRandom(this.random.int(0x7fffffff));
-    this.node = this.guard("construct", () => new RaftNode(this.config, this.storage, rng, applied));
+    const config: RaftConfig = this.recovering ? { ...this.config, recovering: this.recovering } : this.config;
+    this.node = this.guard("construct", () => new RaftNode(config, this.storage, rng, applied));
     this.role = Role.Follower;
     this.leader = NO_NODE;
     this.transferee = NO_NODE;
@@ -162,6 +172,20 @@ export class SimMember {
     this.role = Role.Follower;
     this.leader = NO_NODE;
     this.transferee = NO_NODE;
+  }
+
+  /**
+   * While down: the disk is replaced by an empty one. With `guarded`, the
+   * member restarts recovering as a new incarnation (the broker's behaviour);
+   * without, it just starts empty (the hazard the guard exists for).
+   */
+  loseDisk(incarnation: number, guarded: boolean): void {
+    if (this.state !== "down") throw new Error(`member ${this.id} must be down to lose its disk`);
+    this.storage = new MemoryStorage();
+    this.disksLost++;
+    this.recovering = guarded ? { incarnation } : undefined;
+    this.hooks.observe({ kind: "diskLost", node: this.id });
+    this.hooks.trace(() => `node ${this.id} lost its disk${guarded ? ` (recovering as incarnation ${incarnation})` : " (unguarded: no recovery)"}`);
   }
 
   pause(): void {
@@ -247,6 +271,10 @@ export class SimMember {
       return;
     }
     if (rd.softState) {
+      if (this.recovering && !rd.softState.recovering) {
+        this.hooks.trace(() => `node ${this.id} caught up after its lost disk: voting again`);
+        this.recovering = undefined;
+      }
       this.role = rd.softState.role;
       this.term = rd.softState.term;
       this.leader = rd.softState.leader;

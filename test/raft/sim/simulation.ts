@@ -65,6 +65,12 @@ export interface SimOptions {
   readonly traceCapacity?: number;
   /** Print every trace line as it happens. */
   readonly verbose?: (line: string) => void;
+  /**
+   * How a member that lost its disk restarts: "guarded" (default) recovering
+   * as a new incarnation, as a broker does; "unguarded" just empty, which
+   * tests of the simulator use to show that the guard is load-bearing.
+   */
+  readonly diskLoss?: "guarded" | "unguarded";
   /** Plant a bug in the runner (tests of the simulator only): see MemberHooks.readyFilter. */
   readonly readyFilter?: MemberHooks["readyFilter"];
 }
@@ -87,6 +93,8 @@ export interface RunStats {
   acks: number;
   crashes: number;
   restarts: number;
+  /** Restarts that came back with an empty disk. */
+  disksLost: number;
   /** Highest commit index and term at the end. */
   commitIndex: number;
   term: number;
@@ -152,6 +160,7 @@ export class Simulation {
     acks: 0,
     crashes: 0,
     restarts: 0,
+    disksLost: 0,
     commitIndex: 0,
     term: 0,
     messages: 0,
@@ -180,6 +189,8 @@ export class Simulation {
   private openTransfers: { target: NodeId; term: number; step: number }[] = [];
   /** Highest term any member led. */
   private leaderTermMax = 0;
+  /** Step of each member's last lost disk (bounds unguarded losses, which never report catching up). */
+  private readonly diskLostAt = new Map<NodeId, number>();
 
   constructor(opts: SimOptions) {
     this.opts = opts;
@@ -245,7 +256,10 @@ export class Simulation {
     // Healing may find stale leaders (they step down within an election timeout
     // by check quorum), members that must catch up first, and messages from the
     // fault phase still in flight; 8 timeouts is about twice the worst seen.
-    const leaderBound = this.opts.leaderBoundSteps ?? 8 * this.tuning.electionTimeoutTicks;
+    // Members still recovering from a lost disk cannot vote: the rest must all agree, which
+    // splits votes as often as with that many members down; each doubles the bound once more.
+    const recovering = this.members.filter((m) => m.recovering !== undefined).length;
+    const leaderBound = this.opts.leaderBoundSteps ?? 8 * this.tuning.electionTimeoutTicks * (1 + recovering);
     if (!this.runUntil(() => this.stableLeader() !== undefined, leaderBound)) {
       this.fail("NO_LEADER", `no leader that every member follows within ${leaderBound} steps after healing (${this.describeRoles()})`);
       return;
@@ -394,10 +408,15 @@ export class Simulation {
    * snapshot and the commit index (a broker's data partition knows it), so the
    * core hands out only what follows; otherwise everything after the snapshot.
    */
-  restart(id: number, appliedKnown = false): void {
+  restart(id: number, appliedKnown = false, diskLost = false): void {
     const m = this.member(id);
     if (m.state !== "down") return;
     this.stats.restarts++;
+    if (diskLost && this.mayLoseDisk(m)) {
+      this.stats.disksLost++;
+      this.diskLostAt.set(m.id, this.now);
+      this.guarded(() => m.loseDisk(1 + this.random.int(0x7ffffffe), (this.opts.diskLoss ?? "guarded") === "guarded"));
+    }
     let applied: Index | undefined;
     if (appliedKnown) {
       const lo = m.storage.snapshot().index;
@@ -408,6 +427,19 @@ export class Simulation {
       m.start(applied);
       m.drain();
     });
+  }
+
+  /**
+   * A member may lose its disk while fewer than a minority of the others are
+   * still recovering from theirs (unguarded: lost one within the last 100 steps).
+   */
+  private mayLoseDisk(m: SimMember): boolean {
+    const tolerated = Math.floor((this.ids.length - 1) / 2);
+    const unguarded = this.opts.diskLoss === "unguarded";
+    const recovering = this.members.filter(
+      (o) => o !== m && (unguarded ? this.now - (this.diskLostAt.get(o.id) ?? -Infinity) < 100 : o.recovering !== undefined),
+    ).length;
+    return recovering < tolerated;
   }
 
   /** Pause a member for `steps` steps (forever when omitted, until resume()). */
@@ -576,7 +608,9 @@ export class Simulation {
       }
     }
     if (p.restartRate > 0) {
-      for (const m of this.members) if (m.state === "down" && r.chance(p.restartRate)) this.restart(m.id, r.chance(0.3));
+      for (const m of this.members) {
+        if (m.state === "down" && r.chance(p.restartRate)) this.restart(m.id, r.chance(0.3), p.diskLossShare > 0 && r.chance(p.diskLossShare));
+      }
     }
     if (p.pauseRate > 0 && r.chance(p.pauseRate) && this.failed() < budget) {
       const up = this.members.filter((m) => m.state === "up");

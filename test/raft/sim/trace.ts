@@ -17,6 +17,7 @@ const TYPE_NAMES: Record<number, string> = {
   [MessageType.HeartbeatResponse]: "HeartbeatResp",
   [MessageType.Snapshot]: "Snapshot",
   [MessageType.TimeoutNow]: "TimeoutNow",
+  [MessageType.Rejoin]: "Rejoin",
 };
 
 /** One line for a message. */
@@ -36,11 +37,13 @@ export function describeMessage(m: Message): string {
       return `${head} prev=${m.prevIndex}/t${m.prevTerm}${range} commit=${m.commit}`;
     }
     case MessageType.AppendResponse:
-      return `${head} ${m.success ? `ok index=${m.index}` : `reject index=${m.index} hint=${m.hintIndex}/t${m.hintTerm}`}`;
+      return `${head} ${m.success ? `ok index=${m.index}` : `reject index=${m.index} hint=${m.hintIndex}/t${m.hintTerm}`}${m.recovering ? ` recovering=${m.recovering}` : ""}`;
     case MessageType.Heartbeat:
       return `${head} commit=${m.commit}`;
     case MessageType.Snapshot:
       return `${head} snapshot=${m.snapshot.index}/t${m.snapshot.term}`;
+    case MessageType.Rejoin:
+      return `${head} index=${m.index} incarnation=${m.incarnation}`;
     default:
       return head;
   }
@@ -72,6 +75,8 @@ export function describeObservation(o: Observation): string {
       return `node ${o.node} restored snapshot ${o.snapshot.index}/t${o.snapshot.term}`;
     case "restart":
       return `node ${o.node} restarted`;
+    case "diskLost":
+      return `node ${o.node} lost its disk`;
     case "send":
       return `send ${describeMessage(o.message)}`;
     case "ack":
