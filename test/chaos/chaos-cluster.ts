@@ -1,18 +1,34 @@
 /**
  * Real broker processes with a LinkProxy on every directed peer link, so the
  * nemesis can kill, pause, partition (symmetric or one way) and heal them.
+ *
+ * A killed broker's client and peer ports are held by the harness until the
+ * restart (a listener that drops every connection at once, as a dead host's
+ * RST would), and the restarted broker must answer with this cluster's
+ * broker list. Without that, another test process on the machine whose
+ * port block coincides (blocks are chosen by pid modulo 200,
+ * cluster-harness.ts) took both ports of broker 5 during a 5 s kill of a
+ * 10-minute run: the broker's restart failed with EADDRINUSE, the harness's
+ * wait for the client port was answered by the stranger, clients were told
+ * UNKNOWN_TOPIC, and the run ended unconverged with broker 5's replicas
+ * "divergent" (short).
  */
+import { createServer, type Server } from "node:net";
 import { TestCluster, freeBrokerPorts } from "../broker/cluster-harness.js";
+import { WireClient } from "../broker/wire-client.js";
 import { LinkProxy } from "./link-proxy.js";
 
 export class ChaosCluster {
   private readonly paused = new Set<number>();
   private readonly down = new Set<number>();
   private stopping: Promise<void> | undefined;
+  /** Listeners holding a killed broker's ports until its restart. */
+  private readonly portHolds = new Map<number, Server[]>();
 
   private constructor(
     readonly brokers: TestCluster,
     private readonly proxies: readonly LinkProxy[],
+    private readonly ports: readonly { readonly client: number; readonly peer: number }[],
   ) {}
 
   static async start(size: number, extra: Record<string, unknown> = {}): Promise<ChaosCluster> {
@@ -24,7 +40,7 @@ export class ChaosCluster {
       }
       const portFor = (from: number, to: number): number => proxies.find((p) => p.from === from && p.to === to)!.port;
       const brokers = await TestCluster.start({ size, ports, peerPortFor: portFor, extra });
-      return new ChaosCluster(brokers, proxies);
+      return new ChaosCluster(brokers, proxies, ports);
     } catch (err) {
       await Promise.all(proxies.map((p) => p.close()));
       throw err;
@@ -48,11 +64,29 @@ export class ChaosCluster {
     this.down.add(id);
     this.paused.delete(id);
     await this.brokers.kill(id);
+    if (!this.portHolds.has(id)) {
+      const p = this.ports[id - 1]!;
+      this.portHolds.set(id, await holdPorts([p.client, p.peer]));
+    }
   }
 
+  /** Restart a killed broker; throws when what answers on its port is not this cluster's broker. */
   async restart(id: number): Promise<void> {
     if (!this.down.has(id)) return;
+    await releasePorts(this.portHolds.get(id) ?? []);
+    this.portHolds.delete(id);
     await this.brokers.restart(id);
+    const expected = this.ids.map((x) => this.brokers.url(x)).sort();
+    const c = await WireClient.connect(this.brokers.url(id));
+    try {
+      const md = await c.request("metadata", { op: "metadata", topics: [] }, 5_000);
+      const answered = md.brokers.map((b) => b.clientUrl).sort();
+      if (answered.join(" ") !== expected.join(" ") || !this.brokers.isRunning(id)) {
+        throw new Error(`broker ${id} did not come back: ${this.brokers.url(id)} is answered by a broker of another cluster (${answered.join(" ")}); its log:\n${this.brokers.logTail(id)}`);
+      }
+    } finally {
+      c.close();
+    }
     this.down.delete(id);
   }
 
@@ -90,6 +124,11 @@ export class ChaosCluster {
     for (const id of [...this.down]) await this.restart(id);
   }
 
+  /** The faults in force now ("broker 3 killed", "2->1 cut"), empty when none. */
+  activeFaults(): string[] {
+    return [...[...this.down].map((id) => `broker ${id} killed`), ...[...this.paused].map((id) => `broker ${id} paused`), ...this.cutLinks().map((l) => `${l} cut`)];
+  }
+
   /** Directed links cut now, as "from->to". */
   cutLinks(): string[] {
     return this.proxies.filter((p) => p.cut).map((p) => `${p.from}->${p.to}`);
@@ -103,9 +142,29 @@ export class ChaosCluster {
   stop(keepDir = false): Promise<void> {
     this.stopping ??= (async () => {
       for (const id of [...this.paused]) this.resume(id);
+      await Promise.all([...this.portHolds.values()].map(releasePorts));
+      this.portHolds.clear();
       await this.brokers.stopAll(keepDir);
       await Promise.all(this.proxies.map((p) => p.close()));
     })();
     return this.stopping;
   }
+}
+
+/** Listen on each port (where still free) and drop every connection at once. */
+async function holdPorts(ports: readonly number[]): Promise<Server[]> {
+  const held: Server[] = [];
+  for (const port of ports) {
+    const server = createServer((socket) => socket.destroy());
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (ok) held.push(server);
+  }
+  return held;
+}
+
+async function releasePorts(held: readonly Server[]): Promise<void> {
+  await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
 }

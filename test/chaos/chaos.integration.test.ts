@@ -1,25 +1,52 @@
 /**
- * A short chaos run in the suite: 3 real brokers behind fault-injecting link
- * proxies, 45 s of every fault kind (seed 7), then the checker. Longer runs:
+ * Two short chaos runs in the suite, one after the other (one file, so they
+ * never overlap): 3 real brokers with 3 partitions (45 s, seed 7), and 5
+ * brokers with 6 partitions at RF 3, where no broker hosts every partition
+ * (55 s, seed 8). Each has a 10 s fault-free warm-up, then every fault kind,
+ * then the safety checker and the availability verdict. Longer runs:
  * `npm run chaos -- --duration 600 --seed N --faults KIND` (docs/CHAOS.md).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FAULT_KINDS } from "./nemesis.js";
-import { runChaos } from "./run-chaos.js";
+import { DEFAULT_AVAILABILITY } from "./availability.js";
+import { DEFAULT_NEMESIS_TIMING, FAULT_KINDS } from "./nemesis.js";
+import { reportLines, runChaos } from "./run-chaos.js";
 
-test("chaos: 45 s of kills, pauses, partitions, one-way cuts and transfers lose, duplicate, reorder or invent nothing", { timeout: 240_000 }, async () => {
+async function shortRun(o: { brokers: number; partitions: number; durationMs: number; seed: number }): Promise<void> {
   const lines: string[] = [];
-  const result = await runChaos({ durationMs: 45_000, seed: 7, kinds: FAULT_KINDS, brokers: 3, partitions: 3, keepDir: false, log: (l) => lines.push(l) });
+  const result = await runChaos({
+    ...o,
+    kinds: FAULT_KINDS,
+    replicationFactor: 3,
+    warmupMs: DEFAULT_NEMESIS_TIMING.warmupMs,
+    availability: DEFAULT_AVAILABILITY,
+    keepDir: false,
+    log: (l) => lines.push(l),
+  });
   const c = result.report.counts;
-  const summary = `faults ${JSON.stringify(result.faults)}; counts ${JSON.stringify(c)}\n${result.report.violations.map((v) => `${v.kind}: ${v.detail}`).join("\n")}\n${lines.join("\n")}`;
-  console.log(`chaos seed 7: faults ${JSON.stringify(result.faults)}; ${c.acknowledged} acknowledged, ${c.unacknowledged} unacknowledged, ${c.reads} reads, ${result.groupCommits} group commits`);
+  const a = result.availability;
+  const report = reportLines(result);
+  const summary = `${report.join("\n")}\n${lines.join("\n")}`;
+  console.log(
+    `chaos ${o.brokers} brokers seed ${o.seed}: faults ${JSON.stringify(result.faults)}; ${c.acknowledged} acknowledged, ${c.unacknowledged} unacknowledged, ${c.reads} reads, ${result.groupCommits} group commits; ` +
+      `acked/s baseline ${a.baseline.perS.toFixed(0)}, quiet ${a.quiet.perS.toFixed(0)} (${a.quiet.judgedWindows} windows judged), with faults ${a.faulted.perS.toFixed(0)}; transfers judged ${a.transfers.judged}, excused ${a.transfers.excused}`,
+  );
   assert.equal(result.report.ok, true, summary);
+  assert.equal(result.availability.ok, true, summary);
   assert.equal(result.converged, true, summary);
   assert.equal(result.foreignReads, 0, summary);
-  // The run did what it says: every fault kind happened, and there was traffic to judge.
+  // The run did what it says: every fault kind happened, there was traffic and quiet time to judge.
   for (const kind of FAULT_KINDS) assert.ok(result.faults[kind] >= 1, `no ${kind} fault applied\n${summary}`);
   assert.ok(c.acknowledged >= 2_000, `only ${c.acknowledged} records acknowledged\n${summary}`);
   assert.ok(c.reads >= c.acknowledged, `only ${c.reads} reads\n${summary}`);
   assert.ok(result.groupCommits > 0 && result.offsetObservations > 0, summary);
+  assert.ok(a.quiet.judgedWindows >= 1, `no quiet window long enough to judge\n${summary}`);
+}
+
+test("chaos, 3 brokers: 45 s of kills, pauses, partitions, one-way cuts and transfers lose, duplicate, reorder or invent nothing, and quiet windows keep their throughput", { timeout: 240_000 }, async () => {
+  await shortRun({ brokers: 3, partitions: 3, durationMs: 45_000, seed: 7 });
+});
+
+test("chaos, 5 brokers, 6 partitions, RF 3: the same for 55 s, with partitions that not every broker hosts", { timeout: 240_000 }, async () => {
+  await shortRun({ brokers: 5, partitions: 6, durationMs: 55_000, seed: 8 });
 });

@@ -2,7 +2,10 @@
  * What a chaos run records, and what the checker judges: every record a
  * producer tried to write (with its fate), every record a consumer read,
  * the final log of each partition, every replica's log up to the commit
- * index, and the consumer group's commits and the committed offsets seen.
+ * index, and the consumer group's commits and the committed offsets seen;
+ * for the availability verdict, when each fault was held and every leadership
+ * transfer the nemesis asked for. Every time is ms since the run's clock
+ * started (one clock for the workload and the nemesis).
  */
 
 /** A record's identity: the producer that wrote it and its sequence number there. */
@@ -64,6 +67,47 @@ export interface History {
   readonly replicas: readonly ReplicaLog[];
   readonly commits: readonly CommitAck[];
   readonly observations: readonly OffsetObservation[];
+}
+
+/** A stretch of time the nemesis held one fault (kill, pause, cut) or ran one batch of transfers, until it was healed. */
+export interface FaultWindow {
+  readonly kind: string;
+  readonly startMs: number;
+  /** When the fault was healed (the broker restarted or resumed, the links restored). */
+  readonly endMs: number;
+}
+
+/** One leadership transfer the nemesis asked for, and how it went. */
+export interface TransferAttempt {
+  readonly partition: number;
+  /** The named target; undefined: any caught-up replica. */
+  readonly toBrokerId: number | undefined;
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Whether it succeeded: leadership is on the named target (or, for "any", moved to a replica). */
+  readonly ok: boolean;
+  /** "leader N" or the error code. */
+  readonly outcome: string;
+  /**
+   * Why this transfer is allowed to fail (a fault active, the target not a
+   * replica, unreachable from the leader or lagging, no leader known);
+   * undefined when it must succeed.
+   */
+  readonly excuse: string | undefined;
+}
+
+/** What the availability verdict judges (availability.ts). */
+export interface AvailabilityHistory {
+  readonly produced: readonly ProducedRecord[];
+  /** Sorted by start; they do not overlap (the nemesis holds one fault at a time). */
+  readonly faults: readonly FaultWindow[];
+  readonly transfers: readonly TransferAttempt[];
+  /** The fault-free warm-up at the start, [0, warmupEndMs): the baseline rate is measured there. */
+  readonly warmupEndMs: number;
+  /** When the nemesis stopped: the judged period ends here (healing and settling come after). */
+  readonly faultPhaseEndMs: number;
+  /** Records per second the producers offer (their paced rate). */
+  readonly offeredPerS: number;
 }
 
 export function idKey(r: RecordId): string {

@@ -1,22 +1,39 @@
 /**
- * `npm run chaos -- --duration S --seed N [--faults kill,pause,...|mixed] [--brokers 3|5] [--keep]`:
- * one chaos run, its faults and the checker's counts; exit 1 on any
- * violation or when the healed cluster did not converge.
+ * `npm run chaos -- --duration S --seed N [--faults kill,pause,...|mixed] [--brokers 3|5]
+ * [--partitions N] [--replication-factor N] [--keep]` (and the availability thresholds, see --help):
+ * one chaos run, its faults, the checker's counts and the availability
+ * verdict; exit 1 on any safety or availability violation or when the
+ * healed cluster did not converge.
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { FAULT_KINDS, type FaultKind } from "./nemesis.js";
-import { runChaos } from "./run-chaos.js";
+import { DEFAULT_AVAILABILITY } from "./availability.js";
+import { DEFAULT_NEMESIS_TIMING, FAULT_KINDS, type FaultKind } from "./nemesis.js";
+import { chaosOk, reportLines, runChaos } from "./run-chaos.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("npm run chaos --")
-  .usage("$0 [--duration S] [--seed N] [--faults LIST] [--brokers 3|5] [--keep]")
-  .option("duration", { type: "number", default: 60, describe: "seconds of faults (healing and checking come after)" })
+  .usage("$0 [--duration S] [--seed N] [--faults LIST] [--brokers 3|5] [--partitions N] [--replication-factor N] [--keep]")
+  .option("duration", { type: "number", default: 60, describe: "seconds of the run (warm-up, then faults; healing and checking come after)" })
   .option("seed", { type: "number", default: 1, describe: "seed of the fault schedule" })
   .option("faults", { type: "string", default: "mixed", describe: `comma-separated of ${FAULT_KINDS.join(", ")}, or mixed (all)` })
   .option("brokers", { type: "number", default: 3, choices: [3, 5] })
-  .option("partitions", { type: "number", default: 3 })
+  .option("partitions", { type: "number", default: 3, describe: "partitions of the workload topic" })
+  .option("replication-factor", { type: "number", default: 3, describe: "of the workload topic, at most --brokers" })
+  .option("warmup", { type: "number", default: DEFAULT_NEMESIS_TIMING.warmupMs / 1000, describe: "seconds at the start with no fault: the baseline acknowledged records/s" })
+  .option("settle", { type: "number", default: DEFAULT_AVAILABILITY.settleMs / 1000, describe: "seconds after a fault heals that still count as the fault's" })
+  .option("quiet-rate-fraction", { type: "number", default: DEFAULT_AVAILABILITY.quietRateFractionMin, describe: "each quiet window's acknowledged records/s must reach this fraction of the baseline" })
+  .option("quiet-window-min", { type: "number", default: DEFAULT_AVAILABILITY.quietWindowMsMin / 1000, describe: "seconds: shorter quiet windows are judged only together" })
+  .option("baseline-fraction", { type: "number", default: DEFAULT_AVAILABILITY.baselineFractionMin, describe: "the baseline must reach this fraction of the offered rate" })
   .option("keep", { type: "boolean", default: false, describe: "keep broker logs and data (always kept after a violation)" })
+  .check((a) => {
+    if (!Number.isInteger(a.partitions) || a.partitions < 1) throw new Error("--partitions: a positive integer");
+    if (!Number.isInteger(a["replication-factor"]) || a["replication-factor"] < 1 || a["replication-factor"] > a.brokers) throw new Error("--replication-factor: 1 to --brokers");
+    if (!(a["quiet-rate-fraction"] >= 0 && a["quiet-rate-fraction"] <= 1) || !(a["baseline-fraction"] >= 0 && a["baseline-fraction"] <= 1)) throw new Error("fractions: 0 to 1");
+    if (!(a.warmup > DEFAULT_AVAILABILITY.warmupSkipMs / 1000) || a.warmup >= a.duration) throw new Error(`--warmup: more than ${DEFAULT_AVAILABILITY.warmupSkipMs / 1000} s and less than --duration`);
+    if (!(a.settle >= 0) || !(a["quiet-window-min"] > 0)) throw new Error("--settle >= 0, --quiet-window-min > 0");
+    return true;
+  })
   .strict()
   .help()
   .parseAsync();
@@ -30,19 +47,32 @@ if (unknown.length > 0 || kinds.length === 0) {
 
 const started = Date.now();
 const log = (line: string): void => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`);
-log(`chaos: ${argv.brokers} brokers, ${argv.partitions} partitions RF 3, faults ${kinds.join(",")}, ${argv.duration} s, seed ${argv.seed}`);
-const result = await runChaos({ durationMs: argv.duration * 1000, seed: argv.seed, kinds: kinds as FaultKind[], brokers: argv.brokers, partitions: argv.partitions, keepDir: argv.keep, log });
+const availability = {
+  ...DEFAULT_AVAILABILITY,
+  settleMs: argv.settle * 1000,
+  quietRateFractionMin: argv["quiet-rate-fraction"],
+  quietWindowMsMin: argv["quiet-window-min"] * 1000,
+  baselineFractionMin: argv["baseline-fraction"],
+};
+log(
+  `chaos: ${argv.brokers} brokers, ${argv.partitions} partitions RF ${argv["replication-factor"]}, faults ${kinds.join(",")}, ${argv.duration} s (warm-up ${argv.warmup} s), seed ${argv.seed}; ` +
+    `quiet windows (${argv.settle} s after a heal, judged from ${argv["quiet-window-min"]} s) must hold ${argv["quiet-rate-fraction"]} of the baseline`,
+);
+const result = await runChaos({
+  durationMs: argv.duration * 1000,
+  seed: argv.seed,
+  kinds: kinds as FaultKind[],
+  brokers: argv.brokers,
+  partitions: argv.partitions,
+  replicationFactor: argv["replication-factor"],
+  warmupMs: argv.warmup * 1000,
+  availability,
+  keepDir: argv.keep,
+  log,
+});
 
-const c = result.report.counts;
 console.log("");
-console.log(`faults        ${Object.entries(result.faults).map(([k, n]) => `${k} ${n}`).join(", ")}`);
-console.log(`records       ${c.acknowledged} acknowledged, ${c.unacknowledged} unacknowledged (${c.unacknowledgedPresent} of them written anyway), ${c.reads} reads`);
-console.log(`failed sends  ${[...result.failures].map(([k, n]) => `${k} ${n}`).join(", ") || "none"}`);
-console.log(`group         ${result.groupCommits} acknowledged commits, ${result.offsetObservations} offset fetches`);
-console.log(`producers     ${result.replacedProducers} replaced after a fatal error; foreign reads ${result.foreignReads}`);
-console.log(`converged     ${result.converged ? "yes" : "NO"}`);
-console.log(`violations    lost ${c.lost}, duplicated ${c.duplicated}, misplaced ${c.misplaced}, reordered ${c.reordered}, phantom reads ${c.phantomReads}, divergent replicas ${c.divergentReplicas}, offsets went back ${c.offsetsWentBack}`);
-for (const v of result.report.violations) console.log(`  ${v.kind}: ${v.detail}`);
-const ok = result.report.ok && result.converged && result.foreignReads === 0;
+for (const line of reportLines(result)) console.log(line);
+const ok = chaosOk(result);
 console.log(ok ? "OK" : "FAILED");
 process.exit(ok ? 0 : 1);

@@ -14,9 +14,17 @@
  *   it receives, or one directed link.
  * - transfer: leadership transfer requests, to a named replica or to none.
  * In mixed mode, transfers are also requested while another fault is held.
+ *
+ * For the availability verdict (availability.ts) the schedule has quiet
+ * time in it: no fault for the first warmupMs (the baseline rate is
+ * measured there), and a longer gap (quietGapMs) after every
+ * quietEveryFaults faults, long enough to be judged after the settle time.
+ * The nemesis records each fault's window (start to heal) and every
+ * transfer it asked for, with the reason it may fail, if any.
  */
 import { SeededRandom } from "../../broker/raft/random.js";
 import type { ChaosCluster } from "./chaos-cluster.js";
+import type { FaultWindow, TransferAttempt } from "./history.js";
 
 export const FAULT_KINDS = ["kill", "pause", "partition", "asymmetric", "transfer"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -25,10 +33,19 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export interface NemesisHooks {
   /** Current leader of a partition of the workload topic, or 0 when unknown. */
   leaderOf(partition: number): Promise<number>;
-  /** Ask for a leadership transfer; resolves with a line for the log (errors are expected under faults). */
-  transfer(partition: number, toBrokerId: number | undefined): Promise<string>;
+  /** Ask for a leadership transfer; never rejects (errors are expected under faults). */
+  transfer(partition: number, toBrokerId: number | undefined): Promise<TransferResult>;
   /** Progress and event lines. */
   log(line: string): void;
+}
+
+/** How a transfer went, and whether it was allowed to fail. */
+export interface TransferResult {
+  readonly ok: boolean;
+  /** "leader N" or the error code. */
+  readonly outcome: string;
+  /** Why it may fail (a fault active, the target not a caught-up reachable replica); undefined when it must succeed. */
+  readonly excuse: string | undefined;
 }
 
 export interface NemesisOptions {
@@ -39,9 +56,21 @@ export interface NemesisOptions {
   readonly holdMs: readonly [number, number];
   /** Range of the quiet gap between faults, ms. */
   readonly gapMs: readonly [number, number];
+  /** No fault before this, ms after the clock's start (the baseline rate is measured there). */
+  readonly warmupMs: number;
+  /** After every quietEveryFaults faults, the gap is drawn from quietGapMs instead. */
+  readonly quietEveryFaults: number;
+  readonly quietGapMs: readonly [number, number];
+  /** The run's clock (Date.now() at its start): every recorded time is ms since then. */
+  readonly clockStartMs: number;
 }
 
-export const DEFAULT_NEMESIS_TIMING = { holdMs: [1_000, 6_000], gapMs: [1_000, 3_000] } as const;
+/**
+ * Default timing. Short gaps keep faults coming close together (where bugs
+ * hide); the long gap every third fault leaves 3 to 6 s of judged quiet time
+ * after the default 2 s settle (availability.ts).
+ */
+export const DEFAULT_NEMESIS_TIMING = { holdMs: [1_000, 6_000], gapMs: [1_000, 3_000], warmupMs: 10_000, quietEveryFaults: 3, quietGapMs: [5_000, 8_000] } as const;
 
 /** One fault the nemesis applied. */
 export interface FaultEvent {
@@ -56,7 +85,11 @@ export class Nemesis {
   private round: FaultKind[] = [];
   private wake: (() => void) | undefined;
   readonly events: FaultEvent[] = [];
-  private readonly startMs = Date.now();
+  /** Every fault held (and every batch of transfers), start to heal. */
+  readonly windows: FaultWindow[] = [];
+  /** Every transfer asked for, during faults too. */
+  readonly transfers: TransferAttempt[] = [];
+  private applied = 0;
 
   constructor(
     private readonly cluster: ChaosCluster,
@@ -76,15 +109,20 @@ export class Nemesis {
 
   /** Apply faults until stop(); every fault is healed before this resolves. */
   async run(): Promise<void> {
+    await this.sleep(this.options.warmupMs - this.now());
     while (!this.stopped) {
-      await this.sleep(this.between(this.options.gapMs));
+      const quiet = this.applied > 0 && this.applied % this.options.quietEveryFaults === 0;
+      await this.sleep(this.between(quiet ? this.options.quietGapMs : this.options.gapMs));
       if (this.stopped) break;
       if (this.round.length === 0) this.round = shuffle(this.random, this.options.kinds);
       const kind = this.round.shift()!;
+      const startMs = this.now();
       try {
         await this.apply(kind);
       } finally {
         await this.cluster.healAll();
+        this.windows.push({ kind, startMs, endMs: this.now() });
+        this.applied++;
       }
     }
   }
@@ -150,8 +188,10 @@ export class Nemesis {
     const partition = this.random.int(this.options.partitions);
     const named = this.random.chance(0.7);
     const to = named ? this.random.pick(this.cluster.ids) : undefined;
-    const outcome = await this.hooks.transfer(partition, to);
-    this.record(kind, `transfer partition ${partition} to ${to ?? "any"}: ${outcome}`);
+    const startMs = this.now();
+    const r = await this.hooks.transfer(partition, to);
+    this.transfers.push({ partition, toBrokerId: to, startMs, endMs: this.now(), ...r });
+    this.record(kind, `transfer partition ${partition} to ${to ?? "any"}: ${r.outcome} (${this.now() - startMs} ms)${r.excuse === undefined ? "" : `, may fail: ${r.excuse}`}`, startMs);
   }
 
   /** The leader of a random partition (half the time) or a random broker. */
@@ -177,8 +217,11 @@ export class Nemesis {
     }
   }
 
-  private record(kind: FaultKind, detail: string): void {
-    const atMs = Date.now() - this.startMs;
+  private now(): number {
+    return Date.now() - this.options.clockStartMs;
+  }
+
+  private record(kind: FaultKind, detail: string, atMs = this.now()): void {
     this.events.push({ kind, atMs, detail });
     this.hooks.log(`nemesis ${(atMs / 1000).toFixed(1)}s ${kind}: ${detail}`);
   }
@@ -188,7 +231,7 @@ export class Nemesis {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done(): void {

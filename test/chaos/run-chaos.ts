@@ -2,7 +2,8 @@
  * One chaos run: start brokers behind link proxies, create the topic, run
  * the workload while the nemesis injects faults, then heal everything, let
  * the cluster converge, read the final logs and every replica's log files,
- * and judge the history with the checker.
+ * and judge the history with the checker (safety) and availability.ts
+ * (throughput in the quiet windows, transfers to healthy replicas).
  */
 import { rmSync } from "node:fs";
 import { RlogClient, RlogError } from "../../client/index.js";
@@ -10,9 +11,10 @@ import { sleep } from "../broker/cluster-harness.js";
 import { Router, readAll } from "../broker/test-producer.js";
 import { readReplicaLogs } from "../broker/replica-logs.js";
 import { ChaosCluster } from "./chaos-cluster.js";
+import { checkAvailability, type AvailabilityOptions, type AvailabilityReport } from "./availability.js";
 import { checkHistory, type CheckReport } from "./checker.js";
 import type { FinalRecord } from "./history.js";
-import { DEFAULT_NEMESIS_TIMING, Nemesis, type FaultEvent, type FaultKind } from "./nemesis.js";
+import { DEFAULT_NEMESIS_TIMING, Nemesis, type FaultEvent, type FaultKind, type TransferResult } from "./nemesis.js";
 import { DEFAULT_WORKLOAD, Workload, parseValue } from "./workload.js";
 
 export interface ChaosOptions {
@@ -22,6 +24,12 @@ export interface ChaosOptions {
   /** 3 or 5 broker processes. */
   readonly brokers: number;
   readonly partitions: number;
+  /** Of the workload topic; at most `brokers`. */
+  readonly replicationFactor: number;
+  /** The first part of the duration, with no fault: the baseline rate is measured there. */
+  readonly warmupMs: number;
+  /** Thresholds of the availability verdict (DEFAULT_AVAILABILITY). */
+  readonly availability: AvailabilityOptions;
   /** Keep the data directories and broker logs (printed at the end). */
   readonly keepDir: boolean;
   readonly log: (line: string) => void;
@@ -29,6 +37,7 @@ export interface ChaosOptions {
 
 export interface ChaosResult {
   readonly report: CheckReport;
+  readonly availability: AvailabilityReport;
   readonly faults: Record<FaultKind, number>;
   readonly events: readonly FaultEvent[];
   /** Whether every partition had a leader and caught-up replicas after healing (within CONVERGE_MS). */
@@ -48,6 +57,13 @@ const GROUP = "chaos-group";
 const CONVERGE_MS = 60_000;
 /** How long producers get to settle their last sends after healing (the SDK's own total timeout is 30 s). */
 const SETTLE_MS = 90_000;
+/**
+ * A replica at most this many entries behind the leader counts as caught up
+ * for a transfer that must succeed: the transfer itself brings the target to
+ * the leader's last index first, and a reachable follower closes a gap of a
+ * hundred entries (batches) in milliseconds.
+ */
+const CAUGHT_UP_LAG_ENTRIES_MAX = 100;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const cluster = await ChaosCluster.start(o.brokers);
@@ -55,22 +71,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const admin = new RlogClient({ brokers: cluster.urls(), clientId: "chaos-admin" });
   let keep = o.keepDir;
   try {
-    await admin.admin().createTopic({ name: CHAOS_TOPIC, partitions: o.partitions, replicationFactor: 3 });
+    await admin.admin().createTopic({ name: CHAOS_TOPIC, partitions: o.partitions, replicationFactor: o.replicationFactor });
     await waitConverged(cluster, router, 30_000);
-    const workload = new Workload({ brokers: cluster.urls(), topic: CHAOS_TOPIC, partitions: o.partitions, groupId: GROUP, log: o.log, ...DEFAULT_WORKLOAD });
+    const clockStartMs = Date.now();
+    const workload = new Workload({ brokers: cluster.urls(), topic: CHAOS_TOPIC, partitions: o.partitions, groupId: GROUP, clockStartMs, log: o.log, ...DEFAULT_WORKLOAD });
     const nemesis = new Nemesis(
       cluster,
       {
         leaderOf: (partition) => leaderOf(cluster, router, partition),
-        transfer: (partition, to) => transfer(admin, partition, to),
+        transfer: (partition, to) => transfer(cluster, router, admin, partition, to),
         log: o.log,
       },
-      { seed: o.seed, kinds: o.kinds, partitions: o.partitions, ...DEFAULT_NEMESIS_TIMING },
+      { seed: o.seed, kinds: o.kinds, partitions: o.partitions, ...DEFAULT_NEMESIS_TIMING, warmupMs: o.warmupMs, clockStartMs },
     );
     workload.start();
     const progress = setInterval(() => o.log(`progress: ${workload.acknowledged()} acknowledged, ${workload.reads.length} read, ${nemesis.events.length} faults, cut ${cluster.cutLinks().join(" ") || "none"}`), 10_000);
     const faults = nemesis.run();
-    await sleep(o.durationMs);
+    await sleep(o.durationMs - (Date.now() - clockStartMs));
+    const faultPhaseEndMs = Date.now() - clockStartMs;
     nemesis.stop();
     await faults;
     clearInterval(progress);
@@ -96,9 +114,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const replicas = await readReplicaLogs(cluster.brokers.members);
 
     const report = checkHistory({ produced: workload.produced, reads: workload.reads, final, replicas, commits: workload.commits, observations: workload.observations });
-    if (!report.ok || !converged) keep = true;
+    const availability = checkAvailability(
+      { produced: workload.produced, faults: nemesis.windows, transfers: nemesis.transfers, warmupEndMs: o.warmupMs, faultPhaseEndMs, offeredPerS: workload.offeredPerS() },
+      o.availability,
+    );
+    if (!report.ok || !availability.ok || !converged) keep = true;
     return {
       report,
+      availability,
       faults: nemesis.counts(),
       events: nemesis.events,
       converged,
@@ -119,6 +142,32 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (!keep) rmSync(cluster.brokers.dir, { recursive: true, force: true });
     else o.log(`broker logs and data kept in ${cluster.brokers.dir}`);
   }
+}
+
+/** Whether the run passed: no safety or availability violation, converged, nothing foreign read. */
+export function chaosOk(r: ChaosResult): boolean {
+  return r.report.ok && r.availability.ok && r.converged && r.foreignReads === 0;
+}
+
+/** The run's report, as printed by `npm run chaos` (docs/CHAOS.md). */
+export function reportLines(r: ChaosResult): string[] {
+  const c = r.report.counts;
+  const a = r.availability;
+  const rate = (x: { perS: number; acknowledged: number; ms: number }): string => `${x.perS.toFixed(1)}/s (${x.acknowledged} in ${(x.ms / 1000).toFixed(1)} s)`;
+  const t = a.transfers;
+  return [
+    `faults        ${Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(", ")}`,
+    `records       ${c.acknowledged} acknowledged, ${c.unacknowledged} unacknowledged (${c.unacknowledgedPresent} of them written anyway), ${c.reads} reads`,
+    `failed sends  ${[...r.failures].map(([k, n]) => `${k} ${n}`).join(", ") || "none"}`,
+    `group         ${r.groupCommits} acknowledged commits, ${r.offsetObservations} offset fetches`,
+    `producers     ${r.replacedProducers} replaced after a fatal error; foreign reads ${r.foreignReads}`,
+    `converged     ${r.converged ? "yes" : "NO"}`,
+    `acked/s       baseline ${rate(a.baseline)}; quiet ${rate(a.quiet)} over ${a.quiet.windows} windows, ${a.quiet.judgedWindows} judged, slowest ${a.quiet.slowest === undefined ? "none" : `${a.quiet.slowest.perS.toFixed(1)}/s at ${(a.quiet.slowest.startMs / 1000).toFixed(1)} s`}; with faults ${rate(a.faulted)}`,
+    `transfers     ${t.judged} to a healthy caught-up replica (${t.judgedFailed} failed); ${t.excused} during faults or to lagging/other targets (${t.excusedFailed} failed${t.excusedFailed > 0 ? `: ${[...t.excusedFailures].map(([k, n]) => `${k} ${n}`).join(", ")}` : ""})`,
+    `violations    lost ${c.lost}, duplicated ${c.duplicated}, misplaced ${c.misplaced}, reordered ${c.reordered}, phantom reads ${c.phantomReads}, divergent replicas ${c.divergentReplicas}, offsets went back ${c.offsetsWentBack}`,
+    `availability  low baseline ${a.counts.lowBaseline}, slow quiet windows ${a.counts.slowQuietWindows}, failed transfers ${a.counts.failedTransfers}`,
+    ...[...r.report.violations, ...a.violations].map((v) => `  ${v.kind}: ${v.detail}`),
+  ];
 }
 
 /** Every partition (the workload's and the internal ones) has a leader whose replicas are all caught up. */
@@ -153,13 +202,41 @@ async function leaderOf(cluster: ChaosCluster, router: Router, partition: number
   return 0;
 }
 
-async function transfer(admin: RlogClient, partition: number, to: number | undefined): Promise<string> {
+/** Ask for a transfer through the SDK, after finding out whether it may fail (transferExcuse). */
+async function transfer(cluster: ChaosCluster, router: Router, admin: RlogClient, partition: number, to: number | undefined): Promise<TransferResult> {
+  const excuse = await transferExcuse(cluster, router, partition, to);
   try {
     const r = await withTimeout(admin.admin().transferLeader({ topic: CHAOS_TOPIC, partition, ...(to === undefined ? {} : { toBrokerId: to }), timeoutMs: 3_000 }), 5_000);
-    return `leader ${r.leader}`;
+    return { ok: to === undefined || r.leader === to, outcome: `leader ${r.leader}`, excuse };
   } catch (err) {
-    return err instanceof RlogError ? err.codeName : String(err);
+    return { ok: false, outcome: err instanceof RlogError ? err.codeName : err instanceof Error ? err.message : String(err), excuse };
   }
+}
+
+/**
+ * Why a transfer may fail, or undefined when it must succeed: no fault is
+ * in force, and the partition's leader (asked directly, not through the SDK's
+ * metadata) sees the target (or, for "any", some other replica) reachable
+ * and at most CAUGHT_UP_LAG_ENTRIES_MAX entries behind. A transfer to the
+ * current leader must succeed too (there is nothing to do).
+ */
+async function transferExcuse(cluster: ChaosCluster, router: Router, partition: number, to: number | undefined): Promise<string | undefined> {
+  const faults = cluster.activeFaults();
+  if (faults.length > 0) return `a fault is active: ${faults.join(", ")}`;
+  const statuses = await Promise.all(
+    cluster.ids.map((id) => withTimeout(router.to(cluster.brokers.url(id), "clusterStatus", { op: "clusterStatus" }), 1_000).catch(() => undefined)),
+  );
+  // Only a leader lists its replicas' progress; after a heal a deposed one may still think it leads: take the highest term.
+  const leading = statuses
+    .flatMap((s) => s?.partitions ?? [])
+    .filter((p) => p.topic === CHAOS_TOPIC && p.partition === partition && p.replicas.length > 0)
+    .sort((a, b) => b.term - a.term)[0];
+  if (leading === undefined) return "no broker answered as the partition's leader";
+  if (to === leading.leader) return undefined;
+  if (to !== undefined && !leading.replicas.some((r) => r.brokerId === to)) return `broker ${to} is not a replica`;
+  const candidates = leading.replicas.filter((r) => r.brokerId !== leading.leader && (to === undefined || r.brokerId === to));
+  if (candidates.some((r) => r.reachable && r.lagEntries <= CAUGHT_UP_LAG_ENTRIES_MAX)) return undefined;
+  return `the leader (broker ${leading.leader}) sees ${candidates.map((r) => `broker ${r.brokerId} ${r.reachable ? "reachable" : "unreachable"}, ${r.lagEntries} entries behind`).join("; ")}`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

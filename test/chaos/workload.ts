@@ -26,6 +26,8 @@ export interface WorkloadOptions {
   readonly groupMembers: number;
   readonly commitEveryMs: number;
   readonly observeEveryMs: number;
+  /** The run's clock (Date.now() at its start): every recorded time is ms since then. */
+  readonly clockStartMs: number;
   readonly log: (line: string) => void;
 }
 
@@ -49,7 +51,6 @@ export class Workload {
   readonly failures = new Map<string, number>();
   /** Producer identities that failed for good and were replaced. */
   replacedProducers = 0;
-  private readonly startMs = Date.now();
   private stopping = false;
   private readonly clients: RlogClient[] = [];
   private readonly tasks: Promise<void>[] = [];
@@ -59,7 +60,7 @@ export class Workload {
   constructor(private readonly options: WorkloadOptions) {}
 
   private now(): number {
-    return Date.now() - this.startMs;
+    return Date.now() - this.options.clockStartMs;
   }
 
   private client(clientId: string): RlogClient {
@@ -89,6 +90,11 @@ export class Workload {
     await Promise.all(this.tasks);
     await this.observeOnce().catch(() => undefined);
     await Promise.all(this.clients.map((c) => c.close()));
+  }
+
+  /** Records per second the producers offer. */
+  offeredPerS(): number {
+    return this.options.producers * this.options.ratePerProducer;
   }
 
   acknowledged(): number {
