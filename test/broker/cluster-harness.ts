@@ -4,7 +4,7 @@
  * restart, and `stopAll()` that ends every process it started.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,10 +29,58 @@ export async function freePort(): Promise<number> {
 
 /** First port of the blocks handed to test processes: below Linux's ephemeral range (32768+). */
 const TEST_PORT_BASE = 10_000;
-/** Ports per test process; blocks are picked by pid, so concurrent test files use disjoint blocks. */
+/** Ports per test process: each process reserves a block of its own (reserveBlock). */
 const TEST_PORT_BLOCK = 100;
 const TEST_PORT_BLOCKS = 200;
+/** Where blocks are reserved: one lock file per block, holding the owner's pid. */
+const PORT_LOCK_DIR = join(tmpdir(), "rlog-test-port-blocks");
 let nextPortInBlock = 0;
+let reservedBlock: number | undefined;
+
+/** Whether process `pid` is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * This process's port block, reserved once with an exclusive lock file (a
+ * lock of a dead process is taken over). Picking blocks by pid alone let two
+ * concurrent test processes share one: a broker killed by one had its ports
+ * taken by the other's brokers before its restart (seen in a 10-minute chaos run).
+ */
+function reserveBlock(): number {
+  if (reservedBlock !== undefined) return reservedBlock;
+  mkdirSync(PORT_LOCK_DIR, { recursive: true });
+  const first = process.pid % TEST_PORT_BLOCKS;
+  for (let i = 0; i < TEST_PORT_BLOCKS; i++) {
+    const block = (first + i) % TEST_PORT_BLOCKS;
+    const lock = join(PORT_LOCK_DIR, `${block}.lock`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(lock, String(process.pid), { flag: "wx" });
+        process.once("exit", () => rmSync(lock, { force: true }));
+        reservedBlock = block;
+        return block;
+      } catch {
+        let owner: number;
+        try {
+          owner = Number(readFileSync(lock, "utf8"));
+        } catch {
+          continue; // its owner just released it: try again
+        }
+        // An empty file is a lock being written right now: taken.
+        if (owner === 0 || owner === process.pid || alive(owner)) break;
+        rmSync(lock, { force: true }); // left by a dead process: take it over
+      }
+    }
+  }
+  throw new Error(`all ${TEST_PORT_BLOCKS} test port blocks are reserved (${PORT_LOCK_DIR})`);
+}
 
 /** Bind `port` on 127.0.0.1, or undefined when it is taken. */
 function tryListen(port: number): Promise<ReturnType<typeof createServer> | undefined> {
@@ -45,13 +93,13 @@ function tryListen(port: number): Promise<ReturnType<typeof createServer> | unde
 
 /**
  * `count` distinct free ports for brokers. They come from this process's own
- * block below the ephemeral range, so neither the OS (for outbound
+ * reserved block below the ephemeral range, so neither the OS (for outbound
  * connections or port 0) nor a concurrently running test file hands them out
  * between this check and the broker's bind; each is bound while the rest are
  * found, so none is counted twice.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const block = TEST_PORT_BASE + (process.pid % TEST_PORT_BLOCKS) * TEST_PORT_BLOCK;
+  const block = TEST_PORT_BASE + reserveBlock() * TEST_PORT_BLOCK;
   const held: ReturnType<typeof createServer>[] = [];
   const ports: number[] = [];
   for (let tries = 0; ports.length < count && tries < TEST_PORT_BLOCK; tries++) {
