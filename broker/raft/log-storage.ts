@@ -112,8 +112,31 @@ export interface LogStorage extends LogReader {
   close(): Promise<void>;
 }
 
-/** Stable, append-only codes for storage failures. */
-export type StorageErrorCode = "COMPACTED" | "OFFSET_OUT_OF_RANGE" | "CLOSED" | "INVALID_ARGUMENT";
+/**
+ * Codes of storage failures: operating conditions, never bugs (a broken
+ * invariant asserts instead). Stable and append-only: never rename or reuse
+ * one; add new codes at the end. Callers decide by code only, never by the
+ * message. They are not sent on the wire: the broker maps each to a protocol
+ * error (broker/protocol/errors.ts) in one place; docs/STORAGE.md ("Errors")
+ * lists the code each is meant to become.
+ */
+export const STORAGE_ERRORS = {
+  /** A read or write below the first index: those entries were compacted or dropped by retention. */
+  COMPACTED: "a read or write below the first index (compacted, dropped by retention, or before an installed snapshot)",
+  /** entriesFromOffset() outside [logStartOffset(), nextOffset()]. */
+  OFFSET_OUT_OF_RANGE: "an offset outside [logStartOffset, nextOffset]",
+  /** The log or the store was closed (or the log deleted). */
+  CLOSED: "the log or its store is closed",
+  /** A malformed argument or a call the log's state forbids (gap, truncating a committed entry, ...). */
+  INVALID_ARGUMENT: "a malformed argument, or a write the log's state refuses (a gap, truncating or compacting past the commit index, ...)",
+  /** A log already holds pendingOpsMax queued operations: wait for earlier writes before issuing more. */
+  TOO_MANY_PENDING_OPS: "the log already has pendingOpsMax operations queued; await earlier writes and retry",
+  /** The store already holds logsOpenMax open logs: close one (or raise the limit) first. */
+  TOO_MANY_OPEN_LOGS: "the store already has logsOpenMax logs open",
+} as const;
+
+/** Stable, append-only codes for storage failures (see STORAGE_ERRORS). */
+export type StorageErrorCode = keyof typeof STORAGE_ERRORS;
 
 /** An operating condition reported by storage (not a bug). */
 export class StorageError extends Error {

@@ -2,16 +2,29 @@
  * An in-memory LogStorage for the Raft core's tests and the simulator.
  * It keeps segments the same way the LMDB log does, so it passes the same
  * contract suite. `persist()` applies synchronously and returns a resolved
- * promise; the simulator models unsynced writes itself.
+ * promise; the simulator models unsynced writes itself. Its argument and
+ * placement checks are the LMDB log's: both call log-validate.ts.
  */
 import { assert } from "./assert.js";
 import { STORAGE_DEFAULTS } from "../protocol/defaults.js";
 import type { LogStorage, LogUpdate, RetentionPolicy, RetentionResult, SegmentInfo } from "./log-storage.js";
 import { StorageError } from "./log-storage.js";
 import {
+  checkAppendOffset,
+  checkAppendPlace,
+  checkBound,
+  checkCompaction,
+  checkCompactionCommitted,
+  checkCompactionCut,
+  checkEntriesRange,
+  checkOffsetRead,
+  checkRetentionPolicy,
+  checkTruncateAfter,
+  checkUpdateShape,
+} from "./log-validate.js";
+import {
   EMPTY_HARD_STATE,
   EMPTY_SNAPSHOT,
-  EntryKind,
   entryBytes,
   index,
   offset,
@@ -89,10 +102,7 @@ export class MemoryStorage implements LogStorage {
   }
   entries(lo: Index, hi: Index, bytesMax: number): Entry[] {
     this.check();
-    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) throw new StorageError("INVALID_ARGUMENT", `entries(${lo}, ${hi}): bounds must be integers`);
-    checkBound(bytesMax, "bytesMax");
-    if (lo < this.firstIndex()) throw new StorageError("COMPACTED", `index ${lo} is below the first index ${this.firstIndex()}`);
-    if (hi > this.lastIndex() + 1) throw new StorageError("INVALID_ARGUMENT", `index ${hi - 1} is past the last index ${this.lastIndex()}`);
+    checkEntriesRange(lo, hi, bytesMax, this.snap.index, this.lastIndex());
     const out: Entry[] = [];
     let bytes = 0;
     for (let i = lo; i < hi; i++) {
@@ -116,15 +126,7 @@ export class MemoryStorage implements LogStorage {
   }
   entriesFromOffset(from: Offset, bytesMax: number, indexMax: Index): Entry[] {
     this.check();
-    if (!Number.isSafeInteger(from)) throw new StorageError("INVALID_ARGUMENT", `offset ${from} must be an integer`);
-    checkBound(bytesMax, "bytesMax");
-    checkBound(indexMax, "indexMax");
-    if (from < this.logStartOffset() || from > this.nextOffset()) {
-      throw new StorageError(
-        "OFFSET_OUT_OF_RANGE",
-        `offset ${from} is outside [${this.logStartOffset()}, ${this.nextOffset()}]`,
-      );
-    }
+    checkOffsetRead(from, bytesMax, indexMax, this.logStartOffset(), this.nextOffset());
     const all = this.all();
     // First entry whose records reach past `from`.
     let lo = 0;
@@ -170,20 +172,11 @@ export class MemoryStorage implements LogStorage {
       this.segs = [];
     }
     if (update.entries && update.entries.length > 0) {
-      const first = update.entries[0]!;
-      if (first.index <= this.snap.index) throw new StorageError("COMPACTED", `cannot append at ${first.index}: compacted through ${this.snap.index}`);
-      if (first.index > this.lastIndex() + 1) {
-        throw new StorageError("INVALID_ARGUMENT", `gap: appending ${first.index} after last index ${this.lastIndex()}`);
-      }
-      this.truncate(index(first.index - 1));
-      let expectOffset = this.nextOffset();
-      let prev = first.index - 1;
+      // checkUpdate() placed them: dense, attached after the snapshot, offsets continuing the log.
+      this.truncate(index(update.entries[0]!.index - 1));
       for (const e of update.entries) {
-        if (e.index !== prev + 1) throw new StorageError("INVALID_ARGUMENT", `entries not contiguous at ${e.index}`);
-        if (e.offset !== expectOffset) throw new StorageError("INVALID_ARGUMENT", `entry ${e.index} has offset ${e.offset}, expected ${expectOffset}`);
+        assert(e.index === this.lastIndex() + 1 && e.offset === this.nextOffset(), `entry ${e.index} does not attach`);
         this.push(e);
-        prev = e.index;
-        expectOffset = offset(e.offset + e.count);
       }
     }
     if (update.hardState) this.hs = update.hardState;
@@ -192,10 +185,7 @@ export class MemoryStorage implements LogStorage {
   truncateAfter(i: Index): Promise<void> {
     return settle(() => {
       this.check();
-      checkNat(i, "index");
-      if (i < this.hs.commit) throw new StorageError("INVALID_ARGUMENT", `cannot truncate after ${i}: commit index is ${this.hs.commit}`);
-      // Entries up to the snapshot are gone: truncating below it cannot be exact.
-      if (i < this.snap.index) throw new StorageError("COMPACTED", `cannot truncate after ${i}: compacted through ${this.snap.index}`);
+      checkTruncateAfter(i, this.hs.commit, this.snap.index);
       this.truncate(i);
     });
   }
@@ -206,19 +196,11 @@ export class MemoryStorage implements LogStorage {
 
   private compactSync(meta: SnapshotMeta, data: Uint8Array): void {
     this.check();
-    checkSnapshotMeta(meta);
-    if (!(data instanceof Uint8Array)) throw new StorageError("INVALID_ARGUMENT", "snapshot data must be a Uint8Array");
+    checkCompaction(meta, data);
     if (meta.index <= this.snap.index) return;
-    if (meta.index > this.hs.commit) throw new StorageError("INVALID_ARGUMENT", `cannot compact past the commit index ${this.hs.commit}`);
-    // A compaction point inside the log must be that entry's term and end offset,
-    // or the log start offset and term() would lie afterwards.
+    checkCompactionCommitted(meta, this.hs.commit);
     const cut = this.at(meta.index);
-    if (cut && (cut.term !== meta.term || cut.offset + cut.count !== meta.offset)) {
-      throw new StorageError(
-        "INVALID_ARGUMENT",
-        `compaction point (${meta.index}, term ${meta.term}, offset ${meta.offset}) does not match the log (term ${cut.term}, offset ${cut.offset + cut.count})`,
-      );
-    }
+    if (cut) checkCompactionCut(meta, cut.term, cut.offset + cut.count);
     const keep: MemSegment[] = [];
     for (const s of this.segs) {
       const rest = s.entries.filter((e) => e.index > meta.index);
@@ -286,17 +268,15 @@ export class MemoryStorage implements LogStorage {
     const last = u.snapshot ? u.snapshot.index : this.lastIndex();
     const first = u.entries?.[0];
     if (!first) return;
-    if (first.index <= snap.index) throw new StorageError("COMPACTED", `cannot append at ${first.index}: compacted through ${snap.index}`);
-    if (first.index > last + 1) throw new StorageError("INVALID_ARGUMENT", `gap: appending ${first.index} after last index ${last}`);
+    checkAppendPlace(first, snap.index, last, this.hs.commit);
     const after = first.index - 1;
-    if (after < last && after < this.hs.commit) throw new StorageError("INVALID_ARGUMENT", `cannot truncate after ${after}: commit index is ${this.hs.commit}`);
     let expectOffset: number = snap.offset;
     if (after !== snap.index) {
       const prev = this.at(index(after));
       assert(prev, `entry ${after} missing`);
       expectOffset = prev.offset + prev.count;
     }
-    if (first.offset !== expectOffset) throw new StorageError("INVALID_ARGUMENT", `entry ${first.index} has offset ${first.offset}, expected ${expectOffset}`);
+    checkAppendOffset(first, expectOffset);
   }
   private all(): Entry[] {
     return this.segs.flatMap((s) => s.entries);
@@ -327,7 +307,7 @@ export class MemoryStorage implements LogStorage {
   }
   private truncate(after: Index): void {
     if (after >= this.lastIndex()) return;
-    if (after < this.hs.commit) throw new StorageError("INVALID_ARGUMENT", `cannot truncate after ${after}: commit index is ${this.hs.commit}`);
+    assert(after >= this.hs.commit, `truncating after ${after} would drop committed entries (commit ${this.hs.commit})`);
     while (this.segs.length > 0) {
       const s = this.segs[this.segs.length - 1]!;
       const first = s.entries[0]!;
@@ -351,80 +331,4 @@ function settle<T>(fn: () => T): Promise<T> {
   } catch (err) {
     return Promise.reject(err);
   }
-}
-
-// Argument checks: the same rules as broker/storage/validate.ts (the contract
-// suite holds both implementations to them). Refusals are INVALID_ARGUMENT.
-
-function invalid(message: string): StorageError {
-  return new StorageError("INVALID_ARGUMENT", message);
-}
-
-function isNat(x: unknown): x is number {
-  return typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
-}
-
-function checkNat(x: unknown, what: string): void {
-  if (!isNat(x)) throw invalid(`${what} must be a non-negative safe integer, got ${String(x)}`);
-}
-
-function checkBound(x: unknown, what: string): void {
-  if (typeof x !== "number" || Number.isNaN(x)) throw invalid(`${what} must be a number, got ${String(x)}`);
-}
-
-function checkSnapshotMeta(s: SnapshotMeta): void {
-  if (typeof s !== "object" || s === null) throw invalid("snapshot must be an object");
-  checkNat(s.index, "snapshot.index");
-  checkNat(s.term, "snapshot.term");
-  checkNat(s.offset, "snapshot.offset");
-}
-
-function checkEntryShape(e: Entry): void {
-  if (typeof e !== "object" || e === null) throw invalid("entry must be an object");
-  if (!isNat(e.index) || e.index < 1) throw invalid(`entry index must be a safe integer >= 1, got ${String(e.index)}`);
-  if (!isNat(e.term)) throw invalid(`entry ${e.index}: term must be a non-negative safe integer`);
-  if (e.kind !== EntryKind.Noop && e.kind !== EntryKind.Records && e.kind !== EntryKind.Command) throw invalid(`entry ${e.index}: unknown kind ${String(e.kind)}`);
-  if (!isNat(e.offset)) throw invalid(`entry ${e.index}: offset must be a non-negative safe integer`);
-  if (!isNat(e.count) || e.count > 0xffff_ffff) throw invalid(`entry ${e.index}: count must be an integer in [0, 2^32)`);
-  if (!isNat(e.offset + e.count)) throw invalid(`entry ${e.index}: offset + count overflows`);
-  if (typeof e.timestampMs !== "number" || !Number.isFinite(e.timestampMs)) throw invalid(`entry ${e.index}: timestampMs must be finite`);
-  if (!(e.data instanceof Uint8Array)) throw invalid(`entry ${e.index}: data must be a Uint8Array`);
-}
-
-function checkUpdateShape(u: LogUpdate): void {
-  if (typeof u !== "object" || u === null) throw invalid("update must be an object");
-  if (u.snapshot !== undefined) {
-    checkSnapshotMeta(u.snapshot);
-    if (!(u.snapshot.data instanceof Uint8Array)) throw invalid("snapshot.data must be a Uint8Array");
-  }
-  if (u.hardState !== undefined) {
-    const hs = u.hardState;
-    if (typeof hs !== "object" || hs === null) throw invalid("hard state must be an object");
-    checkNat(hs.term, "hardState.term");
-    checkNat(hs.vote, "hardState.vote");
-    checkNat(hs.commit, "hardState.commit");
-  }
-  if (u.entries !== undefined) {
-    if (!Array.isArray(u.entries)) throw invalid("entries must be an array");
-    let prev: Entry | undefined;
-    for (const e of u.entries as readonly Entry[]) {
-      checkEntryShape(e);
-      if (prev) {
-        if (e.index !== prev.index + 1) throw invalid(`entries not contiguous at ${e.index}`);
-        if (e.offset !== prev.offset + prev.count) throw invalid(`entry ${e.index} has offset ${e.offset}, expected ${prev.offset + prev.count}`);
-      }
-      prev = e;
-    }
-  }
-}
-
-function checkRetentionPolicy(p: RetentionPolicy, nowMs: number): void {
-  if (typeof p !== "object" || p === null) throw invalid("retention policy must be an object");
-  for (const [k, v] of [
-    ["retentionBytes", p.retentionBytes],
-    ["retentionMs", p.retentionMs],
-  ] as const) {
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < -1) throw invalid(`${k} must be an integer >= -1 (-1: no limit), got ${String(v)}`);
-  }
-  if (typeof nowMs !== "number" || !Number.isFinite(nowMs)) throw invalid(`nowMs must be finite, got ${String(nowMs)}`);
 }

@@ -55,7 +55,8 @@ import {
 } from "./codec.js";
 import { decodeBrokerIdentity, encodeBrokerIdentity, type BrokerIdentity } from "./broker-identity.js";
 import { openEnv } from "./lmdb-env.js";
-import { LmdbLog, type LogContext, type LogSettings, type LogState, type WriteOp } from "./lmdb-log.js";
+import { LmdbLog, type LogContext, type LogSettings, type WriteOp } from "./lmdb-log.js";
+import type { LogState } from "./segment-catalog.js";
 
 export type { LogSettings } from "./lmdb-log.js";
 export { LmdbLog } from "./lmdb-log.js";
@@ -72,7 +73,7 @@ export interface LogStoreOptions {
   readonly fsync?: boolean;
   /** Initial LMDB map size; lmdb-js grows the map as the data grows. Default: lmdb-js's (small, grows). */
   readonly mapSizeBytes?: number;
-  /** Logs open at once (default 100_000). */
+  /** Logs open at once (default 100_000); openLog() beyond it is refused with TOO_MANY_OPEN_LOGS. */
   readonly logsOpenMax?: number;
   /** Wall clock for segment creation times (default Date.now). */
   readonly clock?: () => number;
@@ -80,7 +81,7 @@ export interface LogStoreOptions {
   readonly logger?: Logger;
   /** Entries deleted per transaction when reclaiming dropped segments or deleted logs (default 4096). */
   readonly reclaimChunkKeys?: number;
-  /** Operations (persist, truncate, ...) one log may have queued (default 1024). */
+  /** Operations (persist, truncate, ...) one log may have queued (default 1024); more are refused with TOO_MANY_PENDING_OPS. */
   readonly pendingOpsMax?: number;
 }
 
@@ -221,7 +222,7 @@ export class LogStore {
       const key = nameKey(name);
       const s = checkSettings(settings);
       if (this.open.has(name)) throw new StorageError("INVALID_ARGUMENT", `log ${name} is already open`);
-      if (this.open.size >= this.logsOpenMax) throw new StorageError("INVALID_ARGUMENT", `${this.open.size} logs are open: logsOpenMax reached`);
+      if (this.open.size >= this.logsOpenMax) throw new StorageError("TOO_MANY_OPEN_LOGS", `${this.open.size} logs are open: logsOpenMax reached`);
       let logId: number;
       const ref = this.logsDb.get(key);
       if (ref) {

@@ -99,7 +99,7 @@ describe("LogStore (LMDB)", () => {
       const log = await store.openLog("p", SETTINGS);
       const es = makeEntries(1, 0, 12);
       const writes = [0, 1, 2, 3].map((k) => log.persist({ entries: es.slice(k * 3, k * 3 + 3) }));
-      await rejectsWith(() => log.persist({ hardState: hs(1, 1, 1) }), "INVALID_ARGUMENT");
+      await rejectsWith(() => log.persist({ hardState: hs(1, 1, 1) }), "TOO_MANY_PENDING_OPS");
       await Promise.all(writes);
       assertEntriesEqual(log.entries(index(1), index(13), BIG), es);
       // A refused write in the middle does not disturb the ones around it.
@@ -180,6 +180,17 @@ describe("LogStore (LMDB)", () => {
       await log.whenReclaimed();
       assertEntriesEqual(log.entries(index(6), index(21), BIG), fresh);
       assert.equal(log.storedEntryCount(), 15);
+    });
+  });
+
+  it("refuses a log beyond logsOpenMax with TOO_MANY_OPEN_LOGS, and opens it once another closes", async () => {
+    await withStore({ logsOpenMax: 2 }, async (store) => {
+      const a = await store.openLog("a", SETTINGS);
+      await store.openLog("b", SETTINGS);
+      await rejectsWith(() => store.openLog("c", SETTINGS), "TOO_MANY_OPEN_LOGS");
+      await a.close();
+      const c = await store.openLog("c", SETTINGS);
+      assert.equal(c.lastIndex(), 0);
     });
   });
 
