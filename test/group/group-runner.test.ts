@@ -47,6 +47,7 @@ test("a stalled log write stops the raft clock; a follower does not campaign thr
     stateMachine: { apply: () => undefined },
     logger: pino({ level: "silent" }),
     monotonicMs: () => nowMs,
+    onFatal: (err) => assert.fail(`unexpected fatal storage failure: ${String(err)}`),
   });
   // Broker 2 leads term 1 and sends an entry; this member's write of it stalls.
   storage.hold = true;
