@@ -26,23 +26,36 @@ export function raftConfig(id: number, voters: readonly number[], extra: Partial
 /** One event-loop turn: every microtask chain (persist, send, step, ...) started so far runs to its end. */
 export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Delivers messages between members registered by id; `isolate` drops everything to and from a member. */
+/**
+ * Delivers messages between members registered by id, tagged with their Raft
+ * group as the peer transport does; `isolate` drops everything to and from a member.
+ */
 export class LoopbackNet {
-  private readonly members = new Map<NodeId, (m: Message) => void>();
+  private readonly members = new Map<NodeId, (group: string, m: Message) => void>();
   private readonly isolated = new Set<NodeId>();
 
-  /** Messages for `id` go to `step`. */
+  /** Messages for `id` (of any group) go to `step`. */
   join(id: NodeId, step: (m: Message) => void): void {
-    this.members.set(id, step);
+    this.members.set(id, (_group, m) => step(m));
   }
 
-  /** The `send` of a group runner. */
-  readonly send = (messages: readonly Message[]): void => {
-    for (const m of messages) {
-      if (this.isolated.has(m.to) || this.isolated.has(m.from)) continue;
-      queueMicrotask(() => this.members.get(m.to)?.(m));
-    }
-  };
+  /** Messages for `id` go to `route` with their group (a broker hosting several groups). */
+  joinGroups(id: NodeId, route: (group: string, m: Message) => void): void {
+    this.members.set(id, route);
+  }
+
+  /** The `send` of a runner of `group`. */
+  sendFor(group: string): (messages: readonly Message[]) => void {
+    return (messages) => {
+      for (const m of messages) {
+        if (this.isolated.has(m.to) || this.isolated.has(m.from)) continue;
+        queueMicrotask(() => this.members.get(m.to)?.(group, m));
+      }
+    };
+  }
+
+  /** The `send` of a runner, for a net of one group. */
+  readonly send = this.sendFor("");
 
   isolate(id: NodeId): void {
     this.isolated.add(id);
