@@ -9,6 +9,7 @@ import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 import { topicMetadata } from "./topic-views.js";
 
+/** metadata and clusterStatus. */
 export function clusterHandlers(ctx: HandlerContext): HandlersFor<"metadata" | "clusterStatus"> {
   return {
     metadata: async (req) => {

@@ -6,6 +6,7 @@
 import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 
+/** The consumer-group operations, each handed to the coordinator. */
 export function groupHandlers(
   ctx: HandlerContext,
 ): HandlersFor<"joinGroup" | "syncGroup" | "heartbeat" | "leaveGroup" | "commitOffsets" | "fetchOffsets" | "listGroups" | "describeGroup" | "resetOffsets"> {

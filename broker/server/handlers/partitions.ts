@@ -12,6 +12,7 @@ import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 import { partitionMetadata } from "./topic-views.js";
 
+/** produce, fetch, listOffsets, transferLeader, rebalanceLeaders. */
 export function partitionHandlers(ctx: HandlerContext): HandlersFor<"produce" | "fetch" | "listOffsets" | "transferLeader" | "rebalanceLeaders"> {
   return {
     produce: (req) => ctx.replica(req.topic, req.partition).produce(req),

@@ -2,6 +2,7 @@
 import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 
+/** initProducerId. */
 export function producerHandlers(ctx: HandlerContext): HandlersFor<"initProducerId"> {
   return {
     initProducerId: async (req) => {

@@ -19,10 +19,12 @@ export function partitionMetadata(ctx: HandlerContext, t: TopicMeta): PartitionM
   });
 }
 
+/** A topic as metadata answers it. */
 export function topicMetadata(ctx: HandlerContext, t: TopicMeta): TopicMetadata {
   return { name: t.name, internal: isInternal(t.name), partitions: partitionMetadata(ctx, t) };
 }
 
+/** A topic as describeTopic and createTopic answer it: metadata, replication factor and settings. */
 export function topicDescription(ctx: HandlerContext, t: TopicMeta): TopicDescription {
   return { ...topicMetadata(ctx, t), replicationFactor: t.replicas[0]?.length ?? 0, config: t.config };
 }

@@ -9,6 +9,7 @@ import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 import { isInternal, topicDescription } from "./topic-views.js";
 
+/** createTopic, deleteTopic, describeTopic, listTopics. */
 export function topicHandlers(ctx: HandlerContext): HandlersFor<"createTopic" | "deleteTopic" | "describeTopic" | "listTopics"> {
   return {
     createTopic: async (req) => {
