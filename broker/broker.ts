@@ -1,21 +1,25 @@
 /**
  * One broker: the composition of storage (one LMDB environment), the peer
  * transport, the controller group, the partition replicas assigned to this
- * broker, and the client listener. main.ts wires a real clock and process
- * signals to it; tests start brokers in child processes through main.ts.
+ * broker, and the client listener, whose handlers (broker/server/handlers/)
+ * see the broker only through the HandlerContext it builds. main.ts wires
+ * a real clock, process signals and fatal errors to it; tests start brokers
+ * in child processes through main.ts.
  */
 import { randomInt } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import type { BrokerConfig, BrokerEndpoint } from "../config/broker-config.js";
-import { Controller, CONTROLLER_GROUP } from "./cluster/controller.js";
+import type { BrokerConfig } from "../config/broker-config.js";
+import { Controller } from "./cluster/controller.js";
 import { DiskIdentity } from "./cluster/disk-identity.js";
 import { GroupCoordinator } from "./consumer-groups/coordinator.js";
 import { GROUP_TICK_MS } from "./consumer-groups/group-limits.js";
 import { LeaderAnnouncer } from "./cluster/leader-announcer.js";
 import { LeaderTable, newerLeader, type LeaderInfo } from "./cluster/leader-table.js";
 import type { MetadataChange, TopicMeta } from "./cluster/metadata.js";
+import { clientUrl, CONTROLLER_GROUP, parsePartitionGroupId, partitionGroupId, peerUrl, type PartitionGroupId } from "./cluster/names.js";
+import type { GroupRunner } from "./group/group-runner.js";
 import { PartitionReplica } from "./partition/partition-replica.js";
-import { wsUrl } from "./protocol/endpoint-url.js";
 import { RlogError, type LeaderHint } from "./protocol/errors.js";
 import { OFFSETS_TOPIC } from "./protocol/group-routing.js";
 import { DEFAULT_LIMITS, type Limits } from "./protocol/limits.js";
@@ -27,7 +31,8 @@ import { SeededRandom } from "./raft/random.js";
 import { Role } from "./raft/ready.js";
 import { NO_NODE, nodeId, term as toTerm, type NodeId, type Term } from "./raft/types.js";
 import { ClientServer } from "./server/client-server.js";
-import { buildHandlers } from "./operations.js";
+import type { HandlerContext } from "./server/handler-context.js";
+import { buildHandlers } from "./server/handlers/index.js";
 import { LogStore } from "./storage/log-store.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 
@@ -36,41 +41,45 @@ const TICK_LAG_WARN_MS = 100;
 
 /** How long a controlled shutdown waits for leadership to move away. */
 export const CONTROLLED_SHUTDOWN_MS_MAX = 10_000;
+/**
+ * During a controlled shutdown, a transfer the core refused (no other
+ * replica able to lead yet: draining, recovering, or not heard from lately)
+ * is asked again after this long; nothing in the group's soft state would
+ * announce that it can succeed now.
+ */
+const REFUSED_TRANSFER_RETRY_MS = 20;
 /** How often retention runs over every partition. */
 export const RETENTION_CHECK_INTERVAL_MS = 30_000;
-
-/** Raft group id (and log name) of a partition replica: unique per topic incarnation. */
-export function partitionGroupId(topicId: number, partition: number): string {
-  return `p/${topicId}/${partition}`;
-}
-
-/** Where clients reach a broker. */
-export function clientUrl(b: BrokerEndpoint): string {
-  return wsUrl(b.host, b.clientPort);
-}
 
 export interface BrokerOptions {
   readonly config: BrokerConfig;
   readonly logger: Logger;
   /** Wall clock, ms since epoch. */
   readonly clock?: () => number;
+  /**
+   * The broker cannot go on (a durable write failed, or opening or deleting
+   * a partition's log failed): its state is unknown. The process entry point
+   * (broker/main.ts) logs and exits; the broker itself never ends the process.
+   */
+  readonly onFatal: (err: unknown, message: string) => void;
 }
 
 export class Broker {
   readonly id: NodeId;
-  readonly config: BrokerConfig;
-  readonly logger: Logger;
-  readonly clock: () => number;
-  readonly limits: Limits;
+  private readonly config: BrokerConfig;
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+  private readonly limits: Limits;
+  private readonly onFatal: (err: unknown, message: string) => void;
   /** Open partition replicas by group id. */
-  readonly partitions = new Map<string, PartitionReplica>();
+  private readonly partitions = new Map<PartitionGroupId, PartitionReplica>();
   /** Every partition's leader as announced by the leaders themselves, hosted here or not. */
-  readonly leaders: LeaderTable;
+  private readonly leaders: LeaderTable;
   private announcer!: LeaderAnnouncer;
   private announceTimer: NodeJS.Timeout | undefined;
-  controller!: Controller;
+  private controller!: Controller;
   /** Consumer-group coordinator for the offsets partitions this broker leads. */
-  groups!: GroupCoordinator;
+  private groups!: GroupCoordinator;
   private store!: LogStore;
   /** The data directory's identity: whether its groups may vote (lost-disk guard). */
   private identity!: DiskIdentity;
@@ -83,7 +92,9 @@ export class Broker {
   private reconcileChain: Promise<void> = Promise.resolve();
   private readonly random: SeededRandom;
   private closing = false;
+  /** The client listener's port once started (the configured one, or the one picked for port 0). */
   clientPort = 0;
+  /** The peer listener's port once started (0 for a single broker). */
   peerPort = 0;
 
   constructor(opts: BrokerOptions) {
@@ -91,6 +102,7 @@ export class Broker {
     this.id = nodeId(opts.config.brokerId);
     this.logger = opts.logger;
     this.clock = opts.clock ?? Date.now;
+    this.onFatal = opts.onFatal;
     this.random = new SeededRandom(randomInt(2 ** 31));
     const l = opts.config.limits;
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...l });
@@ -124,7 +136,7 @@ export class Broker {
         host: c.host,
         port: c.peerPort,
         secret: c.clusterSecret,
-        peers: new Map(peers.map((b) => [nodeId(b.id), wsUrl(b.host, b.peerPort)])),
+        peers: new Map(peers.map((b) => [nodeId(b.id), peerUrl(b)])),
         logger: this.logger.child({ component: "transport" }),
         // A peer that (re)connects may have restarted: tell it at once what we lead.
         onLinkOpen: (peer) => this.announcer.announceAll(peer),
@@ -162,6 +174,7 @@ export class Broker {
       leaderHint: (id) => this.leaderHint(id),
       clock: this.clock,
       onChange: (change) => this.onMetadataChange(change),
+      onFatal: this.onFatal,
     });
     // The controller replayed its committed log in its constructor; open what it assigned to us.
     await this.reconcileChain;
@@ -177,7 +190,7 @@ export class Broker {
       port: c.clientPort,
       brokerId: c.brokerId,
       limits: this.limits,
-      handlers: buildHandlers(this),
+      handlers: buildHandlers(this.handlerContext()),
       logger: this.logger.child({ component: "server" }),
     });
     const { port } = await this.server.start();
@@ -222,8 +235,40 @@ export class Broker {
     this.logger.info({ brokerId: this.id }, "broker stopped");
   }
 
+  /**
+   * The newest knowledge of a group's leader: this broker's own Raft view
+   * when it hosts a replica, or the leader's announcement, whichever names
+   * the higher term. Leader 0 and term 0 when nothing is known.
+   */
+  leaderOf(groupId: PartitionGroupId): LeaderInfo {
+    const r = this.partitions.get(groupId);
+    const s = r?.runner.softState();
+    const own = s === undefined ? undefined : { leader: s.leader, term: s.term };
+    return newerLeader(own, this.leaders.get(groupId)) ?? { leader: NO_NODE, term: toTerm(0) };
+  }
+
+  // ------------------------------------------------------------ internals
+
+  /** What the client handlers see of this broker (started: controller and groups exist). */
+  private handlerContext(): HandlerContext {
+    return {
+      brokerId: this.id,
+      brokers: this.config.brokers.map((b) => ({ id: nodeId(b.id), clientUrl: clientUrl(b) })),
+      limits: this.limits,
+      metadata: this.controller.metadata,
+      controller: this.controller,
+      groups: this.groups,
+      topicDefaults: () => this.topicDefaults(),
+      replica: (topic, partition) => this.replica(topic, partition),
+      hostedReplica: (group) => this.partitions.get(group),
+      leaderOf: (group) => this.leaderOf(group),
+      leaderHint: (id) => this.leaderHint(id),
+      reachable: (id) => this.reachable(id),
+    };
+  }
+
   /** A partition replica hosted here, or the error a client should see. */
-  replica(topicName: string, partition: number): PartitionReplica {
+  private replica(topicName: string, partition: number): PartitionReplica {
     const t = this.controller.metadata.topic(topicName);
     if (!t) throw new RlogError("UNKNOWN_TOPIC", `topic ${topicName} does not exist`);
     const replicas = t.replicas[partition];
@@ -245,38 +290,26 @@ export class Broker {
     return r;
   }
 
-  /**
-   * The newest knowledge of a group's leader: this broker's own Raft view
-   * when it hosts a replica, or the leader's announcement, whichever names
-   * the higher term. Leader 0 and term 0 when nothing is known.
-   */
-  leaderOf(groupId: string): LeaderInfo {
-    const r = this.partitions.get(groupId);
-    const s = r?.runner.softState();
-    const own = s === undefined ? undefined : { leader: s.leader, term: s.term };
-    return newerLeader(own, this.leaders.get(groupId)) ?? { leader: NO_NODE, term: toTerm(0) };
-  }
-
   /** The broker's defaults for topic settings. */
-  topicDefaults(): TopicConfig {
+  private topicDefaults(): TopicConfig {
     const s = this.config.storage;
     return { retentionBytes: s.retentionBytes, retentionMs: s.retentionMs, segmentBytes: s.segmentBytes, segmentMs: s.segmentMs };
   }
 
-  leaderHint(id: NodeId): LeaderHint {
+  private leaderHint(id: NodeId): LeaderHint {
     const b = this.config.brokers.find((x) => x.id === id);
     return b ? { brokerId: id, url: clientUrl(b) } : { brokerId: id };
   }
 
   /** Whether this broker has a working peer link to `id`. */
-  reachable(id: NodeId): boolean {
+  private reachable(id: NodeId): boolean {
     if (id === this.id) return true;
     const link = this.transport?.stats().links.find((l) => l.peerId === id);
     return link?.connected ?? false;
   }
 
   /** Start transfers of partitions led here whose preferred replica is another broker. */
-  rebalanceLocal(topic: string | undefined): LeaderMove[] {
+  private rebalanceLocal(topic: string | undefined): LeaderMove[] {
     const moves: LeaderMove[] = [];
     for (const t of this.controller.metadata.topics()) {
       if (topic !== undefined && t.name !== topic) continue;
@@ -284,13 +317,11 @@ export class Broker {
         const r = this.partitions.get(partitionGroupId(t.id, p));
         const preferred = replicas[0];
         if (!r || !r.isLeader() || preferred === undefined || preferred === this.id) return;
-        if (r.transfer(preferred).ok) moves.push({ topic: t.name, partition: p, fromBrokerId: this.id, toBrokerId: preferred });
+        if (r.startTransfer(preferred).ok) moves.push({ topic: t.name, partition: p, fromBrokerId: this.id, toBrokerId: preferred });
       });
     }
     return moves;
   }
-
-  // ------------------------------------------------------------ internals
 
   private raftConfig(voters: readonly NodeId[], priority: readonly NodeId[]): RaftConfig {
     const r = this.config.raft;
@@ -325,7 +356,8 @@ export class Broker {
 
   private route(group: string, msg: Message): void {
     if (group === CONTROLLER_GROUP) this.controller?.runner.step(msg);
-    else this.partitions.get(group)?.step(msg);
+    // A group name from the wire is looked up, not trusted: one that is no open partition finds nothing.
+    else this.partitions.get(group as PartitionGroupId)?.step(msg);
     // Messages for a partition not open yet are dropped; Raft retries.
   }
 
@@ -354,10 +386,7 @@ export class Broker {
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.reconcileChain = this.reconcileChain.then(task).catch((err: unknown) => {
-      this.logger.fatal({ err }, "opening or deleting a partition failed; exiting");
-      process.exit(70);
-    });
+    this.reconcileChain = this.reconcileChain.then(task).catch((err: unknown) => this.onFatal(err, "opening or deleting a partition failed"));
   }
 
   private async openTopic(t: TopicMeta): Promise<void> {
@@ -373,7 +402,7 @@ export class Broker {
       const replica = new PartitionReplica({
         topic: t.name,
         partition: p,
-        groupId,
+        topicId: t.id,
         raft: this.raftConfig(replicas, replicas),
         log,
         random: this.random,
@@ -385,6 +414,7 @@ export class Broker {
         onRoleChanged: (s) => {
           if (s.role === Role.Leader) this.announcer.won(groupId, s.term);
         },
+        onFatal: this.onFatal,
       });
       this.partitions.set(groupId, replica);
       if (applier) this.groups.attach(p, replica);
@@ -392,8 +422,7 @@ export class Broker {
   }
 
   private async deleteTopic(t: TopicMeta): Promise<void> {
-    const prefix = partitionGroupId(t.id, 0).slice(0, -1);
-    this.leaders.retain((g) => !g.startsWith(prefix));
+    this.leaders.retain((g) => parsePartitionGroupId(g)?.topicId !== t.id);
     for (let p = 0; p < t.replicas.length; p++) {
       const groupId = partitionGroupId(t.id, p);
       const r = this.partitions.get(groupId);
@@ -420,7 +449,7 @@ export class Broker {
     for (const [groupId, r] of this.partitions) {
       if (wanted.has(groupId)) continue;
       this.partitions.delete(groupId);
-      if (r.topic === OFFSETS_TOPIC) this.groups.detach(Number(groupId.split("/")[1]), r.partition);
+      if (r.topic === OFFSETS_TOPIC) this.groups.detach(r.topicId, r.partition);
       await r.close();
       await this.store.deleteLog(groupId);
     }
@@ -437,25 +466,40 @@ export class Broker {
     }
   }
 
+  /**
+   * Controlled shutdown: hand every group led here to another member, within
+   * CONTROLLED_SHUTDOWN_MS_MAX. Waits on the groups' role and transfer
+   * changes: a transfer that ends with this broker still leading (the target
+   * did not win within an election timeout) is asked again at once.
+   */
   private async moveLeadershipAway(): Promise<void> {
-    const deadline = this.clock() + CONTROLLED_SHUTDOWN_MS_MAX;
+    const deadline = AbortSignal.timeout(CONTROLLED_SHUTDOWN_MS_MAX);
     // Only groups with another voter can hand leadership over.
-    const runners = [this.controller.runner, ...[...this.partitions.values()].map((p) => p.runner)].filter((r) => r.voterCount > 1);
+    const runners: GroupRunner[] = [this.controller.runner, ...[...this.partitions.values()].map((p) => p.runner)].filter((r) => r.voterCount > 1);
     // First make sure nothing hands leadership back to us (leader preference would).
     for (const r of runners) r.drain();
     // Led groups with another live member to take over (when every peer is gone there is no one to hand to).
-    const led = () =>
+    const led = (): GroupRunner[] =>
       runners.filter((r) => {
         const s = r.status();
         return s.role === Role.Leader && s.progress.some((p) => p.id !== this.id && p.active);
       });
     this.logger.info({ groups: led().length }, "controlled shutdown: moving leadership away");
-    while (this.clock() < deadline) {
+    while (!deadline.aborted) {
       const still = led();
       if (still.length === 0) break;
-      // A transfer that timed out resumes leadership: ask again.
-      for (const r of still) if (!r.status().transferee) r.transferLeadership();
-      await new Promise((res) => setTimeout(res, 20));
+      let refused = false;
+      for (const r of still) if (!r.softState().transferee && !r.transferLeadership().ok) refused = true;
+      // Wake at the first group that stops leading or whose transfer ends; or, after a refusal, to ask again.
+      const round = new AbortController();
+      const signal = AbortSignal.any([deadline, round.signal]);
+      const changes: Promise<unknown>[] = still
+        .filter((r) => r.softState().transferee !== NO_NODE)
+        .map((r) => r.waitForSoftState((s) => s.role !== Role.Leader || s.transferee === NO_NODE, signal));
+      if (refused) changes.push(sleep(REFUSED_TRANSFER_RETRY_MS, undefined, { signal }).catch(() => undefined));
+      if (changes.length === 0) break; // unreachable: every group led either transfers or was refused
+      await Promise.race(changes);
+      round.abort();
     }
   }
 }

@@ -7,12 +7,18 @@
  *
  * SIGTERM or SIGINT: controlled shutdown (leadership moves to other replicas
  * first). A second signal exits at once. Exit codes: 0 clean stop, 1 bad
- * config or start-up failure, 70 fatal storage failure.
+ * config or start-up failure, 70 a fatal failure: the broker reported one
+ * (a durable write failed: its state is unknown, so the process must not go
+ * on) or a promise was rejected with no one to handle it (a bug). This file
+ * is the only broker code that ends the process.
  */
 import { pathToFileURL } from "node:url";
 import { pino } from "pino";
 import { loadConfig } from "../config/index.js";
 import { Broker } from "./broker.js";
+
+/** Exit status after a fatal failure (EX_SOFTWARE). */
+export const FATAL_EXIT_CODE = 70;
 
 export interface RunBrokerOptions {
   /** JSON config file; RLOG_* environment variables apply on top. */
@@ -23,8 +29,16 @@ export interface RunBrokerOptions {
 export async function runBroker(opts: RunBrokerOptions): Promise<void> {
   const config = loadConfig(opts.configFile === undefined ? {} : { file: opts.configFile });
   const logger = pino({ level: config.logLevel, base: { broker: config.brokerId } });
-  const broker = new Broker({ config, logger });
+  const fatal = (err: unknown, message: string): never => {
+    logger.fatal({ err }, `${message}; exiting`);
+    process.exit(FATAL_EXIT_CODE);
+  };
+  process.on("unhandledRejection", (reason) => fatal(reason, "unhandled promise rejection"));
+  const broker = new Broker({ config, logger, onFatal: fatal });
   let stopping: Promise<void> | undefined;
+  // Settles as the controlled shutdown does, once a signal started one.
+  let stopRequested: (stopped: Promise<void>) => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   const stop = (signal: string): void => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting now");
@@ -32,6 +46,7 @@ export async function runBroker(opts: RunBrokerOptions): Promise<void> {
     }
     logger.info({ signal }, "stopping: controlled shutdown");
     stopping = broker.stop(true);
+    stopRequested(stopping);
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
@@ -42,14 +57,7 @@ export async function runBroker(opts: RunBrokerOptions): Promise<void> {
     await broker.stop(false).catch(() => undefined);
     throw err;
   }
-  await new Promise<void>((resolve) => {
-    const wait = setInterval(() => {
-      if (stopping) {
-        clearInterval(wait);
-        void stopping.then(resolve);
-      }
-    }, 50);
-  });
+  await stopped;
 }
 
 function argValue(name: string): string | undefined {

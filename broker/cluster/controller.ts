@@ -7,19 +7,19 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { GroupRunner, ProposeError, type StateMachine } from "../group/group-runner.js";
+import { refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
+import { GroupRunner, type StateMachine } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { RaftConfig } from "../raft/config.js";
 import type { LogStorage } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
-import { EntryKind, type Entry, type NodeId, type Snapshot } from "../raft/types.js";
+import { EntryKind, NO_NODE, type Entry, type NodeId, type Snapshot } from "../raft/types.js";
+import type { LeaderInfo } from "./leader-table.js";
 import { ClusterMetadata, MetadataOp, encodeCommand, type MetadataChange, type MetadataCommand, type TopicMeta } from "./metadata.js";
+import { CONTROLLER_GROUP } from "./names.js";
 import { placeReplicas } from "./placement.js";
-
-/** Raft group id (and log name) of the controller. */
-export const CONTROLLER_GROUP = "__controller";
 /** How long an admin change waits for its commit. */
 export const CONTROLLER_COMMIT_TIMEOUT_MS = 15_000;
 
@@ -40,17 +40,25 @@ export interface ControllerOptions {
   readonly clock: () => number;
   /** Applied changes, in order; `reset` after a snapshot replaced the state. */
   readonly onChange: (change: MetadataChange | { readonly kind: "reset" }) => void;
+  /** The controller log's storage failed; see GroupRunnerOptions.onFatal. */
+  readonly onFatal: (err: unknown, message: string) => void;
 }
+
+/** The cluster metadata as read by handlers and the group coordinator. */
+export type MetadataView = Pick<ClusterMetadata, "topic" | "topics">;
 
 export class Controller {
   readonly metadata = new ClusterMetadata();
   readonly runner: GroupRunner;
   private readonly opts: ControllerOptions;
+  /** How refusals reach clients (broker/group/client-errors.ts). */
+  private readonly scope: ErrorScope;
   /** An InitCluster of this broker is waiting for its commit. */
   private initPending = false;
 
   constructor(opts: ControllerOptions) {
     this.opts = opts;
+    this.scope = { kind: "controller", name: "controller", leaderHint: opts.leaderHint };
     const sm: StateMachine = {
       apply: (entries: readonly Entry[]) => {
         for (const change of this.metadata.apply(entries)) {
@@ -73,6 +81,7 @@ export class Controller {
       send: opts.send,
       stateMachine: sm,
       logger: opts.logger,
+      onFatal: opts.onFatal,
     });
   }
 
@@ -138,15 +147,17 @@ export class Controller {
   leader(): NodeId {
     return this.runner.leader();
   }
+  /** The controller group's leader and term as the core knows them now. */
+  leaderInfo(): LeaderInfo {
+    const s = this.runner.status();
+    return { leader: s.leader, term: s.term };
+  }
 
   private requireLeader(): void {
     if (this.runner.isLeader()) return;
     const leader = this.runner.leader();
-    throw new RlogError(
-      "NOT_CONTROLLER",
-      leader ? `broker ${leader} is the controller` : "the controller is being elected",
-      leader ? { leader: this.opts.leaderHint(leader) } : undefined,
-    );
+    const message = leader !== NO_NODE ? `broker ${leader} is the controller` : "the controller is being elected";
+    throw refusalError(refusalKind({ code: "NOT_LEADER", leader }), leader, message, this.scope);
   }
 
   /** Propose one command; resolves with its index once it is committed and applied. */
@@ -160,7 +171,7 @@ export class Controller {
         [...init, c].map((cmd) => ({ kind: EntryKind.Command, count: 0, timestampMs: this.opts.clock(), data: encodeCommand(cmd) })),
       );
     } catch (err) {
-      throw this.toRlogError(err);
+      throw toClientError(err, this.scope);
     }
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -171,19 +182,10 @@ export class Controller {
         }),
       ]);
     } catch (err) {
-      throw this.toRlogError(err);
+      throw toClientError(err, this.scope);
     } finally {
       clearTimeout(timer);
     }
     return proposed.firstIndex + init.length;
-  }
-
-  private toRlogError(err: unknown): unknown {
-    if (!(err instanceof ProposeError)) return err;
-    if (err.code === "NOT_LEADER" || err.code === "LEADER_TRANSFER_IN_PROGRESS") {
-      return new RlogError("NOT_CONTROLLER", `controller: ${err.message}`, err.leader ? { leader: this.opts.leaderHint(err.leader) } : undefined);
-    }
-    if (err.code === "SHUTTING_DOWN") return new RlogError("SHUTTING_DOWN", err.message);
-    return new RlogError("TOO_MANY_REQUESTS", `controller: ${err.message}`);
   }
 }

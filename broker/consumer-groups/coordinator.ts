@@ -22,9 +22,10 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Controller } from "../cluster/controller.js";
 import type { TopicMeta } from "../cluster/metadata.js";
+import { refusalError, refusalKind, rescope, type ErrorScope } from "../group/client-errors.js";
 import type { PartitionReplica, ReplicaApplier } from "../partition/partition-replica.js";
 import { AssignmentStrategy, GroupState, OffsetSpec } from "../protocol/enums.js";
-import { ErrorCode, RlogError, type LeaderHint } from "../protocol/errors.js";
+import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { coordinatorPartition, OFFSETS_TOPIC } from "../protocol/group-routing.js";
 import type { ProduceRecord } from "../protocol/records.js";
 import type {
@@ -58,6 +59,12 @@ const MEMBER_ID_CLIENT_PREFIX_MAX = 64;
 /** Pause between attempts to create the offsets topic after a failure. */
 const TOPIC_CREATE_RETRY_MS = 1_000;
 
+/** What the coordinator needs of the controller: the metadata, and creating the offsets topic when it leads. */
+export type CoordinatorController = Pick<Controller, "metadata" | "isLeader" | "createTopic">;
+
+/** What the coordinator needs of an offsets-partition replica (and of a data replica, for resetOffsets and lags). */
+export type CoordinatorReplica = Pick<PartitionReplica, "runner" | "produce" | "readBarrier" | "localOffset" | "highWatermarkOffset">;
+
 /** What the coordinator needs from its broker. */
 export interface CoordinatorHost {
   readonly brokerId: NodeId;
@@ -65,11 +72,11 @@ export interface CoordinatorHost {
   readonly brokers: readonly NodeId[];
   /** Partitions of the offsets topic when this broker creates it (config groupsTopicPartitions). */
   readonly topicPartitions: number;
-  readonly controller: () => Controller;
+  readonly controller: () => CoordinatorController;
   /** The broker's default topic settings. */
   readonly topicDefaults: () => TopicConfig;
   /** A hosted replica by topic and partition, if this broker has one. */
-  readonly hostedReplica: (topic: TopicMeta, partition: number) => PartitionReplica | undefined;
+  readonly hostedReplica: (topic: TopicMeta, partition: number) => CoordinatorReplica | undefined;
   readonly leaderHint: (id: NodeId) => LeaderHint;
   /** Wall clock, ms since the epoch (stored timestamps). */
   readonly wallMs: () => number;
@@ -90,7 +97,7 @@ interface Hosted {
   readonly partition: number;
   readonly topicId: number;
   readonly table: GroupTable;
-  replica: PartitionReplica | undefined;
+  replica: CoordinatorReplica | undefined;
   /** Live groups while this broker leads the partition; at most GROUPS_PER_PARTITION_MAX. */
   readonly live: Map<string, LiveGroup>;
 }
@@ -102,8 +109,12 @@ export class GroupCoordinator {
   private creatingTopic = false;
   private nextCreateMs = 0;
   private closed = false;
+  /** How partition refusals reach this coordinator's clients (broker/group/client-errors.ts). */
+  private readonly scope: ErrorScope;
 
-  constructor(private readonly host: CoordinatorHost) {}
+  constructor(private readonly host: CoordinatorHost) {
+    this.scope = { kind: "coordinator", name: "group coordinator", leaderHint: host.leaderHint };
+  }
 
   // ------------------------------------------------------------ hosting
 
@@ -123,14 +134,14 @@ export class GroupCoordinator {
         const err =
           soft.role === Role.Leader
             ? new RlogError("COORDINATOR_NOT_AVAILABLE", "the coordinator's term changed")
-            : notCoordinator(soft.leader, this.host.leaderHint);
+            : this.notCoordinator(soft.leader);
         this.dropLive(h, err);
       },
     };
   }
 
   /** The replica created with applierFor's applier. */
-  attach(partition: number, replica: PartitionReplica): void {
+  attach(partition: number, replica: CoordinatorReplica): void {
     const h = this.hosted.get(partition);
     if (h !== undefined) h.replica = replica;
   }
@@ -355,17 +366,23 @@ export class GroupCoordinator {
     const h = this.hosted.get(p);
     if (h === undefined || h.topicId !== t.id || h.replica === undefined) {
       const replicas = t.replicas[p] ?? [];
-      if (!replicas.includes(this.host.brokerId) && replicas[0] !== undefined) throw notCoordinator(replicas[0], this.host.leaderHint);
+      if (!replicas.includes(this.host.brokerId) && replicas[0] !== undefined) throw this.notCoordinator(replicas[0]);
       throw new RlogError("COORDINATOR_NOT_AVAILABLE", `${OFFSETS_TOPIC}/${p} is still opening on broker ${this.host.brokerId}`);
     }
     const s = h.replica.runner.status();
     if (s.role !== Role.Leader) {
-      if (s.leader !== 0) throw notCoordinator(s.leader, this.host.leaderHint);
-      throw new RlogError("COORDINATOR_NOT_AVAILABLE", `${OFFSETS_TOPIC}/${p} has no leader right now`);
+      if (s.leader !== 0) throw this.notCoordinator(s.leader);
+      throw refusalError("NO_LEADER", s.leader, `${OFFSETS_TOPIC}/${p} has no leader right now`, this.scope);
     }
-    if (s.transferee !== 0) throw new RlogError("COORDINATOR_NOT_AVAILABLE", `coordination of ${OFFSETS_TOPIC}/${p} is moving to broker ${s.transferee}`);
+    if (s.transferee !== 0) throw refusalError("LEADER_TRANSFER_IN_PROGRESS", s.transferee, `coordination of ${OFFSETS_TOPIC}/${p} is moving to broker ${s.transferee}`, this.scope);
     if (h.table.appliedTerm !== s.term) throw new RlogError("COORDINATOR_NOT_AVAILABLE", `the coordinator of ${OFFSETS_TOPIC}/${p} is loading its groups`);
     return h;
+  }
+
+  /** NOT_COORDINATOR naming `leader`, or COORDINATOR_NOT_AVAILABLE when no leader is known. */
+  private notCoordinator(leader: NodeId): RlogError {
+    const message = leader !== 0 ? `broker ${leader} is this group's coordinator` : "the group's coordinator is being elected";
+    return refusalError(refusalKind({ code: "NOT_LEADER", leader }), leader, message, this.scope);
   }
 
   private isReady(h: Hosted): boolean {
@@ -453,7 +470,7 @@ export class GroupCoordinator {
     try {
       await replica.readBarrier(GROUP_WRITE_TIMEOUT_MS);
     } catch (err) {
-      throw toCoordinatorError(err);
+      throw rescope(err, this.scope);
     }
   }
 
@@ -464,7 +481,7 @@ export class GroupCoordinator {
     try {
       await replica.produce({ op: "produce", topic: OFFSETS_TOPIC, partition: h.partition, records, acks: "all", timeoutMs: GROUP_WRITE_TIMEOUT_MS });
     } catch (err) {
-      throw toCoordinatorError(err);
+      throw rescope(err, this.scope);
     }
   }
 
@@ -513,27 +530,6 @@ export class GroupCoordinator {
       .finally(() => {
         this.creatingTopic = false;
       });
-  }
-}
-
-function notCoordinator(leader: NodeId, hint: (id: NodeId) => LeaderHint): RlogError {
-  if (leader === 0) return new RlogError("COORDINATOR_NOT_AVAILABLE", "the group's coordinator is being elected");
-  return new RlogError("NOT_COORDINATOR", `broker ${leader} is this group's coordinator`, { leader: hint(leader) });
-}
-
-/** A write error of the offsets partition, as a coordinator error. */
-function toCoordinatorError(err: unknown): unknown {
-  if (!(err instanceof RlogError)) return err;
-  switch (err.code) {
-    case ErrorCode.NOT_LEADER:
-      return err.details?.leader !== undefined
-        ? new RlogError("NOT_COORDINATOR", `coordinator moved: ${err.message}`, { leader: err.details.leader })
-        : new RlogError("COORDINATOR_NOT_AVAILABLE", err.message);
-    case ErrorCode.LEADER_NOT_AVAILABLE:
-    case ErrorCode.LEADER_TRANSFER_IN_PROGRESS:
-      return new RlogError("COORDINATOR_NOT_AVAILABLE", err.message);
-    default:
-      return err;
   }
 }
 

@@ -55,6 +55,12 @@ export interface GroupRunnerOptions {
   readonly applied?: Index;
   /** Monotonic clock in ms (stalled-write detection); performance.now() by default, a fake one in tests. */
   readonly monotonicMs?: () => number;
+  /**
+   * A durable write failed: the member's state is unknown (fsyncgate), so the
+   * runner has stopped and the process must not go on. The broker's process
+   * entry point (broker/main.ts) logs and exits; library code never does.
+   */
+  readonly onFatal: (err: unknown, message: string) => void;
 }
 
 /** When a proposal counts as done. */
@@ -84,6 +90,12 @@ export class ProposeError extends Error {
   }
 }
 
+/** A wait for the soft state to satisfy a condition (waitForSoftState). */
+interface SoftStateWaiter {
+  readonly until: (soft: SoftState) => boolean;
+  readonly resolve: (soft: SoftState | undefined) => void;
+}
+
 interface Waiter {
   readonly index: Index;
   readonly term: Term;
@@ -105,6 +117,9 @@ export class GroupRunner {
   private commitWaiters: Waiter[] = [];
   /** Proposals waiting for the leader's durable append (acks leader). */
   private appendWaiters: Waiter[] = [];
+  /** Waits on role, leader, term or transfer changes; one per waiting request or shutdown step, removed when settled. */
+  private readonly softWaiters = new Set<SoftStateWaiter>();
+  private readonly onFatal: (err: unknown, message: string) => void;
   private running = false;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
@@ -126,6 +141,7 @@ export class GroupRunner {
     this.sm = opts.stateMachine;
     this.log = opts.logger;
     this.monotonicMs = opts.monotonicMs ?? (() => performance.now());
+    this.onFatal = opts.onFatal;
     this.voterCount = opts.config.membership.voters.length;
     const snap = opts.storage.snapshot();
     if (snap.index > 0 && opts.applied === undefined) this.sm.restore?.(snap);
@@ -197,6 +213,30 @@ export class GroupRunner {
     return new Promise((resolve, reject) => this.commitWaiters.push({ index, term, result, resolve, reject }));
   }
 
+  /**
+   * Resolves with the soft state (role, leader, term, transferee) once
+   * `until` holds for it: checked now against the core, then at every
+   * change the runner takes in (after the Ready that carries it is durable).
+   * Resolves undefined when `signal` aborts or the runner closes. The way to
+   * wait for a leadership change, instead of polling status().
+   */
+  waitForSoftState(until: (soft: SoftState) => boolean, signal?: AbortSignal): Promise<SoftState | undefined> {
+    const now = this.node.softState();
+    if (until(now)) return Promise.resolve(now);
+    if (this.closed || signal?.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const onAbort = (): void => settle(undefined);
+      const w: SoftStateWaiter = { until, resolve: (s) => settle(s) };
+      const settle = (s: SoftState | undefined): void => {
+        this.softWaiters.delete(w);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(s);
+      };
+      this.softWaiters.add(w);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
   /** Never take leadership again (controlled shutdown); see RaftNode.setPromotable. */
   drain(): void {
     this.node.setPromotable(false);
@@ -236,6 +276,7 @@ export class GroupRunner {
   async close(): Promise<void> {
     this.closed = true;
     this.failAll(new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} is closing`));
+    for (const w of [...this.softWaiters]) w.resolve(undefined);
     await this.idle;
   }
 
@@ -243,9 +284,12 @@ export class GroupRunner {
     if (this.running || this.closed || !this.node.hasReady()) return;
     this.running = true;
     this.idle = this.loop().catch((err: unknown) => {
-      // A failed durable write leaves the member in an unknown state: stop the process (fsyncgate).
-      this.log.fatal({ err }, "raft group storage failed; exiting");
-      process.exit(70);
+      // A failed durable write leaves the member in an unknown state (fsyncgate): this
+      // group stops at once, and the process must stop too (onFatal).
+      this.closed = true;
+      this.failAll(new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} stopped: its storage failed`));
+      for (const w of [...this.softWaiters]) w.resolve(undefined);
+      this.onFatal(err, `raft group ${this.groupId}: storage failed`);
     });
   }
 
@@ -357,6 +401,7 @@ export class GroupRunner {
       this.failAll(new ProposeError("NOT_LEADER", s.leader, "leadership changed before the entry was acknowledged"));
     }
     this.sm.roleChanged?.(s);
+    for (const w of [...this.softWaiters]) if (w.until(s)) w.resolve(s);
   }
 
   /** A waited-for entry was overwritten by a newer leader's log: retriable for the client. */

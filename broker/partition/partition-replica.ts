@@ -8,7 +8,9 @@
  * watermark (the offset after the last committed, applied entry).
  */
 import type { Logger } from "pino";
-import { GroupRunner, ProposeError, type Appended, type StateMachine } from "../group/group-runner.js";
+import { partitionGroupId, type PartitionGroupId } from "../cluster/names.js";
+import { fromRefusal, refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
+import { GroupRunner, type Appended, type StateMachine } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { OffsetSpec } from "../protocol/enums.js";
 import type { FetchRequest, ListOffsetsRequest, ProduceRequest } from "../protocol/requests.js";
@@ -17,11 +19,11 @@ import type { FetchedBatch } from "../protocol/records.js";
 import { encodeRecordBatch, readRecordBatchHeader } from "../protocol/record-batch.js";
 import type { RaftConfig } from "../raft/config.js";
 import type { LogStorage, RetentionPolicy, RetentionResult } from "../raft/log-storage.js";
-import { StorageError } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
+import type { TransferResult } from "../raft/core.js";
 import type { RandomSource } from "../raft/random.js";
 import { Role, type SoftState } from "../raft/ready.js";
-import { EntryKind, index, offset, type Entry, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
+import { EntryKind, index, NO_NODE, offset, type Entry, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
 import { FetchWaiters } from "./fetch-waiters.js";
 import { ProducerStateTable } from "./producer-state.js";
 
@@ -29,12 +31,20 @@ import { ProducerStateTable } from "./producer-state.js";
 export const PRODUCER_STATE_SCAN_ENTRIES_MAX = 20_000;
 /** How long a produce waits for its commit when the request gives no timeoutMs. */
 export const PRODUCE_TIMEOUT_MS_DEFAULT = 30_000;
+/** How long transferLeadership waits for the new leader when the request gives no timeoutMs. TODO(defaults module, broker/protocol/limits.ts): move there. */
+export const TRANSFER_WAIT_MS_DEFAULT = 10_000;
+
+/** A finished leadership transfer: who leads now, in which term. */
+export interface TransferDone {
+  readonly leader: NodeId;
+  readonly term: Term;
+}
 
 export interface PartitionReplicaOptions {
   readonly topic: string;
   readonly partition: number;
-  /** Raft group id: unique per topic incarnation and partition. */
-  readonly groupId: string;
+  /** The topic incarnation (index of its CreateTopic entry); with `partition`, names the Raft group. */
+  readonly topicId: number;
   readonly raft: RaftConfig;
   readonly log: LogStorage;
   readonly random: RandomSource;
@@ -52,6 +62,8 @@ export interface PartitionReplicaOptions {
   readonly applier?: ReplicaApplier;
   /** Leadership or term of this replica's group changed (the broker announces wins to its peers). */
   readonly onRoleChanged?: (soft: SoftState) => void;
+  /** The group's storage failed; see GroupRunnerOptions.onFatal. */
+  readonly onFatal: (err: unknown, message: string) => void;
 }
 
 /**
@@ -70,11 +82,16 @@ export interface ReplicaApplier {
 export class PartitionReplica {
   readonly topic: string;
   readonly partition: number;
-  readonly groupId: string;
+  readonly topicId: number;
+  /** Raft group id: unique per topic incarnation and partition. */
+  readonly groupId: PartitionGroupId;
   readonly runner: GroupRunner;
+  /** This broker. */
+  private readonly id: NodeId;
   private readonly log: LogStorage;
   private readonly logger: Logger;
-  private readonly leaderHint: (brokerId: NodeId) => LeaderHint;
+  /** How refusals reach clients (broker/group/client-errors.ts). */
+  private readonly scope: ErrorScope;
   private readonly clock: () => number;
   private readonly producers = new ProducerStateTable();
   private readonly waiters = new FetchWaiters();
@@ -89,10 +106,12 @@ export class PartitionReplica {
   constructor(opts: PartitionReplicaOptions) {
     this.topic = opts.topic;
     this.partition = opts.partition;
-    this.groupId = opts.groupId;
+    this.topicId = opts.topicId;
+    this.groupId = partitionGroupId(opts.topicId, opts.partition);
+    this.id = opts.raft.id;
     this.log = opts.log;
     this.logger = opts.logger;
-    this.leaderHint = opts.leaderHint;
+    this.scope = { kind: "partition", name: `${opts.topic}/${opts.partition}`, leaderHint: opts.leaderHint };
     this.clock = opts.clock;
     this.preferred = opts.raft.priority[0] ?? opts.raft.id;
     const commit = opts.log.hardState().commit;
@@ -110,7 +129,7 @@ export class PartitionReplica {
     };
     // The log is the state: committed entries need no replay at start-up.
     this.runner = new GroupRunner({
-      groupId: opts.groupId,
+      groupId: this.groupId,
       config: opts.raft,
       storage: opts.log,
       random: opts.random,
@@ -118,6 +137,7 @@ export class PartitionReplica {
       stateMachine: sm,
       logger: opts.logger,
       applied: index(Math.max(commit, opts.log.snapshot().index)),
+      onFatal: opts.onFatal,
     });
   }
 
@@ -156,7 +176,7 @@ export class PartitionReplica {
     try {
       proposed = this.runner.propose([{ kind: EntryKind.Records, count: batch.count, timestampMs: batch.maxTimestampMs, data: batch.data }], req.acks);
     } catch (err) {
-      throw this.toRlogError(err);
+      throw toClientError(err, this.scope);
     }
     if (stamp) {
       this.producers.record(stamp.producerId, stamp.producerEpoch, {
@@ -187,11 +207,23 @@ export class PartitionReplica {
       await this.waiters.wait(from, req.maxWaitMs, signal, () => from < this.highWatermark);
       this.requireLeader(false); // leadership may have moved while we waited: send the client to the new leader
     }
-    return this.readCommitted(from, req.maxBytes, minBytes);
+    try {
+      return this.readCommitted(from, req.maxBytes, minBytes);
+    } catch (err) {
+      throw toClientError(err, this.scope); // retention may have moved the log start while we waited
+    }
   }
 
   listOffsets(req: ListOffsetsRequest): ListOffsetsResult {
     this.requireLeader(false);
+    try {
+      return this.readOffset(req);
+    } catch (err) {
+      throw toClientError(err, this.scope);
+    }
+  }
+
+  private readOffset(req: ListOffsetsRequest): ListOffsetsResult {
     switch (req.spec) {
       case OffsetSpec.Earliest:
         return { offset: this.log.logStartOffset() };
@@ -222,9 +254,44 @@ export class PartitionReplica {
     return this.highWatermark;
   }
 
-  /** Start a leadership transfer; resolves when this replica no longer leads (or the transfer gives up). */
-  transfer(to: NodeId | undefined): ReturnType<GroupRunner["transferLeadership"]> {
+  /** Start a leadership transfer to `to` (the most preferred other replica when undefined), without waiting for it. */
+  startTransfer(to: NodeId | undefined): TransferResult {
     return this.runner.transferLeadership(to);
+  }
+
+  /**
+   * Move leadership to `target` (the most preferred caught-up replica when
+   * undefined) and wait until it leads: resolves with the new leader and
+   * term. Waits on the group's role changes (GroupRunner.waitForSoftState),
+   * at most `waitMs`. Fails NOT_LEADER (with a hint) or LEADER_NOT_AVAILABLE
+   * on a follower, unless `target` already leads; with the transfer refusal
+   * (client-errors.ts) when the core refuses; TIMEOUT when the target did not
+   * take over within an election timeout and this replica leads again, or
+   * when `waitMs` passed (or `signal` aborted) first; LEADER_NOT_AVAILABLE
+   * when another replica won instead.
+   */
+  async transferLeadership(target: NodeId | undefined, waitMs: number, signal: AbortSignal): Promise<TransferDone> {
+    if (!this.isLeader()) {
+      const s = this.runner.status();
+      // Already where it was asked to be: nothing to do.
+      if (target !== undefined && s.leader === target) return { leader: s.leader, term: s.term };
+      throw this.notLeaderError();
+    }
+    const started = this.runner.transferLeadership(target);
+    if (!started.ok) throw fromRefusal(started, this.scope);
+    const to = started.target;
+    if (to === this.id) return { leader: this.id, term: this.runner.status().term };
+    // Done when another replica leads, or when this one leads again with no transfer running (it gave up).
+    const s = await this.runner.waitForSoftState(
+      (x) => (x.leader !== this.id && x.leader !== NO_NODE) || (x.leader === this.id && x.transferee === NO_NODE),
+      AbortSignal.any([signal, AbortSignal.timeout(waitMs)]),
+    );
+    if (s === undefined) throw new RlogError("TIMEOUT", `leadership transfer of ${this.name()} did not finish in time`);
+    if (s.leader === to) return { leader: s.leader, term: s.term };
+    if (s.leader === this.id) {
+      throw new RlogError("TIMEOUT", `broker ${to} did not take leadership of ${this.name()} within an election timeout; broker ${this.id} leads again`);
+    }
+    throw new RlogError("LEADER_NOT_AVAILABLE", `leadership of ${this.name()} went to broker ${s.leader}, not ${to}`);
   }
 
   status(replicas: readonly NodeId[], reachable: (id: NodeId) => boolean): PartitionStatus {
@@ -347,19 +414,17 @@ export class PartitionReplica {
 
   // ------------------------------------------------------------ helpers
 
+  /** Committed batches from `from`, up to about `maxBytes` (at least one batch when any is committed). */
   private readCommitted(from: number, maxBytes: number, minBytes: number): FetchResult {
     const batches: FetchedBatch[] = [];
-    let bytes = 0;
     if (from < this.highWatermark) {
       const entries = this.log.entriesFromOffset(offset(from), maxBytes, this.runner.applied());
       for (const e of entries) {
         if (e.kind !== EntryKind.Records || e.offset >= this.highWatermark) continue;
         batches.push({ baseOffset: e.offset, data: e.data });
-        bytes += e.data.byteLength;
       }
     }
-    void minBytes; // any committed data answers the poll; minBytes > 1 is served as 1 (documented)
-    void bytes;
+    void minBytes; // any committed data answers the poll; minBytes > 1 is served as 1 (docs/PROTOCOL.md)
     return { batches, highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset() };
   }
 
@@ -373,19 +438,17 @@ export class PartitionReplica {
 
   private requireLeader(forWrite = true): void {
     const s = this.runner.softState();
-    if (!this.runner.isLeader() || s.role !== Role.Leader) {
-      const leader = this.runner.leader();
-      throw new RlogError(
-        leader ? "NOT_LEADER" : "LEADER_NOT_AVAILABLE",
-        leader ? `${this.name()} is led by broker ${leader}` : `${this.name()} has no leader right now`,
-        leader ? { leader: this.leaderHint(leader) } : undefined,
-      );
-    }
+    if (!this.runner.isLeader() || s.role !== Role.Leader) throw this.notLeaderError();
     if (forWrite && s.transferee) {
-      throw new RlogError("LEADER_TRANSFER_IN_PROGRESS", `leadership of ${this.name()} is moving to broker ${s.transferee}`, {
-        leader: this.leaderHint(s.transferee),
-      });
+      throw refusalError("LEADER_TRANSFER_IN_PROGRESS", s.transferee, `leadership of ${this.name()} is moving to broker ${s.transferee}`, this.scope);
     }
+  }
+
+  /** NOT_LEADER naming the leader this replica knows, or LEADER_NOT_AVAILABLE. */
+  private notLeaderError(): RlogError {
+    const leader = this.runner.leader();
+    const message = leader !== NO_NODE ? `${this.name()} is led by broker ${leader}` : `${this.name()} has no leader right now`;
+    return refusalError(refusalKind({ code: "NOT_LEADER", leader }), leader, message, this.scope);
   }
 
   /**
@@ -402,28 +465,9 @@ export class PartitionReplica {
     try {
       proposed = this.runner.propose([{ kind: EntryKind.Noop, count: 0, timestampMs: this.clock(), data: new Uint8Array(0) }]);
     } catch (err) {
-      throw this.toRlogError(err);
+      throw toClientError(err, this.scope);
     }
     await this.withTimeout(proposed.done, timeoutMs);
-  }
-
-  private toRlogError(err: unknown): unknown {
-    if (err instanceof ProposeError) {
-      switch (err.code) {
-        case "NOT_LEADER":
-          return new RlogError(err.leader ? "NOT_LEADER" : "LEADER_NOT_AVAILABLE", `${this.name()}: ${err.message}`, err.leader ? { leader: this.leaderHint(err.leader) } : undefined);
-        case "LEADER_TRANSFER_IN_PROGRESS":
-          return new RlogError("LEADER_TRANSFER_IN_PROGRESS", `${this.name()}: ${err.message}`, { leader: this.leaderHint(err.leader) });
-        case "BUSY":
-          return new RlogError("TOO_MANY_REQUESTS", `${this.name()}: ${err.message}`);
-        case "SHUTTING_DOWN":
-          return new RlogError("SHUTTING_DOWN", `${this.name()}: ${err.message}`);
-        case "INVALID":
-          return new RlogError("INVALID_REQUEST", `${this.name()}: ${err.message}`);
-      }
-    }
-    if (err instanceof StorageError && err.code === "OFFSET_OUT_OF_RANGE") return new RlogError("OFFSET_OUT_OF_RANGE", err.message);
-    return err;
   }
 
   private async withTimeout(p: Promise<Appended>, timeoutMs: number | undefined): Promise<Appended> {
@@ -435,13 +479,13 @@ export class PartitionReplica {
     try {
       return await Promise.race([p, timeout]);
     } catch (err) {
-      throw this.toRlogError(err);
+      throw toClientError(err, this.scope);
     } finally {
       clearTimeout(timer);
     }
   }
 
   private name(): string {
-    return `${this.topic}/${this.partition}`;
+    return this.scope.name;
   }
 }

@@ -21,3 +21,6 @@ export interface RequestContext {
 export type OpHandlers = {
   readonly [O in Exclude<OpName, "handshake">]?: (request: RequestOf<O>, ctx: RequestContext) => Promise<ResultOf<O>>;
 };
+
+/** The handlers of some operations, every one present: what each area of broker/server/handlers/ returns. */
+export type HandlersFor<O extends Exclude<OpName, "handshake">> = Required<Pick<OpHandlers, O>>;

@@ -24,7 +24,12 @@
  * - config/** imports anything but node:*, config/** and broker/protocol/defaults.ts
  *   (the CLI loads it cheaply);
  * - cli/main.ts or cli/commands/** statically imports anything heavier than
- *   node:*, yargs and cli/** (import it inside the handler: start-up stays fast).
+ *   node:*, yargs and cli/** (import it inside the handler: start-up stays fast);
+ * - library code (broker/** but its entry point broker/main.ts, client/**)
+ *   calls process.exit: it reports fatal conditions to its owner instead;
+ * - the files of broker/, client/ and cli/ import each other in a cycle
+ *   (every kind of import counts, type-only ones too: a cycle couples the
+ *   files either way, and a value cycle is an initialisation-order trap).
  *
  * Type-only imports count for the boundary rules (they still couple the
  * code), but not for the start-up rule (they vanish at run time).
@@ -181,6 +186,89 @@ export function importViolations(files: readonly SourceFile[]): Violation[] {
   return out;
 }
 
+/**
+ * The import cycles among `files`: each strongly connected component of the
+ * graph of file-to-file imports (any kind) with more than one file, or a file
+ * importing itself, as the files of one cycle through it, in import order.
+ */
+export function importCycles(files: readonly SourceFile[]): string[][] {
+  const paths = new Set(files.map((f) => f.path));
+  const edges = new Map<string, string[]>();
+  for (const f of files) {
+    const out: string[] = [];
+    for (const found of findImports(f.text)) {
+      const t = resolveTarget(f.path, found.specifier);
+      if (t.kind === "file" && paths.has(t.path) && !out.includes(t.path)) out.push(t.path);
+    }
+    edges.set(f.path, out);
+  }
+  // Tarjan's strongly connected components, iterative (no recursion depth limit).
+  const indexOf = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  let next = 0;
+  for (const root of edges.keys()) {
+    if (indexOf.has(root)) continue;
+    const work: { node: string; edge: number }[] = [{ node: root, edge: 0 }];
+    indexOf.set(root, next);
+    low.set(root, next++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length > 0) {
+      const top = work[work.length - 1]!;
+      const out = edges.get(top.node) ?? [];
+      if (top.edge < out.length) {
+        const w = out[top.edge++]!;
+        if (!indexOf.has(w)) {
+          indexOf.set(w, next);
+          low.set(w, next++);
+          stack.push(w);
+          onStack.add(w);
+          work.push({ node: w, edge: 0 });
+        } else if (onStack.has(w)) low.set(top.node, Math.min(low.get(top.node)!, indexOf.get(w)!));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent !== undefined) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(top.node)!));
+      if (low.get(top.node) !== indexOf.get(top.node)) continue;
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== top.node);
+      if (component.length > 1 || (edges.get(top.node) ?? []).includes(top.node)) components.push(cycleThrough(component.sort()[0]!, new Set(component), edges));
+    }
+  }
+  return components;
+}
+
+/** One cycle from `start` back to it inside `component` (breadth-first: a shortest one), for the failure message. */
+function cycleThrough(start: string, component: ReadonlySet<string>, edges: ReadonlyMap<string, readonly string[]>): string[] {
+  const from = new Map<string, string>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const v = queue.shift()!;
+    for (const w of edges.get(v) ?? []) {
+      if (!component.has(w)) continue;
+      if (w === start) {
+        const path = [v];
+        while (path[0] !== start) path.unshift(from.get(path[0]!)!);
+        return path;
+      }
+      if (!from.has(w)) {
+        from.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return [...component];
+}
+
 /** Calls that read the clock, start timers or draw ambient randomness; not property accesses of the same name. */
 const NONDETERMINISM: readonly { readonly pattern: RegExp; readonly name: string }[] = [
   { pattern: /(?<![\w$.])Math\s*\.\s*random\b/g, name: "Math.random" },
@@ -237,6 +325,35 @@ test("the scan sees the source tree", () => {
 test("no import crosses a module boundary", () => {
   const violations = importViolations(sources);
   assert.equal(violations.length, 0, `\n${violations.map(format).join("\n")}`);
+});
+
+test("no import cycles in broker/, client/ or cli/", () => {
+  const governed = sources.filter((f) => under(f.path, "broker") || under(f.path, "client") || under(f.path, "cli"));
+  const cycles = importCycles(governed);
+  assert.equal(cycles.length, 0, `\n${cycles.map((c) => [...c, c[0]].join(" -> ")).join("\n")}`);
+});
+
+test("only the broker's entry point ends the process", () => {
+  const library = (p: string): boolean => (under(p, "broker") && p !== "broker/main.ts") || under(p, "client");
+  const found: string[] = [];
+  for (const f of sources.filter((x) => library(x.path))) {
+    const code = blankSource(f.text, true);
+    for (const m of code.matchAll(/(?<![\w$.])process\s*\.\s*(exit|abort)\b/g)) found.push(`${f.path}:${code.slice(0, m.index ?? 0).split("\n").length}: process.${m[1]}`);
+  }
+  assert.deepEqual(found, [], "report fatal conditions to the owner (an onFatal callback); broker/main.ts logs and exits");
+});
+
+test("an import cycle is found, type-only imports included, and reported as a path", () => {
+  const files = [
+    fake("broker/a.ts", 'import { b } from "./b.js";\nimport { d } from "./d.js";\n'),
+    fake("broker/b.ts", 'import type { C } from "./sub/c.js";\n'),
+    fake("broker/sub/c.ts", 'export { a } from "../a.js";\n'),
+    fake("broker/d.ts", 'import { x } from "node:fs";\nimport { e } from "./e.js";\n'),
+    fake("broker/e.ts", "export const e = 1;\n"),
+    fake("broker/f.ts", 'import { f } from "./f.js";\n'),
+  ];
+  assert.deepEqual(importCycles(files), [["broker/a.ts", "broker/b.ts", "broker/sub/c.ts"], ["broker/f.ts"]]);
+  assert.deepEqual(importCycles(files.filter((f) => f.path !== "broker/sub/c.ts" && f.path !== "broker/f.ts")), []);
 });
 
 test("the Raft core uses no clock, timer or ambient randomness", () => {

@@ -47,6 +47,7 @@ test("a stalled log write stops the raft clock; a follower does not campaign thr
     stateMachine: { apply: () => undefined },
     logger: pino({ level: "silent" }),
     monotonicMs: () => nowMs,
+    onFatal: (err) => assert.fail(`unexpected fatal storage failure: ${String(err)}`),
   });
   // Broker 2 leads term 1 and sends an entry; this member's write of it stalls.
   storage.hold = true;
@@ -74,5 +75,34 @@ test("a stalled log write stops the raft clock; a follower does not campaign thr
     await flush();
   }
   assert.ok(sent.some((m) => m.type === MessageType.PreVote), "with its clock running again and no leader heard, it campaigns");
+  await runner.close();
+});
+
+test("a failed log write stops the group and reports it through onFatal (the runner never ends the process itself)", async () => {
+  class FailingStorage extends MemoryStorage {
+    override persist(): Promise<void> {
+      return Promise.reject(new Error("EIO: the disk is gone"));
+    }
+  }
+  const fatal: string[] = [];
+  const runner = new GroupRunner({
+    groupId: "g",
+    config: { id: nodeId(1), membership: { voters: [nodeId(1)] }, priority: [nodeId(1)], ...TEST_TIMING },
+    storage: new FailingStorage(),
+    random: new SeededRandom(1),
+    send: () => undefined,
+    stateMachine: { apply: () => undefined },
+    logger: pino({ level: "silent" }),
+    onFatal: (err, message) => fatal.push(`${message}: ${(err as Error).message}`),
+  });
+  const waiting = runner.waitForSoftState((s) => s.role === Role.Leader);
+  // A single voter campaigns at once; writing its term fails.
+  for (let i = 0; i < 3 * TEST_TIMING.electionTimeoutTicks && fatal.length === 0; i++) {
+    runner.tick();
+    await flush();
+  }
+  assert.deepEqual(fatal, ["raft group g: storage failed: EIO: the disk is gone"]);
+  assert.equal(await waiting, undefined, "waits on a stopped group end");
+  assert.throws(() => runner.propose([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]), /closed/);
   await runner.close();
 });

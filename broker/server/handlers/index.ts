@@ -1,0 +1,24 @@
+/**
+ * The broker's handler for every client operation (see ../handlers.ts), one
+ * file per area, each written against HandlerContext (../handler-context.ts).
+ */
+import type { HandlerContext } from "../handler-context.js";
+import type { HandlersFor, OpHandlers } from "../handlers.js";
+import type { OpName } from "../../protocol/ops.js";
+import { clusterHandlers } from "./cluster.js";
+import { groupHandlers } from "./groups.js";
+import { partitionHandlers } from "./partitions.js";
+import { producerHandlers } from "./producers.js";
+import { topicHandlers } from "./topics.js";
+
+/** A handler for every operation but the handshake (the listener answers that itself). */
+export function buildHandlers(ctx: HandlerContext): OpHandlers {
+  const all: HandlersFor<Exclude<OpName, "handshake">> = {
+    ...clusterHandlers(ctx),
+    ...topicHandlers(ctx),
+    ...partitionHandlers(ctx),
+    ...producerHandlers(ctx),
+    ...groupHandlers(ctx),
+  };
+  return all;
+}

@@ -1,0 +1,136 @@
+/**
+ * Controller in process: three controller voters over MemoryStorage, a
+ * loopback network and a manual tick. Topics are created, seen by every
+ * voter and deleted; followers refuse with NOT_CONTROLLER naming the
+ * controller; bad requests are refused the same way everywhere.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Controller } from "../../broker/cluster/controller.js";
+import type { MetadataChange } from "../../broker/cluster/metadata.js";
+import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
+import type { TopicConfig } from "../../broker/protocol/requests.js";
+import { MemoryStorage } from "../../broker/raft/memory-storage.js";
+import { SeededRandom } from "../../broker/raft/random.js";
+import { nodeId, type NodeId } from "../../broker/raft/types.js";
+import { failOnFatal, LoopbackNet, raftConfig, rejection, silentLogger, Ticker } from "../group/in-process.js";
+
+const CONFIG: TopicConfig = { retentionBytes: -1, retentionMs: -1, segmentBytes: 1 << 20, segmentMs: 60_000 };
+const hint = (id: NodeId) => ({ brokerId: id, url: `ws://b${id}:9092` });
+
+/** Three controllers (preference 1, 2, 3); `live` is what each thinks is reachable. */
+function controllers(live: () => readonly number[] = () => [1, 2, 3]) {
+  const net = new LoopbackNet();
+  const changes = new Map<number, (MetadataChange["kind"] | "reset")[]>();
+  const all = [1, 2, 3].map((id) => {
+    changes.set(id, []);
+    const c = new Controller({
+      raft: raftConfig(id, [1, 2, 3]),
+      log: new MemoryStorage(),
+      random: new SeededRandom(id),
+      send: net.send,
+      logger: silentLogger,
+      brokers: [1, 2, 3].map(nodeId),
+      liveBrokers: () => live().map(nodeId),
+      leaderHint: hint,
+      clock: () => 5_000,
+      onChange: (ch) => changes.get(id)!.push(ch.kind),
+      onFatal: failOnFatal,
+    });
+    net.join(nodeId(id), (m) => c.runner.step(m));
+    return c;
+  });
+  const ticker = new Ticker(() => all.forEach((c) => c.runner.tick()));
+  const elected = async (): Promise<Controller> => {
+    await ticker.until(() => all.some((c) => c.isLeader()) && all.every((c) => c.leader() !== 0), "a controller known to all");
+    return all.find((c) => c.isLeader())!;
+  };
+  return { net, all, ticker, changes, elected, byId: (id: number) => all[id - 1]! };
+}
+
+test("the controller leader creates a topic: placed on the live brokers, applied on every voter, cluster named first", async () => {
+  const k = controllers();
+  const leader = await k.elected();
+  const t = await k.ticker.settle(leader.createTopic("orders", 3, 2, CONFIG));
+  assert.equal(t.name, "orders");
+  assert.equal(t.replicas.length, 3);
+  for (const r of t.replicas) assert.equal(new Set(r).size, 2);
+  assert.deepEqual(t.config, CONFIG);
+  assert.notEqual(leader.metadata.clusterId, undefined, "InitCluster rides ahead of the first change");
+  await k.ticker.until(() => k.all.every((c) => c.metadata.topic("orders")?.id === t.id), "every voter applied the topic");
+  for (const id of [1, 2, 3]) assert.ok(k.changes.get(id)!.includes("topicCreated"), `voter ${id} told its broker`);
+  assert.equal(leader.leaderInfo().leader, leader.runner.status().id);
+});
+
+test("followers refuse admin changes with NOT_CONTROLLER naming the controller; before an election, without a hint", async () => {
+  const k = controllers();
+  const early = await rejection(k.byId(3).createTopic("x", 1, 1, CONFIG));
+  assert.ok(early instanceof RlogError && early.is("NOT_CONTROLLER") && early.retriable && early.details === undefined, String(early));
+  const leader = await k.elected();
+  const follower = k.all.find((c) => c !== leader)!;
+  const id = leader.runner.status().id;
+  const ops: (() => Promise<unknown>)[] = [
+    () => follower.createTopic("x", 1, 1, CONFIG),
+    () => follower.deleteTopic("x"),
+    () => follower.allocateProducerId(),
+    () => follower.requestRebalance(undefined),
+  ];
+  for (const op of ops) {
+    const err = await rejection(Promise.resolve().then(op));
+    assert.ok(err instanceof RlogError);
+    assert.equal(err.code, ErrorCode.NOT_CONTROLLER);
+    assert.deepEqual(err.details?.leader, hint(id));
+    assert.match(err.message, new RegExp(`broker ${id} is the controller`));
+  }
+});
+
+test("duplicates, unknown topics and impossible replication factors are refused by the leader", async () => {
+  let live = [1, 2, 3];
+  const k = controllers(() => live);
+  const leader = await k.elected();
+  await k.ticker.settle(leader.createTopic("orders", 1, 3, CONFIG));
+  const dup = await rejection(leader.createTopic("orders", 1, 1, CONFIG));
+  assert.ok(dup instanceof RlogError && dup.is("TOPIC_ALREADY_EXISTS"));
+  const tooMany = await rejection(leader.createTopic("big", 1, 4, CONFIG));
+  assert.ok(tooMany instanceof RlogError && tooMany.is("INVALID_REPLICATION_FACTOR") && /more than the 3 brokers/.test(tooMany.message));
+  live = [1, 2];
+  const down = await rejection(leader.createTopic("wide", 1, 3, CONFIG));
+  assert.ok(down instanceof RlogError && down.is("INVALID_REPLICATION_FACTOR") && /only 2 are reachable/.test(down.message), String(down));
+  const unknown = await rejection(leader.deleteTopic("nope"));
+  assert.ok(unknown instanceof RlogError && unknown.is("UNKNOWN_TOPIC"));
+  const rebalanceUnknown = await rejection(leader.requestRebalance("nope"));
+  assert.ok(rebalanceUnknown instanceof RlogError && rebalanceUnknown.is("UNKNOWN_TOPIC"));
+});
+
+test("a deleted topic is gone on every voter; producer ids are unique and increasing; a rebalance request is applied everywhere", async () => {
+  const k = controllers();
+  const leader = await k.elected();
+  await k.ticker.settle(leader.createTopic("orders", 2, 3, CONFIG));
+  await k.ticker.settle(leader.deleteTopic("orders"));
+  await k.ticker.until(() => k.all.every((c) => c.metadata.topic("orders") === undefined), "every voter applied the delete");
+  for (const id of [1, 2, 3]) assert.ok(k.changes.get(id)!.includes("topicDeleted"));
+  const a = await k.ticker.settle(leader.allocateProducerId());
+  const b = await k.ticker.settle(leader.allocateProducerId());
+  assert.ok(b > a && a > 0);
+  await k.ticker.settle(leader.requestRebalance(undefined));
+  await k.ticker.until(() => [1, 2, 3].every((id) => k.changes.get(id)!.includes("rebalanceRequested")), "every voter applied the rebalance request");
+  // The same name again is a new incarnation: a new topic id.
+  const again = await k.ticker.settle(leader.createTopic("orders", 1, 1, CONFIG));
+  assert.ok(again.id > a);
+});
+
+test("a change in flight when the controller loses its quorum is not acknowledged; the new controller serves", async () => {
+  const k = controllers();
+  const leader = await k.elected();
+  const id = leader.runner.status().id;
+  k.net.isolate(id);
+  const pending = leader.createTopic("lost", 1, 1, CONFIG);
+  pending.catch(() => undefined);
+  const others = k.all.filter((c) => c !== leader);
+  await k.ticker.until(() => others.some((c) => c.isLeader()), "the others elect a new controller");
+  const err = await k.ticker.settle(pending.then(() => assert.fail("acknowledged without a quorum"), (e: unknown) => e), 2_000);
+  assert.ok(err instanceof RlogError && err.retriable && (err.is("NOT_CONTROLLER") || err.is("TIMEOUT")), String(err));
+  const next = others.find((c) => c.isLeader())!;
+  const t = await k.ticker.settle(next.createTopic("kept", 1, 2, CONFIG));
+  assert.equal(next.metadata.topic("kept")?.id, t.id);
+});

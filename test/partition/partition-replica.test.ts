@@ -1,0 +1,205 @@
+/**
+ * PartitionReplica in process: three replicas over MemoryStorage, a loopback
+ * network and a manual tick. Election, produce and fetch (long poll), the
+ * refusals a follower gives (with the leader hint), and leadership transfer
+ * (done, refused, timed out, and a long poll woken by the move).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PartitionReplica } from "../../broker/partition/partition-replica.js";
+import { OffsetSpec } from "../../broker/protocol/enums.js";
+import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
+import { decodeFetchedBatches } from "../../broker/protocol/record-batch.js";
+import type { FetchResult } from "../../broker/protocol/results.js";
+import { MemoryStorage } from "../../broker/raft/memory-storage.js";
+import { SeededRandom } from "../../broker/raft/random.js";
+import { nodeId, type NodeId } from "../../broker/raft/types.js";
+import { failOnFatal, LoopbackNet, raftConfig, rejection, silentLogger, Ticker, turn } from "../group/in-process.js";
+
+const TOPIC = "orders";
+const hint = (id: NodeId) => ({ brokerId: id, url: `ws://b${id}:9092` });
+
+/** Three replicas of orders/0 (preference 1, 2, 3), none elected yet. */
+function group(seed = 1) {
+  const net = new LoopbackNet();
+  const replicas = [1, 2, 3].map((id) => {
+    const r = new PartitionReplica({
+      topic: TOPIC,
+      partition: 0,
+      topicId: 7,
+      raft: raftConfig(id, [1, 2, 3]),
+      log: new MemoryStorage(),
+      random: new SeededRandom(seed * 10 + id),
+      send: net.send,
+      logger: silentLogger,
+      leaderHint: hint,
+      clock: () => 1_000,
+      onFatal: failOnFatal,
+    });
+    net.join(nodeId(id), (m) => r.step(m));
+    return r;
+  });
+  const ticker = new Ticker(() => replicas.forEach((r) => r.tick()));
+  const byId = (id: number): PartitionReplica => replicas[id - 1]!;
+  const leader = (): PartitionReplica | undefined => replicas.find((r) => r.isLeader());
+  const elected = async (): Promise<PartitionReplica> => {
+    await ticker.until(() => leader() !== undefined && replicas.every((r) => r.leader() === leader()!.runner.status().id), "a leader known to all");
+    return leader()!;
+  };
+  return { net, replicas, ticker, byId, leader, elected };
+}
+
+const produce = (r: PartitionReplica, values: readonly string[]) =>
+  r.produce({ op: "produce", topic: TOPIC, partition: 0, records: values.map((v) => ({ value: Buffer.from(v) })), acks: "all" });
+
+const fetchFrom = (r: PartitionReplica, offset: number, maxWaitMs = 0, signal = new AbortController().signal) =>
+  r.fetch({ op: "fetch", topic: TOPIC, partition: 0, offset, maxBytes: 1 << 20, maxWaitMs }, signal);
+
+function values(f: FetchResult): string[] {
+  const d = decodeFetchedBatches(f.batches);
+  assert.ok(d.ok);
+  return d.value.map((x) => Buffer.from(x.value).toString());
+}
+
+test("three replicas elect the preferred one; the group id names the topic incarnation", async () => {
+  const g = group();
+  const leader = await g.elected();
+  assert.equal(leader.runner.status().id, 1, "the most preferred replica wins the first election");
+  assert.equal(leader.groupId, "p/7/0");
+  assert.equal(g.byId(2).leader(), 1);
+});
+
+test("produce commits on a quorum, fetch returns committed records only, listOffsets agrees", async () => {
+  const g = group();
+  const leader = await g.elected();
+  const a = await g.ticker.settle(produce(leader, ["a", "b"]));
+  assert.deepEqual([a.baseOffset, a.count], [0, 2]);
+  const b = await g.ticker.settle(produce(leader, ["c"]));
+  assert.equal(b.baseOffset, 2);
+  const f = await fetchFrom(leader, 0);
+  assert.deepEqual(values(f), ["a", "b", "c"]);
+  assert.equal(f.highWatermark, 3);
+  assert.deepEqual(values(await fetchFrom(leader, 2)), ["c"]);
+  assert.equal(leader.listOffsets({ op: "listOffsets", topic: TOPIC, partition: 0, spec: OffsetSpec.Latest }).offset, 3);
+  assert.equal(leader.listOffsets({ op: "listOffsets", topic: TOPIC, partition: 0, spec: OffsetSpec.Earliest }).offset, 0);
+  // Followers learn the commit with the next heartbeat.
+  await g.ticker.until(() => g.byId(2).highWatermarkOffset() === 3 && g.byId(3).highWatermarkOffset() === 3, "followers' high watermarks");
+  const past = await rejection(fetchFrom(leader, 4));
+  assert.ok(past instanceof RlogError && past.is("OFFSET_OUT_OF_RANGE"));
+  assert.deepEqual([past.details?.logStartOffset, past.details?.highWatermark], [0, 3]);
+});
+
+test("a fetch at the high watermark waits for the next commit (long poll), or answers empty when its wait ends", async () => {
+  const g = group();
+  const leader = await g.elected();
+  await g.ticker.settle(produce(leader, ["a"]));
+  const polling = fetchFrom(leader, 1, 60_000);
+  let answered = false;
+  void polling.then(() => (answered = true));
+  for (let i = 0; i < 20; i++) await g.ticker.tick();
+  assert.equal(answered, false, "nothing committed at offset 1 yet: the fetch waits");
+  await g.ticker.settle(produce(leader, ["b"]));
+  const f = await polling;
+  assert.deepEqual(values(f), ["b"]);
+  // A short wait with nothing new: an empty answer at the high watermark.
+  const empty = await fetchFrom(leader, 2, 5);
+  assert.deepEqual([empty.batches.length, empty.highWatermark], [0, 2]);
+});
+
+test("followers refuse with NOT_LEADER naming the leader; without a known leader, LEADER_NOT_AVAILABLE", async () => {
+  const g = group();
+  const lonely = g.byId(3);
+  const early = await rejection(produce(lonely, ["x"]));
+  assert.ok(early instanceof RlogError && early.is("LEADER_NOT_AVAILABLE") && early.retriable && early.details === undefined);
+  await g.elected();
+  for (const [name, op] of [
+    ["produce", produce(lonely, ["x"])],
+    ["fetch", fetchFrom(lonely, 0)],
+    ["listOffsets", Promise.resolve().then(() => lonely.listOffsets({ op: "listOffsets", topic: TOPIC, partition: 0, spec: OffsetSpec.Latest }))],
+  ] as const) {
+    const err = await rejection(op);
+    assert.ok(err instanceof RlogError, name);
+    assert.equal(err.code, ErrorCode.NOT_LEADER, name);
+    assert.ok(err.retriable);
+    assert.deepEqual(err.details?.leader, hint(nodeId(1)), name);
+    assert.match(err.message, /orders\/0 is led by broker 1/);
+  }
+});
+
+test("transferLeadership waits for the target to lead; writes meanwhile get LEADER_TRANSFER_IN_PROGRESS naming it", async () => {
+  const g = group();
+  const leader = await g.elected();
+  await g.ticker.settle(produce(leader, ["a"]));
+  const moving = leader.transferLeadership(nodeId(2), 10_000, new AbortController().signal);
+  const during = await rejection(produce(leader, ["b"]));
+  // The target may already lead (its log was caught up: TimeoutNow at once); else the write waits out the move.
+  assert.ok(during instanceof RlogError && (during.is("LEADER_TRANSFER_IN_PROGRESS") || during.is("NOT_LEADER")), String(during));
+  assert.deepEqual(during.details?.leader, hint(nodeId(2)));
+  const done = await g.ticker.settle(moving);
+  assert.equal(done.leader, 2);
+  assert.ok(done.term > 1);
+  assert.equal(g.byId(2).isLeader(), true);
+  // On the old leader, now a follower: asking again for broker 2 is already done; for broker 3, NOT_LEADER naming 2.
+  assert.deepEqual(await leader.transferLeadership(nodeId(2), 1_000, new AbortController().signal), { leader: 2, term: done.term });
+  const elsewhere = await rejection(leader.transferLeadership(nodeId(3), 1_000, new AbortController().signal));
+  assert.ok(elsewhere instanceof RlogError && elsewhere.is("NOT_LEADER"));
+  assert.deepEqual(elsewhere.details?.leader, hint(nodeId(2)));
+  // To itself: nothing to move.
+  assert.deepEqual(await g.byId(2).transferLeadership(nodeId(2), 1_000, new AbortController().signal), { leader: 2, term: done.term });
+});
+
+test("a transfer to a member that is not in the group is an INVALID_REQUEST; a second one while the first runs waits its turn", async () => {
+  const g = group();
+  const leader = await g.elected();
+  const invalid = await rejection(leader.transferLeadership(nodeId(9), 1_000, new AbortController().signal));
+  assert.ok(invalid instanceof RlogError && invalid.is("INVALID_REQUEST") && !invalid.retriable, String(invalid));
+  g.net.isolate(nodeId(3)); // broker 3 cannot take over: the transfer to it stays in progress
+  const first = leader.transferLeadership(nodeId(3), 10_000, new AbortController().signal);
+  first.catch(() => undefined);
+  const second = await rejection(leader.transferLeadership(nodeId(2), 1_000, new AbortController().signal));
+  assert.ok(second instanceof RlogError && second.is("LEADER_TRANSFER_IN_PROGRESS") && second.retriable);
+  assert.deepEqual(second.details?.leader, hint(nodeId(3)));
+  // The target never answers: after an election timeout the old leader resumes, and the transfer is a TIMEOUT.
+  const timedOut = await g.ticker.settle(first.then(() => assert.fail("the cut-off target cannot lead"), (e: unknown) => e));
+  assert.ok(timedOut instanceof RlogError && timedOut.is("TIMEOUT") && timedOut.retriable, String(timedOut));
+  assert.match(timedOut.message, /broker 3 did not take leadership of orders\/0 within an election timeout; broker 1 leads again/);
+  assert.equal(leader.isLeader(), true);
+  await g.ticker.settle(produce(leader, ["after"]));
+});
+
+test("a transfer wait ends with TIMEOUT when its time runs out or the connection goes", async () => {
+  const g = group();
+  const leader = await g.elected();
+  g.net.isolate(nodeId(3));
+  const gone = new AbortController();
+  const waiting = leader.transferLeadership(nodeId(3), 60_000, gone.signal);
+  await g.ticker.tick();
+  gone.abort();
+  const err = await rejection(waiting);
+  assert.ok(err instanceof RlogError && err.is("TIMEOUT"));
+  assert.match(err.message, /did not finish in time/);
+});
+
+test("a long poll on the leader is woken by a leadership move and told to look again (retriable)", async () => {
+  const g = group();
+  const leader = await g.elected();
+  await g.ticker.settle(produce(leader, ["a"]));
+  const polling = fetchFrom(leader, 1, 60_000);
+  polling.catch(() => undefined);
+  await g.ticker.settle(leader.transferLeadership(nodeId(2), 10_000, new AbortController().signal));
+  await turn();
+  const err = await rejection(polling);
+  // Woken as it steps down: by then it may know the new term but not yet its leader.
+  assert.ok(err instanceof RlogError && err.retriable && (err.is("NOT_LEADER") || err.is("LEADER_NOT_AVAILABLE")), String(err));
+  if (err.is("NOT_LEADER")) assert.deepEqual(err.details?.leader, hint(nodeId(2)));
+});
+
+test("closed replicas answer SHUTTING_DOWN to writes", async () => {
+  const g = group();
+  const leader = await g.elected();
+  const pending = produce(leader, ["a"]);
+  pending.catch(() => undefined);
+  await Promise.all(g.replicas.map((r) => r.close()));
+  const err = await rejection(pending);
+  assert.ok(err instanceof RlogError && (err.is("SHUTTING_DOWN") || err.is("NOT_LEADER")), String(err));
+});
