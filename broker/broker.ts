@@ -35,12 +35,13 @@ import type { HandlerContext } from "./server/handler-context.js";
 import { buildHandlers } from "./server/handlers/index.js";
 import { LogStore } from "./storage/log-store.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
+import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS } from "./protocol/defaults.js";
 
 /** A raft tick this late (ms since the previous one) is logged (warn). */
 const TICK_LAG_WARN_MS = 100;
 
 /** How long a controlled shutdown waits for leadership to move away. */
-export const CONTROLLED_SHUTDOWN_MS_MAX = 10_000;
+export const CONTROLLED_SHUTDOWN_MS_MAX = BROKER_DEFAULTS.controlledShutdownMsMax;
 /**
  * During a controlled shutdown, a transfer the core refused (no other
  * replica able to lead yet: draining, recovering, or not heard from lately)
@@ -49,7 +50,7 @@ export const CONTROLLED_SHUTDOWN_MS_MAX = 10_000;
  */
 const REFUSED_TRANSFER_RETRY_MS = 20;
 /** How often retention runs over every partition. */
-export const RETENTION_CHECK_INTERVAL_MS = 30_000;
+export const RETENTION_CHECK_INTERVAL_MS = BROKER_DEFAULTS.retentionCheckIntervalMs;
 
 export interface BrokerOptions {
   readonly config: BrokerConfig;
@@ -162,7 +163,7 @@ export class Broker {
       logger: this.logger.child({ component: "groups" }),
     });
     const voters = c.controllerVoters.map(nodeId);
-    const controllerLog = await this.store.openLog(CONTROLLER_GROUP, { segmentBytes: 64 * 1024 * 1024, segmentMs: 7 * 24 * 3600 * 1000 });
+    const controllerLog = await this.store.openLog(CONTROLLER_GROUP, { segmentBytes: CONTROLLER_LOG_DEFAULTS.segmentBytes, segmentMs: CONTROLLER_LOG_DEFAULTS.segmentMs });
     this.controller = new Controller({
       raft: this.raftConfig(voters, voters),
       log: controllerLog,

@@ -40,9 +40,10 @@ import type { TopicPartitions } from "../protocol/results.js";
 import { assign, type Assignment } from "./assignors.js";
 import { GROUP_MEMBERS_MAX } from "./group-limits.js";
 import type { GroupMetadataValue, StoredMember } from "./group-records.js";
+import { GROUP_COORDINATOR_DEFAULTS } from "../protocol/defaults.js";
 
 /** How long a rebalance that starts from an empty group waits for more members to join it. */
-export const INITIAL_REBALANCE_DELAY_MS = 300;
+export const INITIAL_REBALANCE_DELAY_MS = GROUP_COORDINATOR_DEFAULTS.initialRebalanceDelayMs;
 
 /** A member of the live group. */
 export interface LiveMember {

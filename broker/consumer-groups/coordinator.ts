@@ -53,11 +53,12 @@ import { ConsumerGroup, type PartitionCounts } from "./consumer-group.js";
 import { GROUP_OFFSETS_MAX, GROUP_WRITE_TIMEOUT_MS, GROUPS_PER_PARTITION_MAX } from "./group-limits.js";
 import { groupMetadataRecord, offsetCommitRecord, type GroupMetadataValue } from "./group-records.js";
 import { GroupTable, offsetKey, parseOffsetKey } from "./group-table.js";
+import { BROKER_DEFAULTS, GROUP_COORDINATOR_DEFAULTS } from "../protocol/defaults.js";
 
 /** Longest client-id prefix of a member id (member ids must fit stringLengthMax). */
 const MEMBER_ID_CLIENT_PREFIX_MAX = 64;
 /** Pause between attempts to create the offsets topic after a failure. */
-const TOPIC_CREATE_RETRY_MS = 1_000;
+const TOPIC_CREATE_RETRY_MS = GROUP_COORDINATOR_DEFAULTS.offsetsTopicCreateRetryMs;
 
 /** What the coordinator needs of the controller: the metadata, and creating the offsets topic when it leads. */
 export type CoordinatorController = Pick<Controller, "metadata" | "isLeader" | "createTopic">;
@@ -515,7 +516,7 @@ export class GroupCoordinator {
     const now = this.host.monotonicMs();
     if (now < this.nextCreateMs) return;
     this.creatingTopic = true;
-    const rf = Math.min(3, this.host.brokers.length);
+    const rf = Math.min(BROKER_DEFAULTS.replicationFactorPreferred, this.host.brokers.length);
     const config: TopicConfig = { ...this.host.topicDefaults(), retentionBytes: -1, retentionMs: -1 };
     controller
       .createTopic(OFFSETS_TOPIC, this.host.topicPartitions, rf, config)

@@ -26,13 +26,14 @@ import { Role, type SoftState } from "../raft/ready.js";
 import { EntryKind, index, NO_NODE, offset, type Entry, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
 import { FetchWaiters } from "./fetch-waiters.js";
 import { ProducerStateTable } from "./producer-state.js";
+import { PRODUCER_STATE_DEFAULTS, REQUEST_DEFAULTS } from "../protocol/defaults.js";
 
 /** Entries scanned back from the end of the log at start-up to rebuild producer state. */
-export const PRODUCER_STATE_SCAN_ENTRIES_MAX = 20_000;
+export const PRODUCER_STATE_SCAN_ENTRIES_MAX = PRODUCER_STATE_DEFAULTS.scanEntriesMax;
 /** How long a produce waits for its commit when the request gives no timeoutMs. */
-export const PRODUCE_TIMEOUT_MS_DEFAULT = 30_000;
-/** How long transferLeadership waits for the new leader when the request gives no timeoutMs. TODO(defaults module, broker/protocol/limits.ts): move there. */
-export const TRANSFER_WAIT_MS_DEFAULT = 10_000;
+export const PRODUCE_TIMEOUT_MS_DEFAULT = REQUEST_DEFAULTS.produceTimeoutMs;
+/** How long transferLeadership waits for the new leader when the request gives no timeoutMs. */
+export const TRANSFER_WAIT_MS_DEFAULT = REQUEST_DEFAULTS.transferWaitMs;
 
 /** A finished leadership transfer: who leads now, in which term. */
 export interface TransferDone {

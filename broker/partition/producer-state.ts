@@ -10,11 +10,12 @@
  * is in this replica's log.
  */
 import type { Index, Offset, Term } from "../raft/types.js";
+import { PRODUCER_STATE_DEFAULTS } from "../protocol/defaults.js";
 
 /** Batches remembered per producer: more than the client's in-flight bound (5). */
-export const PRODUCER_BATCHES_MAX = 8;
+export const PRODUCER_BATCHES_MAX = PRODUCER_STATE_DEFAULTS.batchesPerProducerMax;
 /** Producers remembered per partition; the least recently written is forgotten first. */
-export const PRODUCERS_MAX = 100_000;
+export const PRODUCERS_MAX = PRODUCER_STATE_DEFAULTS.producersMax;
 
 /** One remembered batch. */
 export interface ProducerBatch {

@@ -57,6 +57,7 @@ import { decodeBrokerIdentity, encodeBrokerIdentity, type BrokerIdentity } from 
 import { openEnv } from "./lmdb-env.js";
 import { LmdbLog, type LogContext, type LogSettings, type WriteOp } from "./lmdb-log.js";
 import type { LogState } from "./segment-catalog.js";
+import { LOG_STORE_DEFAULTS } from "../protocol/defaults.js";
 
 export type { LogSettings } from "./lmdb-log.js";
 export { LmdbLog } from "./lmdb-log.js";
@@ -97,11 +98,11 @@ export interface LogStoreStats {
 }
 
 /** Default for LogStoreOptions.logsOpenMax. */
-export const LOGS_OPEN_MAX_DEFAULT = 100_000;
+export const LOGS_OPEN_MAX_DEFAULT = LOG_STORE_DEFAULTS.logsOpenMax;
 /** Default for LogStoreOptions.reclaimChunkKeys. */
-export const RECLAIM_CHUNK_KEYS_DEFAULT = 4096;
+export const RECLAIM_CHUNK_KEYS_DEFAULT = LOG_STORE_DEFAULTS.reclaimChunkKeys;
 /** Default for LogStoreOptions.pendingOpsMax. */
-export const PENDING_OPS_MAX_DEFAULT = 1024;
+export const PENDING_OPS_MAX_DEFAULT = LOG_STORE_DEFAULTS.pendingOpsMax;
 /** Longest log name in UTF-8 bytes (LMDB keys are at most 1978 bytes). */
 export const LOG_NAME_BYTES_MAX = 512;
 
