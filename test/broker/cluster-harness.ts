@@ -38,7 +38,7 @@ let nextPortInBlock = 0;
 let reservedBlock: number | undefined;
 
 /** Whether process `pid` is running. */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -21,6 +21,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { alive } from "./cluster-harness.js";
 
 const MAIN_JS = fileURLToPath(new URL("../../broker/main.js", import.meta.url));
 
@@ -55,16 +56,6 @@ export function netnsSkipReason(): string | undefined {
   if (r.status !== 0) return `cannot create a network namespace: ${(r.stderr || String(r.error)).trim()}`;
   ipQuiet(["netns", "del", probe]);
   return undefined;
-}
-
-/** Whether a process with this pid exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** SIGKILLs every process still inside a namespace, then deletes it. */

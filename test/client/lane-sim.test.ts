@@ -8,6 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { laneReplayCommand, runLaneSeed } from "./sim/lane-sim.js";
+import { withoutStacks } from "./sim/without-stacks.js";
 
 const RUNS = 8_000;
 const FIRST_SEED = 1;
@@ -24,17 +25,6 @@ const REGRESSIONS: readonly { readonly seed: number; readonly note: string }[] =
   { seed: 265, note: "as seed 23" },
   { seed: 520, note: "as seed 23" },
 ];
-
-function withoutStacks<T>(f: () => T): T {
-  // RlogErrors are made by the thousand; their stack traces are most of the cost and say nothing here.
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return f();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
 
 test(`producer lane: ${RUNS} seeded runs keep every invariant`, () => {
   const failures: string[] = [];

@@ -9,23 +9,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { membershipReplayCommand, runMembershipSeed } from "./sim/membership-sim.js";
+import { withoutStacks } from "./sim/without-stacks.js";
 
 const RUNS = 10_000;
 const FIRST_SEED = 1;
 
 /** Seeds that found a bug, replayed on every run. */
 const REGRESSIONS: readonly { readonly seed: number; readonly note: string }[] = [];
-
-function withoutStacks<T>(f: () => T): T {
-  // RlogErrors are made by the thousand; their stack traces are most of the cost and say nothing here.
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return f();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
 
 test(`group membership: ${RUNS} seeded runs keep every invariant`, () => {
   const failures: string[] = [];
