@@ -107,8 +107,7 @@ export class Broker {
     this.random = new SeededRandom(randomInt(2 ** 31));
     const l = opts.config.limits;
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...l });
-    // A partition per group at most, plus the controller; more announcements than that are ignored.
-    this.leaders = new LeaderTable(this.limits.partitionsMax * 64 + 1);
+    this.leaders = new LeaderTable(BROKER_DEFAULTS.leaderTableEntriesMax);
   }
 
   /** Open storage, join the cluster, start serving clients. */

@@ -149,6 +149,12 @@ export const BROKER_DEFAULTS = frozen({
   controlledShutdownMsMax: 10 * SECOND_MS,
   /** How often retention runs over every partition: segments roll in hours, so a check every 30 s is plenty. */
   retentionCheckIntervalMs: 30 * SECOND_MS,
+  /**
+   * Most Raft groups whose leader a broker remembers (broker/cluster/leader-table.ts):
+   * far above the partitions one cluster can run (issue 16 aims at 10,000), and a bound
+   * on what peers' announcements can make it hold. Groups of deleted topics are pruned.
+   */
+  leaderTableEntriesMax: 1_000_000,
 });
 
 /**
