@@ -37,15 +37,24 @@
  *   refuses a batch whose predecessor is missing (OUT_OF_ORDER_SEQUENCE,
  *   treated here as "retry after the earlier batch" while an earlier batch
  *   is still pending; such a batch needs no pause once those are written),
- *   and the lane resends in order. Without idempotence a later batch that
- *   was already in flight may be written before a resent earlier one (as in
- *   Kafka); use inflightRequestsMax 1 to rule that out.
+ *   and the lane resends in order. An OUT_OF_ORDER_SEQUENCE while no earlier
+ *   batch is pending and none has failed (every one before it was
+ *   acknowledged, so committed) cannot be a gap: the broker that answered
+ *   lacks committed batches, so it is not the partition's leader (an old
+ *   leader that has not learnt it was deposed, reached through lagging
+ *   metadata or a hint) or its producer state is behind. Such a batch is
+ *   retried like a leader change: routing corrected, a pause until the
+ *   metadata names another leader (at most the leader-change pause), not
+ *   counted against retriesMax, bounded by its deadline. Without
+ *   idempotence a later batch that was already in flight may be written
+ *   before a resent earlier one (as in Kafka); use inflightRequestsMax 1 to
+ *   rule that out.
  * - A batch fails for good on a non-retriable error, after retriesMax
- *   counted failures (leader changes and waits for an earlier batch do not
- *   count), or past its deadline (creation + retry.totalTimeoutMs). If it
- *   was stamped, the partition's sequence may now have a gap (the broker may
- *   or may not hold it; SequenceState.Gap): every other stamped batch still
- *   pending fails too, and once nothing is in flight the lane takes a fresh
+ *   counted failures (leader changes, waits for an earlier batch and a
+ *   broker behind do not count, unless retriesMax is 0), or past its
+ *   deadline (creation + retry.totalTimeoutMs). If it was stamped, the
+ *   partition's sequence may now have a gap (the broker may or may not hold
+ *   it; SequenceState.Gap): every other stamped batch still pending fails too, and once nothing is in flight the lane takes a fresh
  *   producer id before sending the batches that were never sent.
  * - Every batch is settled exactly once (succeed or fail): none is dropped.
  *   After PRODUCER_FENCED, a batch still in flight settles when it answers
@@ -134,6 +143,22 @@ export interface LaneBatch {
   lastError: RlogError | undefined;
   /** Resend without a pause (a leader hint named another broker). */
   retryNow: boolean;
+  /**
+   * How the last OUT_OF_ORDER_SEQUENCE is read (None for any other failure):
+   * WaitsForEarlier, resent without a pause once the batches before it are
+   * written; BrokerBehind, resent after a leader-change pause.
+   */
+  outOfOrder: OutOfOrder;
+}
+
+/** What an OUT_OF_ORDER_SEQUENCE for a batch means, from what the lane knows; see the file comment. Not stored or sent. */
+export enum OutOfOrder {
+  /** The last failure was not OUT_OF_ORDER_SEQUENCE. */
+  None = "none",
+  /** An earlier batch was still pending: it was missing at the broker and is (re)sent first. */
+  WaitsForEarlier = "waits-for-earlier",
+  /** Every earlier batch was acknowledged: the broker that answered lacks committed batches (not the leader, or behind). */
+  BrokerBehind = "broker-behind",
 }
 
 /** What happens to the lane, with the time it happens at. */
@@ -170,7 +195,10 @@ export type LaneCommand =
   | { readonly type: "batchClosed"; readonly serial: number }
   /** Send batch `serial` to the leader, with `stamp` when idempotent; answer sendSucceeded or sendFailed. */
   | { readonly type: "send"; readonly serial: number; readonly stamp: BatchStamp | undefined; readonly timeoutMs: number }
-  /** Correct routing for this retriable error now (synchronously); answer routeCorrected or routeRefused. */
+  /**
+   * Correct routing for this retriable error (or an OUT_OF_ORDER_SEQUENCE from
+   * a broker that is behind) now, synchronously; answer routeCorrected or routeRefused.
+   */
   | { readonly type: "correctRoute"; readonly serial: number; readonly error: RlogError }
   /** The batch will be retried (for the log). */
   | { readonly type: "willRetry"; readonly serial: number; readonly error: RlogError; readonly attempt: number }
@@ -386,7 +414,7 @@ export class LaneState {
       const head = this.retrying[0];
       if (head === undefined) {
         this.phaseNow = LanePhase.Sending;
-      } else if (idempotent && head.lastError?.code === ErrorCode.OUT_OF_ORDER_SEQUENCE) {
+      } else if (idempotent && head.outOfOrder === OutOfOrder.WaitsForEarlier) {
         this.phaseNow = LanePhase.Resending; // it only had to wait for the batches before it, and they are written now
       } else {
         this.retrying.shift();
@@ -501,10 +529,20 @@ export class LaneState {
       this.failAll(err);
       return;
     }
-    const waitsForEarlier = err.code === ErrorCode.OUT_OF_ORDER_SEQUENCE && this.hasEarlierPending(batch);
-    const retriable = isRetriableError(err) || waitsForEarlier;
+    // An OUT_OF_ORDER_SEQUENCE is never a gap by itself: either an earlier batch is still pending (it is
+    // missing at the broker and goes first), or every earlier one was acknowledged and the broker that
+    // answered lacks committed batches (an old leader, or behind). A real gap (a stamped batch failed
+    // for good) fails the batch below, as SequenceState.Gap.
+    const outOfOrder =
+      err.code !== ErrorCode.OUT_OF_ORDER_SEQUENCE || batch.stamp === undefined
+        ? OutOfOrder.None
+        : this.hasEarlierPending(batch)
+          ? OutOfOrder.WaitsForEarlier
+          : OutOfOrder.BrokerBehind;
+    batch.outOfOrder = outOfOrder;
+    const retriable = isRetriableError(err) || outOfOrder !== OutOfOrder.None;
     const { retry } = this.config;
-    if (waitsForEarlier ? retry.retriesMax === 0 : isRetriableError(err) && countsAgainstRetries(err, retry)) batch.countedFailures++;
+    if (outOfOrder !== OutOfOrder.None ? retry.retriesMax === 0 : isRetriableError(err) && countsAgainstRetries(err, retry)) batch.countedFailures++;
     const gap = this.sequence === SequenceState.Gap && batch.stamp !== undefined;
     if (!retriable || gap || batch.countedFailures > retry.retriesMax || this.nowMs >= batch.deadlineMs) {
       batch.lastError = err;
@@ -512,7 +550,8 @@ export class LaneState {
       return;
     }
     batch.lastError = err;
-    if (isRetriableError(err)) {
+    if (isRetriableError(err) || outOfOrder === OutOfOrder.BrokerBehind) {
+      // A broker behind is most likely an old leader the metadata still names: have it refreshed.
       this.routing = { batch, error: err };
       this.out.push({ type: "correctRoute", serial: batch.serial, error: err });
       return;
@@ -539,8 +578,10 @@ export class LaneState {
    * The pause before the first resend of a recovery round: none after a
    * leader hint naming another broker; after an error that means the leader
    * could not serve (awaitsNewLeader), until the metadata names another
-   * leader, at most the retry pause; else the retry pause (short while
-   * leadership moves, retry.leaderChangeBackoffMsMax; exponential otherwise).
+   * leader, at most the retry pause; after an OUT_OF_ORDER_SEQUENCE from a
+   * broker that is behind, the same, at most retry.leaderChangeBackoffMsMax;
+   * else the retry pause (short while leadership moves,
+   * retry.leaderChangeBackoffMsMax; exponential otherwise).
    */
   private startPause(batch: LaneBatch): void {
     this.phaseNow = LanePhase.Pausing;
@@ -551,7 +592,14 @@ export class LaneState {
       this.out.push({ type: "pause", serial: batch.serial, kind: "none", delayMs: 0 });
       return;
     }
-    const delayMs = retryDelayMs(err, batch.attempts, this.config.retry, this.random());
+    const { retry } = this.config;
+    if (batch.outOfOrder === OutOfOrder.BrokerBehind) {
+      // Like a leader change: until the metadata names a broker other than the one that is behind.
+      const delayMs = Math.min(retryDelayMs(err, batch.attempts, retry, this.random()), retry.leaderChangeBackoffMsMax);
+      this.out.push({ type: "pause", serial: batch.serial, kind: "leaderChange", delayMs });
+      return;
+    }
+    const delayMs = retryDelayMs(err, batch.attempts, retry, this.random());
     this.out.push({ type: "pause", serial: batch.serial, kind: awaitsNewLeader(err) ? "leaderChange" : "sleep", delayMs });
   }
 
@@ -612,5 +660,6 @@ function newBatch(serial: number, deadlineMs: number): LaneBatch {
     sentAtFailureCount: 0,
     lastError: undefined,
     retryNow: false,
+    outOfOrder: OutOfOrder.None,
   };
 }

@@ -90,7 +90,7 @@ test("NOT_LEADER with a hint naming another broker: resent at once, and the othe
   assert.equal(s.phase, LanePhase.Sending);
 });
 
-test("OUT_OF_ORDER_SEQUENCE while an earlier batch is pending waits for it, then goes without a pause; alone it fails for good", () => {
+test("OUT_OF_ORDER_SEQUENCE while an earlier batch is pending waits for it, then goes without a pause", () => {
   const { step } = confirmed();
   step(append);
   step(append);
@@ -99,10 +99,34 @@ test("OUT_OF_ORDER_SEQUENCE while an earlier batch is pending waits for it, then
   assert.deepEqual(step({ type: "sendFailed", serial: 2, error: new RlogError("OUT_OF_ORDER_SEQUENCE", "o") }), ["pause 1 leaderChange 50"], "waits for batch 1, no routing");
   step({ type: "pauseEnded", serial: 1, newLeader: false });
   assert.deepEqual(step({ type: "sendSucceeded", serial: 1, baseOffset: 1 }), ["ok 1 @1", "send 2 @7:2"]);
-  const alone = confirmed();
-  alone.step(append);
-  assert.deepEqual(alone.step({ type: "sendFailed", serial: 1, error: new RlogError("OUT_OF_ORDER_SEQUENCE", "o") }), ["fail 1 OUT_OF_ORDER_SEQUENCE"]);
-  assert.equal(alone.s.sequenceState, SequenceState.Gap);
+});
+
+test("OUT_OF_ORDER_SEQUENCE with every earlier batch acknowledged (an old leader answered) is retried like a leader change, not failed", () => {
+  const { s, step } = confirmed();
+  step(append);
+  step(append);
+  // Batch 1 goes to a broker that lacks batch 0, though batch 0 was acknowledged (committed): not the leader.
+  assert.deepEqual(step({ type: "sendFailed", serial: 1, error: new RlogError("OUT_OF_ORDER_SEQUENCE", "o") }), ["route 1 OUT_OF_ORDER_SEQUENCE"]);
+  assert.deepEqual(step({ type: "routeCorrected", serial: 1, action: "backoff" }), [], "batch 2 still in flight");
+  assert.equal(s.sequenceState, SequenceState.Continuous);
+  // Batch 2 reaches the same broker: it waits for batch 1.
+  assert.deepEqual(step({ type: "sendFailed", serial: 2, error: new RlogError("OUT_OF_ORDER_SEQUENCE", "o") }), ["pause 1 leaderChange 50"], "a leader-change pause, at most leaderChangeBackoffMsMax");
+  assert.deepEqual(step({ type: "pauseEnded", serial: 1, newLeader: true }), ["send 1 @7:1", "send 2 @7:2"]);
+  assert.deepEqual(step({ type: "sendSucceeded", serial: 1, baseOffset: 1 }), ["ok 1 @1"]);
+  assert.deepEqual(step({ type: "sendSucceeded", serial: 2, baseOffset: 2 }), ["ok 2 @2"]);
+  assert.equal(s.phase, LanePhase.Sending);
+});
+
+test("OUT_OF_ORDER_SEQUENCE after a real gap fails for good; past its deadline too", () => {
+  const { s, step } = confirmed();
+  step(append);
+  step(append);
+  assert.deepEqual(step({ type: "sendFailed", serial: 1, error: new RlogError("INVALID_REQUEST", "bad") }), ["fail 1 INVALID_REQUEST"]);
+  assert.equal(s.sequenceState, SequenceState.Gap);
+  assert.deepEqual(step({ type: "sendFailed", serial: 2, error: new RlogError("OUT_OF_ORDER_SEQUENCE", "o") }), ["fail 2 OUT_OF_ORDER_SEQUENCE"]);
+  const late = confirmed();
+  late.step(append);
+  assert.deepEqual(late.step({ type: "sendFailed", serial: 1, error: new RlogError("OUT_OF_ORDER_SEQUENCE", "o") }, 20_000), ["fail 1 OUT_OF_ORDER_SEQUENCE"]);
 });
 
 test("a stamped batch that fails for good: the others pending under that id fail too, and the next batch goes on a fresh id from 0", () => {

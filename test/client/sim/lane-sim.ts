@@ -18,7 +18,18 @@
  * - idempotent: no record twice in the model log, records in append order;
  *   acknowledgements in append order;
  * - no second linger timer, pause or producer-id request while one is pending.
+ * - idempotent: a batch fails OUT_OF_ORDER_SEQUENCE only past its deadline,
+ *   with retriesMax 0, or after a batch under its producer id failed (a real gap):
+ *   an OOS while every earlier batch is written is a broker that is behind.
  * At the end: every record acknowledged or failed, nothing in flight, no timer left.
+ *
+ * Stale leaders (in some runs, drawn from a second random stream so the
+ * other runs replay as before): the model leader is now and then deposed
+ * (the log length at that moment is the old leader's prefix), and a send
+ * may reach that old leader, which still believes it leads and answers from
+ * its prefix: the original offsets for a batch it holds, OUT_OF_ORDER_SEQUENCE
+ * when it lacks the batch's predecessor (written since, and maybe already
+ * acknowledged to the client), else NOT_LEADER or TIMEOUT (it cannot commit).
  *
  * Model limits: a write happens when a request arrives; a request never
  * lands after its answer was given (no ghost writes after a client timeout).
@@ -73,6 +84,34 @@ class ModelPartition {
     return this.nextProducerId++;
   }
 
+  /** Every idempotent batch written, in log order (for a stale leader's view of a prefix). */
+  private readonly written: { readonly producerId: number; readonly baseSequence: number; readonly count: number; readonly baseOffset: number }[] = [];
+  /** The log length when the leader was last deposed: the old leader's log (it may still answer). */
+  deposedAt = 0;
+
+  /**
+   * The old leader's answer (it believes it still leads, and holds the log
+   * up to deposedAt): the original offsets for a batch it holds (committed
+   * before it was deposed), OUT_OF_ORDER_SEQUENCE when the batch's
+   * predecessor is missing from its log, else NOT_LEADER or TIMEOUT (it
+   * could append but never commit; nothing reaches the real log).
+   */
+  staleAnswer(count: number, stamp: BatchStamp | undefined, rng: SeededRandom): { baseOffset: number } | RlogError {
+    if (stamp !== undefined) {
+      let last: (typeof this.written)[number] | undefined;
+      for (const b of this.written) {
+        if (b.baseOffset >= this.deposedAt) break;
+        if (b.producerId !== stamp.producerId) continue;
+        if (b.baseSequence === stamp.baseSequence && b.count === count) return { baseOffset: b.baseOffset };
+        last = b;
+      }
+      if (last !== undefined && stamp.baseSequence > last.baseSequence + last.count) {
+        return new RlogError("OUT_OF_ORDER_SEQUENCE", `stale leader: expected ${last.baseSequence + last.count}, got ${stamp.baseSequence}`);
+      }
+    }
+    return rng.chance(0.5) ? new RlogError("NOT_LEADER", "stale leader stepped down") : new RlogError("TIMEOUT", "stale leader cannot commit");
+  }
+
   /** Write a batch (or recognise a resend); returns the answer. */
   write(recordIds: readonly number[], stamp: BatchStamp | undefined, rng: SeededRandom): { baseOffset: number } | RlogError {
     if (stamp !== undefined) {
@@ -92,6 +131,7 @@ class ModelPartition {
       p.nextSequence = stamp.baseSequence + recordIds.length;
       p.recent.push({ baseSequence: stamp.baseSequence, count: recordIds.length, baseOffset });
       if (p.recent.length > 5) p.recent.shift();
+      this.written.push({ producerId: stamp.producerId, baseSequence: stamp.baseSequence, count: recordIds.length, baseOffset });
       return { baseOffset };
     }
     const baseOffset = this.log.length;
@@ -129,7 +169,10 @@ export function runLaneSeed(seed: number, options: LaneSimOptions = {}): LaneSim
   const faultRate = rng.pick([0, 0.1, 0.3, 0.6]);
   const fenceRate = rng.chance(0.1) ? 0.02 : 0;
   const sessionFailRate = rng.chance(0.2) ? 0.3 : 0;
-  trace?.(`seed ${seed}: ${JSON.stringify({ ...config, retry: { ...config.retry }, lingerMs, faultRate, fenceRate, sessionFailRate })}`);
+  // Stale leaders come from a second stream: runs without them replay exactly as before they were modelled.
+  const staleRng = new SeededRandom(seed ^ 0x5a1e_1eaf);
+  const staleRate = idempotent && staleRng.chance(0.5) ? staleRng.pick([0.05, 0.2]) : 0;
+  trace?.(`seed ${seed}: ${JSON.stringify({ ...config, retry: { ...config.retry }, lingerMs, faultRate, fenceRate, sessionFailRate, staleRate })}`);
 
   const sched = new SimScheduler();
   const lane = new LaneState(config, () => rng.next());
@@ -146,6 +189,11 @@ export function runLaneSeed(seed: number, options: LaneSimOptions = {}): LaneSim
   let nextRecordId = 0;
   const recordBytes = new Map<number, number>();
   const batchRecords = new Map<number, number[]>();
+  /** Per batch: its stamp (idempotent, once sent) and when it was made (its deadline is that + totalTimeoutMs). */
+  const batchStamps = new Map<number, BatchStamp>();
+  const batchMadeMs = new Map<number, number>();
+  /** Producer ids under which a batch failed (a real gap: the lane fails the others and moves to a fresh id). */
+  const gapIds = new Set<number>();
   const settledBatches = new Set<number>();
   const unsettled = new Set<number>();
   const acked = new Map<number, number>(); // record id -> offset
@@ -192,6 +240,16 @@ export function runLaneSeed(seed: number, options: LaneSimOptions = {}): LaneSim
   const answerSend = (serial: number, stamp: BatchStamp | undefined): void => {
     inflightSends--;
     const ids = batchRecords.get(serial) ?? [];
+    if (staleRate > 0 && !healing && !model.fenced) {
+      if (staleRng.chance(staleRate)) model.deposedAt = model.log.length; // a leader change: the old leader keeps this prefix
+      if (staleRng.chance(staleRate)) {
+        // The request reached the old leader (a lagging broker's metadata or hint named it).
+        const answer = model.staleAnswer(ids.length, stamp, staleRng);
+        if (answer instanceof RlogError) apply({ type: "sendFailed", serial, error: answer });
+        else apply({ type: "sendSucceeded", serial, baseOffset: answer.baseOffset });
+        return;
+      }
+    }
     const fault: Fault = model.fenced ? "fenced" : healing || !rng.chance(faultRate) ? "ok" : pickFault(rng, fenceRate);
     let answer: { baseOffset: number } | unknown;
     switch (fault) {
@@ -221,6 +279,7 @@ export function runLaneSeed(seed: number, options: LaneSimOptions = {}): LaneSim
         if (appending === undefined) return fail("addRecord without an append");
         const ids = batchRecords.get(c.serial) ?? [];
         if (settledBatches.has(c.serial)) fail(`record added to settled batch ${c.serial}`);
+        if (!batchMadeMs.has(c.serial)) batchMadeMs.set(c.serial, sched.nowMs());
         ids.push(appending);
         batchRecords.set(c.serial, ids);
         if (!settledBatches.has(c.serial)) unsettled.add(c.serial);
@@ -251,6 +310,7 @@ export function runLaneSeed(seed: number, options: LaneSimOptions = {}): LaneSim
         inflightSends++;
         if (inflightSends > config.inflightRequestsMax) fail(`${inflightSends} sends in flight`);
         const stamp = c.stamp;
+        if (stamp !== undefined) batchStamps.set(c.serial, stamp);
         if (idempotent !== (stamp !== undefined)) fail(`send of batch ${c.serial} with stamp ${JSON.stringify(stamp)} (idempotent ${idempotent})`);
         sched.schedule(1 + rng.int(30), "send", () => answerSend(c.serial, stamp));
         return;
@@ -291,9 +351,19 @@ export function runLaneSeed(seed: number, options: LaneSimOptions = {}): LaneSim
         });
         return;
       }
-      case "fail":
+      case "fail": {
+        const stamp = batchStamps.get(c.serial);
+        if (stamp !== undefined && c.error instanceof RlogError && c.error.code === ErrorCode.OUT_OF_ORDER_SEQUENCE) {
+          const pastDeadline = sched.nowMs() >= (batchMadeMs.get(c.serial) ?? 0) + config.retry.totalTimeoutMs;
+          // retriesMax 0 turns every retry off, waits for an earlier batch included.
+          if (!gapIds.has(stamp.producerId) && !pastDeadline && config.retry.retriesMax > 0) {
+            fail(`batch ${c.serial} failed OUT_OF_ORDER_SEQUENCE though no batch under producer ${stamp.producerId} had failed (a transient OOS)`);
+          }
+        }
+        if (stamp !== undefined) gapIds.add(stamp.producerId);
         settle(c.serial)?.forEach((id) => failed.add(id));
         return;
+      }
       case "fatal":
         // The producer fails every lane; this is the only one.
         apply({ type: "fenced", error: c.error });
