@@ -37,9 +37,9 @@
  *   refuses a batch whose predecessor is missing (OUT_OF_ORDER_SEQUENCE,
  *   treated here as "retry after the earlier batch" while an earlier batch
  *   is still pending; such a batch needs no pause once those are written),
- *   and the lane resends in order. An OUT_OF_ORDER_SEQUENCE while no earlier
- *   batch is pending and none has failed (every one before it was
- *   acknowledged, so committed) cannot be a gap: the broker that answered
+ *   and the lane resends in order. With acks "all", an OUT_OF_ORDER_SEQUENCE
+ *   while no earlier batch is pending and none has failed (every one before
+ *   it was acknowledged, so committed) cannot be a gap: the broker that answered
  *   lacks committed batches, so it is not the partition's leader (an old
  *   leader that has not learnt it was deposed, reached through lagging
  *   metadata or a hint) or its producer state is behind. Such a batch is
@@ -66,6 +66,7 @@
  * retry list in serial order; every unsettled batch in exactly one place
  * (open, ready, in flight, retrying, pausing).
  */
+import type { Acks } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import { awaitsNewLeader, countsAgainstRetries, isRetriableError, retryDelayMs, type RetryOptions } from "../retry/retry-options.js";
 
@@ -109,6 +110,12 @@ export interface BatchStamp {
 /** What the lane's decisions depend on (fixed for its life). */
 export interface LaneConfig {
   readonly idempotent: boolean;
+  /**
+   * The produce requests' acks. With "all" an acknowledged batch is
+   * committed, so every later leader holds it; with "leader" it may be lost
+   * on a leader change, and an OUT_OF_ORDER_SEQUENCE after it may be a real gap.
+   */
+  readonly acks: Acks;
   /** Batches in flight at most (at most 5 when idempotent). */
   readonly inflightRequestsMax: number;
   readonly batchBytesMax: number;
@@ -529,16 +536,19 @@ export class LaneState {
       this.failAll(err);
       return;
     }
-    // An OUT_OF_ORDER_SEQUENCE is never a gap by itself: either an earlier batch is still pending (it is
-    // missing at the broker and goes first), or every earlier one was acknowledged and the broker that
-    // answered lacks committed batches (an old leader, or behind). A real gap (a stamped batch failed
-    // for good) fails the batch below, as SequenceState.Gap.
+    // With acks "all" an OUT_OF_ORDER_SEQUENCE is never a gap by itself: either an earlier batch is still
+    // pending (it is missing at the broker and goes first), or every earlier one was acknowledged, so
+    // committed, and the broker that answered lacks committed batches (an old leader, or behind). A real
+    // gap (a stamped batch failed for good) fails the batch below, as SequenceState.Gap. With acks
+    // "leader" an acknowledged batch may be lost: an OOS with nothing earlier pending fails as before.
     const outOfOrder =
       err.code !== ErrorCode.OUT_OF_ORDER_SEQUENCE || batch.stamp === undefined
         ? OutOfOrder.None
         : this.hasEarlierPending(batch)
           ? OutOfOrder.WaitsForEarlier
-          : OutOfOrder.BrokerBehind;
+          : this.config.acks === "all"
+            ? OutOfOrder.BrokerBehind
+            : OutOfOrder.None;
     batch.outOfOrder = outOfOrder;
     const retriable = isRetriableError(err) || outOfOrder !== OutOfOrder.None;
     const { retry } = this.config;

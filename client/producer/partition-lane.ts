@@ -67,6 +67,7 @@ export class PartitionLane {
     this.state = new LaneState(
       {
         idempotent: o.idempotent,
+        acks: o.acks,
         inflightRequestsMax: o.inflightRequestsMax,
         batchBytesMax: bounds.batchBytesMax,
         batchRecordsMax: bounds.batchRecordsMax,

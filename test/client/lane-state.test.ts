@@ -5,14 +5,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { Acks } from "../../broker/protocol/enums.js";
 import { RlogError } from "../../broker/protocol/errors.js";
 import { LanePhase, LaneState, SequenceState, type LaneCommand, type LaneEvent } from "../../client/producer/lane-state.js";
 import { retryOptions } from "../../client/retry/retry-options.js";
 
 const retry = retryOptions({ retriesMax: 3, initialBackoffMs: 100, backoffMsMax: 1_000, totalTimeoutMs: 10_000, leaderChangeBackoffMsMax: 50 });
 
-function lane(idempotent = true, batchRecordsMax = 1): { s: LaneState; step: (e: LaneEvent, nowMs?: number) => string[] } {
-  const s = new LaneState({ idempotent, inflightRequestsMax: 5, batchBytesMax: 1_000, batchRecordsMax, ackTimeoutMs: 100, requestTimeoutMs: 100, retry, sequenceMax: 1_000 }, () => 0);
+function lane(idempotent = true, batchRecordsMax = 1, acks: Acks = "all"): { s: LaneState; step: (e: LaneEvent, nowMs?: number) => string[] } {
+  const s = new LaneState({ idempotent, acks, inflightRequestsMax: 5, batchBytesMax: 1_000, batchRecordsMax, ackTimeoutMs: 100, requestTimeoutMs: 100, retry, sequenceMax: 1_000 }, () => 0);
   const step = (e: LaneEvent, nowMs = 0): string[] => s.step(e, nowMs).filter((c) => c.type !== "willRetry" && c.type !== "batchClosed").map(describe);
   return { s, step };
 }
@@ -42,8 +43,8 @@ function describe(c: LaneCommand): string {
 const append: LaneEvent = { type: "append", bytes: 10, requestBytes: 14 };
 
 /** An idempotent lane with producer id 7, its first batch (serial 0) acknowledged. */
-function confirmed(): ReturnType<typeof lane> {
-  const l = lane();
+function confirmed(acks: Acks = "all"): ReturnType<typeof lane> {
+  const l = lane(true, 1, acks);
   l.step(append);
   l.step({ type: "sessionReady", producerId: 7, producerEpoch: 0 });
   l.step({ type: "sendSucceeded", serial: 0, baseOffset: 0 });
@@ -127,6 +128,11 @@ test("OUT_OF_ORDER_SEQUENCE after a real gap fails for good; past its deadline t
   const late = confirmed();
   late.step(append);
   assert.deepEqual(late.step({ type: "sendFailed", serial: 1, error: new RlogError("OUT_OF_ORDER_SEQUENCE", "o") }, 20_000), ["fail 1 OUT_OF_ORDER_SEQUENCE"]);
+  // With acks "leader" an acknowledged batch may have been lost with its leader: a gap, as before.
+  const leaderAcks = confirmed("leader");
+  leaderAcks.step(append);
+  assert.deepEqual(leaderAcks.step({ type: "sendFailed", serial: 1, error: new RlogError("OUT_OF_ORDER_SEQUENCE", "o") }), ["fail 1 OUT_OF_ORDER_SEQUENCE"]);
+  assert.equal(leaderAcks.s.sequenceState, SequenceState.Gap);
 });
 
 test("a stamped batch that fails for good: the others pending under that id fail too, and the next batch goes on a fresh id from 0", () => {

@@ -150,6 +150,7 @@ export function runLaneSeed(seed: number, options: LaneSimOptions = {}): LaneSim
   const idempotent = rng.chance(0.8);
   const config: LaneConfig = {
     idempotent,
+    acks: "all", // the model's acknowledged writes are never lost
     inflightRequestsMax: 1 + rng.int(5),
     batchBytesMax: rng.pick([60, 120, 1_000]),
     batchRecordsMax: 1 + rng.int(6),
