@@ -478,11 +478,12 @@ export class Broker {
     const runners: GroupRunner[] = [this.controller.runner, ...[...this.partitions.values()].map((p) => p.runner)].filter((r) => r.voterCount > 1);
     // First make sure nothing hands leadership back to us (leader preference would).
     for (const r of runners) r.drain();
-    // Led groups with another live member to take over (when every peer is gone there is no one to hand to).
+    // Led groups with another live member able to take over (when every peer is gone, or only
+    // recovering from a lost disk, there is no one to hand to: waiting would only run out the deadline).
     const led = (): GroupRunner[] =>
       runners.filter((r) => {
         const s = r.status();
-        return s.role === Role.Leader && s.progress.some((p) => p.id !== this.id && p.active);
+        return s.role === Role.Leader && s.progress.some((p) => p.id !== this.id && p.active && !p.recovering);
       });
     this.logger.info({ groups: led().length }, "controlled shutdown: moving leadership away");
     while (!deadline.aborted) {

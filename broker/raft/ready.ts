@@ -113,6 +113,8 @@ export interface ProgressStatus {
   readonly next: Index;
   /** Heard from within the last election timeout. */
   readonly active: boolean;
+  /** Said it is recovering from a lost disk: it cannot take leadership until it rejoins. */
+  readonly recovering: boolean;
 }
 
 export interface Status extends SoftState {

@@ -187,11 +187,14 @@ test("a leader counts no recovering member toward commits, and appends a marker 
   h.tick(5);
   assert.ok(h.node(2).status().lastIndex >= r.firstIndex, "the recovering member holds the entry");
   assert.ok(h.node(1).status().commit < r.firstIndex, "but its ack does not count");
+  // The leader's status says so, which is how a controlled shutdown knows not to wait for it.
+  assert.equal(h.node(1).status().progress.find((p) => p.id === 2)?.recovering, true);
   assert.ok(before >= 2, "a marker no-op was appended when the leader learned of the recovery");
   h.start(nodeId(3));
   h.tick(10);
   assert.ok(h.node(1).status().commit >= r.firstIndex);
   assert.equal(h.node(2).softState().recovering, false);
+  assert.equal(h.node(1).status().progress.find((p) => p.id === 2)?.recovering, false);
   // A second loss of the same member: a new incarnation, a new marker, recovering again.
   h.loseDisk(2, INC + 1);
   assert.equal(h.node(2).softState().recovering, true);
