@@ -311,7 +311,13 @@ export class PartitionReplica {
           ? replicas.map((id) => {
               const p = s.progress.find((x) => x.id === id);
               const match = p?.match ?? 0;
-              return { brokerId: id, matchIndex: match, lagEntries: Math.max(0, lastIndex - match), reachable: id === s.id || (reachable(id) && (p?.active ?? false)) };
+              return {
+                brokerId: id,
+                matchIndex: match,
+                lagEntries: Math.max(0, lastIndex - match),
+                reachable: id === s.id || (reachable(id) && (p?.active ?? false)),
+                recovering: p?.recovering ?? false,
+              };
             })
           : [],
     };

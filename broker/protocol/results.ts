@@ -149,6 +149,12 @@ export interface ReplicaStatus {
   /** Leader's last index minus matchIndex: entries (not records) behind. */
   readonly lagEntries: number;
   readonly reachable: boolean;
+  /**
+   * The replica is recovering from a lost disk (docs/STORAGE.md, "A lost
+   * disk"): it neither votes nor counts toward commits until it rejoins.
+   * Absent from brokers that predate it; read absent as false.
+   */
+  readonly recovering?: boolean;
 }
 
 /** One partition in clusterStatus. */

@@ -64,10 +64,13 @@ export function statusText(s: MergedStatus): string {
   const notes: string[] = [];
   if (s.partitions.some((p) => !p.fromLeader)) notes.push("?: no answer from this partition's leader; its row is a follower's view");
   if (s.partitions.some((p) => p.replicas.some((r) => !r.reachable))) notes.push("!: replica not reachable from the leader");
+  if (s.partitions.some((p) => p.replicas.some((r) => r.recovering === true))) {
+    notes.push("~: replica recovering from a lost disk: it votes and counts toward commits again once caught up");
+  }
   return notes.length === 0 ? out : `${out}\n${notes.join("\n")}\n`;
 }
 
 function lags(p: MergedPartition): string {
   if (!p.fromLeader) return "?";
-  return p.replicas.map((r) => `${r.brokerId}:${r.lagEntries}${r.reachable ? "" : "!"}`).join(" ");
+  return p.replicas.map((r) => `${r.brokerId}:${r.lagEntries}${r.reachable ? "" : "!"}${r.recovering === true ? "~" : ""}`).join(" ");
 }

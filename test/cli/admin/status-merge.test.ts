@@ -56,3 +56,11 @@ test("no answers at all: nothing reachable, no controller", () => {
   const merged = mergeStatus([{ url: "ws://x:1", status: undefined, error: "down" }]);
   assert.deepEqual(merged, { brokers: [], controller: { leader: 0, term: 0 }, partitions: [] });
 });
+
+test("a replica recovering from a lost disk is marked ~, with a note; none marked, no note", () => {
+  const recovering: PartitionStatus = { ...p(0, 1, 3, true), replicas: [...replicas([1, 2]), { brokerId: 3, matchIndex: 4, lagEntries: 6, reachable: true, recovering: true }] };
+  const text = statusText(mergeStatus([answer("ws://h:1", [recovering])]));
+  assert.match(text, /\nt +0 +1 +1 +3 +100 +0 +1:1 2:2 3:6~\n/);
+  assert.match(text, /~: replica recovering from a lost disk/);
+  assert.doesNotMatch(statusText(mergeStatus([answer("ws://h:1", [p(0, 1, 3, true)])])), /~/);
+});
