@@ -278,11 +278,13 @@ export class Broker {
     if (!r) {
       if (!replicas.includes(this.id)) {
         // Name the leader we heard of; failing that, the preferred replica, which hosts the partition and knows.
-        const known = this.leaders.get(groupId)?.leader ?? NO_NODE;
+        // The announced leader's hint carries its term; the preferred replica's none (it may not lead).
+        const announced = this.leaders.get(groupId);
+        const known = announced?.leader ?? NO_NODE;
         const hint = known !== NO_NODE ? known : replicas[0]!;
         const why = known !== NO_NODE ? `it is led by broker ${known}` : `its leader has not been announced here yet; ask broker ${hint}, a replica`;
         throw new RlogError("NOT_LEADER", `broker ${this.id} holds no replica of ${topicName}/${partition} (replicas ${replicas.join(",")}): ${why}`, {
-          leader: this.leaderHint(hint),
+          leader: known !== NO_NODE ? this.leaderHint(hint, announced?.term) : this.leaderHint(hint),
         });
       }
       throw new RlogError("LEADER_NOT_AVAILABLE", `${topicName}/${partition} is still opening on broker ${this.id}`);
@@ -296,9 +298,11 @@ export class Broker {
     return { retentionBytes: s.retentionBytes, retentionMs: s.retentionMs, segmentBytes: s.segmentBytes, segmentMs: s.segmentMs };
   }
 
-  private leaderHint(id: NodeId): LeaderHint {
+  /** The hint naming broker `id`: its client URL when configured, and `term` when the caller knows the term it leads in. */
+  private leaderHint(id: NodeId, term?: Term): LeaderHint {
     const b = this.config.brokers.find((x) => x.id === id);
-    return b ? { brokerId: id, url: clientUrl(b) } : { brokerId: id };
+    const at = term === undefined ? {} : { term };
+    return b ? { brokerId: id, url: clientUrl(b), ...at } : { brokerId: id, ...at };
   }
 
   /** Whether this broker has a working peer link to `id`. */

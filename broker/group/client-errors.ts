@@ -20,6 +20,10 @@
  * | SHUTTING_DOWN (runner closed)    | SHUTTING_DOWN               | SHUTTING_DOWN        | SHUTTING_DOWN             |
  * | INVALID                          | INVALID_REQUEST             | INVALID_REQUEST      | INVALID_REQUEST           |
  *
+ * A hint naming the leader (the NOT_LEADER row) carries the term it leads in
+ * when the scope knows it (`leaderTerm`), so a client can tell it from a
+ * hint about a deposed leader; a transfer target's hint carries no term.
+ *
  * Storage errors map by their code, whatever the scope (STORAGE_ERRORS);
  * a code mapped to undefined is a bug of ours, not an operating condition:
  * it stays as thrown, and the session logs it and answers INTERNAL_ERROR.
@@ -29,7 +33,7 @@
 import { RlogError, type ErrorName, type LeaderHint } from "../protocol/errors.js";
 import { StorageError, type StorageErrorCode } from "../raft/log-storage.js";
 import type { RefusalCode } from "../raft/ready.js";
-import { NO_NODE, type NodeId } from "../raft/types.js";
+import { NO_NODE, type NodeId, type Term } from "../raft/types.js";
 import { ProposeError } from "./group-runner.js";
 
 /** Who refused, as the client sees it. */
@@ -51,8 +55,13 @@ export interface ErrorScope {
   readonly kind: RefusalScope;
   /** What refused, as messages name it: "orders/3", "controller". */
   readonly name: string;
-  /** A broker's client URL, for hints. */
-  readonly leaderHint: (brokerId: NodeId) => LeaderHint;
+  /** The hint naming a broker (its client URL), with the term it leads in when given. */
+  readonly leaderHint: (brokerId: NodeId, term?: Term) => LeaderHint;
+  /**
+   * The term in which `leader` leads, when this scope's own Raft view names it as leader now;
+   * else undefined (the hint then goes without a term). Absent: no term in any hint.
+   */
+  readonly leaderTerm?: (leader: NodeId) => Term | undefined;
 }
 
 /** One cell of the table: the code, and whether details.leader names the refusal's leader. */
@@ -104,7 +113,10 @@ export function refusalKind(r: Pick<Refusal, "code" | "leader">): RefusalKind {
 /** The client error for a refusal of `kind`, with `message` as given (the caller names what refused). */
 export function refusalError(kind: RefusalKind, leader: NodeId, message: string, scope: ErrorScope): RlogError {
   const spec = REFUSAL_ERRORS[kind][scope.kind];
-  return spec.hint && leader !== NO_NODE ? new RlogError(spec.code, message, { leader: scope.leaderHint(leader) }) : new RlogError(spec.code, message);
+  if (!spec.hint || leader === NO_NODE) return new RlogError(spec.code, message);
+  // Only a leader has a term to name; a transfer target does not lead yet.
+  const term = kind === "NOT_LEADER" ? scope.leaderTerm?.(leader) : undefined;
+  return new RlogError(spec.code, message, { leader: scope.leaderHint(leader, term) });
 }
 
 /** The client error for a refusal the core or the runner reported: "orders/3: member 1 is not the leader". */

@@ -52,7 +52,7 @@ export interface PartitionReplicaOptions {
   readonly send: (messages: readonly Message[]) => void;
   readonly logger: Logger;
   /** Where clients reach a broker, for leader hints. */
-  readonly leaderHint: (brokerId: NodeId) => LeaderHint;
+  readonly leaderHint: (brokerId: NodeId, term?: Term) => LeaderHint;
   /** Wall clock (ms since epoch) for record timestamps. */
   readonly clock: () => number;
   /**
@@ -112,7 +112,16 @@ export class PartitionReplica {
     this.id = opts.raft.id;
     this.log = opts.log;
     this.logger = opts.logger;
-    this.scope = { kind: "partition", name: `${opts.topic}/${opts.partition}`, leaderHint: opts.leaderHint };
+    this.scope = {
+      kind: "partition",
+      name: `${opts.topic}/${opts.partition}`,
+      leaderHint: opts.leaderHint,
+      // The core's leader is the leader of its current term (it is cleared when the term moves on).
+      leaderTerm: (leader) => {
+        const s = this.runner.softState();
+        return s.leader === leader ? s.term : undefined;
+      },
+    };
     this.clock = opts.clock;
     this.preferred = opts.raft.priority[0] ?? opts.raft.id;
     const commit = opts.log.hardState().commit;

@@ -91,12 +91,18 @@ export function isRetriable(code: number): boolean {
   return byCode.get(code)?.retriable ?? false;
 }
 
-/** Where to go instead: a broker id and, when known, its client URL. */
+/** Where to go instead: a broker id and, when known, its client URL and the Raft term it leads in. */
 export interface LeaderHint {
   /** Broker id of the leader (or controller, coordinator, transfer target). */
   readonly brokerId: number;
   /** Its client listener URL, e.g. "ws://10.0.0.2:9092"; absent when not known. */
   readonly url?: string;
+  /**
+   * The Raft term in which `brokerId` leads, as the answering broker knows it; absent when not
+   * known (a transfer target, the preferred replica named for want of an announced leader, an
+   * older broker). A client ignores a hint whose term is older than the one it already holds.
+   */
+  readonly term?: number;
 }
 
 /**

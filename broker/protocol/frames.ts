@@ -131,7 +131,14 @@ function errorDetails(value: unknown): ErrorDetails | undefined {
   const out: { -readonly [K in keyof ErrorDetails]: ErrorDetails[K] } = {};
   const leader = value["leader"];
   if (isWireMap(leader) && isCount(leader["brokerId"])) {
-    const hint: LeaderHint = typeof leader["url"] === "string" ? { brokerId: leader["brokerId"], url: leader["url"] } : { brokerId: leader["brokerId"] };
+    const url = leader["url"];
+    const term = leader["term"];
+    // A term that is not a count is dropped, not refused: the hint is still usable without it (as from an older broker).
+    const hint: LeaderHint = {
+      brokerId: leader["brokerId"],
+      ...(typeof url === "string" ? { url } : {}),
+      ...(isCount(term) ? { term } : {}),
+    };
     out.leader = hint;
   }
   for (const k of ["logStartOffset", "highWatermark", "baseOffset", "versionMin", "versionMax"] as const) {

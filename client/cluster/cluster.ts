@@ -16,7 +16,9 @@
  * attempt (`on*Error`): a leader or controller hint in the error is applied
  * directly (and, for NOT_LEADER / NOT_CONTROLLER / NOT_COORDINATOR naming
  * another broker, the retry goes out without backoff); otherwise the metadata is marked stale
- * and the next attempt refreshes it first. UNKNOWN_TOPIC and
+ * and the next attempt refreshes it first. A partition hint whose term is
+ * older than the cached one (a lagging broker naming a deposed leader) is
+ * not applied: it counts as no hint. UNKNOWN_TOPIC and
  * UNKNOWN_PARTITION get one refresh: the second one in the same call
  * surfaces (the topic really is not there).
  */
@@ -245,8 +247,8 @@ export class Cluster {
   onLeaderError(err: RlogError, tp: TopicPartitionRef, state: CallState): RetryAction {
     if (err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.LEADER_TRANSFER_IN_PROGRESS) {
       const hint = err.details?.leader;
-      if (hint !== undefined && hint.brokerId > 0 && (hint.url !== undefined || this.cache.urlOf(hint.brokerId) !== undefined)) {
-        this.cache.applyLeaderHint(tp.topic, tp.partition, hint);
+      // A stale hint (older term than the cache's) is not followed: refresh the metadata instead, as without a hint.
+      if (hint !== undefined && hint.brokerId > 0 && (hint.url !== undefined || this.cache.urlOf(hint.brokerId) !== undefined) && this.cache.applyLeaderHint(tp.topic, tp.partition, hint)) {
         return err.code === ErrorCode.NOT_LEADER && hint.brokerId !== state.brokerId ? "now" : "backoff";
       }
     }
@@ -361,8 +363,13 @@ export class Cluster {
     if (err.code === ErrorCode.NOT_COORDINATOR) {
       const hint = err.details?.leader;
       const count = this.cache.partitionCount(OFFSETS_TOPIC);
-      if (count !== undefined && hint !== undefined && hint.brokerId > 0 && (hint.url !== undefined || this.cache.urlOf(hint.brokerId) !== undefined)) {
-        this.cache.applyLeaderHint(OFFSETS_TOPIC, coordinatorPartition(group, count), hint);
+      if (
+        count !== undefined &&
+        hint !== undefined &&
+        hint.brokerId > 0 &&
+        (hint.url !== undefined || this.cache.urlOf(hint.brokerId) !== undefined) &&
+        this.cache.applyLeaderHint(OFFSETS_TOPIC, coordinatorPartition(group, count), hint)
+      ) {
         return hint.brokerId !== state.brokerId ? "now" : "backoff";
       }
     }

@@ -91,11 +91,22 @@ export class MetadataCache {
     return this.topics.get(topic)?.partitions[partition]?.leader;
   }
 
-  /** Follow a hint: the partition is led by `hint.brokerId` (whose URL the hint may carry). */
-  applyLeaderHint(topic: string, partition: number, hint: LeaderHint): void {
-    if (hint.url !== undefined) this.brokers.set(hint.brokerId, hint.url);
+  /**
+   * Follow a hint: the partition is led by `hint.brokerId` (whose URL the hint may carry).
+   * A hint whose term is older than the cached one names a deposed leader (its broker lags)
+   * and is ignored; one with the same or a newer term, or with none (unknown), is followed,
+   * and a newer term is kept.
+   * @returns whether the hint was followed (false: it was stale, nothing changed)
+   */
+  applyLeaderHint(topic: string, partition: number, hint: LeaderHint): boolean {
     const p = this.topics.get(topic)?.partitions[partition];
-    if (p !== undefined) p.leader = hint.brokerId;
+    if (p !== undefined && hint.term !== undefined && hint.term < p.term) return false;
+    if (hint.url !== undefined) this.brokers.set(hint.brokerId, hint.url);
+    if (p !== undefined) {
+      p.leader = hint.brokerId;
+      if (hint.term !== undefined) p.term = hint.term;
+    }
+    return true;
   }
 
   /** Record a partition's leader as learnt from a transferLeader result. */

@@ -23,6 +23,29 @@ test("NOT_LEADER with a hint: the retry goes straight to the hinted leader, with
   });
 });
 
+test("NOT_LEADER with a hint older than the cached term (a deposed leader) is not followed: metadata is refreshed instead", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("t", 1);
+    fake.state.moveLeader("t", 0, 3); // term 2, led by broker 3: what the client's metadata will say
+    const admin = client.admin();
+    await admin.listOffsets({ topic: "t", partition: 0 }, "latest");
+    const metadataBefore = fake.requests("metadata").length;
+    let stale = true;
+    fake.intercept(({ request }) => {
+      if (request.op !== "listOffsets" || !stale) return undefined;
+      stale = false;
+      return { kind: "error", error: new RlogError("NOT_LEADER", "lagging", { leader: { ...fake.state.hint(1), term: 1 } }) };
+    });
+    await admin.listOffsets({ topic: "t", partition: 0 }, "latest");
+    assert.deepEqual(
+      fake.requests("listOffsets").map((s) => s.brokerId),
+      [3, 3, 3],
+      "never sent to broker 1, the leader of term 1",
+    );
+    assert.equal(fake.requests("metadata").length, metadataBefore + 1);
+  });
+});
+
 test("NOT_LEADER without a hint: metadata is refreshed, then the new leader is used", async () => {
   await withCluster(async (fake, client) => {
     fake.hints = false;

@@ -20,7 +20,7 @@ import {
 import { ProposeError } from "../../broker/group/group-runner.js";
 import { ErrorCode, RlogError, type ErrorName } from "../../broker/protocol/errors.js";
 import { StorageError, type StorageErrorCode } from "../../broker/raft/log-storage.js";
-import { nodeId, NO_NODE } from "../../broker/raft/types.js";
+import { nodeId, NO_NODE, term } from "../../broker/raft/types.js";
 
 const hint = (id: number) => ({ brokerId: id, url: `ws://h${id}:9092` });
 const scope = (kind: RefusalScope, name = kind === "partition" ? "orders/3" : kind): ErrorScope => ({ kind, name, leaderHint: hint });
@@ -134,4 +134,22 @@ test("a partition's refusals as the coordinator answers them", () => {
   }
   const asPartition = new RlogError("NOT_LEADER", "x", { leader: hint(2) });
   assert.equal(rescope(asPartition, scope("partition")), asPartition);
+});
+
+test("a NOT_LEADER hint carries the term the scope knows its leader in; a transfer target's hint carries none", () => {
+  const termed: ErrorScope = {
+    kind: "partition",
+    name: "orders/3",
+    leaderHint: (id, term) => (term === undefined ? hint(id) : { ...hint(id), term }),
+    leaderTerm: (leader) => (leader === 2 ? term(9) : undefined),
+  };
+  const known = fromRefusal({ code: "NOT_LEADER", leader: nodeId(2), message: "member 1 is not the leader" }, termed);
+  assert.deepEqual(known.details?.leader, { ...hint(2), term: 9 });
+  const unknown = fromRefusal({ code: "NOT_LEADER", leader: nodeId(3), message: "member 1 is not the leader" }, termed);
+  assert.deepEqual(unknown.details?.leader, hint(3), "the replica's own view names another leader now: no term");
+  const moving = refusalError("LEADER_TRANSFER_IN_PROGRESS", nodeId(2), "moving", termed);
+  assert.deepEqual(moving.details?.leader, hint(2));
+  const coordinator = rescope(known, scope("coordinator"));
+  assert.ok(coordinator instanceof RlogError && coordinator.is("NOT_COORDINATOR"));
+  assert.deepEqual(coordinator.details?.leader, { ...hint(2), term: 9 }, "rescoping keeps the term");
 });

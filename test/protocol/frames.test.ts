@@ -83,6 +83,20 @@ test("an error response round-trips with code, retriable and leader hint", () =>
   assert.deepEqual(d.error.details, { leader: { brokerId: 2, url: "ws://127.0.0.1:9092" } });
 });
 
+test("a leader hint's term round-trips; a hint without one (an older broker) or with a bad one decodes without a term", () => {
+  const withTerm = new RlogError("NOT_LEADER", "orders/1 is led by broker 2", { leader: { brokerId: 2, url: "ws://127.0.0.1:9092", term: 7 } });
+  const d = decodeResponse(encodeError(5, withTerm));
+  assert.ok(!d.ok);
+  assert.deepEqual(d.error.details, { leader: { brokerId: 2, url: "ws://127.0.0.1:9092", term: 7 } });
+  for (const term of [undefined, -1, 1.5, "7"]) {
+    const leader = term === undefined ? { brokerId: 2 } : { brokerId: 2, term };
+    const frame = clientPackr.pack({ id: 1, ok: false, error: { code: ErrorCode.NOT_LEADER, message: "m", retriable: true, details: { leader } } });
+    const e = decodeResponse(frame);
+    assert.ok(!e.ok);
+    assert.deepEqual(e.error.details, { leader: { brokerId: 2 } }, String(term));
+  }
+});
+
 test("error details of the wrong type are dropped, not trusted", () => {
   const frame = clientPackr.pack({
     id: 1,
