@@ -28,6 +28,18 @@ export const TEST_TIMING = {
   appendBytesMax: 64 * 1024,
 } as const;
 
+/**
+ * Make a Ready durable on `storage` as the group runner does: writeOf with
+ * the hard state carried from earlier Readies that needed no write.
+ * @returns the hard state still to carry (undefined once written)
+ */
+export function persistReady(storage: MemoryStorage, rd: Ready, carried: HardState | undefined): HardState | undefined {
+  const update = writeOf(rd, carried);
+  if (update === undefined) return rd.hardState ?? carried;
+  storage.apply(update);
+  return undefined;
+}
+
 export class Harness {
   readonly ids: NodeId[];
   readonly nodes = new Map<NodeId, RaftNode>();
@@ -41,7 +53,7 @@ export class Harness {
   drop: ((m: Message) => boolean) | undefined;
   private queue: Message[] = [];
   /** Per member: the newest hard state not yet written (only its commit changed). */
-  private readonly carried = new Map<NodeId, HardState>();
+  private readonly carried = new Map<NodeId, HardState | undefined>();
   private readonly random: SeededRandom;
   private readonly configs = new Map<NodeId, RaftConfig>();
 
@@ -107,13 +119,7 @@ export class Harness {
           const rd = n.ready();
           this.readies.get(id)!.push(rd);
           this.queue.push(...rd.earlyMessages);
-          const update = writeOf(rd, this.carried.get(id));
-          if (update) {
-            this.storages.get(id)!.apply(update);
-            this.carried.delete(id);
-          } else if (rd.hardState) {
-            this.carried.set(id, rd.hardState);
-          }
+          this.carried.set(id, persistReady(this.storages.get(id)!, rd, this.carried.get(id)));
           this.queue.push(...rd.messages);
           this.applied.get(id)!.push(...rd.committed);
           n.advance(rd);

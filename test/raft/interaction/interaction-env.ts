@@ -38,7 +38,8 @@ import { DEFAULT_RAFT_TIMING, type RaftConfig } from "../../../broker/raft/confi
 import { MemoryStorage } from "../../../broker/raft/memory-storage.js";
 import { MessageType, type Message } from "../../../broker/raft/messages.js";
 import { SeededRandom } from "../../../broker/raft/random.js";
-import { ROLE_NAMES, writeOf } from "../../../broker/raft/ready.js";
+import { ROLE_NAMES } from "../../../broker/raft/ready.js";
+import { persistReady } from "../harness.js";
 import { EntryKind, index, nodeId, type Entry, type HardState, type NodeId } from "../../../broker/raft/types.js";
 
 const TYPE_NAMES = new Map<number, string>(Object.entries(MessageType).map(([name, n]) => [n, name]));
@@ -92,7 +93,7 @@ export class InteractionEnv {
   private readonly nodes = new Map<NodeId, RaftNode>();
   private readonly storages = new Map<NodeId, MemoryStorage>();
   private readonly configs = new Map<NodeId, RaftConfig>();
-  private readonly carried = new Map<NodeId, HardState>();
+  private readonly carried = new Map<NodeId, HardState | undefined>();
   private readonly applied = new Map<NodeId, number>();
   private readonly shown = new Map<NodeId, string>();
   private readonly down = new Set<NodeId>();
@@ -234,13 +235,7 @@ export class InteractionEnv {
     while (n.hasReady()) {
       const rd = n.ready();
       this.queue.push(...rd.earlyMessages);
-      const update = writeOf(rd, this.carried.get(id));
-      if (update) {
-        this.storages.get(id)!.apply(update);
-        this.carried.delete(id);
-      } else if (rd.hardState) {
-        this.carried.set(id, rd.hardState);
-      }
+      this.carried.set(id, persistReady(this.storages.get(id)!, rd, this.carried.get(id)));
       this.queue.push(...rd.messages);
       if (rd.committed.length > 0) {
         this.applied.set(id, rd.committed.at(-1)!.index);
