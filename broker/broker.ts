@@ -284,7 +284,7 @@ export class Broker {
         const hint = known !== NO_NODE ? known : replicas[0]!;
         const why = known !== NO_NODE ? `it is led by broker ${known}` : `its leader has not been announced here yet; ask broker ${hint}, a replica`;
         throw new RlogError("NOT_LEADER", `broker ${this.id} holds no replica of ${topicName}/${partition} (replicas ${replicas.join(",")}): ${why}`, {
-          leader: known !== NO_NODE ? this.leaderHint(hint, announced?.term) : this.leaderHint(hint),
+          leader: this.leaderHint(hint, known !== NO_NODE ? announced?.term : undefined),
         });
       }
       throw new RlogError("LEADER_NOT_AVAILABLE", `${topicName}/${partition} is still opening on broker ${this.id}`);
