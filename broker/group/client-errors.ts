@@ -103,6 +103,13 @@ export const STORAGE_ERRORS: { readonly [C in StorageErrorCode]: ErrorName | und
   TOO_MANY_PENDING_OPS: "TOO_MANY_REQUESTS",
   // The store's open-log bound (logsOpenMax) is hit when a replica opens, never on a client's path.
   TOO_MANY_OPEN_LOGS: undefined,
+  // A damaged entry: the replica repairs it from its peers (its leader steps down first); retry.
+  CORRUPT_ENTRY: "STORAGE_ERROR",
+  // Records are read only when a log opens, never on a client's path.
+  CORRUPT_RECORD: "STORAGE_ERROR",
+  // A full disk: no new records here until space returns; leadership moves to a replica with space.
+  NOT_ENOUGH_SPACE: "NOT_ENOUGH_SPACE",
+  IO_ERROR: "STORAGE_ERROR",
 };
 
 /** The kind of a refusal. */

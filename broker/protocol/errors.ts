@@ -66,6 +66,8 @@ export const ERRORS = [
   { code: 37, name: "INCONSISTENT_GROUP_PROTOCOL", retriable: false, description: "joinGroup asked for an assignment strategy other than the one the group's current members use." },
   { code: 38, name: "GROUP_LIMIT_REACHED", retriable: false, description: "A consumer-group bound was reached: groups per coordinator partition, members per group or committed offsets per group (docs/GROUPS.md)." },
   { code: 39, name: "CLUSTER_ID_MISMATCH", retriable: false, description: "A peer's data belongs to another cluster (its cluster id differs); the peer connection is refused." },
+  { code: 40, name: "NOT_ENOUGH_SPACE", retriable: true, description: "The broker's disk is full, or its free space is below storage.diskFreeMinBytes: it takes no new records until space returns. Leadership moves to a replica with space; retry." },
+  { code: 41, name: "STORAGE_ERROR", retriable: true, description: "A read or write failed on this broker's disk (a damaged entry, an I/O error). The broker repairs or retries on its own; retry, another replica may serve it." },
 ] as const satisfies readonly ErrorSpec[];
 
 /** The name of an error code in the table. */

@@ -100,6 +100,17 @@ export interface LogStorage extends LogReader {
   /** Remove every entry after `i` (exact). Resolves when durable. */
   truncateAfter(i: Index): Promise<void>;
   /**
+   * Cut a damaged suffix off: remove every entry from `from` on, even
+   * committed ones, in one durable write that also lowers the hard state's
+   * commit to at most `from - 1` and records hardState().promise as the
+   * position the log held before (the larger of it and any promise already
+   * recorded). Only for a member whose Raft core is not running (at open, or
+   * after its runner stopped it). `from` must be in (snapshot().index, lastIndex()];
+   * a damaged entry at or below the snapshot point cannot be cut (the caller
+   * treats the log as lost instead).
+   */
+  repair(from: Index): Promise<void>;
+  /**
    * Move the log start forward: drop all entries up to and including `upTo`
    * (which must be <= hardState().commit), recording the snapshot point.
    */
@@ -133,6 +144,14 @@ export const STORAGE_ERRORS = {
   TOO_MANY_PENDING_OPS: "the log already has pendingOpsMax operations queued; await earlier writes and retry",
   /** The store already holds logsOpenMax open logs: close one (or raise the limit) first. */
   TOO_MANY_OPEN_LOGS: "the store already has logsOpenMax logs open",
+  /** A stored entry failed its checksum or layout checks; details.index names it. Nothing of it was returned. */
+  CORRUPT_ENTRY: "a stored entry failed its checksum or layout checks",
+  /** A stored record other than an entry (hard state, snapshot point, catalog, registry) failed its checksum or layout checks. */
+  CORRUPT_RECORD: "a stored log record (hard state, snapshot point, catalog, registry) failed its checksum or layout checks",
+  /** A write failed because the disk is full (ENOSPC, EDQUOT); nothing of it was applied. */
+  NOT_ENOUGH_SPACE: "the disk is full: the write was not applied",
+  /** A write or read failed in the operating system or LMDB (EIO, ...); nothing of a failed write was applied. */
+  IO_ERROR: "the disk or the storage engine failed the operation",
 } as const;
 
 /** Stable, append-only codes for storage failures (see STORAGE_ERRORS). */
@@ -143,6 +162,8 @@ export class StorageError extends Error {
   constructor(
     readonly code: StorageErrorCode,
     message: string,
+    /** Where: the log's name and, for CORRUPT_ENTRY, the damaged entry's index. */
+    readonly details: { readonly log?: string; readonly index?: number } = {},
   ) {
     super(`${code}: ${message}`);
     this.name = "StorageError";

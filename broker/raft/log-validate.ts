@@ -16,7 +16,7 @@
  * Pure: no I/O, no imports outside broker/raft.
  */
 import { StorageError, type LogUpdate, type RetentionPolicy } from "./log-storage.js";
-import { EntryKind, type Entry, type HardState, type SnapshotMeta } from "./types.js";
+import { EntryKind, index, type Entry, type HardState, type LogPosition, type SnapshotMeta } from "./types.js";
 
 /** Largest record count one entry may carry (stored as u32). */
 export const ENTRY_COUNT_MAX = 0xffff_ffff;
@@ -62,6 +62,11 @@ export function checkHardState(hs: HardState): void {
   checkNat(hs.term, "hardState.term");
   checkNat(hs.vote, "hardState.vote");
   checkNat(hs.commit, "hardState.commit");
+  if (hs.promise !== undefined) {
+    if (typeof hs.promise !== "object" || hs.promise === null) throw bad("hardState.promise must be an object");
+    checkNat(hs.promise.term, "hardState.promise.term");
+    checkNat(hs.promise.index, "hardState.promise.index");
+  }
 }
 
 /** A snapshot point: index, term and offset are safe integers >= 0. */
@@ -154,6 +159,24 @@ export function checkTruncateAfter(i: number, commit: number, snapIndex: number)
   if (i < commit) throw bad(`cannot truncate after ${i}: commit index is ${commit}`);
   // Entries up to the snapshot are gone: truncating below it cannot be exact.
   if (i < snapIndex) throw new StorageError("COMPACTED", `cannot truncate after ${i}: compacted through ${snapIndex}`);
+}
+
+/** repair(from): a safe integer in (snapshot index, last index]. */
+export function checkRepair(from: number, snapIndex: number, lastIndex: number): void {
+  checkNat(from, "from");
+  if (from <= snapIndex) throw new StorageError("COMPACTED", `cannot repair from ${from}: compacted through ${snapIndex}`);
+  if (from > lastIndex) throw bad(`cannot repair from ${from}: the log ends at ${lastIndex}`);
+}
+
+/**
+ * The hard state a repair from `from` leaves: commit lowered to at most
+ * from - 1, and the promise the larger of the recorded one and `held`, the
+ * position the log held before the cut.
+ */
+export function repairedHardState(hs: HardState, from: number, held: LogPosition): HardState {
+  const old = hs.promise;
+  const promise = old !== undefined && (old.term > held.term || (old.term === held.term && old.index >= held.index)) ? old : held;
+  return { term: hs.term, vote: hs.vote, commit: index(Math.min(hs.commit, from - 1)), promise };
 }
 
 /** compact(meta, data): the arguments' shape (a compaction point at or below the current one is then a no-op). */

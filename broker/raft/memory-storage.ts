@@ -18,9 +18,11 @@ import {
   checkCompactionCut,
   checkEntriesRange,
   checkOffsetRead,
+  checkRepair,
   checkRetentionPolicy,
   checkTruncateAfter,
   checkUpdateShape,
+  repairedHardState,
 } from "./log-validate.js";
 import {
   EMPTY_HARD_STATE,
@@ -188,6 +190,19 @@ export class MemoryStorage implements LogStorage {
       checkTruncateAfter(i, this.hs.commit, this.snap.index);
       this.truncate(i);
     });
+  }
+
+  repair(from: Index): Promise<void> {
+    return settle(() => this.repairSync(from));
+  }
+
+  /** repair(), synchronously (the simulator's disk-damage fault uses this). */
+  repairSync(from: Index): void {
+    this.check();
+    checkRepair(from, this.snap.index, this.lastIndex());
+    const held = { term: this.term(this.lastIndex())!, index: this.lastIndex() };
+    this.hs = repairedHardState(this.hs, from, held);
+    this.truncate(index(from - 1));
   }
 
   compact(meta: SnapshotMeta, data: Uint8Array = new Uint8Array(0)): Promise<void> {

@@ -64,8 +64,23 @@ export interface HardState {
   readonly term: Term;
   /** Who this node voted for in `term`; NO_NODE when it has not voted. */
   readonly vote: NodeId;
-  /** Highest index known committed. Never decreases. */
+  /** Highest index known committed. Never decreases (except when a repair truncates a damaged log, see `promise`). */
   readonly commit: Index;
+  /**
+   * Present only after a repair (LogStorage.repair) cut a damaged suffix off
+   * the log: the position (last term and index) the log held before, that is
+   * everything this member may have acknowledged. Until the log again holds a
+   * position at least as up to date, the member votes only for candidates at
+   * least as up to date as this position and never campaigns (docs/STORAGE.md,
+   * "A damaged entry"). The Raft core clears it.
+   */
+  readonly promise?: LogPosition;
+}
+
+/** A log position: the term and index of a last entry. Compared by term, then index. */
+export interface LogPosition {
+  readonly term: Term;
+  readonly index: Index;
 }
 
 export const EMPTY_HARD_STATE: HardState = { term: term(0), vote: NO_NODE, commit: index(0) };

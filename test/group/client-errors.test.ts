@@ -98,6 +98,10 @@ test("storage errors map by code; the ones that mean a bug stay as thrown (INTER
     INVALID_ARGUMENT: undefined,
     TOO_MANY_PENDING_OPS: "TOO_MANY_REQUESTS",
     TOO_MANY_OPEN_LOGS: undefined,
+    CORRUPT_ENTRY: "STORAGE_ERROR",
+    CORRUPT_RECORD: "STORAGE_ERROR",
+    NOT_ENOUGH_SPACE: "NOT_ENOUGH_SPACE",
+    IO_ERROR: "STORAGE_ERROR",
   };
   assert.deepEqual({ ...STORAGE_ERRORS }, expected);
   for (const code of Object.keys(expected) as StorageErrorCode[]) {
