@@ -7,15 +7,24 @@
  * in flight accumulate in the core and go out in the next Ready, which is
  * how proposals batch. LMDB batches the persists of all groups on a broker
  * into shared transactions (group commit).
+ *
+ * A damaged entry (StorageError CORRUPT_ENTRY), whether the core reads it
+ * (replicating, applying) or the state machine's owner does (serving a
+ * fetch: reportDamage), is never handed on: the runner drops its core (a
+ * leader thereby steps down), has storage cut the log from that entry
+ * (LogStorage.repair, which records the promise), and starts a new core on
+ * the repaired log, which fetches the rest again from the leader. Entries
+ * the state machine already applied are not applied twice. The argument is
+ * in docs/STORAGE.md, "A damaged entry".
  */
 import type { Logger } from "pino";
 import { RaftNode, type TransferResult } from "../raft/core.js";
 import type { RaftConfig } from "../raft/config.js";
-import type { LogStorage } from "../raft/log-storage.js";
+import { StorageError, type LogStorage } from "../raft/log-storage.js";
 import { MessageType, type Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
-import type { Entry, HardState, Index, NodeId, Offset, Snapshot, Term } from "../raft/types.js";
+import { NO_NODE, index as toIndex, type Entry, type HardState, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
 
 /** A log write slower than this is logged (warn). */
 const SLOW_PERSIST_WARN_MS = 100;
@@ -29,6 +38,13 @@ const SLOW_PERSIST_WARN_MS = 100;
  * still replaced, by followers that stop hearing from it.
  */
 export const PERSIST_STALL_MS = 50;
+/** Wait between attempts of a repair whose write failed (a full disk, an I/O error). */
+const REPAIR_RETRY_MS = 1000;
+
+/** Whether `err` reports a damaged stored entry (which the runner repairs). */
+export function isDamagedEntry(err: unknown): err is StorageError {
+  return err instanceof StorageError && err.code === "CORRUPT_ENTRY" && err.details.index !== undefined;
+}
 
 /** What a group's state machine does with committed entries. */
 export interface StateMachine {
@@ -106,7 +122,9 @@ interface Waiter {
 
 export class GroupRunner {
   readonly groupId: string;
-  private readonly node: RaftNode;
+  private node: RaftNode;
+  private readonly config: RaftConfig;
+  private readonly random: RandomSource;
   private readonly storage: LogStorage;
   private readonly send: (messages: readonly Message[]) => void;
   private readonly sm: StateMachine;
@@ -133,9 +151,15 @@ export class GroupRunner {
   /** Ticks skipped during the current (or last) write. */
   private stalledTicks = 0;
   private readonly monotonicMs: () => number;
+  /** A repair under way (see the file comment): inputs are dropped and proposals refused until it ends. */
+  private repairing: Promise<void> | undefined;
+  /** Damaged entries found since the runner started. */
+  private damagedEntries = 0;
 
   constructor(opts: GroupRunnerOptions) {
     this.groupId = opts.groupId;
+    this.config = opts.config;
+    this.random = opts.random;
     this.storage = opts.storage;
     this.send = opts.send;
     this.sm = opts.stateMachine;
@@ -148,6 +172,7 @@ export class GroupRunner {
     this.node = new RaftNode(opts.config, opts.storage, opts.random, opts.applied);
     this.soft = this.node.softState();
     if (this.soft.recovering) this.log.info({ term: this.soft.term, lastIndex: opts.storage.lastIndex() }, "recovering after a lost disk: no votes until a leader says we caught up");
+    if (this.soft.repairing) this.logRepairing();
     this.appliedIndex = opts.applied ?? snap.index;
     this.durableIndex = opts.storage.lastIndex();
     this.schedule();
@@ -155,19 +180,19 @@ export class GroupRunner {
 
   /** Advance the group's clock by one tick (skipped during a stalled write; see PERSIST_STALL_MS). */
   tick(): void {
-    if (this.closed) return;
+    if (this.closed || this.repairing) return;
     if (this.persistStartedMs !== undefined && this.monotonicMs() - this.persistStartedMs >= PERSIST_STALL_MS) {
       this.stalledTicks++;
       return;
     }
-    this.node.tick();
+    this.onDamage(() => this.node.tick());
     this.schedule();
   }
 
   /** A message from a peer. */
   step(msg: Message): void {
-    if (this.closed) return;
-    this.node.step(msg);
+    if (this.closed || this.repairing) return;
+    this.onDamage(() => this.node.step(msg));
     this.schedule();
   }
 
@@ -178,6 +203,7 @@ export class GroupRunner {
    */
   propose(proposals: readonly Proposal[], acks: Acks = "all"): Proposed {
     if (this.closed) throw new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} is closed`);
+    if (this.repairing) throw this.repairingError();
     const r = this.node.propose(proposals);
     if (!r.ok) throw new ProposeError(r.code, r.leader, r.message);
     const lastIndex = (r.firstIndex + proposals.length - 1) as Index;
@@ -244,6 +270,7 @@ export class GroupRunner {
 
   /** Move leadership to `target` (or the most preferred other member). */
   transferLeadership(target?: NodeId): TransferResult {
+    if (this.repairing) return { ok: false, code: "NOT_LEADER", leader: NO_NODE, message: this.repairingError().message };
     const r = this.node.transferLeadership(target);
     this.schedule();
     if (r.ok) this.log.info({ target: r.target }, "leadership transfer started");
@@ -253,12 +280,13 @@ export class GroupRunner {
   status(): Status {
     return this.node.status();
   }
-  /** The core's role, leader, term and transfer target right now (cheap; no progress copy). */
+  /** The core's role, leader, term and transfer target right now (cheap; no progress copy); a follower of nobody while repairing. */
   softState(): SoftState {
-    return this.node.softState();
+    const s = this.node.softState();
+    return this.repairing ? { ...s, role: Role.Follower, leader: NO_NODE, transferee: NO_NODE } : s;
   }
   isLeader(): boolean {
-    return this.soft.role === Role.Leader;
+    return !this.repairing && this.soft.role === Role.Leader;
   }
   /** Still recovering from a lost disk (see RaftConfig.recovering), as of the last durable Ready. */
   recovering(): boolean {
@@ -266,6 +294,31 @@ export class GroupRunner {
   }
   leader(): NodeId {
     return this.soft.leader;
+  }
+  /** Behind the promise a repair recorded (HardState.promise), or repairing now. */
+  repairingLog(): boolean {
+    return this.repairing !== undefined || this.soft.repairing;
+  }
+  /** Damaged entries found since the runner started (each started a repair). */
+  damagedEntryCount(): number {
+    return this.damagedEntries;
+  }
+
+  /**
+   * A read of this group's log found a damaged entry (`err`, CORRUPT_ENTRY):
+   * repair it (see the file comment). Idempotent while a repair runs. The
+   * caller answers its client with a retriable error.
+   */
+  reportDamage(err: StorageError): void {
+    if (this.closed || this.repairing) return;
+    this.damagedEntries++;
+    const at = toIndex(err.details.index ?? this.storage.firstIndex());
+    this.log.error(
+      { index: at, log: err.details.log, role: ROLE_NAMES[this.soft.role], term: this.soft.term, lastIndex: this.storage.lastIndex(), err: err.message },
+      "damaged entry found: stepping down if leading, cutting the log there and fetching the rest again from the leader",
+    );
+    this.failAll(this.repairingError());
+    this.repairing = this.repair(at);
   }
   /** Highest index applied to the state machine: the commit point everyone can read. */
   applied(): Index {
@@ -281,7 +334,7 @@ export class GroupRunner {
   }
 
   private schedule(): void {
-    if (this.running || this.closed || !this.node.hasReady()) return;
+    if (this.running || this.closed || this.repairing || !this.node.hasReady()) return;
     this.running = true;
     this.idle = this.loop().catch((err: unknown) => {
       // A failed durable write leaves the member in an unknown state (fsyncgate): this
@@ -295,8 +348,9 @@ export class GroupRunner {
 
   private async loop(): Promise<void> {
     try {
-      while (!this.closed && this.node.hasReady()) {
-        const rd = this.node.ready();
+      while (!this.closed && !this.repairing && this.node.hasReady()) {
+        const rd = this.onDamage(() => this.node.ready());
+        if (rd === undefined) return;
         // The leader's appends leave while it writes its own copy (thesis §10.2.1).
         if (rd.earlyMessages.length > 0) this.send(rd.earlyMessages);
         const update = writeOf(rd, this.carriedHardState);
@@ -330,8 +384,11 @@ export class GroupRunner {
           this.resolveAppended();
         }
         if (rd.committed.length > 0) {
-          this.sm.apply(rd.committed);
-          this.appliedIndex = rd.committed[rd.committed.length - 1]!.index;
+          // After a repair the core hands out again what the state machine applied before: committed entries never change.
+          const last = rd.committed[rd.committed.length - 1]!.index;
+          const fresh = rd.committed[0]!.index > this.appliedIndex ? rd.committed : rd.committed.filter((e) => e.index > this.appliedIndex);
+          if (fresh.length > 0 && this.onDamage(() => (this.sm.apply(fresh), true)) === undefined) return;
+          this.appliedIndex = toIndex(Math.max(this.appliedIndex, last));
           this.resolveCommitted(rd.committed);
         }
         if (rd.softState) this.onSoftState(rd.softState);
@@ -340,7 +397,70 @@ export class GroupRunner {
     } finally {
       this.running = false;
     }
-    if (!this.closed && this.node.hasReady()) this.schedule();
+    if (!this.closed && !this.repairing && this.node.hasReady()) this.schedule();
+  }
+
+  /** Run `fn` against the core or the state machine; a damaged entry it reads starts a repair (undefined then). */
+  private onDamage<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isDamagedEntry(err)) throw err;
+      this.reportDamage(err);
+      return undefined;
+    }
+  }
+
+  /**
+   * Cut the log from the damaged entry `at` and start a new core on it. The
+   * old core is dropped as it is (whatever it was doing); a write in flight
+   * finishes first. A repair whose write fails is retried; one the log
+   * refuses (a bug, or damage below the snapshot point) stops the group,
+   * loudly, rather than serve a log it cannot trust.
+   */
+  private async repair(at: Index): Promise<void> {
+    await this.idle;
+    for (;;) {
+      if (this.closed) return;
+      try {
+        await this.storage.repair(at);
+        break;
+      } catch (err) {
+        if (err instanceof StorageError && (err.code === "NOT_ENOUGH_SPACE" || err.code === "IO_ERROR")) {
+          this.log.warn({ index: at, err: err.message, retryMs: REPAIR_RETRY_MS }, "repairing a damaged log failed to write; retrying");
+          await new Promise((r) => setTimeout(r, REPAIR_RETRY_MS));
+          continue;
+        }
+        this.log.error({ index: at, err: err instanceof Error ? err.message : String(err) }, "cannot repair the damaged log: this group stops here");
+        this.closed = true;
+        this.failAll(new ProposeError("SHUTTING_DOWN", NO_NODE, `group ${this.groupId} stopped: its log is damaged beyond repair`));
+        return;
+      }
+    }
+    const hs = this.storage.hardState();
+    this.node = new RaftNode(this.config, this.storage, this.random, toIndex(Math.min(this.appliedIndex, hs.commit)));
+    this.durableIndex = this.storage.lastIndex();
+    this.carriedHardState = undefined;
+    this.repairing = undefined;
+    if (this.voterCount === 1) {
+      this.log.error({ from: at, lastIndex: this.storage.lastIndex() }, "the only replica of this group was damaged: entries from the damaged one on are lost");
+    }
+    this.logRepairing();
+    this.onSoftState(this.node.softState());
+    this.schedule();
+  }
+
+  private logRepairing(): void {
+    const hs = this.storage.hardState();
+    if (hs.promise === undefined || !this.node.softState().repairing) return;
+    this.log.warn(
+      { lastIndex: this.storage.lastIndex(), promiseIndex: hs.promise.index, promiseTerm: hs.promise.term },
+      "log repaired after a damaged entry: fetching it again from the leader; no campaigns, and votes only for logs that hold what this one held",
+    );
+  }
+
+  private repairingError(): ProposeError {
+    return new ProposeError("NOT_LEADER", NO_NODE, `group ${this.groupId} is repairing a damaged entry`);
   }
 
   /**
@@ -393,6 +513,7 @@ export class GroupRunner {
       this.log.info({ role: ROLE_NAMES[s.role], term: s.term, leader: s.leader }, "raft state changed");
     }
     if (prev.recovering && !s.recovering) this.log.info({ term: s.term, leader: s.leader }, "caught up after a lost disk: voting again");
+    if (prev.repairing && !s.repairing) this.log.info({ term: s.term, leader: s.leader, lastIndex: this.storage.lastIndex() }, "damaged log repaired: it holds what it held before again");
     if (s.transferee !== prev.transferee) {
       this.log.info({ transferee: s.transferee, term: s.term }, s.transferee ? "leadership transfer in progress" : "leadership transfer ended");
     }

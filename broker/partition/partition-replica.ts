@@ -10,7 +10,7 @@
 import type { Logger } from "pino";
 import { partitionGroupId, type PartitionGroupId } from "../cluster/names.js";
 import { fromRefusal, refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
-import { GroupRunner, type Appended, type StateMachine } from "../group/group-runner.js";
+import { GroupRunner, isDamagedEntry, type Appended, type StateMachine } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { OffsetSpec } from "../protocol/enums.js";
 import type { FetchRequest, ListOffsetsRequest, ProduceRequest } from "../protocol/requests.js";
@@ -217,19 +217,27 @@ export class PartitionReplica {
       await this.waiters.wait(from, req.maxWaitMs, signal, () => from < this.highWatermark);
       this.requireLeader(false); // leadership may have moved while we waited: send the client to the new leader
     }
-    try {
-      return this.readCommitted(from, req.maxBytes, minBytes);
-    } catch (err) {
-      throw toClientError(err, this.scope); // retention may have moved the log start while we waited
-    }
+    // Retention may have moved the log start while we waited (OFFSET_OUT_OF_RANGE then).
+    return this.read(() => this.readCommitted(from, req.maxBytes, minBytes));
   }
 
   listOffsets(req: ListOffsetsRequest): ListOffsetsResult {
     this.requireLeader(false);
+    return this.read(() => this.readOffset(req));
+  }
+
+  /**
+   * A read of the log for a client. A damaged entry is never served: the
+   * runner repairs it (stepping down first) and the client gets
+   * LEADER_NOT_AVAILABLE, retriable, and finds the new leader.
+   */
+  private read<T>(fn: () => T): T {
     try {
-      return this.readOffset(req);
+      return fn();
     } catch (err) {
-      throw toClientError(err, this.scope);
+      if (!isDamagedEntry(err)) throw toClientError(err, this.scope);
+      this.runner.reportDamage(err);
+      throw refusalError("NO_LEADER", NO_NODE, `${this.name()}: a damaged entry was found on broker ${this.id}; it is repairing it from another replica`, this.scope);
     }
   }
 

@@ -74,6 +74,7 @@ export function checkRaftMessage(v: unknown, path: string): Message {
       r.int("hintIndex", NON_NEGATIVE);
       r.int("hintTerm", NON_NEGATIVE);
       if (r.has("recovering")) r.int("recovering", INCARNATION);
+      if (r.has("repairing")) r.int("repairing", INCARNATION);
       break;
     case MessageType.Heartbeat:
       r.int("commit", NON_NEGATIVE);
@@ -81,6 +82,7 @@ export function checkRaftMessage(v: unknown, path: string): Message {
     case MessageType.HeartbeatResponse:
       r.bool("promotable");
       if (r.has("recovering")) r.int("recovering", INCARNATION);
+      if (r.has("repairing")) r.int("repairing", INCARNATION);
       break;
     case MessageType.TimeoutNow:
       break;

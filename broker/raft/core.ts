@@ -32,6 +32,20 @@
  * member's new storage existed, which rules out any election that could still
  * count a forgotten vote, and the marker's log holds every entry the member's
  * earlier incarnation acknowledged.
+ *
+ * Repaired after a damaged entry (HardState.promise; the argument is in
+ * docs/STORAGE.md, "A damaged entry"). Storage cut a damaged suffix off the
+ * log (LogStorage.repair), so the log may lack entries this member
+ * acknowledged, but its term and vote are intact. The hard state carries the
+ * position the log held before the cut, the promise. Invariant: while the
+ * log is behind its promise the member grants a vote or pre-vote only to a
+ * candidate at least as up to date as the promise (as well as its log),
+ * never campaigns or takes a transfer, and tags its append and heartbeat
+ * answers with a repair tag (random, fixed for this core's lifetime), on
+ * whose change the leader resets that member's progress (its match may count
+ * entries that were cut). Its acks count: they are true of its storage, and
+ * its term never went back. Once the log is at least as up to date as the
+ * promise, the promise is dropped (with the write that got it there).
  */
 import { assert } from "./assert.js";
 import type { RaftConfig } from "./config.js";
@@ -63,6 +77,7 @@ import {
   type Entry,
   type HardState,
   type Index,
+  type LogPosition,
   type NodeId,
   type Offset,
   type Term,
@@ -120,6 +135,10 @@ export class RaftNode {
    * (see the file comment). Never set again once cleared.
    */
   private recovering: number;
+  /** The position the log held before a repair cut it (HardState.promise); undefined once the log is at least as up to date. */
+  private promise: LogPosition | undefined;
+  /** Non-zero while the promise is kept: tags append and heartbeat answers so the leader resets our progress (see the file comment). */
+  private repairTag: number;
 
   /**
    * Restore a member from its storage (hard state and snapshot). Committed
@@ -139,9 +158,15 @@ export class RaftNode {
     const hs = storage.hardState();
     this.term = hs.term;
     this.vote = hs.vote;
+    // With at most two voters every commit needs this member's peer too, so the peer holds every
+    // committed entry and no promise is needed (with one, nobody could ever keep it: docs/STORAGE.md).
+    this.promise = config.membership.voters.length > 2 ? hs.promise : undefined;
+    this.repairTag = this.promise !== undefined ? 1 + random.int(0x7fff_fffe) : 0;
+    this.maybeDropPromise();
     const r = config.priority.indexOf(config.id);
     this.rank = r < 0 ? config.priority.length : r;
-    this.prevHard = { term: hs.term, vote: hs.vote, commit: this.log.committed };
+    // The stored hard state, so that a promise dropped above is written with the next write.
+    this.prevHard = { term: hs.term, vote: hs.vote, commit: this.log.committed, ...(hs.promise !== undefined ? { promise: hs.promise } : {}) };
     this.becomeFollower(this.term, NO_NODE);
     this.prevSoft = this.softState();
   }
@@ -211,7 +236,7 @@ export class RaftNode {
         this.onAppendResponse(m);
         return;
       case MessageType.HeartbeatResponse:
-        this.onHeartbeatResponse(m.from, m.promotable, m.recovering ?? 0);
+        this.onHeartbeatResponse(m.from, m.promotable, m.recovering ?? 0, m.repairing ?? 0);
         return;
       case MessageType.TimeoutNow:
         this.onTimeoutNow(m.from);
@@ -272,6 +297,9 @@ export class RaftNode {
     }
     if (to !== this.id && this.progress.get(to)!.recovering !== 0) {
       return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is recovering from a lost disk and cannot take leadership yet` };
+    }
+    if (to !== this.id && this.progress.get(to)!.repairing !== 0) {
+      return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is repairing a damaged log and cannot take leadership yet` };
     }
     if (to === this.id) return { ok: true, target: to };
     if (this.transferee !== NO_NODE) {
@@ -419,6 +447,7 @@ export class RaftNode {
   private becomeLeader(): void {
     assert(this.role === Role.Candidate, "only a candidate can become leader");
     assert(this.recovering === 0, "a recovering member never campaigns, so it never leads");
+    assert(this.promise === undefined, "a member behind its promise never campaigns, so it never leads");
     this.role = Role.Leader;
     this.leader = this.id;
     this.reset();
@@ -524,7 +553,7 @@ export class RaftNode {
   private defaultTransferTarget(): NodeId | undefined {
     const live = this.cfg.priority.filter((id) => {
       const pr = this.progress.get(id);
-      return id !== this.id && this.voters.includes(id) && pr !== undefined && pr.promotable && pr.recovering === 0 && pr.active(this.cfg.electionTimeoutTicks);
+      return id !== this.id && this.voters.includes(id) && pr !== undefined && pr.promotable && pr.recovering === 0 && pr.repairing === 0 && pr.active(this.cfg.electionTimeoutTicks);
     });
     return live.find((id) => this.progress.get(id)!.match >= this.log.committed) ?? live[0];
   }
@@ -535,7 +564,7 @@ export class RaftNode {
     for (const id of this.cfg.priority) {
       if (id === this.id) return; // nobody more preferred is ready
       const pr = this.progress.get(id);
-      if (!pr || !pr.promotable || pr.recovering !== 0 || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
+      if (!pr || !pr.promotable || pr.recovering !== 0 || pr.repairing !== 0 || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
       this.transferLeadership(id);
       return;
     }
@@ -544,7 +573,7 @@ export class RaftNode {
   // ---------------------------------------------------------------- elections
 
   private campaign(transfer: boolean): void {
-    if (!this.voters.includes(this.id) || !this.promotable || this.recovering !== 0) return;
+    if (!this.voters.includes(this.id) || !this.promotable || this.recovering !== 0 || this.promise !== undefined) return;
     if (!transfer) {
       this.becomePreCandidate();
       this.votes.set(this.id, true);
@@ -588,7 +617,7 @@ export class RaftNode {
     }
     // For a real vote m.term === this.term here (higher terms were adopted above).
     const canVote = isPre ? m.term > this.term || this.vote === m.from || (this.vote === NO_NODE && this.leader === NO_NODE) : this.vote === m.from || (this.vote === NO_NODE && this.leader === NO_NODE);
-    const granted = canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm);
+    const granted = canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm) && this.keepsPromise(m.lastIndex, m.lastTerm);
     if (isPre) {
       // Granted pre-votes answer with the asked term so the pre-candidate counts them.
       this.outbox.push({ type: MessageType.PreVoteResponse, from: this.id, to: m.from, term: granted ? m.term : this.term, granted });
@@ -656,6 +685,7 @@ export class RaftNode {
     }
     const lastNew = this.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
     if (lastNew !== undefined) {
+      this.maybeDropPromise();
       this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: lastNew, hintIndex: index(0), hintTerm: toTerm(0) });
       return;
     }
@@ -670,7 +700,7 @@ export class RaftNode {
     // The leader sends min(commit, our match), so entries up to it agree with the leader's.
     // Not while recovering: the leader's match may still describe our lost storage.
     if (this.recovering === 0) this.log.commitTo(index(Math.min(m.commit, this.log.lastIndex())));
-    this.send({ type: MessageType.HeartbeatResponse, to: m.from, promotable: this.promotable && this.recovering === 0 });
+    this.send({ type: MessageType.HeartbeatResponse, to: m.from, promotable: this.promotable && this.recovering === 0 && this.promise === undefined });
   }
 
   private onSnapshot(m: SnapshotMsg): void {
@@ -688,6 +718,7 @@ export class RaftNode {
       return;
     }
     this.log.restore(s);
+    this.maybeDropPromise();
     this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: s.index, hintIndex: index(0), hintTerm: toTerm(0) });
   }
 
@@ -772,6 +803,7 @@ export class RaftNode {
     const pr = this.progress.get(m.from)!;
     pr.ticksSinceHeard = 0;
     this.noteRecovering(pr, m.recovering ?? 0);
+    this.noteRepair(pr, m.repairing ?? 0);
     if (!m.success) {
       // Fast back-off (thesis §5.3 end): skip every entry of a term the follower lacks.
       let hintNext = index(m.hintIndex + 1);
@@ -811,12 +843,13 @@ export class RaftNode {
     if (oldMatch < pr.rejoinIndex) this.maybeSendRejoin(pr);
   }
 
-  private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number): void {
+  private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number, repairing: number): void {
     if (this.role !== Role.Leader) return;
     const pr = this.progress.get(from)!;
     pr.promotable = promotable;
     pr.ticksSinceHeard = 0;
     this.noteRecovering(pr, recovering);
+    this.noteRepair(pr, repairing);
     this.maybeSendRejoin(pr);
     pr.probeSent = false;
     if (pr.state === ProgressState.Replicate && pr.inflight.full()) pr.inflight.freeFirst();
@@ -839,6 +872,18 @@ export class RaftNode {
     pr.rejoinIncarnation = incarnation;
     pr.rejoinIndex = index(this.log.lastIndex() + 1);
     this.appendEntries([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]);
+  }
+
+  /**
+   * A follower's answer carried its repair tag. A change means its log may
+   * have been cut below the match we hold (or, for a late answer of before
+   * the cut, that the match is of a log that is gone): reset its progress,
+   * so that replication probes for where its log really ends.
+   */
+  private noteRepair(pr: Progress, tag: number): void {
+    if (pr.repairing === tag) return;
+    pr.repairing = tag;
+    pr.resetTo(index(this.log.lastIndex() + 1));
   }
 
   /** Tell a recovering member it has caught up: it holds our committed marker. */
@@ -866,9 +911,27 @@ export class RaftNode {
   // ---------------------------------------------------------------- helpers
 
   private send(m: DistributiveOmit<Message, "from" | "term"> & { term?: Term }): void {
-    const tagged =
-      this.recovering !== 0 && (m.type === MessageType.AppendResponse || m.type === MessageType.HeartbeatResponse) ? { recovering: this.recovering } : {};
-    this.outbox.push({ ...m, ...tagged, from: this.id, term: m.term ?? this.term } as Message);
+    const answer = m.type === MessageType.AppendResponse || m.type === MessageType.HeartbeatResponse;
+    const tagged = answer && this.recovering !== 0 ? { recovering: this.recovering } : {};
+    const repairTagged = answer && this.repairTag !== 0 ? { repairing: this.repairTag } : {};
+    this.outbox.push({ ...m, ...tagged, ...repairTagged, from: this.id, term: m.term ?? this.term } as Message);
+  }
+
+  /** Whether a vote for a candidate whose log ends at (lastIndex, lastTerm) keeps the promise (see the file comment). */
+  private keepsPromise(lastIndex: Index, lastTerm: Term): boolean {
+    const p = this.promise;
+    return p === undefined || lastTerm > p.term || (lastTerm === p.term && lastIndex >= p.index);
+  }
+
+  /** Drop the promise once the log is at least as up to date as it (persisted with the write that got it there). */
+  private maybeDropPromise(): void {
+    const p = this.promise;
+    if (p === undefined) return;
+    const t = this.log.lastTerm();
+    if (t > p.term || (t === p.term && this.log.lastIndex() >= p.index)) {
+      this.promise = undefined;
+      this.repairTag = 0;
+    }
   }
 
   private committedPending(): boolean {
@@ -877,20 +940,21 @@ export class RaftNode {
 
   /** Role, leader, term and transfer target: cheap (status() also copies every follower's progress). */
   softState(): SoftState {
-    return { role: this.role, leader: this.leader, term: this.term, transferee: this.transferee, recovering: this.recovering !== 0 };
+    return { role: this.role, leader: this.leader, term: this.term, transferee: this.transferee, recovering: this.recovering !== 0, repairing: this.promise !== undefined };
   }
   private hardState(): HardState {
-    return { term: this.term, vote: this.vote, commit: this.log.committed };
+    const hs = { term: this.term, vote: this.vote, commit: this.log.committed };
+    return this.promise === undefined ? hs : { ...hs, promise: this.promise };
   }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function sameSoft(a: SoftState, b: SoftState): boolean {
-  return a.role === b.role && a.leader === b.leader && a.term === b.term && a.transferee === b.transferee && a.recovering === b.recovering;
+  return a.role === b.role && a.leader === b.leader && a.term === b.term && a.transferee === b.transferee && a.recovering === b.recovering && a.repairing === b.repairing;
 }
 function sameHard(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit && a.promise?.term === b.promise?.term && a.promise?.index === b.promise?.index;
 }
 
 /**

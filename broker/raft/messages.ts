@@ -78,6 +78,8 @@ export interface AppendResponseMsg extends Base {
   readonly hintTerm: Term;
   /** The sender's storage incarnation while it is recovering from a lost disk; absent (or 0) otherwise. */
   readonly recovering?: number;
+  /** The sender's repair tag while its log is behind the promise a repair recorded (HardState.promise); absent (or 0) otherwise. */
+  readonly repairing?: number;
 }
 export interface HeartbeatMsg extends Base {
   readonly type: typeof MessageType.Heartbeat;
@@ -90,6 +92,8 @@ export interface HeartbeatResponseMsg extends Base {
   readonly promotable: boolean;
   /** The sender's storage incarnation while it is recovering from a lost disk; absent (or 0) otherwise. */
   readonly recovering?: number;
+  /** The sender's repair tag while its log is behind the promise a repair recorded (HardState.promise); absent (or 0) otherwise. */
+  readonly repairing?: number;
 }
 export interface SnapshotMsg extends Base {
   readonly type: typeof MessageType.Snapshot;

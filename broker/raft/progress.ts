@@ -82,6 +82,8 @@ export class Progress {
   promotable = true;
   /** The member's storage incarnation while it says it is recovering from a lost disk; 0 otherwise. */
   recovering = 0;
+  /** The member's repair tag (after a damaged entry was cut from its log); 0 otherwise. */
+  repairing = 0;
   /** The recovering incarnation the marker at `rejoinIndex` was appended for (0: none). */
   rejoinIncarnation = 0;
   /** The no-op marker a recovering member must hold, committed, before it may vote again. */

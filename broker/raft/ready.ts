@@ -51,6 +51,12 @@ export interface SoftState {
    * until a leader sends Rejoin (see RaftNode). Goes from true to false once.
    */
   readonly recovering: boolean;
+  /**
+   * Repairing after a damaged entry: the log is behind the promise its
+   * repair recorded (HardState.promise), so the member neither campaigns nor
+   * takes a transfer, and votes only for candidates that keep the promise.
+   */
+  readonly repairing: boolean;
 }
 
 export interface Ready {

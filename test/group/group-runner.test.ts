@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import pino from "pino";
 import { GroupRunner, PERSIST_STALL_MS } from "../../broker/group/group-runner.js";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
-import type { LogUpdate } from "../../broker/raft/log-storage.js";
+import { StorageError, type LogUpdate } from "../../broker/raft/log-storage.js";
 import { MessageType, type Message } from "../../broker/raft/messages.js";
 import { SeededRandom } from "../../broker/raft/random.js";
 import { Role } from "../../broker/raft/ready.js";
-import { EntryKind, index, nodeId, offset, term } from "../../broker/raft/types.js";
+import { EntryKind, index, nodeId, offset, term, type Entry, type Index } from "../../broker/raft/types.js";
 import { TEST_TIMING } from "../raft/harness.js";
+import { LoopbackNet, Ticker, failOnFatal, raftConfig, silentLogger } from "./in-process.js";
 
 /** MemoryStorage whose writes wait for `release()` while `hold` is on. */
 class StallingStorage extends MemoryStorage {
@@ -105,4 +106,61 @@ test("a failed log write stops the group and reports it through onFatal (the run
   assert.equal(await waiting, undefined, "waits on a stopped group end");
   assert.throws(() => runner.propose([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]), /closed/);
   await runner.close();
+});
+
+test("a damaged entry the leader reads makes it step down and cut its log there; it fetches the rest again, applies nothing twice, and loses nothing", async () => {
+  /** MemoryStorage whose reads of `damaged` indexes fail CORRUPT_ENTRY, until a repair cuts them. */
+  class DamagedStorage extends MemoryStorage {
+    readonly damaged = new Set<number>();
+    override entries(lo: Index, hi: Index, bytesMax: number): Entry[] {
+      for (const i of this.damaged) if (i >= lo && i < hi) throw new StorageError("CORRUPT_ENTRY", `entry ${i} failed its checksum`, { log: "g", index: i });
+      return super.entries(lo, hi, bytesMax);
+    }
+    override repair(from: Index): Promise<void> {
+      for (const i of [...this.damaged]) if (i >= from) this.damaged.delete(i);
+      return super.repair(from);
+    }
+  }
+  const net = new LoopbackNet();
+  const ids = [1, 2, 3];
+  const disks = ids.map(() => new DamagedStorage());
+  const applied = ids.map(() => [] as number[]);
+  const runners = ids.map(
+    (id, k) =>
+      new GroupRunner({
+        groupId: "g",
+        // No recent-entries cache: the leader reads what it sends from storage.
+        config: raftConfig(id, ids, { recentEntriesBytesMax: 0 }),
+        storage: disks[k]!,
+        random: new SeededRandom(id),
+        send: net.send,
+        stateMachine: { apply: (es) => applied[k]!.push(...es.map((e) => e.index)) },
+        logger: silentLogger,
+        onFatal: failOnFatal,
+      }),
+  );
+  ids.forEach((id, k) => net.join(nodeId(id), (m) => runners[k]!.step(m)));
+  const clock = new Ticker(() => runners.forEach((r) => r.tick()));
+  await clock.until(() => runners[0]!.isLeader(), "member 1 leads");
+  // Member 3 is away while 20 entries commit on 1 and 2.
+  net.isolate(nodeId(3));
+  for (let k = 0; k < 20; k++) {
+    await clock.settle(runners[0]!.propose([{ kind: EntryKind.Records, count: 1, timestampMs: k, data: new Uint8Array([k]) }]).done);
+  }
+  const last = disks[0]!.lastIndex();
+  // Entry 5 rots on the leader's disk; member 3 comes back and needs it.
+  disks[0]!.damaged.add(5);
+  net.heal(nodeId(3));
+  await clock.until(() => runners[0]!.damagedEntryCount() === 1, "the leader finds the damaged entry");
+  assert.ok(!runners[0]!.isLeader(), "it stepped down");
+  assert.equal(disks[0]!.hardState().promise?.index, last, "the repair recorded what the log held");
+  await clock.until(() => runners.some((r) => r.isLeader()) && !runners[0]!.repairingLog(), "a new leader, and member 1 holds its log again");
+  await clock.until(() => disks.every((d) => d.lastIndex() >= last && d.hardState().commit >= last), "every log holds everything committed");
+  for (let i = 1; i <= last; i++) {
+    const want = disks[1]!.entries(index(i), index(i + 1), Infinity)[0]!;
+    for (const d of [disks[0]!, disks[2]!]) assert.deepEqual(d.entries(index(i), index(i + 1), Infinity)[0], want, `entry ${i}`);
+  }
+  for (const a of applied) for (let k = 1; k < a.length; k++) assert.ok(a[k]! > a[k - 1]!, `applied in order, none twice: ${a.join(",")}`);
+  assert.ok(!runners[1]!.isLeader() || !runners[2]!.isLeader());
+  await Promise.all(runners.map((r) => r.close()));
 });

@@ -113,6 +113,12 @@ export type Observation =
    */
   | { readonly kind: "diskLost"; readonly node: NodeId }
   /**
+   * While down, a damaged entry at `from` was found and storage cut the log
+   * from there (LogStorage.repair), lowering its commit below `from`. What it
+   * committed, voted or acknowledged is still held against the group.
+   */
+  | { readonly kind: "damaged"; readonly node: NodeId; readonly from: Index }
+  /**
    * The member crashed and restarted from its durable state: volatile state
    * is gone; its state machine resumes after `applied` (default: its snapshot index).
    */
@@ -266,6 +272,16 @@ export class Checker {
         this.views.delete(o.node);
         this.view(o.node).durable = true;
         break;
+      case "damaged": {
+        // The repair is allowed to drop committed entries of this member's log; the global maps stay.
+        const v = this.view(o.node);
+        const keep = Math.max(0, o.from - v.snapIndex - 1);
+        if (v.log.length > keep) v.log.length = keep;
+        v.durableCommit = Math.min(v.durableCommit, o.from - 1);
+        v.commit = Math.min(v.commit, o.from - 1);
+        v.checkedCommit = Math.min(v.checkedCommit, o.from - 1);
+        break;
+      }
       case "ack":
         this.onAck(o.proposalId, o.node, o.index, o.term, o.offset);
         break;

@@ -21,6 +21,13 @@ export interface FaultProfile {
    * than Raft tolerates lose data whatever the core does.
    */
   readonly diskLossShare: number;
+  /**
+   * Share of restarts (that did not lose their disk) that find a damaged
+   * entry and cut the log from it (LogStorage.repair; HardState.promise).
+   * Only while fewer than a minority of the others are behind a promise or
+   * recovering. Drawn from a random stream of its own (SimOptions.damage).
+   */
+  readonly damageShare: number;
   /** One member pauses for 1..pauseStepsMax steps (no ticks, no deliveries; then resumes stale). */
   readonly pauseRate: number;
   readonly pauseStepsMax: number;
@@ -43,6 +50,7 @@ const NONE: FaultProfile = {
   crashInReadyShare: 0,
   restartRate: 0,
   diskLossShare: 0,
+  damageShare: 0,
   pauseRate: 0,
   pauseStepsMax: 0,
   partitionRate: 0,
@@ -65,6 +73,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashInReadyShare: 0.5,
     restartRate: 0.05,
     diskLossShare: 0.2,
+    damageShare: 0.3,
     compactRate: 0.01,
   },
   {
@@ -75,6 +84,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashInReadyShare: 0.5,
     restartRate: 0.05,
     diskLossShare: 0.2,
+    damageShare: 0.3,
     tickSkipRate: 0.05,
     compactRate: 0.01,
   },
@@ -86,6 +96,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashInReadyShare: 0.6,
     restartRate: 0.08,
     diskLossShare: 0.3,
+    damageShare: 0.3,
     compactRate: 0.02,
     majorityFailures: true,
   },
@@ -97,6 +108,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashInReadyShare: 0.5,
     restartRate: 0.05,
     diskLossShare: 0.2,
+    damageShare: 0.3,
     partitionRate: 0.04,
     healRate: 0.03,
     compactRate: 0.01,
@@ -112,6 +124,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashInReadyShare: 0.5,
     restartRate: 0.05,
     diskLossShare: 0.2,
+    damageShare: 0.3,
     compactRate: 0.01,
   },
   {
@@ -122,6 +135,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashInReadyShare: 0.5,
     restartRate: 0.06,
     diskLossShare: 0.3,
+    damageShare: 0.3,
     pauseRate: 0.01,
     pauseStepsMax: 30,
     partitionRate: 0.02,
@@ -139,6 +153,7 @@ export const FAULT_PROFILES: readonly FaultProfile[] = [
     crashInReadyShare: 0.5,
     restartRate: 0.08,
     diskLossShare: 0.6,
+    damageShare: 0.3,
     partitionRate: 0.015,
     healRate: 0.04,
     compactRate: 0.02,

@@ -15,7 +15,7 @@ import { faultProfile } from "./faults.js";
 import { Simulation, replayCommand, runOptions, type RunResult, type SimOptions } from "./simulation.js";
 import { percentile } from "./stats.js";
 
-const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--verbose] [--trace-lines N]
+const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--damage unguarded|off] [--verbose] [--trace-lines N]
   --runs N         number of runs (default 100)
   --seed S         first seed (default 1); run k uses seed S+k
   --members M      3, 5 or mixed (default mixed: even seeds 3, odd seeds 5)
@@ -23,6 +23,8 @@ const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed]
   --profile NAME   force a fault profile (calm, lossy, crashy, partitions, pauses, chaos, disks, none); default: drawn per seed
   --disk-loss M    guarded (default): a member that lost its disk restarts recovering;
                    unguarded: it restarts empty and votes at once (shows what the guard prevents)
+  --damage M       guarded (default): a restart that finds a damaged entry cuts the log there and keeps
+                   a promise (HardState.promise); unguarded: no promise (shows what it prevents); off: no damage
   --verbose        print the whole trace of every run
   --trace-lines N  trace lines printed for a failing run (default 80)`;
 
@@ -33,6 +35,7 @@ interface Args {
   steps: number;
   profile: string | undefined;
   diskLoss: "guarded" | "unguarded";
+  damage: "guarded" | "unguarded" | "off";
   verbose: boolean;
   traceLines: number;
 }
@@ -47,6 +50,7 @@ function parse(argv: string[]): Args {
       steps: { type: "string" },
       profile: { type: "string" },
       "disk-loss": { type: "string" },
+      damage: { type: "string" },
       verbose: { type: "boolean" },
       "trace-lines": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -68,6 +72,8 @@ function parse(argv: string[]): Args {
   if (values.profile !== undefined) faultProfile(values.profile); // validate early
   const diskLoss = values["disk-loss"] ?? "guarded";
   if (diskLoss !== "guarded" && diskLoss !== "unguarded") throw new Error(`--disk-loss must be guarded or unguarded, got ${diskLoss}`);
+  const damage = values.damage ?? "guarded";
+  if (damage !== "guarded" && damage !== "unguarded" && damage !== "off") throw new Error(`--damage must be guarded, unguarded or off, got ${damage}`);
   return {
     runs: int("runs", values.runs, 100, 1),
     seed: int("seed", values.seed, 1, 0),
@@ -75,6 +81,7 @@ function parse(argv: string[]): Args {
     steps: int("steps", values.steps, 300, 0),
     profile: values.profile,
     diskLoss,
+    damage,
     verbose: values.verbose ?? false,
     traceLines: int("trace-lines", values["trace-lines"], 80, 0),
   };
@@ -98,6 +105,7 @@ function main(): void {
   let steadyCommitted = 0;
   let acks = 0;
   let disksLost = 0;
+  let logsDamaged = 0;
   const failures: RunResult[] = [];
   const t0 = performance.now();
   for (let k = 0; k < a.runs; k++) {
@@ -107,6 +115,7 @@ function main(): void {
       ...base,
       ...(a.profile !== undefined ? { profile: faultProfile(a.profile) } : {}),
       diskLoss: a.diskLoss,
+      damage: a.damage,
       ...(a.verbose ? { verbose: (line: string) => console.log(line) } : {}),
       traceCapacity: a.traceLines,
     };
@@ -119,6 +128,7 @@ function main(): void {
     steadyCommitted += r.stats.steadyCommitted;
     acks += r.stats.acks;
     disksLost += r.stats.disksLost;
+    logsDamaged += r.stats.logsDamaged;
     if (r.ok) {
       if (a.verbose) console.log(`seed ${seed}: ok (${r.step} steps, commit ${r.stats.commitIndex}, ${r.stats.acks} acks, term ${r.stats.term})`);
       continue;
@@ -141,6 +151,7 @@ function main(): void {
     `steady state: ${steadyCommitted === 0 ? "-" : (steadyMessages / steadyCommitted).toFixed(1)} messages per committed entry (${steadyMessages} messages, ${steadyCommitted} entries)`,
   );
   console.log(`lost disks (restarts with empty storage, recovering): ${disksLost}`);
+  console.log(`damaged logs (restarts that cut a damaged suffix): ${logsDamaged}`);
   console.log(`acknowledged proposals: ${acks}; ${seconds.toFixed(1)} s, ${(a.runs / seconds).toFixed(1)} runs/s`);
   if (failures.length > 0) {
     console.log(`failing seeds: ${failures.map((f) => f.seed).join(" ")}`);

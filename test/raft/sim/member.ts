@@ -107,6 +107,7 @@ export class SimMember {
   recovering: { readonly incarnation: number } | undefined;
   /** Times this member's disk was lost. */
   disksLost = 0;
+  logsDamaged = 0;
   state: MemberState = "down";
   /** Times this member was started. */
   incarnation = 0;
@@ -186,6 +187,24 @@ export class SimMember {
     this.recovering = guarded ? { incarnation } : undefined;
     this.hooks.observe({ kind: "diskLost", node: this.id });
     this.hooks.trace(() => `node ${this.id} lost its disk${guarded ? ` (recovering as incarnation ${incarnation})` : " (unguarded: no recovery)"}`);
+  }
+
+  /**
+   * While down: a damaged entry at `from` is found, and storage cuts the log
+   * from there (LogStorage.repair). With `guarded`, the repair records the
+   * promise, as the broker's does; without, the promise is dropped (the
+   * hazard it exists for).
+   */
+  damageLog(from: Index, guarded: boolean): void {
+    if (this.state !== "down") throw new Error(`member ${this.id} must be down to have its log damaged`);
+    this.storage.repairSync(from);
+    if (!guarded) {
+      const hs = this.storage.hardState();
+      this.storage.apply({ hardState: { term: hs.term, vote: hs.vote, commit: hs.commit } });
+    }
+    this.logsDamaged++;
+    this.hooks.observe({ kind: "damaged", node: this.id, from });
+    this.hooks.trace(() => `node ${this.id} cut a damaged log from ${from}${guarded ? ` (promise ${JSON.stringify(this.storage.hardState().promise)})` : " (unguarded: no promise)"}`);
   }
 
   pause(): void {

@@ -71,6 +71,14 @@ export interface SimOptions {
    * tests of the simulator use to show that the guard is load-bearing.
    */
   readonly diskLoss?: "guarded" | "unguarded";
+  /**
+   * How a member repairs a damaged log: "guarded" (default) with the promise
+   * (HardState.promise), as a broker does; "unguarded" without, which shows
+   * the promise is load-bearing; "off" for none. Damage draws from a
+   * random stream of its own, so "off" leaves every other fault of a seed
+   * as it was before damage existed (the regression seeds rely on that).
+   */
+  readonly damage?: "guarded" | "unguarded" | "off";
   /** Plant a bug in the runner (tests of the simulator only): see MemberHooks.readyFilter. */
   readonly readyFilter?: MemberHooks["readyFilter"];
 }
@@ -95,6 +103,8 @@ export interface RunStats {
   restarts: number;
   /** Restarts that came back with an empty disk. */
   disksLost: number;
+  /** Restarts that came back with a damaged log suffix cut off. */
+  logsDamaged: number;
   /** Highest commit index and term at the end. */
   commitIndex: number;
   term: number;
@@ -161,6 +171,7 @@ export class Simulation {
     crashes: 0,
     restarts: 0,
     disksLost: 0,
+    logsDamaged: 0,
     commitIndex: 0,
     term: 0,
     messages: 0,
@@ -191,11 +202,15 @@ export class Simulation {
   private leaderTermMax = 0;
   /** Step of each member's last lost disk (bounds unguarded losses, which never report catching up). */
   private readonly diskLostAt = new Map<NodeId, number>();
+  private readonly damagedAt = new Map<NodeId, number>();
+  /** Draws of the damage fault only (see SimOptions.damage). */
+  private readonly damageRandom: SeededRandom;
 
   constructor(opts: SimOptions) {
     this.opts = opts;
     this.seed = opts.seed;
     this.random = new SeededRandom(opts.seed);
+    this.damageRandom = new SeededRandom((opts.seed ^ 0x5a5a_5a5a) >>> 0);
     this.ids = Array.from({ length: opts.members }, (_, k) => nodeId(k + 1));
     this.profile = opts.profile ?? this.random.pick(FAULT_PROFILES);
     this.tuning = { ...drawTuning(this.random), ...opts.tuning };
@@ -408,7 +423,7 @@ export class Simulation {
    * snapshot and the commit index (a broker's data partition knows it), so the
    * core hands out only what follows; otherwise everything after the snapshot.
    */
-  restart(id: number, appliedKnown = false, diskLost = false): void {
+  restart(id: number, appliedKnown = false, diskLost = false, damaged = false): void {
     const m = this.member(id);
     if (m.state !== "down") return;
     this.stats.restarts++;
@@ -416,6 +431,13 @@ export class Simulation {
       this.stats.disksLost++;
       this.diskLostAt.set(m.id, this.now);
       this.guarded(() => m.loseDisk(1 + this.random.int(0x7ffffffe), (this.opts.diskLoss ?? "guarded") === "guarded"));
+    } else if (damaged && this.mayDamage(m)) {
+      const lo = m.storage.snapshot().index;
+      const hi = m.storage.lastIndex();
+      this.stats.logsDamaged++;
+      this.damagedAt.set(m.id, this.now);
+      const from = index(lo + 1 + this.damageRandom.int(hi - lo));
+      this.guarded(() => m.damageLog(from, (this.opts.damage ?? "guarded") === "guarded"));
     }
     let applied: Index | undefined;
     if (appliedKnown) {
@@ -431,15 +453,35 @@ export class Simulation {
 
   /**
    * A member may lose its disk while fewer than a minority of the others are
-   * still recovering from theirs (unguarded: lost one within the last 100 steps).
+   * still recovering from theirs or behind a repair's promise (unguarded:
+   * lost one within the last 100 steps).
    */
   private mayLoseDisk(m: SimMember): boolean {
     const tolerated = Math.floor((this.ids.length - 1) / 2);
     const unguarded = this.opts.diskLoss === "unguarded";
     const recovering = this.members.filter(
-      (o) => o !== m && (unguarded ? this.now - (this.diskLostAt.get(o.id) ?? -Infinity) < 100 : o.recovering !== undefined),
+      (o) => o !== m && (unguarded ? this.now - (this.diskLostAt.get(o.id) ?? -Infinity) < 100 : o.recovering !== undefined || o.storage.hardState().promise !== undefined),
     ).length;
     return recovering < tolerated;
+  }
+
+  /**
+   * A member's log may be damaged when it holds entries and fewer than a
+   * minority of the others are behind a promise or recovering (unguarded:
+   * damaged or lost within the last 100 steps): damage to every copy of an
+   * entry in a quorum loses it whatever the core does (the broker then stops
+   * taking writes, which the simulator does not judge).
+   */
+  private mayDamage(m: SimMember): boolean {
+    if (m.storage.lastIndex() <= m.storage.snapshot().index) return false;
+    const tolerated = Math.floor((this.ids.length - 1) / 2);
+    const unguarded = this.opts.damage === "unguarded";
+    const hurt = this.members.filter((o) => {
+      if (o === m) return false;
+      if (unguarded) return this.now - Math.max(this.damagedAt.get(o.id) ?? -Infinity, this.diskLostAt.get(o.id) ?? -Infinity) < 100;
+      return o.recovering !== undefined || o.storage.hardState().promise !== undefined;
+    }).length;
+    return hurt < tolerated;
   }
 
   /** Pause a member for `steps` steps (forever when omitted, until resume()). */
@@ -609,7 +651,10 @@ export class Simulation {
     }
     if (p.restartRate > 0) {
       for (const m of this.members) {
-        if (m.state === "down" && r.chance(p.restartRate)) this.restart(m.id, r.chance(0.3), p.diskLossShare > 0 && r.chance(p.diskLossShare));
+        if (m.state === "down" && r.chance(p.restartRate)) {
+          const damaged = this.opts.damage !== "off" && p.damageShare > 0 && this.damageRandom.chance(p.damageShare);
+          this.restart(m.id, r.chance(0.3), p.diskLossShare > 0 && r.chance(p.diskLossShare), damaged);
+        }
       }
     }
     if (p.pauseRate > 0 && r.chance(p.pauseRate) && this.failed() < budget) {

@@ -77,6 +77,8 @@ export function describeObservation(o: Observation): string {
       return `node ${o.node} restarted`;
     case "diskLost":
       return `node ${o.node} lost its disk`;
+    case "damaged":
+      return `node ${o.node} repaired a damaged entry: log cut from ${o.from}`;
     case "send":
       return `send ${describeMessage(o.message)}`;
     case "ack":
