@@ -47,13 +47,17 @@ import {
   checkCompactionCut,
   checkEntriesRange,
   checkOffsetRead,
+  checkRepair,
   checkRetentionPolicy,
   checkTruncateAfter,
   checkUpdateShape,
+  repairedHardState,
 } from "../raft/log-validate.js";
 import { entryBytes, index, offset, term, type Entry, type HardState, type Index, type Offset, type Snapshot, type SnapshotMeta, type Term } from "../raft/types.js";
 import {
-  decodeEntry,
+  checkEntryData,
+  corruptEntry,
+  entryOf,
   encodeHardState,
   encodeSegment,
   encodeSnapshot,
@@ -260,9 +264,28 @@ export class LmdbLog implements LogStorage {
     });
   }
 
-  repair(_from: Index): Promise<void> {
-    // Placeholder until the integrity work lands (issue 17): refuses, changes nothing.
-    return Promise.reject(new StorageError("IO_ERROR", "repair is not implemented yet"));
+  /**
+   * Cut the damaged suffix from `from` on (LogStorage.repair): one durable
+   * transaction removes the entries, rewrites the catalog as truncateAfter
+   * does, and writes the repaired hard state (commit at most from - 1, the
+   * promise the larger of the recorded one and the position held before).
+   * It reads only the header of entry from - 1 (the new last entry, for the
+   * trimmed catalog record), never the damaged ones.
+   */
+  repair(from: Index): Promise<void> {
+    return this.queue.enqueue(async () => {
+      const st = this.state;
+      const last = lastIndexOf(st);
+      checkRepair(from, st.snap.index, last);
+      const held = { term: term(termOf(st, last)!), index: index(last) };
+      const hs = repairedHardState(st.hs, from, held);
+      const ops: WriteOp[] = [];
+      this.removeEntriesAfter(st, from - 1, from - 1, ops);
+      const plan = planTruncate(st, from - 1, this.headerAt);
+      this.pushCatalog(plan.changes, ops);
+      ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.HardState), value: encodeHardState(hs) });
+      await this.commit(ops, { ...st, hs, segs: plan.segs });
+    });
   }
 
   truncateAfter(i: Index): Promise<void> {
@@ -462,29 +485,39 @@ export class LmdbLog implements LogStorage {
     }
   }
 
-  /** Header of the stored entry i, which the catalog says exists. */
+  /**
+   * Header of the stored entry i, which the catalog says exists, its checksum
+   * verified. A missing or damaged value throws StorageError CORRUPT_ENTRY.
+   */
   private readHeader(i: number): EntryHeader {
     const v = this.ctx.entriesDb.getBinaryFast(entryKey(this.logId, i));
-    assert(v, `${this.name}: entry ${i} missing from LMDB`);
-    const h = readEntryHeader(v, v.length);
-    assert.equal(h.index, i, `${this.name}: entry stored under ${i} says index ${h.index}`);
-    return h;
+    if (!v) throw corruptEntry(this.name, i, "missing from LMDB although the catalog holds it");
+    return readEntryHeader(v, v.length, this.name, i);
   }
 
-  /** Entries lo..hi (inclusive, all held), bounded by bytesMax but at least one. */
+  /**
+   * Entries lo..hi (inclusive, all held), bounded by bytesMax but at least
+   * one, each verified (header and payload) before it is handed out: a
+   * missing or damaged entry throws StorageError CORRUPT_ENTRY naming it, and
+   * nothing of the read is returned.
+   */
   private readRange(lo: number, hi: number, bytesMax: number): Entry[] {
     const out: Entry[] = [];
     let bytes = 0;
     let expect = lo;
-    for (const { value } of this.ctx.entriesDb.getRange({ start: entryKey(this.logId, lo), end: entryKey(this.logId, hi + 1) })) {
-      const e = decodeEntry(value);
-      assert.equal(e.index, expect, `${this.name}: expected entry ${expect}, found ${e.index}`);
+    for (const { key, value } of this.ctx.entriesDb.getRange({ start: entryKey(this.logId, lo), end: entryKey(this.logId, hi + 1) })) {
+      const at = entryKeyIndex(key);
+      if (at !== expect) throw corruptEntry(this.name, expect, "missing from LMDB although the catalog holds it");
+      const h = readEntryHeader(value, value.byteLength, this.name, expect);
+      const e = entryOf(value, h);
       bytes += entryBytes(e);
       if (out.length > 0 && bytes > bytesMax) break;
+      // The payload's CRC only for entries handed out: the one past the byte limit is not.
+      checkEntryData(value, h, this.name);
       out.push(e);
       expect++;
     }
-    assert(out.length > 0 && (expect === hi + 1 || bytes > bytesMax), `${this.name}: entries ${expect}..${hi} missing from LMDB`);
+    if (!(out.length > 0 && (expect === hi + 1 || bytes > bytesMax))) throw corruptEntry(this.name, expect, "missing from LMDB although the catalog holds it");
     return out;
   }
 }

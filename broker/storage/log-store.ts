@@ -51,12 +51,14 @@ import {
   readEntryHeader,
   segmentKey,
   writeEntryKey,
+  type EntryHeader,
   type SegmentRecord,
 } from "./codec.js";
+import { corruptRecord } from "./record-seal.js";
+import { stateProblem, type LogState } from "./segment-catalog.js";
 import { decodeBrokerIdentity, encodeBrokerIdentity, type BrokerIdentity } from "./broker-identity.js";
 import { openEnv } from "./lmdb-env.js";
 import { LmdbLog, type LogContext, type LogSettings, type WriteOp } from "./lmdb-log.js";
-import type { LogState } from "./segment-catalog.js";
 import { LOG_STORE_DEFAULTS } from "../protocol/defaults.js";
 
 export type { LogSettings } from "./lmdb-log.js";
@@ -227,7 +229,7 @@ export class LogStore {
       let logId: number;
       const ref = this.logsDb.get(key);
       if (ref) {
-        logId = decodeLogRef(ref);
+        logId = decodeLogRef(ref, name);
       } else {
         assert(this.nextLogId <= LOG_ID_MAX, "log ids exhausted");
         logId = this.nextLogId++;
@@ -256,7 +258,7 @@ export class LogStore {
       await this.open.get(name)?.close();
       const ref = this.logsDb.get(key);
       if (!ref) return;
-      const logId = decodeLogRef(ref);
+      const logId = decodeLogRef(ref, name);
       const ops: WriteOp[] = [{ db: this.logsDb, key }];
       for (const k of this.metaDb.getKeys({ start: logKeyStart(logId), end: logKeyEnd(logId) })) ops.push({ db: this.metaDb, key: Buffer.from(k) });
       await this.write(ops);
@@ -316,33 +318,45 @@ export class LogStore {
     return p;
   }
 
-  /** Read a log's catalog, hard state and snapshot point, and check them against its entries. */
+  /**
+   * Read a log's catalog, hard state and snapshot point, and check them
+   * against each other and against its last entry. A damaged or inconsistent
+   * record throws StorageError CORRUPT_RECORD { log }. A damaged or missing
+   * entry does not stop the open: reads of it throw CORRUPT_ENTRY, and the
+   * owner can verify (verify.ts) and repair the log.
+   */
   private loadState(name: string, logId: number): LogState {
     const hsv = this.metaDb.get(metaKey(logId, MetaType.HardState));
     const snv = this.metaDb.get(metaKey(logId, MetaType.Snapshot));
-    const hs: HardState = hsv ? decodeHardState(hsv) : EMPTY_HARD_STATE;
-    const snap: Snapshot = snv ? decodeSnapshot(snv) : EMPTY_SNAPSHOT;
+    const hs: HardState = hsv ? decodeHardState(hsv, name) : EMPTY_HARD_STATE;
+    const snap: Snapshot = snv ? decodeSnapshot(snv, name) : EMPTY_SNAPSHOT;
     const segs: SegmentRecord[] = [];
     for (const { value } of this.metaDb.getRange({ start: segmentKey(logId, 0), end: logKeyEnd(logId) })) {
-      segs.push(decodeSegment(value));
+      segs.push(decodeSegment(value, name));
     }
+    const st: LogState = { hs, snap, segs };
+    const problem = stateProblem(st);
+    if (problem !== undefined) throw corruptRecord(`catalog: ${problem}`, name);
     const last = segs[segs.length - 1];
-    if (last) {
-      // The catalog and the entries were written in the same transactions: the last entry must match.
-      const v = this.entriesDb.getBinary(entryKey(logId, last.lastIndex));
-      assert(v, `${name}: catalog ends at ${last.lastIndex} but that entry is missing`);
-      const h = readEntryHeader(v);
-      assert.equal(h.offset + h.count, last.endOffset, `${name}: last entry ends at offset ${h.offset + h.count}, catalog says ${last.endOffset}`);
-      const firstEntry = this.entriesDb.getBinary(entryKey(logId, segs[0]!.firstIndex));
-      assert(firstEntry, `${name}: catalog starts at ${segs[0]!.firstIndex} but that entry is missing`);
+    const v = last && this.entriesDb.getBinary(entryKey(logId, last.lastIndex));
+    if (last && v) {
+      // The catalog and the entries were written in the same transactions: an intact last entry must match.
+      let h: EntryHeader | undefined;
+      try {
+        h = readEntryHeader(v, v.byteLength, name, last.lastIndex);
+      } catch (err) {
+        if (!(err instanceof StorageError && err.code === "CORRUPT_ENTRY")) throw err;
+      }
+      if (h && h.offset + h.count !== last.endOffset) throw corruptRecord(`catalog: last entry ends at offset ${h.offset + h.count}, catalog says ${last.endOffset}`, name);
     }
-    return { hs, snap, segs };
+    return st;
   }
 
   /** Remove entries and meta records of log ids that no longer have a registry entry (a deleteLog cut short). */
   private async reclaimOrphans(): Promise<void> {
     const live = new Set<number>();
-    for (const { value } of this.logsDb.getRange({})) live.add(decodeLogRef(value));
+    // A damaged registry record throws CORRUPT_RECORD: without its id, that log's data would look orphaned.
+    for (const { key, value } of this.logsDb.getRange({})) live.add(decodeLogRef(value, Buffer.from(key).toString("utf8")));
     for (const db of [this.entriesDb, this.metaDb]) {
       // Visit each log id present in the DB with one seek each (id 0 holds store records).
       for (let id = 1; id <= LOG_ID_MAX; id++) {
