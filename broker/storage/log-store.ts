@@ -55,6 +55,7 @@ import {
   type SegmentRecord,
 } from "./codec.js";
 import { corruptRecord } from "./record-seal.js";
+import { verifyDatabases, type VerifyReport } from "./verify.js";
 import { stateProblem, type LogState } from "./segment-catalog.js";
 import { decodeBrokerIdentity, encodeBrokerIdentity, type BrokerIdentity } from "./broker-identity.js";
 import { openEnv } from "./lmdb-env.js";
@@ -194,6 +195,16 @@ export class LogStore {
     const es = this.entriesDb.getStats() as { entryCount?: unknown };
     assert(typeof es.entryCount === "number", "lmdb-js getStats() changed shape");
     return { lastTxnId: st.lastTxnId, mapSizeBytes: st.mapSize, logsOpen: this.open.size, entriesStored: es.entryCount };
+  }
+
+  /**
+   * Scan every log's records and entries, in this process (verify.ts). For a
+   * directory that may be damaged at the LMDB level, use verifyInChild
+   * before opening the store instead.
+   */
+  verify(): VerifyReport {
+    this.check();
+    return verifyDatabases({ logsDb: this.logsDb, metaDb: this.metaDb, entriesDb: this.entriesDb });
   }
 
   /** The data directory's identity record, if one was written (broker-identity.ts). */
