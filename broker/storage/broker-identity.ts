@@ -6,6 +6,7 @@
  * cluster's data (broker/cluster/disk-identity.ts, docs/STORAGE.md "A lost disk").
  */
 import { Packr } from "msgpackr";
+import { metaKey, MetaType } from "./codec.js";
 import { corruptRecord, openRecord, sealRecord } from "./record-seal.js";
 
 /** Stored and sent to peers: numeric and append-only. */
@@ -43,7 +44,7 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
 /** Encode for the meta database: a sealed msgpack body (record-seal.ts). */
 export function encodeBrokerIdentity(id: BrokerIdentity): Buffer {
-  return sealRecord(packr.pack([LAYOUT, id.clusterId, id.brokerId, id.incarnation, id.state, id.createdMs]));
+  return sealRecord(packr.pack([LAYOUT, id.clusterId, id.brokerId, id.incarnation, id.state, id.createdMs]), metaKey(0, MetaType.BrokerIdentity));
 }
 
 /**
@@ -51,7 +52,7 @@ export function encodeBrokerIdentity(id: BrokerIdentity): Buffer {
  * on a record this version cannot read (damage, or a newer layout).
  */
 export function decodeBrokerIdentity(v: Uint8Array): BrokerIdentity {
-  const body = openRecord(v, "broker identity");
+  const body = openRecord(v, metaKey(0, MetaType.BrokerIdentity), "broker identity");
   let a: unknown;
   try {
     a = packr.unpack(body);

@@ -298,8 +298,8 @@ export interface SegmentRecord {
 }
 
 /** Unpack a record body, turning a msgpack decoding failure into CORRUPT_RECORD. */
-function unpackRecord(v: Uint8Array, what: string, log?: string): unknown {
-  const body = openRecord(v, what, log);
+function unpackRecord(v: Uint8Array, key: Uint8Array, what: string, log?: string): unknown {
+  const body = openRecord(v, key, what, log);
   try {
     return unpack(body) as unknown;
   } catch (err) {
@@ -314,14 +314,15 @@ function numbersOf(a: unknown, n: number, what: string, log?: string): unknown[]
   return a;
 }
 
-/** Catalog record value: a sealed msgpack array, fields in SegmentRecord order. */
-export function encodeSegment(s: SegmentRecord): Buffer {
-  return sealRecord(pack([s.firstIndex, s.lastIndex, s.baseOffset, s.endOffset, s.bytes, s.createdMs, s.timestampMsMax, s.bytesBase, s.termRuns]));
+/** Catalog record value for `key` (segmentKey): a sealed msgpack array, fields in SegmentRecord order. */
+export function encodeSegment(s: SegmentRecord, key: Uint8Array): Buffer {
+  return sealRecord(pack([s.firstIndex, s.lastIndex, s.baseOffset, s.endOffset, s.bytes, s.createdMs, s.timestampMsMax, s.bytesBase, s.termRuns]), key);
 }
 
-/** Decode a catalog record of `log` (throws StorageError CORRUPT_RECORD). */
-export function decodeSegment(v: Uint8Array, log: string): SegmentRecord {
-  const a = numbersOf(unpackRecord(v, "segment", log), 8, "segment", log) as number[];
+/** Decode the catalog record of `log` stored under `key` (throws StorageError CORRUPT_RECORD). */
+export function decodeSegment(v: Uint8Array, key: Uint8Array, log: string): SegmentRecord {
+  const a = numbersOf(unpackRecord(v, key, "segment", log), 8, "segment", log) as number[];
+  if (key.byteLength === 13 && readU64BE(key, 5) !== a[0]) throw corruptRecord(`segment record of ${a[0]} stored under ${readU64BE(key, 5)}`, log);
   const runs: unknown = a[8];
   if (!(Array.isArray(runs) && runs.length >= 2 && runs.length % 2 === 0 && runs.every((x) => typeof x === "number"))) {
     throw corruptRecord("bad term runs in a segment record", log);
@@ -340,14 +341,14 @@ export function decodeSegment(v: Uint8Array, log: string): SegmentRecord {
 }
 
 /** Hard state value: sealed msgpack [term, vote, commit] or, with a promise, [term, vote, commit, promiseTerm, promiseIndex]. */
-export function encodeHardState(hs: HardState): Buffer {
+export function encodeHardState(hs: HardState, key: Uint8Array): Buffer {
   const p = hs.promise;
-  return sealRecord(pack(p === undefined ? [hs.term, hs.vote, hs.commit] : [hs.term, hs.vote, hs.commit, p.term, p.index]));
+  return sealRecord(pack(p === undefined ? [hs.term, hs.vote, hs.commit] : [hs.term, hs.vote, hs.commit, p.term, p.index]), key);
 }
 
-/** Decode a hard state value of `log` (throws StorageError CORRUPT_RECORD). */
-export function decodeHardState(v: Uint8Array, log: string): HardState {
-  const a = numbersOf(unpackRecord(v, "hard state", log), 3, "hard state", log) as number[];
+/** Decode the hard state of `log` stored under `key` (throws StorageError CORRUPT_RECORD). */
+export function decodeHardState(v: Uint8Array, key: Uint8Array, log: string): HardState {
+  const a = numbersOf(unpackRecord(v, key, "hard state", log), 3, "hard state", log) as number[];
   const hs: HardState = { term: term(a[0]!), vote: nodeId(a[1]!), commit: index(a[2]!) };
   if (a.length < 5) return hs;
   numbersOf(a, 5, "hard state", log);
@@ -356,13 +357,13 @@ export function decodeHardState(v: Uint8Array, log: string): HardState {
 }
 
 /** Snapshot point value: sealed msgpack [index, term, offset, data]. */
-export function encodeSnapshot(s: Snapshot): Buffer {
-  return sealRecord(pack([s.index, s.term, s.offset, s.data]));
+export function encodeSnapshot(s: Snapshot, key: Uint8Array): Buffer {
+  return sealRecord(pack([s.index, s.term, s.offset, s.data]), key);
 }
 
-/** Decode a snapshot point value of `log` (throws StorageError CORRUPT_RECORD); data is a plain Uint8Array view. */
-export function decodeSnapshot(v: Uint8Array, log: string): Snapshot {
-  const a = numbersOf(unpackRecord(v, "snapshot", log), 3, "snapshot", log) as number[];
+/** Decode the snapshot point of `log` stored under `key` (throws StorageError CORRUPT_RECORD); data is a plain Uint8Array view. */
+export function decodeSnapshot(v: Uint8Array, key: Uint8Array, log: string): Snapshot {
+  const a = numbersOf(unpackRecord(v, key, "snapshot", log), 3, "snapshot", log) as number[];
   const data: unknown = a[3];
   if (!(data instanceof Uint8Array)) throw corruptRecord("bad snapshot data", log);
   return {
@@ -373,14 +374,14 @@ export function decodeSnapshot(v: Uint8Array, log: string): Snapshot {
   };
 }
 
-/** Registry value for a log: sealed msgpack [logId]. */
-export function encodeLogRef(logId: number): Buffer {
-  return sealRecord(pack([logId]));
+/** Registry value of a log, stored under its name's UTF-8 bytes `key`: sealed msgpack [logId]. */
+export function encodeLogRef(logId: number, key: Uint8Array): Buffer {
+  return sealRecord(pack([logId]), key);
 }
 
-/** Decode the registry value of `log`: its id (throws StorageError CORRUPT_RECORD). */
-export function decodeLogRef(v: Uint8Array, log: string): number {
-  const a = numbersOf(unpackRecord(v, "log registry", log), 1, "log registry", log) as number[];
+/** Decode the registry value of `log` stored under `key`: its id (throws StorageError CORRUPT_RECORD). */
+export function decodeLogRef(v: Uint8Array, key: Uint8Array, log: string): number {
+  const a = numbersOf(unpackRecord(v, key, "log registry", log), 1, "log registry", log) as number[];
   const id = a[0]!;
   if (!Number.isInteger(id) || id < 1 || id > LOG_ID_MAX) throw corruptRecord(`bad log id ${id} in the registry`, log);
   return id;
@@ -388,12 +389,12 @@ export function decodeLogRef(v: Uint8Array, log: string): number {
 
 /** Store-wide counters (meta key [0][Store]): sealed msgpack [nextLogId]. */
 export function encodeStoreRecord(nextLogId: number): Buffer {
-  return sealRecord(pack([nextLogId]));
+  return sealRecord(pack([nextLogId]), metaKey(0, MetaType.Store));
 }
 
 /** Decode the store record: the next log id (throws StorageError CORRUPT_RECORD). */
 export function decodeStoreRecord(v: Uint8Array): number {
-  const a = numbersOf(unpackRecord(v, "store"), 1, "store") as number[];
+  const a = numbersOf(unpackRecord(v, metaKey(0, MetaType.Store), "store"), 1, "store") as number[];
   const next = a[0]!;
   if (!Number.isInteger(next) || next < 1 || next > LOG_ID_MAX + 1) throw corruptRecord(`bad next log id ${next} in the store record`);
   return next;

@@ -283,7 +283,7 @@ export class LmdbLog implements LogStorage {
       this.removeEntriesAfter(st, from - 1, from - 1, ops);
       const plan = planTruncate(st, from - 1, this.headerAt);
       this.pushCatalog(plan.changes, ops);
-      ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.HardState), value: encodeHardState(hs) });
+      this.pushHardState(hs, ops);
       await this.commit(ops, { ...st, hs, segs: plan.segs });
     });
   }
@@ -318,7 +318,7 @@ export class LmdbLog implements LogStorage {
         const plan = planCompaction(st, meta, cut);
         this.pushCatalog(plan.changes, ops);
         const snap: Snapshot = { index: meta.index, term: meta.term, offset: meta.offset, data };
-        ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
+        this.pushSnapshot(snap, ops);
         await this.commit(ops, { ...st, snap, segs: plan.segs });
         this.reclaim.reclaim(st.snap.index + 1, Math.min(meta.index, last));
       })
@@ -334,7 +334,7 @@ export class LmdbLog implements LogStorage {
         if (!plan) return { segmentsDropped: 0, bytesDropped: 0 };
         const ops: WriteOp[] = [];
         this.pushCatalog(plan.changes, ops);
-        ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(plan.snap) });
+        this.pushSnapshot(plan.snap, ops);
         await this.commit(ops, { ...st, snap: plan.snap, segs: plan.segs });
         this.reclaim.reclaim(st.snap.index + 1, plan.snap.index);
         return { segmentsDropped: plan.segmentsDropped, bytesDropped: plan.bytesDropped };
@@ -423,7 +423,7 @@ export class LmdbLog implements LogStorage {
       }
       if (oldFirst <= Math.min(oldLast, s.index)) reclaim = [oldFirst, Math.min(oldLast, s.index)];
       segs = [];
-      ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
+      this.pushSnapshot(snap, ops);
     }
     const entries = u.entries ?? [];
     const first = entries[0];
@@ -442,7 +442,7 @@ export class LmdbLog implements LogStorage {
       segs = this.planEntries(segs, entries, ops);
     }
     const hs = u.hardState ?? st.hs;
-    if (u.hardState) ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.HardState), value: encodeHardState(hs) });
+    if (u.hardState) this.pushHardState(hs, ops);
     await this.commit(ops, { hs, snap, segs });
     // Not awaited: the Raft runner waits on persist(), reclamation is background work.
     if (reclaim) this.reclaim.reclaim(reclaim[0], reclaim[1]);
@@ -481,8 +481,20 @@ export class LmdbLog implements LogStorage {
   private pushCatalog(changes: readonly CatalogChange[], ops: WriteOp[]): void {
     for (const c of changes) {
       const key = segmentKey(this.logId, c.firstIndex);
-      ops.push(c.record ? { db: this.ctx.metaDb, key, value: encodeSegment(c.record) } : { db: this.ctx.metaDb, key });
+      ops.push(c.record ? { db: this.ctx.metaDb, key, value: encodeSegment(c.record, key) } : { db: this.ctx.metaDb, key });
     }
+  }
+
+  /** The hard state record write. */
+  private pushHardState(hs: HardState, ops: WriteOp[]): void {
+    const key = metaKey(this.logId, MetaType.HardState);
+    ops.push({ db: this.ctx.metaDb, key, value: encodeHardState(hs, key) });
+  }
+
+  /** The snapshot point record write. */
+  private pushSnapshot(snap: Snapshot, ops: WriteOp[]): void {
+    const key = metaKey(this.logId, MetaType.Snapshot);
+    ops.push({ db: this.ctx.metaDb, key, value: encodeSnapshot(snap, key) });
   }
 
   /**

@@ -240,12 +240,12 @@ export class LogStore {
       let logId: number;
       const ref = this.logsDb.get(key);
       if (ref) {
-        logId = decodeLogRef(ref, name);
+        logId = decodeLogRef(ref, key, name);
       } else {
         assert(this.nextLogId <= LOG_ID_MAX, "log ids exhausted");
         logId = this.nextLogId++;
         await this.write([
-          { db: this.logsDb, key, value: encodeLogRef(logId) },
+          { db: this.logsDb, key, value: encodeLogRef(logId, key) },
           { db: this.metaDb, key: metaKey(0, MetaType.Store), value: encodeStoreRecord(this.nextLogId) },
         ]);
         this.log?.info({ log: name, logId }, "log created");
@@ -269,7 +269,7 @@ export class LogStore {
       await this.open.get(name)?.close();
       const ref = this.logsDb.get(key);
       if (!ref) return;
-      const logId = decodeLogRef(ref, name);
+      const logId = decodeLogRef(ref, key, name);
       const ops: WriteOp[] = [{ db: this.logsDb, key }];
       for (const k of this.metaDb.getKeys({ start: logKeyStart(logId), end: logKeyEnd(logId) })) ops.push({ db: this.metaDb, key: Buffer.from(k) });
       await this.write(ops);
@@ -337,13 +337,15 @@ export class LogStore {
    * owner can verify (verify.ts) and repair the log.
    */
   private loadState(name: string, logId: number): LogState {
-    const hsv = this.metaDb.get(metaKey(logId, MetaType.HardState));
-    const snv = this.metaDb.get(metaKey(logId, MetaType.Snapshot));
-    const hs: HardState = hsv ? decodeHardState(hsv, name) : EMPTY_HARD_STATE;
-    const snap: Snapshot = snv ? decodeSnapshot(snv, name) : EMPTY_SNAPSHOT;
+    const hsKey = metaKey(logId, MetaType.HardState);
+    const snapKey = metaKey(logId, MetaType.Snapshot);
+    const hsv = this.metaDb.get(hsKey);
+    const snv = this.metaDb.get(snapKey);
+    const hs: HardState = hsv ? decodeHardState(hsv, hsKey, name) : EMPTY_HARD_STATE;
+    const snap: Snapshot = snv ? decodeSnapshot(snv, snapKey, name) : EMPTY_SNAPSHOT;
     const segs: SegmentRecord[] = [];
-    for (const { value } of this.metaDb.getRange({ start: segmentKey(logId, 0), end: logKeyEnd(logId) })) {
-      segs.push(decodeSegment(value, name));
+    for (const { key, value } of this.metaDb.getRange({ start: segmentKey(logId, 0), end: logKeyEnd(logId) })) {
+      segs.push(decodeSegment(value, key, name));
     }
     const st: LogState = { hs, snap, segs };
     const problem = stateProblem(st);
@@ -367,7 +369,7 @@ export class LogStore {
   private async reclaimOrphans(): Promise<void> {
     const live = new Set<number>();
     // A damaged registry record throws CORRUPT_RECORD: without its id, that log's data would look orphaned.
-    for (const { key, value } of this.logsDb.getRange({})) live.add(decodeLogRef(value, Buffer.from(key).toString("utf8")));
+    for (const { key, value } of this.logsDb.getRange({})) live.add(decodeLogRef(value, key, Buffer.from(key).toString("utf8")));
     for (const db of [this.entriesDb, this.metaDb]) {
       // Visit each log id present in the DB with one seek each (id 0 holds store records).
       for (let id = 1; id <= LOG_ID_MAX; id++) {

@@ -139,7 +139,7 @@ export function verifyDatabases(dbs: StoreDatabases): VerifyReport {
     for (const { key, value } of logsDb.getRange({})) {
       const name = Buffer.from(key).toString("utf8");
       counters.bytesChecked += value.byteLength;
-      logs.push(verifyLog(name, value, metaDb, entriesDb, counters));
+      logs.push(verifyLog(name, key, value, metaDb, entriesDb, counters));
     }
   }
   return { logs, storeRecords, entriesChecked: counters.entriesChecked, bytesChecked: counters.bytesChecked, ms: performance.now() - started };
@@ -148,6 +148,7 @@ export function verifyDatabases(dbs: StoreDatabases): VerifyReport {
 /** Scan one log: its records, then its entries when the records allow. */
 function verifyLog(
   name: string,
+  nameKey: Buffer,
   ref: Buffer,
   metaDb: Database<Buffer, Buffer> | undefined,
   entriesDb: Database<Buffer, Buffer> | undefined,
@@ -165,7 +166,7 @@ function verifyLog(
     entriesVerified: verified,
     entriesChecked,
   });
-  const idRead = attempt(() => decodeLogRef(ref, name));
+  const idRead = attempt(() => decodeLogRef(ref, nameKey, name));
   if ("message" in idRead) {
     records.push({ record: "registry", message: idRead.message });
     return done(false);
@@ -177,17 +178,19 @@ function verifyLog(
   const segs: SegmentRecord[] = [];
   let segsOk = true;
   if (metaDb) {
-    const hsv = metaDb.getBinary(metaKey(logId, MetaType.HardState));
+    const hsKey = metaKey(logId, MetaType.HardState);
+    const hsv = metaDb.getBinary(hsKey);
     if (hsv) {
       counters.bytesChecked += hsv.byteLength;
-      const r = attempt(() => decodeHardState(hsv, name));
+      const r = attempt(() => decodeHardState(hsv, hsKey, name));
       if ("message" in r) records.push({ record: "hard state", message: r.message });
       else hs = r.value;
     }
-    const snv = metaDb.getBinary(metaKey(logId, MetaType.Snapshot));
+    const snapKey = metaKey(logId, MetaType.Snapshot);
+    const snv = metaDb.getBinary(snapKey);
     if (snv) {
       counters.bytesChecked += snv.byteLength;
-      const r = attempt(() => decodeSnapshot(snv, name));
+      const r = attempt(() => decodeSnapshot(snv, snapKey, name));
       if ("message" in r) {
         records.push({ record: "snapshot", message: r.message });
         snapOk = false;
@@ -195,7 +198,7 @@ function verifyLog(
     }
     for (const { key, value } of metaDb.getRange({ start: segmentKey(logId, 0), end: logKeyEnd(logId) })) {
       counters.bytesChecked += value.byteLength;
-      const r = attempt(() => decodeSegment(value, name));
+      const r = attempt(() => decodeSegment(value, key, name));
       if ("message" in r) {
         records.push({ record: "segment", firstIndex: key.byteLength === 13 ? key.readUInt32BE(5) * 0x1_0000_0000 + key.readUInt32BE(9) : -1, message: r.message });
         segsOk = false;

@@ -25,6 +25,9 @@ import {
   entryValueBytes,
   readEntryHeader,
   writeEntryValue,
+  metaKey,
+  MetaType,
+  segmentKey,
   type SegmentRecord,
 } from "../../broker/storage/codec.js";
 import { decodeBrokerIdentity, encodeBrokerIdentity, IdentityState, type BrokerIdentity } from "../../broker/storage/broker-identity.js";
@@ -126,33 +129,45 @@ describe("entry values", () => {
 describe("sealed records", () => {
   const seg: SegmentRecord = { firstIndex: 5, lastIndex: 9, baseOffset: 10, endOffset: 20, bytes: 300, createdMs: 1, timestampMsMax: 2, bytesBase: 0, termRuns: [5, 1, 8, 2] };
   const hs: HardState = { term: term(4), vote: nodeId(2), commit: index(9) };
+  const segKey = segmentKey(7, 5);
+  const hsKey = metaKey(7, MetaType.HardState);
+  const snapKey = metaKey(7, MetaType.Snapshot);
+  const nameKey = Buffer.from("p-0");
   const identity: BrokerIdentity = { clusterId: "c-1", brokerId: 3, incarnation: 77, state: IdentityState.Member, createdMs: 5 };
   const cases: { what: string; value: Buffer; decode: (v: Uint8Array) => unknown; expect: unknown; legacy: Buffer; details: { log?: string } }[] = [
-    { what: "segment", value: encodeSegment(seg), decode: (v) => decodeSegment(v, "p-0"), expect: seg, legacy: pack(Object.values(seg)), details: { log: "p-0" } },
-    { what: "hard state", value: encodeHardState(hs), decode: (v) => decodeHardState(v, "p-0"), expect: hs, legacy: pack([4, 2, 9]), details: { log: "p-0" } },
+    { what: "segment", value: encodeSegment(seg, segKey), decode: (v) => decodeSegment(v, segKey, "p-0"), expect: seg, legacy: pack(Object.values(seg)), details: { log: "p-0" } },
+    { what: "hard state", value: encodeHardState(hs, hsKey), decode: (v) => decodeHardState(v, hsKey, "p-0"), expect: hs, legacy: pack([4, 2, 9]), details: { log: "p-0" } },
     {
       what: "hard state with a promise",
-      value: encodeHardState({ ...hs, promise: { term: term(3), index: index(12) } }),
-      decode: (v) => decodeHardState(v, "p-0"),
+      value: encodeHardState({ ...hs, promise: { term: term(3), index: index(12) } }, hsKey),
+      decode: (v) => decodeHardState(v, hsKey, "p-0"),
       expect: { ...hs, promise: { term: 3, index: 12 } },
       legacy: pack([4, 2, 9, 3, 12]),
       details: { log: "p-0" },
     },
     {
       what: "snapshot",
-      value: encodeSnapshot({ index: index(3), term: term(1), offset: offset(8), data: Uint8Array.of(1, 2) }),
+      value: encodeSnapshot({ index: index(3), term: term(1), offset: offset(8), data: Uint8Array.of(1, 2) }, snapKey),
       decode: (v) => {
-        const s = decodeSnapshot(v, "p-0");
+        const s = decodeSnapshot(v, snapKey, "p-0");
         return { ...s, data: Array.from(s.data) };
       },
       expect: { index: 3, term: 1, offset: 8, data: [1, 2] },
       legacy: pack([3, 1, 8, Buffer.of(1, 2)]),
       details: { log: "p-0" },
     },
-    { what: "registry", value: encodeLogRef(12), decode: (v) => decodeLogRef(v, "p-0"), expect: 12, legacy: pack([12]), details: { log: "p-0" } },
+    { what: "registry", value: encodeLogRef(12, nameKey), decode: (v) => decodeLogRef(v, nameKey, "p-0"), expect: 12, legacy: pack([12]), details: { log: "p-0" } },
     { what: "store", value: encodeStoreRecord(13), decode: (v) => decodeStoreRecord(v), expect: 13, legacy: pack([13]), details: {} },
     { what: "broker identity", value: encodeBrokerIdentity(identity), decode: (v) => decodeBrokerIdentity(v), expect: identity, legacy: pack([1, "c-1", 3, 77, 2, 5]), details: {} },
   ];
+
+  it("a record read under another key than its own fails its checksum", () => {
+    assert.throws(() => decodeHardState(encodeHardState(hs, hsKey), metaKey(8, MetaType.HardState), "p-0"), isCorrupt("CORRUPT_RECORD", { log: "p-0" }));
+    assert.throws(() => decodeSegment(encodeSegment(seg, segKey), segmentKey(7, 6), "p-0"), isCorrupt("CORRUPT_RECORD", { log: "p-0" }));
+    assert.throws(() => decodeLogRef(encodeLogRef(12, nameKey), Buffer.from("p-1"), "p-1"), isCorrupt("CORRUPT_RECORD", { log: "p-1" }));
+    // A legacy segment record under the wrong key: its first index says so.
+    assert.throws(() => decodeSegment(pack(Object.values(seg)), segmentKey(7, 6), "p-0"), isCorrupt("CORRUPT_RECORD", { log: "p-0" }));
+  });
 
   for (const c of cases) {
     it(`${c.what}: round-trips sealed, reads its legacy form, and any flipped byte is CORRUPT_RECORD`, () => {
