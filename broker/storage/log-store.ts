@@ -54,8 +54,9 @@ import {
   type EntryHeader,
   type SegmentRecord,
 } from "./codec.js";
-import { corruptRecord } from "./record-seal.js";
+import { corruptRecord, openRecord } from "./record-seal.js";
 import { verifyDatabases, type VerifyReport } from "./verify.js";
+import { readLogRecords } from "./log-records.js";
 import { stateProblem, type LogState } from "./segment-catalog.js";
 import { decodeBrokerIdentity, encodeBrokerIdentity, type BrokerIdentity } from "./broker-identity.js";
 import { openEnv } from "./lmdb-env.js";
@@ -337,16 +338,9 @@ export class LogStore {
    * owner can verify (verify.ts) and repair the log.
    */
   private loadState(name: string, logId: number): LogState {
-    const hsKey = metaKey(logId, MetaType.HardState);
-    const snapKey = metaKey(logId, MetaType.Snapshot);
-    const hsv = this.metaDb.get(hsKey);
-    const snv = this.metaDb.get(snapKey);
-    const hs: HardState = hsv ? decodeHardState(hsv, hsKey, name) : EMPTY_HARD_STATE;
-    const snap: Snapshot = snv ? decodeSnapshot(snv, snapKey, name) : EMPTY_SNAPSHOT;
-    const segs: SegmentRecord[] = [];
-    for (const { key, value } of this.metaDb.getRange({ start: segmentKey(logId, 0), end: logKeyEnd(logId) })) {
-      segs.push(decodeSegment(value, key, name));
-    }
+    const { hs, snap, segs } = readLogRecords(this.metaDb, logId, name, (_d, err) => {
+      throw err;
+    });
     const st: LogState = { hs, snap, segs };
     const problem = stateProblem(st);
     if (problem !== undefined) throw corruptRecord(`catalog: ${problem}`, name);
@@ -377,9 +371,22 @@ export class LogStore {
         if (first === undefined) break;
         id = keyLogId(first);
         if (live.has(id)) continue;
+        if (db === this.metaDb) this.checkOrphanRecords(id);
         this.log?.warn({ logId: id, db: db === this.entriesDb ? "entries" : "meta" }, "removing the data of a deleted log");
         await this.reclaimKeys(db, id);
       }
+    }
+  }
+
+  /**
+   * The meta records of a log id without a registry entry must pass their
+   * checksums (which cover their keys): one that fails was moved there by a
+   * damaged key, so its log is damaged, and deleting it would hide that.
+   * Throws StorageError CORRUPT_RECORD then.
+   */
+  private checkOrphanRecords(logId: number): void {
+    for (const { key, value } of this.metaDb.getRange({ start: logKeyStart(logId), end: logKeyEnd(logId) })) {
+      openRecord(value, key, `orphaned (log id ${logId}, key ${key.toString("hex")}: a damaged key?)`);
     }
   }
 

@@ -2,9 +2,13 @@
  * The verification scan: walk every log of a store and check every stored
  * record and every entry the log holds (docs/STORAGE.md, "Checksums"):
  *
- * - store-wide: the store record and the broker identity;
+ * - store-wide: the store record and the broker identity, and the records
+ *   of log ids without a registry entry (which must still pass their
+ *   checksums, which cover their keys: one that fails was moved there by a
+ *   damaged key byte);
  * - per log: its registry record, hard state, snapshot point and segment
- *   catalog records (checksums, shapes, and the catalog's invariants);
+ *   catalog records (checksums, shapes, no unknown keys, and the catalog's
+ *   invariants);
  * - per entry in (snapshot index, last index]: present, header and payload
  *   checksums (format 2), format and kind, the index it names, its term
  *   against the catalog's term runs, and its offset against the previous
@@ -26,40 +30,30 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Database, RootDatabase } from "lmdb";
 import { StorageError } from "../raft/log-storage.js";
-import { EMPTY_HARD_STATE, EMPTY_SNAPSHOT, type HardState, type Snapshot } from "../raft/types.js";
+import { EMPTY_HARD_STATE, EMPTY_SNAPSHOT } from "../raft/types.js";
 import {
   checkEntryData,
-  decodeHardState,
   decodeLogRef,
-  decodeSegment,
-  decodeSnapshot,
   decodeStoreRecord,
   entryKey,
   entryKeyIndex,
+  keyLogId,
+  LOG_ID_MAX,
   logKeyEnd,
-  metaKey,
+  logKeyStart,
   MetaType,
   readEntryHeader,
-  segmentKey,
-  type SegmentRecord,
 } from "./codec.js";
 import { decodeBrokerIdentity } from "./broker-identity.js";
+import { readLogRecords, type DamagedRecord, type RecordKind } from "./log-records.js";
+import { corruptRecord, openRecord } from "./record-seal.js";
 import { openEnv } from "./lmdb-env.js";
 import { lastIndexOf, stateProblem, termOf, type LogState } from "./segment-catalog.js";
 
 /** Damaged items listed per log (and for the store-wide records); the counts include the rest. */
 export const DAMAGED_LISTED_MAX = 64;
 
-/** Which stored record failed. Stable strings (tools and logs match on them). */
-export type RecordKind = "store" | "broker identity" | "registry" | "hard state" | "snapshot" | "segment" | "catalog";
-
-/** A stored record that failed its checks. */
-export interface DamagedRecord {
-  readonly record: RecordKind;
-  /** For a segment record: the first index its key names. */
-  readonly firstIndex?: number;
-  readonly message: string;
-}
+export type { DamagedRecord, RecordKind } from "./log-records.js";
 
 /** An entry that failed its checks (or is missing although the catalog holds it). */
 export interface DamagedEntry {
@@ -119,30 +113,50 @@ export function verifyDatabases(dbs: StoreDatabases): VerifyReport {
   const started = performance.now();
   const counters = { entriesChecked: 0, bytesChecked: 0 };
   const storeRecords: DamagedRecord[] = [];
+  const storeDamage = (d: DamagedRecord): void => {
+    if (storeRecords.length < DAMAGED_LISTED_MAX) storeRecords.push(d);
+  };
   const logs: LogVerifyReport[] = [];
   const { logsDb, metaDb, entriesDb } = dbs;
-  if (metaDb) {
-    const store = metaDb.getBinary(metaKey(0, MetaType.Store));
-    if (store) {
-      counters.bytesChecked += store.byteLength;
-      const r = attempt(() => decodeStoreRecord(store));
-      if ("message" in r) storeRecords.push({ record: "store", message: r.message });
-    }
-    const identity = metaDb.getBinary(metaKey(0, MetaType.BrokerIdentity));
-    if (identity) {
-      counters.bytesChecked += identity.byteLength;
-      const r = attempt(() => decodeBrokerIdentity(identity));
-      if ("message" in r) storeRecords.push({ record: "broker identity", message: r.message });
-    }
-  }
+  const live = new Set<number>();
   if (logsDb) {
     for (const { key, value } of logsDb.getRange({})) {
       const name = Buffer.from(key).toString("utf8");
       counters.bytesChecked += value.byteLength;
-      logs.push(verifyLog(name, key, value, metaDb, entriesDb, counters));
+      const report = verifyLog(name, key, value, metaDb, entriesDb, counters);
+      if (report.logId !== undefined) live.add(report.logId);
+      logs.push(report.report);
     }
   }
+  if (metaDb) verifyOtherRecords(metaDb, live, counters, storeDamage);
   return { logs, storeRecords, entriesChecked: counters.entriesChecked, bytesChecked: counters.bytesChecked, ms: performance.now() - started };
+}
+
+/**
+ * The meta records no log owns: the store record and the broker identity
+ * (log id 0), and records of log ids without a registry entry (left by a
+ * deleteLog cut short, which the next open removes: those must still pass
+ * their checksums; one that does not was moved there by a damaged key).
+ */
+function verifyOtherRecords(metaDb: Database<Buffer, Buffer>, live: ReadonlySet<number>, counters: { bytesChecked: number }, onDamage: (d: DamagedRecord) => void): void {
+  const check = (record: RecordKind, key: Buffer, value: Buffer, decode: () => unknown): void => {
+    counters.bytesChecked += value.byteLength;
+    const r = attempt(decode);
+    if ("message" in r) onDamage({ record, key: key.toString("hex"), message: r.message });
+  };
+  // Visit each log id present with one seek each; skip the live ones (verifyLog read them).
+  for (let id = 0; id <= LOG_ID_MAX; id++) {
+    const [first] = metaDb.getKeys({ start: logKeyStart(id), limit: 1 });
+    if (first === undefined) break;
+    id = keyLogId(first);
+    if (live.has(id)) continue;
+    for (const { key, value } of metaDb.getRange({ start: logKeyStart(id), end: logKeyEnd(id) })) {
+      if (id === 0 && key.byteLength === 5 && key[4] === MetaType.Store) check("store", key, value, () => decodeStoreRecord(value));
+      else if (id === 0 && key.byteLength === 5 && key[4] === MetaType.BrokerIdentity) check("broker identity", key, value, () => decodeBrokerIdentity(value));
+      else if (id === 0) check("unknown", key, value, () => { throw corruptRecord(`a store record under an unknown key ${key.toString("hex")} (a damaged key?)`); });
+      else check("unknown", key, value, () => openRecord(value, key, "orphaned"));
+    }
+  }
 }
 
 /** Scan one log: its records, then its entries when the records allow. */
@@ -153,7 +167,7 @@ function verifyLog(
   metaDb: Database<Buffer, Buffer> | undefined,
   entriesDb: Database<Buffer, Buffer> | undefined,
   counters: { entriesChecked: number; bytesChecked: number },
-): LogVerifyReport {
+): { report: LogVerifyReport; logId?: number } {
   const records: DamagedRecord[] = [];
   const damage = new EntryDamage();
   let entriesChecked = 0;
@@ -162,65 +176,38 @@ function verifyLog(
     ...(damage.first !== undefined ? { firstDamagedIndex: damage.first } : {}),
     damagedEntries: damage.listed,
     damagedEntryCount: damage.count,
-    damagedRecords: records.slice(0, DAMAGED_LISTED_MAX),
+    damagedRecords: records,
     entriesVerified: verified,
     entriesChecked,
   });
+  const onDamage = (d: DamagedRecord): void => {
+    if (records.length < DAMAGED_LISTED_MAX) records.push(d);
+  };
   const idRead = attempt(() => decodeLogRef(ref, nameKey, name));
   if ("message" in idRead) {
-    records.push({ record: "registry", message: idRead.message });
-    return done(false);
+    onDamage({ record: "registry", key: nameKey.toString("hex"), message: idRead.message });
+    return { report: done(false) };
   }
   const logId = idRead.value;
-  let hs: HardState = EMPTY_HARD_STATE;
-  let snap: Snapshot = EMPTY_SNAPSHOT;
-  let snapOk = true;
-  const segs: SegmentRecord[] = [];
-  let segsOk = true;
-  if (metaDb) {
-    const hsKey = metaKey(logId, MetaType.HardState);
-    const hsv = metaDb.getBinary(hsKey);
-    if (hsv) {
-      counters.bytesChecked += hsv.byteLength;
-      const r = attempt(() => decodeHardState(hsv, hsKey, name));
-      if ("message" in r) records.push({ record: "hard state", message: r.message });
-      else hs = r.value;
-    }
-    const snapKey = metaKey(logId, MetaType.Snapshot);
-    const snv = metaDb.getBinary(snapKey);
-    if (snv) {
-      counters.bytesChecked += snv.byteLength;
-      const r = attempt(() => decodeSnapshot(snv, snapKey, name));
-      if ("message" in r) {
-        records.push({ record: "snapshot", message: r.message });
-        snapOk = false;
-      } else snap = r.value;
-    }
-    for (const { key, value } of metaDb.getRange({ start: segmentKey(logId, 0), end: logKeyEnd(logId) })) {
-      counters.bytesChecked += value.byteLength;
-      const r = attempt(() => decodeSegment(value, key, name));
-      if ("message" in r) {
-        records.push({ record: "segment", firstIndex: key.byteLength === 13 ? key.readUInt32BE(5) * 0x1_0000_0000 + key.readUInt32BE(9) : -1, message: r.message });
-        segsOk = false;
-      } else segs.push(r.value);
-    }
+  const stored = metaDb ? readLogRecords(metaDb, logId, name, onDamage) : { hs: EMPTY_HARD_STATE, snap: EMPTY_SNAPSHOT, segs: [], intact: true, bytes: 0 };
+  counters.bytesChecked += stored.bytes;
+  const st: LogState = { hs: stored.hs, snap: stored.snap, segs: stored.segs };
+  // A damaged hard state leaves the catalog usable; a damaged snapshot point or segment does not.
+  const catalogIntact = !records.some((r) => r.record === "snapshot" || r.record === "segment" || r.record === "unknown");
+  if (!catalogIntact) return { report: done(false), logId };
+  const problem = stateProblem(st);
+  if (problem !== undefined) {
+    onDamage({ record: "catalog", message: `${name}: catalog: ${problem}` });
+    return { report: done(false), logId };
   }
-  const st: LogState = { hs, snap, segs };
-  if (snapOk && segsOk) {
-    const problem = stateProblem(st);
-    if (problem !== undefined) {
-      records.push({ record: "catalog", message: `${name}: catalog: ${problem}` });
-      segsOk = false;
-    }
-  }
-  if (!snapOk || !segsOk) return done(false);
   const last = lastIndexOf(st);
+  const snapIndex = st.snap.index;
   if (!entriesDb) {
-    if (last > snap.index) damage.add(snap.index + 1, `${name}: entries ${snap.index + 1}..${last} missing: the store has no entries database`, last - snap.index);
-    return done(true);
+    if (last > snapIndex) damage.add(snapIndex + 1, `${name}: entries ${snapIndex + 1}..${last} missing: the store has no entries database`, last - snapIndex);
+    return { report: done(true), logId };
   }
   entriesChecked = scanEntries(name, logId, st, entriesDb, damage, counters);
-  return done(true);
+  return { report: done(true), logId };
 }
 
 /** The damaged entries of one log, the first DAMAGED_LISTED_MAX listed. */
