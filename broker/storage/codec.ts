@@ -30,7 +30,7 @@
  * format 1 and no checksums: nothing of it can be verified.
  *
  * Every other value is a msgpack body in the checksum envelope of
- * record-seal.ts. Stored bytes are input: every decoder here throws
+ * record-seal.ts, whose CRC-32C covers the record's key and body. Stored bytes are input: every decoder here throws
  * StorageError CORRUPT_ENTRY / CORRUPT_RECORD on what it cannot trust, never
  * an assertion.
  */
@@ -101,6 +101,9 @@ export function logKeyEnd(logId: number): Buffer {
   return k;
 }
 
+/** Bytes of an entries-DB key. */
+export const ENTRY_KEY_BYTES = 12;
+
 /** Key of entry `i` of log `logId` in the entries DB (a fresh 12-byte buffer). */
 export function entryKey(logId: number, i: number): Buffer {
   const k = Buffer.allocUnsafe(12);
@@ -111,7 +114,7 @@ export function entryKey(logId: number, i: number): Buffer {
 
 /** The Raft index encoded in an entries-DB key. */
 export function entryKeyIndex(key: Uint8Array): number {
-  if (key.byteLength !== 12) throw new StorageError("CORRUPT_ENTRY", `entry key of ${key.byteLength} bytes (expected 12)`);
+  if (key.byteLength !== ENTRY_KEY_BYTES) throw new StorageError("CORRUPT_ENTRY", `entry key of ${key.byteLength} bytes (expected ${ENTRY_KEY_BYTES})`);
   return readU64BE(key, 4);
 }
 

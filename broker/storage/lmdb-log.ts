@@ -28,6 +28,13 @@
  * So reads see exactly the last resolved write, a failed transaction leaves
  * the state as it was, and operations of one log never overlap.
  *
+ * Integrity: every entry read is checked before anything of it is used
+ * (codec.ts): header reads (offset and timestamp searches, truncation
+ * planning) check the header's CRC-32C, reads that hand entries out check the
+ * payload's too. A damaged or missing entry throws StorageError CORRUPT_ENTRY
+ * { log, index }; repair(index) cuts it and everything after it off
+ * (docs/STORAGE.md, "Checksums").
+ *
  * Space reclamation: dropping segments (retention, compaction, snapshot
  * install) first moves the snapshot point and removes their catalog records
  * in one transaction, which hides the entries at once; SegmentReclaim then
@@ -35,7 +42,6 @@
  * read, so a crash between the two steps only leaves garbage, which the next
  * open removes.
  */
-import assert from "node:assert/strict";
 import type { Database } from "lmdb";
 import { StorageError, type LogStorage, type LogUpdate, type RetentionPolicy, type RetentionResult, type SegmentInfo } from "../raft/log-storage.js";
 import {
@@ -57,6 +63,7 @@ import { entryBytes, index, offset, term, type Entry, type HardState, type Index
 import {
   checkEntryData,
   corruptEntry,
+  ENTRY_KEY_BYTES,
   entryOf,
   encodeHardState,
   encodeSegment,
@@ -170,7 +177,9 @@ export class LmdbLog implements LogStorage {
         snapIndex: () => this.state.snap.index,
         storedIndexes: (from, to, limit) => {
           const end = to === undefined ? logKeyEnd(this.logId) : entryKey(this.logId, to + 1);
-          return Array.from(this.ctx.entriesDb.getKeys({ start: entryKey(this.logId, from), end, limit }), entryKeyIndex);
+          // A key of another length (only damage makes one) names no index: left for the scan to report.
+          const keys = Array.from(this.ctx.entriesDb.getKeys({ start: entryKey(this.logId, from), end, limit }));
+          return keys.filter((k) => k.byteLength === ENTRY_KEY_BYTES).map(entryKeyIndex);
         },
         deleteEntries: (indexes) => this.ctx.write(indexes.map((i) => ({ db: this.ctx.entriesDb, key: entryKey(this.logId, i) }))),
         runQueued: (op) => this.queue.runInternal(op),
@@ -270,7 +279,9 @@ export class LmdbLog implements LogStorage {
    * does, and writes the repaired hard state (commit at most from - 1, the
    * promise the larger of the recorded one and the position held before).
    * It reads only the header of entry from - 1 (the new last entry, for the
-   * trimmed catalog record), never the damaged ones.
+   * trimmed catalog record), never the damaged ones; when that header is
+   * damaged too, it rejects with CORRUPT_ENTRY { index: from - 1 } and
+   * changes nothing (repair from there instead).
    */
   repair(from: Index): Promise<void> {
     return this.queue.enqueue(async () => {
@@ -419,7 +430,7 @@ export class LmdbLog implements LogStorage {
       // Scan rather than count: after an earlier install moved the snapshot back, hidden
       // entries not yet reclaimed can sit above the new snapshot too.
       for (const key of this.ctx.entriesDb.getKeys({ start: entryKey(this.logId, rewrittenThrough + 1), end: logKeyEnd(this.logId) })) {
-        ops.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, entryKeyIndex(key)) });
+        ops.push({ db: this.ctx.entriesDb, key: Buffer.from(key) });
       }
       if (oldFirst <= Math.min(oldLast, s.index)) reclaim = [oldFirst, Math.min(oldLast, s.index)];
       segs = [];
@@ -518,7 +529,7 @@ export class LmdbLog implements LogStorage {
     let bytes = 0;
     let expect = lo;
     for (const { key, value } of this.ctx.entriesDb.getRange({ start: entryKey(this.logId, lo), end: entryKey(this.logId, hi + 1) })) {
-      const at = entryKeyIndex(key);
+      const at = key.byteLength === ENTRY_KEY_BYTES ? entryKeyIndex(key) : -1;
       if (at !== expect) throw corruptEntry(this.name, expect, "missing from LMDB although the catalog holds it");
       const h = readEntryHeader(value, value.byteLength, this.name, expect);
       const e = entryOf(value, h);

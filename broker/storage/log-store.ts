@@ -32,12 +32,8 @@ import assert from "node:assert/strict";
 import type { Database, RootDatabase } from "lmdb";
 import type { Logger } from "pino";
 import { StorageError } from "../raft/log-storage.js";
-import { EMPTY_HARD_STATE, EMPTY_SNAPSHOT, type HardState, type Snapshot } from "../raft/types.js";
 import {
-  decodeHardState,
   decodeLogRef,
-  decodeSegment,
-  decodeSnapshot,
   decodeStoreRecord,
   encodeLogRef,
   encodeStoreRecord,
@@ -49,10 +45,8 @@ import {
   metaKey,
   MetaType,
   readEntryHeader,
-  segmentKey,
   writeEntryKey,
   type EntryHeader,
-  type SegmentRecord,
 } from "./codec.js";
 import { corruptRecord, openRecord } from "./record-seal.js";
 import { verifyDatabases, type VerifyReport } from "./verify.js";

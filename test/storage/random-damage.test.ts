@@ -64,6 +64,8 @@ test(`random byte flips in data.mdb over ${SEEDS.length} seeds: never a hang or 
   const base = await mkdtemp(join(tmpdir(), "rlog-flips-base-"));
   const tally = { structural: 0, flagged: 0, clean: 0, readBackCrashed: 0, storeRefused: 0 };
   const structuralKinds = new Map<string, number>();
+  /** Store refusals and read-back crashes, by seed, for the summary line. */
+  const refusals: string[] = [];
   try {
     await writeFixtureStore(base);
     const pristine = readFileSync(join(base, "data.mdb"));
@@ -90,10 +92,12 @@ test(`random byte flips in data.mdb over ${SEEDS.length} seeds: never a hang or 
         if (!back.result) {
           // Opening for writes touches what a read-only scan does not (the free list); count it, the property is about reads.
           tally.readBackCrashed++;
+          refusals.push(`seed ${seed}: ${back.failure}`);
           continue;
         }
         if (back.result.storeOpen !== undefined) {
           tally.storeRefused++;
+          refusals.push(`seed ${seed}: ${back.result.storeOpen}`);
           assert.ok(anyDamage, `seed ${seed}: the store refused to open (${back.result.storeOpen}) but the scan was clean`);
           continue;
         }
@@ -125,7 +129,7 @@ test(`random byte flips in data.mdb over ${SEEDS.length} seeds: never a hang or 
   const pct = (k: number): string => `${k}/${n} (${Math.round((100 * k) / n)} %)`;
   console.log(
     `random damage over ${n} seeds: structural ${pct(tally.structural)} ${JSON.stringify(Object.fromEntries(structuralKinds))}, flagged ${pct(tally.flagged)}, clean ${pct(tally.clean)}; ` +
-      `read-back child crashed ${tally.readBackCrashed}, store refused to open ${tally.storeRefused}`,
+      `read-back child crashed ${tally.readBackCrashed}, store refused to open ${tally.storeRefused} ${JSON.stringify(refusals)}`,
   );
   assert.equal(tally.structural + tally.flagged + tally.clean, n);
 });

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   try {
     store = await LogStore.open({ path: dir, fsync: false });
   } catch (err) {
-    const result: ReadBackResult = { storeOpen: codeOf(err) };
+    const result: ReadBackResult = { storeOpen: err instanceof StorageError ? err.message : codeOf(err) };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
