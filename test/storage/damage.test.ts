@@ -12,6 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StorageError } from "../../broker/raft/log-storage.js";
 import { index, offset, term } from "../../broker/raft/types.js";
+import { metaKey, MetaType, segmentKey } from "../../broker/storage/codec.js";
+import { openEnv } from "../../broker/storage/lmdb-env.js";
 import { LogStore, type LmdbLog } from "../../broker/storage/log-store.js";
 import { verifyInChild } from "../../broker/storage/verify-in-child.js";
 import type { VerifyReport } from "../../broker/storage/verify.js";
@@ -169,4 +171,55 @@ describe("damaged LMDB files", () => {
       if (!outcome.ok) assert.equal(outcome.failure, "timeout");
     });
   });
+});
+
+describe("damaged records", () => {
+  /** Flip one bit of the value stored under `key` in meta (as a damaged page would), through a raw handle. */
+  async function flipMetaValue(dir: string, key: Buffer, at: number): Promise<void> {
+    const env = openEnv({ path: dir, maxDbs: 4, fsync: false });
+    try {
+      const meta = env.openDB<Buffer, Buffer>({ name: "meta", keyEncoding: "binary", encoding: "binary" });
+      const v = meta.getBinary(key);
+      assert.ok(v, `no value under ${key.toString("hex")}`);
+      const damaged = Buffer.from(v);
+      damaged[at]! ^= 0x04;
+      await meta.put(key, damaged);
+    } finally {
+      await env.close();
+    }
+  }
+
+  for (const [what, record, key] of [
+    ["hard state", "hard state", metaKey(2, MetaType.HardState)],
+    ["catalog record", "segment", segmentKey(2, 9)],
+  ] as const) {
+    it(`a damaged ${what}: openLog refuses with CORRUPT_RECORD, the scan names it, other logs are unaffected`, async () => {
+      await withDir(async (dir) => {
+        await writeFixtureStore(dir);
+        // Log ids follow creation order: alpha 1, beta 2, gamma 3.
+        await flipMetaValue(dir, key, 7);
+        const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+        assert.ok(outcome.ok);
+        const beta = outcome.report.logs.find((l) => l.name === "beta")!;
+        assert.deepEqual(
+          beta.damagedRecords.map((r) => [r.record, r.key]),
+          [[record, key.toString("hex")]],
+        );
+        assert.equal(beta.entriesVerified, record === "hard state", "a damaged catalog leaves the entries unchecked");
+        for (const l of outcome.report.logs.filter((x) => x.name !== "beta")) assert.deepEqual([l.damagedRecords, l.damagedEntryCount], [[], 0]);
+        const store = await LogStore.open({ path: dir, fsync: false });
+        try {
+          await assert.rejects(store.openLog("beta", SETTINGS), (err: unknown) => {
+            assert.ok(err instanceof StorageError && err.code === "CORRUPT_RECORD", String(err));
+            assert.deepEqual(err.details, { log: "beta" });
+            return true;
+          });
+          const alpha = await store.openLog("alpha", SETTINGS);
+          assert.equal(alpha.lastIndex(), FIXTURE_ENTRIES);
+        } finally {
+          await store.close();
+        }
+      });
+    });
+  }
 });
