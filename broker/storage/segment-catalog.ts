@@ -125,6 +125,9 @@ export function stateProblem(st: LogState): string | undefined {
     if (s.baseOffset !== prevEnd) return `segment at ${s.firstIndex} starts at offset ${s.baseOffset}, expected ${prevEnd}`;
     if (!(s.endOffset >= s.baseOffset)) return `segment at ${s.firstIndex} ends before it starts`;
     if (!(s.termRuns.length >= 2 && s.termRuns[0] === s.firstIndex)) return `segment at ${s.firstIndex} has bad term runs`;
+    for (let k = 2; k < s.termRuns.length; k += 2) {
+      if (!(s.termRuns[k]! > s.termRuns[k - 2]! && s.termRuns[k]! <= s.lastIndex)) return `segment at ${s.firstIndex} has term runs out of order`;
+    }
     prevLast = s.lastIndex;
     prevEnd = s.endOffset;
   }
