@@ -6,6 +6,8 @@
  * cluster's data (broker/cluster/disk-identity.ts, docs/STORAGE.md "A lost disk").
  */
 import { Packr } from "msgpackr";
+import { metaKey, MetaType } from "./codec.js";
+import { corruptRecord, openRecord, sealRecord } from "./record-seal.js";
 
 /** Stored and sent to peers: numeric and append-only. */
 export const IdentityState = {
@@ -40,15 +42,24 @@ export interface BrokerIdentity {
 const LAYOUT = 1;
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
-/** Encode for the meta database. */
+/** Encode for the meta database: a sealed msgpack body (record-seal.ts). */
 export function encodeBrokerIdentity(id: BrokerIdentity): Buffer {
-  return packr.pack([LAYOUT, id.clusterId, id.brokerId, id.incarnation, id.state, id.createdMs]);
+  return sealRecord(packr.pack([LAYOUT, id.clusterId, id.brokerId, id.incarnation, id.state, id.createdMs]), metaKey(0, MetaType.BrokerIdentity));
 }
 
-/** Decode; throws on a record this version cannot read (a newer layout or damage). */
+/**
+ * Decode (a legacy unsealed record too); throws StorageError CORRUPT_RECORD
+ * on a record this version cannot read (damage, or a newer layout).
+ */
 export function decodeBrokerIdentity(v: Uint8Array): BrokerIdentity {
-  const a: unknown = packr.unpack(v);
-  if (!Array.isArray(a) || a[0] !== LAYOUT) throw new Error(`unreadable broker identity record (layout ${Array.isArray(a) ? String(a[0]) : "?"})`);
+  const body = openRecord(v, metaKey(0, MetaType.BrokerIdentity), "broker identity");
+  let a: unknown;
+  try {
+    a = packr.unpack(body);
+  } catch (err) {
+    throw corruptRecord(`undecodable broker identity record: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(a) || a[0] !== LAYOUT) throw corruptRecord(`unreadable broker identity record (layout ${Array.isArray(a) ? String(a[0]) : "?"})`);
   const [, clusterId, brokerId, incarnation, state, createdMs] = a as unknown[];
   if (
     typeof clusterId !== "string" ||
@@ -58,7 +69,7 @@ export function decodeBrokerIdentity(v: Uint8Array): BrokerIdentity {
     (state !== IdentityState.Recovering && state !== IdentityState.Member) ||
     typeof createdMs !== "number"
   ) {
-    throw new Error("damaged broker identity record");
+    throw corruptRecord("damaged broker identity record");
   }
   return { clusterId, brokerId: brokerId as number, incarnation: incarnation as number, state, createdMs };
 }

@@ -8,6 +8,11 @@
  * `flushed` would mean durable). `fsync: false` sets noSync: commits are
  * written to the OS but not synced, surviving a process crash but not an OS
  * crash or power loss.
+ *
+ * `readOnly` opens an existing environment with MDB_RDONLY (the verification
+ * child, verify-child.ts): nothing is written to data.mdb, only the reader
+ * table in lock.mdb; named databases are not created (a missing one opens as
+ * undefined).
  */
 import { open, type RootDatabase } from "lmdb";
 
@@ -21,6 +26,8 @@ export interface EnvOptions {
   readonly mapSizeBytes?: number;
   /** Named databases the environment can hold. */
   readonly maxDbs: number;
+  /** Open read-only (MDB_RDONLY): no writes, no databases created. Default false. */
+  readonly readOnly?: boolean;
 }
 
 /** Open (or create) an LMDB environment with rlog's durability settings. */
@@ -31,6 +38,7 @@ export function openEnv(opts: EnvOptions): RootDatabase {
     maxDbs: opts.maxDbs,
     overlappingSync: false,
     noSync: !fsync,
+    ...(opts.readOnly === true ? { readOnly: true } : {}),
     ...(opts.mapSizeBytes !== undefined ? { mapSize: opts.mapSizeBytes } : {}),
   });
 }

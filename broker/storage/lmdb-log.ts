@@ -28,6 +28,13 @@
  * So reads see exactly the last resolved write, a failed transaction leaves
  * the state as it was, and operations of one log never overlap.
  *
+ * Integrity: every entry read is checked before anything of it is used
+ * (codec.ts): header reads (offset and timestamp searches, truncation
+ * planning) check the header's CRC-32C, reads that hand entries out check the
+ * payload's too. A damaged or missing entry throws StorageError CORRUPT_ENTRY
+ * { log, index }; repair(index) cuts it and everything after it off
+ * (docs/STORAGE.md, "Checksums").
+ *
  * Space reclamation: dropping segments (retention, compaction, snapshot
  * install) first moves the snapshot point and removes their catalog records
  * in one transaction, which hides the entries at once; SegmentReclaim then
@@ -35,7 +42,6 @@
  * read, so a crash between the two steps only leaves garbage, which the next
  * open removes.
  */
-import assert from "node:assert/strict";
 import type { Database } from "lmdb";
 import { StorageError, type LogStorage, type LogUpdate, type RetentionPolicy, type RetentionResult, type SegmentInfo } from "../raft/log-storage.js";
 import {
@@ -47,13 +53,18 @@ import {
   checkCompactionCut,
   checkEntriesRange,
   checkOffsetRead,
+  checkRepair,
   checkRetentionPolicy,
   checkTruncateAfter,
   checkUpdateShape,
+  repairedHardState,
 } from "../raft/log-validate.js";
 import { entryBytes, index, offset, term, type Entry, type HardState, type Index, type Offset, type Snapshot, type SnapshotMeta, type Term } from "../raft/types.js";
 import {
-  decodeEntry,
+  checkEntryData,
+  corruptEntry,
+  ENTRY_KEY_BYTES,
+  entryOf,
   encodeHardState,
   encodeSegment,
   encodeSnapshot,
@@ -166,7 +177,9 @@ export class LmdbLog implements LogStorage {
         snapIndex: () => this.state.snap.index,
         storedIndexes: (from, to, limit) => {
           const end = to === undefined ? logKeyEnd(this.logId) : entryKey(this.logId, to + 1);
-          return Array.from(this.ctx.entriesDb.getKeys({ start: entryKey(this.logId, from), end, limit }), entryKeyIndex);
+          // A key of another length (only damage makes one) names no index: left for the scan to report.
+          const keys = Array.from(this.ctx.entriesDb.getKeys({ start: entryKey(this.logId, from), end, limit }));
+          return keys.filter((k) => k.byteLength === ENTRY_KEY_BYTES).map(entryKeyIndex);
         },
         deleteEntries: (indexes) => this.ctx.write(indexes.map((i) => ({ db: this.ctx.entriesDb, key: entryKey(this.logId, i) }))),
         runQueued: (op) => this.queue.runInternal(op),
@@ -260,9 +273,30 @@ export class LmdbLog implements LogStorage {
     });
   }
 
-  repair(_from: Index): Promise<void> {
-    // Placeholder until the integrity work lands (issue 17): refuses, changes nothing.
-    return Promise.reject(new StorageError("IO_ERROR", "repair is not implemented yet"));
+  /**
+   * Cut the damaged suffix from `from` on (LogStorage.repair): one durable
+   * transaction removes the entries, rewrites the catalog as truncateAfter
+   * does, and writes the repaired hard state (commit at most from - 1, the
+   * promise the larger of the recorded one and the position held before).
+   * It reads only the header of entry from - 1 (the new last entry, for the
+   * trimmed catalog record), never the damaged ones; when that header is
+   * damaged too, it rejects with CORRUPT_ENTRY { index: from - 1 } and
+   * changes nothing (repair from there instead).
+   */
+  repair(from: Index): Promise<void> {
+    return this.queue.enqueue(async () => {
+      const st = this.state;
+      const last = lastIndexOf(st);
+      checkRepair(from, st.snap.index, last);
+      const held = { term: term(termOf(st, last)!), index: index(last) };
+      const hs = repairedHardState(st.hs, from, held);
+      const ops: WriteOp[] = [];
+      this.removeEntriesAfter(st, from - 1, from - 1, ops);
+      const plan = planTruncate(st, from - 1, this.headerAt);
+      this.pushCatalog(plan.changes, ops);
+      this.pushHardState(hs, ops);
+      await this.commit(ops, { ...st, hs, segs: plan.segs });
+    });
   }
 
   truncateAfter(i: Index): Promise<void> {
@@ -295,7 +329,7 @@ export class LmdbLog implements LogStorage {
         const plan = planCompaction(st, meta, cut);
         this.pushCatalog(plan.changes, ops);
         const snap: Snapshot = { index: meta.index, term: meta.term, offset: meta.offset, data };
-        ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
+        this.pushSnapshot(snap, ops);
         await this.commit(ops, { ...st, snap, segs: plan.segs });
         this.reclaim.reclaim(st.snap.index + 1, Math.min(meta.index, last));
       })
@@ -311,7 +345,7 @@ export class LmdbLog implements LogStorage {
         if (!plan) return { segmentsDropped: 0, bytesDropped: 0 };
         const ops: WriteOp[] = [];
         this.pushCatalog(plan.changes, ops);
-        ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(plan.snap) });
+        this.pushSnapshot(plan.snap, ops);
         await this.commit(ops, { ...st, snap: plan.snap, segs: plan.segs });
         this.reclaim.reclaim(st.snap.index + 1, plan.snap.index);
         return { segmentsDropped: plan.segmentsDropped, bytesDropped: plan.bytesDropped };
@@ -396,11 +430,11 @@ export class LmdbLog implements LogStorage {
       // Scan rather than count: after an earlier install moved the snapshot back, hidden
       // entries not yet reclaimed can sit above the new snapshot too.
       for (const key of this.ctx.entriesDb.getKeys({ start: entryKey(this.logId, rewrittenThrough + 1), end: logKeyEnd(this.logId) })) {
-        ops.push({ db: this.ctx.entriesDb, key: entryKey(this.logId, entryKeyIndex(key)) });
+        ops.push({ db: this.ctx.entriesDb, key: Buffer.from(key) });
       }
       if (oldFirst <= Math.min(oldLast, s.index)) reclaim = [oldFirst, Math.min(oldLast, s.index)];
       segs = [];
-      ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.Snapshot), value: encodeSnapshot(snap) });
+      this.pushSnapshot(snap, ops);
     }
     const entries = u.entries ?? [];
     const first = entries[0];
@@ -419,7 +453,7 @@ export class LmdbLog implements LogStorage {
       segs = this.planEntries(segs, entries, ops);
     }
     const hs = u.hardState ?? st.hs;
-    if (u.hardState) ops.push({ db: this.ctx.metaDb, key: metaKey(this.logId, MetaType.HardState), value: encodeHardState(hs) });
+    if (u.hardState) this.pushHardState(hs, ops);
     await this.commit(ops, { hs, snap, segs });
     // Not awaited: the Raft runner waits on persist(), reclamation is background work.
     if (reclaim) this.reclaim.reclaim(reclaim[0], reclaim[1]);
@@ -458,33 +492,55 @@ export class LmdbLog implements LogStorage {
   private pushCatalog(changes: readonly CatalogChange[], ops: WriteOp[]): void {
     for (const c of changes) {
       const key = segmentKey(this.logId, c.firstIndex);
-      ops.push(c.record ? { db: this.ctx.metaDb, key, value: encodeSegment(c.record) } : { db: this.ctx.metaDb, key });
+      ops.push(c.record ? { db: this.ctx.metaDb, key, value: encodeSegment(c.record, key) } : { db: this.ctx.metaDb, key });
     }
   }
 
-  /** Header of the stored entry i, which the catalog says exists. */
-  private readHeader(i: number): EntryHeader {
-    const v = this.ctx.entriesDb.getBinaryFast(entryKey(this.logId, i));
-    assert(v, `${this.name}: entry ${i} missing from LMDB`);
-    const h = readEntryHeader(v, v.length);
-    assert.equal(h.index, i, `${this.name}: entry stored under ${i} says index ${h.index}`);
-    return h;
+  /** The hard state record write. */
+  private pushHardState(hs: HardState, ops: WriteOp[]): void {
+    const key = metaKey(this.logId, MetaType.HardState);
+    ops.push({ db: this.ctx.metaDb, key, value: encodeHardState(hs, key) });
   }
 
-  /** Entries lo..hi (inclusive, all held), bounded by bytesMax but at least one. */
+  /** The snapshot point record write. */
+  private pushSnapshot(snap: Snapshot, ops: WriteOp[]): void {
+    const key = metaKey(this.logId, MetaType.Snapshot);
+    ops.push({ db: this.ctx.metaDb, key, value: encodeSnapshot(snap, key) });
+  }
+
+  /**
+   * Header of the stored entry i, which the catalog says exists, its checksum
+   * verified. A missing or damaged value throws StorageError CORRUPT_ENTRY.
+   */
+  private readHeader(i: number): EntryHeader {
+    const v = this.ctx.entriesDb.getBinaryFast(entryKey(this.logId, i));
+    if (!v) throw corruptEntry(this.name, i, "missing from LMDB although the catalog holds it");
+    return readEntryHeader(v, v.length, this.name, i);
+  }
+
+  /**
+   * Entries lo..hi (inclusive, all held), bounded by bytesMax but at least
+   * one, each verified (header and payload) before it is handed out: a
+   * missing or damaged entry throws StorageError CORRUPT_ENTRY naming it, and
+   * nothing of the read is returned.
+   */
   private readRange(lo: number, hi: number, bytesMax: number): Entry[] {
     const out: Entry[] = [];
     let bytes = 0;
     let expect = lo;
-    for (const { value } of this.ctx.entriesDb.getRange({ start: entryKey(this.logId, lo), end: entryKey(this.logId, hi + 1) })) {
-      const e = decodeEntry(value);
-      assert.equal(e.index, expect, `${this.name}: expected entry ${expect}, found ${e.index}`);
+    for (const { key, value } of this.ctx.entriesDb.getRange({ start: entryKey(this.logId, lo), end: entryKey(this.logId, hi + 1) })) {
+      const at = key.byteLength === ENTRY_KEY_BYTES ? entryKeyIndex(key) : -1;
+      if (at !== expect) throw corruptEntry(this.name, expect, "missing from LMDB although the catalog holds it");
+      const h = readEntryHeader(value, value.byteLength, this.name, expect);
+      const e = entryOf(value, h);
       bytes += entryBytes(e);
       if (out.length > 0 && bytes > bytesMax) break;
+      // The payload's CRC only for entries handed out: the one past the byte limit is not.
+      checkEntryData(value, h, this.name);
       out.push(e);
       expect++;
     }
-    assert(out.length > 0 && (expect === hi + 1 || bytes > bytesMax), `${this.name}: entries ${expect}..${hi} missing from LMDB`);
+    if (!(out.length > 0 && (expect === hi + 1 || bytes > bytesMax))) throw corruptEntry(this.name, expect, "missing from LMDB although the catalog holds it");
     return out;
   }
 }

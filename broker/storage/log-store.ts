@@ -32,12 +32,8 @@ import assert from "node:assert/strict";
 import type { Database, RootDatabase } from "lmdb";
 import type { Logger } from "pino";
 import { StorageError } from "../raft/log-storage.js";
-import { EMPTY_HARD_STATE, EMPTY_SNAPSHOT, type HardState, type Snapshot } from "../raft/types.js";
 import {
-  decodeHardState,
   decodeLogRef,
-  decodeSegment,
-  decodeSnapshot,
   decodeStoreRecord,
   encodeLogRef,
   encodeStoreRecord,
@@ -49,14 +45,16 @@ import {
   metaKey,
   MetaType,
   readEntryHeader,
-  segmentKey,
   writeEntryKey,
-  type SegmentRecord,
+  type EntryHeader,
 } from "./codec.js";
+import { corruptRecord, openRecord } from "./record-seal.js";
+import { verifyDatabases, type VerifyReport } from "./verify.js";
+import { readLogRecords } from "./log-records.js";
+import { stateProblem, type LogState } from "./segment-catalog.js";
 import { decodeBrokerIdentity, encodeBrokerIdentity, type BrokerIdentity } from "./broker-identity.js";
 import { openEnv } from "./lmdb-env.js";
 import { LmdbLog, type LogContext, type LogSettings, type WriteOp } from "./lmdb-log.js";
-import type { LogState } from "./segment-catalog.js";
 import { LOG_STORE_DEFAULTS } from "../protocol/defaults.js";
 
 export type { LogSettings } from "./lmdb-log.js";
@@ -194,6 +192,16 @@ export class LogStore {
     return { lastTxnId: st.lastTxnId, mapSizeBytes: st.mapSize, logsOpen: this.open.size, entriesStored: es.entryCount };
   }
 
+  /**
+   * Scan every log's records and entries, in this process (verify.ts). For a
+   * directory that may be damaged at the LMDB level, use verifyInChild
+   * before opening the store instead.
+   */
+  verify(): VerifyReport {
+    this.check();
+    return verifyDatabases({ logsDb: this.logsDb, metaDb: this.metaDb, entriesDb: this.entriesDb });
+  }
+
   /** The data directory's identity record, if one was written (broker-identity.ts). */
   readIdentity(): BrokerIdentity | undefined {
     this.check();
@@ -227,12 +235,12 @@ export class LogStore {
       let logId: number;
       const ref = this.logsDb.get(key);
       if (ref) {
-        logId = decodeLogRef(ref);
+        logId = decodeLogRef(ref, key, name);
       } else {
         assert(this.nextLogId <= LOG_ID_MAX, "log ids exhausted");
         logId = this.nextLogId++;
         await this.write([
-          { db: this.logsDb, key, value: encodeLogRef(logId) },
+          { db: this.logsDb, key, value: encodeLogRef(logId, key) },
           { db: this.metaDb, key: metaKey(0, MetaType.Store), value: encodeStoreRecord(this.nextLogId) },
         ]);
         this.log?.info({ log: name, logId }, "log created");
@@ -256,7 +264,7 @@ export class LogStore {
       await this.open.get(name)?.close();
       const ref = this.logsDb.get(key);
       if (!ref) return;
-      const logId = decodeLogRef(ref);
+      const logId = decodeLogRef(ref, key, name);
       const ops: WriteOp[] = [{ db: this.logsDb, key }];
       for (const k of this.metaDb.getKeys({ start: logKeyStart(logId), end: logKeyEnd(logId) })) ops.push({ db: this.metaDb, key: Buffer.from(k) });
       await this.write(ops);
@@ -316,33 +324,40 @@ export class LogStore {
     return p;
   }
 
-  /** Read a log's catalog, hard state and snapshot point, and check them against its entries. */
+  /**
+   * Read a log's catalog, hard state and snapshot point, and check them
+   * against each other and against its last entry. A damaged or inconsistent
+   * record throws StorageError CORRUPT_RECORD { log }. A damaged or missing
+   * entry does not stop the open: reads of it throw CORRUPT_ENTRY, and the
+   * owner can verify (verify.ts) and repair the log.
+   */
   private loadState(name: string, logId: number): LogState {
-    const hsv = this.metaDb.get(metaKey(logId, MetaType.HardState));
-    const snv = this.metaDb.get(metaKey(logId, MetaType.Snapshot));
-    const hs: HardState = hsv ? decodeHardState(hsv) : EMPTY_HARD_STATE;
-    const snap: Snapshot = snv ? decodeSnapshot(snv) : EMPTY_SNAPSHOT;
-    const segs: SegmentRecord[] = [];
-    for (const { value } of this.metaDb.getRange({ start: segmentKey(logId, 0), end: logKeyEnd(logId) })) {
-      segs.push(decodeSegment(value));
-    }
+    const { hs, snap, segs } = readLogRecords(this.metaDb, logId, name, (_d, err) => {
+      throw err;
+    });
+    const st: LogState = { hs, snap, segs };
+    const problem = stateProblem(st);
+    if (problem !== undefined) throw corruptRecord(`catalog: ${problem}`, name);
     const last = segs[segs.length - 1];
-    if (last) {
-      // The catalog and the entries were written in the same transactions: the last entry must match.
-      const v = this.entriesDb.getBinary(entryKey(logId, last.lastIndex));
-      assert(v, `${name}: catalog ends at ${last.lastIndex} but that entry is missing`);
-      const h = readEntryHeader(v);
-      assert.equal(h.offset + h.count, last.endOffset, `${name}: last entry ends at offset ${h.offset + h.count}, catalog says ${last.endOffset}`);
-      const firstEntry = this.entriesDb.getBinary(entryKey(logId, segs[0]!.firstIndex));
-      assert(firstEntry, `${name}: catalog starts at ${segs[0]!.firstIndex} but that entry is missing`);
+    const v = last && this.entriesDb.getBinary(entryKey(logId, last.lastIndex));
+    if (last && v) {
+      // The catalog and the entries were written in the same transactions: an intact last entry must match.
+      let h: EntryHeader | undefined;
+      try {
+        h = readEntryHeader(v, v.byteLength, name, last.lastIndex);
+      } catch (err) {
+        if (!(err instanceof StorageError && err.code === "CORRUPT_ENTRY")) throw err;
+      }
+      if (h && h.offset + h.count !== last.endOffset) throw corruptRecord(`catalog: last entry ends at offset ${h.offset + h.count}, catalog says ${last.endOffset}`, name);
     }
-    return { hs, snap, segs };
+    return st;
   }
 
   /** Remove entries and meta records of log ids that no longer have a registry entry (a deleteLog cut short). */
   private async reclaimOrphans(): Promise<void> {
     const live = new Set<number>();
-    for (const { value } of this.logsDb.getRange({})) live.add(decodeLogRef(value));
+    // A damaged registry record throws CORRUPT_RECORD: without its id, that log's data would look orphaned.
+    for (const { key, value } of this.logsDb.getRange({})) live.add(decodeLogRef(value, key, Buffer.from(key).toString("utf8")));
     for (const db of [this.entriesDb, this.metaDb]) {
       // Visit each log id present in the DB with one seek each (id 0 holds store records).
       for (let id = 1; id <= LOG_ID_MAX; id++) {
@@ -350,9 +365,22 @@ export class LogStore {
         if (first === undefined) break;
         id = keyLogId(first);
         if (live.has(id)) continue;
+        if (db === this.metaDb) this.checkOrphanRecords(id);
         this.log?.warn({ logId: id, db: db === this.entriesDb ? "entries" : "meta" }, "removing the data of a deleted log");
         await this.reclaimKeys(db, id);
       }
+    }
+  }
+
+  /**
+   * The meta records of a log id without a registry entry must pass their
+   * checksums (which cover their keys): one that fails was moved there by a
+   * damaged key, so its log is damaged, and deleting it would hide that.
+   * Throws StorageError CORRUPT_RECORD then.
+   */
+  private checkOrphanRecords(logId: number): void {
+    for (const { key, value } of this.metaDb.getRange({ start: logKeyStart(logId), end: logKeyEnd(logId) })) {
+      openRecord(value, key, `orphaned (log id ${logId}, key ${key.toString("hex")}: a damaged key?)`);
     }
   }
 

@@ -111,19 +111,33 @@ export function toSegmentInfo(s: SegmentRecord): SegmentInfo {
   };
 }
 
-/** Check the catalog invariants; a failure means the stored catalog is corrupt. */
-export function assertStateValid(st: LogState, name: string): void {
+/**
+ * The first broken catalog invariant of a state loaded from storage, as a
+ * message, or undefined when it holds. A stored state that breaks one is
+ * corrupt (the loader reports it as CORRUPT_RECORD, never an assertion).
+ */
+export function stateProblem(st: LogState): string | undefined {
   let prevLast: number = st.snap.index;
   let prevEnd: number = st.snap.offset;
   for (const s of st.segs) {
-    assert.equal(s.firstIndex, prevLast + 1, `${name}: segment at ${s.firstIndex} does not follow index ${prevLast}`);
-    assert(s.lastIndex >= s.firstIndex, `${name}: empty segment at ${s.firstIndex}`);
-    assert.equal(s.baseOffset, prevEnd, `${name}: segment at ${s.firstIndex} starts at offset ${s.baseOffset}, expected ${prevEnd}`);
-    assert(s.endOffset >= s.baseOffset, `${name}: segment at ${s.firstIndex} ends before it starts`);
-    assert(s.termRuns.length >= 2 && s.termRuns[0] === s.firstIndex, `${name}: segment at ${s.firstIndex} has bad term runs`);
+    if (s.firstIndex !== prevLast + 1) return `segment at ${s.firstIndex} does not follow index ${prevLast}`;
+    if (!(s.lastIndex >= s.firstIndex)) return `empty segment at ${s.firstIndex}`;
+    if (s.baseOffset !== prevEnd) return `segment at ${s.firstIndex} starts at offset ${s.baseOffset}, expected ${prevEnd}`;
+    if (!(s.endOffset >= s.baseOffset)) return `segment at ${s.firstIndex} ends before it starts`;
+    if (!(s.termRuns.length >= 2 && s.termRuns[0] === s.firstIndex)) return `segment at ${s.firstIndex} has bad term runs`;
+    for (let k = 2; k < s.termRuns.length; k += 2) {
+      if (!(s.termRuns[k]! > s.termRuns[k - 2]! && s.termRuns[k]! <= s.lastIndex)) return `segment at ${s.firstIndex} has term runs out of order`;
+    }
     prevLast = s.lastIndex;
     prevEnd = s.endOffset;
   }
+  return undefined;
+}
+
+/** Assert the catalog invariants (of a state this code built: a failure is a bug). */
+export function assertStateValid(st: LogState, name: string): void {
+  const problem = stateProblem(st);
+  assert(problem === undefined, `${name}: ${problem}`);
 }
 
 /**

@@ -31,6 +31,8 @@ export class HeaderStore {
         count: e.count,
         timestampMs: e.timestampMs,
         dataBytes: e.data.byteLength,
+        headerBytes: 64,
+        dataCrc: 0,
         segmentBytesThrough,
         segmentTimestampMsMax,
       });

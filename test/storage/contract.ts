@@ -602,6 +602,68 @@ export function logContract(name: string, make: LogFactory): void {
       });
     });
 
+    it("repair cuts a damaged suffix, committed entries too, lowering commit and recording the promise", async () => {
+      const one = entryBytes(makeEntries(1, 0, 1)[0]!);
+      await withLog({ ...defaults(), segmentBytes: 3 * one }, async (u) => {
+        let log = u.log;
+        const es = makeEntries(1, 0, 10, (i) => ({ count: 2, term: i <= 5 ? 1 : 2, timestampMs: 100 + i }));
+        await log.persist({ entries: es, hardState: hs(2, 1, 8) });
+        // From inside a segment, below the commit index.
+        await log.repair(index(6));
+        assert.deepEqual(log.hardState(), { ...hs(2, 1, 5), promise: { term: term(2), index: index(10) } });
+        assert.equal(log.lastIndex(), 5);
+        assert.equal(log.term(index(5)), 1);
+        assert.equal(log.term(index(6)), undefined);
+        assert.equal(log.nextOffset(), 10);
+        assertEntriesEqual(log.entries(index(1), index(6), BIG), es.slice(0, 5));
+        assert.deepEqual(log.entriesFromOffset(offset(8), BIG, index(BIG)).map((e) => e.index), [5]);
+        assert.equal(log.offsetForTimestamp(106), undefined);
+        assert.equal(log.segments().reduce((n, s) => n + s.bytes, 0), 5 * one);
+        // Appendable at `from` afterwards.
+        const again = makeEntries(6, 10, 2, { count: 1, term: 2, bytes: 30 });
+        await log.persist({ entries: again });
+        assertEntriesEqual(log.entries(index(4), index(8), BIG), [...es.slice(3, 5), ...again]);
+        // A smaller held position keeps the recorded promise; commit only ever lowered.
+        await log.repair(index(7));
+        assert.deepEqual(log.hardState(), { ...hs(2, 1, 5), promise: { term: term(2), index: index(10) } });
+        assert.equal(log.lastIndex(), 6);
+        // A larger one replaces it.
+        const later = makeEntries(7, 11, 6, { term: 3 });
+        await log.persist({ entries: later, hardState: { ...hs(3, 0, 5), promise: { term: term(2), index: index(10) } } });
+        await log.repair(index(12));
+        assert.deepEqual(log.hardState(), { ...hs(3, 0, 5), promise: { term: term(3), index: index(12) } });
+        assert.equal(log.lastIndex(), 11);
+        const before = observe(log);
+        if (u.reopen) {
+          log = await u.reopen();
+          assert.deepEqual(observe(log), before, "a restart keeps the repair");
+        }
+        await log.persist({ entries: makeEntries(12, log.nextOffset(), 1, { term: 3 }) });
+        assert.equal(log.lastIndex(), 12);
+      });
+    });
+
+    it("repair refuses a cut at or below the snapshot point or past the end, changing nothing", async () => {
+      await withLog(defaults(), async ({ log }) => {
+        const es = makeEntries(1, 0, 6);
+        await log.persist({ entries: es, hardState: hs(1, 1, 4) });
+        await log.compact({ index: index(3), term: term(1), offset: offset(3) });
+        const before = observe(log);
+        await rejectsWith(() => log.repair(index(3)), "COMPACTED");
+        await rejectsWith(() => log.repair(index(0)), "COMPACTED");
+        await rejectsWith(() => log.repair(index(7)), "INVALID_ARGUMENT");
+        await rejectsWith(() => log.repair(-1 as never), "INVALID_ARGUMENT");
+        assert.deepEqual(observe(log), before);
+        // The first entry held can be cut: the log is then empty after the snapshot.
+        await log.repair(index(4));
+        assert.equal(log.lastIndex(), 3);
+        assert.equal(log.nextOffset(), 3);
+        assert.deepEqual(log.hardState(), { ...hs(1, 1, 3), promise: { term: term(1), index: index(6) } });
+        await log.persist({ entries: makeEntries(4, 3, 1, { term: 2 }) });
+        assert.equal(log.term(index(4)), 2);
+      });
+    });
+
     for (const seed of [1, 2, 3]) {
       it(`matches the MemoryStorage oracle on a random run (seed ${seed})`, async () => {
         const clock = new ManualClock(0);
