@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
 import { Controller } from "./cluster/controller.js";
 import { DiskIdentity } from "./cluster/disk-identity.js";
+import { DataDirCheck } from "./cluster/data-dir-check.js";
 import { GroupCoordinator } from "./consumer-groups/coordinator.js";
 import { GROUP_TICK_MS } from "./consumer-groups/group-limits.js";
 import { LeaderAnnouncer } from "./cluster/leader-announcer.js";
@@ -26,6 +27,7 @@ import { DEFAULT_LIMITS, type Limits } from "./protocol/limits.js";
 import type { TopicConfig } from "./protocol/requests.js";
 import type { LeaderMove } from "./protocol/results.js";
 import type { RaftConfig } from "./raft/config.js";
+import { StorageError, type LogStorage } from "./raft/log-storage.js";
 import type { Message } from "./raft/messages.js";
 import { SeededRandom } from "./raft/random.js";
 import { Role } from "./raft/ready.js";
@@ -82,6 +84,8 @@ export class Broker {
   /** Consumer-group coordinator for the offsets partitions this broker leads. */
   private groups!: GroupCoordinator;
   private store!: LogStore;
+  /** What the start-up check of the data directory found (logs to repair as they open). */
+  private dataDirCheck!: DataDirCheck;
   /** The data directory's identity: whether its groups may vote (lost-disk guard). */
   private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
@@ -113,13 +117,9 @@ export class Broker {
   /** Open storage, join the cluster, start serving clients. */
   async start(): Promise<void> {
     const c = this.config;
-    this.store = await LogStore.open({
-      path: c.dataDir,
-      fsync: c.storage.fsync,
-      mapSizeBytes: c.storage.mapSizeBytes,
-      clock: this.clock,
-      logger: this.logger,
-    });
+    // Integrity (docs/STORAGE.md, "A damaged entry"): every checksum, in a child process, before the store opens.
+    this.dataDirCheck = await DataDirCheck.run({ dataDir: c.dataDir, timeoutMs: c.storage.startupCheckTimeoutMs, logger: this.logger, clock: this.clock });
+    this.store = await this.openStore();
     const peers = c.brokers.filter((b) => b.id !== c.brokerId);
     this.announcer = new LeaderAnnouncer({
       selfId: this.id,
@@ -162,7 +162,7 @@ export class Broker {
       logger: this.logger.child({ component: "groups" }),
     });
     const voters = c.controllerVoters.map(nodeId);
-    const controllerLog = await this.store.openLog(CONTROLLER_GROUP, { segmentBytes: CONTROLLER_LOG_DEFAULTS.segmentBytes, segmentMs: CONTROLLER_LOG_DEFAULTS.segmentMs });
+    const controllerLog = await this.openLog(CONTROLLER_GROUP, { segmentBytes: CONTROLLER_LOG_DEFAULTS.segmentBytes, segmentMs: CONTROLLER_LOG_DEFAULTS.segmentMs });
     this.controller = new Controller({
       raft: this.raftConfig(voters, voters),
       log: controllerLog,
@@ -393,6 +393,30 @@ export class Broker {
     this.reconcileChain = this.reconcileChain.then(task).catch((err: unknown) => this.onFatal(err, "opening or deleting a partition failed"));
   }
 
+  /**
+   * Open the data directory's store. One whose records fail their checks
+   * (which the start-up check finds first, unless it could not run) is set
+   * aside and the broker starts on an empty one, as a lost disk.
+   */
+  private async openStore(): Promise<LogStore> {
+    const c = this.config;
+    const open = (): Promise<LogStore> => LogStore.open({ path: c.dataDir, fsync: c.storage.fsync, mapSizeBytes: c.storage.mapSizeBytes, clock: this.clock, logger: this.logger });
+    try {
+      return await open();
+    } catch (err) {
+      if (!(err instanceof StorageError) || err.code !== "CORRUPT_RECORD") throw err;
+      await this.dataDirCheck.setAside(err.message);
+      return await open();
+    }
+  }
+
+  /** Open a group's log, cutting damaged entries the start-up check found in it before its group starts. */
+  private async openLog(name: string, opts: { readonly segmentBytes: number; readonly segmentMs: number }): Promise<LogStorage> {
+    const log = await this.store.openLog(name, opts);
+    await this.dataDirCheck.repairOnOpen(name, log);
+    return log;
+  }
+
   private async openTopic(t: TopicMeta): Promise<void> {
     if (this.closing) return;
     for (let p = 0; p < t.replicas.length; p++) {
@@ -400,7 +424,7 @@ export class Broker {
       if (!replicas.includes(this.id)) continue;
       const groupId = partitionGroupId(t.id, p);
       if (this.partitions.has(groupId)) continue;
-      const log = await this.store.openLog(groupId, { segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs });
+      const log = await this.openLog(groupId, { segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs });
       // The offsets topic's replicas keep the consumer-group table (broker/consumer-groups/).
       const applier = t.name === OFFSETS_TOPIC ? this.groups.applierFor(t.id, p) : undefined;
       const replica = new PartitionReplica({

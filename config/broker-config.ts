@@ -58,6 +58,8 @@ export interface StorageSettings {
   readonly retentionBytes: number;
   /** Retention by age; -1 = unlimited. */
   readonly retentionMs: number;
+  /** Bound on the start-up check of the data directory's checksums; past it the broker starts without the check. */
+  readonly startupCheckTimeoutMs: number;
 }
 
 /** Bounds on what clients may ask for. Every queue and buffer on the client path is bounded by one of these. */

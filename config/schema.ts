@@ -126,6 +126,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       segmentMs: int(1000),
       retentionBytes: { ...int(1), special: { value: -1, meaning: "unlimited" } },
       retentionMs: { ...int(1), special: { value: -1, meaning: "unlimited" } },
+      startupCheckTimeoutMs: int(1000),
     },
   },
   limits: {
