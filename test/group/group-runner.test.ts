@@ -164,3 +164,49 @@ test("a damaged entry the leader reads makes it step down and cut its log there;
   assert.ok(!runners[1]!.isLeader() || !runners[2]!.isLeader());
   await Promise.all(runners.map((r) => r.close()));
 });
+
+test("with every reachable copy of an entry damaged the group takes no writes; it resumes when an intact copy returns", async () => {
+  const net = new LoopbackNet();
+  const ids = [1, 2, 3];
+  const disks = ids.map(() => new MemoryStorage());
+  const runners = ids.map(
+    (id, k) =>
+      new GroupRunner({
+        groupId: "g",
+        config: raftConfig(id, ids),
+        storage: disks[k]!,
+        random: new SeededRandom(id),
+        send: net.send,
+        stateMachine: { apply: () => undefined },
+        logger: silentLogger,
+        onFatal: failOnFatal,
+      }),
+  );
+  ids.forEach((id, k) => net.join(nodeId(id), (m) => runners[k]!.step(m)));
+  const clock = new Ticker(() => runners.forEach((r) => r.tick()));
+  await clock.until(() => runners[0]!.isLeader(), "member 1 leads");
+  for (let k = 0; k < 10; k++) await clock.settle(runners[0]!.propose([{ kind: EntryKind.Records, count: 1, timestampMs: k, data: new Uint8Array([k]) }]).done);
+  await clock.until(() => runners.every((r) => r.applied() === disks[0]!.lastIndex()), "all hold every entry");
+  // Entry 4 is found damaged on members 1 and 2 while member 3, the only intact copy, is away.
+  net.isolate(nodeId(3));
+  const damage = (k: number): void => runners[k]!.reportDamage(new StorageError("CORRUPT_ENTRY", "entry 4 failed its checksum", { log: "g", index: 4 }));
+  damage(0);
+  damage(1);
+  await clock.until(() => runners[0]!.repairingLog() && runners[1]!.repairingLog() && disks[0]!.lastIndex() === 3 && disks[1]!.lastIndex() === 3, "both cut at 4");
+  // No leader, so no writes, for a hundred election timeouts: neither may campaign, and neither votes for the other.
+  for (let k = 0; k < 100 * TEST_TIMING.electionTimeoutTicks; k++) await clock.tick();
+  assert.ok(!runners.some((r) => r.isLeader()), "no leader without an intact copy");
+  assert.throws(() => runners[0]!.propose([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]), /not|repair/i);
+  // Member 3 returns: it wins with their votes and sends them the entries again.
+  net.heal(nodeId(3));
+  await clock.until(() => runners[2]!.isLeader(), "the intact member leads");
+  await clock.until(() => !runners[0]!.repairingLog() && !runners[1]!.repairingLog(), "both repaired");
+  await clock.settle(runners[2]!.propose([{ kind: EntryKind.Records, count: 1, timestampMs: 99, data: new Uint8Array([99]) }]).done);
+  const last = disks[2]!.lastIndex();
+  await clock.until(() => disks.every((d) => d.lastIndex() === last), "every log holds everything");
+  for (let i = 1; i <= last; i++) {
+    const want = disks[2]!.entries(index(i), index(i + 1), Infinity)[0]!;
+    for (const d of disks) assert.deepEqual(d.entries(index(i), index(i + 1), Infinity)[0], want, `entry ${i}`);
+  }
+  await Promise.all(runners.map((r) => r.close()));
+});
