@@ -8,6 +8,12 @@
  * `flushed` would mean durable). `fsync: false` sets noSync: commits are
  * written to the OS but not synced, surviving a process crash but not an OS
  * crash or power loss.
+ *
+ * No write map (useWritemap false, lmdb-js's default, spelled out): with
+ * MDB_WRITEMAP LMDB writes through the memory map, and a full filesystem
+ * (tmpfs above all) then raises SIGBUS in the process instead of failing the
+ * commit with ENOSPC. Without it, a full disk fails the commit, LMDB aborts
+ * the transaction, and the broker rides it out (docs/STORAGE.md, "A full disk").
  */
 import { open, type RootDatabase } from "lmdb";
 
@@ -30,6 +36,7 @@ export function openEnv(opts: EnvOptions): RootDatabase {
     path: opts.path,
     maxDbs: opts.maxDbs,
     overlappingSync: false,
+    useWritemap: false,
     noSync: !fsync,
     ...(opts.mapSizeBytes !== undefined ? { mapSize: opts.mapSizeBytes } : {}),
   });
