@@ -58,6 +58,14 @@ export interface StorageSettings {
   readonly retentionBytes: number;
   /** Retention by age; -1 = unlimited. */
   readonly retentionMs: number;
+  /** Free bytes on the data directory's filesystem below which the disk counts as full (no produce, no leadership here). */
+  readonly diskFreeMinBytes: number;
+  /** How often the data directory's free space is read. */
+  readonly diskCheckIntervalMs: number;
+  /** First wait before retrying a log write that failed (full disk, I/O error); doubles per failure. Invariant: <= writeRetryBackoffMsMax. */
+  readonly writeRetryBackoffMs: number;
+  /** Longest wait between tries of a failing log write. */
+  readonly writeRetryBackoffMsMax: number;
 }
 
 /** Bounds on what clients may ask for. Every queue and buffer on the client path is bounded by one of these. */

@@ -126,6 +126,10 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       segmentMs: int(1000),
       retentionBytes: { ...int(1), special: { value: -1, meaning: "unlimited" } },
       retentionMs: { ...int(1), special: { value: -1, meaning: "unlimited" } },
+      diskFreeMinBytes: int(0),
+      diskCheckIntervalMs: int(10, 3_600_000),
+      writeRetryBackoffMs: int(1, 60_000),
+      writeRetryBackoffMsMax: int(1, 3_600_000),
     },
   },
   limits: {
