@@ -64,16 +64,21 @@ export interface GroupRunnerOptions {
    * logs and exits; library code never does.
    */
   readonly onFatal: (err: unknown, message: string) => void;
+  /** How failing log writes are retried (defaults: storage.writeRetryBackoffMs and writeRetryBackoffMsMax). */
+  readonly writeRetry?: WriteRetryOptions;
+}
+
+/** How a runner retries a log write that failed with a full disk or an I/O error. */
+export interface WriteRetryOptions {
+  /** First wait before a failed write is tried again; doubles per failure (default storage.writeRetryBackoffMs). */
+  readonly backoffMs?: number;
+  /** Longest wait between two tries (default storage.writeRetryBackoffMsMax). */
+  readonly backoffMsMax?: number;
   /**
    * A log write failed with NOT_ENOUGH_SPACE or IO_ERROR and will be tried
-   * again (the broker's disk gate hears of it: broker/disk-gate.ts). Called
-   * at every failed try.
+   * again; called at every failed try (the broker's disk gate hears of it).
    */
   readonly onWriteFailed?: (err: StorageError) => void;
-  /** First wait before a failed write is tried again; doubles per failure (default storage.writeRetryBackoffMs). */
-  readonly writeRetryBackoffMs?: number;
-  /** Longest wait between two tries (default storage.writeRetryBackoffMsMax). */
-  readonly writeRetryBackoffMsMax?: number;
   /** Waits `ms` (tests pass a fake one); node:timers/promises setTimeout by default. */
   readonly sleepMs?: (ms: number) => Promise<void>;
 }
@@ -173,10 +178,11 @@ export class GroupRunner {
     this.log = opts.logger;
     this.monotonicMs = opts.monotonicMs ?? (() => performance.now());
     this.onFatal = opts.onFatal;
-    this.onWriteFailed = opts.onWriteFailed ?? (() => undefined);
-    this.writeRetryBackoffMs = opts.writeRetryBackoffMs ?? STORAGE_DEFAULTS.writeRetryBackoffMs;
-    this.writeRetryBackoffMsMax = opts.writeRetryBackoffMsMax ?? STORAGE_DEFAULTS.writeRetryBackoffMsMax;
-    this.sleepMs = opts.sleepMs ?? ((ms) => sleep(ms));
+    const wr = opts.writeRetry ?? {};
+    this.onWriteFailed = wr.onWriteFailed ?? (() => undefined);
+    this.writeRetryBackoffMs = wr.backoffMs ?? STORAGE_DEFAULTS.writeRetryBackoffMs;
+    this.writeRetryBackoffMsMax = wr.backoffMsMax ?? STORAGE_DEFAULTS.writeRetryBackoffMsMax;
+    this.sleepMs = wr.sleepMs ?? ((ms) => sleep(ms));
     this.voterCount = opts.config.membership.voters.length;
     const snap = opts.storage.snapshot();
     if (snap.index > 0 && opts.applied === undefined) this.sm.restore?.(snap);
