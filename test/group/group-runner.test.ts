@@ -135,12 +135,14 @@ for (const code of ["NOT_ENOUGH_SPACE", "IO_ERROR"] as const) {
       stateMachine: { apply: () => undefined },
       logger,
       onFatal: (err) => assert.fail(`a full disk must not be fatal: ${String(err)}`),
-      onWriteFailed: (err) => failed.push(err.code),
-      writeRetryBackoffMs: 10,
-      writeRetryBackoffMsMax: 50,
-      sleepMs: async (ms) => {
-        sleeps.push(ms);
-        await flush();
+      writeRetry: {
+        onWriteFailed: (err) => failed.push(err.code),
+        backoffMs: 10,
+        backoffMsMax: 50,
+        sleepMs: async (ms) => {
+          sleeps.push(ms);
+          await flush();
+        },
       },
     });
     const leading = runner.waitForSoftState((s) => s.role === Role.Leader);
@@ -179,9 +181,7 @@ test("a runner closed while its write keeps failing stops retrying and closes", 
     stateMachine: { apply: () => undefined },
     logger: pino({ level: "silent" }),
     onFatal: (err) => assert.fail(`a full disk must not be fatal: ${String(err)}`),
-    onWriteFailed: () => void tries++,
-    writeRetryBackoffMs: 1,
-    writeRetryBackoffMsMax: 5,
+    writeRetry: { onWriteFailed: () => void tries++, backoffMs: 1, backoffMsMax: 5 },
   });
   for (let i = 0; i < 3 * TEST_TIMING.electionTimeoutTicks && tries < 3; i++) {
     runner.tick();
