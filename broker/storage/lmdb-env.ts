@@ -14,6 +14,15 @@
  * (tmpfs above all) then raises SIGBUS in the process instead of failing the
  * commit with ENOSPC. Without it, a full disk fails the commit, LMDB aborts
  * the transaction, and the broker rides it out (docs/STORAGE.md, "A full disk").
+ *
+ * No event-turn batching (eventTurnBatching false): with it, lmdb-js opens
+ * every event turn's transaction with a commit promise of its own that no
+ * caller holds, and when that commit fails (a full disk) the promise's
+ * rejection is unhandled, which ends the process. Our writes are explicit
+ * batches (LogStore.write), each one atomic by itself, and lmdb-js still
+ * puts the batches of one event turn into one transaction when they are
+ * queued before it starts writing (test/storage/log-store.test.ts checks
+ * that eight logs' writes of one turn make one commit).
  */
 import { open, type RootDatabase } from "lmdb";
 
@@ -37,6 +46,7 @@ export function openEnv(opts: EnvOptions): RootDatabase {
     maxDbs: opts.maxDbs,
     overlappingSync: false,
     useWritemap: false,
+    eventTurnBatching: false,
     noSync: !fsync,
     ...(opts.mapSizeBytes !== undefined ? { mapSize: opts.mapSizeBytes } : {}),
   });
