@@ -129,6 +129,7 @@ export class Broker {
     this.disk = new DiskGate({
       path: c.dataDir,
       freeBytesMin: c.storage.diskFreeMinBytes,
+      reserveBytes: c.storage.diskReserveBytes,
       checkIntervalMs: c.storage.diskCheckIntervalMs,
       logger: this.logger.child({ component: "disk" }),
       onChange: (full) => this.onDiskFull(full),

@@ -60,6 +60,8 @@ export interface StorageSettings {
   readonly retentionMs: number;
   /** Free bytes on the data directory's filesystem below which the disk counts as full (no produce, no leadership here). */
   readonly diskFreeMinBytes: number;
+  /** Disk kept allocated past the end of the LMDB data file (0: none), so LMDB never meets a full disk first. */
+  readonly diskReserveBytes: number;
   /** How often the data directory's free space is read. */
   readonly diskCheckIntervalMs: number;
   /** First wait before retrying a log write that failed (full disk, I/O error); doubles per failure. Invariant: <= writeRetryBackoffMsMax. */

@@ -127,6 +127,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       retentionBytes: { ...int(1), special: { value: -1, meaning: "unlimited" } },
       retentionMs: { ...int(1), special: { value: -1, meaning: "unlimited" } },
       diskFreeMinBytes: int(0),
+      diskReserveBytes: int(0),
       diskCheckIntervalMs: int(10, 3_600_000),
       writeRetryBackoffMs: int(1, 60_000),
       writeRetryBackoffMsMax: int(1, 3_600_000),

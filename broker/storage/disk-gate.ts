@@ -10,12 +10,30 @@
  * through (LMDB reuses freed pages, and the gate closes before the last byte
  * is gone). docs/STORAGE.md, "A full disk".
  *
+ * The space reserve: LMDB must not be the one to find the disk full. lmdb-js
+ * 3.5.6 formats the message of a failed page write (pwrite returning ENOSPC)
+ * into a 100-byte heap buffer too small for it (mdb.c, mdb_page_flush), and
+ * a broker was seen to abort with "corrupted size vs. prev_size" right
+ * after one. (A short write, reported as EIO, takes another path and is
+ * safe.) So the gate keeps `reserveBytes` of disk allocated past the end of
+ * the LMDB data file, with fallocate(1) --keep-size (Node has no
+ * fallocate(2)): a write that grows the file lands on blocks that already
+ * exist, and a disk that another process fills to the last byte closes the
+ * gate (at the next read) while LMDB still writes into the reserve. The
+ * reserve is topped up at every read once the file has grown into its first
+ * quarter; it fails quietly while the disk is full (the gate is closed
+ * then). Without fallocate(1) the broker logs one warning and runs without
+ * a reserve.
+ *
  * Hysteresis: a write failure keeps the gate closed through the next read,
  * whatever it finds; only a later read with room reopens it. So a disk that
  * fails writes while statfs still shows room (a quota, a write larger than
  * what is left) stays closed for at least one interval, not flapping.
  */
-import { statfs } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { stat, statfs } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import type { Logger } from "pino";
 import type { StorageError } from "../raft/log-storage.js";
 
@@ -28,12 +46,28 @@ export interface DiskGateOptions {
   /** How often free space is read (storage.diskCheckIntervalMs). */
   readonly checkIntervalMs: number;
   readonly logger: Logger;
+  /** Disk kept allocated past the end of the LMDB data file (storage.diskReserveBytes); 0: none. */
+  readonly reserveBytes: number;
   /** Called on every change of full(), after the change. */
   readonly onChange: (full: boolean) => void;
   /** Called after every read while full (the broker moves leaderships then). */
   readonly onFullCheck?: () => void;
   /** Free bytes of the filesystem at `path` (tests inject one); statfs bavail * bsize by default. */
   readonly freeBytes?: (path: string) => Promise<number>;
+  /** Allocate `lengthBytes` of `file` from `offsetBytes` without changing its size (tests inject one); fallocate(1) by default. */
+  readonly allocate?: (file: string, offsetBytes: number, lengthBytes: number) => Promise<void>;
+}
+
+/** The LMDB data file in a data directory (lmdb-js's default layout). */
+export function dataFileOf(path: string): string {
+  return join(path, "data.mdb");
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Allocate disk blocks for a range of a file without changing its size: fallocate(1) --keep-size. */
+export async function fallocateKeepSize(file: string, offsetBytes: number, lengthBytes: number): Promise<void> {
+  await execFileAsync("fallocate", ["--keep-size", "--offset", String(offsetBytes), "--length", String(lengthBytes), file], { timeout: 10_000 });
 }
 
 /** The default free-space reader: bytes available to unprivileged writers. */
@@ -53,9 +87,17 @@ export class DiskGate {
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
   private readonly freeBytes: (path: string) => Promise<number>;
+  private readonly allocate: (file: string, offsetBytes: number, lengthBytes: number) => Promise<void>;
+  /** End of the range allocated by the last top-up (file offset); 0 before the first. */
+  private reservedEndBytes = 0;
+  /** The reserve cannot be made here (no fallocate(1), or a filesystem without it): warned once, not tried again. */
+  private reserveUnavailable = false;
+  /** A top-up failed (the disk is full): warned once until one succeeds. */
+  private reserveFailing = false;
 
   constructor(private readonly opts: DiskGateOptions) {
     this.freeBytes = opts.freeBytes ?? statfsFreeBytes;
+    this.allocate = opts.allocate ?? fallocateKeepSize;
   }
 
   /** Read now, then every checkIntervalMs until stop(). */
@@ -113,6 +155,42 @@ export class DiskGate {
       }
     }
     if (this.why !== undefined) this.opts.onFullCheck?.();
+    await this.topUpReserve();
+  }
+
+  /** Bytes allocated past the data file's end by the last top-up, for tests and logs. */
+  reservedEnd(): number {
+    return this.reservedEndBytes;
+  }
+
+  /** Keep reserveBytes allocated past the end of the data file (see the file comment). Never rejects. */
+  private async topUpReserve(): Promise<void> {
+    const reserve = this.opts.reserveBytes;
+    if (reserve <= 0 || this.reserveUnavailable) return;
+    const file = dataFileOf(this.opts.path);
+    let sizeBytes: number;
+    try {
+      sizeBytes = (await stat(file)).size;
+    } catch {
+      return; // not created yet
+    }
+    // Top up once the file has grown into the first quarter of the reserve.
+    if (this.reservedEndBytes - sizeBytes >= (reserve * 3) / 4) return;
+    try {
+      await this.allocate(file, sizeBytes, reserve);
+      this.reservedEndBytes = sizeBytes + reserve;
+      if (this.reserveFailing) this.opts.logger.info({ file, reservedEndBytes: this.reservedEndBytes }, "space reserve of the data file topped up again");
+      this.reserveFailing = false;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string };
+      if (e.code === "ENOENT" || /not supported/i.test(e.stderr ?? "")) {
+        this.reserveUnavailable = true;
+        this.opts.logger.warn({ file, err: e.message }, "cannot reserve disk space past the data file (fallocate(1) missing or unsupported here): a disk filled by another process may reach LMDB");
+      } else if (!this.reserveFailing) {
+        this.reserveFailing = true;
+        this.opts.logger.warn({ file, reserveBytes: reserve, err: (e.stderr ?? e.message).trim() }, "topping up the space reserve of the data file failed (the disk is full?); trying again at every check");
+      }
+    }
   }
 
   private set(why: string | undefined): void {

@@ -77,7 +77,7 @@ test("a broker whose disk fills stays up, hands its leadership away, serves read
     cluster = await TestCluster.start({
       size: 3,
       dataDirFor: (id) => (id === FULL ? disk.subdir("data") : undefined),
-      extra: { storage: { diskFreeMinBytes: 8 * MiB, diskCheckIntervalMs: 200, segmentBytes: 1 * MiB } },
+      extra: { storage: { diskFreeMinBytes: 8 * MiB, diskReserveBytes: 8 * MiB, diskCheckIntervalMs: 200, segmentBytes: 1 * MiB } },
     });
     const c = cluster;
     client = new RlogClient({ brokers: c.urls(), clientId: "disk-full-test" });
