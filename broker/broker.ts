@@ -60,8 +60,9 @@ export interface BrokerOptions {
   /** Wall clock, ms since epoch. */
   readonly clock?: () => number;
   /**
-   * The broker cannot go on (a durable write failed, or opening or deleting
-   * a partition's log failed): its state is unknown. The process entry point
+   * The broker cannot go on (a bug: a write, or opening or deleting a
+   * partition's log, refused for a reason other than a full disk or an I/O
+   * error, which are retried): its state is unknown. The process entry point
    * (broker/main.ts) logs and exits; the broker itself never ends the process.
    */
   readonly onFatal: (err: unknown, message: string) => void;
