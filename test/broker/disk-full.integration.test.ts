@@ -8,6 +8,8 @@
  * - produce keeps succeeding: leadership leaves broker 3;
  * - broker 3 still serves reads: fetches of an RF 1 partition it hosts, and
  *   produce to it answers NOT_ENOUGH_SPACE (retriable), not a hang;
+ * - SIGKILLed and restarted on the full disk, it comes up and stays up (no
+ *   crash loop);
  * - with the ballast gone it takes records again by itself: it leads its
  *   preferred partition again, every replica's lag is 0, and it takes a
  *   produce of its own RF 1 partition;
@@ -151,6 +153,21 @@ test("a broker whose disk fills stays up, hands its leadership away, serves read
     await sleep(2_000); // a while full, with every retry loop running
     assert.ok(c.isRunning(FULL), `broker ${FULL} is up:\n${c.logTail(FULL)}`);
 
+    // A restart on the full disk does not crash-loop: the broker comes up, finds its disk full again, and stays up.
+    solo.close();
+    solo = undefined;
+    const fullLines = (): number => logLines(c, FULL).filter((l) => l.msg === "data directory full: no new records here, handing leadership away").length;
+    const fullBefore = fullLines();
+    await c.kill(FULL);
+    await c.restart(FULL);
+    await waitFor(`the restarted broker ${FULL} to find its disk full`, () => fullLines() > fullBefore);
+    await sleep(2_000);
+    assert.ok(c.isRunning(FULL), `broker ${FULL} is up after a restart on a full disk:\n${c.logTail(FULL)}`);
+    const md = await router.to(c.url(FULL), "metadata", { op: "metadata", topics: [TOPIC] });
+    assert.equal(md.topics[0]?.partitions.length, PARTITIONS, "the restarted broker answers");
+    mark(`broker ${FULL} restarted on the full disk: up, answering, gate closed`);
+    solo = await WireClient.connect(c.url(FULL));
+
     // Space returns: broker 3 takes records and leadership again by itself.
     disk.free();
     const freedAt = acked.length;
@@ -168,7 +185,15 @@ test("a broker whose disk fills stays up, hands its leadership away, serves read
     });
     const afterBack = acked.length;
     await waitFor("produce with broker 3 leading again", () => acked.length >= afterBack + 100);
-    await solo.request("produce", { op: "produce", topic: SOLO, partition: soloPartition, records: [{ value: new TextEncoder().encode("after") }], acks: "all" });
+    await waitFor(`${SOLO}/${soloPartition} on broker ${FULL} to take records again`, () =>
+      solo!.request("produce", { op: "produce", topic: SOLO, partition: soloPartition, records: [{ value: new TextEncoder().encode("after") }], acks: "all" }).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof RlogError && err.retriable) return false;
+          throw err;
+        },
+      ),
+    );
     mark(`broker ${FULL} leads again after ${backMs} ms, replicas caught up ${caughtUpMs} ms later; ${acked.length - freedAt} acknowledged since the space returned`);
 
     stop = true;
