@@ -19,7 +19,6 @@ import { LeaderAnnouncer } from "./cluster/leader-announcer.js";
 import { LeaderTable, newerLeader, type LeaderInfo } from "./cluster/leader-table.js";
 import type { MetadataChange, TopicMeta } from "./cluster/metadata.js";
 import { clientUrl, CONTROLLER_GROUP, parsePartitionGroupId, partitionGroupId, peerUrl, type PartitionGroupId } from "./cluster/names.js";
-import type { GroupRunner } from "./group/group-runner.js";
 import { PartitionReplica } from "./partition/partition-replica.js";
 import { RlogError, type LeaderHint } from "./protocol/errors.js";
 import { OFFSETS_TOPIC } from "./protocol/group-routing.js";
@@ -36,6 +35,9 @@ import { ClientServer } from "./server/client-server.js";
 import type { HandlerContext } from "./server/handler-context.js";
 import { buildHandlers } from "./server/handlers/index.js";
 import { LogStore } from "./storage/log-store.js";
+import { StorageError } from "./raft/log-storage.js";
+import { DiskGate } from "./storage/disk-gate.js";
+import { isRetriableWriteFailure, type GroupRunner, type WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS } from "./protocol/defaults.js";
 
@@ -60,8 +62,9 @@ export interface BrokerOptions {
   /** Wall clock, ms since epoch. */
   readonly clock?: () => number;
   /**
-   * The broker cannot go on (a durable write failed, or opening or deleting
-   * a partition's log failed): its state is unknown. The process entry point
+   * The broker cannot go on (a bug: a write, or opening or deleting a
+   * partition's log, refused for a reason other than a full disk or an I/O
+   * error, which are retried): its state is unknown. The process entry point
    * (broker/main.ts) logs and exits; the broker itself never ends the process.
    */
   readonly onFatal: (err: unknown, message: string) => void;
@@ -86,6 +89,10 @@ export class Broker {
   private store!: LogStore;
   /** What the start-up check of the data directory found (logs to repair as they open). */
   private dataDirCheck!: DataDirCheck;
+  /** Whether the data directory is full: no new records, no leadership here (docs/STORAGE.md, "A full disk"). */
+  private disk!: DiskGate;
+  /** How every group on this broker retries a log write that failed with a full disk or an I/O error. */
+  private writeRetry!: WriteRetryOptions;
   /** The data directory's identity: whether its groups may vote (lost-disk guard). */
   private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
@@ -120,6 +127,21 @@ export class Broker {
     // Integrity (docs/STORAGE.md, "A damaged entry"): every checksum, in a child process, before the store opens.
     this.dataDirCheck = await DataDirCheck.run({ dataDir: c.dataDir, timeoutMs: c.storage.startupCheckTimeoutMs, logger: this.logger, clock: this.clock });
     this.store = await this.openStore();
+    this.disk = new DiskGate({
+      path: c.dataDir,
+      freeBytesMin: c.storage.diskFreeMinBytes,
+      reserveBytes: c.storage.diskReserveBytes,
+      checkIntervalMs: c.storage.diskCheckIntervalMs,
+      logger: this.logger.child({ component: "disk" }),
+      onChange: (full) => this.onDiskFull(full),
+      onFullCheck: () => this.handLeadershipAway(),
+    });
+    this.writeRetry = {
+      backoffMs: c.storage.writeRetryBackoffMs,
+      backoffMsMax: c.storage.writeRetryBackoffMsMax,
+      onWriteFailed: (err) => this.disk.writeFailed(err),
+    };
+    await this.disk.start();
     const peers = c.brokers.filter((b) => b.id !== c.brokerId);
     this.announcer = new LeaderAnnouncer({
       selfId: this.id,
@@ -175,7 +197,9 @@ export class Broker {
       clock: this.clock,
       onChange: (change) => this.onMetadataChange(change),
       onFatal: this.onFatal,
+      writeRetry: this.writeRetry,
     });
+    if (this.disk.full()) this.controller.runner.drain();
     // The controller replayed its committed log in its constructor; open what it assigned to us.
     await this.reconcileChain;
     this.identity.watch({
@@ -203,7 +227,8 @@ export class Broker {
       lastTickMs = now;
       this.tick();
     }, c.raftTickMs);
-    this.retentionTimer = setInterval(() => void this.applyRetention(), RETENTION_CHECK_INTERVAL_MS);
+    // A full disk or an I/O error skips a partition until the next pass (applyRetention); anything else is a bug.
+    this.retentionTimer = setInterval(() => void this.applyRetention().catch((err: unknown) => this.onFatal(err, "retention failed")), RETENTION_CHECK_INTERVAL_MS);
     this.retentionTimer.unref();
     this.groupTimer = setInterval(() => this.groups.tick(), GROUP_TICK_MS);
     this.announceTimer = setInterval(() => this.announcer.announceAll(), c.leaderAnnounceIntervalMs);
@@ -220,6 +245,7 @@ export class Broker {
     if (this.closing) return;
     this.closing = true;
     if (controlled) await this.moveLeadershipAway();
+    this.disk?.stop();
     await this.identity?.close();
     clearInterval(this.tickTimer);
     clearInterval(this.retentionTimer);
@@ -390,7 +416,71 @@ export class Broker {
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.reconcileChain = this.reconcileChain.then(task).catch((err: unknown) => this.onFatal(err, "opening or deleting a partition failed"));
+    this.reconcileChain = this.reconcileChain.then(() => this.retryingWrites(task)).catch((err: unknown) => this.onFatal(err, "opening or deleting a partition failed"));
+  }
+
+  /**
+   * Run `task` (opening or deleting partitions: idempotent, each step checks
+   * what is done) again after a back-off while it fails with a full disk or
+   * an I/O error, like a group's log write; other failures are bugs and
+   * propagate. Gives up quietly once the broker is stopping.
+   */
+  private async retryingWrites(task: () => Promise<void>): Promise<void> {
+    let backoffMs = this.config.storage.writeRetryBackoffMs;
+    let failing = false;
+    for (;;) {
+      try {
+        await task();
+        if (failing) this.logger.info({}, "opening or deleting partitions succeeded again");
+        return;
+      } catch (err) {
+        if (!isRetriableWriteFailure(err)) throw err;
+        this.disk.writeFailed(err);
+        if (!failing) this.logger.warn({ code: err.code, err: err.message }, "opening or deleting a partition failed on the disk; trying again until it succeeds");
+        failing = true;
+        if (this.closing) return;
+        await sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, this.config.storage.writeRetryBackoffMsMax);
+      }
+    }
+  }
+
+  /**
+   * The disk became full (or has space again). Full: every group on this
+   * broker stops seeking leadership (as in a controlled shutdown) and those
+   * led here are handed to a replica with space; produce answers
+   * NOT_ENOUGH_SPACE meanwhile (PartitionReplica.produce). Space again: the
+   * groups may lead again, and preferred-leader transfers bring back the
+   * leaderships this broker is preferred for.
+   */
+  private onDiskFull(full: boolean): void {
+    if (this.closing) return;
+    const runners = this.runners();
+    if (full) {
+      for (const r of runners) r.drain();
+      this.handLeadershipAway();
+    } else {
+      for (const r of runners) r.undrain();
+    }
+  }
+
+  /** While the disk is full: start a transfer in every group led here that has a live member able to take it. */
+  private handLeadershipAway(): void {
+    if (this.closing || !this.disk.full()) return;
+    let started = 0;
+    for (const r of this.runners()) {
+      if (r.voterCount <= 1) continue;
+      const s = r.status();
+      if (s.role !== Role.Leader || s.transferee !== NO_NODE) continue;
+      if (!s.progress.some((p) => p.id !== this.id && p.active && !p.recovering)) continue;
+      if (r.transferLeadership().ok) started++;
+    }
+    if (started > 0) this.logger.info({ groups: started }, "disk full: handing leadership to replicas with space");
+  }
+
+  /** The controller's runner and every partition's. */
+  private runners(): GroupRunner[] {
+    return [...(this.controller ? [this.controller.runner] : []), ...[...this.partitions.values()].map((p) => p.runner)];
   }
 
   /**
@@ -443,7 +533,10 @@ export class Broker {
           if (s.role === Role.Leader) this.announcer.won(groupId, s.term);
         },
         onFatal: this.onFatal,
+        writeRetry: this.writeRetry,
+        diskFull: () => this.disk.reason(),
       });
+      if (this.disk.full()) replica.runner.drain();
       this.partitions.set(groupId, replica);
       if (applier) this.groups.attach(p, replica);
     }
@@ -488,7 +581,15 @@ export class Broker {
       for (let p = 0; p < t.replicas.length; p++) {
         const r = this.partitions.get(partitionGroupId(t.id, p));
         if (!r) continue;
-        const res = await r.applyRetention({ retentionBytes: t.config.retentionBytes, retentionMs: t.config.retentionMs });
+        let res;
+        try {
+          res = await r.applyRetention({ retentionBytes: t.config.retentionBytes, retentionMs: t.config.retentionMs });
+        } catch (err) {
+          // A full disk or an I/O error (or the partition closing): the next pass tries again.
+          if (!isRetriableWriteFailure(err) && !(err instanceof StorageError && err.code === "CLOSED")) throw err;
+          this.logger.warn({ topic: t.name, partition: p, code: err.code, err: err.message }, "retention failed; trying again at the next pass");
+          continue;
+        }
         if (res.segmentsDropped > 0) this.logger.info({ topic: t.name, partition: p, ...res }, "retention dropped segments");
       }
     }

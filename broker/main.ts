@@ -8,9 +8,10 @@
  * SIGTERM or SIGINT: controlled shutdown (leadership moves to other replicas
  * first). A second signal exits at once. Exit codes: 0 clean stop, 1 bad
  * config or start-up failure, 70 a fatal failure: the broker reported one
- * (a durable write failed: its state is unknown, so the process must not go
- * on) or a promise was rejected with no one to handle it (a bug). This file
- * is the only broker code that ends the process.
+ * (a bug: a write refused for a reason other than a full disk or an I/O
+ * error, which the broker rides out; docs/STORAGE.md, "A full disk") or a
+ * promise was rejected with no one to handle it (a bug). This file is the
+ * only broker code that ends the process.
  */
 import { pathToFileURL } from "node:url";
 import { pino } from "pino";

@@ -60,6 +60,16 @@ export interface StorageSettings {
   readonly retentionMs: number;
   /** Bound on the start-up check of the data directory's checksums; past it the broker starts without the check. */
   readonly startupCheckTimeoutMs: number;
+  /** Free bytes on the data directory's filesystem below which the disk counts as full (no produce, no leadership here). */
+  readonly diskFreeMinBytes: number;
+  /** Disk kept allocated past the end of the LMDB data file (0: none), so LMDB never meets a full disk first. */
+  readonly diskReserveBytes: number;
+  /** How often the data directory's free space is read. */
+  readonly diskCheckIntervalMs: number;
+  /** First wait before retrying a log write that failed (full disk, I/O error); doubles per failure. Invariant: <= writeRetryBackoffMsMax. */
+  readonly writeRetryBackoffMs: number;
+  /** Longest wait between tries of a failing log write. */
+  readonly writeRetryBackoffMsMax: number;
 }
 
 /** Bounds on what clients may ask for. Every queue and buffer on the client path is bounded by one of these. */

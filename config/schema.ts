@@ -127,6 +127,11 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       retentionBytes: { ...int(1), special: { value: -1, meaning: "unlimited" } },
       retentionMs: { ...int(1), special: { value: -1, meaning: "unlimited" } },
       startupCheckTimeoutMs: int(1000),
+      diskFreeMinBytes: int(0),
+      diskReserveBytes: int(0),
+      diskCheckIntervalMs: int(10, 3_600_000),
+      writeRetryBackoffMs: int(1, 60_000),
+      writeRetryBackoffMsMax: int(1, 3_600_000),
     },
   },
   limits: {

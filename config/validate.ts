@@ -15,6 +15,7 @@
  * - raft.heartbeatIntervalTicks < raft.electionTimeoutTicks;
  * - raft.appendBytesMax <= raft.inflightBytesMax;
  * - storage.mapSizeBytes >= storage.segmentBytes;
+ * - storage.writeRetryBackoffMs <= storage.writeRetryBackoffMsMax;
  * - limits.recordBytesMax and limits.fetchBytesMax < limits.frameBytesMax;
  * - brokers: distinct ids; no two listeners share a port on the same host;
  *   no entry advertises an unspecified address (0.0.0.0, ::), nor does a
@@ -157,6 +158,7 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
   less("raft.heartbeatIntervalTicks", "raft.electionTimeoutTicks", true, ": followers would time out between heartbeats");
   less("raft.appendBytesMax", "raft.inflightBytesMax", false, "");
   less("storage.segmentBytes", "storage.mapSizeBytes", false, ": a segment must fit in the LMDB map");
+  less("storage.writeRetryBackoffMs", "storage.writeRetryBackoffMsMax", false, "");
   less("limits.recordBytesMax", "limits.frameBytesMax", true, ": a record must fit in a frame");
   less("limits.fetchBytesMax", "limits.frameBytesMax", true, ": a fetch response must fit in a frame");
   less("defaultPartitions", "limits.partitionsMax", false, "");

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
-import { GroupRunner, type StateMachine } from "../group/group-runner.js";
+import { GroupRunner, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { RaftConfig } from "../raft/config.js";
@@ -42,6 +42,8 @@ export interface ControllerOptions {
   readonly onChange: (change: MetadataChange | { readonly kind: "reset" }) => void;
   /** The controller log's storage failed; see GroupRunnerOptions.onFatal. */
   readonly onFatal: (err: unknown, message: string) => void;
+  /** How failing log writes are retried; see GroupRunnerOptions.writeRetry. */
+  readonly writeRetry?: WriteRetryOptions;
 }
 
 /** The cluster metadata as read by handlers and the group coordinator. */
@@ -82,6 +84,7 @@ export class Controller {
       stateMachine: sm,
       logger: opts.logger,
       onFatal: opts.onFatal,
+      ...(opts.writeRetry ? { writeRetry: opts.writeRetry } : {}),
     });
   }
 

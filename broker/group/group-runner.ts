@@ -20,7 +20,9 @@
 import type { Logger } from "pino";
 import { RaftNode, type TransferResult } from "../raft/core.js";
 import type { RaftConfig } from "../raft/config.js";
-import { StorageError, type LogStorage } from "../raft/log-storage.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { StorageError, type LogStorage, type LogUpdate } from "../raft/log-storage.js";
+import { STORAGE_DEFAULTS } from "../protocol/defaults.js";
 import { MessageType, type Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
@@ -72,11 +74,39 @@ export interface GroupRunnerOptions {
   /** Monotonic clock in ms (stalled-write detection); performance.now() by default, a fake one in tests. */
   readonly monotonicMs?: () => number;
   /**
-   * A durable write failed: the member's state is unknown (fsyncgate), so the
-   * runner has stopped and the process must not go on. The broker's process
-   * entry point (broker/main.ts) logs and exits; library code never does.
+   * A durable write failed for a reason other than a full disk or an I/O
+   * error (a refused argument: a bug), so the runner has stopped and the
+   * process must not go on. The broker's process entry point (broker/main.ts)
+   * logs and exits; library code never does.
    */
   readonly onFatal: (err: unknown, message: string) => void;
+  /** How failing log writes are retried (defaults: storage.writeRetryBackoffMs and writeRetryBackoffMsMax). */
+  readonly writeRetry?: WriteRetryOptions;
+}
+
+/** How a runner retries a log write that failed with a full disk or an I/O error. */
+export interface WriteRetryOptions {
+  /** First wait before a failed write is tried again; doubles per failure (default storage.writeRetryBackoffMs). */
+  readonly backoffMs?: number;
+  /** Longest wait between two tries (default storage.writeRetryBackoffMsMax). */
+  readonly backoffMsMax?: number;
+  /**
+   * A log write failed with NOT_ENOUGH_SPACE or IO_ERROR and will be tried
+   * again; called at every failed try (the broker's disk gate hears of it).
+   */
+  readonly onWriteFailed?: (err: StorageError) => void;
+  /** Waits `ms` (tests pass a fake one); node:timers/promises setTimeout by default. */
+  readonly sleepMs?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A write failure the runner rides out: the disk is full, or the OS failed
+ * the write. LMDB aborted the transaction, so nothing of the write was
+ * applied and the log's state is what it was (broker/storage/write-errors.ts):
+ * the same write can be tried again. Anything else a write throws is a bug.
+ */
+export function isRetriableWriteFailure(err: unknown): err is StorageError {
+  return err instanceof StorageError && (err.code === "NOT_ENOUGH_SPACE" || err.code === "IO_ERROR");
 }
 
 /** When a proposal counts as done. */
@@ -155,6 +185,12 @@ export class GroupRunner {
   private repairing: Promise<void> | undefined;
   /** Damaged entries found since the runner started. */
   private damagedEntries = 0;
+  private readonly onWriteFailed: (err: StorageError) => void;
+  private readonly writeRetryBackoffMs: number;
+  private readonly writeRetryBackoffMsMax: number;
+  private readonly sleepMs: (ms: number) => Promise<void>;
+  /** The error of the write being retried; undefined while writes succeed. */
+  private writeFailure: StorageError | undefined;
 
   constructor(opts: GroupRunnerOptions) {
     this.groupId = opts.groupId;
@@ -166,6 +202,11 @@ export class GroupRunner {
     this.log = opts.logger;
     this.monotonicMs = opts.monotonicMs ?? (() => performance.now());
     this.onFatal = opts.onFatal;
+    const wr = opts.writeRetry ?? {};
+    this.onWriteFailed = wr.onWriteFailed ?? (() => undefined);
+    this.writeRetryBackoffMs = wr.backoffMs ?? STORAGE_DEFAULTS.writeRetryBackoffMs;
+    this.writeRetryBackoffMsMax = wr.backoffMsMax ?? STORAGE_DEFAULTS.writeRetryBackoffMsMax;
+    this.sleepMs = wr.sleepMs ?? ((ms) => sleep(ms));
     this.voterCount = opts.config.membership.voters.length;
     const snap = opts.storage.snapshot();
     if (snap.index > 0 && opts.applied === undefined) this.sm.restore?.(snap);
@@ -263,9 +304,20 @@ export class GroupRunner {
     });
   }
 
-  /** Never take leadership again (controlled shutdown); see RaftNode.setPromotable. */
+  /** Never take leadership again (controlled shutdown, a full disk); see RaftNode.setPromotable. */
   drain(): void {
     this.node.setPromotable(false);
+  }
+
+  /** Seek leadership again after drain() (space returned to a full disk). */
+  undrain(): void {
+    if (this.closed) return;
+    this.node.setPromotable(true);
+  }
+
+  /** True while a log write of this group fails and is being retried (the group stands still). */
+  writeFailing(): boolean {
+    return this.writeFailure !== undefined;
   }
 
   /** Move leadership to `target` (or the most preferred other member). */
@@ -337,8 +389,8 @@ export class GroupRunner {
     if (this.running || this.closed || this.repairing || !this.node.hasReady()) return;
     this.running = true;
     this.idle = this.loop().catch((err: unknown) => {
-      // A failed durable write leaves the member in an unknown state (fsyncgate): this
-      // group stops at once, and the process must stop too (onFatal).
+      // A write refused for a reason other than a full disk or an I/O error (those are
+      // retried: persistDurably) is a bug: this group stops at once, and the process too (onFatal).
       this.closed = true;
       this.failAll(new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} stopped: its storage failed`));
       for (const w of [...this.softWaiters]) w.resolve(undefined);
@@ -358,11 +410,13 @@ export class GroupRunner {
           const startedMs = this.monotonicMs();
           this.persistStartedMs = startedMs;
           this.stalledTicks = 0;
+          let persisted: boolean;
           try {
-            await this.storage.persist(update);
+            persisted = await this.persistDurably(update);
           } finally {
             this.persistStartedMs = undefined;
           }
+          if (!persisted) return; // closed while the write was failing
           const tookMs = this.monotonicMs() - startedMs;
           if (tookMs >= SLOW_PERSIST_WARN_MS) this.log.warn({ tookMs: Math.round(tookMs), entries: update.entries?.length ?? 0, skippedTicks: this.stalledTicks }, "slow log write; the raft clock stood still");
           this.carriedHardState = undefined;
@@ -461,6 +515,45 @@ export class GroupRunner {
 
   private repairingError(): ProposeError {
     return new ProposeError("NOT_LEADER", NO_NODE, `group ${this.groupId} is repairing a damaged entry`);
+  }
+
+  /**
+   * Write `update`, trying it again after a back-off for as long as it fails
+   * with a full disk or an I/O error (isRetriableWriteFailure): LMDB aborted
+   * the failed transaction, so the same write is still the right one. The
+   * group waits meanwhile, as on a very slow disk: nothing of it leaves, its
+   * Raft clock stands still (PERSIST_STALL_MS), and a leader stuck here
+   * sends no heartbeats, so its followers elect another leader. Logs warn
+   * once when a run of failures starts and info when a write succeeds again.
+   * False when the runner closed before the write succeeded.
+   */
+  private async persistDurably(update: LogUpdate): Promise<boolean> {
+    let backoffMs = this.writeRetryBackoffMs;
+    let tries = 0;
+    const startedMs = this.monotonicMs();
+    for (;;) {
+      try {
+        await this.storage.persist(update);
+      } catch (err) {
+        if (!isRetriableWriteFailure(err)) throw err;
+        if (this.writeFailure === undefined) {
+          this.log.warn({ code: err.code, err: err.message, entries: update.entries?.length ?? 0 }, "log write failed; trying the same write again until it succeeds (this group waits)");
+        }
+        this.writeFailure = err;
+        tries++;
+        this.onWriteFailed(err);
+        if (this.closed) return false;
+        await this.sleepMs(backoffMs);
+        if (this.closed) return false;
+        backoffMs = Math.min(backoffMs * 2, this.writeRetryBackoffMsMax);
+        continue;
+      }
+      if (this.writeFailure !== undefined) {
+        this.log.info({ code: this.writeFailure.code, failedTries: tries, failedForMs: Math.round(this.monotonicMs() - startedMs) }, "log write succeeded again");
+        this.writeFailure = undefined;
+      }
+      return true;
+    }
   }
 
   /**

@@ -10,7 +10,7 @@
 import type { Logger } from "pino";
 import { partitionGroupId, type PartitionGroupId } from "../cluster/names.js";
 import { fromRefusal, refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
-import { GroupRunner, isDamagedEntry, type Appended, type StateMachine } from "../group/group-runner.js";
+import { GroupRunner, isDamagedEntry, type Appended, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { OffsetSpec } from "../protocol/enums.js";
 import type { FetchRequest, ListOffsetsRequest, ProduceRequest } from "../protocol/requests.js";
@@ -65,6 +65,14 @@ export interface PartitionReplicaOptions {
   readonly onRoleChanged?: (soft: SoftState) => void;
   /** The group's storage failed; see GroupRunnerOptions.onFatal. */
   readonly onFatal: (err: unknown, message: string) => void;
+  /** How failing log writes are retried; see GroupRunnerOptions.writeRetry. */
+  readonly writeRetry?: WriteRetryOptions;
+  /**
+   * Why this broker takes no new records now (its disk is full, or its free
+   * space is below storage.diskFreeMinBytes), or undefined when it does:
+   * produce then answers NOT_ENOUGH_SPACE without proposing.
+   */
+  readonly diskFull?: () => string | undefined;
 }
 
 /**
@@ -94,6 +102,7 @@ export class PartitionReplica {
   /** How refusals reach clients (broker/group/client-errors.ts). */
   private readonly scope: ErrorScope;
   private readonly clock: () => number;
+  private readonly diskFull: () => string | undefined;
   private readonly producers = new ProducerStateTable();
   private readonly waiters = new FetchWaiters();
   private readonly preferred: NodeId;
@@ -123,6 +132,7 @@ export class PartitionReplica {
       },
     };
     this.clock = opts.clock;
+    this.diskFull = opts.diskFull ?? (() => undefined);
     this.preferred = opts.raft.priority[0] ?? opts.raft.id;
     const commit = opts.log.hardState().commit;
     this.highWatermark = this.offsetAfter(commit);
@@ -148,6 +158,7 @@ export class PartitionReplica {
       logger: opts.logger,
       applied: index(Math.max(commit, opts.log.snapshot().index)),
       onFatal: opts.onFatal,
+      ...(opts.writeRetry ? { writeRetry: opts.writeRetry } : {}),
     });
   }
 
@@ -180,6 +191,10 @@ export class PartitionReplica {
           break;
       }
     }
+    // A full disk takes no new records (a duplicate above is answered: it writes nothing).
+    // Retriable: the broker is handing its leaderships to replicas with space.
+    const full = this.diskFull();
+    if (full !== undefined) throw new RlogError("NOT_ENOUGH_SPACE", `${this.scope.name}: ${full}; leadership is moving to a replica with space`);
     const stamp = idempotent ? { producerId: req.producerId!, producerEpoch: req.producerEpoch!, baseSequence: req.baseSequence! } : undefined;
     const batch = encodeRecordBatch(req.records, now, stamp);
     let proposed;

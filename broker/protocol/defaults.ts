@@ -78,6 +78,27 @@ export const STORAGE_DEFAULTS = frozen({
    * 450 MB/s from the page cache here). Past it the broker starts without the check: reads still check every checksum.
    */
   startupCheckTimeoutMs: 300_000,
+  /**
+   * Below this much free space on the data directory's filesystem the broker counts its disk
+   * as full: produce answers NOT_ENOUGH_SPACE and leadership moves away (docs/STORAGE.md, "A
+   * full disk"). 64 MiB is a full segment of headroom: room for the votes, hard states, catalog
+   * changes and retention deletes that keep going while full, and for the writes already in
+   * flight when the gate closes (a produce batch is at most limits.frameBytesMax, 8 MiB).
+   */
+  diskFreeMinBytes: 64 * MiB,
+  /**
+   * Disk kept allocated past the end of the LMDB data file, so that writes go on while a
+   * disk filled by another process closes the free-space gate, and LMDB itself never
+   * meets ENOSPC (docs/STORAGE.md, "A full disk"). Sized like diskFreeMinBytes: the
+   * writes of a few check intervals at full speed, and the small writes of a long outage.
+   */
+  diskReserveBytes: 64 * MiB,
+  /** How often the free space of the data directory is read (statfs): the delay before a full disk closes the gate and before freed space reopens it. */
+  diskCheckIntervalMs: 1 * SECOND_MS,
+  /** First wait before a log write that failed with a full disk or an I/O error is tried again; doubles per failure. */
+  writeRetryBackoffMs: 20,
+  /** Longest wait between two tries of a failing log write. */
+  writeRetryBackoffMsMax: 1 * SECOND_MS,
 });
 
 /**

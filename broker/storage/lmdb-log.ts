@@ -365,7 +365,8 @@ export class LmdbLog implements LogStorage {
       this.queue.close();
       this.closing = (async () => {
         await this.queue.idle();
-        await this.reclaim.done();
+        // A chunk that failed (a full disk) leaves hidden garbage only, which the next open removes.
+        await this.reclaim.done().catch(() => undefined);
         await this.queue.idle();
         this.ctx.onClosed(this);
       })();

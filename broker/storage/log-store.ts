@@ -54,6 +54,7 @@ import { readLogRecords } from "./log-records.js";
 import { stateProblem, type LogState } from "./segment-catalog.js";
 import { decodeBrokerIdentity, encodeBrokerIdentity, type BrokerIdentity } from "./broker-identity.js";
 import { openEnv } from "./lmdb-env.js";
+import { lmdbCause, writeError } from "./write-errors.js";
 import { LmdbLog, type LogContext, type LogSettings, type WriteOp } from "./lmdb-log.js";
 import { LOG_STORE_DEFAULTS } from "../protocol/defaults.js";
 
@@ -137,11 +138,14 @@ export class LogStore {
   private readonly logsOpenMax: number;
   private readonly scratchKey = Buffer.alloc(12);
   private readonly log: Logger | undefined;
+  /** The data directory (write failures are classified by its filesystem's free space). */
+  readonly path: string;
 
   private constructor(
     private readonly env: RootDatabase,
     opts: LogStoreOptions,
   ) {
+    this.path = opts.path;
     this.logsDb = env.openDB<Buffer, Buffer>({ name: "logs", keyEncoding: "binary", encoding: "binary" });
     this.metaDb = env.openDB<Buffer, Buffer>({ name: "meta", keyEncoding: "binary", encoding: "binary" });
     this.entriesDb = env.openDB<Buffer, Buffer>({ name: "entries", keyEncoding: "binary", encoding: "binary" });
@@ -296,6 +300,14 @@ export class LogStore {
    */
   private write(ops: readonly WriteOp[]): Promise<void> {
     const key = this.scratchKey;
+    // Every put and remove of a batch returns the batch's one promise; it rejects with the
+    // batch when the commit fails, so it gets a handler once (else: an unhandled rejection).
+    let opResult: Promise<unknown> | undefined;
+    const note = (p: Promise<unknown>): void => {
+      if (p === opResult) return;
+      opResult = p;
+      p.catch(() => undefined);
+    };
     return this.entriesDb
       .batch(() => {
         for (const op of ops) {
@@ -303,13 +315,21 @@ export class LogStore {
             // lmdb-js copies a key when the put is queued, so one scratch key serves every entry.
             for (let k = 0; k < op.values.length; k++) {
               writeEntryKey(key, op.logId, op.firstIndex + k);
-              void this.entriesDb.put(key, op.values[k]!);
+              note(this.entriesDb.put(key, op.values[k]!));
             }
-          } else if (op.value === undefined) void op.db.remove(op.key);
-          else void op.db.put(op.key, op.value);
+          } else if (op.value === undefined) note(op.db.remove(op.key));
+          else note(op.db.put(op.key, op.value));
         }
       })
-      .then(() => undefined);
+      .then(
+        () => undefined,
+        // LMDB aborted the transaction: nothing of it was applied (write-errors.ts).
+        async (err: unknown) => {
+          const failure = writeError(await lmdbCause(err), this.path);
+          this.log?.debug({ err: failure }, "write failed");
+          throw failure;
+        },
+      );
   }
 
   /** Serialize store-level operations on one name. */

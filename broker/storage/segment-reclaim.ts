@@ -13,7 +13,11 @@
  * - reclamations run one after the other (done() chains them) and stop early
  *   once the log closes; entries below the first index are never read, so
  *   what is left is only garbage, which the next open removes
- *   (reclaimOutside).
+ *   (reclaimOutside);
+ * - a chunk whose write fails (a full disk, an I/O error) fails that
+ *   reclamation (done() rejects), but not the ones after it: the next
+ *   reclaim() starts from the failed chunk again, so nothing is left behind
+ *   for long once writes succeed again.
  *
  * Pure: the log's stored keys are reached through a ReclaimTarget
  * (test/storage/segment-reclaim.test.ts drives it with an in-memory one).
@@ -37,6 +41,8 @@ export interface ReclaimTarget {
 export class SegmentReclaim {
   /** Resolves when the reclamations started so far are done. */
   private reclaimed: Promise<void> = Promise.resolve();
+  /** Start of a chunk whose write failed: the next reclamation starts there (or lower). */
+  private retryFrom: number | undefined;
 
   constructor(
     private readonly target: ReclaimTarget,
@@ -50,16 +56,24 @@ export class SegmentReclaim {
    */
   reclaim(lo: number, hi: number): void {
     if (lo > hi) return;
-    this.reclaimed = this.reclaimed.then(async () => {
-      let from: number | undefined = lo;
-      while (from !== undefined && !this.target.isClosed()) {
-        const start: number = from;
-        from = await this.target.runQueued(() => this.chunk(start, hi));
-      }
-    });
+    this.reclaimed = this.reclaimed
+      .catch(() => undefined)
+      .then(async () => {
+        let from: number | undefined = Math.min(lo, this.retryFrom ?? lo);
+        this.retryFrom = undefined;
+        while (from !== undefined && !this.target.isClosed()) {
+          const start: number = from;
+          try {
+            from = await this.target.runQueued(() => this.chunk(start, hi));
+          } catch (err) {
+            this.retryFrom = Math.min(start, this.retryFrom ?? start);
+            throw err;
+          }
+        }
+      });
   }
 
-  /** Resolves once the reclamation started so far has finished (rejects if a chunk's write failed). */
+  /** Resolves once the reclamation started so far has finished (rejects if the last one's chunk write failed). */
   done(): Promise<void> {
     return this.reclaimed;
   }

@@ -25,7 +25,8 @@ export interface RetryOptions {
   /**
    * Largest backoff while leadership is moving (NOT_LEADER, LEADER_NOT_AVAILABLE,
    * LEADER_TRANSFER_IN_PROGRESS, NOT_CONTROLLER, NOT_COORDINATOR,
-   * COORDINATOR_NOT_AVAILABLE, BROKER_NOT_AVAILABLE), in ms. An election ends
+   * COORDINATOR_NOT_AVAILABLE, BROKER_NOT_AVAILABLE, and NOT_ENOUGH_SPACE: a
+   * leader whose disk is full hands its leadership away), in ms. An election ends
    * within about an election timeout, so waiting longer only delays the
    * first write to the new leader.
    */
@@ -33,7 +34,7 @@ export interface RetryOptions {
   /**
    * While a retry waits for a partition's leader to change (its connection
    * was lost, NOT_LEADER without a usable hint, LEADER_NOT_AVAILABLE,
-   * TIMEOUT), the metadata is refreshed this often, in ms (at least 1; one
+   * TIMEOUT, NOT_ENOUGH_SPACE), the metadata is refreshed this often, in ms (at least 1; one
    * refresh per interval for the whole client), and the retry goes out as
    * soon as the metadata names a new leader instead of after the full pause.
    */
@@ -67,8 +68,15 @@ export function backoffMs(retry: number, options: RetryOptions, random: number):
   return Math.round(cap / 2 + random * (cap / 2));
 }
 
+/**
+ * NOT_ENOUGH_SPACE is a leader change too: the broker whose disk is full
+ * refuses new records and hands every leadership it holds to a replica with
+ * space (docs/STORAGE.md, "A full disk"), so like NOT_LEADER it is retried
+ * with short pauses, bounded by totalTimeoutMs only, once the metadata names
+ * another leader.
+ */
 const LEADER_CHANGE_CODES: ReadonlySet<number> = new Set(
-  (["NOT_LEADER", "LEADER_NOT_AVAILABLE", "LEADER_TRANSFER_IN_PROGRESS", "NOT_CONTROLLER", "NOT_COORDINATOR", "COORDINATOR_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE"] as const).map(
+  (["NOT_LEADER", "LEADER_NOT_AVAILABLE", "LEADER_TRANSFER_IN_PROGRESS", "NOT_CONTROLLER", "NOT_COORDINATOR", "COORDINATOR_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE", "NOT_ENOUGH_SPACE"] as const).map(
     (name) => ErrorCode[name],
   ),
 );
@@ -87,7 +95,7 @@ export function isLeaderChange(err: RlogError): boolean {
   return LEADER_CHANGE_CODES.has(err.code);
 }
 
-const NEW_LEADER_CODES: ReadonlySet<number> = new Set((["NOT_LEADER", "LEADER_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE", "TIMEOUT"] as const).map((name) => ErrorCode[name]));
+const NEW_LEADER_CODES: ReadonlySet<number> = new Set((["NOT_LEADER", "LEADER_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE", "TIMEOUT", "NOT_ENOUGH_SPACE"] as const).map((name) => ErrorCode[name]));
 
 /**
  * Whether an error from a partition's leader means "this broker cannot

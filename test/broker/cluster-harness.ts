@@ -137,6 +137,8 @@ export interface ClusterOptions {
    * works on Linux without set-up: the whole 127/8 is on the loopback interface.
    */
   readonly addresses?: (id: number) => { readonly bind: string; readonly advertised: string };
+  /** Broker `id`'s data directory (a tmpfs for full-disk tests); `data-<id>` in the cluster's directory when absent. */
+  readonly dataDirFor?: (id: number) => string | undefined;
 }
 
 interface Member {
@@ -165,7 +167,7 @@ export class TestCluster {
     const address = (id: number): { readonly bind: string; readonly advertised: string } => opts.addresses?.(id) ?? { bind: "127.0.0.1", advertised: "127.0.0.1" };
     const brokers = ports.map((p, i) => ({ id: i + 1, host: address(i + 1).advertised, clientPort: p.client, peerPort: p.peer }));
     for (const b of brokers) {
-      const dataDir = join(c.dir, `data-${b.id}`);
+      const dataDir = opts.dataDirFor?.(b.id) ?? join(c.dir, `data-${b.id}`);
       const configFile = join(c.dir, `broker-${b.id}.json`);
       const cfg = {
         brokerId: b.id,

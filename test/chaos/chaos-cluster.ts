@@ -12,14 +12,35 @@
  * wait for the client port was answered by the stranger, clients were told
  * UNKNOWN_TOPIC, and the run ended unconverged with broker 5's replicas
  * "divergent" (short).
+ *
+ * With the disk-full fault on, each broker's data directory is a tmpfs of
+ * its own (CHAOS_DISK_BYTES; test/storage/tmpfs.ts), which fillDisk() fills
+ * to the last byte with a ballast file and freeDisk() empties again. The
+ * brokers then run with a smaller free-space gate and reserve
+ * (CHAOS_DISK_STORAGE) so that the tmpfs stays small. unmountDisks() must
+ * run after the brokers stopped and their logs were read (run-chaos.ts).
  */
+import { cpSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type Server } from "node:net";
+import { Tmpfs } from "../storage/tmpfs.js";
 import { TestCluster, freeBrokerPorts } from "../broker/cluster-harness.js";
 import { WireClient } from "../broker/wire-client.js";
 import { LinkProxy } from "./link-proxy.js";
 
+/** Size of each broker's tmpfs with the disk-full fault: far above what a 10-minute run writes (tens of MiB), small enough to fill in well under a second. */
+export const CHAOS_DISK_BYTES = 192 * 1024 * 1024;
+/** Broker storage settings with the disk-full fault: the gate and the reserve scaled to the small tmpfs, the gate read often. */
+export const CHAOS_DISK_STORAGE = { diskFreeMinBytes: 16 * 1024 * 1024, diskReserveBytes: 16 * 1024 * 1024, diskCheckIntervalMs: 200 } as const;
+/** How long freeDisk() waits for the broker to say it has space again. */
+const DISK_BACK_MS_MAX = 10_000;
+const FULL_LINE = "data directory full: no new records here, handing leadership away";
+const BACK_LINE = "data directory has space again: taking records and leadership again";
+
 export class ChaosCluster {
   private readonly paused = new Set<number>();
+  /** Brokers whose tmpfs is filled now, with how many full and space-again log lines their log held before. */
+  private readonly filled = new Map<number, { full: number; back: number }>();
   private readonly down = new Set<number>();
   private stopping: Promise<void> | undefined;
   /** Listeners holding a killed broker's ports until its restart. */
@@ -29,22 +50,89 @@ export class ChaosCluster {
     readonly brokers: TestCluster,
     private readonly proxies: readonly LinkProxy[],
     private readonly ports: readonly { readonly client: number; readonly peer: number }[],
+    /** Each broker's tmpfs (by id - 1) with the disk-full fault on; empty otherwise. */
+    private readonly disks: readonly Tmpfs[],
   ) {}
 
-  static async start(size: number, extra: Record<string, unknown> = {}): Promise<ChaosCluster> {
+  /** Start `size` brokers; with `disks`, each on a tmpfs of its own (the disk-full fault needs root). */
+  static async start(size: number, extra: Record<string, unknown> = {}, opts: { readonly disks?: boolean } = {}): Promise<ChaosCluster> {
     const ports = await freeBrokerPorts(size);
     const proxies: LinkProxy[] = [];
+    const disks: Tmpfs[] = [];
     try {
+      if (opts.disks) for (let id = 1; id <= size; id++) disks.push(Tmpfs.mount(CHAOS_DISK_BYTES, `rlog-chaos-disk-${id}-`));
       for (let from = 1; from <= size; from++) {
         for (let to = 1; to <= size; to++) if (from !== to) proxies.push(await LinkProxy.start(from, to, ports[to - 1]!.peer));
       }
       const portFor = (from: number, to: number): number => proxies.find((p) => p.from === from && p.to === to)!.port;
-      const brokers = await TestCluster.start({ size, ports, peerPortFor: portFor, extra });
-      return new ChaosCluster(brokers, proxies, ports);
+      const storage = { ...((extra["storage"] as Record<string, unknown> | undefined) ?? {}), ...(opts.disks ? CHAOS_DISK_STORAGE : {}) };
+      const brokers = await TestCluster.start({
+        size,
+        ports,
+        peerPortFor: portFor,
+        extra: { ...extra, ...(Object.keys(storage).length > 0 ? { storage } : {}) },
+        dataDirFor: (id) => disks[id - 1]?.subdir("data"),
+      });
+      return new ChaosCluster(brokers, proxies, ports, disks);
     } catch (err) {
       await Promise.all(proxies.map((p) => p.close()));
+      for (const d of disks) d.unmount();
       throw err;
     }
+  }
+
+  /** Whether the brokers' data directories are tmpfs mounts (the disk-full fault can run). */
+  get hasDisks(): boolean {
+    return this.disks.length > 0;
+  }
+
+  /** Fill broker `id`'s tmpfs to the last byte; returns the ballast's size. */
+  fillDisk(id: number): number {
+    const disk = this.disks[id - 1];
+    if (!disk) throw new Error("the disk-full fault needs the brokers on tmpfs (ChaosCluster.start with disks)");
+    if (this.filled.has(id)) return 0;
+    this.filled.set(id, { full: this.countLines(id, FULL_LINE), back: this.countLines(id, BACK_LINE) });
+    return disk.fill();
+  }
+
+  /**
+   * Remove broker `id`'s ballast, and wait (at most DISK_BACK_MS_MAX) until
+   * the broker has said it has space again, when it had said its disk was full.
+   */
+  async freeDisk(id: number): Promise<void> {
+    const before = this.filled.get(id);
+    if (!before) return;
+    this.disks[id - 1]!.free();
+    this.filled.delete(id);
+    if (this.countLines(id, FULL_LINE) === before.full || !this.brokers.isRunning(id)) return;
+    const deadline = Date.now() + DISK_BACK_MS_MAX;
+    while (this.countLines(id, BACK_LINE) === before.back && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /** After stop(): copy the data directories into the cluster's directory (when kept), then unmount every tmpfs. Idempotent. */
+  unmountDisks(keepCopy: boolean): void {
+    for (const [i, d] of this.disks.entries()) {
+      if (keepCopy) {
+        try {
+          cpSync(join(d.dir, "data"), join(this.brokers.dir, `data-${i + 1}`), { recursive: true });
+        } catch {
+          // nothing to copy
+        }
+      }
+      d.unmount();
+    }
+  }
+
+  private countLines(id: number, msg: string): number {
+    let text: string;
+    try {
+      text = readFileSync(this.brokers.member(id).logFile, "utf8");
+    } catch {
+      return 0;
+    }
+    let n = 0;
+    for (let at = text.indexOf(`"msg":"${msg}"`); at >= 0; at = text.indexOf(`"msg":"${msg}"`, at + 1)) n++;
+    return n;
   }
 
   get ids(): number[] {
@@ -117,16 +205,22 @@ export class ChaosCluster {
     for (const p of this.proxies) p.setCut(false);
   }
 
-  /** Undo every fault: heal links, resume paused brokers, restart killed ones. */
+  /** Undo every fault: heal links, free filled disks, resume paused brokers, restart killed ones. */
   async healAll(): Promise<void> {
     this.healLinks();
+    for (const id of [...this.filled.keys()]) await this.freeDisk(id);
     for (const id of [...this.paused]) this.resume(id);
     for (const id of [...this.down]) await this.restart(id);
   }
 
   /** The faults in force now ("broker 3 killed", "2->1 cut"), empty when none. */
   activeFaults(): string[] {
-    return [...[...this.down].map((id) => `broker ${id} killed`), ...[...this.paused].map((id) => `broker ${id} paused`), ...this.cutLinks().map((l) => `${l} cut`)];
+    return [
+      ...[...this.down].map((id) => `broker ${id} killed`),
+      ...[...this.paused].map((id) => `broker ${id} paused`),
+      ...[...this.filled.keys()].map((id) => `broker ${id} disk full`),
+      ...this.cutLinks().map((l) => `${l} cut`),
+    ];
   }
 
   /** Directed links cut now, as "from->to". */

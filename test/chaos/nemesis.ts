@@ -13,6 +13,9 @@
  * - asymmetric: cut one direction only: everything a broker sends, everything
  *   it receives, or one directed link.
  * - transfer: leadership transfer requests, to a named replica or to none.
+ * - disk-full: fill a broker's data directory (a tmpfs of its own) to the
+ *   last byte with a ballast file, remove it after the hold (the heal waits
+ *   until the broker says it has space again).
  * In mixed mode, transfers are also requested while another fault is held.
  *
  * For the availability verdict (availability.ts) the schedule has quiet
@@ -26,8 +29,11 @@ import { SeededRandom } from "../../broker/raft/random.js";
 import type { ChaosCluster } from "./chaos-cluster.js";
 import type { FaultWindow, TransferAttempt } from "./history.js";
 
-export const FAULT_KINDS = ["kill", "pause", "partition", "asymmetric", "transfer"] as const;
+export const FAULT_KINDS = ["kill", "pause", "partition", "asymmetric", "transfer", "disk-full"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Fault kinds that need the brokers' data directories on tmpfs mounts (root). */
+export const DISK_FAULT_KINDS: readonly FaultKind[] = ["disk-full"];
 
 /** What the nemesis needs from the run besides the cluster. */
 export interface NemesisHooks {
@@ -174,6 +180,14 @@ export class Nemesis {
         else this.cluster.cut([target], [peer]);
         this.record(kind, `cut ${this.cluster.cutLinks().join(" ")} (${variant} of broker ${target}) for ${hold} ms`);
         await this.hold(hold);
+        return;
+      }
+      case "disk-full": {
+        const target = await this.target();
+        const bytes = this.cluster.fillDisk(target);
+        this.record(kind, `fill broker ${target}'s disk (${Math.round(bytes / 1024 / 1024)} MiB of ballast) for ${hold} ms`);
+        await this.hold(hold);
+        await this.cluster.freeDisk(target);
         return;
       }
       case "transfer": {

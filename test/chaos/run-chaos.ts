@@ -14,7 +14,7 @@ import { ChaosCluster } from "./chaos-cluster.js";
 import { checkAvailability, type AvailabilityOptions, type AvailabilityReport } from "./availability.js";
 import { checkHistory, type CheckReport } from "./checker.js";
 import type { FinalRecord } from "./history.js";
-import { DEFAULT_NEMESIS_TIMING, Nemesis, type FaultEvent, type FaultKind, type TransferResult } from "./nemesis.js";
+import { DEFAULT_NEMESIS_TIMING, DISK_FAULT_KINDS, Nemesis, type FaultEvent, type FaultKind, type TransferResult } from "./nemesis.js";
 import { DEFAULT_WORKLOAD, Workload, parseValue } from "./workload.js";
 
 export interface ChaosOptions {
@@ -66,7 +66,8 @@ const SETTLE_MS = 90_000;
 const CAUGHT_UP_LAG_ENTRIES_MAX = 100;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
-  const cluster = await ChaosCluster.start(o.brokers);
+  // The disk-full fault fills a broker's data directory: each broker gets a tmpfs of its own.
+  const cluster = await ChaosCluster.start(o.brokers, {}, { disks: o.kinds.some((k) => DISK_FAULT_KINDS.includes(k)) });
   const router = new Router(cluster.urls());
   const admin = new RlogClient({ brokers: cluster.urls(), clientId: "chaos-admin" });
   let keep = o.keepDir;
@@ -139,6 +140,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     router.close();
     await admin.close().catch(() => undefined);
     await cluster.stop(true);
+    cluster.unmountDisks(keep);
     if (!keep) rmSync(cluster.brokers.dir, { recursive: true, force: true });
     else o.log(`broker logs and data kept in ${cluster.brokers.dir}`);
   }

@@ -118,6 +118,28 @@ test("retries through a leader change: NOT_LEADER with a hint, nothing lost or d
   });
 });
 
+test("a leader whose disk is full (NOT_ENOUGH_SPACE) is left once the metadata names another: nothing lost, no retry budget used", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("t", 1);
+    // retriesMax 1: NOT_ENOUGH_SPACE is retried like a leader change, bounded by totalTimeoutMs only.
+    const producer = client.producer({ lingerMs: 1, batchRecordsMax: 10, retry: { retriesMax: 1 } });
+    await producer.send({ topic: "t", messages: [{ key: "k", value: "warm-up" }] });
+    let refusals = 0;
+    fake.intercept(({ brokerId, request }) => {
+      if (request.op !== "produce" || brokerId !== 1) return undefined;
+      // Broker 1's disk is full: it refuses a few times, then hands leadership to broker 2.
+      if (++refusals === 4) fake.state.moveLeader("t", 0, 2);
+      return { kind: "error", error: new RlogError("NOT_ENOUGH_SPACE", "t/0: disk full") };
+    });
+    const values = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    await Promise.all(values.map((value) => producer.send({ topic: "t", messages: [{ key: "k", value }] })));
+    assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["warm-up", ...values]);
+    assert.ok(refusals >= 4, `refused ${refusals} times`);
+    assert.ok(fake.requests("produce").some((r) => r.brokerId === 2), "went to the new leader");
+    await producer.close();
+  });
+});
+
 test("same-key order survives a retriable failure with several batches in flight (later batches are resent after it, in order)", async () => {
   await withCluster(async (fake, client) => {
     fake.state.createTopic("t", 1);

@@ -1,7 +1,9 @@
 /**
  * GroupRunner: while a log write is stalled, the group's Raft clock stands
  * still, so a disk stall longer than an election timeout does not make a
- * follower campaign; once the write completes, the clock runs again.
+ * follower campaign; once the write completes, the clock runs again. A
+ * write failing with a full disk or an I/O error is tried again with a
+ * back-off (never fatal); any other failure is a bug and stops the group.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -79,7 +81,7 @@ test("a stalled log write stops the raft clock; a follower does not campaign thr
   await runner.close();
 });
 
-test("a failed log write stops the group and reports it through onFatal (the runner never ends the process itself)", async () => {
+test("a log write refused as a bug (not a full disk or an I/O error) stops the group and reports it through onFatal (the runner never ends the process itself)", async () => {
   class FailingStorage extends MemoryStorage {
     override persist(): Promise<void> {
       return Promise.reject(new Error("EIO: the disk is gone"));
@@ -209,4 +211,90 @@ test("with every reachable copy of an entry damaged the group takes no writes; i
     for (const d of disks) assert.deepEqual(d.entries(index(i), index(i + 1), Infinity)[0], want, `entry ${i}`);
   }
   await Promise.all(runners.map((r) => r.close()));
+});
+
+for (const code of ["NOT_ENOUGH_SPACE", "IO_ERROR"] as const) {
+  test(`a log write failing with ${code} is tried again with a doubling, capped back-off until it succeeds; warn once, info once, never fatal`, async () => {
+    class FullStorage extends MemoryStorage {
+      failuresLeft = 6;
+      override persist(update: LogUpdate): Promise<void> {
+        if (this.failuresLeft > 0) {
+          this.failuresLeft--;
+          return Promise.reject(new StorageError(code, "the disk is full"));
+        }
+        return super.persist(update);
+      }
+    }
+    const storage = new FullStorage();
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: "info" }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) });
+    const sleeps: number[] = [];
+    const failed: string[] = [];
+    const runner = new GroupRunner({
+      groupId: "g",
+      config: { id: nodeId(1), membership: { voters: [nodeId(1)] }, priority: [nodeId(1)], ...TEST_TIMING },
+      storage,
+      random: new SeededRandom(1),
+      send: () => undefined,
+      stateMachine: { apply: () => undefined },
+      logger,
+      onFatal: (err) => assert.fail(`a full disk must not be fatal: ${String(err)}`),
+      writeRetry: {
+        onWriteFailed: (err) => failed.push(err.code),
+        backoffMs: 10,
+        backoffMsMax: 50,
+        sleepMs: async (ms) => {
+          sleeps.push(ms);
+          await flush();
+        },
+      },
+    });
+    const leading = runner.waitForSoftState((s) => s.role === Role.Leader);
+    for (let i = 0; i < 3 * TEST_TIMING.electionTimeoutTicks && storage.failuresLeft > 0; i++) {
+      runner.tick();
+      await flush();
+    }
+    assert.ok((await leading) !== undefined, "the single voter leads once its term is written");
+    assert.deepEqual(sleeps, [10, 20, 40, 50, 50, 50]);
+    assert.equal(failed.length, 6);
+    assert.ok(failed.every((c) => c === code));
+    assert.equal(runner.writeFailing(), false);
+    const warns = lines.filter((l) => l.level === 40 && /log write failed/.test(l.msg));
+    const infos = lines.filter((l) => l.level === 30 && /log write succeeded again/.test(l.msg));
+    assert.equal(warns.length, 1, "one warning per run of failures, not one per try");
+    assert.equal(infos.length, 1);
+    const p = runner.propose([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]);
+    await p.done;
+    await runner.close();
+  });
+}
+
+test("a runner closed while its write keeps failing stops retrying and closes", async () => {
+  class FullStorage extends MemoryStorage {
+    override persist(): Promise<void> {
+      return Promise.reject(new StorageError("NOT_ENOUGH_SPACE", "the disk is full"));
+    }
+  }
+  let tries = 0;
+  const runner = new GroupRunner({
+    groupId: "g",
+    config: { id: nodeId(1), membership: { voters: [nodeId(1)] }, priority: [nodeId(1)], ...TEST_TIMING },
+    storage: new FullStorage(),
+    random: new SeededRandom(1),
+    send: () => undefined,
+    stateMachine: { apply: () => undefined },
+    logger: pino({ level: "silent" }),
+    onFatal: (err) => assert.fail(`a full disk must not be fatal: ${String(err)}`),
+    writeRetry: { onWriteFailed: () => void tries++, backoffMs: 1, backoffMsMax: 5 },
+  });
+  for (let i = 0; i < 3 * TEST_TIMING.electionTimeoutTicks && tries < 3; i++) {
+    runner.tick();
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.ok(tries >= 3);
+  assert.equal(runner.writeFailing(), true);
+  await runner.close();
+  const after = tries;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(tries <= after + 1, "no retries after close");
 });

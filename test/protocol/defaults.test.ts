@@ -78,3 +78,14 @@ test("no source outside the defaults module spells out a storage default again",
   }
   assert.deepEqual(found, []);
 });
+
+test("the full-disk settings (issue 17) are the defaults module's, and keep their rule", () => {
+  assert.equal(DEFAULT_CONFIG.storage.diskFreeMinBytes, STORAGE_DEFAULTS.diskFreeMinBytes);
+  assert.equal(DEFAULT_CONFIG.storage.diskReserveBytes, STORAGE_DEFAULTS.diskReserveBytes);
+  assert.equal(DEFAULT_CONFIG.storage.diskCheckIntervalMs, STORAGE_DEFAULTS.diskCheckIntervalMs);
+  assert.equal(DEFAULT_CONFIG.storage.writeRetryBackoffMs, STORAGE_DEFAULTS.writeRetryBackoffMs);
+  assert.equal(DEFAULT_CONFIG.storage.writeRetryBackoffMsMax, STORAGE_DEFAULTS.writeRetryBackoffMsMax);
+  assert.ok(STORAGE_DEFAULTS.writeRetryBackoffMs <= STORAGE_DEFAULTS.writeRetryBackoffMsMax);
+  // The gate must close before LMDB can meet a full disk: a reserve at least as large as the threshold.
+  assert.ok(STORAGE_DEFAULTS.diskReserveBytes >= STORAGE_DEFAULTS.diskFreeMinBytes);
+});

@@ -27,7 +27,10 @@ class FakeLog implements ReclaimTarget {
   storedIndexes(from: number, to: number | undefined, limit: number): number[] {
     return [...this.stored].filter((i) => i >= from && (to === undefined || i <= to)).sort((a, b) => a - b).slice(0, limit);
   }
+  /** Deletes fail while set (a full disk). */
+  failing = false;
   async deleteEntries(indexes: readonly number[]): Promise<void> {
+    if (this.failing) throw new Error("ENOSPC");
     this.beforeDelete(this.deletes.length);
     await Promise.resolve();
     this.deletes.push([...indexes]);
@@ -89,5 +92,20 @@ describe("segment reclaim", () => {
     await r.reclaimOutside(10, 30, Number.MAX_SAFE_INTEGER);
     assert.deepEqual([...log.stored].sort((a, b) => a - b), Array.from({ length: 20 }, (_, k) => 11 + k));
     assert.ok(log.deletes.every((d) => d.length <= 7));
+  });
+
+  it("a failed chunk fails its reclamation only: the next one starts again from that chunk", async () => {
+    const log = new FakeLog(1, 30);
+    log.snap = 10;
+    const r = new SegmentReclaim(log, 4);
+    log.failing = true;
+    r.reclaim(1, 10);
+    await assert.rejects(r.done());
+    assert.equal(log.stored.size, 30, "nothing deleted while writes fail");
+    log.failing = false;
+    log.snap = 20;
+    r.reclaim(11, 20);
+    await r.done();
+    assert.deepEqual([...log.stored].sort((a, b) => a - b), Array.from({ length: 10 }, (_, k) => 21 + k), "the failed range 1..10 is reclaimed with 11..20");
   });
 });
