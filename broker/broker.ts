@@ -35,7 +35,6 @@ import { ClientServer } from "./server/client-server.js";
 import type { HandlerContext } from "./server/handler-context.js";
 import { buildHandlers } from "./server/handlers/index.js";
 import { LogStore } from "./storage/log-store.js";
-import { StorageError } from "./raft/log-storage.js";
 import { DiskGate } from "./storage/disk-gate.js";
 import { isRetriableWriteFailure, type GroupRunner, type WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
@@ -500,11 +499,21 @@ export class Broker {
     }
   }
 
-  /** Open a group's log, cutting damaged entries the start-up check found in it before its group starts. */
+  /**
+   * Open a group's log, cutting damaged entries the start-up check found in
+   * it before its group starts. A log whose records or structure turn out
+   * damaged now (which the check missed or could not run to find) marks the
+   * directory, so that the next start sets it aside, and fails.
+   */
   private async openLog(name: string, opts: { readonly segmentBytes: number; readonly segmentMs: number }): Promise<LogStorage> {
-    const log = await this.store.openLog(name, opts);
-    await this.dataDirCheck.repairOnOpen(name, log);
-    return log;
+    try {
+      const log = await this.store.openLog(name, opts);
+      await this.dataDirCheck.repairOnOpen(name, log);
+      return log;
+    } catch (err) {
+      if (err instanceof StorageError && err.code === "CORRUPT_RECORD") await this.dataDirCheck.markDamaged(name, err.message);
+      throw err;
+    }
   }
 
   private async openTopic(t: TopicMeta): Promise<void> {
@@ -514,7 +523,14 @@ export class Broker {
       if (!replicas.includes(this.id)) continue;
       const groupId = partitionGroupId(t.id, p);
       if (this.partitions.has(groupId)) continue;
-      const log = await this.openLog(groupId, { segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs });
+      let log: LogStorage;
+      try {
+        log = await this.openLog(groupId, { segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs });
+      } catch (err) {
+        // Its other replicas serve the partition meanwhile; the next start rebuilds this directory from them.
+        if (err instanceof StorageError && err.code === "CORRUPT_RECORD") continue;
+        throw err;
+      }
       // The offsets topic's replicas keep the consumer-group table (broker/consumer-groups/).
       const applier = t.name === OFFSETS_TOPIC ? this.groups.applierFor(t.id, p) : undefined;
       const replica = new PartitionReplica({

@@ -16,12 +16,16 @@
  *   inspection, older ones are deleted) and the broker starts on an empty
  *   store, which the lost-disk guard (disk-identity.ts) then treats as a lost
  *   disk: it recovers its data from its peers before it votes;
+ * - damage a cut cannot mend found later, while running (a log that fails
+ *   to open with CORRUPT_RECORD: the check missed it or did not run): the
+ *   broker writes a DAMAGED marker into the directory and goes on without
+ *   that replica; the next start sets the directory aside (`markDamaged`);
  * - the check itself could not run or did not finish in time (a very large
  *   directory on a slow disk): logged at warn, and the broker starts without
  *   it. Every read still checks the checksums, so damage is still never
  *   served; it is only found later.
  */
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { StorageError, type LogStorage } from "../raft/log-storage.js";
@@ -30,6 +34,8 @@ import { verifyInChild, type VerifyOutcome } from "../storage/verify-in-child.js
 
 /** Prefix of the directories damaged files move into, inside the data directory. */
 export const DAMAGED_DIR_PREFIX = "damaged-";
+/** A file in the data directory that makes the next start set the directory aside (markDamaged). */
+export const DAMAGED_MARKER = "DAMAGED";
 /** Wait between attempts of a start-up repair whose write failed (a full disk). */
 const REPAIR_RETRY_MS = 1000;
 
@@ -59,6 +65,12 @@ export class DataDirCheck {
     const log = opts.logger.child({ component: "data-dir-check" });
     const check = (repairs: Map<string, number>): DataDirCheck => new DataDirCheck(opts.dataDir, opts.clock, repairs, undefined, log);
     if (!(await holdsStore(opts.dataDir))) return check(new Map());
+    const marked = await readMarker(opts.dataDir);
+    if (marked !== undefined) {
+      const c = check(new Map());
+      await c.setAside(`marked damaged while running: ${marked}`);
+      return c;
+    }
     const started = performance.now();
     const outcome = await verifyInChild(opts.dataDir, { timeoutMs: opts.timeoutMs });
     const ms = Math.round(performance.now() - started);
@@ -88,6 +100,16 @@ export class DataDirCheck {
       { reason, movedTo: this.movedTo },
       "data directory is damaged beyond its entries: its files moved aside; starting empty, as a lost disk (data comes back from the other replicas)",
     );
+  }
+
+  /**
+   * Damage found while running that a cut cannot mend (a log's records or
+   * the store's structure): the log stays closed, the broker goes on with
+   * its other groups, and the next start sets the directory aside.
+   */
+  async markDamaged(log: string, reason: string): Promise<void> {
+    await writeFile(join(this.dataDir, DAMAGED_MARKER), `${log}: ${reason}\n`, { flag: "a" });
+    this.log.error({ log, reason }, "damage beyond the entries found while running: this replica stays closed (its peers serve it); restart the broker to rebuild the data directory from its peers");
   }
 
   /** Logs still to repair (by name). */
@@ -148,6 +170,15 @@ async function holdsStore(dir: string): Promise<boolean> {
     return (await stat(join(dir, "data.mdb"))).isFile();
   } catch {
     return false;
+  }
+}
+
+/** The reason a DAMAGED marker records, or undefined when there is none. */
+async function readMarker(dir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(join(dir, DAMAGED_MARKER), "utf8")).trim();
+  } catch {
+    return undefined;
   }
 }
 

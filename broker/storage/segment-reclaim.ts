@@ -24,6 +24,8 @@
  */
 
 /** What reclamation needs from its log. */
+import { StorageError } from "../raft/log-storage.js";
+
 export interface ReclaimTarget {
   /** The log's current snapshot index: entries at or below it are hidden. */
   snapIndex(): number;
@@ -86,9 +88,17 @@ export class SegmentReclaim {
     this.reclaim(0, snapIndex);
     await this.reclaimed;
     if (lastIndex >= indexMax) return;
+    let before: number | undefined;
     for (;;) {
       const indexes = this.target.storedIndexes(lastIndex + 1, undefined, this.chunkKeys);
       if (indexes.length === 0) return;
+      // Keys come in order, from where asked, and deleted ones are gone, so each chunk starts past the
+      // last. Only a damaged B-tree breaks that (a key out of order, which a delete cannot find): never spin on it.
+      const sorted = indexes.every((i, k) => i > lastIndex && (k === 0 || i > indexes[k - 1]!));
+      if (!sorted || (before !== undefined && indexes[0]! <= before)) {
+        throw new StorageError("CORRUPT_RECORD", `entries past the log's end (${indexes[0]}, ...) come out of order or cannot be deleted: the store's structure is damaged`);
+      }
+      before = indexes[indexes.length - 1]!;
       await this.target.deleteEntries(indexes);
     }
   }

@@ -20,9 +20,10 @@
  * (CHAOS_DISK_STORAGE) so that the tmpfs stays small. unmountDisks() must
  * run after the brokers stopped and their logs were read (run-chaos.ts).
  */
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, type Server } from "node:net";
+import { SeededRandom } from "../../broker/raft/random.js";
 import { Tmpfs } from "../storage/tmpfs.js";
 import { TestCluster, freeBrokerPorts } from "../broker/cluster-harness.js";
 import { WireClient } from "../broker/wire-client.js";
@@ -84,6 +85,26 @@ export class ChaosCluster {
   /** Whether the brokers' data directories are tmpfs mounts (the disk-full fault can run). */
   get hasDisks(): boolean {
     return this.disks.length > 0;
+  }
+
+  /**
+   * Flip `flips` random bytes (positions and masks from `seed`) anywhere in
+   * the data file of broker `id`, which must be killed: a damaged disk.
+   * Returns the positions flipped.
+   */
+  corruptData(id: number, flips: number, seed: number): number[] {
+    if (!this.down.has(id)) throw new Error(`broker ${id} must be killed before its data is damaged`);
+    const file = join(this.brokers.member(id).dataDir, "data.mdb");
+    const bytes = readFileSync(file);
+    const r = new SeededRandom(seed);
+    const at: number[] = [];
+    for (let k = 0; k < flips && bytes.length > 0; k++) {
+      const p = r.int(bytes.length);
+      bytes[p]! ^= 1 + r.int(255);
+      at.push(p);
+    }
+    writeFileSync(file, bytes);
+    return at.sort((a, b) => a - b);
   }
 
   /** Fill broker `id`'s tmpfs to the last byte; returns the ballast's size. */

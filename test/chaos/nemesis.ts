@@ -16,6 +16,9 @@
  * - disk-full: fill a broker's data directory (a tmpfs of its own) to the
  *   last byte with a ballast file, remove it after the hold (the heal waits
  *   until the broker says it has space again).
+ * - corrupt: SIGKILL a broker, flip 1 to 8 random bytes anywhere in its
+ *   LMDB data file, restart it after the hold (it finds the damage at
+ *   start-up and repairs it from its peers: docs/STORAGE.md, "A damaged entry").
  * In mixed mode, transfers are also requested while another fault is held.
  *
  * For the availability verdict (availability.ts) the schedule has quiet
@@ -29,7 +32,7 @@ import { SeededRandom } from "../../broker/raft/random.js";
 import type { ChaosCluster } from "./chaos-cluster.js";
 import type { FaultWindow, TransferAttempt } from "./history.js";
 
-export const FAULT_KINDS = ["kill", "pause", "partition", "asymmetric", "transfer", "disk-full"] as const;
+export const FAULT_KINDS = ["kill", "pause", "partition", "asymmetric", "transfer", "disk-full", "corrupt"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Fault kinds that need the brokers' data directories on tmpfs mounts (root). */
@@ -188,6 +191,17 @@ export class Nemesis {
         this.record(kind, `fill broker ${target}'s disk (${Math.round(bytes / 1024 / 1024)} MiB of ballast) for ${hold} ms`);
         await this.hold(hold);
         await this.cluster.freeDisk(target);
+        return;
+      }
+      case "corrupt": {
+        const target = await this.target();
+        const flips = 1 + this.random.int(8);
+        const seed = this.random.int(0x7fff_ffff);
+        await this.cluster.kill(target);
+        const at = this.cluster.corruptData(target, flips, seed);
+        this.record(kind, `SIGKILL broker ${target}, flip ${flips} random bytes of its data file (at ${at.join(", ")}), restart after ${hold} ms`);
+        await this.hold(hold);
+        await this.cluster.restart(target);
         return;
       }
       case "transfer": {

@@ -237,8 +237,9 @@ async function transferExcuse(cluster: ChaosCluster, router: Router, partition: 
   if (to === leading.leader) return undefined;
   if (to !== undefined && !leading.replicas.some((r) => r.brokerId === to)) return `broker ${to} is not a replica`;
   const candidates = leading.replicas.filter((r) => r.brokerId !== leading.leader && (to === undefined || r.brokerId === to));
-  if (candidates.some((r) => r.reachable && r.lagEntries <= CAUGHT_UP_LAG_ENTRIES_MAX)) return undefined;
-  return `the leader (broker ${leading.leader}) sees ${candidates.map((r) => `broker ${r.brokerId} ${r.reachable ? "reachable" : "unreachable"}, ${r.lagEntries} entries behind`).join("; ")}`;
+  // A replica recovering after a lost disk (a damaged data file set aside) cannot take leadership until it rejoins.
+  if (candidates.some((r) => r.reachable && !r.recovering && r.lagEntries <= CAUGHT_UP_LAG_ENTRIES_MAX)) return undefined;
+  return `the leader (broker ${leading.leader}) sees ${candidates.map((r) => `broker ${r.brokerId} ${r.reachable ? "reachable" : "unreachable"}${r.recovering ? ", recovering" : ""}, ${r.lagEntries} entries behind`).join("; ")}`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { DAMAGED_DIR_PREFIX, DataDirCheck, judge } from "../../broker/cluster/data-dir-check.js";
+import { DAMAGED_DIR_PREFIX, DAMAGED_MARKER, DataDirCheck, judge } from "../../broker/cluster/data-dir-check.js";
 import { index } from "../../broker/raft/types.js";
 import { LogStore } from "../../broker/storage/log-store.js";
 import { FIXTURE_SEGMENT_BYTES, damageAtMarker, writeFixtureStore } from "../storage/damage-fixture.js";
@@ -85,4 +85,17 @@ test("a check that could not run or timed out lets the broker start; a crash or 
   const report = { logs: [], storeRecords: [], entriesChecked: 0, bytesChecked: 0, ms: 1 };
   assert.equal(judge({ ok: true, report }).kind, "entries");
   assert.equal(judge({ ok: true, report: { ...report, storeRecords: [{ record: "store", message: "bad" }] } }).kind, "untrusted");
+});
+
+test("damage found while running marks the directory: the next start sets it aside", async () => {
+  await withDir(async (dir) => {
+    await writeFixtureStore(dir);
+    const first = await DataDirCheck.run({ dataDir: dir, timeoutMs: 60_000, logger, clock: () => 0 });
+    assert.equal(first.movedTo, undefined);
+    await first.markDamaged("beta", "entries past the log's end cannot be deleted");
+    const next = await DataDirCheck.run({ dataDir: dir, timeoutMs: 60_000, logger, clock: () => 1 });
+    assert.ok(next.movedTo !== undefined);
+    assert.ok(readdirSync(next.movedTo).includes(DAMAGED_MARKER), "the marker goes with the files it condemns");
+    assert.deepEqual(readdirSync(dir), [next.movedTo.slice(dir.length + 1)]);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { StorageError } from "../../broker/raft/log-storage.js";
 import { OpQueue } from "../../broker/storage/op-queue.js";
 import { SegmentReclaim, type ReclaimTarget } from "../../broker/storage/segment-reclaim.js";
 
@@ -107,5 +108,16 @@ describe("segment reclaim", () => {
     r.reclaim(11, 20);
     await r.done();
     assert.deepEqual([...log.stored].sort((a, b) => a - b), Array.from({ length: 10 }, (_, k) => 21 + k), "the failed range 1..10 is reclaimed with 11..20");
+  });
+
+  it("at open, a key that a delete cannot remove (a damaged B-tree: out of order, or never gone) fails CORRUPT_RECORD instead of spinning", async () => {
+    // Deletes that do nothing: the same keys come back every time.
+    const stuck = new FakeLog(1, 10);
+    stuck.deleteEntries = async () => undefined;
+    await assert.rejects(new SegmentReclaim(stuck, 4).reclaimOutside(0, 5, Number.MAX_SAFE_INTEGER), (e: unknown) => e instanceof StorageError && e.code === "CORRUPT_RECORD");
+    // Keys out of order, some below where the scan started (seen in a damaged data.mdb: an index flipped to 2^48).
+    const disordered = new FakeLog(1, 10);
+    disordered.storedIndexes = () => [277076930201650, 7, 8];
+    await assert.rejects(new SegmentReclaim(disordered, 4).reclaimOutside(0, 5, Number.MAX_SAFE_INTEGER), (e: unknown) => e instanceof StorageError && e.code === "CORRUPT_RECORD");
   });
 });
