@@ -20,7 +20,7 @@
  * (CHAOS_DISK_STORAGE) so that the tmpfs stays small. unmountDisks() must
  * run after the brokers stopped and their logs were read (run-chaos.ts).
  */
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, type Server } from "node:net";
 import { SeededRandom } from "../../broker/raft/random.js";
@@ -105,6 +105,69 @@ export class ChaosCluster {
     }
     writeFileSync(file, bytes);
     return at.sort((a, b) => a - b);
+  }
+
+  /**
+   * After a corrupt fault: wait until every partition has a leader that sees
+   * all its replicas reachable and none recovering (a data file set aside) or
+   * repairing (a cut log behind its promise), so the next fault meets a whole
+   * cluster, as disks fail one at a time. A broker that kept a replica closed
+   * (its DAMAGED marker: damage found while running) is restarted once, which
+   * sets its directory aside. Returns what it saw when it gave up, or
+   * undefined once whole.
+   */
+  async waitRepaired(target: number, timeoutMs: number): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    let restarted = false;
+    let seen = "no answer yet";
+    while (Date.now() < deadline) {
+      seen = (await this.unrepaired()) ?? "";
+      if (seen === "") return undefined;
+      if (!restarted && Date.now() > deadline - timeoutMs / 2 && existsSync(join(this.brokers.member(target).dataDir, "DAMAGED"))) {
+        restarted = true;
+        await this.kill(target);
+        await this.restart(target);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return seen;
+  }
+
+  /** What is not whole yet (undefined when everything is), as the partitions' leaders see it. */
+  private async unrepaired(): Promise<string | undefined> {
+    const views = await Promise.all(
+      this.ids.map(async (id) => {
+        const c = await WireClient.connect(this.brokers.url(id)).catch(() => undefined);
+        if (!c) return undefined;
+        try {
+          return await c.request("clusterStatus", { op: "clusterStatus" }, 2_000);
+        } catch {
+          return undefined;
+        } finally {
+          c.close();
+        }
+      }),
+    );
+    const byPartition = new Map<string, { term: number; problems: string[] }>();
+    const names = new Set<string>();
+    for (const v of views) {
+      for (const p of v?.partitions ?? []) {
+        const key = `${p.topic}/${p.partition}`;
+        names.add(key);
+        if (p.replicas.length === 0) continue;
+        const problems = p.replicas.flatMap((r) => (!r.reachable ? [`${r.brokerId} unreachable`] : r.recovering ? [`${r.brokerId} recovering`] : r.repairing ? [`${r.brokerId} repairing`] : []));
+        const had = byPartition.get(key);
+        if (!had || p.term > had.term) byPartition.set(key, { term: p.term, problems });
+      }
+    }
+    if (names.size === 0) return "no broker answered";
+    const out: string[] = [];
+    for (const n of names) {
+      const led = byPartition.get(n);
+      if (!led) out.push(`${n}: no leader`);
+      else if (led.problems.length > 0) out.push(`${n}: ${led.problems.join(", ")}`);
+    }
+    return out.length === 0 ? undefined : out.slice(0, 6).join("; ");
   }
 
   /** Fill broker `id`'s tmpfs to the last byte; returns the ballast's size. */

@@ -18,7 +18,8 @@
  *   until the broker says it has space again).
  * - corrupt: SIGKILL a broker, flip 1 to 8 random bytes anywhere in its
  *   LMDB data file, restart it after the hold (it finds the damage at
- *   start-up and repairs it from its peers: docs/STORAGE.md, "A damaged entry").
+ *   start-up and repairs it from its peers: docs/STORAGE.md, "A damaged entry");
+ *   the heal waits until no replica is recovering or repairing any more.
  * In mixed mode, transfers are also requested while another fault is held.
  *
  * For the availability verdict (availability.ts) the schedule has quiet
@@ -34,6 +35,9 @@ import type { FaultWindow, TransferAttempt } from "./history.js";
 
 export const FAULT_KINDS = ["kill", "pause", "partition", "asymmetric", "transfer", "disk-full", "corrupt"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Longest wait for a broker to repair itself after a corrupt fault before the nemesis goes on (and says so). */
+const CORRUPT_REPAIR_MS_MAX = 60_000;
 
 /** Fault kinds that need the brokers' data directories on tmpfs mounts (root). */
 export const DISK_FAULT_KINDS: readonly FaultKind[] = ["disk-full"];
@@ -202,6 +206,9 @@ export class Nemesis {
         this.record(kind, `SIGKILL broker ${target}, flip ${flips} random bytes of its data file (at ${at.join(", ")}), restart after ${hold} ms`);
         await this.hold(hold);
         await this.cluster.restart(target);
+        // The heal: the broker has repaired itself from its peers (disks fail one at a time).
+        const left = await this.cluster.waitRepaired(target, CORRUPT_REPAIR_MS_MAX);
+        if (left !== undefined) this.hooks.log(`nemesis: broker ${target} not repaired within ${CORRUPT_REPAIR_MS_MAX} ms: ${left}`);
         return;
       }
       case "transfer": {
