@@ -334,6 +334,7 @@ export class PartitionReplica {
                 lagEntries: Math.max(0, lastIndex - match),
                 reachable: id === s.id || (reachable(id) && (p?.active ?? false)),
                 recovering: p?.recovering ?? false,
+                repairing: p?.repairing ?? false,
               };
             })
           : [],

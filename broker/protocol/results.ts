@@ -155,6 +155,13 @@ export interface ReplicaStatus {
    * Absent from brokers that predate it; read absent as false.
    */
   readonly recovering?: boolean;
+  /**
+   * The replica's log was cut after a damaged entry and is still behind what
+   * it held before (docs/STORAGE.md, "A damaged entry"): it fetches the rest
+   * and neither campaigns nor takes leadership meanwhile. Absent from brokers
+   * that predate it; read absent as false.
+   */
+  readonly repairing?: boolean;
 }
 
 /** One partition in clusterStatus. */

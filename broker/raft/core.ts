@@ -409,7 +409,7 @@ export class RaftNode {
       lastIndex: this.log.lastIndex(),
       progress:
         this.role === Role.Leader
-          ? [...this.progress.values()].map((p) => ({ id: p.id, match: p.match, next: p.next, active: p.id === this.id || p.active(this.cfg.electionTimeoutTicks), recovering: p.recovering !== 0 }))
+          ? [...this.progress.values()].map((p) => ({ id: p.id, match: p.match, next: p.next, active: p.id === this.id || p.active(this.cfg.electionTimeoutTicks), recovering: p.recovering !== 0, repairing: p.repairing !== 0 }))
           : [],
     };
   }

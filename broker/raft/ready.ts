@@ -121,6 +121,8 @@ export interface ProgressStatus {
   readonly active: boolean;
   /** Said it is recovering from a lost disk: it cannot take leadership until it rejoins. */
   readonly recovering: boolean;
+  /** Its answers carry a repair tag: its log is behind the promise a repair recorded (HardState.promise). */
+  readonly repairing: boolean;
 }
 
 export interface Status extends SoftState {

@@ -67,10 +67,13 @@ export function statusText(s: MergedStatus): string {
   if (s.partitions.some((p) => p.replicas.some((r) => r.recovering === true))) {
     notes.push("~: replica recovering from a lost disk: it votes and counts toward commits again once caught up");
   }
+  if (s.partitions.some((p) => p.replicas.some((r) => r.repairing === true))) {
+    notes.push("#: replica repairing a damaged entry: it fetches what it held again and takes no leadership meanwhile");
+  }
   return notes.length === 0 ? out : `${out}\n${notes.join("\n")}\n`;
 }
 
 function lags(p: MergedPartition): string {
   if (!p.fromLeader) return "?";
-  return p.replicas.map((r) => `${r.brokerId}:${r.lagEntries}${r.reachable ? "" : "!"}${r.recovering === true ? "~" : ""}`).join(" ");
+  return p.replicas.map((r) => `${r.brokerId}:${r.lagEntries}${r.reachable ? "" : "!"}${r.recovering === true ? "~" : ""}${r.repairing === true ? "#" : ""}`).join(" ");
 }

@@ -135,6 +135,7 @@ test("a leader resets the progress of a member whose repair tag changed, and fin
   leader.step({ type: MessageType.HeartbeatResponse, from: nodeId(2), to: nodeId(1), term: term(2), promotable: false, repairing: 99 });
   const out = drain(leader);
   assert.equal(leader.status().progress.find((p) => p.id === 2)?.match, 0, "progress reset");
+  assert.equal(leader.status().progress.find((p) => p.id === 2)?.repairing, true, "the status says member 2 is repairing");
   // It probes again: an append to member 2 follows, and the member cannot be a transfer target.
   assert.ok(out.some((m) => m.type === MessageType.Append && m.to === 2));
   const t = leader.transferLeadership(nodeId(2));

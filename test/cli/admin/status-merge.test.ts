@@ -64,3 +64,11 @@ test("a replica recovering from a lost disk is marked ~, with a note; none marke
   assert.match(text, /~: replica recovering from a lost disk/);
   assert.doesNotMatch(statusText(mergeStatus([answer("ws://h:1", [p(0, 1, 3, true)])])), /~/);
 });
+
+test("a replica repairing a damaged entry is marked #, with a note; none marked, no note", () => {
+  const repairing: PartitionStatus = { ...p(0, 1, 3, true), replicas: [...replicas([1, 2]), { brokerId: 3, matchIndex: 4, lagEntries: 6, reachable: true, repairing: true }] };
+  const text = statusText(mergeStatus([answer("ws://h:1", [repairing])]));
+  assert.match(text, /\nt +0 +1 +1 +3 +100 +0 +1:1 2:2 3:6#\n/);
+  assert.match(text, /#: replica repairing a damaged entry/);
+  assert.doesNotMatch(statusText(mergeStatus([answer("ws://h:1", [p(0, 1, 3, true)])])), /#/);
+});
