@@ -270,6 +270,7 @@ test(`corruption: random byte flips in a stopped broker's data.mdb over ${SEEDS.
   const ledger = new Ledger();
   const outcomes = new Map<Outcome, number[]>([["clean", []], ["entries cut", []], ["set aside", []]]);
   let transferRetries = 0;
+  let passed = false;
   try {
     await admin.createTopic({ name: TOPIC, partitions: PARTITIONS, replicationFactor: 3 });
     const producer = client.producer({ acks: "all", lingerMs: 2 });
@@ -343,9 +344,12 @@ test(`corruption: random byte flips in a stopped broker's data.mdb over ${SEEDS.
       );
     }
     await producer.close();
+    passed = true;
   } finally {
     await client.close();
-    await cluster.stopAll();
+    // A failed run keeps the brokers' logs and data for a look.
+    await cluster.stopAll(!passed);
+    if (!passed) console.log(`kept ${cluster.dir}`);
   }
   const summary = [...outcomes].map(([k, v]) => `${k} ${v.length}${v.length > 0 ? ` [${v.join(",")}]` : ""}`).join(", ");
   console.log(`corruption over ${SEEDS.length} seeds: ${summary}; ${ledger.count()} records acknowledged, ${ledger.failures.length} failed sends, ${transferRetries} transfer retries; ${Date.now() - started} ms`);

@@ -8,14 +8,16 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StorageError } from "../../broker/raft/log-storage.js";
 import { index, offset, term } from "../../broker/raft/types.js";
-import { metaKey, MetaType, segmentKey } from "../../broker/storage/codec.js";
+import { entryKey, metaKey, MetaType, segmentKey } from "../../broker/storage/codec.js";
 import { openEnv } from "../../broker/storage/lmdb-env.js";
 import { LogStore, type LmdbLog } from "../../broker/storage/log-store.js";
 import { verifyInChild } from "../../broker/storage/verify-in-child.js";
+import { judge } from "../../broker/cluster/data-dir-check.js";
 import type { VerifyReport } from "../../broker/storage/verify.js";
 import { assertEntriesEqual, makeEntries } from "./contract.js";
 import { damageAtMarker, FIXTURE_ENTRIES, FIXTURE_LOGS, FIXTURE_SEGMENT_BYTES, fixtureEntry, HEADER_TERM_DELTA, writeFixtureStore } from "./damage-fixture.js";
@@ -222,4 +224,29 @@ describe("damaged records", () => {
       });
     });
   }
+});
+
+describe("a damaged key in LMDB's B-tree", () => {
+  it("an entry key out of order is store damage (the directory is set aside), not entry damage a cut could mend", async () => {
+    await withDir(async (dir) => {
+      await writeFixtureStore(dir);
+      const store = await LogStore.open({ path: dir, fsync: false });
+      const logId = (await store.openLog("beta", SETTINGS)).logId;
+      await store.close();
+      // The high byte of entry 17's index, in every copy of its key: the key now sorts far after its neighbours.
+      const file = join(dir, "data.mdb");
+      const bytes = readFileSync(file);
+      const key = entryKey(logId, 17);
+      let found = 0;
+      for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + 1), found++) bytes[at + 4]! ^= 0x8a;
+      assert.ok(found > 0, "the key is in data.mdb");
+      writeFileSync(file, bytes);
+      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+      const structure = outcome.report.storeRecords.filter((d) => d.record === "structure");
+      assert.equal(structure.length, 1, JSON.stringify(outcome.report.storeRecords));
+      assert.match(structure[0]!.message, /entries database: .*keys out of order/);
+      assert.equal(judge(outcome).kind, "untrusted");
+    });
+  });
 });
