@@ -35,6 +35,7 @@ import {
   checkEntryData,
   decodeLogRef,
   decodeStoreRecord,
+  ENTRY_KEY_BYTES,
   entryKey,
   entryKeyIndex,
   keyLogId,
@@ -129,14 +130,20 @@ export function verifyDatabases(dbs: StoreDatabases): VerifyReport {
     }
   }
   if (metaDb) verifyOtherRecords(metaDb, live, counters, storeDamage);
-  for (const [name, db] of [["logs", logsDb], ["meta", metaDb], ["entries", entriesDb]] as const) if (db) verifyKeyOrder(name, db, storeDamage);
+  if (logsDb) verifyKeys("logs", logsDb, undefined, storeDamage);
+  if (metaDb) verifyKeys("meta", metaDb, undefined, storeDamage);
+  if (entriesDb) verifyKeys("entries", entriesDb, ENTRY_KEY_BYTES, storeDamage);
   return { logs, storeRecords, entriesChecked: counters.entriesChecked, bytesChecked: counters.bytesChecked, ms: performance.now() - started };
 }
 
 /**
  * Walk every key of `db` in cursor order: each must be above the one
- * before. A key that is not is a damaged key in a page of LMDB's B-tree
- * (LMDB trusts its pages and never checks). Cutting a log cannot mend that:
+ * before, and (`keyBytes`) of the one length the database's keys have. A
+ * key that is not is a damaged key in a page of LMDB's B-tree (LMDB trusts
+ * its pages and never checks): a flipped key byte, or a flipped key-size
+ * field of its node, which makes the key run on into the value (in order
+ * right after its true key, so only its length shows it; seen in the
+ * corruption test too). Cutting a log cannot mend that:
  * the damaged node stays in its page (removal goes by key, and its key is
  * no longer the one it was written under), so every later walk of the range
  * stops or stumbles there again, and lookups by binary search go astray
@@ -145,9 +152,13 @@ export function verifyDatabases(dbs: StoreDatabases): VerifyReport {
  * 2,315,255,962; the log was cut, fetched again, and the fresh entries were
  * still "missing" behind the stray key). Keys only: no value is read.
  */
-function verifyKeyOrder(name: string, db: Database<Buffer, Buffer>, onDamage: (d: DamagedRecord) => void): void {
+function verifyKeys(name: string, db: Database<Buffer, Buffer>, keyBytes: number | undefined, onDamage: (d: DamagedRecord) => void): void {
   let prev: Buffer | undefined;
   for (const key of db.getKeys({})) {
+    if (keyBytes !== undefined && key.byteLength !== keyBytes) {
+      onDamage({ record: "structure", key: key.toString("hex"), message: `${name} database: a key of ${key.byteLength} bytes (all are ${keyBytes}): LMDB's B-tree is damaged` });
+      return;
+    }
     if (prev !== undefined && Buffer.compare(prev, key) >= 0) {
       onDamage({ record: "structure", key: key.toString("hex"), message: `${name} database: key ${key.toString("hex")} follows ${prev.toString("hex")}: keys out of order (LMDB's B-tree is damaged)` });
       return;

@@ -249,4 +249,31 @@ describe("a damaged key in LMDB's B-tree", () => {
       assert.equal(judge(outcome).kind, "untrusted");
     });
   });
+
+  it("an entry key of the wrong length (its node's key size damaged, in order all the same) is store damage too", async () => {
+    await withDir(async (dir) => {
+      await writeFixtureStore(dir);
+      const store = await LogStore.open({ path: dir, fsync: false });
+      const logId = (await store.openLog("beta", SETTINGS)).logId;
+      await store.close();
+      // An LMDB leaf node: [data size u32][flags u16][key size u16][key][value]. Entry 17's key size 12 -> 44.
+      const file = join(dir, "data.mdb");
+      const bytes = readFileSync(file);
+      const key = entryKey(logId, 17);
+      let found = 0;
+      for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + 1)) {
+        if (bytes.readUInt16LE(at - 2) !== key.byteLength) continue; // a branch page's copy
+        bytes.writeUInt16LE(44, at - 2);
+        found++;
+      }
+      assert.ok(found > 0, "the key's leaf node is in data.mdb");
+      writeFileSync(file, bytes);
+      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+      const structure = outcome.report.storeRecords.filter((d) => d.record === "structure");
+      assert.equal(structure.length, 1, JSON.stringify(outcome.report.storeRecords));
+      assert.match(structure[0]!.message, /entries database: a key of 44 bytes/);
+      assert.equal(judge(outcome).kind, "untrusted");
+    });
+  });
 });
