@@ -25,7 +25,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openSync, readFileSync, readSync, writeSync, closeSync, fstatSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { TestCluster, sleep } from "./cluster-harness.js";
 import { RlogClient, type Logger, type PartitionStatus } from "../../client/index.js";
@@ -265,7 +265,8 @@ async function readBackThrough(cluster: TestCluster, id: number, ledger: Ledger)
 test(`corruption: random byte flips in a stopped broker's data.mdb over ${SEEDS.length} seeds; it repairs itself and every acknowledged record reads back through every broker`, { timeout: 60_000 + SEEDS.length * 60_000 }, async () => {
   const started = Date.now();
   const cluster = await TestCluster.start({ size: 3, extra: { raft: { preferredLeaderCheckTicks: 0 } } });
-  const client = new RlogClient({ brokers: cluster.urls(), clientId: "corrupt-main" });
+  const producerLog = new CountingLogger();
+  const client = new RlogClient({ brokers: cluster.urls(), clientId: "corrupt-main", logger: producerLog });
   const admin = client.admin();
   const ledger = new Ledger();
   const outcomes = new Map<Outcome, number[]>([["clean", []], ["entries cut", []], ["set aside", []]]);
@@ -312,6 +313,7 @@ test(`corruption: random byte flips in a stopped broker's data.mdb over ${SEEDS.
       }
       const repairedMs = Date.now() - seedStarted;
       assert.deepEqual(ledger.failures, [], `seed ${seed}: the producer saw failed sends`);
+      assert.deepEqual(producerLog.errors, [], `seed ${seed}: the producer's SDK logged errors`);
       const producedDuring = ledger.count() - before;
 
       // What the victim did, from its log.
@@ -324,6 +326,13 @@ test(`corruption: random byte flips in a stopped broker's data.mdb over ${SEEDS.
           : "clean";
       if (outcome === "clean") {
         assert.ok(has("start-up check of the data directory: every checksum holds"), `seed ${seed}: broker ${victim} reported no damage and no clean check:\n${cluster.logTail(victim, 40)}`);
+      }
+      // The start-up check finds all the damage: a read that finds more later means the check missed it
+      // (unless the check did not complete, when reads are the only check).
+      const foundLater = lines.filter((l) => l.msg.startsWith("damaged entry found")).map((l) => `${String(l.group)}@${String(l["index"])}: ${String(l["err"])}`);
+      if (!has("start-up check of the data directory did not complete")) assert.deepEqual(foundLater, [], `seed ${seed}: damage the start-up check of broker ${victim} did not find`);
+      if (outcome === "set aside") {
+        assert.ok(readdirSync(cluster.member(victim).dataDir).some((n) => n.startsWith("damaged-")), `seed ${seed}: the damaged files of broker ${victim} are kept in damaged-<time>/`);
       }
       const cutLogs = lines.filter((l) => l.msg === "damaged log cut before it opens").map((l) => `${String(l["log"])}@${String(l["from"])}`);
       outcomes.get(outcome)!.push(seed);
