@@ -49,6 +49,7 @@ import { decodeBrokerIdentity } from "./broker-identity.js";
 import { readLogRecords, type DamagedRecord, type RecordKind } from "./log-records.js";
 import { corruptRecord, openRecord } from "./record-seal.js";
 import { openEnv } from "./lmdb-env.js";
+import { checkFreeList } from "./lmdb-free-list.js";
 import { lastIndexOf, stateProblem, termOf, type LogState } from "./segment-catalog.js";
 
 /** Damaged items listed per log (and for the store-wide records); the counts include the rest. */
@@ -317,7 +318,8 @@ function scanEntries(
 
 /**
  * Scan the store in data directory `path`, opened read-only (nothing is
- * written to data.mdb). A directory without data.mdb is an empty store.
+ * written to data.mdb), and LMDB's free list (lmdb-free-list.ts). A
+ * directory without data.mdb is an empty store.
  * Throws what lmdb-js throws on a damaged environment; it can also crash or
  * hang on one: use verifyInChild (verify-in-child.ts) for a directory that
  * may be damaged.
@@ -329,7 +331,11 @@ export async function verifyDirectory(path: string): Promise<VerifyReport> {
     // lmdb-js returns undefined for a named database a read-only open cannot find.
     const open = (name: string): Database<Buffer, Buffer> | undefined =>
       env.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" }) as Database<Buffer, Buffer> | undefined;
-    return verifyDatabases({ logsDb: open("logs"), metaDb: open("meta"), entriesDb: open("entries") });
+    const report = verifyDatabases({ logsDb: open("logs"), metaDb: open("meta"), entriesDb: open("entries") });
+    // LMDB's free list, read from the file itself (lmdb-js cannot reach it): a damaged page number there breaks the next writes.
+    const freeList = checkFreeList(join(path, "data.mdb"));
+    if (freeList === undefined || report.storeRecords.length >= DAMAGED_LISTED_MAX) return report;
+    return { ...report, storeRecords: [...report.storeRecords, { record: "structure", message: `LMDB free list: ${freeList}` }] };
   } finally {
     await env.close();
   }

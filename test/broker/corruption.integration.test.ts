@@ -20,8 +20,11 @@
  * files moved into damaged-<time>/, the broker recovered as a lost disk).
  *
  * RLOG_CORRUPTION_SEEDS=N runs N seeds (default 6) from
- * RLOG_CORRUPTION_SEED_BASE (default 1); RLOG_CORRUPTION_SEEDS=4,17 replays
- * a list.
+ * RLOG_CORRUPTION_SEED_BASE (default 1); RLOG_CORRUPTION_SEEDS=4,17 runs a
+ * list. A seed fixes the victim, the number of flips, where they go in the
+ * file and the bit masks; what lies at those bytes depends on the run
+ * (record timing, elections), so a seed repeats a kind of fault, not the
+ * exact one. A failed run keeps its directory (printed) for a look.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

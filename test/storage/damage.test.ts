@@ -18,6 +18,7 @@ import { openEnv } from "../../broker/storage/lmdb-env.js";
 import { LogStore, type LmdbLog } from "../../broker/storage/log-store.js";
 import { verifyInChild } from "../../broker/storage/verify-in-child.js";
 import { judge } from "../../broker/cluster/data-dir-check.js";
+import { checkFreeList } from "../../broker/storage/lmdb-free-list.js";
 import type { VerifyReport } from "../../broker/storage/verify.js";
 import { assertEntriesEqual, makeEntries } from "./contract.js";
 import { damageAtMarker, FIXTURE_ENTRIES, FIXTURE_LOGS, FIXTURE_SEGMENT_BYTES, fixtureEntry, HEADER_TERM_DELTA, writeFixtureStore } from "./damage-fixture.js";
@@ -274,6 +275,30 @@ describe("a damaged key in LMDB's B-tree", () => {
       assert.equal(structure.length, 1, JSON.stringify(outcome.report.storeRecords));
       assert.match(structure[0]!.message, /entries database: a key of 44 bytes/);
       assert.equal(judge(outcome).kind, "untrusted");
+    });
+  });
+});
+
+describe("a damaged LMDB free list", () => {
+  it("a free page number past the last page is store damage (the next write that took it would fail, every time)", async () => {
+    await withDir(async (dir) => {
+      await writeFixtureStore(dir); // several transactions: pages were freed
+      const file = join(dir, "data.mdb");
+      const positions: number[] = [];
+      assert.equal(checkFreeList(file, (_, at) => positions.push(at)), undefined, "intact");
+      assert.ok(positions.length > 0, "the fixture has free pages");
+      const clean = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(clean.ok && clean.report.storeRecords.length === 0, "an intact store reports no structure damage");
+      // The corruption test's case: one byte of a free page number flipped (0x7d00000bcd was seen).
+      const bytes = readFileSync(file);
+      bytes[positions[0]! + 4]! ^= 0x7d;
+      writeFileSync(file, bytes);
+      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+      assert.deepEqual(outcome.report.storeRecords.map((d) => d.record), ["structure"]);
+      assert.match(outcome.report.storeRecords[0]!.message, /LMDB free list: .*free page: page 0x7d.* is outside the pages 2\.\.\d+/);
+      assert.equal(judge(outcome).kind, "untrusted");
+      for (const l of outcome.report.logs) assert.equal(l.damagedEntryCount, 0, "no entry is damaged: only LMDB's own structure");
     });
   });
 });
