@@ -8,8 +8,11 @@
  * write would fail again: a crash loop, seen in the corruption test with a
  * free page number 0x7d00000bcd, one flipped byte); a number of a live page
  * would let LMDB overwrite it. So a free page number outside the file's
- * pages (2 .. last page), or a free list that cannot be walked, is damage to
- * LMDB's structure, as a key out of order is (see verify.ts).
+ * pages (2 .. last page), a page listed twice (runs that overlap: LMDB
+ * refuses to commit a free list like that, MDB_BAD_TXN, so every write
+ * failed, seen in the corruption test too), or a free list that cannot be
+ * walked, is damage to LMDB's structure, as a key out of order is (see
+ * verify.ts).
  *
  * Layout (LMDB 0.9.90 as built by lmdb-js, 64-bit little-endian; see
  * node_modules/lmdb/dependencies/lmdb/libraries/liblmdb/mdb.c): a page
@@ -120,6 +123,8 @@ function checkOpen(fd: number, fileBytes: number, onFreePage: (page: number, pos
   if (!Number.isSafeInteger(meta.lastPage) || meta.lastPage < 1) return `meta page: last page ${meta.lastPage}`;
   if (meta.freeRoot === P_INVALID) return undefined; // an empty free list
   const visited = new Set<number>();
+  /** Every free run [first, last] found, to check that none overlaps another. */
+  const runs: [number, number][] = [];
   /** Page `n` as a number, or what is wrong with it: a page to read must lie in the file; a free page may lie past its end (LMDB: "the file may be shorter if the freeDB lists the final pages"). */
   const pageOf = (n: bigint | number, what: string, read = true): number | string => {
     const p = Number(n);
@@ -190,10 +195,18 @@ function checkOpen(fd: number, fileBytes: number, onFreePage: (page: number, pos
         if (typeof free === "string") return free;
         if (free + run - 1 > meta.lastPage) return `free list page ${p}, node ${i}: free pages ${free}..${free + run - 1} past the last page ${meta.lastPage}`;
         onFreePage(free, idsAt + 8 * k);
+        runs.push([free, free + run - 1]);
         run = 1;
       }
     }
     return undefined;
   };
-  return walk(meta.freeRoot, 1);
+  const problem = walk(meta.freeRoot, 1);
+  if (problem !== undefined) return problem;
+  // A page listed twice would be handed out twice (lmdb-js's LMDB refuses to commit such a list: MDB_BAD_TXN, every time).
+  runs.sort((a, b) => a[0] - b[0]);
+  for (let k = 1; k < runs.length; k++) {
+    if (runs[k]![0] <= runs[k - 1]![1]) return `free pages ${runs[k - 1]![0]}..${runs[k - 1]![1]} and ${runs[k]![0]}..${runs[k]![1]} overlap`;
+  }
+  return undefined;
 }

@@ -301,4 +301,22 @@ describe("a damaged LMDB free list", () => {
       for (const l of outcome.report.logs) assert.equal(l.damagedEntryCount, 0, "no entry is damaged: only LMDB's own structure");
     });
   });
+
+  it("a page listed twice in the free list is store damage (LMDB would refuse to commit it: every write fails)", async () => {
+    await withDir(async (dir) => {
+      await writeFixtureStore(dir);
+      const file = join(dir, "data.mdb");
+      const positions: number[] = [];
+      assert.equal(checkFreeList(file, (_, at) => positions.push(at)), undefined, "intact");
+      assert.ok(positions.length > 1, "the fixture has two free pages");
+      const bytes = readFileSync(file);
+      bytes.copy(bytes, positions[1]!, positions[0]!, positions[0]! + 8);
+      writeFileSync(file, bytes);
+      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+      assert.deepEqual(outcome.report.storeRecords.map((d) => d.record), ["structure"]);
+      assert.match(outcome.report.storeRecords[0]!.message, /LMDB free list: free pages .* overlap/);
+      assert.equal(judge(outcome).kind, "untrusted");
+    });
+  });
 });
