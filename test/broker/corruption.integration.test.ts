@@ -350,7 +350,15 @@ test(`corruption: random byte flips in a stopped broker's data.mdb over ${SEEDS.
       for (const id of BROKERS) {
         transferRetries += await leadAll(admin, id);
         await readBackThrough(cluster, id, ledger);
-        const rows = await leaderRows(cluster);
+        // A status answer can be slow on a loaded machine: wait for every partition's row, then check its leader.
+        const rows = await waitFor(
+          `seed ${seed}: the status of every partition of ${TOPIC}`,
+          async () => {
+            const r = await leaderRows(cluster);
+            return Array.from({ length: PARTITIONS }, (_, p) => r.has(`${TOPIC}/${p}`)).every(Boolean) ? r : undefined;
+          },
+          15_000,
+        );
         for (let p = 0; p < PARTITIONS; p++) assert.equal(rows.get(`${TOPIC}/${p}`)?.leader, id, `seed ${seed}: partition ${p} stayed led by broker ${id} while read`);
       }
       alive();
