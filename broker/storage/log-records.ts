@@ -14,7 +14,8 @@ import { corruptRecord } from "./record-seal.js";
 import { decodeHardState, decodeSegment, decodeSnapshot, logKeyEnd, logKeyStart, MetaType, type SegmentRecord } from "./codec.js";
 
 /** Which stored record failed. Stable strings (tools and logs match on them). */
-export type RecordKind = "store" | "broker identity" | "registry" | "hard state" | "snapshot" | "segment" | "catalog" | "unknown";
+/** Which record failed; "structure" is a database whose keys are out of order (LMDB's B-tree itself is damaged). */
+export type RecordKind = "store" | "broker identity" | "registry" | "hard state" | "snapshot" | "segment" | "catalog" | "unknown" | "structure";
 
 /** A stored record that failed its checks. */
 export interface DamagedRecord {

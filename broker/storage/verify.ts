@@ -35,6 +35,7 @@ import {
   checkEntryData,
   decodeLogRef,
   decodeStoreRecord,
+  ENTRY_KEY_BYTES,
   entryKey,
   entryKeyIndex,
   keyLogId,
@@ -48,6 +49,7 @@ import { decodeBrokerIdentity } from "./broker-identity.js";
 import { readLogRecords, type DamagedRecord, type RecordKind } from "./log-records.js";
 import { corruptRecord, openRecord } from "./record-seal.js";
 import { openEnv } from "./lmdb-env.js";
+import { checkFreeList } from "./lmdb-free-list.js";
 import { lastIndexOf, stateProblem, termOf, type LogState } from "./segment-catalog.js";
 
 /** Damaged items listed per log (and for the store-wide records); the counts include the rest. */
@@ -129,7 +131,41 @@ export function verifyDatabases(dbs: StoreDatabases): VerifyReport {
     }
   }
   if (metaDb) verifyOtherRecords(metaDb, live, counters, storeDamage);
+  if (logsDb) verifyKeys("logs", logsDb, undefined, storeDamage);
+  if (metaDb) verifyKeys("meta", metaDb, undefined, storeDamage);
+  if (entriesDb) verifyKeys("entries", entriesDb, ENTRY_KEY_BYTES, storeDamage);
   return { logs, storeRecords, entriesChecked: counters.entriesChecked, bytesChecked: counters.bytesChecked, ms: performance.now() - started };
+}
+
+/**
+ * Walk every key of `db` in cursor order: each must be above the one
+ * before, and (`keyBytes`) of the one length the database's keys have. A
+ * key that is not is a damaged key in a page of LMDB's B-tree (LMDB trusts
+ * its pages and never checks): a flipped key byte, or a flipped key-size
+ * field of its node, which makes the key run on into the value (in order
+ * right after its true key, so only its length shows it; seen in the
+ * corruption test too). Cutting a log cannot mend that:
+ * the damaged node stays in its page (removal goes by key, and its key is
+ * no longer the one it was written under), so every later walk of the range
+ * stops or stumbles there again, and lookups by binary search go astray
+ * around it. So it is store damage, not entry damage (seen in the
+ * corruption test: an entry key's index byte flipped from 154 to
+ * 2,315,255,962; the log was cut, fetched again, and the fresh entries were
+ * still "missing" behind the stray key). Keys only: no value is read.
+ */
+function verifyKeys(name: string, db: Database<Buffer, Buffer>, keyBytes: number | undefined, onDamage: (d: DamagedRecord) => void): void {
+  let prev: Buffer | undefined;
+  for (const key of db.getKeys({})) {
+    if (keyBytes !== undefined && key.byteLength !== keyBytes) {
+      onDamage({ record: "structure", key: key.toString("hex"), message: `${name} database: a key of ${key.byteLength} bytes (all are ${keyBytes}): LMDB's B-tree is damaged` });
+      return;
+    }
+    if (prev !== undefined && Buffer.compare(prev, key) >= 0) {
+      onDamage({ record: "structure", key: key.toString("hex"), message: `${name} database: key ${key.toString("hex")} follows ${prev.toString("hex")}: keys out of order (LMDB's B-tree is damaged)` });
+      return;
+    }
+    prev = Buffer.from(key); // lmdb-js may reuse the key's memory on the next step
+  }
 }
 
 /**
@@ -282,7 +318,8 @@ function scanEntries(
 
 /**
  * Scan the store in data directory `path`, opened read-only (nothing is
- * written to data.mdb). A directory without data.mdb is an empty store.
+ * written to data.mdb), and LMDB's free list (lmdb-free-list.ts). A
+ * directory without data.mdb is an empty store.
  * Throws what lmdb-js throws on a damaged environment; it can also crash or
  * hang on one: use verifyInChild (verify-in-child.ts) for a directory that
  * may be damaged.
@@ -294,7 +331,11 @@ export async function verifyDirectory(path: string): Promise<VerifyReport> {
     // lmdb-js returns undefined for a named database a read-only open cannot find.
     const open = (name: string): Database<Buffer, Buffer> | undefined =>
       env.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" }) as Database<Buffer, Buffer> | undefined;
-    return verifyDatabases({ logsDb: open("logs"), metaDb: open("meta"), entriesDb: open("entries") });
+    const report = verifyDatabases({ logsDb: open("logs"), metaDb: open("meta"), entriesDb: open("entries") });
+    // LMDB's free list, read from the file itself (lmdb-js cannot reach it): a damaged page number there breaks the next writes.
+    const freeList = checkFreeList(join(path, "data.mdb"));
+    if (freeList === undefined || report.storeRecords.length >= DAMAGED_LISTED_MAX) return report;
+    return { ...report, storeRecords: [...report.storeRecords, { record: "structure", message: `LMDB free list: ${freeList}` }] };
   } finally {
     await env.close();
   }

@@ -8,14 +8,17 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StorageError } from "../../broker/raft/log-storage.js";
 import { index, offset, term } from "../../broker/raft/types.js";
-import { metaKey, MetaType, segmentKey } from "../../broker/storage/codec.js";
+import { entryKey, metaKey, MetaType, segmentKey } from "../../broker/storage/codec.js";
 import { openEnv } from "../../broker/storage/lmdb-env.js";
 import { LogStore, type LmdbLog } from "../../broker/storage/log-store.js";
 import { verifyInChild } from "../../broker/storage/verify-in-child.js";
+import { judge } from "../../broker/cluster/data-dir-check.js";
+import { checkFreeList } from "../../broker/storage/lmdb-free-list.js";
 import type { VerifyReport } from "../../broker/storage/verify.js";
 import { assertEntriesEqual, makeEntries } from "./contract.js";
 import { damageAtMarker, FIXTURE_ENTRIES, FIXTURE_LOGS, FIXTURE_SEGMENT_BYTES, fixtureEntry, HEADER_TERM_DELTA, writeFixtureStore } from "./damage-fixture.js";
@@ -222,4 +225,98 @@ describe("damaged records", () => {
       });
     });
   }
+});
+
+describe("a damaged key in LMDB's B-tree", () => {
+  it("an entry key out of order is store damage (the directory is set aside), not entry damage a cut could mend", async () => {
+    await withDir(async (dir) => {
+      await writeFixtureStore(dir);
+      const store = await LogStore.open({ path: dir, fsync: false });
+      const logId = (await store.openLog("beta", SETTINGS)).logId;
+      await store.close();
+      // The high byte of entry 17's index, in every copy of its key: the key now sorts far after its neighbours.
+      const file = join(dir, "data.mdb");
+      const bytes = readFileSync(file);
+      const key = entryKey(logId, 17);
+      let found = 0;
+      for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + 1), found++) bytes[at + 4]! ^= 0x8a;
+      assert.ok(found > 0, "the key is in data.mdb");
+      writeFileSync(file, bytes);
+      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+      const structure = outcome.report.storeRecords.filter((d) => d.record === "structure");
+      assert.equal(structure.length, 1, JSON.stringify(outcome.report.storeRecords));
+      assert.match(structure[0]!.message, /entries database: .*keys out of order/);
+      assert.equal(judge(outcome).kind, "untrusted");
+    });
+  });
+
+  it("an entry key of the wrong length (its node's key size damaged, in order all the same) is store damage too", async () => {
+    await withDir(async (dir) => {
+      await writeFixtureStore(dir);
+      const store = await LogStore.open({ path: dir, fsync: false });
+      const logId = (await store.openLog("beta", SETTINGS)).logId;
+      await store.close();
+      // An LMDB leaf node: [data size u32][flags u16][key size u16][key][value]. Entry 17's key size 12 -> 44.
+      const file = join(dir, "data.mdb");
+      const bytes = readFileSync(file);
+      const key = entryKey(logId, 17);
+      let found = 0;
+      for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + 1)) {
+        if (bytes.readUInt16LE(at - 2) !== key.byteLength) continue; // a branch page's copy
+        bytes.writeUInt16LE(44, at - 2);
+        found++;
+      }
+      assert.ok(found > 0, "the key's leaf node is in data.mdb");
+      writeFileSync(file, bytes);
+      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+      const structure = outcome.report.storeRecords.filter((d) => d.record === "structure");
+      assert.equal(structure.length, 1, JSON.stringify(outcome.report.storeRecords));
+      assert.match(structure[0]!.message, /entries database: a key of 44 bytes/);
+      assert.equal(judge(outcome).kind, "untrusted");
+    });
+  });
+});
+
+describe("a damaged LMDB free list", () => {
+  it("a free page number past the last page is store damage (the next write that took it would fail, every time)", async () => {
+    await withDir(async (dir) => {
+      await writeFixtureStore(dir); // several transactions: pages were freed
+      const file = join(dir, "data.mdb");
+      const positions: number[] = [];
+      assert.equal(checkFreeList(file, (_, at) => positions.push(at)), undefined, "intact");
+      assert.ok(positions.length > 0, "the fixture has free pages");
+      const clean = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(clean.ok && clean.report.storeRecords.length === 0, "an intact store reports no structure damage");
+      // The corruption test's case: one byte of a free page number flipped (0x7d00000bcd was seen).
+      const bytes = readFileSync(file);
+      bytes[positions[0]! + 4]! ^= 0x7d;
+      writeFileSync(file, bytes);
+      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+      assert.deepEqual(outcome.report.storeRecords.map((d) => d.record), ["structure"]);
+      assert.match(outcome.report.storeRecords[0]!.message, /LMDB free list: .*free page: page 0x7d.* is outside the pages 2\.\.\d+/);
+      assert.equal(judge(outcome).kind, "untrusted");
+      for (const l of outcome.report.logs) assert.equal(l.damagedEntryCount, 0, "no entry is damaged: only LMDB's own structure");
+    });
+  });
+
+  it("a page listed twice in the free list is store damage (LMDB would refuse to commit it: every write fails)", async () => {
+    await withDir(async (dir) => {
+      await writeFixtureStore(dir);
+      const file = join(dir, "data.mdb");
+      const positions: number[] = [];
+      assert.equal(checkFreeList(file, (_, at) => positions.push(at)), undefined, "intact");
+      assert.ok(positions.length > 1, "the fixture has two free pages");
+      const bytes = readFileSync(file);
+      bytes.copy(bytes, positions[1]!, positions[0]!, positions[0]! + 8);
+      writeFileSync(file, bytes);
+      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+      assert.deepEqual(outcome.report.storeRecords.map((d) => d.record), ["structure"]);
+      assert.match(outcome.report.storeRecords[0]!.message, /LMDB free list: free pages .* overlap/);
+      assert.equal(judge(outcome).kind, "untrusted");
+    });
+  });
 });
