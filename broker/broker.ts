@@ -36,12 +36,14 @@ import type { HandlerContext } from "./server/handler-context.js";
 import { buildHandlers } from "./server/handlers/index.js";
 import { LogStore } from "./storage/log-store.js";
 import { DiskGate } from "./storage/disk-gate.js";
-import { isRetriableWriteFailure, type GroupRunner, type WriteRetryOptions } from "./group/group-runner.js";
+import { isDamagedEntry, isRetriableWriteFailure, type GroupRunner, type WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS } from "./protocol/defaults.js";
 
 /** A raft tick this late (ms since the previous one) is logged (warn). */
 const TICK_LAG_WARN_MS = 100;
+/** Tries to start a replica whose start-up reads meet a damaged entry (each cuts the log there first). */
+const REPLICA_START_ATTEMPTS = 3;
 
 /** How long a controlled shutdown waits for leadership to move away. */
 export const CONTROLLED_SHUTDOWN_MS_MAX = BROKER_DEFAULTS.controlledShutdownMsMax;
@@ -196,6 +198,7 @@ export class Broker {
       clock: this.clock,
       onChange: (change) => this.onMetadataChange(change),
       onFatal: this.onFatal,
+      onStoreDamaged: (err) => void this.dataDirCheck.markDamaged(CONTROLLER_GROUP, err.message),
       writeRetry: this.writeRetry,
     });
     if (this.disk.full()) this.controller.runner.drain();
@@ -531,30 +534,61 @@ export class Broker {
         if (err instanceof StorageError && err.code === "CORRUPT_RECORD") continue;
         throw err;
       }
-      // The offsets topic's replicas keep the consumer-group table (broker/consumer-groups/).
-      const applier = t.name === OFFSETS_TOPIC ? this.groups.applierFor(t.id, p) : undefined;
-      const replica = new PartitionReplica({
-        topic: t.name,
-        partition: p,
-        topicId: t.id,
-        raft: this.raftConfig(replicas, replicas),
-        log,
-        random: this.random,
-        send: (msgs) => this.send(groupId, msgs),
-        logger: this.logger.child({ component: "partition", group: groupId, topic: t.name, partition: p, node: this.id }),
-        leaderHint: (id) => this.leaderHint(id),
-        clock: this.clock,
-        ...(applier ? { applier } : {}),
-        onRoleChanged: (s) => {
-          if (s.role === Role.Leader) this.announcer.won(groupId, s.term);
-        },
-        onFatal: this.onFatal,
-        writeRetry: this.writeRetry,
-        diskFull: () => this.disk.reason(),
+      const replica = await this.startReplica(groupId, log, () => {
+        // The offsets topic's replicas keep the consumer-group table (broker/consumer-groups/).
+        const applier = t.name === OFFSETS_TOPIC ? this.groups.applierFor(t.id, p) : undefined;
+        return new PartitionReplica({
+          topic: t.name,
+          partition: p,
+          topicId: t.id,
+          raft: this.raftConfig(replicas, replicas),
+          log,
+          random: this.random,
+          send: (msgs) => this.send(groupId, msgs),
+          logger: this.logger.child({ component: "partition", group: groupId, topic: t.name, partition: p, node: this.id }),
+          leaderHint: (id) => this.leaderHint(id),
+          clock: this.clock,
+          ...(applier ? { applier } : {}),
+          onRoleChanged: (s) => {
+            if (s.role === Role.Leader) this.announcer.won(groupId, s.term);
+          },
+          onFatal: this.onFatal,
+          onStoreDamaged: (err) => void this.dataDirCheck.markDamaged(groupId, err.message),
+          writeRetry: this.writeRetry,
+          diskFull: () => this.disk.reason(),
+        });
       });
+      if (replica === undefined) {
+        if (t.name === OFFSETS_TOPIC) this.groups.detach(t.id, p);
+        continue;
+      }
       if (this.disk.full()) replica.runner.drain();
       this.partitions.set(groupId, replica);
-      if (applier) this.groups.attach(p, replica);
+      if (t.name === OFFSETS_TOPIC) this.groups.attach(p, replica);
+    }
+  }
+
+  /**
+   * Start a replica over its just-opened log. A damaged entry its start-up
+   * reads meet (the high watermark, producer state, the group table's replay)
+   * is cut like one the start-up check found, and the replica starts again
+   * (a fresh state machine each time). Should the same log stay damaged, the
+   * directory is marked and the replica stays closed (its peers serve it).
+   */
+  private async startReplica(groupId: string, log: LogStorage, make: () => PartitionReplica): Promise<PartitionReplica | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return make();
+      } catch (err) {
+        if (!isDamagedEntry(err)) throw err;
+        this.logger.error({ group: groupId, index: err.details.index, attempt, err: err.message }, "damaged entry found while the replica starts");
+        if (attempt >= REPLICA_START_ATTEMPTS) {
+          await this.dataDirCheck.markDamaged(groupId, err.message);
+          await log.close();
+          return undefined;
+        }
+        await this.dataDirCheck.cut(groupId, log, err.details.index!);
+      }
     }
   }
 

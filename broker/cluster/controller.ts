@@ -12,7 +12,7 @@ import { GroupRunner, type StateMachine, type WriteRetryOptions } from "../group
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { RaftConfig } from "../raft/config.js";
-import type { LogStorage } from "../raft/log-storage.js";
+import type { LogStorage, StorageError } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { EntryKind, NO_NODE, type Entry, type NodeId, type Snapshot } from "../raft/types.js";
@@ -42,6 +42,8 @@ export interface ControllerOptions {
   readonly onChange: (change: MetadataChange | { readonly kind: "reset" }) => void;
   /** The controller log's storage failed; see GroupRunnerOptions.onFatal. */
   readonly onFatal: (err: unknown, message: string) => void;
+  /** Damage a cut did not mend; see GroupRunnerOptions.onStoreDamaged. */
+  readonly onStoreDamaged?: (err: StorageError) => void;
   /** How failing log writes are retried; see GroupRunnerOptions.writeRetry. */
   readonly writeRetry?: WriteRetryOptions;
 }
@@ -84,6 +86,7 @@ export class Controller {
       stateMachine: sm,
       logger: opts.logger,
       onFatal: opts.onFatal,
+      ...(opts.onStoreDamaged ? { onStoreDamaged: opts.onStoreDamaged } : {}),
       ...(opts.writeRetry ? { writeRetry: opts.writeRetry } : {}),
     });
   }

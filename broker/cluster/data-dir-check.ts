@@ -124,6 +124,12 @@ export class DataDirCheck {
   async repairOnOpen(name: string, storage: LogStorage): Promise<void> {
     const at = this.repairs.get(name);
     if (at === undefined) return;
+    await this.cut(name, storage, at);
+    this.repairs.delete(name);
+  }
+
+  /** Cut the log `name` from the damaged entry `at` (LogStorage.repair); retries a write that fails for lack of space. */
+  async cut(name: string, storage: LogStorage, at: number): Promise<void> {
     for (;;) {
       try {
         await storage.repair(index(at));
@@ -134,7 +140,6 @@ export class DataDirCheck {
         await new Promise((r) => setTimeout(r, REPAIR_RETRY_MS));
       }
     }
-    this.repairs.delete(name);
     const hs = storage.hardState();
     this.log.warn({ log: name, from: at, lastIndex: storage.lastIndex(), promiseIndex: hs.promise?.index, promiseTerm: hs.promise?.term }, "damaged log cut before it opens");
   }

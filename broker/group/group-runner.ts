@@ -82,6 +82,12 @@ export interface GroupRunnerOptions {
   readonly onFatal: (err: unknown, message: string) => void;
   /** How failing log writes are retried (defaults: storage.writeRetryBackoffMs and writeRetryBackoffMsMax). */
   readonly writeRetry?: WriteRetryOptions;
+  /**
+   * Damage a cut did not mend (found again after a repair): the group has
+   * stopped; the broker marks its data directory so that the next start
+   * rebuilds it from the peers (broker/cluster/data-dir-check.ts).
+   */
+  readonly onStoreDamaged?: (err: StorageError) => void;
 }
 
 /** How a runner retries a log write that failed with a full disk or an I/O error. */
@@ -168,6 +174,7 @@ export class GroupRunner {
   /** Waits on role, leader, term or transfer changes; one per waiting request or shutdown step, removed when settled. */
   private readonly softWaiters = new Set<SoftStateWaiter>();
   private readonly onFatal: (err: unknown, message: string) => void;
+  private readonly onStoreDamaged: ((err: StorageError) => void) | undefined;
   private running = false;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
@@ -196,6 +203,7 @@ export class GroupRunner {
     this.groupId = opts.groupId;
     this.config = opts.config;
     this.random = opts.random;
+    this.onStoreDamaged = opts.onStoreDamaged;
     this.storage = opts.storage;
     this.send = opts.send;
     this.sm = opts.stateMachine;
@@ -338,7 +346,7 @@ export class GroupRunner {
     return this.repairing ? { ...s, role: Role.Follower, leader: NO_NODE, transferee: NO_NODE } : s;
   }
   isLeader(): boolean {
-    return !this.repairing && this.soft.role === Role.Leader;
+    return !this.closed && !this.repairing && this.soft.role === Role.Leader;
   }
   /** Still recovering from a lost disk (see RaftConfig.recovering), as of the last durable Ready. */
   recovering(): boolean {
@@ -363,6 +371,20 @@ export class GroupRunner {
    */
   reportDamage(err: StorageError): void {
     if (this.closed || this.repairing) return;
+    if (this.damagedEntries > 0) {
+      // A cut removes every damaged entry of the log and refetches; damage found again is most likely the
+      // store's own structure (a B-tree key a cut cannot mend): stop rather than cut and refetch for ever.
+      this.damagedEntries++;
+      this.log.error(
+        { index: err.details.index, log: err.details.log, err: err.message },
+        "damaged again after a repair: the store's structure is likely damaged; this group stops here (its peers serve it) until the broker restarts and rebuilds its data directory",
+      );
+      this.closed = true;
+      this.failAll(new ProposeError("SHUTTING_DOWN", NO_NODE, `group ${this.groupId} stopped: its storage is damaged`));
+      for (const w of [...this.softWaiters]) w.resolve(undefined);
+      this.onStoreDamaged?.(err);
+      return;
+    }
     this.damagedEntries++;
     const at = toIndex(err.details.index ?? this.storage.firstIndex());
     this.log.error(

@@ -18,7 +18,7 @@ import type { FetchResult, ListOffsetsResult, PartitionStatus, ProduceResult } f
 import type { FetchedBatch } from "../protocol/records.js";
 import { encodeRecordBatch, readRecordBatchHeader } from "../protocol/record-batch.js";
 import type { RaftConfig } from "../raft/config.js";
-import type { LogStorage, RetentionPolicy, RetentionResult } from "../raft/log-storage.js";
+import type { LogStorage, RetentionPolicy, RetentionResult, StorageError } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
 import type { TransferResult } from "../raft/core.js";
 import type { RandomSource } from "../raft/random.js";
@@ -65,6 +65,8 @@ export interface PartitionReplicaOptions {
   readonly onRoleChanged?: (soft: SoftState) => void;
   /** The group's storage failed; see GroupRunnerOptions.onFatal. */
   readonly onFatal: (err: unknown, message: string) => void;
+  /** Damage a cut did not mend; see GroupRunnerOptions.onStoreDamaged. */
+  readonly onStoreDamaged?: (err: StorageError) => void;
   /** How failing log writes are retried; see GroupRunnerOptions.writeRetry. */
   readonly writeRetry?: WriteRetryOptions;
   /**
@@ -158,6 +160,7 @@ export class PartitionReplica {
       logger: opts.logger,
       applied: index(Math.max(commit, opts.log.snapshot().index)),
       onFatal: opts.onFatal,
+      ...(opts.onStoreDamaged ? { onStoreDamaged: opts.onStoreDamaged } : {}),
       ...(opts.writeRetry ? { writeRetry: opts.writeRetry } : {}),
     });
   }

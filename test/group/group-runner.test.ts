@@ -298,3 +298,33 @@ test("a runner closed while its write keeps failing stops retrying and closes", 
   await new Promise((r) => setTimeout(r, 20));
   assert.ok(tries <= after + 1, "no retries after close");
 });
+
+test("damage found again after a repair stops the group and reports the store damaged, instead of cutting and refetching for ever", async () => {
+  const storage = new MemoryStorage();
+  const damaged: string[] = [];
+  const runner = new GroupRunner({
+    groupId: "g",
+    config: raftConfig(1, [1, 2, 3]),
+    storage,
+    random: new SeededRandom(1),
+    send: () => undefined,
+    stateMachine: { apply: () => undefined },
+    logger: silentLogger,
+    onFatal: failOnFatal,
+    onStoreDamaged: (err) => damaged.push(err.message),
+  });
+  const entry = (i: number) => ({ index: index(i), term: term(1), kind: EntryKind.Noop, offset: offset(0), count: 0, timestampMs: 0, data: new Uint8Array(0) });
+  runner.step({ type: MessageType.Append, from: nodeId(2), to: nodeId(1), term: term(1), prevIndex: index(0), prevTerm: term(0), entries: [entry(1), entry(2), entry(3)], commit: index(0) });
+  await flush();
+  assert.equal(storage.lastIndex(), 3);
+  runner.reportDamage(new StorageError("CORRUPT_ENTRY", "entry 2 failed its checksum", { log: "g", index: 2 }));
+  for (let k = 0; k < 10 && runner.repairingLog() && storage.lastIndex() !== 1; k++) await flush();
+  assert.equal(storage.lastIndex(), 1, "the first is cut");
+  assert.deepEqual(damaged, []);
+  runner.reportDamage(new StorageError("CORRUPT_ENTRY", "entry 2: missing from LMDB although the catalog holds it", { log: "g", index: 2 }));
+  assert.equal(damaged.length, 1, "the second is reported as store damage");
+  assert.equal(runner.damagedEntryCount(), 2);
+  assert.throws(() => runner.propose([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]), /closed/);
+  assert.equal(runner.isLeader(), false);
+  await runner.close();
+});
