@@ -7,12 +7,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TEST_TIMING } from "./harness.js";
+import { TEST_TIMING, drainCore } from "./harness.js";
 import { RaftNode } from "../../broker/raft/core.js";
 import { MessageType, type Message } from "../../broker/raft/messages.js";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
 import { SeededRandom } from "../../broker/raft/random.js";
-import { Role, writeOf } from "../../broker/raft/ready.js";
+import { Role } from "../../broker/raft/ready.js";
 import { EntryKind, index, nodeId, offset, term, type Entry, type HardState, type NodeId } from "../../broker/raft/types.js";
 
 const disks = new WeakMap<RaftNode, MemoryStorage>();
@@ -36,16 +36,7 @@ const NO_VOTE = nodeId(0);
 
 /** Run the Ready loop (each write durable at once); returns the messages and the last hard state written. */
 function drain(n: RaftNode): Message[] & { hard?: HardState } {
-  const out: Message[] & { hard?: HardState } = [];
-  while (n.hasReady()) {
-    const rd = n.ready();
-    const update = writeOf(rd, undefined);
-    if (update) disks.get(n)!.apply(update);
-    if (rd.hardState) out.hard = rd.hardState;
-    out.push(...rd.earlyMessages, ...rd.messages);
-    n.advance(rd);
-  }
-  return out;
+  return drainCore(n, disks.get(n)!);
 }
 
 function votes(out: readonly Message[]): [number, boolean | undefined][] {

@@ -40,6 +40,24 @@ export function persistReady(storage: MemoryStorage, rd: Ready, carried: HardSta
   return undefined;
 }
 
+/**
+ * Run one core's Ready loop with every write durable at once on `storage`
+ * (a lone member under test, fed messages by hand).
+ * @returns the messages sent, and the last hard state written
+ */
+export function drainCore(n: RaftNode, storage: MemoryStorage): Message[] & { hard?: HardState } {
+  const out: Message[] & { hard?: HardState } = [];
+  while (n.hasReady()) {
+    const rd = n.ready();
+    const update = writeOf(rd, undefined);
+    if (update) storage.apply(update);
+    if (rd.hardState) out.hard = rd.hardState;
+    out.push(...rd.earlyMessages, ...rd.messages);
+    n.advance(rd);
+  }
+  return out;
+}
+
 export class Harness {
   readonly ids: NodeId[];
   readonly nodes = new Map<NodeId, RaftNode>();

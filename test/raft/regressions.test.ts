@@ -14,7 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { faultProfile } from "./sim/faults.js";
 import { preferredRegains } from "./sim/scenarios.js";
-import { replayCommand, runOptions, runSeed } from "./sim/simulation.js";
+import { replayCommand, runOptions, runSeed, type RunResult, type SimOptions } from "./sim/simulation.js";
 
 interface SeededRun {
   readonly seed: number;
@@ -83,16 +83,6 @@ const LOST_DISK_RUNS: readonly LostDiskRun[] = [
   { seed: 1809, members: "mixed", steps: 300, unguarded: "COMMITTED_ENTRY_LOST", foundAt: "lost-disk", note: "5 members: the same, a committed no-op of term 1 lost" },
 ];
 
-for (const r of LOST_DISK_RUNS) {
-  test(`lost disk: seed ${r.seed} (${r.members} members, ${r.steps} steps) breaks unguarded with ${r.unguarded} and is clean guarded: ${r.note}`, () => {
-    const unguarded = runSeed({ ...runOptions(r.seed, r.members, r.steps), diskLoss: "unguarded", damage: "off" });
-    assert.equal(unguarded.violation?.kind, r.unguarded, `unguarded run: ${unguarded.violation?.kind ?? "no violation"}: ${unguarded.violation?.message ?? ""}`);
-    assert.ok(unguarded.stats.disksLost > 0);
-    const guarded = runSeed({ ...runOptions(r.seed, r.members, r.steps), damage: "off" });
-    assert.ok(guarded.ok, `${guarded.violation?.kind}: ${guarded.violation?.message} at step ${guarded.step}\nreplay: ${replayCommand(r.seed, r.members, r.steps)} --damage off\n${guarded.trace.slice(-40).join("\n")}`);
-  });
-}
-
 /**
  * Seeds where a member whose storage cut a damaged suffix off its log breaks
  * Raft when the cut records no promise (HardState.promise), found with
@@ -106,16 +96,24 @@ const DAMAGE_RUNS: readonly LostDiskRun[] = [
   { seed: 137, members: "mixed", steps: 300, unguarded: "NOT_CONVERGED", foundAt: "damaged-entry", note: "5 members: without a repair tag the leader keeps the cut member's old match and never sends it the entries again" },
 ];
 
-for (const r of DAMAGE_RUNS) {
-  test(`damaged entry: seed ${r.seed} (${r.members} members, ${r.steps} steps) breaks unguarded with ${r.unguarded} and is clean guarded: ${r.note}`, () => {
-    const unguarded = runSeed({ ...runOptions(r.seed, r.members, r.steps), damage: "unguarded" });
+/**
+ * A guard (the lost-disk recovery, the damaged-entry promise) is
+ * load-bearing: its seeds break Raft without it and run clean with it.
+ */
+function guardTest(what: string, r: LostDiskRun, unguardedOpts: Partial<SimOptions>, guardedOpts: Partial<SimOptions>, happened: (s: RunResult["stats"]) => number): void {
+  test(`${what}: seed ${r.seed} (${r.members} members, ${r.steps} steps) breaks unguarded with ${r.unguarded} and is clean guarded: ${r.note}`, () => {
+    const unguarded = runSeed({ ...runOptions(r.seed, r.members, r.steps), ...unguardedOpts });
     assert.equal(unguarded.violation?.kind, r.unguarded, `unguarded run: ${unguarded.violation?.kind ?? "no violation"}: ${unguarded.violation?.message ?? ""}`);
-    assert.ok(unguarded.stats.logsDamaged > 0);
-    const guarded = runSeed(runOptions(r.seed, r.members, r.steps));
-    assert.ok(guarded.stats.logsDamaged > 0);
-    assert.ok(guarded.ok, `${guarded.violation?.kind}: ${guarded.violation?.message} at step ${guarded.step}\nreplay: ${replayCommand(r.seed, r.members, r.steps)}\n${guarded.trace.slice(-40).join("\n")}`);
+    assert.ok(happened(unguarded.stats) > 0);
+    const guarded = runSeed({ ...runOptions(r.seed, r.members, r.steps), ...guardedOpts });
+    assert.ok(happened(guarded.stats) > 0);
+    const replay = `${replayCommand(r.seed, r.members, r.steps)}${guardedOpts.damage === "off" ? " --damage off" : ""}`;
+    assert.ok(guarded.ok, `${guarded.violation?.kind}: ${guarded.violation?.message} at step ${guarded.step}\nreplay: ${replay}\n${guarded.trace.slice(-40).join("\n")}`);
   });
 }
+
+for (const r of LOST_DISK_RUNS) guardTest("lost disk", r, { diskLoss: "unguarded", damage: "off" }, { damage: "off" }, (st) => st.disksLost);
+for (const r of DAMAGE_RUNS) guardTest("damaged entry", r, { damage: "unguarded" }, {}, (st) => st.logsDamaged);
 
 for (const r of SEEDED_RUNS) {
   const title = `regression: seed ${r.seed} (${r.members} members, ${r.steps} steps${r.profile ? `, ${r.profile}` : ""}): ${r.note}`;
