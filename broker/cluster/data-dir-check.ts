@@ -28,7 +28,8 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { StorageError, type LogStorage } from "../raft/log-storage.js";
+import { repairRetrying } from "../group/group-runner.js";
+import type { LogStorage } from "../raft/log-storage.js";
 import { index } from "../raft/types.js";
 import { verifyInChild, type VerifyOutcome } from "../storage/verify-in-child.js";
 
@@ -36,8 +37,6 @@ import { verifyInChild, type VerifyOutcome } from "../storage/verify-in-child.js
 export const DAMAGED_DIR_PREFIX = "damaged-";
 /** A file in the data directory that makes the next start set the directory aside (markDamaged). */
 export const DAMAGED_MARKER = "DAMAGED";
-/** Wait between attempts of a start-up repair whose write failed (a full disk). */
-const REPAIR_RETRY_MS = 1000;
 
 export interface DataDirCheckOptions {
   readonly dataDir: string;
@@ -128,18 +127,9 @@ export class DataDirCheck {
     this.repairs.delete(name);
   }
 
-  /** Cut the log `name` from the damaged entry `at` (LogStorage.repair); retries a write that fails for lack of space. */
+  /** Cut the log `name` from the damaged entry `at` (LogStorage.repair); retries a write that fails on the disk. */
   async cut(name: string, storage: LogStorage, at: number): Promise<void> {
-    for (;;) {
-      try {
-        await storage.repair(index(at));
-        break;
-      } catch (err) {
-        if (!(err instanceof StorageError) || (err.code !== "NOT_ENOUGH_SPACE" && err.code !== "IO_ERROR")) throw err;
-        this.log.warn({ log: name, err: err.message, retryMs: REPAIR_RETRY_MS }, "repairing a damaged log failed to write; retrying");
-        await new Promise((r) => setTimeout(r, REPAIR_RETRY_MS));
-      }
-    }
+    await repairRetrying(storage, index(at), this.log.child({ log: name }), () => false);
     const hs = storage.hardState();
     this.log.warn({ log: name, from: at, lastIndex: storage.lastIndex(), promiseIndex: hs.promise?.index, promiseTerm: hs.promise?.term }, "damaged log cut before it opens");
   }

@@ -115,6 +115,26 @@ export function isRetriableWriteFailure(err: unknown): err is StorageError {
   return err instanceof StorageError && (err.code === "NOT_ENOUGH_SPACE" || err.code === "IO_ERROR");
 }
 
+/**
+ * Cut `storage` from the damaged entry `at` (LogStorage.repair), trying again
+ * every REPAIR_RETRY_MS while the write fails on the disk (a full disk, an
+ * I/O error). Resolves false when `stopped()` turns true first; any other
+ * failure (damage below the snapshot point, a bug) is thrown.
+ */
+export async function repairRetrying(storage: LogStorage, at: Index, log: Logger, stopped: () => boolean): Promise<boolean> {
+  for (;;) {
+    if (stopped()) return false;
+    try {
+      await storage.repair(at);
+      return true;
+    } catch (err) {
+      if (!isRetriableWriteFailure(err)) throw err;
+      log.warn({ index: at, err: err.message, retryMs: REPAIR_RETRY_MS }, "repairing a damaged log failed to write; retrying");
+      await new Promise((r) => setTimeout(r, REPAIR_RETRY_MS));
+    }
+  }
+}
+
 /** When a proposal counts as done. */
 export type Acks = "all" | "leader";
 
@@ -496,22 +516,13 @@ export class GroupRunner {
    */
   private async repair(at: Index): Promise<void> {
     await this.idle;
-    for (;;) {
-      if (this.closed) return;
-      try {
-        await this.storage.repair(at);
-        break;
-      } catch (err) {
-        if (err instanceof StorageError && (err.code === "NOT_ENOUGH_SPACE" || err.code === "IO_ERROR")) {
-          this.log.warn({ index: at, err: err.message, retryMs: REPAIR_RETRY_MS }, "repairing a damaged log failed to write; retrying");
-          await new Promise((r) => setTimeout(r, REPAIR_RETRY_MS));
-          continue;
-        }
-        this.log.error({ index: at, err: err instanceof Error ? err.message : String(err) }, "cannot repair the damaged log: this group stops here");
-        this.closed = true;
-        this.failAll(new ProposeError("SHUTTING_DOWN", NO_NODE, `group ${this.groupId} stopped: its log is damaged beyond repair`));
-        return;
-      }
+    try {
+      if (!(await repairRetrying(this.storage, at, this.log, () => this.closed))) return;
+    } catch (err) {
+      this.log.error({ index: at, err: err instanceof Error ? err.message : String(err) }, "cannot repair the damaged log: this group stops here");
+      this.closed = true;
+      this.failAll(new ProposeError("SHUTTING_DOWN", NO_NODE, `group ${this.groupId} stopped: its log is damaged beyond repair`));
+      return;
     }
     const hs = this.storage.hardState();
     this.node = new RaftNode(this.config, this.storage, this.random, toIndex(Math.min(this.appliedIndex, hs.commit)));
