@@ -36,7 +36,8 @@ import type { HandlerContext } from "./server/handler-context.js";
 import { buildHandlers } from "./server/handlers/index.js";
 import { LogStore } from "./storage/log-store.js";
 import { DiskGate } from "./storage/disk-gate.js";
-import { isDamagedEntry, isRetriableWriteFailure, type GroupRunner, type WriteRetryOptions } from "./group/group-runner.js";
+import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
+import type { GroupRunner, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS } from "./protocol/defaults.js";
 

@@ -28,7 +28,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { repairRetrying } from "../group/group-runner.js";
+import { repairRetrying } from "../group/damage.js";
 import type { LogStorage } from "../raft/log-storage.js";
 import { index } from "../raft/types.js";
 import { verifyInChild, type VerifyOutcome } from "../storage/verify-in-child.js";

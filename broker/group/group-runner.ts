@@ -22,6 +22,7 @@ import { RaftNode, type TransferResult } from "../raft/core.js";
 import type { RaftConfig } from "../raft/config.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StorageError, type LogStorage, type LogUpdate } from "../raft/log-storage.js";
+import { isDamagedEntry, isRetriableWriteFailure, repairRetrying } from "./damage.js";
 import { STORAGE_DEFAULTS } from "../protocol/defaults.js";
 import { MessageType, type Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
@@ -40,13 +41,6 @@ const SLOW_PERSIST_WARN_MS = 100;
  * still replaced, by followers that stop hearing from it.
  */
 export const PERSIST_STALL_MS = 50;
-/** Wait between attempts of a repair whose write failed (a full disk, an I/O error). */
-const REPAIR_RETRY_MS = 1000;
-
-/** Whether `err` reports a damaged stored entry (which the runner repairs). */
-export function isDamagedEntry(err: unknown): err is StorageError {
-  return err instanceof StorageError && err.code === "CORRUPT_ENTRY" && err.details.index !== undefined;
-}
 
 /** What a group's state machine does with committed entries. */
 export interface StateMachine {
@@ -105,35 +99,6 @@ export interface WriteRetryOptions {
   readonly sleepMs?: (ms: number) => Promise<void>;
 }
 
-/**
- * A write failure the runner rides out: the disk is full, or the OS failed
- * the write. LMDB aborted the transaction, so nothing of the write was
- * applied and the log's state is what it was (broker/storage/write-errors.ts):
- * the same write can be tried again. Anything else a write throws is a bug.
- */
-export function isRetriableWriteFailure(err: unknown): err is StorageError {
-  return err instanceof StorageError && (err.code === "NOT_ENOUGH_SPACE" || err.code === "IO_ERROR");
-}
-
-/**
- * Cut `storage` from the damaged entry `at` (LogStorage.repair), trying again
- * every REPAIR_RETRY_MS while the write fails on the disk (a full disk, an
- * I/O error). Resolves false when `stopped()` turns true first; any other
- * failure (damage below the snapshot point, a bug) is thrown.
- */
-export async function repairRetrying(storage: LogStorage, at: Index, log: Logger, stopped: () => boolean): Promise<boolean> {
-  for (;;) {
-    if (stopped()) return false;
-    try {
-      await storage.repair(at);
-      return true;
-    } catch (err) {
-      if (!isRetriableWriteFailure(err)) throw err;
-      log.warn({ index: at, err: err.message, retryMs: REPAIR_RETRY_MS }, "repairing a damaged log failed to write; retrying");
-      await new Promise((r) => setTimeout(r, REPAIR_RETRY_MS));
-    }
-  }
-}
 
 /** When a proposal counts as done. */
 export type Acks = "all" | "leader";

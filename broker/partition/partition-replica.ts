@@ -10,7 +10,8 @@
 import type { Logger } from "pino";
 import { partitionGroupId, type PartitionGroupId } from "../cluster/names.js";
 import { fromRefusal, refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
-import { GroupRunner, isDamagedEntry, type Appended, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
+import { isDamagedEntry } from "../group/damage.js";
+import { GroupRunner, type Appended, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { OffsetSpec } from "../protocol/enums.js";
 import type { FetchRequest, ListOffsetsRequest, ProduceRequest } from "../protocol/requests.js";
