@@ -205,6 +205,8 @@ export class TestCluster {
   }
 
   private spawn(m: Member): void {
+    // Never orphan a broker: one still running (a restart that did not come up in time) is ended first.
+    if (m.child && m.child.exitCode === null && m.child.signalCode === null) m.child.kill("SIGKILL");
     const fd = openSync(m.logFile, "a");
     // The broker's RLOG_* environment is cleared so a developer's shell cannot change the test.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("RLOG_")));
