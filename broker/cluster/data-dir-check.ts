@@ -5,9 +5,11 @@
  * verify-in-child.ts). Outcomes:
  *
  * - clean: nothing to do;
- * - damaged entries only: each log named is repaired (LogStorage.repair from
- *   its first damaged entry) when the broker opens it, before its group
- *   starts (`repairOnOpen`);
+ * - damaged entries only: each log named is cut (LogStorage.repair from its
+ *   first damaged entry) in the same child, since writing next to a damaged
+ *   page is what can crash LMDB; a cut the child could not make (a full
+ *   disk) is made when the broker opens the log, before its group starts
+ *   (`repairOnOpen`);
  * - damage the checksums cannot confine to entries: LMDB's own structure
  *   (the child crashed or LMDB reported corruption), or a record other than
  *   an entry (hard state, snapshot point, catalog, registry, store, identity).
@@ -71,7 +73,7 @@ export class DataDirCheck {
       return c;
     }
     const started = performance.now();
-    const outcome = await verifyInChild(opts.dataDir, { timeoutMs: opts.timeoutMs });
+    const outcome = await verifyInChild(opts.dataDir, { timeoutMs: opts.timeoutMs, repair: true });
     const ms = Math.round(performance.now() - started);
     const verdict = judge(outcome);
     switch (verdict.kind) {
@@ -84,8 +86,16 @@ export class DataDirCheck {
         return c;
       }
       case "entries": {
-        for (const [name, at] of verdict.repairs) log.error({ log: name, firstDamagedIndex: at }, "damaged entries found: the log is cut there when it opens and fetches the rest from its leader");
-        if (verdict.repairs.size === 0) log.info({ ms, entries: verdict.entries }, "start-up check of the data directory: every checksum holds");
+        const cut = new Map(outcome.ok ? outcome.repaired : []);
+        for (const [name, at] of verdict.repairs) {
+          if (cut.get(name) === at) {
+            log.error({ log: name, firstDamagedIndex: at }, "damaged entries found: the log was cut there and fetches the rest from its leader");
+            verdict.repairs.delete(name);
+          } else {
+            log.error({ log: name, firstDamagedIndex: at }, "damaged entries found: the log is cut there when it opens and fetches the rest from its leader");
+          }
+        }
+        if (cut.size === 0 && verdict.repairs.size === 0) log.info({ ms, entries: verdict.entries }, "start-up check of the data directory: every checksum holds");
         return check(verdict.repairs);
       }
     }

@@ -36,11 +36,20 @@ export type VerifyFailure =
   | "exit";
 
 /** What verifyInChild returns. A report with damaged entries or records is still `ok: true`. */
-export type VerifyOutcome = { readonly ok: true; readonly report: VerifyReport } | { readonly ok: false; readonly failure: VerifyFailure; readonly reason: string };
+export type VerifyOutcome =
+  | {
+      readonly ok: true;
+      readonly report: VerifyReport;
+      /** With `repair`: the logs the child cut, and from which entry (LogStorage.repair). */
+      readonly repaired: readonly (readonly [string, number])[];
+    }
+  | { readonly ok: false; readonly failure: VerifyFailure; readonly reason: string };
 
 export interface VerifyInChildOptions {
   /** Kill the child and report `timeout` after this long (default VERIFY_TIMEOUT_MS_DEFAULT). */
   readonly timeoutMs?: number;
+  /** When only entries are damaged, cut each damaged log in the child too (verify-child.ts). */
+  readonly repair?: boolean;
 }
 
 /** Scan the store in `dir` in a child process; never throws, never rejects. */
@@ -55,7 +64,7 @@ export function verifyInChild(dir: string, opts: VerifyInChildOptions = {}): Pro
       clearTimeout(timer);
       resolve(o);
     };
-    const child = spawn(process.execPath, [script, dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script, dir, ...(opts.repair ? ["--repair"] : [])], { stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = "";
@@ -87,8 +96,8 @@ export function verifyInChild(dir: string, opts: VerifyInChildOptions = {}): Pro
       } catch {
         parsed = undefined;
       }
-      const msg = parsed as { report?: VerifyReport; error?: unknown } | undefined;
-      if (code === 0 && msg?.report !== undefined && Array.isArray(msg.report.logs)) return finish({ ok: true, report: msg.report });
+      const msg = parsed as { report?: VerifyReport; repaired?: [string, number][]; error?: unknown } | undefined;
+      if (code === 0 && msg?.report !== undefined && Array.isArray(msg.report.logs)) return finish({ ok: true, report: msg.report, repaired: msg.repaired ?? [] });
       if (code === EXIT_STORAGE_ENGINE && typeof msg?.error === "string") return finish({ ok: false, failure: "storage-engine", reason: msg.error });
       return finish({ ok: false, failure: "exit", reason: `verification child exited with code ${code}${tail}` });
     });

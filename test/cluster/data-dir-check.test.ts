@@ -26,13 +26,13 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test("a damaged entry is cut when its log opens: the promise is recorded, the other logs are untouched", async () => {
+test("a damaged entry is cut by the check's child before the store opens: the promise is recorded, the other logs are untouched", async () => {
   await withDir(async (dir) => {
     await writeFixtureStore(dir);
     damageAtMarker(dir, "beta", 12, 20); // a payload byte of beta/12
     const check = await DataDirCheck.run({ dataDir: dir, timeoutMs: 60_000, logger, clock: () => 0 });
     assert.equal(check.movedTo, undefined);
-    assert.deepEqual(check.pending(), ["beta"]);
+    assert.deepEqual(check.pending(), [], "cut in the child: nothing left for the broker to cut");
     const store = await LogStore.open({ path: dir, fsync: false });
     try {
       for (const name of ["alpha", "beta", "gamma"]) {
@@ -83,8 +83,8 @@ test("a check that could not run or timed out lets the broker start; a crash or 
   assert.equal(judge({ ok: false, failure: "signal", reason: "SIGSEGV" }).kind, "untrusted");
   assert.equal(judge({ ok: false, failure: "storage-engine", reason: "MDB_CORRUPTED" }).kind, "untrusted");
   const report = { logs: [], storeRecords: [], entriesChecked: 0, bytesChecked: 0, ms: 1 };
-  assert.equal(judge({ ok: true, report }).kind, "entries");
-  assert.equal(judge({ ok: true, report: { ...report, storeRecords: [{ record: "store", message: "bad" }] } }).kind, "untrusted");
+  assert.equal(judge({ ok: true, report, repaired: [] }).kind, "entries");
+  assert.equal(judge({ ok: true, report: { ...report, storeRecords: [{ record: "store", message: "bad" }] }, repaired: [] }).kind, "untrusted");
 });
 
 test("damage found while running marks the directory: the next start sets it aside", async () => {
