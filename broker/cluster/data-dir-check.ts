@@ -114,11 +114,17 @@ export class DataDirCheck {
   /**
    * Damage found while running that a cut cannot mend (a log's records or
    * the store's structure): the log stays closed, the broker goes on with
-   * its other groups, and the next start sets the directory aside.
+   * its other groups, and the next start sets the directory aside. Never
+   * rejects.
    */
   async markDamaged(log: string, reason: string): Promise<void> {
-    await writeFile(join(this.dataDir, DAMAGED_MARKER), `${log}: ${reason}\n`, { flag: "a" });
     this.log.error({ log, reason }, "damage beyond the entries found while running: this replica stays closed (its peers serve it); restart the broker to rebuild the data directory from its peers");
+    try {
+      await writeFile(join(this.dataDir, DAMAGED_MARKER), `${log}: ${reason}\n`, { flag: "a" });
+    } catch (err) {
+      // Never rejects (callers do not wait): without the marker the next start's check finds what it can.
+      this.log.error({ err: err instanceof Error ? err.message : String(err) }, "cannot write the damaged-directory marker");
+    }
   }
 
   /** Logs still to repair (by name). */
