@@ -1,9 +1,14 @@
 /**
  * The outbound link to one peer: a bounded queue of Raft messages and one
  * WebSocket that is dialed, authenticated with a hello, and redialed with
- * capped, jittered backoff whenever it drops. Messages queued during one
- * event-loop turn leave in as few frames as possible (one per
- * frameBytesTarget), which is what makes many small Raft messages cheap.
+ * capped, jittered backoff whenever it drops. A message queued on a quiet
+ * link leaves at once, in the caller's turn (a leader's append then goes out
+ * before its own log write starts, and a follower's answer right after its
+ * write: no wait for the end of the turn on the produce path). Messages
+ * queued after a frame left in the same event-loop turn wait for the end of
+ * that turn and leave together, in as few frames as possible (one per
+ * frameBytesTarget), which is what makes many small Raft messages cheap: a
+ * busy link sends about two frames a turn, however many groups speak.
  * Leader announcements wait apart from Raft messages, one per group (a newer
  * one replaces the older), and leave first.
  */
@@ -86,6 +91,8 @@ export class PeerLink {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
   private flushImmediate: NodeJS.Immediate | undefined;
+  /** A frame left in this event-loop turn: more messages wait for the turn's end (flushImmediate). */
+  private sentThisTurn = false;
   private helloId = 0;
   private sentMessages = 0;
   private sentFrames = 0;
@@ -108,7 +115,10 @@ export class PeerLink {
     if (this.state === "idle") this.dial();
   }
 
-  /** Queue a message; it leaves at the end of this event-loop turn if the link is open. */
+  /**
+   * Queue a message. On an open link it leaves at once when no frame left in
+   * this event-loop turn yet, else at the end of the turn with the others.
+   */
   enqueue(group: string, msg: Message): void {
     if (this.state === "closed") return;
     const size = messageBytes(msg);
@@ -117,7 +127,8 @@ export class PeerLink {
       return;
     }
     this.queue.push({ group, msg }, size);
-    this.scheduleFlush();
+    if (this.sentThisTurn) this.scheduleFlush();
+    else this.flush();
   }
 
   /**
@@ -249,8 +260,15 @@ export class PeerLink {
 
   private scheduleFlush(): void {
     if (this.flushImmediate !== undefined || this.state !== "open" || (this.queue.length === 0 && this.announcements.size === 0)) return;
+    this.armTurnEnd();
+  }
+
+  /** At the end of this event-loop turn: the link is quiet again, and what was queued meanwhile leaves. */
+  private armTurnEnd(): void {
+    if (this.flushImmediate !== undefined) return;
     this.flushImmediate = setImmediate(() => {
       this.flushImmediate = undefined;
+      this.sentThisTurn = false;
       this.flush();
     });
   }
@@ -259,6 +277,15 @@ export class PeerLink {
   private flush(): void {
     const ws = this.ws;
     if (this.state !== "open" || ws === undefined) return;
+    const framesBefore = this.sentFrames;
+    this.flushFrames(ws);
+    if (this.sentFrames !== framesBefore) {
+      this.sentThisTurn = true;
+      this.armTurnEnd();
+    }
+  }
+
+  private flushFrames(ws: WebSocket): void {
     const { frameBytesTarget, frameBytesMax, socketBufferBytesMax } = this.options.limits;
     while (this.announcements.size > 0 && ws.bufferedAmount < socketBufferBytesMax) {
       const batch: LeaderAnnouncement[] = [];

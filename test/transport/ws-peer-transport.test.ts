@@ -22,7 +22,7 @@ test("two transports exchange messages both ways, in order per link, many per fr
   const gotB = collect(b);
   await mesh(a, b);
 
-  // One event-loop turn of sends leaves as one frame.
+  // One event-loop turn of sends, queued while the link dials, leaves as one frame.
   for (let i = 0; i < 2000; i++) a.send(nodeId(2), "orders/0", heartbeat(1, 2, i));
   b.send(nodeId(1), "__controller", heartbeat(2, 1, 7));
   await waitFor(() => gotB.length === 2000 && gotA.length === 1, "messages to arrive");
@@ -32,6 +32,14 @@ test("two transports exchange messages both ways, in order per link, many per fr
   const link = a.stats().links[0];
   assert.equal(link?.sentMessages, 2000);
   assert.equal(link?.sentFrames, 1, "one frame for one turn of sends");
+
+  // On an open, quiet link the first message of a turn leaves at once; the rest of the turn's wait for its end and leave together.
+  const before = a.stats().links[0]?.sentFrames ?? 0;
+  for (let i = 0; i < 500; i++) a.send(nodeId(2), "orders/0", heartbeat(1, 2, 100_000 + i));
+  assert.equal(a.stats().links[0]?.sentFrames, before + 1, "the first message of the turn left in the caller's turn");
+  await waitFor(() => gotB.length === 2500, "the turn's messages to arrive");
+  assert.equal(a.stats().links[0]?.sentFrames, before + 2, "the other 499 left in one frame at the end of the turn");
+  gotB.splice(2000);
 
   // Sends spread over several turns keep their order too.
   for (let i = 2000; i < 2100; i++) {
