@@ -64,7 +64,7 @@ test("a NOT_ENOUGH_SPACE write closes the gate at once, and it stays closed thro
   assert.deepEqual(changes, [true, false]);
 });
 
-test("the reserve is allocated past the data file's end, and topped up once the file grew into its first quarter", async () => {
+test("twice the reserve is allocated past the data file's end, and topped up once less than the reserve is left", async () => {
   const dir = mkdtempSync(join(tmpdir(), "rlog-gate-"));
   try {
     const calls: [number, number][] = [];
@@ -73,14 +73,14 @@ test("the reserve is allocated past the data file's end, and topped up once the 
     assert.deepEqual(calls, [], "no data file yet: nothing to reserve");
     writeFileSync(dataFileOf(dir), Buffer.alloc(500));
     await g.check();
-    assert.deepEqual(calls, [[500, 1000]]);
-    truncateSync(dataFileOf(dir), 700);
+    assert.deepEqual(calls, [[500, 2000]]);
+    truncateSync(dataFileOf(dir), 1500);
     await g.check();
-    assert.deepEqual(calls, [[500, 1000]], "750 of 1000 still ahead: no top-up");
-    truncateSync(dataFileOf(dir), 800);
+    assert.deepEqual(calls, [[500, 2000]], "1000 still ahead: no top-up");
+    truncateSync(dataFileOf(dir), 1600);
     await g.check();
-    assert.deepEqual(calls, [[500, 1000], [800, 1000]]);
-    assert.equal(g.reservedEnd(), 1800);
+    assert.deepEqual(calls, [[500, 2000], [1600, 2000]]);
+    assert.equal(g.reservedEnd(), 3600);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -107,7 +107,7 @@ test("a failing top-up is tried again at the next read; a missing fallocate(1) i
     fail = undefined;
     await g.check();
     assert.equal(tries, 3);
-    assert.equal(g.reservedEnd(), 110);
+    assert.equal(g.reservedEnd(), 210);
     const { gate: g2 } = gate({
       free: () => 0,
       path: dir,
