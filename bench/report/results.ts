@@ -73,7 +73,7 @@ export interface BenchResults {
   readonly preset: "quick" | "full";
   readonly workloads: readonly string[];
   readonly cluster: { readonly brokers: number; readonly startedByBench: boolean; readonly urls: readonly string[]; readonly fsync: boolean | null; readonly replicationFactor: number };
-  /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on). */
+  /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on, default producer settings: linger 5 ms, batch 256 KiB, no compression, random values). */
   readonly targetConfiguration: boolean;
   readonly machine: Machine;
   /** Load averages when the run ended. */
@@ -187,8 +187,12 @@ export function assembleResults(r: RunRecord): BenchResults {
     ...(has(ws) ? { ws: ws.value } : {}),
     ...(ceilingErrors.length > 0 ? { error: ceilingErrors.join("; ") } : ceilingsRan ? {} : { skipped: "not selected" }),
   };
-  const c = r.cluster;
-  const targetConfiguration = c !== undefined && c.brokers === 3 && r.replicationFactor === 3 && o.acks === "all" && o.recordBytes === 1024 && (c.local ? o.fsync : true);
+  // Without a shared cluster (partition-scale alone), the clusters partition-scale started stand for it.
+  const scale = has(partitionScale) ? partitionScale.value.settings : undefined;
+  const c = r.cluster ?? (scale === undefined ? undefined : { brokers: scale.brokers, local: true, urls: [] });
+  const replicationFactor = r.cluster === undefined && scale !== undefined ? scale.replicationFactor : r.replicationFactor;
+  const targetConfiguration = c !== undefined && c.brokers === 3 && replicationFactor === 3 && o.acks === "all" && o.recordBytes === 1024 && (c.local ? o.fsync : true) &&
+    o.values === "random" && o.compression === "none" && o.lingerMs === 5 && o.batchBytesMax === 256 * 1024;
   const doc = {
     schemaVersion: 1 as const,
     commit: r.versions.commit ?? null,
@@ -196,7 +200,7 @@ export function assembleResults(r: RunRecord): BenchResults {
     durationSeconds: r.durationSeconds,
     preset: o.preset,
     workloads: o.workloads,
-    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor: r.replicationFactor },
+    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor },
     targetConfiguration,
     machine: r.machine,
     loadAverageEnd: r.loadAverageEnd,

@@ -72,6 +72,6 @@ export function targetsTable(checks: readonly TargetCheck[], targetConfiguration
   const titles = ["target", "value", "goal", ""] as const;
   const widths = titles.map((t, k) => Math.max(...rows.map((r) => r[k as 0 | 1 | 2 | 3].length), t.length));
   const line = (r: readonly string[]): string => r.map((c, k) => (k === 1 ? c.padStart(widths[k]!) : c.padEnd(widths[k]!))).join("   ").trimEnd();
-  const note = targetConfiguration ? "" : "\n   (this run's configuration differs from the one the targets are stated for: 3 brokers, RF 3, acks all, 1 KiB records, fsync on)";
+  const note = targetConfiguration ? "" : "\n   (this run's configuration differs from the one the targets are stated for: 3 brokers, RF 3, acks all, 1 KiB records, fsync on, default producer settings, random values, no compression)";
   return [`\n== targets (issue 16)${note}`, `   ${line(titles)}`, ...rows.map((r) => `   ${line(r)}`)].join("\n");
 }

@@ -37,14 +37,12 @@ import type { BenchOptions } from "../options.js";
 import { clockTicks, cpuPercentOfCore, cpuTicksOf, procCpuAvailable, type ClockTicks } from "../proc-cpu.js";
 import type { Progress } from "../progress.js";
 import { nowMs, sleep, withDeadline } from "../time.js";
-import { measureProduce, produceSettings, type ProduceResult } from "./produce.js";
+import { measureProduce, produceSettings, TIME_BOUNDED_RECORDS, type ProduceResult } from "./produce.js";
 
 /** How often the leaders are counted while waiting. */
 const POLL_MS = 1_000;
 /** Bound on one broker's cluster status answer (thousands of partitions take a while to describe). */
 const STATUS_TIMEOUT_MS = 10_000;
-/** Most records a scale's produce run may write; it is bounded by time (scaleProduceSeconds) long before. */
-const PRODUCE_RECORDS_MAX = 1_000_000_000;
 
 /** Settings of the partition-scale workload. */
 export interface PartitionScaleSettings {
@@ -192,7 +190,7 @@ async function runScale(d: PartitionScaleDeps, s: PartitionScaleSettings, ticks:
     const idleByBroker = cpuPercentOfCore(idleStart, ticksOf(pids), (nowMs() - idleT0) / 1000, ticks);
 
     progress(`producing for ${s.produceSeconds} s`);
-    const settings = { ...produceSettings(ctx, names[0]!, plan[0]!, o.values), records: PRODUCE_RECORDS_MAX, secondsMax: s.produceSeconds };
+    const settings = { ...produceSettings(ctx, names[0]!, plan[0]!, o.values), records: TIME_BOUNDED_RECORDS, secondsMax: s.produceSeconds };
     const produceStart = ticksOf(pids);
     const produceT0 = nowMs();
     const produce = await measureProduce(ctx, settings, "partition-scale");

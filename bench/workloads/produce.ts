@@ -19,6 +19,9 @@ import { valuePool, type ValueKind } from "../record-value.js";
 import { newTally, VALUE_POOL, writeRecords } from "../throughput-writer.js";
 import { nowMs } from "../time.js";
 
+/** A record count this large means "until secondsMax": a run bounded by time only (partition-scale). */
+export const TIME_BOUNDED_RECORDS = 1_000_000_000;
+
 /** Settings of the produce workload. */
 export interface ProduceSettings {
   readonly topic: string;
@@ -110,7 +113,8 @@ export async function measureProduce(ctx: BenchContext, settings: ProduceSetting
     const deadlineMs = start + settings.secondsMax * 1000;
     const report = setInterval(() => {
       const s = (nowMs() - start) / 1000;
-      ctx.progress.update(workload, `${acked().toLocaleString("en-US")}/${settings.records.toLocaleString("en-US")} records, ${Math.round(acked() / Math.max(s, 0.001)).toLocaleString("en-US")} rec/s`);
+      const of = settings.records >= TIME_BOUNDED_RECORDS ? ` (${s.toFixed(0)}/${settings.secondsMax} s)` : `/${settings.records.toLocaleString("en-US")}`;
+      ctx.progress.update(workload, `${acked().toLocaleString("en-US")}${of} records, ${Math.round(acked() / Math.max(s, 0.001)).toLocaleString("en-US")} rec/s`);
     }, 250);
     try {
       await Promise.all(
