@@ -96,7 +96,7 @@ export interface BenchResults {
   readonly latency: (LatencyResult | Record<never, never>) & NotRun;
   readonly failover: (FailoverResult | { readonly msP50: null; readonly msP99: null; readonly lostRecords: null }) & NotRun;
   readonly transfer: (TransferResult | { readonly msP50: null; readonly msP99: null; readonly lostRecords: null }) & NotRun;
-  readonly steady: (SteadyResult | Record<never, never>) & NotRun;
+  readonly steady: (SteadyResult | { readonly partitionTermChanges: null; readonly controllerTermChanges: null }) & NotRun;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -218,7 +218,7 @@ export function assembleResults(r: RunRecord): BenchResults {
     latency: has(latency) ? latency.value : notRunOf(latency),
     failover: has(failover) ? failover.value : { msP50: null, msP99: null, lostRecords: null, ...notRunOf(failover) },
     transfer: has(transfer) ? transfer.value : { msP50: null, msP99: null, lostRecords: null, ...notRunOf(transfer) },
-    steady: has(steady) ? steady.value : notRunOf(steady),
+    steady: has(steady) ? steady.value : { partitionTermChanges: null, controllerTermChanges: null, ...notRunOf(steady) },
   };
   return { ...doc, targets: checkTargets(doc) };
 }
