@@ -1,7 +1,8 @@
 /**
  * One bench run: measure the ceilings, start (or attach to) the cluster,
- * run the selected workloads in order, print each section as it finishes,
- * and assemble the JSON. A workload that fails is reported with its error
+ * run the selected workloads in order, stop the cluster, then run
+ * partition-scale (which starts a fresh cluster per scale), print each
+ * section as it finishes, and assemble the JSON. A workload that fails is reported with its error
  * and the run goes on; everything started is ended in any case.
  */
 import { loadavg } from "node:os";
@@ -132,8 +133,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
       const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}` : "given by --brokers, fsync as configured";
       clusterText = `${cluster.brokers.length} broker(s) ${how}, replication factor ${replicationFactor}`;
       ctx = new BenchContext(cluster, o, progress, Date.now().toString(36), replicationFactor);
-    }
-    else if (selected("partition-scale")) clusterText = "none shared (partition-scale starts a fresh cluster per scale)";
+    } else if (selected("partition-scale")) clusterText = "none shared (partition-scale starts a fresh cluster per scale)";
     print(header(m, v, o.preset, clusterText, startedAt));
     if (selected("ceilings")) print(`${stamp(sections.lmdbSection(lmdb))}\n${stamp(sections.wsSection(ws))}`);
 

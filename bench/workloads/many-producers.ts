@@ -80,7 +80,8 @@ class ChildProducer {
   doneAtMs = 0;
 
   constructor(settings: ProducerChildSettings) {
-    this.child = fork(CHILD_JS, [JSON.stringify(settings)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    // execArgv []: a bench run under --cpu-prof or --inspect must not pass it on to every client.
+    this.child = fork(CHILD_JS, [JSON.stringify(settings)], { execArgv: [], stdio: ["ignore", "ignore", "pipe", "ipc"] });
     trackChild(this.child);
     let stderr = "";
     this.child.stderr?.on("data", (d: Buffer) => {
