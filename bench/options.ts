@@ -124,7 +124,7 @@ const FULL: typeof QUICK = {
   ceilingSeconds: 5,
   manyProducersSeconds: 20,
   partitionScales: [3, 300, 3_000, 10_000],
-  scaleReadySecondsMax: 300,
+  scaleReadySecondsMax: 600,
   scaleSettleSeconds: 5,
   scaleIdleSeconds: 30,
   scaleProduceSeconds: 15,
@@ -159,7 +159,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --producers-seconds N   length of each many-producers run (quick 5, full 20)
   --partition-scales LIST total partitions per partition-scale step, a fresh cluster each
                           (quick 3,300,3000; full 3,300,3000,10000)
-  --scale-ready-seconds N bound on a scale's cluster start, topic creation and leaders (quick 120, full 300)
+  --scale-ready-seconds N bound on a scale's cluster start, topic creation and leaders (quick 120, full 600)
   --scale-settle-seconds N wait after every partition has a leader (default 5)
   --scale-idle-seconds N  idle CPU window per scale (quick 10, full 30)
   --scale-produce-seconds N produce run per scale (quick 5, full 15)

@@ -172,7 +172,8 @@ export function partitionScaleSection(o: Outcome<PartitionScaleResult>): string 
       } else {
         const byBroker = (x.idleCpuPercentOfCoreByBroker ?? []).map((c) => dec(c)).join(" + ");
         const produce = x.produce;
-        rows.push([name, `idle ${dec(x.idleCpuPercentOfCore)}% of one core (${byBroker}), load average ${dec(x.loadAverageAtIdle, 2)}; ready in ${dec(x.readySeconds)} s over ${x.topics} topic(s)`]);
+        const saturated = (x.idleCpuPercentOfCore ?? 0) >= s.machineCores * 100 * 0.75 ? ` (most of the machine's ${s.machineCores} cores: a lower bound)` : "";
+        rows.push([name, `idle ${dec(x.idleCpuPercentOfCore)}% of one core${saturated} (${byBroker}), load average ${dec(x.loadAverageAtIdle, 2)}; ready in ${dec(x.readySeconds)} s over ${x.topics} topic(s)`]);
         rows.push(["", `produce ${int(x.recordsPerSec)} records/s (${dec(x.mbPerSec)} MB/s${produce?.timedOut === false ? "" : ` for ${dec(produce?.seconds, 1)} s`}, ${int(produce?.failedRecords)} failed); brokers ${dec(x.produceCpuPercentOfCore)}% of a core, ${dec(x.produceCpuMicrosPerRecord)} µs CPU per record`]);
       }
     }

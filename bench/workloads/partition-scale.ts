@@ -27,7 +27,7 @@
  * Needs brokers this run starts (a cluster per scale, and their pids); with
  * --brokers the workload is skipped.
  */
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { LIMIT_DEFAULTS } from "../../broker/protocol/defaults.js";
 import type { RlogClient } from "../../client/index.js";
@@ -63,6 +63,11 @@ export interface PartitionScaleSettings {
   /** Clock ticks per second used to read /proc/<pid>/stat, and whether it was assumed (getconf failed). */
   readonly clockTicksPerSec: number;
   readonly clockTicksAssumed: boolean;
+  /**
+   * CPUs of the machine: an idle figure near cores x 100% means the brokers
+   * had the machine to themselves and wanted more, so it is a lower bound.
+   */
+  readonly machineCores: number;
 }
 
 /** One scale's figures, or why there are none. */
@@ -151,7 +156,13 @@ async function runScale(d: PartitionScaleDeps, s: PartitionScaleSettings, ticks:
   let pids: number[] = [];
   try {
     progress("starting a fresh cluster");
-    cluster = await withDeadline(d.startCluster(`scale-${total}`), s.readySecondsMax * 1000, `starting the cluster for ${total} partitions`);
+    const starting = d.startCluster(`scale-${total}`);
+    // A start that outlives the bound still ends up stopped, so that its brokers do not burn CPU under the next scale.
+    starting.catch(() => undefined);
+    cluster = await withDeadline(starting, s.readySecondsMax * 1000, `starting the cluster for ${total} partitions`).catch((err: unknown) => {
+      void starting.then((late) => late.stop(), () => undefined);
+      throw err;
+    });
     const c = cluster;
     pids = c.pids().map((p) => {
       if (p === undefined) throw new Error("a broker of the new cluster is not running");
@@ -267,6 +278,7 @@ export async function runPartitionScale(d: PartitionScaleDeps): Promise<Partitio
     clusterPerScale: "fresh cluster per scale",
     clockTicksPerSec: ticks.perSec,
     clockTicksAssumed: ticks.assumed,
+    machineCores: availableParallelism(),
   };
   const steps: PartitionScaleStep[] = [];
   let failedAt: number | undefined;
