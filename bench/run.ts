@@ -133,7 +133,9 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
       const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}` : "given by --brokers, fsync as configured";
       clusterText = `${cluster.brokers.length} broker(s) ${how}, replication factor ${replicationFactor}`;
       ctx = new BenchContext(cluster, o, progress, Date.now().toString(36), replicationFactor);
-    } else if (selected("partition-scale")) clusterText = "none shared (partition-scale starts a fresh cluster per scale)";
+    } else if (selected("partition-scale")) {
+      clusterText = o.brokerUrls === undefined ? "none shared (partition-scale starts a fresh cluster per scale)" : "none (partition-scale does not run on --brokers)";
+    }
     print(header(m, v, o.preset, clusterText, startedAt));
     if (selected("ceilings")) print(`${stamp(sections.lmdbSection(lmdb))}\n${stamp(sections.wsSection(ws))}`);
 

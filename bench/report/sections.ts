@@ -168,7 +168,7 @@ export function partitionScaleSection(o: Outcome<PartitionScaleResult>): string 
       const name = `${int(x.partitions)} partitions`;
       if (x.skipped !== undefined) rows.push([name, `skipped: ${x.skipped}`]);
       else if (x.error !== undefined) {
-        rows.push([name, `FAILED: ${x.error} (${int(x.partitionsWithLeader)} with a leader after ${dec(x.readySeconds)} s; brokers used ${dec(x.setupCpuPercentOfCore)}% of a core meanwhile)`]);
+        rows.push([name, `FAILED: ${x.error} (stopped ${dec(x.readySeconds)} s after the cluster's start; the brokers used ${dec(x.setupCpuPercentOfCore)}% of one core meanwhile)`]);
       } else {
         const byBroker = (x.idleCpuPercentOfCoreByBroker ?? []).map((c) => dec(c)).join(" + ");
         const produce = x.produce;
