@@ -200,15 +200,20 @@ export class BenchCluster {
     if (!ok) throw new Error(`broker ${id} not ready within ${READY_MS_MAX} ms:\n${this.logTail(id)}`);
   }
 
+  /** Process ids of the brokers this run started, in broker id order (undefined for one not running). */
+  pids(): (number | undefined)[] {
+    return this.members.map((m) => (this.isRunning(m.id) ? m.child?.pid : undefined));
+  }
+
   /** clusterStatus from broker `url` over a pooled probe. */
-  private async statusFrom(url: string): Promise<ClusterStatusResult | undefined> {
+  private async statusFrom(url: string, timeoutMs = 2_000): Promise<ClusterStatusResult | undefined> {
     let probe = this.probes.get(url);
     if (probe === undefined) {
       probe = WireProbe.connect(url, 1_000);
       this.probes.set(url, probe);
     }
     try {
-      return await (await probe).request("clusterStatus", { op: "clusterStatus" }, 2_000);
+      return await (await probe).request("clusterStatus", { op: "clusterStatus" }, timeoutMs);
     } catch {
       // Down or restarting: drop the probe; the caller works with the brokers that answered.
       this.probes.delete(url);
@@ -235,20 +240,30 @@ export class BenchCluster {
    * comes back with leader 0 and no replicas.
    */
   async partitionStatus(topic: string): Promise<PartitionStatus[]> {
+    return (await this.partitionStatusWhere((t) => t === topic)).sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * partitionStatus of every partition whose topic `wanted` accepts, in no
+   * particular order; `timeoutMs` bounds each broker's answer (large clusters
+   * take a while to describe).
+   */
+  async partitionStatusWhere(wanted: (topic: string) => boolean, timeoutMs = 2_000): Promise<PartitionStatus[]> {
     const answers = await Promise.all(
-      this.brokers.filter((b) => this.isRunning(b.id)).map((b) => this.statusFrom(b.url)),
+      this.brokers.filter((b) => this.isRunning(b.id)).map((b) => this.statusFrom(b.url, timeoutMs)),
     );
-    const best = new Map<number, PartitionStatus>();
+    const best = new Map<string, PartitionStatus>();
     for (const a of answers) {
       for (const p of a?.partitions ?? []) {
-        if (p.topic !== topic) continue;
-        const prev = best.get(p.partition);
+        if (!wanted(p.topic)) continue;
+        const key = `${p.topic}\u0000${p.partition}`;
+        const prev = best.get(key);
         const leads = p.replicas.length > 0;
         const prevLeads = prev !== undefined && prev.replicas.length > 0;
-        if (prev === undefined || (leads && (!prevLeads || p.term > prev.term))) best.set(p.partition, p);
+        if (prev === undefined || (leads && (!prevLeads || p.term > prev.term))) best.set(key, p);
       }
     }
-    return [...best.values()].sort((a, b) => a.partition - b.partition);
+    return [...best.values()];
   }
 
   /** Sum of the partition terms of `topic` as their leaders report them: it grows by one per election. */

@@ -4,9 +4,11 @@
  * Every option has an explicit bound so that no run can go on for ever.
  */
 import { parseArgs } from "node:util";
+import { parseCompression, type Compression } from "./compression.js";
+import { VALUE_KINDS, type ValueKind } from "./record-value.js";
 
 /** The workloads, in the order they run. */
-export const WORKLOADS = ["ceilings", "produce", "consume", "ack-latency", "latency", "transfer", "failover", "steady"] as const;
+export const WORKLOADS = ["ceilings", "produce", "produce-json", "consume", "many-producers", "ack-latency", "latency", "transfer", "failover", "steady", "partition-scale"] as const;
 
 /** A workload's name. */
 export type WorkloadName = (typeof WORKLOADS)[number];
@@ -44,6 +46,28 @@ export interface BenchOptions {
   /** Messages per producer.send() call in the throughput run. */
   readonly sendRecords: number;
   readonly produceSecondsMax: number;
+  /** Values of the throughput workloads (produce, many-producers, partition-scale); produce-json always writes json. */
+  readonly values: ValueKind;
+  /** Producer compression asked for, by the throughput workloads (produce, produce-json, many-producers, partition-scale; compression.ts). */
+  readonly compression: Compression;
+
+  // Many producers: one client per child process, each writing like the produce workload.
+  /** Client counts, one run each, in order. */
+  readonly producerCounts: readonly number[];
+  /** Length of each run (time-bounded: every count writes for the same time). */
+  readonly manyProducersSeconds: number;
+
+  // Partition scale: a fresh cluster per scale.
+  /** Total partitions per scale, in order. */
+  readonly partitionScales: readonly number[];
+  /** Bound on starting a scale's cluster, creating its topics and seeing a leader on every partition. */
+  readonly scaleReadySecondsMax: number;
+  /** Wait after every partition has a leader, before the idle window. */
+  readonly scaleSettleSeconds: number;
+  /** Idle CPU window. */
+  readonly scaleIdleSeconds: number;
+  /** Produce run on the scale's produce topic (time-bounded). */
+  readonly scaleProduceSeconds: number;
 
   // Latency.
   readonly ackLatencyRecords: number;
@@ -80,6 +104,12 @@ const QUICK = {
   transferRepetitions: 8,
   steadySeconds: 15,
   ceilingSeconds: 2,
+  manyProducersSeconds: 5,
+  partitionScales: [3, 300, 3_000] as readonly number[],
+  scaleReadySecondsMax: 120,
+  scaleSettleSeconds: 5,
+  scaleIdleSeconds: 10,
+  scaleProduceSeconds: 5,
 };
 
 const FULL: typeof QUICK = {
@@ -92,12 +122,19 @@ const FULL: typeof QUICK = {
   transferRepetitions: 40,
   steadySeconds: 600,
   ceilingSeconds: 5,
+  manyProducersSeconds: 20,
+  partitionScales: [3, 300, 3_000, 10_000],
+  scaleReadySecondsMax: 600,
+  scaleSettleSeconds: 5,
+  scaleIdleSeconds: 30,
+  scaleProduceSeconds: 15,
 };
 
 /** Usage text for --help. */
 export const USAGE = `usage: npm run bench -- [options]
 
-  --full                  the long preset (1M records, 60 s latency run, 10 failovers, 10-minute steady run)
+  --full                  the long preset (1M records, 60 s latency run, 10 failovers, 10-minute steady run,
+                          partition scales up to 10000)
   --only LIST             run only these workloads (comma-separated): ${WORKLOADS.join(",")}
   --skip LIST             run all but these workloads
   --json FILE             write every figure, the settings, versions and machine to FILE
@@ -114,6 +151,18 @@ export const USAGE = `usage: npm run bench -- [options]
   --acks all|leader       default all
   --linger-ms N           producer lingerMs in the throughput run (default 5)
   --batch-bytes N         producer batchBytesMax (default 262144)
+  --values random|json    record values of produce, many-producers and partition-scale (default random:
+                          incompressible; json: ~1 KiB order/event documents; produce-json always writes json)
+  --compression C         producer compression: none|gzip|lz4|zstd (default none; producers of produce,
+                          produce-json, many-producers and partition-scale)
+  --producer-counts LIST  clients of the many-producers runs, each in its own process (default 1,4,16)
+  --producers-seconds N   length of each many-producers run (quick 5, full 20)
+  --partition-scales LIST total partitions per partition-scale step, a fresh cluster each
+                          (quick 3,300,3000; full 3,300,3000,10000)
+  --scale-ready-seconds N bound on a scale's cluster start, topic creation and leaders (quick 120, full 600)
+  --scale-settle-seconds N wait after every partition has a leader (default 5)
+  --scale-idle-seconds N  idle CPU window per scale (quick 10, full 30)
+  --scale-produce-seconds N produce run per scale (quick 5, full 15)
   --rate N                fixed rate of the latency run, records/s (default: 50% of the measured maximum)
   --latency-seconds N     length of the fixed-rate run (quick 10, full 60)
   --failover-reps N       SIGKILLs (quick 3, full 10)
@@ -134,6 +183,16 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
   const v = Number(raw);
   if (!Number.isSafeInteger(v) || v < min || v > max) throw new RangeError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
   return v;
+}
+
+/** A comma-separated list of integers in min..max, without repeats; undefined when not given. */
+function ints(name: string, raw: string | undefined, min: number, max: number): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  if (parts.length === 0) throw new RangeError(`--${name}: give at least one number`);
+  const out = parts.map((p) => int(name, p, 0, min, max));
+  if (new Set(out).size !== out.length) throw new RangeError(`--${name}: ${JSON.stringify(raw)} repeats a value`);
+  return out;
 }
 
 function list(raw: string | undefined): WorkloadName[] | undefined {
@@ -176,6 +235,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       "ack-latency-records": { type: "string" },
       "ceiling-seconds": { type: "string" },
       "fault-load-rate": { type: "string" },
+      values: { type: "string" },
+      compression: { type: "string" },
+      "producer-counts": { type: "string" },
+      "producers-seconds": { type: "string" },
+      "partition-scales": { type: "string" },
+      "scale-ready-seconds": { type: "string" },
+      "scale-settle-seconds": { type: "string" },
+      "scale-idle-seconds": { type: "string" },
+      "scale-produce-seconds": { type: "string" },
       "no-fsync": { type: "boolean" },
       "broker-cpu-prof": { type: "string" },
       "broker-log-level": { type: "string" },
@@ -197,6 +265,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
   const clusterSize = int("cluster-size", v["cluster-size"], 3, 1, 5);
   const acks = v.acks ?? "all";
   if (acks !== "all" && acks !== "leader") throw new RangeError(`--acks must be all or leader, got ${JSON.stringify(acks)}`);
+  const values = v.values ?? "random";
+  if (!(VALUE_KINDS as readonly string[]).includes(values)) throw new RangeError(`--values must be one of ${VALUE_KINDS.join(", ")}, got ${JSON.stringify(values)}`);
   const rate = v.rate === undefined ? undefined : int("rate", v.rate, 0, 1, 10_000_000);
   return {
     preset: v.full === true ? "full" : "quick",
@@ -221,6 +291,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     batchBytesMax: int("batch-bytes", v["batch-bytes"], 256 * 1024, 1024, 8 * 1024 * 1024),
     sendRecords: 100,
     produceSecondsMax: preset.produceSecondsMax,
+    values: values as ValueKind,
+    compression: parseCompression(v.compression),
+    producerCounts: ints("producer-counts", v["producer-counts"], 1, 64) ?? [1, 4, 16],
+    manyProducersSeconds: int("producers-seconds", v["producers-seconds"], preset.manyProducersSeconds, 1, 3_600),
+    partitionScales: ints("partition-scales", v["partition-scales"], 1, 100_000) ?? preset.partitionScales,
+    scaleReadySecondsMax: int("scale-ready-seconds", v["scale-ready-seconds"], preset.scaleReadySecondsMax, 1, 3_600),
+    scaleSettleSeconds: int("scale-settle-seconds", v["scale-settle-seconds"], preset.scaleSettleSeconds, 0, 600),
+    scaleIdleSeconds: int("scale-idle-seconds", v["scale-idle-seconds"], preset.scaleIdleSeconds, 1, 3_600),
+    scaleProduceSeconds: int("scale-produce-seconds", v["scale-produce-seconds"], preset.scaleProduceSeconds, 1, 600),
     ackLatencyRecords: int("ack-latency-records", v["ack-latency-records"], preset.ackLatencyRecords, 10, 10_000_000),
     rateRecordsPerSec: rate,
     rateFraction: 0.5,

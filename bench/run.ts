@@ -1,7 +1,8 @@
 /**
  * One bench run: measure the ceilings, start (or attach to) the cluster,
- * run the selected workloads in order, print each section as it finishes,
- * and assemble the JSON. A workload that fails is reported with its error
+ * run the selected workloads in order, stop the cluster, then run
+ * partition-scale (which starts a fresh cluster per scale), print each
+ * section as it finishes, and assemble the JSON. A workload that fails is reported with its error
  * and the run goes on; everything started is ended in any case.
  */
 import { loadavg } from "node:os";
@@ -16,12 +17,14 @@ import { Progress } from "./progress.js";
 import { machine, versions } from "./report/environment.js";
 import { assembleResults, type BenchResults } from "./report/results.js";
 import * as sections from "./report/sections.js";
-import { dec, header, targetsTable } from "./report/table.js";
+import { dec, header, targetsTable, withCommit } from "./report/table.js";
 import { nowMs } from "./time.js";
 import { runAckLatency, type AckLatencyResult } from "./workloads/ack-latency.js";
 import { runConsume, type ConsumeResult } from "./workloads/consume.js";
 import { runFailover, type FailoverResult } from "./workloads/failover.js";
 import { runLatency, type LatencyResult } from "./workloads/latency.js";
+import { runManyProducers, type ManyProducersResult } from "./workloads/many-producers.js";
+import { runPartitionScale, scaleLogsDir, type PartitionScaleResult } from "./workloads/partition-scale.js";
 import { runProduce, type ProduceResult } from "./workloads/produce.js";
 import { runSteady, type SteadyResult } from "./workloads/steady.js";
 import { runTransfer, type TransferResult } from "./workloads/transfer.js";
@@ -44,8 +47,11 @@ function faultInjector(o: BenchOptions, cluster: BenchCluster, replicationFactor
   return "targeting --brokers: give --kill-cmd and --restart-cmd to allow it";
 }
 
-/** Start the brokers, or attach to the given ones. */
-function openCluster(o: BenchOptions): Promise<BenchCluster> {
+/** Workloads that run on the run's one cluster (partition-scale starts its own, ceilings need none). */
+const ON_SHARED_CLUSTER: readonly WorkloadName[] = ["produce", "produce-json", "consume", "many-producers", "ack-latency", "latency", "transfer", "failover", "steady"];
+
+/** Start the brokers, or attach to the given ones; `keepLogsDir` overrides the option's (partition-scale keeps each scale's logs apart). */
+function openCluster(o: BenchOptions, keepLogsDir = o.keepLogsDir): Promise<BenchCluster> {
   if (o.brokerUrls !== undefined) return BenchCluster.attach(o.brokerUrls);
   return BenchCluster.start({
     size: o.clusterSize,
@@ -53,7 +59,7 @@ function openCluster(o: BenchOptions): Promise<BenchCluster> {
     logLevel: o.brokerLogLevel,
     nodeArgs: o.brokerCpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", o.brokerCpuProfDir],
     cwd: process.cwd(),
-    keepLogsDir: o.keepLogsDir,
+    keepLogsDir,
   });
 }
 
@@ -64,6 +70,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
   const t0 = nowMs();
   const m = machine();
   const v = versions();
+  const stamp = (text: string): string => withCommit(text, v.commit);
   const selected = (w: WorkloadName): boolean => o.workloads.includes(w);
   let ok = true;
   /** Run a selected workload, print its section, keep its outcome. */
@@ -81,7 +88,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
       }
     }
     const text = render(r);
-    if (text !== "") print(text);
+    if (text !== "") print(stamp(text));
     return r;
   };
 
@@ -102,6 +109,9 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
   let ctx: BenchContext | undefined;
   let replicationFactor = 0;
   let produce: Outcome<ProduceResult> = NOT_SELECTED;
+  let produceJson: Outcome<ProduceResult> = NOT_SELECTED;
+  let manyProducers: Outcome<ManyProducersResult> = NOT_SELECTED;
+  let partitionScale: Outcome<PartitionScaleResult> = NOT_SELECTED;
   let consume: Outcome<ConsumeResult> = NOT_SELECTED;
   let ackLatency: Outcome<AckLatencyResult> = NOT_SELECTED;
   let latency: Outcome<LatencyResult> = NOT_SELECTED;
@@ -116,23 +126,32 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
 
   try {
     let clusterText = "none (ceilings only)";
-    if (o.workloads.some((w) => w !== "ceilings")) {
+    if (o.workloads.some((w) => ON_SHARED_CLUSTER.includes(w))) {
       progress.update("cluster", o.brokerUrls === undefined ? `starting ${o.clusterSize} broker(s)` : `attaching to ${o.brokerUrls.join(",")}`, true);
       cluster = await openCluster(o);
       replicationFactor = o.replicationFactor ?? Math.min(3, cluster.brokers.length);
       const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}` : "given by --brokers, fsync as configured";
       clusterText = `${cluster.brokers.length} broker(s) ${how}, replication factor ${replicationFactor}`;
       ctx = new BenchContext(cluster, o, progress, Date.now().toString(36), replicationFactor);
+    } else if (selected("partition-scale")) {
+      clusterText = o.brokerUrls === undefined ? "none shared (partition-scale starts a fresh cluster per scale)" : "none (partition-scale does not run on --brokers)";
     }
     print(header(m, v, o.preset, clusterText, startedAt));
-    if (selected("ceilings")) print(`${sections.lmdbSection(lmdb)}\n${sections.wsSection(ws)}`);
+    if (selected("ceilings")) print(`${stamp(sections.lmdbSection(lmdb))}\n${stamp(sections.wsSection(ws))}`);
 
     if (ctx !== undefined && cluster !== undefined) {
       const c = ctx;
       const cl = cluster;
-      produce = noted(await step("produce", () => runProduce(c), (r) => sections.produceSection(r, lmdb, ws)));
+      produce = noted(await step("produce", () => runProduce(c, o.values), (r) => sections.produceSection("produce throughput", r, lmdb, ws)));
+      produceJson = noted(await step("produce-json", () => runProduce(c, "json", "produce-json"), (r) => sections.produceSection("produce throughput (json values)", r, lmdb, ws)));
       const produced = produce;
       consume = await step("consume", () => runConsume(c, (produced as { value: ProduceResult }).value), sections.consumeSection, has(produced) ? undefined : "needs the produce workload's records");
+      manyProducers = await step("many-producers", () => runManyProducers(c), sections.manyProducersSection);
+      if (has(manyProducers)) {
+        topics.push(...manyProducers.value.runs.map((r) => r.topic));
+        // A client count that could not run is a failure of the run; a scale of partition-scale that does not come up is a figure (a missed target).
+        if (manyProducers.value.runs.some((r) => r.recordsPerSec === null)) ok = false;
+      }
       ackLatency = noted(await step("ack-latency", () => runAckLatency(c), sections.ackLatencySection));
       const rate = o.rateRecordsPerSec ?? (has(produce) ? produce.value.recordsPerSec * o.rateFraction : o.rateDefaultRecordsPerSec);
       const source = o.rateRecordsPerSec !== undefined ? "--rate" : has(produce) ? `${o.rateFraction * 100}% of the measured produce throughput` : "default (produce did not run)";
@@ -148,6 +167,17 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
     await ctx?.closeClients();
     if (ctx !== undefined && cluster !== undefined && !cluster.local) for (const t of topics) await ctx.deleteTopic(t);
     await cluster?.stop();
+  }
+  // Last, with the shared cluster gone: its idle brokers would compete for the CPUs being measured.
+  try {
+    const runId = Date.now().toString(36);
+    partitionScale = await step(
+      "partition-scale",
+      () => runPartitionScale({ options: o, progress, runId, startCluster: (subdir) => openCluster(o, scaleLogsDir(o.keepLogsDir, subdir)) }),
+      sections.partitionScaleSection,
+      o.brokerUrls === undefined ? undefined : "needs brokers started by the bench (a fresh cluster per scale and the brokers' pids for /proc); not available with --brokers",
+    );
+  } finally {
     progress.done("bench", `finished in ${dec((nowMs() - t0) / 1000)} s`);
   }
 
@@ -165,13 +195,16 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
     lmdb,
     ws,
     produce,
+    produceJson,
     consume,
+    manyProducers,
+    partitionScale,
     ackLatency,
     latency,
     transfer,
     failover,
     steady,
   });
-  print(targetsTable(results.targets, results.targetConfiguration));
+  print(stamp(targetsTable(results.targets, results.targetConfiguration)));
   return { results, ok };
 }

@@ -29,6 +29,8 @@ export interface Versions {
   readonly rlog: string;
   /** `git describe` of the repository, if it is a git checkout. */
   readonly git: string | undefined;
+  /** The commit every figure of the run names: short sha, `-dirty` if tracked files differ from it; undefined outside a git checkout. */
+  readonly commit: string | undefined;
   readonly deps: Readonly<Record<string, string>>;
 }
 
@@ -56,18 +58,34 @@ export function machine(): Machine {
   };
 }
 
+/** A git command's output in the repository, or undefined (not a checkout, no git). */
+function git(args: readonly string[]): string | undefined {
+  try {
+    return execFileSync("git", args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5_000 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The commit of the source tree: short sha, plus `-dirty` when tracked files
+ * differ from it (as `git describe --dirty` counts it; untracked files do
+ * not). The build in dist/ is assumed to be of this tree.
+ */
+export function commitOf(): string | undefined {
+  const sha = git(["rev-parse", "--short", "HEAD"]);
+  if (sha === undefined) return undefined;
+  const changed = git(["status", "--porcelain", "--untracked-files=no"]);
+  return changed === undefined || changed === "" ? sha : `${sha}-dirty`;
+}
+
 /** Versions of node, rlog and its dependencies. */
 export function versions(): Versions {
-  let git: string | undefined;
-  try {
-    git = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5_000 }).trim();
-  } catch {
-    git = undefined; // not a git checkout (an installed package): no commit to report
-  }
   return {
     node: process.version,
     rlog: packageVersion(`${ROOT}package.json`),
-    git,
+    git: git(["describe", "--always", "--dirty"]), // undefined outside a git checkout (an installed package)
+    commit: commitOf(),
     deps: Object.fromEntries(DEPS.map((d) => [d, packageVersion(`${ROOT}node_modules/${d}/package.json`)])),
   };
 }

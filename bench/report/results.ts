@@ -11,6 +11,8 @@ import type { AckLatencyResult } from "../workloads/ack-latency.js";
 import type { ConsumeResult } from "../workloads/consume.js";
 import type { FailoverResult } from "../workloads/failover.js";
 import type { LatencyResult } from "../workloads/latency.js";
+import type { ManyProducersResult } from "../workloads/many-producers.js";
+import type { PartitionScaleResult } from "../workloads/partition-scale.js";
 import type { ProduceResult } from "../workloads/produce.js";
 import type { SteadyResult } from "../workloads/steady.js";
 import type { TransferResult } from "../workloads/transfer.js";
@@ -22,6 +24,9 @@ import type { Machine, Versions } from "./environment.js";
 export const REQUIRED_FIELDS = [
   "produce.recordsPerSec",
   "produce.mbPerSec",
+  "produceJson.recordsPerSec",
+  "produceJson.mbPerSec",
+  "manyProducers.recordsPerSecMax",
   "consume.recordsPerSec",
   "produceLatencyMs.p50",
   "produceLatencyMs.p99",
@@ -48,7 +53,7 @@ export interface CeilingsSection {
   readonly ws?: WsCeiling;
 }
 
-/** One target of issue 7 and whether this run met it. */
+/** One target of issue 16 and whether this run met it. */
 export interface TargetCheck {
   readonly name: string;
   readonly field: string;
@@ -61,12 +66,14 @@ export interface TargetCheck {
 /** The whole JSON document. */
 export interface BenchResults {
   readonly schemaVersion: 1;
+  /** The commit the figures are of: short sha, `-dirty` when tracked files differed (null outside a git checkout). */
+  readonly commit: string | null;
   readonly startedAt: string;
   readonly durationSeconds: number;
   readonly preset: "quick" | "full";
   readonly workloads: readonly string[];
   readonly cluster: { readonly brokers: number; readonly startedByBench: boolean; readonly urls: readonly string[]; readonly fsync: boolean | null; readonly replicationFactor: number };
-  /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on). */
+  /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on, default producer settings: linger 5 ms, batch 256 KiB, no compression, random values). */
   readonly targetConfiguration: boolean;
   readonly machine: Machine;
   /** Load averages when the run ended. */
@@ -75,6 +82,10 @@ export interface BenchResults {
   readonly options: Readonly<Record<string, unknown>>;
   readonly ceilings: CeilingsSection & NotRun;
   readonly produce: (ProduceResult | { readonly recordsPerSec: null; readonly mbPerSec: null }) & NotRun;
+  /** The produce workload with JSON-like values (what compression gains on). */
+  readonly produceJson: (ProduceResult | { readonly recordsPerSec: null; readonly mbPerSec: null }) & NotRun;
+  readonly manyProducers: (ManyProducersResult | { readonly recordsPerSecMax: null }) & NotRun;
+  readonly partitionScale: (PartitionScaleResult | { readonly idleCpuPercentOfCoreAt10000: null; readonly produceRatio3000To3: null }) & NotRun;
   readonly consume: (ConsumeResult | { readonly recordsPerSec: null; readonly mbPerSec: null }) & NotRun;
   /** One-at-a-time produce latency (send to acknowledgement). */
   readonly produceLatencyMs: (LatencySummaryMs & { readonly settings: AckLatencyResult["settings"] }) | ({ readonly p50: null; readonly p99: null } & NotRun);
@@ -85,7 +96,7 @@ export interface BenchResults {
   readonly latency: (LatencyResult | Record<never, never>) & NotRun;
   readonly failover: (FailoverResult | { readonly msP50: null; readonly msP99: null; readonly lostRecords: null }) & NotRun;
   readonly transfer: (TransferResult | { readonly msP50: null; readonly msP99: null; readonly lostRecords: null }) & NotRun;
-  readonly steady: (SteadyResult | Record<never, never>) & NotRun;
+  readonly steady: (SteadyResult | { readonly partitionTermChanges: null; readonly controllerTermChanges: null }) & NotRun;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -104,22 +115,29 @@ function num(doc: unknown, path: string): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-/** Check the figures against the targets of issue 7. */
+/**
+ * Check the figures against the targets of issue 16 (stated for 3 brokers,
+ * RF 3, acks all, 1 KiB records, fsync on, default producer settings). The
+ * steady-run elections of issue 7 are kept: 0 is still the only right
+ * answer. A target whose figure this run did not measure (a workload not
+ * selected, a scale not in the list) is n/a.
+ */
 export function checkTargets(doc: unknown): TargetCheck[] {
-  const produceRate = num(doc, "produce.recordsPerSec");
   const checks: [string, string, string, (v: number) => boolean][] = [
-    ["produce throughput", "produce.recordsPerSec", ">= 80,000 records/s", (v) => v >= 80_000],
-    ["consume at least as fast as produce", "consume.recordsPerSec", produceRate === null ? ">= produce" : `>= ${Math.round(produceRate).toLocaleString("en-US")} records/s`, (v) => produceRate !== null && v >= produceRate],
-    ["one-at-a-time produce p50", "produceLatencyMs.p50", "<= 0.5 ms", (v) => v <= 0.5],
+    ["produce throughput", "produce.recordsPerSec", ">= 100,000 records/s", (v) => v >= 100_000],
+    ["produce throughput in MB/s", "produce.mbPerSec", ">= 100 MB/s", (v) => v >= 100],
+    ["consume throughput", "consume.recordsPerSec", ">= 300,000 records/s", (v) => v >= 300_000],
+    ["one-at-a-time produce p50", "produceLatencyMs.p50", "<= 0.8 ms", (v) => v <= 0.8],
     ["one-at-a-time produce p99", "produceLatencyMs.p99", "<= 2 ms", (v) => v <= 2],
-    ["end-to-end p99 at half the maximum", "e2eLatencyMs.p99", "<= 10 ms", (v) => v <= 10],
-    ["failover p50", "failover.msP50", "< 1,000 ms", (v) => v < 1_000],
-    ["failover p99", "failover.msP99", "< 2,000 ms", (v) => v < 2_000],
+    ["end-to-end p99 at half the maximum", "e2eLatencyMs.p99", "<= 5 ms", (v) => v <= 5],
+    ["idle CPU of 10,000 partitions (cluster)", "partitionScale.idleCpuPercentOfCoreAt10000", "< 5% of one core", (v) => v < 5],
+    ["produce at 3,000 partitions / at 3", "partitionScale.produceRatio3000To3", ">= 0.8 (within 20%)", (v) => v >= 0.8],
+    ["failover p50", "failover.msP50", "<= 500 ms", (v) => v <= 500],
     ["records lost in failover", "failover.lostRecords", "0", (v) => v === 0],
-    ["leader transfer p50", "transfer.msP50", "< 100 ms", (v) => v < 100],
+    ["leader transfer p50", "transfer.msP50", "<= 20 ms", (v) => v <= 20],
     ["records lost in transfers", "transfer.lostRecords", "0", (v) => v === 0],
-    ["elections in the steady run", "steady.partitionTermChanges", "0", (v) => v === 0],
-    ["controller elections in the steady run", "steady.controllerTermChanges", "0", (v) => v === 0],
+    ["elections in the steady run (issue 7)", "steady.partitionTermChanges", "0", (v) => v === 0],
+    ["controller elections in the steady run (issue 7)", "steady.controllerTermChanges", "0", (v) => v === 0],
   ];
   return checks.map(([name, field, target, ok]) => {
     const value = num(doc, field);
@@ -141,7 +159,10 @@ export interface RunRecord {
   readonly lmdb: Outcome<LmdbCeiling>;
   readonly ws: Outcome<WsCeiling>;
   readonly produce: Outcome<ProduceResult>;
+  readonly produceJson: Outcome<ProduceResult>;
   readonly consume: Outcome<ConsumeResult>;
+  readonly manyProducers: Outcome<ManyProducersResult>;
+  readonly partitionScale: Outcome<PartitionScaleResult>;
   readonly ackLatency: Outcome<AckLatencyResult>;
   readonly latency: Outcome<LatencyResult>;
   readonly transfer: Outcome<TransferResult>;
@@ -152,7 +173,7 @@ export interface RunRecord {
 /** Build the JSON document of a run, targets included. */
 export function assembleResults(r: RunRecord): BenchResults {
   const o = r.options;
-  const { lmdb, ws, produce, consume, ackLatency, latency, transfer, failover, steady } = r;
+  const { lmdb, ws, produce, produceJson, consume, manyProducers, partitionScale, ackLatency, latency, transfer, failover, steady } = r;
   const ceilingErrors = [lmdb, ws].flatMap((x) => ("error" in x && x.error !== undefined ? [x.error] : []));
   const ceilingsRan = o.workloads.includes("ceilings");
   const ceilings: CeilingsSection & NotRun = {
@@ -166,15 +187,20 @@ export function assembleResults(r: RunRecord): BenchResults {
     ...(has(ws) ? { ws: ws.value } : {}),
     ...(ceilingErrors.length > 0 ? { error: ceilingErrors.join("; ") } : ceilingsRan ? {} : { skipped: "not selected" }),
   };
-  const c = r.cluster;
-  const targetConfiguration = c !== undefined && c.brokers === 3 && r.replicationFactor === 3 && o.acks === "all" && o.recordBytes === 1024 && (c.local ? o.fsync : true);
+  // Without a shared cluster (partition-scale alone), the clusters partition-scale started stand for it.
+  const scale = has(partitionScale) ? partitionScale.value.settings : undefined;
+  const c = r.cluster ?? (scale === undefined ? undefined : { brokers: scale.brokers, local: true, urls: [] });
+  const replicationFactor = r.cluster === undefined && scale !== undefined ? scale.replicationFactor : r.replicationFactor;
+  const targetConfiguration = c !== undefined && c.brokers === 3 && replicationFactor === 3 && o.acks === "all" && o.recordBytes === 1024 && (c.local ? o.fsync : true) &&
+    o.values === "random" && o.compression === "none" && o.lingerMs === 5 && o.batchBytesMax === 256 * 1024;
   const doc = {
     schemaVersion: 1 as const,
+    commit: r.versions.commit ?? null,
     startedAt: r.startedAt,
     durationSeconds: r.durationSeconds,
     preset: o.preset,
     workloads: o.workloads,
-    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor: r.replicationFactor },
+    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor },
     targetConfiguration,
     machine: r.machine,
     loadAverageEnd: r.loadAverageEnd,
@@ -182,14 +208,17 @@ export function assembleResults(r: RunRecord): BenchResults {
     options: { ...o },
     ceilings,
     produce: has(produce) ? produce.value : { recordsPerSec: null, mbPerSec: null, ...notRunOf(produce) },
+    produceJson: has(produceJson) ? produceJson.value : { recordsPerSec: null, mbPerSec: null, ...notRunOf(produceJson) },
     consume: has(consume) ? consume.value : { recordsPerSec: null, mbPerSec: null, ...notRunOf(consume) },
+    manyProducers: has(manyProducers) ? manyProducers.value : { recordsPerSecMax: null, ...notRunOf(manyProducers) },
+    partitionScale: has(partitionScale) ? partitionScale.value : { idleCpuPercentOfCoreAt10000: null, produceRatio3000To3: null, ...notRunOf(partitionScale) },
     produceLatencyMs: has(ackLatency) ? { ...ackLatency.value.latencyMs, settings: ackLatency.value.settings } : { p50: null, p99: null, ...notRunOf(ackLatency) },
     produceLatencyAtRateMs: has(latency) ? { ...latency.value.ackLatencyMs, settings: latency.value.settings } : { p50: null, p99: null, ...notRunOf(latency) },
     e2eLatencyMs: has(latency) ? { ...latency.value.e2eLatencyMs, settings: latency.value.settings } : { p50: null, p99: null, ...notRunOf(latency) },
     latency: has(latency) ? latency.value : notRunOf(latency),
     failover: has(failover) ? failover.value : { msP50: null, msP99: null, lostRecords: null, ...notRunOf(failover) },
     transfer: has(transfer) ? transfer.value : { msP50: null, msP99: null, lostRecords: null, ...notRunOf(transfer) },
-    steady: has(steady) ? steady.value : notRunOf(steady),
+    steady: has(steady) ? steady.value : { partitionTermChanges: null, controllerTermChanges: null, ...notRunOf(steady) },
   };
   return { ...doc, targets: checkTargets(doc) };
 }

@@ -9,6 +9,10 @@ import type { LatencyResult } from "../workloads/latency.js";
 import type { ProduceResult } from "../workloads/produce.js";
 import type { SteadyResult } from "../workloads/steady.js";
 import type { TransferResult } from "../workloads/transfer.js";
+import { compressionText, type Compression } from "../compression.js";
+import type { ValueKind } from "../record-value.js";
+import type { ManyProducersResult } from "../workloads/many-producers.js";
+import type { PartitionScaleResult } from "../workloads/partition-scale.js";
 import { dec, int, ms, notRun, percentiles, section } from "./table.js";
 
 function kib(bytes: number): string {
@@ -42,14 +46,18 @@ export function wsSection(o: Outcome<WsCeiling>): string {
   );
 }
 
+/** Values and compression of a throughput run, as the settings line says them. */
+function valuesText(values: ValueKind, compression: Compression, applied: boolean | null): string {
+  return `${values === "json" ? "JSON-like" : "random (incompressible)"} values, ${compressionText(compression, applied ?? true)}`;
+}
+
 /** Produce throughput, as a fraction of the ceilings when they were measured. */
-export function produceSection(o: Outcome<ProduceResult>, lmdb: Outcome<LmdbCeiling>, ws: Outcome<WsCeiling>): string {
-  const title = "produce throughput";
+export function produceSection(title: string, o: Outcome<ProduceResult>, lmdb: Outcome<LmdbCeiling>, ws: Outcome<WsCeiling>): string {
   return render(title, o, (p) => {
     const s = p.settings;
     const ofLmdb = has(lmdb) ? `, ${dec((p.recordsPerSec / lmdb.value.putsPerSec) * 100)}% of the lmdb ceiling` : "";
     const ofWs = has(ws) ? `, ${dec((p.recordsPerSec / ws.value.framesPerSec) * 100)}% of the ws ceiling (in frames)` : "";
-    return section(title, `${s.producers} producer(s), ${int(s.records)} x ${kib(s.recordBytes)}, ${s.partitions} partitions, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, batch ${kib(s.batchBytesMax)}, ${s.sendRecords} records per send()`, [
+    return section(title, `${s.producers} producer(s), ${int(s.records)} x ${kib(s.recordBytes)}, ${s.partitions} partitions, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, batch ${kib(s.batchBytesMax)}, ${s.sendRecords} records per send(), ${valuesText(s.values, s.compression, p.compressionApplied)}`, [
       ["records/s", `${int(p.recordsPerSec)}  (${dec(p.mbPerSec)} MB/s${ofLmdb}${ofWs})`],
       ["records", `${int(p.records)} in ${dec(p.seconds, 2)} s${p.timedOut ? " (time limit reached)" : ""}, ${int(p.failedRecords)} failed`],
     ]);
@@ -127,5 +135,57 @@ export function steadySection(o: Outcome<SteadyResult>): string {
       ["elections", `${r.partitionTermChanges} on the topic's partitions, ${r.controllerTermChanges} of the controller; ${r.leaderChanges} leader changes seen (status every ${s.sampleMs} ms)`],
       ["records", `${int(r.ackedRecords)} acknowledged, ${int(r.failedRecords)} failed`],
     ]);
+  });
+}
+
+/** Many producers: one row per client count. */
+export function manyProducersSection(o: Outcome<ManyProducersResult>): string {
+  const title = "many producers";
+  return render(title, o, (r) => {
+    const s = r.settings;
+    const applied = r.runs.every((x) => x.compressionApplied !== false);
+    return section(
+      title,
+      `${s.clientCounts.join(", ")} client(s), ${s.clientProcesses}, each writing for ${s.seconds} s like produce: ${kib(s.recordBytes)}, ${s.partitions} partitions (a fresh topic per count), RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, batch ${kib(s.batchBytesMax)}, ${s.sendRecords} records per send(), ${valuesText(s.values, s.compression, applied)}`,
+      r.runs.map((x) => [
+        `${x.clients} client(s)`,
+        x.recordsPerSec === null
+          ? `FAILED: ${x.error ?? "?"}`
+          : `${int(x.recordsPerSec)} records/s  (${dec(x.mbPerSec)} MB/s; per client ${int(x.clientRecordsPerSecMin)} to ${int(x.clientRecordsPerSecMax)}; ${int(x.records)} in ${dec(x.seconds, 2)} s, ${int(x.failedRecords)} failed)${x.error === undefined ? "" : `; ${x.error}`}`,
+      ]),
+    );
+  });
+}
+
+/** Partition scale: one row per scale, then the per-broker split. */
+export function partitionScaleSection(o: Outcome<PartitionScaleResult>): string {
+  const title = "partition scale";
+  return render(title, o, (r) => {
+    const s = r.settings;
+    const ticks = s.clockTicksAssumed ? `${s.clockTicksPerSec} ticks/s ASSUMED (getconf CLK_TCK failed)` : `${s.clockTicksPerSec} ticks/s`;
+    const rows: [string, string][] = [];
+    for (const x of r.steps) {
+      const name = `${int(x.partitions)} partitions`;
+      if (x.skipped !== undefined) rows.push([name, `skipped: ${x.skipped}`]);
+      else if (x.error !== undefined) {
+        rows.push([name, `FAILED: ${x.error} (stopped ${dec(x.readySeconds)} s after the cluster's start; the brokers used ${dec(x.setupCpuPercentOfCore)}% of one core meanwhile)`]);
+      } else {
+        const byBroker = (x.idleCpuPercentOfCoreByBroker ?? []).map((c) => dec(c)).join(" + ");
+        const produce = x.produce;
+        const saturated = (x.idleCpuPercentOfCore ?? 0) >= s.machineCores * 100 * 0.75 ? ` (most of the machine's ${s.machineCores} cores: a lower bound)` : "";
+        rows.push([name, `idle ${dec(x.idleCpuPercentOfCore)}% of one core${saturated} (${byBroker}), load average ${dec(x.loadAverageAtIdle, 2)}; ready in ${dec(x.readySeconds)} s over ${x.topics} topic(s)`]);
+        rows.push(["", `produce ${int(x.recordsPerSec)} records/s (${dec(x.mbPerSec)} MB/s${produce?.timedOut === false ? "" : ` for ${dec(produce?.seconds, 1)} s`}, ${int(produce?.failedRecords)} failed); brokers ${dec(x.produceCpuPercentOfCore)}% of a core, ${dec(x.produceCpuMicrosPerRecord)} µs CPU per record`]);
+      }
+    }
+    const ratio = r.produceRatio3000To3 === null ? "" : `; produce at 3,000 / at 3: ${dec(r.produceRatio3000To3 * 100)}%`;
+    rows.push(["targets", `idle at 10,000: ${r.idleCpuPercentOfCoreAt10000 === null ? "not measured" : `${dec(r.idleCpuPercentOfCoreAt10000)}% of one core`}${ratio}`]);
+    const values = r.steps.find((x) => x.produce !== null)?.produce?.settings;
+    return section(
+      title,
+      `${s.brokers} brokers (${s.clusterPerScale}), RF ${s.replicationFactor}, fsync ${s.fsync ? "on" : "OFF"}; the produce topic has ${s.producePartitions} partitions, the rest in idle topics of at most ${int(s.partitionsPerTopicMax)}; ` +
+        `each scale: ready within ${s.readySecondsMax} s, settle ${s.settleSeconds} s, idle CPU over ${s.idleSeconds} s (utime+stime from /proc/<pid>/stat, ${ticks}), produce for ${s.produceSeconds} s` +
+        (values === undefined ? "" : ` (${kib(values.recordBytes)}, acks ${values.acks}, linger ${values.lingerMs} ms, batch ${kib(values.batchBytesMax)}, ${valuesText(values.values, values.compression, r.steps.find((x) => x.produce !== null)?.produce?.compressionApplied ?? true)})`),
+      rows,
+    );
   });
 }

@@ -40,7 +40,8 @@ export function header(m: Machine, v: Versions, preset: string, cluster: string,
   return [
     `rlog bench (${preset}), ${startedAt}`,
     `machine: ${m.cpuCount} x ${m.cpuModel}, ${gib(m.memoryBytes)} RAM, ${m.platform}/${m.arch} ${m.kernel}, load average ${m.loadAverage.join(" / ")}`,
-    `versions: node ${v.node}, rlog ${v.rlog}${v.git === undefined ? "" : ` (${v.git})`}, ${deps}`,
+    `commit: ${v.commit ?? "unknown (not a git checkout)"}${v.git === undefined ? "" : ` (git describe ${v.git})`}`,
+    `versions: node ${v.node}, rlog ${v.rlog}, ${deps}`,
     `cluster: ${cluster}`,
   ].join("\n");
 }
@@ -49,6 +50,15 @@ export function header(m: Machine, v: Versions, preset: string, cluster: string,
 export function section(title: string, settings: string, rows: readonly (readonly [string, string])[]): string {
   const width = Math.max(...rows.map(([k]) => k.length), 0);
   return [`\n== ${title}`, `   ${settings}`, ...rows.map(([k, v]) => `   ${k.padEnd(width)}  ${v}`)].join("\n");
+}
+
+/**
+ * A rendered section with the commit named on its title line
+ * (`== produce throughput  [commit 1a2b3c4]`), so that a section copied out
+ * of the report still says what it measured.
+ */
+export function withCommit(text: string, commit: string | undefined): string {
+  return text.replace(/^(\n?== [^\n]*)/, `$1  [commit ${commit ?? "unknown"}]`);
 }
 
 /** A section for a workload that did not run. */
@@ -62,6 +72,6 @@ export function targetsTable(checks: readonly TargetCheck[], targetConfiguration
   const titles = ["target", "value", "goal", ""] as const;
   const widths = titles.map((t, k) => Math.max(...rows.map((r) => r[k as 0 | 1 | 2 | 3].length), t.length));
   const line = (r: readonly string[]): string => r.map((c, k) => (k === 1 ? c.padStart(widths[k]!) : c.padEnd(widths[k]!))).join("   ").trimEnd();
-  const note = targetConfiguration ? "" : "\n   (this run's configuration differs from the one the targets are stated for: 3 brokers, RF 3, acks all, 1 KiB records, fsync on)";
-  return [`\n== targets (issue 7)${note}`, `   ${line(titles)}`, ...rows.map((r) => `   ${line(r)}`)].join("\n");
+  const note = targetConfiguration ? "" : "\n   (this run's configuration differs from the one the targets are stated for: 3 brokers, RF 3, acks all, 1 KiB records, fsync on, default producer settings, random values, no compression)";
+  return [`\n== targets (issue 16)${note}`, `   ${line(titles)}`, ...rows.map((r) => `   ${line(r)}`)].join("\n");
 }

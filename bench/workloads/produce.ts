@@ -3,20 +3,24 @@
  * `recordBytes` bytes (keyless, so the sticky partitioner fills one
  * partition's batch at a time) as fast as the cluster acknowledges them.
  * Each producer keeps up to WINDOW_SENDS send() calls of `sendRecords`
- * messages outstanding; the producer's own buffer bound applies as well.
- * The clock starts after every producer has had one record acknowledged
- * (connections, metadata, producer ids) and stops at the last acknowledgement.
+ * messages outstanding (throughput-writer.ts); the producer's own buffer
+ * bound applies as well. The clock starts after every producer has had one
+ * record acknowledged (connections, metadata, producer ids) and stops at the
+ * last acknowledgement.
+ *
+ * The same measurement runs as `produce` (values of --values, random by
+ * default), as `produce-json` (JSON-like values, what compression is for),
+ * and inside partition-scale on a topic among thousands of idle partitions.
  */
 import type { RlogClient } from "../../client/index.js";
+import { compressionApplied, producerCompression, type Compression } from "../compression.js";
 import type { BenchContext } from "../context.js";
-import { filler, stampedValue } from "../record-value.js";
+import { valuePool, type ValueKind } from "../record-value.js";
+import { newTally, VALUE_POOL, writeRecords } from "../throughput-writer.js";
 import { nowMs } from "../time.js";
-import { Window } from "../window.js";
 
-/** send() calls outstanding per producer. */
-const WINDOW_SENDS = 64;
-/** Distinct values a producer cycles through. */
-const VALUE_POOL = 256;
+/** A record count this large means "until secondsMax": a run bounded by time only (partition-scale). */
+export const TIME_BOUNDED_RECORDS = 1_000_000_000;
 
 /** Settings of the produce workload. */
 export interface ProduceSettings {
@@ -31,6 +35,10 @@ export interface ProduceSettings {
   readonly batchBytesMax: number;
   readonly sendRecords: number;
   readonly secondsMax: number;
+  /** random: incompressible filler; json: JSON-like documents (record-value.ts). */
+  readonly values: ValueKind;
+  /** Producer compression asked for. */
+  readonly compression: Compression;
 }
 
 /** Figures of the produce workload. */
@@ -40,105 +48,95 @@ export interface ProduceResult {
   readonly records: number;
   readonly seconds: number;
   readonly recordsPerSec: number;
-  /** Value bytes per second / 10^6. */
+  /** Value bytes per second / 10^6 (uncompressed: what the application handed over). */
   readonly mbPerSec: number;
   /** Records whose send failed (must be 0). */
   readonly failedRecords: number;
   /** Whether the time limit cut the run short. */
   readonly timedOut: boolean;
+  /** Whether the SDK took the compression setting (false: asked for but not supported by this SDK). */
+  readonly compressionApplied: boolean;
   /** Offsets written per partition (end offsets), for the consume workload. */
   readonly endOffsets: readonly number[];
 }
 
-/** Run the produce workload on a fresh topic. */
-export async function runProduce(ctx: BenchContext): Promise<ProduceResult> {
+/** The produce settings of the options, for `topic` with `partitions` partitions. */
+export function produceSettings(ctx: BenchContext, topic: string, partitions: number, values: ValueKind): ProduceSettings {
   const o = ctx.options;
-  const settings: ProduceSettings = {
-    topic: ctx.topicName("produce"),
+  return {
+    topic,
     producers: o.producers,
     recordBytes: o.recordBytes,
     records: o.records,
-    partitions: o.partitions,
+    partitions,
     replicationFactor: ctx.replicationFactor,
     acks: o.acks,
     lingerMs: o.lingerMs,
     batchBytesMax: o.batchBytesMax,
     sendRecords: o.sendRecords,
     secondsMax: o.produceSecondsMax,
+    values,
+    compression: o.compression,
   };
+}
+
+/** Run the produce workload on a fresh topic (`workload` names the topic and the progress line). */
+export async function runProduce(ctx: BenchContext, values: ValueKind, workload = "produce"): Promise<ProduceResult> {
+  const settings = produceSettings(ctx, ctx.topicName(workload), ctx.options.partitions, values);
   await ctx.createTopic(settings.topic, settings.partitions);
+  return measureProduce(ctx, settings, workload);
+}
+
+/** Measure produce throughput on an existing topic with `settings`. */
+export async function measureProduce(ctx: BenchContext, settings: ProduceSettings, workload: string): Promise<ProduceResult> {
   const clients: RlogClient[] = [];
-  let acked = 0;
-  let failed = 0;
-  let firstError: unknown;
+  const tallies = Array.from({ length: settings.producers }, () => newTally());
+  const acked = (): number => tallies.reduce((s, t) => s + t.acked, 0);
+  const failed = (): number => tallies.reduce((s, t) => s + t.failed, 0);
+  const firstError = (): unknown => tallies.find((t) => t.firstError !== undefined)?.firstError;
   const endOffsets = new Array<number>(settings.partitions).fill(0);
   const note = (metas: readonly { partition: number; offset: number }[]): void => {
     for (const m of metas) if (m.offset + 1 > (endOffsets[m.partition] ?? 0)) endOffsets[m.partition] = m.offset + 1;
   };
   try {
     const producers = Array.from({ length: settings.producers }, (_, k) => {
-      const c = ctx.client(`produce-${k}`);
+      const c = ctx.client(`${workload}-${k}`);
       clients.push(c);
-      return c.producer({ acks: settings.acks, lingerMs: settings.lingerMs, batchBytesMax: settings.batchBytesMax });
+      return c.producer({ acks: settings.acks, lingerMs: settings.lingerMs, batchBytesMax: settings.batchBytesMax, ...producerCompression(settings.compression) });
     });
-    const fill = filler(settings.recordBytes);
-    const pools = producers.map((_, w) => Array.from({ length: VALUE_POOL }, (_, seq) => stampedValue(fill, { sentEpochMs: 0, writer: w, seq })));
+    const applied = producers.every((p) => compressionApplied(p, settings.compression));
+    const pools = producers.map((_, w) => valuePool(settings.values, settings.recordBytes, w, VALUE_POOL));
     // Warm-up: one record each, not counted in the timed part but counted in the topic.
     await Promise.all(producers.map(async (p, w) => note(await p.send({ topic: settings.topic, messages: [{ value: pools[w]![0]! }] }))));
     const share = (w: number): number => Math.floor(settings.records / settings.producers) + (w < settings.records % settings.producers ? 1 : 0);
     const start = nowMs();
-    const deadline = start + settings.secondsMax * 1000;
-    let timedOut = false;
+    const deadlineMs = start + settings.secondsMax * 1000;
     const report = setInterval(() => {
       const s = (nowMs() - start) / 1000;
-      ctx.progress.update("produce", `${acked.toLocaleString("en-US")}/${settings.records.toLocaleString("en-US")} records, ${Math.round(acked / Math.max(s, 0.001)).toLocaleString("en-US")} rec/s`);
+      const of = settings.records >= TIME_BOUNDED_RECORDS ? ` (${s.toFixed(0)}/${settings.secondsMax} s)` : `/${settings.records.toLocaleString("en-US")}`;
+      ctx.progress.update(workload, `${acked().toLocaleString("en-US")}${of} records, ${Math.round(acked() / Math.max(s, 0.001)).toLocaleString("en-US")} rec/s`);
     }, 250);
     try {
       await Promise.all(
-        producers.map(async (p, w) => {
-          const pool = pools[w]!;
-          const window = new Window(WINDOW_SENDS);
-          const n = share(w);
-          for (let sent = 0; sent < n; ) {
-            if (nowMs() > deadline || firstError !== undefined) {
-              timedOut = nowMs() > deadline;
-              break;
-            }
-            const k = Math.min(settings.sendRecords, n - sent);
-            const messages = new Array<{ value: Buffer }>(k);
-            for (let i = 0; i < k; i++) messages[i] = { value: pool[(sent + i) % pool.length]! };
-            sent += k;
-            await window.acquire();
-            p.send({ topic: settings.topic, messages }).then(
-              (metas) => {
-                acked += k;
-                note(metas);
-                window.release();
-              },
-              (err: unknown) => {
-                failed += k;
-                firstError ??= err;
-                window.release();
-              },
-            );
-          }
-          await window.drain();
-        }),
+        producers.map((p, w) =>
+          writeRecords(p, { topic: settings.topic, pool: pools[w]!, records: share(w), sendRecords: settings.sendRecords, deadlineMs, stop: () => firstError() !== undefined, onAck: note }, tallies[w]!),
+        ),
       );
     } finally {
       clearInterval(report);
     }
     const seconds = (nowMs() - start) / 1000;
-    if (firstError !== undefined && acked === 0) throw firstError;
-    ctx.progress.done("produce", `${acked.toLocaleString("en-US")} records in ${seconds.toFixed(1)} s`);
+    if (firstError() !== undefined && acked() === 0) throw firstError();
+    ctx.progress.done(workload, `${acked().toLocaleString("en-US")} records in ${seconds.toFixed(1)} s`);
     return {
       settings,
-      records: acked,
+      records: acked(),
       seconds,
-      recordsPerSec: acked / seconds,
-      mbPerSec: (acked * settings.recordBytes) / seconds / 1e6,
-      failedRecords: failed,
-      timedOut,
+      recordsPerSec: acked() / seconds,
+      mbPerSec: (acked() * settings.recordBytes) / seconds / 1e6,
+      failedRecords: failed(),
+      timedOut: tallies.some((t) => t.timedOut),
+      compressionApplied: applied,
       endOffsets: endOffsets.map((e) => e),
     };
   } finally {
