@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { PartitionReplica } from "../../broker/partition/partition-replica.js";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
-import { decodeFetchedBatches } from "../../broker/protocol/record-batch.js";
+import { readRecordBatchHeader } from "../../broker/protocol/record-batch.js";
+import { batchOf, batchRecords } from "../protocol/batches.js";
 import type { FetchResult } from "../../broker/protocol/results.js";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
 import { SeededRandom } from "../../broker/raft/random.js";
@@ -52,15 +53,18 @@ function group(seed = 1) {
 }
 
 const produce = (r: PartitionReplica, values: readonly string[]) =>
-  r.produce({ op: "produce", topic: TOPIC, partition: 0, records: values.map((v) => ({ value: Buffer.from(v) })), acks: "all" });
+  r.produce({ op: "produce", topic: TOPIC, partition: 0, batch: batchOf(values.map((v) => ({ value: Buffer.from(v) }))), acks: "all" });
 
 const fetchFrom = (r: PartitionReplica, offset: number, maxWaitMs = 0, signal = new AbortController().signal) =>
   r.fetch({ op: "fetch", topic: TOPIC, partition: 0, offset, maxBytes: 1 << 20, maxWaitMs }, signal);
 
 function values(f: FetchResult): string[] {
-  const d = decodeFetchedBatches(f.batches);
-  assert.ok(d.ok);
-  return d.value.map((x) => Buffer.from(x.value).toString());
+  return f.batches.flatMap((b) => {
+    const h = readRecordBatchHeader(b.data, true);
+    assert.ok(h.ok);
+    assert.equal(h.value.baseOffset, b.baseOffset, "the leader patched the entry's offset into the batch");
+    return batchRecords(b.data).map((x) => Buffer.from(x.value!).toString());
+  });
 }
 
 test("three replicas elect the preferred one; the group id names the topic incarnation", async () => {
