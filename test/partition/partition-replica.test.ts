@@ -6,15 +6,18 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PartitionReplica } from "../../broker/partition/partition-replica.js";
+import { gzipSync } from "node:zlib";
+import { PartitionReplica, type PartitionReplicaOptions } from "../../broker/partition/partition-replica.js";
+import { buildRecordBatch, decodeRecordBatch } from "../../broker/protocol/batch-codec.js";
+import { Compression } from "../../broker/protocol/compression.js";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
-import { readRecordBatchHeader } from "../../broker/protocol/record-batch.js";
+import { assembleRecordBatch, BatchAttribute, BatchField, readRecordBatchHeader, recordBatchChecksum } from "../../broker/protocol/record-batch.js";
 import { batchOf, batchRecords } from "../protocol/batches.js";
 import type { FetchResult } from "../../broker/protocol/results.js";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
 import { SeededRandom } from "../../broker/raft/random.js";
-import { nodeId, type NodeId } from "../../broker/raft/types.js";
+import { nodeId, offset, type NodeId } from "../../broker/raft/types.js";
 import { failOnFatal, LoopbackNet, raftConfig, rejection, silentLogger, Ticker, turn } from "../group/in-process.js";
 
 const TOPIC = "orders";
@@ -23,15 +26,17 @@ const hint = (id: NodeId, term?: number) => ({ brokerId: id, url: `ws://b${id}:9
 const where = (h: { readonly brokerId: number; readonly url?: string } | undefined) => (h === undefined ? undefined : { brokerId: h.brokerId, url: h.url });
 
 /** Three replicas of orders/0 (preference 1, 2, 3), none elected yet. */
-function group(seed = 1) {
+function group(seed = 1, extra: Pick<PartitionReplicaOptions, "compression" | "limits"> = {}) {
   const net = new LoopbackNet();
+  const logs = [1, 2, 3].map(() => new MemoryStorage());
   const replicas = [1, 2, 3].map((id) => {
     const r = new PartitionReplica({
+      ...extra,
       topic: TOPIC,
       partition: 0,
       topicId: 7,
       raft: raftConfig(id, [1, 2, 3]),
-      log: new MemoryStorage(),
+      log: logs[id - 1]!,
       random: new SeededRandom(seed * 10 + id),
       send: net.send,
       logger: silentLogger,
@@ -49,7 +54,7 @@ function group(seed = 1) {
     await ticker.until(() => leader() !== undefined && replicas.every((r) => r.leader() === leader()!.runner.status().id), "a leader known to all");
     return leader()!;
   };
-  return { net, replicas, ticker, byId, leader, elected };
+  return { net, replicas, logs, ticker, byId, leader, elected };
 }
 
 const produce = (r: PartitionReplica, values: readonly string[]) =>
@@ -209,4 +214,97 @@ test("closed replicas answer SHUTTING_DOWN to writes", async () => {
   await Promise.all(g.replicas.map((r) => r.close()));
   const err = await rejection(pending);
   assert.ok(err instanceof RlogError && (err.is("SHUTTING_DOWN") || err.is("NOT_LEADER")), String(err));
+});
+
+// ---------------------------------------------------------------- client-built batches (issue 16)
+
+const produceBatch = (r: PartitionReplica, batch: Uint8Array) => r.produce({ op: "produce", topic: TOPIC, partition: 0, batch, acks: "all" });
+
+/** A copy of `batch` with its attributes set to `attributes` and the CRC made right again. */
+function withAttributes(batch: Uint8Array, attributes: number): Uint8Array {
+  const copy = new Uint8Array(batch);
+  const v = new DataView(copy.buffer);
+  v.setInt16(BatchField.attributes, attributes);
+  v.setUint32(BatchField.crc, recordBatchChecksum(copy));
+  return copy;
+}
+
+test("the leader refuses bad batches by header and CRC alone, each with its own code, and writes nothing", async () => {
+  const g = group(1, { limits: { batchRecordsMax: 2, batchDecompressedBytesMax: 1 << 20 } });
+  const leader = await g.elected();
+  const good = batchOf([{ value: Buffer.from("a") }]);
+  const flipped = new Uint8Array(good);
+  flipped[flipped.byteLength - 1] = flipped[flipped.byteLength - 1]! ^ 1;
+  const cases: [string, Uint8Array, string][] = [
+    ["a flipped bit", flipped, "CORRUPT_RECORD_BATCH"],
+    ["a truncated batch", good.subarray(0, 40), "CORRUPT_RECORD_BATCH"],
+    ["the old v1 layout", new Uint8Array([1, ...new Uint8Array(60)]), "CORRUPT_RECORD_BATCH"],
+    ["snappy", withAttributes(good, Compression.Snappy), "UNSUPPORTED_COMPRESSION"],
+    ["a transactional batch", withAttributes(good, BatchAttribute.transactional), "INVALID_RECORD_BATCH"],
+    ["a control batch", withAttributes(good, BatchAttribute.control), "INVALID_RECORD_BATCH"],
+    ["log-append time", withAttributes(good, BatchAttribute.logAppendTime), "INVALID_RECORD_BATCH"],
+    ["more than batchRecordsMax records", batchOf([{ value: Buffer.from("a") }, { value: Buffer.from("b") }, { value: Buffer.from("c") }]), "REQUEST_TOO_LARGE"],
+  ];
+  for (const [name, batch, code] of cases) {
+    const err = await rejection(g.ticker.settle(produceBatch(leader, batch)));
+    assert.ok(err instanceof RlogError, name);
+    assert.equal(err.codeName, code, `${name}: ${err.message}`);
+  }
+  assert.equal((await g.ticker.settle(produceBatch(leader, good))).baseOffset, 0, "nothing was written before");
+});
+
+test("the leader patches base offset and term into the batch it proposes; followers store the same bytes", async () => {
+  const g = group();
+  const leader = await g.elected();
+  await g.ticker.settle(produce(leader, ["a", "b"]));
+  const sent = batchOf([{ value: Buffer.from("c") }], 1_000, { producerId: 5, producerEpoch: 0, baseSequence: 0 });
+  const r = await g.ticker.settle(produceBatch(leader, sent));
+  assert.equal(r.baseOffset, 2);
+  await g.ticker.until(() => g.logs.every((l) => l.nextOffset() === 3), "every replica holds the batch");
+  const stored = g.logs.map((l) => l.entriesFromOffset(offset(2), 1 << 20, l.lastIndex())[0]!.data);
+  const h = readRecordBatchHeader(stored[0]!, true);
+  assert.ok(h.ok, "the CRC still holds after patching");
+  assert.equal(h.value.baseOffset, 2);
+  assert.equal(h.value.partitionLeaderEpoch, leader.runner.status().term);
+  assert.deepEqual(stored[0]!.subarray(BatchField.magic), sent.subarray(BatchField.magic), "from the magic byte on, the producer's bytes");
+  assert.deepEqual(stored[1], stored[0]);
+  assert.deepEqual(stored[2], stored[0]);
+});
+
+test("a topic forcing zstd re-encodes a producer's lz4 batch, keeps its producer fields, and still detects the duplicate", async () => {
+  const g = group(1, { compression: "zstd" });
+  const leader = await g.elected();
+  const records = Array.from({ length: 20 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(JSON.stringify({ i, kind: "event" })), timestampMs: 5_000 + i }));
+  const lz4 = await buildRecordBatch(records, { compression: "lz4", timestampMs: 1, producer: { producerId: 9, producerEpoch: 0, baseSequence: 0 } });
+  const first = await g.ticker.settle(produceBatch(leader, lz4), 100_000);
+  assert.deepEqual([first.baseOffset, first.count], [0, 20]);
+  const f = await fetchFrom(leader, 0);
+  assert.equal(f.batches.length, 1);
+  const d = await decodeRecordBatch(f.batches[0]!.data, 1 << 20);
+  assert.ok(d.ok, d.ok ? "" : d.error.message);
+  assert.equal(d.value.compression, Compression.Zstd, "stored as zstd");
+  assert.deepEqual([d.value.producerId, d.value.producerEpoch, d.value.baseSequence], [9, 0, 0]);
+  assert.deepEqual(d.value.records.map((x) => [x.timestampMs, Buffer.from(x.value!).toString()]), records.map((x) => [x.timestampMs, x.value.toString()]));
+  // The same lz4 batch again (a retry): the idempotence check reads the header, and answers with the first offsets.
+  const again = await g.ticker.settle(produceBatch(leader, lz4), 100_000);
+  assert.equal(again.baseOffset, 0);
+  assert.equal((await fetchFrom(leader, 0)).highWatermark, 20, "nothing written twice");
+  // A zstd batch already is kept as the producer sent it.
+  const zstd = await buildRecordBatch([{ value: Buffer.from("z") }], { compression: "zstd", timestampMs: 1 });
+  await g.ticker.settle(produceBatch(leader, zstd));
+  const kept = (await fetchFrom(leader, 20)).batches[0]!.data;
+  assert.deepEqual(kept.subarray(BatchField.magic), zstd.subarray(BatchField.magic));
+});
+
+test("forced recompression refuses a decompression bomb at batchDecompressedBytesMax, and a damaged section, with CORRUPT_RECORD_BATCH", async () => {
+  const g = group(1, { compression: "lz4", limits: { batchRecordsMax: 10, batchDecompressedBytesMax: 1 << 20 } });
+  const leader = await g.elected();
+  const bomb = assembleRecordBatch({ compression: Compression.Gzip, recordCount: 1, baseTimestampMs: 1, maxTimestampMs: 1 }, gzipSync(new Uint8Array(8 << 20)));
+  // Codecs run on libuv's thread pool: allow many event-loop turns (ticks) for them.
+  const err = await rejection(g.ticker.settle(produceBatch(leader, bomb), 100_000));
+  assert.ok(err instanceof RlogError && err.is("CORRUPT_RECORD_BATCH"), String(err));
+  assert.match(err.message, /batchDecompressedBytesMax/);
+  const garbage = assembleRecordBatch({ compression: Compression.Zstd, recordCount: 1, baseTimestampMs: 1, maxTimestampMs: 1 }, new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4, 5]));
+  const bad = await rejection(g.ticker.settle(produceBatch(leader, garbage), 100_000));
+  assert.ok(bad instanceof RlogError && bad.is("CORRUPT_RECORD_BATCH"), String(bad));
 });
