@@ -28,7 +28,7 @@ import { AssignmentStrategy, GroupState, OffsetSpec } from "../protocol/enums.js
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { coordinatorPartition, OFFSETS_TOPIC } from "../protocol/group-routing.js";
 import type { ProduceRecord } from "../protocol/records.js";
-import { buildRecordBatch } from "../protocol/batch-codec.js";
+import { buildUncompressedBatch } from "../protocol/batch-codec.js";
 import type {
   CommitOffsetsRequest,
   FetchOffsetsRequest,
@@ -481,7 +481,7 @@ export class GroupCoordinator {
     const replica = h.replica;
     if (replica === undefined) throw new RlogError("COORDINATOR_NOT_AVAILABLE", `${OFFSETS_TOPIC}/${h.partition} is not open`);
     try {
-      const batch = await buildRecordBatch(records, { timestampMs: this.host.wallMs() });
+      const batch = buildUncompressedBatch(records, { timestampMs: this.host.wallMs() });
       await replica.produce({ op: "produce", topic: OFFSETS_TOPIC, partition: h.partition, batch, acks: "all", timeoutMs: GROUP_WRITE_TIMEOUT_MS });
     } catch (err) {
       throw rescope(err, this.scope);
