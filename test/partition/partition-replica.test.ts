@@ -12,7 +12,7 @@ import { buildRecordBatch, decodeRecordBatch } from "../../broker/protocol/batch
 import { Compression } from "../../broker/protocol/compression.js";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
-import { assembleRecordBatch, BatchAttribute, BatchField, readRecordBatchHeader, recordBatchChecksum } from "../../broker/protocol/record-batch.js";
+import { assembleRecordBatch, BatchAttribute, BatchField, RECORD_BATCH_HEADER_BYTES, readRecordBatchHeader, recordBatchChecksum } from "../../broker/protocol/record-batch.js";
 import { batchOf, batchRecords } from "../protocol/batches.js";
 import type { FetchResult } from "../../broker/protocol/results.js";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
@@ -307,4 +307,60 @@ test("forced recompression refuses a decompression bomb at batchDecompressedByte
   const garbage = assembleRecordBatch({ compression: Compression.Zstd, recordCount: 1, baseTimestampMs: 1, maxTimestampMs: 1 }, new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4, 5]));
   const bad = await rejection(g.ticker.settle(produceBatch(leader, garbage), 100_000));
   assert.ok(bad instanceof RlogError && bad.is("CORRUPT_RECORD_BATCH"), String(bad));
+});
+
+test("seeded hostile batches: the leader answers each with a protocol error code or stores it, and every stored batch carries its offset", async () => {
+  const g = group(3);
+  const leader = await g.elected();
+  const rnd = new SeededRandom(99);
+  const valid = [
+    batchOf([{ value: Buffer.from("a") }, { key: Buffer.from("k"), value: null, headers: [{ key: "h", value: Buffer.from("v") }] }]),
+    await buildRecordBatch([{ value: Buffer.from("compressed ".repeat(20)) }], { compression: "gzip", timestampMs: 1 }),
+    await buildRecordBatch([{ value: Buffer.from("compressed ".repeat(20)) }], { compression: "lz4", timestampMs: 1 }),
+  ];
+  const allowed = new Set(["CORRUPT_RECORD_BATCH", "UNSUPPORTED_COMPRESSION", "INVALID_RECORD_BATCH", "REQUEST_TOO_LARGE"]);
+  let stored = 0;
+  for (let i = 0; i < 300; i++) {
+    const base = valid[rnd.int(valid.length)]!;
+    let data = new Uint8Array(base);
+    const kind = rnd.int(3);
+    if (kind === 0) for (let m = 0; m < 1 + rnd.int(3); m++) data[rnd.int(data.byteLength)] = rnd.int(256);
+    else if (kind === 1) data = data.subarray(0, rnd.int(data.byteLength));
+    else {
+      // Header fields changed behind a valid CRC: only the layout checks stand in the way.
+      const v = new DataView(data.buffer);
+      const at = BatchField.attributes + rnd.int(RECORD_BATCH_HEADER_BYTES - BatchField.attributes);
+      data[at] = rnd.int(256);
+      v.setUint32(BatchField.crc, recordBatchChecksum(data));
+    }
+    try {
+      await g.ticker.settle(produceBatch(leader, data), 100_000);
+      stored++;
+    } catch (err) {
+      assert.ok(err instanceof RlogError && allowed.has(err.codeName), `batch ${i}: ${String(err)}`);
+    }
+  }
+  assert.ok(stored > 0 && stored < 300, `stored ${stored}`);
+  const f = await fetchFrom(leader, 0);
+  for (const b of f.batches) {
+    const h = readRecordBatchHeader(b.data, true);
+    assert.ok(h.ok && h.value.baseOffset === b.baseOffset);
+  }
+});
+
+test("without a forced codec the leader walks lz4 and zstd frames: a bomb or a broken frame is refused before it is stored", async () => {
+  const g = group(1, { limits: { batchRecordsMax: 10, batchDecompressedBytesMax: 1 << 20 } });
+  const leader = await g.elected();
+  const zeros = new Uint8Array(8 << 20);
+  for (const compression of ["lz4", "zstd"] as const) {
+    const bomb = await buildRecordBatch([{ value: zeros }], { compression, timestampMs: 1 });
+    const err = await rejection(g.ticker.settle(produceBatch(leader, bomb), 100_000));
+    assert.ok(err instanceof RlogError && err.is("CORRUPT_RECORD_BATCH"), `${compression}: ${String(err)}`);
+    assert.match(err.message, /batchDecompressedBytesMax/);
+  }
+  const notGzip = assembleRecordBatch({ compression: Compression.Gzip, recordCount: 1, baseTimestampMs: 1, maxTimestampMs: 1 }, new Uint8Array([1, 2, 3]));
+  const bad = await rejection(g.ticker.settle(produceBatch(leader, notGzip)));
+  assert.ok(bad instanceof RlogError && bad.is("CORRUPT_RECORD_BATCH"), String(bad));
+  const fine = await buildRecordBatch([{ value: Buffer.from("ok") }], { compression: "zstd", timestampMs: 1 });
+  assert.equal((await g.ticker.settle(produceBatch(leader, fine), 100_000)).baseOffset, 0);
 });
