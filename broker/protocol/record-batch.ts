@@ -39,7 +39,7 @@
  * CORRUPT_RECORD_BATCH instead of throwing. Compressed batches are decoded
  * by batch-codec.ts (asynchronous: the codecs are).
  */
-import { crc32c } from "@node-rs/crc32";
+import { crc32c } from "./crc32c.js";
 import { RlogError, type Result } from "./errors.js";
 import { FIXED_LIMITS } from "./limits.js";
 import type { RecordHeader } from "./records.js";
@@ -232,13 +232,13 @@ export function assembleRecordBatch(fields: BatchFields, records: Uint8Array): U
   v.setInt32(BatchField.baseSequence, fields.producer?.baseSequence ?? -1);
   v.setInt32(BatchField.recordCount, fields.recordCount);
   out.set(records, RECORD_BATCH_HEADER_BYTES);
-  v.setUint32(BatchField.crc, crc32c(out.subarray(BatchField.attributes)) >>> 0);
+  v.setUint32(BatchField.crc, crc32c(out.subarray(BatchField.attributes)));
   return out;
 }
 
 /** The CRC-32C a batch should carry (of bytes [21, end)). */
 export function recordBatchChecksum(data: Uint8Array): number {
-  return crc32c(data.subarray(BatchField.attributes)) >>> 0;
+  return crc32c(data.subarray(BatchField.attributes));
 }
 
 /**

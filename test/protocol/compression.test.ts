@@ -33,6 +33,9 @@ test("lz4 is the LZ4 frame format and zstd a zstd frame, as Kafka writes them", 
   const bytes = new Uint8Array(10_000).fill(65);
   const lz4 = await compress(Compression.Lz4, bytes);
   assert.deepEqual([...lz4.subarray(0, 4)], [0x04, 0x22, 0x4d, 0x18]);
+  // Kafka's LZ4 frame settings: version 01, independent blocks, no block or content checksum,
+  // no content size, no dictionary (FLG 0x60); 64 KiB blocks (BD 0x40).
+  assert.deepEqual([lz4[4], lz4[5]], [0x60, 0x40]);
   const zstd = await compress(Compression.Zstd, bytes);
   assert.deepEqual([...zstd.subarray(0, 4)], [0x28, 0xb5, 0x2f, 0xfd]);
   const gzip = await compress(Compression.Gzip, bytes);
