@@ -5,6 +5,9 @@ import { RlogError } from "../../broker/protocol/errors.js";
 import { partitionForKey, type RecordMetadata } from "../../client/index.js";
 import { delay, texts, waitFor, withCluster } from "./helpers.js";
 import { batchRecords, batchStamp } from "../protocol/batches.js";
+import { decodeRecordBatch } from "../../broker/protocol/batch-codec.js";
+import { Compression } from "../../broker/protocol/compression.js";
+import { readRecordBatchHeader } from "../../broker/protocol/record-batch.js";
 
 const isCode = (name: Parameters<RlogError["is"]>[0]) => (err: unknown) => err instanceof RlogError && err.is(name);
 
@@ -32,6 +35,36 @@ test("send resolves with each message's partition and offset, in message order; 
     assert.deepEqual([...(log[2]?.key ?? [])], [1, 2]);
     assert.deepEqual(log[2]?.headers.map((h) => h.key), ["a", "a"]);
     assert.equal(log[0]?.key, undefined);
+    await producer.close();
+  });
+});
+
+test("a null value is sent as Kafka's null (a tombstone) and read back as null; a record without a timestamp gets the producer's clock", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("t", 1);
+    const producer = client.producer({ compression: "gzip" });
+    const before = Date.now();
+    await producer.send({ topic: "t", messages: [{ key: "gone", value: null }, { value: "" }] });
+    const sent = fake.requests("produce")[0]!.request.batch;
+    const head = readRecordBatchHeader(sent, true);
+    assert.ok(head.ok);
+    assert.equal(head.value.compression, Compression.Gzip);
+    const d = await decodeRecordBatch(sent, 1 << 20);
+    assert.ok(d.ok);
+    assert.equal(d.value.records[0]?.value, null);
+    assert.deepEqual([...(d.value.records[1]?.value ?? [1])], [], "an empty value is not null");
+    assert.ok(d.value.records[0]!.timestampMs >= before && d.value.records[0]!.timestampMs <= Date.now());
+    const consumer = client.consumer({ maxWaitMs: 50 });
+    consumer.assign([{ topic: "t", partition: 0, from: "earliest" }]);
+    const got = [];
+    for await (const r of consumer.records()) {
+      got.push(r);
+      if (got.length === 2) break;
+    }
+    await consumer.stop();
+    assert.equal(got[0]?.value, null);
+    assert.equal(got[0]?.key?.toString(), "gone");
+    assert.equal(got[1]?.value?.length, 0);
     await producer.close();
   });
 });
