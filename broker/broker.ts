@@ -39,7 +39,7 @@ import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
 import type { GroupRunner, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
-import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS } from "./protocol/defaults.js";
+import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS, TOPIC_DEFAULTS } from "./protocol/defaults.js";
 
 /** A raft tick this late (ms since the previous one) is logged (warn). */
 const TICK_LAG_WARN_MS = 100;
@@ -324,7 +324,7 @@ export class Broker {
   /** The broker's defaults for topic settings. */
   private topicDefaults(): TopicConfig {
     const s = this.config.storage;
-    return { retentionBytes: s.retentionBytes, retentionMs: s.retentionMs, segmentBytes: s.segmentBytes, segmentMs: s.segmentMs };
+    return { retentionBytes: s.retentionBytes, retentionMs: s.retentionMs, segmentBytes: s.segmentBytes, segmentMs: s.segmentMs, compression: TOPIC_DEFAULTS.compression };
   }
 
   /** The hint naming broker `id`: its client URL when configured, and `term` when the caller knows the term it leads in. */
@@ -557,6 +557,8 @@ export class Broker {
           onStoreDamaged: (err) => void this.dataDirCheck.markDamaged(groupId, err.message),
           writeRetry: this.writeRetry,
           diskFull: () => this.disk.reason(),
+          compression: t.config.compression ?? "producer", // topics created before the setting existed
+          limits: this.limits,
         });
       });
       if (replica === undefined) {

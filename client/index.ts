@@ -53,7 +53,8 @@ export type { ErrorDetails, ErrorName, ErrorSpec, LeaderHint } from "../broker/p
 export type { Acks } from "../broker/protocol/enums.js";
 export { GroupState, AssignmentStrategy } from "../broker/protocol/enums.js";
 export { OFFSETS_TOPIC, coordinatorPartition } from "../broker/protocol/group-routing.js";
-export type { CommitOffset, TopicConfig } from "../broker/protocol/requests.js";
+export type { CommitOffset, TopicCompression, TopicConfig } from "../broker/protocol/requests.js";
+export type { CompressionName } from "../broker/protocol/compression.js";
 export type {
   BrokerStatus,
   ClusterStatusResult,

@@ -80,6 +80,10 @@ export interface LimitSettings {
   readonly recordBytesMax: number;
   /** Most records in one produce batch. */
   readonly batchRecordsMax: number;
+  /** Largest record batch in one produce, as sent (compressed or not). Invariant: < frameBytesMax. */
+  readonly batchBytesMax: number;
+  /** Most bytes one batch may decompress to (forced recompression, consumers). Invariant: >= batchBytesMax. */
+  readonly batchDecompressedBytesMax: number;
   /** Longest topic name, in characters (Kafka's limit is 249). */
   readonly topicNameLengthMax: number;
   /** Most partitions in one topic. */

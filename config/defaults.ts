@@ -49,6 +49,8 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
     frameBytesMax: LIMIT_DEFAULTS.frameBytesMax,
     recordBytesMax: LIMIT_DEFAULTS.recordBytesMax,
     batchRecordsMax: LIMIT_DEFAULTS.batchRecordsMax,
+    batchBytesMax: LIMIT_DEFAULTS.batchBytesMax,
+    batchDecompressedBytesMax: LIMIT_DEFAULTS.batchDecompressedBytesMax,
     topicNameLengthMax: LIMIT_DEFAULTS.topicNameLengthMax,
     partitionsMax: LIMIT_DEFAULTS.partitionsMax,
     replicationFactorMax: LIMIT_DEFAULTS.replicationFactorMax,

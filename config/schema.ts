@@ -140,6 +140,8 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       frameBytesMax: int(1024, 1024 * 1024 * 1024),
       recordBytesMax: int(1),
       batchRecordsMax: int(1, 1_000_000),
+      batchBytesMax: int(1024),
+      batchDecompressedBytesMax: int(1024),
       topicNameLengthMax: int(1, 249),
       partitionsMax: int(1, 100_000),
       replicationFactorMax: int(1, BROKERS_COUNT_MAX),

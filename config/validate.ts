@@ -16,7 +16,8 @@
  * - raft.appendBytesMax <= raft.inflightBytesMax;
  * - storage.mapSizeBytes >= storage.segmentBytes;
  * - storage.writeRetryBackoffMs <= storage.writeRetryBackoffMsMax;
- * - limits.recordBytesMax and limits.fetchBytesMax < limits.frameBytesMax;
+ * - limits.recordBytesMax, limits.fetchBytesMax and limits.batchBytesMax < limits.frameBytesMax;
+ * - limits.batchBytesMax <= limits.batchDecompressedBytesMax;
  * - brokers: distinct ids; no two listeners share a port on the same host;
  *   no entry advertises an unspecified address (0.0.0.0, ::), nor does a
  *   lone broker whose entry is derived from `host`;
@@ -161,6 +162,8 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
   less("storage.writeRetryBackoffMs", "storage.writeRetryBackoffMsMax", false, "");
   less("limits.recordBytesMax", "limits.frameBytesMax", true, ": a record must fit in a frame");
   less("limits.fetchBytesMax", "limits.frameBytesMax", true, ": a fetch response must fit in a frame");
+  less("limits.batchBytesMax", "limits.frameBytesMax", true, ": a produced batch must fit in a frame");
+  less("limits.batchBytesMax", "limits.batchDecompressedBytesMax", false, ": a batch may decompress to at least its own size");
   less("defaultPartitions", "limits.partitionsMax", false, "");
   less("defaultReplicationFactor", "limits.replicationFactorMax", false, "");
 

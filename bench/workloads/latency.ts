@@ -79,7 +79,7 @@ export async function runLatency(ctx: BenchContext, rate: number, rateSource: st
       eachBatch: ({ records }) => {
         const now = epochMs();
         for (const r of records) {
-          const stamp = readStamp(r.value);
+          const stamp = r.value === null ? undefined : readStamp(r.value);
           if (stamp === undefined) continue;
           consumed++;
           if (stamp.seq >= warmupSeq) e2e.recordMs(now - stamp.sentEpochMs);

@@ -28,6 +28,7 @@ import { AssignmentStrategy, GroupState, OffsetSpec } from "../protocol/enums.js
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { coordinatorPartition, OFFSETS_TOPIC } from "../protocol/group-routing.js";
 import type { ProduceRecord } from "../protocol/records.js";
+import { buildUncompressedBatch } from "../protocol/batch-codec.js";
 import type {
   CommitOffsetsRequest,
   FetchOffsetsRequest,
@@ -480,7 +481,8 @@ export class GroupCoordinator {
     const replica = h.replica;
     if (replica === undefined) throw new RlogError("COORDINATOR_NOT_AVAILABLE", `${OFFSETS_TOPIC}/${h.partition} is not open`);
     try {
-      await replica.produce({ op: "produce", topic: OFFSETS_TOPIC, partition: h.partition, records, acks: "all", timeoutMs: GROUP_WRITE_TIMEOUT_MS });
+      const batch = buildUncompressedBatch(records, { timestampMs: this.host.wallMs() });
+      await replica.produce({ op: "produce", topic: OFFSETS_TOPIC, partition: h.partition, batch, acks: "all", timeoutMs: GROUP_WRITE_TIMEOUT_MS });
     } catch (err) {
       throw rescope(err, this.scope);
     }
@@ -517,7 +519,8 @@ export class GroupCoordinator {
     if (now < this.nextCreateMs) return;
     this.creatingTopic = true;
     const rf = Math.min(BROKER_DEFAULTS.replicationFactorPreferred, this.host.brokers.length);
-    const config: TopicConfig = { ...this.host.topicDefaults(), retentionBytes: -1, retentionMs: -1 };
+    // Uncompressed: the group table decodes these batches synchronously (group-table.ts).
+    const config: TopicConfig = { ...this.host.topicDefaults(), retentionBytes: -1, retentionMs: -1, compression: "none" };
     controller
       .createTopic(OFFSETS_TOPIC, this.host.topicPartitions, rf, config)
       .then(

@@ -10,7 +10,7 @@
  * admits before writing (GROUPS_PER_PARTITION_MAX groups, GROUP_OFFSETS_MAX
  * offsets per group): applying never refuses a committed record.
  */
-import { decodeRecordBatch } from "../protocol/record-batch.js";
+import { decodeUncompressedBatch } from "../protocol/record-batch.js";
 import { EntryKind, type Entry, type Index, type Term } from "../raft/types.js";
 import { decodeGroupRecord, GroupRecordKind, type GroupMetadataValue, type OffsetCommitValue } from "./group-records.js";
 
@@ -50,13 +50,14 @@ export class GroupTable {
       this.appliedIndex = e.index;
       this.appliedTerm = e.term;
       if (e.kind !== EntryKind.Records) continue;
-      const batch = decodeRecordBatch(e.data);
+      // The coordinator writes these batches uncompressed (the offsets topic keeps the producer's codec).
+      const batch = decodeUncompressedBatch(e.data);
       if (!batch.ok) {
         this.skippedRecords += e.count;
         continue;
       }
       for (const r of batch.value.records) {
-        const rec = decodeGroupRecord(r.key, r.value);
+        const rec = r.value === null ? undefined : decodeGroupRecord(r.key ?? undefined, r.value);
         if (rec === undefined) {
           this.skippedRecords++;
           continue;

@@ -11,22 +11,27 @@ import type { Logger } from "pino";
 import { partitionGroupId, type PartitionGroupId } from "../cluster/names.js";
 import { fromRefusal, refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
 import { isDamagedEntry } from "../group/damage.js";
-import { GroupRunner, type Appended, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
+import { GroupRunner, type Appended, type Proposed, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { OffsetSpec } from "../protocol/enums.js";
 import type { FetchRequest, ListOffsetsRequest, ProduceRequest } from "../protocol/requests.js";
 import type { FetchResult, ListOffsetsResult, PartitionStatus, ProduceResult } from "../protocol/results.js";
 import type { FetchedBatch } from "../protocol/records.js";
-import { encodeRecordBatch, readRecordBatchHeader } from "../protocol/record-batch.js";
+import { patchRecordBatch, readRecordBatchHeader } from "../protocol/record-batch.js";
+import { DEFAULT_LIMITS, type Limits } from "../protocol/limits.js";
+import type { TopicCompression } from "../protocol/requests.js";
+import { assert } from "../raft/assert.js";
 import type { RaftConfig } from "../raft/config.js";
 import type { LogStorage, RetentionPolicy, RetentionResult, StorageError } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
 import type { TransferResult } from "../raft/core.js";
 import type { RandomSource } from "../raft/random.js";
 import { Role, type SoftState } from "../raft/ready.js";
+import type { Proposal } from "../raft/ready.js";
 import { EntryKind, index, NO_NODE, offset, type Entry, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
 import { FetchWaiters } from "./fetch-waiters.js";
 import { ProducerStateTable } from "./producer-state.js";
+import { checkProducedBatch, forcedCodec, recompressBatch, type ProducedBatchLimits } from "./produced-batch.js";
 import { PRODUCER_STATE_DEFAULTS, REQUEST_DEFAULTS } from "../protocol/defaults.js";
 
 /** Entries scanned back from the end of the log at start-up to rebuild producer state. */
@@ -35,6 +40,9 @@ export const PRODUCER_STATE_SCAN_ENTRIES_MAX = PRODUCER_STATE_DEFAULTS.scanEntri
 export const PRODUCE_TIMEOUT_MS_DEFAULT = REQUEST_DEFAULTS.produceTimeoutMs;
 /** How long transferLeadership waits for the new leader when the request gives no timeoutMs. */
 export const TRANSFER_WAIT_MS_DEFAULT = REQUEST_DEFAULTS.transferWaitMs;
+
+/** Rounds of waiting for the log's tail to be durable before the next offset must be known (nextOffsetNow). */
+const NEXT_OFFSET_ROUNDS_MAX = 8;
 
 /** A finished leadership transfer: who leads now, in which term. */
 export interface TransferDone {
@@ -76,6 +84,10 @@ export interface PartitionReplicaOptions {
    * produce then answers NOT_ENOUGH_SPACE without proposing.
    */
   readonly diskFull?: () => string | undefined;
+  /** The topic's `compression` setting: "producer" keeps each batch's codec, a codec name forces it. */
+  readonly compression?: TopicCompression;
+  /** Batch limits in force (record count, decompressed size); the protocol defaults when absent. */
+  readonly limits?: Pick<Limits, "batchRecordsMax" | "batchDecompressedBytesMax">;
 }
 
 /**
@@ -115,6 +127,11 @@ export class PartitionReplica {
   private highWatermark: Offset;
   /** Last index this replica made durable (to detect truncation). */
   private lastAppended: Index;
+  /** The topic's compression setting. */
+  private readonly compression: TopicCompression;
+  private readonly batchLimits: ProducedBatchLimits;
+  /** Where this replica's latest proposal ended: its last index and term, and the offset after it. */
+  private proposedTail: { readonly index: Index; readonly term: Term; readonly nextOffset: Offset } | undefined;
 
   constructor(opts: PartitionReplicaOptions) {
     this.topic = opts.topic;
@@ -136,6 +153,11 @@ export class PartitionReplica {
     };
     this.clock = opts.clock;
     this.diskFull = opts.diskFull ?? (() => undefined);
+    this.compression = opts.compression ?? "producer";
+    this.batchLimits = {
+      batchRecordsMax: opts.limits?.batchRecordsMax ?? DEFAULT_LIMITS.batchRecordsMax,
+      batchDecompressedBytesMax: opts.limits?.batchDecompressedBytesMax ?? DEFAULT_LIMITS.batchDecompressedBytesMax,
+    };
     this.preferred = opts.raft.priority[0] ?? opts.raft.id;
     const commit = opts.log.hardState().commit;
     this.highWatermark = this.offsetAfter(commit);
@@ -168,29 +190,55 @@ export class PartitionReplica {
 
   // ------------------------------------------------------------ operations
 
+  /**
+   * Append one client-built record batch. The header and CRC are checked
+   * without decoding the records (produced-batch.ts); a topic that forces a
+   * codec re-encodes a batch that uses another. Then, with no await between
+   * the offset being known and the proposal (proposals on a leader are
+   * serialized on the event loop, so nothing else can propose in between):
+   * the idempotence check, the base offset and leader epoch patched into the
+   * batch (both outside the CRC), and the proposal of those same bytes.
+   */
   async produce(req: ProduceRequest): Promise<ProduceResult> {
     this.requireLeader();
     const now = this.clock();
-    const count = req.records.length;
-    const idempotent = req.producerId !== undefined && req.producerEpoch !== undefined && req.baseSequence !== undefined;
-    let done: Promise<Appended>;
+    const header = checkProducedBatch(req.batch, this.batchLimits);
+    const count = header.recordCount;
+    const target = forcedCodec(this.compression);
+    let data: Uint8Array;
+    if (target !== undefined && target !== header.compression) {
+      data = await recompressBatch(req.batch, header, target, this.batchLimits);
+      this.requireLeader();
+    } else {
+      // A small batch sent in a larger buffer is copied, so the log does not keep the rest alive.
+      data = req.batch.byteLength * 2 < req.batch.buffer.byteLength ? req.batch.slice() : req.batch;
+    }
+    let next = this.nextOffsetNow();
+    for (let round = 0; next === undefined; round++) {
+      // Each round waits for a write the core has already asked for; one or two suffice.
+      assert(round < NEXT_OFFSET_ROUNDS_MAX, `next offset of ${this.name()} still unknown after ${round} rounds`);
+      await this.waitForLogTail(req.timeoutMs);
+      next = this.nextOffsetNow();
+    }
+    // From here to the proposal: no await (the offset `next` stays exact only within this turn).
+    const idempotent = header.producerId !== -1;
     if (idempotent) {
-      const c = this.producers.check(req.producerId!, req.producerEpoch!, req.baseSequence!, count);
+      const c = this.producers.check(header.producerId, header.producerEpoch, header.baseSequence, count);
       switch (c.kind) {
         case "duplicate": {
           const b = c.batch;
           const result: Appended = { firstIndex: b.index, firstOffset: b.baseOffset, term: b.term };
-          this.logger.debug({ producerId: req.producerId, baseSequence: req.baseSequence, offset: b.baseOffset }, "duplicate batch");
-          done = req.acks === "leader" ? this.runner.waitForAppend(b.index, b.term, result) : this.runner.waitForCommit(b.index, b.term, result);
+          this.logger.debug({ producerId: header.producerId, baseSequence: header.baseSequence, offset: b.baseOffset }, "duplicate batch");
+          const done = req.acks === "leader" ? this.runner.waitForAppend(b.index, b.term, result) : this.runner.waitForCommit(b.index, b.term, result);
           const a = await this.withTimeout(done, req.timeoutMs);
           return { baseOffset: a.firstOffset, count, logAppendTimeMs: now };
         }
         case "fenced":
-          throw new RlogError("PRODUCER_FENCED", `producer ${req.producerId} epoch ${req.producerEpoch} was fenced by epoch ${c.epoch}`);
+          throw new RlogError("PRODUCER_FENCED", `producer ${header.producerId} epoch ${header.producerEpoch} was fenced by epoch ${c.epoch}`);
         case "outOfOrder":
-          throw new RlogError("OUT_OF_ORDER_SEQUENCE", `expected sequence ${c.expected} from producer ${req.producerId}, got ${req.baseSequence}`);
+          throw new RlogError("OUT_OF_ORDER_SEQUENCE", `expected sequence ${c.expected} from producer ${header.producerId}, got ${header.baseSequence}`);
         case "tooOld":
-          throw new RlogError("DUPLICATE_SEQUENCE", `sequence ${req.baseSequence} of producer ${req.producerId} was written long ago (expected ${c.expected})`);
+          throw new RlogError("DUPLICATE_SEQUENCE", `sequence ${header.baseSequence} of producer ${header.producerId} was written long ago (expected ${c.expected})`);
         case "append":
           break;
       }
@@ -199,18 +247,16 @@ export class PartitionReplica {
     // Retriable: the broker is handing its leaderships to replicas with space.
     const full = this.diskFull();
     if (full !== undefined) throw new RlogError("NOT_ENOUGH_SPACE", `${this.scope.name}: ${full}; leadership is moving to a replica with space`);
-    const stamp = idempotent ? { producerId: req.producerId!, producerEpoch: req.producerEpoch!, baseSequence: req.baseSequence! } : undefined;
-    const batch = encodeRecordBatch(req.records, now, stamp);
-    let proposed;
-    try {
-      proposed = this.runner.propose([{ kind: EntryKind.Records, count: batch.count, timestampMs: batch.maxTimestampMs, data: batch.data }], req.acks);
-    } catch (err) {
-      throw toClientError(err, this.scope);
-    }
-    if (stamp) {
-      this.producers.record(stamp.producerId, stamp.producerEpoch, {
-        firstSequence: stamp.baseSequence,
-        lastSequence: stamp.baseSequence + count - 1,
+    const term = this.runner.softState().term;
+    assert(term <= 0x7fff_ffff, `term ${term} does not fit the batch's int32 partitionLeaderEpoch`);
+    patchRecordBatch(data, next, term);
+    const proposed = this.proposeTracked([{ kind: EntryKind.Records, count, timestampMs: header.maxTimestampMs, data }], req.acks);
+    // The offset patched in must be the one the core assigned (nextOffsetNow explains why it is).
+    assert(proposed.firstOffset === next && proposed.term === term, `batch patched for offset ${next} term ${term}, but the core put it at offset ${proposed.firstOffset} term ${proposed.term}`);
+    if (idempotent) {
+      this.producers.record(header.producerId, header.producerEpoch, {
+        firstSequence: header.baseSequence,
+        lastSequence: header.baseSequence + count - 1,
         baseOffset: proposed.firstOffset,
         index: proposed.firstIndex,
         term: proposed.term,
@@ -218,6 +264,54 @@ export class PartitionReplica {
     }
     const a = await this.withTimeout(proposed.done, req.timeoutMs);
     return { baseOffset: a.firstOffset, count, logAppendTimeMs: now };
+  }
+
+  /**
+   * The offset the next proposal will get: the core's next offset, counting
+   * uncommitted and not yet durable entries, or undefined when it cannot be
+   * known yet. The runner does not expose it, so it is derived, exactly,
+   * from what this replica knows:
+   * - when the core's last index is the durable log's last index (same
+   *   term), the durable log's next offset;
+   * - when the core's last entry is this replica's own latest proposal
+   *   (index and term match), the offset after that proposal;
+   * - otherwise (just after an election: the core's own no-op, or entries
+   *   of the previous term not yet durable) undefined: wait for the log's
+   *   tail (waitForLogTail) and ask again.
+   * A leader's log always ends with an entry of its own term (its no-op or
+   * later), so "same index and term" means "same log". Valid only within
+   * the current turn: the caller proposes before its next await (produce()
+   * asserts the result against the offset the core assigns).
+   */
+  private nextOffsetNow(): Offset | undefined {
+    const s = this.runner.status();
+    const durableLast = this.log.lastIndex();
+    if (s.lastIndex === durableLast && this.log.term(durableLast) === s.term) return this.log.nextOffset();
+    const t = this.proposedTail;
+    if (t !== undefined && t.index === s.lastIndex && t.term === s.term) return t.nextOffset;
+    return undefined;
+  }
+
+  /** Wait until the core's last entry is durable (nextOffsetNow can then answer). */
+  private async waitForLogTail(timeoutMs: number | undefined): Promise<void> {
+    const s = this.runner.status();
+    const here: Appended = { firstIndex: s.lastIndex, firstOffset: offset(0), term: s.term };
+    await this.withTimeout(this.runner.waitForAppend(s.lastIndex, s.term, here), timeoutMs);
+    this.requireLeader();
+  }
+
+  /** Propose through the runner, remembering where the proposal ends (for nextOffsetNow). */
+  private proposeTracked(proposals: readonly Proposal[], acks?: "all" | "leader"): Proposed {
+    let proposed: Proposed;
+    try {
+      proposed = this.runner.propose(proposals, acks);
+    } catch (err) {
+      throw toClientError(err, this.scope);
+    }
+    let records = 0;
+    for (const p of proposals) records += p.count;
+    this.proposedTail = { index: index(proposed.firstIndex + proposals.length - 1), term: proposed.term, nextOffset: offset(proposed.firstOffset + records) };
+    return proposed;
   }
 
   async fetch(req: FetchRequest, signal: AbortSignal): Promise<FetchResult> {
@@ -505,12 +599,7 @@ export class PartitionReplica {
    * (thesis §6.4, done through the log).
    */
   async readBarrier(timeoutMs: number): Promise<void> {
-    let proposed;
-    try {
-      proposed = this.runner.propose([{ kind: EntryKind.Noop, count: 0, timestampMs: this.clock(), data: new Uint8Array(0) }]);
-    } catch (err) {
-      throw toClientError(err, this.scope);
-    }
+    const proposed = this.proposeTracked([{ kind: EntryKind.Noop, count: 0, timestampMs: this.clock(), data: new Uint8Array(0) }]);
     await this.withTimeout(proposed.done, timeoutMs);
   }
 

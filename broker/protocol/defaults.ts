@@ -113,6 +113,13 @@ export const LIMIT_DEFAULTS = frozen({
   recordBytesMax: 1 * MiB,
   /** Most records in one produce request: one batch is one Raft entry. */
   batchRecordsMax: 10_000,
+  /**
+   * Largest record batch in one produce, as sent (compressed or not). The leader does not decode
+   * records, so this is what bounds a record's size on the broker: room for a recordBytesMax record.
+   */
+  batchBytesMax: 4 * MiB,
+  /** Most bytes one batch may decompress to (leader recompression, consumers): a bound on decompression bombs. */
+  batchDecompressedBytesMax: 16 * MiB,
   /** Most headers on one record. */
   recordHeadersMax: 64,
   /** Largest fetch response budget: half a frame, leaving room for the envelope. */
@@ -149,6 +156,12 @@ export const LIMIT_DEFAULTS = frozen({
   sessionTimeoutMsMax: 5 * MINUTE_MS,
   /** Longest consumer-group rebalance timeout. */
   rebalanceTimeoutMsMax: 5 * MINUTE_MS,
+});
+
+/** Topic settings that are not storage settings (createTopic `config`). */
+export const TOPIC_DEFAULTS = frozen({
+  /** Keep each batch compressed as its producer sent it (Kafka's compression.type=producer). */
+  compression: "producer",
 });
 
 /** The broker's top-level settings that have a static default (config/defaults.ts). */
@@ -288,6 +301,8 @@ export const PRODUCER_DEFAULTS = frozen({
   bufferBytesMax: 32 * MiB,
   /** A batch not acknowledged this long is retried or fails. */
   ackTimeoutMs: 10 * SECOND_MS,
+  /** Codec of each batch (Kafka's compression.type default: none). */
+  compression: "none",
 });
 
 /** Consumer options (client/consumer/consumer-types.ts). */

@@ -68,6 +68,8 @@ export const ERRORS = [
   { code: 39, name: "CLUSTER_ID_MISMATCH", retriable: false, description: "A peer's data belongs to another cluster (its cluster id differs); the peer connection is refused." },
   { code: 40, name: "NOT_ENOUGH_SPACE", retriable: true, description: "The broker's disk is full, or its free space is below storage.diskFreeMinBytes: it takes no new records until space returns. Leadership moves to a replica with space; retry." },
   { code: 41, name: "STORAGE_ERROR", retriable: true, description: "A read or write failed on this broker's disk (a damaged entry, an I/O error). The broker repairs or retries on its own; retry, another replica may serve it." },
+  { code: 42, name: "UNSUPPORTED_COMPRESSION", retriable: false, description: "A record batch uses a compression codec rlog does not speak (snappy, or an unknown codec number); use none, gzip, lz4 or zstd." },
+  { code: 43, name: "INVALID_RECORD_BATCH", retriable: false, description: "A produced record batch is well formed but not allowed: transactional or control batches, log-append-time batches, or sequence numbers past 2^31 - 1." },
 ] as const satisfies readonly ErrorSpec[];
 
 /** The name of an error code in the table. */

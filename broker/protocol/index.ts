@@ -1,9 +1,12 @@
 /**
  * The wire protocol: the one part of broker/ that client/ and cli/ import.
- * It depends on msgpackr and node:zlib only (plus the Raft message types for
+ * It depends on msgpackr and @node-rs/crc32 only (node:zlib, lz4-napi and
+ * @mongodb-js/zstd are loaded on first use by compression.ts) (plus the Raft message types for
  * peer frames); never on lmdb, pino, ws or other broker internals.
  */
+export * from "./batch-codec.js";
 export * from "./close-codes.js";
+export * from "./compression.js";
 export * from "./enums.js";
 export * from "./errors.js";
 export * from "./frames.js";

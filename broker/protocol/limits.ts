@@ -12,10 +12,17 @@ import { LIMIT_DEFAULTS } from "./defaults.js";
 export interface Limits {
   /** Largest WebSocket frame (one request or response) in bytes; bigger frames close the connection. */
   readonly frameBytesMax: number;
-  /** Largest single record: key + value + header keys and values, in bytes. */
+  /**
+   * Largest single record: key + value + header keys and values, in bytes. The SDK producer
+   * checks it; the leader, which does not decode records, relies on batchBytesMax.
+   */
   readonly recordBytesMax: number;
   /** Most records in one produce request (one record batch, one Raft entry). */
   readonly batchRecordsMax: number;
+  /** Largest record batch in one produce request, in bytes as sent (compressed or not). */
+  readonly batchBytesMax: number;
+  /** Most bytes a compressed batch may decompress to (the leader's recompression, consumers). */
+  readonly batchDecompressedBytesMax: number;
   /** Most headers on one record. */
   readonly recordHeadersMax: number;
   /** Largest `maxBytes` a fetch may ask for; also the fetch response budget. */

@@ -1,46 +1,89 @@
 /**
- * The record batch: the bytes of one Raft entry of a data partition, written
- * by the leader when it appends a produce request, stored as is, and returned
- * as is by fetch (the client decodes it). A compact hand-written layout
- * rather than msgpack: the header can be read without decoding the records
- * (count, timestamps, producer id for idempotence), and the checksum lets a
- * consumer detect a batch damaged on disk or in transit.
+ * The record batch: Kafka's RecordBatch v2 (magic 2), rlog's one batch
+ * format. The producer builds it, the leader checks its header and CRC
+ * without decoding the records, patches the base offset and leader epoch in
+ * place (both outside the CRC), and that same byte string is the Raft
+ * entry's data, replicated, stored and served by fetch as is, so a
+ * Kafka-protocol listener can serve it unchanged. docs/STORAGE.md
+ * ("Record batch") documents the layout; this file is the code of it, learnt
+ * from Kafka's DefaultRecordBatch and DefaultRecord (no code copied).
  *
- * Layout v1 (integers big-endian):
+ * Layout (integers big-endian):
  *
  *   offset size  field
- *   0      1     format           1 (RECORD_BATCH_FORMAT)
- *   1      4     crc32            zlib CRC-32 of bytes [5, end)
- *   5      1     flags            0 (reserved: compression)
- *   6      2     producerEpoch    int16, -1 when not idempotent
- *   8      4     recordCount      uint32, >= 1
- *   12     4     baseSequence     int32, -1 when not idempotent
- *   16     8     baseTimestampMs  float64 holding an integer: smallest record timestamp
- *   24     8     maxTimestampMs   float64 holding an integer: largest record timestamp
- *   32     8     producerId       float64 holding an integer, -1 when not idempotent
- *   40     ...   recordCount records:
- *                  varint timestampDeltaMs   timestampMs - baseTimestampMs
- *                  varint keyLength + 1      0: no key
- *                  key bytes
- *                  varint valueLength
- *                  value bytes
- *                  varint headerCount
- *                  headerCount x (varint keyLength, UTF-8 key, varint valueLength, value)
+ *   0      8     baseOffset            int64, patched by the leader
+ *   8      4     batchLength           int32, bytes after this field (total - 12)
+ *   12     4     partitionLeaderEpoch  int32, patched by the leader (its Raft term)
+ *   16     1     magic                 int8 = 2
+ *   17     4     crc                   uint32, CRC-32C of bytes [21, end)
+ *   21     2     attributes            int16: bits 0-2 compression, 3 timestamp type,
+ *                                       4 transactional, 5 control; others 0
+ *   23     4     lastOffsetDelta       int32 = recordCount - 1
+ *   27     8     baseTimestamp         int64, the first record's timestamp
+ *   35     8     maxTimestamp          int64, the largest record timestamp
+ *   43     8     producerId            int64, -1 when not idempotent
+ *   51     2     producerEpoch         int16, -1 when not idempotent
+ *   53     4     baseSequence          int32, -1 when not idempotent
+ *   57     4     recordCount           int32 >= 1
+ *   61     ...   records, compressed as a whole when attributes say so
  *
- * Varints are unsigned LEB128 of at most 8 bytes. Decoding checks every
- * length against the bytes left, so it is linear in the input, never reads
- * out of bounds, and reports damage as CORRUPT_RECORD_BATCH.
+ * Each record (varints zigzag, varint.ts):
+ *   length varint (bytes after it), attributes int8 (0), timestampDelta
+ *   varlong, offsetDelta varint, keyLength varint (-1: null) and key,
+ *   valueLength varint (-1: null) and value, header count varint, then per
+ *   header keyLength varint and UTF-8 key, valueLength varint (-1: null) and
+ *   value.
+ *
+ * Decoding checks every length against the bytes left, so it is linear in
+ * the input, never reads out of bounds, and reports damage as
+ * CORRUPT_RECORD_BATCH instead of throwing. Compressed batches are decoded
+ * by batch-codec.ts (asynchronous: the codecs are).
  */
-import { crc32 } from "node:zlib";
+import { crc32c } from "./crc32c.js";
 import { RlogError, type Result } from "./errors.js";
 import { FIXED_LIMITS } from "./limits.js";
-import type { FetchedBatch, FetchedRecord, ProduceRecord, RecordHeader } from "./records.js";
+import type { RecordHeader } from "./records.js";
+import { ByteCursor, varintBytes, writeVarint } from "./varint.js";
 
-/** Current layout version (the first byte). Append-only: a new layout gets a new number. */
-export const RECORD_BATCH_FORMAT = 1;
+/** The magic byte of RecordBatch v2, the only layout rlog stores. */
+export const RECORD_BATCH_MAGIC = 2;
+/** Bytes before the records: the fixed header. */
+export const RECORD_BATCH_HEADER_BYTES = 61;
+/** Bytes not counted in batchLength (baseOffset and batchLength). */
+export const RECORD_BATCH_LOG_OVERHEAD_BYTES = 12;
+/** Smallest record: seven one-byte fields (length, attributes, deltas, key and value lengths, header count). */
+export const RECORD_BYTES_MIN = 7;
 
-/** Size of the fixed header in bytes. */
-export const RECORD_BATCH_HEADER_BYTES = 40;
+/** Where each header field sits (byte offsets). */
+export const BatchField = Object.freeze({
+  baseOffset: 0,
+  batchLength: 8,
+  partitionLeaderEpoch: 12,
+  magic: 16,
+  crc: 17,
+  attributes: 21,
+  lastOffsetDelta: 23,
+  baseTimestamp: 27,
+  maxTimestamp: 35,
+  producerId: 43,
+  producerEpoch: 51,
+  baseSequence: 53,
+  recordCount: 57,
+});
+
+/** Bits of the attributes field. */
+export const BatchAttribute = Object.freeze({
+  /** Bits 0-2: the compression codec (compression.ts). */
+  compressionMask: 0x07,
+  /** Bit 3: 1 = log-append time; rlog batches use create time (0). */
+  logAppendTime: 0x08,
+  /** Bit 4: part of a transaction (not supported). */
+  transactional: 0x10,
+  /** Bit 5: a control batch (transaction markers; not supported). */
+  control: 0x20,
+  /** Every bit rlog knows; others must be 0. */
+  known: 0x3f,
+});
 
 /** Producer identity stamped on a batch by an idempotent producer. */
 export interface ProducerStamp {
@@ -52,6 +95,11 @@ export interface ProducerStamp {
 
 /** The fixed header of a batch. Producer fields are -1 for a non-idempotent batch. */
 export interface RecordBatchHeader {
+  readonly baseOffset: number;
+  readonly partitionLeaderEpoch: number;
+  readonly attributes: number;
+  /** Codec code (attributes bits 0-2). */
+  readonly compression: number;
   readonly recordCount: number;
   readonly baseTimestampMs: number;
   readonly maxTimestampMs: number;
@@ -60,232 +108,284 @@ export interface RecordBatchHeader {
   readonly baseSequence: number;
 }
 
-/** A record inside a batch (no offset: the batch's position in the log gives it). */
+/** A record inside a batch (its offset is the batch's base offset plus its position). */
 export interface BatchRecord {
   readonly timestampMs: number;
-  readonly key?: Uint8Array;
-  readonly value: Uint8Array;
+  /** null for a record without a key. */
+  readonly key: Uint8Array | null;
+  /** null for a record without a value (a tombstone). */
+  readonly value: Uint8Array | null;
   readonly headers: readonly RecordHeader[];
 }
 
-/** A decoded batch. Keys and values are views into the batch bytes, not copies. */
+/** A decoded batch. Keys and values are views into the (decompressed) bytes, not copies. */
 export interface RecordBatch extends RecordBatchHeader {
   readonly records: readonly BatchRecord[];
 }
 
-/** An encoded batch and what a Raft entry needs to know about it. */
-export interface EncodedBatch {
-  readonly data: Uint8Array;
-  readonly count: number;
-  readonly maxTimestampMs: number;
+/** A record to encode: timestamps filled in, nulls explicit or absent. */
+export interface RecordToEncode {
+  readonly timestampMs: number;
+  readonly key?: Uint8Array | null | undefined;
+  readonly value: Uint8Array | null;
+  readonly headers?: readonly RecordHeader[] | undefined;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
+const TWO_32 = 2 ** 32;
 
-function varintBytes(n: number): number {
-  let bytes = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    bytes++;
-  }
-  return bytes;
+function view(data: Uint8Array): DataView {
+  return new DataView(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Read a big-endian int64 as a number; NaN when it is outside ±2^53. */
+function getInt64(v: DataView, at: number): number {
+  const n = v.getInt32(at) * TWO_32 + v.getUint32(at + 4);
+  return Number.isSafeInteger(n) ? n : Number.NaN;
+}
+
+/** Write an integer within ±2^53 as a big-endian int64. */
+function setInt64(v: DataView, at: number, n: number): void {
+  const hi = Math.floor(n / TWO_32);
+  v.setInt32(at, hi);
+  v.setUint32(at + 4, n - hi * TWO_32);
 }
 
 /**
- * Encode records as one batch. The caller has validated them (sizes and
- * counts within limits, timestamps within 0 .. 2^48).
- * @param timestampMs create time for records that have none (the leader's clock)
- * @param producer idempotent producer stamp, if any
+ * Encode records as an uncompressed records section (the bytes after the
+ * header), with timestamps relative to `baseTimestampMs` and offset deltas
+ * 0, 1, 2, ... The caller has checked sizes and timestamps.
  */
-export function encodeRecordBatch(records: readonly ProduceRecord[], timestampMs: number, producer?: ProducerStamp): EncodedBatch {
-  if (records.length === 0) throw new RangeError("a record batch needs at least one record");
-  let base = Number.POSITIVE_INFINITY;
-  let max = 0;
-  for (const r of records) {
-    const t = r.timestampMs ?? timestampMs;
-    if (t < base) base = t;
-    if (t > max) max = t;
-  }
+export function encodeRecords(records: readonly RecordToEncode[], baseTimestampMs: number): Uint8Array {
   const headerKeys: Uint8Array[][] = [];
-  let size = RECORD_BATCH_HEADER_BYTES;
-  for (const r of records) {
-    const t = r.timestampMs ?? timestampMs;
-    const keyLength = r.key === undefined ? 0 : r.key.byteLength + 1;
-    size += varintBytes(t - base) + varintBytes(keyLength) + (r.key?.byteLength ?? 0);
-    size += varintBytes(r.value.byteLength) + r.value.byteLength;
-    const headers = r.headers ?? [];
-    const keys = headers.map((h) => encoder.encode(h.key));
+  const bodies: number[] = [];
+  let size = 0;
+  records.forEach((r, i) => {
+    const keys = (r.headers ?? []).map((h) => encoder.encode(h.key));
     headerKeys.push(keys);
-    size += varintBytes(headers.length);
-    headers.forEach((h, i) => {
-      const k = keys[i] as Uint8Array;
-      size += varintBytes(k.byteLength) + k.byteLength + varintBytes(h.value.byteLength) + h.value.byteLength;
+    let body = 1 + varintBytes(r.timestampMs - baseTimestampMs) + varintBytes(i);
+    body += r.key == null ? varintBytes(-1) : varintBytes(r.key.byteLength) + r.key.byteLength;
+    body += r.value === null ? varintBytes(-1) : varintBytes(r.value.byteLength) + r.value.byteLength;
+    body += varintBytes(keys.length);
+    (r.headers ?? []).forEach((h, j) => {
+      const k = keys[j]!;
+      body += varintBytes(k.byteLength) + k.byteLength + varintBytes(h.value.byteLength) + h.value.byteLength;
     });
-  }
-
+    bodies.push(body);
+    size += varintBytes(body) + body;
+  });
   const out = new Uint8Array(size);
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  view.setUint8(0, RECORD_BATCH_FORMAT);
-  view.setUint8(5, 0);
-  view.setInt16(6, producer?.producerEpoch ?? -1);
-  view.setUint32(8, records.length);
-  view.setInt32(12, producer?.baseSequence ?? -1);
-  view.setFloat64(16, base);
-  view.setFloat64(24, max);
-  view.setFloat64(32, producer?.producerId ?? -1);
-
-  let pos = RECORD_BATCH_HEADER_BYTES;
-  const putVarint = (n: number): void => {
-    while (n >= 0x80) {
-      out[pos++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    out[pos++] = n;
-  };
-  const putBytes = (b: Uint8Array): void => {
+  let pos = 0;
+  const bytes = (b: Uint8Array): void => {
+    pos = writeVarint(out, pos, b.byteLength);
     out.set(b, pos);
     pos += b.byteLength;
   };
   records.forEach((r, i) => {
-    putVarint((r.timestampMs ?? timestampMs) - base);
-    if (r.key === undefined) putVarint(0);
-    else {
-      putVarint(r.key.byteLength + 1);
-      putBytes(r.key);
-    }
-    putVarint(r.value.byteLength);
-    putBytes(r.value);
+    pos = writeVarint(out, pos, bodies[i]!);
+    out[pos++] = 0; // record attributes: unused
+    pos = writeVarint(out, pos, r.timestampMs - baseTimestampMs);
+    pos = writeVarint(out, pos, i);
+    if (r.key == null) pos = writeVarint(out, pos, -1);
+    else bytes(r.key);
+    if (r.value === null) pos = writeVarint(out, pos, -1);
+    else bytes(r.value);
     const headers = r.headers ?? [];
-    const keys = headerKeys[i] ?? [];
-    putVarint(headers.length);
+    pos = writeVarint(out, pos, headers.length);
     headers.forEach((h, j) => {
-      const k = keys[j] as Uint8Array;
-      putVarint(k.byteLength);
-      putBytes(k);
-      putVarint(h.value.byteLength);
-      putBytes(h.value);
+      bytes(headerKeys[i]![j]!);
+      bytes(h.value);
     });
   });
-  if (pos !== size) throw new Error(`record batch size mismatch: wrote ${pos} of ${size}`); // a bug
-  view.setUint32(1, crc32(out.subarray(5)));
-  return { data: out, count: records.length, maxTimestampMs: max };
+  if (pos !== size) throw new Error(`records section size mismatch: wrote ${pos} of ${size}`); // a bug
+  return out;
+}
+
+/** The header fields a producer chooses; offsets and epoch are left for the leader to patch. */
+export interface BatchFields {
+  readonly compression: number;
+  readonly recordCount: number;
+  readonly baseTimestampMs: number;
+  readonly maxTimestampMs: number;
+  readonly producer?: ProducerStamp | undefined;
+}
+
+/**
+ * Put a header in front of a records section (compressed or not, as
+ * `fields.compression` says) and compute the CRC. Base offset 0 and leader
+ * epoch -1, as a Kafka producer sends them.
+ */
+export function assembleRecordBatch(fields: BatchFields, records: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RECORD_BATCH_HEADER_BYTES + records.byteLength);
+  const v = view(out);
+  setInt64(v, BatchField.baseOffset, 0);
+  v.setInt32(BatchField.batchLength, out.byteLength - RECORD_BATCH_LOG_OVERHEAD_BYTES);
+  v.setInt32(BatchField.partitionLeaderEpoch, -1);
+  v.setInt8(BatchField.magic, RECORD_BATCH_MAGIC);
+  v.setInt16(BatchField.attributes, fields.compression & BatchAttribute.compressionMask);
+  v.setInt32(BatchField.lastOffsetDelta, fields.recordCount - 1);
+  setInt64(v, BatchField.baseTimestamp, fields.baseTimestampMs);
+  setInt64(v, BatchField.maxTimestamp, fields.maxTimestampMs);
+  setInt64(v, BatchField.producerId, fields.producer?.producerId ?? -1);
+  v.setInt16(BatchField.producerEpoch, fields.producer?.producerEpoch ?? -1);
+  v.setInt32(BatchField.baseSequence, fields.producer?.baseSequence ?? -1);
+  v.setInt32(BatchField.recordCount, fields.recordCount);
+  out.set(records, RECORD_BATCH_HEADER_BYTES);
+  v.setUint32(BatchField.crc, crc32c(out.subarray(BatchField.attributes)));
+  return out;
+}
+
+/** The CRC-32C a batch should carry (of bytes [21, end)). */
+export function recordBatchChecksum(data: Uint8Array): number {
+  return crc32c(data.subarray(BatchField.attributes));
+}
+
+/**
+ * Set the base offset and partition leader epoch of a batch in place. Both
+ * are outside the CRC, which stays valid.
+ */
+export function patchRecordBatch(data: Uint8Array, baseOffset: number, partitionLeaderEpoch: number): void {
+  const v = view(data);
+  setInt64(v, BatchField.baseOffset, baseOffset);
+  v.setInt32(BatchField.partitionLeaderEpoch, partitionLeaderEpoch);
 }
 
 function corrupt(message: string): { ok: false; error: RlogError } {
   return { ok: false, error: new RlogError("CORRUPT_RECORD_BATCH", message) };
 }
 
-function isStoredInteger(n: number, min: number, max: number): boolean {
+function inRange(n: number, min: number, max: number): boolean {
   return Number.isInteger(n) && n >= min && n <= max;
 }
 
 /**
- * Read and check a batch's fixed header without decoding its records.
- * @param verifyChecksum also check the CRC (reads the whole batch)
+ * Read and check a batch's fixed header without decoding its records:
+ * length, magic, CRC (unless `verifyChecksum` is false), attribute bits,
+ * record count against lastOffsetDelta and (uncompressed) the bytes,
+ * timestamps within 0 .. 2^48, producer fields all set or all -1. A known
+ * but unsupported codec (snappy) is not refused here: see compression.ts.
  */
 export function readRecordBatchHeader(data: Uint8Array, verifyChecksum = true): Result<RecordBatchHeader> {
-  if (data.byteLength < RECORD_BATCH_HEADER_BYTES) return corrupt(`batch of ${data.byteLength} bytes is shorter than its header`);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const format = view.getUint8(0);
-  if (format !== RECORD_BATCH_FORMAT) return corrupt(`unknown record batch format ${format}`);
-  if (verifyChecksum && view.getUint32(1) !== crc32(data.subarray(5))) return corrupt("record batch checksum mismatch");
-  if (view.getUint8(5) !== 0) return corrupt(`unknown record batch flags ${view.getUint8(5)}`);
+  if (data.byteLength < RECORD_BATCH_HEADER_BYTES) return corrupt(`batch of ${data.byteLength} bytes is shorter than its ${RECORD_BATCH_HEADER_BYTES}-byte header`);
+  const v = view(data);
+  const magic = v.getInt8(BatchField.magic);
+  if (magic !== RECORD_BATCH_MAGIC) return corrupt(`unknown record batch format (magic ${magic}; rlog stores magic ${RECORD_BATCH_MAGIC})`);
+  const batchLength = v.getInt32(BatchField.batchLength);
+  if (batchLength !== data.byteLength - RECORD_BATCH_LOG_OVERHEAD_BYTES) {
+    return corrupt(`batchLength ${batchLength} does not match the ${data.byteLength - RECORD_BATCH_LOG_OVERHEAD_BYTES} bytes after it`);
+  }
+  if (verifyChecksum && v.getUint32(BatchField.crc) !== recordBatchChecksum(data)) return corrupt("record batch checksum (CRC-32C) mismatch");
+  const attributes = v.getInt16(BatchField.attributes);
+  if ((attributes & ~BatchAttribute.known) !== 0) return corrupt(`unknown record batch attribute bits 0x${(attributes & 0xffff).toString(16)}`);
+  const compression = attributes & BatchAttribute.compressionMask;
+  if (compression > 4) return corrupt(`unknown compression codec ${compression}`);
   const header: RecordBatchHeader = {
-    recordCount: view.getUint32(8),
-    baseTimestampMs: view.getFloat64(16),
-    maxTimestampMs: view.getFloat64(24),
-    producerId: view.getFloat64(32),
-    producerEpoch: view.getInt16(6),
-    baseSequence: view.getInt32(12),
+    baseOffset: getInt64(v, BatchField.baseOffset),
+    partitionLeaderEpoch: v.getInt32(BatchField.partitionLeaderEpoch),
+    attributes,
+    compression,
+    recordCount: v.getInt32(BatchField.recordCount),
+    baseTimestampMs: getInt64(v, BatchField.baseTimestamp),
+    maxTimestampMs: getInt64(v, BatchField.maxTimestamp),
+    producerId: getInt64(v, BatchField.producerId),
+    producerEpoch: v.getInt16(BatchField.producerEpoch),
+    baseSequence: v.getInt32(BatchField.baseSequence),
   };
-  // Each record takes at least 4 bytes (three varints and a header count).
-  if (header.recordCount < 1 || header.recordCount > (data.byteLength - RECORD_BATCH_HEADER_BYTES) / 4) {
+  if (!inRange(header.baseOffset, 0, FIXED_LIMITS.integerMax)) return corrupt("record batch base offset out of range");
+  if (header.recordCount < 1) return corrupt(`record count ${header.recordCount} is below 1`);
+  if (v.getInt32(BatchField.lastOffsetDelta) !== header.recordCount - 1) return corrupt(`lastOffsetDelta ${v.getInt32(BatchField.lastOffsetDelta)} does not match record count ${header.recordCount}`);
+  if (compression === 0 && header.recordCount > (data.byteLength - RECORD_BATCH_HEADER_BYTES) / RECORD_BYTES_MIN) {
     return corrupt(`record count ${header.recordCount} does not fit in ${data.byteLength} bytes`);
   }
   const tsMax = FIXED_LIMITS.timestampMsMax;
-  if (!isStoredInteger(header.baseTimestampMs, 0, tsMax) || !isStoredInteger(header.maxTimestampMs, header.baseTimestampMs, tsMax)) {
+  if (!inRange(header.baseTimestampMs, 0, tsMax) || !inRange(header.maxTimestampMs, header.baseTimestampMs, tsMax)) {
     return corrupt("record batch timestamps out of range");
   }
-  if (!isStoredInteger(header.producerId, -1, FIXED_LIMITS.integerMax) || header.producerEpoch < -1 || header.baseSequence < -1) {
-    return corrupt("record batch producer fields out of range");
+  const idempotent = header.producerId !== -1;
+  if (idempotent) {
+    if (!inRange(header.producerId, 0, FIXED_LIMITS.integerMax) || header.producerEpoch < 0 || header.baseSequence < 0) {
+      return corrupt("record batch producer fields out of range (an idempotent batch needs producerId, producerEpoch and baseSequence >= 0)");
+    }
+  } else if (header.producerEpoch !== -1 || header.baseSequence !== -1) {
+    // Kafka's non-idempotent clients send epoch -1 and sequence -1 with producer id -1.
+    return corrupt("record batch without a producer id carries a producer epoch or sequence");
   }
   return { ok: true, value: header };
 }
 
-/** Decode a whole batch. Never throws; bad bytes give CORRUPT_RECORD_BATCH. */
-export function decodeRecordBatch(data: Uint8Array): Result<RecordBatch> {
-  const head = readRecordBatchHeader(data, true);
-  if (!head.ok) return head;
-  const header = head.value;
-  let pos = RECORD_BATCH_HEADER_BYTES;
-  const end = data.byteLength;
-  // Each reader returns -1 on damage; checked by the caller.
-  const varint = (): number => {
-    let n = 0;
-    let scale = 1;
-    for (let i = 0; i < 8; i++) {
-      if (pos >= end) return -1;
-      const b = data[pos++] as number;
-      n += (b & 0x7f) * scale;
-      if (b < 0x80) return n <= FIXED_LIMITS.integerMax ? n : -1;
-      scale *= 128;
-    }
-    return -1;
-  };
-  const take = (length: number): Uint8Array | undefined => {
-    if (length < 0 || length > end - pos) return undefined;
-    const b = data.subarray(pos, pos + length);
-    pos += length;
-    return b;
-  };
-
+/**
+ * Decode an uncompressed records section of `header.recordCount` records.
+ * Never throws. Offset deltas must be 0, 1, 2, ... (offsets are dense).
+ */
+export function decodeRecords(section: Uint8Array, header: RecordBatchHeader): Result<BatchRecord[]> {
+  const c = new ByteCursor(section);
   const records: BatchRecord[] = [];
+  const tsMax = FIXED_LIMITS.timestampMsMax;
   for (let i = 0; i < header.recordCount; i++) {
     const where = `record ${i}`;
-    const delta = varint();
-    const timestampMs = header.baseTimestampMs + delta;
-    if (delta < 0 || timestampMs > header.maxTimestampMs) return corrupt(`${where}: bad timestamp`);
-    const keyLength = varint();
-    if (keyLength < 0) return corrupt(`${where}: bad key length`);
-    const key = keyLength === 0 ? undefined : take(keyLength - 1);
-    if (keyLength !== 0 && key === undefined) return corrupt(`${where}: key runs past the batch`);
-    const value = take(varint());
-    if (value === undefined) return corrupt(`${where}: value runs past the batch`);
-    const headerCount = varint();
-    if (headerCount < 0 || headerCount > (end - pos) / 2) return corrupt(`${where}: bad header count`);
+    const length = c.varint();
+    if (length === undefined || length < RECORD_BYTES_MIN - 1 || length > c.remaining()) return corrupt(`${where}: bad length`);
+    const end = c.pos + length;
+    const r = new ByteCursor(section, c.pos, end);
+    if (r.int8() === undefined) return corrupt(`${where}: truncated`);
+    const delta = r.varlong();
+    const timestampMs = header.baseTimestampMs + (delta ?? 0);
+    if (delta === undefined || !inRange(timestampMs, 0, tsMax)) return corrupt(`${where}: bad timestamp`);
+    if (r.varint() !== i) return corrupt(`${where}: offset delta is not ${i}`);
+    const key = nullableBytes(r);
+    if (key === undefined) return corrupt(`${where}: key runs past the record`);
+    const value = nullableBytes(r);
+    if (value === undefined) return corrupt(`${where}: value runs past the record`);
+    const headerCount = r.varint();
+    if (headerCount === undefined || headerCount < 0 || headerCount > r.remaining() / 2) return corrupt(`${where}: bad header count`);
     const headers: RecordHeader[] = [];
     for (let j = 0; j < headerCount; j++) {
-      const k = take(varint());
-      const v = k === undefined ? undefined : take(varint());
-      if (k === undefined || v === undefined) return corrupt(`${where}: header ${j} runs past the batch`);
+      const k = r.take(r.varint() ?? -1);
+      const hv = k === undefined ? undefined : nullableBytes(r);
+      if (k === undefined || hv === undefined) return corrupt(`${where}: header ${j} runs past the record`);
       let keyText: string;
       try {
         keyText = decoder.decode(k);
       } catch {
         return corrupt(`${where}: header ${j} key is not UTF-8`);
       }
-      headers.push({ key: keyText, value: v });
+      // A null header value (Kafka allows one) reads as empty: rlog headers always have bytes.
+      headers.push({ key: keyText, value: hv ?? new Uint8Array(0) });
     }
-    records.push(key === undefined ? { timestampMs, value, headers } : { timestampMs, key, value, headers });
+    if (r.pos !== end) return corrupt(`${where}: ${end - r.pos} bytes left over in the record`);
+    c.pos = end;
+    records.push({ timestampMs, key, value, headers });
   }
-  if (pos !== end) return corrupt(`${end - pos} bytes after the last record`);
-  return { ok: true, value: { ...header, records } };
+  if (c.remaining() !== 0) return corrupt(`${c.remaining()} bytes after the last record`);
+  return { ok: true, value: records };
+}
+
+/** Length-prefixed bytes, -1 meaning null; undefined when damaged. */
+function nullableBytes(c: ByteCursor): Uint8Array | null | undefined {
+  const n = c.varint();
+  if (n === -1) return null;
+  if (n === undefined) return undefined;
+  return c.take(n);
+}
+
+/** The records section of a batch (compressed when the header says so). */
+export function recordsSection(data: Uint8Array): Uint8Array {
+  return data.subarray(RECORD_BATCH_HEADER_BYTES);
 }
 
 /**
- * Decode fetched batches into records with offsets, skipping records below
- * `fromOffset` (the first batch may start before the offset asked for).
+ * Decode an uncompressed batch synchronously (internal topics: the group
+ * table). A compressed batch gives UNSUPPORTED_COMPRESSION: decode those
+ * with batch-codec.ts decodeRecordBatch.
  */
-export function decodeFetchedBatches(batches: readonly FetchedBatch[], fromOffset = 0): Result<FetchedRecord[]> {
-  const out: FetchedRecord[] = [];
-  for (const b of batches) {
-    const batch = decodeRecordBatch(b.data);
-    if (!batch.ok) return batch;
-    batch.value.records.forEach((r, i) => {
-      const offset = b.baseOffset + i;
-      if (offset >= fromOffset) out.push({ ...r, offset });
-    });
+export function decodeUncompressedBatch(data: Uint8Array): Result<RecordBatch> {
+  const head = readRecordBatchHeader(data, true);
+  if (!head.ok) return head;
+  if (head.value.compression !== 0) {
+    return { ok: false, error: new RlogError("UNSUPPORTED_COMPRESSION", "a compressed batch needs the asynchronous decoder") };
   }
-  return { ok: true, value: out };
+  const records = decodeRecords(recordsSection(data), head.value);
+  if (!records.ok) return records;
+  return { ok: true, value: { ...head.value, records: records.value } };
 }

@@ -13,16 +13,17 @@ export interface RecordHeader {
 export interface ProduceRecord {
   /** Absent for a record without a key (distinct from an empty key). */
   readonly key?: Uint8Array;
-  readonly value: Uint8Array;
+  /** null for a record without a value (a tombstone, Kafka's null value). */
+  readonly value: Uint8Array | null;
   readonly headers?: readonly RecordHeader[];
-  /** Create time, ms since the epoch; the leader's clock when absent. */
+  /** Create time, ms since the epoch; the producer's clock when absent (it builds the batch). */
   readonly timestampMs?: number;
 }
 
 /**
  * A stored record batch as a fetch returns it: the bytes of one Raft entry
  * (see record-batch.ts) and the offset of its first record. Decode with
- * `decodeFetchedBatches`.
+ * `decodeFetchedBatches` (batch-codec.ts).
  */
 export interface FetchedBatch {
   /** Offset of the batch's first record; later records follow densely. */
@@ -34,11 +35,12 @@ export interface FetchedBatch {
 /** A record as a consumer sees it. */
 export interface FetchedRecord {
   readonly offset: number;
-  /** ms since the epoch: the producer's create time, or the leader's clock when the producer gave none. */
+  /** ms since the epoch: the record's create time (the producer's clock when the application gave none). */
   readonly timestampMs: number;
   /** Absent for a record without a key. */
   readonly key?: Uint8Array;
-  readonly value: Uint8Array;
+  /** null for a record without a value (a tombstone). */
+  readonly value: Uint8Array | null;
   /** Always present; empty when the record has none. */
   readonly headers: readonly RecordHeader[];
 }

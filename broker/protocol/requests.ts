@@ -5,7 +5,7 @@
  * offsets, ids and byte counts are at most 2^53 - 1.
  */
 import type { Acks, AssignmentStrategy, OffsetSpec } from "./enums.js";
-import type { ProduceRecord } from "./records.js";
+import type { CompressionName } from "./compression.js";
 
 /** A partition of a topic. */
 export interface TopicPartition {
@@ -24,7 +24,18 @@ export interface TopicConfig {
   readonly segmentBytes: number;
   /** Roll to a new segment once the active one is this old. */
   readonly segmentMs: number;
+  /**
+   * Compression of stored batches, with Kafka's `compression.type` meaning:
+   * "producer" keeps each batch as its producer compressed it; a codec name
+   * forces it (the leader re-encodes a batch that uses another codec).
+   */
+  readonly compression: TopicCompression;
 }
+
+/** Values of the topic setting `compression`. */
+export const TOPIC_COMPRESSIONS = ["producer", "none", "gzip", "lz4", "zstd"] as const;
+/** A value of the topic setting `compression`: "producer" or a codec name. */
+export type TopicCompression = "producer" | CompressionName;
 
 /** First request on every connection. */
 export interface HandshakeRequest {
@@ -83,17 +94,17 @@ export interface ProduceRequest {
   readonly op: "produce";
   readonly topic: string;
   readonly partition: number;
-  /** 1 .. batchRecordsMax records; they get consecutive offsets. */
-  readonly records: readonly ProduceRecord[];
+  /**
+   * One Kafka RecordBatch v2 (docs/STORAGE.md, "Record batch"), built by the
+   * client: at most batchBytesMax bytes and batchRecordsMax records; its
+   * records get consecutive offsets. Idempotence rides in its header
+   * (producerId, producerEpoch, baseSequence).
+   */
+  readonly batch: Uint8Array;
   /** When to answer: after commit ("all") or after the leader's append ("leader"). */
   readonly acks: Acks;
   /** How long to wait for the commit before answering TIMEOUT; the broker default when absent. */
   readonly timeoutMs?: number;
-  /** Idempotence: all three of producerId, producerEpoch and baseSequence, or none. */
-  readonly producerId?: number;
-  readonly producerEpoch?: number;
-  /** Sequence number of the first record; the next batch starts at baseSequence + records.length. */
-  readonly baseSequence?: number;
 }
 
 /** Read records from a partition, long-polling until data or `maxWaitMs`. */

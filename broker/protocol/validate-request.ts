@@ -9,8 +9,7 @@ import { ASSIGNMENT_STRATEGIES, OffsetSpec, ACKS, type Acks } from "./enums.js";
 import { BROKER_ID, FieldReader, NON_NEGATIVE, TIMESTAMP_MS, checkInt, checkString, type IntRange } from "./field-reader.js";
 import { FIXED_LIMITS, type Limits } from "./limits.js";
 import type { OpName, Request, RequestOf } from "./ops.js";
-import type { ProduceRecord, RecordHeader } from "./records.js";
-import type { CommitOffset, TopicConfig, TopicPartition } from "./requests.js";
+import { TOPIC_COMPRESSIONS, type CommitOffset, type TopicCompression, type TopicConfig, type TopicPartition } from "./requests.js";
 import { checkTopicName } from "./topic-name.js";
 
 /**
@@ -67,39 +66,6 @@ function together(r: FieldReader, names: readonly string[]): void {
   }
 }
 
-function utf8Bytes(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-function header(v: unknown, path: string, limits: Limits): RecordHeader {
-  const r = FieldReader.of(v, path);
-  return { key: r.str("key", limits.stringLengthMax), value: r.bytes("value") };
-}
-
-function produceRecord(v: unknown, path: string, limits: Limits): ProduceRecord {
-  const r = FieldReader.of(v, path);
-  const key = r.optBytes("key");
-  const value = r.bytes("value");
-  const headers = r.optArray("headers", limits.recordHeadersMax, (h, p) => header(h, p, limits));
-  const timestampMs = r.optInt("timestampMs", TIMESTAMP_MS);
-  let bytes = value.byteLength + (key?.byteLength ?? 0);
-  for (const h of headers ?? []) bytes += utf8Bytes(h.key) + h.value.byteLength;
-  if (bytes > limits.recordBytesMax) {
-    throw new RlogError("RECORD_TOO_LARGE", `${path}: ${bytes} bytes, more than recordBytesMax ${limits.recordBytesMax}`, { field: path });
-  }
-  return compact<ProduceRecord>({ key, value, headers, timestampMs });
-}
-
 function topicConfig(r: FieldReader, limits: Limits): Partial<TopicConfig> {
   const retention: IntRange = { min: -1, max: FIXED_LIMITS.integerMax };
   return compact<Partial<TopicConfig>>({
@@ -107,6 +73,7 @@ function topicConfig(r: FieldReader, limits: Limits): Partial<TopicConfig> {
     retentionMs: r.optInt("retentionMs", retention),
     segmentBytes: r.optInt("segmentBytes", { min: limits.segmentBytesMin, max: limits.segmentBytesMax }),
     segmentMs: r.optInt("segmentMs", { min: limits.segmentMsMin, max: FIXED_LIMITS.integerMax }),
+    compression: r.has("compression") ? r.oneOf<TopicCompression>("compression", TOPIC_COMPRESSIONS) : undefined,
   });
 }
 
@@ -167,18 +134,20 @@ const parsers: Parsers = {
 
   listTopics: (r) => compact<RequestOf<"listTopics">>({ op: "listTopics", includeInternal: r.optBool("includeInternal") }),
 
+  // The batch is checked here for its size only; the partition leader checks
+  // its header and CRC (broker/partition/produced-batch.ts), without decoding records.
   produce: (r, l) => {
-    together(r, ["producerId", "producerEpoch", "baseSequence"]);
+    const batch = r.bytes("batch");
+    if (batch.byteLength > l.batchBytesMax) {
+      throw new RlogError("REQUEST_TOO_LARGE", `batch: ${batch.byteLength} bytes, more than batchBytesMax ${l.batchBytesMax}`, { field: "batch" });
+    }
     return compact<RequestOf<"produce">>({
       op: "produce",
       topic: topic(r, "topic", l, false),
       partition: r.int("partition", partitionRange(l)),
-      records: r.array("records", l.batchRecordsMax, (v, p) => produceRecord(v, p, l), 1),
+      batch,
       acks: r.oneOf<Acks>("acks", ACKS),
       timeoutMs: r.optInt("timeoutMs", { min: 0, max: l.requestTimeoutMsMax }),
-      producerId: r.optInt("producerId", NON_NEGATIVE),
-      producerEpoch: r.optInt("producerEpoch", { min: 0, max: FIXED_LIMITS.producerEpochMax }),
-      baseSequence: r.optInt("baseSequence", { min: 0, max: FIXED_LIMITS.sequenceMax }),
     });
   },
 

@@ -90,7 +90,7 @@ export async function deleteTopic(args: { readonly brokers: string; readonly nam
 export function describeText(topic: TopicDescription): string {
   const c = topic.config;
   const header = `topic ${topic.name}: ${topic.partitions.length} partitions, replication factor ${topic.replicationFactor}${topic.internal ? ", internal" : ""}\n`;
-  const settings = `settings: retentionMs=${c.retentionMs} retentionBytes=${c.retentionBytes} segmentBytes=${c.segmentBytes} segmentMs=${c.segmentMs}\n`;
+  const settings = `settings: retentionMs=${c.retentionMs} retentionBytes=${c.retentionBytes} segmentBytes=${c.segmentBytes} segmentMs=${c.segmentMs} compression=${c.compression}\n`;
   const rows = topic.partitions.map((p) => [String(p.partition), p.leader === 0 ? "none" : String(p.leader), p.replicas.join(","), String(p.term)]);
   return header + settings + formatTable(["PARTITION", "LEADER", "REPLICAS", "TERM"], rows);
 }

@@ -8,6 +8,7 @@ interface ProduceCommandArgs extends ConnectionArgs, JsonArgs {
   readonly "key-separator": string | undefined;
   readonly acks: "all" | "leader";
   readonly partition: unknown;
+  readonly compression: "none" | "gzip" | "lz4" | "zstd";
 }
 
 /** The `produce` command. */
@@ -26,6 +27,7 @@ export const produceCommand: CommandModule<object, ProduceCommandArgs> = {
       })
       .option("acks", { type: "string", choices: ["all", "leader"] as const, default: "all" as const, describe: "all: acknowledged once committed by Raft; leader: once the leader appended (may be lost on failover)" })
       .option("partition", { requiresArg: true, describe: "Write every record to this partition (default: by key hash; keyless records fill one partition's batch, then the next)" })
+      .option("compression", { type: "string", choices: ["none", "gzip", "lz4", "zstd"] as const, default: "none" as const, describe: "Codec of each record batch (a topic whose compression setting names a codec re-encodes)" })
       .example("seq 1 100000 | $0 produce numbers", "100,000 keyless records")
       .example('printf "user-1\\tlogin\\nuser-2\\tlogout\\n" | $0 produce events --key-separator "\\t"', "keyed records: same key, same partition, in order")
       .example("$0 produce events --file events.txt --acks leader --json", "from a file, faster acks, JSON summary")
@@ -40,6 +42,7 @@ export const produceCommand: CommandModule<object, ProduceCommandArgs> = {
       file: args.file,
       keySeparator: args["key-separator"] === undefined ? undefined : parseSeparator("--key-separator", args["key-separator"]),
       acks: args.acks,
+      compression: args.compression,
       partition: parseOptionalInteger("--partition", args.partition, 0),
       json: args.json,
     };

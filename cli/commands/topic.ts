@@ -8,6 +8,7 @@ interface CreateArgs extends ConnectionArgs, JsonArgs {
   readonly "replication-factor": unknown;
   /** One string, or several when --config is repeated. */
   readonly config: string | string[] | undefined;
+  readonly compression: "producer" | "none" | "gzip" | "lz4" | "zstd" | undefined;
 }
 
 const configHelp = Object.entries(TOPIC_CONFIG_KEYS)
@@ -22,9 +23,15 @@ const createCommand: CommandModule<object, CreateArgs> = {
       .positional("name", { type: "string", demandOption: true, describe: "Topic name: letters, digits, '.', '_', '-' (not starting with \"__\")" })
       .option("partitions", { alias: "p", demandOption: true, requiresArg: true, describe: "Number of partitions (integer >= 1)" })
       .option("replication-factor", { alias: "r", demandOption: true, requiresArg: true, describe: "Replicas per partition (integer >= 1, at most the number of brokers)" })
+      .option("compression", {
+        type: "string",
+        choices: ["producer", "none", "gzip", "lz4", "zstd"] as const,
+        describe: "Compression of stored batches: producer (default: keep what each producer sent) or a codec the leader re-encodes to",
+      })
       .option("config", { type: "string", requiresArg: true, describe: `Topic setting key=value, repeatable: ${Object.keys(TOPIC_CONFIG_KEYS).join(", ")} (Kafka spellings like retention.ms work too)` })
       .example("$0 topic create orders --partitions 3 --replication-factor 3", "three partitions, each on all three brokers")
       .example("$0 topic create logs -p 6 -r 2 --config retentionMs=86400000 --config segmentBytes=16777216", "keep one day, 16 MiB segments")
+      .example("$0 topic create metrics -p 3 -r 3 --compression zstd", "store every batch zstd-compressed, whatever producers send")
       .epilog(`Topic settings (--config), integers; unset ones take the broker's defaults:\n${configHelp}`),
   handler: async (args) => {
     const request = {
@@ -32,7 +39,10 @@ const createCommand: CommandModule<object, CreateArgs> = {
       name: args.name,
       partitions: parseInteger("--partitions", args.partitions, 1),
       replicationFactor: parseInteger("--replication-factor", args["replication-factor"], 1),
-      config: parseTopicConfig(args.config === undefined ? [] : [args.config].flat()),
+      config: {
+        ...parseTopicConfig(args.config === undefined ? [] : [args.config].flat()),
+        ...(args.compression === undefined ? {} : { compression: args.compression }),
+      },
       json: args.json,
     };
     const { createTopic } = await import("../admin/topic-actions.js");

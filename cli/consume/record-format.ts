@@ -30,13 +30,15 @@ function text(bytes: Buffer): { readonly text: string; readonly base64: boolean 
   return isUtf8(bytes) ? { text: bytes.toString("utf8"), base64: false } : { text: bytes.toString("base64"), base64: true };
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** The JSON line of a record (without the newline). */
 export function recordJson(r: ConsumerRecord): string {
   const key = r.key === undefined ? undefined : text(r.key);
-  const value = text(r.value);
-  const o: Record<string, unknown> = { partition: r.partition, offset: r.offset, timestamp: r.timestampMs, key: key?.text ?? null, value: value.text };
+  const value = r.value === null ? undefined : text(r.value);
+  const o: Record<string, unknown> = { partition: r.partition, offset: r.offset, timestamp: r.timestampMs, key: key?.text ?? null, value: value?.text ?? null };
   if (key?.base64 === true) o["keyEncoding"] = "base64";
-  if (value.base64) o["valueEncoding"] = "base64";
+  if (value?.base64 === true) o["valueEncoding"] = "base64";
   if (r.headers.length > 0) {
     o["headers"] = r.headers.map((h) => {
       const v = text(h.value);
@@ -51,14 +53,15 @@ export function recordJson(r: ConsumerRecord): string {
  * returns the number of bytes appended.
  */
 export function appendRecord(out: Buffer[], r: ConsumerRecord, format: OutputFormat, keySeparator: Buffer): number {
+  const v = r.value ?? EMPTY; // a null value (tombstone) prints as an empty line; JSON shows null
   switch (format) {
     case "value":
-      out.push(r.value, NEWLINE);
-      return r.value.length + 1;
+      out.push(v, NEWLINE);
+      return v.length + 1;
     case "key-value": {
-      const key = r.key ?? Buffer.alloc(0);
-      out.push(key, keySeparator, r.value, NEWLINE);
-      return key.length + keySeparator.length + r.value.length + 1;
+      const key = r.key ?? EMPTY;
+      out.push(key, keySeparator, v, NEWLINE);
+      return key.length + keySeparator.length + v.length + 1;
     }
     case "json": {
       const line = Buffer.from(recordJson(r) + "\n", "utf8");

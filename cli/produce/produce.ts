@@ -17,7 +17,7 @@
  */
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import type { Acks, ProducerMessage } from "../../client/index.js";
+import type { Acks, CompressionName, ProducerMessage } from "../../client/index.js";
 import { CliError, errorCode, EXIT_FAILURE, EXIT_INTERRUPTED } from "../errors.js";
 import { formatBytes, formatCount, ProgressLine } from "../progress.js";
 import { explain, openClient } from "../session.js";
@@ -52,6 +52,8 @@ export interface ProduceArgs {
   /** Split each line into key and value at the first occurrence; no keys when undefined. */
   readonly keySeparator: Buffer | undefined;
   readonly acks: Acks;
+  /** Codec of each batch. */
+  readonly compression: CompressionName;
   readonly partition: number | undefined;
   readonly json: boolean;
 }
@@ -95,7 +97,7 @@ export async function produce(args: ProduceArgs): Promise<void> {
     if (interrupted) input.destroy();
     progress = new ProgressLine(() => snapshot(totals, startedMs, inputSize));
     progress.start();
-    const producer = client.producer({ acks: args.acks });
+    const producer = client.producer({ acks: args.acks, compression: args.compression });
     let failure: unknown;
     const pending = new Set<Promise<void>>();
     let pendingBytes = 0;

@@ -58,7 +58,8 @@ export interface ConsumerRecord {
   readonly timestampMs: number;
   /** undefined for a record without a key. */
   readonly key: Buffer | undefined;
-  readonly value: Buffer;
+  /** null for a record without a value (a tombstone; Kafka clients may write them). */
+  readonly value: Buffer | null;
   readonly headers: readonly { readonly key: string; readonly value: Buffer }[];
 }
 

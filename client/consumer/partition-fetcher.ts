@@ -20,9 +20,12 @@
  *   this partition; the error is handed to the application after the records
  *   buffered before it.
  */
-import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
+import { ErrorCode, RlogError, type Result } from "../../broker/protocol/errors.js";
+import type { FetchedRecord } from "../../broker/protocol/records.js";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
-import { readRecordBatchHeader, decodeFetchedBatches } from "../../broker/protocol/record-batch.js";
+import { readRecordBatchHeader } from "../../broker/protocol/record-batch.js";
+import { decodeFetchedBatches } from "../../broker/protocol/batch-codec.js";
+import { DEFAULT_LIMITS } from "../../broker/protocol/limits.js";
 import type { FetchResult } from "../../broker/protocol/results.js";
 import { asBuffer } from "../bytes.js";
 import { CallState, type Cluster, type TopicPartitionRef } from "../cluster/cluster.js";
@@ -57,6 +60,8 @@ export class PartitionFetcher {
   /** The error that stopped this partition, handed out after the buffered records. */
   private failure: unknown;
   private highWatermark: number | undefined;
+  /** Most bytes one fetched batch may decompress to (the broker's batchDecompressedBytesMax). */
+  private decompressedBytesMax: number = DEFAULT_LIMITS.batchDecompressedBytesMax;
   /** Aborted by seek() and stop(): cancels the fetch in flight and any backoff. */
   private cancel = new AbortController();
   private routing = new CallState();
@@ -160,13 +165,19 @@ export class PartitionFetcher {
       }
       const cancel = this.cancel;
       try {
-        this.options ??= resolveConsumerOptions(this.deps.options, await this.deps.cluster.limits());
+        if (this.options === undefined) {
+          const limits = await this.deps.cluster.limits();
+          this.options = resolveConsumerOptions(this.deps.options, limits);
+          this.decompressedBytesMax = limits.batchDecompressedBytesMax ?? DEFAULT_LIMITS.batchDecompressedBytesMax;
+        }
         if (this.fetchOffset === undefined) {
           const offset = await this.resolveStart(cancel.signal);
           if (!cancel.signal.aborted) this.fetchOffset = offset;
         } else {
-          const result = await this.fetch(this.fetchOffset, this.options, cancel.signal);
-          if (!cancel.signal.aborted) this.accept(this.fetchOffset, result);
+          const from = this.fetchOffset;
+          const result = await this.fetch(from, this.options, cancel.signal);
+          const decoded = cancel.signal.aborted ? undefined : await decodeFetchedBatches(result.batches, from, this.decompressedBytesMax);
+          if (decoded !== undefined && !cancel.signal.aborted) this.accept(from, result, decoded);
         }
         failures = 0;
         this.routing = new CallState();
@@ -221,10 +232,9 @@ export class PartitionFetcher {
     return r.offset;
   }
 
-  /** Decode a fetch result into the buffer and move the fetch offset past it. */
-  private accept(offset: number, result: FetchResult): void {
+  /** Put a decoded fetch result into the buffer and move the fetch offset past it. */
+  private accept(offset: number, result: FetchResult, decoded: Result<FetchedRecord[]>): void {
     this.highWatermark = result.highWatermark;
-    const decoded = decodeFetchedBatches(result.batches, offset);
     if (!decoded.ok) {
       this.failure = decoded.error;
       this.deps.onReady();
@@ -246,7 +256,7 @@ export class PartitionFetcher {
         offset: r.offset,
         timestampMs: r.timestampMs,
         key: r.key === undefined ? undefined : asBuffer(r.key),
-        value: asBuffer(r.value),
+        value: r.value === null ? null : asBuffer(r.value),
         headers: r.headers.map((h) => ({ key: h.key, value: asBuffer(h.value) })),
       })),
     );

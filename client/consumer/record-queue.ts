@@ -7,7 +7,7 @@ import type { ConsumerRecord } from "./consumer-types.js";
 
 /** Bytes a record holds in the buffer (key, value, headers, plus a fixed overhead). */
 export function recordBytes(r: ConsumerRecord): number {
-  let n = 64 + r.value.byteLength + (r.key?.byteLength ?? 0);
+  let n = 64 + (r.value?.byteLength ?? 0) + (r.key?.byteLength ?? 0);
   for (const h of r.headers) n += h.key.length + h.value.byteLength;
   return n;
 }

@@ -18,10 +18,11 @@ export interface MessageHeader {
 export interface ProducerMessage {
   /** Records with the same key go to the same partition, in order. Absent: no key. */
   readonly key?: BytesLike | undefined;
-  readonly value: BytesLike;
+  /** null: a record without a value (a tombstone, Kafka's null value). */
+  readonly value: BytesLike | null;
   /** A map (one header per key) or a list (repeated keys allowed). */
   readonly headers?: Readonly<Record<string, BytesLike>> | readonly MessageHeader[] | undefined;
-  /** Create time in ms since the epoch; the leader's clock when absent. */
+  /** Create time in ms since the epoch; the producer's wall clock when absent (when its batch opened). */
   readonly timestampMs?: number | undefined;
   /** Send to this partition instead of the partitioner's choice. */
   readonly partition?: number | undefined;
@@ -47,10 +48,10 @@ const encoder = new TextEncoder();
  */
 export function prepareMessage(m: ProducerMessage, at: string, limits: Limits): PreparedMessage {
   if (typeof m !== "object" || m === null) throw invalidField(at, "expected a message object");
-  const value = bytesField(m.value, `${at}.value`);
+  const value = m.value === null ? null : bytesField(m.value, `${at}.value`);
   const key = m.key === undefined || m.key === null ? undefined : bytesField(m.key, `${at}.key`);
   const headers = prepareHeaders(m.headers, `${at}.headers`, limits);
-  let bytes = value.byteLength + (key?.byteLength ?? 0);
+  let bytes = (value?.byteLength ?? 0) + (key?.byteLength ?? 0);
   for (const h of headers) bytes += encoder.encode(h.key).byteLength + h.value.byteLength;
   if (bytes > limits.recordBytesMax) {
     throw new RlogError("RECORD_TOO_LARGE", `${at}: record of ${bytes} bytes exceeds recordBytesMax ${limits.recordBytesMax}`);

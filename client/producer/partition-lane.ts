@@ -12,6 +12,7 @@ import { RlogError } from "../../broker/protocol/errors.js";
 import { FIXED_LIMITS } from "../../broker/protocol/limits.js";
 import type { ProduceRecord } from "../../broker/protocol/records.js";
 import type { ProduceRequest } from "../../broker/protocol/requests.js";
+import { buildRecordBatch, buildUncompressedBatch } from "../../broker/protocol/batch-codec.js";
 import type { Cluster, TopicPartitionRef } from "../cluster/cluster.js";
 import { realClock, type Clock } from "../util/clock.js";
 import { sleep } from "../util/sleep.js";
@@ -56,6 +57,8 @@ export class PartitionLane {
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerImmediate: NodeJS.Immediate | undefined;
   private incoming: Incoming | undefined;
+  /** Settles when the latest send has left (or failed to encode): the next one waits for it. */
+  private dispatched: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly tp: TopicPartitionRef,
@@ -220,15 +223,40 @@ export class PartitionLane {
     this.lingerImmediate = undefined;
   }
 
+  /**
+   * Encode the batch (once per stamp: a retry resends the same bytes) and
+   * send it. Without compression both happen now, in this turn; a codec is
+   * asynchronous, and then requests still leave in the order the lane sent
+   * them, whichever encoding finishes first (sequence order).
+   */
   private send(batch: ProducerBatch, c: Extract<LaneCommand, { type: "send" }>): void {
+    const stampKey = c.stamp ? `${c.stamp.producerId}/${c.stamp.producerEpoch}/${c.stamp.baseSequence}` : "";
+    if (batch.encoded?.stampKey !== stampKey) {
+      const compression = this.deps.options.compression;
+      const opts = { producer: c.stamp, timestampMs: batch.createdMs };
+      batch.encoded = { stampKey, bytes: compression === "none" ? buildUncompressedBatch(batch.records, opts) : buildRecordBatch(batch.records, { ...opts, compression }) };
+    }
+    const bytes = batch.encoded.bytes;
+    if (bytes instanceof Uint8Array) {
+      this.dispatch(bytes, batch, c);
+      return;
+    }
+    const turn = this.dispatched.then(() => bytes);
+    this.dispatched = turn.catch(() => undefined);
+    turn.then(
+      (b) => this.dispatch(b, batch, c),
+      (err: unknown) => this.apply({ type: "sendFailed", serial: c.serial, error: err }),
+    );
+  }
+
+  private dispatch(bytes: Uint8Array, batch: ProducerBatch, c: Extract<LaneCommand, { type: "send" }>): void {
     const request: ProduceRequest = {
       op: "produce",
       topic: this.tp.topic,
       partition: this.tp.partition,
-      records: batch.records,
+      batch: bytes,
       acks: this.deps.options.acks,
       timeoutMs: this.state.config.ackTimeoutMs,
-      ...(c.stamp ?? {}),
     };
     this.deps.cluster.attemptLeader<"produce">(this.tp, request, batch.routing, { timeoutMs: c.timeoutMs }).then(
       (result) => this.apply({ type: "sendSucceeded", serial: c.serial, baseOffset: result.baseOffset }),

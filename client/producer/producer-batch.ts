@@ -23,6 +23,13 @@ export class ProducerBatch {
   requestBytes = 0;
   /** Routing state across this batch's attempts. */
   readonly routing = new CallState();
+  /** Wall-clock create time of records that carry no timestamp (ms since the epoch). */
+  readonly createdMs = Date.now();
+  /**
+   * The encoded record batch of the latest attempt and the stamp it carries: a retry with
+   * the same stamp resends the same bytes; a new stamp (a fresh producer id) re-encodes.
+   */
+  encoded: { readonly stampKey: string; readonly bytes: Uint8Array | Promise<Uint8Array> } | undefined;
   /** Resolves (never rejects) when every message of the batch is settled. */
   readonly settled: Promise<void>;
   private markSettled: () => void = () => undefined;

@@ -1,6 +1,8 @@
 /** Producer settings, their defaults and checks. */
 import type { Acks } from "../../broker/protocol/enums.js";
-import type { Limits } from "../../broker/protocol/limits.js";
+import { isCompressionName, type CompressionName } from "../../broker/protocol/compression.js";
+import { RECORD_BATCH_HEADER_BYTES } from "../../broker/protocol/record-batch.js";
+import { DEFAULT_LIMITS, type Limits } from "../../broker/protocol/limits.js";
 import { PRODUCER_DEFAULTS } from "../../broker/protocol/defaults.js";
 import { retryOptions, type RetryOptions } from "../retry/retry-options.js";
 
@@ -24,6 +26,11 @@ export interface ProducerOptions {
   readonly ackTimeoutMs?: number;
   /** Retry settings for batches; the client's by default. `totalTimeoutMs` counts from the batch's creation. */
   readonly retry?: Partial<RetryOptions>;
+  /**
+   * Codec of each batch's records: "none" (default), "gzip", "lz4" or "zstd". lz4 and zstd load
+   * a native module on first use. A topic whose `compression` setting names a codec re-encodes.
+   */
+  readonly compression?: CompressionName;
 }
 
 /** Producer settings with defaults filled in (batch bounds not yet capped by the broker's limits). */
@@ -37,6 +44,7 @@ export interface ResolvedProducerOptions {
   readonly bufferBytesMax: number;
   readonly ackTimeoutMs: number;
   readonly retry: RetryOptions;
+  readonly compression: CompressionName;
 }
 
 /** Most batches in flight per partition for an idempotent producer (Kafka's bound, too). */
@@ -57,7 +65,9 @@ export function resolveProducerOptions(o: ProducerOptions, clientRetry: RetryOpt
     bufferBytesMax: o.bufferBytesMax ?? PRODUCER_DEFAULTS.bufferBytesMax,
     ackTimeoutMs: o.ackTimeoutMs ?? PRODUCER_DEFAULTS.ackTimeoutMs,
     retry: retryOptions({ ...clientRetry, ...o.retry }),
+    compression: o.compression ?? PRODUCER_DEFAULTS.compression,
   };
+  if (!isCompressionName(r.compression)) throw new RangeError(`compression must be "none", "gzip", "lz4" or "zstd", got ${String(r.compression)}`);
   if (r.acks !== "all" && r.acks !== "leader") throw new RangeError(`acks must be "all" or "leader", got ${String(r.acks)}`);
   for (const name of ["lingerMs", "batchBytesMax", "batchRecordsMax", "inflightRequestsMax", "bufferBytesMax", "ackTimeoutMs"] as const) {
     const v = r[name];
@@ -77,10 +87,15 @@ export interface BatchBounds {
   readonly ackTimeoutMs: number;
 }
 
-/** Cap the batch options by what the broker accepts (frame size with room for the request's other fields). */
+/**
+ * Cap the batch options by what the broker accepts: its batchBytesMax (less the batch header; the
+ * records are counted before compression, so a compressed batch is smaller still) and its frame size
+ * with room for the request's other fields.
+ */
 export function batchBounds(o: ResolvedProducerOptions, limits: Limits): BatchBounds {
+  const brokerBatchBytesMax = (limits.batchBytesMax ?? DEFAULT_LIMITS.batchBytesMax) - RECORD_BATCH_HEADER_BYTES;
   return {
-    batchBytesMax: Math.max(1, Math.min(o.batchBytesMax, limits.frameBytesMax - 4 * KiB)),
+    batchBytesMax: Math.max(1, Math.min(o.batchBytesMax, brokerBatchBytesMax, limits.frameBytesMax - 4 * KiB)),
     batchRecordsMax: Math.min(o.batchRecordsMax, limits.batchRecordsMax),
     ackTimeoutMs: Math.min(o.ackTimeoutMs, limits.requestTimeoutMsMax),
   };

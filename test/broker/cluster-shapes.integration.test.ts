@@ -17,6 +17,7 @@ import { RlogClient } from "../../client/index.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import { TestCluster, sleep } from "./cluster-harness.js";
 import { WireClient } from "./wire-client.js";
+import { batchOf } from "../protocol/batches.js";
 
 const RECORDS_PER_CLIENT = 10_000;
 const KEYS = 40;
@@ -76,7 +77,7 @@ async function consumeVia(url: string, topic: string, partitions: number, tags: 
     const timer = setTimeout(() => void consumer.stop(), 60_000);
     try {
       for await (const r of consumer.records()) {
-        const [key, seq] = r.value.toString().split(":");
+        const [key, seq] = String(r.value).split(":");
         assert.equal(r.key?.toString(), key);
         const list = byKey.get(key!) ?? [];
         list.push(Number(seq));
@@ -132,7 +133,7 @@ for (const size of [3, 5]) {
       const wire = await WireClient.connect(cluster.url(outsider.id));
       try {
         const produced = await refusal(
-          wire.request("produce", { op: "produce", topic: topicName(1), partition: 0, acks: "all", records: [{ value: Buffer.from("x"), timestampMs: Date.now() }] }),
+          wire.request("produce", { op: "produce", topic: topicName(1), partition: 0, acks: "all", batch: batchOf([{ value: Buffer.from("x") }]) }),
         );
         assert.equal(produced.err.code, ErrorCode.NOT_LEADER, produced.err.message);
         assert.equal(produced.err.details?.leader?.brokerId, leaders[0]);

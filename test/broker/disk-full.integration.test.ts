@@ -27,7 +27,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RlogClient } from "../../client/index.js";
 import { RlogError } from "../../broker/protocol/errors.js";
-import { decodeFetchedBatches } from "../../broker/protocol/record-batch.js";
+import { decodeFetchedBatches } from "../../broker/protocol/batch-codec.js";
+import { batchOf } from "../protocol/batches.js";
 import { TestCluster, sleep } from "./cluster-harness.js";
 import { readAll, Router } from "./test-producer.js";
 import { WireClient } from "./wire-client.js";
@@ -99,7 +100,7 @@ test("a broker whose disk fills stays up, hands its leadership away, serves read
     solo = await WireClient.connect(c.url(FULL));
     const soloValues = Array.from({ length: 20 }, (_, i) => ({ value: new TextEncoder().encode(`solo-${i}`) }));
     await waitFor(`${SOLO}/${soloPartition} to take records`, () =>
-      solo!.request("produce", { op: "produce", topic: SOLO, partition: soloPartition, records: soloValues, acks: "all" }).then(
+      solo!.request("produce", { op: "produce", topic: SOLO, partition: soloPartition, batch: batchOf(soloValues), acks: "all" }).then(
         () => true,
         (err: unknown) => {
           if (err instanceof RlogError && err.retriable) return false;
@@ -141,10 +142,10 @@ test("a broker whose disk fills stays up, hands its leadership away, serves read
 
     // Reads from the full broker keep working; produce there is refused, retriably.
     const fetched = await solo.request("fetch", { op: "fetch", topic: SOLO, partition: soloPartition, offset: 0, maxBytes: 1 * MiB, maxWaitMs: 0 });
-    const soloRead = decodeFetchedBatches(fetched.batches, 0);
+    const soloRead = await decodeFetchedBatches(fetched.batches, 0, 16 * MiB);
     assert.ok(soloRead.ok);
-    assert.deepEqual(soloRead.value.map((r) => new TextDecoder().decode(r.value)), soloValues.map((v) => new TextDecoder().decode(v.value)), "the full broker serves its records");
-    const refused = await solo.request("produce", { op: "produce", topic: SOLO, partition: soloPartition, records: [{ value: new TextEncoder().encode("while-full") }], acks: "all", timeoutMs: 5_000 }).then(
+    assert.deepEqual(soloRead.value.map((r) => new TextDecoder().decode(r.value!)), soloValues.map((v) => new TextDecoder().decode(v.value)), "the full broker serves its records");
+    const refused = await solo.request("produce", { op: "produce", topic: SOLO, partition: soloPartition, batch: batchOf([{ value: new TextEncoder().encode("while-full") }]), acks: "all", timeoutMs: 5_000 }).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -186,7 +187,7 @@ test("a broker whose disk fills stays up, hands its leadership away, serves read
     const afterBack = acked.length;
     await waitFor("produce with broker 3 leading again", () => acked.length >= afterBack + 100);
     await waitFor(`${SOLO}/${soloPartition} on broker ${FULL} to take records again`, () =>
-      solo!.request("produce", { op: "produce", topic: SOLO, partition: soloPartition, records: [{ value: new TextEncoder().encode("after") }], acks: "all" }).then(
+      solo!.request("produce", { op: "produce", topic: SOLO, partition: soloPartition, batch: batchOf([{ value: new TextEncoder().encode("after") }]), acks: "all" }).then(
         () => true,
         (err: unknown) => {
           if (err instanceof RlogError && err.retriable) return false;

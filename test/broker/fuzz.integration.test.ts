@@ -19,7 +19,7 @@ const FRAMES = 3000;
 const CONNECTIONS = 4;
 const GUARD = "fuzz-guard";
 /** Small bounds so fuzzed createTopic requests stay cheap. */
-const LIMITS = { partitionsMax: 4, replicationFactorMax: 1, frameBytesMax: 1 << 20, fetchBytesMax: 1 << 19, recordBytesMax: 1 << 16 };
+const LIMITS = { partitionsMax: 4, replicationFactorMax: 1, frameBytesMax: 1 << 20, fetchBytesMax: 1 << 19, recordBytesMax: 1 << 16, batchBytesMax: 1 << 19 };
 
 async function openRaw(url: string): Promise<WebSocket | undefined> {
   const ws = new WebSocket(url);

@@ -87,7 +87,7 @@ async function consume(cmd: Extract<Command, { op: "consume" }>): Promise<object
       const done = new Set<number>();
       for await (const r of consumer.records()) {
         const end = ends.get(r.partition)!;
-        if (r.offset < end) records.push({ partition: r.partition, offset: r.offset, key: r.key?.toString() ?? "", value: r.value.toString() });
+        if (r.offset < end) records.push({ partition: r.partition, offset: r.offset, key: r.key?.toString() ?? "", value: String(r.value) });
         if (r.offset >= end - 1) done.add(r.partition);
         if (done.size === wanted.length) break;
       }

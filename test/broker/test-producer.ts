@@ -7,6 +7,7 @@ import { RlogError } from "../../broker/protocol/errors.js";
 import type { OpName, RequestOf, ResultOf } from "../../broker/protocol/ops.js";
 import { WireClient } from "./wire-client.js";
 import { sleep } from "./cluster-harness.js";
+import { batchOf } from "../protocol/batches.js";
 
 /** Connections by URL, reconnected on demand; requests fail over across brokers. */
 export class Router {
@@ -96,10 +97,11 @@ export class PartitionWriter {
       partition: this.partition,
       acks: "all" as const,
       timeoutMs: 5_000,
-      producerId: this.producerId,
-      producerEpoch: 0,
-      baseSequence,
-      records: values.map((v) => ({ key: enc.encode(`k${this.partition}`), value: enc.encode(v) })),
+      batch: batchOf(
+        values.map((v) => ({ key: enc.encode(`k${this.partition}`), value: enc.encode(v) })),
+        Date.now(),
+        { producerId: this.producerId, producerEpoch: 0, baseSequence },
+      ),
     };
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -131,13 +133,13 @@ export class PartitionWriter {
 
 /** Read every committed record of a partition from its leader. */
 export async function readAll(router: Router, topic: string, partition: number): Promise<{ offset: number; value: string }[]> {
-  const { decodeFetchedBatches } = await import("../../broker/protocol/record-batch.js");
+  const { decodeFetchedBatches } = await import("../../broker/protocol/batch-codec.js");
   const dec = new TextDecoder();
   const out: { offset: number; value: string }[] = [];
   let offset = 0;
   for (;;) {
     const r = await router.retry(async () => router.to(await leaderUrl(router, topic, partition), "fetch", { op: "fetch", topic, partition, offset, maxBytes: 256 * 1024, maxWaitMs: 0 }));
-    const recs = decodeFetchedBatches(r.batches, offset);
+    const recs = await decodeFetchedBatches(r.batches, offset, 1 << 24);
     if (!recs.ok) throw recs.error;
     for (const rec of recs.value) out.push({ offset: rec.offset, value: dec.decode(rec.value) });
     if (recs.value.length === 0 && offset >= r.highWatermark) return out;

@@ -144,7 +144,7 @@ export class Workload {
   }
 
   private record(consumer: string, r: ConsumerRecord): void {
-    const id = parseValue(r.value);
+    const id = r.value === null ? undefined : parseValue(r.value);
     if (id === undefined) {
       this.foreignReads++;
       return;

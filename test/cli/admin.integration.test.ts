@@ -45,7 +45,7 @@ async function statusUntil(what: string, check: (s: MergedStatus) => boolean, ti
 const partitionOf = (s: MergedStatus, topic: string, partition: number) => s.partitions.find((p) => p.topic === topic && p.partition === partition);
 
 test("topic create, list, describe and delete, as text and JSON", { timeout: 30_000 }, async () => {
-  const created = await cli(["topic", "create", "orders", "--partitions", "3", "--replication-factor", "3", "--config", "retentionMs=86400000", "--config", "segment.bytes=1048576"]);
+  const created = await cli(["topic", "create", "orders", "--partitions", "3", "--replication-factor", "3", "--config", "retentionMs=86400000", "--config", "segment.bytes=1048576", "--compression", "zstd"]);
   assert.equal(created.status, 0, created.stderr);
   assert.match(created.stdout.toString(), /^created topic orders: 3 partitions, replication factor 3\nPARTITION +REPLICAS \(preferred leader first\)\n0 +\d,\d,\d\n1 +\d,\d,\d\n2 +\d,\d,\d\n$/);
 
@@ -62,11 +62,13 @@ test("topic create, list, describe and delete, as text and JSON", { timeout: 30_
   assert.equal(text.status, 0, text.stderr);
   const lines = text.stdout.toString().trimEnd().split("\n");
   assert.equal(lines[0], "topic orders: 3 partitions, replication factor 3");
-  assert.equal(lines[1], "settings: retentionMs=86400000 retentionBytes=-1 segmentBytes=1048576 segmentMs=604800000");
+  assert.equal(lines[1], "settings: retentionMs=86400000 retentionBytes=-1 segmentBytes=1048576 segmentMs=604800000 compression=zstd");
   assert.match(lines[2] ?? "", /^PARTITION +LEADER +REPLICAS +TERM$/);
   assert.equal(lines.length, 6);
 
   await cli(["topic", "create", "audit", "-p", "1", "-r", "2"]);
+  const audit = await cli(["topic", "describe", "audit"]);
+  assert.match(audit.stdout.toString(), /compression=producer\n/, "the default keeps what producers send");
   const listed = await cli(["topic", "list"]);
   assert.equal(listed.status, 0, listed.stderr);
   assert.deepEqual(listed.stdout.toString().trimEnd().split("\n"), [

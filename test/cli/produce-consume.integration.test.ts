@@ -174,6 +174,23 @@ test("JSON output gives bytes that are not UTF-8 in base64 and says so; keyless 
   assert.deepEqual(raw.stdout, Buffer.concat([Buffer.from("k1\0h\u00e9llo\n", "utf8"), Buffer.from([0x6b, 0x32, 0, 0xff, 0xfe, 0x0a]), Buffer.from([0xc3, 0x28, 0, 0x76, 0x0a])]));
 });
 
+test("produce --compression: every codec, consumed back byte for byte", { timeout: 30_000 }, async () => {
+  const topic = "squeezed";
+  await createTopic(topic, 1);
+  const expected: string[] = [];
+  for (const codec of ["none", "gzip", "lz4", "zstd"]) {
+    const lines = Array.from({ length: 2_000 }, (_, i) => JSON.stringify({ codec, i, path: "/a/b/c" }));
+    expected.push(...lines);
+    const produced = await cli(["produce", topic, "--compression", codec], { input: lines.join("\n") + "\n" });
+    assert.equal(produced.status, 0, produced.stderr);
+  }
+  const consumed = await cli(["consume", topic, "--from-beginning", "--max-messages", String(expected.length)], { timeoutMs: 20_000 });
+  assert.equal(consumed.status, 0, consumed.stderr);
+  assert.deepEqual(linesOf(consumed.stdout), expected);
+  const bad = await cli(["produce", topic, "--compression", "snappy"], { input: "x\n" });
+  assert.notEqual(bad.status, 0);
+});
+
 test("consume --follow prints records produced after it started; Ctrl-C ends it with status 130", { timeout: 30_000 }, async () => {
   const topic = "follow";
   await createTopic(topic, 3);

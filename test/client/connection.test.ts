@@ -208,7 +208,7 @@ test("an oversized request fails with REQUEST_TOO_LARGE before it is sent", asyn
       await conn.connect();
       const value = new Uint8Array(fake.limits.frameBytesMax + 1);
       await assert.rejects(
-        conn.request<"produce">({ op: "produce", topic: "t", partition: 0, acks: "all", records: [{ value }] }),
+        conn.request<"produce">({ op: "produce", topic: "t", partition: 0, acks: "all", batch: value }),
         (err: unknown) => err instanceof RlogError && err.is("REQUEST_TOO_LARGE") && !err.retriable,
       );
       assert.equal(fake.requests("produce").length, 0);

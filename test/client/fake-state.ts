@@ -9,7 +9,7 @@
  */
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { RlogError } from "../../broker/protocol/errors.js";
-import { decodeFetchedBatches, encodeRecordBatch } from "../../broker/protocol/record-batch.js";
+import { decodeUncompressedBatch, patchRecordBatch, readRecordBatchHeader } from "../../broker/protocol/record-batch.js";
 import type { FetchedRecord } from "../../broker/protocol/records.js";
 import type { ProduceRequest, FetchRequest, ListOffsetsRequest } from "../../broker/protocol/requests.js";
 import type { FetchResult, ListOffsetsResult, MetadataResult, ProduceResult, TopicDescription } from "../../broker/protocol/results.js";
@@ -50,19 +50,27 @@ export class FakePartition {
     return last === undefined ? this.logStartOffset : last.baseOffset + last.count;
   }
 
-  /** Every record held, decoded. */
+  /** Every record held, decoded (the fake's producers do not compress). */
   records(): FetchedRecord[] {
-    const r = decodeFetchedBatches(this.batches);
-    if (!r.ok) throw r.error;
-    return r.value;
+    const out: FetchedRecord[] = [];
+    for (const b of this.batches) {
+      const r = decodeUncompressedBatch(b.data);
+      if (!r.ok) throw r.error;
+      r.value.records.forEach((rec, i) => {
+        const f: FetchedRecord = { offset: b.baseOffset + i, timestampMs: rec.timestampMs, value: rec.value, headers: rec.headers };
+        out.push(rec.key === null ? f : { ...f, key: rec.key });
+      });
+    }
+    return out;
   }
 
   produce(req: ProduceRequest): ProduceResult {
-    const count = req.records.length;
-    const stamp =
-      req.producerId !== undefined && req.producerEpoch !== undefined && req.baseSequence !== undefined
-        ? { producerId: req.producerId, producerEpoch: req.producerEpoch, baseSequence: req.baseSequence }
-        : undefined;
+    const head = readRecordBatchHeader(req.batch, true);
+    if (!head.ok) throw head.error;
+    const h = head.value;
+    const count = h.recordCount;
+    /** The batch's idempotence stamp, as the request sent it (tests read it). */
+    const stamp = h.producerId !== -1 ? { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence } : undefined;
     if (stamp !== undefined) {
       const p = this.producers.get(stamp.producerId);
       if (p !== undefined && stamp.producerEpoch < p.epoch) throw new RlogError("PRODUCER_FENCED", "fenced");
@@ -79,8 +87,9 @@ export class FakePartition {
       }
     }
     const baseOffset = this.endOffset;
-    const encoded = encodeRecordBatch(req.records, Date.now(), stamp);
-    this.batches.push({ baseOffset, count, data: encoded.data });
+    const data = new Uint8Array(req.batch);
+    patchRecordBatch(data, baseOffset, this.term);
+    this.batches.push({ baseOffset, count, data });
     if (stamp !== undefined) {
       let p = this.producers.get(stamp.producerId);
       if (p === undefined || stamp.producerEpoch > p.epoch) {
@@ -172,7 +181,7 @@ export class FakeState {
       name,
       internal: false,
       replicationFactor: parts[0]?.replicas.length ?? 1,
-      config: { retentionBytes: -1, retentionMs: -1, segmentBytes: 1 << 20, segmentMs: 3_600_000 },
+      config: { retentionBytes: -1, retentionMs: -1, segmentBytes: 1 << 20, segmentMs: 3_600_000, compression: "producer" },
       partitions: parts.map((p) => ({ partition: p.partition, leader: p.leader, replicas: [...p.replicas], term: p.term })),
     };
   }

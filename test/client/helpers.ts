@@ -47,6 +47,6 @@ export function delay(ms: number): Promise<void> {
 }
 
 /** The values of records as strings. */
-export function texts(records: readonly { readonly value: Uint8Array }[]): string[] {
-  return records.map((r) => Buffer.from(r.value).toString());
+export function texts(records: readonly { readonly value: Uint8Array | null }[]): string[] {
+  return records.map((r) => (r.value === null ? "<null>" : Buffer.from(r.value).toString()));
 }

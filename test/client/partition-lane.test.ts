@@ -15,6 +15,7 @@ import { PartitionLane } from "../../client/producer/partition-lane.js";
 import { batchBounds, resolveProducerOptions, type ProducerOptions } from "../../client/producer/producer-options.js";
 import { ProducerSessions } from "../../client/producer/producer-session.js";
 import { DEFAULT_RETRY } from "../../client/retry/retry-options.js";
+import { batchRecords } from "../protocol/batches.js";
 
 /** A produce attempt the test answers. */
 interface Attempt {
@@ -56,7 +57,7 @@ function append(lane: PartitionLane, value: string): Promise<number> {
 }
 
 function values(request: ProduceRequest | undefined): string[] {
-  return (request?.records ?? []).map((r) => Buffer.from(r.value).toString());
+  return (request === undefined ? [] : batchRecords(request.batch)).map((r) => Buffer.from(r.value!).toString());
 }
 
 test("lingerMs 0: a batch closes at the end of the tick, not on a 1 ms timer, and takes every record appended in that tick", async (t) => {

@@ -4,6 +4,10 @@ import assert from "node:assert/strict";
 import { RlogError } from "../../broker/protocol/errors.js";
 import { partitionForKey, type RecordMetadata } from "../../client/index.js";
 import { delay, texts, waitFor, withCluster } from "./helpers.js";
+import { batchRecords, batchStamp } from "../protocol/batches.js";
+import { decodeRecordBatch } from "../../broker/protocol/batch-codec.js";
+import { Compression } from "../../broker/protocol/compression.js";
+import { readRecordBatchHeader } from "../../broker/protocol/record-batch.js";
 
 const isCode = (name: Parameters<RlogError["is"]>[0]) => (err: unknown) => err instanceof RlogError && err.is(name);
 
@@ -31,6 +35,36 @@ test("send resolves with each message's partition and offset, in message order; 
     assert.deepEqual([...(log[2]?.key ?? [])], [1, 2]);
     assert.deepEqual(log[2]?.headers.map((h) => h.key), ["a", "a"]);
     assert.equal(log[0]?.key, undefined);
+    await producer.close();
+  });
+});
+
+test("a null value is sent as Kafka's null (a tombstone) and read back as null; a record without a timestamp gets the producer's clock", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("t", 1);
+    const producer = client.producer({ compression: "gzip" });
+    const before = Date.now();
+    await producer.send({ topic: "t", messages: [{ key: "gone", value: null }, { value: "" }] });
+    const sent = fake.requests("produce")[0]!.request.batch;
+    const head = readRecordBatchHeader(sent, true);
+    assert.ok(head.ok);
+    assert.equal(head.value.compression, Compression.Gzip);
+    const d = await decodeRecordBatch(sent, 1 << 20);
+    assert.ok(d.ok);
+    assert.equal(d.value.records[0]?.value, null);
+    assert.deepEqual([...(d.value.records[1]?.value ?? [1])], [], "an empty value is not null");
+    assert.ok(d.value.records[0]!.timestampMs >= before && d.value.records[0]!.timestampMs <= Date.now());
+    const consumer = client.consumer({ maxWaitMs: 50 });
+    consumer.assign([{ topic: "t", partition: 0, from: "earliest" }]);
+    const got = [];
+    for await (const r of consumer.records()) {
+      got.push(r);
+      if (got.length === 2) break;
+    }
+    await consumer.stop();
+    assert.equal(got[0]?.value, null);
+    assert.equal(got[0]?.key?.toString(), "gone");
+    assert.equal(got[1]?.value?.length, 0);
     await producer.close();
   });
 });
@@ -87,7 +121,7 @@ test("batchBytesMax closes batches by size", async () => {
     fake.state.createTopic("t", 1);
     const producer = client.producer({ lingerMs: 50, batchBytesMax: 1_000 });
     await producer.send({ topic: "t", messages: Array.from({ length: 20 }, () => ({ value: "x".repeat(200) })) });
-    const sizes = fake.requests("produce").map((s) => s.request.records.length);
+    const sizes = fake.requests("produce").map((s) => batchRecords(s.request.batch).length);
     assert.ok(sizes.length >= 5, `batches: ${sizes.join(",")}`);
     assert.ok(sizes.every((n) => n <= 5));
     await producer.close();
@@ -273,12 +307,14 @@ test("idempotence: a batch whose response was lost is resent with the same seque
     assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["a", "b"]);
     const sent = fake.requests("produce").map((s) => s.request);
     assert.equal(sent.length, 2);
-    assert.equal(sent[0]?.producerId, sent[1]?.producerId);
-    assert.equal(sent[0]?.baseSequence, 0);
-    assert.equal(sent[1]?.baseSequence, 0, "the retry reused the sequence");
+    const stamps = sent.map((r) => batchStamp(r.batch));
+    assert.equal(stamps[0]?.producerId, stamps[1]?.producerId);
+    assert.equal(stamps[0]?.baseSequence, 0);
+    assert.equal(stamps[1]?.baseSequence, 0, "the retry reused the sequence");
+    assert.deepEqual(sent[0]?.batch, sent[1]?.batch, "the retry resent the same bytes");
     const more = await producer.send({ topic: "t", messages: [{ value: "c" }] });
     assert.equal(more[0]?.offset, 2);
-    assert.equal(fake.requests("produce").at(-1)?.request.baseSequence, 2);
+    assert.equal(batchStamp(fake.requests("produce").at(-1)!.request.batch).baseSequence, 2);
     await producer.close();
   });
 });
@@ -295,7 +331,7 @@ test("without idempotence the same lost response duplicates the batch (what idem
     });
     await producer.send({ topic: "t", messages: [{ value: "a" }] });
     assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["a", "a"]);
-    assert.equal(fake.requests("produce")[0]?.request.producerId, undefined);
+    assert.equal(batchStamp(fake.requests("produce")[0]!.request.batch).producerId, undefined);
     assert.equal(fake.requests("initProducerId").length, 0);
     await producer.close();
   });
@@ -353,7 +389,7 @@ test("a batch that keeps failing gives up at the total timeout; the next send co
     assert.equal(r[0]?.offset, 1);
     assert.equal(fake.requests("initProducerId").length, 2);
     const last = fake.requests("produce").at(-1)?.request;
-    assert.equal(last?.baseSequence, 0);
+    assert.equal(batchStamp(last!.batch).baseSequence, 0);
     assert.deepEqual(texts(fake.state.partition("t", 0).records()), ["before", "after"]);
     await producer.close();
   });

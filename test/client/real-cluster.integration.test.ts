@@ -43,7 +43,7 @@ test("SDK: per-key order and exactly-once through a SIGKILLed partition leader",
     const byKey = new Map<string, number[]>();
     let n = 0;
     for await (const r of consumer.records()) {
-      const [key, seq] = r.value.toString().split(":");
+      const [key, seq] = String(r.value).split(":");
       assert.equal(r.key?.toString(), key);
       const list = byKey.get(key!) ?? [];
       list.push(Number(seq));

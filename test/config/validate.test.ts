@@ -44,7 +44,7 @@ test("wrong types are refused, naming the key and the value", () => {
     [{ raft: 5 }, "raft: must be an object with keys electionTimeoutTicks, heartbeatIntervalTicks, preferredLeaderCheckTicks, inflightAppendsMax, inflightBytesMax, appendBytesMax, uncommittedEntriesMax, recentEntriesBytesMax, got 5"],
     [
       { limits: [] },
-      "limits: must be an object with keys frameBytesMax, recordBytesMax, batchRecordsMax, topicNameLengthMax, partitionsMax, replicationFactorMax, connectionsMax, inflightRequestsMax, fetchBytesMax, fetchWaitMsMax, got []",
+      "limits: must be an object with keys frameBytesMax, recordBytesMax, batchRecordsMax, batchBytesMax, batchDecompressedBytesMax, topicNameLengthMax, partitionsMax, replicationFactorMax, connectionsMax, inflightRequestsMax, fetchBytesMax, fetchWaitMsMax, got []",
     ],
     [{ brokers: {} }, "brokers: must be a non-empty list of { id, host, clientPort, peerPort }, got {}"],
     [{ brokers: [] }, "brokers: must be a non-empty list of { id, host, clientPort, peerPort }, got []"],
@@ -106,6 +106,8 @@ test("inconsistent keys are refused, naming both", () => {
     [{ storage: { mapSizeBytes: 1048576, segmentBytes: 2097152 } }, "storage.segmentBytes: must be at most storage.mapSizeBytes (1048576): a segment must fit in the LMDB map, got 2097152"],
     [{ limits: { recordBytesMax: 8388608 } }, "limits.recordBytesMax: must be less than limits.frameBytesMax (8388608): a record must fit in a frame, got 8388608"],
     [{ limits: { fetchBytesMax: 9000000 } }, "limits.fetchBytesMax: must be less than limits.frameBytesMax (8388608): a fetch response must fit in a frame, got 9000000"],
+    [{ limits: { batchBytesMax: 8388608 } }, "limits.batchBytesMax: must be less than limits.frameBytesMax (8388608): a produced batch must fit in a frame, got 8388608"],
+    [{ limits: { batchBytesMax: 1048576, batchDecompressedBytesMax: 2048 } }, "limits.batchBytesMax: must be at most limits.batchDecompressedBytesMax (2048): a batch may decompress to at least its own size, got 1048576"],
     [{ defaultPartitions: 20, limits: { partitionsMax: 10 } }, "defaultPartitions: must be at most limits.partitionsMax (10), got 20"],
     [{ defaultReplicationFactor: 2 }, "defaultReplicationFactor: must be at most the number of brokers (1), got 2"],
     [{ ...cluster, defaultReplicationFactor: 3, limits: { replicationFactorMax: 2 } }, "defaultReplicationFactor: must be at most limits.replicationFactorMax (2), got 3"],

@@ -11,7 +11,8 @@ import { groupMetadataRecord, offsetCommitRecord, type GroupMetadataValue } from
 import { GroupTable, offsetKey } from "../../broker/consumer-groups/group-table.js";
 import { AssignmentStrategy, GroupState } from "../../broker/protocol/enums.js";
 import { RlogError, type ErrorName } from "../../broker/protocol/errors.js";
-import { encodeRecordBatch } from "../../broker/protocol/record-batch.js";
+import type { ProduceRecord } from "../../broker/protocol/records.js";
+import { batchOf } from "../protocol/batches.js";
 import { EntryKind, index, offset, term, type Entry } from "../../broker/raft/types.js";
 
 const SESSION_MS = 10_000;
@@ -189,9 +190,9 @@ test("a topic that grows triggers a rebalance", () => {
 });
 
 /** An entry of the offsets topic holding these records. */
-function entry(i: number, t: number, records: Parameters<typeof encodeRecordBatch>[0]): Entry {
-  const b = encodeRecordBatch(records, 1_000);
-  return { index: index(i), term: term(t), kind: EntryKind.Records, offset: offset(i), count: b.count, timestampMs: b.maxTimestampMs, data: b.data };
+function entry(i: number, t: number, records: readonly ProduceRecord[]): Entry {
+  const data = batchOf(records, 1_000);
+  return { index: index(i), term: term(t), kind: EntryKind.Records, offset: offset(i), count: records.length, timestampMs: 1_000, data };
 }
 
 test("the committed table: the latest record per key wins; a new coordinator resumes the last generation with fresh sessions", () => {

@@ -22,7 +22,7 @@ import { SeededRandom } from "../../broker/raft/random.js";
 import { nodeId, type NodeId } from "../../broker/raft/types.js";
 import { failOnFatal, LoopbackNet, raftConfig, rejection, silentLogger, Ticker } from "../group/in-process.js";
 
-const CONFIG: TopicConfig = { retentionBytes: -1, retentionMs: -1, segmentBytes: 1 << 20, segmentMs: 60_000 };
+const CONFIG: TopicConfig = { retentionBytes: -1, retentionMs: -1, segmentBytes: 1 << 20, segmentMs: 60_000, compression: "producer" };
 const hint = (id: NodeId) => ({ brokerId: id, url: `ws://b${id}:9092` });
 const IDS = [1, 2, 3];
 /** Monotonic ms per tick: the join barrier's initial delay (300 ms) takes 30 ticks. */

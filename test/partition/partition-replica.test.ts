@@ -6,14 +6,18 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PartitionReplica } from "../../broker/partition/partition-replica.js";
+import { gzipSync } from "node:zlib";
+import { PartitionReplica, type PartitionReplicaOptions } from "../../broker/partition/partition-replica.js";
+import { buildRecordBatch, decodeRecordBatch } from "../../broker/protocol/batch-codec.js";
+import { Compression } from "../../broker/protocol/compression.js";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
-import { decodeFetchedBatches } from "../../broker/protocol/record-batch.js";
+import { assembleRecordBatch, BatchAttribute, BatchField, RECORD_BATCH_HEADER_BYTES, readRecordBatchHeader, recordBatchChecksum } from "../../broker/protocol/record-batch.js";
+import { batchOf, batchRecords } from "../protocol/batches.js";
 import type { FetchResult } from "../../broker/protocol/results.js";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
 import { SeededRandom } from "../../broker/raft/random.js";
-import { nodeId, type NodeId } from "../../broker/raft/types.js";
+import { nodeId, offset, type NodeId } from "../../broker/raft/types.js";
 import { failOnFatal, LoopbackNet, raftConfig, rejection, silentLogger, Ticker, turn } from "../group/in-process.js";
 
 const TOPIC = "orders";
@@ -22,15 +26,17 @@ const hint = (id: NodeId, term?: number) => ({ brokerId: id, url: `ws://b${id}:9
 const where = (h: { readonly brokerId: number; readonly url?: string } | undefined) => (h === undefined ? undefined : { brokerId: h.brokerId, url: h.url });
 
 /** Three replicas of orders/0 (preference 1, 2, 3), none elected yet. */
-function group(seed = 1) {
+function group(seed = 1, extra: Pick<PartitionReplicaOptions, "compression" | "limits"> = {}) {
   const net = new LoopbackNet();
+  const logs = [1, 2, 3].map(() => new MemoryStorage());
   const replicas = [1, 2, 3].map((id) => {
     const r = new PartitionReplica({
+      ...extra,
       topic: TOPIC,
       partition: 0,
       topicId: 7,
       raft: raftConfig(id, [1, 2, 3]),
-      log: new MemoryStorage(),
+      log: logs[id - 1]!,
       random: new SeededRandom(seed * 10 + id),
       send: net.send,
       logger: silentLogger,
@@ -48,19 +54,22 @@ function group(seed = 1) {
     await ticker.until(() => leader() !== undefined && replicas.every((r) => r.leader() === leader()!.runner.status().id), "a leader known to all");
     return leader()!;
   };
-  return { net, replicas, ticker, byId, leader, elected };
+  return { net, replicas, logs, ticker, byId, leader, elected };
 }
 
 const produce = (r: PartitionReplica, values: readonly string[]) =>
-  r.produce({ op: "produce", topic: TOPIC, partition: 0, records: values.map((v) => ({ value: Buffer.from(v) })), acks: "all" });
+  r.produce({ op: "produce", topic: TOPIC, partition: 0, batch: batchOf(values.map((v) => ({ value: Buffer.from(v) }))), acks: "all" });
 
 const fetchFrom = (r: PartitionReplica, offset: number, maxWaitMs = 0, signal = new AbortController().signal) =>
   r.fetch({ op: "fetch", topic: TOPIC, partition: 0, offset, maxBytes: 1 << 20, maxWaitMs }, signal);
 
 function values(f: FetchResult): string[] {
-  const d = decodeFetchedBatches(f.batches);
-  assert.ok(d.ok);
-  return d.value.map((x) => Buffer.from(x.value).toString());
+  return f.batches.flatMap((b) => {
+    const h = readRecordBatchHeader(b.data, true);
+    assert.ok(h.ok);
+    assert.equal(h.value.baseOffset, b.baseOffset, "the leader patched the entry's offset into the batch");
+    return batchRecords(b.data).map((x) => Buffer.from(x.value!).toString());
+  });
 }
 
 test("three replicas elect the preferred one; the group id names the topic incarnation", async () => {
@@ -205,4 +214,153 @@ test("closed replicas answer SHUTTING_DOWN to writes", async () => {
   await Promise.all(g.replicas.map((r) => r.close()));
   const err = await rejection(pending);
   assert.ok(err instanceof RlogError && (err.is("SHUTTING_DOWN") || err.is("NOT_LEADER")), String(err));
+});
+
+// ---------------------------------------------------------------- client-built batches (issue 16)
+
+const produceBatch = (r: PartitionReplica, batch: Uint8Array) => r.produce({ op: "produce", topic: TOPIC, partition: 0, batch, acks: "all" });
+
+/** A copy of `batch` with its attributes set to `attributes` and the CRC made right again. */
+function withAttributes(batch: Uint8Array, attributes: number): Uint8Array {
+  const copy = new Uint8Array(batch);
+  const v = new DataView(copy.buffer);
+  v.setInt16(BatchField.attributes, attributes);
+  v.setUint32(BatchField.crc, recordBatchChecksum(copy));
+  return copy;
+}
+
+test("the leader refuses bad batches by header and CRC alone, each with its own code, and writes nothing", async () => {
+  const g = group(1, { limits: { batchRecordsMax: 2, batchDecompressedBytesMax: 1 << 20 } });
+  const leader = await g.elected();
+  const good = batchOf([{ value: Buffer.from("a") }]);
+  const flipped = new Uint8Array(good);
+  flipped[flipped.byteLength - 1] = flipped[flipped.byteLength - 1]! ^ 1;
+  const cases: [string, Uint8Array, string][] = [
+    ["a flipped bit", flipped, "CORRUPT_RECORD_BATCH"],
+    ["a truncated batch", good.subarray(0, 40), "CORRUPT_RECORD_BATCH"],
+    ["the old v1 layout", new Uint8Array([1, ...new Uint8Array(60)]), "CORRUPT_RECORD_BATCH"],
+    ["snappy", withAttributes(good, Compression.Snappy), "UNSUPPORTED_COMPRESSION"],
+    ["a transactional batch", withAttributes(good, BatchAttribute.transactional), "INVALID_RECORD_BATCH"],
+    ["a control batch", withAttributes(good, BatchAttribute.control), "INVALID_RECORD_BATCH"],
+    ["log-append time", withAttributes(good, BatchAttribute.logAppendTime), "INVALID_RECORD_BATCH"],
+    ["more than batchRecordsMax records", batchOf([{ value: Buffer.from("a") }, { value: Buffer.from("b") }, { value: Buffer.from("c") }]), "REQUEST_TOO_LARGE"],
+  ];
+  for (const [name, batch, code] of cases) {
+    const err = await rejection(g.ticker.settle(produceBatch(leader, batch)));
+    assert.ok(err instanceof RlogError, name);
+    assert.equal(err.codeName, code, `${name}: ${err.message}`);
+  }
+  assert.equal((await g.ticker.settle(produceBatch(leader, good))).baseOffset, 0, "nothing was written before");
+});
+
+test("the leader patches base offset and term into the batch it proposes; followers store the same bytes", async () => {
+  const g = group();
+  const leader = await g.elected();
+  await g.ticker.settle(produce(leader, ["a", "b"]));
+  const sent = batchOf([{ value: Buffer.from("c") }], 1_000, { producerId: 5, producerEpoch: 0, baseSequence: 0 });
+  const r = await g.ticker.settle(produceBatch(leader, sent));
+  assert.equal(r.baseOffset, 2);
+  await g.ticker.until(() => g.logs.every((l) => l.nextOffset() === 3), "every replica holds the batch");
+  const stored = g.logs.map((l) => l.entriesFromOffset(offset(2), 1 << 20, l.lastIndex())[0]!.data);
+  const h = readRecordBatchHeader(stored[0]!, true);
+  assert.ok(h.ok, "the CRC still holds after patching");
+  assert.equal(h.value.baseOffset, 2);
+  assert.equal(h.value.partitionLeaderEpoch, leader.runner.status().term);
+  assert.deepEqual(stored[0]!.subarray(BatchField.magic), sent.subarray(BatchField.magic), "from the magic byte on, the producer's bytes");
+  assert.deepEqual(stored[1], stored[0]);
+  assert.deepEqual(stored[2], stored[0]);
+});
+
+test("a topic forcing zstd re-encodes a producer's lz4 batch, keeps its producer fields, and still detects the duplicate", async () => {
+  const g = group(1, { compression: "zstd" });
+  const leader = await g.elected();
+  const records = Array.from({ length: 20 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(JSON.stringify({ i, kind: "event" })), timestampMs: 5_000 + i }));
+  const lz4 = await buildRecordBatch(records, { compression: "lz4", timestampMs: 1, producer: { producerId: 9, producerEpoch: 0, baseSequence: 0 } });
+  const first = await g.ticker.settle(produceBatch(leader, lz4), 100_000);
+  assert.deepEqual([first.baseOffset, first.count], [0, 20]);
+  const f = await fetchFrom(leader, 0);
+  assert.equal(f.batches.length, 1);
+  const d = await decodeRecordBatch(f.batches[0]!.data, 1 << 20);
+  assert.ok(d.ok, d.ok ? "" : d.error.message);
+  assert.equal(d.value.compression, Compression.Zstd, "stored as zstd");
+  assert.deepEqual([d.value.producerId, d.value.producerEpoch, d.value.baseSequence], [9, 0, 0]);
+  assert.deepEqual(d.value.records.map((x) => [x.timestampMs, Buffer.from(x.value!).toString()]), records.map((x) => [x.timestampMs, x.value.toString()]));
+  // The same lz4 batch again (a retry): the idempotence check reads the header, and answers with the first offsets.
+  const again = await g.ticker.settle(produceBatch(leader, lz4), 100_000);
+  assert.equal(again.baseOffset, 0);
+  assert.equal((await fetchFrom(leader, 0)).highWatermark, 20, "nothing written twice");
+  // A zstd batch already is kept as the producer sent it.
+  const zstd = await buildRecordBatch([{ value: Buffer.from("z") }], { compression: "zstd", timestampMs: 1 });
+  await g.ticker.settle(produceBatch(leader, zstd));
+  const kept = (await fetchFrom(leader, 20)).batches[0]!.data;
+  assert.deepEqual(kept.subarray(BatchField.magic), zstd.subarray(BatchField.magic));
+});
+
+test("forced recompression refuses a decompression bomb at batchDecompressedBytesMax, and a damaged section, with CORRUPT_RECORD_BATCH", async () => {
+  const g = group(1, { compression: "lz4", limits: { batchRecordsMax: 10, batchDecompressedBytesMax: 1 << 20 } });
+  const leader = await g.elected();
+  const bomb = assembleRecordBatch({ compression: Compression.Gzip, recordCount: 1, baseTimestampMs: 1, maxTimestampMs: 1 }, gzipSync(new Uint8Array(8 << 20)));
+  // Codecs run on libuv's thread pool: allow many event-loop turns (ticks) for them.
+  const err = await rejection(g.ticker.settle(produceBatch(leader, bomb), 100_000));
+  assert.ok(err instanceof RlogError && err.is("CORRUPT_RECORD_BATCH"), String(err));
+  assert.match(err.message, /batchDecompressedBytesMax/);
+  const garbage = assembleRecordBatch({ compression: Compression.Zstd, recordCount: 1, baseTimestampMs: 1, maxTimestampMs: 1 }, new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4, 5]));
+  const bad = await rejection(g.ticker.settle(produceBatch(leader, garbage), 100_000));
+  assert.ok(bad instanceof RlogError && bad.is("CORRUPT_RECORD_BATCH"), String(bad));
+});
+
+test("seeded hostile batches: the leader answers each with a protocol error code or stores it, and every stored batch carries its offset", async () => {
+  const g = group(3);
+  const leader = await g.elected();
+  const rnd = new SeededRandom(99);
+  const valid = [
+    batchOf([{ value: Buffer.from("a") }, { key: Buffer.from("k"), value: null, headers: [{ key: "h", value: Buffer.from("v") }] }]),
+    await buildRecordBatch([{ value: Buffer.from("compressed ".repeat(20)) }], { compression: "gzip", timestampMs: 1 }),
+    await buildRecordBatch([{ value: Buffer.from("compressed ".repeat(20)) }], { compression: "lz4", timestampMs: 1 }),
+  ];
+  const allowed = new Set(["CORRUPT_RECORD_BATCH", "UNSUPPORTED_COMPRESSION", "INVALID_RECORD_BATCH", "REQUEST_TOO_LARGE"]);
+  let stored = 0;
+  for (let i = 0; i < 300; i++) {
+    const base = valid[rnd.int(valid.length)]!;
+    let data = new Uint8Array(base);
+    const kind = rnd.int(3);
+    if (kind === 0) for (let m = 0; m < 1 + rnd.int(3); m++) data[rnd.int(data.byteLength)] = rnd.int(256);
+    else if (kind === 1) data = data.subarray(0, rnd.int(data.byteLength));
+    else {
+      // Header fields changed behind a valid CRC: only the layout checks stand in the way.
+      const v = new DataView(data.buffer);
+      const at = BatchField.attributes + rnd.int(RECORD_BATCH_HEADER_BYTES - BatchField.attributes);
+      data[at] = rnd.int(256);
+      v.setUint32(BatchField.crc, recordBatchChecksum(data));
+    }
+    try {
+      await g.ticker.settle(produceBatch(leader, data), 100_000);
+      stored++;
+    } catch (err) {
+      assert.ok(err instanceof RlogError && allowed.has(err.codeName), `batch ${i}: ${String(err)}`);
+    }
+  }
+  assert.ok(stored > 0 && stored < 300, `stored ${stored}`);
+  const f = await fetchFrom(leader, 0);
+  for (const b of f.batches) {
+    const h = readRecordBatchHeader(b.data, true);
+    assert.ok(h.ok && h.value.baseOffset === b.baseOffset);
+  }
+});
+
+test("without a forced codec the leader walks lz4 and zstd frames: a bomb or a broken frame is refused before it is stored", async () => {
+  const g = group(1, { limits: { batchRecordsMax: 10, batchDecompressedBytesMax: 1 << 20 } });
+  const leader = await g.elected();
+  const zeros = new Uint8Array(8 << 20);
+  for (const compression of ["lz4", "zstd"] as const) {
+    const bomb = await buildRecordBatch([{ value: zeros }], { compression, timestampMs: 1 });
+    const err = await rejection(g.ticker.settle(produceBatch(leader, bomb), 100_000));
+    assert.ok(err instanceof RlogError && err.is("CORRUPT_RECORD_BATCH"), `${compression}: ${String(err)}`);
+    assert.match(err.message, /batchDecompressedBytesMax/);
+  }
+  const notGzip = assembleRecordBatch({ compression: Compression.Gzip, recordCount: 1, baseTimestampMs: 1, maxTimestampMs: 1 }, new Uint8Array([1, 2, 3]));
+  const bad = await rejection(g.ticker.settle(produceBatch(leader, notGzip)));
+  assert.ok(bad instanceof RlogError && bad.is("CORRUPT_RECORD_BATCH"), String(bad));
+  const fine = await buildRecordBatch([{ value: Buffer.from("ok") }], { compression: "zstd", timestampMs: 1 });
+  assert.equal((await g.ticker.settle(produceBatch(leader, fine), 100_000)).baseOffset, 0);
 });

@@ -30,7 +30,7 @@ test("bytes decode as views into the frame, not copies", () => {
   const d = decodeOk(frame);
   assert.equal(d.request.op, "produce");
   if (d.request.op !== "produce") return;
-  const value = d.request.records[0]?.value;
+  const value = d.request.batch;
   assert.ok(value instanceof Uint8Array);
   assert.equal(value.buffer, (frame as Uint8Array).buffer);
 });
@@ -118,7 +118,7 @@ test("a response that is not a response is reported as id 0 INTERNAL_ERROR", () 
 });
 
 test("encodeRequest refuses a frame larger than the broker's frameBytesMax", () => {
-  const big = { op: "produce", topic: "t", partition: 0, acks: "leader", records: [{ value: new Uint8Array(2000) }] } as const;
+  const big = { op: "produce", topic: "t", partition: 0, acks: "leader", batch: new Uint8Array(2000) } as const;
   assert.throws(
     () => encodeRequest(1, big, 1000),
     (e: unknown) => e instanceof RlogError && e.code === ErrorCode.REQUEST_TOO_LARGE,

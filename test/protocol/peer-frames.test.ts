@@ -4,6 +4,7 @@ import { decodePeerFrame, encodePeerError, encodePeerHello, encodePeerHelloOk, e
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import { clientPackr, peerPackr } from "../../broker/protocol/msgpack.js";
 import { MessageType } from "../../broker/raft/messages.js";
+import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import { SAMPLE_ENVELOPES, sampleEntry } from "./peer-samples.js";
 import { plain, mutable } from "./helpers.js";
 
@@ -41,7 +42,7 @@ test("hello, hello ok and refusal round-trip", () => {
   const hello = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s" }), FRAME_MAX);
   assert.deepEqual(hello.ok && hello.value, { kind: "hello", id: 1, hello: { version: 1, brokerId: 3, secret: "s" } });
   const okf = decodePeerFrame(encodePeerHelloOk(1, 2), FRAME_MAX);
-  assert.deepEqual(okf.ok && okf.value, { kind: "helloOk", id: 1, brokerId: 2, version: 1 });
+  assert.deepEqual(okf.ok && okf.value, { kind: "helloOk", id: 1, brokerId: 2, version: PROTOCOL_VERSION });
   const err = decodePeerFrame(encodePeerError(1, new RlogError("AUTHENTICATION_FAILED", "wrong secret")), FRAME_MAX);
   assert.ok(err.ok && err.value.kind === "error");
   if (err.ok && err.value.kind === "error") assert.equal(err.value.error.code, ErrorCode.AUTHENTICATION_FAILED);
@@ -111,7 +112,7 @@ test("hello and hello answer carry the data directory's identity both ways; olde
   const h = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s", identity }), FRAME_MAX);
   assert.deepEqual(h.ok && h.value, { kind: "hello", id: 1, hello: { version: 1, brokerId: 3, secret: "s", identity } });
   const ok = decodePeerFrame(encodePeerHelloOk(1, 2, { clusterId: "", state: 0 }), FRAME_MAX);
-  assert.deepEqual(ok.ok && ok.value, { kind: "helloOk", id: 1, brokerId: 2, version: 1, identity: { clusterId: "", state: 0 } });
+  assert.deepEqual(ok.ok && ok.value, { kind: "helloOk", id: 1, brokerId: 2, version: PROTOCOL_VERSION, identity: { clusterId: "", state: 0 } });
   const old = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s" }), FRAME_MAX);
   assert.ok(old.ok && old.value.kind === "hello" && old.value.hello.identity === undefined);
 });

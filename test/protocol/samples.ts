@@ -4,6 +4,7 @@
  */
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import type { OpName, RequestOf } from "../../broker/protocol/ops.js";
+import { batchOf } from "./batches.js";
 
 const bytes = (...xs: number[]): Uint8Array => new Uint8Array(xs);
 
@@ -16,7 +17,7 @@ export const SAMPLE_REQUESTS: { readonly [O in OpName]: RequestOf<O> } = {
     name: "orders",
     partitions: 3,
     replicationFactor: 3,
-    config: { retentionBytes: -1, retentionMs: 86_400_000, segmentBytes: 1 << 20, segmentMs: 3_600_000 },
+    config: { retentionBytes: -1, retentionMs: 86_400_000, segmentBytes: 1 << 20, segmentMs: 3_600_000, compression: "zstd" },
   },
   deleteTopic: { op: "deleteTopic", name: "orders" },
   describeTopic: { op: "describeTopic", name: "orders" },
@@ -25,15 +26,13 @@ export const SAMPLE_REQUESTS: { readonly [O in OpName]: RequestOf<O> } = {
     op: "produce",
     topic: "orders",
     partition: 2,
-    records: [
-      { value: bytes(1, 2, 3) },
-      { key: bytes(9), value: bytes(), headers: [{ key: "trace", value: bytes(7, 7) }], timestampMs: 1_700_000_000_000 },
-    ],
+    batch: batchOf(
+      [{ value: bytes(1, 2, 3) }, { key: bytes(9), value: bytes(), headers: [{ key: "trace", value: bytes(7, 7) }], timestampMs: 1_700_000_000_000 }],
+      1_700_000_000_000,
+      { producerId: 42, producerEpoch: 1, baseSequence: 100 },
+    ),
     acks: "all",
     timeoutMs: 5000,
-    producerId: 42,
-    producerEpoch: 1,
-    baseSequence: 100,
   },
   fetch: { op: "fetch", topic: "orders", partition: 0, offset: 2 ** 40, maxBytes: 1 << 20, maxWaitMs: 500, minBytes: 1 },
   listOffsets: { op: "listOffsets", topic: "orders", partition: 1, spec: OffsetSpec.Timestamp, timestampMs: 1_700_000_000_000 },

@@ -14,6 +14,7 @@
 import { RlogError } from "../../broker/protocol/errors.js";
 import type { OpName, Request, ResultOf } from "../../broker/protocol/ops.js";
 import type { OpHandlers, RequestContext } from "../../broker/server/handlers.js";
+import { batchRecords } from "../protocol/batches.js";
 
 /** One handler call as recorded. */
 export interface Call {
@@ -78,7 +79,7 @@ export function fakeHandlers(): Fakes {
         case "bad-result":
           return Promise.resolve({ id: 99, baseOffset: 0, count: 1, logAppendTimeMs: 0 } as ResultOf<"produce">);
         default:
-          return Promise.resolve({ baseOffset: 100, count: request.records.length, logAppendTimeMs: 1_700_000_000_000 });
+          return Promise.resolve({ baseOffset: 100, count: batchRecords(request.batch).length, logAppendTimeMs: 1_700_000_000_000 });
       }
     },
     clusterStatus: (request, ctx) => {

@@ -10,6 +10,7 @@ import type { Request } from "../../broker/protocol/ops.js";
 import { ClientServer } from "../../broker/server/client-server.js";
 import { fakeHandlers } from "./fake-handlers.js";
 import { captureLogger, okResult, sleep, startServer, tcpHandles, TestClient, waitFor } from "./helpers.js";
+import { batchOf } from "../protocol/batches.js";
 
 after(async () => {
   await waitFor(() => tcpHandles() === 0, "all TCP handles closed");
@@ -59,8 +60,8 @@ test("stats count connections, requests served and errors by code", async () => 
   const t = await startServer({ handlers: fakes.handlers });
   const c = await TestClient.open(t.url);
   okResult(await c.request(2, { op: "metadata" }));
-  await c.request(3, { op: "produce", topic: "not-leader", partition: 0, records: [{ value: new Uint8Array(1) }], acks: "all" });
-  await c.request(4, { op: "produce", topic: "not-leader", partition: 0, records: [{ value: new Uint8Array(1) }], acks: "all" });
+  await c.request(3, { op: "produce", topic: "not-leader", partition: 0, batch: batchOf([{ value: new Uint8Array(1) }]), acks: "all" });
+  await c.request(4, { op: "produce", topic: "not-leader", partition: 0, batch: batchOf([{ value: new Uint8Array(1) }]), acks: "all" });
   await c.request(5, { op: "createTopic", name: "x", partitions: 1, replicationFactor: 1 });
   const s = t.server.stats();
   assert.equal(s.connections, 1);

@@ -33,7 +33,7 @@ test("a frame over frameBytesMax: ws closes with 1009, the broker logs it and ke
   assert.equal((await big.waitClosed()).code, 1009);
   assert.ok(okResult(await other.request(2, { op: "metadata", topics: ["still-here"] })));
   // A frame of exactly frameBytesMax is allowed through ws (and then judged by the decoder).
-  const exact = encodeRequest(3, { op: "produce", topic: "t", partition: 0, acks: "leader", records: [{ value: new Uint8Array(64 * 1024 - 200) }] });
+  const exact = encodeRequest(3, { op: "produce", topic: "t", partition: 0, acks: "leader", batch: new Uint8Array(64 * 1024 - 200) });
   const padded = new Uint8Array(64 * 1024);
   padded.set(exact);
   const r = other.response(0);

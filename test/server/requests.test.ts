@@ -8,6 +8,7 @@ import { encodeRequest } from "../../broker/protocol/frames.js";
 import type { Request } from "../../broker/protocol/ops.js";
 import { fakeHandlers, type Fakes } from "./fake-handlers.js";
 import { LEVEL, okResult, sleep, startServer, tcpHandles, TestClient, waitFor, type TestServer } from "./helpers.js";
+import { batchOf } from "../protocol/batches.js";
 
 let fakes: Fakes;
 let t: TestServer;
@@ -24,7 +25,7 @@ after(async () => {
 });
 
 const fetchReq = (offset: number, maxWaitMs: number, maxBytes = 16): Request => ({ op: "fetch", topic: "t", partition: 0, offset, maxBytes, maxWaitMs });
-const produceTo = (topic: string): Request => ({ op: "produce", topic, partition: 1, records: [{ value: new Uint8Array([1]) }], acks: "all" });
+const produceTo = (topic: string): Request => ({ op: "produce", topic, partition: 1, batch: batchOf([{ value: new Uint8Array([1]) }]), acks: "all" });
 
 test("pipelined requests are answered out of order, each matched by its id", async () => {
   const c = await TestClient.open(t.url);

@@ -11,6 +11,7 @@ import { clientPackr, peerPackr } from "../../broker/protocol/msgpack.js";
 import { decodePeerFrame, encodePeerHello, encodePeerLeaders, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
 import type { WsPeerTransport } from "../../broker/transport/ws-peer-transport.js";
 import { nodeId } from "../../broker/raft/types.js";
+import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import { SECRET, collect, heartbeat, tcpHandles, transport, waitFor } from "./helpers.js";
 
 interface Outcome {
@@ -40,7 +41,7 @@ function errorCodeOf(frame: Buffer | undefined): number | undefined {
   return d.ok && d.value.kind === "error" ? d.value.error.code : undefined;
 }
 
-const hello = (secret: string | undefined, brokerId = 2, version = 1): Uint8Array =>
+const hello = (secret: string | undefined, brokerId = 2, version = PROTOCOL_VERSION): Uint8Array =>
   secret === undefined ? peerPackr.pack({ id: 1, op: "peerHello", version, brokerId }) : encodePeerHello(1, { version, brokerId, secret });
 
 test("the listener refuses strangers with clear close codes and reasons", async () => {
@@ -176,14 +177,14 @@ test("the listener refuses a hello from another cluster's broker (CLUSTER_ID_MIS
   const a = transport(1, { identity: { local: () => ({ clusterId: "ours", state: 2 }), onPeer: (p, id) => seen.push([p, id]) } });
   await a.start();
   try {
-    const other = await session(a, [encodePeerHello(1, { version: 1, brokerId: 2, secret: SECRET, identity: { clusterId: "theirs", state: 2 } })]);
+    const other = await session(a, [encodePeerHello(1, { version: PROTOCOL_VERSION, brokerId: 2, secret: SECRET, identity: { clusterId: "theirs", state: 2 } })]);
     assert.equal(other.code, CloseCode.WrongCluster);
     assert.equal(errorCodeOf(other.frames[0]), ErrorCode.CLUSTER_ID_MISMATCH);
     // A new directory (no id yet) is welcome, and hears who we are.
     const answer = await new Promise<Buffer>((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${a.port}`);
       ws.on("error", reject);
-      ws.on("open", () => ws.send(encodePeerHello(1, { version: 1, brokerId: 3, secret: SECRET, identity: { clusterId: "", state: 0 } })));
+      ws.on("open", () => ws.send(encodePeerHello(1, { version: PROTOCOL_VERSION, brokerId: 3, secret: SECRET, identity: { clusterId: "", state: 0 } })));
       ws.on("message", (data) => {
         resolve(data as Buffer);
         ws.close();
