@@ -40,6 +40,8 @@ export interface LocalClusterOptions {
   readonly cwd: string;
   /** Where to copy the broker logs when the cluster stops (undefined: they go with the temporary directory). */
   readonly keepLogsDir?: string | undefined;
+  /** Environment variables for the brokers on top of the bench's own, whose RLOG_* are dropped (e.g. RLOG_HOP_TRACE). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 interface Member {
@@ -136,7 +138,7 @@ export class BenchCluster {
   private spawn(m: Member, opts: LocalClusterOptions): void {
     const fd = openSync(m.logFile, "a");
     // A developer's RLOG_* variables must not change the brokers under test.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("RLOG_")));
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("RLOG_"))), ...opts.env };
     try {
       m.child = spawn(process.execPath, [...opts.nodeArgs, MAIN_JS, "--config", m.configFile], { stdio: ["ignore", fd, fd], env, cwd: opts.cwd });
     } finally {

@@ -3,6 +3,7 @@
  * default, a few minutes at most on a 2-core machine) and `--full`.
  * Every option has an explicit bound so that no run can go on for ever.
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseCompression, type Compression } from "./compression.js";
 import { VALUE_KINDS, type ValueKind } from "./record-value.js";
@@ -31,6 +32,8 @@ export interface BenchOptions {
   readonly brokerCpuProfDir: string | undefined;
   /** Directory to copy the broker logs to at the end, or undefined. */
   readonly keepLogsDir: string | undefined;
+  /** Trace the one-at-a-time produce hop by hop into this file (broker/diagnostics/hop-trace.ts); undefined: no trace. */
+  readonly hopTraceFile: string | undefined;
   readonly quiet: boolean;
 
   // Produce throughput (and the shape of the other workloads' topics).
@@ -175,6 +178,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --broker-cpu-prof DIR   run brokers under node --cpu-prof, profiles in DIR
   --broker-log-level L    broker log level (default info; logs stay in the temp dir)
   --keep-logs DIR         copy the broker logs to DIR before the temp dir is removed
+  --hop-trace FILE        trace the one-at-a-time produce hop by hop (client and brokers append
+                          to FILE) and print where its time goes; best with --only ack-latency
   --quiet                 no progress line
   --help`;
 
@@ -248,6 +253,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       "broker-cpu-prof": { type: "string" },
       "broker-log-level": { type: "string" },
       "keep-logs": { type: "string" },
+      "hop-trace": { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -280,6 +286,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     brokerLogLevel: v["broker-log-level"] ?? "info",
     brokerCpuProfDir: v["broker-cpu-prof"],
     keepLogsDir: v["keep-logs"],
+    hopTraceFile: v["hop-trace"] === undefined ? undefined : resolve(v["hop-trace"]),
     quiet: v.quiet === true,
     producers: int("producers", v.producers, 1, 1, 64),
     recordBytes: int("record-bytes", v["record-bytes"], 1024, 16, 1024 * 1024),

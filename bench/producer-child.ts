@@ -11,7 +11,7 @@
  * goes away, and on its own after `lifeSecondsMax` whatever happens.
  */
 import { RlogClient } from "../client/index.js";
-import { compressionApplied, producerCompression, type Compression } from "./compression.js";
+import { producerCompression, type Compression } from "./compression.js";
 import { valuePool, type ValueKind } from "./record-value.js";
 import { newTally, VALUE_POOL, writeRecords } from "./throughput-writer.js";
 import { nowMs } from "./time.js";
@@ -37,7 +37,7 @@ export interface ProducerChildSettings {
 
 /** Messages from the child. */
 export type ChildMessage =
-  | { readonly type: "ready"; readonly compressionApplied: boolean }
+  | { readonly type: "ready" }
   | { readonly type: "done"; readonly acked: number; readonly failed: number; readonly timedOut: boolean; readonly error: string | undefined }
   | { readonly type: "error"; readonly message: string };
 
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const pool = valuePool(s.values, s.recordBytes, s.writer, VALUE_POOL);
     const go = new Promise<void>((resolve) => process.on("message", (m: ParentMessage) => m.type === "go" && resolve()));
     await producer.send({ topic: s.topic, messages: [{ value: pool[0]! }] });
-    await send({ type: "ready", compressionApplied: compressionApplied(producer, s.compression) });
+    await send({ type: "ready" });
     await go;
     const tally = newTally();
     await writeRecords(producer, { topic: s.topic, pool, records: Number.MAX_SAFE_INTEGER, sendRecords: s.sendRecords, deadlineMs: nowMs() + s.seconds * 1000 }, tally);

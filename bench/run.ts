@@ -60,6 +60,7 @@ function openCluster(o: BenchOptions, keepLogsDir = o.keepLogsDir): Promise<Benc
     nodeArgs: o.brokerCpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", o.brokerCpuProfDir],
     cwd: process.cwd(),
     keepLogsDir,
+    env: o.hopTraceFile === undefined ? {} : { RLOG_HOP_TRACE: o.hopTraceFile },
   });
 }
 

@@ -3,6 +3,7 @@ import type { LmdbCeiling } from "../ceilings/lmdb-ceiling.js";
 import type { WsCeiling } from "../ceilings/ws-ceiling.js";
 import { has, type Outcome } from "../outcome.js";
 import type { AckLatencyResult } from "../workloads/ack-latency.js";
+import { formatHopTable } from "./hop-table.js";
 import type { ConsumeResult } from "../workloads/consume.js";
 import type { FailoverResult } from "../workloads/failover.js";
 import type { LatencyResult } from "../workloads/latency.js";
@@ -47,8 +48,8 @@ export function wsSection(o: Outcome<WsCeiling>): string {
 }
 
 /** Values and compression of a throughput run, as the settings line says them. */
-function valuesText(values: ValueKind, compression: Compression, applied: boolean | null): string {
-  return `${values === "json" ? "JSON-like" : "random (incompressible)"} values, ${compressionText(compression, applied ?? true)}`;
+function valuesText(values: ValueKind, compression: Compression): string {
+  return `${values === "json" ? "JSON-like" : "random (incompressible)"} values, ${compressionText(compression)}`;
 }
 
 /** Produce throughput, as a fraction of the ceilings when they were measured. */
@@ -57,7 +58,7 @@ export function produceSection(title: string, o: Outcome<ProduceResult>, lmdb: O
     const s = p.settings;
     const ofLmdb = has(lmdb) ? `, ${dec((p.recordsPerSec / lmdb.value.putsPerSec) * 100)}% of the lmdb ceiling` : "";
     const ofWs = has(ws) ? `, ${dec((p.recordsPerSec / ws.value.framesPerSec) * 100)}% of the ws ceiling (in frames)` : "";
-    return section(title, `${s.producers} producer(s), ${int(s.records)} x ${kib(s.recordBytes)}, ${s.partitions} partitions, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, batch ${kib(s.batchBytesMax)}, ${s.sendRecords} records per send(), ${valuesText(s.values, s.compression, p.compressionApplied)}`, [
+    return section(title, `${s.producers} producer(s), ${int(s.records)} x ${kib(s.recordBytes)}, ${s.partitions} partitions, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, batch ${kib(s.batchBytesMax)}, ${s.sendRecords} records per send(), ${valuesText(s.values, s.compression)}`, [
       ["records/s", `${int(p.recordsPerSec)}  (${dec(p.mbPerSec)} MB/s${ofLmdb}${ofWs})`],
       ["records", `${int(p.records)} in ${dec(p.seconds, 2)} s${p.timedOut ? " (time limit reached)" : ""}, ${int(p.failedRecords)} failed`],
     ]);
@@ -82,7 +83,7 @@ export function ackLatencySection(o: Outcome<AckLatencyResult>): string {
     const s = a.settings;
     return section(title, `1 producer awaiting each send() of 1 record, ${kib(s.recordBytes)}, ${s.partitions} partition, RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, ${int(s.warmupRecords)} warm-up sends`, [
       ["send to ack", `${percentiles(a.latencyMs)}${a.timedOut ? " (time limit reached)" : ""}`],
-    ]);
+    ]) + (a.hops === undefined ? "" : `\n   where the time goes (--hop-trace), µs:\n${formatHopTable(a.hops).join("\n")}`);
   });
 }
 
@@ -143,10 +144,9 @@ export function manyProducersSection(o: Outcome<ManyProducersResult>): string {
   const title = "many producers";
   return render(title, o, (r) => {
     const s = r.settings;
-    const applied = r.runs.every((x) => x.compressionApplied !== false);
     return section(
       title,
-      `${s.clientCounts.join(", ")} client(s), ${s.clientProcesses}, each writing for ${s.seconds} s like produce: ${kib(s.recordBytes)}, ${s.partitions} partitions (a fresh topic per count), RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, batch ${kib(s.batchBytesMax)}, ${s.sendRecords} records per send(), ${valuesText(s.values, s.compression, applied)}`,
+      `${s.clientCounts.join(", ")} client(s), ${s.clientProcesses}, each writing for ${s.seconds} s like produce: ${kib(s.recordBytes)}, ${s.partitions} partitions (a fresh topic per count), RF ${s.replicationFactor}, acks ${s.acks}, linger ${s.lingerMs} ms, batch ${kib(s.batchBytesMax)}, ${s.sendRecords} records per send(), ${valuesText(s.values, s.compression)}`,
       r.runs.map((x) => [
         `${x.clients} client(s)`,
         x.recordsPerSec === null
@@ -184,7 +184,7 @@ export function partitionScaleSection(o: Outcome<PartitionScaleResult>): string 
       title,
       `${s.brokers} brokers (${s.clusterPerScale}), RF ${s.replicationFactor}, fsync ${s.fsync ? "on" : "OFF"}; the produce topic has ${s.producePartitions} partitions, the rest in idle topics of at most ${int(s.partitionsPerTopicMax)}; ` +
         `each scale: ready within ${s.readySecondsMax} s, settle ${s.settleSeconds} s, idle CPU over ${s.idleSeconds} s (utime+stime from /proc/<pid>/stat, ${ticks}), produce for ${s.produceSeconds} s` +
-        (values === undefined ? "" : ` (${kib(values.recordBytes)}, acks ${values.acks}, linger ${values.lingerMs} ms, batch ${kib(values.batchBytesMax)}, ${valuesText(values.values, values.compression, r.steps.find((x) => x.produce !== null)?.produce?.compressionApplied ?? true)})`),
+        (values === undefined ? "" : ` (${kib(values.recordBytes)}, acks ${values.acks}, linger ${values.lingerMs} ms, batch ${kib(values.batchBytesMax)}, ${valuesText(values.values, values.compression)})`),
       rows,
     );
   });

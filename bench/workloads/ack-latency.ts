@@ -4,7 +4,11 @@
  * send()-to-acknowledgement time. This is the latency an application that
  * awaits every send sees (NATS's synchronous publish).
  */
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { HOP_TRACE_FLUSH_INTERVAL_MS, disableHopTrace, enableHopTrace } from "../../broker/diagnostics/hop-trace.js";
 import type { BenchContext } from "../context.js";
+import { hopTable, type HopTable } from "../report/hop-table.js";
 import { LatencyHistogram, type LatencySummaryMs } from "../histogram.js";
 import { filler, stampedValue } from "../record-value.js";
 import { epochMs, nowMs } from "../time.js";
@@ -31,6 +35,8 @@ export interface AckLatencyResult {
   readonly settings: AckLatencySettings;
   readonly latencyMs: LatencySummaryMs;
   readonly timedOut: boolean;
+  /** Where the measured sends spent their time (--hop-trace), hop by hop. */
+  readonly hops?: HopTable;
 }
 
 /** Run it on a fresh one-partition topic. */
@@ -61,6 +67,7 @@ export async function runAckLatency(ctx: BenchContext): Promise<AckLatencyResult
         break;
       }
       const value = stampedValue(fill, { sentEpochMs: epochMs(), writer: 0, seq });
+      if (seq === settings.warmupRecords && o.hopTraceFile !== undefined) enableHopTrace(o.hopTraceFile);
       const t0 = nowMs();
       await producer.send({ topic: settings.topic, messages: [{ value, partition: 0 }] });
       if (seq >= settings.warmupRecords) hist.recordMs(nowMs() - t0);
@@ -68,7 +75,10 @@ export async function runAckLatency(ctx: BenchContext): Promise<AckLatencyResult
     }
     const latencyMs = hist.summary();
     ctx.progress.done("ack-latency", `p50 ${latencyMs.p50.toFixed(2)} ms, p99 ${latencyMs.p99.toFixed(2)} ms over ${latencyMs.count} sends`);
-    return { settings, latencyMs, timedOut };
+    if (o.hopTraceFile === undefined) return { settings, latencyMs, timedOut };
+    disableHopTrace();
+    await sleep(3 * HOP_TRACE_FLUSH_INTERVAL_MS); // the brokers write their last lines
+    return { settings, latencyMs, timedOut, hops: hopTable(await readFile(o.hopTraceFile, "utf8")) };
   } finally {
     await ctx.closeClient(client);
   }

@@ -59,8 +59,6 @@ export interface ManyProducersRun {
   /** Records/s of the slowest and fastest client (how fair the cluster was). */
   readonly clientRecordsPerSecMin: number | null;
   readonly clientRecordsPerSecMax: number | null;
-  /** Whether the SDK took the compression setting (null: the count did not run). */
-  readonly compressionApplied: boolean | null;
   readonly error?: string;
 }
 
@@ -147,7 +145,7 @@ function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 /** Run one client count. */
 async function runCount(ctx: BenchContext, s: ManyProducersSettings, clients: number): Promise<ManyProducersRun> {
   const topic = `${s.topicPrefix}-${clients}`;
-  const none = { records: null, seconds: null, recordsPerSec: null, mbPerSec: null, failedRecords: null, clientRecordsPerSecMin: null, clientRecordsPerSecMax: null, compressionApplied: null };
+  const none = { records: null, seconds: null, recordsPerSec: null, mbPerSec: null, failedRecords: null, clientRecordsPerSecMin: null, clientRecordsPerSecMax: null };
   const children: ChildProducer[] = [];
   try {
     await ctx.createTopic(topic, s.partitions);
@@ -171,7 +169,7 @@ async function runCount(ctx: BenchContext, s: ManyProducersSettings, clients: nu
         }),
       );
     }
-    const ready = await bounded(Promise.all(children.map((c) => c.whenReady())), READY_MS_MAX, `not every one of ${clients} producer processes was ready`);
+    await bounded(Promise.all(children.map((c) => c.whenReady())), READY_MS_MAX, `not every one of ${clients} producer processes was ready`);
     ctx.progress.update("many-producers", `${clients} client(s): writing for ${s.seconds} s`, true);
     const start = nowMs();
     for (const c of children) c.go();
@@ -192,7 +190,6 @@ async function runCount(ctx: BenchContext, s: ManyProducersSettings, clients: nu
       failedRecords: done.reduce((a, d) => a + d.failed, 0),
       clientRecordsPerSecMin: Math.min(...perClient),
       clientRecordsPerSecMax: Math.max(...perClient),
-      compressionApplied: ready.every((r) => r.compressionApplied),
       ...(firstError === undefined ? {} : { error: `some sends failed: ${firstError}` }),
     };
   } catch (err) {

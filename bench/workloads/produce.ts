@@ -13,7 +13,7 @@
  * and inside partition-scale on a topic among thousands of idle partitions.
  */
 import type { RlogClient } from "../../client/index.js";
-import { compressionApplied, producerCompression, type Compression } from "../compression.js";
+import { producerCompression, type Compression } from "../compression.js";
 import type { BenchContext } from "../context.js";
 import { valuePool, type ValueKind } from "../record-value.js";
 import { newTally, VALUE_POOL, writeRecords } from "../throughput-writer.js";
@@ -54,8 +54,6 @@ export interface ProduceResult {
   readonly failedRecords: number;
   /** Whether the time limit cut the run short. */
   readonly timedOut: boolean;
-  /** Whether the SDK took the compression setting (false: asked for but not supported by this SDK). */
-  readonly compressionApplied: boolean;
   /** Offsets written per partition (end offsets), for the consume workload. */
   readonly endOffsets: readonly number[];
 }
@@ -104,7 +102,6 @@ export async function measureProduce(ctx: BenchContext, settings: ProduceSetting
       clients.push(c);
       return c.producer({ acks: settings.acks, lingerMs: settings.lingerMs, batchBytesMax: settings.batchBytesMax, ...producerCompression(settings.compression) });
     });
-    const applied = producers.every((p) => compressionApplied(p, settings.compression));
     const pools = producers.map((_, w) => valuePool(settings.values, settings.recordBytes, w, VALUE_POOL));
     // Warm-up: one record each, not counted in the timed part but counted in the topic.
     await Promise.all(producers.map(async (p, w) => note(await p.send({ topic: settings.topic, messages: [{ value: pools[w]![0]! }] }))));
@@ -136,7 +133,6 @@ export async function measureProduce(ctx: BenchContext, settings: ProduceSetting
       mbPerSec: (acked() * settings.recordBytes) / seconds / 1e6,
       failedRecords: failed(),
       timedOut: tallies.some((t) => t.timedOut),
-      compressionApplied: applied,
       endOffsets: endOffsets.map((e) => e),
     };
   } finally {
