@@ -39,6 +39,7 @@ import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
 import type { GroupRunner, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
+import { PeerLiveness } from "./transport/peer-liveness.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS } from "./protocol/defaults.js";
 
 /** A raft tick this late (ms since the previous one) is logged (warn). */
@@ -81,6 +82,14 @@ export class Broker {
   private readonly onFatal: (err: unknown, message: string) => void;
   /** Open partition replicas by group id. */
   private readonly partitions = new Map<PartitionGroupId, PartitionReplica>();
+  /**
+   * The open partition replicas whose group is awake (not quiesced): the only
+   * ones the Raft tick visits, so an idle partition costs no CPU (issue 16).
+   * Kept by each runner's quiescence listener (openTopic).
+   */
+  private readonly awake = new Map<PartitionGroupId, PartitionReplica>();
+  /** Whether each peer broker is live (one heartbeat per broker pair); feeds peerDown / peerUp to every group. */
+  private liveness: PeerLiveness | undefined;
   /** Every partition's leader as announced by the leaders themselves, hosted here or not. */
   private readonly leaders: LeaderTable;
   private announcer!: LeaderAnnouncer;
@@ -155,6 +164,8 @@ export class Broker {
     this.identity = await DiskIdentity.load({ store: this.store, brokerId: this.id, controllerVoters: c.controllerVoters.map(nodeId), peers: peers.map((b) => nodeId(b.id)), logger: this.logger });
     if (peers.length > 0) {
       if (!c.clusterSecret) throw new Error("clusterSecret is required for a cluster of more than one broker");
+      const liveness = new PeerLiveness(c.peerLivenessTimeoutMs, { onDown: (p) => this.onPeerDown(p), onUp: (p) => this.onPeerUp(p) });
+      this.liveness = liveness;
       this.transport = new WsPeerTransport({
         selfId: this.id,
         host: c.host,
@@ -162,10 +173,20 @@ export class Broker {
         secret: c.clusterSecret,
         peers: new Map(peers.map((b) => [nodeId(b.id), peerUrl(b)])),
         logger: this.logger.child({ component: "transport" }),
-        // A peer that (re)connects may have restarted: tell it at once what we lead.
-        onLinkOpen: (peer) => this.announcer.announceAll(peer),
+        // A peer that (re)connects may have restarted: tell it at once what we lead, and wake the groups led here
+        // that include it, so that it hears from their leaders (they may be quiesced).
+        onLinkOpen: (peer) => {
+          this.announcer.announceAll(peer);
+          this.onPeerUp(peer);
+        },
         refuseUnknownPeers: true,
         identity: this.identity,
+        limits: { heartbeatIntervalMs: c.peerHeartbeatIntervalMs },
+        liveness: {
+          connected: (peer) => liveness.connected(peer, performance.now()),
+          heard: (peer) => liveness.heard(peer, performance.now()),
+          closed: (peer) => liveness.closed(peer),
+        },
       });
       this.transport.onMessage((_from, group, msg) => this.route(group, msg));
       this.transport.onLeaderAnnouncements((_from, list) => this.announcer.received(list));
@@ -370,6 +391,7 @@ export class Broker {
       appendBytesMax: r.appendBytesMax,
       uncommittedEntriesMax: r.uncommittedEntriesMax,
       recentEntriesBytesMax: r.recentEntriesBytesMax,
+      quiesce: r.quiesce,
       ...this.identity.raftOptions(voters),
     };
   }
@@ -394,9 +416,29 @@ export class Broker {
     // Messages for a partition not open yet are dropped; Raft retries.
   }
 
+  /** One Raft tick: peer liveness, the controller, and only the partitions whose group is awake. */
   private tick(): void {
+    this.liveness?.check(performance.now());
     this.controller.runner.tick();
-    for (const p of this.partitions.values()) p.tick();
+    for (const p of this.awake.values()) p.tick();
+  }
+
+  /**
+   * A peer broker went silent or its connection closed: every group here
+   * hears it (RaftNode.peerDown), so those it led wake and elect, and those
+   * led here stop quiescing while it is away. Costs one call per group, once per event.
+   */
+  private onPeerDown(peer: NodeId): void {
+    if (this.closing) return;
+    this.logger.info({ peer, awakeGroups: this.awake.size }, "peer broker down: waking the groups it is in");
+    for (const r of this.runners()) r.peerDown(peer);
+  }
+
+  /** A peer broker is live again or (re)connected: the groups led here that include it wake and heartbeat it. */
+  private onPeerUp(peer: NodeId): void {
+    if (this.closing) return;
+    this.logger.info({ peer }, "peer broker up");
+    for (const r of this.runners()) r.peerUp(peer);
   }
 
   private onMetadataChange(change: MetadataChange | { readonly kind: "reset" }): void {
@@ -565,6 +607,12 @@ export class Broker {
       }
       if (this.disk.full()) replica.runner.drain();
       this.partitions.set(groupId, replica);
+      for (const peer of this.liveness?.downPeers() ?? []) replica.runner.peerDown(peer);
+      replica.runner.watchQuiescence((quiesced) => {
+        if (this.partitions.get(groupId) !== replica) return; // closed and dropped
+        if (quiesced) this.awake.delete(groupId);
+        else this.awake.set(groupId, replica);
+      });
       if (t.name === OFFSETS_TOPIC) this.groups.attach(p, replica);
     }
   }
@@ -600,6 +648,7 @@ export class Broker {
       const r = this.partitions.get(groupId);
       if (r) {
         this.partitions.delete(groupId);
+        this.awake.delete(groupId);
         if (t.name === OFFSETS_TOPIC) this.groups.detach(t.id, p);
         await r.close();
       }
@@ -621,6 +670,7 @@ export class Broker {
     for (const [groupId, r] of this.partitions) {
       if (wanted.has(groupId)) continue;
       this.partitions.delete(groupId);
+      this.awake.delete(groupId);
       if (r.topic === OFFSETS_TOPIC) this.groups.detach(r.topicId, r.partition);
       await r.close();
       await this.store.deleteLog(groupId);
