@@ -328,16 +328,24 @@ export class Simulation {
       this.fail("NOT_CONVERGED", `the idle group did not quiesce within ${quietBound} steps (${this.describeQuiet()})`);
       return false;
     }
-    this.steps(3 * t); // quiet for a while: nothing may wake it, nothing may be lost
+    this.steps(3 * t); // quiet for a while: nothing may be lost
     if (this.violation) return false;
+    // A message of the fault phase still in flight (long delays) may wake a member after the group went quiet;
+    // its clock then runs and it may even start an election. Whatever happened, a leader must be there (or
+    // come) and take a proposal within the bound: a group never stays quiesced without a live leader.
     const target = this.checker.committedIndexMax() + 1;
+    const leaderBound = 8 * t;
+    if (!this.runUntil(() => this.stableLeader() !== undefined, leaderBound)) {
+      this.fail("NO_LEADER", `no leader that every member follows within ${leaderBound} steps after the group went quiet (${this.describeQuiet()})`);
+      return false;
+    }
     if (this.propose(1).length === 0) {
-      this.fail("NO_LEADER", `a quiesced group refused a proposal (${this.lastRefusal ?? "?"}; ${this.describeRoles()})`);
+      this.fail("NO_LEADER", `the leader of the quiet group refused a proposal (${this.lastRefusal ?? "?"}; ${this.describeRoles()})`);
       return false;
     }
     const commitBound = 4 * t;
     if (!this.runUntil(() => this.converged() && this.checker.committedIndexMax() >= target, commitBound)) {
-      this.fail("NOT_CONVERGED", `a proposal to the quiesced group did not commit everywhere within ${commitBound} steps (${this.describeRoles()})`);
+      this.fail("NOT_CONVERGED", `a proposal to the quiet group did not commit everywhere within ${commitBound} steps (${this.describeRoles()})`);
       return false;
     }
     return true;

@@ -1,0 +1,105 @@
+/**
+ * Idle CPU of a 3-broker cluster (RF 3) holding many idle partitions
+ * (issue 16, "10,000 idle partitions use under 5% of one core"). Not a test:
+ * a script that prints one JSON line, run by hand (the bench's partition-scale
+ * workload lives in bench/).
+ *
+ *     node dist/test/scale/idle-cpu.js --partitions 10000 [--per-topic 1000] [--measure-ms 20000]
+ *          [--settle-ms 10000] [--extra '{"raft":{"quiesce":false}}']
+ *
+ * Starts real brokers (test/broker/cluster-harness.ts, log level warn),
+ * creates ceil(partitions / per-topic) topics, waits until every partition
+ * has a leader, lets the cluster settle, then reads each broker's utime +
+ * stime from /proc/<pid>/stat over the measuring window. CPU figures are
+ * percent of one core. Every broker process is ended at the end.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { RlogClient } from "../../client/index.js";
+import { TestCluster, sleep } from "../broker/cluster-harness.js";
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
+const USER_HZ = 100;
+/** How long every partition may take to get a leader. */
+const LEADERS_WAIT_MS_MAX = 15 * 60_000;
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Math.round(Number(m[1]) / 1024) : -1;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      partitions: { type: "string" },
+      "per-topic": { type: "string" },
+      "measure-ms": { type: "string" },
+      "settle-ms": { type: "string" },
+      extra: { type: "string" },
+    },
+  });
+  const partitions = Number(values.partitions ?? 300);
+  const perTopic = Number(values["per-topic"] ?? 1000);
+  const measureMs = Number(values["measure-ms"] ?? 20_000);
+  const settleMs = Number(values["settle-ms"] ?? 10_000);
+  const extra = JSON.parse(values.extra ?? "{}") as Record<string, unknown>;
+  const t0 = performance.now();
+  const cluster = await TestCluster.start({ size: 3, extra: { logLevel: "warn", limits: { partitionsMax: Math.max(1024, perTopic) }, ...extra } });
+  const client = new RlogClient({ brokers: cluster.urls(), clientId: "idle-cpu" });
+  try {
+    const topics: string[] = [];
+    for (let made = 0, k = 0; made < partitions; k++) {
+      const n = Math.min(perTopic, partitions - made);
+      const name = `idle-${k}`;
+      await client.admin().createTopic({ name, partitions: n, replicationFactor: 3 });
+      topics.push(name);
+      made += n;
+    }
+    const createdMs = performance.now() - t0;
+    let leaderless = partitions;
+    const deadline = performance.now() + LEADERS_WAIT_MS_MAX;
+    while (leaderless > 0) {
+      if (performance.now() > deadline) throw new Error(`${leaderless} partitions still without a leader`);
+      await sleep(1000);
+      leaderless = 0;
+      for (const t of topics) leaderless += (await client.admin().describeTopic(t)).partitions.filter((p) => !p.leader).length;
+    }
+    const leadersMs = performance.now() - t0;
+    await sleep(settleMs);
+    const pids = cluster.members.map((m) => m.child!.pid!);
+    const before = pids.map(cpuTicks);
+    const started = performance.now();
+    await sleep(measureMs);
+    const seconds = (performance.now() - started) / 1000;
+    const after = pids.map(cpuTicks);
+    const perBroker = pids.map((_, i) => Math.round(((after[i]! - before[i]!) / USER_HZ / seconds) * 1000) / 10);
+    const total = Math.round(perBroker.reduce((a, b) => a + b, 0) * 10) / 10;
+    console.log(
+      JSON.stringify({
+        partitions,
+        topics: topics.length,
+        extra,
+        createdSeconds: Math.round(createdMs / 100) / 10,
+        allLedSeconds: Math.round(leadersMs / 100) / 10,
+        measureSeconds: Math.round(seconds * 10) / 10,
+        cpuPercentOfOneCore: { total, perBroker },
+        rssMiB: pids.map(rssMiB),
+      }),
+    );
+  } finally {
+    await client.close();
+    await cluster.stopAll();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
