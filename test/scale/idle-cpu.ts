@@ -5,18 +5,24 @@
  * workload lives in bench/).
  *
  *     node dist/test/scale/idle-cpu.js --partitions 10000 [--per-topic 1000] [--measure-ms 20000]
- *          [--settle-ms 10000] [--extra '{"raft":{"quiesce":false}}']
+ *          [--settle-ms 10000] [--produce-ms 0] [--extra '{"raft":{"quiesce":false}}']
  *
  * Starts real brokers (test/broker/cluster-harness.ts, log level warn),
  * creates ceil(partitions / per-topic) topics, waits until every partition
  * has a leader, lets the cluster settle, then reads each broker's utime +
  * stime from /proc/<pid>/stat over the measuring window. CPU figures are
- * percent of one core. Every broker process is ended at the end.
+ * percent of one core. Then it sizes the whole-cluster metadata and
+ * clusterStatus answers (they must fit a frame), and with --produce-ms,
+ * produces 1 KiB records (acks all, 8 sends of 100 in flight) to a separate
+ * 3-partition topic for that long: the records/s an active partition gets
+ * next to the idle ones. Every broker process is ended at the end.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { RlogClient } from "../../client/index.js";
+import { clientPackr } from "../../broker/protocol/msgpack.js";
 import { TestCluster, sleep } from "../broker/cluster-harness.js";
+import { WireClient } from "../broker/wire-client.js";
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
 const USER_HZ = 100;
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
       "per-topic": { type: "string" },
       "measure-ms": { type: "string" },
       "settle-ms": { type: "string" },
+      "produce-ms": { type: "string" },
       extra: { type: "string" },
     },
   });
@@ -49,6 +56,7 @@ async function main(): Promise<void> {
   const perTopic = Number(values["per-topic"] ?? 1000);
   const measureMs = Number(values["measure-ms"] ?? 20_000);
   const settleMs = Number(values["settle-ms"] ?? 10_000);
+  const produceMs = Number(values["produce-ms"] ?? 0);
   const extra = JSON.parse(values.extra ?? "{}") as Record<string, unknown>;
   const t0 = performance.now();
   const cluster = await TestCluster.start({ size: 3, extra: { logLevel: "warn", limits: { partitionsMax: Math.max(1024, perTopic) }, ...extra } });
@@ -81,6 +89,42 @@ async function main(): Promise<void> {
     const after = pids.map(cpuTicks);
     const perBroker = pids.map((_, i) => Math.round(((after[i]! - before[i]!) / USER_HZ / seconds) * 1000) / 10);
     const total = Math.round(perBroker.reduce((a, b) => a + b, 0) * 10) / 10;
+    const wire = await WireClient.connect(cluster.url(1));
+    let t = performance.now();
+    const metadata = await wire.request("metadata", { op: "metadata" });
+    const metadataMs = Math.round(performance.now() - t);
+    t = performance.now();
+    const status = await wire.request("clusterStatus", { op: "clusterStatus" });
+    const statusMs = Math.round(performance.now() - t);
+    wire.close();
+    const answers = {
+      metadataBytes: clientPackr.pack(metadata).byteLength,
+      metadataMs,
+      clusterStatusBytes: clientPackr.pack(status).byteLength,
+      clusterStatusMs: statusMs,
+    };
+    let produce = {};
+    if (produceMs > 0) {
+      await client.admin().createTopic({ name: "hot", partitions: 3, replicationFactor: 3 });
+      const producer = client.producer();
+      const value = new Uint8Array(1024).fill(120);
+      const messages = Array.from({ length: 100 }, () => ({ value }));
+      await producer.send({ topic: "hot", messages }); // leaders elected, metadata known
+      let records = 0;
+      const end = performance.now() + produceMs;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (performance.now() < end) {
+            await producer.send({ topic: "hot", messages });
+            records += messages.length;
+          }
+        }),
+      );
+      const s = (performance.now() - started) / 1000;
+      await producer.close();
+      produce = { produceRecordsPerSecond: Math.round(records / s), produceSeconds: Math.round(s * 10) / 10 };
+    }
     console.log(
       JSON.stringify({
         partitions,
@@ -91,6 +135,8 @@ async function main(): Promise<void> {
         measureSeconds: Math.round(seconds * 10) / 10,
         cpuPercentOfOneCore: { total, perBroker },
         rssMiB: pids.map(rssMiB),
+        ...answers,
+        ...produce,
       }),
     );
   } finally {
