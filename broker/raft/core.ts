@@ -190,7 +190,9 @@ export class RaftNode {
     if (!Number.isInteger(m.term) || m.term < 0) return;
     if (m.type === MessageType.PreVote || m.type === MessageType.Vote) {
       // A (pre-)candidate has no leader: as leader, do not quiesce again before it answers us.
-      if (this.role === Role.Leader) this.forgetHeard(m.from);
+      if (this.role === Role.Leader) {
+        if (this.cfg.quiesce === true) this.forgetHeard(m.from);
+      }
       // A (pre-)vote from our own leader: it restarted (a leader never campaigns), so its lease is over.
       else if (this.quiet && m.from === this.leader) this.downPeers.add(m.from);
     }
