@@ -5,7 +5,7 @@
  * workload lives in bench/).
  *
  *     node dist/test/scale/idle-cpu.js --partitions 10000 [--per-topic 1000] [--measure-ms 20000]
- *          [--settle-ms 10000] [--produce-ms 0] [--extra '{"raft":{"quiesce":false}}']
+ *          [--settle-ms 10000] [--produce-ms 0] [--extra '{"raft":{"quiesce":false}}'] [--cpu-prof-dir DIR]
  *
  * Starts real brokers (test/broker/cluster-harness.ts, log level warn),
  * creates ceil(partitions / per-topic) topics, waits until every partition
@@ -15,7 +15,9 @@
  * clusterStatus answers (they must fit a frame), and with --produce-ms,
  * produces 1 KiB records (acks all, 8 sends of 100 in flight) to a separate
  * 3-partition topic for that long: the records/s an active partition gets
- * next to the idle ones. Every broker process is ended at the end.
+ * next to the idle ones. With --cpu-prof-dir the brokers run under
+ * node --cpu-prof and are stopped with SIGTERM so that they write their
+ * profiles. Every broker process is ended at the end.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
       "measure-ms": { type: "string" },
       "settle-ms": { type: "string" },
       "produce-ms": { type: "string" },
+      "cpu-prof-dir": { type: "string" },
       extra: { type: "string" },
     },
   });
@@ -58,8 +61,13 @@ async function main(): Promise<void> {
   const settleMs = Number(values["settle-ms"] ?? 10_000);
   const produceMs = Number(values["produce-ms"] ?? 0);
   const extra = JSON.parse(values.extra ?? "{}") as Record<string, unknown>;
+  const profDir = values["cpu-prof-dir"];
   const t0 = performance.now();
-  const cluster = await TestCluster.start({ size: 3, extra: { logLevel: "warn", limits: { partitionsMax: Math.max(1024, perTopic) }, ...extra } });
+  const cluster = await TestCluster.start({
+    size: 3,
+    extra: { logLevel: "warn", limits: { partitionsMax: Math.max(1024, perTopic) }, ...extra },
+    ...(profDir !== undefined ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profDir}`] } : {}),
+  });
   const client = new RlogClient({ brokers: cluster.urls(), clientId: "idle-cpu" });
   try {
     const topics: string[] = [];
@@ -141,6 +149,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await client.close();
+    if (profDir !== undefined) for (const m of cluster.members) await cluster.terminate(m.id);
     await cluster.stopAll();
   }
 }
