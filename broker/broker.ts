@@ -108,7 +108,14 @@ export class Broker {
   private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
   private server!: ClientServer;
+  /** The Raft tick (every raftTickMs) while a group here is awake; undefined while every group is quiesced. */
   private tickTimer: NodeJS.Timeout | undefined;
+  /** While no group is awake: peer liveness checked every peerHeartbeatIntervalMs instead of every tick. */
+  private livenessTimer: NodeJS.Timeout | undefined;
+  /** When the last Raft tick ran (monotonic ms), to warn of a blocked event loop. */
+  private lastTickMs = 0;
+  /** Ticking has started (start() finished its set-up); groups that wake before only note it. */
+  private tickingStarted = false;
   private retentionTimer: NodeJS.Timeout | undefined;
   private groupTimer: NodeJS.Timeout | undefined;
   /** Partition opens and deletes run one at a time, in metadata order. */
@@ -243,14 +250,11 @@ export class Broker {
     });
     const { port } = await this.server.start();
     this.clientPort = port;
-    let lastTickMs = performance.now();
-    this.tickTimer = setInterval(() => {
-      const now = performance.now();
-      // Raft time is counted in ticks: a stalled event loop slows every group's clock.
-      if (now - lastTickMs >= TICK_LAG_WARN_MS) this.logger.warn({ lateMs: Math.round(now - lastTickMs - c.raftTickMs) }, "raft tick late: the event loop was blocked");
-      lastTickMs = now;
-      this.tick();
-    }, c.raftTickMs);
+    this.controller.runner.watchQuiescence((quiesced) => {
+      if (!quiesced) this.armTick();
+    });
+    this.tickingStarted = true;
+    this.armTick();
     // A full disk or an I/O error skips a partition until the next pass (applyRetention); anything else is a bug.
     this.retentionTimer = setInterval(() => void this.applyRetention().catch((err: unknown) => this.onFatal(err, "retention failed")), RETENTION_CHECK_INTERVAL_MS);
     this.retentionTimer.unref();
@@ -272,6 +276,8 @@ export class Broker {
     this.disk?.stop();
     await this.identity?.close();
     clearInterval(this.tickTimer);
+    clearInterval(this.livenessTimer);
+    this.tickingStarted = false;
     clearInterval(this.retentionTimer);
     clearInterval(this.groupTimer);
     clearInterval(this.announceTimer);
@@ -416,11 +422,42 @@ export class Broker {
     // Messages for a partition not open yet are dropped; Raft retries.
   }
 
+  /**
+   * Run the Raft tick every raftTickMs (a group woke). Idempotent. While every
+   * group is quiesced the tick stops (tick() stops it), so an idle broker
+   * wakes only for its peer heartbeats and liveness checks, not 100 times a
+   * second: a woken group restarts it here, before its next tick is due.
+   */
+  private armTick(): void {
+    if (!this.tickingStarted || this.tickTimer !== undefined) return;
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+    const tickMs = this.config.raftTickMs;
+    this.lastTickMs = performance.now();
+    this.tickTimer = setInterval(() => {
+      const now = performance.now();
+      // Raft time is counted in ticks: a stalled event loop slows every group's clock.
+      if (now - this.lastTickMs >= TICK_LAG_WARN_MS) this.logger.warn({ lateMs: Math.round(now - this.lastTickMs - tickMs) }, "raft tick late: the event loop was blocked");
+      this.lastTickMs = now;
+      this.tick();
+    }, tickMs);
+  }
+
   /** One Raft tick: peer liveness, the controller, and only the partitions whose group is awake. */
   private tick(): void {
     this.liveness?.check(performance.now());
     this.controller.runner.tick();
     for (const p of this.awake.values()) p.tick();
+    if (this.awake.size === 0 && this.controller.runner.quiesced()) this.stopTick();
+  }
+
+  /** Every group is quiesced: stop the Raft tick; check peer liveness at the peer heartbeat interval meanwhile. */
+  private stopTick(): void {
+    clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    if (this.liveness === undefined || this.livenessTimer !== undefined) return;
+    const liveness = this.liveness;
+    this.livenessTimer = setInterval(() => liveness.check(performance.now()), this.config.peerHeartbeatIntervalMs);
   }
 
   /**
@@ -611,7 +648,10 @@ export class Broker {
       replica.runner.watchQuiescence((quiesced) => {
         if (this.partitions.get(groupId) !== replica) return; // closed and dropped
         if (quiesced) this.awake.delete(groupId);
-        else this.awake.set(groupId, replica);
+        else {
+          this.awake.set(groupId, replica);
+          this.armTick();
+        }
       });
       if (t.name === OFFSETS_TOPIC) this.groups.attach(p, replica);
     }
