@@ -6,6 +6,7 @@
  *
  *     node dist/test/scale/idle-cpu.js --partitions 10000 [--per-topic 1000] [--measure-ms 20000]
  *          [--settle-ms 10000] [--produce-ms 0] [--extra '{"raft":{"quiesce":false}}'] [--cpu-prof-dir DIR]
+ *          [--restart-broker ID]
  *
  * Starts real brokers (test/broker/cluster-harness.ts, log level warn),
  * creates ceil(partitions / per-topic) topics, waits until every partition
@@ -15,7 +16,10 @@
  * clusterStatus answers (they must fit a frame), and with --produce-ms,
  * produces 1 KiB records (acks all, 8 sends of 100 in flight) to a separate
  * 3-partition topic for that long: the records/s an active partition gets
- * next to the idle ones. With --cpu-prof-dir the brokers run under
+ * next to the idle ones. With --restart-broker, broker ID is SIGKILLed and
+ * restarted: the time until its client port answers and until every
+ * partition has a leader again, then idle CPU once more after the settle
+ * time (the groups must go quiet again). With --cpu-prof-dir the brokers run under
  * node --cpu-prof and are stopped with SIGTERM so that they write their
  * profiles. Every broker process is ended at the end.
  */
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
       "settle-ms": { type: "string" },
       "produce-ms": { type: "string" },
       "cpu-prof-dir": { type: "string" },
+      "restart-broker": { type: "string" },
       extra: { type: "string" },
     },
   });
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
   const produceMs = Number(values["produce-ms"] ?? 0);
   const extra = JSON.parse(values.extra ?? "{}") as Record<string, unknown>;
   const profDir = values["cpu-prof-dir"];
+  const restartId = values["restart-broker"] === undefined ? undefined : Number(values["restart-broker"]);
   const t0 = performance.now();
   const cluster = await TestCluster.start({
     size: 3,
@@ -79,24 +85,33 @@ async function main(): Promise<void> {
       made += n;
     }
     const createdMs = performance.now() - t0;
-    let leaderless = partitions;
-    const deadline = performance.now() + LEADERS_WAIT_MS_MAX;
-    while (leaderless > 0) {
-      if (performance.now() > deadline) throw new Error(`${leaderless} partitions still without a leader`);
-      await sleep(1000);
-      leaderless = 0;
-      for (const t of topics) leaderless += (await client.admin().describeTopic(t)).partitions.filter((p) => !p.leader).length;
-    }
+    /** Wait until every partition has a leader (as the brokers describe them). */
+    const allLed = async (): Promise<void> => {
+      let leaderless = partitions;
+      const deadline = performance.now() + LEADERS_WAIT_MS_MAX;
+      while (leaderless > 0) {
+        if (performance.now() > deadline) throw new Error(`${leaderless} partitions still without a leader`);
+        await sleep(1000);
+        leaderless = 0;
+        for (const t of topics) leaderless += (await client.admin().describeTopic(t)).partitions.filter((p) => !p.leader).length;
+      }
+    };
+    /** Idle CPU of every broker over measureMs after settleMs: percent of one core. */
+    const idleCpu = async (): Promise<{ total: number; perBroker: number[] }> => {
+      await sleep(settleMs);
+      const pids = cluster.members.map((m) => m.child!.pid!);
+      const before = pids.map(cpuTicks);
+      const started = performance.now();
+      await sleep(measureMs);
+      const seconds = (performance.now() - started) / 1000;
+      const after = pids.map(cpuTicks);
+      const perBroker = pids.map((_, i) => Math.round(((after[i]! - before[i]!) / USER_HZ / seconds) * 1000) / 10);
+      return { total: Math.round(perBroker.reduce((a, b) => a + b, 0) * 10) / 10, perBroker };
+    };
+    await allLed();
     const leadersMs = performance.now() - t0;
-    await sleep(settleMs);
-    const pids = cluster.members.map((m) => m.child!.pid!);
-    const before = pids.map(cpuTicks);
-    const started = performance.now();
-    await sleep(measureMs);
-    const seconds = (performance.now() - started) / 1000;
-    const after = pids.map(cpuTicks);
-    const perBroker = pids.map((_, i) => Math.round(((after[i]! - before[i]!) / USER_HZ / seconds) * 1000) / 10);
-    const total = Math.round(perBroker.reduce((a, b) => a + b, 0) * 10) / 10;
+    const { total, perBroker } = await idleCpu();
+    const seconds = measureMs / 1000;
     const wire = await WireClient.connect(cluster.url(1));
     let t = performance.now();
     const metadata = await wire.request("metadata", { op: "metadata" });
@@ -111,6 +126,16 @@ async function main(): Promise<void> {
       clusterStatusBytes: clientPackr.pack(status).byteLength,
       clusterStatusMs: statusMs,
     };
+    let restart = {};
+    if (restartId !== undefined) {
+      await cluster.kill(restartId);
+      const r0 = performance.now();
+      await cluster.restart(restartId);
+      const readyMs = performance.now() - r0;
+      await allLed();
+      const ledMs = performance.now() - r0;
+      restart = { restartedBroker: restartId, restartReadySeconds: Math.round(readyMs / 100) / 10, restartAllLedSeconds: Math.round(ledMs / 100) / 10, cpuAfterRestart: await idleCpu() };
+    }
     let produce = {};
     if (produceMs > 0) {
       await client.admin().createTopic({ name: "hot", partitions: 3, replicationFactor: 3 });
@@ -142,8 +167,9 @@ async function main(): Promise<void> {
         allLedSeconds: Math.round(leadersMs / 100) / 10,
         measureSeconds: Math.round(seconds * 10) / 10,
         cpuPercentOfOneCore: { total, perBroker },
-        rssMiB: pids.map(rssMiB),
+        rssMiB: cluster.members.map((m) => rssMiB(m.child!.pid!)),
         ...answers,
+        ...restart,
         ...produce,
       }),
     );
