@@ -39,6 +39,7 @@ import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
 import type { GroupRunner, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
+import { PeerLiveness } from "./transport/peer-liveness.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS, TOPIC_DEFAULTS } from "./protocol/defaults.js";
 
 /** A raft tick this late (ms since the previous one) is logged (warn). */
@@ -81,6 +82,14 @@ export class Broker {
   private readonly onFatal: (err: unknown, message: string) => void;
   /** Open partition replicas by group id. */
   private readonly partitions = new Map<PartitionGroupId, PartitionReplica>();
+  /**
+   * The open partition replicas whose group is awake (not quiesced): the only
+   * ones the Raft tick visits, so an idle partition costs no CPU (issue 16).
+   * Kept by each runner's quiescence listener (openTopic).
+   */
+  private readonly awake = new Map<PartitionGroupId, PartitionReplica>();
+  /** Whether each peer broker is live (one heartbeat per broker pair); feeds peerDown / peerUp to every group. */
+  private liveness: PeerLiveness | undefined;
   /** Every partition's leader as announced by the leaders themselves, hosted here or not. */
   private readonly leaders: LeaderTable;
   private announcer!: LeaderAnnouncer;
@@ -99,7 +108,14 @@ export class Broker {
   private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
   private server!: ClientServer;
+  /** The Raft tick (every raftTickMs) while a group here is awake; undefined while every group is quiesced. */
   private tickTimer: NodeJS.Timeout | undefined;
+  /** While no group is awake: peer liveness checked every peerHeartbeatIntervalMs instead of every tick. */
+  private livenessTimer: NodeJS.Timeout | undefined;
+  /** When the last Raft tick ran (monotonic ms), to warn of a blocked event loop. */
+  private lastTickMs = 0;
+  /** Ticking has started (start() finished its set-up); groups that wake before only note it. */
+  private tickingStarted = false;
   private retentionTimer: NodeJS.Timeout | undefined;
   private groupTimer: NodeJS.Timeout | undefined;
   /** Partition opens and deletes run one at a time, in metadata order. */
@@ -155,6 +171,8 @@ export class Broker {
     this.identity = await DiskIdentity.load({ store: this.store, brokerId: this.id, controllerVoters: c.controllerVoters.map(nodeId), peers: peers.map((b) => nodeId(b.id)), logger: this.logger });
     if (peers.length > 0) {
       if (!c.clusterSecret) throw new Error("clusterSecret is required for a cluster of more than one broker");
+      const liveness = new PeerLiveness(c.peerLivenessTimeoutMs, { onDown: (p) => this.onPeerDown(p), onUp: (p) => this.onPeerUp(p) });
+      this.liveness = liveness;
       this.transport = new WsPeerTransport({
         selfId: this.id,
         host: c.host,
@@ -162,10 +180,20 @@ export class Broker {
         secret: c.clusterSecret,
         peers: new Map(peers.map((b) => [nodeId(b.id), peerUrl(b)])),
         logger: this.logger.child({ component: "transport" }),
-        // A peer that (re)connects may have restarted: tell it at once what we lead.
-        onLinkOpen: (peer) => this.announcer.announceAll(peer),
+        // A peer that (re)connects may have restarted: tell it at once what we lead, and wake the groups led here
+        // that include it, so that it hears from their leaders (they may be quiesced).
+        onLinkOpen: (peer) => {
+          this.announcer.announceAll(peer);
+          this.onPeerUp(peer);
+        },
         refuseUnknownPeers: true,
         identity: this.identity,
+        limits: { heartbeatIntervalMs: c.peerHeartbeatIntervalMs },
+        liveness: {
+          connected: (peer) => liveness.connected(peer, performance.now()),
+          heard: (peer) => liveness.heard(peer, performance.now()),
+          closed: (peer) => liveness.closed(peer),
+        },
       });
       this.transport.onMessage((_from, group, msg) => this.route(group, msg));
       this.transport.onLeaderAnnouncements((_from, list) => this.announcer.received(list));
@@ -222,14 +250,11 @@ export class Broker {
     });
     const { port } = await this.server.start();
     this.clientPort = port;
-    let lastTickMs = performance.now();
-    this.tickTimer = setInterval(() => {
-      const now = performance.now();
-      // Raft time is counted in ticks: a stalled event loop slows every group's clock.
-      if (now - lastTickMs >= TICK_LAG_WARN_MS) this.logger.warn({ lateMs: Math.round(now - lastTickMs - c.raftTickMs) }, "raft tick late: the event loop was blocked");
-      lastTickMs = now;
-      this.tick();
-    }, c.raftTickMs);
+    this.controller.runner.watchQuiescence((quiesced) => {
+      if (!quiesced) this.armTick();
+    });
+    this.tickingStarted = true;
+    this.armTick();
     // A full disk or an I/O error skips a partition until the next pass (applyRetention); anything else is a bug.
     this.retentionTimer = setInterval(() => void this.applyRetention().catch((err: unknown) => this.onFatal(err, "retention failed")), RETENTION_CHECK_INTERVAL_MS);
     this.retentionTimer.unref();
@@ -251,6 +276,8 @@ export class Broker {
     this.disk?.stop();
     await this.identity?.close();
     clearInterval(this.tickTimer);
+    clearInterval(this.livenessTimer);
+    this.tickingStarted = false;
     clearInterval(this.retentionTimer);
     clearInterval(this.groupTimer);
     clearInterval(this.announceTimer);
@@ -370,6 +397,7 @@ export class Broker {
       appendBytesMax: r.appendBytesMax,
       uncommittedEntriesMax: r.uncommittedEntriesMax,
       recentEntriesBytesMax: r.recentEntriesBytesMax,
+      quiesce: r.quiesce,
       ...this.identity.raftOptions(voters),
     };
   }
@@ -394,9 +422,60 @@ export class Broker {
     // Messages for a partition not open yet are dropped; Raft retries.
   }
 
+  /**
+   * Run the Raft tick every raftTickMs (a group woke). Idempotent. While every
+   * group is quiesced the tick stops (tick() stops it), so an idle broker
+   * wakes only for its peer heartbeats and liveness checks, not 100 times a
+   * second: a woken group restarts it here, before its next tick is due.
+   */
+  private armTick(): void {
+    if (!this.tickingStarted || this.tickTimer !== undefined) return;
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+    const tickMs = this.config.raftTickMs;
+    this.lastTickMs = performance.now();
+    this.tickTimer = setInterval(() => {
+      const now = performance.now();
+      // Raft time is counted in ticks: a stalled event loop slows every group's clock.
+      if (now - this.lastTickMs >= TICK_LAG_WARN_MS) this.logger.warn({ lateMs: Math.round(now - this.lastTickMs - tickMs) }, "raft tick late: the event loop was blocked");
+      this.lastTickMs = now;
+      this.tick();
+    }, tickMs);
+  }
+
+  /** One Raft tick: peer liveness, the controller, and only the partitions whose group is awake. */
   private tick(): void {
+    this.liveness?.check(performance.now());
     this.controller.runner.tick();
-    for (const p of this.partitions.values()) p.tick();
+    for (const p of this.awake.values()) p.tick();
+    if (this.awake.size === 0 && this.controller.runner.quiesced()) this.stopTick();
+  }
+
+  /** Every group is quiesced: stop the Raft tick; check peer liveness at the peer heartbeat interval meanwhile. */
+  private stopTick(): void {
+    clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    if (this.liveness === undefined || this.livenessTimer !== undefined) return;
+    const liveness = this.liveness;
+    this.livenessTimer = setInterval(() => liveness.check(performance.now()), this.config.peerHeartbeatIntervalMs);
+  }
+
+  /**
+   * A peer broker went silent or its connection closed: every group here
+   * hears it (RaftNode.peerDown), so those it led wake and elect, and those
+   * led here stop quiescing while it is away. Costs one call per group, once per event.
+   */
+  private onPeerDown(peer: NodeId): void {
+    if (this.closing) return;
+    this.logger.info({ peer, awakeGroups: this.awake.size }, "peer broker down: waking the groups it is in");
+    for (const r of this.runners()) r.peerDown(peer);
+  }
+
+  /** A peer broker is live again or (re)connected: the groups led here that include it wake and heartbeat it. */
+  private onPeerUp(peer: NodeId): void {
+    if (this.closing) return;
+    this.logger.info({ peer }, "peer broker up");
+    for (const r of this.runners()) r.peerUp(peer);
   }
 
   private onMetadataChange(change: MetadataChange | { readonly kind: "reset" }): void {
@@ -567,6 +646,15 @@ export class Broker {
       }
       if (this.disk.full()) replica.runner.drain();
       this.partitions.set(groupId, replica);
+      for (const peer of this.liveness?.downPeers() ?? []) replica.runner.peerDown(peer);
+      replica.runner.watchQuiescence((quiesced) => {
+        if (this.partitions.get(groupId) !== replica) return; // closed and dropped
+        if (quiesced) this.awake.delete(groupId);
+        else {
+          this.awake.set(groupId, replica);
+          this.armTick();
+        }
+      });
       if (t.name === OFFSETS_TOPIC) this.groups.attach(p, replica);
     }
   }
@@ -602,6 +690,7 @@ export class Broker {
       const r = this.partitions.get(groupId);
       if (r) {
         this.partitions.delete(groupId);
+        this.awake.delete(groupId);
         if (t.name === OFFSETS_TOPIC) this.groups.detach(t.id, p);
         await r.close();
       }
@@ -623,6 +712,7 @@ export class Broker {
     for (const [groupId, r] of this.partitions) {
       if (wanted.has(groupId)) continue;
       this.partitions.delete(groupId);
+      this.awake.delete(groupId);
       if (r.topic === OFFSETS_TOPIC) this.groups.detach(r.topicId, r.partition);
       await r.close();
       await this.store.deleteLog(groupId);

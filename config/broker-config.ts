@@ -42,6 +42,8 @@ export interface RaftSettings {
   readonly uncommittedEntriesMax: number;
   /** Bytes of just-persisted entries a Raft group keeps in memory (0: off). */
   readonly recentEntriesBytesMax: number;
+  /** Idle groups stop heartbeating and ticking; liveness comes from the peer heartbeat (peerLivenessTimeoutMs). */
+  readonly quiesce: boolean;
 }
 
 /** The LMDB environment and the segmented logs in it. */
@@ -122,6 +124,10 @@ export interface BrokerConfig {
   readonly raftTickMs: number;
   /** How often a broker re-announces the groups it leads to every peer (broker/cluster/leader-announcer.ts). */
   readonly leaderAnnounceIntervalMs: number;
+  /** A peer link sends a heartbeat frame after this long without sending anything else. */
+  readonly peerHeartbeatIntervalMs: number;
+  /** A peer not heard from for this long is reported down to its Raft groups. Invariant: > peerHeartbeatIntervalMs. */
+  readonly peerLivenessTimeoutMs: number;
   readonly raft: RaftSettings;
   readonly storage: StorageSettings;
   readonly limits: LimitSettings;

@@ -42,6 +42,8 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   clusterSecret: null,
   raftTickMs: BROKER_DEFAULTS.raftTickMs,
   leaderAnnounceIntervalMs: BROKER_DEFAULTS.leaderAnnounceIntervalMs,
+  peerHeartbeatIntervalMs: BROKER_DEFAULTS.peerHeartbeatIntervalMs,
+  peerLivenessTimeoutMs: BROKER_DEFAULTS.peerLivenessTimeoutMs,
   raft: { ...RAFT_DEFAULTS },
   storage: { ...STORAGE_DEFAULTS },
   // Only the limits a broker's config may override; the others are fixed at their protocol default.

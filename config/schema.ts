@@ -104,6 +104,8 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   controllerVoters: { kind: "idList" },
   raftTickMs: int(1, 1000),
   leaderAnnounceIntervalMs: int(10, 3_600_000),
+  peerHeartbeatIntervalMs: int(1, 60_000),
+  peerLivenessTimeoutMs: int(10, 600_000),
   raft: {
     kind: "group",
     fields: {
@@ -115,6 +117,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       appendBytesMax: int(1024),
       uncommittedEntriesMax: int(1, 10_000_000),
       recentEntriesBytesMax: int(0),
+      quiesce: { kind: "bool" },
     },
   },
   storage: {

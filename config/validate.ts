@@ -14,6 +14,7 @@
  * Cross-key rules (each reported on the key named first):
  * - raft.heartbeatIntervalTicks < raft.electionTimeoutTicks;
  * - raft.appendBytesMax <= raft.inflightBytesMax;
+ * - peerHeartbeatIntervalMs < peerLivenessTimeoutMs;
  * - storage.mapSizeBytes >= storage.segmentBytes;
  * - storage.writeRetryBackoffMs <= storage.writeRetryBackoffMsMax;
  * - limits.recordBytesMax, limits.fetchBytesMax and limits.batchBytesMax < limits.frameBytesMax;
@@ -158,6 +159,7 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
   };
   less("raft.heartbeatIntervalTicks", "raft.electionTimeoutTicks", true, ": followers would time out between heartbeats");
   less("raft.appendBytesMax", "raft.inflightBytesMax", false, "");
+  less("peerHeartbeatIntervalMs", "peerLivenessTimeoutMs", true, ": a live peer would be reported down between heartbeats");
   less("storage.segmentBytes", "storage.mapSizeBytes", false, ": a segment must fit in the LMDB map");
   less("storage.writeRetryBackoffMs", "storage.writeRetryBackoffMsMax", false, "");
   less("limits.recordBytesMax", "limits.frameBytesMax", true, ": a record must fit in a frame");

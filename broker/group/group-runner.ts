@@ -183,6 +183,10 @@ export class GroupRunner {
   private readonly sleepMs: (ms: number) => Promise<void>;
   /** The error of the write being retried; undefined while writes succeed. */
   private writeFailure: StorageError | undefined;
+  /** Told when the core quiesces or wakes (watchQuiescence): the broker ticks only groups that are awake. */
+  private quiesceListener: ((quiesced: boolean) => void) | undefined;
+  /** The core's quiescence as last told to quiesceListener. */
+  private toldQuiesced = false;
 
   constructor(opts: GroupRunnerOptions) {
     this.groupId = opts.groupId;
@@ -300,12 +304,43 @@ export class GroupRunner {
   /** Never take leadership again (controlled shutdown, a full disk); see RaftNode.setPromotable. */
   drain(): void {
     this.node.setPromotable(false);
+    this.schedule();
   }
 
   /** Seek leadership again after drain() (space returned to a full disk). */
   undrain(): void {
     if (this.closed) return;
     this.node.setPromotable(true);
+    this.schedule();
+  }
+
+  /**
+   * Call `listener` now and whenever the group quiesces or wakes (see
+   * RaftNode, "Quiescence"): a quiesced group needs no ticks. One listener.
+   */
+  watchQuiescence(listener: (quiesced: boolean) => void): void {
+    this.quiesceListener = listener;
+    this.toldQuiesced = this.node.quiesced();
+    listener(this.toldQuiesced);
+  }
+
+  /** Whether the group is quiesced: its clock stands still and tick() does nothing. */
+  quiesced(): boolean {
+    return this.node.quiesced();
+  }
+
+  /** The broker's liveness tracker reports member `id`'s broker down (RaftNode.peerDown). */
+  peerDown(id: NodeId): void {
+    if (this.closed || this.repairing) return;
+    this.node.peerDown(id);
+    this.schedule();
+  }
+
+  /** Member `id`'s broker is live again or (re)connected (RaftNode.peerUp). */
+  peerUp(id: NodeId): void {
+    if (this.closed || this.repairing) return;
+    this.node.peerUp(id);
+    this.schedule();
   }
 
   /** True while a log write of this group fails and is being retried (the group stands still). */
@@ -392,7 +427,17 @@ export class GroupRunner {
     await this.idle;
   }
 
+  /** Tell the quiescence listener of a change (every input ends in schedule(), which calls this). */
+  private noteQuiescence(): void {
+    const q = this.node.quiesced();
+    if (q === this.toldQuiesced) return;
+    this.toldQuiesced = q;
+    this.log.debug({ quiesced: q, role: ROLE_NAMES[this.node.softState().role] }, q ? "group quiesced" : "group woke");
+    this.quiesceListener?.(q);
+  }
+
   private schedule(): void {
+    this.noteQuiescence();
     if (this.running || this.closed || this.repairing || !this.node.hasReady()) return;
     this.running = true;
     this.idle = this.loop().catch((err: unknown) => {

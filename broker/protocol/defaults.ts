@@ -57,6 +57,11 @@ export const RAFT_DEFAULTS = frozen({
   uncommittedEntriesMax: 10_000,
   /** Just-persisted entries kept in memory per group, so sending and applying do not read back. */
   recentEntriesBytesMax: 2 * MiB,
+  /**
+   * Idle groups quiesce: no heartbeats, clocks stopped, liveness from the
+   * broker-pair heartbeat (docs/ARCHITECTURE.md, "Quiet idle partitions").
+   */
+  quiesce: true,
 });
 
 /** Storage settings of LMDB and the segmented logs (config key `storage.*`). */
@@ -174,8 +179,25 @@ export const BROKER_DEFAULTS = frozen({
   peerPort: 9192,
   /** One Raft tick; RAFT_DEFAULTS are counted in it. */
   raftTickMs: 10,
-  /** How often every broker hears the leaders of all partitions (DESIGN.md "leader knowledge"). */
-  leaderAnnounceIntervalMs: 1 * SECOND_MS,
+  /**
+   * How often every broker re-announces the leaders of all partitions it leads
+   * (DESIGN.md "leader knowledge"). Only a repair: a new leader announces itself
+   * at once, and to every peer whose link (re)opens; a re-announcement costs work
+   * per partition, so it is rare (issue 16: idle cost must not grow with partitions).
+   */
+  leaderAnnounceIntervalMs: 30 * SECOND_MS,
+  /**
+   * A broker sends each peer a heartbeat frame when it sent that peer nothing
+   * else for this long: the one liveness signal per broker pair that lets idle
+   * Raft groups quiesce (docs/ARCHITECTURE.md, "Quiet idle partitions").
+   */
+  peerHeartbeatIntervalMs: 100,
+  /**
+   * A peer not heard from (no frame at all) for this long is reported down to
+   * every Raft group it is in: its quiesced groups wake and elect. One election
+   * timeout at the default tick. A closed connection reports it down at once.
+   */
+  peerLivenessTimeoutMs: 500,
   /** Partitions of a topic created without a count (Kafka's num.partitions). */
   defaultPartitions: 1,
   /** Replication factor wanted for new topics and the offsets topic, capped by the broker count. */

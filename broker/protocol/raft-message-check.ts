@@ -78,6 +78,7 @@ export function checkRaftMessage(v: unknown, path: string): Message {
       break;
     case MessageType.Heartbeat:
       r.int("commit", NON_NEGATIVE);
+      if (r.has("quiesce")) r.bool("quiesce");
       break;
     case MessageType.HeartbeatResponse:
       r.bool("promotable");

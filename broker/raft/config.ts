@@ -45,6 +45,12 @@ export interface RaftConfig {
    */
   readonly recentEntriesBytesMax: number;
   /**
+   * Quiesce when idle (see RaftNode, "Quiescence"): only with a liveness
+   * source that calls peerDown / peerUp (the broker's peer heartbeat, the
+   * simulator's oracle). Absent or false: heartbeat for ever, as plain Raft.
+   */
+  readonly quiesce?: boolean;
+  /**
    * Start recovering: this member's storage is new (its disk was lost or
    * wiped) while the group may know it as a voter, so it may have forgotten a
    * vote, a term and acknowledged entries. Until a leader says it has caught

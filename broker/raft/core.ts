@@ -139,6 +139,10 @@ export class RaftNode {
   private promise: LogPosition | undefined;
   /** Non-zero while the promise is kept: tags append and heartbeat answers so the leader resets our progress (see the file comment). */
   private repairTag: number;
+  /** Quiesced (see the file comment): ticks are ignored and a leader sends no heartbeats. */
+  private quiet = false;
+  /** Voters the broker's liveness tracker reports down (peerDown), until they are heard of again (peerUp). */
+  private readonly downPeers = new Set<NodeId>();
 
   /**
    * Restore a member from its storage (hard state and snapshot). Committed
@@ -173,8 +177,9 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- inputs
 
-  /** Advance the logical clock by one tick. */
+  /** Advance the logical clock by one tick (ignored while quiesced). */
   tick(): void {
+    if (this.quiet) return;
     if (this.role === Role.Leader) this.tickLeader();
     else this.tickElection();
   }
@@ -183,7 +188,20 @@ export class RaftNode {
   step(m: Message): void {
     if (m.to !== this.id || m.from === this.id || !this.voters.includes(m.from)) return;
     if (!Number.isInteger(m.term) || m.term < 0) return;
+    if (m.type === MessageType.PreVote || m.type === MessageType.Vote) {
+      // A (pre-)candidate has no leader: as leader, do not quiesce again before it answers us.
+      if (this.role === Role.Leader) {
+        if (this.cfg.quiesce === true) this.forgetHeard(m.from);
+      }
+      // A (pre-)vote from our own leader: it restarted (a leader never campaigns), so its lease is over.
+      else if (this.quiet && m.from === this.leader) this.downPeers.add(m.from);
+    }
+    if (this.quiet && (m.term > this.term || m.type === MessageType.PreVote || m.type === MessageType.Vote)) this.wake();
+    this.stepUnquiesced(m);
+    if (this.quiet && !this.staysQuiet()) this.wake();
+  }
 
+  private stepUnquiesced(m: Message): void {
     // Term handling (paper §5.1, thesis §9.6 for pre-vote, §4.2.3 for the lease).
     if (m.term > this.term) {
       if (m.type === MessageType.PreVote) {
@@ -269,6 +287,7 @@ export class RaftNode {
     if (this.log.lastIndex() - this.log.committed + proposals.length > this.cfg.uncommittedEntriesMax) {
       return { ok: false, code: "BUSY", leader: this.id, message: "too many uncommitted entries; retry later" };
     }
+    this.wake();
     const firstIndex = index(this.log.lastIndex() + 1);
     const firstOffset = this.appendEntries(proposals);
     return { ok: true, firstIndex, firstOffset, term: this.term };
@@ -302,6 +321,7 @@ export class RaftNode {
       return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is repairing a damaged log and cannot take leadership yet` };
     }
     if (to === this.id) return { ok: true, target: to };
+    this.wake();
     if (this.transferee !== NO_NODE) {
       if (this.transferee === to) return { ok: true, target: to };
       return {
@@ -325,7 +345,81 @@ export class RaftNode {
    * handed away during a controlled shutdown cannot come back to it.
    */
   setPromotable(promotable: boolean): void {
+    if (promotable !== this.promotable) this.wake(); // a leader may owe (or no longer owe) a preferred-leader transfer
     this.promotable = promotable;
+  }
+
+  /** Whether this member is quiesced (see the file comment): its clock stands still, ticks do nothing. */
+  quiesced(): boolean {
+    return this.quiet;
+  }
+
+  /**
+   * Wake a quiesced member: its clock runs again from zero; a leader
+   * heartbeats at once. Nothing when not quiesced. The group quiesces again
+   * once its rules hold (see the file comment).
+   */
+  wake(): void {
+    if (!this.quiet) return;
+    this.quiet = false;
+    this.electionElapsed = 0;
+    if (this.role === Role.Leader) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeats(false);
+    }
+  }
+
+  /**
+   * The broker's liveness tracker reports member `id` down (no heartbeat of
+   * its broker within an election timeout, or its connection closed). A
+   * leader wakes (its check quorum runs; it does not quiesce while a voter is
+   * down). A follower whose leader it is drops the leader's lease and
+   * campaigns after a short delay by rank among the members still live, so
+   * the most preferred live member usually wins (DLedger preference), without
+   * waiting a whole election timeout more. Pre-vote still decides: a member
+   * that still hears from the leader refuses.
+   */
+  peerDown(id: NodeId): void {
+    if (id === this.id || !this.voters.includes(id) || this.downPeers.has(id)) return;
+    this.downPeers.add(id);
+    if (this.role === Role.Leader) {
+      this.forgetHeard(id);
+      this.wake();
+      return;
+    }
+    if (this.leader !== id) return;
+    this.wake();
+    if (this.role !== Role.Follower) return;
+    const spread = this.preferenceSpreadTicks();
+    let liveRank = 0;
+    for (const v of this.cfg.priority) {
+      if (v === this.id) break;
+      if (this.voters.includes(v) && !this.downPeers.has(v)) liveRank++;
+    }
+    const waitTicks = liveRank * spread + this.random.int(spread);
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - waitTicks);
+  }
+
+  /**
+   * Member `id`'s broker is live again, or (re)connected: it may have
+   * restarted knowing nothing. A leader with it as a voter wakes and
+   * heartbeats at once; a quiesced follower whose leader it is wakes (the
+   * leader may be a new incarnation that leads nothing).
+   */
+  peerUp(id: NodeId): void {
+    if (id === this.id || !this.voters.includes(id)) return;
+    this.downPeers.delete(id);
+    if (this.role === Role.Leader) this.forgetHeard(id);
+    if (this.role === Role.Leader || this.leader === id) this.wake();
+  }
+
+  /**
+   * Leader: count member `id` as not heard from lately, so the group does not
+   * quiesce again before it answers (it may have restarted, or lost us).
+   */
+  private forgetHeard(id: NodeId): void {
+    const pr = this.progress.get(id);
+    if (pr !== undefined) pr.ticksSinceHeard = Math.max(pr.ticksSinceHeard, this.cfg.electionTimeoutTicks);
   }
 
   // ---------------------------------------------------------------- ready / advance
@@ -464,6 +558,7 @@ export class RaftNode {
   }
 
   private reset(): void {
+    this.quiet = false;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.preferredElapsed = 0;
@@ -481,13 +576,46 @@ export class RaftNode {
    */
   private resetRandomizedElectionTimeout(): void {
     const base = this.cfg.electionTimeoutTicks;
-    const spread = Math.max(1, Math.ceil(base / this.voters.length));
+    const spread = this.preferenceSpreadTicks();
     this.randomizedElectionTimeout = base + this.rank * spread + this.random.int(spread);
   }
 
-  /** Heard from a leader within an election timeout (thesis §4.2.3). */
+  /** Width of one priority rank's slice of the election-timeout window. */
+  private preferenceSpreadTicks(): number {
+    return Math.max(1, Math.ceil(this.cfg.electionTimeoutTicks / this.voters.length));
+  }
+
+  /**
+   * Heard from a leader within an election timeout (thesis §4.2.3), or
+   * quiesced under it; never once the leader is reported down.
+   */
   private inLease(): boolean {
-    return this.leader !== NO_NODE && this.electionElapsed < this.cfg.electionTimeoutTicks;
+    return this.leader !== NO_NODE && !this.downPeers.has(this.leader) && (this.quiet || this.electionElapsed < this.cfg.electionTimeoutTicks);
+  }
+
+  /**
+   * The leader's quiesce rule (see the file comment): nothing to replicate,
+   * every voter live and caught up, no transfer, no preferred-leader duty.
+   */
+  private canQuiesce(): boolean {
+    if (this.cfg.quiesce !== true) return false;
+    if (this.role !== Role.Leader || this.transferee !== NO_NODE || this.broadcastPending) return false;
+    const last = this.log.lastIndex();
+    if (this.log.committed !== last || this.log.lastStableIndex() !== last) return false;
+    for (const v of this.voters) {
+      if (v === this.id) continue;
+      const pr = this.progress.get(v)!;
+      if (this.downPeers.has(v) || !pr.active(this.cfg.electionTimeoutTicks)) return false;
+      if (pr.match !== last || pr.state !== ProgressState.Replicate || pr.inflight.count() > 0) return false;
+      if (pr.recovering !== 0 || pr.repairing !== 0 || pr.rejoinIndex > pr.match) return false;
+    }
+    return this.cfg.preferredLeaderCheckTicks === 0 || this.preferredTarget() === undefined;
+  }
+
+  /** Whether a quiesced member may stay so after an input (see the file comment). */
+  private staysQuiet(): boolean {
+    if (this.role === Role.Leader) return this.canQuiesce();
+    return this.role === Role.Follower && this.leader !== NO_NODE && !this.downPeers.has(this.leader);
   }
 
   // ---------------------------------------------------------------- ticks
@@ -526,7 +654,13 @@ export class RaftNode {
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatIntervalTicks) {
       this.heartbeatElapsed = 0;
-      this.broadcastHeartbeats();
+      if (this.canQuiesce()) {
+        // The last heartbeat: followers whose log and commit match quiesce with us.
+        this.broadcastHeartbeats(true);
+        this.quiet = true;
+        return;
+      }
+      this.broadcastHeartbeats(false);
     }
     if (this.cfg.preferredLeaderCheckTicks > 0 && ++this.preferredElapsed >= this.cfg.preferredLeaderCheckTicks) {
       this.preferredElapsed = 0;
@@ -561,13 +695,19 @@ export class RaftNode {
   /** Hand leadership to the most preferred caught-up member that outranks us. */
   private maybeTransferToPreferred(): void {
     if (this.transferee !== NO_NODE) return;
+    const id = this.preferredTarget();
+    if (id !== undefined) this.transferLeadership(id);
+  }
+
+  /** The most preferred caught-up, live member that outranks us, if any. */
+  private preferredTarget(): NodeId | undefined {
     for (const id of this.cfg.priority) {
-      if (id === this.id) return; // nobody more preferred is ready
+      if (id === this.id) return undefined; // nobody more preferred is ready
       const pr = this.progress.get(id);
       if (!pr || !pr.promotable || pr.recovering !== 0 || pr.repairing !== 0 || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
-      this.transferLeadership(id);
-      return;
+      return id;
     }
+    return undefined;
   }
 
   // ---------------------------------------------------------------- elections
@@ -672,6 +812,8 @@ export class RaftNode {
     if (this.role !== Role.Follower) this.becomeFollower(this.term, from);
     this.leader = from;
     this.electionElapsed = 0;
+    this.quiet = false; // any leader message wakes; only a quiesce heartbeat puts us back to sleep
+    this.downPeers.delete(from);
   }
 
   private onAppend(m: AppendMsg): void {
@@ -701,6 +843,10 @@ export class RaftNode {
     // Not while recovering: the leader's match may still describe our lost storage.
     if (this.recovering === 0) this.log.commitTo(index(Math.min(m.commit, this.log.lastIndex())));
     this.send({ type: MessageType.HeartbeatResponse, to: m.from, promotable: this.promotable && this.recovering === 0 && this.promise === undefined });
+    // Quiesce with the leader only when our log ends where its committed log does (see the file comment).
+    if (m.quiesce === true && this.recovering === 0 && this.promise === undefined && this.log.lastIndex() === m.commit && this.log.lastTerm() === m.term && this.log.committed === m.commit) {
+      this.quiet = true;
+    }
   }
 
   private onSnapshot(m: SnapshotMsg): void {
@@ -744,12 +890,13 @@ export class RaftNode {
     for (const v of this.voters) if (v !== this.id) this.sendAppends(v, false);
   }
 
-  private broadcastHeartbeats(): void {
+  /** Heartbeat every other voter; with `quiesce`, the last one before the group goes quiet. */
+  private broadcastHeartbeats(quiesce: boolean): void {
     for (const v of this.voters) {
       if (v === this.id) continue;
       const pr = this.progress.get(v)!;
       const commit = index(Math.min(pr.match, this.log.committed));
-      this.send({ type: MessageType.Heartbeat, to: v, commit });
+      this.send(quiesce ? { type: MessageType.Heartbeat, to: v, commit, quiesce: true } : { type: MessageType.Heartbeat, to: v, commit });
     }
   }
 

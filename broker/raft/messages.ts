@@ -85,6 +85,12 @@ export interface HeartbeatMsg extends Base {
   readonly type: typeof MessageType.Heartbeat;
   /** min(leader commit, follower's match): never ahead of what the follower holds. */
   readonly commit: Index;
+  /**
+   * The leader's last heartbeat before it quiesces (every voter matched at
+   * `commit`, the leader's last index): a follower whose log ends there
+   * quiesces too. Absent otherwise (and from older brokers).
+   */
+  readonly quiesce?: boolean;
 }
 export interface HeartbeatResponseMsg extends Base {
   readonly type: typeof MessageType.HeartbeatResponse;

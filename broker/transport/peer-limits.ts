@@ -25,6 +25,11 @@ export interface PeerLimits {
   readonly connectionsMax: number;
   /** How long close() waits for a peer to acknowledge a close before cutting the socket. */
   readonly closeWaitMs: number;
+  /**
+   * An open link that sent no frame for this long sends a heartbeat frame (a
+   * Raft frame with no messages): the peer's liveness signal (peer-liveness.ts).
+   */
+  readonly heartbeatIntervalMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -41,4 +46,5 @@ export const DEFAULT_PEER_LIMITS: PeerLimits = Object.freeze({
   reconnectDelayMsMax: 5_000,
   connectionsMax: 256,
   closeWaitMs: 1_000,
+  heartbeatIntervalMs: 100,
 });

@@ -10,7 +10,9 @@
  * frameBytesTarget), which is what makes many small Raft messages cheap: a
  * busy link sends about two frames a turn, however many groups speak.
  * Leader announcements wait apart from Raft messages, one per group (a newer
- * one replaces the older), and leave first.
+ * one replaces the older), and leave first. An open link that sent nothing
+ * for limits.heartbeatIntervalMs sends a heartbeat frame (a Raft frame with no
+ * messages): the one liveness signal of the broker pair (peer-liveness.ts).
  */
 import { WebSocket, type RawData } from "ws";
 import type { Message } from "../raft/messages.js";
@@ -74,6 +76,8 @@ export interface PeerLinkStats {
   readonly dials: number;
   /** Dials that completed the hello. */
   readonly connects: number;
+  /** Heartbeat frames sent (the link had nothing else to send). */
+  readonly heartbeats: number;
 }
 
 /**
@@ -93,6 +97,10 @@ export class PeerLink {
   private flushImmediate: NodeJS.Immediate | undefined;
   /** A frame left in this event-loop turn: more messages wait for the turn's end (flushImmediate). */
   private sentThisTurn = false;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** A frame left since the last heartbeat tick (then no heartbeat is needed). */
+  private sentSinceHeartbeat = false;
+  private heartbeats = 0;
   private helloId = 0;
   private sentMessages = 0;
   private sentFrames = 0;
@@ -161,6 +169,7 @@ export class PeerLink {
       droppedOversized: this.droppedOversized,
       dials: this.dials,
       connects: this.connects,
+      heartbeats: this.heartbeats,
     };
   }
 
@@ -170,6 +179,7 @@ export class PeerLink {
     this.state = "closed";
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.helloTimer);
+    clearInterval(this.heartbeatTimer);
     if (this.flushImmediate !== undefined) clearImmediate(this.flushImmediate);
     this.flushImmediate = undefined;
     this.queue.clear();
@@ -241,14 +251,33 @@ export class PeerLink {
     this.failures = 0;
     this.backoff.reset();
     logger.info({ peer: peerId }, "peer connected (outbound)");
+    this.startHeartbeats(ws);
     this.options.onOpen?.(peerId);
     this.scheduleFlush();
+  }
+
+  /** Send a heartbeat frame whenever a heartbeat interval passed without any frame (see the file comment). */
+  private startHeartbeats(ws: WebSocket): void {
+    clearInterval(this.heartbeatTimer);
+    this.sentSinceHeartbeat = false;
+    this.heartbeatTimer = setInterval(() => {
+      if (ws !== this.ws || this.state !== "open") return;
+      if (this.sentSinceHeartbeat) {
+        this.sentSinceHeartbeat = false;
+        return;
+      }
+      this.heartbeats++;
+      this.sentFrames++;
+      ws.send(HEARTBEAT_FRAME);
+    }, this.options.limits.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
   }
 
   private onClose(ws: WebSocket, code: number, reason: string): void {
     if (ws !== this.ws) return;
     this.ws = undefined;
     clearTimeout(this.helloTimer);
+    clearInterval(this.heartbeatTimer);
     if (this.state === "closed") return;
     if (this.state === "open") this.options.logger.info({ peer: this.options.peerId, code, reason }, "peer link lost; redialing");
     this.state = "waiting";
@@ -295,6 +324,7 @@ export class PeerLink {
         this.announcements.delete(group);
       }
       this.sentFrames++;
+      this.sentSinceHeartbeat = true;
       ws.send(encodePeerLeaders(batch), (err) => {
         if (err === undefined || err === null) this.scheduleFlush();
       });
@@ -315,6 +345,7 @@ export class PeerLink {
         continue;
       }
       this.sentFrames++;
+      this.sentSinceHeartbeat = true;
       this.sentMessages += batch.length;
       ws.send(frame, (err) => {
         if (err === undefined || err === null) this.scheduleFlush();
@@ -322,6 +353,9 @@ export class PeerLink {
     }
   }
 }
+
+/** The heartbeat frame: a Raft frame with no messages, which every listener accepts and delivers nothing of. */
+const HEARTBEAT_FRAME = encodePeerRaft([]);
 
 /** Fills a frame's mask key with zeros (see the comment where the socket is opened). */
 function zeroMask(mask: Buffer): void {

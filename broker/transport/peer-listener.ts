@@ -36,6 +36,18 @@ export interface PeerListenerOptions {
   readonly deliverLeaders?: (from: NodeId, announcements: readonly LeaderAnnouncement[]) => void;
   /** Data-directory identities exchanged in hellos (none: nothing told, nothing checked). */
   readonly identity?: PeerIdentityHooks;
+  /** Liveness signals of the authenticated peers (peer-liveness.ts): hello accepted, any frame, connection closed. */
+  readonly liveness?: PeerLivenessSignals;
+}
+
+/** What the listener tells a liveness tracker about each authenticated peer. */
+export interface PeerLivenessSignals {
+  /** A hello from `peer` was accepted (it may have restarted). */
+  readonly connected: (peer: NodeId) => void;
+  /** Any frame from `peer` (heartbeat frames included). */
+  readonly heard: (peer: NodeId) => void;
+  /** `peer`'s current inbound connection closed. */
+  readonly closed: (peer: NodeId) => void;
 }
 
 /** Counters of a listener since it started. */
@@ -137,7 +149,10 @@ export class PeerListener {
     clearTimeout(conn.helloTimer);
     this.inbound.delete(conn);
     this.stats.connections = this.inbound.size;
-    if (conn.brokerId !== undefined && this.byBroker.get(conn.brokerId) === conn) this.byBroker.delete(conn.brokerId);
+    if (conn.brokerId !== undefined && this.byBroker.get(conn.brokerId) === conn) {
+      this.byBroker.delete(conn.brokerId);
+      if (!this.closed) this.options.liveness?.closed(conn.brokerId);
+    }
   }
 
   /** Close a connection with a code and reason, after an error frame when one is given. */
@@ -173,6 +188,7 @@ export class PeerListener {
       this.onHello(conn, frame.id, frame.hello);
       return;
     }
+    this.options.liveness?.heard(conn.brokerId);
     if (frame.kind === "leaders") {
       this.stats.receivedFrames++;
       // A broker speaks only for its own leaderships.
@@ -250,5 +266,6 @@ export class PeerListener {
     if (older !== undefined) this.refuse(older, CloseCode.Replaced, "replaced by a newer connection from the same broker");
     conn.ws.send(encodePeerHelloOk(id, selfId, local));
     logger.info({ peer: brokerId }, "peer connected (inbound)");
+    this.options.liveness?.connected(brokerId);
   }
 }

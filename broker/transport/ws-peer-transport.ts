@@ -11,7 +11,7 @@ import type { NodeId } from "../raft/types.js";
 import { MATH_RANDOM } from "./backoff.js";
 import { DEFAULT_PEER_LIMITS, type PeerLimits } from "./peer-limits.js";
 import { PeerLink, type PeerLinkStats } from "./peer-link.js";
-import { PeerListener, type PeerListenerStats } from "./peer-listener.js";
+import { PeerListener, type PeerListenerStats, type PeerLivenessSignals } from "./peer-listener.js";
 import type { PeerIdentityHooks } from "./peer-identity.js";
 import { SILENT_LOGGER, type PeerLogger } from "./peer-logger.js";
 import type { LeaderAnnouncementHandler, LinkFilter, PeerMessageHandler, PeerTransport } from "./peer-transport.js";
@@ -44,6 +44,8 @@ export interface WsPeerTransportOptions {
   readonly onLinkOpen?: (peerId: NodeId) => void;
   /** Data-directory identities exchanged in hellos (broker/cluster/disk-identity.ts). */
   readonly identity?: PeerIdentityHooks;
+  /** Liveness signals of the peers' inbound connections (peer-liveness.ts). */
+  readonly liveness?: PeerLivenessSignals;
 }
 
 /** Counters of the whole transport. */
@@ -90,6 +92,7 @@ export class WsPeerTransport implements PeerTransport {
         if (this.state !== "closed") this.leadersHandler?.(from, announcements);
       },
       ...(options.identity ? { identity: options.identity } : {}),
+      ...(options.liveness ? { liveness: options.liveness } : {}),
     });
     for (const [id, url] of options.peers ?? []) this.setPeer(id, url);
   }

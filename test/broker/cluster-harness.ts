@@ -139,6 +139,8 @@ export interface ClusterOptions {
   readonly addresses?: (id: number) => { readonly bind: string; readonly advertised: string };
   /** Broker `id`'s data directory (a tmpfs for full-disk tests); `data-<id>` in the cluster's directory when absent. */
   readonly dataDirFor?: (id: number) => string | undefined;
+  /** Extra node options for every broker process (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
 }
 
 interface Member {
@@ -156,6 +158,7 @@ interface Member {
 export class TestCluster {
   readonly dir: string;
   readonly members: Member[] = [];
+  private nodeArgs: readonly string[] = [];
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -163,6 +166,7 @@ export class TestCluster {
 
   static async start(opts: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), "rlog-cluster-")));
+    c.nodeArgs = opts.nodeArgs ?? [];
     const ports = opts.ports ?? (await freeBrokerPorts(opts.size));
     const address = (id: number): { readonly bind: string; readonly advertised: string } => opts.addresses?.(id) ?? { bind: "127.0.0.1", advertised: "127.0.0.1" };
     const brokers = ports.map((p, i) => ({ id: i + 1, host: address(i + 1).advertised, clientPort: p.client, peerPort: p.peer }));
@@ -210,7 +214,7 @@ export class TestCluster {
     const fd = openSync(m.logFile, "a");
     // The broker's RLOG_* environment is cleared so a developer's shell cannot change the test.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("RLOG_")));
-    m.child = spawn(process.execPath, [MAIN_JS, "--config", m.configFile], { stdio: ["ignore", fd, fd], env });
+    m.child = spawn(process.execPath, [...this.nodeArgs, MAIN_JS, "--config", m.configFile], { stdio: ["ignore", fd, fd], env });
     closeSync(fd);
   }
 

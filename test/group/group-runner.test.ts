@@ -328,3 +328,49 @@ test("damage found again after a repair stops the group and reports the store da
   assert.equal(runner.isLeader(), false);
   await runner.close();
 });
+
+test("quiescence: ticking only the awake runners, an idle group goes quiet, a proposal wakes it, a leader reported down is replaced", async () => {
+  const net = new LoopbackNet();
+  const ids = [1, 2, 3];
+  const awake = new Set<number>();
+  let sent = 0;
+  const runners = ids.map(
+    (id) =>
+      new GroupRunner({
+        groupId: "g",
+        config: raftConfig(id, ids, { quiesce: true }),
+        storage: new MemoryStorage(),
+        random: new SeededRandom(id),
+        send: (ms) => {
+          sent += ms.length;
+          net.send(ms);
+        },
+        stateMachine: { apply: () => undefined },
+        logger: silentLogger,
+        onFatal: failOnFatal,
+      }),
+  );
+  // As the broker does: the tick visits only the runners whose group is awake.
+  runners.forEach((r, k) => r.watchQuiescence((q) => (q ? awake.delete(k) : awake.add(k))));
+  ids.forEach((id, k) => net.join(nodeId(id), (m) => runners[k]!.step(m)));
+  const clock = new Ticker(() => [...awake].forEach((k) => runners[k]!.tick()));
+  await clock.until(() => runners[0]!.isLeader(), "member 1 leads");
+  await clock.until(() => awake.size === 0, "every member quiesced");
+  const quietSent = sent;
+  for (let i = 0; i < 100; i++) await clock.tick();
+  assert.equal(sent, quietSent, "a quiet group sends nothing");
+
+  const done = runners[0]!.propose([{ kind: EntryKind.Records, count: 1, timestampMs: 1, data: new Uint8Array([1]) }]).done;
+  assert.ok(awake.has(0), "a proposal wakes the leader");
+  await clock.settle(done);
+  await clock.until(() => awake.size === 0, "quiet again after the commit");
+
+  // Member 1's broker dies; the others are told, wake and elect without waiting out a timeout.
+  net.isolate(nodeId(1));
+  for (const k of [1, 2]) runners[k]!.peerDown(nodeId(1));
+  assert.ok(awake.has(1) && awake.has(2), "the followers of a leader reported down wake");
+  const before = clock.ticks;
+  await clock.until(() => runners[1]!.isLeader() || runners[2]!.isLeader(), "a new leader");
+  assert.ok(clock.ticks - before < TEST_TIMING.electionTimeoutTicks, `elected within an election timeout (${clock.ticks - before} ticks)`);
+  await Promise.all(runners.map((r) => r.close()));
+});

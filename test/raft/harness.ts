@@ -26,6 +26,8 @@ export const TEST_TIMING = {
   inflightAppendsMax: 4,
   inflightBytesMax: 1 << 20,
   appendBytesMax: 64 * 1024,
+  // Off unless a test turns it on (test/raft/quiesce.test.ts): no liveness source feeds peerDown here.
+  quiesce: false,
 } as const;
 
 /**

@@ -91,3 +91,17 @@ test("liveness: a transfer to a live member that lags behind succeeds", () => {
 test("liveness: after a transfer to a dead member the old leader serves proposals again after about an election timeout", () => {
   eachGroup(transferToDead);
 });
+
+/** Seeded runs with quiescence and the liveness oracle (SimOptions.quiesce): seeds 1..QUIESCE_RUNS. */
+const QUIESCE_RUNS = 1000;
+for (let from = 1; from <= QUIESCE_RUNS; from += BATCH) {
+  const to = Math.min(QUIESCE_RUNS, from + BATCH - 1);
+  test(`seeded runs ${from}..${to} with quiescence: safety after every step, convergence, then quiet and available`, () => {
+    const failures: RunResult[] = [];
+    for (let seed = from; seed <= to; seed++) {
+      const r = runSeed({ ...runOptions(seed, "mixed", FAULT_STEPS), quiesce: true });
+      if (!r.ok) failures.push(r);
+    }
+    assert.equal(failures.length, 0, failures.length > 0 ? `${failureReport(failures)}\n(replay with --quiesce)` : "");
+  });
+}

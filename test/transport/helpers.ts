@@ -9,7 +9,14 @@ import { WsPeerTransport, type WsPeerTransportOptions } from "../../broker/trans
 export const SECRET = "test-cluster-secret";
 
 /** Timings short enough for tests. */
-export const FAST: Partial<PeerLimits> = { reconnectDelayMsMin: 5, reconnectDelayMsMax: 40, helloWaitMs: 2000, closeWaitMs: 200 };
+export const FAST: Partial<PeerLimits> = {
+  reconnectDelayMsMin: 5,
+  reconnectDelayMsMax: 40,
+  helloWaitMs: 2000,
+  closeWaitMs: 200,
+  // No heartbeat frames unless a test asks for them, so frame counts are exact.
+  heartbeatIntervalMs: 60_000,
+};
 
 /** A transport for broker `id` on 127.0.0.1, port 0 unless given, with seeded jitter. */
 export function transport(id: number, extra: Partial<WsPeerTransportOptions> = {}): WsPeerTransport {

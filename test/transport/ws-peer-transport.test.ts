@@ -226,3 +226,32 @@ test("leader announcements reach the peer, a newer one replaces a waiting older 
   await Promise.all([a.close(), b.close()]);
   await waitFor(() => tcpHandles() === 0, "all sockets closed");
 });
+
+test("an idle link sends heartbeat frames; the listener reports hello, frames and the close as liveness signals", async () => {
+  const signals: string[] = [];
+  const a = transport(1, { limits: { heartbeatIntervalMs: 20 } });
+  const b = transport(2, {
+    liveness: {
+      connected: (p) => signals.push(`connected ${p}`),
+      heard: (p) => signals.push(`heard ${p}`),
+      closed: (p) => signals.push(`closed ${p}`),
+    },
+  });
+  const gotB = collect(b);
+  await mesh(a, b);
+  await waitFor(() => signals.filter((s) => s === "heard 1").length >= 3, "heartbeat frames from the idle link");
+  assert.equal(signals[0], "connected 1");
+  assert.ok((a.stats().links[0]?.heartbeats ?? 0) >= 3);
+  assert.equal(gotB.length, 0, "a heartbeat frame delivers no message");
+  // A link that sends Raft traffic needs no heartbeat frame.
+  const before = a.stats().links[0]!.heartbeats;
+  for (let k = 0; k < 10; k++) {
+    a.send(nodeId(2), "orders/0", heartbeat(1, 2, k));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.ok(a.stats().links[0]!.heartbeats <= before + 1, "traffic stands in for heartbeat frames");
+  await a.close();
+  await waitFor(() => signals.includes("closed 1"), "the close to be reported");
+  await b.close();
+  await waitFor(() => tcpHandles() === 0, "all sockets closed");
+});

@@ -209,6 +209,7 @@ export class InteractionEnv {
         electionTimeoutTicks: Number(kv.get("election") ?? 10),
         heartbeatIntervalTicks: Number(kv.get("heartbeat") ?? 2),
         preferredLeaderCheckTicks: Number(kv.get("preferred-check") ?? 0),
+        quiesce: kv.get("quiesce") === "true",
         ...(kv.has("append-bytes") ? { appendBytesMax: Number(kv.get("append-bytes")) } : {}),
         ...(kv.has("inflight") ? { inflightAppendsMax: Number(kv.get("inflight")) } : {}),
       };

@@ -15,7 +15,7 @@ import { faultProfile } from "./faults.js";
 import { Simulation, replayCommand, runOptions, type RunResult, type SimOptions } from "./simulation.js";
 import { percentile } from "./stats.js";
 
-const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--damage unguarded|off] [--verbose] [--trace-lines N]
+const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--damage unguarded|off] [--quiesce] [--verbose] [--trace-lines N]
   --runs N         number of runs (default 100)
   --seed S         first seed (default 1); run k uses seed S+k
   --members M      3, 5 or mixed (default mixed: even seeds 3, odd seeds 5)
@@ -25,6 +25,8 @@ const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed]
                    unguarded: it restarts empty and votes at once (shows what the guard prevents)
   --damage M       guarded (default): a restart that finds a damaged entry cuts the log there and keeps
                    a promise (HardState.promise); unguarded: no promise (shows what it prevents); off: no damage
+  --quiesce        quiescence on, with the liveness oracle (test/raft/sim/liveness.ts); the healing phase
+                   then also requires the idle group to go quiet and a proposal to it to commit
   --verbose        print the whole trace of every run
   --trace-lines N  trace lines printed for a failing run (default 80)`;
 
@@ -36,6 +38,7 @@ interface Args {
   profile: string | undefined;
   diskLoss: "guarded" | "unguarded";
   damage: "guarded" | "unguarded" | "off";
+  quiesce: boolean;
   verbose: boolean;
   traceLines: number;
 }
@@ -52,6 +55,7 @@ function parse(argv: string[]): Args {
       "disk-loss": { type: "string" },
       damage: { type: "string" },
       verbose: { type: "boolean" },
+      quiesce: { type: "boolean" },
       "trace-lines": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -82,6 +86,7 @@ function parse(argv: string[]): Args {
     profile: values.profile,
     diskLoss,
     damage,
+    quiesce: values.quiesce ?? false,
     verbose: values.verbose ?? false,
     traceLines: int("trace-lines", values["trace-lines"], 80, 0),
   };
@@ -116,6 +121,7 @@ function main(): void {
       ...(a.profile !== undefined ? { profile: faultProfile(a.profile) } : {}),
       diskLoss: a.diskLoss,
       damage: a.damage,
+      ...(a.quiesce ? { quiesce: true } : {}),
       ...(a.verbose ? { verbose: (line: string) => console.log(line) } : {}),
       traceCapacity: a.traceLines,
     };
@@ -137,7 +143,7 @@ function main(): void {
     const v = r.violation!;
     if (!a.verbose) for (const line of r.trace) console.log(line);
     console.log(`VIOLATION seed ${seed} (${r.members} members, profile ${r.profile}) at step ${r.step}: ${v.kind}: ${v.message}`);
-    console.log(`  replay: ${replayCommand(seed, a.members, a.steps, a.profile)}`);
+    console.log(`  replay: ${replayCommand(seed, a.members, a.steps, a.profile)}${a.quiesce ? " --quiesce" : ""}`);
   }
   const seconds = (performance.now() - t0) / 1000;
   const p = (xs: number[], q: number): string => (xs.length === 0 ? "-" : String(percentile(xs, q)));

@@ -230,6 +230,11 @@ export class SimMember {
     const n = this.node;
     if (n && this.state === "up") this.guard("step", () => n.step(m));
   }
+  /** A liveness report (the simulator's oracle): `peer` is down, or up again (RaftNode.peerDown / peerUp). */
+  liveness(peer: NodeId, up: boolean): void {
+    const n = this.node;
+    if (n && this.state === "up") this.guard(up ? "peerUp" : "peerDown", () => (up ? n.peerUp(peer) : n.peerDown(peer)));
+  }
   propose(proposals: readonly Proposal[]): ProposeResult | undefined {
     const n = this.node;
     return n && this.state === "up" ? this.guard("propose", () => n.propose(proposals)) : undefined;

@@ -185,6 +185,17 @@ export class SimNetwork {
     this.counters.dropped += before - this.inflight.length;
   }
 
+  /**
+   * Drop everything in flight from `id`: a crashed process's connections are
+   * gone, and the broker ignores frames of a connection its peer replaced
+   * (the simulator does this only with quiescence on: SimOptions.quiesce).
+   */
+  dropFrom(id: NodeId): void {
+    const before = this.inflight.length;
+    this.inflight = this.inflight.filter((f) => f.msg.from !== id);
+    this.counters.dropped += before - this.inflight.length;
+  }
+
   /** Can `from` send to `to` right now? */
   linkUp(from: NodeId, to: NodeId): boolean {
     return this.blocked[from * this.stride + to] === 0;

@@ -27,6 +27,7 @@ import { NO_NODE, index, nodeId, type Entry, type Index, type NodeId } from "../
 import { Checker, type Observation, type Violation } from "./checker.js";
 import { FAULT_PROFILES, NO_FAULTS, type FaultProfile } from "./faults.js";
 import { CoreError, SimMember, type CrashPoint, type MemberHooks } from "./member.js";
+import { LivenessOracle } from "./liveness.js";
 import { NO_NETWORK_FAULTS, SimNetwork, type Reception } from "./network.js";
 import { clientProposal } from "./payload.js";
 import { TraceRing, describeMessage, formatItem, roleName } from "./trace.js";
@@ -81,6 +82,14 @@ export interface SimOptions {
   readonly damage?: "guarded" | "unguarded" | "off";
   /** Plant a bug in the runner (tests of the simulator only): see MemberHooks.readyFilter. */
   readonly readyFilter?: MemberHooks["readyFilter"];
+  /**
+   * Quiescence on (RaftConfig.quiesce) with the liveness oracle
+   * (liveness.ts) feeding peerDown / peerUp; off by default, so that
+   * every seed recorded before quiescence replays as it did. With it, the
+   * healing phase also requires the idle group to quiesce and a proposal
+   * made to the quiet group to commit within a bound.
+   */
+  readonly quiesce?: boolean;
 }
 
 /** Timings and counts one run measured. */
@@ -205,6 +214,8 @@ export class Simulation {
   private readonly damagedAt = new Map<NodeId, number>();
   /** Draws of the damage fault only (see SimOptions.damage). */
   private readonly damageRandom: SeededRandom;
+  /** Peer liveness, when quiescence is on (SimOptions.quiesce). */
+  private readonly liveness: LivenessOracle | undefined;
 
   constructor(opts: SimOptions) {
     this.opts = opts;
@@ -213,7 +224,7 @@ export class Simulation {
     this.damageRandom = new SeededRandom((opts.seed ^ 0x5a5a_5a5a) >>> 0);
     this.ids = Array.from({ length: opts.members }, (_, k) => nodeId(k + 1));
     this.profile = opts.profile ?? this.random.pick(FAULT_PROFILES);
-    this.tuning = { ...drawTuning(this.random), ...opts.tuning };
+    this.tuning = { ...drawTuning(this.random), ...opts.tuning, ...(opts.quiesce === true ? { quiesce: true } : {}) };
     this.priority = opts.priority ? opts.priority.map(nodeId) : shuffle(this.random, this.ids);
     this.network = new SimNetwork(this.random, this.ids, 2000);
     this.trace = new TraceRing(opts.traceCapacity ?? 300);
@@ -230,8 +241,12 @@ export class Simulation {
         `preferredLeaderCheckTicks ${this.tuning.preferredLeaderCheckTicks}, inflight ${this.tuning.inflightAppendsMax}/${this.tuning.inflightBytesMax}B, ` +
         `appendBytesMax ${this.tuning.appendBytesMax}, uncommittedEntriesMax ${this.tuning.uncommittedEntriesMax}`,
     );
+    this.liveness = opts.quiesce === true ? new LivenessOracle(this.members, this.tuning.electionTimeoutTicks, (a, b) => this.network.linkUp(a, b)) : undefined;
     this.guarded(() => {
-      for (const m of this.members) m.start();
+      for (const m of this.members) {
+        m.start();
+        this.liveness?.restarted(m, this.now);
+      }
     });
   }
 
@@ -296,7 +311,48 @@ export class Simulation {
       this.fail("NOT_CONVERGED", `members did not converge within ${convergeBound} steps after the steady window (${this.describeRoles()})`);
       return;
     }
+    if (this.opts.quiesce === true && !this.quietThenAvailable()) return;
     this.finalCheck();
+  }
+
+  /**
+   * With quiescence: the idle, healed group goes quiet (every member
+   * quiesced) within a bound, and then a proposal to it commits on every
+   * member within a bound: a group never stays quiesced without a live leader.
+   */
+  private quietThenAvailable(): boolean {
+    const t = this.tuning.electionTimeoutTicks;
+    // A leader that owes its preferred member a transfer quiesces only after the next check hands it over.
+    const quietBound = 4 * t + this.tuning.preferredLeaderCheckTicks;
+    if (!this.runUntil(() => this.members.every((m) => m.raft()?.quiesced() === true), quietBound)) {
+      this.fail("NOT_CONVERGED", `the idle group did not quiesce within ${quietBound} steps (${this.describeQuiet()})`);
+      return false;
+    }
+    this.steps(3 * t); // quiet for a while: nothing may be lost
+    if (this.violation) return false;
+    // A message of the fault phase still in flight (long delays) may wake a member after the group went quiet;
+    // its clock then runs and it may even start an election. Whatever happened, a leader must be there (or
+    // come) and take a proposal within the bound: a group never stays quiesced without a live leader.
+    const target = this.checker.committedIndexMax() + 1;
+    const leaderBound = 8 * t;
+    if (!this.runUntil(() => this.stableLeader() !== undefined, leaderBound)) {
+      this.fail("NO_LEADER", `no leader that every member follows within ${leaderBound} steps after the group went quiet (${this.describeQuiet()})`);
+      return false;
+    }
+    if (this.propose(1).length === 0) {
+      this.fail("NO_LEADER", `the leader of the quiet group refused a proposal (${this.lastRefusal ?? "?"}; ${this.describeRoles()})`);
+      return false;
+    }
+    const commitBound = 4 * t;
+    if (!this.runUntil(() => this.converged() && this.checker.committedIndexMax() >= target, commitBound)) {
+      this.fail("NOT_CONVERGED", `a proposal to the quiet group did not commit everywhere within ${commitBound} steps (${this.describeRoles()})`);
+      return false;
+    }
+    return true;
+  }
+
+  private describeQuiet(): string {
+    return this.members.map((m) => `${m.id}:${m.raft()?.quiesced() ? "quiet" : "awake"}`).join(" ") + `; ${this.describeRoles()}`;
   }
 
   /** Report the final durable log and the commit index of every member to the checker. */
@@ -337,6 +393,11 @@ export class Simulation {
       for (const [id, at] of this.resumeAt) {
         if (at <= this.now) this.resume(id);
       }
+      this.liveness?.step(this.now, (observer, peer, up) => {
+        this.note(() => `liveness: node ${observer.id} sees node ${peer} ${up ? "up" : "down"}`);
+        observer.liveness(peer, up);
+        observer.drain();
+      });
       if (this.workload) this.clients(this.workload);
       const skip = this.faultsOn ? this.profile.tickSkipRate : 0;
       for (const m of this.members) {
@@ -427,6 +488,11 @@ export class Simulation {
     const m = this.member(id);
     if (m.state !== "down") return;
     this.stats.restarts++;
+    // With quiescence, as in the broker: no frame of a dead incarnation arrives after its peers
+    // heard the next one (a crash closes its connections; a replaced connection's frames are ignored).
+    // Otherwise a late quiesce heartbeat of a leader that restarted puts its followers to sleep
+    // under a member that no longer leads (seeds 1395 and 1903 with --quiesce).
+    if (this.liveness) this.network.dropFrom(m.id);
     if (diskLost && this.mayLoseDisk(m)) {
       this.stats.disksLost++;
       this.diskLostAt.set(m.id, this.now);
@@ -447,6 +513,7 @@ export class Simulation {
     }
     this.guarded(() => {
       m.start(applied);
+      this.liveness?.restarted(m, this.now);
       m.drain();
     });
   }
