@@ -28,6 +28,7 @@ import { MessageType, type Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
 import { NO_NODE, index as toIndex, type Entry, type HardState, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
+import { hopTrace } from "../diagnostics/hop-trace.js";
 
 /** A log write slower than this is logged (warn). */
 const SLOW_PERSIST_WARN_MS = 100;
@@ -82,6 +83,8 @@ export interface GroupRunnerOptions {
    * rebuilds it from the peers (broker/cluster/data-dir-check.ts).
    */
   readonly onStoreDamaged?: (err: StorageError) => void;
+  /** Mark this group's proposals, writes and commits for the hop trace (data partitions; broker/diagnostics/hop-trace.ts). */
+  readonly traceHops?: boolean;
 }
 
 /** How a runner retries a log write that failed with a full disk or an I/O error. */
@@ -160,6 +163,7 @@ export class GroupRunner {
   private readonly softWaiters = new Set<SoftStateWaiter>();
   private readonly onFatal: (err: unknown, message: string) => void;
   private readonly onStoreDamaged: ((err: StorageError) => void) | undefined;
+  private readonly traceHops: boolean;
   private running = false;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
@@ -193,6 +197,7 @@ export class GroupRunner {
     this.config = opts.config;
     this.random = opts.random;
     this.onStoreDamaged = opts.onStoreDamaged;
+    this.traceHops = opts.traceHops === true;
     this.storage = opts.storage;
     this.send = opts.send;
     this.sm = opts.stateMachine;
@@ -242,6 +247,7 @@ export class GroupRunner {
   propose(proposals: readonly Proposal[], acks: Acks = "all"): Proposed {
     if (this.closed) throw new ProposeError("SHUTTING_DOWN", 0 as NodeId, `group ${this.groupId} is closed`);
     if (this.repairing) throw this.repairingError();
+    if (this.traceHops) hopTrace?.("propose");
     const r = this.node.propose(proposals);
     if (!r.ok) throw new ProposeError(r.code, r.leader, r.message);
     const lastIndex = (r.firstIndex + proposals.length - 1) as Index;
@@ -360,6 +366,10 @@ export class GroupRunner {
   status(): Status {
     return this.node.status();
   }
+  /** The offset the next proposal gets (counting entries not yet durable); valid until the next await. */
+  nextOffset(): Offset {
+    return this.node.nextOffset();
+  }
   /** The core's role, leader, term and transfer target right now (cheap; no progress copy); a follower of nobody while repairing. */
   softState(): SoftState {
     const s = this.node.softState();
@@ -464,7 +474,9 @@ export class GroupRunner {
           this.stalledTicks = 0;
           let persisted: boolean;
           try {
+            if (this.traceHops) hopTrace?.("persist.start");
             persisted = await this.persistDurably(update);
+            if (this.traceHops) hopTrace?.("persist.end");
           } finally {
             this.persistStartedMs = undefined;
           }
@@ -495,6 +507,7 @@ export class GroupRunner {
           const fresh = rd.committed[0]!.index > this.appliedIndex ? rd.committed : rd.committed.filter((e) => e.index > this.appliedIndex);
           if (fresh.length > 0 && this.onDamage(() => (this.sm.apply(fresh), true)) === undefined) return;
           this.appliedIndex = toIndex(Math.max(this.appliedIndex, last));
+          if (this.traceHops) hopTrace?.("commit");
           this.resolveCommitted(rd.committed);
         }
         if (rd.softState) this.onSoftState(rd.softState);

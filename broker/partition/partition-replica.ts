@@ -41,8 +41,6 @@ export const PRODUCE_TIMEOUT_MS_DEFAULT = REQUEST_DEFAULTS.produceTimeoutMs;
 /** How long transferLeadership waits for the new leader when the request gives no timeoutMs. */
 export const TRANSFER_WAIT_MS_DEFAULT = REQUEST_DEFAULTS.transferWaitMs;
 
-/** Rounds of waiting for the log's tail to be durable before the next offset must be known (nextOffsetNow). */
-const NEXT_OFFSET_ROUNDS_MAX = 8;
 
 /** A finished leadership transfer: who leads now, in which term. */
 export interface TransferDone {
@@ -130,8 +128,6 @@ export class PartitionReplica {
   /** The topic's compression setting. */
   private readonly compression: TopicCompression;
   private readonly batchLimits: ProducedBatchLimits;
-  /** Where this replica's latest proposal ended: its last index and term, and the offset after it. */
-  private proposedTail: { readonly index: Index; readonly term: Term; readonly nextOffset: Offset } | undefined;
 
   constructor(opts: PartitionReplicaOptions) {
     this.topic = opts.topic;
@@ -183,6 +179,7 @@ export class PartitionReplica {
       logger: opts.logger,
       applied: index(Math.max(commit, opts.log.snapshot().index)),
       onFatal: opts.onFatal,
+      traceHops: true,
       ...(opts.onStoreDamaged ? { onStoreDamaged: opts.onStoreDamaged } : {}),
       ...(opts.writeRetry ? { writeRetry: opts.writeRetry } : {}),
     });
@@ -213,14 +210,8 @@ export class PartitionReplica {
       // A small batch sent in a larger buffer is copied, so the log does not keep the rest alive.
       data = req.batch.byteLength * 2 < req.batch.buffer.byteLength ? req.batch.slice() : req.batch;
     }
-    let next = this.nextOffsetNow();
-    for (let round = 0; next === undefined; round++) {
-      // Each round waits for a write the core has already asked for; one or two suffice.
-      assert(round < NEXT_OFFSET_ROUNDS_MAX, `next offset of ${this.name()} still unknown after ${round} rounds`);
-      await this.waitForLogTail(req.timeoutMs);
-      next = this.nextOffsetNow();
-    }
     // From here to the proposal: no await (the offset `next` stays exact only within this turn).
+    const next = this.runner.nextOffset();
     const idempotent = header.producerId !== -1;
     if (idempotent) {
       const c = this.producers.check(header.producerId, header.producerEpoch, header.baseSequence, count);
@@ -250,8 +241,8 @@ export class PartitionReplica {
     const term = this.runner.softState().term;
     assert(term <= 0x7fff_ffff, `term ${term} does not fit the batch's int32 partitionLeaderEpoch`);
     patchRecordBatch(data, next, term);
-    const proposed = this.proposeTracked([{ kind: EntryKind.Records, count, timestampMs: header.maxTimestampMs, data }], req.acks);
-    // The offset patched in must be the one the core assigned (nextOffsetNow explains why it is).
+    const proposed = this.proposeChecked([{ kind: EntryKind.Records, count, timestampMs: header.maxTimestampMs, data }], req.acks);
+    // The offset patched in must be the one the core assigned.
     assert(proposed.firstOffset === next && proposed.term === term, `batch patched for offset ${next} term ${term}, but the core put it at offset ${proposed.firstOffset} term ${proposed.term}`);
     if (idempotent) {
       this.producers.record(header.producerId, header.producerEpoch, {
@@ -266,52 +257,13 @@ export class PartitionReplica {
     return { baseOffset: a.firstOffset, count, logAppendTimeMs: now };
   }
 
-  /**
-   * The offset the next proposal will get: the core's next offset, counting
-   * uncommitted and not yet durable entries, or undefined when it cannot be
-   * known yet. The runner does not expose it, so it is derived, exactly,
-   * from what this replica knows:
-   * - when the core's last index is the durable log's last index (same
-   *   term), the durable log's next offset;
-   * - when the core's last entry is this replica's own latest proposal
-   *   (index and term match), the offset after that proposal;
-   * - otherwise (just after an election: the core's own no-op, or entries
-   *   of the previous term not yet durable) undefined: wait for the log's
-   *   tail (waitForLogTail) and ask again.
-   * A leader's log always ends with an entry of its own term (its no-op or
-   * later), so "same index and term" means "same log". Valid only within
-   * the current turn: the caller proposes before its next await (produce()
-   * asserts the result against the offset the core assigns).
-   */
-  private nextOffsetNow(): Offset | undefined {
-    const s = this.runner.status();
-    const durableLast = this.log.lastIndex();
-    if (s.lastIndex === durableLast && this.log.term(durableLast) === s.term) return this.log.nextOffset();
-    const t = this.proposedTail;
-    if (t !== undefined && t.index === s.lastIndex && t.term === s.term) return t.nextOffset;
-    return undefined;
-  }
-
-  /** Wait until the core's last entry is durable (nextOffsetNow can then answer). */
-  private async waitForLogTail(timeoutMs: number | undefined): Promise<void> {
-    const s = this.runner.status();
-    const here: Appended = { firstIndex: s.lastIndex, firstOffset: offset(0), term: s.term };
-    await this.withTimeout(this.runner.waitForAppend(s.lastIndex, s.term, here), timeoutMs);
-    this.requireLeader();
-  }
-
-  /** Propose through the runner, remembering where the proposal ends (for nextOffsetNow). */
-  private proposeTracked(proposals: readonly Proposal[], acks?: "all" | "leader"): Proposed {
-    let proposed: Proposed;
+  /** Propose through the runner; a refusal becomes the client's error. */
+  private proposeChecked(proposals: readonly Proposal[], acks?: "all" | "leader"): Proposed {
     try {
-      proposed = this.runner.propose(proposals, acks);
+      return this.runner.propose(proposals, acks);
     } catch (err) {
       throw toClientError(err, this.scope);
     }
-    let records = 0;
-    for (const p of proposals) records += p.count;
-    this.proposedTail = { index: index(proposed.firstIndex + proposals.length - 1), term: proposed.term, nextOffset: offset(proposed.firstOffset + records) };
-    return proposed;
   }
 
   async fetch(req: FetchRequest, signal: AbortSignal): Promise<FetchResult> {
@@ -599,7 +551,7 @@ export class PartitionReplica {
    * (thesis §6.4, done through the log).
    */
   async readBarrier(timeoutMs: number): Promise<void> {
-    const proposed = this.proposeTracked([{ kind: EntryKind.Noop, count: 0, timestampMs: this.clock(), data: new Uint8Array(0) }]);
+    const proposed = this.proposeChecked([{ kind: EntryKind.Noop, count: 0, timestampMs: this.clock(), data: new Uint8Array(0) }]);
     await this.withTimeout(proposed.done, timeoutMs);
   }
 

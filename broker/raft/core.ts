@@ -494,6 +494,11 @@ export class RaftNode {
     }
   }
 
+  /** The offset the next proposal gets: after every entry of the log, durable or not (what propose() assigns). */
+  nextOffset(): Offset {
+    return this.log.nextOffset();
+  }
+
   status(): Status {
     return {
       ...this.softState(),
