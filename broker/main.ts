@@ -17,6 +17,7 @@ import { pathToFileURL } from "node:url";
 import { pino } from "pino";
 import { loadConfig } from "../config/index.js";
 import { Broker } from "./broker.js";
+import { enableHopTraceFromEnv } from "./diagnostics/hop-trace-file.js";
 
 /** Exit status after a fatal failure (EX_SOFTWARE). */
 export const FATAL_EXIT_CODE = 70;
@@ -28,6 +29,7 @@ export interface RunBrokerOptions {
 
 /** Start a broker and stop it on SIGTERM/SIGINT. Resolves once it has stopped. */
 export async function runBroker(opts: RunBrokerOptions): Promise<void> {
+  enableHopTraceFromEnv(); // a diagnostic for the bench (--hop-trace); off unless RLOG_HOP_TRACE is set
   const config = loadConfig(opts.configFile === undefined ? {} : { file: opts.configFile });
   const logger = pino({ level: config.logLevel, base: { broker: config.brokerId } });
   const fatal = (err: unknown, message: string): never => {

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HOP_TRACE_FLUSH_INTERVAL_MS, disableHopTrace, enableHopTrace } from "../../broker/diagnostics/hop-trace.js";
+import { HOP_TRACE_FLUSH_INTERVAL_MS, disableHopTrace, enableHopTrace } from "../../broker/diagnostics/hop-trace-file.js";
 import type { BenchContext } from "../context.js";
 import { hopTable, type HopTable } from "../report/hop-table.js";
 import { LatencyHistogram, type LatencySummaryMs } from "../histogram.js";

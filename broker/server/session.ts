@@ -38,6 +38,7 @@ import { InflightRequests, type InflightRequest } from "./inflight.js";
 import { encodeHandlerResult, internalError } from "./response-frames.js";
 import type { ServerSettings } from "./server-options.js";
 import type { ServerCounters } from "./server-stats.js";
+import { hopTrace } from "../diagnostics/hop-trace.js";
 
 /**
  * Close code for a client that does not read its responses (RFC 6455 1008,
@@ -113,6 +114,7 @@ export class ClientSession {
   // ---- frames in ----------------------------------------------------------
 
   private onFrame(data: RawData, isBinary: boolean): void {
+    hopTrace?.("session.in");
     if (this.phase === "closing") return;
     if (!isBinary) {
       this.violation("text frame", new RlogError("INVALID_REQUEST", "binary frames only: text frames are not part of the protocol"));
@@ -276,6 +278,7 @@ export class ClientSession {
   private send(frame: Uint8Array, id: number): void {
     if (this.phase === "closing" || this.deps.ws.readyState !== WebSocket.OPEN) return;
     this.deps.ws.send(frame);
+    hopTrace?.("session.out");
     if (id !== 0) {
       this.requestsServed++;
       this.deps.counters.requestsServed++;

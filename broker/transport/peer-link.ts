@@ -36,6 +36,7 @@ import type { PeerLimits } from "./peer-limits.js";
 import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { SendQueue } from "./send-queue.js";
+import { hopTrace } from "../diagnostics/hop-trace.js";
 
 /** Settings of a link. */
 export interface PeerLinkOptions {
@@ -347,6 +348,7 @@ export class PeerLink {
       this.sentFrames++;
       this.sentSinceHeartbeat = true;
       this.sentMessages += batch.length;
+      hopTrace?.("peer.out");
       ws.send(frame, (err) => {
         if (err === undefined || err === null) this.scheduleFlush();
       });

@@ -17,6 +17,7 @@ import type { PeerLimits } from "./peer-limits.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import { secretMatches } from "./secret.js";
+import { hopTrace } from "../diagnostics/hop-trace.js";
 
 /** Settings of a listener. */
 export interface PeerListenerOptions {
@@ -166,6 +167,7 @@ export class PeerListener {
   }
 
   private onFrame(conn: Inbound, data: RawData, isBinary: boolean): void {
+    hopTrace?.("peer.in");
     if (conn.closing) return;
     if (!isBinary) {
       this.stats.badFrames++;

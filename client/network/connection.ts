@@ -31,6 +31,7 @@ import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import type { Logger } from "../logger.js";
 import { brokerNotAvailable, ClosedError, requestTimeout } from "./client-errors.js";
 import { readHandshake } from "./handshake.js";
+import { hopTrace } from "../../broker/diagnostics/hop-trace.js";
 
 /** How long close() waits for the broker's close frame before cutting the socket (the broker's closeWaitMs is the same). */
 const CLOSE_WAIT_MS = 1_000;
@@ -285,6 +286,7 @@ export class Connection {
     call.state = "sent";
     this.outstanding.set(id, call);
     // A failed write means the socket is closing; its "close" event fails this call.
+    hopTrace?.("client.out");
     ws.send(frame, () => undefined);
   }
 
@@ -297,6 +299,7 @@ export class Connection {
   }
 
   private onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    hopTrace?.("client.in");
     if (ws !== this.socket) return;
     if (!isBinary) {
       this.protocolViolation(ws, "text frame from broker");

@@ -19,6 +19,7 @@ import { Partitioner } from "./partitioner.js";
 import { PartitionLane, type LaneDeps } from "./partition-lane.js";
 import { batchBounds, resolveProducerOptions, type BatchBounds, type ProducerOptions, type ResolvedProducerOptions } from "./producer-options.js";
 import { ProducerSessions } from "./producer-session.js";
+import { hopTrace } from "../../broker/diagnostics/hop-trace.js";
 
 /** What send() takes: messages for one topic. */
 export interface SendRequest {
@@ -88,6 +89,7 @@ export class Producer {
     if (typeof request?.topic !== "string") throw invalidField("topic", "expected a string");
     if (!Array.isArray(request.messages)) throw invalidField("messages", "expected an array");
     if (request.messages.length === 0) return [];
+    hopTrace?.("api.send");
     const step = this.enqueueTail.then(() => this.enqueue(request));
     // The chain only orders the steps; each step's outcome goes to its own caller below.
     this.enqueueTail = step.then(
@@ -95,7 +97,9 @@ export class Producer {
       () => undefined,
     );
     const offsets = await step;
-    return Promise.all(offsets);
+    const written = await Promise.all(offsets);
+    hopTrace?.("api.done");
+    return written;
   }
 
   /**
