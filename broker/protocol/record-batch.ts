@@ -158,23 +158,29 @@ function setInt64(v: DataView, at: number, n: number): void {
  * 0, 1, 2, ... The caller has checked sizes and timestamps.
  */
 export function encodeRecords(records: readonly RecordToEncode[], baseTimestampMs: number): Uint8Array {
-  const headerKeys: Uint8Array[][] = [];
-  const bodies: number[] = [];
+  // Runs for every record produced: no per-record arrays or closures unless the record has headers.
+  const headerKeys: (Uint8Array[] | undefined)[] = new Array<Uint8Array[] | undefined>(records.length);
+  const bodies = new Array<number>(records.length);
   let size = 0;
-  records.forEach((r, i) => {
-    const keys = (r.headers ?? []).map((h) => encoder.encode(h.key));
-    headerKeys.push(keys);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     let body = 1 + varintBytes(r.timestampMs - baseTimestampMs) + varintBytes(i);
     body += r.key == null ? varintBytes(-1) : varintBytes(r.key.byteLength) + r.key.byteLength;
     body += r.value === null ? varintBytes(-1) : varintBytes(r.value.byteLength) + r.value.byteLength;
-    body += varintBytes(keys.length);
-    (r.headers ?? []).forEach((h, j) => {
-      const k = keys[j]!;
-      body += varintBytes(k.byteLength) + k.byteLength + varintBytes(h.value.byteLength) + h.value.byteLength;
-    });
-    bodies.push(body);
+    const headers = r.headers;
+    if (headers === undefined || headers.length === 0) body += 1; // varint 0: no headers
+    else {
+      const keys = headers.map((h) => encoder.encode(h.key));
+      headerKeys[i] = keys;
+      body += varintBytes(keys.length);
+      headers.forEach((h, j) => {
+        const k = keys[j]!;
+        body += varintBytes(k.byteLength) + k.byteLength + varintBytes(h.value.byteLength) + h.value.byteLength;
+      });
+    }
+    bodies[i] = body;
     size += varintBytes(body) + body;
-  });
+  }
   const out = new Uint8Array(size);
   let pos = 0;
   const bytes = (b: Uint8Array): void => {
@@ -182,7 +188,8 @@ export function encodeRecords(records: readonly RecordToEncode[], baseTimestampM
     out.set(b, pos);
     pos += b.byteLength;
   };
-  records.forEach((r, i) => {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
     pos = writeVarint(out, pos, bodies[i]!);
     out[pos++] = 0; // record attributes: unused
     pos = writeVarint(out, pos, r.timestampMs - baseTimestampMs);
@@ -191,13 +198,16 @@ export function encodeRecords(records: readonly RecordToEncode[], baseTimestampM
     else bytes(r.key);
     if (r.value === null) pos = writeVarint(out, pos, -1);
     else bytes(r.value);
-    const headers = r.headers ?? [];
-    pos = writeVarint(out, pos, headers.length);
-    headers.forEach((h, j) => {
-      bytes(headerKeys[i]![j]!);
-      bytes(h.value);
-    });
-  });
+    const keys = headerKeys[i];
+    if (keys === undefined) out[pos++] = 0;
+    else {
+      pos = writeVarint(out, pos, keys.length);
+      r.headers!.forEach((h, j) => {
+        bytes(keys[j]!);
+        bytes(h.value);
+      });
+    }
+  }
   if (pos !== size) throw new Error(`records section size mismatch: wrote ${pos} of ${size}`); // a bug
   return out;
 }

@@ -41,43 +41,55 @@ export const RECORD_OVERHEAD_BYTES = 32;
 
 const encoder = new TextEncoder();
 
+/** The path of message `index` of a send, and of one of its fields, for error messages (built only on an error). */
+function pathOf(index: number, field?: string): string {
+  return field === undefined ? `messages[${index}]` : `messages[${index}].${field}`;
+}
+
+/** A mutable ProduceRecord while it is built (no object spread per record: this runs for every message sent). */
+type RecordDraft = { -readonly [K in keyof ProduceRecord]: ProduceRecord[K] };
+
 /**
  * Convert and check one message.
- * @param at its path in the send, e.g. "messages[3]", for error messages
+ * @param index its place in the send (messages[index]), for error messages
  * @throws RlogError INVALID_REQUEST (naming the field) or RECORD_TOO_LARGE
  */
-export function prepareMessage(m: ProducerMessage, at: string, limits: Limits): PreparedMessage {
-  if (typeof m !== "object" || m === null) throw invalidField(at, "expected a message object");
-  const value = m.value === null ? null : bytesField(m.value, `${at}.value`);
-  const key = m.key === undefined || m.key === null ? undefined : bytesField(m.key, `${at}.key`);
-  const headers = prepareHeaders(m.headers, `${at}.headers`, limits);
+export function prepareMessage(m: ProducerMessage, index: number, limits: Limits): PreparedMessage {
+  if (typeof m !== "object" || m === null) throw invalidField(pathOf(index), "expected a message object");
+  const value = m.value === null ? null : bytesField(m.value, index, "value");
+  const key = m.key === undefined || m.key === null ? undefined : bytesField(m.key, index, "key");
+  const headers = m.headers === undefined || m.headers === null ? NO_HEADERS : prepareHeaders(m.headers, pathOf(index, "headers"), limits);
   let bytes = (value?.byteLength ?? 0) + (key?.byteLength ?? 0);
   for (const h of headers) bytes += encoder.encode(h.key).byteLength + h.value.byteLength;
   if (bytes > limits.recordBytesMax) {
-    throw new RlogError("RECORD_TOO_LARGE", `${at}: record of ${bytes} bytes exceeds recordBytesMax ${limits.recordBytesMax}`);
+    throw new RlogError("RECORD_TOO_LARGE", `${pathOf(index)}: record of ${bytes} bytes exceeds recordBytesMax ${limits.recordBytesMax}`);
   }
   const ts = m.timestampMs;
   if (ts !== undefined && ts !== null && !(Number.isSafeInteger(ts) && ts >= 0 && ts <= FIXED_LIMITS.timestampMsMax)) {
-    throw invalidField(`${at}.timestampMs`, `expected an integer in 0 .. ${FIXED_LIMITS.timestampMsMax}`);
+    throw invalidField(pathOf(index, "timestampMs"), `expected an integer in 0 .. ${FIXED_LIMITS.timestampMsMax}`);
   }
   const p = m.partition;
-  if (p !== undefined && p !== null && !(Number.isSafeInteger(p) && p >= 0)) throw invalidField(`${at}.partition`, "expected a non-negative integer");
-  const record: ProduceRecord = {
-    value,
-    ...(key === undefined ? {} : { key }),
-    ...(headers.length === 0 ? {} : { headers }),
-    ...(ts === undefined || ts === null ? {} : { timestampMs: ts }),
-  };
+  if (p !== undefined && p !== null && !(Number.isSafeInteger(p) && p >= 0)) throw invalidField(pathOf(index, "partition"), "expected a non-negative integer");
+  const record: RecordDraft = { value };
+  if (key !== undefined) record.key = key;
+  if (headers.length > 0) record.headers = headers;
+  if (ts !== undefined && ts !== null) record.timestampMs = ts;
   return { record, bytes, partition: p ?? undefined };
 }
 
-function bytesField(v: unknown, at: string): Uint8Array {
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+function bytesField(v: unknown, index: number, field: string): Uint8Array {
+  if (typeof v === "string" || v instanceof Uint8Array) return toBytes(v);
+  throw invalidField(pathOf(index, field), "expected a string, Buffer or Uint8Array");
+}
+
+function headerBytes(v: unknown, at: string): Uint8Array {
   if (typeof v === "string" || v instanceof Uint8Array) return toBytes(v);
   throw invalidField(at, "expected a string, Buffer or Uint8Array");
 }
 
-function prepareHeaders(h: ProducerMessage["headers"], at: string, limits: Limits): RecordHeader[] {
-  if (h === undefined || h === null) return [];
+function prepareHeaders(h: NonNullable<ProducerMessage["headers"]>, at: string, limits: Limits): RecordHeader[] {
   const list: readonly MessageHeader[] = Array.isArray(h)
     ? (h as readonly MessageHeader[])
     : Object.entries(h as Readonly<Record<string, BytesLike>>).map(([key, value]) => ({ key, value }));
@@ -85,6 +97,6 @@ function prepareHeaders(h: ProducerMessage["headers"], at: string, limits: Limit
   return list.map((x, i) => {
     if (typeof x?.key !== "string") throw invalidField(`${at}[${i}].key`, "expected a string");
     if (x.key.length > limits.stringLengthMax) throw invalidField(`${at}[${i}].key`, `longer than stringLengthMax ${limits.stringLengthMax}`);
-    return { key: x.key, value: bytesField(x.value, `${at}[${i}].value`) };
+    return { key: x.key, value: headerBytes(x.value, `${at}[${i}].value`) };
   });
 }

@@ -45,7 +45,13 @@ export interface LaneDeps {
 interface Incoming {
   readonly record: ProduceRecord;
   readonly bytes: number;
-  offset: Promise<number> | undefined;
+  placed: RecordPlace | undefined;
+}
+
+/** Where an appended record went: its batch's base offset (a promise) and its place in the batch; offset = base + place. */
+export interface RecordPlace {
+  readonly baseOffset: Promise<number>;
+  readonly place: number;
 }
 
 /** One partition's batching, sending and retry pipeline; see the file comment. */
@@ -83,17 +89,17 @@ export class PartitionLane {
     );
   }
 
-  /** Add a record to the open batch; resolves with its offset once written. */
-  append(record: ProduceRecord, bytes: number): Promise<number> {
-    const incoming: Incoming = { record, bytes, offset: undefined };
+  /** Add a record to the open batch: where it went (its offset once written is the batch's base offset + its place). */
+  append(record: ProduceRecord, bytes: number): RecordPlace {
+    const incoming: Incoming = { record, bytes, placed: undefined };
     this.incoming = incoming;
     try {
       this.apply({ type: "append", bytes, requestBytes: bytes + RECORD_OVERHEAD_BYTES });
     } finally {
       this.incoming = undefined;
     }
-    if (incoming.offset === undefined) throw new Error("partition lane: an appended record was neither placed nor refused"); // a bug
-    return incoming.offset;
+    if (incoming.placed === undefined) throw new Error("partition lane: an appended record was neither placed nor refused"); // a bug
+    return incoming.placed;
   }
 
   /** Close the open batch now (linger over, flush) and send what may be sent. */
@@ -127,13 +133,15 @@ export class PartitionLane {
           batch = new ProducerBatch(c.serial);
           this.batches.set(c.serial, batch);
         }
-        incoming.offset = batch.add(incoming.record, incoming.bytes);
+        incoming.placed = { baseOffset: batch.baseOffset, place: batch.add(incoming.record, incoming.bytes) };
         return;
       }
       case "refuseRecord":
         if (this.incoming === undefined) throw new Error("partition lane: refuseRecord without a record"); // a bug
         this.deps.budget.release(this.incoming.bytes);
-        this.incoming.offset = Promise.reject(c.error);
+        const refused = Promise.reject(c.error);
+        refused.catch(() => undefined); // its send() reads it
+        this.incoming.placed = { baseOffset: refused, place: 0 };
         return;
       case "startLinger":
         this.armLinger(c.serial);

@@ -1,22 +1,25 @@
 /**
  * One produce request in the making, as the lane's shell holds it: the
- * records of one partition, the promises of the messages in it, and the
- * routing state of its attempts. Its decision state (stamp, attempts,
+ * records of one partition, one promise for all of them (its base offset:
+ * message i got base + i; one promise a batch rather than one a message,
+ * since the producer's per-record allocations were a large part of its CPU),
+ * and the routing state of its attempts. Its decision state (stamp, attempts,
  * failures, deadline) lives in LaneBatch (lane-state.ts).
  */
 import type { ProduceRecord } from "../../broker/protocol/records.js";
 import { CallState } from "../cluster/cluster.js";
 import { RECORD_OVERHEAD_BYTES } from "./message.js";
 
-interface MessageSettle {
-  readonly resolve: (offset: number) => void;
-  readonly reject: (err: unknown) => void;
-}
-
 /** A batch of records for one partition; see the file comment. */
 export class ProducerBatch {
   readonly records: ProduceRecord[] = [];
-  private readonly settles: MessageSettle[] = [];
+  /**
+   * Resolves with the base offset once the batch is written, rejects when it failed for good.
+   * Never an unhandled rejection: the messages' send() calls read it.
+   */
+  readonly baseOffset: Promise<number>;
+  private resolveBase: (offset: number) => void = () => undefined;
+  private rejectBase: (err: unknown) => void = () => undefined;
   /** Record bytes held in the producer's buffer budget. */
   bytes = 0;
   /** Estimated size in a produce request. */
@@ -40,14 +43,19 @@ export class ProducerBatch {
     this.settled = new Promise((resolve) => {
       this.markSettled = resolve;
     });
+    this.baseOffset = new Promise((resolve, reject) => {
+      this.resolveBase = resolve;
+      this.rejectBase = reject;
+    });
+    this.baseOffset.catch(() => undefined);
   }
 
-  /** Add a record; the promise resolves with its offset. */
-  add(record: ProduceRecord, bytes: number): Promise<number> {
+  /** Add a record; returns its place in the batch (its offset is baseOffset + place). */
+  add(record: ProduceRecord, bytes: number): number {
     this.records.push(record);
     this.bytes += bytes;
     this.requestBytes += bytes + RECORD_OVERHEAD_BYTES;
-    return new Promise((resolve, reject) => this.settles.push({ resolve, reject }));
+    return this.records.length - 1;
   }
 
   /** Whether the batch succeeded or failed already. */
@@ -59,7 +67,7 @@ export class ProducerBatch {
   succeed(baseOffset: number): void {
     if (this.done) return;
     this.done = true;
-    this.settles.forEach((s, i) => s.resolve(baseOffset + i));
+    this.resolveBase(baseOffset);
     this.markSettled();
   }
 
@@ -67,7 +75,7 @@ export class ProducerBatch {
   fail(err: unknown): void {
     if (this.done) return;
     this.done = true;
-    for (const s of this.settles) s.reject(err);
+    this.rejectBase(err);
     this.markSettled();
   }
 }

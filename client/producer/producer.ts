@@ -16,7 +16,7 @@ import type { RetryOptions } from "../retry/retry-options.js";
 import { ByteBudget } from "./byte-budget.js";
 import { prepareMessage, type ProducerMessage } from "./message.js";
 import { Partitioner } from "./partitioner.js";
-import { PartitionLane, type LaneDeps } from "./partition-lane.js";
+import { PartitionLane, type RecordPlace, type LaneDeps } from "./partition-lane.js";
 import { batchBounds, resolveProducerOptions, type BatchBounds, type ProducerOptions, type ResolvedProducerOptions } from "./producer-options.js";
 import { ProducerSessions } from "./producer-session.js";
 import { hopTrace } from "../../broker/diagnostics/hop-trace.js";
@@ -96,8 +96,8 @@ export class Producer {
       () => undefined,
       () => undefined,
     );
-    const offsets = await step;
-    const written = await Promise.all(offsets);
+    const placed = await step;
+    const written = await writtenAt(placed);
     hopTrace?.("api.done");
     return written;
   }
@@ -123,30 +123,25 @@ export class Producer {
     this.onClosed();
   }
 
-  private async enqueue(request: SendRequest): Promise<Promise<RecordMetadata>[]> {
+  private async enqueue(request: SendRequest): Promise<PlacedMessage[]> {
     if (this.fatal !== undefined) throw this.fatal;
     this.limits ??= await this.cluster.limits();
     const limits = this.limits;
     this.bounds ??= batchBounds(this.options, limits);
     const { topic } = request;
     const count = await this.cluster.partitionCount(topic);
-    const prepared = request.messages.map((m, i) => prepareMessage(m, `messages[${i}]`, limits));
+    const prepared = request.messages.map((m, i) => prepareMessage(m, i, limits));
     for (const [i, m] of prepared.entries()) {
       if (m.partition !== undefined && m.partition >= count) {
         throw new RlogError("UNKNOWN_PARTITION", `messages[${i}].partition: topic ${topic} has ${count} partitions, not ${m.partition + 1}`);
       }
     }
-    const out: Promise<RecordMetadata>[] = [];
+    const out: PlacedMessage[] = [];
     for (const m of prepared) {
       const wait = this.budget.acquire(m.bytes);
       if (wait !== undefined) await wait;
       const partition = m.partition ?? this.partitioner.partition(topic, m.record.key, count);
-      const offset = this.lane({ topic, partition }).append(m.record, m.bytes);
-      const written = offset.then((o) => ({ partition, offset: o }));
-      // send() hands all of them to Promise.all once every message is queued; until then a
-      // failure must not count as unhandled. The rejection still reaches the caller.
-      written.catch(() => undefined);
-      out.push(written);
+      out.push({ partition, at: this.lane({ topic, partition }).append(m.record, m.bytes) });
     }
     return out;
   }
@@ -172,4 +167,22 @@ export class Producer {
     this.cluster.logger.error({ code: err.codeName, message: err.message }, "producer fenced; it fails every pending and later message");
     for (const lane of this.lanes.values()) lane.failAll(err);
   }
+}
+
+/** A message of a send() and where its lane put it. */
+interface PlacedMessage {
+  readonly partition: number;
+  readonly at: RecordPlace;
+}
+
+/**
+ * Each message's partition and offset once its batch is written; rejects
+ * with the first failure. Messages of a send() mostly share a few batches:
+ * one wait per batch, not one per message.
+ */
+async function writtenAt(placed: readonly PlacedMessage[]): Promise<RecordMetadata[]> {
+  const slots = new Map<Promise<number>, number>();
+  for (const p of placed) if (!slots.has(p.at.baseOffset)) slots.set(p.at.baseOffset, slots.size);
+  const bases = await Promise.all(slots.keys());
+  return placed.map((p) => ({ partition: p.partition, offset: (bases[slots.get(p.at.baseOffset) as number] as number) + p.at.place }));
 }

@@ -52,8 +52,9 @@ function laneOf(options: ProducerOptions): { lane: PartitionLane; cluster: StubC
 }
 
 function append(lane: PartitionLane, value: string): Promise<number> {
-  const m = prepareMessage({ value }, "messages[0]", DEFAULT_LIMITS);
-  return lane.append(m.record, m.bytes);
+  const m = prepareMessage({ value }, 0, DEFAULT_LIMITS);
+  const at = lane.append(m.record, m.bytes);
+  return at.baseOffset.then((base) => base + at.place);
 }
 
 function values(request: ProduceRequest | undefined): string[] {
