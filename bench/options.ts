@@ -32,7 +32,7 @@ export interface BenchOptions {
   readonly brokerCpuProfDir: string | undefined;
   /** Directory to copy the broker logs to at the end, or undefined. */
   readonly keepLogsDir: string | undefined;
-  /** Trace the one-at-a-time produce hop by hop into this file (broker/diagnostics/hop-trace.ts); undefined: no trace. */
+  /** Trace the one-at-a-time produce hop by hop into this file (broker/diagnostics/hop-trace-file.ts); undefined: no trace. */
   readonly hopTraceFile: string | undefined;
   readonly quiet: boolean;
 

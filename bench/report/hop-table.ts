@@ -1,7 +1,7 @@
 /**
  * The hop table of a traced one-at-a-time produce run: where each send()
  * spent its time between the client, the leader and the first follower to
- * receive the append (broker/diagnostics/hop-trace.ts writes the lines).
+ * receive the append (broker/diagnostics/hop-trace-file.ts writes the lines).
  *
  * Lines carry no request id: the run is cut into windows at each api.send
  * of the client, and within a window each step is the first matching point
@@ -9,7 +9,7 @@
  * outstanding at a time. Windows where a step is missing (a heartbeat-only
  * turn, a retry) are left out and counted.
  */
-import type { HopPoint } from "../../broker/diagnostics/hop-trace.js";
+import type { HopPoint } from "../../broker/protocol/hop-trace.js";
 
 interface TraceLine {
   readonly us: number;

@@ -12,7 +12,7 @@
  * 2,000-send run writes about 2 MB.
  */
 import { appendFileSync } from "node:fs";
-import { setHopTracer } from "./hop-trace.js";
+import { setHopTracer } from "../protocol/hop-trace.js";
 
 /** How often buffered lines are written: a reader waits this long (and a bit) for every process's last lines. */
 export const HOP_TRACE_FLUSH_INTERVAL_MS = 200;

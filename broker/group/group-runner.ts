@@ -28,7 +28,7 @@ import { MessageType, type Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
 import { NO_NODE, index as toIndex, type Entry, type HardState, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
-import { hopTrace } from "../diagnostics/hop-trace.js";
+import { hopTrace } from "../protocol/hop-trace.js";
 
 /** A log write slower than this is logged (warn). */
 const SLOW_PERSIST_WARN_MS = 100;

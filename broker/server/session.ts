@@ -38,7 +38,7 @@ import { InflightRequests, type InflightRequest } from "./inflight.js";
 import { encodeHandlerResult, internalError } from "./response-frames.js";
 import type { ServerSettings } from "./server-options.js";
 import type { ServerCounters } from "./server-stats.js";
-import { hopTrace } from "../diagnostics/hop-trace.js";
+import { hopTrace } from "../protocol/hop-trace.js";
 
 /**
  * Close code for a client that does not read its responses (RFC 6455 1008,

@@ -36,7 +36,7 @@ import type { PeerLimits } from "./peer-limits.js";
 import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { SendQueue } from "./send-queue.js";
-import { hopTrace } from "../diagnostics/hop-trace.js";
+import { hopTrace } from "../protocol/hop-trace.js";
 
 /** Settings of a link. */
 export interface PeerLinkOptions {

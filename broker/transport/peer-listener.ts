@@ -17,7 +17,7 @@ import type { PeerLimits } from "./peer-limits.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import { secretMatches } from "./secret.js";
-import { hopTrace } from "../diagnostics/hop-trace.js";
+import { hopTrace } from "../protocol/hop-trace.js";
 
 /** Settings of a listener. */
 export interface PeerListenerOptions {

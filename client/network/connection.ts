@@ -31,7 +31,7 @@ import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import type { Logger } from "../logger.js";
 import { brokerNotAvailable, ClosedError, requestTimeout } from "./client-errors.js";
 import { readHandshake } from "./handshake.js";
-import { hopTrace } from "../../broker/diagnostics/hop-trace.js";
+import { hopTrace } from "../../broker/protocol/hop-trace.js";
 
 /** How long close() waits for the broker's close frame before cutting the socket (the broker's closeWaitMs is the same). */
 const CLOSE_WAIT_MS = 1_000;

@@ -19,7 +19,7 @@ import { Partitioner } from "./partitioner.js";
 import { PartitionLane, type RecordPlace, type LaneDeps } from "./partition-lane.js";
 import { batchBounds, resolveProducerOptions, type BatchBounds, type ProducerOptions, type ResolvedProducerOptions } from "./producer-options.js";
 import { ProducerSessions } from "./producer-session.js";
-import { hopTrace } from "../../broker/diagnostics/hop-trace.js";
+import { hopTrace } from "../../broker/protocol/hop-trace.js";
 
 /** What send() takes: messages for one topic. */
 export interface SendRequest {

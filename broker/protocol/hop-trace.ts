@@ -4,8 +4,8 @@
  *
  * The traced code calls `hopTrace?.("propose")`: one check of an undefined
  * binding while tracing is off, which is always, except in a traced bench
- * run. This module holds only that binding, with no Node imports, so that
- * SDK code may carry trace points; hop-trace-file.ts turns it on (the
+ * run. This module holds only that binding, with no Node imports (in protocol/, which the SDK may import), so that
+ * SDK code may carry trace points; diagnostics/hop-trace-file.ts turns it on (the
  * RLOG_HOP_TRACE environment variable in a broker, `--hop-trace` in the
  * bench) and writes the lines.
  */
