@@ -9,6 +9,8 @@ import { RlogError, type Result } from "./errors.js";
 import type { FetchedBatch, FetchedRecord, ProduceRecord } from "./records.js";
 import {
   assembleRecordBatch,
+  writeRecordBatchHeader,
+  RECORD_BATCH_HEADER_BYTES,
   decodeRecords,
   encodeRecords,
   readRecordBatchHeader,
@@ -41,9 +43,16 @@ export async function buildRecordBatch(records: readonly ProduceRecord[], opts: 
  * promise hop: the producer's uncompressed path sends in the same turn).
  */
 export function buildUncompressedBatch(records: readonly ProduceRecord[], opts: Omit<BuildBatchOptions, "compression">): Uint8Array {
-  const filled = filledRecords(records, opts.timestampMs);
-  const { base, max } = timestampRange(filled);
-  return assembleRecordBatch({ compression: Compression.None, recordCount: filled.length, baseTimestampMs: base, maxTimestampMs: max, producer: opts.producer }, encodeRecords(filled, base));
+  // The producer's hot path: no per-record copies of the records, and the batch encoded straight into its one buffer.
+  if (records.length === 0) throw new RangeError("a record batch needs at least one record");
+  const base = records[0]!.timestampMs ?? opts.timestampMs;
+  let max = base;
+  for (const r of records) {
+    const t = r.timestampMs ?? opts.timestampMs;
+    if (t > max) max = t;
+  }
+  const out = encodeRecords(records, base, opts.timestampMs, RECORD_BATCH_HEADER_BYTES);
+  return writeRecordBatchHeader({ compression: Compression.None, recordCount: records.length, baseTimestampMs: base, maxTimestampMs: max, producer: opts.producer }, out);
 }
 
 function filledRecords(records: readonly ProduceRecord[], timestampMs: number): RecordToEncode[] {

@@ -152,19 +152,30 @@ function setInt64(v: DataView, at: number, n: number): void {
   v.setUint32(at + 4, n - hi * TWO_32);
 }
 
+/** A record as encodeRecords takes it: a record without a timestamp gets the default one. */
+export interface RecordToWrite {
+  readonly timestampMs?: number | undefined;
+  readonly key?: Uint8Array | null | undefined;
+  readonly value: Uint8Array | null;
+  readonly headers?: readonly RecordHeader[] | undefined;
+}
+
 /**
  * Encode records as an uncompressed records section (the bytes after the
  * header), with timestamps relative to `baseTimestampMs` and offset deltas
  * 0, 1, 2, ... The caller has checked sizes and timestamps.
+ * @param defaultTimestampMs the timestamp of records that carry none
+ * @param headroomBytes bytes left free in front of the section (RECORD_BATCH_HEADER_BYTES: the batch is then
+ *   finished in place by writeRecordBatchHeader, without another buffer and copy)
  */
-export function encodeRecords(records: readonly RecordToEncode[], baseTimestampMs: number): Uint8Array {
+export function encodeRecords(records: readonly RecordToWrite[], baseTimestampMs: number, defaultTimestampMs = baseTimestampMs, headroomBytes = 0): Uint8Array {
   // Runs for every record produced: no per-record arrays or closures unless the record has headers.
   const headerKeys: (Uint8Array[] | undefined)[] = new Array<Uint8Array[] | undefined>(records.length);
   const bodies = new Array<number>(records.length);
   let size = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    let body = 1 + varintBytes(r.timestampMs - baseTimestampMs) + varintBytes(i);
+    let body = 1 + varintBytes((r.timestampMs ?? defaultTimestampMs) - baseTimestampMs) + varintBytes(i);
     body += r.key == null ? varintBytes(-1) : varintBytes(r.key.byteLength) + r.key.byteLength;
     body += r.value === null ? varintBytes(-1) : varintBytes(r.value.byteLength) + r.value.byteLength;
     const headers = r.headers;
@@ -181,8 +192,8 @@ export function encodeRecords(records: readonly RecordToEncode[], baseTimestampM
     bodies[i] = body;
     size += varintBytes(body) + body;
   }
-  const out = new Uint8Array(size);
-  let pos = 0;
+  const out = new Uint8Array(headroomBytes + size);
+  let pos = headroomBytes;
   const bytes = (b: Uint8Array): void => {
     pos = writeVarint(out, pos, b.byteLength);
     out.set(b, pos);
@@ -192,7 +203,7 @@ export function encodeRecords(records: readonly RecordToEncode[], baseTimestampM
     const r = records[i]!;
     pos = writeVarint(out, pos, bodies[i]!);
     out[pos++] = 0; // record attributes: unused
-    pos = writeVarint(out, pos, r.timestampMs - baseTimestampMs);
+    pos = writeVarint(out, pos, (r.timestampMs ?? defaultTimestampMs) - baseTimestampMs);
     pos = writeVarint(out, pos, i);
     if (r.key == null) pos = writeVarint(out, pos, -1);
     else bytes(r.key);
@@ -208,7 +219,7 @@ export function encodeRecords(records: readonly RecordToEncode[], baseTimestampM
       });
     }
   }
-  if (pos !== size) throw new Error(`records section size mismatch: wrote ${pos} of ${size}`); // a bug
+  if (pos !== out.byteLength) throw new Error(`records section size mismatch: wrote ${pos - headroomBytes} of ${size}`); // a bug
   return out;
 }
 
@@ -228,6 +239,15 @@ export interface BatchFields {
  */
 export function assembleRecordBatch(fields: BatchFields, records: Uint8Array): Uint8Array {
   const out = new Uint8Array(RECORD_BATCH_HEADER_BYTES + records.byteLength);
+  out.set(records, RECORD_BATCH_HEADER_BYTES);
+  return writeRecordBatchHeader(fields, out);
+}
+
+/**
+ * Fill in the header of `out`, whose records section already follows
+ * RECORD_BATCH_HEADER_BYTES of room, and compute the CRC; returns `out`.
+ */
+export function writeRecordBatchHeader(fields: BatchFields, out: Uint8Array): Uint8Array {
   const v = view(out);
   setInt64(v, BatchField.baseOffset, 0);
   v.setInt32(BatchField.batchLength, out.byteLength - RECORD_BATCH_LOG_OVERHEAD_BYTES);
@@ -241,7 +261,6 @@ export function assembleRecordBatch(fields: BatchFields, records: Uint8Array): U
   v.setInt16(BatchField.producerEpoch, fields.producer?.producerEpoch ?? -1);
   v.setInt32(BatchField.baseSequence, fields.producer?.baseSequence ?? -1);
   v.setInt32(BatchField.recordCount, fields.recordCount);
-  out.set(records, RECORD_BATCH_HEADER_BYTES);
   v.setUint32(BatchField.crc, crc32c(out.subarray(BatchField.attributes)));
   return out;
 }
