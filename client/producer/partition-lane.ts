@@ -136,13 +136,14 @@ export class PartitionLane {
         incoming.placed = { baseOffset: batch.baseOffset, place: batch.add(incoming.record, incoming.bytes) };
         return;
       }
-      case "refuseRecord":
+      case "refuseRecord": {
         if (this.incoming === undefined) throw new Error("partition lane: refuseRecord without a record"); // a bug
         this.deps.budget.release(this.incoming.bytes);
         const refused = Promise.reject(c.error);
         refused.catch(() => undefined); // its send() reads it
         this.incoming.placed = { baseOffset: refused, place: 0 };
         return;
+      }
       case "startLinger":
         this.armLinger(c.serial);
         return;
