@@ -236,15 +236,8 @@ async function runScale(d: PartitionScaleDeps, s: PartitionScaleSettings, ticks:
       ...base,
       partitionsWithLeader: withLeader,
       readySeconds,
-      idleCpuPercentOfCoreByBroker: null,
-      idleCpuPercentOfCore: null,
+      ...UNMEASURED,
       setupCpuPercentOfCore: setupCpu,
-      loadAverageAtIdle: null,
-      produce: null,
-      produceCpuPercentOfCore: null,
-      produceCpuMicrosPerRecord: null,
-      recordsPerSec: null,
-      mbPerSec: null,
       error: message(err),
     };
   } finally {
@@ -252,6 +245,18 @@ async function runScale(d: PartitionScaleDeps, s: PartitionScaleSettings, ticks:
     await cluster?.stop();
   }
 }
+
+/** The figures of a scale that did not get as far as measuring them. */
+const UNMEASURED = {
+  idleCpuPercentOfCoreByBroker: null,
+  idleCpuPercentOfCore: null,
+  loadAverageAtIdle: null,
+  produce: null,
+  produceCpuPercentOfCore: null,
+  produceCpuMicrosPerRecord: null,
+  recordsPerSec: null,
+  mbPerSec: null,
+} as const;
 
 /** The step of `partitions` that measured what is asked, or undefined. */
 function measured(steps: readonly PartitionScaleStep[], partitions: number): PartitionScaleStep | undefined {
@@ -289,15 +294,8 @@ export async function runPartitionScale(d: PartitionScaleDeps): Promise<Partitio
         topics: topicPlan(total, settings.producePartitions, settings.partitionsPerTopicMax).length,
         partitionsWithLeader: 0,
         readySeconds: 0,
-        idleCpuPercentOfCoreByBroker: null,
-        idleCpuPercentOfCore: null,
+        ...UNMEASURED,
         setupCpuPercentOfCore: null,
-        loadAverageAtIdle: null,
-        produce: null,
-        produceCpuPercentOfCore: null,
-        produceCpuMicrosPerRecord: null,
-        recordsPerSec: null,
-        mbPerSec: null,
         skipped: `${failedAt.toLocaleString("en-US")} partitions did not come up`,
       });
       continue;
