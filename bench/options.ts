@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { PRODUCER_DEFAULTS } from "../broker/protocol/defaults.js";
 import { parseCompression, type Compression } from "./compression.js";
 import { VALUE_KINDS, type ValueKind } from "./record-value.js";
 
@@ -153,7 +154,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --replication-factor N  default: min(3, brokers)
   --acks all|leader       default all
   --linger-ms N           producer lingerMs in the throughput run (default 5)
-  --batch-bytes N         producer batchBytesMax (default 262144)
+  --batch-bytes N         producer batchBytesMax (default the SDK's, ${PRODUCER_DEFAULTS.batchBytesMax})
   --values random|json    record values of produce, many-producers and partition-scale (default random:
                           incompressible; json: ~1 KiB order/event documents; produce-json always writes json)
   --compression C         producer compression: none|gzip|lz4|zstd (default none; producers of produce,
@@ -295,7 +296,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     replicationFactor: v["replication-factor"] === undefined ? undefined : int("replication-factor", v["replication-factor"], 3, 1, 7),
     acks,
     lingerMs: int("linger-ms", v["linger-ms"], 5, 0, 10_000),
-    batchBytesMax: int("batch-bytes", v["batch-bytes"], 256 * 1024, 1024, 8 * 1024 * 1024),
+    batchBytesMax: int("batch-bytes", v["batch-bytes"], PRODUCER_DEFAULTS.batchBytesMax, 1024, 8 * 1024 * 1024),
     sendRecords: 100,
     produceSecondsMax: preset.produceSecondsMax,
     values: values as ValueKind,

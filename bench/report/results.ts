@@ -4,6 +4,7 @@
  * figures named in REQUIRED_FIELDS are null, so a script can always find
  * the keys. Times in ms, rates per second, MB = 10^6 bytes.
  */
+import { PRODUCER_DEFAULTS } from "../../broker/protocol/defaults.js";
 import type { LmdbCeiling } from "../ceilings/lmdb-ceiling.js";
 import type { WsCeiling } from "../ceilings/ws-ceiling.js";
 import type { LatencySummaryMs } from "../histogram.js";
@@ -73,7 +74,7 @@ export interface BenchResults {
   readonly preset: "quick" | "full";
   readonly workloads: readonly string[];
   readonly cluster: { readonly brokers: number; readonly startedByBench: boolean; readonly urls: readonly string[]; readonly fsync: boolean | null; readonly replicationFactor: number };
-  /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on, default producer settings: linger 5 ms, batch 256 KiB, no compression, random values). */
+  /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on, default producer settings: linger 5 ms, batch 1 MiB, no compression, random values). */
   readonly targetConfiguration: boolean;
   readonly machine: Machine;
   /** Load averages when the run ended. */
@@ -192,7 +193,7 @@ export function assembleResults(r: RunRecord): BenchResults {
   const c = r.cluster ?? (scale === undefined ? undefined : { brokers: scale.brokers, local: true, urls: [] });
   const replicationFactor = r.cluster === undefined && scale !== undefined ? scale.replicationFactor : r.replicationFactor;
   const targetConfiguration = c !== undefined && c.brokers === 3 && replicationFactor === 3 && o.acks === "all" && o.recordBytes === 1024 && (c.local ? o.fsync : true) &&
-    o.values === "random" && o.compression === "none" && o.lingerMs === 5 && o.batchBytesMax === 256 * 1024;
+    o.values === "random" && o.compression === "none" && o.lingerMs === PRODUCER_DEFAULTS.lingerMs && o.batchBytesMax === PRODUCER_DEFAULTS.batchBytesMax;
   const doc = {
     schemaVersion: 1 as const,
     commit: r.versions.commit ?? null,

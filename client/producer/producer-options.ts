@@ -12,7 +12,7 @@ export interface ProducerOptions {
   readonly acks?: Acks;
   /** How long a partition's batch stays open for more records. Default 5. */
   readonly lingerMs?: number;
-  /** A batch closes at this many bytes of records. Default 256 KiB (and below the broker's frameBytesMax). */
+  /** A batch closes at this many bytes of records. Default 1 MiB (capped by the broker's batchBytesMax and frameBytesMax). */
   readonly batchBytesMax?: number;
   /** A batch closes at this many records. Default and upper bound: the broker's batchRecordsMax. */
   readonly batchRecordsMax?: number;
