@@ -227,55 +227,50 @@ describe("damaged records", () => {
   }
 });
 
+/**
+ * Write the fixture store, let `damage` edit every copy of entry 17's key of
+ * log "beta" in data.mdb (it returns whether it changed the copy at `at`),
+ * then check that the verification child reports exactly one structure
+ * damage whose message matches `message`, and that the directory is not trusted.
+ */
+async function expectKeyDamageIsStoreDamage(damage: (bytes: Buffer, at: number, key: Buffer) => boolean, message: RegExp): Promise<void> {
+  await withDir(async (dir) => {
+    await writeFixtureStore(dir);
+    const store = await LogStore.open({ path: dir, fsync: false });
+    const logId = (await store.openLog("beta", SETTINGS)).logId;
+    await store.close();
+    const file = join(dir, "data.mdb");
+    const bytes = readFileSync(file);
+    const key = entryKey(logId, 17);
+    let found = 0;
+    for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + 1)) if (damage(bytes, at, key)) found++;
+    assert.ok(found > 0, "the key is in data.mdb");
+    writeFileSync(file, bytes);
+    const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
+    assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
+    const structure = outcome.report.storeRecords.filter((d) => d.record === "structure");
+    assert.equal(structure.length, 1, JSON.stringify(outcome.report.storeRecords));
+    assert.match(structure[0]!.message, message);
+    assert.equal(judge(outcome).kind, "untrusted");
+  });
+}
+
 describe("a damaged key in LMDB's B-tree", () => {
   it("an entry key out of order is store damage (the directory is set aside), not entry damage a cut could mend", async () => {
-    await withDir(async (dir) => {
-      await writeFixtureStore(dir);
-      const store = await LogStore.open({ path: dir, fsync: false });
-      const logId = (await store.openLog("beta", SETTINGS)).logId;
-      await store.close();
-      // The high byte of entry 17's index, in every copy of its key: the key now sorts far after its neighbours.
-      const file = join(dir, "data.mdb");
-      const bytes = readFileSync(file);
-      const key = entryKey(logId, 17);
-      let found = 0;
-      for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + 1), found++) bytes[at + 4]! ^= 0x8a;
-      assert.ok(found > 0, "the key is in data.mdb");
-      writeFileSync(file, bytes);
-      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
-      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
-      const structure = outcome.report.storeRecords.filter((d) => d.record === "structure");
-      assert.equal(structure.length, 1, JSON.stringify(outcome.report.storeRecords));
-      assert.match(structure[0]!.message, /entries database: .*keys out of order/);
-      assert.equal(judge(outcome).kind, "untrusted");
-    });
+    // The high byte of entry 17's index, in every copy of its key: the key now sorts far after its neighbours.
+    await expectKeyDamageIsStoreDamage((bytes, at) => {
+      bytes[at + 4]! ^= 0x8a;
+      return true;
+    }, /entries database: .*keys out of order/);
   });
 
   it("an entry key of the wrong length (its node's key size damaged, in order all the same) is store damage too", async () => {
-    await withDir(async (dir) => {
-      await writeFixtureStore(dir);
-      const store = await LogStore.open({ path: dir, fsync: false });
-      const logId = (await store.openLog("beta", SETTINGS)).logId;
-      await store.close();
-      // An LMDB leaf node: [data size u32][flags u16][key size u16][key][value]. Entry 17's key size 12 -> 44.
-      const file = join(dir, "data.mdb");
-      const bytes = readFileSync(file);
-      const key = entryKey(logId, 17);
-      let found = 0;
-      for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + 1)) {
-        if (bytes.readUInt16LE(at - 2) !== key.byteLength) continue; // a branch page's copy
-        bytes.writeUInt16LE(44, at - 2);
-        found++;
-      }
-      assert.ok(found > 0, "the key's leaf node is in data.mdb");
-      writeFileSync(file, bytes);
-      const outcome = await verifyInChild(dir, { timeoutMs: 20_000 });
-      assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.failure}: ${outcome.reason}`);
-      const structure = outcome.report.storeRecords.filter((d) => d.record === "structure");
-      assert.equal(structure.length, 1, JSON.stringify(outcome.report.storeRecords));
-      assert.match(structure[0]!.message, /entries database: a key of 44 bytes/);
-      assert.equal(judge(outcome).kind, "untrusted");
-    });
+    // An LMDB leaf node: [data size u32][flags u16][key size u16][key][value]. Entry 17's key size 12 -> 44.
+    await expectKeyDamageIsStoreDamage((bytes, at, key) => {
+      if (bytes.readUInt16LE(at - 2) !== key.byteLength) return false; // a branch page's copy
+      bytes.writeUInt16LE(44, at - 2);
+      return true;
+    }, /entries database: a key of 44 bytes/);
   });
 });
 
