@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
 import { GroupRunner, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
-import type { Acl, AclFilter } from "../protocol/acls.js";
+import { formatAcl, type Acl, type AclFilter } from "../protocol/acls.js";
 import { AUTHORIZATION_DEFAULTS } from "../protocol/defaults.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { RaftConfig } from "../raft/config.js";
@@ -53,6 +53,9 @@ export interface ControllerOptions {
 /** The cluster metadata as read by handlers and the group coordinator. */
 export type MetadataView = Pick<ClusterMetadata, "topic" | "topics" | "acls">;
 
+/** Most ACLs named in the log line of one ACL change. */
+const ACLS_LOGGED_MAX = 10;
+
 /** Most ACLs the metadata holds (createAcls past it is refused). */
 export const ACLS_MAX = AUTHORIZATION_DEFAULTS.aclsMax;
 
@@ -73,6 +76,11 @@ export class Controller {
         for (const change of this.metadata.apply(entries)) {
           if (change.kind === "topicCreated" || change.kind === "topicDeleted") {
             opts.logger.info({ topic: change.topic.name, topicId: change.topic.id, partitions: change.topic.replicas.length }, change.kind === "topicCreated" ? "topic created" : "topic deleted");
+          }
+          if (change.kind === "aclsCreated" || change.kind === "aclsDeleted") {
+            // Security-relevant: every change at info, with the first ACLs named (a change may hold thousands).
+            const shown = change.acls.slice(0, ACLS_LOGGED_MAX).map(formatAcl);
+            opts.logger.info({ count: change.acls.length, acls: shown, index: change.index }, change.kind === "aclsCreated" ? "ACLs created" : "ACLs deleted");
           }
           opts.onChange(change);
         }

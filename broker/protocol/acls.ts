@@ -65,8 +65,8 @@ export interface Acl {
 export type AclFilter = Partial<Acl>;
 
 /**
- * Whether a string is a principal: "User:" and 1 .. nameLengthMax more
- * characters. `what` names the field in the message; undefined when it is one.
+ * What is wrong with a principal string (it must be "User:" and 1 ..
+ * nameLengthMax more characters), for an error message; undefined when it is one.
  */
 export function principalProblem(value: string, nameLengthMax: number): string | undefined {
   if (!value.startsWith(PRINCIPAL_PREFIX)) return `a principal is "${PRINCIPAL_PREFIX}<name>", e.g. "User:alice"`;
