@@ -34,6 +34,7 @@ import { NO_NODE, nodeId, term as toTerm, type NodeId, type Term } from "./raft/
 import { ClientServer } from "./server/client-server.js";
 import type { HandlerContext } from "./server/handler-context.js";
 import { buildHandlers } from "./server/handlers/index.js";
+import { Authorizer } from "./security/authorizer.js";
 import { LogStore } from "./storage/log-store.js";
 import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
@@ -108,6 +109,8 @@ export class Broker {
   private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
   private server!: ClientServer;
+  /** The config's authorization over the controller metadata's ACLs (docs/SECURITY.md). */
+  private authorizer!: Authorizer;
   /** The Raft tick (every raftTickMs) while a group here is awake; undefined while every group is quiesced. */
   private tickTimer: NodeJS.Timeout | undefined;
   /** While no group is awake: peer liveness checked every peerHeartbeatIntervalMs instead of every tick. */
@@ -240,6 +243,8 @@ export class Broker {
           t.replicas.flatMap((r, p) => (r.includes(this.id) ? [{ topic: t, partition: p, recovering: this.partitions.get(partitionGroupId(t.id, p))?.runner.recovering() }] : [])),
         ),
     });
+    this.authorizer = new Authorizer(c.authorization, this.controller.metadata.acls);
+    if (c.authorization.enabled) this.logger.info({ superUsers: c.authorization.superUsers }, "authorization on: requests are checked against ACLs");
     this.server = new ClientServer({
       host: c.host,
       port: c.clientPort,
@@ -247,6 +252,7 @@ export class Broker {
       limits: this.limits,
       handlers: buildHandlers(this.handlerContext()),
       logger: this.logger.child({ component: "server" }),
+      authorize: (principal, request) => this.authorizer.authorize(principal, request),
     });
     const { port } = await this.server.start();
     this.clientPort = port;
@@ -314,6 +320,7 @@ export class Broker {
       metadata: this.controller.metadata,
       controller: this.controller,
       groups: this.groups,
+      authorizer: this.authorizer,
       topicDefaults: () => this.topicDefaults(),
       replica: (topic, partition) => this.replica(topic, partition),
       hostedReplica: (group) => this.partitions.get(group),

@@ -102,6 +102,14 @@ export interface LimitSettings {
   readonly fetchWaitMsMax: number;
 }
 
+/** Authorization with ACLs (docs/SECURITY.md, "Authorization"). */
+export interface AuthorizationConfig {
+  /** Check every request against the ACLs; false allows every request (ACLs are still stored). */
+  readonly enabled: boolean;
+  /** Principals ("User:<name>") allowed everything, whatever the ACLs say. */
+  readonly superUsers: readonly string[];
+}
+
 /** A complete, validated broker configuration. Deeply readonly and frozen. */
 export interface BrokerConfig {
   /** This broker's id; must appear in `brokers`. */
@@ -139,11 +147,12 @@ export interface BrokerConfig {
   readonly groupsTopicPartitions: number;
   /** Root logger level. */
   readonly logLevel: LogLevel;
+  readonly authorization: AuthorizationConfig;
 }
 
 /** What a config file, the environment or `overrides` may supply: any subset, groups merged key by key. */
 export type ConfigInput = {
-  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings
+  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig
     ? Partial<BrokerConfig[K]>
     : BrokerConfig[K];
 };

@@ -12,6 +12,7 @@
  */
 import type { BrokerConfig } from "./broker-config.js";
 import {
+  AUTHORIZATION_DEFAULTS,
   BROKER_DEFAULTS,
   LIMIT_DEFAULTS,
   RAFT_DEFAULTS,
@@ -64,6 +65,7 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   defaultPartitions: BROKER_DEFAULTS.defaultPartitions,
   groupsTopicPartitions: BROKER_DEFAULTS.groupsTopicPartitions,
   logLevel: BROKER_DEFAULTS.logLevel,
+  authorization: { enabled: AUTHORIZATION_DEFAULTS.enabled, superUsers: [] },
 });
 
 /** Freezes an object and everything reachable from it; returns it typed as readonly. */

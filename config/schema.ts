@@ -5,7 +5,7 @@
  */
 import type { BrokerConfig, BrokerEndpoint } from "./broker-config.js";
 import { LOG_LEVELS } from "./broker-config.js";
-import { DAY_MS } from "../broker/protocol/defaults.js";
+import { AUTHORIZATION_DEFAULTS, DAY_MS, LIMIT_DEFAULTS } from "../broker/protocol/defaults.js";
 
 /** An integer in [min, max], or exactly `special.value` when that is given. */
 export interface IntSpec {
@@ -45,6 +45,16 @@ export interface BrokerListSpec {
   readonly kind: "brokerList";
 }
 
+/** A list of distinct strings, each itemLengthMin..itemLengthMax characters and starting with itemPrefix when given; at most countMax of them. */
+export interface StringListSpec {
+  readonly kind: "stringList";
+  readonly itemLengthMin: number;
+  readonly itemLengthMax: number;
+  readonly countMax: number;
+  /** Every item starts with this and has at least one more character (e.g. "User:"). */
+  readonly itemPrefix?: string;
+}
+
 /** A nested object whose keys have their own specs. */
 export interface GroupSpec<T> {
   readonly kind: "group";
@@ -52,7 +62,7 @@ export interface GroupSpec<T> {
 }
 
 /** Any leaf spec. */
-export type LeafSpec = IntSpec | BoolSpec | StringSpec | EnumSpec | IdListSpec | BrokerListSpec;
+export type LeafSpec = IntSpec | BoolSpec | StringSpec | EnumSpec | IdListSpec | BrokerListSpec | StringListSpec;
 
 /** Any spec, leaf or group, with the group's fields untyped (for walking the schema). */
 export type AnySpec = LeafSpec | { readonly kind: "group"; readonly fields: Readonly<Record<string, AnySpec>> };
@@ -66,6 +76,8 @@ export type SpecOf<V> = [V] extends [boolean]
       ? BrokerListSpec
       : [V] extends [readonly number[]]
         ? IdListSpec
+        : [V] extends [readonly string[]]
+          ? StringListSpec
         : [V] extends [string | null]
           ? string extends Exclude<V, null>
             ? StringSpec
@@ -158,6 +170,20 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   defaultReplicationFactor: int(1, BROKERS_COUNT_MAX),
   groupsTopicPartitions: int(1, 1000),
   logLevel: { kind: "enum", values: LOG_LEVELS },
+  authorization: {
+    kind: "group",
+    fields: {
+      enabled: { kind: "bool" },
+      // "User:" and 1 .. stringLengthMax characters, as a principal on the wire.
+      superUsers: {
+        kind: "stringList",
+        itemLengthMin: "User:".length + 1,
+        itemLengthMax: "User:".length + LIMIT_DEFAULTS.stringLengthMax,
+        countMax: AUTHORIZATION_DEFAULTS.superUsersMax,
+        itemPrefix: "User:",
+      },
+    },
+  },
 };
 
 /** One leaf of the schema with its dotted path ("raft.electionTimeoutTicks"). */
@@ -199,5 +225,9 @@ export function describeSpec(spec: LeafSpec): string {
       return "a non-empty list of distinct broker ids";
     case "brokerList":
       return "a non-empty list of { id, host, clientPort, peerPort }";
+    case "stringList": {
+      const items = spec.itemPrefix === undefined ? `strings of ${spec.itemLengthMin}..${spec.itemLengthMax} characters` : `strings "${spec.itemPrefix}<name>" of ${spec.itemLengthMin}..${spec.itemLengthMax} characters`;
+      return `a list of at most ${spec.countMax} distinct ${items}`;
+    }
   }
 }

@@ -257,6 +257,25 @@ function checkLeaf(path: string, spec: LeafSpec, value: unknown, source: string,
       });
       return ok ? { ok: true, value: [...value] } : { ok: false };
     }
+    case "stringList": {
+      if (!Array.isArray(value) || value.length > spec.countMax) return bad();
+      const seen = new Set<string>();
+      let ok = true;
+      value.forEach((item: unknown, i) => {
+        const at = `${path}[${i}]`;
+        const problem =
+          typeof item !== "string" || item.length < spec.itemLengthMin || item.length > spec.itemLengthMax || (spec.itemPrefix !== undefined && !item.startsWith(spec.itemPrefix))
+            ? `must be ${describeSpec(spec).replace(/^a list of at most \d+ distinct /, "one of the ")}, got ${showValue(item)}`
+            : seen.has(item)
+              ? `duplicate ${showValue(item)}`
+              : undefined;
+        if (problem !== undefined) {
+          issues.push({ source, key: at, reason: problem });
+          ok = false;
+        } else seen.add(item as string);
+      });
+      return ok ? { ok: true, value: [...(value as string[])] } : { ok: false };
+    }
     case "brokerList": {
       if (!Array.isArray(value) || value.length === 0 || value.length > BROKERS_COUNT_MAX) return bad();
       const entries: BrokerEndpoint[] = [];
@@ -342,7 +361,7 @@ export function flattenInput(
 function suggestKey(path: string): string {
   const parent = path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "";
   const last = path.slice(path.lastIndexOf(".") + 1);
-  const candidates = [...schemaLeaves().map((l) => l.path), "raft", "storage", "limits"].map((p) => {
+  const candidates = [...schemaLeaves().map((l) => l.path), "raft", "storage", "limits", "authorization"].map((p) => {
     const candidateParent = p.includes(".") ? p.slice(0, p.lastIndexOf(".")) : "";
     return { name: p.slice(p.lastIndexOf(".") + 1), label: p, penalty: candidateParent === parent ? 0 : 1 };
   });

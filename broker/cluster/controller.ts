@@ -10,6 +10,8 @@ import type { Logger } from "pino";
 import { refusalError, refusalKind, toClientError, type ErrorScope } from "../group/client-errors.js";
 import { GroupRunner, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
+import { formatAcl, type Acl, type AclFilter } from "../protocol/acls.js";
+import { AUTHORIZATION_DEFAULTS } from "../protocol/defaults.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { RaftConfig } from "../raft/config.js";
 import type { LogStorage, StorageError } from "../raft/log-storage.js";
@@ -49,7 +51,13 @@ export interface ControllerOptions {
 }
 
 /** The cluster metadata as read by handlers and the group coordinator. */
-export type MetadataView = Pick<ClusterMetadata, "topic" | "topics">;
+export type MetadataView = Pick<ClusterMetadata, "topic" | "topics" | "acls">;
+
+/** Most ACLs named in the log line of one ACL change. */
+const ACLS_LOGGED_MAX = 10;
+
+/** Most ACLs the metadata holds (createAcls past it is refused). */
+export const ACLS_MAX = AUTHORIZATION_DEFAULTS.aclsMax;
 
 export class Controller {
   readonly metadata = new ClusterMetadata();
@@ -68,6 +76,11 @@ export class Controller {
         for (const change of this.metadata.apply(entries)) {
           if (change.kind === "topicCreated" || change.kind === "topicDeleted") {
             opts.logger.info({ topic: change.topic.name, topicId: change.topic.id, partitions: change.topic.replicas.length }, change.kind === "topicCreated" ? "topic created" : "topic deleted");
+          }
+          if (change.kind === "aclsCreated" || change.kind === "aclsDeleted") {
+            // Security-relevant: every change at info, with the first ACLs named (a change may hold thousands).
+            const shown = change.acls.slice(0, ACLS_LOGGED_MAX).map(formatAcl);
+            opts.logger.info({ count: change.acls.length, acls: shown, index: change.index }, change.kind === "aclsCreated" ? "ACLs created" : "ACLs deleted");
           }
           opts.onChange(change);
         }
@@ -138,6 +151,32 @@ export class Controller {
     } finally {
       this.initPending = false;
     }
+  }
+
+  /** Add ACLs; resolves once committed with those that were not held before. */
+  async createAcls(acls: readonly Acl[]): Promise<Acl[]> {
+    this.requireLeader();
+    const fresh = acls.filter((acl) => !this.metadata.acls.has(acl));
+    if (fresh.length === 0) return [];
+    if (this.metadata.acls.size + fresh.length > ACLS_MAX) {
+      throw new RlogError("INVALID_REQUEST", `the cluster holds ${this.metadata.acls.size} ACLs; ${fresh.length} more would pass the bound of ${ACLS_MAX}`);
+    }
+    await this.commit({ op: MetadataOp.CreateAcls, acls: fresh });
+    return fresh.filter((acl) => this.metadata.acls.has(acl));
+  }
+
+  /**
+   * Remove every ACL matching any filter; resolves once committed with the
+   * ACLs removed (as this broker's metadata held them just before: a change
+   * committed in between may add to or take from that list).
+   */
+  async deleteAcls(filters: readonly AclFilter[]): Promise<Acl[]> {
+    this.requireLeader();
+    const matching = new Map<string, Acl>();
+    for (const f of filters) for (const acl of this.metadata.acls.list(f)) matching.set(JSON.stringify(acl), acl);
+    if (matching.size === 0) return [];
+    await this.commit({ op: MetadataOp.DeleteAcls, filters });
+    return [...matching.values()];
   }
 
   /** Ask every broker to move leadership back to preferred replicas. */

@@ -4,7 +4,9 @@
  * every controller voter holds the same metadata at the same index.
  */
 import { Packr } from "msgpackr";
+import type { Acl, AclFilter } from "../protocol/acls.js";
 import type { TopicConfig } from "../protocol/requests.js";
+import { AclSet } from "../security/acl.js";
 import { EntryKind, type Entry, type Index, type NodeId, type Snapshot } from "../raft/types.js";
 
 /** Stored in the controller log: numeric and append-only. */
@@ -21,6 +23,11 @@ export const MetadataOp = {
    * topic exists before the cluster has an id (see disk-identity.ts).
    */
   InitCluster: 5,
+  // 6 and 7 are UpsertUser and DeleteUser (SCRAM credentials).
+  /** Add ACLs; ones already held are skipped. */
+  CreateAcls: 8,
+  /** Remove every ACL matching any of the filters. */
+  DeleteAcls: 9,
 } as const;
 export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
 
@@ -36,7 +43,9 @@ export type MetadataCommand =
   | { readonly op: typeof MetadataOp.DeleteTopic; readonly name: string }
   | { readonly op: typeof MetadataOp.AllocateProducerId }
   | { readonly op: typeof MetadataOp.RebalanceLeaders; readonly topic?: string }
-  | { readonly op: typeof MetadataOp.InitCluster; readonly clusterId: string };
+  | { readonly op: typeof MetadataOp.InitCluster; readonly clusterId: string }
+  | { readonly op: typeof MetadataOp.CreateAcls; readonly acls: readonly Acl[] }
+  | { readonly op: typeof MetadataOp.DeleteAcls; readonly filters: readonly AclFilter[] };
 
 /** A topic as the controller knows it. */
 export interface TopicMeta {
@@ -55,6 +64,8 @@ export type MetadataChange =
   | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
   | { readonly kind: "rebalanceRequested"; readonly topic: string | undefined; readonly index: Index }
   | { readonly kind: "clusterInitialized"; readonly clusterId: string; readonly index: Index }
+  | { readonly kind: "aclsCreated"; readonly acls: readonly Acl[]; readonly index: Index }
+  | { readonly kind: "aclsDeleted"; readonly acls: readonly Acl[]; readonly index: Index }
   | { readonly kind: "rejected"; readonly reason: string; readonly index: Index };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -69,6 +80,8 @@ export class ClusterMetadata {
   appliedIndex = 0 as Index;
   /** The cluster's id, once an InitCluster is applied. */
   clusterId: string | undefined;
+  /** The ACLs (docs/SECURITY.md), indexed for the authorizer. */
+  readonly acls = new AclSet();
 
   topics(): TopicMeta[] {
     return [...this.topicsByName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -129,6 +142,16 @@ export class ClusterMetadata {
         this.clusterId = c.clusterId;
         return { kind: "clusterInitialized", clusterId: c.clusterId, index };
       }
+      case MetadataOp.CreateAcls: {
+        if (!Array.isArray(c.acls)) return { kind: "rejected", reason: "CreateAcls without acls", index };
+        const created = c.acls.filter((acl) => this.acls.add(acl));
+        return { kind: "aclsCreated", acls: created, index };
+      }
+      case MetadataOp.DeleteAcls: {
+        if (!Array.isArray(c.filters)) return { kind: "rejected", reason: "DeleteAcls without filters", index };
+        const deleted = c.filters.flatMap((f) => this.acls.remove(f));
+        return { kind: "aclsDeleted", acls: deleted, index };
+      }
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }
@@ -136,7 +159,12 @@ export class ClusterMetadata {
 
   /** The whole state, for a snapshot. */
   encode(): Uint8Array {
-    return packr.pack({ topics: this.topics(), appliedIndex: this.appliedIndex, ...(this.clusterId !== undefined ? { clusterId: this.clusterId } : {}) });
+    return packr.pack({
+      topics: this.topics(),
+      appliedIndex: this.appliedIndex,
+      ...(this.clusterId !== undefined ? { clusterId: this.clusterId } : {}),
+      ...(this.acls.size > 0 ? { acls: this.acls.list() } : {}),
+    });
   }
 
   /** Replace the state with a snapshot's. */
@@ -144,9 +172,12 @@ export class ClusterMetadata {
     this.topicsByName.clear();
     this.appliedIndex = snapshot.index;
     this.clusterId = undefined;
+    this.acls.replaceAll([]);
     if (snapshot.data.byteLength === 0) return;
-    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string };
+    // Snapshots taken before ACLs existed have no `acls`: none.
+    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string; acls?: Acl[] };
     if (typeof s.clusterId === "string" && s.clusterId !== "") this.clusterId = s.clusterId;
+    if (Array.isArray(s.acls)) this.acls.replaceAll(s.acls);
     for (const t of s.topics) this.topicsByName.set(t.name, t);
   }
 }

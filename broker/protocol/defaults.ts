@@ -269,6 +269,18 @@ export const PRODUCER_STATE_DEFAULTS = frozen({
   scanEntriesMax: 20_000,
 });
 
+/** Authorization (broker/security/, docs/SECURITY.md). */
+export const AUTHORIZATION_DEFAULTS = frozen({
+  /** Authorization is off unless the config turns it on: every request is allowed. */
+  enabled: false,
+  /** Most ACLs the cluster metadata holds; a createAcls past it is refused (INVALID_REQUEST). */
+  aclsMax: 100_000,
+  /** Most remembered decisions per broker (principal, resource, operation); cleared whole when full and on every ACL change. */
+  decisionCacheEntriesMax: 10_000,
+  /** Most names in superUsers. */
+  superUsersMax: 100,
+});
+
 /** The LMDB log store (broker/storage/log-store.ts LogStoreOptions). */
 export const LOG_STORE_DEFAULTS = frozen({
   /** Logs open at once. */

@@ -4,6 +4,7 @@
  * @mongodb-js/zstd are loaded on first use by compression.ts) (plus the Raft message types for
  * peer frames); never on lmdb, pino, ws or other broker internals.
  */
+export * from "./acls.js";
 export * from "./batch-codec.js";
 export * from "./close-codes.js";
 export * from "./compression.js";

@@ -30,6 +30,9 @@ export interface Operations {
   listGroups: { request: Q.ListGroupsRequest; result: R.ListGroupsResult };
   describeGroup: { request: Q.DescribeGroupRequest; result: R.DescribeGroupResult };
   resetOffsets: { request: Q.ResetOffsetsRequest; result: R.ResetOffsetsResult };
+  createAcls: { request: Q.CreateAclsRequest; result: R.CreateAclsResult };
+  deleteAcls: { request: Q.DeleteAclsRequest; result: R.DeleteAclsResult };
+  listAcls: { request: Q.ListAclsRequest; result: R.ListAclsResult };
 }
 
 /** An operation name. */
@@ -67,6 +70,9 @@ const opTable: { readonly [O in OpName]: true } = {
   listGroups: true,
   describeGroup: true,
   resetOffsets: true,
+  createAcls: true,
+  deleteAcls: true,
+  listAcls: true,
 };
 
 /** Every op name, in table order. */

@@ -6,6 +6,7 @@
  */
 import type { Acks, AssignmentStrategy, OffsetSpec } from "./enums.js";
 import type { CompressionName } from "./compression.js";
+import type { Acl, AclFilter } from "./acls.js";
 
 /** A partition of a topic. */
 export interface TopicPartition {
@@ -258,4 +259,24 @@ export interface ResetOffsetsRequest {
   readonly timestampMs?: number;
   /** Required when spec is Exact. */
   readonly offset?: number;
+}
+
+/** Add ACLs (docs/SECURITY.md). Needs alter on the cluster. Answered by the controller leader only, like createTopic. */
+export interface CreateAclsRequest {
+  readonly op: "createAcls";
+  /** 1 .. arrayLengthMax ACLs; ones already held are kept as they are. */
+  readonly acls: readonly Acl[];
+}
+
+/** Remove every ACL matching any of the filters. Needs alter on the cluster. Answered by the controller leader only. */
+export interface DeleteAclsRequest {
+  readonly op: "deleteAcls";
+  /** 1 .. arrayLengthMax filters; each present field must equal the ACL's (the empty filter matches every ACL). */
+  readonly filters: readonly AclFilter[];
+}
+
+/** The ACLs matching a filter (all when absent), from this broker's applied metadata. Needs describe on the cluster. */
+export interface ListAclsRequest {
+  readonly op: "listAcls";
+  readonly filter?: AclFilter;
 }

@@ -3,6 +3,7 @@
  * msgpack map `{ id, ok: true, ...result }` (see frames.ts). Broker ids are
  * positive; 0 means "none / unknown" wherever a broker id may be missing.
  */
+import type { Acl } from "./acls.js";
 import type { GroupState } from "./enums.js";
 import type { Limits } from "./limits.js";
 import type { FetchedBatch } from "./records.js";
@@ -261,4 +262,19 @@ export interface DescribeGroupResult {
 /** Result of resetOffsets: the offsets now committed. */
 export interface ResetOffsetsResult {
   readonly offsets: readonly CommitOffset[];
+}
+
+/** Result of createAcls: the ACLs that were not held before (in request order). */
+export interface CreateAclsResult {
+  readonly created: readonly Acl[];
+}
+
+/** Result of deleteAcls: the ACLs removed. */
+export interface DeleteAclsResult {
+  readonly deleted: readonly Acl[];
+}
+
+/** Result of listAcls, in the order they were created. */
+export interface ListAclsResult {
+  readonly acls: readonly Acl[];
 }

@@ -11,6 +11,18 @@ import { FIXED_LIMITS, type Limits } from "./limits.js";
 import type { OpName, Request, RequestOf } from "./ops.js";
 import { TOPIC_COMPRESSIONS, type CommitOffset, type TopicCompression, type TopicConfig, type TopicPartition } from "./requests.js";
 import { checkTopicName } from "./topic-name.js";
+import {
+  ACL_OPERATIONS,
+  CLUSTER_RESOURCE_NAME,
+  PATTERN_TYPES,
+  PERMISSIONS,
+  PRINCIPAL_PREFIX,
+  RESOURCE_TYPES,
+  WILDCARD_NAME,
+  principalProblem,
+  type Acl,
+  type AclFilter,
+} from "./acls.js";
 
 /**
  * Check the fields of a request whose `op` is already known to be valid.
@@ -101,6 +113,52 @@ function offsetSpec(
   const timestampMs = spec === OffsetSpec.Timestamp ? r.int("timestampMs", TIMESTAMP_MS) : undefined;
   const offset = spec === OffsetSpec.Exact ? r.int("offset", NON_NEGATIVE) : undefined;
   return { spec, timestampMs, offset };
+}
+
+function principal(r: FieldReader, limits: Limits): string {
+  const value = r.str("principal", PRINCIPAL_PREFIX.length + limits.stringLengthMax, 1);
+  const problem = principalProblem(value, limits.stringLengthMax);
+  if (problem !== undefined) throw new RlogError("INVALID_REQUEST", `${r.at("principal")}: ${problem}`, { field: r.at("principal") });
+  return value;
+}
+
+/** A cluster ACL names the one cluster: literally "rlog-cluster" or "*". */
+function checkClusterPattern(r: FieldReader, acl: AclFilter): void {
+  if (acl.resourceType !== "cluster") return;
+  if (acl.patternType === "prefixed") {
+    throw new RlogError("INVALID_REQUEST", `${r.at("patternType")}: a cluster ACL is literal (there is one cluster, ${CLUSTER_RESOURCE_NAME})`, { field: r.at("patternType") });
+  }
+  if (acl.name !== undefined && acl.name !== CLUSTER_RESOURCE_NAME && acl.name !== WILDCARD_NAME) {
+    throw new RlogError("INVALID_REQUEST", `${r.at("name")}: a cluster ACL names ${CLUSTER_RESOURCE_NAME} (or ${WILDCARD_NAME})`, { field: r.at("name") });
+  }
+}
+
+function acl(v: unknown, path: string, limits: Limits): Acl {
+  const r = FieldReader.of(v, path);
+  const out: Acl = {
+    principal: principal(r, limits),
+    resourceType: r.oneOf("resourceType", RESOURCE_TYPES),
+    patternType: r.oneOf("patternType", PATTERN_TYPES),
+    name: r.str("name", limits.stringLengthMax, 1),
+    operation: r.oneOf("operation", ACL_OPERATIONS),
+    permission: r.oneOf("permission", PERMISSIONS),
+  };
+  checkClusterPattern(r, out);
+  return out;
+}
+
+function aclFilter(v: unknown, path: string, limits: Limits): AclFilter {
+  const r = FieldReader.of(v, path);
+  const out = compact<AclFilter>({
+    principal: r.has("principal") ? principal(r, limits) : undefined,
+    resourceType: r.has("resourceType") ? r.oneOf("resourceType", RESOURCE_TYPES) : undefined,
+    patternType: r.has("patternType") ? r.oneOf("patternType", PATTERN_TYPES) : undefined,
+    name: r.optStr("name", limits.stringLengthMax, 1),
+    operation: r.has("operation") ? r.oneOf("operation", ACL_OPERATIONS) : undefined,
+    permission: r.has("permission") ? r.oneOf("permission", PERMISSIONS) : undefined,
+  });
+  checkClusterPattern(r, out);
+  return out;
 }
 
 const LIST_SPECS: readonly OffsetSpec[] = [OffsetSpec.Earliest, OffsetSpec.Latest, OffsetSpec.Timestamp];
@@ -253,4 +311,10 @@ const parsers: Parsers = {
       partitions: r.optArray("partitions", l.partitionsMax, (v, p) => checkInt(v, p, partitionRange(l))),
       ...offsetSpec(r, RESET_SPECS),
     }),
+
+  createAcls: (r, l) => ({ op: "createAcls", acls: r.array("acls", l.arrayLengthMax, (v, p) => acl(v, p, l), 1) }),
+
+  deleteAcls: (r, l) => ({ op: "deleteAcls", filters: r.array("filters", l.arrayLengthMax, (v, p) => aclFilter(v, p, l), 1) }),
+
+  listAcls: (r, l) => compact<RequestOf<"listAcls">>({ op: "listAcls", filter: r.has("filter") ? aclFilter(r.raw("filter"), r.at("filter"), l) : undefined }),
 };

@@ -14,6 +14,7 @@ import type { LeaderHint } from "../protocol/errors.js";
 import type { Limits } from "../protocol/limits.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { NodeId } from "../raft/types.js";
+import type { ResourceAuthorizer } from "../security/authorizer.js";
 
 /** A broker of the cluster as clients see it. */
 export interface ClusterBroker {
@@ -23,7 +24,7 @@ export interface ClusterBroker {
 }
 
 /** The controller's admin actions (each refuses with NOT_CONTROLLER, with a hint, where it does not lead). */
-export type ControllerActions = Pick<Controller, "createTopic" | "deleteTopic" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo">;
+export type ControllerActions = Pick<Controller, "createTopic" | "deleteTopic" | "createAcls" | "deleteAcls" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo">;
 
 /** What handlers do with a partition replica hosted here. */
 export type ServedReplica = Pick<PartitionReplica, "produce" | "fetch" | "listOffsets" | "transferLeadership" | "status">;
@@ -43,6 +44,12 @@ export interface HandlerContext {
   readonly metadata: MetadataView;
   readonly controller: ControllerActions;
   readonly groups: GroupOperations;
+  /**
+   * Whether a principal may use a resource: for the ops that filter what they
+   * answer (metadata, listTopics, listGroups, fetchOffsets). Every request was
+   * already checked as a whole before its handler runs (the session).
+   */
+  readonly authorizer: ResourceAuthorizer;
   /** The broker's defaults for topic settings. */
   topicDefaults(): TopicConfig;
   /**

@@ -13,6 +13,8 @@ export interface RequestContext {
   readonly connectionId: number;
   /** The client id given in the handshake. */
   readonly clientId: string;
+  /** Who sent the request: "User:<name>" ("User:ANONYMOUS" without authentication). */
+  readonly principal: string;
   /** Aborted when the connection closes (stop long polls and waits). */
   readonly signal: AbortSignal;
 }

@@ -4,7 +4,16 @@
  */
 import type { Logger } from "pino";
 import { FIXED_LIMITS, type Limits } from "../protocol/limits.js";
+import type { RlogError } from "../protocol/errors.js";
+import type { Request } from "../protocol/ops.js";
 import type { OpHandlers } from "./handlers.js";
+
+/**
+ * Asked about every request (handshake aside) before it is dispatched, with
+ * the connection's principal: an error (AUTHORIZATION_FAILED) refuses it,
+ * undefined lets it through.
+ */
+export type RequestAuthorize = (principal: string, request: Request) => RlogError | undefined;
 
 /** What the broker hands the client listener. */
 export interface ClientServerOptions {
@@ -43,6 +52,8 @@ export interface ClientServerOptions {
   readonly sendBufferBytesMax?: number;
   /** How long a close waits for the client's close frame before cutting the socket. Default 1000. */
   readonly closeWaitMs?: number;
+  /** Authorization of each request (broker/security/authorizer.ts); every request is allowed when absent. */
+  readonly authorize?: RequestAuthorize;
 }
 
 /** The options with every default filled in and checked. */
@@ -56,6 +67,8 @@ export interface ServerSettings {
   readonly handshakeWaitMs: number;
   readonly sendBufferBytesMax: number;
   readonly closeWaitMs: number;
+  /** See ClientServerOptions.authorize; undefined: every request is allowed. */
+  readonly authorize: RequestAuthorize | undefined;
   /**
    * Sockets beyond connectionsMax that may be in the middle of being refused
    * (error frame, close). Past connectionsMax + this, new TCP connections are
@@ -98,6 +111,7 @@ export function resolveSettings(options: ClientServerOptions): ServerSettings {
     sendBufferBytesMax: options.sendBufferBytesMax ?? 2 * limits.frameBytesMax,
     closeWaitMs: options.closeWaitMs ?? CLOSE_WAIT_MS_DEFAULT,
     refusingConnectionsMax: REFUSING_CONNECTIONS_MAX,
+    authorize: options.authorize,
   };
   positiveInt("requestTimeoutMs", settings.requestTimeoutMs);
   positiveInt("handshakeWaitMs", settings.handshakeWaitMs);

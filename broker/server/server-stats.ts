@@ -20,6 +20,8 @@ export interface ClientServerStats {
   readonly protocolViolations: number;
   /** Connections closed because the client did not read its responses (sendBufferBytesMax). */
   readonly slowClientsClosed: number;
+  /** Requests refused AUTHORIZATION_FAILED before dispatch. */
+  readonly authorizationFailures: number;
   /** Error frames sent, by code name (e.g. NOT_LEADER), id-0 frames included. */
   readonly errorsByCode: Readonly<Record<string, number>>;
 }
@@ -40,6 +42,7 @@ export class ServerCounters {
   requestsServed = 0;
   protocolViolations = 0;
   slowClientsClosed = 0;
+  authorizationFailures = 0;
   private readonly errorsByName = new Map<string, number>();
 
   /** Count one error frame sent. */
@@ -58,6 +61,7 @@ export class ServerCounters {
       requestsServed: this.requestsServed,
       protocolViolations: this.protocolViolations,
       slowClientsClosed: this.slowClientsClosed,
+      authorizationFailures: this.authorizationFailures,
       errorsByCode: Object.freeze(Object.fromEntries(this.errorsByName)),
     });
   }

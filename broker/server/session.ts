@@ -38,6 +38,7 @@ import { InflightRequests, type InflightRequest } from "./inflight.js";
 import { encodeHandlerResult, internalError } from "./response-frames.js";
 import type { ServerSettings } from "./server-options.js";
 import type { ServerCounters } from "./server-stats.js";
+import { ANONYMOUS_PRINCIPAL } from "../protocol/acls.js";
 import { hopTrace } from "../protocol/hop-trace.js";
 
 /**
@@ -72,6 +73,8 @@ export class ClientSession {
   readonly closed: Promise<void>;
   private phase: Phase = "handshake";
   private clientId = "";
+  /** Who this connection acts as; authentication (when on) sets it after the handshake. */
+  private principal: string = ANONYMOUS_PRINCIPAL;
   private log: Logger;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly inflight: InflightRequests;
@@ -153,6 +156,13 @@ export class ClientSession {
       this.logRequest(id, request.op, undefined, undefined, "too many requests");
       return;
     }
+    const refusal = this.deps.settings.authorize?.(this.principal, request);
+    if (refusal !== undefined) {
+      this.deps.counters.authorizationFailures++;
+      this.log.info({ id, op: request.op, principal: this.principal, code: refusal.codeName, reason: refusal.message }, "request refused");
+      this.sendError(id, refusal);
+      return;
+    }
     this.dispatch(id, request);
   }
 
@@ -201,7 +211,7 @@ export class ClientSession {
     const inflight = this.inflight.begin(id, request.op, performance.now());
     this.deps.counters.requestsInflight++;
     inflight.timer = setTimeout(() => this.onRequestTimeout(inflight), requestTimeoutMs);
-    const ctx: RequestContext = { connectionId: this.connectionId, clientId: this.clientId, signal: inflight.controller.signal };
+    const ctx: RequestContext = { connectionId: this.connectionId, clientId: this.clientId, principal: this.principal, signal: inflight.controller.signal };
     let outcome: Promise<unknown>;
     try {
       outcome = Promise.resolve(handler.call(handlers, request, ctx));

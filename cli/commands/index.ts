@@ -5,6 +5,7 @@
  * it to this list.
  */
 import type { CommandModule } from "yargs";
+import { aclCommand } from "./acl.js";
 import { brokerCommand } from "./broker.js";
 import { clusterCommand } from "./cluster.js";
 import { configCommand } from "./config.js";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandModule<any, any>[] = [
   groupCommand,
   leaderCommand,
   clusterCommand,
+  aclCommand,
   brokerCommand,
   configCommand,
 ];

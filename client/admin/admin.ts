@@ -15,6 +15,7 @@
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import type { CommitOffset, TopicConfig, TopicPartition } from "../../broker/protocol/requests.js";
+import type { Acl, AclFilter } from "../../broker/protocol/acls.js";
 import type {
   ClusterStatusResult,
   DescribeGroupResult,
@@ -214,6 +215,30 @@ export class Admin {
     );
     if (offsets.length > 0) await this.cluster.coordinatorRequest<"commitOffsets">(group, { op: "commitOffsets", group, offsets });
     return offsets;
+  }
+
+  /**
+   * Add ACLs (docs/SECURITY.md); resolves with the ones that were not held
+   * before. Safe to retry: creating a held ACL changes nothing.
+   */
+  async createAcls(acls: readonly Acl[]): Promise<Acl[]> {
+    return [...(await this.cluster.controllerRequest<"createAcls">({ op: "createAcls", acls })).created];
+  }
+
+  /**
+   * Remove every ACL matching any filter (each present field must be equal;
+   * {} matches all); resolves with those removed. A retry after an ambiguous
+   * failure finds nothing more to remove, so its result may leave out what
+   * the first attempt removed.
+   */
+  async deleteAcls(filters: readonly AclFilter[]): Promise<Acl[]> {
+    return [...(await this.cluster.controllerRequest<"deleteAcls">({ op: "deleteAcls", filters })).deleted];
+  }
+
+  /** The ACLs matching a filter (all when absent), in creation order. */
+  async listAcls(filter?: AclFilter): Promise<Acl[]> {
+    const request = filter === undefined ? { op: "listAcls" as const } : { op: "listAcls" as const, filter };
+    return [...(await this.cluster.anyRequest<"listAcls">(request)).acls];
   }
 }
 

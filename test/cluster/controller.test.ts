@@ -134,3 +134,22 @@ test("a change in flight when the controller loses its quorum is not acknowledge
   const t = await k.ticker.settle(next.createTopic("kept", 1, 2, CONFIG));
   assert.equal(next.metadata.topic("kept")?.id, t.id);
 });
+
+test("ACLs: the leader creates (held ones skipped) and deletes by filter, every voter applies them; followers refuse with NOT_CONTROLLER", async () => {
+  const k = controllers();
+  const leader = await k.elected();
+  const read = { principal: "User:alice", resourceType: "topic", patternType: "literal", name: "orders", operation: "read", permission: "allow" } as const;
+  const write = { ...read, operation: "write" } as const;
+  assert.deepEqual(await k.ticker.settle(leader.createAcls([read, write])), [read, write]);
+  assert.deepEqual(await k.ticker.settle(leader.createAcls([read])), [], "already held: nothing to commit");
+  await k.ticker.until(() => k.all.every((c) => c.metadata.acls.size === 2), "every voter applied the ACLs");
+  for (const id of [1, 2, 3]) assert.ok(k.changes.get(id)!.includes("aclsCreated"));
+  assert.deepEqual(await k.ticker.settle(leader.deleteAcls([{ operation: "write" }, { principal: "User:nobody" }])), [write]);
+  assert.deepEqual(await k.ticker.settle(leader.deleteAcls([{ principal: "User:nobody" }])), []);
+  await k.ticker.until(() => k.all.every((c) => c.metadata.acls.size === 1 && c.metadata.acls.has(read)), "every voter applied the delete");
+  const follower = k.all.find((c) => c !== leader)!;
+  for (const op of [() => follower.createAcls([write]), () => follower.deleteAcls([{}])]) {
+    const err = await rejection(Promise.resolve().then(op));
+    assert.ok(err instanceof RlogError && err.is("NOT_CONTROLLER"), String(err));
+  }
+});

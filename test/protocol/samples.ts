@@ -55,4 +55,13 @@ export const SAMPLE_REQUESTS: { readonly [O in OpName]: RequestOf<O> } = {
   listGroups: { op: "listGroups" },
   describeGroup: { op: "describeGroup", group: "billing" },
   resetOffsets: { op: "resetOffsets", group: "billing", topic: "orders", partitions: [0, 2], spec: OffsetSpec.Exact, offset: 5 },
+  createAcls: {
+    op: "createAcls",
+    acls: [
+      { principal: "User:alice", resourceType: "topic", patternType: "prefixed", name: "orders-", operation: "read", permission: "allow" },
+      { principal: "User:*", resourceType: "cluster", patternType: "literal", name: "rlog-cluster", operation: "alter", permission: "deny" },
+    ],
+  },
+  deleteAcls: { op: "deleteAcls", filters: [{ principal: "User:alice", resourceType: "topic" }, {}] },
+  listAcls: { op: "listAcls", filter: { resourceType: "group", operation: "all" } },
 };

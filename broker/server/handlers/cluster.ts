@@ -12,8 +12,9 @@ import { topicMetadata } from "./topic-views.js";
 /** metadata and clusterStatus. */
 export function clusterHandlers(ctx: HandlerContext): HandlersFor<"metadata" | "clusterStatus"> {
   return {
-    metadata: async (req) => {
-      const all = ctx.metadata.topics();
+    metadata: async (req, rc) => {
+      // Topics the principal may not describe are left out, as unknown ones are.
+      const all = ctx.metadata.topics().filter((t) => ctx.authorizer.allowed(rc.principal, "topic", t.name, "describe"));
       const topics = req.topics ? all.filter((t) => req.topics!.includes(t.name)) : all;
       return {
         brokers: ctx.brokers.map((x) => ({ brokerId: x.id, clientUrl: x.clientUrl })),

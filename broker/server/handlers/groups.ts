@@ -3,6 +3,7 @@
  * (broker/consumer-groups/coordinator.ts): NOT_COORDINATOR with a hint on a
  * broker that does not lead the group's offsets partition.
  */
+import { CLUSTER_RESOURCE_NAME } from "../../protocol/acls.js";
 import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 
@@ -31,9 +32,18 @@ export function groupHandlers(
       return {};
     },
 
-    fetchOffsets: async (req) => groups.fetchOffsets(req),
+    fetchOffsets: async (req, rc) => {
+      // Offsets of topics the principal may not describe are left out, as Kafka does.
+      const { offsets } = await groups.fetchOffsets(req);
+      return { offsets: offsets.filter((o) => ctx.authorizer.allowed(rc.principal, "topic", o.topic, "describe")) };
+    },
 
-    listGroups: async () => ({ groups: groups.listGroups() }),
+    listGroups: async (_req, rc) => {
+      // Describe on the cluster sees every group; otherwise only the groups the principal may describe.
+      const all = groups.listGroups();
+      if (ctx.authorizer.allowed(rc.principal, "cluster", CLUSTER_RESOURCE_NAME, "describe")) return { groups: all };
+      return { groups: all.filter((g) => ctx.authorizer.allowed(rc.principal, "group", g.group, "describe")) };
+    },
 
     describeGroup: async (req) => groups.describe(req.group),
 

@@ -5,6 +5,7 @@
 import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor, OpHandlers } from "../handlers.js";
 import type { OpName } from "../../protocol/ops.js";
+import { aclHandlers } from "./acls.js";
 import { clusterHandlers } from "./cluster.js";
 import { groupHandlers } from "./groups.js";
 import { partitionHandlers } from "./partitions.js";
@@ -19,6 +20,7 @@ export function buildHandlers(ctx: HandlerContext): OpHandlers {
     ...partitionHandlers(ctx),
     ...producerHandlers(ctx),
     ...groupHandlers(ctx),
+    ...aclHandlers(ctx),
   };
   return all;
 }

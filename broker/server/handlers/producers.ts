@@ -1,14 +1,21 @@
-/** Producer ids: initProducerId allocates a cluster-unique id through the controller. */
+/**
+ * Producer ids: initProducerId allocates a cluster-unique id through the
+ * controller.
+ *
+ * A request that names an id (producerId, producerEpoch) gets a fresh id all
+ * the same, as Kafka's InitProducerId does without a transactional id: the
+ * broker keeps no record of which connection or principal an id was handed
+ * to, so it cannot tell the id's holder from a client that guessed it, and
+ * handing back (or re-epoching) a named id would let any client take over
+ * another producer's id and fence it. A fresh id costs one controller entry
+ * and loses nothing: the SDK never names an id.
+ */
 import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 
 /** initProducerId. */
 export function producerHandlers(ctx: HandlerContext): HandlersFor<"initProducerId"> {
   return {
-    initProducerId: async (req) => {
-      // Epochs are not bumped yet: every producer id starts at epoch 0 (docs/PROTOCOL.md).
-      if (req.producerId !== undefined) return { producerId: req.producerId, producerEpoch: req.producerEpoch ?? 0 };
-      return { producerId: await ctx.controller.allocateProducerId(), producerEpoch: 0 };
-    },
+    initProducerId: async () => ({ producerId: await ctx.controller.allocateProducerId(), producerEpoch: 0 }),
   };
 }

@@ -32,10 +32,10 @@ export function topicHandlers(ctx: HandlerContext): HandlersFor<"createTopic" | 
       return { topic: topicDescription(ctx, t) };
     },
 
-    listTopics: async (req) => ({
+    listTopics: async (req, rc) => ({
       topics: ctx.metadata
         .topics()
-        .filter((t) => req.includeInternal || !isInternal(t.name))
+        .filter((t) => (req.includeInternal || !isInternal(t.name)) && ctx.authorizer.allowed(rc.principal, "topic", t.name, "describe"))
         .map((t) => ({ name: t.name, partitions: t.replicas.length, replicationFactor: t.replicas[0]?.length ?? 0, internal: isInternal(t.name) })),
     }),
   };
