@@ -26,6 +26,9 @@
  *   (host may differ: it is the bind address, the entry's host is advertised);
  * - controllerVoters are broker ids, and include brokerId (no learners yet);
  * - clusterSecret is set when there is more than one broker;
+ * - tls.certFile and tls.keyFile are both set or both null; tls.caFile is set
+ *   when TLS is on and clientAuth is not "none" or there are peers (brokers
+ *   verify each other's certificates); clientAuth is "none" when TLS is off;
  * - defaultPartitions <= limits.partitionsMax;
  * - defaultReplicationFactor <= limits.replicationFactorMax and <= number of brokers.
  */
@@ -195,6 +198,8 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
     }
   }
 
+  checkTls(values, (brokers?.length ?? 1) > 1, fail);
+
   if (issues.length > 0) return { config: undefined, sources, issues };
   return { config: deepFreeze(nest(values)) as unknown as BrokerConfig, sources, issues };
 }
@@ -217,6 +222,29 @@ function checkBrokerList(brokers: readonly BrokerEndpoint[], fail: (path: string
       else portAt.set(where, `brokers[${i}].${key}`);
     }
   });
+}
+
+/** The rules of the `tls` group (see the file comment). */
+function checkTls(values: ReadonlyMap<string, unknown>, hasPeers: boolean, fail: (path: string, reason: string) => void): void {
+  const cert = values.get("tls.certFile");
+  const key = values.get("tls.keyFile");
+  const ca = values.get("tls.caFile");
+  const clientAuth = values.get("tls.clientAuth");
+  if ((cert === null) !== (key === null)) {
+    fail(cert === null ? "tls.certFile" : "tls.keyFile", "tls.certFile and tls.keyFile go together: set both to turn TLS on, or neither");
+    return;
+  }
+  const on = typeof cert === "string" && typeof key === "string";
+  if (!on) {
+    if (clientAuth !== undefined && clientAuth !== "none") fail("tls.clientAuth", `must be "none" while TLS is off (set tls.certFile and tls.keyFile), got ${showValue(clientAuth)}`);
+    return;
+  }
+  if (ca !== null && ca !== undefined) return;
+  if (clientAuth !== undefined && clientAuth !== "none") {
+    fail("tls.caFile", `required when tls.clientAuth is ${showValue(clientAuth)}: client certificates are checked against it`);
+  } else if (hasPeers) {
+    fail("tls.caFile", "required when TLS is on and brokers lists more than one broker: brokers check each other's certificates against it");
+  }
 }
 
 type Checked = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
@@ -342,7 +370,7 @@ export function flattenInput(
 function suggestKey(path: string): string {
   const parent = path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "";
   const last = path.slice(path.lastIndexOf(".") + 1);
-  const candidates = [...schemaLeaves().map((l) => l.path), "raft", "storage", "limits"].map((p) => {
+  const candidates = [...schemaLeaves().map((l) => l.path), "raft", "storage", "limits", "tls"].map((p) => {
     const candidateParent = p.includes(".") ? p.slice(0, p.lastIndexOf(".")) : "";
     return { name: p.slice(p.lastIndexOf(".") + 1), label: p, penalty: candidateParent === parent ? 0 : 1 };
   });

@@ -4,6 +4,7 @@
  */
 import type { Logger } from "pino";
 import { FIXED_LIMITS, type Limits } from "../protocol/limits.js";
+import type { TlsMaterial } from "../transport/tls-files.js";
 import type { OpHandlers } from "./handlers.js";
 
 /** What the broker hands the client listener. */
@@ -43,6 +44,8 @@ export interface ClientServerOptions {
   readonly sendBufferBytesMax?: number;
   /** How long a close waits for the client's close frame before cutting the socket. Default 1000. */
   readonly closeWaitMs?: number;
+  /** Serve wss:// with this material (and its clientAuth); plain ws:// when absent. */
+  readonly tls?: TlsMaterial;
 }
 
 /** The options with every default filled in and checked. */
@@ -56,6 +59,8 @@ export interface ServerSettings {
   readonly handshakeWaitMs: number;
   readonly sendBufferBytesMax: number;
   readonly closeWaitMs: number;
+  /** wss:// when set; see ClientServerOptions.tls. */
+  readonly tls: TlsMaterial | undefined;
   /**
    * Sockets beyond connectionsMax that may be in the middle of being refused
    * (error frame, close). Past connectionsMax + this, new TCP connections are
@@ -97,6 +102,7 @@ export function resolveSettings(options: ClientServerOptions): ServerSettings {
     handshakeWaitMs: options.handshakeWaitMs ?? limits.handshakeWaitMsMax,
     sendBufferBytesMax: options.sendBufferBytesMax ?? 2 * limits.frameBytesMax,
     closeWaitMs: options.closeWaitMs ?? CLOSE_WAIT_MS_DEFAULT,
+    tls: options.tls,
     refusingConnectionsMax: REFUSING_CONNECTIONS_MAX,
   };
   positiveInt("requestTimeoutMs", settings.requestTimeoutMs);
