@@ -193,7 +193,10 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
       issues.push({
         source: source === undefined || source === DEFAULTS_SOURCE ? missingSource : source,
         key: "clusterSecret",
-        reason: `required when brokers lists more than one broker (peers prove membership with it), got null`,
+        reason:
+          "required when brokers lists more than one broker (peers prove membership with it), got null: " +
+          "set the same random string of 16+ characters on every broker, in the config file or with RLOG_CLUSTER_SECRET " +
+          "(e.g. RLOG_CLUSTER_SECRET=$(openssl rand -hex 32)); rlog-cli cluster start-local makes one for its local clusters",
       });
     }
   }
