@@ -75,7 +75,7 @@ export async function makeCertificateAuthority(dir: string, name = "ca", commonN
  * certificate (server and client use, subjectAltName 127.0.0.1, localhost and
  * each host); without, a client certificate.
  */
-async function makeSigned(ca: CertificateFiles, dir: string, name: string, commonName: string, hosts: readonly string[] | undefined): Promise<CertificateFiles> {
+async function makeSigned(ca: CertificateFiles, dir: string, name: string, commonName: string, hosts: readonly string[] | undefined, loopback = true): Promise<CertificateFiles> {
   await mkdir(dir, { recursive: true });
   const files = { certFile: join(dir, `${name}.pem`), keyFile: join(dir, `${name}-key.pem`) };
   const csr = join(dir, `${name}.csr`);
@@ -84,7 +84,8 @@ async function makeSigned(ca: CertificateFiles, dir: string, name: string, commo
   if (hosts === undefined) {
     lines.push("extendedKeyUsage=clientAuth");
   } else {
-    const names = new Set(["IP:127.0.0.1", "DNS:localhost", ...hosts.map((h) => (isIP(h) === 0 ? `DNS:${h}` : `IP:${h}`))]);
+    const names = new Set([...(loopback ? ["IP:127.0.0.1", "DNS:localhost"] : []), ...hosts.map((h) => (isIP(h) === 0 ? `DNS:${h}` : `IP:${h}`))]);
+    if (names.size === 0) throw new RangeError("a broker certificate needs at least one host");
     lines.push("extendedKeyUsage=serverAuth,clientAuth", `subjectAltName=${[...names].join(",")}`);
   }
   await writeFile(ext, lines.join("\n") + "\n");
@@ -106,9 +107,12 @@ async function makeSigned(ca: CertificateFiles, dir: string, name: string, commo
   return files;
 }
 
-/** A broker certificate: CN `name`, valid for 127.0.0.1, localhost and `hosts` (IPs or DNS names). */
-export function makeBrokerCertificate(ca: CertificateFiles, dir: string, name: string, hosts: readonly string[] = []): Promise<CertificateFiles> {
-  return makeSigned(ca, dir, name, name, hosts);
+/**
+ * A broker certificate: CN `name`, valid for 127.0.0.1, localhost and `hosts`
+ * (IPs or DNS names); with `loopback` false, for `hosts` only.
+ */
+export function makeBrokerCertificate(ca: CertificateFiles, dir: string, name: string, hosts: readonly string[] = [], loopback = true): Promise<CertificateFiles> {
+  return makeSigned(ca, dir, name, name, hosts, loopback);
 }
 
 /** A client certificate whose subject CN (the principal "User:<cn>") is `cn`. */
