@@ -201,7 +201,10 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
     }
   }
 
-  checkTls(values, (brokers?.length ?? 1) > 1, fail);
+  checkTls(values, (brokers?.length ?? 1) > 1, fail, (path, on, reason) => {
+    // A missing caFile is reported against the layer that asked for it (clientAuth, or the certFile that turned TLS on).
+    issues.push({ source: sources.get(on) ?? missingSource, key: path, reason });
+  });
 
   if (issues.length > 0) return { config: undefined, sources, issues };
   return { config: deepFreeze(nest(values)) as unknown as BrokerConfig, sources, issues };
@@ -228,13 +231,18 @@ function checkBrokerList(brokers: readonly BrokerEndpoint[], fail: (path: string
 }
 
 /** The rules of the `tls` group (see the file comment). */
-function checkTls(values: ReadonlyMap<string, unknown>, hasPeers: boolean, fail: (path: string, reason: string) => void): void {
+function checkTls(
+  values: ReadonlyMap<string, unknown>,
+  hasPeers: boolean,
+  fail: (path: string, reason: string) => void,
+  failFrom: (path: string, sourceKey: string, reason: string) => void,
+): void {
   const cert = values.get("tls.certFile");
   const key = values.get("tls.keyFile");
   const ca = values.get("tls.caFile");
   const clientAuth = values.get("tls.clientAuth");
   if ((cert === null) !== (key === null)) {
-    fail(cert === null ? "tls.certFile" : "tls.keyFile", "tls.certFile and tls.keyFile go together: set both to turn TLS on, or neither");
+    fail(cert === null ? "tls.keyFile" : "tls.certFile", "tls.certFile and tls.keyFile go together: set both to turn TLS on, or neither");
     return;
   }
   const on = typeof cert === "string" && typeof key === "string";
@@ -244,9 +252,9 @@ function checkTls(values: ReadonlyMap<string, unknown>, hasPeers: boolean, fail:
   }
   if (ca !== null && ca !== undefined) return;
   if (clientAuth !== undefined && clientAuth !== "none") {
-    fail("tls.caFile", `required when tls.clientAuth is ${showValue(clientAuth)}: client certificates are checked against it`);
+    failFrom("tls.caFile", "tls.clientAuth", `required when tls.clientAuth is ${showValue(clientAuth)}: client certificates are checked against it`);
   } else if (hasPeers) {
-    fail("tls.caFile", "required when TLS is on and brokers lists more than one broker: brokers check each other's certificates against it");
+    failFrom("tls.caFile", "tls.certFile", "required when TLS is on and brokers lists more than one broker: brokers check each other's certificates against it");
   }
 }
 

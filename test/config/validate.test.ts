@@ -175,3 +175,26 @@ test("every problem is reported at once, in layer order", () => {
     "overrides: raftTickMs: must be an integer in 1..1000, got 0",
   ]);
 });
+
+test("tls: certFile and keyFile together; caFile with client certificates or peers; clientAuth only with TLS on", () => {
+  const tls = { certFile: "b.pem", keyFile: "b-key.pem" };
+  const ok = loadConfig({ env: {}, overrides: { ...MINIMAL, tls } });
+  assert.deepEqual(ok.tls, { certFile: "b.pem", keyFile: "b-key.pem", caFile: null, clientAuth: "none" });
+  assert.deepEqual(loadConfig({ env: {}, overrides: MINIMAL }).tls, { certFile: null, keyFile: null, caFile: null, clientAuth: "none" }, "off by default");
+  const cluster = { brokerId: 1, brokers: THREE_BROKERS, clusterSecret: SECRET };
+  const cases: [Record<string, unknown>, string][] = [
+    [{ tls: { certFile: "b.pem" } }, "tls.certFile: tls.certFile and tls.keyFile go together: set both to turn TLS on, or neither"],
+    [{ tls: { keyFile: "b-key.pem" } }, "tls.keyFile: tls.certFile and tls.keyFile go together: set both to turn TLS on, or neither"],
+    [{ tls: { ...tls, clientAuth: "required" } }, 'tls.caFile: required when tls.clientAuth is "required": client certificates are checked against it'],
+    [{ ...cluster, tls }, "tls.caFile: required when TLS is on and brokers lists more than one broker: brokers check each other's certificates against it"],
+    [{ tls: { clientAuth: "optional" } }, 'tls.clientAuth: must be "none" while TLS is off (set tls.certFile and tls.keyFile), got "optional"'],
+    [{ tls: { ...tls, clientAuth: "sometimes" } }, 'tls.clientAuth: must be one of "none", "optional", "required", got "sometimes"'],
+    [{ tls: { certFle: "x" } }, 'tls.certFle: unknown key (did you mean "tls.certFile"?)'],
+  ];
+  for (const [extra, expected] of cases) {
+    const c = fromFile(extra);
+    assertOneIssue(c.load, `${c.file}: ${expected}`);
+  }
+  const full = loadConfig({ env: {}, overrides: { ...MINIMAL, ...cluster, tls: { ...tls, caFile: "ca.pem", clientAuth: "required" } } });
+  assert.equal(full.tls.clientAuth, "required");
+});
