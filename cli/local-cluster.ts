@@ -168,8 +168,8 @@ function bindError(host: string, port: number): Promise<NodeJS.ErrnoException | 
 /**
  * Checks that every listener port is free before any broker starts. Without
  * it, when another local cluster holds some of the ports, the brokers that
- * can bind would start and dial the other cluster's brokers (local clusters
- * share the dev-only cluster secret), and the rest would fail one by one.
+ * can bind would start and try to dial the other cluster's brokers (refused:
+ * each local cluster has its own secret), and the rest would fail one by one.
  * @throws CliError EADDRINUSE (or the bind error's code), naming the port and its broker
  */
 export async function checkPortsFree(configs: readonly { readonly brokerId: number; readonly host: string; readonly clientPort: number; readonly peerPort: number }[]): Promise<void> {
