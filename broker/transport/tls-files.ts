@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import type { TlsSettings, TlsClientAuth } from "../../config/broker-config.js";
+import { ConfigError } from "../../config/config-error.js";
 
 /** The PEM bytes of a broker's TLS configuration. */
 export interface TlsMaterial {
@@ -22,7 +23,7 @@ export interface TlsMaterial {
 
 /**
  * Reads the files of a `tls` group; undefined when TLS is off.
- * @throws Error naming the key and the file when one cannot be read or does not hold what it should
+ * @throws ConfigError (INVALID_CONFIG) naming the key and the file when one cannot be read or does not hold what it should
  */
 export function readTlsFiles(settings: TlsSettings): TlsMaterial | undefined {
   if (settings.certFile === null || settings.keyFile === null) return undefined;
@@ -34,7 +35,8 @@ export function readTlsFiles(settings: TlsSettings): TlsMaterial | undefined {
     createSecureContext({ cert, key, ...(ca === undefined ? {} : { ca }) });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`TLS files unusable (tls.certFile ${settings.certFile}, tls.keyFile ${settings.keyFile}${settings.caFile === null ? "" : `, tls.caFile ${settings.caFile}`}): ${why}`);
+    const files = `${settings.certFile}, ${settings.keyFile}${settings.caFile === null ? "" : `, ${settings.caFile}`}`;
+    throw new ConfigError([{ source: "tls.certFile, tls.keyFile, tls.caFile", key: "", reason: `TLS files unusable (${files}): ${why}` }]);
   }
   return { cert, key, ca, clientAuth: settings.clientAuth };
 }
@@ -45,8 +47,8 @@ function readPem(key: string, path: string): Buffer {
     bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
-    throw new Error(`cannot read ${key} ${path} (${code})`);
+    throw new ConfigError([{ source: key, key: "", reason: `cannot read ${path} (${code})` }]);
   }
-  if (!bytes.includes("-----BEGIN ")) throw new Error(`${key} ${path} holds no PEM block (-----BEGIN ...)`);
+  if (!bytes.includes("-----BEGIN ")) throw new ConfigError([{ source: key, key: "", reason: `${path} holds no PEM block (-----BEGIN ...)` }]);
   return bytes;
 }
