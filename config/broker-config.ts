@@ -109,7 +109,7 @@ export const TLS_CLIENT_AUTH_MODES = ["none", "optional", "required"] as const;
 export type TlsClientAuth = (typeof TLS_CLIENT_AUTH_MODES)[number];
 
 /**
- * TLS on both listeners (docs/SECURITY.md). On when certFile and keyFile are
+ * TLS on both listeners (docs/CONFIG.md, `tls`). On when certFile and keyFile are
  * set (both or neither). Relative paths resolve against the broker's working
  * directory, like dataDir. Peers always use mutual TLS when TLS is on.
  */
