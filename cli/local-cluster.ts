@@ -15,7 +15,7 @@
  * and leaves `<dataRoot>/client.env` for its clients (client-env.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
@@ -26,7 +26,7 @@ import { formatLocalConfig, LOCAL_DATA_ROOT_DEFAULT, localClusterConfigs } from 
 import { checkDataRoot, LOCAL_CLUSTER_SUBDIR, recordDataRoot, standardDataRoot } from "./local-cluster-data.js";
 import { localClusterSecret } from "./local-cluster-secret.js";
 import { localClusterTls, type LocalClusterTls } from "./local-cluster-tls.js";
-import { writeClientEnv } from "./client-env.js";
+import { CLIENT_ENV_FILE, writeClientEnv } from "./client-env.js";
 
 /** Which brokers to run: a generated cluster of `brokers` brokers, or the configs in `configDir`. */
 export type LocalClusterSource =
@@ -79,6 +79,18 @@ export interface PreparedLocalCluster {
 
 /** Stands in for the cluster secret while configs are read for their layout only; never handed to a broker. */
 const LAYOUT_ONLY_SECRET = "layout-only-placeholder-secret";
+
+/**
+ * The brokers' environment: this process's, plus `extra`, without a client's
+ * RLOG_BROKERS. A shell that loaded a client.env holds RLOG_BROKERS as a list
+ * of ws:// URLs, which the broker config would read as its `brokers` key and
+ * refuse; a broker list is never written that way.
+ */
+function brokerEnvironment(extra: Readonly<Record<string, string>> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, ...extra };
+  if (/^\s*wss?:\/\//.test(env["RLOG_BROKERS"] ?? "")) delete env["RLOG_BROKERS"];
+  return env;
+}
 
 /** Whether a JSON config file sets clusterSecret itself. */
 function setsClusterSecret(file: string): boolean {
@@ -133,7 +145,7 @@ export async function prepareLocalCluster(source: LocalClusterSource, cwd: strin
       .map((f) => join(dir, f));
     if (files.length === 0) throw new CliError("INVALID_CONFIG", `no broker-N.json configs in ${dir}`);
     // Read for their ids and data directories only (the secret, when start-local provides it, depends on the root).
-    const layoutEnv = { RLOG_CLUSTER_SECRET: LAYOUT_ONLY_SECRET, ...process.env };
+    const layoutEnv = { RLOG_CLUSTER_SECRET: LAYOUT_ONLY_SECRET, ...brokerEnvironment() };
     const configs = files.map((file) => loadConfig({ file, env: layoutEnv }));
     root = standardDataRoot(configs, cwd);
     const shown = root;
@@ -150,7 +162,7 @@ export async function prepareLocalCluster(source: LocalClusterSource, cwd: strin
   const provide = root !== undefined && process.env["RLOG_CLUSTER_SECRET"] === undefined && !files.every(setsClusterSecret);
   const env: Record<string, string> = provide ? { RLOG_CLUSTER_SECRET: localClusterSecret(root as string) } : {};
   // As each broker will load them (RLOG_* variables apply, ports included).
-  const configs = files.map((file) => loadConfig({ file, env: { ...process.env, ...env } }));
+  const configs = files.map((file) => loadConfig({ file, env: brokerEnvironment(env) }));
   if (checkPorts) await checkPortsFree(configs);
   if (root !== undefined && unrecorded) recordDataRoot(root, configs.map((c) => c.brokerId));
   return { files, env, root, tls };
@@ -190,7 +202,11 @@ export async function checkPortsFree(configs: readonly { readonly brokerId: numb
  * admin user go into the same record once the cluster makes users.
  */
 function connectHint(urls: string, prepared: PreparedLocalCluster): string {
-  if (prepared.tls === undefined || prepared.root === undefined) return `  e.g. RLOG_BROKERS=${urls} npx rlog-cli cluster status\n`;
+  if (prepared.tls === undefined || prepared.root === undefined) {
+    // A client.env of an earlier --secure run would send clients to wss:// URLs that are now ws://.
+    if (prepared.root !== undefined) rmSync(join(prepared.root, CLIENT_ENV_FILE), { force: true });
+    return `  e.g. RLOG_BROKERS=${urls} npx rlog-cli cluster status\n`;
+  }
   const variables: Record<string, string> = {
     RLOG_BROKERS: urls,
     RLOG_TLS_CA: prepared.tls.caFile,
@@ -207,7 +223,7 @@ function connectHint(urls: string, prepared: PreparedLocalCluster): string {
 export async function runLocalCluster(opts: LocalClusterOptions): Promise<number> {
   const { loadConfig } = await import("../config/index.js");
   const prepared = await prepareLocalCluster(opts.source);
-  const brokerEnv = { ...process.env, ...prepared.env };
+  const brokerEnv = brokerEnvironment(prepared.env);
   // Loaded here as each broker will load it (RLOG_* variables apply), to print where clients connect.
   const configs = prepared.files.map((file) => ({ file, config: loadConfig({ file, env: brokerEnv }) }));
   const mainJs = fileURLToPath(new URL("../broker/main.js", import.meta.url));

@@ -82,9 +82,13 @@ export class ClientServer {
             notWebSocket,
           );
     if (tls !== undefined) {
+      // Logged at info on the 1st, 2nd, 4th, 8th, ... failure (as dropped connections are): a flood cannot flood the log.
+      let failed = 0;
       http.on("tlsClientError", (err: Error & { code?: string }, socket: TLSSocket) => {
         this.counters.connectionsRefused++;
-        this.log.info({ remote: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`, code: err.code, err: err.message }, "TLS handshake failed");
+        failed++;
+        const level = (failed & (failed - 1)) === 0 ? "info" : "debug";
+        this.log[level]({ remote: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`, code: err.code, err: err.message, failed }, "TLS handshake failed");
       });
     }
     // Counts upgraded sockets too: a hard cap on TCP connections, whatever happens above.

@@ -142,9 +142,13 @@ export class PeerListener {
     const { cert, key, ca } = tls.material;
     if (ca === undefined) throw new Error("peer TLS needs tls.caFile: brokers verify each other's certificates against it");
     const https = createTlsServer({ cert, key, ca, requestCert: true, rejectUnauthorized: true, handshakeTimeout: limits.helloWaitMs });
+    // Warned on the 1st, 2nd, 4th, 8th, ... failure: a flood of bad handshakes cannot flood the log.
+    let failed = 0;
     https.on("tlsClientError", (err: Error & { code?: string }, socket) => {
       this.stats.refused++;
-      logger.warn({ remote: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`, code: err.code, err: err.message }, "peer refused: TLS handshake failed");
+      failed++;
+      const remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+      if ((failed & (failed - 1)) === 0) logger.warn({ remote, code: err.code, err: err.message, failed }, "peer refused: TLS handshake failed");
     });
     https.on("request", (_req, res) => res.writeHead(426, { connection: "close" }).end());
     this.tlsServer = https;
