@@ -60,6 +60,8 @@ test("command-line mistakes are caught before connecting: INVALID_ARGUMENT, stat
     [["leader", "transfer", "t", "zero"], /^INVALID_ARGUMENT: <partition> must be an integer >= 0, got "zero"/],
     [["leader", "transfer", "t"], /^INVALID_ARGUMENT: Not enough non-option arguments/],
     [["topic"], /^INVALID_ARGUMENT: name a topic subcommand/],
+    [["topic", "list", "--tls-cert", "client.pem"], /^INVALID_ARGUMENT: --tls-cert and --tls-key go together/],
+    [["topic", "list", "--tls-ca", "/nonexistent/ca.pem"], /^INVALID_ARGUMENT: --tls-ca: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/],
   ];
   // A closed port: if a case got past its argument check, it would fail differently (BROKER_NOT_AVAILABLE, status 1).
   const results = await Promise.all(cases.map(([args]) => runCli(args.includes("--brokers") ? args : [...args, "--brokers", "ws://127.0.0.1:1"])));
