@@ -123,9 +123,8 @@ export class PeerListener {
   async listen(): Promise<number> {
     if (this.server !== undefined || this.closed) throw new Error("peer listener already started");
     const { host, port, limits, tls } = this.options;
-    const wsOptions = { maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false };
     if (tls !== undefined) return this.listenTls(tls);
-    const server = new WebSocketServer({ host, port, ...wsOptions });
+    const server = new WebSocketServer({ host, port, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
     this.server = server;
     server.on("connection", (ws, req) => this.onConnection(ws, req));
     await new Promise<void>((resolve, reject) => {
