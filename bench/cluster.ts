@@ -2,7 +2,9 @@
  * The cluster a bench run talks to: either brokers this run starts (1 or 3
  * processes on free 127.0.0.1 ports, data and logs in a temporary directory
  * removed at the end), or an existing cluster given by `--brokers` (nothing
- * is started, killed or removed then).
+ * is started, killed or removed then). With `tls` (--tls) the brokers it
+ * starts serve wss:// and speak mutual TLS to each other, with a CA and
+ * certificates made in the temporary directory.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,6 +17,7 @@ import { releaseDir, trackChild, trackDir } from "./cleanup.js";
 import { freePorts } from "./free-port.js";
 import { sleep, waitUntil } from "./time.js";
 import { probeOnce, WireProbe } from "./wire-probe.js";
+import { makeBrokerCertificate, makeCertificateAuthority } from "../cli/security/certificates.js";
 
 const MAIN_JS = fileURLToPath(new URL("../broker/main.js", import.meta.url));
 /** How long a broker may take to start answering with a known controller. */
@@ -42,6 +45,16 @@ export interface LocalClusterOptions {
   readonly keepLogsDir?: string | undefined;
   /** Environment variables for the brokers on top of the bench's own, whose RLOG_* are dropped (e.g. RLOG_HOP_TRACE). */
   readonly env?: Readonly<Record<string, string>>;
+  /** TLS on (--tls): a CA and broker certificates made in the temporary directory; clients and probes use wss://. */
+  readonly tls?: boolean;
+}
+
+/** What the bench's clients need to reach a cluster with TLS on. */
+export interface BenchClientTls {
+  /** PEM of the cluster's CA. */
+  readonly ca: Buffer;
+  /** Its file (for the producer child processes). */
+  readonly caFile: string;
 }
 
 interface Member {
@@ -61,6 +74,8 @@ export class BenchCluster {
     private readonly dir: string | undefined,
     /** How the brokers were started; undefined for an attached cluster. */
     private readonly spawnOptions: LocalClusterOptions | undefined,
+    /** Set when the cluster has TLS on: what clients trust. */
+    readonly clientTls: BenchClientTls | undefined = undefined,
   ) {}
 
   /** Open probes by URL, reused by status queries; a failed one is dropped and reopened on demand. */
@@ -88,6 +103,7 @@ export class BenchCluster {
     const ports = await freePorts(opts.size * 2);
     const entries = Array.from({ length: opts.size }, (_, k) => ({ id: k + 1, host: "127.0.0.1", clientPort: ports[2 * k]!, peerPort: ports[2 * k + 1]! }));
     const secret = randomBytes(24).toString("hex");
+    const tls = opts.tls === true ? await benchCertificates(join(dir, "tls"), entries.map((e) => e.id)) : undefined;
     const members = entries.map((e): Member => {
       const configFile = join(dir, `broker-${e.id}.json`);
       const config = {
@@ -97,15 +113,17 @@ export class BenchCluster {
         logLevel: opts.logLevel,
         ...(opts.size > 1 ? { clusterSecret: secret } : {}),
         storage: { fsync: opts.fsync },
+        ...(tls === undefined ? {} : { tls: { ...tls.brokers.get(e.id), caFile: tls.caFile, clientAuth: "none" } }),
       };
       writeFileSync(configFile, JSON.stringify(config, null, 2));
-      return { id: e.id, url: `ws://127.0.0.1:${e.clientPort}`, configFile, logFile: join(dir, `broker-${e.id}.log`), child: undefined };
+      return { id: e.id, url: `${tls === undefined ? "ws" : "wss"}://127.0.0.1:${e.clientPort}`, configFile, logFile: join(dir, `broker-${e.id}.log`), child: undefined };
     });
     const cluster = new BenchCluster(
       members.map((m) => ({ id: m.id, url: m.url })),
       members,
       dir,
       opts,
+      tls === undefined ? undefined : { ca: readFileSync(tls.caFile), caFile: tls.caFile },
     );
     try {
       for (const m of members) cluster.spawn(m, opts);
@@ -193,7 +211,7 @@ export class BenchCluster {
     const ok = await waitUntil(READY_MS_MAX, 50, async () => {
       if (!this.isRunning(id)) throw new Error(`broker ${id} exited while starting:\n${this.logTail(id)}`);
       try {
-        const md = await probeOnce(url, "metadata", { op: "metadata" }, 1_000);
+        const md = await probeOnce(url, "metadata", { op: "metadata" }, 1_000, this.clientTls);
         return md.controllerId !== 0;
       } catch {
         return false;
@@ -211,7 +229,7 @@ export class BenchCluster {
   private async statusFrom(url: string, timeoutMs = 2_000): Promise<ClusterStatusResult | undefined> {
     let probe = this.probes.get(url);
     if (probe === undefined) {
-      probe = WireProbe.connect(url, 1_000);
+      probe = WireProbe.connect(url, 1_000, this.clientTls);
       this.probes.set(url, probe);
     }
     try {
@@ -321,4 +339,12 @@ export class BenchCluster {
     }
     releaseDir(this.dir);
   }
+}
+
+/** The certificates of a TLS bench cluster (cli/security/certificates.ts, with openssl): a CA and one per broker. */
+async function benchCertificates(dir: string, ids: readonly number[]): Promise<{ caFile: string; brokers: Map<number, { certFile: string; keyFile: string }> }> {
+  const ca = await makeCertificateAuthority(dir, "ca", "rlog bench CA");
+  const brokers = new Map<number, { certFile: string; keyFile: string }>();
+  for (const id of ids) brokers.set(id, await makeBrokerCertificate(ca, dir, `broker-${id}`));
+  return { caFile: ca.certFile, brokers };
 }

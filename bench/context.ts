@@ -29,7 +29,8 @@ export class BenchContext {
 
   /** A new client on the cluster; closed by closeClients() if not before. */
   client(name: string, extra: Partial<ClientOptions> = {}): RlogClient {
-    const c = new RlogClient({ brokers: this.cluster.urls, clientId: `rlog-bench-${name}`, ...extra });
+    const tls = this.cluster.clientTls;
+    const c = new RlogClient({ brokers: this.cluster.urls, clientId: `rlog-bench-${name}`, ...(tls === undefined ? {} : { tls: { ca: tls.ca } }), ...extra });
     this.clients.add(c);
     return c;
   }

@@ -11,6 +11,7 @@
  * goes away, and on its own after `lifeSecondsMax` whatever happens.
  */
 import { RlogClient } from "../client/index.js";
+import { readFileSync } from "node:fs";
 import { producerCompression, type Compression } from "./compression.js";
 import { valuePool, type ValueKind } from "./record-value.js";
 import { newTally, VALUE_POOL, writeRecords } from "./throughput-writer.js";
@@ -33,6 +34,8 @@ export interface ProducerChildSettings {
   readonly seconds: number;
   /** The child ends itself after this long in any case. */
   readonly lifeSecondsMax: number;
+  /** PEM file of the cluster's CA when it has TLS on. */
+  readonly caFile?: string;
 }
 
 /** Messages from the child. */
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
   const s = JSON.parse(process.argv[2] ?? "{}") as ProducerChildSettings;
   setTimeout(() => process.exit(3), s.lifeSecondsMax * 1000).unref();
   process.on("disconnect", () => process.exit(2));
-  const client = new RlogClient({ brokers: [...s.brokers], clientId: s.clientId });
+  const client = new RlogClient({ brokers: [...s.brokers], clientId: s.clientId, ...(s.caFile === undefined ? {} : { tls: { ca: readFileSync(s.caFile) } }) });
   try {
     const producer = client.producer({ acks: s.acks, lingerMs: s.lingerMs, batchBytesMax: s.batchBytesMax, ...producerCompression(s.compression) });
     const pool = valuePool(s.values, s.recordBytes, s.writer, VALUE_POOL);

@@ -20,6 +20,12 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** What a probe of a wss:// broker trusts. */
+export interface ProbeTls {
+  /** PEM of the CA the brokers' certificates chain to. */
+  readonly ca: Buffer;
+}
+
 /** A connection to one broker; see the file comment. */
 export class WireProbe {
   private nextId = 1;
@@ -40,8 +46,9 @@ export class WireProbe {
   }
 
   /** Connect and handshake, or reject within `timeoutMs`. */
-  static async connect(url: string, timeoutMs = 2_000): Promise<WireProbe> {
-    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs });
+  /** @param tls for wss:// brokers: the CA their certificates chain to */
+  static async connect(url: string, timeoutMs = 2_000, tls?: ProbeTls): Promise<WireProbe> {
+    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, ...(tls === undefined ? {} : { ca: tls.ca }) });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);
@@ -87,8 +94,8 @@ export class WireProbe {
 }
 
 /** Connect, send one request, close. */
-export async function probeOnce<O extends OpName>(url: string, op: O, body: RequestOf<O>, timeoutMs = 3_000): Promise<ResultOf<O>> {
-  const probe = await WireProbe.connect(url, timeoutMs);
+export async function probeOnce<O extends OpName>(url: string, op: O, body: RequestOf<O>, timeoutMs = 3_000, tls?: ProbeTls): Promise<ResultOf<O>> {
+  const probe = await WireProbe.connect(url, timeoutMs, tls);
   try {
     return await probe.request(op, body, timeoutMs);
   } finally {

@@ -40,6 +40,7 @@ import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
 import type { GroupRunner, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
+import { readTlsFiles, type TlsMaterial } from "./transport/tls-files.js";
 import { PeerLiveness } from "./transport/peer-liveness.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS, TOPIC_DEFAULTS } from "./protocol/defaults.js";
 
@@ -125,6 +126,8 @@ export class Broker {
   private reconcileChain: Promise<void> = Promise.resolve();
   private readonly random: SeededRandom;
   private closing = false;
+  /** The PEM material of the `tls` config group, read once in the constructor; undefined: TLS off. */
+  private readonly tls: TlsMaterial | undefined;
   /** The client listener's port once started (the configured one, or the one picked for port 0). */
   clientPort = 0;
   /** The peer listener's port once started (0 for a single broker). */
@@ -140,6 +143,7 @@ export class Broker {
     const l = opts.config.limits;
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...l });
     this.leaders = new LeaderTable(BROKER_DEFAULTS.leaderTableEntriesMax);
+    this.tls = readTlsFiles(opts.config.tls); // throws naming an unreadable file: before anything opens
   }
 
   /** Open storage, join the cluster, start serving clients. */
@@ -181,7 +185,7 @@ export class Broker {
         host: c.host,
         port: c.peerPort,
         secret: c.clusterSecret,
-        peers: new Map(peers.map((b) => [nodeId(b.id), peerUrl(b)])),
+        peers: new Map(peers.map((b) => [nodeId(b.id), peerUrl(b, this.tls !== undefined)])),
         logger: this.logger.child({ component: "transport" }),
         // A peer that (re)connects may have restarted: tell it at once what we lead, and wake the groups led here
         // that include it, so that it hears from their leaders (they may be quiesced).
@@ -191,6 +195,7 @@ export class Broker {
         },
         refuseUnknownPeers: true,
         identity: this.identity,
+        ...(this.tls === undefined ? {} : { tls: this.tls }),
         limits: { heartbeatIntervalMs: c.peerHeartbeatIntervalMs },
         liveness: {
           connected: (peer) => liveness.connected(peer, performance.now()),
@@ -253,6 +258,7 @@ export class Broker {
       handlers: buildHandlers(this.handlerContext()),
       logger: this.logger.child({ component: "server" }),
       authorize: (principal, request) => this.authorizer.authorize(principal, request),
+      ...(this.tls === undefined ? {} : { tls: this.tls }),
     });
     const { port } = await this.server.start();
     this.clientPort = port;
@@ -315,7 +321,7 @@ export class Broker {
   private handlerContext(): HandlerContext {
     return {
       brokerId: this.id,
-      brokers: this.config.brokers.map((b) => ({ id: nodeId(b.id), clientUrl: clientUrl(b) })),
+      brokers: this.config.brokers.map((b) => ({ id: nodeId(b.id), clientUrl: clientUrl(b, this.tls !== undefined) })),
       limits: this.limits,
       metadata: this.controller.metadata,
       controller: this.controller,
@@ -365,7 +371,7 @@ export class Broker {
   private leaderHint(id: NodeId, term?: Term): LeaderHint {
     const b = this.config.brokers.find((x) => x.id === id);
     const at = term === undefined ? {} : { term };
-    return b ? { brokerId: id, url: clientUrl(b), ...at } : { brokerId: id, ...at };
+    return b ? { brokerId: id, url: clientUrl(b, this.tls !== undefined), ...at } : { brokerId: id, ...at };
   }
 
   /** Whether this broker has a working peer link to `id`. */

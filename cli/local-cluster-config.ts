@@ -9,6 +9,10 @@
  * config/cluster-3/broker-{1,2,3}.json are exactly what this module makes for
  * N = 3 with the default data root (test/cli/local-cluster-config.test.ts
  * holds them equal), so the shipped files and `npm start` cannot drift apart.
+ * They hold no clusterSecret: start-local gives each local cluster its own
+ * random one (local-cluster-secret.ts) and hands it to the brokers as
+ * RLOG_CLUSTER_SECRET. With `tls` (start-local --secure) each config also
+ * names its broker's certificate, key and the cluster's CA.
  * Pure: no file system, no environment.
  */
 
@@ -36,11 +40,20 @@ export const ADMIN_PORT_BASE = 9291;
 /** Reserved: Kafka-protocol port of broker i will be KAFKA_PORT_BASE + i (broker 1: 19092). */
 export const KAFKA_PORT_BASE = 19091;
 
-/**
- * The cluster secret of every local cluster. Public on purpose (it is in the
- * repository); the comment in each config says so.
- */
-export const LOCAL_CLUSTER_SECRET = "dev-only-insecure-cluster-secret-do-not-use-in-production";
+/** Where the TLS files of a secure local cluster are (absolute paths; see cli/local-cluster-tls.ts). */
+export interface LocalTlsFiles {
+  readonly caFile: string;
+  /** Broker id -> its certificate and key. */
+  readonly brokers: ReadonlyMap<number, { readonly certFile: string; readonly keyFile: string }>;
+}
+
+/** The `tls` group of a secure local broker's config. */
+export interface LocalTlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  readonly clientAuth: "optional";
+}
 
 /** One broker's entry in `brokers`. */
 export interface LocalBrokerEndpoint {
@@ -58,12 +71,13 @@ export interface LocalBrokerConfig {
   readonly clientPort: number;
   readonly peerPort: number;
   readonly dataDir: string;
-  readonly clusterSecret: string;
   readonly brokers: readonly LocalBrokerEndpoint[];
   readonly controllerVoters: readonly number[];
   readonly defaultPartitions: number;
   readonly defaultReplicationFactor: number;
   readonly logLevel: string;
+  /** Only in a secure cluster's configs. */
+  readonly tls?: LocalTlsConfig;
 }
 
 /** Whether `count` is a broker count start-local runs. */
@@ -85,29 +99,35 @@ export function localDataDir(dataRoot: string, id: number): string {
  * The configs of brokers 1..count, in id order.
  * @param dataRoot directory holding broker-i data directories; relative paths
  *   resolve against the brokers' working directory (the launcher's)
+ * @param tls the certificates of a secure cluster (TLS on, client certificates optional)
  * @throws RangeError when count is outside LOCAL_BROKERS_MIN..LOCAL_BROKERS_MAX
  */
-export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA_ROOT_DEFAULT): LocalBrokerConfig[] {
+export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA_ROOT_DEFAULT, tls?: LocalTlsFiles): LocalBrokerConfig[] {
   if (!isLocalBrokerCount(count)) throw new RangeError(`a local cluster has ${LOCAL_BROKERS_MIN} to ${LOCAL_BROKERS_MAX} brokers, got ${count}`);
   const ids = Array.from({ length: count }, (_, i) => i + 1);
   const brokers = ids.map(localEndpoint);
-  return brokers.map((self) => ({
-    "//":
-      `Broker ${self.id} of a ${count}-broker local development cluster. DEV ONLY: the clusterSecret below is public; ` +
-      "set your own (or RLOG_CLUSTER_SECRET) for anything but a local trial. Every key is described in docs/CONFIG.md.",
-    brokerId: self.id,
-    host: self.host,
-    clientPort: self.clientPort,
-    peerPort: self.peerPort,
-    dataDir: localDataDir(dataRoot, self.id),
-    clusterSecret: LOCAL_CLUSTER_SECRET,
-    brokers,
-    controllerVoters: ids,
-    defaultPartitions: 3,
-    // As many copies as Kafka's usual default, never more than there are brokers.
-    defaultReplicationFactor: Math.min(3, count),
-    logLevel: "info",
-  }));
+  return brokers.map((self) => {
+    const own = tls?.brokers.get(self.id);
+    if (tls !== undefined && own === undefined) throw new RangeError(`no certificate for broker ${self.id}`);
+    return {
+      "//":
+        `Broker ${self.id} of a ${count}-broker local development cluster${tls === undefined ? "" : " with TLS on"}. ` +
+        (count > 1 ? "The cluster secret comes from RLOG_CLUSTER_SECRET: rlog-cli cluster start-local sets it to the random one it keeps in <data>/local-cluster/cluster-secret. " : "") +
+        "Every key is described in docs/CONFIG.md.",
+      brokerId: self.id,
+      host: self.host,
+      clientPort: self.clientPort,
+      peerPort: self.peerPort,
+      dataDir: localDataDir(dataRoot, self.id),
+      brokers,
+      controllerVoters: ids,
+      defaultPartitions: 3,
+      // As many copies as Kafka's usual default, never more than there are brokers.
+      defaultReplicationFactor: Math.min(3, count),
+      logLevel: "info",
+      ...(own === undefined || tls === undefined ? {} : { tls: { certFile: own.certFile, keyFile: own.keyFile, caFile: tls.caFile, clientAuth: "optional" as const } }),
+    };
+  });
 }
 
 /**

@@ -6,9 +6,16 @@
  * data under `<dataRoot>/broker-i`) or from a directory of broker-N.json
  * configs (`--config-dir`). Either way, a data root that holds another set
  * of brokers' data is refused (local-cluster-data.ts).
+ *
+ * Each local cluster gets its own random cluster secret on its first start
+ * (local-cluster-secret.ts), handed to the brokers as RLOG_CLUSTER_SECRET
+ * unless the environment or the configs set one. With `secure` (--secure),
+ * a generated cluster also gets its own CA and certificates
+ * (local-cluster-tls.ts), runs with TLS on (client certificates optional),
+ * and leaves `<dataRoot>/client.env` for its clients (client-env.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
@@ -17,10 +24,20 @@ import { wsUrl } from "../broker/protocol/endpoint-url.js";
 import { CliError } from "./errors.js";
 import { formatLocalConfig, LOCAL_DATA_ROOT_DEFAULT, localClusterConfigs } from "./local-cluster-config.js";
 import { checkDataRoot, LOCAL_CLUSTER_SUBDIR, recordDataRoot, standardDataRoot } from "./local-cluster-data.js";
+import { localClusterSecret } from "./local-cluster-secret.js";
+import { localClusterTls, type LocalClusterTls } from "./local-cluster-tls.js";
+import { CLIENT_ENV_FILE, writeClientEnv } from "./client-env.js";
 
 /** Which brokers to run: a generated cluster of `brokers` brokers, or the configs in `configDir`. */
 export type LocalClusterSource =
-  | { readonly kind: "generated"; readonly brokers: number; /** As the user gave it, e.g. "./data". */ readonly dataRoot: string }
+  | {
+      readonly kind: "generated";
+      readonly brokers: number;
+      /** As the user gave it, e.g. "./data". */
+      readonly dataRoot: string;
+      /** TLS on, with certificates made under `<dataRoot>/tls` (start-local --secure). */
+      readonly secure?: boolean;
+    }
   | { readonly kind: "configDir"; /** Directory holding broker-*.json configs. */ readonly configDir: string };
 
 export interface LocalClusterOptions {
@@ -48,6 +65,43 @@ export function formatLogLine(line: string): string {
   }
 }
 
+/** What prepareLocalCluster hands to runLocalCluster. */
+export interface PreparedLocalCluster {
+  /** The config file of each broker, in id order. */
+  readonly files: string[];
+  /** Variables to add to the brokers' environment (RLOG_CLUSTER_SECRET when start-local provides it). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The data root of the standard layout (absolute), when there is one. */
+  readonly root: string | undefined;
+  /** The certificates of a secure generated cluster. */
+  readonly tls: LocalClusterTls | undefined;
+}
+
+/** Stands in for the cluster secret while configs are read for their layout only; never handed to a broker. */
+const LAYOUT_ONLY_SECRET = "layout-only-placeholder-secret";
+
+/**
+ * The brokers' environment: this process's, plus `extra`, without a client's
+ * RLOG_BROKERS. A shell that loaded a client.env holds RLOG_BROKERS as a list
+ * of ws:// URLs, which the broker config would read as its `brokers` key and
+ * refuse; a broker list is never written that way.
+ */
+function brokerEnvironment(extra: Readonly<Record<string, string>> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, ...extra };
+  if (/^\s*wss?:\/\//.test(env["RLOG_BROKERS"] ?? "")) delete env["RLOG_BROKERS"];
+  return env;
+}
+
+/** Whether a JSON config file sets clusterSecret itself. */
+function setsClusterSecret(file: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return typeof parsed === "object" && parsed !== null && "clusterSecret" in parsed;
+  } catch {
+    return false; // loadConfig reports the file's problem
+  }
+}
+
 /**
  * The config files to start, after checking that their data root holds no
  * other brokers' data and that their ports are free. For a generated
@@ -57,11 +111,12 @@ export function formatLogLine(line: string): string {
  * @param checkPorts whether to check that the listener ports are free (tests turn it off)
  * @throws CliError DATA_DIR_MISMATCH, EADDRINUSE, or INVALID_CONFIG when a config directory holds no configs
  */
-export async function prepareLocalCluster(source: LocalClusterSource, cwd: string = process.cwd(), checkPorts = true): Promise<string[]> {
+export async function prepareLocalCluster(source: LocalClusterSource, cwd: string = process.cwd(), checkPorts = true): Promise<PreparedLocalCluster> {
   const { loadConfig } = await import("../config/index.js");
   let files: string[];
   let root: string | undefined;
   let unrecorded: boolean;
+  let tls: LocalClusterTls | undefined;
   if (source.kind === "generated") {
     root = resolve(cwd, source.dataRoot);
     const generated = localClusterConfigs(source.brokers, root);
@@ -73,9 +128,11 @@ export async function prepareLocalCluster(source: LocalClusterSource, cwd: strin
         `start it with --brokers ${recorded.length}${source.dataRoot === LOCAL_DATA_ROOT_DEFAULT ? "" : ` --data-dir ${source.dataRoot}`}, ` +
         `or give another --data-dir, or delete ${source.dataRoot} to start over (its topics and records are lost)`,
     );
+    const ids = generated.map((c) => c.brokerId);
+    tls = source.secure === true ? await localClusterTls(root, ids) : undefined;
     const dir = join(root, LOCAL_CLUSTER_SUBDIR);
     mkdirSync(dir, { recursive: true });
-    files = generated.map((c) => {
+    files = localClusterConfigs(source.brokers, root, tls).map((c) => {
       const file = join(dir, `broker-${c.brokerId}.json`);
       writeFileSync(file, formatLocalConfig(c));
       return file;
@@ -87,7 +144,9 @@ export async function prepareLocalCluster(source: LocalClusterSource, cwd: strin
       .sort()
       .map((f) => join(dir, f));
     if (files.length === 0) throw new CliError("INVALID_CONFIG", `no broker-N.json configs in ${dir}`);
-    const configs = files.map((file) => loadConfig({ file }));
+    // Read for their ids and data directories only (the secret, when start-local provides it, depends on the root).
+    const layoutEnv = { RLOG_CLUSTER_SECRET: LAYOUT_ONLY_SECRET, ...brokerEnvironment() };
+    const configs = files.map((file) => loadConfig({ file, env: layoutEnv }));
     root = standardDataRoot(configs, cwd);
     const shown = root;
     unrecorded =
@@ -99,11 +158,14 @@ export async function prepareLocalCluster(source: LocalClusterSource, cwd: strin
         () => `start the configs of those brokers, or point these configs' dataDir elsewhere, or delete ${shown} to start over (its topics and records are lost)`,
       );
   }
+  // The cluster's own secret, unless the environment or every config brings one.
+  const provide = root !== undefined && process.env["RLOG_CLUSTER_SECRET"] === undefined && !files.every(setsClusterSecret);
+  const env: Record<string, string> = provide ? { RLOG_CLUSTER_SECRET: localClusterSecret(root as string) } : {};
   // As each broker will load them (RLOG_* variables apply, ports included).
-  const configs = files.map((file) => loadConfig({ file }));
+  const configs = files.map((file) => loadConfig({ file, env: brokerEnvironment(env) }));
   if (checkPorts) await checkPortsFree(configs);
   if (root !== undefined && unrecorded) recordDataRoot(root, configs.map((c) => c.brokerId));
-  return files;
+  return { files, env, root, tls };
 }
 
 /** Resolves with the error of binding host:port, or undefined when the port is free there. */
@@ -118,8 +180,8 @@ function bindError(host: string, port: number): Promise<NodeJS.ErrnoException | 
 /**
  * Checks that every listener port is free before any broker starts. Without
  * it, when another local cluster holds some of the ports, the brokers that
- * can bind would start and dial the other cluster's brokers (local clusters
- * share the dev-only cluster secret), and the rest would fail one by one.
+ * can bind would start and try to dial the other cluster's brokers (refused:
+ * each local cluster has its own secret), and the rest would fail one by one.
  * @throws CliError EADDRINUSE (or the bind error's code), naming the port and its broker
  */
 export async function checkPortsFree(configs: readonly { readonly brokerId: number; readonly host: string; readonly clientPort: number; readonly peerPort: number }[]): Promise<void> {
@@ -134,12 +196,36 @@ export async function checkPortsFree(configs: readonly { readonly brokerId: numb
   }
 }
 
+/**
+ * How to connect, printed at start. A secure cluster writes
+ * `<dataRoot>/client.env` first. LEAD: RLOG_USERNAME / RLOG_PASSWORD of the
+ * admin user go into the same record once the cluster makes users.
+ */
+function connectHint(urls: string, prepared: PreparedLocalCluster): string {
+  if (prepared.tls === undefined || prepared.root === undefined) {
+    // A client.env of an earlier --secure run would send clients to wss:// URLs that are now ws://.
+    if (prepared.root !== undefined) rmSync(join(prepared.root, CLIENT_ENV_FILE), { force: true });
+    return `  e.g. RLOG_BROKERS=${urls} npx rlog-cli cluster status\n`;
+  }
+  const variables: Record<string, string> = {
+    RLOG_BROKERS: urls,
+    RLOG_TLS_CA: prepared.tls.caFile,
+    // (the admin user's RLOG_USERNAME and RLOG_PASSWORD will go here)
+  };
+  const file = writeClientEnv(prepared.root, variables, "Written by rlog-cli cluster start-local --secure: how clients reach this cluster.");
+  return (
+    `TLS is on (CA ${prepared.tls.caFile}; client certificate for User:admin: ${prepared.tls.admin.certFile}).\n` +
+    `  connect with: set -a; . ${file}; set +a; npx rlog-cli cluster status\n`
+  );
+}
+
 /** Run the cluster until Ctrl-C (or SIGTERM); resolves with the exit code to use. */
 export async function runLocalCluster(opts: LocalClusterOptions): Promise<number> {
   const { loadConfig } = await import("../config/index.js");
-  const files = await prepareLocalCluster(opts.source);
+  const prepared = await prepareLocalCluster(opts.source);
+  const brokerEnv = brokerEnvironment(prepared.env);
   // Loaded here as each broker will load it (RLOG_* variables apply), to print where clients connect.
-  const configs = files.map((file) => ({ file, config: loadConfig({ file }) }));
+  const configs = prepared.files.map((file) => ({ file, config: loadConfig({ file, env: brokerEnv }) }));
   const mainJs = fileURLToPath(new URL("../broker/main.js", import.meta.url));
   const children: { id: number; child: ChildProcess }[] = [];
   let stopping = false;
@@ -147,7 +233,7 @@ export async function runLocalCluster(opts: LocalClusterOptions): Promise<number
 
   for (const { file, config } of configs) {
     // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops the brokers itself.
-    const child = spawn(process.execPath, [mainJs, "--config", file], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, [mainJs, "--config", file], { stdio: ["ignore", "pipe", "pipe"], detached: true, env: brokerEnv });
     const prefix = `[broker-${config.brokerId}] `;
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on("line", (line) => {
@@ -163,12 +249,12 @@ export async function runLocalCluster(opts: LocalClusterOptions): Promise<number
   // The advertised addresses (each broker's own `brokers` entry), not the bind address: that may be 0.0.0.0.
   const urls = configs
     .map(({ config }) => config.brokers.find((b) => b.id === config.brokerId) ?? config)
-    .map((b) => wsUrl(b.host, b.clientPort))
+    .map((b, i) => wsUrl(b.host, b.clientPort, configs[i]?.config.tls.certFile !== null))
     .join(",");
   process.stdout.write(
     `rlog local cluster: ${configs.length} broker${configs.length === 1 ? "" : "s"}, data under ${configs.map((c) => c.config.dataDir).join(", ")}\n` +
       `clients connect to ${urls}\n` +
-      `  e.g. RLOG_BROKERS=${urls} npx rlog-cli cluster status\n` +
+      connectHint(urls, prepared) +
       `Ctrl-C stops all brokers.\n`,
   );
 

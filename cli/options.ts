@@ -6,12 +6,13 @@
  */
 import type { Argv } from "yargs";
 import { CliError, EXIT_USAGE, USAGE_CODE } from "./errors.js";
+import { withTls, type TlsArgs } from "./client-security.js";
 
 /** Brokers used when neither --brokers nor RLOG_BROKERS is given: the local 3-broker cluster of `npm start`. */
 export const DEFAULT_BROKERS = "ws://127.0.0.1:9092,ws://127.0.0.1:9093,ws://127.0.0.1:9094";
 
-/** Arguments every cluster command has. */
-export interface ConnectionArgs {
+/** Arguments every cluster command has (the TLS ones are read by client-security.ts). */
+export interface ConnectionArgs extends TlsArgs {
   readonly brokers: string;
 }
 
@@ -20,9 +21,9 @@ export interface JsonArgs {
   readonly json: boolean;
 }
 
-/** Adds --brokers (and its RLOG_BROKERS default) to a command. */
+/** Adds --brokers (and its RLOG_BROKERS default) and the TLS options (client-security.ts) to a command. */
 export function withBrokers<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
-  return y.option("brokers", {
+  return withTls(y).option("brokers", {
     type: "string",
     default: process.env["RLOG_BROKERS"] ?? DEFAULT_BROKERS,
     defaultDescription: `$RLOG_BROKERS, else ${DEFAULT_BROKERS}`,

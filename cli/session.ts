@@ -10,6 +10,7 @@
 import { ErrorCode, RlogClient, RlogError } from "../client/index.js";
 import { CliError, EXIT_FAILURE } from "./errors.js";
 import { parseBrokers } from "./options.js";
+import { cliTls } from "./client-security.js";
 
 /** Client id the CLI sends in its handshakes (visible in broker logs). */
 export const CLI_CLIENT_ID = "rlog-cli";
@@ -33,10 +34,11 @@ export interface ErrorContext {
  * The failure for "no broker answered": one line naming the URLs tried and
  * what to do.
  */
-export function noBrokerError(brokers: readonly string[]): CliError {
+export function noBrokerError(brokers: readonly string[], lastError?: string): CliError {
   return new CliError(
     "BROKER_NOT_AVAILABLE",
-    `cannot reach any broker at ${brokers.join(", ")} (is the cluster running? start one with: npm start, or point --brokers / RLOG_BROKERS at it)`,
+    `cannot reach any broker at ${brokers.join(", ")} (is the cluster running? start one with: npm start, or point --brokers / RLOG_BROKERS at it)` +
+      (lastError === undefined ? "" : `; last error: ${lastError}`),
     EXIT_FAILURE,
   );
 }
@@ -47,26 +49,30 @@ export function noBrokerError(brokers: readonly string[]): CliError {
  */
 export async function openClient(brokersOption: string): Promise<{ client: RlogClient; brokers: string[] }> {
   const brokers = parseBrokers(brokersOption);
-  const probe = new RlogClient({ brokers, clientId: CLI_CLIENT_ID, connectTimeoutMs: PROBE_TOTAL_MS, retry: PROBE_RETRY });
+  const tls = cliTls();
+  const secure = tls === undefined ? {} : { tls };
+  const probe = new RlogClient({ brokers, clientId: CLI_CLIENT_ID, connectTimeoutMs: PROBE_TOTAL_MS, retry: PROBE_RETRY, ...secure });
   try {
     await probe.connect();
   } catch (err) {
     const unreachable = err instanceof RlogError && (err.code === ErrorCode.BROKER_NOT_AVAILABLE || err.code === ErrorCode.TIMEOUT);
-    throw unreachable ? noBrokerError(brokers) : explain(err, { brokers });
+    throw unreachable ? noBrokerError(brokers, (err as RlogError).message) : explain(err, { brokers });
   } finally {
     await probe.close();
   }
-  return { client: new RlogClient({ brokers, clientId: CLI_CLIENT_ID }), brokers };
+  return { client: new RlogClient({ brokers, clientId: CLI_CLIENT_ID, ...secure }), brokers };
 }
 
 /** A one-shot client that asks exactly one broker (no retries); for per-broker questions like cluster status. */
 export function singleBrokerClient(url: string, timeoutMs: number): RlogClient {
+  const tls = cliTls();
   return new RlogClient({
     brokers: [url],
     clientId: CLI_CLIENT_ID,
     connectTimeoutMs: timeoutMs,
     requestTimeoutMs: timeoutMs,
     retry: { retriesMax: 0, totalTimeoutMs: timeoutMs },
+    ...(tls === undefined ? {} : { tls }),
   });
 }
 

@@ -5,6 +5,23 @@ import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { retryOptions, type RetryOptions } from "./retry/retry-options.js";
 
+/**
+ * TLS settings for wss:// brokers, handed to every connection's TLS socket
+ * (node:tls connect options of the same names). PEM text or bytes.
+ */
+export interface ClientTlsOptions {
+  /** CA certificate(s) the brokers' certificates must chain to; default: Node's public CA list. */
+  readonly ca?: string | Buffer;
+  /** Client certificate (for brokers with tls.clientAuth "optional" or "required"); its subject CN is the principal. */
+  readonly cert?: string | Buffer;
+  /** Private key of `cert`. */
+  readonly key?: string | Buffer;
+  /** false accepts any broker certificate: UNSAFE, for experiments only. Default true. */
+  readonly rejectUnauthorized?: boolean;
+  /** Name to check the broker certificate against (and send as SNI) instead of the URL's host. */
+  readonly servername?: string;
+}
+
 /** Options of `new RlogClient()`. Times in ms. */
 export interface ClientOptions {
   /** Bootstrap brokers' client URLs, e.g. ["ws://127.0.0.1:9092"]; the rest is learnt from metadata. */
@@ -25,6 +42,8 @@ export interface ClientOptions {
   readonly queuedRequestsMax?: number;
   /** Largest response frame accepted, in bytes. Default 64 MiB. */
   readonly frameBytesMax?: number;
+  /** TLS settings for wss:// brokers (ignored for ws://); see ClientTlsOptions. */
+  readonly tls?: ClientTlsOptions;
 }
 
 /** Client settings with defaults filled in. */
@@ -38,6 +57,7 @@ export interface ResolvedClientOptions {
   readonly inflightRequestsMax: number;
   readonly queuedRequestsMax: number;
   readonly frameBytesMax: number;
+  readonly tls: ClientTlsOptions | undefined;
 }
 
 /** Fill in defaults and check the values. */
@@ -62,7 +82,10 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     inflightRequestsMax: o.inflightRequestsMax ?? DEFAULT_LIMITS.inflightRequestsMax,
     queuedRequestsMax: o.queuedRequestsMax ?? CLIENT_DEFAULTS.queuedRequestsMax,
     frameBytesMax: o.frameBytesMax ?? CLIENT_DEFAULTS.frameBytesMax,
+    tls: o.tls === undefined ? undefined : Object.freeze({ ...o.tls }),
   };
+  if (o.tls !== undefined && (typeof o.tls !== "object" || o.tls === null)) throw new TypeError("tls: give an object { ca?, cert?, key?, rejectUnauthorized?, servername? }");
+  if ((o.tls?.cert === undefined) !== (o.tls?.key === undefined)) throw new TypeError("tls: cert and key go together");
   for (const name of ["requestTimeoutMs", "connectTimeoutMs", "inflightRequestsMax", "queuedRequestsMax", "frameBytesMax"] as const) {
     const v = r[name];
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);

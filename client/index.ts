@@ -9,7 +9,7 @@
  * numeric `code` from the shared table (`ErrorCode`); decide by code only.
  */
 export { RlogClient } from "./client.js";
-export type { ClientOptions, ResolvedClientOptions } from "./client-options.js";
+export type { ClientOptions, ClientTlsOptions, ResolvedClientOptions } from "./client-options.js";
 export type { Logger } from "./logger.js";
 export { silentLogger } from "./logger.js";
 export type { RetryOptions } from "./retry/retry-options.js";

@@ -110,6 +110,28 @@ export interface AuthorizationConfig {
   readonly superUsers: readonly string[];
 }
 
+/** Whether and how the client listener asks for client certificates (mTLS). */
+export const TLS_CLIENT_AUTH_MODES = ["none", "optional", "required"] as const;
+
+/** A TlsSettings.clientAuth value. */
+export type TlsClientAuth = (typeof TLS_CLIENT_AUTH_MODES)[number];
+
+/**
+ * TLS on both listeners (docs/CONFIG.md, `tls`). On when certFile and keyFile are
+ * set (both or neither). Relative paths resolve against the broker's working
+ * directory, like dataDir. Peers always use mutual TLS when TLS is on.
+ */
+export interface TlsSettings {
+  /** PEM certificate (chain) of this broker, served on both listeners and presented to peers; null: TLS off. */
+  readonly certFile: string | null;
+  /** PEM private key of certFile; null: TLS off. */
+  readonly keyFile: string | null;
+  /** PEM CA bundle that client and peer certificates must chain to. Required for clientAuth other than "none", and with peers. */
+  readonly caFile: string | null;
+  /** Client listener: "none" asks for no certificate, "optional" asks and accepts none, "required" refuses a connection without a valid one. */
+  readonly clientAuth: TlsClientAuth;
+}
+
 /** A complete, validated broker configuration. Deeply readonly and frozen. */
 export interface BrokerConfig {
   /** This broker's id; must appear in `brokers`. */
@@ -139,6 +161,7 @@ export interface BrokerConfig {
   readonly raft: RaftSettings;
   readonly storage: StorageSettings;
   readonly limits: LimitSettings;
+  readonly tls: TlsSettings;
   /** Partitions of a topic created without an explicit count. */
   readonly defaultPartitions: number;
   /** Replication factor of a topic created without an explicit one. */
@@ -152,7 +175,7 @@ export interface BrokerConfig {
 
 /** What a config file, the environment or `overrides` may supply: any subset, groups merged key by key. */
 export type ConfigInput = {
-  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig
+  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings
     ? Partial<BrokerConfig[K]>
     : BrokerConfig[K];
 };

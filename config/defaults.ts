@@ -62,6 +62,8 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
     fetchBytesMax: LIMIT_DEFAULTS.fetchBytesMax,
     fetchWaitMsMax: LIMIT_DEFAULTS.fetchWaitMsMax,
   },
+  // TLS off; see TlsSettings.
+  tls: { certFile: null, keyFile: null, caFile: null, clientAuth: "none" },
   defaultPartitions: BROKER_DEFAULTS.defaultPartitions,
   groupsTopicPartitions: BROKER_DEFAULTS.groupsTopicPartitions,
   logLevel: BROKER_DEFAULTS.logLevel,

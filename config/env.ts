@@ -26,7 +26,14 @@ import { closest } from "./suggest.js";
 export const ENV_PREFIX = "RLOG_";
 
 /** RLOG_* names that are not config keys and are left alone. */
-export const ENV_RESERVED_NAMES: readonly string[] = ["RLOG_CONFIG", "RLOG_HOP_TRACE"];
+export const ENV_RESERVED_NAMES: readonly string[] = [
+  "RLOG_CONFIG",
+  "RLOG_HOP_TRACE",
+  // Read by the CLI (client.env of a secure local cluster), so a shell that loaded it can still start brokers.
+  "RLOG_TLS_CA",
+  "RLOG_TLS_CERT",
+  "RLOG_TLS_KEY",
+];
 
 /** RLOG_* prefixes that belong to tools (tests, simulator, bench, CLI) and are left alone. */
 export const ENV_RESERVED_PREFIXES: readonly string[] = ["RLOG_TEST_", "RLOG_SIM_", "RLOG_BENCH_", "RLOG_CLI_"];

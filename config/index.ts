@@ -2,7 +2,8 @@
  * The broker config: types, defaults and the loader. Node built-ins only, so
  * the CLI can load it without pulling in the broker.
  */
-export type { BrokerConfig, BrokerEndpoint, ConfigInput, LimitSettings, LogLevel, RaftSettings, StorageSettings } from "./broker-config.js";
+export type { BrokerConfig, BrokerEndpoint, ConfigInput, LimitSettings, LogLevel, RaftSettings, StorageSettings, TlsClientAuth, TlsSettings } from "./broker-config.js";
+export { TLS_CLIENT_AUTH_MODES } from "./broker-config.js";
 export { LOG_LEVELS } from "./broker-config.js";
 export { ConfigError, formatIssue, type ConfigIssue } from "./config-error.js";
 export { DEFAULT_CONFIG, DERIVED_KEYS, REQUIRED_KEYS, type DefaultedConfig } from "./defaults.js";

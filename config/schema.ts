@@ -4,7 +4,7 @@
  * compile error, so the schema cannot drift from the type.
  */
 import type { BrokerConfig, BrokerEndpoint } from "./broker-config.js";
-import { LOG_LEVELS } from "./broker-config.js";
+import { LOG_LEVELS, TLS_CLIENT_AUTH_MODES } from "./broker-config.js";
 import { AUTHORIZATION_DEFAULTS, DAY_MS, LIMIT_DEFAULTS } from "../broker/protocol/defaults.js";
 
 /** An integer in [min, max], or exactly `special.value` when that is given. */
@@ -166,6 +166,15 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       fetchWaitMsMax: int(0, DAY_MS),
     },
   },
+  tls: {
+    kind: "group",
+    fields: {
+      certFile: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: true },
+      keyFile: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: true },
+      caFile: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: true },
+      clientAuth: { kind: "enum", values: TLS_CLIENT_AUTH_MODES },
+    },
+  },
   defaultPartitions: int(1, 100_000),
   defaultReplicationFactor: int(1, BROKERS_COUNT_MAX),
   groupsTopicPartitions: int(1, 1000),
@@ -200,6 +209,20 @@ export function schemaLeaves(): readonly SchemaLeaf[] {
       const path = prefix + key;
       if (spec.kind === "group") walk(spec.fields, path + ".");
       else out.push({ path, spec });
+    }
+  };
+  walk(CONFIG_SCHEMA as unknown as Readonly<Record<string, AnySpec>>, "");
+  return out;
+}
+
+/** The dotted path of every group of the config ("raft", "tls", ...), in schema order. */
+export function schemaGroups(): readonly string[] {
+  const out: string[] = [];
+  const walk = (fields: Readonly<Record<string, AnySpec>>, prefix: string): void => {
+    for (const [key, spec] of Object.entries(fields)) {
+      if (spec.kind !== "group") continue;
+      out.push(prefix + key);
+      walk(spec.fields, prefix + key + ".");
     }
   };
   walk(CONFIG_SCHEMA as unknown as Readonly<Record<string, AnySpec>>, "");

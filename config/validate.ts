@@ -26,6 +26,9 @@
  *   (host may differ: it is the bind address, the entry's host is advertised);
  * - controllerVoters are broker ids, and include brokerId (no learners yet);
  * - clusterSecret is set when there is more than one broker;
+ * - tls.certFile and tls.keyFile are both set or both null; tls.caFile is set
+ *   when TLS is on and clientAuth is not "none" or there are peers (brokers
+ *   verify each other's certificates); clientAuth is "none" when TLS is off;
  * - defaultPartitions <= limits.partitionsMax;
  * - defaultReplicationFactor <= limits.replicationFactorMax and <= number of brokers.
  */
@@ -38,6 +41,7 @@ import {
   BROKER_ENDPOINT_SCHEMA,
   BROKERS_COUNT_MAX,
   describeSpec,
+  schemaGroups,
   schemaLeaves,
   type AnySpec,
   type LeafSpec,
@@ -190,10 +194,18 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
       issues.push({
         source: source === undefined || source === DEFAULTS_SOURCE ? missingSource : source,
         key: "clusterSecret",
-        reason: `required when brokers lists more than one broker (peers prove membership with it), got null`,
+        reason:
+          "required when brokers lists more than one broker (peers prove membership with it), got null: " +
+          "set the same random string of 16+ characters on every broker, in the config file or with RLOG_CLUSTER_SECRET " +
+          "(e.g. RLOG_CLUSTER_SECRET=$(openssl rand -hex 32)); rlog-cli cluster start-local makes one for its local clusters",
       });
     }
   }
+
+  checkTls(values, (brokers?.length ?? 1) > 1, fail, (path, on, reason) => {
+    // A missing caFile is reported against the layer that asked for it (clientAuth, or the certFile that turned TLS on).
+    issues.push({ source: sources.get(on) ?? missingSource, key: path, reason });
+  });
 
   if (issues.length > 0) return { config: undefined, sources, issues };
   return { config: deepFreeze(nest(values)) as unknown as BrokerConfig, sources, issues };
@@ -217,6 +229,34 @@ function checkBrokerList(brokers: readonly BrokerEndpoint[], fail: (path: string
       else portAt.set(where, `brokers[${i}].${key}`);
     }
   });
+}
+
+/** The rules of the `tls` group (see the file comment). */
+function checkTls(
+  values: ReadonlyMap<string, unknown>,
+  hasPeers: boolean,
+  fail: (path: string, reason: string) => void,
+  failFrom: (path: string, sourceKey: string, reason: string) => void,
+): void {
+  const cert = values.get("tls.certFile");
+  const key = values.get("tls.keyFile");
+  const ca = values.get("tls.caFile");
+  const clientAuth = values.get("tls.clientAuth");
+  if ((cert === null) !== (key === null)) {
+    fail(cert === null ? "tls.keyFile" : "tls.certFile", "tls.certFile and tls.keyFile go together: set both to turn TLS on, or neither");
+    return;
+  }
+  const on = typeof cert === "string" && typeof key === "string";
+  if (!on) {
+    if (clientAuth !== undefined && clientAuth !== "none") fail("tls.clientAuth", `must be "none" while TLS is off (set tls.certFile and tls.keyFile), got ${showValue(clientAuth)}`);
+    return;
+  }
+  if (ca !== null && ca !== undefined) return;
+  if (clientAuth !== undefined && clientAuth !== "none") {
+    failFrom("tls.caFile", "tls.clientAuth", `required when tls.clientAuth is ${showValue(clientAuth)}: client certificates are checked against it`);
+  } else if (hasPeers) {
+    failFrom("tls.caFile", "tls.certFile", "required when TLS is on and brokers lists more than one broker: brokers check each other's certificates against it");
+  }
 }
 
 type Checked = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
@@ -361,7 +401,7 @@ export function flattenInput(
 function suggestKey(path: string): string {
   const parent = path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "";
   const last = path.slice(path.lastIndexOf(".") + 1);
-  const candidates = [...schemaLeaves().map((l) => l.path), "raft", "storage", "limits", "authorization"].map((p) => {
+  const candidates = [...schemaLeaves().map((l) => l.path), ...schemaGroups()].map((p) => {
     const candidateParent = p.includes(".") ? p.slice(0, p.lastIndexOf(".")) : "";
     return { name: p.slice(p.lastIndexOf(".") + 1), label: p, penalty: candidateParent === parent ? 0 : 1 };
   });

@@ -166,6 +166,7 @@ async function runCount(ctx: BenchContext, s: ManyProducersSettings, clients: nu
           sendRecords: s.sendRecords,
           seconds: s.seconds,
           lifeSecondsMax: (READY_MS_MAX + DRAIN_MS_MAX) / 1000 + s.seconds + 30,
+          ...(ctx.cluster.clientTls === undefined ? {} : { caFile: ctx.cluster.clientTls.caFile }),
         }),
       );
     }

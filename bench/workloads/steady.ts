@@ -41,7 +41,7 @@ export interface SteadyResult {
 async function controllerTerm(ctx: BenchContext): Promise<number> {
   for (const b of ctx.cluster.brokers) {
     try {
-      return (await probeOnce(b.url, "clusterStatus", { op: "clusterStatus" })).controller.term;
+      return (await probeOnce(b.url, "clusterStatus", { op: "clusterStatus" }, undefined, ctx.cluster.clientTls)).controller.term;
     } catch {
       // try the next broker
     }

@@ -45,12 +45,12 @@ export function parsePartitionGroupId(group: string): PartitionRef | undefined {
   return Number.isSafeInteger(topicId) ? { topicId, partition } : undefined;
 }
 
-/** Where clients reach a broker (its advertised address). */
-export function clientUrl(b: BrokerEndpoint): string {
-  return wsUrl(b.host, b.clientPort);
+/** Where clients reach a broker (its advertised address); wss:// when the cluster has TLS on (`secure`). */
+export function clientUrl(b: BrokerEndpoint, secure = false): string {
+  return wsUrl(b.host, b.clientPort, secure);
 }
 
-/** Where peers reach a broker's Raft listener (its advertised address). */
-export function peerUrl(b: BrokerEndpoint): string {
-  return wsUrl(b.host, b.peerPort);
+/** Where peers reach a broker's Raft listener (its advertised address); wss:// when the cluster has TLS on. */
+export function peerUrl(b: BrokerEndpoint, secure = false): string {
+  return wsUrl(b.host, b.peerPort, secure);
 }

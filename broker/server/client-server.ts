@@ -9,9 +9,19 @@
  * drops new TCP connections at once. HTTP requests that never upgrade are
  * cut by the HTTP server's headers/request timeouts (handshakeWaitMs).
  * Frames over frameBytesMax are refused by ws (close 1009).
+ *
+ * With TLS (settings.tls) the listener serves wss:// through node:https; a
+ * TLS handshake must complete within handshakeWaitMs too. Client
+ * certificates follow tls.clientAuth: "required" refuses a connection without
+ * a valid one during the TLS handshake; "optional" accepts one without a
+ * certificate but refuses (AUTHENTICATION_FAILED, close 4001) one whose
+ * certificate does not verify. A verified certificate's subject CN becomes
+ * the session's certificatePrincipal ("User:<CN>").
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import { CloseCode } from "../protocol/close-codes.js";
@@ -50,9 +60,37 @@ export class ClientServer {
   async start(): Promise<{ port: number }> {
     if (this.http !== undefined || this.closing !== undefined) throw new Error("client listener already started");
     const { host, port, limits, handshakeWaitMs, refusingConnectionsMax } = this.settings;
-    const http = createServer({ headersTimeout: handshakeWaitMs, requestTimeout: handshakeWaitMs }, (_req, res) => {
+    const notWebSocket = (_req: IncomingMessage, res: import("node:http").ServerResponse): void => {
       res.writeHead(426, { "content-type": "text/plain", connection: "close" }).end("rlog speaks WebSocket only\n");
-    });
+    };
+    const timeouts = { headersTimeout: handshakeWaitMs, requestTimeout: handshakeWaitMs };
+    const tls = this.settings.tls;
+    const http: Server =
+      tls === undefined
+        ? createServer(timeouts, notWebSocket)
+        : createTlsServer(
+            {
+              ...timeouts,
+              cert: tls.cert,
+              key: tls.key,
+              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+              requestCert: tls.clientAuth !== "none",
+              rejectUnauthorized: tls.clientAuth === "required",
+              // A TLS handshake that never completes is cut like an HTTP upgrade that never comes.
+              handshakeTimeout: handshakeWaitMs,
+            },
+            notWebSocket,
+          );
+    if (tls !== undefined) {
+      // Logged at info on the 1st, 2nd, 4th, 8th, ... failure (as dropped connections are): a flood cannot flood the log.
+      let failed = 0;
+      http.on("tlsClientError", (err: Error & { code?: string }, socket: TLSSocket) => {
+        this.counters.connectionsRefused++;
+        failed++;
+        const level = (failed & (failed - 1)) === 0 ? "info" : "debug";
+        this.log[level]({ remote: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`, code: err.code, err: err.message, failed }, "TLS handshake failed");
+      });
+    }
     // Counts upgraded sockets too: a hard cap on TCP connections, whatever happens above.
     http.maxConnections = limits.connectionsMax + refusingConnectionsMax;
     this.http = http;
@@ -82,7 +120,7 @@ export class ClientServer {
       socket.destroy();
     });
     const bound = (http.address() as AddressInfo).port;
-    this.log.info({ host, port: bound, connectionsMax: limits.connectionsMax, frameBytesMax: limits.frameBytesMax }, "client listener started");
+    this.log.info({ host, port: bound, tls: tls !== undefined, clientAuth: tls?.clientAuth ?? "none", connectionsMax: limits.connectionsMax, frameBytesMax: limits.frameBytesMax }, "client listener started");
     return { port: bound };
   }
 
@@ -142,8 +180,14 @@ export class ClientServer {
       this.refuse(ws, log, CloseCode.TooManyConnections, new RlogError("TOO_MANY_CONNECTIONS", `broker is at connectionsMax ${connectionsMax}`));
       return;
     }
+    const certificate: CertificateCheck = this.settings.tls === undefined ? {} : certificatePrincipal(req.socket as TLSSocket);
+    if (certificate.refusal !== undefined) {
+      this.refuse(ws, log, CloseCode.AuthenticationFailed, new RlogError("AUTHENTICATION_FAILED", certificate.refusal));
+      return;
+    }
     req.socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
     const session = new ClientSession({
+      ...(certificate.principal === undefined ? {} : { certificatePrincipal: certificate.principal }),
       connectionId,
       ws,
       log,
@@ -172,4 +216,27 @@ export class ClientServer {
     });
     this.refusing.add(done);
   }
+}
+
+/** What a connection's client certificate says: a principal, a refusal, or nothing (none presented, or no TLS). */
+export interface CertificateCheck {
+  readonly principal?: string;
+  readonly refusal?: string;
+}
+
+/**
+ * The principal of a TLS connection's client certificate: "User:<subject CN>"
+ * when one was presented and verified against tls.caFile; no principal when
+ * none was presented; a refusal when one was presented and did not verify
+ * (only reachable with clientAuth "optional": "required" refuses it in the
+ * TLS handshake), or when a verified one has no single CN to name.
+ */
+export function certificatePrincipal(socket: TLSSocket): CertificateCheck {
+  const cert = socket.getPeerCertificate();
+  const presented = cert !== null && typeof cert === "object" && Object.keys(cert).length > 0;
+  if (!presented) return {};
+  if (!socket.authorized) return { refusal: `client certificate not accepted: ${String(socket.authorizationError ?? "not verified")}` };
+  const cn: unknown = cert.subject?.CN;
+  if (typeof cn !== "string" || cn === "") return { refusal: "client certificate has no single subject CN to take as the principal" };
+  return { principal: `User:${cn}` };
 }

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { FIXED_LIMITS, type Limits } from "../protocol/limits.js";
 import type { RlogError } from "../protocol/errors.js";
 import type { Request } from "../protocol/ops.js";
+import type { TlsMaterial } from "../transport/tls-files.js";
 import type { OpHandlers } from "./handlers.js";
 
 /**
@@ -54,6 +55,8 @@ export interface ClientServerOptions {
   readonly closeWaitMs?: number;
   /** Authorization of each request (broker/security/authorizer.ts); every request is allowed when absent. */
   readonly authorize?: RequestAuthorize;
+  /** Serve wss:// with this material (and its clientAuth); plain ws:// when absent. */
+  readonly tls?: TlsMaterial;
 }
 
 /** The options with every default filled in and checked. */
@@ -69,6 +72,8 @@ export interface ServerSettings {
   readonly closeWaitMs: number;
   /** See ClientServerOptions.authorize; undefined: every request is allowed. */
   readonly authorize: RequestAuthorize | undefined;
+  /** wss:// when set; see ClientServerOptions.tls. */
+  readonly tls: TlsMaterial | undefined;
   /**
    * Sockets beyond connectionsMax that may be in the middle of being refused
    * (error frame, close). Past connectionsMax + this, new TCP connections are
@@ -110,6 +115,7 @@ export function resolveSettings(options: ClientServerOptions): ServerSettings {
     handshakeWaitMs: options.handshakeWaitMs ?? limits.handshakeWaitMsMax,
     sendBufferBytesMax: options.sendBufferBytesMax ?? 2 * limits.frameBytesMax,
     closeWaitMs: options.closeWaitMs ?? CLOSE_WAIT_MS_DEFAULT,
+    tls: options.tls,
     refusingConnectionsMax: REFUSING_CONNECTIONS_MAX,
     authorize: options.authorize,
   };

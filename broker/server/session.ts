@@ -61,6 +61,8 @@ export interface SessionDeps {
   readonly counters: ServerCounters;
   /** Called once, when the socket has closed. */
   readonly onClosed: (session: ClientSession) => void;
+  /** "User:<CN>" of the client certificate verified in the TLS handshake; absent without one (client-server.ts). */
+  readonly certificatePrincipal?: string;
 }
 
 type Phase = "handshake" | "open" | "closing";
@@ -95,7 +97,12 @@ export class ClientSession {
       this.deps.counters.protocolViolations++;
       this.closeWith(CloseCode.HandshakeTimeout, `no handshake within ${settings.handshakeWaitMs} ms`, "info");
     }, settings.handshakeWaitMs);
-    this.log.debug("connection opened");
+    this.log.debug(deps.certificatePrincipal === undefined ? {} : { certificatePrincipal: deps.certificatePrincipal }, "connection opened");
+  }
+
+  /** The verified client certificate's principal ("User:<CN>"), or undefined: see SessionDeps.certificatePrincipal. */
+  get certificatePrincipal(): string | undefined {
+    return this.deps.certificatePrincipal;
   }
 
   /** Handlers of this connection still running. */

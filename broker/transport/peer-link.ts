@@ -36,6 +36,7 @@ import type { PeerLimits } from "./peer-limits.js";
 import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { SendQueue } from "./send-queue.js";
+import type { TlsMaterial } from "./tls-files.js";
 import { hopTrace } from "../protocol/hop-trace.js";
 
 /** Settings of a link. */
@@ -53,6 +54,11 @@ export interface PeerLinkOptions {
   readonly onOpen?: (peerId: NodeId) => void;
   /** Data-directory identities exchanged in hellos (none: nothing told, nothing checked). */
   readonly identity?: PeerIdentityHooks;
+  /**
+   * With TLS (a wss:// url): the certificate and key this broker presents, and the CA
+   * the listener's certificate must chain to; it must also be valid for the url's host.
+   */
+  readonly tls?: TlsMaterial;
 }
 
 /** Leader announcements in one frame: about 300 bytes each at most, so a frame stays near 1 MiB. */
@@ -197,7 +203,14 @@ export class PeerLink {
     // A zero mask key: ws then skips masking here and unmasking at the listener, the largest
     // single CPU cost of replication in the profiles (docs/PERFORMANCE.md). RFC 6455 masking
     // protects browsers' intermediaries from cache poisoning; peer links are broker-to-broker.
-    const ws = new WebSocket(url, { maxPayload: HELLO_ANSWER_BYTES_MAX, perMessageDeflate: false, handshakeTimeout: limits.helloWaitMs, generateMask: zeroMask });
+    const tls = this.options.tls;
+    const ws = new WebSocket(url, {
+      maxPayload: HELLO_ANSWER_BYTES_MAX,
+      perMessageDeflate: false,
+      handshakeTimeout: limits.helloWaitMs,
+      generateMask: zeroMask,
+      ...(tls === undefined ? {} : { cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca }), rejectUnauthorized: true }),
+    });
     this.ws = ws;
     ws.on("open", () => this.onOpen(ws));
     ws.on("message", (data, isBinary) => this.onFrame(ws, data, isBinary));

@@ -3,8 +3,16 @@
  * hello with the cluster secret as the first frame, then delivers the Raft
  * messages of every later frame. Refusals send an error frame (so the
  * dialer can log the code) and close with a CloseCode and a reason.
+ *
+ * With TLS (options.tls) the listener serves wss:// and requires a client
+ * certificate that chains to tls.caFile (mutual TLS, checked in the TLS
+ * handshake), and a hello is accepted only when that certificate is valid for
+ * the host of the broker id the hello claims (peer-certificate.ts).
  */
+import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
+import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { PeerCertificate } from "node:tls";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 import type { Message } from "../raft/messages.js";
 import type { NodeId } from "../raft/types.js";
@@ -17,6 +25,8 @@ import type { PeerLimits } from "./peer-limits.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import { secretMatches } from "./secret.js";
+import { peerCertificateMismatch, verifiedPeerCertificate } from "./peer-certificate.js";
+import type { TlsMaterial } from "./tls-files.js";
 import { hopTrace } from "../protocol/hop-trace.js";
 
 /** Settings of a listener. */
@@ -39,6 +49,16 @@ export interface PeerListenerOptions {
   readonly identity?: PeerIdentityHooks;
   /** Liveness signals of the authenticated peers (peer-liveness.ts): hello accepted, any frame, connection closed. */
   readonly liveness?: PeerLivenessSignals;
+  /** Mutual TLS (see the file comment); plain ws:// when absent. */
+  readonly tls?: PeerListenerTls;
+}
+
+/** The TLS side of a peer listener. */
+export interface PeerListenerTls {
+  /** This broker's certificate and key, and the CA peers' certificates must chain to (required). */
+  readonly material: TlsMaterial;
+  /** The host `brokers` lists for a broker id (undefined: unknown id): a dialer's certificate must be valid for it. */
+  readonly peerHost: (id: NodeId) => string | undefined;
 }
 
 /** What the listener tells a liveness tracker about each authenticated peer. */
@@ -74,11 +94,15 @@ interface Inbound {
   /** Set once we decided to close it; later frames are ignored. */
   closing: boolean;
   helloTimer: NodeJS.Timeout | undefined;
+  /** With TLS: the certificate the dialer presented and the handshake verified. */
+  readonly certificate: PeerCertificate | undefined;
 }
 
 /** Accepts and authenticates peer connections; see the file comment. */
 export class PeerListener {
   private server: WebSocketServer | undefined;
+  /** With TLS: the HTTPS server under `server` (ws does not close a server it was handed). */
+  private tlsServer: TlsServer | undefined;
   private readonly inbound = new Set<Inbound>();
   private readonly byBroker = new Map<NodeId, Inbound>();
   private closed = false;
@@ -98,16 +122,48 @@ export class PeerListener {
   /** Bind and start accepting. Resolves to the bound port. */
   async listen(): Promise<number> {
     if (this.server !== undefined || this.closed) throw new Error("peer listener already started");
-    const { host, port, limits } = this.options;
+    const { host, port, limits, tls } = this.options;
+    if (tls !== undefined) return this.listenTls(tls);
     const server = new WebSocketServer({ host, port, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
     this.server = server;
-    server.on("connection", (ws) => this.onConnection(ws));
+    server.on("connection", (ws, req) => this.onConnection(ws, req));
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
     });
     server.on("error", (err) => this.options.logger.warn({ err: err.message }, "peer listener error"));
     return (server.address() as AddressInfo).port;
+  }
+
+  /** listen() with mutual TLS: an HTTPS server that requires a CA-signed client certificate, ws on top. */
+  private async listenTls(tls: PeerListenerTls): Promise<number> {
+    const { host, port, limits, logger } = this.options;
+    const { cert, key, ca } = tls.material;
+    if (ca === undefined) throw new Error("peer TLS needs tls.caFile: brokers verify each other's certificates against it");
+    const https = createTlsServer({ cert, key, ca, requestCert: true, rejectUnauthorized: true, handshakeTimeout: limits.helloWaitMs });
+    // Warned on the 1st, 2nd, 4th, 8th, ... failure: a flood of bad handshakes cannot flood the log.
+    let failed = 0;
+    https.on("tlsClientError", (err: Error & { code?: string }, socket) => {
+      this.stats.refused++;
+      failed++;
+      const remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+      if ((failed & (failed - 1)) === 0) logger.warn({ remote, code: err.code, err: err.message, failed }, "peer refused: TLS handshake failed");
+    });
+    https.on("request", (_req, res) => res.writeHead(426, { connection: "close" }).end());
+    this.tlsServer = https;
+    const server = new WebSocketServer({ server: https, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
+    this.server = server;
+    server.on("connection", (ws, req) => this.onConnection(ws, req));
+    server.on("error", (err) => logger.warn({ err: err.message }, "peer listener error"));
+    await new Promise<void>((resolve, reject) => {
+      https.once("error", reject);
+      https.listen(port, host, () => {
+        https.off("error", reject);
+        resolve();
+      });
+    });
+    https.on("error", (err) => logger.warn({ err: err.message }, "peer listener error"));
+    return (https.address() as AddressInfo).port;
   }
 
   /** Close every connection (GoingAway) and the listening socket. Idempotent. */
@@ -122,10 +178,17 @@ export class PeerListener {
     await Promise.all(waits);
     const server = this.server;
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const https = this.tlsServer;
+    if (https !== undefined) {
+      const closed = new Promise<void>((resolve) => https.close(() => resolve()));
+      https.closeAllConnections(); // TLS sockets that never upgraded
+      await closed;
+    }
   }
 
-  private onConnection(ws: WebSocket): void {
-    const conn: Inbound = { ws, brokerId: undefined, closing: false, helloTimer: undefined };
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const certificate = this.options.tls === undefined ? undefined : verifiedPeerCertificate(req.socket);
+    const conn: Inbound = { ws, brokerId: undefined, closing: false, helloTimer: undefined, certificate };
     this.inbound.add(conn);
     this.stats.connections = this.inbound.size;
     ws.on("error", (err) => this.options.logger.warn({ err: err.message, peer: conn.brokerId }, "peer connection error"));
@@ -248,6 +311,15 @@ export class PeerListener {
       logger.warn({ claimedBrokerId: brokerId }, "peer refused: not a broker of this cluster's config");
       this.refuse(conn, CloseCode.WrongPeer, `broker ${brokerId} is not in this broker's brokers list`);
       return;
+    }
+    if (this.options.tls !== undefined) {
+      const mismatch = peerCertificateMismatch(brokerId, this.options.tls.peerHost(brokerId), conn.certificate);
+      if (mismatch !== undefined) {
+        this.stats.refused++;
+        logger.warn({ claimedBrokerId: brokerId, reason: mismatch }, "peer refused: certificate does not match the claimed broker id");
+        this.refuse(conn, CloseCode.AuthenticationFailed, "authentication failed: certificate does not match the claimed broker id", { id, error: new RlogError("AUTHENTICATION_FAILED", mismatch) });
+        return;
+      }
     }
     const local = this.options.identity?.local();
     this.options.identity?.onPeer(brokerId, hello.identity);

@@ -14,6 +14,7 @@ import { PeerLink, type PeerLinkStats } from "./peer-link.js";
 import { PeerListener, type PeerListenerStats, type PeerLivenessSignals } from "./peer-listener.js";
 import type { PeerIdentityHooks } from "./peer-identity.js";
 import { SILENT_LOGGER, type PeerLogger } from "./peer-logger.js";
+import type { TlsMaterial } from "./tls-files.js";
 import type { LeaderAnnouncementHandler, LinkFilter, PeerMessageHandler, PeerTransport } from "./peer-transport.js";
 
 /** Settings of a WsPeerTransport. */
@@ -46,6 +47,11 @@ export interface WsPeerTransportOptions {
   readonly identity?: PeerIdentityHooks;
   /** Liveness signals of the peers' inbound connections (peer-liveness.ts). */
   readonly liveness?: PeerLivenessSignals;
+  /**
+   * Mutual TLS on the listener and every link (peer URLs are then wss://). A
+   * dialer's certificate must be valid for the host of its peer URL here.
+   */
+  readonly tls?: TlsMaterial;
 }
 
 /** Counters of the whole transport. */
@@ -65,6 +71,8 @@ export class WsPeerTransport implements PeerTransport {
   private readonly limits: PeerLimits;
   private readonly listener: PeerListener;
   private readonly links = new Map<NodeId, PeerLink>();
+  /** Peer id -> host of its peer URL: the host a TLS dialer claiming that id must have a certificate for. */
+  private readonly peerHosts = new Map<NodeId, string>();
   private handler: PeerMessageHandler | undefined;
   private leadersHandler: LeaderAnnouncementHandler | undefined;
   private filter: LinkFilter | undefined;
@@ -93,6 +101,7 @@ export class WsPeerTransport implements PeerTransport {
       },
       ...(options.identity ? { identity: options.identity } : {}),
       ...(options.liveness ? { liveness: options.liveness } : {}),
+      ...(options.tls === undefined ? {} : { tls: { material: options.tls, peerHost: (id: NodeId) => this.peerHosts.get(id) } }),
     });
     for (const [id, url] of options.peers ?? []) this.setPeer(id, url);
   }
@@ -130,8 +139,10 @@ export class WsPeerTransport implements PeerTransport {
       logger: this.logger,
       ...(this.options.onLinkOpen === undefined ? {} : { onOpen: this.options.onLinkOpen }),
       ...(this.options.identity ? { identity: this.options.identity } : {}),
+      ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
     });
     this.links.set(id, link);
+    this.peerHosts.set(id, new URL(url).hostname);
     if (this.state === "started") link.start();
   }
 
@@ -139,6 +150,7 @@ export class WsPeerTransport implements PeerTransport {
   async removePeer(id: NodeId): Promise<void> {
     const link = this.links.get(id);
     this.links.delete(id);
+    this.peerHosts.delete(id);
     if (link !== undefined) await link.close();
   }
 

@@ -39,7 +39,7 @@ export async function gatherStatus(seedUrls: readonly string[], timeoutMs: numbe
 export async function clusterStatus(args: { readonly brokers: string; readonly timeoutMs: number; readonly json: boolean }): Promise<void> {
   const seeds = parseBrokers(args.brokers);
   const answers = await gatherStatus(seeds, args.timeoutMs);
-  if (answers.every((a) => a.status === undefined)) throw noBrokerError(seeds);
+  if (answers.every((a) => a.status === undefined)) throw noBrokerError(seeds, answers[0]?.error);
   const merged = mergeStatus(answers);
   process.stdout.write(args.json ? JSON.stringify(merged) + "\n" : statusText(merged));
 }

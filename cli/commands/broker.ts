@@ -12,7 +12,7 @@ const startCommand: CommandModule<object, StartArgs> = {
     y
       .option("config", { type: "string", describe: "Broker config file (JSON); RLOG_* variables apply on top" })
       .example("$0 broker start --config config/broker.json", "a single broker on ws://127.0.0.1:9092")
-      .example("$0 broker start --config config/cluster-3/broker-2.json", "broker 2 of the local 3-broker cluster"),
+      .example("RLOG_CLUSTER_SECRET=... $0 broker start --config config/cluster-3/broker-2.json", "broker 2 of the local 3-broker cluster (the same secret on all three)"),
   handler: async (args) => {
     const { runBroker } = await import("../../broker/main.js");
     await runBroker(args.config === undefined ? {} : { configFile: args.config });

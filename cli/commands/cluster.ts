@@ -17,6 +17,7 @@ interface StartLocalArgs {
   readonly "data-dir": string | undefined;
   readonly "config-dir": string | undefined;
   readonly "raw-logs": boolean;
+  readonly secure: boolean;
 }
 
 const startLocalCommand: CommandModule<object, StartLocalArgs> = {
@@ -37,9 +38,15 @@ const startLocalCommand: CommandModule<object, StartLocalArgs> = {
       })
       .option("config-dir", { type: "string", requiresArg: true, describe: "Instead of --brokers: run one broker per broker-N.json in this directory" })
       .option("raw-logs", { type: "boolean", default: false, describe: "Print the brokers' pino JSON log lines unformatted" })
+      .option("secure", {
+        type: "boolean",
+        default: false,
+        describe: "TLS on: on first start make a CA and certificates under <data-dir>/tls, and write <data-dir>/client.env (RLOG_BROKERS, RLOG_TLS_CA) for clients",
+      })
       .example("$0 cluster start-local", `3 brokers on ${LOCAL_HOST}:9092-9094, data under ./data (same as: npm start)`)
       .example("$0 cluster start-local --brokers 5 --data-dir data-5", `5 brokers on ${LOCAL_HOST}:9092-9096, data under ./data-5`)
       .example("$0 cluster start-local --config-dir my-configs --raw-logs", "the brokers of my-configs/broker-N.json, pino JSON logs")
+      .example("$0 cluster start-local --secure", "3 brokers with TLS on (wss://); then: set -a; . ./data/client.env; set +a; rlog-cli cluster status")
       .epilog(
         "A data directory belongs to the brokers that first ran on it: start-local refuses a different broker count there " +
           "(DATA_DIR_MISMATCH) instead of mixing two clusters' data. Ctrl-C stops the brokers one at a time; a second Ctrl-C kills them.",
@@ -48,6 +55,9 @@ const startLocalCommand: CommandModule<object, StartLocalArgs> = {
     if (args["config-dir"] !== undefined && (args.brokers !== undefined || args["data-dir"] !== undefined)) {
       throw usageError("--config-dir names its own brokers and data directories: give either --config-dir, or --brokers and --data-dir");
     }
+    if (args["config-dir"] !== undefined && args.secure) {
+      throw usageError("--secure makes its own certificates for generated configs; with --config-dir, set the tls keys in those configs instead");
+    }
     const source: LocalClusterSource =
       args["config-dir"] !== undefined
         ? { kind: "configDir", configDir: args["config-dir"] }
@@ -55,6 +65,7 @@ const startLocalCommand: CommandModule<object, StartLocalArgs> = {
             kind: "generated",
             brokers: args.brokers === undefined ? LOCAL_BROKERS_DEFAULT : parseInteger("--brokers", args.brokers, LOCAL_BROKERS_MIN, LOCAL_BROKERS_MAX),
             dataRoot: args["data-dir"] ?? LOCAL_DATA_ROOT_DEFAULT,
+            secure: args.secure,
           };
     const { runLocalCluster } = await import("../local-cluster.js");
     process.exitCode = await runLocalCluster({ source, rawLogs: args["raw-logs"] });

@@ -22,6 +22,7 @@
  * UNKNOWN_PARTITION get one refresh: the second one in the same call
  * surfaces (the topic really is not there).
  */
+import type { ClientTlsOptions } from "../client-options.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import { coordinatorPartition, OFFSETS_TOPIC } from "../../broker/protocol/group-routing.js";
 import type { Limits } from "../../broker/protocol/limits.js";
@@ -48,6 +49,8 @@ export interface ClusterOptions {
   readonly logger: Logger;
   /** Jitter source in [0, 1); Math.random by default. */
   readonly random?: () => number;
+  /** TLS settings of every wss:// connection. */
+  readonly tls?: ClientTlsOptions;
 }
 
 /** A partition of a topic. */
@@ -119,6 +122,7 @@ export class Cluster {
         queuedRequestsMax: o.queuedRequestsMax,
         frameBytesMax: o.frameBytesMax,
         logger: o.logger,
+        ...(o.tls === undefined ? {} : { tls: o.tls }),
       });
       this.pool.set(url, conn);
     }

@@ -29,6 +29,7 @@ import type { OpName, Request, RequestOf, ResultOf } from "../../broker/protocol
 import type { HandshakeResult } from "../../broker/protocol/results.js";
 import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import type { Logger } from "../logger.js";
+import type { ClientTlsOptions } from "../client-options.js";
 import { brokerNotAvailable, ClosedError, requestTimeout } from "./client-errors.js";
 import { readHandshake } from "./handshake.js";
 import { hopTrace } from "../../broker/protocol/hop-trace.js";
@@ -53,6 +54,8 @@ export interface ConnectionOptions {
   /** Largest response frame accepted (the socket's maxPayload). */
   readonly frameBytesMax: number;
   readonly logger: Logger;
+  /** TLS settings for a wss:// url. */
+  readonly tls?: ClientTlsOptions;
 }
 
 /** Per-request settings. */
@@ -93,6 +96,8 @@ export class Connection {
   /** The id-0 error the broker sent before closing, to report instead of a bare close. */
   private refusal: RlogError | undefined;
   private closedByUser = false;
+  /** The last socket error before the connection opened: what a refused TLS handshake or dial reports. */
+  private dialError: (Error & { code?: string }) | undefined;
 
   constructor(private readonly options: ConnectionOptions) {}
 
@@ -225,7 +230,7 @@ export class Connection {
         // Zero mask key: ws skips masking every byte here and unmasking at the broker (the
         // largest CPU cost in the produce profiles, docs/PERFORMANCE.md). Masking protects
         // browsers' proxies from cache poisoning; this SDK is not a browser.
-        ws = new WebSocket(url, { maxPayload: frameBytesMax, perMessageDeflate: false, handshakeTimeout: connectTimeoutMs, generateMask: zeroMask });
+        ws = new WebSocket(url, { maxPayload: frameBytesMax, perMessageDeflate: false, handshakeTimeout: connectTimeoutMs, generateMask: zeroMask, ...this.options.tls });
       } catch (err) {
         reject(brokerNotAvailable(url, `cannot connect: ${err instanceof Error ? err.message : String(err)}`));
         return;
@@ -245,7 +250,10 @@ export class Connection {
       ws.on("message", (data, isBinary) => this.onMessage(ws, data, isBinary));
       ws.on("close", (code, reason) => this.onClose(ws, code, reason.toString()));
       // A socket error is always followed by "close", which fails the requests; keep its text for the log.
-      ws.on("error", (err) => logger.debug({ url, err: err.message }, "socket error"));
+      ws.on("error", (err) => {
+        logger.debug({ url, err: err.message }, "socket error");
+        if (this.handshake === undefined) this.dialError = err;
+      });
       ws.once("open", () => {
         const hello: Call = {
           request: { op: "handshake", version: PROTOCOL_VERSION, clientId: this.options.clientId },
@@ -337,7 +345,13 @@ export class Connection {
     if (ws !== this.socket) return;
     this.socket = undefined;
     this.handshake = undefined;
-    const err = this.refusal ?? brokerNotAvailable(this.url, `connection closed (${code}${reason === "" ? "" : ` ${reason}`})`);
+    const dialError = this.dialError;
+    this.dialError = undefined;
+    const err =
+      this.refusal ??
+      (dialError !== undefined && this.failOpening !== undefined
+        ? brokerNotAvailable(this.url, describeDialError(this.url, dialError))
+        : brokerNotAvailable(this.url, `connection closed (${code}${reason === "" ? "" : ` ${reason}`})`));
     this.refusal = undefined;
     if (!this.closedByUser) this.options.logger.info({ url: this.url, code, reason }, "connection closed");
     this.failOpening?.(err);
@@ -387,6 +401,22 @@ export class Connection {
 function withoutFrameFields(frame: WireMap): WireMap {
   const { id: _id, ok: _ok, ...result } = frame;
   return result;
+}
+
+/** Error codes of a failed TLS handshake (OpenSSL's verify results, Node's host check, TLS alerts). */
+const TLS_ERROR_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+/**
+ * What a dial that failed before the handshake says: a TLS failure is named
+ * as one (the usual cause: the client does not trust the broker's CA, or the
+ * broker wants a client certificate), anything else as "cannot connect".
+ */
+export function describeDialError(url: string, err: Error & { code?: string }): string {
+  const code = err.code ?? "";
+  if (url.startsWith("wss:") && TLS_ERROR_CODE.test(code)) {
+    return `TLS handshake failed: certificate verify failed or refused: ${err.message} (${code}; is the broker's CA given as tls.ca / --tls-ca, and a client certificate where the broker requires one?)`;
+  }
+  return `cannot connect: ${err.message}${code === "" ? "" : ` (${code})`}`;
 }
 
 /** Fills a frame's mask key with zeros (see the comment where the socket is opened). */

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wsUrl } from "../../broker/protocol/endpoint-url.js";
-import { WireClient } from "./wire-client.js";
+import { WireClient, type WireClientTls } from "./wire-client.js";
 
 const MAIN_JS = fileURLToPath(new URL("../../broker/main.js", import.meta.url));
 
@@ -141,6 +141,15 @@ export interface ClusterOptions {
   readonly dataDirFor?: (id: number) => string | undefined;
   /** Extra node options for every broker process (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * TLS on: broker `id`'s `tls` config group (its own certificate), and what the
+   * harness's own clients present (the CA, and a client certificate if needed).
+   * URLs are then wss://.
+   */
+  readonly tls?: {
+    readonly configFor: (id: number) => Record<string, unknown>;
+    readonly client: WireClientTls;
+  };
 }
 
 interface Member {
@@ -159,6 +168,8 @@ export class TestCluster {
   readonly dir: string;
   readonly members: Member[] = [];
   private nodeArgs: readonly string[] = [];
+  /** The harness's client TLS options when the cluster has TLS on. */
+  private clientTls: WireClientTls | undefined;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -167,6 +178,7 @@ export class TestCluster {
   static async start(opts: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), "rlog-cluster-")));
     c.nodeArgs = opts.nodeArgs ?? [];
+    c.clientTls = opts.tls?.client;
     const ports = opts.ports ?? (await freeBrokerPorts(opts.size));
     const address = (id: number): { readonly bind: string; readonly advertised: string } => opts.addresses?.(id) ?? { bind: "127.0.0.1", advertised: "127.0.0.1" };
     const brokers = ports.map((p, i) => ({ id: i + 1, host: address(i + 1).advertised, clientPort: p.client, peerPort: p.peer }));
@@ -180,6 +192,7 @@ export class TestCluster {
         clusterSecret: "test-secret-not-for-production",
         brokers: opts.peerPortFor === undefined ? brokers : brokers.map((x) => (x.id === b.id ? x : { ...x, peerPort: opts.peerPortFor!(b.id, x.id) })),
         logLevel: "info",
+        ...(opts.tls === undefined ? {} : { tls: opts.tls.configFor(b.id) }),
         ...opts.extra,
       };
       writeFileSync(configFile, JSON.stringify(cfg, null, 2));
@@ -196,11 +209,11 @@ export class TestCluster {
   }
 
   urls(): string[] {
-    return this.members.map((m) => wsUrl(m.advertised, m.clientPort));
+    return this.members.map((m) => wsUrl(m.advertised, m.clientPort, this.clientTls !== undefined));
   }
   url(id: number): string {
     const m = this.member(id);
-    return wsUrl(m.advertised, m.clientPort);
+    return wsUrl(m.advertised, m.clientPort, this.clientTls !== undefined);
   }
   member(id: number): Member {
     const m = this.members.find((x) => x.id === id);
@@ -296,7 +309,7 @@ export class TestCluster {
       for (;;) {
         if (!m.child) break;
         try {
-          const c = await WireClient.connect(this.url(m.id));
+          const c = await WireClient.connect(this.url(m.id), this.clientTls);
           const md = await c.request("metadata", { op: "metadata" });
           c.close();
           if (md.controllerId !== 0) break;
@@ -314,7 +327,7 @@ export class TestCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const c = await WireClient.connect(this.url(id));
+        const c = await WireClient.connect(this.url(id), this.clientTls);
         c.close();
         return;
       } catch {

@@ -9,6 +9,13 @@ import { RlogError } from "../../broker/protocol/errors.js";
 import type { OpName, RequestOf, ResultOf } from "../../broker/protocol/ops.js";
 import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 
+/** TLS options of a wss:// WireClient (PEM). */
+export interface WireClientTls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
 export class WireClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -27,8 +34,9 @@ export class WireClient {
     });
   }
 
-  static async connect(url: string): Promise<WireClient> {
-    const ws = new WebSocket(url);
+  /** @param tls for a wss:// url: the CA to trust, and a client certificate when the broker asks for one */
+  static async connect(url: string, tls?: WireClientTls): Promise<WireClient> {
+    const ws = new WebSocket(url, tls === undefined ? {} : { ...tls });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);

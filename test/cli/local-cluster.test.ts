@@ -30,7 +30,7 @@ test("generated configs for 1 to 7 brokers load and follow the port scheme", (t)
     for (const generated of localClusterConfigs(n, "./data")) {
       const file = join(dir, `n${n}-broker-${generated.brokerId}.json`);
       writeFileSync(file, formatLocalConfig(generated));
-      const config = loadConfig({ file, env: {} });
+      const config = loadConfig({ file, env: n > 1 ? { RLOG_CLUSTER_SECRET: "a-test-secret-of-enough-characters" } : {} });
       const i = config.brokerId;
       assert.equal(config.clientPort, 9091 + i);
       assert.equal(config.peerPort, 9191 + i);
@@ -75,14 +75,19 @@ test("start-local refuses a data directory of another broker count, in one line,
 
 test("the data root's marker: recorded on first start, then any other broker set is refused", async (t) => {
   const cwd = tempDir(t);
-  const files = await prepareLocalCluster({ kind: "generated", brokers: 2, dataRoot: "d" }, cwd, false);
+  const { files, env } = await prepareLocalCluster({ kind: "generated", brokers: 2, dataRoot: "d" }, cwd, false);
   assert.deepEqual(recordedBrokers(join(cwd, "d")), { ids: [1, 2], from: "marker" });
   assert.equal(files.length, 2);
-  const config = loadConfig({ file: files[1]!, env: {} });
+  const config = loadConfig({ file: files[1]!, env: { ...env } });
   assert.equal(config.brokerId, 2);
   assert.equal(config.dataDir, join(cwd, "d", "broker-2"), "written configs hold absolute data paths");
-  // The same count again is fine; another count is not, whichever way.
-  await prepareLocalCluster({ kind: "generated", brokers: 2, dataRoot: "d" }, cwd, false);
+  // The cluster's own random secret, kept for restarts; the configs do not hold it.
+  assert.match(env["RLOG_CLUSTER_SECRET"] ?? "", /^[0-9a-f]{64}$/);
+  assert.doesNotMatch(readFileSync(files[1]!, "utf8"), /clusterSecret/);
+  // The same count again is fine (with the same secret); another count is not, whichever way.
+  assert.deepEqual((await prepareLocalCluster({ kind: "generated", brokers: 2, dataRoot: "d" }, cwd, false)).env, env);
+  const elsewhere = await prepareLocalCluster({ kind: "generated", brokers: 2, dataRoot: "d2" }, cwd, false);
+  assert.notEqual(elsewhere.env["RLOG_CLUSTER_SECRET"], env["RLOG_CLUSTER_SECRET"], "each local cluster has its own secret");
   for (const n of [1, 3, 7]) {
     await assert.rejects(prepareLocalCluster({ kind: "generated", brokers: n, dataRoot: "d" }, cwd, false), (err: unknown) => {
       assert.ok(err instanceof CliError);
@@ -110,7 +115,7 @@ test("--config-dir in the standard layout is checked against the same marker", a
   // config/cluster-3 keeps its data in ./data/broker-1..3: not the 1-broker cluster recorded there.
   await assert.rejects(prepareLocalCluster({ kind: "configDir", configDir: shippedConfigPath("cluster-3") }, cwd, false), /holds the data of a 1-broker local cluster \(broker 1\), not of a 3-broker/);
   const other = mkdtempSync(join(cwd, "other-"));
-  assert.equal((await prepareLocalCluster({ kind: "configDir", configDir: shippedConfigPath("cluster-3") }, other, false)).length, 3);
+  assert.equal((await prepareLocalCluster({ kind: "configDir", configDir: shippedConfigPath("cluster-3") }, other, false)).files.length, 3);
   assert.deepEqual(recordedBrokers(join(other, "data"))?.ids, [1, 2, 3]);
 });
 

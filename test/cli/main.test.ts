@@ -52,7 +52,7 @@ test("command-line mistakes: one INVALID_ARGUMENT line on stderr, exit status 2"
 
 test("config check: a shipped file prints OK, every key with its source, and hides the secret", () => {
   const file = shippedConfigPath("cluster-3/broker-2.json");
-  const r = cli(["config", "check", file]);
+  const r = cli(["config", "check", file], { RLOG_CLUSTER_SECRET: "dev-only-insecure-test-secret" });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, "");
   assert.match(r.stdout, new RegExp(`^${file.replace(/[.\\/]/g, "\\$&")}: OK\n`));

@@ -20,7 +20,9 @@ function oneLine(r: CliResult, status: number, line: string | RegExp, what: stri
 test("every cluster command says which brokers it could not reach and how to start a cluster, within seconds", { timeout: 30_000 }, async () => {
   const port = await freePort(); // nothing listens there
   const url = `ws://127.0.0.1:${port}`;
-  const expected = `BROKER_NOT_AVAILABLE: cannot reach any broker at ${url} (is the cluster running? start one with: npm start, or point --brokers / RLOG_BROKERS at it)`;
+  const expectedText = `BROKER_NOT_AVAILABLE: cannot reach any broker at ${url} (is the cluster running? start one with: npm start, or point --brokers / RLOG_BROKERS at it); last error: `;
+  // The last error names what failed (here the refused TCP connection; with TLS, the TLS failure).
+  const expected = new RegExp(`^${expectedText.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*ECONNREFUSED`);
   const commands = [
     ["topic", "list"],
     ["topic", "create", "t", "-p", "1", "-r", "1"],
@@ -58,6 +60,8 @@ test("command-line mistakes are caught before connecting: INVALID_ARGUMENT, stat
     [["leader", "transfer", "t", "zero"], /^INVALID_ARGUMENT: <partition> must be an integer >= 0, got "zero"/],
     [["leader", "transfer", "t"], /^INVALID_ARGUMENT: Not enough non-option arguments/],
     [["topic"], /^INVALID_ARGUMENT: name a topic subcommand/],
+    [["topic", "list", "--tls-cert", "client.pem"], /^INVALID_ARGUMENT: --tls-cert and --tls-key go together/],
+    [["topic", "list", "--tls-ca", "/nonexistent/ca.pem"], /^INVALID_ARGUMENT: --tls-ca: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/],
   ];
   // A closed port: if a case got past its argument check, it would fail differently (BROKER_NOT_AVAILABLE, status 1).
   const results = await Promise.all(cases.map(([args]) => runCli(args.includes("--brokers") ? args : [...args, "--brokers", "ws://127.0.0.1:1"])));

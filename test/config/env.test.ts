@@ -132,3 +132,10 @@ test("an empty environment and an omitted env option differ: the default reads p
     else process.env["RLOG_LOG_LEVEL"] = saved;
   }
 });
+
+test("tls keys from the environment; the CLI's RLOG_TLS_CA, RLOG_TLS_CERT and RLOG_TLS_KEY are left alone", () => {
+  const config = loadConfig({
+    env: { RLOG_BROKER_ID: "1", RLOG_DATA_DIR: "d", RLOG_TLS__CERT_FILE: "b.pem", RLOG_TLS__KEY_FILE: "b-key.pem", RLOG_TLS__CA_FILE: "ca.pem", RLOG_TLS__CLIENT_AUTH: "optional", RLOG_TLS_CA: "x", RLOG_TLS_CERT: "y", RLOG_TLS_KEY: "z" },
+  });
+  assert.deepEqual(config.tls, { certFile: "b.pem", keyFile: "b-key.pem", caFile: "ca.pem", clientAuth: "optional" });
+});

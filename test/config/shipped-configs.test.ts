@@ -21,9 +21,12 @@ test("the shipped config files are the ones the README and docs describe", () =>
   ]);
 });
 
-test("every shipped config file loads and validates", () => {
+/** A cluster secret as start-local or an operator would supply it: the shipped files publish none. */
+const SECRET_ENV = { RLOG_CLUSTER_SECRET: "0123456789abcdef0123456789abcdef" };
+
+test("every shipped config file loads and validates (with a cluster secret from the environment)", () => {
   for (const name of shippedConfigFiles()) {
-    const config = loadConfig({ file: shippedConfigPath(name), env: {} });
+    const config = loadConfig({ file: shippedConfigPath(name), env: SECRET_ENV });
     assert.equal(config.host, "127.0.0.1", name);
     assert.ok(config.brokers.some((b) => b.id === config.brokerId), name);
   }
@@ -41,7 +44,7 @@ test("config/broker.json: a single broker, id 1, ports 9092/9192, data ./data/br
 });
 
 test("config/cluster-3: three brokers that agree on the cluster and differ in identity", () => {
-  const configs = [1, 2, 3].map((n) => loadConfig({ file: shippedConfigPath(`cluster-3/broker-${n}.json`), env: {} }));
+  const configs = [1, 2, 3].map((n) => loadConfig({ file: shippedConfigPath(`cluster-3/broker-${n}.json`), env: SECRET_ENV }));
   configs.forEach((config, i) => {
     const n = i + 1;
     assert.equal(config.brokerId, n);
@@ -50,11 +53,17 @@ test("config/cluster-3: three brokers that agree on the cluster and differ in id
     assert.equal(config.dataDir, `./data/broker-${n}`);
     assert.equal(config.defaultReplicationFactor, 3);
     assert.equal(config.storage.fsync, true);
-    assert.match(config.clusterSecret ?? "", /dev-only/, "the shared secret is marked as dev-only");
     assert.deepEqual(config.brokers, configs[0]?.brokers);
     assert.deepEqual(config.controllerVoters, [1, 2, 3]);
-    assert.equal(config.clusterSecret, configs[0]?.clusterSecret);
   });
+});
+
+test("config/cluster-3 publishes no cluster secret: without RLOG_CLUSTER_SECRET it is refused, saying how to set one", () => {
+  for (const n of [1, 2, 3]) {
+    const file = shippedConfigPath(`cluster-3/broker-${n}.json`);
+    assert.doesNotMatch(readFileSync(file, "utf8"), /clusterSecret/);
+    assert.throws(() => loadConfig({ file, env: {} }), /clusterSecret: required when brokers lists more than one broker .*RLOG_CLUSTER_SECRET/);
+  }
 });
 
 test("the config loader's package root holds the shipped files", () => {

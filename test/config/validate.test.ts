@@ -117,7 +117,7 @@ test("inconsistent keys are refused, naming both", () => {
     [{ ...cluster, controllerVoters: [1, 2, 5] }, "controllerVoters: 5 is not a broker id (brokers: 1, 2, 3)"],
     [{ ...cluster, controllerVoters: [1, 1] }, "controllerVoters[1]: duplicate broker id 1"],
     [{ ...cluster, controllerVoters: [2, 3] }, "controllerVoters: must include this broker (1): every broker follows the metadata log as a controller voter until learners exist; got 2, 3"],
-    [{ ...cluster, clusterSecret: null }, "clusterSecret: required when brokers lists more than one broker (peers prove membership with it), got null"],
+    [{ ...cluster, clusterSecret: null }, "clusterSecret: required when brokers lists more than one broker (peers prove membership with it), got null: set the same random string of 16+ characters on every broker, in the config file or with RLOG_CLUSTER_SECRET (e.g. RLOG_CLUSTER_SECRET=$(openssl rand -hex 32)); rlog-cli cluster start-local makes one for its local clusters"],
     [
       { ...cluster, brokers: [...THREE_BROKERS.slice(0, 2), { id: 3, host: "127.0.0.1", clientPort: 9094, peerPort: 9093 }] },
       "brokers[2].peerPort: port 9093 on 127.0.0.1 is already used by brokers[1].clientPort",
@@ -174,4 +174,27 @@ test("every problem is reported at once, in layer order", () => {
     `${file}: brokerId: must be an integer in 1..2147483647, got "one"`,
     "overrides: raftTickMs: must be an integer in 1..1000, got 0",
   ]);
+});
+
+test("tls: certFile and keyFile together; caFile with client certificates or peers; clientAuth only with TLS on", () => {
+  const tls = { certFile: "b.pem", keyFile: "b-key.pem" };
+  const ok = loadConfig({ env: {}, overrides: { ...MINIMAL, tls } });
+  assert.deepEqual(ok.tls, { certFile: "b.pem", keyFile: "b-key.pem", caFile: null, clientAuth: "none" });
+  assert.deepEqual(loadConfig({ env: {}, overrides: MINIMAL }).tls, { certFile: null, keyFile: null, caFile: null, clientAuth: "none" }, "off by default");
+  const cluster = { brokerId: 1, brokers: THREE_BROKERS, clusterSecret: SECRET };
+  const cases: [Record<string, unknown>, string][] = [
+    [{ tls: { certFile: "b.pem" } }, "tls.certFile: tls.certFile and tls.keyFile go together: set both to turn TLS on, or neither"],
+    [{ tls: { keyFile: "b-key.pem" } }, "tls.keyFile: tls.certFile and tls.keyFile go together: set both to turn TLS on, or neither"],
+    [{ tls: { ...tls, clientAuth: "required" } }, 'tls.caFile: required when tls.clientAuth is "required": client certificates are checked against it'],
+    [{ ...cluster, tls }, "tls.caFile: required when TLS is on and brokers lists more than one broker: brokers check each other's certificates against it"],
+    [{ tls: { clientAuth: "optional" } }, 'tls.clientAuth: must be "none" while TLS is off (set tls.certFile and tls.keyFile), got "optional"'],
+    [{ tls: { ...tls, clientAuth: "sometimes" } }, 'tls.clientAuth: must be one of "none", "optional", "required", got "sometimes"'],
+    [{ tls: { certFle: "x" } }, 'tls.certFle: unknown key (did you mean "tls.certFile"?)'],
+  ];
+  for (const [extra, expected] of cases) {
+    const c = fromFile(extra);
+    assertOneIssue(c.load, `${c.file}: ${expected}`);
+  }
+  const full = loadConfig({ env: {}, overrides: { ...MINIMAL, ...cluster, tls: { ...tls, caFile: "ca.pem", clientAuth: "required" } } });
+  assert.equal(full.tls.clientAuth, "required");
 });
