@@ -39,6 +39,7 @@ import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
 import type { GroupRunner, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
+import { loadScramUsersFile, UserDirectory } from "./security/user-directory.js";
 import { PeerLiveness } from "./transport/peer-liveness.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS, TOPIC_DEFAULTS } from "./protocol/defaults.js";
 
@@ -108,6 +109,8 @@ export class Broker {
   private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
   private server!: ClientServer;
+  /** SCRAM users: the users file (read at start) over the controller metadata. */
+  private users!: UserDirectory;
   /** The Raft tick (every raftTickMs) while a group here is awake; undefined while every group is quiesced. */
   private tickTimer: NodeJS.Timeout | undefined;
   /** While no group is awake: peer liveness checked every peerHeartbeatIntervalMs instead of every tick. */
@@ -142,6 +145,10 @@ export class Broker {
   /** Open storage, join the cluster, start serving clients. */
   async start(): Promise<void> {
     const c = this.config;
+    // A bad users file is a configuration error: refuse to start before touching the disk.
+    const fileUsers = c.authentication.scramUsersFile === null ? new Map() : loadScramUsersFile(c.authentication.scramUsersFile, this.limits.stringLengthMax);
+    this.users = new UserDirectory(fileUsers, () => this.controller.metadata);
+    if (fileUsers.size > 0) this.logger.info({ users: fileUsers.size, file: c.authentication.scramUsersFile }, "SCRAM users file read");
     // Integrity (docs/STORAGE.md, "A damaged entry"): every checksum, in a child process, before the store opens.
     this.dataDirCheck = await DataDirCheck.run({ dataDir: c.dataDir, timeoutMs: c.storage.startupCheckTimeoutMs, logger: this.logger, clock: this.clock });
     this.store = await this.openStore();
@@ -247,6 +254,11 @@ export class Broker {
       limits: this.limits,
       handlers: buildHandlers(this.handlerContext()),
       logger: this.logger.child({ component: "server" }),
+      authentication: {
+        mechanism: c.authentication.mechanism,
+        failureDelayMs: c.authentication.failureDelayMs,
+        lookupUser: (name) => this.users.lookup(name),
+      },
     });
     const { port } = await this.server.start();
     this.clientPort = port;
@@ -314,6 +326,7 @@ export class Broker {
       metadata: this.controller.metadata,
       controller: this.controller,
       groups: this.groups,
+      users: this.users,
       topicDefaults: () => this.topicDefaults(),
       replica: (topic, partition) => this.replica(topic, partition),
       hostedReplica: (group) => this.partitions.get(group),

@@ -4,6 +4,7 @@ import { CLIENT_DEFAULTS } from "../broker/protocol/defaults.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { retryOptions, type RetryOptions } from "./retry/retry-options.js";
+import { ScramLogin, type SaslOptions } from "./network/scram-login.js";
 
 /** Options of `new RlogClient()`. Times in ms. */
 export interface ClientOptions {
@@ -25,6 +26,13 @@ export interface ClientOptions {
   readonly queuedRequestsMax?: number;
   /** Largest response frame accepted, in bytes. Default 64 MiB. */
   readonly frameBytesMax?: number;
+  /**
+   * Credentials for brokers that require authentication (SCRAM-SHA-256,
+   * RFC 7677). The password never leaves the client: it is salted and hashed
+   * here, once per (salt, iterations). Without it, such a broker refuses the
+   * connection with AUTHENTICATION_FAILED.
+   */
+  readonly sasl?: SaslOptions;
 }
 
 /** Client settings with defaults filled in. */
@@ -38,6 +46,8 @@ export interface ResolvedClientOptions {
   readonly inflightRequestsMax: number;
   readonly queuedRequestsMax: number;
   readonly frameBytesMax: number;
+  /** The login every connection runs when a broker asks for it; undefined without `sasl`. */
+  readonly sasl: ScramLogin | undefined;
 }
 
 /** Fill in defaults and check the values. */
@@ -62,6 +72,7 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     inflightRequestsMax: o.inflightRequestsMax ?? DEFAULT_LIMITS.inflightRequestsMax,
     queuedRequestsMax: o.queuedRequestsMax ?? CLIENT_DEFAULTS.queuedRequestsMax,
     frameBytesMax: o.frameBytesMax ?? CLIENT_DEFAULTS.frameBytesMax,
+    sasl: o.sasl === undefined ? undefined : new ScramLogin(o.sasl),
   };
   for (const name of ["requestTimeoutMs", "connectTimeoutMs", "inflightRequestsMax", "queuedRequestsMax", "frameBytesMax"] as const) {
     const v = r[name];

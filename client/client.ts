@@ -38,6 +38,7 @@ export class RlogClient {
       frameBytesMax: o.frameBytesMax,
       retry: o.retry,
       logger: o.logger,
+      sasl: o.sasl,
     });
   }
 

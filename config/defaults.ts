@@ -12,6 +12,7 @@
  */
 import type { BrokerConfig } from "./broker-config.js";
 import {
+  AUTHENTICATION_DEFAULTS,
   BROKER_DEFAULTS,
   LIMIT_DEFAULTS,
   RAFT_DEFAULTS,
@@ -60,6 +61,11 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
     inflightRequestsMax: LIMIT_DEFAULTS.inflightRequestsMax,
     fetchBytesMax: LIMIT_DEFAULTS.fetchBytesMax,
     fetchWaitMsMax: LIMIT_DEFAULTS.fetchWaitMsMax,
+  },
+  authentication: {
+    mechanism: AUTHENTICATION_DEFAULTS.mechanism,
+    failureDelayMs: AUTHENTICATION_DEFAULTS.failureDelayMs,
+    scramUsersFile: AUTHENTICATION_DEFAULTS.scramUsersFile,
   },
   defaultPartitions: BROKER_DEFAULTS.defaultPartitions,
   groupsTopicPartitions: BROKER_DEFAULTS.groupsTopicPartitions,

@@ -25,7 +25,13 @@ import { closest } from "./suggest.js";
 export const ENV_PREFIX = "RLOG_";
 
 /** RLOG_* names that are not config keys and are left alone. */
-export const ENV_RESERVED_NAMES: readonly string[] = ["RLOG_CONFIG", "RLOG_HOP_TRACE"];
+export const ENV_RESERVED_NAMES: readonly string[] = [
+  "RLOG_CONFIG",
+  "RLOG_HOP_TRACE",
+  // The CLI's and the SDK's connection credentials (a shell that sourced client.env may start a broker too).
+  "RLOG_USERNAME",
+  "RLOG_PASSWORD",
+];
 
 /** RLOG_* prefixes that belong to tools (tests, simulator, bench, CLI) and are left alone. */
 export const ENV_RESERVED_PREFIXES: readonly string[] = ["RLOG_TEST_", "RLOG_SIM_", "RLOG_BENCH_", "RLOG_CLI_"];

@@ -4,7 +4,7 @@
  * compile error, so the schema cannot drift from the type.
  */
 import type { BrokerConfig, BrokerEndpoint } from "./broker-config.js";
-import { LOG_LEVELS } from "./broker-config.js";
+import { AUTHENTICATION_MECHANISMS, LOG_LEVELS } from "./broker-config.js";
 import { DAY_MS } from "../broker/protocol/defaults.js";
 
 /** An integer in [min, max], or exactly `special.value` when that is given. */
@@ -152,6 +152,14 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       inflightRequestsMax: int(1, 100_000),
       fetchBytesMax: int(1),
       fetchWaitMsMax: int(0, DAY_MS),
+    },
+  },
+  authentication: {
+    kind: "group",
+    fields: {
+      mechanism: { kind: "enum", values: AUTHENTICATION_MECHANISMS },
+      failureDelayMs: int(0, 60_000),
+      scramUsersFile: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: true },
     },
   },
   defaultPartitions: int(1, 100_000),

@@ -342,7 +342,7 @@ export function flattenInput(
 function suggestKey(path: string): string {
   const parent = path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "";
   const last = path.slice(path.lastIndexOf(".") + 1);
-  const candidates = [...schemaLeaves().map((l) => l.path), "raft", "storage", "limits"].map((p) => {
+  const candidates = [...schemaLeaves().map((l) => l.path), "raft", "storage", "limits", "authentication"].map((p) => {
     const candidateParent = p.includes(".") ? p.slice(0, p.lastIndexOf(".")) : "";
     return { name: p.slice(p.lastIndexOf(".") + 1), label: p, penalty: candidateParent === parent ? 0 : 1 };
   });

@@ -11,6 +11,7 @@ import { refusalError, refusalKind, toClientError, type ErrorScope } from "../gr
 import { GroupRunner, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import type { TopicConfig } from "../protocol/requests.js";
+import type { ScramCredential } from "../protocol/scram.js";
 import type { RaftConfig } from "../raft/config.js";
 import type { LogStorage, StorageError } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
@@ -68,6 +69,9 @@ export class Controller {
         for (const change of this.metadata.apply(entries)) {
           if (change.kind === "topicCreated" || change.kind === "topicDeleted") {
             opts.logger.info({ topic: change.topic.name, topicId: change.topic.id, partitions: change.topic.replicas.length }, change.kind === "topicCreated" ? "topic created" : "topic deleted");
+          }
+          if (change.kind === "userUpserted" || change.kind === "userDeleted") {
+            opts.logger.info({ user: change.name }, change.kind === "userUpserted" ? "user created or changed" : "user deleted");
           }
           opts.onChange(change);
         }
@@ -138,6 +142,19 @@ export class Controller {
     } finally {
       this.initPending = false;
     }
+  }
+
+  /** Create a SCRAM user or replace its credential (a password change); resolves once committed. */
+  async upsertUser(name: string, credential: ScramCredential): Promise<void> {
+    this.requireLeader();
+    await this.commit({ op: MetadataOp.UpsertUser, name, credential });
+  }
+
+  /** Delete a SCRAM user; resolves once committed. INVALID_REQUEST when there is no such user. */
+  async deleteUser(name: string): Promise<void> {
+    this.requireLeader();
+    if (this.metadata.user(name) === undefined) throw new RlogError("INVALID_REQUEST", `there is no user ${JSON.stringify(name)}`, { field: "name" });
+    await this.commit({ op: MetadataOp.DeleteUser, name });
   }
 
   /** Ask every broker to move leadership back to preferred replicas. */

@@ -30,6 +30,10 @@ export interface Operations {
   listGroups: { request: Q.ListGroupsRequest; result: R.ListGroupsResult };
   describeGroup: { request: Q.DescribeGroupRequest; result: R.DescribeGroupResult };
   resetOffsets: { request: Q.ResetOffsetsRequest; result: R.ResetOffsetsResult };
+  authenticate: { request: Q.AuthenticateRequest; result: R.AuthenticateResult };
+  createUser: { request: Q.CreateUserRequest; result: R.CreateUserResult };
+  deleteUser: { request: Q.DeleteUserRequest; result: R.DeleteUserResult };
+  listUsers: { request: Q.ListUsersRequest; result: R.ListUsersResult };
 }
 
 /** An operation name. */
@@ -67,7 +71,18 @@ const opTable: { readonly [O in OpName]: true } = {
   listGroups: true,
   describeGroup: true,
   resetOffsets: true,
+  authenticate: true,
+  createUser: true,
+  deleteUser: true,
+  listUsers: true,
 };
+
+/** Ops the session answers itself, never a handler: the handshake and the SASL exchange. */
+export const SESSION_OPS = ["handshake", "authenticate"] as const;
+/** An op answered by the session itself. */
+export type SessionOp = (typeof SESSION_OPS)[number];
+/** An op answered by a handler (broker/server/handlers.ts). */
+export type HandlerOp = Exclude<OpName, SessionOp>;
 
 /** Every op name, in table order. */
 export const OPS: readonly OpName[] = Object.freeze(Object.keys(opTable) as OpName[]);

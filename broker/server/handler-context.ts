@@ -14,6 +14,7 @@ import type { LeaderHint } from "../protocol/errors.js";
 import type { Limits } from "../protocol/limits.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { NodeId } from "../raft/types.js";
+import type { UserDirectory } from "../security/user-directory.js";
 
 /** A broker of the cluster as clients see it. */
 export interface ClusterBroker {
@@ -23,7 +24,7 @@ export interface ClusterBroker {
 }
 
 /** The controller's admin actions (each refuses with NOT_CONTROLLER, with a hint, where it does not lead). */
-export type ControllerActions = Pick<Controller, "createTopic" | "deleteTopic" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo">;
+export type ControllerActions = Pick<Controller, "createTopic" | "deleteTopic" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo" | "upsertUser" | "deleteUser">;
 
 /** What handlers do with a partition replica hosted here. */
 export type ServedReplica = Pick<PartitionReplica, "produce" | "fetch" | "listOffsets" | "transferLeadership" | "status">;
@@ -43,6 +44,8 @@ export interface HandlerContext {
   readonly metadata: MetadataView;
   readonly controller: ControllerActions;
   readonly groups: GroupOperations;
+  /** The SCRAM users this broker knows: its users file and the metadata. */
+  readonly users: Pick<UserDirectory, "list" | "isFileUser">;
   /** The broker's defaults for topic settings. */
   topicDefaults(): TopicConfig;
   /**

@@ -2,9 +2,31 @@
  * Options of the client listener, their defaults, and the checks that turn
  * them into the settings a session reads. Every bound has an explicit value.
  */
+import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
+import { AUTHENTICATION_DEFAULTS } from "../protocol/defaults.js";
+import type { ScramCredential } from "../protocol/scram.js";
 import { FIXED_LIMITS, type Limits } from "../protocol/limits.js";
 import type { OpHandlers } from "./handlers.js";
+
+/** How clients authenticate (the broker config's `authentication` group). */
+export interface AuthenticationOptions {
+  /** "none": every connection is User:ANONYMOUS; "scram": SCRAM-SHA-256 before any other request. */
+  readonly mechanism: "none" | "scram";
+  /** A failed authentication is answered, and the connection closed, this long after the failing message. */
+  readonly failureDelayMs: number;
+  /** The stored credential of a user (users file, then controller metadata), or undefined. */
+  readonly lookupUser: (name: string) => ScramCredential | undefined;
+}
+
+/** The authentication settings a session reads. */
+export interface AuthenticationSettings extends AuthenticationOptions {
+  /** Per-listener random key of the fake salts given to unknown users (broker/security/scram-server.ts). */
+  readonly fakeSaltKey: Uint8Array;
+}
+
+/** Bytes of the fake-salt key. */
+const FAKE_SALT_KEY_BYTES = 32;
 
 /** What the broker hands the client listener. */
 export interface ClientServerOptions {
@@ -43,6 +65,8 @@ export interface ClientServerOptions {
   readonly sendBufferBytesMax?: number;
   /** How long a close waits for the client's close frame before cutting the socket. Default 1000. */
   readonly closeWaitMs?: number;
+  /** Client authentication. Default: mechanism "none". */
+  readonly authentication?: AuthenticationOptions;
 }
 
 /** The options with every default filled in and checked. */
@@ -56,6 +80,7 @@ export interface ServerSettings {
   readonly handshakeWaitMs: number;
   readonly sendBufferBytesMax: number;
   readonly closeWaitMs: number;
+  readonly authentication: AuthenticationSettings;
   /**
    * Sockets beyond connectionsMax that may be in the middle of being refused
    * (error frame, close). Past connectionsMax + this, new TCP connections are
@@ -98,7 +123,17 @@ export function resolveSettings(options: ClientServerOptions): ServerSettings {
     sendBufferBytesMax: options.sendBufferBytesMax ?? 2 * limits.frameBytesMax,
     closeWaitMs: options.closeWaitMs ?? CLOSE_WAIT_MS_DEFAULT,
     refusingConnectionsMax: REFUSING_CONNECTIONS_MAX,
+    authentication: {
+      mechanism: options.authentication?.mechanism ?? "none",
+      failureDelayMs: options.authentication?.failureDelayMs ?? AUTHENTICATION_DEFAULTS.failureDelayMs,
+      lookupUser: options.authentication?.lookupUser ?? (() => undefined),
+      fakeSaltKey: randomBytes(FAKE_SALT_KEY_BYTES),
+    },
   };
+  const { failureDelayMs } = settings.authentication;
+  if (!Number.isSafeInteger(failureDelayMs) || failureDelayMs < 0 || failureDelayMs > 0x7fff_ffff) {
+    throw new RangeError(`authentication.failureDelayMs must be 0 .. ${0x7fff_ffff} ms, got ${failureDelayMs}`);
+  }
   positiveInt("requestTimeoutMs", settings.requestTimeoutMs);
   positiveInt("handshakeWaitMs", settings.handshakeWaitMs);
   positiveInt("closeWaitMs", settings.closeWaitMs);

@@ -20,6 +20,8 @@ export interface ClientServerStats {
   readonly protocolViolations: number;
   /** Connections closed because the client did not read its responses (sendBufferBytesMax). */
   readonly slowClientsClosed: number;
+  /** Authentications that failed (wrong proof, unknown user, bad message, a request before authenticating). */
+  readonly authenticationFailures: number;
   /** Error frames sent, by code name (e.g. NOT_LEADER), id-0 frames included. */
   readonly errorsByCode: Readonly<Record<string, number>>;
 }
@@ -40,6 +42,7 @@ export class ServerCounters {
   requestsServed = 0;
   protocolViolations = 0;
   slowClientsClosed = 0;
+  authenticationFailures = 0;
   private readonly errorsByName = new Map<string, number>();
 
   /** Count one error frame sent. */
@@ -58,6 +61,7 @@ export class ServerCounters {
       requestsServed: this.requestsServed,
       protocolViolations: this.protocolViolations,
       slowClientsClosed: this.slowClientsClosed,
+      authenticationFailures: this.authenticationFailures,
       errorsByCode: Object.freeze(Object.fromEntries(this.errorsByName)),
     });
   }

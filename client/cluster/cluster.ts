@@ -34,6 +34,7 @@ import { Retrier, type RetryAction } from "../retry/retrier.js";
 import { isRetriableError, type RetryOptions } from "../retry/retry-options.js";
 import { pause } from "../util/sleep.js";
 import { MetadataCache } from "./metadata-cache.js";
+import type { ScramLogin } from "../network/scram-login.js";
 
 /** Settings of the cluster layer (filled in by RlogClient). */
 export interface ClusterOptions {
@@ -46,6 +47,8 @@ export interface ClusterOptions {
   readonly frameBytesMax: number;
   readonly retry: RetryOptions;
   readonly logger: Logger;
+  /** SCRAM credentials for brokers that ask for them. */
+  readonly sasl?: ScramLogin | undefined;
   /** Jitter source in [0, 1); Math.random by default. */
   readonly random?: () => number;
 }
@@ -119,6 +122,7 @@ export class Cluster {
         queuedRequestsMax: o.queuedRequestsMax,
         frameBytesMax: o.frameBytesMax,
         logger: o.logger,
+        ...(o.sasl === undefined ? {} : { sasl: o.sasl }),
       });
       this.pool.set(url, conn);
     }

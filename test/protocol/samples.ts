@@ -55,4 +55,12 @@ export const SAMPLE_REQUESTS: { readonly [O in OpName]: RequestOf<O> } = {
   listGroups: { op: "listGroups" },
   describeGroup: { op: "describeGroup", group: "billing" },
   resetOffsets: { op: "resetOffsets", group: "billing", topic: "orders", partitions: [0, 2], spec: OffsetSpec.Exact, offset: 5 },
+  authenticate: { op: "authenticate", mechanism: "SCRAM-SHA-256", message: new TextEncoder().encode("n,,n=user,r=rOprNGfwEbeRWgbNEkqO") },
+  createUser: {
+    op: "createUser",
+    name: "alice",
+    credential: { mechanism: "SCRAM-SHA-256", salt: new Uint8Array(16).fill(7), iterations: 4096, storedKey: new Uint8Array(32).fill(1), serverKey: new Uint8Array(32).fill(2) },
+  },
+  deleteUser: { op: "deleteUser", name: "alice" },
+  listUsers: { op: "listUsers" },
 };
