@@ -13,6 +13,7 @@ import { groupCommand } from "./group.js";
 import { leaderCommand } from "./leader.js";
 import { produceCommand } from "./produce.js";
 import { topicCommand } from "./topic.js";
+import { userCommand } from "./user.js";
 
 /** The commands main.ts registers, in the order `--help` lists them. (`any`: each command has its own argument type.) */
 export const COMMANDS: readonly CommandModule<any, any>[] = [
@@ -24,4 +25,5 @@ export const COMMANDS: readonly CommandModule<any, any>[] = [
   clusterCommand,
   brokerCommand,
   configCommand,
+  userCommand,
 ];
