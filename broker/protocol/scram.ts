@@ -21,7 +21,9 @@
  *
  * Parsers never throw on bad input: they return `{ ok: false, reason }`.
  */
-import { createHash, createHmac, pbkdf2, pbkdf2Sync, timingSafeEqual } from "node:crypto";
+import { SHA256_BYTES, hmac, saltedPassword, sameBytes, sha256 } from "./scram-crypto.js";
+
+export { hmac, saltedPassword, saltedPasswordSync, sameBytes, sha256 } from "./scram-crypto.js";
 
 /** The one mechanism rlog speaks (IANA name). */
 export const SCRAM_SHA_256 = "SCRAM-SHA-256";
@@ -41,7 +43,7 @@ export const SCRAM_SALT_BYTES_MAX = 64;
 /** Salt length of new credentials; also the length of the fake salt of an unknown user. */
 export const SCRAM_SALT_BYTES_DEFAULT = 32;
 /** Length of StoredKey and ServerKey (SHA-256 output). */
-export const SCRAM_KEY_BYTES = 32;
+export const SCRAM_KEY_BYTES = SHA256_BYTES;
 /** Random bytes in a nonce (base64-encoded on the wire). */
 export const SCRAM_NONCE_BYTES = 24;
 /** Longest SCRAM message accepted, in bytes; real ones are about 200. */
@@ -68,32 +70,10 @@ const bad = (reason: string): ScramResult<never> => ({ ok: false, reason });
 
 // ---------------------------------------------------------------- crypto
 
-/** HMAC-SHA-256. */
-export function hmac(key: Uint8Array, data: Uint8Array | string): Buffer {
-  return createHmac("sha256", key).update(data).digest();
-}
-
-/** SHA-256. */
-export function sha256(data: Uint8Array): Buffer {
-  return createHash("sha256").update(data).digest();
-}
-
 function xor(a: Uint8Array, b: Uint8Array): Buffer {
   const out = Buffer.alloc(a.length);
   for (let i = 0; i < a.length; i++) out[i] = (a[i] ?? 0) ^ (b[i] ?? 0);
   return out;
-}
-
-/** Hi(password, salt, i) of RFC 5802: PBKDF2-HMAC-SHA-256, 32 bytes. Blocks for the whole computation. */
-export function saltedPasswordSync(password: string, salt: Uint8Array, iterations: number): Buffer {
-  return pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, SCRAM_KEY_BYTES, "sha256");
-}
-
-/** Hi() on the libuv thread pool: what a client calls so its event loop keeps running. */
-export function saltedPassword(password: string, salt: Uint8Array, iterations: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    pbkdf2(Buffer.from(password, "utf8"), salt, iterations, SCRAM_KEY_BYTES, "sha256", (err, key) => (err ? reject(err) : resolve(key)));
-  });
 }
 
 /** The stored credential for a salted password. */
@@ -162,17 +142,12 @@ export function clientProof(salted: Uint8Array, auth: string): Buffer {
 export function verifyClientProof(credential: ScramCredential, auth: string, proof: Uint8Array): boolean {
   if (proof.length !== SCRAM_KEY_BYTES || credential.storedKey.length !== SCRAM_KEY_BYTES) return false;
   const clientKey = xor(proof, hmac(credential.storedKey, auth));
-  return timingSafeEqual(sha256(clientKey), credential.storedKey);
+  return sameBytes(sha256(clientKey), credential.storedKey);
 }
 
 /** ServerSignature = HMAC(ServerKey, AuthMessage). */
 export function serverSignature(serverKey: Uint8Array, auth: string): Buffer {
   return hmac(serverKey, auth);
-}
-
-/** Constant-time comparison of two signatures of any length. */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 // ---------------------------------------------------------------- text
