@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wsUrl } from "../../broker/protocol/endpoint-url.js";
-import { WireClient } from "./wire-client.js";
+import { WireClient, type WireLogin } from "./wire-client.js";
 
 const MAIN_JS = fileURLToPath(new URL("../../broker/main.js", import.meta.url));
 
@@ -141,6 +141,8 @@ export interface ClusterOptions {
   readonly dataDirFor?: (id: number) => string | undefined;
   /** Extra node options for every broker process (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
   readonly nodeArgs?: readonly string[];
+  /** The login the harness's own readiness checks use when the brokers require authentication. */
+  readonly login?: WireLogin;
 }
 
 interface Member {
@@ -159,6 +161,7 @@ export class TestCluster {
   readonly dir: string;
   readonly members: Member[] = [];
   private nodeArgs: readonly string[] = [];
+  private login: WireLogin | undefined;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -167,6 +170,7 @@ export class TestCluster {
   static async start(opts: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), "rlog-cluster-")));
     c.nodeArgs = opts.nodeArgs ?? [];
+    c.login = opts.login;
     const ports = opts.ports ?? (await freeBrokerPorts(opts.size));
     const address = (id: number): { readonly bind: string; readonly advertised: string } => opts.addresses?.(id) ?? { bind: "127.0.0.1", advertised: "127.0.0.1" };
     const brokers = ports.map((p, i) => ({ id: i + 1, host: address(i + 1).advertised, clientPort: p.client, peerPort: p.peer }));
@@ -296,7 +300,7 @@ export class TestCluster {
       for (;;) {
         if (!m.child) break;
         try {
-          const c = await WireClient.connect(this.url(m.id));
+          const c = await WireClient.connect(this.url(m.id), this.login);
           const md = await c.request("metadata", { op: "metadata" });
           c.close();
           if (md.controllerId !== 0) break;
