@@ -262,6 +262,13 @@ export class Broker {
     });
     const { port } = await this.server.start();
     this.clientPort = port;
+    if (c.authentication.mechanism === "scram" && this.users.list().length === 0) {
+      // The metadata applied so far may lag a cluster that has users; without a users file nobody can create the first one.
+      this.logger.warn(
+        { scramUsersFile: c.authentication.scramUsersFile },
+        "authentication.mechanism is scram but no users are known yet: no client can log in until one is; a new cluster needs authentication.scramUsersFile (see rlog-cli user hash)",
+      );
+    }
     this.controller.runner.watchQuiescence((quiesced) => {
       if (!quiesced) this.armTick();
     });

@@ -130,9 +130,30 @@ export class Admin {
     await this.cluster.controllerRequest<"createUser">({ op: "createUser", name, credential });
   }
 
-  /** Delete a user; its open connections stay, new logins fail. INVALID_REQUEST when there is no such user. */
+  /**
+   * Delete a user; its open connections stay, new logins fail. INVALID_REQUEST
+   * when there is no such user (unless an earlier attempt of this call, whose
+   * outcome was unknown, deleted it).
+   */
   async deleteUser(name: string): Promise<void> {
-    await this.cluster.controllerRequest<"deleteUser">({ op: "deleteUser", name });
+    let ambiguous = false;
+    const state = new CallState();
+    await this.cluster.retrier.run(
+      async (ctx) => {
+        try {
+          await this.cluster.attemptController<"deleteUser">({ op: "deleteUser", name }, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) });
+        } catch (err) {
+          if (ambiguous && err instanceof RlogError && err.code === ErrorCode.INVALID_REQUEST && !(await this.userExists(name))) return;
+          if (isAmbiguous(err)) ambiguous = true;
+          throw err;
+        }
+      },
+      { onRetriable: (err) => this.cluster.onControllerError(err, state) },
+    );
+  }
+
+  private async userExists(name: string): Promise<boolean> {
+    return (await this.listUsers()).some((u) => u.name === name);
   }
 
   /** Every user (names, mechanism, iterations and where it comes from; never keys), sorted by name. */
