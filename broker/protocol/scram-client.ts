@@ -24,6 +24,7 @@ export class ScramClientExchange {
   private step: Step = "first";
   private readonly bare: string;
   private readonly firstMessage: string;
+  private readonly clientNonce: string;
   private nonce = "";
   private serverFirst = "";
   private auth = "";
@@ -39,8 +40,6 @@ export class ScramClientExchange {
     this.firstMessage = first.message;
     this.clientNonce = clientNonce;
   }
-
-  private readonly clientNonce: string;
 
   /** The client-first message. */
   first(): Uint8Array {
