@@ -7,6 +7,7 @@
  * knows the user's key is refused (AUTHENTICATION_FAILED).
  */
 import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
 import { RlogError } from "../../broker/protocol/errors.js";
 import { SCRAM_NONCE_BYTES, SCRAM_SHA_256, checkPassword, saltedPassword } from "../../broker/protocol/scram.js";
 import { ScramClientExchange } from "../../broker/protocol/scram-client.js";
@@ -34,6 +35,16 @@ export class ScramLogin {
     if (typeof options.username !== "string" || options.username === "") throw new TypeError("sasl.username: give a user name");
     const problem = typeof options.password === "string" ? checkPassword(options.password) : "give a password";
     if (problem !== undefined) throw new TypeError(`sasl.password: ${problem}`);
+  }
+
+  /** What logs and JSON show: never the password. */
+  toJSON(): { mechanism: string; username: string } {
+    return { mechanism: this.options.mechanism, username: this.options.username };
+  }
+
+  /** console.log and util.inspect show what toJSON does. */
+  [inspect.custom](): string {
+    return `ScramLogin ${JSON.stringify(this.toJSON())}`;
   }
 
   /** The user name logged in with. */

@@ -193,3 +193,13 @@ test("the SDK refuses a broker that cannot prove it knows the user's key", async
     await impostor.server.close();
   }
 });
+
+test("the SDK's login never shows its password in JSON or console output", async () => {
+  const { inspect } = await import("node:util");
+  const login = new ScramLogin({ mechanism: "scram-sha-256", username: "alice", password: "alice-password" });
+  assert.doesNotMatch(JSON.stringify({ sasl: login }), /alice-password/);
+  assert.doesNotMatch(inspect({ sasl: login }, { depth: 5 }), /alice-password/);
+  assert.throws(() => new ScramLogin({ mechanism: "scram-sha-256", username: "", password: "x" }), /sasl\.username/);
+  assert.throws(() => new ScramLogin({ mechanism: "plain" as "scram-sha-256", username: "a", password: "x" }), /sasl\.mechanism/);
+  assert.throws(() => new ScramLogin({ mechanism: "scram-sha-256", username: "a", password: "" }), /sasl\.password/);
+});
