@@ -41,6 +41,7 @@ import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
 import type { GroupRunner, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 import { readTlsFiles, type TlsMaterial } from "./transport/tls-files.js";
+import { loadScramUsersFile, UserDirectory } from "./security/user-directory.js";
 import { PeerLiveness } from "./transport/peer-liveness.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS, TOPIC_DEFAULTS } from "./protocol/defaults.js";
 
@@ -112,6 +113,8 @@ export class Broker {
   private server!: ClientServer;
   /** The config's authorization over the controller metadata's ACLs (docs/SECURITY.md). */
   private authorizer!: Authorizer;
+  /** SCRAM users: the users file (read at start) over the controller metadata. */
+  private users!: UserDirectory;
   /** The Raft tick (every raftTickMs) while a group here is awake; undefined while every group is quiesced. */
   private tickTimer: NodeJS.Timeout | undefined;
   /** While no group is awake: peer liveness checked every peerHeartbeatIntervalMs instead of every tick. */
@@ -149,6 +152,10 @@ export class Broker {
   /** Open storage, join the cluster, start serving clients. */
   async start(): Promise<void> {
     const c = this.config;
+    // A bad users file is a configuration error: refuse to start before touching the disk.
+    const fileUsers = c.authentication.scramUsersFile === null ? new Map() : loadScramUsersFile(c.authentication.scramUsersFile, this.limits.stringLengthMax);
+    this.users = new UserDirectory(fileUsers, () => this.controller.metadata);
+    if (fileUsers.size > 0) this.logger.info({ users: fileUsers.size, file: c.authentication.scramUsersFile }, "SCRAM users file read");
     // Integrity (docs/STORAGE.md, "A damaged entry"): every checksum, in a child process, before the store opens.
     this.dataDirCheck = await DataDirCheck.run({ dataDir: c.dataDir, timeoutMs: c.storage.startupCheckTimeoutMs, logger: this.logger, clock: this.clock });
     this.store = await this.openStore();
@@ -259,9 +266,21 @@ export class Broker {
       logger: this.logger.child({ component: "server" }),
       authorize: (principal, request) => this.authorizer.authorize(principal, request),
       ...(this.tls === undefined ? {} : { tls: this.tls }),
+      authentication: {
+        mechanism: c.authentication.mechanism,
+        failureDelayMs: c.authentication.failureDelayMs,
+        lookupUser: (name) => this.users.lookup(name),
+      },
     });
     const { port } = await this.server.start();
     this.clientPort = port;
+    if (c.authentication.mechanism === "scram" && this.users.list().length === 0) {
+      // The metadata applied so far may lag a cluster that has users; without a users file nobody can create the first one.
+      this.logger.warn(
+        { scramUsersFile: c.authentication.scramUsersFile },
+        "authentication.mechanism is scram but no users are known yet: no client can log in until one is; a new cluster needs authentication.scramUsersFile (see rlog-cli user hash)",
+      );
+    }
     this.controller.runner.watchQuiescence((quiesced) => {
       if (!quiesced) this.armTick();
     });
@@ -327,6 +346,7 @@ export class Broker {
       controller: this.controller,
       groups: this.groups,
       authorizer: this.authorizer,
+      users: this.users,
       topicDefaults: () => this.topicDefaults(),
       replica: (topic, partition) => this.replica(topic, partition),
       hostedReplica: (group) => this.partitions.get(group),

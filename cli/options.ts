@@ -7,6 +7,7 @@
 import type { Argv } from "yargs";
 import { CliError, EXIT_USAGE, USAGE_CODE } from "./errors.js";
 import { withTls, type TlsArgs } from "./client-security.js";
+import { setConnectionCredentials } from "./credentials.js";
 
 /** Brokers used when neither --brokers nor RLOG_BROKERS is given: the local 3-broker cluster of `npm start`. */
 export const DEFAULT_BROKERS = "ws://127.0.0.1:9092,ws://127.0.0.1:9093,ws://127.0.0.1:9094";
@@ -14,6 +15,10 @@ export const DEFAULT_BROKERS = "ws://127.0.0.1:9092,ws://127.0.0.1:9093,ws://127
 /** Arguments every cluster command has (the TLS ones are read by client-security.ts). */
 export interface ConnectionArgs extends TlsArgs {
   readonly brokers: string;
+  /** SCRAM user to log in as (cli/credentials.ts reads it). */
+  readonly username: string | undefined;
+  /** Its password. */
+  readonly password: string | undefined;
 }
 
 /** Arguments of a command that can print its result as JSON. */
@@ -21,9 +26,38 @@ export interface JsonArgs {
   readonly json: boolean;
 }
 
-/** Adds --brokers (and its RLOG_BROKERS default) and the TLS options (client-security.ts) to a command. */
-export function withBrokers<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
-  return withTls(y).option("brokers", {
+/**
+ * Adds --brokers (and its RLOG_BROKERS default) to a command, the TLS options
+ * (client-security.ts), and the login
+ * credentials --username and --password (RLOG_USERNAME, RLOG_PASSWORD).
+ * With `passwordOption: false` (a command whose --password is another
+ * password, e.g. `user create`) only --username is added, and the login
+ * password comes from RLOG_PASSWORD. A middleware hands them to
+ * cli/credentials.ts before the command runs.
+ */
+export function withBrokers<T>(y: Argv<T>, { passwordOption = true }: { readonly passwordOption?: boolean } = {}): Argv<T & ConnectionArgs> {
+  const withUser = withTls(y).option("username", {
+    type: "string",
+    default: process.env["RLOG_USERNAME"],
+    defaultDescription: "$RLOG_USERNAME",
+    describe: "User to log in as (SCRAM-SHA-256), for brokers that require authentication",
+    requiresArg: true,
+  });
+  const withPassword = passwordOption
+    ? withUser.option("password", {
+        type: "string",
+        // Never printed by --help: only where it comes from.
+        default: process.env["RLOG_PASSWORD"],
+        defaultDescription: "$RLOG_PASSWORD",
+        describe: "Password of --username (prefer RLOG_PASSWORD: a flag shows in the process list)",
+        requiresArg: true,
+      })
+    : withUser;
+  const withLogin = withPassword.middleware((argv) => {
+    const a = argv as { username?: unknown; password?: unknown };
+    setConnectionCredentials(a.username, passwordOption ? a.password : process.env["RLOG_PASSWORD"]);
+  });
+  return (withLogin as Argv<T & { username: string | undefined; password: string | undefined }>).option("brokers", {
     type: "string",
     default: process.env["RLOG_BROKERS"] ?? DEFAULT_BROKERS,
     defaultDescription: `$RLOG_BROKERS, else ${DEFAULT_BROKERS}`,

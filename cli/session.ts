@@ -11,6 +11,7 @@ import { ErrorCode, RlogClient, RlogError } from "../client/index.js";
 import { CliError, EXIT_FAILURE } from "./errors.js";
 import { parseBrokers } from "./options.js";
 import { cliTls } from "./client-security.js";
+import { connectionCredentials } from "./credentials.js";
 
 /** Client id the CLI sends in its handshakes (visible in broker logs). */
 export const CLI_CLIENT_ID = "rlog-cli";
@@ -51,7 +52,7 @@ export async function openClient(brokersOption: string): Promise<{ client: RlogC
   const brokers = parseBrokers(brokersOption);
   const tls = cliTls();
   const secure = tls === undefined ? {} : { tls };
-  const probe = new RlogClient({ brokers, clientId: CLI_CLIENT_ID, connectTimeoutMs: PROBE_TOTAL_MS, retry: PROBE_RETRY, ...secure });
+  const probe = new RlogClient({ brokers, clientId: CLI_CLIENT_ID, connectTimeoutMs: PROBE_TOTAL_MS, retry: PROBE_RETRY, ...secure, ...login() });
   try {
     await probe.connect();
   } catch (err) {
@@ -60,7 +61,7 @@ export async function openClient(brokersOption: string): Promise<{ client: RlogC
   } finally {
     await probe.close();
   }
-  return { client: new RlogClient({ brokers, clientId: CLI_CLIENT_ID, ...secure }), brokers };
+  return { client: new RlogClient({ brokers, clientId: CLI_CLIENT_ID, ...secure, ...login() }), brokers };
 }
 
 /** A one-shot client that asks exactly one broker (no retries); for per-broker questions like cluster status. */
@@ -73,6 +74,7 @@ export function singleBrokerClient(url: string, timeoutMs: number): RlogClient {
     requestTimeoutMs: timeoutMs,
     retry: { retriesMax: 0, totalTimeoutMs: timeoutMs },
     ...(tls === undefined ? {} : { tls }),
+    ...login(),
   });
 }
 
@@ -87,6 +89,12 @@ export function explain(err: unknown, ctx: ErrorContext): unknown {
   const topic = ctx.topic === undefined ? "" : `"${ctx.topic}"`;
   const fail = (message: string): CliError => new CliError(code, message, EXIT_FAILURE);
   switch (err.code) {
+    case ErrorCode.AUTHENTICATION_FAILED:
+      return fail(
+        connectionCredentials() === undefined
+          ? `${err.message}`.replace(/ \(rlog-cli: .*\)$/, "") + " (give --username and --password, or set RLOG_USERNAME and RLOG_PASSWORD)"
+          : `${err.message} (check --username / --password, or RLOG_USERNAME / RLOG_PASSWORD)`,
+      );
     case ErrorCode.BROKER_NOT_AVAILABLE:
       return fail(`${err.message} (is the cluster running? see: rlog-cli cluster status)`);
     case ErrorCode.UNKNOWN_TOPIC:
@@ -110,4 +118,10 @@ export function explain(err: unknown, ctx: ErrorContext): unknown {
     default:
       return err;
   }
+}
+
+/** The SDK's `sasl` option for the CLI's credentials, or nothing. */
+function login(): { sasl?: { mechanism: "scram-sha-256"; username: string; password: string } } {
+  const c = connectionCredentials();
+  return c === undefined ? {} : { sasl: { mechanism: c.mechanism, username: c.username, password: c.password } };
 }

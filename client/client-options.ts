@@ -4,6 +4,7 @@ import { CLIENT_DEFAULTS } from "../broker/protocol/defaults.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { retryOptions, type RetryOptions } from "./retry/retry-options.js";
+import { ScramLogin, type SaslOptions } from "./network/scram-login.js";
 
 /**
  * TLS settings for wss:// brokers, handed to every connection's TLS socket
@@ -44,6 +45,13 @@ export interface ClientOptions {
   readonly frameBytesMax?: number;
   /** TLS settings for wss:// brokers (ignored for ws://); see ClientTlsOptions. */
   readonly tls?: ClientTlsOptions;
+  /**
+   * Credentials for brokers that require authentication (SCRAM-SHA-256,
+   * RFC 7677). The password never leaves the client: it is salted and hashed
+   * here, once per (salt, iterations). Without it, such a broker refuses the
+   * connection with AUTHENTICATION_FAILED.
+   */
+  readonly sasl?: SaslOptions;
 }
 
 /** Client settings with defaults filled in. */
@@ -58,6 +66,8 @@ export interface ResolvedClientOptions {
   readonly queuedRequestsMax: number;
   readonly frameBytesMax: number;
   readonly tls: ClientTlsOptions | undefined;
+  /** The login every connection runs when a broker asks for it; undefined without `sasl`. */
+  readonly sasl: ScramLogin | undefined;
 }
 
 /** Fill in defaults and check the values. */
@@ -83,6 +93,7 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     queuedRequestsMax: o.queuedRequestsMax ?? CLIENT_DEFAULTS.queuedRequestsMax,
     frameBytesMax: o.frameBytesMax ?? CLIENT_DEFAULTS.frameBytesMax,
     tls: o.tls === undefined ? undefined : Object.freeze({ ...o.tls }),
+    sasl: o.sasl === undefined ? undefined : new ScramLogin(o.sasl),
   };
   if (o.tls !== undefined && (typeof o.tls !== "object" || o.tls === null)) throw new TypeError("tls: give an object { ca?, cert?, key?, rejectUnauthorized?, servername? }");
   if ((o.tls?.cert === undefined) !== (o.tls?.key === undefined)) throw new TypeError("tls: cert and key go together");

@@ -39,6 +39,7 @@ export class RlogClient {
       retry: o.retry,
       logger: o.logger,
       ...(o.tls === undefined ? {} : { tls: o.tls }),
+      sasl: o.sasl,
     });
   }
 

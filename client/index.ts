@@ -46,7 +46,8 @@ export type {
 } from "./consumer/group-types.js";
 
 export { Admin } from "./admin/admin.js";
-export type { CreateTopicOptions, OffsetQuery, ResetOffsetsOptions, TransferLeaderOptions } from "./admin/admin.js";
+export type { CreateTopicOptions, CreateUserOptions, OffsetQuery, ResetOffsetsOptions, TransferLeaderOptions } from "./admin/admin.js";
+export type { SaslOptions } from "./network/scram-login.js";
 
 export { RlogError, ErrorCode, ERRORS, errorSpec, isRetriable } from "../broker/protocol/errors.js";
 export type { ErrorDetails, ErrorName, ErrorSpec, LeaderHint } from "../broker/protocol/errors.js";
@@ -71,4 +72,5 @@ export type {
   TopicDescription,
   TopicSummary,
   TransferLeaderResult,
+  UserInfo,
 } from "../broker/protocol/results.js";

@@ -132,6 +132,19 @@ export interface TlsSettings {
   readonly clientAuth: TlsClientAuth;
 }
 
+/** Values of `authentication.mechanism`. */
+export const AUTHENTICATION_MECHANISMS = ["none", "scram"] as const;
+
+/** How clients prove who they are on the client listener (docs/CONFIG.md, `authentication`). */
+export interface AuthenticationSettings {
+  /** "none": anyone is User:ANONYMOUS; "scram": SCRAM-SHA-256 before any other request (a verified TLS client certificate also counts). */
+  readonly mechanism: (typeof AUTHENTICATION_MECHANISMS)[number];
+  /** A failed authentication is answered (and the connection closed) this long after the failing message. */
+  readonly failureDelayMs: number;
+  /** JSON file of SCRAM users in stored form, read at start and merged with the metadata users (file wins); null: none. */
+  readonly scramUsersFile: string | null;
+}
+
 /** A complete, validated broker configuration. Deeply readonly and frozen. */
 export interface BrokerConfig {
   /** This broker's id; must appear in `brokers`. */
@@ -162,6 +175,8 @@ export interface BrokerConfig {
   readonly storage: StorageSettings;
   readonly limits: LimitSettings;
   readonly tls: TlsSettings;
+  /** Client authentication. */
+  readonly authentication: AuthenticationSettings;
   /** Partitions of a topic created without an explicit count. */
   readonly defaultPartitions: number;
   /** Replication factor of a topic created without an explicit one. */
@@ -175,7 +190,7 @@ export interface BrokerConfig {
 
 /** What a config file, the environment or `overrides` may supply: any subset, groups merged key by key. */
 export type ConfigInput = {
-  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings
+  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings | AuthenticationSettings
     ? Partial<BrokerConfig[K]>
     : BrokerConfig[K];
 };

@@ -13,6 +13,7 @@
 import type { BrokerConfig } from "./broker-config.js";
 import {
   AUTHORIZATION_DEFAULTS,
+  AUTHENTICATION_DEFAULTS,
   BROKER_DEFAULTS,
   LIMIT_DEFAULTS,
   RAFT_DEFAULTS,
@@ -64,6 +65,11 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   },
   // TLS off; see TlsSettings.
   tls: { certFile: null, keyFile: null, caFile: null, clientAuth: "none" },
+  authentication: {
+    mechanism: AUTHENTICATION_DEFAULTS.mechanism,
+    failureDelayMs: AUTHENTICATION_DEFAULTS.failureDelayMs,
+    scramUsersFile: AUTHENTICATION_DEFAULTS.scramUsersFile,
+  },
   defaultPartitions: BROKER_DEFAULTS.defaultPartitions,
   groupsTopicPartitions: BROKER_DEFAULTS.groupsTopicPartitions,
   logLevel: BROKER_DEFAULTS.logLevel,

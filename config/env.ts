@@ -33,6 +33,9 @@ export const ENV_RESERVED_NAMES: readonly string[] = [
   "RLOG_TLS_CA",
   "RLOG_TLS_CERT",
   "RLOG_TLS_KEY",
+  // The CLI's and the SDK's connection credentials (a shell that sourced client.env may start a broker too).
+  "RLOG_USERNAME",
+  "RLOG_PASSWORD",
 ];
 
 /** RLOG_* prefixes that belong to tools (tests, simulator, bench, CLI) and are left alone. */

@@ -4,7 +4,7 @@
  * compile error, so the schema cannot drift from the type.
  */
 import type { BrokerConfig, BrokerEndpoint } from "./broker-config.js";
-import { LOG_LEVELS, TLS_CLIENT_AUTH_MODES } from "./broker-config.js";
+import { AUTHENTICATION_MECHANISMS, LOG_LEVELS, TLS_CLIENT_AUTH_MODES } from "./broker-config.js";
 import { AUTHORIZATION_DEFAULTS, DAY_MS, LIMIT_DEFAULTS } from "../broker/protocol/defaults.js";
 
 /** An integer in [min, max], or exactly `special.value` when that is given. */
@@ -173,6 +173,14 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       keyFile: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: true },
       caFile: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: true },
       clientAuth: { kind: "enum", values: TLS_CLIENT_AUTH_MODES },
+    },
+  },
+  authentication: {
+    kind: "group",
+    fields: {
+      mechanism: { kind: "enum", values: AUTHENTICATION_MECHANISMS },
+      failureDelayMs: int(0, 60_000),
+      scramUsersFile: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: true },
     },
   },
   defaultPartitions: int(1, 100_000),

@@ -13,6 +13,7 @@ import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { formatAcl, type Acl, type AclFilter } from "../protocol/acls.js";
 import { AUTHORIZATION_DEFAULTS } from "../protocol/defaults.js";
 import type { TopicConfig } from "../protocol/requests.js";
+import type { ScramCredential } from "../protocol/scram.js";
 import type { RaftConfig } from "../raft/config.js";
 import type { LogStorage, StorageError } from "../raft/log-storage.js";
 import type { Message } from "../raft/messages.js";
@@ -81,6 +82,9 @@ export class Controller {
             // Security-relevant: every change at info, with the first ACLs named (a change may hold thousands).
             const shown = change.acls.slice(0, ACLS_LOGGED_MAX).map(formatAcl);
             opts.logger.info({ count: change.acls.length, acls: shown, index: change.index }, change.kind === "aclsCreated" ? "ACLs created" : "ACLs deleted");
+          }
+          if (change.kind === "userUpserted" || change.kind === "userDeleted") {
+            opts.logger.info({ user: change.name }, change.kind === "userUpserted" ? "user created or changed" : "user deleted");
           }
           opts.onChange(change);
         }
@@ -177,6 +181,19 @@ export class Controller {
     if (matching.size === 0) return [];
     await this.commit({ op: MetadataOp.DeleteAcls, filters });
     return [...matching.values()];
+  }
+
+  /** Create a SCRAM user or replace its credential (a password change); resolves once committed. */
+  async upsertUser(name: string, credential: ScramCredential): Promise<void> {
+    this.requireLeader();
+    await this.commit({ op: MetadataOp.UpsertUser, name, credential });
+  }
+
+  /** Delete a SCRAM user; resolves once committed. INVALID_REQUEST when there is no such user. */
+  async deleteUser(name: string): Promise<void> {
+    this.requireLeader();
+    if (this.metadata.user(name) === undefined) throw new RlogError("INVALID_REQUEST", `there is no user ${JSON.stringify(name)}`, { field: "name" });
+    await this.commit({ op: MetadataOp.DeleteUser, name });
   }
 
   /** Ask every broker to move leadership back to preferred replicas. */

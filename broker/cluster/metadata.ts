@@ -7,6 +7,7 @@ import { Packr } from "msgpackr";
 import type { Acl, AclFilter } from "../protocol/acls.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import { AclSet } from "../security/acl.js";
+import type { ScramCredential } from "../protocol/scram.js";
 import { EntryKind, type Entry, type Index, type NodeId, type Snapshot } from "../raft/types.js";
 
 /** Stored in the controller log: numeric and append-only. */
@@ -23,11 +24,14 @@ export const MetadataOp = {
    * topic exists before the cluster has an id (see disk-identity.ts).
    */
   InitCluster: 5,
-  // 6 and 7 are UpsertUser and DeleteUser (SCRAM credentials).
   /** Add ACLs; ones already held are skipped. */
   CreateAcls: 8,
   /** Remove every ACL matching any of the filters. */
   DeleteAcls: 9,
+  /** Create a SCRAM user or replace its credential (a password change). */
+  UpsertUser: 6,
+  /** Delete a SCRAM user. */
+  DeleteUser: 7,
 } as const;
 export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
 
@@ -45,7 +49,15 @@ export type MetadataCommand =
   | { readonly op: typeof MetadataOp.RebalanceLeaders; readonly topic?: string }
   | { readonly op: typeof MetadataOp.InitCluster; readonly clusterId: string }
   | { readonly op: typeof MetadataOp.CreateAcls; readonly acls: readonly Acl[] }
-  | { readonly op: typeof MetadataOp.DeleteAcls; readonly filters: readonly AclFilter[] };
+  | { readonly op: typeof MetadataOp.DeleteAcls; readonly filters: readonly AclFilter[] }
+  | { readonly op: typeof MetadataOp.UpsertUser; readonly name: string; readonly credential: ScramCredential }
+  | { readonly op: typeof MetadataOp.DeleteUser; readonly name: string };
+
+/** A SCRAM user in the metadata: salted keys, never a password. */
+export interface UserMeta {
+  readonly name: string;
+  readonly credential: ScramCredential;
+}
 
 /** A topic as the controller knows it. */
 export interface TopicMeta {
@@ -66,6 +78,8 @@ export type MetadataChange =
   | { readonly kind: "clusterInitialized"; readonly clusterId: string; readonly index: Index }
   | { readonly kind: "aclsCreated"; readonly acls: readonly Acl[]; readonly index: Index }
   | { readonly kind: "aclsDeleted"; readonly acls: readonly Acl[]; readonly index: Index }
+  | { readonly kind: "userUpserted"; readonly name: string; readonly index: Index }
+  | { readonly kind: "userDeleted"; readonly name: string; readonly index: Index }
   | { readonly kind: "rejected"; readonly reason: string; readonly index: Index };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -77,6 +91,7 @@ export function encodeCommand(c: MetadataCommand): Uint8Array {
 /** The metadata state at some applied index. */
 export class ClusterMetadata {
   private readonly topicsByName = new Map<string, TopicMeta>();
+  private readonly usersByName = new Map<string, UserMeta>();
   appliedIndex = 0 as Index;
   /** The cluster's id, once an InitCluster is applied. */
   clusterId: string | undefined;
@@ -88,6 +103,15 @@ export class ClusterMetadata {
   }
   topic(name: string): TopicMeta | undefined {
     return this.topicsByName.get(name);
+  }
+
+  /** Every SCRAM user, sorted by name. */
+  users(): UserMeta[] {
+    return [...this.usersByName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  /** A SCRAM user's credential, or undefined. */
+  user(name: string): ScramCredential | undefined {
+    return this.usersByName.get(name)?.credential;
   }
 
   /** How many partitions each broker is the preferred leader of. */
@@ -152,6 +176,16 @@ export class ClusterMetadata {
         const deleted = c.filters.flatMap((f) => this.acls.remove(f));
         return { kind: "aclsDeleted", acls: deleted, index };
       }
+      case MetadataOp.UpsertUser: {
+        const credential = storedCredential(c.credential);
+        if (typeof c.name !== "string" || c.name === "" || credential === undefined) return { kind: "rejected", reason: "UpsertUser without a name or a well-formed credential", index };
+        this.usersByName.set(c.name, { name: c.name, credential });
+        return { kind: "userUpserted", name: c.name, index };
+      }
+      case MetadataOp.DeleteUser: {
+        if (!this.usersByName.delete(c.name)) return { kind: "rejected", reason: `user ${c.name} does not exist`, index };
+        return { kind: "userDeleted", name: c.name, index };
+      }
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }
@@ -159,25 +193,43 @@ export class ClusterMetadata {
 
   /** The whole state, for a snapshot. */
   encode(): Uint8Array {
+    // `users` only when there are some: a snapshot without users is byte for byte what older brokers wrote.
     return packr.pack({
       topics: this.topics(),
       appliedIndex: this.appliedIndex,
       ...(this.clusterId !== undefined ? { clusterId: this.clusterId } : {}),
       ...(this.acls.size > 0 ? { acls: this.acls.list() } : {}),
+      ...(this.usersByName.size > 0 ? { users: this.users() } : {}),
     });
   }
 
   /** Replace the state with a snapshot's. */
   restore(snapshot: Snapshot): void {
     this.topicsByName.clear();
+    this.usersByName.clear();
     this.appliedIndex = snapshot.index;
     this.clusterId = undefined;
     this.acls.replaceAll([]);
     if (snapshot.data.byteLength === 0) return;
     // Snapshots taken before ACLs existed have no `acls`: none.
-    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string; acls?: Acl[] };
+    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string; acls?: Acl[]; users?: UserMeta[] };
     if (typeof s.clusterId === "string" && s.clusterId !== "") this.clusterId = s.clusterId;
     if (Array.isArray(s.acls)) this.acls.replaceAll(s.acls);
     for (const t of s.topics) this.topicsByName.set(t.name, t);
+    // Snapshots of brokers before users existed have no `users`.
+    for (const u of Array.isArray(s.users) ? s.users : []) {
+      const credential = storedCredential(u.credential);
+      if (typeof u.name === "string" && credential !== undefined) this.usersByName.set(u.name, { name: u.name, credential });
+    }
   }
+}
+
+/** A credential as decoded from the log (msgpack bin arrives as Buffer), or undefined when malformed. */
+function storedCredential(c: unknown): ScramCredential | undefined {
+  if (typeof c !== "object" || c === null) return undefined;
+  const r = c as Record<string, unknown>;
+  const { mechanism, salt, iterations, storedKey, serverKey } = r;
+  if (mechanism !== "SCRAM-SHA-256" || typeof iterations !== "number") return undefined;
+  if (!(salt instanceof Uint8Array) || !(storedKey instanceof Uint8Array) || !(serverKey instanceof Uint8Array)) return undefined;
+  return { mechanism, salt, iterations, storedKey, serverKey };
 }

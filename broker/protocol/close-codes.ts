@@ -14,7 +14,7 @@ export const CloseCode = {
   SlowClient: 1008,
   /** A frame that is not binary, not decodable, or not allowed at this point. */
   BadFrame: 4000,
-  /** Wrong or missing cluster secret (peer listener) or credentials. */
+  /** Wrong or missing cluster secret (peer listener), or a client that failed or skipped authentication (client listener). */
   AuthenticationFailed: 4001,
   /** No handshake (hello) within the allowed time. */
   HandshakeTimeout: 4002,

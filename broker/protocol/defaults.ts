@@ -229,6 +229,16 @@ export const REQUEST_DEFAULTS = frozen({
   transferWaitMs: 10 * SECOND_MS,
 });
 
+/** Client authentication on the client listener (config group `authentication`, docs/CONFIG.md). */
+export const AUTHENTICATION_DEFAULTS = frozen({
+  /** "none": every connection is User:ANONYMOUS; "scram": SCRAM-SHA-256 (or a TLS client certificate) first. */
+  mechanism: "none",
+  /** A failed authentication is answered this late, so guessing passwords is slow. */
+  failureDelayMs: SECOND_MS,
+  /** No users file: users come from the controller metadata only. */
+  scramUsersFile: null,
+});
+
 /**
  * The controller's metadata log: not a topic, so no topic settings; it rolls
  * like a topic with the storage defaults (its size is tiny, so this rarely matters).

@@ -60,7 +60,7 @@ export const ERRORS = [
   { code: 31, name: "REBALANCE_IN_PROGRESS", retriable: false, description: "The group is rebalancing; rejoin to get the new assignment." },
   { code: 32, name: "GROUP_NOT_EMPTY", retriable: false, description: "The operation needs a group without active members (e.g. resetOffsets)." },
   { code: 33, name: "UNKNOWN_GROUP", retriable: false, description: "No such consumer group." },
-  { code: 34, name: "AUTHENTICATION_FAILED", retriable: false, description: "Wrong or missing credentials (the cluster secret on the peer listener); the connection is closed." },
+  { code: 34, name: "AUTHENTICATION_FAILED", retriable: false, description: "Wrong or missing credentials: the cluster secret on the peer listener; on the client listener a failed SCRAM login, or a request before logging in. The connection is closed (4001)." },
   { code: 35, name: "SHUTTING_DOWN", retriable: true, description: "The broker is shutting down; reconnect to another broker." },
   { code: 36, name: "CORRUPT_RECORD_BATCH", retriable: false, description: "A stored or received record batch failed its checksum or layout checks." },
   { code: 37, name: "INCONSISTENT_GROUP_PROTOCOL", retriable: false, description: "joinGroup asked for an assignment strategy other than the one the group's current members use." },

@@ -33,6 +33,10 @@ export interface Operations {
   createAcls: { request: Q.CreateAclsRequest; result: R.CreateAclsResult };
   deleteAcls: { request: Q.DeleteAclsRequest; result: R.DeleteAclsResult };
   listAcls: { request: Q.ListAclsRequest; result: R.ListAclsResult };
+  authenticate: { request: Q.AuthenticateRequest; result: R.AuthenticateResult };
+  createUser: { request: Q.CreateUserRequest; result: R.CreateUserResult };
+  deleteUser: { request: Q.DeleteUserRequest; result: R.DeleteUserResult };
+  listUsers: { request: Q.ListUsersRequest; result: R.ListUsersResult };
 }
 
 /** An operation name. */
@@ -73,7 +77,18 @@ const opTable: { readonly [O in OpName]: true } = {
   createAcls: true,
   deleteAcls: true,
   listAcls: true,
+  authenticate: true,
+  createUser: true,
+  deleteUser: true,
+  listUsers: true,
 };
+
+/** Ops the session answers itself, never a handler: the handshake and the SASL exchange. */
+export const SESSION_OPS = ["handshake", "authenticate"] as const;
+/** An op answered by the session itself. */
+export type SessionOp = (typeof SESSION_OPS)[number];
+/** An op answered by a handler (broker/server/handlers.ts). */
+export type HandlerOp = Exclude<OpName, SessionOp>;
 
 /** Every op name, in table order. */
 export const OPS: readonly OpName[] = Object.freeze(Object.keys(opTable) as OpName[]);

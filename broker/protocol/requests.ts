@@ -7,6 +7,7 @@
 import type { Acks, AssignmentStrategy, OffsetSpec } from "./enums.js";
 import type { CompressionName } from "./compression.js";
 import type { Acl, AclFilter } from "./acls.js";
+import type { ScramCredential, ScramMechanism } from "./scram.js";
 
 /** A partition of a topic. */
 export interface TopicPartition {
@@ -279,4 +280,41 @@ export interface DeleteAclsRequest {
 export interface ListAclsRequest {
   readonly op: "listAcls";
   readonly filter?: AclFilter;
+}
+
+/**
+ * One client message of a SASL exchange, answered by the session itself (like
+ * the handshake): sent right after the handshake when the broker asks for
+ * authentication (docs/PROTOCOL.md, "Authentication"). SCRAM-SHA-256 takes
+ * two: client-first, then client-final.
+ */
+export interface AuthenticateRequest {
+  readonly op: "authenticate";
+  readonly mechanism: ScramMechanism;
+  /** The SCRAM message (RFC 5802), at most SCRAM_MESSAGE_BYTES_MAX bytes. */
+  readonly message: Uint8Array;
+}
+
+/**
+ * Create a SCRAM user, or replace its credential (a password change). The
+ * client derives the credential from the password: the password never
+ * crosses the wire. Answered by the controller leader (NOT_CONTROLLER elsewhere).
+ */
+export interface CreateUserRequest {
+  readonly op: "createUser";
+  /** 1 .. stringLengthMax characters, no control characters. */
+  readonly name: string;
+  /** Salt 16..64 bytes, iterations 4096..1 000 000, keys 32 bytes. */
+  readonly credential: ScramCredential;
+}
+
+/** Delete a SCRAM user (not one of the broker's scramUsersFile). */
+export interface DeleteUserRequest {
+  readonly op: "deleteUser";
+  readonly name: string;
+}
+
+/** Every SCRAM user: names and iteration counts, never keys. */
+export interface ListUsersRequest {
+  readonly op: "listUsers";
 }

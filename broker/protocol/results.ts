@@ -15,6 +15,12 @@ export interface HandshakeResult {
   /** The protocol version both sides now speak. */
   readonly version: number;
   readonly limits: Limits;
+  /**
+   * What the connection must do before any other request: `mechanisms` lists
+   * the SASL mechanisms accepted (["SCRAM-SHA-256"]), or is empty when no
+   * authentication is needed. Absent from brokers older than this field.
+   */
+  readonly authentication?: { readonly mechanisms: readonly string[] };
 }
 
 /** A broker as clients reach it. */
@@ -277,4 +283,32 @@ export interface DeleteAclsResult {
 /** Result of listAcls, in the order they were created. */
 export interface ListAclsResult {
   readonly acls: readonly Acl[];
+}
+
+/** Result of authenticate: the broker's SCRAM message; with the last one, who the connection now is. */
+export interface AuthenticateResult {
+  /** server-first, then server-final (whose signature the client must check). */
+  readonly message: Uint8Array;
+  /** "User:<name>", once the exchange succeeded. */
+  readonly principal?: string;
+}
+
+/** Result of createUser. */
+export type CreateUserResult = Record<string, never>;
+
+/** Result of deleteUser. */
+export type DeleteUserResult = Record<string, never>;
+
+/** A user in listUsers. */
+export interface UserInfo {
+  readonly name: string;
+  readonly mechanism: string;
+  readonly iterations: number;
+  /** "file" for users of the broker's scramUsersFile (not changeable through the protocol), else "metadata". */
+  readonly source: "file" | "metadata";
+}
+
+/** Result of listUsers. */
+export interface ListUsersResult {
+  readonly users: readonly UserInfo[];
 }

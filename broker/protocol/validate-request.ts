@@ -4,7 +4,7 @@
  * request is built fresh from the checked fields: unknown fields are ignored
  * (newer clients may send optional extras), nothing else is carried over.
  */
-import { RlogError } from "./errors.js";
+import { RlogError, invalidField } from "./errors.js";
 import { ASSIGNMENT_STRATEGIES, OffsetSpec, ACKS, type Acks } from "./enums.js";
 import { BROKER_ID, FieldReader, NON_NEGATIVE, TIMESTAMP_MS, checkInt, checkString, type IntRange } from "./field-reader.js";
 import { FIXED_LIMITS, type Limits } from "./limits.js";
@@ -23,6 +23,17 @@ import {
   type Acl,
   type AclFilter,
 } from "./acls.js";
+import {
+  SCRAM_ITERATIONS_MAX,
+  SCRAM_ITERATIONS_MIN,
+  SCRAM_KEY_BYTES,
+  SCRAM_MESSAGE_BYTES_MAX,
+  SCRAM_SALT_BYTES_MAX,
+  SCRAM_SALT_BYTES_MIN,
+  SCRAM_SHA_256,
+  checkUserName,
+  type ScramCredential,
+} from "./scram.js";
 
 /**
  * Check the fields of a request whose `op` is already known to be valid.
@@ -164,6 +175,33 @@ function aclFilter(v: unknown, path: string, limits: Limits): AclFilter {
 const LIST_SPECS: readonly OffsetSpec[] = [OffsetSpec.Earliest, OffsetSpec.Latest, OffsetSpec.Timestamp];
 const RESET_SPECS: readonly OffsetSpec[] = [...LIST_SPECS, OffsetSpec.Exact];
 
+/** A user name: 1 .. stringLengthMax characters, no control characters. */
+function userName(r: FieldReader, l: Limits): string {
+  const name = r.str("name", l.stringLengthMax, 1);
+  const problem = checkUserName(name, l.stringLengthMax);
+  if (problem !== undefined) throw invalidField(r.at("name"), problem);
+  return name;
+}
+
+/** Bytes of a length in [min, max]. */
+function sizedBytes(r: FieldReader, name: string, min: number, max: number): Uint8Array {
+  const b = r.bytes(name);
+  if (b.length < min || b.length > max) {
+    throw invalidField(r.at(name), min === max ? `expected ${min} bytes, got ${b.length}` : `expected ${min}..${max} bytes, got ${b.length}`);
+  }
+  return b;
+}
+
+function scramCredential(r: FieldReader): ScramCredential {
+  return {
+    mechanism: r.oneOf("mechanism", [SCRAM_SHA_256] as const),
+    salt: sizedBytes(r, "salt", SCRAM_SALT_BYTES_MIN, SCRAM_SALT_BYTES_MAX),
+    iterations: r.int("iterations", { min: SCRAM_ITERATIONS_MIN, max: SCRAM_ITERATIONS_MAX }),
+    storedKey: sizedBytes(r, "storedKey", SCRAM_KEY_BYTES, SCRAM_KEY_BYTES),
+    serverKey: sizedBytes(r, "serverKey", SCRAM_KEY_BYTES, SCRAM_KEY_BYTES),
+  };
+}
+
 const parsers: Parsers = {
   handshake: (r, l) => ({
     op: "handshake",
@@ -302,6 +340,18 @@ const parsers: Parsers = {
   listGroups: () => ({ op: "listGroups" }),
 
   describeGroup: (r, l) => ({ op: "describeGroup", group: groupId(r, l) }),
+
+  authenticate: (r) => ({
+    op: "authenticate",
+    mechanism: r.oneOf("mechanism", [SCRAM_SHA_256] as const),
+    message: sizedBytes(r, "message", 1, SCRAM_MESSAGE_BYTES_MAX),
+  }),
+
+  createUser: (r, l) => ({ op: "createUser", name: userName(r, l), credential: scramCredential(r.child("credential")) }),
+
+  deleteUser: (r, l) => ({ op: "deleteUser", name: userName(r, l) }),
+
+  listUsers: () => ({ op: "listUsers" }),
 
   resetOffsets: (r, l) =>
     compact<RequestOf<"resetOffsets">>({

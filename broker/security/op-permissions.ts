@@ -66,6 +66,12 @@ export const OP_PERMISSIONS: { readonly [O in OpName]: (request: RequestOf<O>) =
   createAcls: () => [[cluster("alter")]],
   deleteAcls: () => [[cluster("alter")]],
   listAcls: () => [[cluster("describe")]],
+  // Answered by the session itself while logging in, before any other request: nothing to check.
+  authenticate: () => [],
+  // Users are cluster-wide security settings, like ACLs (Kafka: AlterUserScramCredentials needs alter on the cluster).
+  createUser: () => [[cluster("alter")]],
+  deleteUser: () => [[cluster("alter")]],
+  listUsers: () => [[cluster("describe")]],
 };
 
 /** The requirement of one request. */

@@ -15,6 +15,7 @@ import type { Limits } from "../protocol/limits.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { NodeId } from "../raft/types.js";
 import type { ResourceAuthorizer } from "../security/authorizer.js";
+import type { UserDirectory } from "../security/user-directory.js";
 
 /** A broker of the cluster as clients see it. */
 export interface ClusterBroker {
@@ -24,7 +25,10 @@ export interface ClusterBroker {
 }
 
 /** The controller's admin actions (each refuses with NOT_CONTROLLER, with a hint, where it does not lead). */
-export type ControllerActions = Pick<Controller, "createTopic" | "deleteTopic" | "createAcls" | "deleteAcls" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo">;
+export type ControllerActions = Pick<
+  Controller,
+  "createTopic" | "deleteTopic" | "createAcls" | "deleteAcls" | "upsertUser" | "deleteUser" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo"
+>;
 
 /** What handlers do with a partition replica hosted here. */
 export type ServedReplica = Pick<PartitionReplica, "produce" | "fetch" | "listOffsets" | "transferLeadership" | "status">;
@@ -50,6 +54,8 @@ export interface HandlerContext {
    * already checked as a whole before its handler runs (the session).
    */
   readonly authorizer: ResourceAuthorizer;
+  /** The SCRAM users this broker knows: its users file and the metadata. */
+  readonly users: Pick<UserDirectory, "list" | "isFileUser">;
   /** The broker's defaults for topic settings. */
   topicDefaults(): TopicConfig;
   /**

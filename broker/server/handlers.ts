@@ -2,10 +2,10 @@
  * The seam between the client listener (connections, frames, limits) and the
  * broker's logic: one async function per operation. A handler returns the
  * operation's result or throws an RlogError (any other exception is a bug:
- * logged, and answered INTERNAL_ERROR). The listener never calls `handshake`:
- * it answers that itself.
+ * logged, and answered INTERNAL_ERROR). The listener never calls `handshake`
+ * or `authenticate` (SESSION_OPS): it answers those itself.
  */
-import type { OpName, RequestOf, ResultOf } from "../protocol/ops.js";
+import type { HandlerOp, RequestOf, ResultOf } from "../protocol/ops.js";
 
 /** What a handler knows about the request's connection. */
 export interface RequestContext {
@@ -13,16 +13,19 @@ export interface RequestContext {
   readonly connectionId: number;
   /** The client id given in the handshake. */
   readonly clientId: string;
-  /** Who sent the request: "User:<name>" ("User:ANONYMOUS" without authentication). */
-  readonly principal: string;
   /** Aborted when the connection closes (stop long polls and waits). */
   readonly signal: AbortSignal;
+  /**
+   * Who the connection is, Kafka style: "User:<name>" after SCRAM or from a
+   * verified TLS client certificate, "User:ANONYMOUS" when authentication is off.
+   */
+  readonly principal: string;
 }
 
 /** One handler per operation; an absent handler answers UNKNOWN_OPERATION (not supported by this broker). */
 export type OpHandlers = {
-  readonly [O in Exclude<OpName, "handshake">]?: (request: RequestOf<O>, ctx: RequestContext) => Promise<ResultOf<O>>;
+  readonly [O in HandlerOp]?: (request: RequestOf<O>, ctx: RequestContext) => Promise<ResultOf<O>>;
 };
 
 /** The handlers of some operations, every one present: what each area of broker/server/handlers/ returns. */
-export type HandlersFor<O extends Exclude<OpName, "handshake">> = Required<Pick<OpHandlers, O>>;
+export type HandlersFor<O extends HandlerOp> = Required<Pick<OpHandlers, O>>;

@@ -2,7 +2,10 @@
  * Options of the client listener, their defaults, and the checks that turn
  * them into the settings a session reads. Every bound has an explicit value.
  */
+import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
+import { AUTHENTICATION_DEFAULTS } from "../protocol/defaults.js";
+import type { ScramCredential } from "../protocol/scram.js";
 import { FIXED_LIMITS, type Limits } from "../protocol/limits.js";
 import type { RlogError } from "../protocol/errors.js";
 import type { Request } from "../protocol/ops.js";
@@ -15,6 +18,24 @@ import type { OpHandlers } from "./handlers.js";
  * undefined lets it through.
  */
 export type RequestAuthorize = (principal: string, request: Request) => RlogError | undefined;
+/** How clients authenticate (the broker config's `authentication` group). */
+export interface AuthenticationOptions {
+  /** "none": every connection is User:ANONYMOUS; "scram": SCRAM-SHA-256 before any other request. */
+  readonly mechanism: "none" | "scram";
+  /** A failed authentication is answered, and the connection closed, this long after the failing message. */
+  readonly failureDelayMs: number;
+  /** The stored credential of a user (users file, then controller metadata), or undefined. */
+  readonly lookupUser: (name: string) => ScramCredential | undefined;
+}
+
+/** The authentication settings a session reads. */
+export interface AuthenticationSettings extends AuthenticationOptions {
+  /** Per-listener random key of the fake salts given to unknown users (broker/security/scram-server.ts). */
+  readonly fakeSaltKey: Uint8Array;
+}
+
+/** Bytes of the fake-salt key. */
+const FAKE_SALT_KEY_BYTES = 32;
 
 /** What the broker hands the client listener. */
 export interface ClientServerOptions {
@@ -57,6 +78,8 @@ export interface ClientServerOptions {
   readonly authorize?: RequestAuthorize;
   /** Serve wss:// with this material (and its clientAuth); plain ws:// when absent. */
   readonly tls?: TlsMaterial;
+  /** Client authentication. Default: mechanism "none". */
+  readonly authentication?: AuthenticationOptions;
 }
 
 /** The options with every default filled in and checked. */
@@ -74,6 +97,7 @@ export interface ServerSettings {
   readonly authorize: RequestAuthorize | undefined;
   /** wss:// when set; see ClientServerOptions.tls. */
   readonly tls: TlsMaterial | undefined;
+  readonly authentication: AuthenticationSettings;
   /**
    * Sockets beyond connectionsMax that may be in the middle of being refused
    * (error frame, close). Past connectionsMax + this, new TCP connections are
@@ -118,7 +142,17 @@ export function resolveSettings(options: ClientServerOptions): ServerSettings {
     tls: options.tls,
     refusingConnectionsMax: REFUSING_CONNECTIONS_MAX,
     authorize: options.authorize,
+    authentication: {
+      mechanism: options.authentication?.mechanism ?? "none",
+      failureDelayMs: options.authentication?.failureDelayMs ?? AUTHENTICATION_DEFAULTS.failureDelayMs,
+      lookupUser: options.authentication?.lookupUser ?? (() => undefined),
+      fakeSaltKey: randomBytes(FAKE_SALT_KEY_BYTES),
+    },
   };
+  const { failureDelayMs } = settings.authentication;
+  if (!Number.isSafeInteger(failureDelayMs) || failureDelayMs < 0 || failureDelayMs > 0x7fff_ffff) {
+    throw new RangeError(`authentication.failureDelayMs must be 0 .. ${0x7fff_ffff} ms, got ${failureDelayMs}`);
+  }
   positiveInt("requestTimeoutMs", settings.requestTimeoutMs);
   positiveInt("handshakeWaitMs", settings.handshakeWaitMs);
   positiveInt("closeWaitMs", settings.closeWaitMs);

@@ -22,6 +22,8 @@ export interface ClientServerStats {
   readonly slowClientsClosed: number;
   /** Requests refused AUTHORIZATION_FAILED before dispatch. */
   readonly authorizationFailures: number;
+  /** Authentications that failed (wrong proof, unknown user, bad message, a request before authenticating). */
+  readonly authenticationFailures: number;
   /** Error frames sent, by code name (e.g. NOT_LEADER), id-0 frames included. */
   readonly errorsByCode: Readonly<Record<string, number>>;
 }
@@ -43,6 +45,7 @@ export class ServerCounters {
   protocolViolations = 0;
   slowClientsClosed = 0;
   authorizationFailures = 0;
+  authenticationFailures = 0;
   private readonly errorsByName = new Map<string, number>();
 
   /** Count one error frame sent. */
@@ -62,6 +65,7 @@ export class ServerCounters {
       protocolViolations: this.protocolViolations,
       slowClientsClosed: this.slowClientsClosed,
       authorizationFailures: this.authorizationFailures,
+      authenticationFailures: this.authenticationFailures,
       errorsByCode: Object.freeze(Object.fromEntries(this.errorsByName)),
     });
   }

@@ -3,9 +3,22 @@
  * handlers, responses, and the per-connection bounds.
  *
  * Life cycle: `handshake` (only a handshake frame is allowed, within
- * handshakeWaitMs) -> `open` (requests) -> `closing` (decided to close or
- * closed: later frames are ignored, handlers are never called again, every
- * running request's signal is aborted and its outcome discarded).
+ * handshakeWaitMs) -> [`authenticating` (only `authenticate`, within
+ * handshakeWaitMs) -> `failing` (a failed authentication waits
+ * failureDelayMs for its answer, frames ignored)] -> `open` (requests) ->
+ * `closing` (decided to close or closed: later frames are ignored, handlers
+ * are never called again, every running request's signal is aborted and its
+ * outcome discarded).
+ *
+ * Authentication (docs/PROTOCOL.md, "Authentication"): with mechanism
+ * "scram" and no verified TLS client certificate, the handshake result
+ * asks for SCRAM-SHA-256 and the session answers two `authenticate`
+ * requests itself (broker/security/scram-server.ts). Any other request
+ * first gets AUTHENTICATION_FAILED ("authenticate first") and close 4001; a
+ * wrong proof, an unknown user or a bad message get AUTHENTICATION_FAILED
+ * after failureDelayMs, then close 4001. The principal handed to handlers is
+ * "User:<name>", the certificate's principal, or "User:ANONYMOUS" when
+ * authentication is off.
  *
  * Rules (docs/PROTOCOL.md):
  * - binary frames only: a text frame gets INVALID_REQUEST with id 0, close 4000;
@@ -25,12 +38,15 @@
  * handler that needs per-connection order (produce) must take its place
  * (e.g. in its partition's append queue) before its first await.
  */
+import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { WebSocket, type RawData } from "ws";
 import { CloseCode } from "../protocol/close-codes.js";
 import { RlogError } from "../protocol/errors.js";
 import { decodeRequest, encodeError, encodeResult, type DecodedRequest } from "../protocol/frames.js";
-import type { OpName, Request } from "../protocol/ops.js";
+import type { OpName, Request, SessionOp } from "../protocol/ops.js";
+import { SCRAM_NONCE_BYTES, SCRAM_SHA_256 } from "../protocol/scram.js";
+import { ScramServerExchange } from "../security/scram-server.js";
 import { PROTOCOL_VERSION, PROTOCOL_VERSION_MIN } from "../protocol/version.js";
 import { closeSocket, frameBytes } from "../transport/close-socket.js";
 import type { RequestContext } from "./handlers.js";
@@ -61,11 +77,15 @@ export interface SessionDeps {
   readonly counters: ServerCounters;
   /** Called once, when the socket has closed. */
   readonly onClosed: (session: ClientSession) => void;
-  /** "User:<CN>" of the client certificate verified in the TLS handshake; absent without one (client-server.ts). */
+  /**
+   * The principal of a verified TLS client certificate ("User:<subject>"),
+   * set by the listener when there is one: the connection is then
+   * authenticated as it, without SCRAM.
+   */
   readonly certificatePrincipal?: string;
 }
 
-type Phase = "handshake" | "open" | "closing";
+type Phase = "handshake" | "authenticating" | "failing" | "open" | "closing";
 
 /** One client connection; see the file comment. */
 export class ClientSession {
@@ -75,10 +95,14 @@ export class ClientSession {
   readonly closed: Promise<void>;
   private phase: Phase = "handshake";
   private clientId = "";
-  /** Who this connection acts as; authentication (when on) sets it after the handshake. */
-  private principal: string = ANONYMOUS_PRINCIPAL;
   private log: Logger;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /** Who the connection is, once the handshake (and authentication) are done. */
+  private principal = ANONYMOUS_PRINCIPAL;
+  /** The SCRAM exchange in progress (phase authenticating). */
+  private scram: ScramServerExchange | undefined;
+  /** Fires the delayed answer of a failed authentication (phase failing). */
+  private failTimer: NodeJS.Timeout | undefined;
   private readonly inflight: InflightRequests;
   private readonly openedMs = performance.now();
   private requestsServed = 0;
@@ -125,7 +149,7 @@ export class ClientSession {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     hopTrace?.("session.in");
-    if (this.phase === "closing") return;
+    if (this.phase === "closing" || this.phase === "failing") return;
     if (!isBinary) {
       this.violation("text frame", new RlogError("INVALID_REQUEST", "binary frames only: text frames are not part of the protocol"));
       return;
@@ -133,6 +157,10 @@ export class ClientSession {
     const decoded = decodeRequest(frameBytes(data), this.deps.settings.limits);
     if (this.phase === "handshake") {
       this.onFirstFrame(decoded);
+      return;
+    }
+    if (this.phase === "authenticating") {
+      this.onAuthenticateFrame(decoded);
       return;
     }
     if (decoded.id !== 0 && this.inflight.isAwaiting(decoded.id)) {
@@ -155,6 +183,11 @@ export class ClientSession {
     const { id, request } = decoded;
     if (request.op === "handshake") {
       this.sendError(id, new RlogError("INVALID_REQUEST", "handshake already done on this connection", { field: "op" }));
+      return;
+    }
+    if (request.op === "authenticate") {
+      const why = this.deps.settings.authentication.mechanism === "none" ? "this broker does not ask for authentication" : `already authenticated as ${this.principal}`;
+      this.sendError(id, new RlogError("INVALID_REQUEST", why, { field: "op" }));
       return;
     }
     if (!this.inflight.hasRoom()) {
@@ -197,17 +230,94 @@ export class ClientSession {
     }
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
-    this.phase = "open";
     this.clientId = request.clientId;
     this.log = this.log.child({ clientId: request.clientId });
-    const { brokerId, limits } = this.deps.settings;
-    this.send(encodeResult<"handshake">(id, { brokerId, version: request.version, limits }), id);
-    this.log.debug({ version: request.version }, "handshake done");
+    const { brokerId, limits, authentication, handshakeWaitMs } = this.deps.settings;
+    const certificate = this.deps.certificatePrincipal;
+    const mustAuthenticate = authentication.mechanism === "scram" && certificate === undefined;
+    this.principal = certificate ?? ANONYMOUS_PRINCIPAL;
+    if (mustAuthenticate) {
+      this.phase = "authenticating";
+      this.handshakeTimer = setTimeout(() => {
+        this.deps.counters.authenticationFailures++;
+        this.closeWith(CloseCode.AuthenticationFailed, `no authentication within ${handshakeWaitMs} ms`, "info");
+      }, handshakeWaitMs);
+    } else {
+      this.phase = "open";
+    }
+    const mechanisms = mustAuthenticate ? [SCRAM_SHA_256] : [];
+    this.send(encodeResult<"handshake">(id, { brokerId, version: request.version, limits, authentication: { mechanisms } }), id);
+    this.log.debug({ version: request.version, mechanisms, principal: mustAuthenticate ? undefined : this.principal }, "handshake done");
+  }
+
+  // ---- authentication -----------------------------------------------------
+
+  /** A frame while authenticating: only `authenticate` is allowed. */
+  private onAuthenticateFrame(decoded: DecodedRequest): void {
+    if (!decoded.ok) {
+      if (decoded.id === 0) {
+        this.violation("undecodable frame", decoded.error);
+        return;
+      }
+      this.failAuthentication(decoded.id, `bad authenticate request: ${decoded.error.message}`, undefined);
+      return;
+    }
+    const { id, request } = decoded;
+    if (request.op !== "authenticate") {
+      this.deps.counters.authenticationFailures++;
+      const error = new RlogError("AUTHENTICATION_FAILED", `authenticate first: this broker needs ${SCRAM_SHA_256} before ${request.op}`);
+      this.sendError(id, error);
+      this.closeWith(CloseCode.AuthenticationFailed, "request before authentication", "info", { op: request.op });
+      return;
+    }
+    const first = this.scram === undefined;
+    const { authentication } = this.deps.settings;
+    const scram = (this.scram ??= new ScramServerExchange({
+      lookup: authentication.lookupUser,
+      serverNonce: () => randomBytes(SCRAM_NONCE_BYTES).toString("base64"),
+      fakeSaltKey: authentication.fakeSaltKey,
+    }));
+    if (first) {
+      const step = scram.onClientFirst(request.message);
+      if (!step.ok) this.failAuthentication(id, step.reason, step.username);
+      else this.send(encodeResult<"authenticate">(id, { message: step.message }), id);
+      return;
+    }
+    const done = scram.onClientFinal(request.message);
+    if (!done.ok) {
+      this.failAuthentication(id, done.reason, done.username, scram.userKnown);
+      return;
+    }
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.scram = undefined;
+    this.principal = `User:${done.username}`;
+    this.phase = "open";
+    this.log = this.log.child({ principal: this.principal });
+    this.send(encodeResult<"authenticate">(id, { message: done.message, principal: this.principal }), id);
+    this.log.debug({ user: done.username, mechanism: SCRAM_SHA_256 }, "authenticated");
+  }
+
+  /** Answer AUTHENTICATION_FAILED after failureDelayMs, then close 4001; frames are ignored meanwhile. */
+  private failAuthentication(id: number, reason: string, user: string | undefined, userKnown?: boolean): void {
+    this.phase = "failing";
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.scram = undefined;
+    this.deps.counters.authenticationFailures++;
+    // The reason the client sees never tells an unknown user from a wrong password; the log may.
+    this.log.info({ user, userKnown, reason, mechanism: SCRAM_SHA_256 }, "authentication failed");
+    this.failTimer = setTimeout(() => {
+      this.failTimer = undefined;
+      if (this.phase !== "failing") return;
+      this.sendError(id, new RlogError("AUTHENTICATION_FAILED", reason));
+      this.closeWith(CloseCode.AuthenticationFailed, "authentication failed", "debug");
+    }, this.deps.settings.authentication.failureDelayMs);
   }
 
   // ---- dispatch -----------------------------------------------------------
 
-  private dispatch(id: number, request: Exclude<Request, { op: "handshake" }>): void {
+  private dispatch(id: number, request: Exclude<Request, { op: SessionOp }>): void {
     const { handlers, requestTimeoutMs } = this.deps.settings;
     const handler = handlers[request.op] as AnyHandler | undefined;
     if (typeof handler !== "function") {
@@ -218,7 +328,7 @@ export class ClientSession {
     const inflight = this.inflight.begin(id, request.op, performance.now());
     this.deps.counters.requestsInflight++;
     inflight.timer = setTimeout(() => this.onRequestTimeout(inflight), requestTimeoutMs);
-    const ctx: RequestContext = { connectionId: this.connectionId, clientId: this.clientId, principal: this.principal, signal: inflight.controller.signal };
+    const ctx: RequestContext = { connectionId: this.connectionId, clientId: this.clientId, signal: inflight.controller.signal, principal: this.principal };
     let outcome: Promise<unknown>;
     try {
       outcome = Promise.resolve(handler.call(handlers, request, ctx));
@@ -340,6 +450,8 @@ export class ClientSession {
     this.phase = "closing";
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
+    clearTimeout(this.failTimer);
+    this.failTimer = undefined;
     this.inflight.abortAll(new RlogError("SHUTTING_DOWN", "connection closed"));
   }
 

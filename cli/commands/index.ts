@@ -14,6 +14,7 @@ import { groupCommand } from "./group.js";
 import { leaderCommand } from "./leader.js";
 import { produceCommand } from "./produce.js";
 import { topicCommand } from "./topic.js";
+import { userCommand } from "./user.js";
 
 /** The commands main.ts registers, in the order `--help` lists them. (`any`: each command has its own argument type.) */
 export const COMMANDS: readonly CommandModule<any, any>[] = [
@@ -26,4 +27,5 @@ export const COMMANDS: readonly CommandModule<any, any>[] = [
   aclCommand,
   brokerCommand,
   configCommand,
+  userCommand,
 ];

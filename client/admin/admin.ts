@@ -11,11 +11,17 @@
  * attempt's outcome is unknown (TIMEOUT, lost connection) and a retry then
  * gets TOPIC_ALREADY_EXISTS (create) or UNKNOWN_TOPIC (delete), the earlier
  * attempt is taken to have succeeded.
+ *
+ * Users (SCRAM-SHA-256): createUser salts and hashes the password here and
+ * sends only the salted keys (the password never crosses the wire); it and
+ * deleteUser go to the controller, listUsers to any broker.
  */
+import { randomBytes } from "node:crypto";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import type { CommitOffset, TopicConfig, TopicPartition } from "../../broker/protocol/requests.js";
 import type { Acl, AclFilter } from "../../broker/protocol/acls.js";
+import { SCRAM_ITERATIONS_DEFAULT, SCRAM_SALT_BYTES_DEFAULT, scramCredential } from "../../broker/protocol/scram.js";
 import type {
   ClusterStatusResult,
   DescribeGroupResult,
@@ -25,6 +31,7 @@ import type {
   TopicDescription,
   TopicSummary,
   TransferLeaderResult,
+  UserInfo,
 } from "../../broker/protocol/results.js";
 import { CallState, type Cluster, type TopicPartitionRef } from "../cluster/cluster.js";
 import { isRetriableError } from "../retry/retry-options.js";
@@ -59,6 +66,12 @@ export interface ResetOffsetsOptions {
   readonly partitions?: readonly number[];
   /** Where to: each partition's earliest or latest offset, the first at or after a time, or one exact offset. */
   readonly to: OffsetQuery | { readonly offset: number };
+}
+
+/** What createUser takes besides the name and password. */
+export interface CreateUserOptions {
+  /** PBKDF2 iterations, 4096 .. 1 000 000; default 8192. More is slower to log in and to guess. */
+  readonly iterations?: number;
 }
 
 /** Administrative operations; see the file comment. Create with `client.admin()`. */
@@ -105,6 +118,48 @@ export class Admin {
       { onRetriable: (err) => this.cluster.onControllerError(err, state) },
     );
     this.cluster.cache.removeTopic(name);
+  }
+
+  /**
+   * Create a SCRAM-SHA-256 user, or change its password (a new salt every
+   * time). Resolves once the controller committed it; every broker then
+   * accepts the new password.
+   * @throws RangeError for a password or iteration count SCRAM cannot use
+   */
+  async createUser(name: string, password: string, options: CreateUserOptions = {}): Promise<void> {
+    const credential = await scramCredential(password, randomBytes(SCRAM_SALT_BYTES_DEFAULT), options.iterations ?? SCRAM_ITERATIONS_DEFAULT);
+    await this.cluster.controllerRequest<"createUser">({ op: "createUser", name, credential });
+  }
+
+  /**
+   * Delete a user; its open connections stay, new logins fail. INVALID_REQUEST
+   * when there is no such user (unless an earlier attempt of this call, whose
+   * outcome was unknown, deleted it).
+   */
+  async deleteUser(name: string): Promise<void> {
+    let ambiguous = false;
+    const state = new CallState();
+    await this.cluster.retrier.run(
+      async (ctx) => {
+        try {
+          await this.cluster.attemptController<"deleteUser">({ op: "deleteUser", name }, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) });
+        } catch (err) {
+          if (ambiguous && err instanceof RlogError && err.code === ErrorCode.INVALID_REQUEST && !(await this.userExists(name))) return;
+          if (isAmbiguous(err)) ambiguous = true;
+          throw err;
+        }
+      },
+      { onRetriable: (err) => this.cluster.onControllerError(err, state) },
+    );
+  }
+
+  private async userExists(name: string): Promise<boolean> {
+    return (await this.listUsers()).some((u) => u.name === name);
+  }
+
+  /** Every user (names, mechanism, iterations and where it comes from; never keys), sorted by name. */
+  async listUsers(): Promise<UserInfo[]> {
+    return [...(await this.cluster.anyRequest<"listUsers">({ op: "listUsers" })).users];
   }
 
   /** Names and sizes of all topics, sorted by name. */

@@ -35,6 +35,7 @@ import { Retrier, type RetryAction } from "../retry/retrier.js";
 import { isRetriableError, type RetryOptions } from "../retry/retry-options.js";
 import { pause } from "../util/sleep.js";
 import { MetadataCache } from "./metadata-cache.js";
+import type { ScramLogin } from "../network/scram-login.js";
 
 /** Settings of the cluster layer (filled in by RlogClient). */
 export interface ClusterOptions {
@@ -47,6 +48,8 @@ export interface ClusterOptions {
   readonly frameBytesMax: number;
   readonly retry: RetryOptions;
   readonly logger: Logger;
+  /** SCRAM credentials for brokers that ask for them. */
+  readonly sasl?: ScramLogin | undefined;
   /** Jitter source in [0, 1); Math.random by default. */
   readonly random?: () => number;
   /** TLS settings of every wss:// connection. */
@@ -123,6 +126,7 @@ export class Cluster {
         frameBytesMax: o.frameBytesMax,
         logger: o.logger,
         ...(o.tls === undefined ? {} : { tls: o.tls }),
+        ...(o.sasl === undefined ? {} : { sasl: o.sasl }),
       });
       this.pool.set(url, conn);
     }

@@ -4,7 +4,10 @@
  * concurrency.
  *
  * - The handshake is the first frame; it names PROTOCOL_VERSION and learns
- *   the broker's limits (frame size, in-flight bound, ...).
+ *   the broker's limits (frame size, in-flight bound, ...). When the broker
+ *   asks for SCRAM-SHA-256, the login (scram-login.ts) runs next, within
+ *   connectTimeoutMs; without credentials, or when refused, opening fails
+ *   with AUTHENTICATION_FAILED (not retriable).
  * - At most min(inflightRequestsMax option, broker's inflightRequestsMax)
  *   requests are outstanding; further requests wait in a local FIFO of at
  *   most `queuedRequestsMax` (the caller's promise is the back-pressure).
@@ -32,6 +35,7 @@ import type { Logger } from "../logger.js";
 import type { ClientTlsOptions } from "../client-options.js";
 import { brokerNotAvailable, ClosedError, requestTimeout } from "./client-errors.js";
 import { readHandshake } from "./handshake.js";
+import { SASL_MECHANISM, type ScramLogin } from "./scram-login.js";
 import { hopTrace } from "../../broker/protocol/hop-trace.js";
 
 /** How long close() waits for the broker's close frame before cutting the socket (the broker's closeWaitMs is the same). */
@@ -56,6 +60,8 @@ export interface ConnectionOptions {
   readonly logger: Logger;
   /** TLS settings for a wss:// url. */
   readonly tls?: ClientTlsOptions;
+  /** SCRAM credentials, shared by the client's connections; none when absent. */
+  readonly sasl?: ScramLogin;
 }
 
 /** Per-request settings. */
@@ -67,7 +73,7 @@ export interface RequestOptions {
 }
 
 /** Every op except the handshake, which the connection sends itself. */
-export type RequestOp = Exclude<OpName, "handshake">;
+export type RequestOp = Exclude<OpName, "handshake" | "authenticate">;
 
 type WireMap = Readonly<Record<string, unknown>>;
 
@@ -259,12 +265,21 @@ export class Connection {
           request: { op: "handshake", version: PROTOCOL_VERSION, clientId: this.options.clientId },
           state: "waiting",
           resolve: (map) => {
-            clearTimeout(timer);
-            this.failOpening = undefined;
             const hs = readHandshake(map);
-            this.handshake = hs;
-            logger.debug({ url, brokerId: hs.brokerId }, "connected");
-            resolve(hs);
+            this.authenticate(hs).then(
+              (principal) => {
+                if (this.socket !== ws) return; // closed meanwhile: onClose failed the opening
+                clearTimeout(timer);
+                this.failOpening = undefined;
+                this.handshake = hs;
+                logger.debug({ url, brokerId: hs.brokerId, principal }, "connected");
+                resolve(hs);
+              },
+              (err: unknown) => {
+                fail(err instanceof RlogError ? err : brokerNotAvailable(url, String(err)));
+                ws.close(CloseCode.Normal, "authentication failed");
+              },
+            );
           },
           reject: (err) => {
             fail(err instanceof RlogError ? err : brokerNotAvailable(url, String(err)));
@@ -275,6 +290,32 @@ export class Connection {
         this.send(hello);
       });
     });
+  }
+
+  /**
+   * The SASL exchange the broker asks for in its handshake result, if any.
+   * @returns the connection's principal, or undefined when the broker asks for none
+   */
+  private async authenticate(hs: HandshakeResult): Promise<string | undefined> {
+    const mechanisms = hs.authentication?.mechanisms ?? [];
+    if (mechanisms.length === 0) return undefined;
+    const { sasl, url } = this.options;
+    if (!mechanisms.includes(SASL_MECHANISM)) {
+      throw new RlogError("AUTHENTICATION_FAILED", `${url}: the broker asks for ${mechanisms.join(", ")}; this client speaks ${SASL_MECHANISM} only`);
+    }
+    if (sasl === undefined) {
+      throw new RlogError(
+        "AUTHENTICATION_FAILED",
+        `${url}: the broker requires ${SASL_MECHANISM} authentication; give the client sasl: { mechanism: "scram-sha-256", username, password } (rlog-cli: --username and --password, or RLOG_USERNAME and RLOG_PASSWORD)`,
+      );
+    }
+    return sasl.login(
+      (message) =>
+        new Promise((resolve, reject) => {
+          this.send({ request: { op: "authenticate", mechanism: SASL_MECHANISM, message }, state: "waiting", resolve, reject, cleanup: () => undefined });
+        }),
+      url,
+    );
   }
 
   private send(call: Call): void {

@@ -14,7 +14,10 @@ export function readHandshake(map: Readonly<Record<string, unknown>>): Handshake
   const given = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
   const limits: Record<string, number> = {};
   for (const [name, fallback] of Object.entries(DEFAULT_LIMITS)) limits[name] = positive(given[name]) ?? fallback;
-  return { brokerId, version, limits: Object.freeze(limits) as unknown as Limits };
+  const auth = map["authentication"];
+  const listed = typeof auth === "object" && auth !== null ? (auth as Record<string, unknown>)["mechanisms"] : undefined;
+  const mechanisms = Array.isArray(listed) ? listed.filter((m): m is string => typeof m === "string") : [];
+  return { brokerId, version, limits: Object.freeze(limits) as unknown as Limits, authentication: { mechanisms } };
 }
 
 function positive(v: unknown): number | undefined {

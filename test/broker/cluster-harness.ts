@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wsUrl } from "../../broker/protocol/endpoint-url.js";
-import { WireClient, type WireClientTls } from "./wire-client.js";
+import { WireClient, type WireClientTls, type WireLogin } from "./wire-client.js";
 
 const MAIN_JS = fileURLToPath(new URL("../../broker/main.js", import.meta.url));
 
@@ -150,6 +150,8 @@ export interface ClusterOptions {
     readonly configFor: (id: number) => Record<string, unknown>;
     readonly client: WireClientTls;
   };
+  /** The login the harness's own readiness checks use when the brokers require authentication. */
+  readonly login?: WireLogin;
 }
 
 interface Member {
@@ -170,6 +172,7 @@ export class TestCluster {
   private nodeArgs: readonly string[] = [];
   /** The harness's client TLS options when the cluster has TLS on. */
   private clientTls: WireClientTls | undefined;
+  private login: WireLogin | undefined;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -179,6 +182,7 @@ export class TestCluster {
     const c = new TestCluster(mkdtempSync(join(tmpdir(), "rlog-cluster-")));
     c.nodeArgs = opts.nodeArgs ?? [];
     c.clientTls = opts.tls?.client;
+    c.login = opts.login;
     const ports = opts.ports ?? (await freeBrokerPorts(opts.size));
     const address = (id: number): { readonly bind: string; readonly advertised: string } => opts.addresses?.(id) ?? { bind: "127.0.0.1", advertised: "127.0.0.1" };
     const brokers = ports.map((p, i) => ({ id: i + 1, host: address(i + 1).advertised, clientPort: p.client, peerPort: p.peer }));
@@ -309,7 +313,7 @@ export class TestCluster {
       for (;;) {
         if (!m.child) break;
         try {
-          const c = await WireClient.connect(this.url(m.id), this.clientTls);
+          const c = await WireClient.connect(this.url(m.id), this.login, this.clientTls);
           const md = await c.request("metadata", { op: "metadata" });
           c.close();
           if (md.controllerId !== 0) break;
@@ -327,7 +331,7 @@ export class TestCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const c = await WireClient.connect(this.url(id), this.clientTls);
+        const c = await WireClient.connect(this.url(id), this.login, this.clientTls);
         c.close();
         return;
       } catch {

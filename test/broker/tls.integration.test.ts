@@ -77,7 +77,7 @@ test("3 brokers with TLS on: untrusted clients and impostor peers are refused; r
     await producer.send({ topic: TOPIC, messages: Array.from({ length: 200 }, (_, i) => ({ value: `r${i}` })) });
     await producer.close();
     await sdk.close();
-    const wire = await WireClient.connect(urls[0]!, { ca: caPem });
+    const wire = await WireClient.connect(urls[0]!, undefined, { ca: caPem });
     const md = await wire.request("metadata", { op: "metadata", topics: [TOPIC] });
     wire.close();
     assert.ok(md.brokers.every((b) => b.clientUrl.startsWith("wss://")), "metadata advertises wss:// URLs");

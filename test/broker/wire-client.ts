@@ -3,11 +3,20 @@
  * pipelined requests matched by id. Independent of the SDK on purpose, so
  * broker tests exercise the wire protocol directly.
  */
+import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
 import { decodeResponse, encodeRequest } from "../../broker/protocol/frames.js";
 import { RlogError } from "../../broker/protocol/errors.js";
 import type { OpName, RequestOf, ResultOf } from "../../broker/protocol/ops.js";
 import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
+import { saltedPasswordSync } from "../../broker/protocol/scram.js";
+import { ScramClientExchange } from "../../broker/protocol/scram-client.js";
+
+/** A SCRAM-SHA-256 login for brokers with authentication on. */
+export interface WireLogin {
+  readonly username: string;
+  readonly password: string;
+}
 
 /** TLS options of a wss:// WireClient (PEM). */
 export interface WireClientTls {
@@ -34,8 +43,11 @@ export class WireClient {
     });
   }
 
-  /** @param tls for a wss:// url: the CA to trust, and a client certificate when the broker asks for one */
-  static async connect(url: string, tls?: WireClientTls): Promise<WireClient> {
+  /**
+   * Connect and handshake; with `login`, also log in (SCRAM-SHA-256) and fail when refused.
+   * @param tls for a wss:// url: the CA to trust, and a client certificate when the broker asks for one
+   */
+  static async connect(url: string, login?: WireLogin, tls?: WireClientTls): Promise<WireClient> {
     const ws = new WebSocket(url, tls === undefined ? {} : { ...tls });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
@@ -43,6 +55,21 @@ export class WireClient {
     });
     const c = new WireClient(ws);
     await c.request("handshake", { op: "handshake", version: PROTOCOL_VERSION, clientId: "test" });
+    if (login !== undefined) {
+      try {
+        const exchange = new ScramClientExchange(login.username, randomBytes(18).toString("base64"));
+        const first = await c.request("authenticate", { op: "authenticate", mechanism: "SCRAM-SHA-256", message: exchange.first() });
+        const params = exchange.onServerFirst(first.message);
+        if (!params.ok) throw new RlogError("AUTHENTICATION_FAILED", params.reason);
+        const salted = saltedPasswordSync(login.password, params.value.salt, params.value.iterations);
+        const final = await c.request("authenticate", { op: "authenticate", mechanism: "SCRAM-SHA-256", message: exchange.final(salted) });
+        const verified = exchange.onServerFinal(final.message);
+        if (!verified.ok) throw new RlogError("AUTHENTICATION_FAILED", verified.reason);
+      } catch (err) {
+        c.close();
+        throw err;
+      }
+    }
     return c;
   }
 

@@ -1,7 +1,8 @@
 /**
  * broker/protocol is what client/ and cli/ import: it (and everything it
  * pulls in, transitively) may depend only on msgpackr, @node-rs/crc32 (the
- * record batch's CRC-32C, in crc32c.ts only) and the Raft message types. This keeps lmdb,
+ * record batch's CRC-32C, in crc32c.ts only), node:crypto (SCRAM's HMAC and
+ * PBKDF2, in scram-crypto.ts only) and the Raft message types. This keeps lmdb,
  * pino, ws and broker internals out of the SDK. The compression codecs
  * (node:zlib, lz4-napi, @mongodb-js/zstd) are allowed only as dynamic
  * imports in compression.ts, so code that never compresses never loads them.
@@ -16,6 +17,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const ALLOWED_PACKAGES = new Set(["msgpackr"]);
 /** The record batch's CRC-32C, named in one file (the browser build swaps it). */
 const CRC_MODULE = "broker/protocol/crc32c.ts";
+/** SCRAM's hashes, named in one file (a browser build would swap it, like the CRC). */
+const CRYPTO_MODULE = "broker/protocol/scram-crypto.ts";
 const LAZY_CODECS = new Set(["node:zlib", "lz4-napi", "@mongodb-js/zstd"]);
 const CODEC_MODULE = "broker/protocol/compression.ts";
 const ALLOWED_OUTSIDE = new Set(["broker/raft/types.ts", "broker/raft/messages.ts"]);
@@ -29,7 +32,7 @@ function importsOf(file: string): { spec: string; lazy: boolean }[] {
   return specs;
 }
 
-test("broker/protocol imports only msgpackr, @node-rs/crc32 and the Raft message types; codecs only lazily", () => {
+test("broker/protocol imports only msgpackr, @node-rs/crc32, node:crypto (scram-crypto.ts) and the Raft message types; codecs only lazily", () => {
   const start = readdirSync(join(root, "broker/protocol"))
     .filter((f) => f.endsWith(".ts"))
     .map((f) => `broker/protocol/${f}`);
@@ -44,7 +47,8 @@ test("broker/protocol imports only msgpackr, @node-rs/crc32 and the Raft message
       if (!spec.startsWith(".")) {
         const lazyCodec = LAZY_CODECS.has(spec) && lazy && file === CODEC_MODULE;
         const crc = spec === "@node-rs/crc32" && file === CRC_MODULE;
-        if (!ALLOWED_PACKAGES.has(spec) && !lazyCodec && !crc) problems.push(`${file} imports ${spec}${lazy ? " (dynamic)" : ""}`);
+        const crypto = spec === "node:crypto" && file === CRYPTO_MODULE;
+        if (!ALLOWED_PACKAGES.has(spec) && !lazyCodec && !crc && !crypto) problems.push(`${file} imports ${spec}${lazy ? " (dynamic)" : ""}`);
         continue;
       }
       const target = relative(root, normalize(join(root, dirname(file), spec))).replace(/\.js$/, ".ts");

@@ -64,4 +64,12 @@ export const SAMPLE_REQUESTS: { readonly [O in OpName]: RequestOf<O> } = {
   },
   deleteAcls: { op: "deleteAcls", filters: [{ principal: "User:alice", resourceType: "topic" }, {}] },
   listAcls: { op: "listAcls", filter: { resourceType: "group", operation: "all" } },
+  authenticate: { op: "authenticate", mechanism: "SCRAM-SHA-256", message: new TextEncoder().encode("n,,n=user,r=rOprNGfwEbeRWgbNEkqO") },
+  createUser: {
+    op: "createUser",
+    name: "alice",
+    credential: { mechanism: "SCRAM-SHA-256", salt: new Uint8Array(16).fill(7), iterations: 4096, storedKey: new Uint8Array(32).fill(1), serverKey: new Uint8Array(32).fill(2) },
+  },
+  deleteUser: { op: "deleteUser", name: "alice" },
+  listUsers: { op: "listUsers" },
 };
