@@ -47,6 +47,15 @@ export interface LocalTlsFiles {
   readonly brokers: ReadonlyMap<number, { readonly certFile: string; readonly keyFile: string }>;
 }
 
+/** What a secure local cluster's configs name: its certificates, and the users file holding its admin (cli/local-cluster-admin.ts). */
+export interface LocalSecurityFiles {
+  readonly tls: LocalTlsFiles;
+  /** Absolute path of the SCRAM users file. */
+  readonly usersFile: string;
+  /** The super user: the admin's principal ("User:admin"), by SCRAM or by its client certificate. */
+  readonly superUser: string;
+}
+
 /** The `tls` group of a secure local broker's config. */
 export interface LocalTlsConfig {
   readonly certFile: string;
@@ -78,6 +87,10 @@ export interface LocalBrokerConfig {
   readonly logLevel: string;
   /** Only in a secure cluster's configs. */
   readonly tls?: LocalTlsConfig;
+  /** Only in a secure cluster's configs: SCRAM logins, the admin from the users file. */
+  readonly authentication?: { readonly mechanism: "scram"; readonly scramUsersFile: string };
+  /** Only in a secure cluster's configs: ACLs checked, the admin a super user. */
+  readonly authorization?: { readonly enabled: true; readonly superUsers: readonly string[] };
 }
 
 /** Whether `count` is a broker count start-local runs. */
@@ -99,10 +112,11 @@ export function localDataDir(dataRoot: string, id: number): string {
  * The configs of brokers 1..count, in id order.
  * @param dataRoot directory holding broker-i data directories; relative paths
  *   resolve against the brokers' working directory (the launcher's)
- * @param tls the certificates of a secure cluster (TLS on, client certificates optional)
+ * @param secure the files of a secure cluster: TLS on (client certificates optional), SCRAM logins, ACLs on
  * @throws RangeError when count is outside LOCAL_BROKERS_MIN..LOCAL_BROKERS_MAX
  */
-export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA_ROOT_DEFAULT, tls?: LocalTlsFiles): LocalBrokerConfig[] {
+export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA_ROOT_DEFAULT, secure?: LocalSecurityFiles): LocalBrokerConfig[] {
+  const tls = secure?.tls;
   if (!isLocalBrokerCount(count)) throw new RangeError(`a local cluster has ${LOCAL_BROKERS_MIN} to ${LOCAL_BROKERS_MAX} brokers, got ${count}`);
   const ids = Array.from({ length: count }, (_, i) => i + 1);
   const brokers = ids.map(localEndpoint);
@@ -111,7 +125,7 @@ export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA
     if (tls !== undefined && own === undefined) throw new RangeError(`no certificate for broker ${self.id}`);
     return {
       "//":
-        `Broker ${self.id} of a ${count}-broker local development cluster${tls === undefined ? "" : " with TLS on"}. ` +
+        `Broker ${self.id} of a ${count}-broker local development cluster${tls === undefined ? "" : " with TLS, SCRAM logins and ACLs on"}. ` +
         (count > 1 ? "The cluster secret comes from RLOG_CLUSTER_SECRET: rlog-cli cluster start-local sets it to the random one it keeps in <data>/local-cluster/cluster-secret. " : "") +
         "Every key is described in docs/CONFIG.md.",
       brokerId: self.id,
@@ -125,7 +139,13 @@ export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA
       // As many copies as Kafka's usual default, never more than there are brokers.
       defaultReplicationFactor: Math.min(3, count),
       logLevel: "info",
-      ...(own === undefined || tls === undefined ? {} : { tls: { certFile: own.certFile, keyFile: own.keyFile, caFile: tls.caFile, clientAuth: "optional" as const } }),
+      ...(own === undefined || secure === undefined
+        ? {}
+        : {
+            tls: { certFile: own.certFile, keyFile: own.keyFile, caFile: secure.tls.caFile, clientAuth: "optional" as const },
+            authentication: { mechanism: "scram" as const, scramUsersFile: secure.usersFile },
+            authorization: { enabled: true as const, superUsers: [secure.superUser] },
+          }),
     };
   });
 }

@@ -8,14 +8,13 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { LOCAL_ADMIN_USER } from "./local-cluster-admin.js";
 import type { LocalTlsFiles } from "./local-cluster-config.js";
 import { makeBrokerCertificate, makeCertificateAuthority, makeClientCertificate, type CertificateFiles } from "./security/certificates.js";
 
 /** Directory of the certificates inside the data root. */
 export const LOCAL_TLS_SUBDIR = "tls";
 
-/** CN of the admin client certificate. */
-export const LOCAL_ADMIN_NAME = "admin";
 
 /** What localClusterTls made or found. */
 export interface LocalClusterTls extends LocalTlsFiles {
@@ -36,7 +35,7 @@ export async function localClusterTls(root: string, ids: readonly number[]): Pro
     const files = { certFile: join(dir, `${name}.pem`), keyFile: join(dir, `${name}-key.pem`) };
     brokers.set(id, exists(files) ? files : await makeBrokerCertificate(ca, dir, name));
   }
-  const adminFiles = { certFile: join(dir, `${LOCAL_ADMIN_NAME}.pem`), keyFile: join(dir, `${LOCAL_ADMIN_NAME}-key.pem`) };
-  const admin = exists(adminFiles) ? adminFiles : await makeClientCertificate(ca, dir, LOCAL_ADMIN_NAME, LOCAL_ADMIN_NAME);
+  const adminFiles = { certFile: join(dir, `${LOCAL_ADMIN_USER}.pem`), keyFile: join(dir, `${LOCAL_ADMIN_USER}-key.pem`) };
+  const admin = exists(adminFiles) ? adminFiles : await makeClientCertificate(ca, dir, LOCAL_ADMIN_USER, LOCAL_ADMIN_USER);
   return { caFile: ca.certFile, brokers, admin };
 }

@@ -11,8 +11,10 @@
  * (local-cluster-secret.ts), handed to the brokers as RLOG_CLUSTER_SECRET
  * unless the environment or the configs set one. With `secure` (--secure),
  * a generated cluster also gets its own CA and certificates
- * (local-cluster-tls.ts), runs with TLS on (client certificates optional),
- * and leaves `<dataRoot>/client.env` for its clients (client-env.ts).
+ * (local-cluster-tls.ts), an admin super user with a random password
+ * (local-cluster-admin.ts), runs with TLS (client certificates optional),
+ * SCRAM logins and ACLs on, and leaves `<dataRoot>/client.env` for its
+ * clients (client-env.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +28,7 @@ import { formatLocalConfig, LOCAL_DATA_ROOT_DEFAULT, localClusterConfigs } from 
 import { checkDataRoot, LOCAL_CLUSTER_SUBDIR, recordDataRoot, standardDataRoot } from "./local-cluster-data.js";
 import { localClusterSecret } from "./local-cluster-secret.js";
 import { localClusterTls, type LocalClusterTls } from "./local-cluster-tls.js";
+import { localAdmin, type LocalAdmin } from "./local-cluster-admin.js";
 import { CLIENT_ENV_FILE, writeClientEnv } from "./client-env.js";
 
 /** Which brokers to run: a generated cluster of `brokers` brokers, or the configs in `configDir`. */
@@ -75,6 +78,8 @@ export interface PreparedLocalCluster {
   readonly root: string | undefined;
   /** The certificates of a secure generated cluster. */
   readonly tls: LocalClusterTls | undefined;
+  /** The admin user of a secure generated cluster. */
+  readonly admin: LocalAdmin | undefined;
 }
 
 /** Stands in for the cluster secret while configs are read for their layout only; never handed to a broker. */
@@ -117,6 +122,7 @@ export async function prepareLocalCluster(source: LocalClusterSource, cwd: strin
   let root: string | undefined;
   let unrecorded: boolean;
   let tls: LocalClusterTls | undefined;
+  let admin: LocalAdmin | undefined;
   if (source.kind === "generated") {
     root = resolve(cwd, source.dataRoot);
     const generated = localClusterConfigs(source.brokers, root);
@@ -130,9 +136,11 @@ export async function prepareLocalCluster(source: LocalClusterSource, cwd: strin
     );
     const ids = generated.map((c) => c.brokerId);
     tls = source.secure === true ? await localClusterTls(root, ids) : undefined;
+    admin = source.secure === true ? await localAdmin(root) : undefined;
+    const secure = tls === undefined || admin === undefined ? undefined : { tls, usersFile: admin.usersFile, superUser: `User:${admin.username}` };
     const dir = join(root, LOCAL_CLUSTER_SUBDIR);
     mkdirSync(dir, { recursive: true });
-    files = localClusterConfigs(source.brokers, root, tls).map((c) => {
+    files = localClusterConfigs(source.brokers, root, secure).map((c) => {
       const file = join(dir, `broker-${c.brokerId}.json`);
       writeFileSync(file, formatLocalConfig(c));
       return file;
@@ -165,7 +173,7 @@ export async function prepareLocalCluster(source: LocalClusterSource, cwd: strin
   const configs = files.map((file) => loadConfig({ file, env: brokerEnvironment(env) }));
   if (checkPorts) await checkPortsFree(configs);
   if (root !== undefined && unrecorded) recordDataRoot(root, configs.map((c) => c.brokerId));
-  return { files, env, root, tls };
+  return { files, env, root, tls, admin };
 }
 
 /** Resolves with the error of binding host:port, or undefined when the port is free there. */
@@ -198,8 +206,8 @@ export async function checkPortsFree(configs: readonly { readonly brokerId: numb
 
 /**
  * How to connect, printed at start. A secure cluster writes
- * `<dataRoot>/client.env` first. LEAD: RLOG_USERNAME / RLOG_PASSWORD of the
- * admin user go into the same record once the cluster makes users.
+ * `<dataRoot>/client.env` first: the wss:// URLs, the CA, and the admin's
+ * login (the password is not printed).
  */
 function connectHint(urls: string, prepared: PreparedLocalCluster): string {
   if (prepared.tls === undefined || prepared.root === undefined) {
@@ -210,11 +218,12 @@ function connectHint(urls: string, prepared: PreparedLocalCluster): string {
   const variables: Record<string, string> = {
     RLOG_BROKERS: urls,
     RLOG_TLS_CA: prepared.tls.caFile,
-    // (the admin user's RLOG_USERNAME and RLOG_PASSWORD will go here)
+    ...(prepared.admin === undefined ? {} : { RLOG_USERNAME: prepared.admin.username, RLOG_PASSWORD: prepared.admin.password }),
   };
   const file = writeClientEnv(prepared.root, variables, "Written by rlog-cli cluster start-local --secure: how clients reach this cluster.");
   return (
-    `TLS is on (CA ${prepared.tls.caFile}; client certificate for User:admin: ${prepared.tls.admin.certFile}).\n` +
+    `TLS, SCRAM logins and ACLs are on (CA ${prepared.tls.caFile}). The super user ${prepared.admin === undefined ? "" : `${prepared.admin.username} `}logs in with the password in ${file},\n` +
+    `  or with the client certificate ${prepared.tls.admin.certFile}; create users with rlog-cli user create, and ACLs with rlog-cli acl add.\n` +
     `  connect with: set -a; . ${file}; set +a; npx rlog-cli cluster status\n`
   );
 }
