@@ -4,7 +4,12 @@
  * removed at the end), or an existing cluster given by `--brokers` (nothing
  * is started, killed or removed then). With `tls` (--tls) the brokers it
  * starts serve wss:// and speak mutual TLS to each other, with a CA and
- * certificates made in the temporary directory.
+ * certificates made in the temporary directory. With `secure` (--secure)
+ * they also require SCRAM-SHA-256 logins and check ACLs: the bench's
+ * clients log in as the user "bench", which an ACL allows everything on
+ * every topic, group and the cluster (so each request pays the ACL lookup,
+ * as a real user's does); the status probes present a client certificate
+ * whose principal is the cluster's super user.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,7 +22,9 @@ import { releaseDir, trackChild, trackDir } from "./cleanup.js";
 import { freePorts } from "./free-port.js";
 import { sleep, waitUntil } from "./time.js";
 import { probeOnce, WireProbe } from "./wire-probe.js";
-import { makeBrokerCertificate, makeCertificateAuthority } from "../cli/security/certificates.js";
+import { makeBrokerCertificate, makeCertificateAuthority, makeClientCertificate, type CertificateFiles } from "../cli/security/certificates.js";
+import { SCRAM_SALT_BYTES_DEFAULT, scramCredential } from "../broker/protocol/scram.js";
+import { storedUserJson } from "../broker/protocol/scram-users-json.js";
 
 const MAIN_JS = fileURLToPath(new URL("../broker/main.js", import.meta.url));
 /** How long a broker may take to start answering with a known controller. */
@@ -47,6 +54,8 @@ export interface LocalClusterOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** TLS on (--tls): a CA and broker certificates made in the temporary directory; clients and probes use wss://. */
   readonly tls?: boolean;
+  /** TLS, SCRAM logins and ACLs on (--secure); see the file comment. */
+  readonly secure?: boolean;
 }
 
 /** What the bench's clients need to reach a cluster with TLS on. */
@@ -55,7 +64,16 @@ export interface BenchClientTls {
   readonly ca: Buffer;
   /** Its file (for the producer child processes). */
   readonly caFile: string;
+  /** --secure: the probes' client certificate (principal User:bench-admin, the super user). */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  /** --secure: the SDK clients' login. */
+  readonly login?: { readonly username: string; readonly password: string };
 }
+
+/** --secure: the bench clients' user, and the super user of the probes' certificate. */
+const BENCH_USER = "bench";
+const BENCH_ADMIN = "bench-admin";
 
 interface Member {
   readonly id: number;
@@ -103,7 +121,9 @@ export class BenchCluster {
     const ports = await freePorts(opts.size * 2);
     const entries = Array.from({ length: opts.size }, (_, k) => ({ id: k + 1, host: "127.0.0.1", clientPort: ports[2 * k]!, peerPort: ports[2 * k + 1]! }));
     const secret = randomBytes(24).toString("hex");
-    const tls = opts.tls === true ? await benchCertificates(join(dir, "tls"), entries.map((e) => e.id)) : undefined;
+    const secure = opts.secure === true;
+    const tls = opts.tls === true || secure ? await benchCertificates(join(dir, "tls"), entries.map((e) => e.id)) : undefined;
+    const security = secure && tls !== undefined ? await benchSecurity(join(dir, "tls"), tls.ca) : undefined;
     const members = entries.map((e): Member => {
       const configFile = join(dir, `broker-${e.id}.json`);
       const config = {
@@ -113,7 +133,13 @@ export class BenchCluster {
         logLevel: opts.logLevel,
         ...(opts.size > 1 ? { clusterSecret: secret } : {}),
         storage: { fsync: opts.fsync },
-        ...(tls === undefined ? {} : { tls: { ...tls.brokers.get(e.id), caFile: tls.caFile, clientAuth: "none" } }),
+        ...(tls === undefined ? {} : { tls: { ...tls.brokers.get(e.id), caFile: tls.caFile, clientAuth: security === undefined ? "none" : "optional" } }),
+        ...(security === undefined
+          ? {}
+          : {
+              authentication: { mechanism: "scram", scramUsersFile: security.usersFile },
+              authorization: { enabled: true, superUsers: [`User:${BENCH_ADMIN}`] },
+            }),
       };
       writeFileSync(configFile, JSON.stringify(config, null, 2));
       return { id: e.id, url: `${tls === undefined ? "ws" : "wss"}://127.0.0.1:${e.clientPort}`, configFile, logFile: join(dir, `broker-${e.id}.log`), child: undefined };
@@ -123,11 +149,18 @@ export class BenchCluster {
       members,
       dir,
       opts,
-      tls === undefined ? undefined : { ca: readFileSync(tls.caFile), caFile: tls.caFile },
+      tls === undefined
+        ? undefined
+        : {
+            ca: readFileSync(tls.caFile),
+            caFile: tls.caFile,
+            ...(security === undefined ? {} : { cert: security.probeCert, key: security.probeKey, login: security.login }),
+          },
     );
     try {
       for (const m of members) cluster.spawn(m, opts);
       for (const m of members) await cluster.waitReady(m.id);
+      if (security !== undefined) await cluster.allowBenchUser();
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -203,6 +236,33 @@ export class BenchCluster {
     if (this.spawnOptions === undefined) throw new Error("cluster was not started by this bench");
     this.spawn(m, this.spawnOptions);
     await this.waitReady(id);
+  }
+
+  /** --secure: ACLs allowing the bench user everything on every topic, group and the cluster, created by the super user (the probes). */
+  private async allowBenchUser(): Promise<void> {
+    const principal = `User:${BENCH_USER}`;
+    const acls = (["topic", "group", "cluster"] as const).map((resourceType) => ({
+      principal,
+      resourceType,
+      patternType: "literal" as const,
+      name: resourceType === "cluster" ? "rlog-cluster" : "*",
+      operation: "all" as const,
+      permission: "allow" as const,
+    }));
+    let last: unknown;
+    const ok = await waitUntil(READY_MS_MAX, 100, async () => {
+      // Only the controller leader answers: ask each broker in turn.
+      for (const b of this.brokers) {
+        try {
+          await probeOnce(b.url, "createAcls", { op: "createAcls", acls }, 5_000, this.clientTls);
+          return true;
+        } catch (err) {
+          last = err;
+        }
+      }
+      return false;
+    });
+    if (!ok) throw new Error(`could not create the bench user's ACLs: ${last instanceof Error ? last.message : String(last)}`);
   }
 
   /** Wait until broker `id` answers metadata and knows a controller. */
@@ -342,9 +402,22 @@ export class BenchCluster {
 }
 
 /** The certificates of a TLS bench cluster (cli/security/certificates.ts, with openssl): a CA and one per broker. */
-async function benchCertificates(dir: string, ids: readonly number[]): Promise<{ caFile: string; brokers: Map<number, { certFile: string; keyFile: string }> }> {
+async function benchCertificates(dir: string, ids: readonly number[]): Promise<{ ca: CertificateFiles; caFile: string; brokers: Map<number, { certFile: string; keyFile: string }> }> {
   const ca = await makeCertificateAuthority(dir, "ca", "rlog bench CA");
   const brokers = new Map<number, { certFile: string; keyFile: string }>();
   for (const id of ids) brokers.set(id, await makeBrokerCertificate(ca, dir, `broker-${id}`));
-  return { caFile: ca.certFile, brokers };
+  return { ca, caFile: ca.certFile, brokers };
+}
+
+/** --secure: the bench user's login and users file, and the probes' client certificate (the super user). */
+async function benchSecurity(
+  dir: string,
+  ca: CertificateFiles,
+): Promise<{ usersFile: string; login: { username: string; password: string }; probeCert: Buffer; probeKey: Buffer }> {
+  const password = randomBytes(18).toString("base64url");
+  const usersFile = join(dir, "scram-users.json");
+  const credential = await scramCredential(password, randomBytes(SCRAM_SALT_BYTES_DEFAULT));
+  writeFileSync(usersFile, JSON.stringify([storedUserJson(BENCH_USER, credential)]), { mode: 0o600 });
+  const probe = await makeClientCertificate(ca, dir, BENCH_ADMIN, BENCH_ADMIN);
+  return { usersFile, login: { username: BENCH_USER, password }, probeCert: readFileSync(probe.certFile), probeKey: readFileSync(probe.keyFile) };
 }

@@ -30,7 +30,13 @@ export class BenchContext {
   /** A new client on the cluster; closed by closeClients() if not before. */
   client(name: string, extra: Partial<ClientOptions> = {}): RlogClient {
     const tls = this.cluster.clientTls;
-    const c = new RlogClient({ brokers: this.cluster.urls, clientId: `rlog-bench-${name}`, ...(tls === undefined ? {} : { tls: { ca: tls.ca } }), ...extra });
+    const c = new RlogClient({
+      brokers: this.cluster.urls,
+      clientId: `rlog-bench-${name}`,
+      ...(tls === undefined ? {} : { tls: { ca: tls.ca } }),
+      ...(tls?.login === undefined ? {} : { sasl: { mechanism: "scram-sha-256" as const, ...tls.login } }),
+      ...extra,
+    });
     this.clients.add(c);
     return c;
   }

@@ -28,8 +28,10 @@ export interface BenchOptions {
   readonly killCommand: string | undefined;
   readonly restartCommand: string | undefined;
   readonly fsync: boolean;
-  /** --tls (alias --secure): the bench cluster runs with TLS on and clients use wss:// (SCRAM will join this switch). */
+  /** --tls: the bench cluster runs with TLS on and clients use wss://. --secure implies it. */
   readonly tls: boolean;
+  /** --secure: TLS, SCRAM-SHA-256 logins and ACLs on (bench/cluster.ts). */
+  readonly secure: boolean;
   readonly brokerLogLevel: string;
   /** Directory for broker CPU profiles (node --cpu-prof), or undefined. */
   readonly brokerCpuProfDir: string | undefined;
@@ -178,9 +180,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --ack-latency-records N one-at-a-time sends measured (quick 2000, full 10000; at most 120 s)
   --ceiling-seconds N     length of each ceiling measurement (quick 2, full 5)
   --no-fsync              brokers and the lmdb ceiling without sync (unsafe; not comparable)
-  --tls, --secure         the bench cluster runs with TLS on (certificates made with openssl in
-                          its temp dir; brokers speak mutual TLS) and clients use wss://; for now
-                          --secure means TLS only (not with --brokers)
+  --tls                   the bench cluster runs with TLS on (certificates made with openssl in
+                          its temp dir; brokers speak mutual TLS) and clients use wss://
+  --secure                --tls, plus SCRAM-SHA-256 logins and ACLs checked on every request
+                          (clients log in as a user an ACL allows everything); neither with --brokers
   --broker-cpu-prof DIR   run brokers under node --cpu-prof, profiles in DIR
   --broker-log-level L    broker log level (default info; logs stay in the temp dir)
   --keep-logs DIR         copy the broker logs to DIR before the temp dir is removed
@@ -271,8 +274,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
   const brokerUrls = v.brokers?.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   if (brokerUrls !== undefined && brokerUrls.length === 0) throw new RangeError("--brokers: give at least one ws:// URL");
   if ((v["kill-cmd"] === undefined) !== (v["restart-cmd"] === undefined)) throw new RangeError("--kill-cmd and --restart-cmd go together");
-  const tls = v.tls === true || v.secure === true;
-  if (tls && brokerUrls !== undefined) throw new RangeError("--tls starts the bench's own cluster with TLS on; it does not apply to --brokers");
+  const secure = v.secure === true;
+  const tls = v.tls === true || secure;
+  if (tls && brokerUrls !== undefined) throw new RangeError("--tls and --secure start the bench's own cluster with TLS (and logins) on; they do not apply to --brokers");
   if (v["kill-cmd"] !== undefined && brokerUrls === undefined) throw new RangeError("--kill-cmd is for --brokers; a cluster the bench starts is killed by the bench");
   const only = list(v.only);
   const skip = list(v.skip) ?? [];
@@ -294,6 +298,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     restartCommand: v["restart-cmd"],
     fsync: v["no-fsync"] !== true,
     tls,
+    secure,
     brokerLogLevel: v["broker-log-level"] ?? "info",
     brokerCpuProfDir: v["broker-cpu-prof"],
     keepLogsDir: v["keep-logs"],

@@ -36,6 +36,8 @@ export interface ProducerChildSettings {
   readonly lifeSecondsMax: number;
   /** PEM file of the cluster's CA when it has TLS on. */
   readonly caFile?: string;
+  /** --secure: the SCRAM login (the process argument carries it; the bench's own children only). */
+  readonly login?: { readonly username: string; readonly password: string };
 }
 
 /** Messages from the child. */
@@ -62,7 +64,12 @@ async function main(): Promise<void> {
   const s = JSON.parse(process.argv[2] ?? "{}") as ProducerChildSettings;
   setTimeout(() => process.exit(3), s.lifeSecondsMax * 1000).unref();
   process.on("disconnect", () => process.exit(2));
-  const client = new RlogClient({ brokers: [...s.brokers], clientId: s.clientId, ...(s.caFile === undefined ? {} : { tls: { ca: readFileSync(s.caFile) } }) });
+  const client = new RlogClient({
+    brokers: [...s.brokers],
+    clientId: s.clientId,
+    ...(s.caFile === undefined ? {} : { tls: { ca: readFileSync(s.caFile) } }),
+    ...(s.login === undefined ? {} : { sasl: { mechanism: "scram-sha-256" as const, ...s.login } }),
+  });
   try {
     const producer = client.producer({ acks: s.acks, lingerMs: s.lingerMs, batchBytesMax: s.batchBytesMax, ...producerCompression(s.compression) });
     const pool = valuePool(s.values, s.recordBytes, s.writer, VALUE_POOL);

@@ -62,6 +62,7 @@ function openCluster(o: BenchOptions, keepLogsDir = o.keepLogsDir): Promise<Benc
     keepLogsDir,
     env: o.hopTraceFile === undefined ? {} : { RLOG_HOP_TRACE: o.hopTraceFile },
     tls: o.tls,
+    secure: o.secure,
   });
 }
 
@@ -132,7 +133,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
       progress.update("cluster", o.brokerUrls === undefined ? `starting ${o.clusterSize} broker(s)` : `attaching to ${o.brokerUrls.join(",")}`, true);
       cluster = await openCluster(o);
       replicationFactor = o.replicationFactor ?? Math.min(3, cluster.brokers.length);
-      const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}${o.tls ? ", TLS on (wss://, mutual TLS between brokers)" : ""}` : "given by --brokers, fsync as configured";
+      const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}${o.secure ? ", TLS, SCRAM logins and ACLs on" : o.tls ? ", TLS on (wss://, mutual TLS between brokers)" : ""}` : "given by --brokers, fsync as configured";
       clusterText = `${cluster.brokers.length} broker(s) ${how}, replication factor ${replicationFactor}`;
       ctx = new BenchContext(cluster, o, progress, Date.now().toString(36), replicationFactor);
     } else if (selected("partition-scale")) {

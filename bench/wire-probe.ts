@@ -24,6 +24,9 @@ interface Pending {
 export interface ProbeTls {
   /** PEM of the CA the brokers' certificates chain to. */
   readonly ca: Buffer;
+  /** A client certificate and its key (--secure: the probes' principal, a super user, needs no login). */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
 }
 
 /** A connection to one broker; see the file comment. */
@@ -46,9 +49,9 @@ export class WireProbe {
   }
 
   /** Connect and handshake, or reject within `timeoutMs`. */
-  /** @param tls for wss:// brokers: the CA their certificates chain to */
+  /** @param tls for wss:// brokers: the CA their certificates chain to, and a client certificate if any */
   static async connect(url: string, timeoutMs = 2_000, tls?: ProbeTls): Promise<WireProbe> {
-    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, ...(tls === undefined ? {} : { ca: tls.ca }) });
+    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, ...(tls === undefined ? {} : { ...tls }) });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);

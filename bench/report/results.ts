@@ -73,7 +73,7 @@ export interface BenchResults {
   readonly durationSeconds: number;
   readonly preset: "quick" | "full";
   readonly workloads: readonly string[];
-  readonly cluster: { readonly brokers: number; readonly startedByBench: boolean; readonly urls: readonly string[]; readonly fsync: boolean | null; readonly replicationFactor: number; /** TLS on (--tls; wss:// URLs). */ readonly tls: boolean };
+  readonly cluster: { readonly brokers: number; readonly startedByBench: boolean; readonly urls: readonly string[]; readonly fsync: boolean | null; readonly replicationFactor: number; /** TLS on (--tls; wss:// URLs). */ readonly tls: boolean; /** SCRAM logins and ACLs on (--secure). */ readonly secure: boolean };
   /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on, default producer settings: linger 5 ms, batch 1 MiB, no compression, random values). */
   readonly targetConfiguration: boolean;
   readonly machine: Machine;
@@ -201,7 +201,7 @@ export function assembleResults(r: RunRecord): BenchResults {
     durationSeconds: r.durationSeconds,
     preset: o.preset,
     workloads: o.workloads,
-    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor, tls: c?.urls.some((u) => u.startsWith("wss:")) ?? false },
+    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor, tls: c?.urls.some((u) => u.startsWith("wss:")) ?? false, secure: c?.local === true && o.secure },
     targetConfiguration,
     machine: r.machine,
     loadAverageEnd: r.loadAverageEnd,

@@ -167,6 +167,7 @@ async function runCount(ctx: BenchContext, s: ManyProducersSettings, clients: nu
           seconds: s.seconds,
           lifeSecondsMax: (READY_MS_MAX + DRAIN_MS_MAX) / 1000 + s.seconds + 30,
           ...(ctx.cluster.clientTls === undefined ? {} : { caFile: ctx.cluster.clientTls.caFile }),
+          ...(ctx.cluster.clientTls?.login === undefined ? {} : { login: ctx.cluster.clientTls.login }),
         }),
       );
     }
