@@ -952,6 +952,10 @@ export class RaftNode {
 
   private onAppendResponse(m: AppendResponseMsg): void {
     if (this.role !== Role.Leader) return;
+    // A success past our last index claims entries we never sent: impossible from a correct
+    // follower (a bug or a hostile peer). Taken in, it would drive the commit index past
+    // the log (an assertion in RaftLog.commitTo): drop it.
+    if (m.success && m.index > this.log.lastIndex()) return;
     const pr = this.progress.get(m.from)!;
     pr.ticksSinceHeard = 0;
     this.noteRecovering(pr, m.recovering ?? 0);

@@ -243,6 +243,8 @@ export class PeerListener {
     const decoded = decodePeerFrame(frameBytes(data), this.options.limits.frameBytesMax);
     if (!decoded.ok) {
       this.stats.badFrames++;
+      // From an authenticated peer this is a bug or a hostile peer (raft-message-check.ts): say so.
+      if (conn.brokerId !== undefined) this.options.logger.warn({ peer: conn.brokerId, remote: conn.remote, err: decoded.error.message }, "peer sent a frame that failed its checks: closing that peer connection");
       this.refuse(conn, CloseCode.BadFrame, decoded.error.message, { id: 0, error: decoded.error });
       return;
     }
