@@ -188,7 +188,7 @@ export class PeerListener {
     this.inbound.add(conn);
     this.stats.connections = this.inbound.size;
     ws.on("error", (err) => this.options.logger.warn({ err: err.message, peer: conn.brokerId, remote }, "peer connection error"));
-    ws.on("close", () => this.onClose(conn));
+    ws.on("close", (code) => this.onClose(conn, code));
     if (this.closed) {
       this.refuse(conn, CloseCode.GoingAway, "broker shutting down");
       return;
@@ -205,10 +205,11 @@ export class PeerListener {
     }, this.options.limits.helloWaitMs);
   }
 
-  private onClose(conn: Inbound): void {
+  private onClose(conn: Inbound, code: number): void {
     clearTimeout(conn.helloTimer);
-    if (conn.pending !== undefined && !conn.closing && !this.closed) {
-      // The dialer hung up on our challenge: most likely our proof did not verify with its secret. A failed attempt.
+    if (conn.pending !== undefined && code === CloseCode.AuthenticationFailed && !conn.closing && !this.closed) {
+      // The dialer refused our proof: its secret differs. A failed attempt. (A dialer that closes for
+      // another reason, e.g. its broker shutting down mid-hello, is not counted: no throttling of real brokers.)
       this.stats.refused++;
       this.stats.authFailures++;
       const waitMs = this.throttle.failed(conn.remote, this.nowMs());
