@@ -38,10 +38,11 @@ import { Authorizer } from "./security/authorizer.js";
 import { LogStore } from "./storage/log-store.js";
 import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
-import type { GroupRunner, WriteRetryOptions } from "./group/group-runner.js";
+import type { GroupRunner, PeerFault, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 import { readTlsFiles, type TlsMaterial } from "./transport/tls-files.js";
 import { loadScramUsersFile, UserDirectory } from "./security/user-directory.js";
+import { DEFAULT_PEER_LIMITS } from "./transport/peer-limits.js";
 import { PeerLiveness } from "./transport/peer-liveness.js";
 import { BROKER_DEFAULTS, CONTROLLER_LOG_DEFAULTS, TOPIC_DEFAULTS } from "./protocol/defaults.js";
 
@@ -110,6 +111,8 @@ export class Broker {
   /** The data directory's identity: whether its groups may vote (lost-disk guard). */
   private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
+  /** Peer messages refused by this broker's groups (each closed that peer's connection). */
+  private peerFaults = 0;
   private server!: ClientServer;
   /** The config's authorization over the controller metadata's ACLs (docs/SECURITY.md). */
   private authorizer!: Authorizer;
@@ -210,7 +213,7 @@ export class Broker {
           closed: (peer) => liveness.closed(peer),
         },
       });
-      this.transport.onMessage((_from, group, msg) => this.route(group, msg));
+      this.transport.onMessage((from, group, msg) => this.route(from, group, msg));
       this.transport.onLeaderAnnouncements((_from, list) => this.announcer.received(list));
       await this.transport.start();
       this.peerPort = this.transport.port;
@@ -284,6 +287,7 @@ export class Broker {
     this.controller.runner.watchQuiescence((quiesced) => {
       if (!quiesced) this.armTick();
     });
+    this.controller.runner.watchPeerFaults((fault) => this.onPeerFault(fault));
     this.tickingStarted = true;
     this.armTick();
     // A full disk or an I/O error skips a partition until the next pass (applyRetention); anything else is a bug.
@@ -448,11 +452,30 @@ export class Broker {
     for (const m of msgs) this.transport.send(m.to, group, m);
   }
 
-  private route(group: string, msg: Message): void {
-    if (group === CONTROLLER_GROUP) this.controller?.runner.step(msg);
+  private route(from: NodeId, group: string, msg: Message): void {
     // A group name from the wire is looked up, not trusted: one that is no open partition finds nothing.
-    else this.partitions.get(group as PartitionGroupId)?.step(msg);
+    const runner = group === CONTROLLER_GROUP ? this.controller?.runner : this.partitions.get(group as PartitionGroupId)?.runner;
     // Messages for a partition not open yet are dropped; Raft retries.
+    if (runner === undefined) return;
+    // An absurd term: far more elections than could have happened since this member last heard (docs/SECURITY.md, "Hostile peer frames").
+    const termMax = runner.softState().term + DEFAULT_PEER_LIMITS.peerTermJumpMax;
+    if (msg.term > termMax) {
+      this.onPeerFault({ peer: from, group, reason: `term ${msg.term} is more than peerTermJumpMax (${DEFAULT_PEER_LIMITS.peerTermJumpMax}) above this member's term` });
+      return;
+    }
+    runner.step(msg);
+  }
+
+  /** Peer traffic counters: messages this broker's groups refused, and the peer listener's counters. */
+  peerStats(): { readonly peerFaults: number; readonly listener: Readonly<Record<string, number>> | undefined } {
+    return { peerFaults: this.peerFaults, listener: this.transport?.stats().listener };
+  }
+
+  /** A peer sent a message a group refused (GroupRunner.watchPeerFaults, route): close that peer's connection. */
+  private onPeerFault(fault: PeerFault): void {
+    this.peerFaults++;
+    this.logger.warn({ peer: fault.peer, group: fault.group, reason: fault.reason }, "peer message refused");
+    this.transport?.disconnectPeer(fault.peer, `${fault.group}: ${fault.reason}`);
   }
 
   /**
@@ -680,6 +703,7 @@ export class Broker {
       if (this.disk.full()) replica.runner.drain();
       this.partitions.set(groupId, replica);
       for (const peer of this.liveness?.downPeers() ?? []) replica.runner.peerDown(peer);
+      replica.runner.watchPeerFaults((fault) => this.onPeerFault(fault));
       replica.runner.watchQuiescence((quiesced) => {
         if (this.partitions.get(groupId) !== replica) return; // closed and dropped
         if (quiesced) this.awake.delete(groupId);

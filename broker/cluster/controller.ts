@@ -93,6 +93,8 @@ export class Controller {
         this.metadata.restore(snap);
         opts.onChange({ kind: "reset" });
       },
+      // A snapshot from the leader that would not restore is refused before it is written (GroupRunner, peer faults).
+      checkSnapshot: (snap: Snapshot) => new ClusterMetadata().restore(snap),
     };
     this.runner = new GroupRunner({
       groupId: CONTROLLER_GROUP,

@@ -16,6 +16,16 @@
  * the repaired log, which fetches the rest again from the leader. Entries
  * the state machine already applied are not applied twice. The argument is
  * in docs/STORAGE.md, "A damaged entry".
+ *
+ * A peer's message the runner cannot take (the core throws on it, storage
+ * refuses the write it leads to as an invalid argument, or a snapshot the
+ * state machine cannot read) is that peer's fault, not this broker's: the
+ * runner logs it at warn, counts it, tells the peer-fault listener (the
+ * broker closes that peer's connection), drops its core as it is and starts
+ * a new one on what storage holds, as after a restart of this group alone.
+ * Nothing of the refused message was made durable or answered (answers leave
+ * only after the write), so this is as safe as a crash and restart; see
+ * docs/SECURITY.md, "Hostile peer frames".
  */
 import type { Logger } from "pino";
 import { RaftNode, type TransferResult } from "../raft/core.js";
@@ -51,6 +61,12 @@ export interface StateMachine {
   restore?(snapshot: Snapshot): void;
   /** Entries just made durable on this member (committed or not). */
   appended?(entries: readonly Entry[]): void;
+  /**
+   * Throw if a snapshot received from the leader could not be restored
+   * (unreadable data). Called before the snapshot is written; a throw makes
+   * it the sending peer's fault (see the file comment).
+   */
+  checkSnapshot?(snapshot: Snapshot): void;
   /** Leadership or term changed. */
   roleChanged?(soft: SoftState): void;
 }
@@ -116,6 +132,25 @@ export interface Appended {
 /** A proposal accepted by the leader: where it landed, and when it is done. */
 export interface Proposed extends Appended {
   readonly done: Promise<Appended>;
+}
+
+/** A message of `peer` that this group refused (see the file comment). */
+export interface PeerFault {
+  readonly peer: NodeId;
+  readonly group: string;
+  /** What was wrong, for the log and the close reason. */
+  readonly reason: string;
+}
+
+/** A write (or snapshot) that failed because of what a peer sent: carried from the loop to its catch. */
+class PeerFaultError extends Error {
+  constructor(
+    readonly peer: NodeId,
+    override readonly cause: unknown,
+  ) {
+    super(`peer ${peer}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "PeerFaultError";
+  }
 }
 
 /** A refused or failed proposal. `code` maps to a protocol error code. */
@@ -191,6 +226,10 @@ export class GroupRunner {
   private quiesceListener: ((quiesced: boolean) => void) | undefined;
   /** The core's quiescence as last told to quiesceListener. */
   private toldQuiesced = false;
+  /** Told of every peer fault (watchPeerFaults): the broker closes that peer's connection. */
+  private peerFaultListener: ((fault: PeerFault) => void) | undefined;
+  /** Peer messages refused since the runner started (each restarted the core). */
+  private peerFaults = 0;
 
   constructor(opts: GroupRunnerOptions) {
     this.groupId = opts.groupId;
@@ -232,11 +271,29 @@ export class GroupRunner {
     this.schedule();
   }
 
-  /** A message from a peer. */
+  /**
+   * A message from a peer. If the core throws on it (other than on a
+   * damaged entry), the message is the sender's fault: see the file comment.
+   */
   step(msg: Message): void {
     if (this.closed || this.repairing) return;
-    this.onDamage(() => this.node.step(msg));
+    try {
+      this.onDamage(() => this.node.step(msg));
+    } catch (err) {
+      this.onPeerFault(msg.from, `its ${messageTypeName(msg.type)} message broke a rule of the Raft core: ${errorText(err)}`);
+      return;
+    }
     this.schedule();
+  }
+
+  /** Call `listener` at every peer fault of this group (see the file comment). One listener. */
+  watchPeerFaults(listener: (fault: PeerFault) => void): void {
+    this.peerFaultListener = listener;
+  }
+
+  /** Peer messages refused since the runner started. */
+  peerFaultCount(): number {
+    return this.peerFaults;
   }
 
   /**
@@ -451,6 +508,10 @@ export class GroupRunner {
     if (this.running || this.closed || this.repairing || !this.node.hasReady()) return;
     this.running = true;
     this.idle = this.loop().catch((err: unknown) => {
+      if (err instanceof PeerFaultError && !this.closed) {
+        this.onPeerFault(err.peer, `what it sent could not be written: ${errorText(err.cause)}`);
+        return;
+      }
       // A write refused for a reason other than a full disk or an I/O error (those are
       // retried: persistDurably) is a bug: this group stops at once, and the process too (onFatal).
       this.closed = true;
@@ -468,6 +529,15 @@ export class GroupRunner {
         // The leader's appends leave while it writes its own copy (thesis §10.2.1).
         if (rd.earlyMessages.length > 0) this.send(rd.earlyMessages);
         const update = writeOf(rd, this.carriedHardState);
+        // A follower's entries and snapshots come from its leader: a write of them that storage refuses is the leader's fault.
+        const source = update !== undefined && (update.entries !== undefined || update.snapshot !== undefined) && this.node.softState().role !== Role.Leader ? this.node.softState().leader : NO_NODE;
+        if (rd.snapshot && source !== NO_NODE) {
+          try {
+            this.sm.checkSnapshot?.(rd.snapshot);
+          } catch (err) {
+            throw new PeerFaultError(source, err);
+          }
+        }
         if (update) {
           const startedMs = this.monotonicMs();
           this.persistStartedMs = startedMs;
@@ -475,7 +545,7 @@ export class GroupRunner {
           let persisted: boolean;
           try {
             if (this.traceHops) hopTrace?.("persist.start");
-            persisted = await this.persistDurably(update);
+            persisted = await this.persistDurably(update, source);
             if (this.traceHops) hopTrace?.("persist.end");
           } finally {
             this.persistStartedMs = undefined;
@@ -560,6 +630,33 @@ export class GroupRunner {
     this.schedule();
   }
 
+  /**
+   * Refuse what `peer` sent (see the file comment): warn, count, tell the
+   * listener, fail waiting proposals (retriable), and restart the core on
+   * what storage holds once any write in flight has finished.
+   */
+  private onPeerFault(peer: NodeId, reason: string): void {
+    this.peerFaults++;
+    this.log.warn({ peer, role: ROLE_NAMES[this.soft.role], term: this.soft.term, reason }, "refused a peer's message: closing that peer's connection and restarting this group's core from storage");
+    this.failAll(new ProposeError("NOT_LEADER", NO_NODE, `group ${this.groupId} refused a peer's message and is restarting its Raft core`));
+    this.peerFaultListener?.({ peer, group: this.groupId, reason });
+    // A repair already under way starts a new core itself.
+    if (this.repairing === undefined) this.repairing = this.restartCore();
+  }
+
+  /** Drop the core and start a new one on the log as stored (after a peer fault). */
+  private async restartCore(): Promise<void> {
+    await this.idle;
+    if (this.closed) return;
+    const hs = this.storage.hardState();
+    this.node = new RaftNode(this.config, this.storage, this.random, toIndex(Math.min(this.appliedIndex, hs.commit)));
+    this.durableIndex = this.storage.lastIndex();
+    this.carriedHardState = undefined;
+    this.repairing = undefined;
+    this.onSoftState(this.node.softState());
+    this.schedule();
+  }
+
   private logRepairing(): void {
     const hs = this.storage.hardState();
     if (hs.promise === undefined || !this.node.softState().repairing) return;
@@ -583,7 +680,7 @@ export class GroupRunner {
    * once when a run of failures starts and info when a write succeeds again.
    * False when the runner closed before the write succeeded.
    */
-  private async persistDurably(update: LogUpdate): Promise<boolean> {
+  private async persistDurably(update: LogUpdate, source: NodeId): Promise<boolean> {
     let backoffMs = this.writeRetryBackoffMs;
     let tries = 0;
     const startedMs = this.monotonicMs();
@@ -591,6 +688,8 @@ export class GroupRunner {
       try {
         await this.storage.persist(update);
       } catch (err) {
+        // Storage refuses an argument before it writes anything (broker/raft/log-validate.ts): nothing of it is on disk.
+        if (source !== NO_NODE && err instanceof StorageError && (err.code === "INVALID_ARGUMENT" || err.code === "COMPACTED")) throw new PeerFaultError(source, err);
         if (!isRetriableWriteFailure(err)) throw err;
         if (this.writeFailure === undefined) {
           this.log.warn({ code: err.code, err: err.message, entries: update.entries?.length ?? 0 }, "log write failed; trying the same write again until it succeeds (this group waits)");
@@ -684,4 +783,13 @@ export class GroupRunner {
     this.commitWaiters = [];
     this.appendWaiters = [];
   }
+}
+
+/** A message type's name for logs. */
+function messageTypeName(type: number): string {
+  return Object.entries(MessageType).find(([, v]) => v === type)?.[0] ?? `type ${type}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

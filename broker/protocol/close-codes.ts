@@ -28,6 +28,13 @@ export const CloseCode = {
   WrongPeer: 4006,
   /** The peer's data belongs to another cluster (a different cluster id). */
   WrongCluster: 4007,
+  /**
+   * An authenticated peer sent a well-formed message this broker refused as
+   * impossible from a correct peer (entries that do not chain, an absurd
+   * term, a write storage refused): that connection is closed, the broker
+   * and the group go on.
+   */
+  PeerFault: 4008,
 } as const;
 /** A value of `CloseCode`. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

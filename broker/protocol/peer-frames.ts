@@ -6,8 +6,18 @@
  * A peer connection carries traffic one way: the dialing broker sends, the
  * listening broker receives (each broker dials every peer it sends to).
  *
- *   dialer -> listener   { id, op: "peerHello", version, brokerId, secret, clusterId?, identity? }
+ *   dialer -> listener   { id, op: "peerHello", version, brokerId, to, nonce, clusterId?, identity? }
+ *   listener -> dialer   { id, op: "peerChallenge", brokerId, nonce, proof }          or an error frame, then close
+ *   dialer -> listener   { id, op: "peerProof", proof }
  *   listener -> dialer   { id, ok: true, brokerId, version, clusterId?, identity? }   or an error frame, then close
+ *
+ * The hello is a mutual challenge and response keyed by the cluster secret,
+ * which never crosses the wire (broker/transport/peer-auth.ts; docs/SECURITY.md,
+ * "Peer authentication"). `to` is the broker the dialer means to reach;
+ * `nonce` and `proof` are 32 bytes each. A hello without `nonce` (a broker
+ * from before challenge and response, which sent the secret itself) is
+ * refused with AUTHENTICATION_FAILED: mixed clusters of old and new brokers
+ * do not connect.
  *
  * `clusterId` and `identity` say what each side's data directory is (see
  * HelloIdentity); brokers of an older version leave them out.
@@ -30,6 +40,10 @@ import { PROTOCOL_VERSION } from "./version.js";
 /** Peer frame ops. Wire values: never rename. */
 export const PeerOp = {
   Hello: "peerHello",
+  /** Listener -> dialer: its nonce and its proof of the secret. */
+  Challenge: "peerChallenge",
+  /** Dialer -> listener: its proof of the secret. */
+  Proof: "peerProof",
   Raft: "raft",
   Leaders: "leaders",
 } as const;
@@ -37,8 +51,8 @@ export const PeerOp = {
 /** Longest Raft group id (e.g. "orders/12", "__controller"). */
 export const GROUP_ID_LENGTH_MAX = 256;
 
-/** Longest cluster secret accepted in a hello. */
-export const SECRET_LENGTH_MAX = 1024;
+/** Bytes of a hello nonce and of a proof (peer-auth.ts PEER_NONCE_BYTES, PEER_PROOF_BYTES). */
+export const PEER_AUTH_BYTES = 32;
 
 /** Most Raft messages in one frame (frames are also bounded in bytes). */
 export const PEER_FRAME_MESSAGES_MAX = 65_536;
@@ -62,8 +76,10 @@ export interface PeerHello {
   readonly version: number;
   /** The dialing broker. */
   readonly brokerId: number;
-  /** The cluster secret, compared in constant time by the listener. */
-  readonly secret: string;
+  /** The broker the dialer means to reach; 0 when absent (an older broker). */
+  readonly to: number;
+  /** The dialer's fresh nonce (PEER_AUTH_BYTES); empty when absent (an older broker, refused). */
+  readonly nonce: Uint8Array;
   /** The dialer's data directory; absent from brokers of an older version. */
   readonly identity?: HelloIdentity;
 }
@@ -85,9 +101,18 @@ export interface LeaderAnnouncement {
   readonly term: number;
 }
 
+/** The listener's answer to a hello: its id, its nonce, and its proof of the secret. */
+export interface PeerChallenge {
+  readonly brokerId: number;
+  readonly nonce: Uint8Array;
+  readonly proof: Uint8Array;
+}
+
 /** A decoded peer frame. */
 export type PeerFrame =
   | { readonly kind: "hello"; readonly id: number; readonly hello: PeerHello }
+  | { readonly kind: "challenge"; readonly id: number; readonly challenge: PeerChallenge }
+  | { readonly kind: "proof"; readonly id: number; readonly proof: Uint8Array }
   | { readonly kind: "raft"; readonly envelopes: readonly PeerEnvelope[] }
   | { readonly kind: "leaders"; readonly announcements: readonly LeaderAnnouncement[] }
   | { readonly kind: "helloOk"; readonly id: number; readonly brokerId: number; readonly version: number; readonly identity?: HelloIdentity }
@@ -96,7 +121,24 @@ export type PeerFrame =
 /** Encode a hello. */
 export function encodePeerHello(id: number, hello: PeerHello): Uint8Array {
   const identity = hello.identity ? { clusterId: hello.identity.clusterId, identity: hello.identity.state } : {};
-  return peerPackr.pack({ id, op: PeerOp.Hello, version: hello.version, brokerId: hello.brokerId, secret: hello.secret, ...identity });
+  return peerPackr.pack({ id, op: PeerOp.Hello, version: hello.version, brokerId: hello.brokerId, to: hello.to, nonce: hello.nonce, ...identity });
+}
+
+/** Encode the listener's challenge (its nonce and proof). */
+export function encodePeerChallenge(id: number, challenge: PeerChallenge): Uint8Array {
+  return peerPackr.pack({ id, op: PeerOp.Challenge, brokerId: challenge.brokerId, nonce: challenge.nonce, proof: challenge.proof });
+}
+
+/** Encode the dialer's proof. */
+export function encodePeerProof(id: number, proof: Uint8Array): Uint8Array {
+  return peerPackr.pack({ id, op: PeerOp.Proof, proof });
+}
+
+/** Exactly PEER_AUTH_BYTES bytes, or INVALID_REQUEST. */
+function authBytes(r: FieldReader, name: string): Uint8Array {
+  const b = r.bytes(name);
+  if (b.byteLength !== PEER_AUTH_BYTES) throw new RlogError("INVALID_REQUEST", `${r.at(name)}: expected ${PEER_AUTH_BYTES} bytes, got ${b.byteLength}`);
+  return b;
 }
 
 /** Encode the listener's acceptance of a hello, with its data directory's identity when it has one to tell. */
@@ -167,14 +209,23 @@ function readPeerFrame(value: unknown): PeerFrame {
       ...(identity ? { identity } : {}),
     };
   }
-  const op = r.oneOf("op", [PeerOp.Hello, PeerOp.Raft, PeerOp.Leaders]);
+  const op = r.oneOf("op", [PeerOp.Hello, PeerOp.Challenge, PeerOp.Proof, PeerOp.Raft, PeerOp.Leaders]);
+  if (op === PeerOp.Challenge) {
+    const id = r.int("id", { min: 1, max: FIXED_LIMITS.requestIdMax });
+    return { kind: "challenge", id, challenge: { brokerId: r.int("brokerId", BROKER_ID), nonce: authBytes(r, "nonce"), proof: authBytes(r, "proof") } };
+  }
+  if (op === PeerOp.Proof) {
+    const id = r.int("id", { min: 1, max: FIXED_LIMITS.requestIdMax });
+    return { kind: "proof", id, proof: authBytes(r, "proof") };
+  }
   if (op === PeerOp.Hello) {
     const id = r.int("id", { min: 1, max: FIXED_LIMITS.requestIdMax });
     const hello: PeerHello = {
       version: r.int("version", { min: 0, max: 0xffff }),
       brokerId: r.int("brokerId", BROKER_ID),
-      // A missing secret reads as "": refused as AUTHENTICATION_FAILED, not as a malformed frame.
-      secret: r.optStr("secret", SECRET_LENGTH_MAX) ?? "",
+      // Absent from older brokers (which sent the secret): refused as AUTHENTICATION_FAILED, not as a malformed frame.
+      to: r.optInt("to", BROKER_ID) ?? 0,
+      nonce: r.has("nonce") ? authBytes(r, "nonce") : new Uint8Array(0),
     };
     const identity = readIdentity(r);
     if (identity) return { kind: "hello", id, hello: { ...hello, identity } };

@@ -1,9 +1,20 @@
 /**
  * Structural check of a Raft message decoded from a peer frame. Peers are
- * authenticated, so this guards against version skew and bugs rather than
- * attackers, but it is just as strict: a message that reaches the Raft core
- * has every field of its type with the right type and range. Messages are
- * checked in place, not copied: entry data stays a view into the frame.
+ * authenticated, so this guards against version skew, bugs and a peer
+ * whose secret leaked, and it is strict: a message that reaches the Raft
+ * core has every field of its type with the right type and range, and
+ * holds the invariants any correct sender's message holds, whatever the
+ * receiver's state (docs/SECURITY.md, "Hostile peer frames"):
+ * - an Append's entries are consecutive from prevIndex + 1, their terms are
+ *   non-decreasing, at least prevTerm and at most the message's term, and
+ *   their offsets chain (each starts where the one before ends);
+ * - prevTerm, a vote's lastTerm and a snapshot's term are at most the
+ *   message's term (a log never holds a term newer than its sender's);
+ * - every index, offset and term leaves room to count on within the safe
+ *   integers (FIXED_LIMITS.integerMax).
+ * Checks against the receiver's state (terms far ahead of its own, offsets
+ * that do not continue its log) are the broker's and the runner's.
+ * Messages are checked in place, not copied: entry data stays a view into the frame.
  */
 import { EntryKind, type Entry } from "../raft/types.js";
 import { MessageType, type Message } from "../raft/messages.js";
@@ -31,11 +42,40 @@ function checkEntry(v: unknown, path: string): Entry {
   return v as Entry;
 }
 
-function checkSnapshot(r: FieldReader): void {
+function checkSnapshot(r: FieldReader, msgTerm: number): void {
   r.int("index", NON_NEGATIVE);
-  r.int("term", NON_NEGATIVE);
+  notAfter(r, "term", msgTerm);
   r.int("offset", NON_NEGATIVE);
   r.bytes("data");
+}
+
+/** A term field that must not be newer than the message's own term. */
+function notAfter(r: FieldReader, name: string, msgTerm: number): number {
+  const t = r.int(name, NON_NEGATIVE);
+  if (t > msgTerm) throw new RlogError("INVALID_REQUEST", `${r.at(name)}: ${t} is newer than the message's term ${msgTerm}`);
+  return t;
+}
+
+/** An Append's entries hold a correct leader's invariants (see the file comment). */
+function checkAppendEntries(r: FieldReader, msgTerm: number): void {
+  const prevIndex = r.int("prevIndex", NON_NEGATIVE);
+  const prevTerm = notAfter(r, "prevTerm", msgTerm);
+  r.int("commit", NON_NEGATIVE);
+  const entries = checkArray(r.raw("entries"), r.at("entries"), ENTRIES_MAX, checkEntry);
+  if (prevIndex + entries.length > FIXED_LIMITS.integerMax) throw new RlogError("INVALID_REQUEST", `${r.at("entries")}: indexes past ${FIXED_LIMITS.integerMax}`);
+  let lastTerm = prevTerm;
+  let endOffset: number | undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const at = `${r.at("entries")}[${i}]`;
+    if (e.index !== prevIndex + 1 + i) throw new RlogError("INVALID_REQUEST", `${at}.index: ${e.index} does not follow ${prevIndex + i} (entries must be consecutive from prevIndex + 1)`);
+    if (e.term < lastTerm) throw new RlogError("INVALID_REQUEST", `${at}.term: ${e.term} is older than ${lastTerm} before it`);
+    if (e.term > msgTerm) throw new RlogError("INVALID_REQUEST", `${at}.term: ${e.term} is newer than the message's term ${msgTerm}`);
+    if (endOffset !== undefined && e.offset !== endOffset) throw new RlogError("INVALID_REQUEST", `${at}.offset: ${e.offset} does not continue at ${endOffset}`);
+    endOffset = e.offset + e.count;
+    if (endOffset > FIXED_LIMITS.integerMax) throw new RlogError("INVALID_REQUEST", `${at}: offset + count past ${FIXED_LIMITS.integerMax}`);
+    lastTerm = e.term;
+  }
 }
 
 /**
@@ -47,15 +87,15 @@ export function checkRaftMessage(v: unknown, path: string): Message {
   const type = r.oneOf("type", MESSAGE_TYPES);
   r.int("from", NODE);
   r.int("to", NODE);
-  r.int("term", NON_NEGATIVE);
+  const term = r.int("term", NON_NEGATIVE);
   switch (type) {
     case MessageType.PreVote:
       r.int("lastIndex", NON_NEGATIVE);
-      r.int("lastTerm", NON_NEGATIVE);
+      notAfter(r, "lastTerm", term);
       break;
     case MessageType.Vote:
       r.int("lastIndex", NON_NEGATIVE);
-      r.int("lastTerm", NON_NEGATIVE);
+      notAfter(r, "lastTerm", term);
       r.bool("transfer");
       break;
     case MessageType.PreVoteResponse:
@@ -63,10 +103,7 @@ export function checkRaftMessage(v: unknown, path: string): Message {
       r.bool("granted");
       break;
     case MessageType.Append:
-      r.int("prevIndex", NON_NEGATIVE);
-      r.int("prevTerm", NON_NEGATIVE);
-      r.int("commit", NON_NEGATIVE);
-      checkArray(r.raw("entries"), r.at("entries"), ENTRIES_MAX, checkEntry);
+      checkAppendEntries(r, term);
       break;
     case MessageType.AppendResponse:
       r.bool("success");
@@ -92,7 +129,7 @@ export function checkRaftMessage(v: unknown, path: string): Message {
       r.int("incarnation", INCARNATION);
       break;
     case MessageType.Snapshot:
-      checkSnapshot(r.child("snapshot"));
+      checkSnapshot(r.child("snapshot"), term);
       break;
     default:
       throw new RlogError("INVALID_REQUEST", `${r.at("type")}: unhandled message type ${type}`); // unreachable: oneOf

@@ -222,6 +222,10 @@ export class RaftNode {
       } else {
         this.becomeFollower(m.term, NO_NODE);
       }
+    } else if (m.term === this.term && this.leader !== NO_NODE && m.from !== this.leader && isFromLeader(m)) {
+      // A second leader in one term: impossible from correct peers (Election Safety, paper §5.2).
+      // Taken in, it would switch our leader and could make us commit what the real leader never did: drop it.
+      return;
     } else if (m.term < this.term) {
       if (m.type === MessageType.Append || m.type === MessageType.Heartbeat) {
         // Tell a stale leader about the newer term so it steps down.
@@ -952,6 +956,10 @@ export class RaftNode {
 
   private onAppendResponse(m: AppendResponseMsg): void {
     if (this.role !== Role.Leader) return;
+    // A success past our last index claims entries we never sent: impossible from a correct
+    // follower (a bug or a hostile peer). Taken in, it would drive the commit index past
+    // the log (an assertion in RaftLog.commitTo): drop it.
+    if (m.success && m.index > this.log.lastIndex()) return;
     const pr = this.progress.get(m.from)!;
     pr.ticksSinceHeard = 0;
     this.noteRecovering(pr, m.recovering ?? 0);
@@ -1134,6 +1142,11 @@ function splitEarly(outbox: readonly Message[], durableTerm: Term): { early: Mes
 }
 
 /** Entries of an Append must follow prevIndex densely. */
+/** Messages only a leader sends. */
+function isFromLeader(m: Message): boolean {
+  return m.type === MessageType.Append || m.type === MessageType.Heartbeat || m.type === MessageType.Snapshot || m.type === MessageType.TimeoutNow || m.type === MessageType.Rejoin;
+}
+
 function validEntries(m: AppendMsg): boolean {
   let expect = m.prevIndex + 1;
   for (const e of m.entries) {

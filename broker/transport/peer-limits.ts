@@ -30,6 +30,26 @@ export interface PeerLimits {
    * Raft frame with no messages): the peer's liveness signal (peer-liveness.ts).
    */
   readonly heartbeatIntervalMs: number;
+  /**
+   * After a failed peer hello (wrong or missing proof), hellos from the same
+   * remote address are refused for this long; the wait doubles with each
+   * further failure (peer-auth-throttle.ts).
+   */
+  readonly authFailureBackoffMs: number;
+  /** Longest such wait. */
+  readonly authFailureBackoffMsMax: number;
+  /** A remote address with no failed hello for this long starts again from authFailureBackoffMs. */
+  readonly authFailureForgetMs: number;
+  /** Most remote addresses remembered for throttling; the least recently failed is forgotten first. */
+  readonly authFailureAddressesMax: number;
+  /**
+   * A Raft message from a peer whose term is more than this above the
+   * group's current term is refused, and the peer connection closed (see
+   * docs/SECURITY.md, "Hostile peer frames", for why this is safe for
+   * liveness). Terms grow by about one per election; a million elections
+   * at one per election timeout is days of continuous campaigning.
+   */
+  readonly peerTermJumpMax: number;
 }
 
 const MiB = 1024 * 1024;
@@ -47,4 +67,9 @@ export const DEFAULT_PEER_LIMITS: PeerLimits = Object.freeze({
   connectionsMax: 256,
   closeWaitMs: 1_000,
   heartbeatIntervalMs: 100,
+  authFailureBackoffMs: 100,
+  authFailureBackoffMsMax: 10_000,
+  authFailureForgetMs: 60_000,
+  authFailureAddressesMax: 4096,
+  peerTermJumpMax: 1_000_000,
 });

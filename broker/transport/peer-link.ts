@@ -23,6 +23,7 @@ import {
   PEER_FRAME_MESSAGES_MAX,
   decodePeerFrame,
   encodePeerHello,
+  encodePeerProof,
   encodePeerLeaders,
   encodePeerRaft,
   type LeaderAnnouncement,
@@ -37,6 +38,7 @@ import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { SendQueue } from "./send-queue.js";
 import type { TlsMaterial } from "./tls-files.js";
+import { derivePeerKey, dialerProof, newPeerNonce, verifyListenerProof, type PeerKey, type PeerTranscript } from "./peer-auth.js";
 import { hopTrace } from "../protocol/hop-trace.js";
 
 /** Settings of a link. */
@@ -45,6 +47,7 @@ export interface PeerLinkOptions {
   readonly peerId: NodeId;
   /** The peer's listener, e.g. "ws://10.0.0.2:9093". */
   readonly url: string;
+  /** The cluster secret; only a key derived from it is kept (peer-auth.ts). */
   readonly secret: string;
   readonly limits: PeerLimits;
   /** Reconnect jitter. */
@@ -89,7 +92,8 @@ export interface PeerLinkStats {
 
 /**
  * idle: not started. dialing: TCP/WebSocket handshake. hello: waiting for the
- * hello answer. open: sending. waiting: backoff before the next dial.
+ * listener's challenge, then (proof sent) for its helloOk. open: sending.
+ * waiting: backoff before the next dial.
  */
 type LinkState = "idle" | "dialing" | "hello" | "open" | "waiting" | "closed";
 
@@ -109,6 +113,11 @@ export class PeerLink {
   private sentSinceHeartbeat = false;
   private heartbeats = 0;
   private helloId = 0;
+  private readonly key: PeerKey;
+  /** The dialer's nonce of the hello in flight; undefined once answered or before one is sent. */
+  private helloNonce: Uint8Array | undefined;
+  /** Our proof was sent for the hello in flight: only helloOk or an error may follow. */
+  private proofSent = false;
   private sentMessages = 0;
   private sentFrames = 0;
   private droppedOversized = 0;
@@ -121,6 +130,7 @@ export class PeerLink {
 
   constructor(private readonly options: PeerLinkOptions) {
     const { limits, random } = options;
+    this.key = derivePeerKey(options.secret);
     this.queue = new SendQueue({ itemsMax: limits.queueMessagesMax, bytesMax: limits.queueBytesMax });
     this.backoff = new Backoff({ delayMsMin: limits.reconnectDelayMsMin, delayMsMax: limits.reconnectDelayMsMax, random });
   }
@@ -223,9 +233,11 @@ export class PeerLink {
   private onOpen(ws: WebSocket): void {
     if (ws !== this.ws || this.state !== "dialing") return;
     this.state = "hello";
-    const { selfId, secret, limits } = this.options;
+    const { selfId, peerId, limits } = this.options;
     const identity = this.options.identity?.local();
-    ws.send(encodePeerHello(++this.helloId, { version: PROTOCOL_VERSION, brokerId: selfId, secret, ...(identity ? { identity } : {}) }));
+    this.helloNonce = newPeerNonce();
+    this.proofSent = false;
+    ws.send(encodePeerHello(++this.helloId, { version: PROTOCOL_VERSION, brokerId: selfId, to: peerId, nonce: this.helloNonce, ...(identity ? { identity } : {}) }));
     this.helloTimer = setTimeout(() => {
       this.options.logger.warn({ peer: this.options.peerId }, "no answer to peerHello; redialing");
       ws.terminate();
@@ -236,11 +248,18 @@ export class PeerLink {
     if (ws !== this.ws || this.state !== "hello") return;
     const { peerId, logger } = this.options;
     const decoded = isBinary ? decodePeerFrame(frameBytes(data), HELLO_ANSWER_BYTES_MAX) : undefined;
-    if (decoded === undefined || !decoded.ok || (decoded.value.kind !== "helloOk" && decoded.value.kind !== "error")) {
+    const kind = decoded?.ok === true ? decoded.value.kind : undefined;
+    const expected = this.proofSent ? kind === "helloOk" || kind === "error" : kind === "challenge" || kind === "error";
+    if (decoded === undefined || !decoded.ok || !expected) {
       ws.close(CloseCode.BadFrame, "expected an answer to peerHello");
       return;
     }
     const frame = decoded.value;
+    if (frame.kind === "challenge") {
+      this.onChallenge(ws, frame.id, frame.challenge.brokerId, frame.challenge.nonce, frame.challenge.proof);
+      return;
+    }
+    if (frame.kind !== "helloOk" && frame.kind !== "error") return; // excluded by `expected`; narrows the type
     clearTimeout(this.helloTimer);
     if (frame.kind === "error") {
       // The listener closes the connection after this; the backoff redials (the secret may be fixed meanwhile).
@@ -268,6 +287,36 @@ export class PeerLink {
     this.startHeartbeats(ws);
     this.options.onOpen?.(peerId);
     this.scheduleFlush();
+  }
+
+  /**
+   * The listener's challenge: check that it proved the secret for this very
+   * hello (our fresh nonce, its id, ours), then prove it ourselves. A
+   * listener that cannot prove it is not sent our proof (it learns nothing
+   * it could use elsewhere anyway: our proof covers its nonce) nor anything else.
+   */
+  private onChallenge(ws: WebSocket, id: number, listenerId: number, listenerNonce: Uint8Array, proof: Uint8Array): void {
+    const { peerId, selfId, logger, url } = this.options;
+    const nonce = this.helloNonce;
+    if (id !== this.helloId || nonce === undefined) {
+      ws.close(CloseCode.BadFrame, "challenge for another hello");
+      return;
+    }
+    if (listenerId !== peerId) {
+      logger.warn({ peer: peerId, answeredAs: listenerId, url }, "peer URL leads to a different broker");
+      ws.close(CloseCode.WrongPeer, `expected broker ${peerId}, reached ${listenerId}`);
+      return;
+    }
+    const transcript: PeerTranscript = { version: PROTOCOL_VERSION, dialerId: selfId, listenerId: peerId, dialerNonce: nonce, listenerNonce };
+    if (!verifyListenerProof(this.key, transcript, proof)) {
+      clearTimeout(this.helloTimer);
+      logger.warn({ peer: peerId, url }, "peer listener failed to prove the cluster secret; not connecting to it");
+      ws.close(CloseCode.AuthenticationFailed, "listener's proof of the cluster secret is wrong");
+      return;
+    }
+    this.helloNonce = undefined;
+    this.proofSent = true;
+    ws.send(encodePeerProof(id, dialerProof(this.key, transcript)));
   }
 
   /** Send a heartbeat frame whenever a heartbeat interval passed without any frame (see the file comment). */

@@ -1,8 +1,12 @@
 /**
- * The peer listener: accepts connections from other brokers, requires a
- * hello with the cluster secret as the first frame, then delivers the Raft
- * messages of every later frame. Refusals send an error frame (so the
- * dialer can log the code) and close with a CloseCode and a reason.
+ * The peer listener: accepts connections from other brokers, requires the
+ * challenge-and-response hello first (peerHello, our peerChallenge, their
+ * peerProof: peer-auth.ts), then delivers the Raft messages of every later
+ * frame. Refusals send an error frame (so the dialer can log the code) and
+ * close with a CloseCode and a reason. Failed hellos are throttled per
+ * remote address (peer-auth-throttle.ts). A message the broker refuses as
+ * impossible from a correct peer closes that peer's connection (PeerFault),
+ * never the process.
  *
  * With TLS (options.tls) the listener serves wss:// and requires a client
  * certificate that chains to tls.caFile (mutual TLS, checked in the TLS
@@ -10,23 +14,23 @@
  * the host of the broker id the hello claims (peer-certificate.ts).
  */
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
-import type { IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { PeerCertificate } from "node:tls";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 import type { Message } from "../raft/messages.js";
 import type { NodeId } from "../raft/types.js";
 import { CloseCode } from "../protocol/close-codes.js";
 import { RlogError } from "../protocol/errors.js";
-import { decodePeerFrame, encodePeerError, encodePeerHelloOk, type LeaderAnnouncement, type PeerHello } from "../protocol/peer-frames.js";
+import { decodePeerFrame, encodePeerChallenge, encodePeerError, encodePeerHelloOk, type LeaderAnnouncement, type PeerHello } from "../protocol/peer-frames.js";
 import { PROTOCOL_VERSION, PROTOCOL_VERSION_MIN } from "../protocol/version.js";
 import { closeSocket, frameBytes } from "./close-socket.js";
 import type { PeerLimits } from "./peer-limits.js";
 import type { PeerLogger } from "./peer-logger.js";
 import { otherCluster, type PeerIdentityHooks } from "./peer-identity.js";
-import { secretMatches } from "./secret.js";
 import { peerCertificateMismatch, verifiedPeerCertificate } from "./peer-certificate.js";
 import type { TlsMaterial } from "./tls-files.js";
+import { derivePeerKey, listenerProof, newPeerNonce, verifyDialerProof, type PeerKey, type PeerTranscript } from "./peer-auth.js";
+import { PeerAuthThrottle } from "./peer-auth-throttle.js";
 import { hopTrace } from "../protocol/hop-trace.js";
 
 /** Settings of a listener. */
@@ -36,6 +40,7 @@ export interface PeerListenerOptions {
   readonly host: string;
   /** Port to bind; 0 picks a free one (see the port listen() resolves to). */
   readonly port: number;
+  /** The cluster secret; only a key derived from it is kept (peer-auth.ts). */
   readonly secret: string;
   readonly limits: PeerLimits;
   readonly logger: PeerLogger;
@@ -51,6 +56,16 @@ export interface PeerListenerOptions {
   readonly liveness?: PeerLivenessSignals;
   /** Mutual TLS (see the file comment); plain ws:// when absent. */
   readonly tls?: PeerListenerTls;
+  /**
+   * One more check of a peer whose proof checked out, before it is
+   * accepted: e.g. that its TLS client certificate names `claimedId`. An
+   * error refuses the hello (its code goes back to the dialer, the
+   * connection closes with AuthenticationFailed, and it counts as a failed
+   * attempt of the address); undefined accepts.
+   */
+  readonly verifyPeer?: (claimedId: NodeId, socket: Socket) => RlogError | undefined;
+  /** Clock for the failed-hello throttle (ms); Date.now by default. */
+  readonly nowMs?: () => number;
 }
 
 /** The TLS side of a peer listener. */
@@ -77,8 +92,14 @@ export interface PeerListenerStats {
   connections: number;
   /** Hellos accepted. */
   accepted: number;
-  /** Connections refused: wrong secret, version, limits, self-connections. */
+  /** Connections refused: failed proofs, version, limits, self-connections, throttled addresses. */
   refused: number;
+  /** Hellos whose proof was missing or wrong, or that verifyPeer refused (each also counts in refused). */
+  authFailures: number;
+  /** Hellos refused unheard because their address was still waiting after a failure (each also counts in refused). */
+  authThrottled: number;
+  /** Authenticated connections closed because the peer sent a message the broker refused (PeerFault). */
+  peerFaults: number;
   /** Frames that failed to decode or came out of order (each closes its connection). */
   badFrames: number;
   receivedFrames: number;
@@ -87,8 +108,21 @@ export interface PeerListenerStats {
   droppedMisaddressed: number;
 }
 
+/** A hello answered with our challenge, waiting for the dialer's proof. */
+interface PendingHello {
+  readonly id: number;
+  readonly hello: PeerHello;
+  readonly transcript: PeerTranscript;
+}
+
 interface Inbound {
   readonly ws: WebSocket;
+  /** The remote address (throttling and logs). */
+  readonly remote: string;
+  /** The TCP (or TLS) socket under the WebSocket, for verifyPeer. */
+  readonly socket: Socket;
+  /** Set once the hello is answered with a challenge, until the proof arrives. */
+  pending: PendingHello | undefined;
   /** Set once the hello is accepted. */
   brokerId: NodeId | undefined;
   /** Set once we decided to close it; later frames are ignored. */
@@ -106,18 +140,28 @@ export class PeerListener {
   private readonly inbound = new Set<Inbound>();
   private readonly byBroker = new Map<NodeId, Inbound>();
   private closed = false;
+  private readonly key: PeerKey;
+  private readonly throttle: PeerAuthThrottle;
+  private readonly nowMs: () => number;
   /** Counters; read-only for callers. */
   readonly stats: PeerListenerStats = {
     connections: 0,
     accepted: 0,
     refused: 0,
+    authFailures: 0,
+    authThrottled: 0,
+    peerFaults: 0,
     badFrames: 0,
     receivedFrames: 0,
     receivedMessages: 0,
     droppedMisaddressed: 0,
   };
 
-  constructor(private readonly options: PeerListenerOptions) {}
+  constructor(private readonly options: PeerListenerOptions) {
+    this.key = derivePeerKey(options.secret);
+    this.throttle = new PeerAuthThrottle(options.limits);
+    this.nowMs = options.nowMs ?? Date.now;
+  }
 
   /** Bind and start accepting. Resolves to the bound port. */
   async listen(): Promise<number> {
@@ -126,7 +170,7 @@ export class PeerListener {
     if (tls !== undefined) return this.listenTls(tls);
     const server = new WebSocketServer({ host, port, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
     this.server = server;
-    server.on("connection", (ws, req) => this.onConnection(ws, req));
+    server.on("connection", (ws, req) => this.onConnection(ws, req.socket));
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
@@ -153,7 +197,7 @@ export class PeerListener {
     this.tlsServer = https;
     const server = new WebSocketServer({ server: https, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
     this.server = server;
-    server.on("connection", (ws, req) => this.onConnection(ws, req));
+    server.on("connection", (ws, req) => this.onConnection(ws, req.socket));
     server.on("error", (err) => logger.warn({ err: err.message }, "peer listener error"));
     await new Promise<void>((resolve, reject) => {
       https.once("error", reject);
@@ -186,13 +230,27 @@ export class PeerListener {
     }
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const certificate = this.options.tls === undefined ? undefined : verifiedPeerCertificate(req.socket);
-    const conn: Inbound = { ws, brokerId: undefined, closing: false, helloTimer: undefined, certificate };
+  /**
+   * Close the authenticated connection of `peer` (if any) because the broker
+   * refused a message it sent: logged at warn, counted in peerFaults. The
+   * peer redials; a correct peer then goes on as after any lost connection.
+   */
+  disconnect(peer: NodeId, reason: string): void {
+    const conn = this.byBroker.get(peer);
+    if (conn === undefined || conn.closing) return;
+    this.stats.peerFaults++;
+    this.options.logger.warn({ peer, remote: conn.remote, reason }, "peer connection closed: it sent a message this broker refused");
+    this.refuse(conn, CloseCode.PeerFault, truncateReason(reason));
+  }
+
+  private onConnection(ws: WebSocket, socket: Socket): void {
+    const remote = socket.remoteAddress ?? "unknown";
+    const certificate = this.options.tls === undefined ? undefined : verifiedPeerCertificate(socket);
+    const conn: Inbound = { ws, remote, socket, pending: undefined, brokerId: undefined, closing: false, helloTimer: undefined, certificate };
     this.inbound.add(conn);
     this.stats.connections = this.inbound.size;
-    ws.on("error", (err) => this.options.logger.warn({ err: err.message, peer: conn.brokerId }, "peer connection error"));
-    ws.on("close", () => this.onClose(conn));
+    ws.on("error", (err) => this.options.logger.warn({ err: err.message, peer: conn.brokerId, remote }, "peer connection error"));
+    ws.on("close", (code) => this.onClose(conn, code));
     if (this.closed) {
       this.refuse(conn, CloseCode.GoingAway, "broker shutting down");
       return;
@@ -209,8 +267,16 @@ export class PeerListener {
     }, this.options.limits.helloWaitMs);
   }
 
-  private onClose(conn: Inbound): void {
+  private onClose(conn: Inbound, code: number): void {
     clearTimeout(conn.helloTimer);
+    if (conn.pending !== undefined && code === CloseCode.AuthenticationFailed && !conn.closing && !this.closed) {
+      // The dialer refused our proof: its secret differs. A failed attempt. (A dialer that closes for
+      // another reason, e.g. its broker shutting down mid-hello, is not counted: no throttling of real brokers.)
+      this.stats.refused++;
+      this.stats.authFailures++;
+      const waitMs = this.throttle.failed(conn.remote, this.nowMs());
+      this.options.logger.warn({ remote: conn.remote, claimedBrokerId: conn.pending.hello.brokerId, waitMs }, "peer closed the connection after our challenge, without a proof (a different secret?)");
+    }
     this.inbound.delete(conn);
     this.stats.connections = this.inbound.size;
     if (conn.brokerId !== undefined && this.byBroker.get(conn.brokerId) === conn) {
@@ -240,11 +306,22 @@ export class PeerListener {
     const decoded = decodePeerFrame(frameBytes(data), this.options.limits.frameBytesMax);
     if (!decoded.ok) {
       this.stats.badFrames++;
+      // From an authenticated peer this is a bug or a hostile peer (raft-message-check.ts): say so.
+      if (conn.brokerId !== undefined) this.options.logger.warn({ peer: conn.brokerId, remote: conn.remote, err: decoded.error.message }, "peer sent a frame that failed its checks: closing that peer connection");
       this.refuse(conn, CloseCode.BadFrame, decoded.error.message, { id: 0, error: decoded.error });
       return;
     }
     const frame = decoded.value;
     if (conn.brokerId === undefined) {
+      if (conn.pending !== undefined) {
+        if (frame.kind !== "proof" || frame.id !== conn.pending.id) {
+          this.stats.badFrames++;
+          this.refuse(conn, CloseCode.BadFrame, `expected peerProof for hello ${conn.pending.id}, got ${frame.kind}`);
+          return;
+        }
+        this.onProof(conn, conn.pending, frame.proof);
+        return;
+      }
       if (frame.kind !== "hello") {
         this.stats.badFrames++;
         this.refuse(conn, CloseCode.BadFrame, `expected peerHello first, got ${frame.kind}`);
@@ -259,7 +336,7 @@ export class PeerListener {
       // A broker speaks only for its own leaderships.
       const own = frame.announcements.filter((a) => a.leader === conn.brokerId);
       this.stats.droppedMisaddressed += frame.announcements.length - own.length;
-      if (own.length > 0) this.options.deliverLeaders?.(conn.brokerId, own);
+      if (own.length > 0) this.guarded(conn, () => this.options.deliverLeaders?.(conn.brokerId!, own));
       return;
     }
     if (frame.kind !== "raft") {
@@ -271,17 +348,39 @@ export class PeerListener {
     const self = this.options.selfId;
     this.stats.receivedFrames++;
     for (const env of frame.envelopes) {
+      if (conn.closing) return; // a message of this frame made the broker close the connection: drop the rest
       if (env.msg.from !== from || env.msg.to !== self) {
         this.stats.droppedMisaddressed++;
         continue;
       }
       this.stats.receivedMessages++;
-      this.options.deliver(from, env.group, env.msg);
+      if (!this.guarded(conn, () => this.options.deliver(from, env.group, env.msg))) return;
+    }
+  }
+
+  /**
+   * Run a delivery; if it throws, the message (or what it led to) is the
+   * peer's fault as far as this connection goes: log it with the error,
+   * count it, close the connection, and keep the process. The receiving
+   * layers (GroupRunner.step) catch what they can attribute themselves;
+   * this is the last line, so that nothing a peer sends can reach the
+   * process's uncaught-exception path. False when it threw.
+   */
+  private guarded(conn: Inbound, deliver: () => void): boolean {
+    try {
+      deliver();
+      return true;
+    } catch (err) {
+      this.stats.peerFaults++;
+      this.options.logger.warn({ peer: conn.brokerId, remote: conn.remote, err }, "delivering a peer's message threw: closing that peer connection");
+      this.refuse(conn, CloseCode.PeerFault, "a message of this connection could not be handled");
+      return false;
     }
   }
 
   private onHello(conn: Inbound, id: number, hello: PeerHello): void {
-    const { logger, selfId, secret } = this.options;
+    const { logger, selfId } = this.options;
+    const remote = conn.remote;
     if (hello.version < PROTOCOL_VERSION_MIN || hello.version > PROTOCOL_VERSION) {
       this.stats.refused++;
       const error = new RlogError("UNSUPPORTED_VERSION", `peer protocol version ${hello.version} not in [${PROTOCOL_VERSION_MIN}, ${PROTOCOL_VERSION}]`, {
@@ -291,12 +390,18 @@ export class PeerListener {
       this.refuse(conn, CloseCode.UnsupportedVersion, error.message, { id, error });
       return;
     }
-    // Checked before anything else about the hello is believed.
-    if (!secretMatches(hello.secret, secret)) {
+    const waitMs = this.throttle.waitMs(remote, this.nowMs());
+    if (waitMs > 0) {
       this.stats.refused++;
-      logger.warn({ claimedBrokerId: hello.brokerId }, "peer refused: wrong cluster secret");
-      const message = hello.secret === "" ? "missing cluster secret" : "wrong cluster secret";
-      this.refuse(conn, CloseCode.AuthenticationFailed, `authentication failed: ${message}`, { id, error: new RlogError("AUTHENTICATION_FAILED", message) });
+      this.stats.authThrottled++;
+      logger.warn({ remote, claimedBrokerId: hello.brokerId, waitMs }, "peer hello refused: its address failed to authenticate recently");
+      const message = `too many failed peer hellos from ${remote}; try again in ${waitMs} ms`;
+      this.refuse(conn, CloseCode.AuthenticationFailed, "authentication failed: throttled", { id, error: new RlogError("AUTHENTICATION_FAILED", message) });
+      return;
+    }
+    if (hello.nonce.byteLength === 0) {
+      // A broker from before challenge and response (it sent the secret itself), or a stranger.
+      this.authFailed(conn, id, hello.brokerId, "peer hello without a nonce: this broker requires challenge-and-response peer authentication");
       return;
     }
     const brokerId = hello.brokerId as NodeId;
@@ -305,10 +410,16 @@ export class PeerListener {
       this.refuse(conn, CloseCode.WrongPeer, `peerHello from this broker's own id ${selfId}`);
       return;
     }
+    if (hello.to !== selfId) {
+      this.stats.refused++;
+      logger.warn({ remote, claimedBrokerId: brokerId, to: hello.to }, "peer refused: it dialed another broker's id");
+      this.refuse(conn, CloseCode.WrongPeer, `expected broker ${hello.to}, reached ${selfId}`);
+      return;
+    }
     if (this.options.isPeer !== undefined && !this.options.isPeer(brokerId)) {
       // Another cluster sharing the secret (two local clusters on one machine), or a mistyped brokerId.
       this.stats.refused++;
-      logger.warn({ claimedBrokerId: brokerId }, "peer refused: not a broker of this cluster's config");
+      logger.warn({ remote, claimedBrokerId: brokerId }, "peer refused: not a broker of this cluster's config");
       this.refuse(conn, CloseCode.WrongPeer, `broker ${brokerId} is not in this broker's brokers list`);
       return;
     }
@@ -321,6 +432,27 @@ export class PeerListener {
         return;
       }
     }
+    // Both ids and both fresh nonces go into what each side proves (peer-auth.ts).
+    const transcript: PeerTranscript = { version: hello.version, dialerId: brokerId, listenerId: selfId, dialerNonce: hello.nonce, listenerNonce: newPeerNonce() };
+    conn.pending = { id, hello, transcript };
+    conn.ws.send(encodePeerChallenge(id, { brokerId: selfId, nonce: transcript.listenerNonce, proof: listenerProof(this.key, transcript) }));
+  }
+
+  /** The dialer's proof arrived: check it (constant time), then the optional checks, then accept. */
+  private onProof(conn: Inbound, pending: PendingHello, proof: Uint8Array): void {
+    conn.pending = undefined;
+    const { id, hello, transcript } = pending;
+    const { logger, selfId } = this.options;
+    if (!verifyDialerProof(this.key, transcript, proof)) {
+      this.authFailed(conn, id, hello.brokerId, "wrong proof of the cluster secret");
+      return;
+    }
+    const brokerId = hello.brokerId as NodeId;
+    const refusal = this.options.verifyPeer?.(brokerId, conn.socket);
+    if (refusal !== undefined) {
+      this.authFailed(conn, id, brokerId, refusal.message, refusal);
+      return;
+    }
     const local = this.options.identity?.local();
     this.options.identity?.onPeer(brokerId, hello.identity);
     if (otherCluster(local, hello.identity)) {
@@ -330,6 +462,7 @@ export class PeerListener {
       this.refuse(conn, CloseCode.WrongCluster, "data of another cluster", { id, error: new RlogError("CLUSTER_ID_MISMATCH", message) });
       return;
     }
+    this.throttle.succeeded(conn.remote);
     clearTimeout(conn.helloTimer);
     conn.helloTimer = undefined;
     conn.brokerId = brokerId;
@@ -339,7 +472,22 @@ export class PeerListener {
     this.byBroker.set(brokerId, conn);
     if (older !== undefined) this.refuse(older, CloseCode.Replaced, "replaced by a newer connection from the same broker");
     conn.ws.send(encodePeerHelloOk(id, selfId, local));
-    logger.info({ peer: brokerId }, "peer connected (inbound)");
+    logger.info({ peer: brokerId, remote: conn.remote }, "peer connected (inbound)");
     this.options.liveness?.connected(brokerId);
   }
+
+  /** Refuse a hello that failed to authenticate: warn, count, throttle the address, answer AUTHENTICATION_FAILED. */
+  private authFailed(conn: Inbound, id: number, claimedBrokerId: number, message: string, error?: RlogError): void {
+    this.stats.refused++;
+    this.stats.authFailures++;
+    const waitMs = this.throttle.failed(conn.remote, this.nowMs());
+    this.options.logger.warn({ remote: conn.remote, claimedBrokerId, waitMs, reason: message }, "peer hello failed to authenticate");
+    const refusal = error ?? new RlogError("AUTHENTICATION_FAILED", message);
+    this.refuse(conn, CloseCode.AuthenticationFailed, truncateReason(`authentication failed: ${message}`), { id, error: refusal });
+  }
+}
+
+/** A close reason fits in 123 bytes (RFC 6455); reasons here are ASCII. */
+function truncateReason(reason: string): string {
+  return reason.length <= 120 ? reason : `${reason.slice(0, 117)}...`;
 }

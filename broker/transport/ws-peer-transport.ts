@@ -11,7 +11,7 @@ import type { NodeId } from "../raft/types.js";
 import { MATH_RANDOM } from "./backoff.js";
 import { DEFAULT_PEER_LIMITS, type PeerLimits } from "./peer-limits.js";
 import { PeerLink, type PeerLinkStats } from "./peer-link.js";
-import { PeerListener, type PeerListenerStats, type PeerLivenessSignals } from "./peer-listener.js";
+import { PeerListener, type PeerListenerOptions, type PeerListenerStats, type PeerLivenessSignals } from "./peer-listener.js";
 import type { PeerIdentityHooks } from "./peer-identity.js";
 import { SILENT_LOGGER, type PeerLogger } from "./peer-logger.js";
 import type { TlsMaterial } from "./tls-files.js";
@@ -52,6 +52,10 @@ export interface WsPeerTransportOptions {
    * dialer's certificate must be valid for the host of its peer URL here.
    */
   readonly tls?: TlsMaterial;
+  /** One more check of an authenticated peer's claimed id (e.g. its TLS certificate); see PeerListenerOptions.verifyPeer. */
+  readonly verifyPeer?: PeerListenerOptions["verifyPeer"];
+  /** Clock of the failed-hello throttle (ms); Date.now by default. */
+  readonly nowMs?: () => number;
 }
 
 /** Counters of the whole transport. */
@@ -102,6 +106,8 @@ export class WsPeerTransport implements PeerTransport {
       ...(options.identity ? { identity: options.identity } : {}),
       ...(options.liveness ? { liveness: options.liveness } : {}),
       ...(options.tls === undefined ? {} : { tls: { material: options.tls, peerHost: (id: NodeId) => this.peerHosts.get(id) } }),
+      ...(options.verifyPeer ? { verifyPeer: options.verifyPeer } : {}),
+      ...(options.nowMs ? { nowMs: options.nowMs } : {}),
     });
     for (const [id, url] of options.peers ?? []) this.setPeer(id, url);
   }
@@ -188,6 +194,15 @@ export class WsPeerTransport implements PeerTransport {
 
   onLeaderAnnouncements(handler: LeaderAnnouncementHandler): void {
     this.leadersHandler = handler;
+  }
+
+  /**
+   * Close `peer`'s inbound connection because this broker refused a message
+   * it sent (logged at warn, counted in the listener's peerFaults). The
+   * broker and every group go on; the peer may redial.
+   */
+  disconnectPeer(peer: NodeId, reason: string): void {
+    this.listener.disconnect(peer, reason);
   }
 
   /** The peers this transport has links to. */

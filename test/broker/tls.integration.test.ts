@@ -19,11 +19,11 @@ import { decodePeerFrame, encodePeerHello } from "../../broker/protocol/peer-fra
 import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import { ErrorCode, RlogClient, RlogError, type ConsumerRecord } from "../../client/index.js";
 import { makeBrokerCertificate, makeCertificateAuthority, makeClientCertificate, type CertificateFiles } from "../../cli/security/certificates.js";
+import { newPeerNonce } from "../../broker/transport/peer-auth.js";
 import { TestCluster } from "./cluster-harness.js";
 import { WireClient } from "./wire-client.js";
 
 const TOPIC = "tls-orders";
-const SECRET = "test-secret-not-for-production"; // the harness's cluster secret
 const address = (id: number): string => `127.0.0.${id}`;
 
 test("3 brokers with TLS on: untrusted clients and impostor peers are refused; records survive a SIGKILLed leader over mutual TLS", { timeout: 180_000 }, async () => {
@@ -124,7 +124,8 @@ function peerAttempt(url: string, tls: { ca: Buffer; cert?: Buffer; key?: Buffer
       resolve(outcome);
     };
     ws.on("error", (err) => done({ kind: "error", message: err.message }));
-    ws.on("open", () => ws.send(encodePeerHello(1, { version: PROTOCOL_VERSION, brokerId, secret: SECRET })));
+    // A well-formed hello to broker 1; the listener checks the certificate against the claimed id before its challenge.
+    ws.on("open", () => ws.send(encodePeerHello(1, { version: PROTOCOL_VERSION, brokerId, to: 1, nonce: newPeerNonce() })));
     ws.on("message", (data: Buffer) => {
       const frame = decodePeerFrame(new Uint8Array(data), 1 << 20);
       if (frame.ok && frame.value.kind === "error") code = frame.value.error.codeName;

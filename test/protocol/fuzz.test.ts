@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeRequest, decodeResponse, encodeError, encodeRequest, encodeResult } from "../../broker/protocol/frames.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
-import { decodePeerFrame, encodePeerHello, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
+import { decodePeerFrame, encodePeerHello, encodePeerProof, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
 import { OPS } from "../../broker/protocol/ops.js";
 import { SeededRandom } from "../../broker/raft/random.js";
 import { SAMPLE_REQUESTS } from "./samples.js";
@@ -81,7 +81,7 @@ test("fuzz: decodeResponse on mutated responses", { timeout: TIMEOUT_MS }, () =>
 });
 
 test("fuzz: decodePeerFrame on random bytes and mutated hello and Raft frames", { timeout: TIMEOUT_MS }, () => {
-  const frames = [encodePeerHello(1, { version: 1, brokerId: 2, secret: "s3cret" }), encodePeerRaft(SAMPLE_ENVELOPES)];
+  const frames = [encodePeerHello(1, { version: 1, brokerId: 2, to: 1, nonce: new Uint8Array(32).fill(3) }), encodePeerProof(1, new Uint8Array(32).fill(5)), encodePeerRaft(SAMPLE_ENVELOPES)];
   let accepted = 0;
   for (let seed = 1; seed <= ITERATIONS; seed++) {
     const rnd = new SeededRandom(seed);

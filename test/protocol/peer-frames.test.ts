@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodePeerFrame, encodePeerError, encodePeerHello, encodePeerHelloOk, encodePeerLeaders, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
+import { decodePeerFrame, encodePeerChallenge, encodePeerError, encodePeerHello, encodePeerHelloOk, encodePeerLeaders, encodePeerProof, encodePeerRaft } from "../../broker/protocol/peer-frames.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import { clientPackr, peerPackr } from "../../broker/protocol/msgpack.js";
 import { MessageType } from "../../broker/raft/messages.js";
@@ -24,12 +24,12 @@ test("Raft messages of every type round-trip; entry data stays binary and number
   assert.ok(entry.data instanceof Uint8Array);
   assert.equal(entry.data.buffer, (frame as Uint8Array).buffer, "entry data is a view into the frame, not a copy");
   assert.equal(typeof entry.offset, "number");
-  assert.equal(entry.offset, 2 ** 40 + 11);
+  assert.equal(entry.offset, 2 ** 40 + 33);
 });
 
 test("record structures make a batch of appends compact", () => {
   const entries = Array.from({ length: 100 }, (_, i) => sampleEntry(i + 1, new Uint8Array(8)));
-  const msg = { ...SAMPLE_ENVELOPES[4]!.msg, entries } as (typeof SAMPLE_ENVELOPES)[number]["msg"];
+  const msg = { ...SAMPLE_ENVELOPES[4]!.msg, prevIndex: 0, prevTerm: 0, entries } as unknown as (typeof SAMPLE_ENVELOPES)[number]["msg"];
   const records = encodePeerRaft([{ group: "g", msg }]).byteLength;
   const maps = clientPackr.pack({ id: 0, op: "raft", messages: [{ group: "g", msg }] }).byteLength;
   assert.ok(records < maps * 0.6, `records ${records} vs maps ${maps}`);
@@ -38,9 +38,25 @@ test("record structures make a batch of appends compact", () => {
   assert.ok(again.ok);
 });
 
-test("hello, hello ok and refusal round-trip", () => {
-  const hello = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s" }), FRAME_MAX);
-  assert.deepEqual(hello.ok && hello.value, { kind: "hello", id: 1, hello: { version: 1, brokerId: 3, secret: "s" } });
+const NONCE = new Uint8Array(32).fill(7);
+const PROOF = new Uint8Array(32).fill(9);
+
+test("hello, challenge, proof, hello ok and refusal round-trip", () => {
+  const hello = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, to: 2, nonce: NONCE }), FRAME_MAX);
+  assert.ok(hello.ok && hello.value.kind === "hello");
+  if (hello.ok && hello.value.kind === "hello") {
+    assert.deepEqual({ ...hello.value.hello, nonce: [...hello.value.hello.nonce] }, { version: 1, brokerId: 3, to: 2, nonce: [...NONCE] });
+  }
+  const ch = decodePeerFrame(encodePeerChallenge(1, { brokerId: 2, nonce: NONCE, proof: PROOF }), FRAME_MAX);
+  assert.ok(ch.ok && ch.value.kind === "challenge" && ch.value.challenge.brokerId === 2);
+  if (ch.ok && ch.value.kind === "challenge") assert.deepEqual([...ch.value.challenge.proof], [...PROOF]);
+  const pr = decodePeerFrame(encodePeerProof(1, PROOF), FRAME_MAX);
+  assert.ok(pr.ok && pr.value.kind === "proof" && pr.value.id === 1);
+  // Nonces and proofs are exactly 32 bytes; a hello from before challenge and response (a secret, no nonce) decodes with an empty nonce.
+  const short = decodePeerFrame(encodePeerProof(1, new Uint8Array(31)), FRAME_MAX);
+  assert.ok(!short.ok && /expected 32 bytes/.test(short.error.message));
+  const old = decodePeerFrame(peerPackr.pack({ id: 1, op: "peerHello", version: 2, brokerId: 3, secret: "s" }), FRAME_MAX);
+  assert.ok(old.ok && old.value.kind === "hello" && old.value.hello.nonce.byteLength === 0 && old.value.hello.to === 0);
   const okf = decodePeerFrame(encodePeerHelloOk(1, 2), FRAME_MAX);
   assert.deepEqual(okf.ok && okf.value, { kind: "helloOk", id: 1, brokerId: 2, version: PROTOCOL_VERSION });
   const err = decodePeerFrame(encodePeerError(1, new RlogError("AUTHENTICATION_FAILED", "wrong secret")), FRAME_MAX);
@@ -109,10 +125,11 @@ test("leader announcements round-trip and are checked field by field", () => {
 
 test("hello and hello answer carry the data directory's identity both ways; older peers send none", () => {
   const identity = { clusterId: "c-1", state: 2 };
-  const h = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s", identity }), FRAME_MAX);
-  assert.deepEqual(h.ok && h.value, { kind: "hello", id: 1, hello: { version: 1, brokerId: 3, secret: "s", identity } });
+  const h = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, to: 2, nonce: NONCE, identity }), FRAME_MAX);
+  assert.ok(h.ok && h.value.kind === "hello");
+  if (h.ok && h.value.kind === "hello") assert.deepEqual(h.value.hello.identity, identity);
   const ok = decodePeerFrame(encodePeerHelloOk(1, 2, { clusterId: "", state: 0 }), FRAME_MAX);
   assert.deepEqual(ok.ok && ok.value, { kind: "helloOk", id: 1, brokerId: 2, version: PROTOCOL_VERSION, identity: { clusterId: "", state: 0 } });
-  const old = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, secret: "s" }), FRAME_MAX);
+  const old = decodePeerFrame(encodePeerHello(1, { version: 1, brokerId: 3, to: 2, nonce: NONCE }), FRAME_MAX);
   assert.ok(old.ok && old.value.kind === "hello" && old.value.hello.identity === undefined);
 });

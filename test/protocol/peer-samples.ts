@@ -5,9 +5,9 @@ import type { PeerEnvelope } from "../../broker/protocol/peer-frames.js";
 
 const base = { from: nodeId(1), to: nodeId(2), term: term(7) };
 
-/** An entry with binary data. */
+/** An entry with binary data; consecutive indexes make entries whose offsets chain (count 3 each). */
 export function sampleEntry(i: number, data: Uint8Array): Entry {
-  return { index: index(i), term: term(7), kind: EntryKind.Records, offset: offset(2 ** 40 + i), count: 3, timestampMs: 1_700_000_000_000, data };
+  return { index: index(i), term: term(7), kind: EntryKind.Records, offset: offset(2 ** 40 + 3 * i), count: 3, timestampMs: 1_700_000_000_000, data };
 }
 
 /** Every message type once. */

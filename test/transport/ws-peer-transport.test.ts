@@ -64,7 +64,7 @@ test("entries with binary data arrive intact as bytes, with numbers as numbers",
     index: index(i),
     term: term(2),
     kind: EntryKind.Records,
-    offset: offset(2 ** 40 + i),
+    offset: offset(2 ** 40 + 10 * i), // entries' offsets chain: each starts where the one before ends
     count: 10,
     timestampMs: 1_700_000_000_000,
     data: i === 2 ? new Uint8Array(0) : payload,
@@ -78,7 +78,7 @@ test("entries with binary data arrive intact as bytes, with numbers as numbers",
   for (const [i, e] of msg.entries.entries()) {
     assert.ok(e.data instanceof Uint8Array);
     assert.deepEqual(new Uint8Array(e.data), new Uint8Array(entries[i]?.data ?? []));
-    assert.equal(e.offset, 2 ** 40 + i + 1);
+    assert.equal(e.offset, 2 ** 40 + 10 * (i + 1));
     assert.equal(typeof e.index, "number");
   }
   await Promise.all([a.close(), b.close()]);

@@ -1,0 +1,38 @@
+/** The invariants checkRaftMessage holds for every Raft message from a peer (broker/protocol/raft-message-check.ts). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkRaftMessage } from "../../broker/protocol/raft-message-check.js";
+import { MessageType } from "../../broker/raft/messages.js";
+
+const e = (index: number, term: number, offset: number, count = 1) => ({ index, term, kind: 1, offset, count, timestampMs: 0, data: new Uint8Array(1) });
+const append = (over: Record<string, unknown>) => ({ type: MessageType.Append, from: 2, to: 1, term: 5, prevIndex: 10, prevTerm: 3, commit: 9, entries: [e(11, 3, 100), e(12, 4, 101, 5), e(13, 5, 106)], ...over });
+
+test("a correct Append passes, also empty and from index 0", () => {
+  checkRaftMessage(append({}), "m");
+  checkRaftMessage(append({ entries: [] }), "m");
+  checkRaftMessage(append({ prevIndex: 0, prevTerm: 0, entries: [e(1, 1, 0)] }), "m");
+});
+
+test("Appends no correct leader sends are refused, naming the rule", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ entries: [e(12, 3, 100)] }, /entries\[0\]\.index: 12 does not follow 10/],
+    [{ entries: [e(11, 3, 100), e(13, 3, 101)] }, /entries\[1\]\.index: 13 does not follow 11/],
+    [{ entries: [e(11, 4, 100), e(12, 3, 101)] }, /entries\[1\]\.term: 3 is older than 4/],
+    [{ entries: [e(11, 2, 100)] }, /entries\[0\]\.term: 2 is older than 3/],
+    [{ entries: [e(11, 6, 100)] }, /entries\[0\]\.term: 6 is newer than the message's term 5/],
+    [{ prevTerm: 6, entries: [] }, /prevTerm: 6 is newer than the message's term 5/],
+    [{ entries: [e(11, 3, 100, 2), e(12, 3, 101)] }, /entries\[1\]\.offset: 101 does not continue at 102/],
+    [{ prevIndex: Number.MAX_SAFE_INTEGER, entries: [e(1, 3, 0)] }, /past/],
+    [{ entries: [e(11, 3, Number.MAX_SAFE_INTEGER - 1, 5)] }, /past/],
+  ];
+  for (const [over, why] of cases) assert.throws(() => checkRaftMessage(append(over), "m"), why, JSON.stringify(over));
+});
+
+test("a vote's lastTerm and a snapshot's term are never newer than the message's term", () => {
+  checkRaftMessage({ type: MessageType.Vote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 5, transfer: false }, "m");
+  assert.throws(() => checkRaftMessage({ type: MessageType.Vote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 6, transfer: false }, "m"), /lastTerm: 6 is newer/);
+  assert.throws(() => checkRaftMessage({ type: MessageType.PreVote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 9 }, "m"), /lastTerm: 9 is newer/);
+  const snap = (t: number) => ({ type: MessageType.Snapshot, from: 2, to: 1, term: 5, snapshot: { index: 7, term: t, offset: 7, data: new Uint8Array(0) } });
+  checkRaftMessage(snap(5), "m");
+  assert.throws(() => checkRaftMessage(snap(6), "m"), /snapshot\.term: 6 is newer/);
+});
