@@ -10,6 +10,7 @@
  * Values are parsed by the key's kind: integers (decimal), booleans
  * (true/false, 1/0, yes/no, on/off), id lists ("1,2,3" or a JSON array),
  * the broker list (a JSON array, or "id@host:clientPort:peerPort,..."),
+ * string lists ("a,b,c" or a JSON array; an empty value is the empty list),
  * strings as written. A value that does not parse is passed on as the raw
  * string, so validation reports it with the key's expected type.
  *
@@ -99,6 +100,11 @@ export function parseEnvValue(raw: string, spec: LeafSpec): unknown {
       if (raw.trim().startsWith("[")) return parseJson(raw);
       const ids = raw.split(",").map(parseInteger);
       return ids.every((id) => id !== undefined) ? ids : raw;
+    }
+    case "stringList": {
+      if (raw.trim().startsWith("[")) return parseJson(raw);
+      // Comma-separated; surrounding blanks dropped; an empty variable is the empty list.
+      return raw.trim() === "" ? [] : raw.split(",").map((item) => item.trim());
     }
     case "brokerList": {
       if (raw.trim().startsWith("[")) return parseJson(raw);

@@ -45,6 +45,18 @@ export interface BrokerListSpec {
   readonly kind: "brokerList";
 }
 
+/**
+ * A list of at most countMax strings, each of itemLengthMin..itemLengthMax
+ * characters (duplicates are refused). In the environment: comma-separated,
+ * or a JSON array; an empty variable is the empty list.
+ */
+export interface StringListSpec {
+  readonly kind: "stringList";
+  readonly itemLengthMin: number;
+  readonly itemLengthMax: number;
+  readonly countMax: number;
+}
+
 /** A nested object whose keys have their own specs. */
 export interface GroupSpec<T> {
   readonly kind: "group";
@@ -52,7 +64,7 @@ export interface GroupSpec<T> {
 }
 
 /** Any leaf spec. */
-export type LeafSpec = IntSpec | BoolSpec | StringSpec | EnumSpec | IdListSpec | BrokerListSpec;
+export type LeafSpec = IntSpec | BoolSpec | StringSpec | EnumSpec | IdListSpec | BrokerListSpec | StringListSpec;
 
 /** Any spec, leaf or group, with the group's fields untyped (for walking the schema). */
 export type AnySpec = LeafSpec | { readonly kind: "group"; readonly fields: Readonly<Record<string, AnySpec>> };
@@ -66,7 +78,9 @@ export type SpecOf<V> = [V] extends [boolean]
       ? BrokerListSpec
       : [V] extends [readonly number[]]
         ? IdListSpec
-        : [V] extends [string | null]
+        : [V] extends [readonly string[]]
+          ? StringListSpec
+          : [V] extends [string | null]
           ? string extends Exclude<V, null>
             ? StringSpec
             : EnumSpec
@@ -152,8 +166,16 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       inflightRequestsMax: int(1, 100_000),
       fetchBytesMax: int(1),
       fetchWaitMsMax: int(0, DAY_MS),
+      connectionIdleMs: int(100, DAY_MS),
+      connectionsPerAddressMax: int(1, 1_000_000),
+      connectionResponseBytesMax: int(64 * 1024),
+      brokerResponseBytesMax: int(64 * 1024),
+      sendStallMs: int(100, DAY_MS),
+      sendStallPressureMs: int(10, DAY_MS),
     },
   },
+  // Origins are "scheme://host[:port]" (RFC 6454), at most a URL's length; the list is short by nature.
+  allowedOrigins: { kind: "stringList", itemLengthMin: 1, itemLengthMax: 2048, countMax: 1000 },
   defaultPartitions: int(1, 100_000),
   defaultReplicationFactor: int(1, BROKERS_COUNT_MAX),
   groupsTopicPartitions: int(1, 1000),
@@ -199,5 +221,7 @@ export function describeSpec(spec: LeafSpec): string {
       return "a non-empty list of distinct broker ids";
     case "brokerList":
       return "a non-empty list of { id, host, clientPort, peerPort }";
+    case "stringList":
+      return `a list of at most ${spec.countMax} distinct strings of ${spec.itemLengthMin}..${spec.itemLengthMax} characters`;
   }
 }

@@ -19,6 +19,10 @@
  * - storage.writeRetryBackoffMs <= storage.writeRetryBackoffMsMax;
  * - limits.recordBytesMax, limits.fetchBytesMax and limits.batchBytesMax < limits.frameBytesMax;
  * - limits.batchBytesMax <= limits.batchDecompressedBytesMax;
+ * - limits.frameBytesMax <= limits.connectionResponseBytesMax <= limits.brokerResponseBytesMax
+ *   (one response of any size must fit a connection's budget, and one connection's the broker's);
+ * - limits.sendStallPressureMs <= limits.sendStallMs;
+ * - allowedOrigins: each "*" or an origin "scheme://host[:port]" (no path, no trailing slash);
  * - brokers: distinct ids; no two listeners share a port on the same host;
  *   no entry advertises an unspecified address (0.0.0.0, ::), nor does a
  *   lone broker whose entry is derived from `host`;
@@ -166,6 +170,15 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
   less("limits.fetchBytesMax", "limits.frameBytesMax", true, ": a fetch response must fit in a frame");
   less("limits.batchBytesMax", "limits.frameBytesMax", true, ": a produced batch must fit in a frame");
   less("limits.batchBytesMax", "limits.batchDecompressedBytesMax", false, ": a batch may decompress to at least its own size");
+  less("limits.frameBytesMax", "limits.connectionResponseBytesMax", false, ": the largest response must fit a connection's response budget");
+  less("limits.connectionResponseBytesMax", "limits.brokerResponseBytesMax", false, ": one connection's response budget must fit the broker's");
+  less("limits.sendStallPressureMs", "limits.sendStallMs", false, "");
+  const origins = values.get("allowedOrigins");
+  if (Array.isArray(origins)) {
+    origins.forEach((origin: string, i) => {
+      if (!isOriginPattern(origin)) fail(`allowedOrigins[${i}]`, `must be "*" or an origin like "https://app.example.com" (scheme://host[:port], no path), got ${showValue(origin)}`);
+    });
+  }
   less("defaultPartitions", "limits.partitionsMax", false, "");
   less("defaultReplicationFactor", "limits.replicationFactorMax", false, "");
 
@@ -197,6 +210,15 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
 
   if (issues.length > 0) return { config: undefined, sources, issues };
   return { config: deepFreeze(nest(values)) as unknown as BrokerConfig, sources, issues };
+}
+
+/**
+ * Whether `text` is "*" or a serialized origin (RFC 6454 section 6.2):
+ * scheme "://" host, an optional ":port", nothing after. Browsers send
+ * origins in lower case; an entry with capitals would never match.
+ */
+function isOriginPattern(text: string): boolean {
+  return text === "*" || /^[a-z][a-z0-9+.-]*:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(text);
 }
 
 /** Checks brokers for duplicate ids and for two listeners on one host:port. */
@@ -256,6 +278,22 @@ function checkLeaf(path: string, spec: LeafSpec, value: unknown, source: string,
         } else seen.add(id as number);
       });
       return ok ? { ok: true, value: [...value] } : { ok: false };
+    }
+    case "stringList": {
+      if (!Array.isArray(value) || value.length > spec.countMax) return bad();
+      const seen = new Set<string>();
+      let ok = true;
+      value.forEach((item: unknown, i) => {
+        const at = `${path}[${i}]`;
+        if (typeof item !== "string" || item.length < spec.itemLengthMin || item.length > spec.itemLengthMax) {
+          issues.push({ source, key: at, reason: `must be a string of ${spec.itemLengthMin}..${spec.itemLengthMax} characters, got ${showValue(item)}` });
+          ok = false;
+        } else if (seen.has(item)) {
+          issues.push({ source, key: at, reason: `duplicate ${showValue(item)}` });
+          ok = false;
+        } else seen.add(item);
+      });
+      return ok ? { ok: true, value: [...(value as string[])] } : { ok: false };
     }
     case "brokerList": {
       if (!Array.isArray(value) || value.length === 0 || value.length > BROKERS_COUNT_MAX) return bad();

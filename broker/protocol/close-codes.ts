@@ -28,6 +28,8 @@ export const CloseCode = {
   WrongPeer: 4006,
   /** The peer's data belongs to another cluster (a different cluster id). */
   WrongCluster: 4007,
+  /** The connection was idle (nothing running, nothing unsent, no frame) for connectionIdleMs; clients reconnect. */
+  IdleTimeout: 4008,
 } as const;
 /** A value of `CloseCode`. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

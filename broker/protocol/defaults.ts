@@ -108,7 +108,7 @@ export const STORAGE_DEFAULTS = frozen({
 
 /**
  * Limits of the client protocol (broker/protocol/limits.ts `Limits`). The
- * broker enforces them (its config may override the ten under `limits.*`) and
+ * broker enforces them (its config may override those under `limits.*`) and
  * announces them in the handshake; a client falls back to these.
  */
 export const LIMIT_DEFAULTS = frozen({
@@ -149,6 +149,31 @@ export const LIMIT_DEFAULTS = frozen({
   inflightRequestsMax: 128,
   /** Time a new connection has to complete its handshake. */
   handshakeWaitMsMax: 10 * SECOND_MS,
+  /**
+   * A connection with no request running, no response unsent and no frame received for this long
+   * is closed (IdleTimeout, 4008). Kafka's connections.max.idle.ms is 9 minutes; the SDK reconnects.
+   */
+  connectionIdleMs: 10 * MINUTE_MS,
+  /** Most client connections from one remote IP address: a quarter of connectionsMax, so one host cannot take them all. */
+  connectionsPerAddressMax: 256,
+  /**
+   * Response bytes one connection may hold: from before a fetch reads the log until ws has handed the
+   * frame to the socket. Two full-size fetches (a reservation is at most frameBytesMax). At least frameBytesMax.
+   */
+  connectionResponseBytesMax: 16 * MiB,
+  /**
+   * Response bytes all connections together may hold. 128 MiB keeps a broker under 512 MiB resident
+   * however many clients stop reading (docs/PROTOCOL.md, "Memory bounds"). At least connectionResponseBytesMax.
+   */
+  brokerResponseBytesMax: 128 * MiB,
+  /** A connection whose unsent responses have not moved for this long is closed as not reading (SlowClient, 1008). */
+  sendStallMs: 30 * SECOND_MS,
+  /**
+   * While fetches wait for the broker's response budget, a connection whose unsent responses have not
+   * moved for this long is closed as not reading, so non-readers cannot hold the budget from the others
+   * for a whole sendStallMs. At most sendStallMs.
+   */
+  sendStallPressureMs: 5 * SECOND_MS,
   /** Smallest segmentBytes a topic may configure. */
   segmentBytesMin: 4 * KiB,
   /** Largest segmentBytes a topic may configure. */

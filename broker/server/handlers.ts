@@ -15,6 +15,14 @@ export interface RequestContext {
   readonly clientId: string;
   /** Aborted when the connection closes (stop long polls and waits). */
   readonly signal: AbortSignal;
+  /**
+   * Hold `bytes` of the connection's and the broker's response budgets for
+   * this request's response, waiting (FIFO) at most `waitMs`: true once
+   * held, false if no budget came in time or the connection closed. A fetch
+   * calls it before it reads the log; once the response is encoded the
+   * reservation becomes its real size (broker/server/response-budget.ts).
+   */
+  readonly reserveResponseBytes: (bytes: number, waitMs: number) => boolean | Promise<boolean>;
 }
 
 /** One handler per operation; an absent handler answers UNKNOWN_OPERATION (not supported by this broker). */

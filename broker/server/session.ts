@@ -19,7 +19,15 @@
  *   protocol violation (responses could not be matched): id-0 error, close 4000;
  * - a second handshake is answered INVALID_REQUEST (the connection stays);
  * - with inflightRequestsMax handlers running, a request gets TOO_MANY_REQUESTS;
- * - responses go out as handlers settle, in any order (pipelining).
+ * - responses go out as handlers settle, in any order (pipelining);
+ * - response memory is held against the connection's and the broker's
+ *   response budgets (response-budget.ts): a fetch reserves through
+ *   ctx.reserveResponseBytes before it reads; while the connection has
+ *   unsent responses and either budget is spent, its socket is not read
+ *   (TCP pushes back on the client) until those responses are written;
+ *   a connection whose unsent responses do not move is closed 1008;
+ * - after the handshake, a connection with nothing running or unsent and
+ *   no frame for connectionIdleMs is closed 4008 (idle-timer.ts).
  *
  * Handlers are called synchronously, in frame order, as frames arrive: a
  * handler that needs per-connection order (produce) must take its place
@@ -39,6 +47,8 @@ import { encodeHandlerResult, internalError } from "./response-frames.js";
 import type { ServerSettings } from "./server-options.js";
 import type { ServerCounters } from "./server-stats.js";
 import { hopTrace } from "../protocol/hop-trace.js";
+import { IdleTimer } from "./idle-timer.js";
+import type { ConnectionBudget, ResponseBudget, Stall } from "./response-budget.js";
 
 /**
  * Close code for a client that does not read its responses (RFC 6455 1008,
@@ -58,6 +68,8 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly settings: ServerSettings;
   readonly counters: ServerCounters;
+  /** The broker's response budget (one per listener). */
+  readonly responseBudget: ResponseBudget;
   /** Called once, when the socket has closed. */
   readonly onClosed: (session: ClientSession) => void;
 }
@@ -78,6 +90,12 @@ export class ClientSession {
   private readonly openedMs = performance.now();
   private requestsServed = 0;
   private resolveClosed: () => void = () => undefined;
+  private readonly budget: ConnectionBudget;
+  private readonly idle: IdleTimer;
+  /** True while the socket is paused because unsent responses exceed a budget. */
+  private readingPaused = false;
+  /** The ws send callback of every frame: release its bytes, resume reading once all are written. */
+  private readonly onFrameWritten: () => void;
 
   constructor(private readonly deps: SessionDeps) {
     this.connectionId = deps.connectionId;
@@ -85,6 +103,22 @@ export class ClientSession {
     this.inflight = new InflightRequests(deps.settings.limits.inflightRequestsMax);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const { ws, settings } = deps;
+    this.budget = deps.responseBudget.connection((stall) => this.onSendStalled(stall));
+    this.onFrameWritten = () => {
+      this.budget.onWritten();
+      if (this.readingPaused && this.budget.unsentBytes === 0) {
+        this.readingPaused = false;
+        ws.resume();
+      }
+    };
+    this.idle = new IdleTimer(
+      settings.limits.connectionIdleMs,
+      () => this.inflight.runningCount > 0 || this.budget.unsentBytes > 0,
+      (idleMs) => {
+        this.deps.counters.connectionsIdleClosed++;
+        this.closeWith(CloseCode.IdleTimeout, `idle for ${idleMs} ms (connectionIdleMs)`, "info");
+      },
+    );
     ws.on("message", (data, isBinary) => this.onFrame(data, isBinary));
     ws.on("error", (err) => this.onSocketError(err));
     ws.on("close", (code, reason) => this.onSocketClose(code, reason));
@@ -116,6 +150,7 @@ export class ClientSession {
   private onFrame(data: RawData, isBinary: boolean): void {
     hopTrace?.("session.in");
     if (this.phase === "closing") return;
+    this.idle.touch();
     if (!isBinary) {
       this.violation("text frame", new RlogError("INVALID_REQUEST", "binary frames only: text frames are not part of the protocol"));
       return;
@@ -183,6 +218,7 @@ export class ClientSession {
     this.phase = "open";
     this.clientId = request.clientId;
     this.log = this.log.child({ clientId: request.clientId });
+    this.idle.start();
     const { brokerId, limits } = this.deps.settings;
     this.send(encodeResult<"handshake">(id, { brokerId, version: request.version, limits }), id);
     this.log.debug({ version: request.version }, "handshake done");
@@ -201,7 +237,12 @@ export class ClientSession {
     const inflight = this.inflight.begin(id, request.op, performance.now());
     this.deps.counters.requestsInflight++;
     inflight.timer = setTimeout(() => this.onRequestTimeout(inflight), requestTimeoutMs);
-    const ctx: RequestContext = { connectionId: this.connectionId, clientId: this.clientId, signal: inflight.controller.signal };
+    const ctx: RequestContext = {
+      connectionId: this.connectionId,
+      clientId: this.clientId,
+      signal: inflight.controller.signal,
+      reserveResponseBytes: (bytes, waitMs) => this.budget.reserve(bytes, waitMs, inflight, inflight.controller.signal),
+    };
     let outcome: Promise<unknown>;
     try {
       outcome = Promise.resolve(handler.call(handlers, request, ctx));
@@ -217,29 +258,41 @@ export class ClientSession {
   private settle(inflight: InflightRequest): boolean {
     this.inflight.finish(inflight);
     this.deps.counters.requestsInflight--;
+    this.idle.touch();
     return this.inflight.answer(inflight);
+  }
+
+  /** Take the response bytes `inflight` reserved (its response will hold its real size instead). */
+  private takeReserved(inflight: InflightRequest): number {
+    const reserved = inflight.reservedBytes;
+    inflight.reservedBytes = 0;
+    return reserved;
   }
 
   private onHandlerResult(inflight: InflightRequest, result: unknown): void {
     const { id, op } = inflight;
+    const reserved = this.takeReserved(inflight);
     if (!this.settle(inflight)) {
+      this.budget.release(reserved);
       this.logRequest(id, op, inflight.startedMs, undefined, "result discarded: already answered or connection closed");
       return;
     }
     const encoded = encodeHandlerResult(id, result, this.deps.settings.limits.frameBytesMax);
     if (!encoded.ok) {
+      this.budget.release(reserved);
       this.log.error({ id, op, problem: encoded.problem }, "handler result cannot be sent; answering INTERNAL_ERROR");
       const error = internalError(op, this.connectionId, id);
       this.sendError(id, error);
       this.logRequest(id, op, inflight.startedMs, error);
       return;
     }
-    this.send(encoded.frame, id);
+    this.send(encoded.frame, id, reserved);
     this.logRequest(id, op, inflight.startedMs);
   }
 
   private onHandlerError(inflight: InflightRequest, err: unknown): void {
     const { id, op } = inflight;
+    this.budget.release(this.takeReserved(inflight));
     if (!this.settle(inflight)) {
       // Usually the abort of a long poll after a close or TIMEOUT: expected, not a bug.
       this.logRequest(id, op, inflight.startedMs, err instanceof RlogError ? err : undefined, "error discarded: already answered or connection closed");
@@ -274,10 +327,23 @@ export class ClientSession {
     this.send(encodeError(id, error), id);
   }
 
-  /** Send one frame (nothing once closing); close the connection if the client is not reading. */
-  private send(frame: Uint8Array, id: number): void {
-    if (this.phase === "closing" || this.deps.ws.readyState !== WebSocket.OPEN) return;
-    this.deps.ws.send(frame);
+  /**
+   * Send one frame (nothing once closing), holding its bytes against the
+   * response budgets until ws has written it (`reservedBytes` of them were
+   * reserved by the handler); close the connection if the client is not reading.
+   */
+  private send(frame: Uint8Array, id: number, reservedBytes = 0): void {
+    if (this.phase === "closing" || this.deps.ws.readyState !== WebSocket.OPEN) {
+      this.budget.release(reservedBytes);
+      return;
+    }
+    this.deps.ws.send(frame, this.onFrameWritten);
+    this.budget.sent(frame.byteLength, reservedBytes);
+    if (!this.readingPaused && this.budget.overBudget) {
+      // Stop taking requests from a client that is not taking its responses; TCP pushes back on it.
+      this.readingPaused = true;
+      this.deps.ws.pause();
+    }
     hopTrace?.("session.out");
     if (id !== 0) {
       this.requestsServed++;
@@ -294,6 +360,16 @@ export class ClientSession {
   }
 
   // ---- closing ------------------------------------------------------------
+
+  /** The client has not taken its responses for sendStallMs (or sendStallPressureMs): cut it, freeing what it holds. */
+  private onSendStalled(stall: Stall): void {
+    if (this.phase === "closing") return;
+    this.deps.counters.slowClientsClosed++;
+    const bound = stall.underPressure ? "sendStallPressureMs, while fetches wait for the response budget" : "sendStallMs";
+    this.closeWith(SLOW_CLIENT_CLOSE_CODE, `client not reading: ${stall.unsentBytes} bytes unsent for ${stall.stalledMs} ms (${bound})`, "warn", { ...stall });
+    // The close frame would queue behind the unread bytes: cut the socket now, so its memory goes at once.
+    this.deps.ws.terminate();
+  }
 
   /** A protocol violation: id-0 error frame, close 4000. */
   private violation(what: string, error: RlogError): void {
@@ -323,6 +399,7 @@ export class ClientSession {
     this.phase = "closing";
     clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
+    this.idle.stop();
     this.inflight.abortAll(new RlogError("SHUTTING_DOWN", "connection closed"));
   }
 
@@ -337,6 +414,7 @@ export class ClientSession {
 
   private onSocketClose(code: number, reason: Buffer): void {
     this.enterClosing();
+    this.budget.close();
     this.log.debug(
       { closeCode: code, reason: reason.toString("utf8"), requestsServed: this.requestsServed, durationMs: Math.round(performance.now() - this.openedMs) },
       "connection closed",

@@ -44,7 +44,7 @@ test("wrong types are refused, naming the key and the value", () => {
     [{ raft: 5 }, "raft: must be an object with keys electionTimeoutTicks, heartbeatIntervalTicks, preferredLeaderCheckTicks, inflightAppendsMax, inflightBytesMax, appendBytesMax, uncommittedEntriesMax, recentEntriesBytesMax, quiesce, got 5"],
     [
       { limits: [] },
-      "limits: must be an object with keys frameBytesMax, recordBytesMax, batchRecordsMax, batchBytesMax, batchDecompressedBytesMax, topicNameLengthMax, partitionsMax, replicationFactorMax, connectionsMax, inflightRequestsMax, fetchBytesMax, fetchWaitMsMax, got []",
+      "limits: must be an object with keys frameBytesMax, recordBytesMax, batchRecordsMax, batchBytesMax, batchDecompressedBytesMax, topicNameLengthMax, partitionsMax, replicationFactorMax, connectionsMax, inflightRequestsMax, fetchBytesMax, fetchWaitMsMax, connectionIdleMs, connectionsPerAddressMax, connectionResponseBytesMax, brokerResponseBytesMax, sendStallMs, sendStallPressureMs, got []",
     ],
     [{ brokers: {} }, "brokers: must be a non-empty list of { id, host, clientPort, peerPort }, got {}"],
     [{ brokers: [] }, "brokers: must be a non-empty list of { id, host, clientPort, peerPort }, got []"],
