@@ -7,6 +7,7 @@
  */
 import { RlogError } from "../protocol/errors.js";
 import { encodeResult } from "../protocol/frames.js";
+import { clientPackr } from "../protocol/msgpack.js";
 import type { OpName, ResultOf } from "../protocol/ops.js";
 
 /** A frame to send, or why the result cannot be sent. */
@@ -29,7 +30,25 @@ export function encodeHandlerResult(id: number, result: unknown, frameBytesMax: 
   if (frame.byteLength > frameBytesMax) {
     return { ok: false, problem: `response of ${frame.byteLength} bytes exceeds frameBytesMax ${frameBytesMax}` };
   }
-  return { ok: true, frame };
+  return { ok: true, frame: frame.byteLength >= OWN_BUFFER_BYTES_MIN ? ownBuffer(frame) : frame };
+}
+
+/**
+ * Frames of at least this many bytes (fetch responses, large metadata) get a
+ * buffer of their own. msgpackr encodes into one shared buffer, grown 4x past
+ * a large value (a 4 MiB response lands in a 16 MiB buffer), and returns a
+ * view of it: one unsent view would pin the whole buffer, so the response
+ * budget (response-budget.ts), which counts frame bytes, would undercount
+ * the memory held by up to 4x. Small frames share buffers of a few KiB.
+ */
+export const OWN_BUFFER_BYTES_MIN = 64 * 1024;
+
+/** A copy of `frame` in a buffer of exactly its size; msgpackr starts a fresh small buffer, so the large one is freed. */
+function ownBuffer(frame: Uint8Array): Uint8Array {
+  const own = Buffer.allocUnsafeSlow(frame.byteLength);
+  own.set(frame);
+  clientPackr.useBuffer(Buffer.allocUnsafeSlow(8 * 1024));
+  return own;
 }
 
 /** The error a client gets for a handler bug; details stay in the broker log. */
