@@ -132,3 +132,10 @@ test("an empty environment and an omitted env option differ: the default reads p
     else process.env["RLOG_LOG_LEVEL"] = saved;
   }
 });
+
+test("string lists: comma-separated or JSON; an empty variable is the empty list", () => {
+  const load = (value: string): readonly string[] => loadConfig({ env: { RLOG_BROKER_ID: "1", RLOG_DATA_DIR: "/tmp/x", RLOG_ALLOWED_ORIGINS: value } }).allowedOrigins;
+  assert.deepEqual(load("https://a.example.com, https://b.example.com"), ["https://a.example.com", "https://b.example.com"]);
+  assert.deepEqual(load('["https://a.example.com"]'), ["https://a.example.com"]);
+  assert.deepEqual(load(""), []);
+});

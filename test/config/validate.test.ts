@@ -175,3 +175,32 @@ test("every problem is reported at once, in layer order", () => {
     "overrides: raftTickMs: must be an integer in 1..1000, got 0",
   ]);
 });
+
+test("allowedOrigins: a list of distinct origins or \"*\"; anything else is named by its index", () => {
+  const ok = loadConfig({ file: tempConfig({ ...MINIMAL, allowedOrigins: ["https://app.example.com", "http://localhost:8080", "http://[::1]:3000", "*"] }), env: {} });
+  assert.deepEqual(ok.allowedOrigins, ["https://app.example.com", "http://localhost:8080", "http://[::1]:3000", "*"]);
+  assert.deepEqual(loadConfig({ file: tempConfig(MINIMAL), env: {} }).allowedOrigins, [], "empty by default: no browser may connect");
+  const cases: [unknown, string][] = [
+    ["https://app.example.com", 'allowedOrigins: must be a list of at most 1000 distinct strings of 1..2048 characters, got "https://app.example.com"'],
+    [["https://app.example.com/"], 'allowedOrigins[0]: must be "*" or an origin like "https://app.example.com" (scheme://host[:port], no path), got "https://app.example.com/"'],
+    [["https://App.example.com"], 'allowedOrigins[0]: must be "*" or an origin like "https://app.example.com" (scheme://host[:port], no path), got "https://App.example.com"'],
+    [["a://b", 7], "allowedOrigins[1]: must be a string of 1..2048 characters, got 7"],
+    [["https://a.example", "https://a.example"], 'allowedOrigins[1]: duplicate "https://a.example"'],
+  ];
+  for (const [value, reason] of cases) {
+    const c = fromFile({ allowedOrigins: value });
+    assertOneIssue(c.load, `${c.file}: ${reason}`);
+  }
+});
+
+test("response budgets and stall bounds must nest: frame <= connection <= broker, pressure <= stall", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ frameBytesMax: 1 << 24, connectionResponseBytesMax: 1 << 23 }, "limits.frameBytesMax: must be at most limits.connectionResponseBytesMax (8388608): the largest response must fit a connection's response budget, got 16777216"],
+    [{ connectionResponseBytesMax: 1 << 30, brokerResponseBytesMax: 1 << 29 }, "limits.connectionResponseBytesMax: must be at most limits.brokerResponseBytesMax (536870912): one connection's response budget must fit the broker's, got 1073741824"],
+    [{ sendStallMs: 1000, sendStallPressureMs: 2000 }, "limits.sendStallPressureMs: must be at most limits.sendStallMs (1000), got 2000"],
+  ];
+  for (const [limits, reason] of cases) {
+    const c = fromFile({ limits });
+    assertOneIssue(c.load, `${c.file}: ${reason}`);
+  }
+});
