@@ -167,3 +167,43 @@ test("the SDK connection reconnects on its next request after the broker closed 
     await conn.close();
   }
 });
+
+test("a client that does not read its responses is not read either once over its response budget; nothing is lost when it reads again", async (tc) => {
+  const fakes = fakeHandlers();
+  const frameBytesMax = 64 * 1024;
+  const t = await serve(tc, {
+    handlers: fakes.handlers,
+    limits: { frameBytesMax, fetchBytesMax: frameBytesMax / 2, batchBytesMax: frameBytesMax / 2, connectionResponseBytesMax: frameBytesMax, inflightRequestsMax: 16 },
+    extra: { sendBufferBytesMax: 1 << 30 },
+  });
+  const sink = await TestClient.open(t.url);
+  sink.ws.pause();
+  // 30 KiB answers: the kernel buffers take a few MiB, then the broker holds unsent bytes and stops reading.
+  let id = 100;
+  const send = (n: number): void => {
+    for (let i = 0; i < n; i++) sink.send(encodeRequest(id++, { op: "fetch", topic: "t", partition: 0, offset: 0, maxBytes: 30 * 1024, maxWaitMs: 0 }));
+  };
+  let calls = -1;
+  for (let round = 0; round < 200 && fakes.calls.length !== calls; round++) {
+    calls = fakes.calls.length;
+    send(200);
+    await sleep(50);
+  }
+  assert.ok(calls > 0 && fakes.calls.length === calls, `the broker stopped reading after ${calls} requests`);
+  // Frames ws had already read when the socket paused are still handled: at most inflightRequestsMax
+  // handlers (these fakes answer 30 KiB without reserving, like a metadata answer) and small refusals.
+  const held = t.server.stats().responseBytesHeld;
+  assert.ok(held > 0 && held <= frameBytesMax + 16 * 31 * 1024 + 256 * 1024, `held ${held} bytes`);
+  send(500);
+  await sleep(200);
+  assert.equal(fakes.calls.length, calls, "still not read");
+  // Reading again: every request is answered once (a result, or TOO_MANY_REQUESTS past the 16 in flight).
+  const sent = id - 100;
+  sink.ws.resume();
+  await waitFor(() => sink.responses.length >= sent + 1, `all ${sent} answers`, 20_000);
+  assert.equal(new Set(sink.responses.slice(1).map((r) => r.id)).size, sent);
+  assert.ok(sink.responses.slice(1).every((r) => r.ok || r.error.codeName === "TOO_MANY_REQUESTS"));
+  assert.equal(t.server.stats().slowClientsClosed, 0);
+  await waitFor(() => t.server.stats().responseBytesHeld === 0, "nothing held once written");
+  await sink.close();
+});
