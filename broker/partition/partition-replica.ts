@@ -269,7 +269,7 @@ export class PartitionReplica {
   /**
    * Committed records from req.offset, after a long poll of at most
    * req.maxWaitMs when there are none yet. `beforeRead`, when given, is
-   * asked just before the log is read (the client listener's response
+   * asked just before records are read (the client listener's response
    * budget): false answers no records instead.
    */
   async fetch(req: FetchRequest, signal: AbortSignal, beforeRead?: () => boolean | Promise<boolean>): Promise<FetchResult> {
@@ -288,7 +288,8 @@ export class PartitionReplica {
       await this.waiters.wait(from, req.maxWaitMs, signal, () => from < this.highWatermark);
       this.requireLeader(false); // leadership may have moved while we waited: send the client to the new leader
     }
-    if (beforeRead !== undefined) {
+    // An expired long poll with nothing to read needs no response budget.
+    if (beforeRead !== undefined && from < this.highWatermark) {
       const allowed = beforeRead();
       if (allowed !== true && !(await allowed)) return { batches: [], highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset() };
       if (allowed !== true) this.requireLeader(false); // leadership may have moved while the fetch waited for budget
