@@ -8,12 +8,13 @@
  * What is held: a response's bytes from before its handler builds it (a
  * fetch reserves before it reads the log) until ws has handed the frame to
  * the socket (the ws send callback), or until the connection closes.
- * - A fetch reserves (`reserve`): it waits, at most the time it allows,
- *   first in its connection's FIFO for room in the connection's budget,
- *   then in the broker's FIFO for room in the broker's. A waiter at the
- *   head of a FIFO is never passed by a later one, so a connection cannot
- *   jump the queue and a large fetch is not starved by small ones. No grant
- *   in time: the fetch answers with no records, like an empty long poll.
+ * - A fetch reserves (`reserve`) before it reads. It waits at most what is
+ *   left of its maxWaitMs (at least FETCH_BUDGET_WAIT_MS_MIN): first in its
+ *   connection's FIFO for room in the connection's budget, then in the
+ *   broker's FIFO for room in the broker's. A waiter at the head of a FIFO
+ *   is never passed by a later one, so a connection cannot jump the queue
+ *   and a large fetch is not starved by small ones. No grant in time: the
+ *   fetch answers with no records, like an empty long poll.
  * - Any other response (produce acks, metadata, errors) is small and is
  *   charged at its real size when sent (`sent`), without waiting: a few
  *   additions on the hot path, no allocation.
@@ -35,6 +36,14 @@
  * without waiting may pass them (by at most the frames in flight).
  */
 import { strict as assert } from "node:assert";
+
+/**
+ * Least time a fetch may wait for budget, whatever its maxWaitMs: a
+ * non-blocking fetch (maxWaitMs 0) pipelined behind its own connection's
+ * responses would otherwise answer empty while records are there, until
+ * the earlier responses reach the socket (microseconds for a reading client).
+ */
+export const FETCH_BUDGET_WAIT_MS_MIN = 100;
 
 /** Bytes of a fetch response beyond its records (ids, offsets, per-batch fields), reserved with them. */
 export const FETCH_ENVELOPE_BYTES = 64 * 1024;
