@@ -104,7 +104,7 @@ export interface LimitSettings {
   readonly connectionIdleMs: number;
   /** Most open client connections from one remote IP address. */
   readonly connectionsPerAddressMax: number;
-  /** Response bytes one connection may hold (fetch reservations and unsent frames). Invariant: >= frameBytesMax. */
+  /** Response bytes one connection may hold (fetch reservations and unsent frames). Invariant: >= 2 * frameBytesMax. */
   readonly connectionResponseBytesMax: number;
   /** Response bytes all client connections may hold together. Invariant: >= connectionResponseBytesMax. */
   readonly brokerResponseBytesMax: number;

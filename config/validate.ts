@@ -19,8 +19,9 @@
  * - storage.writeRetryBackoffMs <= storage.writeRetryBackoffMsMax;
  * - limits.recordBytesMax, limits.fetchBytesMax and limits.batchBytesMax < limits.frameBytesMax;
  * - limits.batchBytesMax <= limits.batchDecompressedBytesMax;
- * - limits.frameBytesMax <= limits.connectionResponseBytesMax <= limits.brokerResponseBytesMax
- *   (one response of any size must fit a connection's budget, and one connection's the broker's);
+ * - 2 * limits.frameBytesMax <= limits.connectionResponseBytesMax <= limits.brokerResponseBytesMax
+ *   (a fetch's reservation, at most a frame of records as read plus the frame, must fit a
+ *   connection's budget, and one connection's the broker's);
  * - limits.sendStallPressureMs <= limits.sendStallMs;
  * - allowedOrigins: each "*" or an origin "scheme://host[:port]" (no path, no trailing slash);
  * - brokers: distinct ids; no two listeners share a port on the same host;
@@ -170,7 +171,11 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
   less("limits.fetchBytesMax", "limits.frameBytesMax", true, ": a fetch response must fit in a frame");
   less("limits.batchBytesMax", "limits.frameBytesMax", true, ": a produced batch must fit in a frame");
   less("limits.batchBytesMax", "limits.batchDecompressedBytesMax", false, ": a batch may decompress to at least its own size");
-  less("limits.frameBytesMax", "limits.connectionResponseBytesMax", false, ": the largest response must fit a connection's response budget");
+  const frameBytesMax = num("limits.frameBytesMax");
+  const connectionBytesMax = num("limits.connectionResponseBytesMax");
+  if (frameBytesMax !== undefined && connectionBytesMax !== undefined && connectionBytesMax < 2 * frameBytesMax) {
+    fail("limits.connectionResponseBytesMax", `must be at least twice limits.frameBytesMax (${2 * frameBytesMax}): a fetch reserves its records as read plus the frame that copies them, got ${connectionBytesMax}`);
+  }
   less("limits.connectionResponseBytesMax", "limits.brokerResponseBytesMax", false, ": one connection's response budget must fit the broker's");
   less("limits.sendStallPressureMs", "limits.sendStallMs", false, "");
   const origins = values.get("allowedOrigins");

@@ -158,7 +158,7 @@ export const LIMIT_DEFAULTS = frozen({
   connectionsPerAddressMax: 256,
   /**
    * Response bytes one connection may hold: from before a fetch reads the log until ws has handed the
-   * frame to the socket. Two full-size fetches (a reservation is at most frameBytesMax). At least frameBytesMax.
+   * frame to the socket. At least 2 * frameBytesMax: a fetch reserves its records as read plus the frame that copies them.
    */
   connectionResponseBytesMax: 16 * MiB,
   /**

@@ -57,14 +57,17 @@ export interface ResponseBudgetLimits {
 }
 
 /**
- * What a fetch reserves before it reads: its maxBytes (at most
+ * What a fetch reserves before it reads. Its records: maxBytes (at most
  * fetchBytesMax), but at least batchBytesMax since the first batch is
- * returned whatever its size, plus the envelope, and never more than a
- * frame (a larger response cannot be sent).
+ * returned whatever its size. They are held twice for a moment: as read
+ * from the log, and in the frame that copies them (with the envelope, never
+ * more than a frame: a larger response cannot be sent). Both are reserved;
+ * once the frame is encoded the reservation becomes the frame's size. At
+ * most 2 * frameBytesMax, which connectionResponseBytesMax must allow.
  */
 export function fetchReservationBytes(maxBytes: number, limits: { readonly fetchBytesMax: number; readonly batchBytesMax: number; readonly frameBytesMax: number }): number {
-  const records = Math.max(Math.min(maxBytes, limits.fetchBytesMax), limits.batchBytesMax);
-  return Math.min(records + FETCH_ENVELOPE_BYTES, limits.frameBytesMax);
+  const records = Math.min(Math.max(Math.min(maxBytes, limits.fetchBytesMax), limits.batchBytesMax), limits.frameBytesMax);
+  return records + Math.min(records + FETCH_ENVELOPE_BYTES, limits.frameBytesMax);
 }
 
 /** Where a grant is recorded (the session's in-flight request), so it is released whatever happens. */

@@ -94,9 +94,9 @@ export function resolveSettings(options: ClientServerOptions): ServerSettings {
   positiveInt("limits.brokerResponseBytesMax", limits.brokerResponseBytesMax);
   positiveInt("limits.sendStallMs", limits.sendStallMs);
   positiveInt("limits.sendStallPressureMs", limits.sendStallPressureMs);
-  if (limits.connectionResponseBytesMax < limits.frameBytesMax || limits.brokerResponseBytesMax < limits.connectionResponseBytesMax) {
+  if (limits.connectionResponseBytesMax < 2 * limits.frameBytesMax || limits.brokerResponseBytesMax < limits.connectionResponseBytesMax) {
     throw new RangeError(
-      `need frameBytesMax ${limits.frameBytesMax} <= connectionResponseBytesMax ${limits.connectionResponseBytesMax} <= brokerResponseBytesMax ${limits.brokerResponseBytesMax}`,
+      `need 2 * frameBytesMax ${2 * limits.frameBytesMax} <= connectionResponseBytesMax ${limits.connectionResponseBytesMax} <= brokerResponseBytesMax ${limits.brokerResponseBytesMax}`,
     );
   }
   if (limits.sendStallPressureMs > limits.sendStallMs) throw new RangeError(`sendStallPressureMs ${limits.sendStallPressureMs} must be at most sendStallMs ${limits.sendStallMs}`);

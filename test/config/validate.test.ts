@@ -193,9 +193,9 @@ test("allowedOrigins: a list of distinct origins or \"*\"; anything else is name
   }
 });
 
-test("response budgets and stall bounds must nest: frame <= connection <= broker, pressure <= stall", () => {
+test("response budgets and stall bounds must nest: 2 frames <= connection <= broker, pressure <= stall", () => {
   const cases: [Record<string, unknown>, string][] = [
-    [{ frameBytesMax: 1 << 24, connectionResponseBytesMax: 1 << 23 }, "limits.frameBytesMax: must be at most limits.connectionResponseBytesMax (8388608): the largest response must fit a connection's response budget, got 16777216"],
+    [{ connectionResponseBytesMax: (1 << 24) - 1 }, "limits.connectionResponseBytesMax: must be at least twice limits.frameBytesMax (16777216): a fetch reserves its records as read plus the frame that copies them, got 16777215"],
     [{ connectionResponseBytesMax: 1 << 30, brokerResponseBytesMax: 1 << 29 }, "limits.connectionResponseBytesMax: must be at most limits.brokerResponseBytesMax (536870912): one connection's response budget must fit the broker's, got 1073741824"],
     [{ sendStallMs: 1000, sendStallPressureMs: 2000 }, "limits.sendStallPressureMs: must be at most limits.sendStallMs (1000), got 2000"],
   ];

@@ -22,11 +22,13 @@ function budget(): { broker: ResponseBudget; stalls: Stall[][]; open: () => Retu
 
 const holder = (): { reservedBytes: number } => ({ reservedBytes: 0 });
 
-test("a fetch reserves max(min(maxBytes, fetchBytesMax), batchBytesMax) plus the envelope, at most a frame", () => {
+test("a fetch reserves its records twice (as read, and in the frame with the envelope), records at least a batch, the frame at most frameBytesMax", () => {
   const l = DEFAULT_LIMITS;
-  assert.equal(fetchReservationBytes(1, l), l.batchBytesMax + FETCH_ENVELOPE_BYTES, "a small maxBytes still gets a whole first batch");
-  assert.equal(fetchReservationBytes(l.fetchBytesMax * 10, l), Math.max(l.fetchBytesMax, l.batchBytesMax) + FETCH_ENVELOPE_BYTES);
-  assert.equal(fetchReservationBytes(1 << 30, { fetchBytesMax: 1 << 30, batchBytesMax: 1024, frameBytesMax: 4096 }), 4096);
+  assert.equal(fetchReservationBytes(1, l), 2 * l.batchBytesMax + FETCH_ENVELOPE_BYTES, "a small maxBytes still gets a whole first batch");
+  const records = Math.max(l.fetchBytesMax, l.batchBytesMax);
+  assert.equal(fetchReservationBytes(l.fetchBytesMax * 10, l), 2 * records + FETCH_ENVELOPE_BYTES);
+  assert.ok(fetchReservationBytes(l.fetchBytesMax, l) <= 2 * l.frameBytesMax);
+  assert.equal(fetchReservationBytes(1 << 30, { fetchBytesMax: 1 << 30, batchBytesMax: 1024, frameBytesMax: 4096 }), 8192);
 });
 
 test("grants at once while there is room; frames hold their real size until written; close releases everything", () => {
