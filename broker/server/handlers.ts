@@ -21,8 +21,9 @@ export interface RequestContext {
    * held, false if no budget came in time or the connection closed. A fetch
    * calls it before it reads the log; once the response is encoded the
    * reservation becomes its real size (broker/server/response-budget.ts).
+   * Call it as a method of the context (it reads the request from `this`).
    */
-  readonly reserveResponseBytes: (bytes: number, waitMs: number) => boolean | Promise<boolean>;
+  reserveResponseBytes(bytes: number, waitMs: number): boolean | Promise<boolean>;
 }
 
 /** One handler per operation; an absent handler answers UNKNOWN_OPERATION (not supported by this broker). */

@@ -57,6 +57,17 @@ import type { ConnectionBudget, ResponseBudget, Stall } from "./response-budget.
  */
 export const SLOW_CLIENT_CLOSE_CODE = CloseCode.SlowClient;
 
+/** The context a handler gets, with what reserveResponseBytes needs (so no closure is made per request). */
+interface SessionRequestContext extends RequestContext {
+  readonly budget: ConnectionBudget;
+  readonly inflight: InflightRequest;
+}
+
+/** RequestContext.reserveResponseBytes: the request's reservation against its connection's budget. */
+function reserveForRequest(this: SessionRequestContext, bytes: number, waitMs: number): boolean | Promise<boolean> {
+  return this.budget.reserve(bytes, waitMs, this.inflight, this.signal);
+}
+
 /** A handler as the session calls it: any op's request in, any result out. */
 type AnyHandler = (request: Request, ctx: RequestContext) => Promise<unknown>;
 
@@ -237,11 +248,13 @@ export class ClientSession {
     const inflight = this.inflight.begin(id, request.op, performance.now());
     this.deps.counters.requestsInflight++;
     inflight.timer = setTimeout(() => this.onRequestTimeout(inflight), requestTimeoutMs);
-    const ctx: RequestContext = {
+    const ctx: SessionRequestContext = {
       connectionId: this.connectionId,
       clientId: this.clientId,
       signal: inflight.controller.signal,
-      reserveResponseBytes: (bytes, waitMs) => this.budget.reserve(bytes, waitMs, inflight, inflight.controller.signal),
+      budget: this.budget,
+      inflight,
+      reserveResponseBytes: reserveForRequest,
     };
     let outcome: Promise<unknown>;
     try {
