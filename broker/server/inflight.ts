@@ -29,6 +29,8 @@ export interface InflightRequest {
   timer: NodeJS.Timeout | undefined;
   /** Response bytes the handler reserved (response-budget.ts); the session releases or converts them once. */
   reservedBytes: number;
+  /** Bytes of the request's frame, held against the response budget while the handler runs. */
+  requestBytes: number;
 }
 
 /** The bounded in-flight table of one connection; see the file comment. */
@@ -62,7 +64,7 @@ export class InflightRequests {
   begin(id: number, op: OpName, startedMs: number): InflightRequest {
     assert.ok(this.hasRoom(), "inflight: begin without room");
     assert.ok(!this.awaiting.has(id), "inflight: duplicate id");
-    const request: InflightRequest = { id, op, startedMs, controller: new AbortController(), answered: false, timer: undefined, reservedBytes: 0 };
+    const request: InflightRequest = { id, op, startedMs, controller: new AbortController(), answered: false, timer: undefined, reservedBytes: 0, requestBytes: 0 };
     this.awaiting.set(id, request);
     this.running.add(request);
     return request;

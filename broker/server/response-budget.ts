@@ -7,7 +7,10 @@
  *
  * What is held: a response's bytes from before its handler builds it (a
  * fetch reserves before it reads the log) until ws has handed the frame to
- * the socket (the ws send callback), or until the connection closes.
+ * the socket (the ws send callback), or until the connection closes; and a
+ * request's frame while its handler runs (a produce's batch is a view of
+ * it), charged without waiting: the session stops reading a connection
+ * while it or the broker is over budget.
  * - A fetch reserves (`reserve`) before it reads. It waits at most what is
  *   left of its maxWaitMs (at least FETCH_BUDGET_WAIT_MS_MIN): first in its
  *   connection's FIFO for room in the connection's budget, then in the
@@ -232,6 +235,8 @@ export class ConnectionBudget {
   private brokerBytes = 0;
   /** Bytes of frames handed to ws and not yet written to the socket. */
   unsentBytes = 0;
+  /** Bytes of request frames whose handlers are running. */
+  requestBytes = 0;
   /** performance.now() when unsent bytes last moved (or appeared). */
   progressMs = 0;
   private readonly queue = new Set<Waiter>();
@@ -310,6 +315,22 @@ export class ConnectionBudget {
     if (extra < 0) this.pump();
   }
 
+  /** A request's frame of `bytes` is held while its handler runs: charged without waiting. */
+  holdRequest(bytes: number): void {
+    if (this.closed) return;
+    this.requestBytes += bytes;
+    this.heldBytes += bytes;
+    this.brokerBytes += bytes;
+    this.broker.add(bytes);
+  }
+
+  /** The handler of a request of `bytes` settled. */
+  releaseRequest(bytes: number): void {
+    if (this.closed || bytes === 0) return;
+    this.requestBytes -= bytes;
+    this.release(bytes);
+  }
+
   /** Reserved bytes that will not be sent (the result was discarded or failed to encode). */
   release(reservedBytes: number): void {
     if (this.closed || reservedBytes === 0) return;
@@ -329,6 +350,7 @@ export class ConnectionBudget {
     this.heldBytes = 0;
     this.brokerBytes = 0;
     this.unsentBytes = 0;
+    this.requestBytes = 0;
   }
 
   // ---- used by ResponseBudget -----------------------------------------------

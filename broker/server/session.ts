@@ -22,9 +22,10 @@
  * - responses go out as handlers settle, in any order (pipelining);
  * - response memory is held against the connection's and the broker's
  *   response budgets (response-budget.ts): a fetch reserves through
- *   ctx.reserveResponseBytes before it reads; while the connection has
- *   unsent responses and either budget is spent, its socket is not read
- *   (TCP pushes back on the client) until those responses are written;
+ *   ctx.reserveResponseBytes before it reads; a request's frame is held
+ *   while its handler runs; while either budget is spent, the socket is
+ *   not read (TCP pushes back on the client) until it has room again or
+ *   this connection holds nothing;
  *   a connection whose unsent responses do not move is closed 1008;
  * - after the handshake, a connection with nothing running or unsent and
  *   no frame for connectionIdleMs is closed 4008 (idle-timer.ts).
@@ -117,10 +118,7 @@ export class ClientSession {
     this.budget = deps.responseBudget.connection((stall) => this.onSendStalled(stall));
     this.onFrameWritten = () => {
       this.budget.onWritten();
-      if (this.readingPaused && this.budget.unsentBytes === 0) {
-        this.readingPaused = false;
-        ws.resume();
-      }
+      this.resumeIfUnderBudget();
     };
     this.idle = new IdleTimer(
       settings.limits.connectionIdleMs,
@@ -166,7 +164,8 @@ export class ClientSession {
       this.violation("text frame", new RlogError("INVALID_REQUEST", "binary frames only: text frames are not part of the protocol"));
       return;
     }
-    const decoded = decodeRequest(frameBytes(data), this.deps.settings.limits);
+    const bytes = frameBytes(data);
+    const decoded = decodeRequest(bytes, this.deps.settings.limits);
     if (this.phase === "handshake") {
       this.onFirstFrame(decoded);
       return;
@@ -199,7 +198,7 @@ export class ClientSession {
       this.logRequest(id, request.op, undefined, undefined, "too many requests");
       return;
     }
-    this.dispatch(id, request);
+    this.dispatch(id, request, bytes.byteLength);
   }
 
   private onFirstFrame(decoded: DecodedRequest): void {
@@ -237,7 +236,7 @@ export class ClientSession {
 
   // ---- dispatch -----------------------------------------------------------
 
-  private dispatch(id: number, request: Exclude<Request, { op: "handshake" }>): void {
+  private dispatch(id: number, request: Exclude<Request, { op: "handshake" }>, frameBytesCount: number): void {
     const { handlers, requestTimeoutMs } = this.deps.settings;
     const handler = handlers[request.op] as AnyHandler | undefined;
     if (typeof handler !== "function") {
@@ -247,6 +246,10 @@ export class ClientSession {
     }
     const inflight = this.inflight.begin(id, request.op, performance.now());
     this.deps.counters.requestsInflight++;
+    // The request's frame (a produce's batch lives in it) is held while its handler runs.
+    inflight.requestBytes = frameBytesCount;
+    this.budget.holdRequest(frameBytesCount);
+    this.pauseIfOverBudget();
     inflight.timer = setTimeout(() => this.onRequestTimeout(inflight), requestTimeoutMs);
     const ctx: SessionRequestContext = {
       connectionId: this.connectionId,
@@ -271,6 +274,9 @@ export class ClientSession {
   private settle(inflight: InflightRequest): boolean {
     this.inflight.finish(inflight);
     this.deps.counters.requestsInflight--;
+    this.budget.releaseRequest(inflight.requestBytes);
+    inflight.requestBytes = 0;
+    this.resumeIfUnderBudget();
     this.idle.touch();
     return this.inflight.answer(inflight);
   }
@@ -352,11 +358,7 @@ export class ClientSession {
     }
     this.deps.ws.send(frame, this.onFrameWritten);
     this.budget.sent(frame.byteLength, reservedBytes);
-    if (!this.readingPaused && this.budget.overBudget) {
-      // Stop taking requests from a client that is not taking its responses; TCP pushes back on it.
-      this.readingPaused = true;
-      this.deps.ws.pause();
-    }
+    this.pauseIfOverBudget();
     hopTrace?.("session.out");
     if (id !== 0) {
       this.requestsServed++;
@@ -370,6 +372,27 @@ export class ClientSession {
         unsentBytes,
       });
     }
+  }
+
+  // ---- reading paused -----------------------------------------------------
+
+  /**
+   * Stop reading the socket while this connection or the broker is over its
+   * response budget (requests running count too): TCP pushes back on the
+   * client. Frames ws has already read are still handled.
+   */
+  private pauseIfOverBudget(): void {
+    if (this.readingPaused || !this.budget.overBudget || this.phase === "closing") return;
+    this.readingPaused = true;
+    this.deps.ws.pause();
+  }
+
+  /** Read again once the budgets have room, or once this connection holds nothing (it is not the one over). */
+  private resumeIfUnderBudget(): void {
+    if (!this.readingPaused || this.phase === "closing") return;
+    if (this.budget.overBudget && (this.budget.unsentBytes > 0 || this.budget.requestBytes > 0)) return;
+    this.readingPaused = false;
+    this.deps.ws.resume();
   }
 
   // ---- closing ------------------------------------------------------------

@@ -13,6 +13,7 @@ import { decodeResponse, encodeRequest } from "../../broker/protocol/frames.js";
 import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import { silentLogger } from "../../client/logger.js";
 import { Connection } from "../../client/network/connection.js";
+import type { OpHandlers } from "../../broker/server/handlers.js";
 import { fakeHandlers } from "./fake-handlers.js";
 import { LEVEL, okResult, startServer, tcpHandles, TestClient, waitFor, sleep, type TestServer } from "./helpers.js";
 
@@ -206,4 +207,36 @@ test("a client that does not read its responses is not read either once over its
   assert.equal(t.server.stats().slowClientsClosed, 0);
   await waitFor(() => t.server.stats().responseBytesHeld === 0, "nothing held once written");
   await sink.close();
+});
+
+test("request frames count while their handlers run: a client whose produces pile up is not read past its budget", async (tc) => {
+  const frameBytesMax = 64 * 1024;
+  const pending: (() => void)[] = [];
+  const handlers: OpHandlers = {
+    produce: () => new Promise((resolve) => pending.push(() => resolve({ baseOffset: 0, count: 1, logAppendTimeMs: 0 }))),
+  };
+  const t = await serve(tc, {
+    handlers,
+    limits: { frameBytesMax, fetchBytesMax: frameBytesMax / 2, batchBytesMax: frameBytesMax / 2, connectionResponseBytesMax: 2 * frameBytesMax, inflightRequestsMax: 10_000 },
+  });
+  const producer = await TestClient.open(t.url);
+  let id = 100;
+  // 30 KiB frames, 100 at a time: without the budget all 100 would run.
+  for (let i = 0; i < 100; i++) producer.send(encodeRequest(id++, { op: "produce", topic: "t", partition: 0, acks: "leader", batch: new Uint8Array(30 * 1024) }));
+  await waitFor(() => pending.length > 0, "produces running");
+  await sleep(300);
+  const running = pending.length;
+  // The budget (128 KiB) is reached after 5 frames; a frame or two more may already sit in ws's read buffer.
+  assert.ok(running >= 4 && running <= 8, `${running} produces running`);
+  assert.ok(t.server.stats().responseBytesHeld <= 2 * frameBytesMax + 3 * 31 * 1024);
+  // As handlers settle, reading resumes: every request runs and is answered.
+  const deadline = Date.now() + 10_000;
+  while (producer.responses.length < 101 && Date.now() < deadline) {
+    for (const done of pending.splice(0)) done();
+    await sleep(10);
+  }
+  assert.equal(producer.responses.length, 101);
+  assert.ok(producer.responses.every((r) => r.ok));
+  await waitFor(() => t.server.stats().responseBytesHeld === 0, "nothing held");
+  await producer.close();
 });
