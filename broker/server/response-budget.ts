@@ -48,6 +48,14 @@ import { strict as assert } from "node:assert";
  */
 export const FETCH_BUDGET_WAIT_MS_MIN = 100;
 
+/**
+ * While the broker's budget is spent, a connection is still read if it has
+ * no unsent bytes and less than this of requests running: control traffic
+ * (group heartbeats, commits, the next fetch's request) goes on while a
+ * long poll runs, and such connections hold almost nothing.
+ */
+export const LIGHT_REQUEST_BYTES_MAX = 64 * 1024;
+
 /** Bytes of a fetch response beyond its records (ids, offsets, per-batch fields), reserved with them. */
 export const FETCH_ENVELOPE_BYTES = 64 * 1024;
 
@@ -252,9 +260,15 @@ export class ConnectionBudget {
     private readonly onStalled: (stall: Stall) => void,
   ) {}
 
-  /** Whether new frames should wait: the connection or the broker is over its budget. */
-  get overBudget(): boolean {
-    return this.heldBytes >= this.broker.limits.connectionResponseBytesMax || this.broker.heldBytes >= this.broker.limits.brokerResponseBytesMax;
+  /**
+   * Whether the connection's socket should not be read: it is over its own
+   * budget, or the broker is over its budget and this connection holds some
+   * of it (unsent bytes, or LIGHT_REQUEST_BYTES_MAX of running requests).
+   */
+  get readingBlocked(): boolean {
+    if (this.heldBytes >= this.broker.limits.connectionResponseBytesMax) return true;
+    if (this.broker.heldBytes < this.broker.limits.brokerResponseBytesMax) return false;
+    return this.unsentBytes > 0 || this.requestBytes >= LIGHT_REQUEST_BYTES_MAX;
   }
 
   /**

@@ -23,9 +23,9 @@
  * - response memory is held against the connection's and the broker's
  *   response budgets (response-budget.ts): a fetch reserves through
  *   ctx.reserveResponseBytes before it reads; a request's frame is held
- *   while its handler runs; while either budget is spent, the socket is
- *   not read (TCP pushes back on the client) until it has room again or
- *   this connection holds nothing;
+ *   while its handler runs; while the connection's budget is spent, or the
+ *   broker's and this connection holds part of it, the socket is not read
+ *   (TCP pushes back on the client);
  *   a connection whose unsent responses do not move is closed 1008;
  * - after the handshake, a connection with nothing running or unsent and
  *   no frame for connectionIdleMs is closed 4008 (idle-timer.ts).
@@ -104,7 +104,7 @@ export class ClientSession {
   private resolveClosed: () => void = () => undefined;
   private readonly budget: ConnectionBudget;
   private readonly idle: IdleTimer;
-  /** True while the socket is paused because unsent responses exceed a budget. */
+  /** True while the socket is paused for the response budgets (pauseIfOverBudget). */
   private readingPaused = false;
   /** The ws send callback of every frame: release its bytes, resume reading once all are written. */
   private readonly onFrameWritten: () => void;
@@ -377,20 +377,20 @@ export class ClientSession {
   // ---- reading paused -----------------------------------------------------
 
   /**
-   * Stop reading the socket while this connection or the broker is over its
-   * response budget (requests running count too): TCP pushes back on the
-   * client. Frames ws has already read are still handled.
+   * Stop reading the socket while this connection is over its response
+   * budget, or the broker is over its own and this connection holds part of
+   * it (ConnectionBudget.readingBlocked): TCP pushes back on the client.
+   * Frames ws has already read are still handled.
    */
   private pauseIfOverBudget(): void {
-    if (this.readingPaused || !this.budget.overBudget || this.phase === "closing") return;
+    if (this.readingPaused || this.phase === "closing" || !this.budget.readingBlocked) return;
     this.readingPaused = true;
     this.deps.ws.pause();
   }
 
-  /** Read again once the budgets have room, or once this connection holds nothing (it is not the one over). */
+  /** Read again once that no longer holds (a frame written, a handler settled). */
   private resumeIfUnderBudget(): void {
-    if (!this.readingPaused || this.phase === "closing") return;
-    if (this.budget.overBudget && (this.budget.unsentBytes > 0 || this.budget.requestBytes > 0)) return;
+    if (!this.readingPaused || this.phase === "closing" || this.budget.readingBlocked) return;
     this.readingPaused = false;
     this.deps.ws.resume();
   }
