@@ -160,3 +160,25 @@ test("a connection whose unsent bytes do not move is reported after sendStallMs,
   waiter.close();
   broker.stop();
 });
+
+test("reading is blocked over the connection's budget, and over the broker's only for connections that hold part of it", () => {
+  const { broker, open } = budget();
+  const heavy = open();
+  const light = open();
+  heavy.sent(55, 0);
+  assert.equal(heavy.readingBlocked, false, "55 of its 60");
+  heavy.holdRequest(10);
+  assert.equal(heavy.readingBlocked, true, "65 of its 60");
+  heavy.releaseRequest(10);
+  assert.equal(heavy.readingBlocked, false);
+  const other = open();
+  other.sent(50, 0); // the broker holds 105 of its 100
+  light.holdRequest(20); // a long poll's request: light
+  assert.equal(light.readingBlocked, false, "no unsent bytes, a small request running: still read");
+  assert.equal(heavy.readingBlocked, true, "unsent bytes while the broker is over");
+  heavy.onWritten(); // heavy's 55 written: the broker holds 70
+  assert.equal(heavy.readingBlocked, false);
+  for (const c of [heavy, light, other]) c.close();
+  assert.equal(broker.heldBytes, 0);
+  broker.stop();
+});
