@@ -18,7 +18,8 @@
  * - When the socket closes, every outstanding and waiting request fails with
  *   BROKER_NOT_AVAILABLE (retriable; the retrier resends), or with the error
  *   the broker sent with id 0 just before closing (e.g. TOO_MANY_CONNECTIONS).
- *   The next request reconnects.
+ *   The next request reconnects; that is how a connection the broker closed
+ *   as idle (IdleTimeout, 4008, after connectionIdleMs) comes back.
  */
 import { WebSocket, type RawData } from "ws";
 import { CloseCode } from "../../broker/protocol/close-codes.js";
@@ -339,7 +340,8 @@ export class Connection {
     this.handshake = undefined;
     const err = this.refusal ?? brokerNotAvailable(this.url, `connection closed (${code}${reason === "" ? "" : ` ${reason}`})`);
     this.refusal = undefined;
-    if (!this.closedByUser) this.options.logger.info({ url: this.url, code, reason }, "connection closed");
+    // A broker closing an idle connection is routine (the next request reconnects): debug, not info.
+    if (!this.closedByUser) this.options.logger[code === CloseCode.IdleTimeout ? "debug" : "info"]({ url: this.url, code, reason }, "connection closed");
     this.failOpening?.(err);
     this.failOutstanding(err);
     this.failWaiting(err);
