@@ -265,6 +265,7 @@ export class Broker {
       port: c.clientPort,
       brokerId: c.brokerId,
       limits: this.limits,
+      allowedOrigins: c.allowedOrigins,
       handlers: buildHandlers(this.handlerContext()),
       logger: this.logger.child({ component: "server" }),
       authorize: (principal, request) => this.authorizer.authorize(principal, request),

@@ -100,6 +100,18 @@ export interface LimitSettings {
   readonly fetchBytesMax: number;
   /** Longest a fetch may wait for new records (long poll). */
   readonly fetchWaitMsMax: number;
+  /** A connection with no request running, nothing unsent and no frame received for this long is closed. */
+  readonly connectionIdleMs: number;
+  /** Most open client connections from one remote IP address. */
+  readonly connectionsPerAddressMax: number;
+  /** Response bytes one connection may hold (fetch reservations and unsent frames). Invariant: >= 2 * frameBytesMax. */
+  readonly connectionResponseBytesMax: number;
+  /** Response bytes all client connections may hold together. Invariant: >= connectionResponseBytesMax. */
+  readonly brokerResponseBytesMax: number;
+  /** A connection whose unsent responses have not moved for this long is closed as not reading. */
+  readonly sendStallMs: number;
+  /** The same while fetches wait for the broker's response budget. Invariant: <= sendStallMs. */
+  readonly sendStallPressureMs: number;
 }
 
 /** Authorization with ACLs (docs/SECURITY.md, "Authorization"). */
@@ -177,6 +189,14 @@ export interface BrokerConfig {
   readonly tls: TlsSettings;
   /** Client authentication. */
   readonly authentication: AuthenticationSettings;
+  /**
+   * Origins (e.g. "https://app.example.com") whose web pages may open a
+   * WebSocket to the client listener; a connection with any other Origin
+   * header is refused (HTTP 403). Connections without an Origin (the SDK,
+   * the CLI) are not affected. "*" allows every origin: UNSAFE, any web page
+   * the broker's users visit could then use the broker.
+   */
+  readonly allowedOrigins: readonly string[];
   /** Partitions of a topic created without an explicit count. */
   readonly defaultPartitions: number;
   /** Replication factor of a topic created without an explicit one. */

@@ -62,6 +62,12 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
     inflightRequestsMax: LIMIT_DEFAULTS.inflightRequestsMax,
     fetchBytesMax: LIMIT_DEFAULTS.fetchBytesMax,
     fetchWaitMsMax: LIMIT_DEFAULTS.fetchWaitMsMax,
+    connectionIdleMs: LIMIT_DEFAULTS.connectionIdleMs,
+    connectionsPerAddressMax: LIMIT_DEFAULTS.connectionsPerAddressMax,
+    connectionResponseBytesMax: LIMIT_DEFAULTS.connectionResponseBytesMax,
+    brokerResponseBytesMax: LIMIT_DEFAULTS.brokerResponseBytesMax,
+    sendStallMs: LIMIT_DEFAULTS.sendStallMs,
+    sendStallPressureMs: LIMIT_DEFAULTS.sendStallPressureMs,
   },
   // TLS off; see TlsSettings.
   tls: { certFile: null, keyFile: null, caFile: null, clientAuth: "none" },
@@ -70,6 +76,8 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
     failureDelayMs: AUTHENTICATION_DEFAULTS.failureDelayMs,
     scramUsersFile: AUTHENTICATION_DEFAULTS.scramUsersFile,
   },
+  // No browser origin may connect until one is listed.
+  allowedOrigins: [],
   defaultPartitions: BROKER_DEFAULTS.defaultPartitions,
   groupsTopicPartitions: BROKER_DEFAULTS.groupsTopicPartitions,
   logLevel: BROKER_DEFAULTS.logLevel,

@@ -78,7 +78,7 @@ export type SpecOf<V> = [V] extends [boolean]
         ? IdListSpec
         : [V] extends [readonly string[]]
           ? StringListSpec
-        : [V] extends [string | null]
+          : [V] extends [string | null]
           ? string extends Exclude<V, null>
             ? StringSpec
             : EnumSpec
@@ -164,6 +164,12 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       inflightRequestsMax: int(1, 100_000),
       fetchBytesMax: int(1),
       fetchWaitMsMax: int(0, DAY_MS),
+      connectionIdleMs: int(100, DAY_MS),
+      connectionsPerAddressMax: int(1, 1_000_000),
+      connectionResponseBytesMax: int(64 * 1024),
+      brokerResponseBytesMax: int(64 * 1024),
+      sendStallMs: int(100, DAY_MS),
+      sendStallPressureMs: int(10, DAY_MS),
     },
   },
   tls: {
@@ -183,6 +189,8 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       scramUsersFile: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: true },
     },
   },
+  // Origins are "scheme://host[:port]" (RFC 6454), at most a URL's length; the list is short by nature.
+  allowedOrigins: { kind: "stringList", itemLengthMin: 1, itemLengthMax: 2048, countMax: 1000 },
   defaultPartitions: int(1, 100_000),
   defaultReplicationFactor: int(1, BROKERS_COUNT_MAX),
   groupsTopicPartitions: int(1, 1000),

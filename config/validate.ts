@@ -19,6 +19,11 @@
  * - storage.writeRetryBackoffMs <= storage.writeRetryBackoffMsMax;
  * - limits.recordBytesMax, limits.fetchBytesMax and limits.batchBytesMax < limits.frameBytesMax;
  * - limits.batchBytesMax <= limits.batchDecompressedBytesMax;
+ * - 2 * limits.frameBytesMax <= limits.connectionResponseBytesMax <= limits.brokerResponseBytesMax
+ *   (a fetch's reservation, at most a frame of records as read plus the frame, must fit a
+ *   connection's budget, and one connection's the broker's);
+ * - limits.sendStallPressureMs <= limits.sendStallMs;
+ * - allowedOrigins: each "*" or an origin "scheme://host[:port]" (no path, no trailing slash);
  * - brokers: distinct ids; no two listeners share a port on the same host;
  *   no entry advertises an unspecified address (0.0.0.0, ::), nor does a
  *   lone broker whose entry is derived from `host`;
@@ -170,6 +175,19 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
   less("limits.fetchBytesMax", "limits.frameBytesMax", true, ": a fetch response must fit in a frame");
   less("limits.batchBytesMax", "limits.frameBytesMax", true, ": a produced batch must fit in a frame");
   less("limits.batchBytesMax", "limits.batchDecompressedBytesMax", false, ": a batch may decompress to at least its own size");
+  const frameBytesMax = num("limits.frameBytesMax");
+  const connectionBytesMax = num("limits.connectionResponseBytesMax");
+  if (frameBytesMax !== undefined && connectionBytesMax !== undefined && connectionBytesMax < 2 * frameBytesMax) {
+    fail("limits.connectionResponseBytesMax", `must be at least twice limits.frameBytesMax (${2 * frameBytesMax}): a fetch reserves its records as read plus the frame that copies them, got ${connectionBytesMax}`);
+  }
+  less("limits.connectionResponseBytesMax", "limits.brokerResponseBytesMax", false, ": one connection's response budget must fit the broker's");
+  less("limits.sendStallPressureMs", "limits.sendStallMs", false, "");
+  const origins = values.get("allowedOrigins");
+  if (Array.isArray(origins)) {
+    origins.forEach((origin: string, i) => {
+      if (!isOriginPattern(origin)) fail(`allowedOrigins[${i}]`, `must be "*" or an origin like "https://app.example.com" (scheme://host[:port], no path), got ${showValue(origin)}`);
+    });
+  }
   less("defaultPartitions", "limits.partitionsMax", false, "");
   less("defaultReplicationFactor", "limits.replicationFactorMax", false, "");
 
@@ -209,6 +227,15 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
 
   if (issues.length > 0) return { config: undefined, sources, issues };
   return { config: deepFreeze(nest(values)) as unknown as BrokerConfig, sources, issues };
+}
+
+/**
+ * Whether `text` is "*" or a serialized origin (RFC 6454 section 6.2):
+ * scheme "://" host, an optional ":port", nothing after. Browsers send
+ * origins in lower case; an entry with capitals would never match.
+ */
+function isOriginPattern(text: string): boolean {
+  return text === "*" || /^[a-z][a-z0-9+.-]*:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(text);
 }
 
 /** Checks brokers for duplicate ids and for two listeners on one host:port. */
@@ -305,7 +332,7 @@ function checkLeaf(path: string, spec: LeafSpec, value: unknown, source: string,
         const at = `${path}[${i}]`;
         const problem =
           typeof item !== "string" || item.length < spec.itemLengthMin || item.length > spec.itemLengthMax || (spec.itemPrefix !== undefined && !item.startsWith(spec.itemPrefix))
-            ? `must be ${describeSpec(spec).replace(/^a list of at most \d+ distinct /, "one of the ")}, got ${showValue(item)}`
+            ? `must be ${spec.itemPrefix === undefined ? "a string" : `a string "${spec.itemPrefix}<name>"`} of ${spec.itemLengthMin}..${spec.itemLengthMax} characters, got ${showValue(item)}`
             : seen.has(item)
               ? `duplicate ${showValue(item)}`
               : undefined;

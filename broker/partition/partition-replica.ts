@@ -266,7 +266,13 @@ export class PartitionReplica {
     }
   }
 
-  async fetch(req: FetchRequest, signal: AbortSignal): Promise<FetchResult> {
+  /**
+   * Committed records from req.offset, after a long poll of at most
+   * req.maxWaitMs when there are none yet. `beforeRead`, when given, is
+   * asked just before records are read (the client listener's response
+   * budget): false answers no records instead.
+   */
+  async fetch(req: FetchRequest, signal: AbortSignal, beforeRead?: () => boolean | Promise<boolean>): Promise<FetchResult> {
     this.requireLeader(false);
     const from = req.offset;
     const start = this.log.logStartOffset();
@@ -281,6 +287,12 @@ export class PartitionReplica {
     if (from >= this.highWatermark) {
       await this.waiters.wait(from, req.maxWaitMs, signal, () => from < this.highWatermark);
       this.requireLeader(false); // leadership may have moved while we waited: send the client to the new leader
+    }
+    // An expired long poll with nothing to read needs no response budget.
+    if (beforeRead !== undefined && from < this.highWatermark) {
+      const allowed = beforeRead();
+      if (allowed !== true && !(await allowed)) return { batches: [], highWatermark: this.highWatermark, logStartOffset: this.log.logStartOffset() };
+      if (allowed !== true) this.requireLeader(false); // leadership may have moved while the fetch waited for budget
     }
     // Retention may have moved the log start while we waited (OFFSET_OUT_OF_RANGE then).
     return this.read(() => this.readCommitted(from, req.maxBytes, minBytes));

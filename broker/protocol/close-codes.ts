@@ -35,6 +35,8 @@ export const CloseCode = {
    * and the group go on.
    */
   PeerFault: 4008,
+  /** The connection was idle (nothing running, nothing unsent, no frame) for connectionIdleMs; clients reconnect. */
+  IdleTimeout: 4009,
 } as const;
 /** A value of `CloseCode`. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -108,7 +108,7 @@ export const STORAGE_DEFAULTS = frozen({
 
 /**
  * Limits of the client protocol (broker/protocol/limits.ts `Limits`). The
- * broker enforces them (its config may override the ten under `limits.*`) and
+ * broker enforces them (its config may override those under `limits.*`) and
  * announces them in the handshake; a client falls back to these.
  */
 export const LIMIT_DEFAULTS = frozen({
@@ -149,6 +149,33 @@ export const LIMIT_DEFAULTS = frozen({
   inflightRequestsMax: 128,
   /** Time a new connection has to complete its handshake. */
   handshakeWaitMsMax: 10 * SECOND_MS,
+  /**
+   * A connection with no request running, no response unsent and no frame received for this long
+   * is closed (IdleTimeout, 4009). Kafka's connections.max.idle.ms is 9 minutes; the SDK reconnects.
+   */
+  connectionIdleMs: 10 * MINUTE_MS,
+  /** Most client connections from one remote IP address: a quarter of connectionsMax, so one host cannot take them all. */
+  connectionsPerAddressMax: 256,
+  /**
+   * Response bytes one connection may hold: from before a fetch reads the log until ws has handed the
+   * frame to the socket. At least 2 * frameBytesMax: a fetch reserves its records as read plus the frame that copies them.
+   */
+  connectionResponseBytesMax: 16 * MiB,
+  /**
+   * Response bytes all connections together may hold. The memory attack test (50 paused connections,
+   * 128 pipelined 4 MiB fetches each) peaked at 384-409 MiB resident with 96 MiB, 431-462 MiB with
+   * 128 MiB (a 150-165 MiB idle broker; what is released waits for the GC): 96 MiB keeps a margin
+   * under 512 MiB (docs/PROTOCOL.md, "Memory bounds"). At least connectionResponseBytesMax.
+   */
+  brokerResponseBytesMax: 96 * MiB,
+  /** A connection whose unsent responses have not moved for this long is closed as not reading (SlowClient, 1008). */
+  sendStallMs: 30 * SECOND_MS,
+  /**
+   * While fetches wait for the broker's response budget, a connection whose unsent responses have not
+   * moved for this long is closed as not reading, so non-readers cannot hold the budget from the others
+   * for a whole sendStallMs. At most sendStallMs.
+   */
+  sendStallPressureMs: 5 * SECOND_MS,
   /** Smallest segmentBytes a topic may configure. */
   segmentBytesMin: 4 * KiB,
   /** Largest segmentBytes a topic may configure. */

@@ -47,6 +47,18 @@ export interface Limits {
   readonly inflightRequestsMax: number;
   /** Time a new connection has to complete its handshake before the broker closes it. */
   readonly handshakeWaitMsMax: number;
+  /** A connection with nothing running, nothing unsent and no frame received for this long is closed (4009). */
+  readonly connectionIdleMs: number;
+  /** Most client connections from one remote IP address; the next gets TOO_MANY_CONNECTIONS and close 4004. */
+  readonly connectionsPerAddressMax: number;
+  /** Response bytes one connection may hold (reserved by fetches before they read, or unsent). */
+  readonly connectionResponseBytesMax: number;
+  /** Response bytes all client connections of a broker may hold together. */
+  readonly brokerResponseBytesMax: number;
+  /** A connection whose unsent responses have not moved for this long is closed (1008). */
+  readonly sendStallMs: number;
+  /** The same, sooner, while fetches wait for the broker's response budget. */
+  readonly sendStallPressureMs: number;
   /** Smallest `segmentBytes` a topic may configure. */
   readonly segmentBytesMin: number;
   /** Largest `segmentBytes` a topic may configure. */

@@ -17,6 +17,13 @@
  * certificate but refuses (AUTHENTICATION_FAILED, close 4001) one whose
  * certificate does not verify. A verified certificate's subject CN becomes
  * the session's certificatePrincipal ("User:<CN>").
+ *
+ * Hostile clients (issue 13): an upgrade whose Origin is not allowed gets
+ * HTTP 403 (origin-check.ts); at most connectionsPerAddressMax connections
+ * per remote address, the next gets TOO_MANY_CONNECTIONS and close 4004
+ * (address-limits.ts); response memory is bounded by the response budget
+ * shared by all sessions (response-budget.ts); idle connections are closed
+ * by their session (idle-timer.ts).
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createTlsServer } from "node:https";
@@ -31,6 +38,9 @@ import { closeSocket } from "../transport/close-socket.js";
 import { resolveSettings, type ClientServerOptions, type ServerSettings } from "./server-options.js";
 import { ServerCounters, type ClientServerStats } from "./server-stats.js";
 import { ClientSession } from "./session.js";
+import { AddressLimits } from "./address-limits.js";
+import { originPolicy } from "./origin-check.js";
+import { ResponseBudget } from "./response-budget.js";
 
 /** TCP keep-alive probe delay on client sockets, so dead peers are noticed without application pings. */
 const KEEP_ALIVE_DELAY_MS = 30_000;
@@ -41,6 +51,9 @@ export class ClientServer {
   private readonly log: Logger;
   private readonly counters = new ServerCounters();
   private readonly sessions = new Set<ClientSession>();
+  private readonly addresses: AddressLimits;
+  private readonly responseBudget: ResponseBudget;
+  private readonly origins: ReturnType<typeof originPolicy>;
   /** Sockets being refused (bounded by refusingConnectionsMax through maxConnections). */
   private readonly refusing = new Set<Promise<void>>();
   private http: Server | undefined;
@@ -51,6 +64,9 @@ export class ClientServer {
   /** @throws RangeError when an option is out of range */
   constructor(options: ClientServerOptions) {
     this.settings = resolveSettings(options);
+    this.addresses = new AddressLimits(this.settings.limits.connectionsPerAddressMax);
+    this.responseBudget = new ResponseBudget(this.settings.limits);
+    this.origins = originPolicy(this.settings.allowedOrigins);
     // The broker may hand in its own component child; add ours only when it did not (no duplicate keys).
     const logger = options.logger;
     this.log = "component" in logger.bindings() ? logger : logger.child({ component: "client-listener" });
@@ -94,7 +110,14 @@ export class ClientServer {
     // Counts upgraded sockets too: a hard cap on TCP connections, whatever happens above.
     http.maxConnections = limits.connectionsMax + refusingConnectionsMax;
     this.http = http;
-    const wss = new WebSocketServer({ server: http, maxPayload: limits.frameBytesMax, perMessageDeflate: false, clientTracking: false });
+    const wss = new WebSocketServer({
+      server: http,
+      maxPayload: limits.frameBytesMax,
+      perMessageDeflate: false,
+      clientTracking: false,
+      // A refused Origin gets 403 Forbidden before any frame (ws writes it and destroys the socket).
+      verifyClient: (info, done) => (this.checkOrigin(info.req) ? done(true) : done(false, 403, "Forbidden")),
+    });
     this.wss = wss;
     wss.on("connection", (ws, req) => this.onConnection(ws, req));
     // ws re-emits the HTTP server's errors here; without a listener they would crash the process.
@@ -137,7 +160,7 @@ export class ClientServer {
 
   /** A snapshot of the counters. */
   stats(): ClientServerStats {
-    return this.counters.snapshot();
+    return this.counters.snapshot(this.responseBudget);
   }
 
   private async shutDown(): Promise<void> {
@@ -148,6 +171,7 @@ export class ClientServer {
     await Promise.all([...sessions.map((s) => s.close(CloseCode.GoingAway, "broker shutting down")), ...this.refusing]);
     await this.waitForHandlers(sessions);
     this.wss?.close();
+    this.responseBudget.stop();
     // Connections that never upgraded (idle or half-sent HTTP requests).
     http?.closeAllConnections();
     await httpClosed;
@@ -185,6 +209,13 @@ export class ClientServer {
       this.refuse(ws, log, CloseCode.AuthenticationFailed, new RlogError("AUTHENTICATION_FAILED", certificate.refusal));
       return;
     }
+    const address = AddressLimits.keyOf(req.socket.remoteAddress);
+    if (!this.addresses.tryOpen(address)) {
+      this.counters.addressLimitRefused++;
+      const { connectionsPerAddressMax } = this.settings.limits;
+      this.refuse(ws, log, CloseCode.TooManyConnections, new RlogError("TOO_MANY_CONNECTIONS", `${address} already has connectionsPerAddressMax ${connectionsPerAddressMax} connections`));
+      return;
+    }
     req.socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
     const session = new ClientSession({
       ...(certificate.principal === undefined ? {} : { certificatePrincipal: certificate.principal }),
@@ -193,14 +224,25 @@ export class ClientServer {
       log,
       settings: this.settings,
       counters: this.counters,
+      responseBudget: this.responseBudget,
       onClosed: (s) => {
         this.sessions.delete(s);
+        this.addresses.close(address);
         this.counters.connections = this.sessions.size;
       },
     });
     this.sessions.add(session);
     this.counters.connections = this.sessions.size;
     this.counters.connectionsAccepted++;
+  }
+
+  /** Whether an upgrade's Origin is allowed (origin-check.ts); a refusal is counted and logged at info. */
+  private checkOrigin(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (this.origins.allows(origin)) return true;
+    this.counters.originsRefused++;
+    this.log.info({ origin, remote: `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}` }, "WebSocket upgrade refused: Origin not in allowedOrigins (HTTP 403)");
+    return false;
   }
 
   /** Send an id-0 error frame and close; the socket is cut after closeWaitMs if the client ignores the close. */

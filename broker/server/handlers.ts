@@ -20,6 +20,15 @@ export interface RequestContext {
    * verified TLS client certificate, "User:ANONYMOUS" when authentication is off.
    */
   readonly principal: string;
+  /**
+   * Hold `bytes` of the connection's and the broker's response budgets for
+   * this request's response, waiting (FIFO) at most `waitMs`: true once
+   * held, false if no budget came in time or the connection closed. A fetch
+   * calls it before it reads the log; once the response is encoded the
+   * reservation becomes its real size (broker/server/response-budget.ts).
+   * Call it as a method of the context (it reads the request from `this`).
+   */
+  reserveResponseBytes(bytes: number, waitMs: number): boolean | Promise<boolean>;
 }
 
 /** One handler per operation; an absent handler answers UNKNOWN_OPERATION (not supported by this broker). */

@@ -27,6 +27,10 @@ export interface InflightRequest {
   answered: boolean;
   /** The requestTimeoutMs backstop; cleared when the handler settles or the connection closes. */
   timer: NodeJS.Timeout | undefined;
+  /** Response bytes the handler reserved (response-budget.ts); the session releases or converts them once. */
+  reservedBytes: number;
+  /** Bytes of the request's frame, held against the response budget while the handler runs. */
+  requestBytes: number;
 }
 
 /** The bounded in-flight table of one connection; see the file comment. */
@@ -60,7 +64,7 @@ export class InflightRequests {
   begin(id: number, op: OpName, startedMs: number): InflightRequest {
     assert.ok(this.hasRoom(), "inflight: begin without room");
     assert.ok(!this.awaiting.has(id), "inflight: duplicate id");
-    const request: InflightRequest = { id, op, startedMs, controller: new AbortController(), answered: false, timer: undefined };
+    const request: InflightRequest = { id, op, startedMs, controller: new AbortController(), answered: false, timer: undefined, reservedBytes: 0, requestBytes: 0 };
     this.awaiting.set(id, request);
     this.running.add(request);
     return request;

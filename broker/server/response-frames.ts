@@ -7,6 +7,7 @@
  */
 import { RlogError } from "../protocol/errors.js";
 import { encodeResult } from "../protocol/frames.js";
+import { clientPackr } from "../protocol/msgpack.js";
 import type { OpName, ResultOf } from "../protocol/ops.js";
 
 /** A frame to send, or why the result cannot be sent. */
@@ -21,15 +22,62 @@ export function encodeHandlerResult(id: number, result: unknown, frameBytesMax: 
     return { ok: false, problem: "handler result has an `id` or `ok` field, which would overwrite the frame's own" };
   }
   let frame: Uint8Array;
+  // A large fetch result is encoded straight into a buffer of about its size (see OWN_BUFFER_BYTES_MIN).
+  const sized = sizedTarget(result);
   try {
+    if (sized !== undefined) clientPackr.useBuffer(sized);
     frame = encodeResult(id, result as ResultOf<OpName>);
   } catch (err) {
     return { ok: false, problem: `result could not be encoded: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    if (sized !== undefined) clientPackr.useBuffer(Buffer.allocUnsafeSlow(FRESH_TARGET_BYTES));
   }
   if (frame.byteLength > frameBytesMax) {
     return { ok: false, problem: `response of ${frame.byteLength} bytes exceeds frameBytesMax ${frameBytesMax}` };
   }
-  return { ok: true, frame };
+  const own = sized !== undefined && frame.buffer === sized.buffer;
+  return { ok: true, frame: !own && frame.byteLength >= OWN_BUFFER_BYTES_MIN ? ownBuffer(frame) : frame };
+}
+
+/**
+ * Frames of at least this many bytes (fetch responses, large metadata) get a
+ * buffer of their own. msgpackr encodes into one shared buffer, grown 4x past
+ * a large value (a 4 MiB response lands in a 16 MiB buffer), and returns a
+ * view of it: one unsent view would pin the whole buffer, so the response
+ * budget (response-budget.ts), which counts frame bytes, would undercount
+ * the memory held by up to 4x. A fetch result is encoded into a buffer
+ * sized from its batches (no copy); any other large frame is copied out.
+ * Small frames share buffers of a few KiB.
+ */
+export const OWN_BUFFER_BYTES_MIN = 64 * 1024;
+
+/** Size of the fresh buffer msgpackr gets after a large frame, so that small frames never share a large one. */
+const FRESH_TARGET_BYTES = 8 * 1024;
+
+/** msgpack bytes of one fetched batch beyond its data: the map, its keys, an offset and a bin header. */
+const BATCH_OVERHEAD_BYTES = 48;
+/** msgpack bytes of a fetch result beyond its batches (id, ok, offsets), with room to spare. */
+const RESULT_OVERHEAD_BYTES = 1024;
+
+/**
+ * For a result carrying at least OWN_BUFFER_BYTES_MIN of batch data (a
+ * fetch), a buffer that fits its encoding with a little room: the frame is
+ * encoded into it, no copy. Undefined for any other result.
+ */
+function sizedTarget(result: object): Buffer | undefined {
+  const batches = (result as { batches?: unknown }).batches;
+  if (!Array.isArray(batches)) return undefined;
+  let bytes = RESULT_OVERHEAD_BYTES;
+  for (const b of batches as readonly { data?: unknown }[]) bytes += BATCH_OVERHEAD_BYTES + (b.data instanceof Uint8Array ? b.data.byteLength : 0);
+  return bytes >= OWN_BUFFER_BYTES_MIN ? Buffer.allocUnsafeSlow(bytes) : undefined;
+}
+
+/** A copy of `frame` in a buffer of exactly its size; msgpackr starts a fresh small buffer, so the large one is freed. */
+function ownBuffer(frame: Uint8Array): Uint8Array {
+  const own = Buffer.allocUnsafeSlow(frame.byteLength);
+  own.set(frame);
+  clientPackr.useBuffer(Buffer.allocUnsafeSlow(FRESH_TARGET_BYTES));
+  return own;
 }
 
 /** The error a client gets for a handler bug; details stay in the broker log. */

@@ -69,9 +69,13 @@ export interface ClientServerOptions {
   /**
    * Most bytes of responses queued unsent on one connection; past it the
    * client is taken to not be reading and the connection is closed (1008).
-   * At least frameBytesMax. Default: 2 * frameBytesMax.
+   * A backstop behind the response budgets (response-budget.ts), which stop
+   * reading such a client first. At least frameBytesMax. Default:
+   * limits.connectionResponseBytesMax + limits.frameBytesMax.
    */
   readonly sendBufferBytesMax?: number;
+  /** Browser Origins allowed to connect (origin-check.ts); "*" allows all (unsafe). Default: none. */
+  readonly allowedOrigins?: readonly string[];
   /** How long a close waits for the client's close frame before cutting the socket. Default 1000. */
   readonly closeWaitMs?: number;
   /** Authorization of each request (broker/security/authorizer.ts); every request is allowed when absent. */
@@ -98,6 +102,7 @@ export interface ServerSettings {
   /** wss:// when set; see ClientServerOptions.tls. */
   readonly tls: TlsMaterial | undefined;
   readonly authentication: AuthenticationSettings;
+  readonly allowedOrigins: readonly string[];
   /**
    * Sockets beyond connectionsMax that may be in the middle of being refused
    * (error frame, close). Past connectionsMax + this, new TCP connections are
@@ -125,6 +130,18 @@ export function resolveSettings(options: ClientServerOptions): ServerSettings {
   positiveInt("limits.connectionsMax", limits.connectionsMax);
   positiveInt("limits.inflightRequestsMax", limits.inflightRequestsMax);
   positiveInt("limits.handshakeWaitMsMax", limits.handshakeWaitMsMax);
+  positiveInt("limits.connectionIdleMs", limits.connectionIdleMs);
+  positiveInt("limits.connectionsPerAddressMax", limits.connectionsPerAddressMax);
+  positiveInt("limits.connectionResponseBytesMax", limits.connectionResponseBytesMax);
+  positiveInt("limits.brokerResponseBytesMax", limits.brokerResponseBytesMax);
+  positiveInt("limits.sendStallMs", limits.sendStallMs);
+  positiveInt("limits.sendStallPressureMs", limits.sendStallPressureMs);
+  if (limits.connectionResponseBytesMax < 2 * limits.frameBytesMax || limits.brokerResponseBytesMax < limits.connectionResponseBytesMax) {
+    throw new RangeError(
+      `need 2 * frameBytesMax ${2 * limits.frameBytesMax} <= connectionResponseBytesMax ${limits.connectionResponseBytesMax} <= brokerResponseBytesMax ${limits.brokerResponseBytesMax}`,
+    );
+  }
+  if (limits.sendStallPressureMs > limits.sendStallMs) throw new RangeError(`sendStallPressureMs ${limits.sendStallPressureMs} must be at most sendStallMs ${limits.sendStallMs}`);
   if (!Number.isSafeInteger(options.port) || options.port < 0 || options.port > 65_535) throw new RangeError(`port must be 0 .. 65535, got ${options.port}`);
   if (!Number.isSafeInteger(options.brokerId) || options.brokerId < 1 || options.brokerId > FIXED_LIMITS.brokerIdMax) {
     throw new RangeError(`brokerId must be 1 .. ${FIXED_LIMITS.brokerIdMax}, got ${options.brokerId}`);
@@ -137,9 +154,10 @@ export function resolveSettings(options: ClientServerOptions): ServerSettings {
     handlers: options.handlers,
     requestTimeoutMs: options.requestTimeoutMs ?? Math.max(limits.requestTimeoutMsMax, limits.fetchWaitMsMax) + REQUEST_TIMEOUT_GRACE_MS,
     handshakeWaitMs: options.handshakeWaitMs ?? limits.handshakeWaitMsMax,
-    sendBufferBytesMax: options.sendBufferBytesMax ?? 2 * limits.frameBytesMax,
+    sendBufferBytesMax: options.sendBufferBytesMax ?? limits.connectionResponseBytesMax + limits.frameBytesMax,
     closeWaitMs: options.closeWaitMs ?? CLOSE_WAIT_MS_DEFAULT,
     tls: options.tls,
+    allowedOrigins: Object.freeze([...(options.allowedOrigins ?? [])]),
     refusingConnectionsMax: REFUSING_CONNECTIONS_MAX,
     authorize: options.authorize,
     authentication: {

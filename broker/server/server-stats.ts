@@ -18,12 +18,22 @@ export interface ClientServerStats {
   readonly requestsServed: number;
   /** Connections closed for breaking the protocol (text or undecodable frame, no handshake, duplicate id, ws-level errors). */
   readonly protocolViolations: number;
-  /** Connections closed because the client did not read its responses (sendBufferBytesMax). */
+  /** Connections closed because the client did not read its responses (sendBufferBytesMax, sendStallMs, sendStallPressureMs). */
   readonly slowClientsClosed: number;
   /** Requests refused AUTHORIZATION_FAILED before dispatch. */
   readonly authorizationFailures: number;
   /** Authentications that failed (wrong proof, unknown user, bad message, a request before authenticating). */
   readonly authenticationFailures: number;
+  /** Connections closed after connectionIdleMs without activity. */
+  readonly connectionsIdleClosed: number;
+  /** WebSocket upgrades refused (HTTP 403) for an Origin not in allowedOrigins. */
+  readonly originsRefused: number;
+  /** Connections refused because their address had connectionsPerAddressMax open (also in connectionsRefused). */
+  readonly addressLimitRefused: number;
+  /** Response bytes held now (fetch reservations and unsent frames), all connections. */
+  readonly responseBytesHeld: number;
+  /** Fetches answered without records because no response budget came within their maxWaitMs. */
+  readonly fetchesWithoutBudget: number;
   /** Error frames sent, by code name (e.g. NOT_LEADER), id-0 frames included. */
   readonly errorsByCode: Readonly<Record<string, number>>;
 }
@@ -46,6 +56,9 @@ export class ServerCounters {
   slowClientsClosed = 0;
   authorizationFailures = 0;
   authenticationFailures = 0;
+  connectionsIdleClosed = 0;
+  originsRefused = 0;
+  addressLimitRefused = 0;
   private readonly errorsByName = new Map<string, number>();
 
   /** Count one error frame sent. */
@@ -54,8 +67,8 @@ export class ServerCounters {
     this.errorsByName.set(name, (this.errorsByName.get(name) ?? 0) + 1);
   }
 
-  /** A frozen copy for callers. */
-  snapshot(): ClientServerStats {
+  /** A frozen copy for callers, with the response budget's figures. */
+  snapshot(budget: { readonly heldBytes: number; readonly deniedCount: number }): ClientServerStats {
     return Object.freeze({
       connections: this.connections,
       connectionsAccepted: this.connectionsAccepted,
@@ -66,6 +79,11 @@ export class ServerCounters {
       slowClientsClosed: this.slowClientsClosed,
       authorizationFailures: this.authorizationFailures,
       authenticationFailures: this.authenticationFailures,
+      connectionsIdleClosed: this.connectionsIdleClosed,
+      originsRefused: this.originsRefused,
+      addressLimitRefused: this.addressLimitRefused,
+      responseBytesHeld: budget.heldBytes,
+      fetchesWithoutBudget: budget.deniedCount,
       errorsByCode: Object.freeze(Object.fromEntries(this.errorsByName)),
     });
   }

@@ -32,7 +32,16 @@
  *   protocol violation (responses could not be matched): id-0 error, close 4000;
  * - a second handshake is answered INVALID_REQUEST (the connection stays);
  * - with inflightRequestsMax handlers running, a request gets TOO_MANY_REQUESTS;
- * - responses go out as handlers settle, in any order (pipelining).
+ * - responses go out as handlers settle, in any order (pipelining);
+ * - response memory is held against the connection's and the broker's
+ *   response budgets (response-budget.ts): a fetch reserves through
+ *   ctx.reserveResponseBytes before it reads; a request's frame is held
+ *   while its handler runs; while the connection's budget is spent, or the
+ *   broker's and this connection holds part of it, the socket is not read
+ *   (TCP pushes back on the client);
+ *   a connection whose unsent responses do not move is closed 1008;
+ * - after the handshake, a connection with nothing running or unsent and
+ *   no frame for connectionIdleMs is closed 4009 (idle-timer.ts).
  *
  * Handlers are called synchronously, in frame order, as frames arrive: a
  * handler that needs per-connection order (produce) must take its place
@@ -56,6 +65,8 @@ import type { ServerSettings } from "./server-options.js";
 import type { ServerCounters } from "./server-stats.js";
 import { ANONYMOUS_PRINCIPAL } from "../protocol/acls.js";
 import { hopTrace } from "../protocol/hop-trace.js";
+import { IdleTimer } from "./idle-timer.js";
+import type { ConnectionBudget, ResponseBudget, Stall } from "./response-budget.js";
 
 /**
  * Close code for a client that does not read its responses (RFC 6455 1008,
@@ -63,6 +74,17 @@ import { hopTrace } from "../protocol/hop-trace.js";
  * as an ordinary close with this code and reason.
  */
 export const SLOW_CLIENT_CLOSE_CODE = CloseCode.SlowClient;
+
+/** The context a handler gets, with what reserveResponseBytes needs (so no closure is made per request). */
+interface SessionRequestContext extends RequestContext {
+  readonly budget: ConnectionBudget;
+  readonly inflight: InflightRequest;
+}
+
+/** RequestContext.reserveResponseBytes: the request's reservation against its connection's budget. */
+function reserveForRequest(this: SessionRequestContext, bytes: number, waitMs: number): boolean | Promise<boolean> {
+  return this.budget.reserve(bytes, waitMs, this.inflight, this.signal);
+}
 
 /** A handler as the session calls it: any op's request in, any result out. */
 type AnyHandler = (request: Request, ctx: RequestContext) => Promise<unknown>;
@@ -75,6 +97,8 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly settings: ServerSettings;
   readonly counters: ServerCounters;
+  /** The broker's response budget (one per listener). */
+  readonly responseBudget: ResponseBudget;
   /** Called once, when the socket has closed. */
   readonly onClosed: (session: ClientSession) => void;
   /**
@@ -107,6 +131,12 @@ export class ClientSession {
   private readonly openedMs = performance.now();
   private requestsServed = 0;
   private resolveClosed: () => void = () => undefined;
+  private readonly budget: ConnectionBudget;
+  private readonly idle: IdleTimer;
+  /** True while the socket is paused for the response budgets (pauseIfOverBudget). */
+  private readingPaused = false;
+  /** The ws send callback of every frame: release its bytes, resume reading once all are written. */
+  private readonly onFrameWritten: () => void;
 
   constructor(private readonly deps: SessionDeps) {
     this.connectionId = deps.connectionId;
@@ -114,6 +144,19 @@ export class ClientSession {
     this.inflight = new InflightRequests(deps.settings.limits.inflightRequestsMax);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const { ws, settings } = deps;
+    this.budget = deps.responseBudget.connection((stall) => this.onSendStalled(stall));
+    this.onFrameWritten = () => {
+      this.budget.onWritten();
+      this.resumeIfUnderBudget();
+    };
+    this.idle = new IdleTimer(
+      settings.limits.connectionIdleMs,
+      () => this.inflight.runningCount > 0 || this.budget.unsentBytes > 0,
+      (idleMs) => {
+        this.deps.counters.connectionsIdleClosed++;
+        this.closeWith(CloseCode.IdleTimeout, `idle for ${idleMs} ms (connectionIdleMs)`, "info");
+      },
+    );
     ws.on("message", (data, isBinary) => this.onFrame(data, isBinary));
     ws.on("error", (err) => this.onSocketError(err));
     ws.on("close", (code, reason) => this.onSocketClose(code, reason));
@@ -150,11 +193,13 @@ export class ClientSession {
   private onFrame(data: RawData, isBinary: boolean): void {
     hopTrace?.("session.in");
     if (this.phase === "closing" || this.phase === "failing") return;
+    this.idle.touch();
     if (!isBinary) {
       this.violation("text frame", new RlogError("INVALID_REQUEST", "binary frames only: text frames are not part of the protocol"));
       return;
     }
-    const decoded = decodeRequest(frameBytes(data), this.deps.settings.limits);
+    const bytes = frameBytes(data);
+    const decoded = decodeRequest(bytes, this.deps.settings.limits);
     if (this.phase === "handshake") {
       this.onFirstFrame(decoded);
       return;
@@ -203,7 +248,7 @@ export class ClientSession {
       this.sendError(id, refusal);
       return;
     }
-    this.dispatch(id, request);
+    this.dispatch(id, request, bytes.byteLength);
   }
 
   private onFirstFrame(decoded: DecodedRequest): void {
@@ -232,6 +277,7 @@ export class ClientSession {
     this.handshakeTimer = undefined;
     this.clientId = request.clientId;
     this.log = this.log.child({ clientId: request.clientId });
+    this.idle.start();
     const { brokerId, limits, authentication, handshakeWaitMs } = this.deps.settings;
     const certificate = this.deps.certificatePrincipal;
     const mustAuthenticate = authentication.mechanism === "scram" && certificate === undefined;
@@ -317,7 +363,7 @@ export class ClientSession {
 
   // ---- dispatch -----------------------------------------------------------
 
-  private dispatch(id: number, request: Exclude<Request, { op: SessionOp }>): void {
+  private dispatch(id: number, request: Exclude<Request, { op: SessionOp }>, frameBytesCount: number): void {
     const { handlers, requestTimeoutMs } = this.deps.settings;
     const handler = handlers[request.op] as AnyHandler | undefined;
     if (typeof handler !== "function") {
@@ -327,8 +373,20 @@ export class ClientSession {
     }
     const inflight = this.inflight.begin(id, request.op, performance.now());
     this.deps.counters.requestsInflight++;
+    // The request's frame (a produce's batch lives in it) is held while its handler runs.
+    inflight.requestBytes = frameBytesCount;
+    this.budget.holdRequest(frameBytesCount);
+    this.pauseIfOverBudget();
     inflight.timer = setTimeout(() => this.onRequestTimeout(inflight), requestTimeoutMs);
-    const ctx: RequestContext = { connectionId: this.connectionId, clientId: this.clientId, signal: inflight.controller.signal, principal: this.principal };
+    const ctx: SessionRequestContext = {
+      connectionId: this.connectionId,
+      clientId: this.clientId,
+      signal: inflight.controller.signal,
+      budget: this.budget,
+      inflight,
+      reserveResponseBytes: reserveForRequest,
+      principal: this.principal,
+    };
     let outcome: Promise<unknown>;
     try {
       outcome = Promise.resolve(handler.call(handlers, request, ctx));
@@ -344,29 +402,44 @@ export class ClientSession {
   private settle(inflight: InflightRequest): boolean {
     this.inflight.finish(inflight);
     this.deps.counters.requestsInflight--;
+    this.budget.releaseRequest(inflight.requestBytes);
+    inflight.requestBytes = 0;
+    this.resumeIfUnderBudget();
+    this.idle.touch();
     return this.inflight.answer(inflight);
+  }
+
+  /** Take the response bytes `inflight` reserved (its response will hold its real size instead). */
+  private takeReserved(inflight: InflightRequest): number {
+    const reserved = inflight.reservedBytes;
+    inflight.reservedBytes = 0;
+    return reserved;
   }
 
   private onHandlerResult(inflight: InflightRequest, result: unknown): void {
     const { id, op } = inflight;
+    const reserved = this.takeReserved(inflight);
     if (!this.settle(inflight)) {
+      this.budget.release(reserved);
       this.logRequest(id, op, inflight.startedMs, undefined, "result discarded: already answered or connection closed");
       return;
     }
     const encoded = encodeHandlerResult(id, result, this.deps.settings.limits.frameBytesMax);
     if (!encoded.ok) {
+      this.budget.release(reserved);
       this.log.error({ id, op, problem: encoded.problem }, "handler result cannot be sent; answering INTERNAL_ERROR");
       const error = internalError(op, this.connectionId, id);
       this.sendError(id, error);
       this.logRequest(id, op, inflight.startedMs, error);
       return;
     }
-    this.send(encoded.frame, id);
+    this.send(encoded.frame, id, reserved);
     this.logRequest(id, op, inflight.startedMs);
   }
 
   private onHandlerError(inflight: InflightRequest, err: unknown): void {
     const { id, op } = inflight;
+    this.budget.release(this.takeReserved(inflight));
     if (!this.settle(inflight)) {
       // Usually the abort of a long poll after a close or TIMEOUT: expected, not a bug.
       this.logRequest(id, op, inflight.startedMs, err instanceof RlogError ? err : undefined, "error discarded: already answered or connection closed");
@@ -401,10 +474,19 @@ export class ClientSession {
     this.send(encodeError(id, error), id);
   }
 
-  /** Send one frame (nothing once closing); close the connection if the client is not reading. */
-  private send(frame: Uint8Array, id: number): void {
-    if (this.phase === "closing" || this.deps.ws.readyState !== WebSocket.OPEN) return;
-    this.deps.ws.send(frame);
+  /**
+   * Send one frame (nothing once closing), holding its bytes against the
+   * response budgets until ws has written it (`reservedBytes` of them were
+   * reserved by the handler); close the connection if the client is not reading.
+   */
+  private send(frame: Uint8Array, id: number, reservedBytes = 0): void {
+    if (this.phase === "closing" || this.deps.ws.readyState !== WebSocket.OPEN) {
+      this.budget.release(reservedBytes);
+      return;
+    }
+    this.deps.ws.send(frame, this.onFrameWritten);
+    this.budget.sent(frame.byteLength, reservedBytes);
+    this.pauseIfOverBudget();
     hopTrace?.("session.out");
     if (id !== 0) {
       this.requestsServed++;
@@ -420,7 +502,38 @@ export class ClientSession {
     }
   }
 
+  // ---- reading paused -----------------------------------------------------
+
+  /**
+   * Stop reading the socket while this connection is over its response
+   * budget, or the broker is over its own and this connection holds part of
+   * it (ConnectionBudget.readingBlocked): TCP pushes back on the client.
+   * Frames ws has already read are still handled.
+   */
+  private pauseIfOverBudget(): void {
+    if (this.readingPaused || this.phase === "closing" || !this.budget.readingBlocked) return;
+    this.readingPaused = true;
+    this.deps.ws.pause();
+  }
+
+  /** Read again once that no longer holds (a frame written, a handler settled). */
+  private resumeIfUnderBudget(): void {
+    if (!this.readingPaused || this.phase === "closing" || this.budget.readingBlocked) return;
+    this.readingPaused = false;
+    this.deps.ws.resume();
+  }
+
   // ---- closing ------------------------------------------------------------
+
+  /** The client has not taken its responses for sendStallMs (or sendStallPressureMs): cut it, freeing what it holds. */
+  private onSendStalled(stall: Stall): void {
+    if (this.phase === "closing") return;
+    this.deps.counters.slowClientsClosed++;
+    const bound = stall.underPressure ? "sendStallPressureMs, while fetches wait for the response budget" : "sendStallMs";
+    this.closeWith(SLOW_CLIENT_CLOSE_CODE, `client not reading: ${stall.unsentBytes} bytes unsent for ${stall.stalledMs} ms (${bound})`, "warn", { ...stall });
+    // The close frame would queue behind the unread bytes: cut the socket now, so its memory goes at once.
+    this.deps.ws.terminate();
+  }
 
   /** A protocol violation: id-0 error frame, close 4000. */
   private violation(what: string, error: RlogError): void {
@@ -452,6 +565,7 @@ export class ClientSession {
     this.handshakeTimer = undefined;
     clearTimeout(this.failTimer);
     this.failTimer = undefined;
+    this.idle.stop();
     this.inflight.abortAll(new RlogError("SHUTTING_DOWN", "connection closed"));
   }
 
@@ -466,6 +580,7 @@ export class ClientSession {
 
   private onSocketClose(code: number, reason: Buffer): void {
     this.enterClosing();
+    this.budget.close();
     this.log.debug(
       { closeCode: code, reason: reason.toString("utf8"), requestsServed: this.requestsServed, durationMs: Math.round(performance.now() - this.openedMs) },
       "connection closed",

@@ -21,7 +21,8 @@
  * - When the socket closes, every outstanding and waiting request fails with
  *   BROKER_NOT_AVAILABLE (retriable; the retrier resends), or with the error
  *   the broker sent with id 0 just before closing (e.g. TOO_MANY_CONNECTIONS).
- *   The next request reconnects.
+ *   The next request reconnects; that is how a connection the broker closed
+ *   as idle (IdleTimeout, 4008, after connectionIdleMs) comes back.
  */
 import { WebSocket, type RawData } from "ws";
 import { CloseCode } from "../../broker/protocol/close-codes.js";
@@ -394,7 +395,8 @@ export class Connection {
         ? brokerNotAvailable(this.url, describeDialError(this.url, dialError))
         : brokerNotAvailable(this.url, `connection closed (${code}${reason === "" ? "" : ` ${reason}`})`));
     this.refusal = undefined;
-    if (!this.closedByUser) this.options.logger.info({ url: this.url, code, reason }, "connection closed");
+    // A broker closing an idle connection is routine (the next request reconnects): debug, not info.
+    if (!this.closedByUser) this.options.logger[code === CloseCode.IdleTimeout ? "debug" : "info"]({ url: this.url, code, reason }, "connection closed");
     this.failOpening?.(err);
     this.failOutstanding(err);
     this.failWaiting(err);

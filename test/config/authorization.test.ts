@@ -26,7 +26,7 @@ test("a file and the environment set it; superUsers from the environment is comm
 
 test("superUsers: each a principal (User: and 1..1024 characters), distinct, at most 100; a list, not a string", () => {
   const load = (superUsers: unknown) => () => loadConfig({ overrides: { ...MINIMAL, authorization: { superUsers } as never } });
-  assertOneIssue(load(["alice"]), /overrides: authorization\.superUsers\[0\]: must be one of the strings "User:<name>" of 6\.\.1029 characters, got "alice"/);
+  assertOneIssue(load(["alice"]), /overrides: authorization\.superUsers\[0\]: must be a string "User:<name>" of 6\.\.1029 characters, got "alice"/);
   assertOneIssue(load(["User:"]), /authorization\.superUsers\[0\]: must be/);
   assertOneIssue(load(["User:" + "x".repeat(1025)]), /authorization\.superUsers\[0\]: must be/);
   assertOneIssue(load(["User:a", "User:a"]), /authorization\.superUsers\[1\]: duplicate "User:a"/);

@@ -139,3 +139,10 @@ test("tls keys from the environment; the CLI's RLOG_TLS_CA, RLOG_TLS_CERT and RL
   });
   assert.deepEqual(config.tls, { certFile: "b.pem", keyFile: "b-key.pem", caFile: "ca.pem", clientAuth: "optional" });
 });
+
+test("string lists: comma-separated or JSON; an empty variable is the empty list", () => {
+  const load = (value: string): readonly string[] => loadConfig({ env: { RLOG_BROKER_ID: "1", RLOG_DATA_DIR: "/tmp/x", RLOG_ALLOWED_ORIGINS: value } }).allowedOrigins;
+  assert.deepEqual(load("https://a.example.com, https://b.example.com"), ["https://a.example.com", "https://b.example.com"]);
+  assert.deepEqual(load('["https://a.example.com"]'), ["https://a.example.com"]);
+  assert.deepEqual(load(""), []);
+});

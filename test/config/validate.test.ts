@@ -44,7 +44,7 @@ test("wrong types are refused, naming the key and the value", () => {
     [{ raft: 5 }, "raft: must be an object with keys electionTimeoutTicks, heartbeatIntervalTicks, preferredLeaderCheckTicks, inflightAppendsMax, inflightBytesMax, appendBytesMax, uncommittedEntriesMax, recentEntriesBytesMax, quiesce, got 5"],
     [
       { limits: [] },
-      "limits: must be an object with keys frameBytesMax, recordBytesMax, batchRecordsMax, batchBytesMax, batchDecompressedBytesMax, topicNameLengthMax, partitionsMax, replicationFactorMax, connectionsMax, inflightRequestsMax, fetchBytesMax, fetchWaitMsMax, got []",
+      "limits: must be an object with keys frameBytesMax, recordBytesMax, batchRecordsMax, batchBytesMax, batchDecompressedBytesMax, topicNameLengthMax, partitionsMax, replicationFactorMax, connectionsMax, inflightRequestsMax, fetchBytesMax, fetchWaitMsMax, connectionIdleMs, connectionsPerAddressMax, connectionResponseBytesMax, brokerResponseBytesMax, sendStallMs, sendStallPressureMs, got []",
     ],
     [{ brokers: {} }, "brokers: must be a non-empty list of { id, host, clientPort, peerPort }, got {}"],
     [{ brokers: [] }, "brokers: must be a non-empty list of { id, host, clientPort, peerPort }, got []"],
@@ -197,4 +197,33 @@ test("tls: certFile and keyFile together; caFile with client certificates or pee
   }
   const full = loadConfig({ env: {}, overrides: { ...MINIMAL, ...cluster, tls: { ...tls, caFile: "ca.pem", clientAuth: "required" } } });
   assert.equal(full.tls.clientAuth, "required");
+});
+
+test("allowedOrigins: a list of distinct origins or \"*\"; anything else is named by its index", () => {
+  const ok = loadConfig({ file: tempConfig({ ...MINIMAL, allowedOrigins: ["https://app.example.com", "http://localhost:8080", "http://[::1]:3000", "*"] }), env: {} });
+  assert.deepEqual(ok.allowedOrigins, ["https://app.example.com", "http://localhost:8080", "http://[::1]:3000", "*"]);
+  assert.deepEqual(loadConfig({ file: tempConfig(MINIMAL), env: {} }).allowedOrigins, [], "empty by default: no browser may connect");
+  const cases: [unknown, string][] = [
+    ["https://app.example.com", 'allowedOrigins: must be a list of at most 1000 distinct strings of 1..2048 characters, got "https://app.example.com"'],
+    [["https://app.example.com/"], 'allowedOrigins[0]: must be "*" or an origin like "https://app.example.com" (scheme://host[:port], no path), got "https://app.example.com/"'],
+    [["https://App.example.com"], 'allowedOrigins[0]: must be "*" or an origin like "https://app.example.com" (scheme://host[:port], no path), got "https://App.example.com"'],
+    [["a://b", 7], "allowedOrigins[1]: must be a string of 1..2048 characters, got 7"],
+    [["https://a.example", "https://a.example"], 'allowedOrigins[1]: duplicate "https://a.example"'],
+  ];
+  for (const [value, reason] of cases) {
+    const c = fromFile({ allowedOrigins: value });
+    assertOneIssue(c.load, `${c.file}: ${reason}`);
+  }
+});
+
+test("response budgets and stall bounds must nest: 2 frames <= connection <= broker, pressure <= stall", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ connectionResponseBytesMax: (1 << 24) - 1 }, "limits.connectionResponseBytesMax: must be at least twice limits.frameBytesMax (16777216): a fetch reserves its records as read plus the frame that copies them, got 16777215"],
+    [{ connectionResponseBytesMax: 1 << 30, brokerResponseBytesMax: 1 << 29 }, "limits.connectionResponseBytesMax: must be at most limits.brokerResponseBytesMax (536870912): one connection's response budget must fit the broker's, got 1073741824"],
+    [{ sendStallMs: 1000, sendStallPressureMs: 2000 }, "limits.sendStallPressureMs: must be at most limits.sendStallMs (1000), got 2000"],
+  ];
+  for (const [limits, reason] of cases) {
+    const c = fromFile({ limits });
+    assertOneIssue(c.load, `${c.file}: ${reason}`);
+  }
 });

@@ -15,6 +15,7 @@ import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import { resolveSettings } from "../../broker/server/server-options.js";
 import { ServerCounters } from "../../broker/server/server-stats.js";
 import { ClientSession } from "../../broker/server/session.js";
+import { ResponseBudget } from "../../broker/server/response-budget.js";
 import { fakeHandlers } from "./fake-handlers.js";
 import { captureLogger, okResult, TestClient } from "./helpers.js";
 
@@ -29,6 +30,7 @@ const settings = resolveSettings({
   closeWaitMs: 300,
   authentication: { mechanism: "scram", failureDelayMs: 0, lookupUser: () => undefined },
 });
+const budget = new ResponseBudget(settings.limits);
 const sessions: ClientSession[] = [];
 
 /** A ws server whose connections become sessions with the given certificate principal. */
@@ -44,6 +46,7 @@ async function listen(certificatePrincipal: string | undefined): Promise<{ url: 
         settings,
         counters: new ServerCounters(),
         onClosed: () => undefined,
+        responseBudget: budget,
         ...(certificatePrincipal === undefined ? {} : { certificatePrincipal }),
       }),
     );
@@ -55,6 +58,7 @@ async function listen(certificatePrincipal: string | undefined): Promise<{ url: 
 
 after(async () => {
   await Promise.all(sessions.map((s) => s.close(1001, "test done")));
+  budget.stop();
 });
 
 test("a certificate principal authenticates the connection without SCRAM", async () => {

@@ -10,6 +10,7 @@ import { TRANSFER_WAIT_MS_DEFAULT } from "../../partition/partition-replica.js";
 import { nodeId, type NodeId } from "../../raft/types.js";
 import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
+import { FETCH_BUDGET_WAIT_MS_MIN, fetchReservationBytes } from "../response-budget.js";
 import { partitionMetadata } from "./topic-views.js";
 
 /** produce, fetch, listOffsets, transferLeader, rebalanceLeaders. */
@@ -17,7 +18,13 @@ export function partitionHandlers(ctx: HandlerContext): HandlersFor<"produce" | 
   return {
     produce: (req) => ctx.replica(req.topic, req.partition).produce(req),
 
-    fetch: (req, rc) => ctx.replica(req.topic, req.partition).fetch(req, rc.signal),
+    fetch: (req, rc) => {
+      // Response memory (response-budget.ts): reserved after the long poll, before the log is read;
+      // no budget within what is left of maxWaitMs (at least FETCH_BUDGET_WAIT_MS_MIN) answers no records, like an empty long poll.
+      const reserveBytes = fetchReservationBytes(req.maxBytes, ctx.limits);
+      const deadlineMs = performance.now() + Math.max(req.maxWaitMs, FETCH_BUDGET_WAIT_MS_MIN);
+      return ctx.replica(req.topic, req.partition).fetch(req, rc.signal, () => rc.reserveResponseBytes(reserveBytes, deadlineMs - performance.now()));
+    },
 
     listOffsets: async (req) => ctx.replica(req.topic, req.partition).listOffsets(req),
 
