@@ -1,6 +1,6 @@
 /**
  * SCRAM-SHA-256 on three real broker processes (authentication.mechanism
- * "scram"): the first user from authentication.scramUsersFile; no
+ * "scram"), over real TLS sockets (wss://, mutual TLS between the brokers): the first user from authentication.scramUsersFile; no
  * credentials, a wrong password and a replayed exchange refused with
  * AUTHENTICATION_FAILED; produce and consume with the right password; a
  * user created with the CLI on one broker logs in on another (metadata
@@ -9,7 +9,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
@@ -19,6 +19,7 @@ import { PROTOCOL_VERSION } from "../../broker/protocol/version.js";
 import { saltedPasswordSync, scramCredential } from "../../broker/protocol/scram.js";
 import { ScramClientExchange } from "../../broker/protocol/scram-client.js";
 import { storedUserJson } from "../../broker/protocol/scram-users-json.js";
+import { makeBrokerCertificate, makeCertificateAuthority, type CertificateFiles } from "../../cli/security/certificates.js";
 import { TestCluster, sleep } from "../broker/cluster-harness.js";
 import { runCli } from "../cli/run-cli.js";
 
@@ -29,14 +30,26 @@ const PROPAGATION_MS = 15_000;
 
 let cluster: TestCluster;
 let usersDir: string;
+/** PEM of the cluster's CA, and its file (for the CLI's RLOG_TLS_CA). */
+let caPem: Buffer;
+let caFile: string;
 
 before(async () => {
   // The users file must exist before the brokers start (the harness makes its own directory as it starts them).
   usersDir = mkdtempSync(join(tmpdir(), "rlog-scram-users-"));
   const usersFile = join(usersDir, "users.json");
   writeFileSync(usersFile, JSON.stringify([storedUserJson(ADMIN.username, await scramCredential(ADMIN.password, Buffer.alloc(32, 3), 4096))]));
+  const ca = await makeCertificateAuthority(usersDir);
+  caFile = ca.certFile;
+  caPem = readFileSync(caFile);
+  const certs = new Map<number, CertificateFiles>();
+  for (const id of [1, 2, 3]) certs.set(id, await makeBrokerCertificate(ca, usersDir, `broker-${id}`));
   cluster = await TestCluster.start({
     size: 3,
+    tls: {
+      configFor: (id) => ({ certFile: certs.get(id)!.certFile, keyFile: certs.get(id)!.keyFile, caFile, clientAuth: "none" }),
+      client: { ca: caPem },
+    },
     extra: { authentication: { mechanism: "scram", failureDelayMs: 100, scramUsersFile: usersFile } },
     login: ADMIN,
   });
@@ -51,6 +64,7 @@ function client(urls: readonly string[], login?: { username: string; password: s
   return new RlogClient({
     brokers: [...urls],
     clientId: "scram-test",
+    tls: { ca: caPem },
     retry: { retriesMax: 3, totalTimeoutMs: 10_000 },
     ...(login === undefined ? {} : { sasl: { mechanism: "scram-sha-256" as const, ...login } }),
   });
@@ -81,13 +95,13 @@ async function eventually(id: number, login: { username: string; password: strin
   assert.fail(`broker ${id}, user ${login.username}: wanted ${want}, got ${got}`);
 }
 
-const cliEnv = (login: { username: string; password: string }): Record<string, string> => ({ RLOG_USERNAME: login.username, RLOG_PASSWORD: login.password });
+const cliEnv = (login: { username: string; password: string }): Record<string, string> => ({ RLOG_USERNAME: login.username, RLOG_PASSWORD: login.password, RLOG_TLS_CA: caFile });
 
 test("no credentials and a wrong password are refused with AUTHENTICATION_FAILED", async () => {
   assert.equal(await tryLogin(1, undefined), "AUTHENTICATION_FAILED");
   assert.equal(await tryLogin(2, { username: ADMIN.username, password: "wrong" }), "AUTHENTICATION_FAILED");
   assert.equal(await tryLogin(3, { username: "nobody", password: "wrong" }), "AUTHENTICATION_FAILED");
-  const cli = await runCli(["topic", "list", "--brokers", cluster.url(1)]);
+  const cli = await runCli(["topic", "list", "--brokers", cluster.url(1)], { env: { RLOG_TLS_CA: caFile } });
   assert.equal(cli.status, 1);
   assert.match(cli.stderr, /^AUTHENTICATION_FAILED: .*--username and --password/);
 });
@@ -98,7 +112,7 @@ async function rawExchange(
   frames: readonly Uint8Array[],
   onResponse: (i: number, result: Record<string, unknown> | RlogError) => Uint8Array | "close" | undefined,
 ): Promise<{ closeCode: number }> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const ws = new WebSocket(url, { perMessageDeflate: false, ca: caPem });
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
   let i = 0;
