@@ -1,16 +1,9 @@
 /** `rlog-cli acl add|remove|list`: manage ACLs (docs/SECURITY.md). */
 import type { Argv, CommandModule } from "yargs";
+import type { AclFlags } from "../acl/acl-args.js";
 import { withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
 
-interface AclCommandArgs extends ConnectionArgs, JsonArgs {
-  readonly principal: string | undefined;
-  readonly topic: string | undefined;
-  readonly group: string | undefined;
-  readonly cluster: boolean;
-  readonly prefixed: boolean;
-  readonly operation: string | string[] | undefined;
-  readonly deny: boolean;
-}
+type AclCommandArgs = ConnectionArgs & JsonArgs & AclFlags;
 
 const OPERATIONS = "read, write, create, delete, describe, alter, all";
 
