@@ -206,6 +206,7 @@ export class ClientServer {
     }
     const certificate: CertificateCheck = this.settings.tls === undefined ? {} : certificatePrincipal(req.socket as TLSSocket);
     if (certificate.refusal !== undefined) {
+      this.counters.authenticationFailures++;
       this.refuse(ws, log, CloseCode.AuthenticationFailed, new RlogError("AUTHENTICATION_FAILED", certificate.refusal));
       return;
     }

@@ -22,7 +22,7 @@ export interface ClientServerStats {
   readonly slowClientsClosed: number;
   /** Requests refused AUTHORIZATION_FAILED before dispatch. */
   readonly authorizationFailures: number;
-  /** Authentications that failed (wrong proof, unknown user, bad message, a request before authenticating). */
+  /** Authentications that failed (wrong proof, unknown user, bad message, a request before authenticating, a client certificate that does not verify). */
   readonly authenticationFailures: number;
   /** Connections closed after connectionIdleMs without activity. */
   readonly connectionsIdleClosed: number;
