@@ -543,6 +543,9 @@ export class Broker {
       case "topicDeleted":
         this.enqueue(() => this.deleteTopic(change.topic));
         return;
+      case "topicAltered":
+        this.enqueue(() => this.alterTopic(change.topic, change.before));
+        return;
       case "reset":
         this.enqueue(() => this.reconcileAll());
         return;
@@ -718,6 +721,23 @@ export class Broker {
   }
 
   /**
+   * A topic was altered: open the replicas of its new partitions assigned
+   * here (as for a new topic), hand changed settings to the replicas open
+   * here, and run retention over the topic at once when its retention
+   * changed (not at the next pass, up to retentionCheckIntervalMs later).
+   */
+  private async alterTopic(t: TopicMeta, before: TopicMeta): Promise<void> {
+    if (this.closing) return;
+    await this.openTopic(t);
+    const c = t.config;
+    const compression = c.compression ?? "producer"; // topics created before the setting existed
+    if (compression !== (before.config.compression ?? "producer") || c.segmentBytes !== before.config.segmentBytes || c.segmentMs !== before.config.segmentMs) {
+      for (let p = 0; p < t.replicas.length; p++) this.partitions.get(partitionGroupId(t.id, p))?.reconfigure({ compression, segmentBytes: c.segmentBytes, segmentMs: c.segmentMs });
+    }
+    if (c.retentionBytes !== before.config.retentionBytes || c.retentionMs !== before.config.retentionMs) await this.applyRetentionTo(t);
+  }
+
+  /**
    * Start a replica over its just-opened log. A damaged entry its start-up
    * reads meet (the high watermark, producer state, the group table's replay)
    * is cut like one the start-up check found, and the replica starts again
@@ -765,6 +785,9 @@ export class Broker {
         if (r.includes(this.id)) wanted.add(partitionGroupId(t.id, p));
       });
       await this.openTopic(t);
+      // Settings altered by entries the snapshot covered reach the replicas already open here.
+      const compression = t.config.compression ?? "producer";
+      t.replicas.forEach((_r, p) => this.partitions.get(partitionGroupId(t.id, p))?.reconfigure({ compression, segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs }));
     }
     this.leaders.retain((g) => existing.has(g));
     for (const [groupId, r] of this.partitions) {
@@ -778,21 +801,24 @@ export class Broker {
   }
 
   private async applyRetention(): Promise<void> {
-    for (const t of this.controller.metadata.topics()) {
-      for (let p = 0; p < t.replicas.length; p++) {
-        const r = this.partitions.get(partitionGroupId(t.id, p));
-        if (!r) continue;
-        let res;
-        try {
-          res = await r.applyRetention({ retentionBytes: t.config.retentionBytes, retentionMs: t.config.retentionMs });
-        } catch (err) {
-          // A full disk or an I/O error (or the partition closing): the next pass tries again.
-          if (!isRetriableWriteFailure(err) && !(err instanceof StorageError && err.code === "CLOSED")) throw err;
-          this.logger.warn({ topic: t.name, partition: p, code: err.code, err: err.message }, "retention failed; trying again at the next pass");
-          continue;
-        }
-        if (res.segmentsDropped > 0) this.logger.info({ topic: t.name, partition: p, ...res }, "retention dropped segments");
+    for (const t of this.controller.metadata.topics()) await this.applyRetentionTo(t);
+  }
+
+  /** One retention pass over the replicas of `t` open here, with its current settings. */
+  private async applyRetentionTo(t: TopicMeta): Promise<void> {
+    for (let p = 0; p < t.replicas.length; p++) {
+      const r = this.partitions.get(partitionGroupId(t.id, p));
+      if (!r) continue;
+      let res;
+      try {
+        res = await r.applyRetention({ retentionBytes: t.config.retentionBytes, retentionMs: t.config.retentionMs });
+      } catch (err) {
+        // A full disk or an I/O error (or the partition closing): the next pass tries again.
+        if (!isRetriableWriteFailure(err) && !(err instanceof StorageError && err.code === "CLOSED")) throw err;
+        this.logger.warn({ topic: t.name, partition: p, code: err.code, err: err.message }, "retention failed; trying again at the next pass");
+        continue;
       }
+      if (res.segmentsDropped > 0) this.logger.info({ topic: t.name, partition: p, ...res }, "retention dropped segments");
     }
   }
 

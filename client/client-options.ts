@@ -43,6 +43,11 @@ export interface ClientOptions {
   readonly queuedRequestsMax?: number;
   /** Largest response frame accepted, in bytes. Default 64 MiB. */
   readonly frameBytesMax?: number;
+  /**
+   * Metadata older than this is refreshed before a producer picks a partition,
+   * so partitions added to a topic (alterTopic) come into use. Default 300 000 (5 min).
+   */
+  readonly metadataMaxAgeMs?: number;
   /** TLS settings for wss:// brokers (ignored for ws://); see ClientTlsOptions. */
   readonly tls?: ClientTlsOptions;
   /**
@@ -65,6 +70,7 @@ export interface ResolvedClientOptions {
   readonly inflightRequestsMax: number;
   readonly queuedRequestsMax: number;
   readonly frameBytesMax: number;
+  readonly metadataMaxAgeMs: number;
   readonly tls: ClientTlsOptions | undefined;
   /** The login every connection runs when a broker asks for it; undefined without `sasl`. */
   readonly sasl: ScramLogin | undefined;
@@ -92,12 +98,13 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     inflightRequestsMax: o.inflightRequestsMax ?? DEFAULT_LIMITS.inflightRequestsMax,
     queuedRequestsMax: o.queuedRequestsMax ?? CLIENT_DEFAULTS.queuedRequestsMax,
     frameBytesMax: o.frameBytesMax ?? CLIENT_DEFAULTS.frameBytesMax,
+    metadataMaxAgeMs: o.metadataMaxAgeMs ?? CLIENT_DEFAULTS.metadataMaxAgeMs,
     tls: o.tls === undefined ? undefined : Object.freeze({ ...o.tls }),
     sasl: o.sasl === undefined ? undefined : new ScramLogin(o.sasl),
   };
   if (o.tls !== undefined && (typeof o.tls !== "object" || o.tls === null)) throw new TypeError("tls: give an object { ca?, cert?, key?, rejectUnauthorized?, servername? }");
   if ((o.tls?.cert === undefined) !== (o.tls?.key === undefined)) throw new TypeError("tls: cert and key go together");
-  for (const name of ["requestTimeoutMs", "connectTimeoutMs", "inflightRequestsMax", "queuedRequestsMax", "frameBytesMax"] as const) {
+  for (const name of ["requestTimeoutMs", "connectTimeoutMs", "inflightRequestsMax", "queuedRequestsMax", "frameBytesMax", "metadataMaxAgeMs"] as const) {
     const v = r[name];
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);
   }

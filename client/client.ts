@@ -36,6 +36,7 @@ export class RlogClient {
       inflightRequestsMax: o.inflightRequestsMax,
       queuedRequestsMax: o.queuedRequestsMax,
       frameBytesMax: o.frameBytesMax,
+      metadataMaxAgeMs: o.metadataMaxAgeMs,
       retry: o.retry,
       logger: o.logger,
       ...(o.tls === undefined ? {} : { tls: o.tls }),

@@ -46,7 +46,7 @@ export type {
 } from "./consumer/group-types.js";
 
 export { Admin } from "./admin/admin.js";
-export type { CreateTopicOptions, CreateUserOptions, OffsetQuery, ResetOffsetsOptions, TransferLeaderOptions } from "./admin/admin.js";
+export type { AlterTopicOptions, CreateTopicOptions, CreateUserOptions, OffsetQuery, ResetOffsetsOptions, TransferLeaderOptions } from "./admin/admin.js";
 export type { SaslOptions } from "./network/scram-login.js";
 
 export { RlogError, ErrorCode, ERRORS, errorSpec, isRetriable } from "../broker/protocol/errors.js";

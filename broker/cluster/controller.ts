@@ -78,6 +78,9 @@ export class Controller {
           if (change.kind === "topicCreated" || change.kind === "topicDeleted") {
             opts.logger.info({ topic: change.topic.name, topicId: change.topic.id, partitions: change.topic.replicas.length }, change.kind === "topicCreated" ? "topic created" : "topic deleted");
           }
+          if (change.kind === "topicAltered") {
+            opts.logger.info({ topic: change.topic.name, topicId: change.topic.id, partitions: change.topic.replicas.length, partitionsBefore: change.before.replicas.length, config: change.topic.config }, "topic altered");
+          }
           if (change.kind === "aclsCreated" || change.kind === "aclsDeleted") {
             // Security-relevant: every change at info, with the first ACLs named (a change may hold thousands).
             const shown = change.acls.slice(0, ACLS_LOGGED_MAX).map(formatAcl);
@@ -130,6 +133,62 @@ export class Controller {
     const t = this.metadata.topic(name);
     if (!t || t.id !== firstIndex) throw new RlogError("TOPIC_ALREADY_EXISTS", `topic ${name} already exists`);
     return t;
+  }
+
+  /**
+   * Add partitions to a topic (`partitions` is the new total, more than it
+   * has) and/or change its settings (`config` is merged over the current
+   * ones, already validated by the request parser); resolves once committed
+   * with the topic as altered. New partitions are placed on live brokers with
+   * the topic's replication factor, spread like a new topic's. Refused, with
+   * nothing proposed: an unknown topic (UNKNOWN_TOPIC), a count not above the
+   * current one (INVALID_PARTITIONS), the partition count or retention of an
+   * internal topic (INVALID_TOPIC: consumer groups are routed by
+   * `__consumer_offsets`' partition count and its log is their state), too
+   * few live brokers for the replication factor (INVALID_REPLICATION_FACTOR).
+   * Asking for nothing that differs commits nothing and answers the topic.
+   */
+  async alterTopic(name: string, partitions: number | undefined, config: Partial<TopicConfig> | undefined): Promise<TopicMeta> {
+    this.requireLeader();
+    const t = this.metadata.topic(name);
+    if (!t) throw new RlogError("UNKNOWN_TOPIC", `topic ${name} does not exist`);
+    const internal = name.startsWith("__"); // the reserved prefix (protocol/topic-name.ts): __consumer_offsets
+    const current = t.replicas.length;
+    if (partitions !== undefined && internal) {
+      throw new RlogError("INVALID_TOPIC", `the partition count of internal topic ${name} cannot change: consumer groups are placed on its partitions by their number`);
+    }
+    if (partitions !== undefined && partitions <= current) {
+      throw new RlogError("INVALID_PARTITIONS", `topic ${name} has ${current} partitions; partitions can only be added (asked for ${partitions}, more than ${current} needed)`, { field: "partitions" });
+    }
+    const merged: TopicConfig = { ...t.config, ...config };
+    if (internal && (merged.retentionBytes !== t.config.retentionBytes || merged.retentionMs !== t.config.retentionMs)) {
+      throw new RlogError("INVALID_TOPIC", `the retention of internal topic ${name} cannot change: its log is the consumer groups' state`);
+    }
+    const configChanged = (Object.keys(merged) as (keyof TopicConfig)[]).some((k) => merged[k] !== t.config[k]);
+    let addReplicas: NodeId[][] | undefined;
+    if (partitions !== undefined) {
+      const rf = t.replicas[0]?.length ?? 1;
+      const live = this.opts.liveBrokers();
+      if (rf > live.length) {
+        throw new RlogError("INVALID_REPLICATION_FACTOR", `topic ${name} has replication factor ${rf}, but only ${live.length} brokers are reachable (${[...live].sort((a, b) => a - b).join(", ")}); start them and try again`);
+      }
+      addReplicas = placeReplicas(live, partitions - current, rf, this.metadata.leaderCounts());
+    }
+    if (addReplicas === undefined && !configChanged) return t;
+    await this.commit({
+      op: MetadataOp.AlterTopic,
+      name,
+      topicId: t.id,
+      ...(addReplicas === undefined ? {} : { partitionsBefore: current, addReplicas }),
+      ...(configChanged ? { config: merged } : {}),
+    });
+    const after = this.metadata.topic(name);
+    // Rejected at apply: a command committed between the check and this one changed the topic.
+    if (!after || after.id !== t.id) throw new RlogError("UNKNOWN_TOPIC", `topic ${name} was deleted while it was being altered`);
+    if (addReplicas !== undefined && after.replicas.length !== partitions) {
+      throw new RlogError("INVALID_PARTITIONS", `topic ${name} was altered by another request meanwhile (it has ${after.replicas.length} partitions); look at it and try again`, { field: "partitions" });
+    }
+    return after;
   }
 
   /** Delete a topic; resolves once committed. */

@@ -32,6 +32,11 @@ export const MetadataOp = {
   UpsertUser: 6,
   /** Delete a SCRAM user. */
   DeleteUser: 7,
+  /**
+   * Add partitions to a topic (their replica lists appended; never fewer) and/or
+   * replace its settings. Numbers 10 and 12+ belong to other commands.
+   */
+  AlterTopic: 11,
 } as const;
 export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
 
@@ -51,7 +56,19 @@ export type MetadataCommand =
   | { readonly op: typeof MetadataOp.CreateAcls; readonly acls: readonly Acl[] }
   | { readonly op: typeof MetadataOp.DeleteAcls; readonly filters: readonly AclFilter[] }
   | { readonly op: typeof MetadataOp.UpsertUser; readonly name: string; readonly credential: ScramCredential }
-  | { readonly op: typeof MetadataOp.DeleteUser; readonly name: string };
+  | { readonly op: typeof MetadataOp.DeleteUser; readonly name: string }
+  | {
+      readonly op: typeof MetadataOp.AlterTopic;
+      readonly name: string;
+      /** The topic incarnation the change was checked against (TopicMeta.id): a re-created topic is not altered. */
+      readonly topicId: number;
+      /** With addReplicas: the partition count they were placed after; rejected when the topic has another by now. */
+      readonly partitionsBefore?: number;
+      /** Replica lists of the partitions to add, in partition order after the existing ones. */
+      readonly addReplicas?: readonly (readonly NodeId[])[];
+      /** The topic's whole new settings (the old ones with the change merged in). */
+      readonly config?: TopicConfig;
+    };
 
 /** A SCRAM user in the metadata: salted keys, never a password. */
 export interface UserMeta {
@@ -73,6 +90,8 @@ export interface TopicMeta {
 export type MetadataChange =
   | { readonly kind: "topicCreated"; readonly topic: TopicMeta; readonly index: Index }
   | { readonly kind: "topicDeleted"; readonly topic: TopicMeta; readonly index: Index }
+  /** `topic` is the topic after the change, `before` as it was: partitions >= before.replicas.length are new. */
+  | { readonly kind: "topicAltered"; readonly topic: TopicMeta; readonly before: TopicMeta; readonly index: Index }
   | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
   | { readonly kind: "rebalanceRequested"; readonly topic: string | undefined; readonly index: Index }
   | { readonly kind: "clusterInitialized"; readonly clusterId: string; readonly index: Index }
@@ -186,9 +205,37 @@ export class ClusterMetadata {
         if (!this.usersByName.delete(c.name)) return { kind: "rejected", reason: `user ${c.name} does not exist`, index };
         return { kind: "userDeleted", name: c.name, index };
       }
+      case MetadataOp.AlterTopic:
+        return this.alterTopic(c, index);
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }
+  }
+
+  /**
+   * Apply an AlterTopic: the controller checked it against the state it
+   * proposed on, but a command committed in between (a delete, a re-create,
+   * another alter) may have changed the topic, so it is checked again here,
+   * deterministically, and rejected whole when it no longer fits.
+   */
+  private alterTopic(c: Extract<MetadataCommand, { op: typeof MetadataOp.AlterTopic }>, index: Index): MetadataChange {
+    const before = this.topicsByName.get(c.name);
+    if (!before || before.id !== c.topicId) return { kind: "rejected", reason: `topic ${c.name} (id ${c.topicId}) does not exist`, index };
+    const add = c.addReplicas ?? [];
+    if (!Array.isArray(add)) return { kind: "rejected", reason: "AlterTopic with malformed replica lists", index };
+    if (add.length > 0 && c.partitionsBefore !== before.replicas.length) {
+      return { kind: "rejected", reason: `AlterTopic placed partitions after ${c.partitionsBefore} but topic ${c.name} has ${before.replicas.length}`, index };
+    }
+    const rf = before.replicas[0]?.length ?? 0;
+    for (const r of add) {
+      if (!Array.isArray(r) || r.length !== rf || new Set(r).size !== r.length) {
+        return { kind: "rejected", reason: `AlterTopic replica list ${JSON.stringify(r)} does not match replication factor ${rf}`, index };
+      }
+    }
+    if (add.length === 0 && c.config === undefined) return { kind: "rejected", reason: "AlterTopic changes nothing", index };
+    const topic: TopicMeta = { ...before, replicas: [...before.replicas, ...add], config: c.config ?? before.config };
+    this.topicsByName.set(c.name, topic);
+    return { kind: "topicAltered", topic, before, index };
   }
 
   /** The whole state, for a snapshot. */

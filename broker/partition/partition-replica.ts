@@ -125,8 +125,8 @@ export class PartitionReplica {
   private highWatermark: Offset;
   /** Last index this replica made durable (to detect truncation). */
   private lastAppended: Index;
-  /** The topic's compression setting. */
-  private readonly compression: TopicCompression;
+  /** The topic's compression setting (changed by reconfigure). */
+  private compression: TopicCompression;
   private readonly batchLimits: ProducedBatchLimits;
 
   constructor(opts: PartitionReplicaOptions) {
@@ -436,6 +436,16 @@ export class PartitionReplica {
   }
 
   /** Drop whole old segments per the topic's retention, never past what is committed. */
+  /**
+   * The topic's settings were altered: compression applies to the next
+   * produced batch, segment settings to the next roll. Retention needs
+   * nothing here: each pass is handed the topic's current policy.
+   */
+  reconfigure(config: { readonly compression: TopicCompression; readonly segmentBytes: number; readonly segmentMs: number }): void {
+    this.compression = config.compression;
+    this.log.setSegmentSettings({ segmentBytes: config.segmentBytes, segmentMs: config.segmentMs });
+  }
+
   applyRetention(policy: RetentionPolicy): Promise<RetentionResult> {
     return this.log.applyRetention(policy, this.clock());
   }

@@ -340,6 +340,12 @@ export const CLIENT_DEFAULTS = frozen({
   queuedRequestsMax: 1024,
   /** Largest frame the client accepts from a broker: generous, the broker's own bound is smaller. */
   frameBytesMax: 64 * MiB,
+  /**
+   * Metadata older than this is refreshed before a producer picks a partition
+   * (Kafka's metadata.max.age.ms, 5 min): how a running producer learns of
+   * partitions added by alterTopic.
+   */
+  metadataMaxAgeMs: 5 * MINUTE_MS,
 });
 
 /** The client's one retrier (client/retry/retry-options.ts): capped exponential backoff with jitter. */

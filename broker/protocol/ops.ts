@@ -37,6 +37,7 @@ export interface Operations {
   createUser: { request: Q.CreateUserRequest; result: R.CreateUserResult };
   deleteUser: { request: Q.DeleteUserRequest; result: R.DeleteUserResult };
   listUsers: { request: Q.ListUsersRequest; result: R.ListUsersResult };
+  alterTopic: { request: Q.AlterTopicRequest; result: R.AlterTopicResult };
 }
 
 /** An operation name. */
@@ -81,6 +82,7 @@ const opTable: { readonly [O in OpName]: true } = {
   createUser: true,
   deleteUser: true,
   listUsers: true,
+  alterTopic: true,
 };
 
 /** Ops the session answers itself, never a handler: the handshake and the SASL exchange. */

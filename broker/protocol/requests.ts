@@ -72,6 +72,22 @@ export interface CreateTopicRequest {
   readonly config?: Partial<TopicConfig>;
 }
 
+/**
+ * Alter a topic: add partitions and/or change settings. Answered by the
+ * controller leader only, like createTopic. At least one of `partitions` and
+ * `config` is needed. Keyed records map to partitions by the partition
+ * count, so after partitions are added a key may go to another partition
+ * than before (as in Kafka).
+ */
+export interface AlterTopicRequest {
+  readonly op: "alterTopic";
+  readonly name: string;
+  /** The new partition count: more than the topic has, at most partitionsMax. Internal topics refuse it. */
+  readonly partitions?: number;
+  /** Settings to change (same checks as createTopic's); the others keep their values. */
+  readonly config?: Partial<TopicConfig>;
+}
+
 /** Delete a topic and all its records. */
 export interface DeleteTopicRequest {
   readonly op: "deleteTopic";

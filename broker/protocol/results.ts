@@ -70,6 +70,11 @@ export interface CreateTopicResult {
   readonly topic: TopicDescription;
 }
 
+/** Result of alterTopic: the topic as altered (new partitions' leaders may still be electing: 0). */
+export interface AlterTopicResult {
+  readonly topic: TopicDescription;
+}
+
 /** Result of deleteTopic. */
 export type DeleteTopicResult = Record<never, never>;
 

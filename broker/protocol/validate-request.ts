@@ -226,6 +226,20 @@ const parsers: Parsers = {
 
   deleteTopic: (r, l) => ({ op: "deleteTopic", name: topic(r, "name", l, false) }),
 
+  // Internal names are accepted here so that the controller can say why it refuses them.
+  alterTopic: (r, l) => {
+    const req = compact<RequestOf<"alterTopic">>({
+      op: "alterTopic",
+      name: topic(r, "name", l, true),
+      partitions: r.optInt("partitions", { min: 1, max: l.partitionsMax, code: "INVALID_PARTITIONS" }),
+      config: r.has("config") ? topicConfig(r.child("config"), l) : undefined,
+    });
+    if (req.partitions === undefined && (req.config === undefined || Object.keys(req.config).length === 0)) {
+      throw new RlogError("INVALID_REQUEST", "alterTopic: name partitions, config or both (nothing to change)", { field: "partitions" });
+    }
+    return req;
+  },
+
   describeTopic: (r, l) => ({ op: "describeTopic", name: topic(r, "name", l, true) }),
 
   listTopics: (r) => compact<RequestOf<"listTopics">>({ op: "listTopics", includeInternal: r.optBool("includeInternal") }),

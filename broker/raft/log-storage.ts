@@ -119,6 +119,12 @@ export interface LogStorage extends LogReader {
   applyRetention(policy: RetentionPolicy, nowMs: number): Promise<RetentionResult>;
   /** The segment catalog, oldest first. */
   segments(): SegmentInfo[];
+  /**
+   * Change the roll thresholds (a topic's segmentBytes and segmentMs were
+   * altered): they decide when the active segment rolls from the next append
+   * on; segments already rolled keep the size they have.
+   */
+  setSegmentSettings(settings: { readonly segmentBytes: number; readonly segmentMs: number }): void;
   /** Release resources; further calls fail. */
   close(): Promise<void>;
 }

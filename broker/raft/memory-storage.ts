@@ -61,8 +61,8 @@ export class MemoryStorage implements LogStorage {
   /** Oldest first; the last one is active. Never empty segments except the active one. */
   private segs: MemSegment[] = [];
   private closed = false;
-  private readonly segmentBytes: number;
-  private readonly segmentMs: number;
+  private segmentBytes: number;
+  private segmentMs: number;
   private readonly clock: () => number;
 
   constructor(opts: MemoryStorageOptions = {}) {
@@ -249,6 +249,11 @@ export class MemoryStorage implements LogStorage {
       bytesDropped += s.bytes;
     }
     return { segmentsDropped, bytesDropped };
+  }
+
+  setSegmentSettings(settings: { readonly segmentBytes: number; readonly segmentMs: number }): void {
+    this.segmentBytes = settings.segmentBytes;
+    this.segmentMs = settings.segmentMs;
   }
 
   segments(): SegmentInfo[] {

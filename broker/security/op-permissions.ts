@@ -38,6 +38,8 @@ export const OP_PERMISSIONS: { readonly [O in OpName]: (request: RequestOf<O>) =
   metadata: () => [],
   createTopic: (r) => [[topic(r.name, "create"), cluster("create")]],
   deleteTopic: (r) => [[topic(r.name, "delete")]],
+  // Kafka's CreatePartitions and AlterConfigs: alter on the topic.
+  alterTopic: (r) => [[topic(r.name, "alter")]],
   describeTopic: (r) => [[topic(r.name, "describe")]],
   // Filtered like metadata.
   listTopics: () => [],

@@ -164,7 +164,7 @@ export class LmdbLog implements LogStorage {
     readonly name: string,
     /** The log's numeric id: the key prefix of all its records. */
     readonly logId: number,
-    private readonly settings: LogSettings,
+    private settings: LogSettings,
     private readonly ctx: LogContext,
     initial: LogState,
   ) {
@@ -257,6 +257,15 @@ export class LmdbLog implements LogStorage {
     checkBound(timestampMs, "timestampMs");
     const o = offsetForTimestamp(this.state.segs, timestampMs, this.headerAt);
     return o === undefined ? undefined : offset(o);
+  }
+
+  setSegmentSettings(settings: LogSettings): void {
+    this.check();
+    // Checked as LogStore.openLog checks them.
+    if (!Number.isSafeInteger(settings.segmentBytes) || settings.segmentBytes < 1 || !(settings.segmentMs > 0)) {
+      throw new StorageError("INVALID_ARGUMENT", `${this.name}: segmentBytes must be a positive integer and segmentMs positive, got ${JSON.stringify(settings)}`);
+    }
+    this.settings = { segmentBytes: settings.segmentBytes, segmentMs: settings.segmentMs };
   }
 
   segments(): SegmentInfo[] {

@@ -1,5 +1,5 @@
 /**
- * What `rlog-cli topic create|list|describe|delete` do once their arguments
+ * What `rlog-cli topic create|alter|list|describe|delete` do once their arguments
  * are parsed: one admin call each, printed as a table (or JSON).
  */
 import type { TopicConfig, TopicDescription } from "../../client/index.js";
@@ -33,6 +33,31 @@ export async function createTopic(args: CreateTopicArgs): Promise<void> {
       const rows = topic.partitions.map((p) => [String(p.partition), p.replicas.join(",")]);
       process.stdout.write(formatTable(["PARTITION", "REPLICAS (preferred leader first)"], rows));
     }
+  } catch (err) {
+    throw explain(err, { brokers, topic: args.name });
+  } finally {
+    await client.close();
+  }
+}
+
+/** Parsed arguments of `topic alter`. */
+export interface AlterTopicArgs {
+  readonly brokers: string;
+  readonly name: string;
+  readonly partitions?: number;
+  readonly config: Partial<TopicConfig>;
+  readonly json: boolean;
+}
+
+/** Alter a topic and print it as altered (as describe does). */
+export async function alterTopic(args: AlterTopicArgs): Promise<void> {
+  const { client, brokers } = await openClient(args.brokers);
+  try {
+    const topic = await client.admin().alterTopic(args.name, {
+      ...(args.partitions === undefined ? {} : { partitions: args.partitions }),
+      ...(Object.keys(args.config).length === 0 ? {} : { config: args.config }),
+    });
+    process.stdout.write(args.json ? JSON.stringify(topic) + "\n" : `altered topic ${topic.name}\n` + describeText(topic));
   } catch (err) {
     throw explain(err, { brokers, topic: args.name });
   } finally {

@@ -1,6 +1,6 @@
-/** `rlog-cli topic create|list|describe|delete`: manage topics. */
+/** `rlog-cli topic create|alter|list|describe|delete`: manage topics. */
 import type { Argv, CommandModule } from "yargs";
-import { parseInteger, parseTopicConfig, TOPIC_CONFIG_KEYS, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
+import { parseInteger, parseTopicConfig, TOPIC_CONFIG_KEYS, usageError, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
 
 interface CreateArgs extends ConnectionArgs, JsonArgs {
   readonly name: string;
@@ -47,6 +47,42 @@ const createCommand: CommandModule<object, CreateArgs> = {
     };
     const { createTopic } = await import("../admin/topic-actions.js");
     await createTopic(request);
+  },
+};
+
+interface AlterArgs extends ConnectionArgs, JsonArgs {
+  readonly name: string;
+  readonly partitions: unknown;
+  /** One string, or several when --config is repeated. */
+  readonly config: string | string[] | undefined;
+  readonly compression: "producer" | "none" | "gzip" | "lz4" | "zstd" | undefined;
+}
+
+const alterCommand: CommandModule<object, AlterArgs> = {
+  command: "alter <name>",
+  describe: "Add partitions to a topic (never fewer) and/or change its settings",
+  builder: (y: Argv<object>) =>
+    withJson(withBrokers(y), "Print the altered topic as JSON")
+      .positional("name", { type: "string", demandOption: true, describe: "Topic name" })
+      .option("partitions", { alias: "p", requiresArg: true, describe: "New partition count: more than the topic has (keyed records then hash over the new count)" })
+      .option("compression", {
+        type: "string",
+        choices: ["producer", "none", "gzip", "lz4", "zstd"] as const,
+        describe: "Compression of batches stored from now on: producer (keep what each producer sent) or a codec the leader re-encodes to",
+      })
+      .option("config", { type: "string", requiresArg: true, describe: `Topic setting key=value, repeatable: ${Object.keys(TOPIC_CONFIG_KEYS).join(", ")} (Kafka spellings like retention.ms work too)` })
+      .example("$0 topic alter orders --partitions 6", "grow orders to six partitions")
+      .example("$0 topic alter logs --config retentionMs=3600000 --config retention.bytes=1073741824", "keep one hour and at most 1 GiB per partition")
+      .epilog(`Unchanged settings keep their values. Retention changes are applied at once; segment settings from the next segment roll.\nTopic settings (--config), integers:\n${configHelp}`),
+  handler: async (args) => {
+    const config = {
+      ...parseTopicConfig(args.config === undefined ? [] : [args.config].flat()),
+      ...(args.compression === undefined ? {} : { compression: args.compression }),
+    };
+    const partitions = args.partitions === undefined ? undefined : parseInteger("--partitions", args.partitions, 1);
+    if (partitions === undefined && Object.keys(config).length === 0) throw usageError("topic alter: give --partitions, --config or --compression (nothing to change)");
+    const { alterTopic } = await import("../admin/topic-actions.js");
+    await alterTopic({ brokers: args.brokers, name: args.name, ...(partitions === undefined ? {} : { partitions }), config, json: args.json });
   },
 };
 
@@ -102,13 +138,14 @@ const deleteCommand: CommandModule<object, NameArgs> = {
 /** The `topic` command group. */
 export const topicCommand: CommandModule<object, object> = {
   command: "topic",
-  describe: "Topics: create, list, describe, delete",
+  describe: "Topics: create, alter, list, describe, delete",
   builder: (y: Argv<object>) =>
     y
       .command(createCommand)
+      .command(alterCommand)
       .command(listCommand)
       .command(describeCommand)
       .command(deleteCommand)
-      .demandCommand(1, "name a topic subcommand: create, list, describe or delete"),
+      .demandCommand(1, "name a topic subcommand: create, alter, list, describe or delete"),
   handler: () => undefined,
 };

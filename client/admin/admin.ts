@@ -47,6 +47,18 @@ export interface CreateTopicOptions {
   readonly config?: Partial<TopicConfig>;
 }
 
+/** What alterTopic takes: at least one of the two. */
+export interface AlterTopicOptions {
+  /**
+   * The new partition count: more than the topic has (partitions are only
+   * added), at most partitionsMax. Keys then hash over the new count, so a key
+   * may map to another partition than before (as in Kafka).
+   */
+  readonly partitions?: number;
+  /** Settings to change; the others keep their values. */
+  readonly config?: Partial<TopicConfig>;
+}
+
 /** What transferLeader takes. */
 export interface TransferLeaderOptions extends TopicPartitionRef {
   /** Target broker; the most preferred caught-up replica when absent. */
@@ -91,6 +103,37 @@ export class Admin {
           return (await this.cluster.attemptController<"createTopic">(request, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) })).topic;
         } catch (err) {
           if (ambiguous && err instanceof RlogError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS) return this.describeTopic(name);
+          if (isAmbiguous(err)) ambiguous = true;
+          throw err;
+        }
+      },
+      { onRetriable: (err) => this.cluster.onControllerError(err, state) },
+    );
+    this.cluster.cache.putTopic(r);
+    return r;
+  }
+
+  /**
+   * Add partitions to a topic and/or change its settings; resolves with the
+   * topic as altered (new partitions' leaders may still be electing: 0). When
+   * an earlier attempt's outcome is unknown and a retry gets INVALID_PARTITIONS
+   * while the topic has the partitions asked for, that attempt is taken to have
+   * succeeded.
+   */
+  async alterTopic(name: string, options: AlterTopicOptions): Promise<TopicDescription> {
+    const { partitions, config } = options;
+    const request = { op: "alterTopic" as const, name, ...(partitions === undefined ? {} : { partitions }), ...(config === undefined ? {} : { config }) };
+    let ambiguous = false;
+    const state = new CallState();
+    const r = await this.cluster.retrier.run(
+      async (ctx) => {
+        try {
+          return (await this.cluster.attemptController<"alterTopic">(request, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) })).topic;
+        } catch (err) {
+          if (ambiguous && err instanceof RlogError && err.code === ErrorCode.INVALID_PARTITIONS) {
+            const now = await this.describeTopic(name);
+            if (now.partitions.length === partitions) return now;
+          }
           if (isAmbiguous(err)) ambiguous = true;
           throw err;
         }

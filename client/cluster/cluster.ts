@@ -26,6 +26,7 @@ import type { ClientTlsOptions } from "../client-options.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import { coordinatorPartition, OFFSETS_TOPIC } from "../../broker/protocol/group-routing.js";
 import type { Limits } from "../../broker/protocol/limits.js";
+import { CLIENT_DEFAULTS } from "../../broker/protocol/defaults.js";
 import type { RequestOf, ResultOf } from "../../broker/protocol/ops.js";
 import type { TopicMetadata } from "../../broker/protocol/results.js";
 import type { Logger } from "../logger.js";
@@ -46,6 +47,8 @@ export interface ClusterOptions {
   readonly inflightRequestsMax: number;
   readonly queuedRequestsMax: number;
   readonly frameBytesMax: number;
+  /** Metadata older than this is refreshed before partitionCount answers; default CLIENT_DEFAULTS.metadataMaxAgeMs. */
+  readonly metadataMaxAgeMs?: number;
   readonly retry: RetryOptions;
   readonly logger: Logger;
   /** SCRAM credentials for brokers that ask for them. */
@@ -85,6 +88,8 @@ export class Cluster {
   readonly cache = new MetadataCache();
   private readonly pool = new Map<string, Connection>();
   private stale = true;
+  /** performance.now() when the metadata was last loaded. */
+  private loadedAtMs = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<string> | undefined;
   private closed = false;
   private nextCandidate = 0;
@@ -192,6 +197,7 @@ export class Cluster {
       const md = await conn.request<"metadata">({ op: "metadata" });
       this.throwIfClosed();
       this.cache.apply(md);
+      this.loadedAtMs = performance.now();
       this.prunePool();
       return conn.url;
     } catch (err) {
@@ -216,8 +222,13 @@ export class Cluster {
     if (this.stale || !this.cache.isLoaded) await this.refreshMetadata();
   }
 
-  /** A topic's partition count: from the cache when it is fresh, else as topicMetadata. */
+  /**
+   * A topic's partition count: from the cache when it is fresh (not stale,
+   * loaded within metadataMaxAgeMs), else as topicMetadata after a refresh.
+   */
   async partitionCount(topic: string): Promise<number> {
+    const maxAgeMs = this.options.metadataMaxAgeMs ?? CLIENT_DEFAULTS.metadataMaxAgeMs;
+    if (!this.stale && performance.now() - this.loadedAtMs >= maxAgeMs) await this.refreshMetadata().catch(() => undefined); // a failure marks it stale: topicMetadata retries
     const cached = this.stale ? undefined : this.cache.partitionCount(topic);
     return cached ?? (await this.topicMetadata(topic)).partitions.length;
   }

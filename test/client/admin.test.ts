@@ -56,6 +56,35 @@ test("createTopic whose first answer was lost: the retry's TOPIC_ALREADY_EXISTS 
   });
 });
 
+test("alterTopic goes to the controller; the same client's producer uses the new partitions at once (its cache is updated)", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("grow", 2);
+    const producer = client.producer();
+    await producer.send({ topic: "grow", messages: [{ value: "a" }] });
+    const t = await client.admin().alterTopic("grow", { partitions: 4, config: { retentionMs: 1000 } });
+    assert.equal(t.partitions.length, 4);
+    assert.deepEqual(fake.requests("alterTopic")[0]?.request, { op: "alterTopic", name: "grow", partitions: 4, config: { retentionMs: 1000 } });
+    assert.deepEqual(await producer.send({ topic: "grow", messages: [{ value: "x", partition: 3 }] }), [{ partition: 3, offset: 0 }]);
+    await assert.rejects(client.admin().alterTopic("grow", { partitions: 4 }), isCode("INVALID_PARTITIONS"));
+    await producer.close();
+  });
+});
+
+test("alterTopic whose first answer was lost: the retry's INVALID_PARTITIONS counts as success when the topic has the count asked for", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.createTopic("grow", 1);
+    let lost = false;
+    fake.intercept(({ request }) => {
+      if (request.op !== "alterTopic" || lost) return undefined;
+      lost = true;
+      return { kind: "lose-response" };
+    });
+    const t = await client.admin().alterTopic("grow", { partitions: 3 });
+    assert.equal(t.partitions.length, 3);
+    assert.equal(fake.requests("alterTopic").length, 2);
+  });
+});
+
 test("transferLeader goes to the leader and updates the cache; rebalanceLeaders moves leaders back", async () => {
   await withCluster(async (fake, client) => {
     fake.state.createTopic("t", 2);

@@ -267,6 +267,9 @@ export class FakeCluster {
       case "createTopic":
         this.requireController(brokerId);
         return { topic: s.createTopic(req.name, req.partitions, req.replicationFactor) };
+      case "alterTopic":
+        this.requireController(brokerId);
+        return { topic: req.partitions === undefined ? s.describe(req.name) : s.addPartitions(req.name, req.partitions) };
       case "deleteTopic":
         this.requireController(brokerId);
         if (!s.topics.delete(req.name)) throw new RlogError("UNKNOWN_TOPIC", `no topic ${req.name}`);

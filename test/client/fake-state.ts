@@ -166,6 +166,17 @@ export class FakeState {
     return this.describe(name);
   }
 
+  /** Grow a topic to `partitions` (placed as createTopic places them); INVALID_PARTITIONS when that is not more. */
+  addPartitions(name: string, partitions: number): TopicDescription {
+    const parts = this.topics.get(name);
+    if (parts === undefined) throw new RlogError("UNKNOWN_TOPIC", `no topic ${name}`);
+    if (partitions <= parts.length) throw new RlogError("INVALID_PARTITIONS", `${name} has ${parts.length} partitions`);
+    const n = this.brokerIds.length;
+    const rf = parts[0]?.replicas.length ?? 1;
+    for (let p = parts.length; p < partitions; p++) parts.push(new FakePartition(name, p, Array.from({ length: rf }, (_, i) => this.brokerIds[(p + i) % n] as number)));
+    return this.describe(name);
+  }
+
   partition(topic: string, partition: number): FakePartition {
     const parts = this.topics.get(topic);
     if (parts === undefined) throw new RlogError("UNKNOWN_TOPIC", `no topic ${topic}`);

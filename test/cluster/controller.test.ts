@@ -153,3 +153,56 @@ test("ACLs: the leader creates (held ones skipped) and deletes by filter, every 
     assert.ok(err instanceof RlogError && err.is("NOT_CONTROLLER"), String(err));
   }
 });
+
+test("alterTopic adds partitions on live brokers with the topic's replication factor and changes settings; every voter applies it", async () => {
+  let live = [1, 2, 3];
+  const k = controllers(() => live);
+  const leader = await k.elected();
+  const t = await k.ticker.settle(leader.createTopic("orders", 2, 2, CONFIG));
+  live = [1, 3];
+  const altered = await k.ticker.settle(leader.alterTopic("orders", 4, { retentionMs: 60_000 }));
+  assert.equal(altered.id, t.id);
+  assert.deepEqual(altered.replicas.slice(0, 2), t.replicas, "existing partitions keep their replicas");
+  for (const r of altered.replicas.slice(2)) {
+    assert.equal(r.length, 2);
+    assert.ok(r.every((b) => live.includes(b)), `new partition placed on a down broker: ${r.join(",")}`);
+  }
+  assert.deepEqual(altered.config, { ...CONFIG, retentionMs: 60_000 });
+  await k.ticker.until(() => k.all.every((c) => c.metadata.topic("orders")?.replicas.length === 4), "every voter applied the alter");
+  for (const id of [1, 2, 3]) assert.ok(k.changes.get(id)!.includes("topicAltered"));
+  // The settings it already has: nothing committed, the topic answered.
+  const count = k.changes.get(1)!.length;
+  const same = await k.ticker.settle(leader.alterTopic("orders", undefined, { retentionMs: 60_000 }));
+  assert.deepEqual(same, leader.metadata.topic("orders"));
+  assert.equal(k.changes.get(1)!.length, count);
+});
+
+test("alterTopic refusals leave the metadata as it was: unknown topic, fewer or equal partitions, internal topic, too few live brokers, follower", async () => {
+  let live = [1, 2, 3];
+  const k = controllers(() => live);
+  const leader = await k.elected();
+  await k.ticker.settle(leader.createTopic("orders", 2, 3, CONFIG));
+  await k.ticker.settle(leader.createTopic("__consumer_offsets", 2, 3, CONFIG));
+  const before = leader.metadata.encode();
+  const cases: [() => Promise<unknown>, string, RegExp][] = [
+    [() => leader.alterTopic("nope", 3, undefined), "UNKNOWN_TOPIC", /nope does not exist/],
+    [() => leader.alterTopic("orders", 2, undefined), "INVALID_PARTITIONS", /has 2 partitions; partitions can only be added/],
+    [() => leader.alterTopic("orders", 1, { retentionMs: 5 }), "INVALID_PARTITIONS", /asked for 1/],
+    [() => leader.alterTopic("__consumer_offsets", 4, undefined), "INVALID_TOPIC", /partition count of internal topic/],
+    [() => leader.alterTopic("__consumer_offsets", undefined, { retentionBytes: 10 }), "INVALID_TOPIC", /retention of internal topic/],
+  ];
+  for (const [op, code, message] of cases) {
+    const err = await rejection(Promise.resolve().then(op));
+    assert.ok(err instanceof RlogError && err.codeName === code && message.test(err.message), `${code}: ${String(err)}`);
+  }
+  live = [1, 2];
+  const down = await rejection(leader.alterTopic("orders", 3, undefined));
+  assert.ok(down instanceof RlogError && down.is("INVALID_REPLICATION_FACTOR") && /replication factor 3, but only 2 brokers are reachable/.test(down.message), String(down));
+  const follower = k.all.find((c) => c !== leader)!;
+  const notController = await rejection(follower.alterTopic("orders", 3, undefined));
+  assert.ok(notController instanceof RlogError && notController.is("NOT_CONTROLLER"), String(notController));
+  assert.deepEqual(leader.metadata.encode(), before);
+  // Settings of an internal topic other than retention may change.
+  const offsets = await k.ticker.settle(leader.alterTopic("__consumer_offsets", undefined, { segmentBytes: 1 << 16 }));
+  assert.equal(offsets.config.segmentBytes, 1 << 16);
+});

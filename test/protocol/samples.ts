@@ -19,6 +19,7 @@ export const SAMPLE_REQUESTS: { readonly [O in OpName]: RequestOf<O> } = {
     replicationFactor: 3,
     config: { retentionBytes: -1, retentionMs: 86_400_000, segmentBytes: 1 << 20, segmentMs: 3_600_000, compression: "zstd" },
   },
+  alterTopic: { op: "alterTopic", name: "orders", partitions: 6, config: { retentionMs: 3_600_000, compression: "lz4" } },
   deleteTopic: { op: "deleteTopic", name: "orders" },
   describeTopic: { op: "describeTopic", name: "orders" },
   listTopics: { op: "listTopics", includeInternal: true },

@@ -90,6 +90,16 @@ const CASES: Case[] = [
   field("createTopic", "config.segmentMs", 10, "INVALID_REQUEST"),
   field("createTopic", "config.compression", "snappy", "INVALID_REQUEST"),
   field("createTopic", "config.compression", 3, "INVALID_REQUEST"),
+  // alterTopic: createTopic's checks; internal names pass here (the controller refuses them with a reason)
+  field("alterTopic", "partitions", 0, "INVALID_PARTITIONS"),
+  field("alterTopic", "partitions", DEFAULT_LIMITS.partitionsMax + 1, "INVALID_PARTITIONS"),
+  field("alterTopic", "partitions", "4", "INVALID_REQUEST"),
+  field("alterTopic", "config.retentionMs", -2, "INVALID_REQUEST"),
+  field("alterTopic", "config.segmentBytes", 1, "INVALID_REQUEST"),
+  field("alterTopic", "config.compression", "snappy", "INVALID_REQUEST"),
+  field("alterTopic", "name", "a/b", "INVALID_TOPIC"),
+  { name: "alterTopic asking nothing", op: "alterTopic", patch: (f) => (delete f["partitions"], delete f["config"]), code: "INVALID_REQUEST", mentions: "nothing to change" },
+  { name: "alterTopic with an empty config only", op: "alterTopic", patch: (f) => (delete f["partitions"], (f["config"] = {})), code: "INVALID_REQUEST", mentions: "nothing to change" },
   // fetch and offsets
   field("fetch", "offset", -1, "INVALID_REQUEST"),
   field("fetch", "offset", 2 ** 53, "INVALID_REQUEST"),

@@ -356,6 +356,26 @@ export function logContract(name: string, make: LogFactory): void {
       });
     });
 
+    it("setSegmentSettings changes when the next roll happens: the active segment fills to the new size, rolled ones keep theirs", async () => {
+      const one = entryBytes(makeEntries(1, 0, 1)[0]!);
+      await withLog({ ...defaults(), segmentBytes: 2 * one }, async ({ log }) => {
+        const es = makeEntries(1, 0, 10);
+        for (const e of es.slice(0, 4)) await log.persist({ entries: [e] });
+        log.setSegmentSettings({ segmentBytes: 3 * one, segmentMs: 7 * 24 * 3600 * 1000 });
+        for (const e of es.slice(4)) await log.persist({ entries: [e] });
+        assert.deepEqual(
+          log.segments().map((s) => [s.firstIndex, s.lastIndex]),
+          [
+            [1, 2],
+            [3, 5],
+            [6, 8],
+            [9, 10],
+          ],
+        );
+        assertEntriesEqual(log.entries(index(1), index(11), BIG), es);
+      });
+    });
+
     it("rolls segments at segmentBytes", async () => {
       const one = entryBytes(makeEntries(1, 0, 1)[0]!);
       for (const batched of [false, true]) {

@@ -1,5 +1,5 @@
 /**
- * Topic administration: createTopic, deleteTopic (through the controller:
+ * Topic administration: createTopic, alterTopic, deleteTopic (through the controller:
  * NOT_CONTROLLER with a hint on other brokers), describeTopic and listTopics
  * (from this broker's applied metadata).
  */
@@ -9,8 +9,8 @@ import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 import { isInternal, topicDescription } from "./topic-views.js";
 
-/** createTopic, deleteTopic, describeTopic, listTopics. */
-export function topicHandlers(ctx: HandlerContext): HandlersFor<"createTopic" | "deleteTopic" | "describeTopic" | "listTopics"> {
+/** createTopic, alterTopic, deleteTopic, describeTopic, listTopics. */
+export function topicHandlers(ctx: HandlerContext): HandlersFor<"createTopic" | "alterTopic" | "deleteTopic" | "describeTopic" | "listTopics"> {
   return {
     createTopic: async (req) => {
       const config: TopicConfig = { ...ctx.topicDefaults(), ...req.config };
@@ -18,6 +18,12 @@ export function topicHandlers(ctx: HandlerContext): HandlersFor<"createTopic" | 
         throw new RlogError("INVALID_PARTITIONS", `partitions ${req.partitions} exceeds partitionsMax ${ctx.limits.partitionsMax}`);
       }
       const t = await ctx.controller.createTopic(req.name, req.partitions, req.replicationFactor, config);
+      return { topic: topicDescription(ctx, t) };
+    },
+
+    // partitionsMax and the settings were checked by the request parser (validate-request.ts).
+    alterTopic: async (req) => {
+      const t = await ctx.controller.alterTopic(req.name, req.partitions, req.config);
       return { topic: topicDescription(ctx, t) };
     },
 
