@@ -4,7 +4,8 @@
  * that cadence and compacts its log; each snapshot encodes exactly the index
  * it is taken at, never past the commit index; a voter cut off while the
  * others compacted past its log catches up by an installed snapshot; a
- * controller restarted on a compacted log restores and replays.
+ * controller restarted on a compacted log restores and replays; a snapshot
+ * write failing on an I/O error is skipped and tried again later.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import { Packr } from "msgpackr";
 import { Controller } from "../../broker/cluster/controller.js";
 import type { MetadataChange } from "../../broker/cluster/metadata.js";
 import type { TopicConfig } from "../../broker/protocol/requests.js";
+import { StorageError } from "../../broker/raft/log-storage.js";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
 import { SeededRandom } from "../../broker/raft/random.js";
 import { nodeId, type NodeId, type SnapshotMeta } from "../../broker/raft/types.js";
@@ -141,4 +143,24 @@ test("a controller restarted on a compacted log restores the snapshot, then repl
   assert.equal(restarted.metadata.appliedIndex, log.hardState().commit, "the committed entries after the snapshot were replayed");
   assert.ok(changes[0] === "reset" && changes.includes("topicCreated"), `changes ${changes.join(",")}`);
   await restarted.runner.close();
+});
+
+test("a snapshot write that fails on an I/O error is skipped, the log kept, and tried again snapshotEntries entries later", async () => {
+  const k = cluster();
+  const leader = await k.elected();
+  const i = k.all.indexOf(leader);
+  const log = k.logs[i]!;
+  const compact = log.compact.bind(log);
+  let failures = 1;
+  log.compact = (meta: SnapshotMeta, data?: Uint8Array) => {
+    if (failures-- > 0) return Promise.reject(new StorageError("IO_ERROR", "injected: the disk failed the snapshot write"));
+    return compact(meta, data);
+  };
+  await rebalances(k, leader, SNAPSHOT_ENTRIES + 2);
+  assert.equal(leader.runner.snapshotsTakenCount(), 0, "the failed snapshot is not counted");
+  assert.equal(log.snapshot().index, 0, "the log kept every entry");
+  assert.ok(leader.isLeader(), "the group goes on");
+  await rebalances(k, leader, SNAPSHOT_ENTRIES);
+  assert.equal(leader.runner.snapshotsTakenCount(), 1, "tried again once snapshotEntries more were applied");
+  assert.ok(log.snapshot().index >= 2 * SNAPSHOT_ENTRIES, `snapshot at ${log.snapshot().index}`);
 });
