@@ -247,6 +247,7 @@ export class Broker {
       onFatal: this.onFatal,
       onStoreDamaged: (err) => void this.dataDirCheck.markDamaged(CONTROLLER_GROUP, err.message),
       writeRetry: this.writeRetry,
+      snapshotEntries: c.controllerSnapshotEntries,
     });
     if (this.disk.full()) this.controller.runner.drain();
     // The controller replayed its committed log in its constructor; open what it assigned to us.

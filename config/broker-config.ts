@@ -203,6 +203,8 @@ export interface BrokerConfig {
   readonly defaultReplicationFactor: number;
   /** Partitions of the internal consumer-groups topic (`__consumer_offsets`) when the controller creates it. */
   readonly groupsTopicPartitions: number;
+  /** The controller takes a snapshot of its metadata and compacts its log every this many applied entries. */
+  readonly controllerSnapshotEntries: number;
   /** Root logger level. */
   readonly logLevel: LogLevel;
   readonly authorization: AuthorizationConfig;

@@ -80,6 +80,7 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   allowedOrigins: [],
   defaultPartitions: BROKER_DEFAULTS.defaultPartitions,
   groupsTopicPartitions: BROKER_DEFAULTS.groupsTopicPartitions,
+  controllerSnapshotEntries: BROKER_DEFAULTS.controllerSnapshotEntries,
   logLevel: BROKER_DEFAULTS.logLevel,
   authorization: { enabled: AUTHORIZATION_DEFAULTS.enabled, superUsers: [] },
 });

@@ -194,6 +194,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   defaultPartitions: int(1, 100_000),
   defaultReplicationFactor: int(1, BROKERS_COUNT_MAX),
   groupsTopicPartitions: int(1, 1000),
+  controllerSnapshotEntries: int(10, 100_000_000),
   logLevel: { kind: "enum", values: LOG_LEVELS },
   authorization: {
     kind: "group",

@@ -49,6 +49,12 @@ export interface ControllerOptions {
   readonly onStoreDamaged?: (err: StorageError) => void;
   /** How failing log writes are retried; see GroupRunnerOptions.writeRetry. */
   readonly writeRetry?: WriteRetryOptions;
+  /**
+   * Snapshot the metadata and compact the controller log every this many
+   * applied entries (config controllerSnapshotEntries; GroupRunnerOptions.snapshotEntries).
+   * Undefined: never.
+   */
+  readonly snapshotEntries?: number;
 }
 
 /** The cluster metadata as read by handlers and the group coordinator. */
@@ -96,6 +102,7 @@ export class Controller {
         this.metadata.restore(snap);
         opts.onChange({ kind: "reset" });
       },
+      snapshot: () => this.metadata.encode(),
       // A snapshot from the leader that would not restore is refused before it is written (GroupRunner, peer faults).
       checkSnapshot: (snap: Snapshot) => new ClusterMetadata().restore(snap),
     };
@@ -110,6 +117,7 @@ export class Controller {
       onFatal: opts.onFatal,
       ...(opts.onStoreDamaged ? { onStoreDamaged: opts.onStoreDamaged } : {}),
       ...(opts.writeRetry ? { writeRetry: opts.writeRetry } : {}),
+      ...(opts.snapshotEntries !== undefined ? { snapshotEntries: opts.snapshotEntries } : {}),
     });
   }
 

@@ -37,7 +37,7 @@ import { STORAGE_DEFAULTS } from "../protocol/defaults.js";
 import { MessageType, type Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
-import { NO_NODE, index as toIndex, type Entry, type HardState, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
+import { NO_NODE, index as toIndex, offset as toOffset, type Entry, type HardState, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
 import { hopTrace } from "../protocol/hop-trace.js";
 
 /** A log write slower than this is logged (warn). */
@@ -59,6 +59,12 @@ export interface StateMachine {
   apply(entries: readonly Entry[]): void;
   /** Replace the state with a snapshot received from the leader. */
   restore?(snapshot: Snapshot): void;
+  /**
+   * The whole state as of the last entry applied, for a snapshot the runner
+   * takes itself (GroupRunnerOptions.snapshotEntries). Called synchronously
+   * right after apply(), so it encodes exactly the applied index.
+   */
+  snapshot?(): Uint8Array;
   /** Entries just made durable on this member (committed or not). */
   appended?(entries: readonly Entry[]): void;
   /**
@@ -101,6 +107,20 @@ export interface GroupRunnerOptions {
   readonly onStoreDamaged?: (err: StorageError) => void;
   /** Mark this group's proposals, writes and commits for the hop trace (data partitions; broker/diagnostics/hop-trace.ts). */
   readonly traceHops?: boolean;
+  /**
+   * Take a snapshot (StateMachine.snapshot) and compact the log to it once
+   * this many entries were applied past the last snapshot point; each member
+   * on its own (see takeSnapshot). Undefined: never (data partitions, whose
+   * retention drops segments instead).
+   */
+  readonly snapshotEntries?: number;
+}
+
+/** A snapshot this member took of its own applied state, not yet written (see GroupRunner.takeSnapshot). */
+interface OwnSnapshot {
+  readonly snapshot: Snapshot;
+  /** The hard state to write first when storage's commit index is behind the snapshot's (the commit rides along lazily). */
+  readonly hardState: HardState | undefined;
 }
 
 /** How a runner retries a log write that failed with a full disk or an I/O error. */
@@ -230,6 +250,14 @@ export class GroupRunner {
   private peerFaultListener: ((fault: PeerFault) => void) | undefined;
   /** Peer messages refused since the runner started (each restarted the core). */
   private peerFaults = 0;
+  /** See GroupRunnerOptions.snapshotEntries. */
+  private readonly snapshotEntries: number | undefined;
+  /** No snapshot of our own before this applied index (moved on after a failed write, so one failure does not retry at every loop). */
+  private snapshotDueIndex = 0;
+  /** Snapshots taken of our own state and written (the log compacted to them) since the runner started. */
+  private snapshotsTaken = 0;
+  /** Snapshots received from a leader and installed since the runner started. */
+  private snapshotsInstalled = 0;
 
   constructor(opts: GroupRunnerOptions) {
     this.groupId = opts.groupId;
@@ -237,6 +265,10 @@ export class GroupRunner {
     this.random = opts.random;
     this.onStoreDamaged = opts.onStoreDamaged;
     this.traceHops = opts.traceHops === true;
+    this.snapshotEntries = opts.snapshotEntries;
+    if (opts.snapshotEntries !== undefined && !(Number.isSafeInteger(opts.snapshotEntries) && opts.snapshotEntries >= 1)) {
+      throw new RangeError(`snapshotEntries must be a positive integer, not ${opts.snapshotEntries}`);
+    }
     this.storage = opts.storage;
     this.send = opts.send;
     this.sm = opts.stateMachine;
@@ -250,7 +282,10 @@ export class GroupRunner {
     this.sleepMs = wr.sleepMs ?? ((ms) => sleep(ms));
     this.voterCount = opts.config.membership.voters.length;
     const snap = opts.storage.snapshot();
-    if (snap.index > 0 && opts.applied === undefined) this.sm.restore?.(snap);
+    if (snap.index > 0 && opts.applied === undefined && this.sm.restore !== undefined) {
+      this.sm.restore(snap);
+      this.log.info({ index: snap.index, term: snap.term, bytes: snap.data.byteLength, lastIndex: opts.storage.lastIndex() }, "restored state from the stored snapshot; replaying the log after it");
+    }
     this.node = new RaftNode(opts.config, opts.storage, opts.random, opts.applied);
     this.soft = this.node.softState();
     if (this.soft.recovering) this.log.info({ term: this.soft.term, lastIndex: opts.storage.lastIndex() }, "recovering after a lost disk: no votes until a leader says we caught up");
@@ -565,6 +600,8 @@ export class GroupRunner {
         if (rd.snapshot) {
           this.sm.restore?.(rd.snapshot);
           this.appliedIndex = rd.snapshot.index;
+          this.snapshotsInstalled++;
+          this.log.info({ index: rd.snapshot.index, term: rd.snapshot.term, bytes: rd.snapshot.data.byteLength, from: this.node.softState().leader }, "installed snapshot from the leader");
         }
         if (rd.entries.length > 0) {
           this.durableIndex = rd.entries[rd.entries.length - 1]!.index;
@@ -580,13 +617,80 @@ export class GroupRunner {
           if (this.traceHops) hopTrace?.("commit");
           this.resolveCommitted(rd.committed);
         }
+        // Encoded now, in the same turn as the apply above: the state is exactly that of the last applied entry.
+        const own = this.takeSnapshot(rd.committed);
         if (rd.softState) this.onSoftState(rd.softState);
         this.node.advance(rd);
+        if (own !== undefined) await this.writeSnapshot(own);
       }
     } finally {
       this.running = false;
     }
     if (!this.closed && !this.repairing && this.node.hasReady()) this.schedule();
+  }
+
+  /**
+   * A snapshot of the state machine at the last entry just applied, when
+   * snapshotEntries entries were applied past the log's snapshot point.
+   * Taken at an applied entry only, so never past the commit index; that
+   * entry is durable here (a Ready's entries are written before its
+   * committed entries are applied), so storage can cut the log at it.
+   */
+  private takeSnapshot(committed: readonly Entry[]): OwnSnapshot | undefined {
+    if (this.snapshotEntries === undefined || this.sm.snapshot === undefined || committed.length === 0) return undefined;
+    const last = committed[committed.length - 1]!;
+    if (last.index !== this.appliedIndex || last.index < this.snapshotDueIndex) return undefined;
+    if (last.index - this.storage.snapshot().index < this.snapshotEntries) return undefined;
+    const snapshot: Snapshot = { index: last.index, term: last.term, offset: toOffset(last.offset + last.count), data: this.sm.snapshot() };
+    // Storage compacts only up to its stored commit index; a commit that only advanced rides along with the next write.
+    const hardState = this.storage.hardState().commit < last.index ? this.carriedHardState : undefined;
+    return { snapshot, hardState };
+  }
+
+  /**
+   * Write a snapshot of our own and drop the entries it covers
+   * (LogStorage.compact: the snapshot and the new log start in one durable
+   * transaction, so a crash leaves either the old log or the snapshot, never
+   * neither). The core reads the log start from storage, so it serves
+   * followers behind it a Snapshot message from then on. A write failing on
+   * a full disk or an I/O error is skipped (warn) and tried again
+   * snapshotEntries later: the log simply stays longer meanwhile.
+   */
+  private async writeSnapshot(own: OwnSnapshot): Promise<void> {
+    const snap = own.snapshot;
+    const startedMs = this.monotonicMs();
+    this.persistStartedMs = startedMs;
+    try {
+      if (own.hardState !== undefined) {
+        await this.storage.persist({ hardState: own.hardState });
+        if (this.carriedHardState === own.hardState) this.carriedHardState = undefined;
+      }
+      if (this.storage.hardState().commit < snap.index) {
+        this.log.debug({ index: snap.index, commit: this.storage.hardState().commit }, "snapshot skipped: commit index not yet written");
+        return;
+      }
+      const droppedEntries = snap.index - this.storage.snapshot().index;
+      await this.storage.compact({ index: snap.index, term: snap.term, offset: snap.offset }, snap.data);
+      this.snapshotsTaken++;
+      this.log.info({ index: snap.index, term: snap.term, bytes: snap.data.byteLength, droppedEntries, tookMs: Math.round(this.monotonicMs() - startedMs) }, "took a snapshot and compacted the log");
+    } catch (err) {
+      if (!isRetriableWriteFailure(err)) throw err;
+      this.snapshotDueIndex = snap.index + (this.snapshotEntries ?? 0);
+      this.onWriteFailed(err);
+      this.log.warn({ index: snap.index, code: err.code, err: err.message, nextTryIndex: this.snapshotDueIndex }, "snapshot write failed; the log keeps its entries until the next try");
+    } finally {
+      this.persistStartedMs = undefined;
+    }
+  }
+
+  /** Snapshots of this member's own state written since the runner started (GroupRunnerOptions.snapshotEntries). */
+  snapshotsTakenCount(): number {
+    return this.snapshotsTaken;
+  }
+
+  /** Snapshots received from a leader and installed since the runner started. */
+  snapshotsInstalledCount(): number {
+    return this.snapshotsInstalled;
   }
 
   /** Run `fn` against the core or the state machine; a damaged entry it reads starts a repair (undefined then). */

@@ -231,6 +231,13 @@ export const BROKER_DEFAULTS = frozen({
   replicationFactorPreferred: 3,
   /** Partitions of __consumer_offsets; fixed once the topic exists. */
   groupsTopicPartitions: 8,
+  /**
+   * The controller snapshots its metadata and drops the log entries it covers
+   * every this many applied entries (each member on its own). Metadata is small
+   * (topics, ACLs, users) and a snapshot is written whole, so the log, not the
+   * snapshot, is what grows: 10,000 keeps restart replay short and a snapshot rare.
+   */
+  controllerSnapshotEntries: 10_000,
   /** Level of the root pino logger. */
   logLevel: "info",
   /** How long a controlled shutdown waits for its leaderships to move away before stopping anyway. */

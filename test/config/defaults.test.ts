@@ -25,6 +25,7 @@ test("the documented defaults", () => {
   assert.equal(DEFAULT_CONFIG.limits.recordBytesMax, 1 * MiB);
   assert.equal(DEFAULT_CONFIG.limits.topicNameLengthMax, 249);
   assert.equal(DEFAULT_CONFIG.defaultPartitions, 1);
+  assert.equal(DEFAULT_CONFIG.controllerSnapshotEntries, 10_000);
   assert.equal(DEFAULT_CONFIG.logLevel, "info");
 });
 
