@@ -247,6 +247,7 @@ export class Broker {
       onFatal: this.onFatal,
       onStoreDamaged: (err) => void this.dataDirCheck.markDamaged(CONTROLLER_GROUP, err.message),
       writeRetry: this.writeRetry,
+      producerIdBlockSize: c.producerIdBlockSize,
     });
     if (this.disk.full()) this.controller.runner.drain();
     // The controller replayed its committed log in its constructor; open what it assigned to us.
@@ -695,6 +696,7 @@ export class Broker {
           diskFull: () => this.disk.reason(),
           compression: t.config.compression ?? "producer", // topics created before the setting existed
           limits: this.limits,
+          producerIdExpirationMs: this.config.producerIdExpirationMs,
         });
       });
       if (replica === undefined) {

@@ -203,6 +203,10 @@ export interface BrokerConfig {
   readonly defaultReplicationFactor: number;
   /** Partitions of the internal consumer-groups topic (`__consumer_offsets`) when the controller creates it. */
   readonly groupsTopicPartitions: number;
+  /** Producer ids per controller commit, when this broker leads the controller (docs/PROTOCOL.md, initProducerId). */
+  readonly producerIdBlockSize: number;
+  /** A producer idle this long (by its batches' timestamps) is forgotten by this broker's partitions (Kafka's producer.id.expiration.ms). */
+  readonly producerIdExpirationMs: number;
   /** Root logger level. */
   readonly logLevel: LogLevel;
   readonly authorization: AuthorizationConfig;
