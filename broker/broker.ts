@@ -248,6 +248,7 @@ export class Broker {
       onStoreDamaged: (err) => void this.dataDirCheck.markDamaged(CONTROLLER_GROUP, err.message),
       writeRetry: this.writeRetry,
       snapshotEntries: c.controllerSnapshotEntries,
+      producerIdBlockSize: c.producerIdBlockSize,
     });
     if (this.disk.full()) this.controller.runner.drain();
     // The controller replayed its committed log in its constructor; open what it assigned to us.
@@ -699,6 +700,7 @@ export class Broker {
           diskFull: () => this.disk.reason(),
           compression: t.config.compression ?? "producer", // topics created before the setting existed
           limits: this.limits,
+          producerIdExpirationMs: this.config.producerIdExpirationMs,
         });
       });
       if (replica === undefined) {

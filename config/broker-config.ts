@@ -205,6 +205,10 @@ export interface BrokerConfig {
   readonly groupsTopicPartitions: number;
   /** The controller takes a snapshot of its metadata and compacts its log every this many applied entries. */
   readonly controllerSnapshotEntries: number;
+  /** Producer ids per controller commit, when this broker leads the controller (docs/PROTOCOL.md, initProducerId). */
+  readonly producerIdBlockSize: number;
+  /** A producer idle this long (by its batches' timestamps) is forgotten by this broker's partitions (Kafka's producer.id.expiration.ms). */
+  readonly producerIdExpirationMs: number;
   /** Root logger level. */
   readonly logLevel: LogLevel;
   readonly authorization: AuthorizationConfig;

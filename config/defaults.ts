@@ -16,6 +16,8 @@ import {
   AUTHENTICATION_DEFAULTS,
   BROKER_DEFAULTS,
   LIMIT_DEFAULTS,
+  PRODUCER_ID_DEFAULTS,
+  PRODUCER_STATE_DEFAULTS,
   RAFT_DEFAULTS,
   STORAGE_DEFAULTS,
 } from "../broker/protocol/defaults.js";
@@ -81,6 +83,8 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   defaultPartitions: BROKER_DEFAULTS.defaultPartitions,
   groupsTopicPartitions: BROKER_DEFAULTS.groupsTopicPartitions,
   controllerSnapshotEntries: BROKER_DEFAULTS.controllerSnapshotEntries,
+  producerIdBlockSize: PRODUCER_ID_DEFAULTS.producerIdBlockSize,
+  producerIdExpirationMs: PRODUCER_STATE_DEFAULTS.producerIdExpirationMs,
   logLevel: BROKER_DEFAULTS.logLevel,
   authorization: { enabled: AUTHORIZATION_DEFAULTS.enabled, superUsers: [] },
 });

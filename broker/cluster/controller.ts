@@ -11,7 +11,7 @@ import { refusalError, refusalKind, toClientError, type ErrorScope } from "../gr
 import { GroupRunner, type StateMachine, type WriteRetryOptions } from "../group/group-runner.js";
 import { RlogError, type LeaderHint } from "../protocol/errors.js";
 import { formatAcl, type Acl, type AclFilter } from "../protocol/acls.js";
-import { AUTHORIZATION_DEFAULTS } from "../protocol/defaults.js";
+import { AUTHORIZATION_DEFAULTS, PRODUCER_ID_DEFAULTS } from "../protocol/defaults.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import type { ScramCredential } from "../protocol/scram.js";
 import type { RaftConfig } from "../raft/config.js";
@@ -20,8 +20,9 @@ import type { Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { EntryKind, NO_NODE, type Entry, type NodeId, type Snapshot } from "../raft/types.js";
 import type { LeaderInfo } from "./leader-table.js";
-import { ClusterMetadata, MetadataOp, encodeCommand, type MetadataChange, type MetadataCommand, type TopicMeta } from "./metadata.js";
+import { ClusterMetadata, MetadataOp, encodeCommand, type MetadataChange, type MetadataCommand, type ProducerIdBlock, type TopicMeta } from "./metadata.js";
 import { CONTROLLER_GROUP } from "./names.js";
+import { ProducerIdAllocator } from "./producer-id-allocator.js";
 import { placeReplicas } from "./placement.js";
 /** How long an admin change waits for its commit. */
 export const CONTROLLER_COMMIT_TIMEOUT_MS = 15_000;
@@ -55,6 +56,8 @@ export interface ControllerOptions {
    * Undefined: never.
    */
   readonly snapshotEntries?: number;
+  /** Producer ids per AllocateProducerIdBlock; PRODUCER_ID_DEFAULTS.producerIdBlockSize when absent. */
+  readonly producerIdBlockSize?: number;
 }
 
 /** The cluster metadata as read by handlers and the group coordinator. */
@@ -74,6 +77,8 @@ export class Controller {
   private readonly scope: ErrorScope;
   /** An InitCluster of this broker is waiting for its commit. */
   private initPending = false;
+  /** initProducerId served from blocks of ids. */
+  readonly producerIds: ProducerIdAllocator;
 
   constructor(opts: ControllerOptions) {
     this.opts = opts;
@@ -106,6 +111,12 @@ export class Controller {
       // A snapshot from the leader that would not restore is refused before it is written (GroupRunner, peer faults).
       checkSnapshot: (snap: Snapshot) => new ClusterMetadata().restore(snap),
     };
+    this.producerIds = new ProducerIdAllocator({
+      blockSize: opts.producerIdBlockSize ?? PRODUCER_ID_DEFAULTS.producerIdBlockSize,
+      waitersMax: PRODUCER_ID_DEFAULTS.producerIdWaitersMax,
+      term: () => this.runner.softState().term,
+      commitBlock: (count) => this.commitProducerIdBlock(count),
+    });
     this.runner = new GroupRunner({
       groupId: CONTROLLER_GROUP,
       config: opts.raft,
@@ -206,10 +217,25 @@ export class Controller {
     await this.commit({ op: MetadataOp.DeleteTopic, name });
   }
 
-  /** A cluster-unique producer id: the index of its allocation entry. */
+  /** A cluster-unique producer id, from this leader's current block (a new block is committed when it runs out). */
   allocateProducerId(): Promise<number> {
     this.requireLeader();
-    return this.commit({ op: MetadataOp.AllocateProducerId });
+    return this.producerIds.allocate();
+  }
+
+  /** Commit an AllocateProducerIdBlock; resolves with the block it handed out. */
+  private async commitProducerIdBlock(count: number): Promise<ProducerIdBlock> {
+    this.requireLeader();
+    const index = await this.commit({ op: MetadataOp.AllocateProducerIdBlock, count });
+    const block = this.metadata.lastProducerIdBlock;
+    // Only this leader proposes blocks in its term, so the last block applied is ours unless
+    // leadership moved and a newer leader's block was applied after it: then this one is lost
+    // (skipped, never used), and the callers retry on the new controller.
+    if (block === undefined || block.index !== index) {
+      throw refusalError(refusalKind({ code: "NOT_LEADER", leader: this.runner.leader() }), this.runner.leader(), "the controller changed while a block of producer ids was committed", this.scope);
+    }
+    this.opts.logger.info({ firstProducerId: block.firstProducerId, count: block.count, index }, "producer id block allocated");
+    return block;
   }
 
   /**
@@ -277,6 +303,10 @@ export class Controller {
   }
   leader(): NodeId {
     return this.runner.leader();
+  }
+  /** The last index of this broker's copy of the controller log. */
+  logLastIndex(): number {
+    return this.runner.status().lastIndex;
   }
   /** The controller group's leader and term as the core knows them now. */
   leaderInfo(): LeaderInfo {

@@ -24,17 +24,23 @@ export const MetadataOp = {
    * topic exists before the cluster has an id (see disk-identity.ts).
    */
   InitCluster: 5,
-  /** Add ACLs; ones already held are skipped. */
-  CreateAcls: 8,
-  /** Remove every ACL matching any of the filters. */
-  DeleteAcls: 9,
   /** Create a SCRAM user or replace its credential (a password change). */
   UpsertUser: 6,
   /** Delete a SCRAM user. */
   DeleteUser: 7,
+  /** Add ACLs; ones already held are skipped. */
+  CreateAcls: 8,
+  /** Remove every ACL matching any of the filters. */
+  DeleteAcls: 9,
+  /**
+   * Hand the proposing controller leader the next block of `count` producer
+   * ids (Kafka's AllocateProducerIds). Where the block starts is decided at
+   * apply, from `nextProducerId`, so every voter computes the same block.
+   */
+  AllocateProducerIdBlock: 10,
   /**
    * Add partitions to a topic (their replica lists appended; never fewer) and/or
-   * replace its settings. Numbers 10 and 12+ belong to other commands.
+   * replace its settings.
    */
   AlterTopic: 11,
 } as const;
@@ -68,7 +74,43 @@ export type MetadataCommand =
       readonly addReplicas?: readonly (readonly NodeId[])[];
       /** The topic's whole new settings (the old ones with the change merged in). */
       readonly config?: TopicConfig;
-    };
+    }
+  | { readonly op: typeof MetadataOp.AllocateProducerIdBlock; readonly count: number };
+
+/**
+ * Where the first block of producer ids starts (2^40), unless ids were
+ * already handed out above it.
+ *
+ * Why ids from blocks never collide with ids of the old scheme, in which an
+ * AllocateProducerId entry's id was its own index:
+ * - A block starts at max(nextProducerId, PRODUCER_ID_BLOCK_FLOOR, index + 1),
+ *   where `index` is the block entry's. Every old entry before it in the log
+ *   has a lower index, so its id is below the block, whether this voter
+ *   replayed that entry or restored a snapshot covering it (an old snapshot
+ *   has no nextProducerId: restored as 0, and `index + 1` alone is enough).
+ * - An old entry after a block (an older broker leading the controller during
+ *   a rolling upgrade) has an index below 2^40, so below every block: the
+ *   controller log would need a trillion entries to reach the floor.
+ * - Blocks are disjoint from each other: each starts at nextProducerId or
+ *   higher and raises it past its end; nextProducerId never decreases and a
+ *   snapshot carries it once a block was handed out.
+ * nextProducerId changes only with blocks, so every voter holds the same
+ * value at the same index, whether it replayed the log or restored a snapshot.
+ * Ids stay safe integers (below 2^53, int64 in the record batch): a block
+ * that would pass Number.MAX_SAFE_INTEGER is rejected, never wrapped.
+ */
+export const PRODUCER_ID_BLOCK_FLOOR = 2 ** 40;
+
+/** Largest block one command may ask for (blocks are small; this bounds a bad command). */
+export const PRODUCER_ID_BLOCK_COUNT_MAX = 1_000_000;
+
+/** A block of producer ids: [firstProducerId, firstProducerId + count). */
+export interface ProducerIdBlock {
+  readonly firstProducerId: number;
+  readonly count: number;
+  /** Index of the AllocateProducerIdBlock entry that handed it out. */
+  readonly index: Index;
+}
 
 /** A SCRAM user in the metadata: salted keys, never a password. */
 export interface UserMeta {
@@ -93,6 +135,7 @@ export type MetadataChange =
   /** `topic` is the topic after the change, `before` as it was: partitions >= before.replicas.length are new. */
   | { readonly kind: "topicAltered"; readonly topic: TopicMeta; readonly before: TopicMeta; readonly index: Index }
   | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
+  | { readonly kind: "producerIdBlockAllocated"; readonly block: ProducerIdBlock; readonly index: Index }
   | { readonly kind: "rebalanceRequested"; readonly topic: string | undefined; readonly index: Index }
   | { readonly kind: "clusterInitialized"; readonly clusterId: string; readonly index: Index }
   | { readonly kind: "aclsCreated"; readonly acls: readonly Acl[]; readonly index: Index }
@@ -116,6 +159,13 @@ export class ClusterMetadata {
   clusterId: string | undefined;
   /** The ACLs (docs/SECURITY.md), indexed for the authorizer. */
   readonly acls = new AclSet();
+  /**
+   * The end of the last block handed out (0 before any): the next block
+   * starts here or higher (see PRODUCER_ID_BLOCK_FLOOR). Never decreases.
+   */
+  nextProducerId = 0;
+  /** The block handed out last (the controller reads its own from it once committed). */
+  lastProducerIdBlock: ProducerIdBlock | undefined;
 
   topics(): TopicMeta[] {
     return [...this.topicsByName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -176,7 +226,20 @@ export class ClusterMetadata {
         return { kind: "topicDeleted", topic, index };
       }
       case MetadataOp.AllocateProducerId:
+        // The old scheme (logs written before blocks): the id is the index. Later blocks start above it (see PRODUCER_ID_BLOCK_FLOOR).
         return { kind: "producerIdAllocated", producerId: index, index };
+      case MetadataOp.AllocateProducerIdBlock: {
+        const count = c.count;
+        if (!Number.isSafeInteger(count) || count < 1 || count > PRODUCER_ID_BLOCK_COUNT_MAX) {
+          return { kind: "rejected", reason: `AllocateProducerIdBlock with count ${String(count)} (1..${PRODUCER_ID_BLOCK_COUNT_MAX})`, index };
+        }
+        const firstProducerId = Math.max(this.nextProducerId, PRODUCER_ID_BLOCK_FLOOR, index + 1);
+        if (firstProducerId + count > Number.MAX_SAFE_INTEGER) return { kind: "rejected", reason: "producer ids are used up", index };
+        const block: ProducerIdBlock = { firstProducerId, count, index };
+        this.nextProducerId = firstProducerId + count;
+        this.lastProducerIdBlock = block;
+        return { kind: "producerIdBlockAllocated", block, index };
+      }
       case MetadataOp.RebalanceLeaders:
         return { kind: "rebalanceRequested", topic: c.topic, index };
       case MetadataOp.InitCluster: {
@@ -247,6 +310,8 @@ export class ClusterMetadata {
       ...(this.clusterId !== undefined ? { clusterId: this.clusterId } : {}),
       ...(this.acls.size > 0 ? { acls: this.acls.list() } : {}),
       ...(this.usersByName.size > 0 ? { users: this.users() } : {}),
+      // Only once a block was handed out: otherwise byte for byte what older brokers wrote.
+      ...(this.nextProducerId > 0 ? { nextProducerId: this.nextProducerId } : {}),
     });
   }
 
@@ -257,9 +322,15 @@ export class ClusterMetadata {
     this.appliedIndex = snapshot.index;
     this.clusterId = undefined;
     this.acls.replaceAll([]);
+    this.lastProducerIdBlock = undefined;
+    // A snapshot without `nextProducerId` was taken before any block: 0, as on a voter that
+    // applied that log. Old AllocateProducerId ids it covers are below the next block anyway
+    // (its entry's index + 1 is a lower bound; see PRODUCER_ID_BLOCK_FLOOR).
+    this.nextProducerId = 0;
     if (snapshot.data.byteLength === 0) return;
     // Snapshots taken before ACLs existed have no `acls`: none.
-    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string; acls?: Acl[]; users?: UserMeta[] };
+    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string; acls?: Acl[]; users?: UserMeta[]; nextProducerId?: unknown };
+    if (typeof s.nextProducerId === "number" && Number.isSafeInteger(s.nextProducerId) && s.nextProducerId >= 0) this.nextProducerId = s.nextProducerId;
     if (typeof s.clusterId === "string" && s.clusterId !== "") this.clusterId = s.clusterId;
     if (Array.isArray(s.acls)) this.acls.replaceAll(s.acls);
     for (const t of s.topics) this.topicsByName.set(t.name, t);

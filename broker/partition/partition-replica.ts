@@ -86,6 +86,8 @@ export interface PartitionReplicaOptions {
   readonly compression?: TopicCompression;
   /** Batch limits in force (record count, decompressed size); the protocol defaults when absent. */
   readonly limits?: Pick<Limits, "batchRecordsMax" | "batchDecompressedBytesMax">;
+  /** Idle time after which a producer's dedup state is forgotten; PRODUCER_STATE_DEFAULTS.producerIdExpirationMs when absent. */
+  readonly producerIdExpirationMs?: number;
 }
 
 /**
@@ -116,7 +118,7 @@ export class PartitionReplica {
   private readonly scope: ErrorScope;
   private readonly clock: () => number;
   private readonly diskFull: () => string | undefined;
-  private readonly producers = new ProducerStateTable();
+  private readonly producers: ProducerStateTable;
   private readonly waiters = new FetchWaiters();
   private readonly preferred: NodeId;
   private readonly applier: ReplicaApplier | undefined;
@@ -148,6 +150,7 @@ export class PartitionReplica {
       },
     };
     this.clock = opts.clock;
+    this.producers = new ProducerStateTable(opts.producerIdExpirationMs === undefined ? {} : { expirationMs: opts.producerIdExpirationMs });
     this.diskFull = opts.diskFull ?? (() => undefined);
     this.compression = opts.compression ?? "producer";
     this.batchLimits = {
@@ -214,7 +217,7 @@ export class PartitionReplica {
     const next = this.runner.nextOffset();
     const idempotent = header.producerId !== -1;
     if (idempotent) {
-      const c = this.producers.check(header.producerId, header.producerEpoch, header.baseSequence, count);
+      const c = this.producers.check(header.producerId, header.producerEpoch, header.baseSequence, count, now);
       switch (c.kind) {
         case "duplicate": {
           const b = c.batch;
@@ -251,7 +254,7 @@ export class PartitionReplica {
         baseOffset: proposed.firstOffset,
         index: proposed.firstIndex,
         term: proposed.term,
-      });
+      }, header.maxTimestampMs, now);
     }
     const a = await this.withTimeout(proposed.done, req.timeoutMs);
     return { baseOffset: a.firstOffset, count, logAppendTimeMs: now };
@@ -511,7 +514,7 @@ export class PartitionReplica {
       baseOffset: e.offset,
       index: e.index,
       term: e.term,
-    });
+    }, e.timestampMs, this.clock());
   }
 
   private rebuildProducerState(): void {

@@ -16,6 +16,8 @@ import { PRODUCER_STATE_DEFAULTS } from "../protocol/defaults.js";
 export const PRODUCER_BATCHES_MAX = PRODUCER_STATE_DEFAULTS.batchesPerProducerMax;
 /** Producers remembered per partition; the least recently written is forgotten first. */
 export const PRODUCERS_MAX = PRODUCER_STATE_DEFAULTS.producersMax;
+/** A producer idle this long (by its batches' timestamps) is forgotten; see the header. */
+export const PRODUCER_ID_EXPIRATION_MS = PRODUCER_STATE_DEFAULTS.producerIdExpirationMs;
 
 /** One remembered batch. */
 export interface ProducerBatch {
@@ -29,6 +31,13 @@ export interface ProducerBatch {
 interface ProducerEntry {
   epoch: number;
   batches: ProducerBatch[];
+  /** The latest timestamp (ms since epoch) of this producer's remembered batches. */
+  lastTimestampMs: number;
+}
+
+export interface ProducerStateOptions {
+  /** Idle time after which a producer is forgotten; PRODUCER_ID_EXPIRATION_MS when absent. */
+  readonly expirationMs?: number;
 }
 
 /** What to do with an incoming idempotent batch. */
@@ -42,10 +51,22 @@ export type SequenceCheck =
 export class ProducerStateTable {
   /** Insertion order doubles as least-recently-written order. */
   private readonly producers = new Map<number, ProducerEntry>();
+  private readonly expirationMs: number;
 
-  /** Decide whether batch [baseSequence, baseSequence + count) of (producerId, epoch) is new. */
-  check(producerId: number, epoch: number, baseSequence: number, count: number): SequenceCheck {
-    const p = this.producers.get(producerId);
+  constructor(opts: ProducerStateOptions = {}) {
+    this.expirationMs = opts.expirationMs ?? PRODUCER_ID_EXPIRATION_MS;
+  }
+
+  /**
+   * Decide whether batch [baseSequence, baseSequence + count) of (producerId, epoch) is new.
+   * A producer idle since `nowMs - expirationMs` or longer is forgotten first.
+   */
+  check(producerId: number, epoch: number, baseSequence: number, count: number, nowMs: number): SequenceCheck {
+    let p = this.producers.get(producerId);
+    if (p && this.expired(p, nowMs)) {
+      this.producers.delete(producerId);
+      p = undefined;
+    }
     if (!p || epoch > p.epoch) return { kind: "append" }; // unknown (or expired) producer, or a new epoch
     if (epoch < p.epoch) return { kind: "fenced", epoch: p.epoch };
     const lastSequence = baseSequence + count - 1;
@@ -60,14 +81,21 @@ export class ProducerStateTable {
     return { kind: "tooOld", expected };
   }
 
-  /** Remember a batch (appended or proposed). Re-recording the same entry (index and term) replaces it in place. */
-  record(producerId: number, epoch: number, batch: ProducerBatch): void {
+  /**
+   * Remember a batch (appended or proposed) whose timestamp is `timestampMs`.
+   * Re-recording the same entry (index and term) replaces it in place.
+   * Producers at the least recently written end that expired by `nowMs` are
+   * forgotten on the way (each is removed once, so this costs O(1) amortized).
+   */
+  record(producerId: number, epoch: number, batch: ProducerBatch, timestampMs: number, nowMs: number): void {
+    this.expireOldest(nowMs);
     let p = this.producers.get(producerId);
     if (p) {
       this.producers.delete(producerId); // move to most recent
-      if (epoch > p.epoch) p = { epoch, batches: [] };
+      if (epoch > p.epoch) p = { epoch, batches: [], lastTimestampMs: timestampMs };
+      else p.lastTimestampMs = Math.max(p.lastTimestampMs, timestampMs);
     } else {
-      p = { epoch, batches: [] };
+      p = { epoch, batches: [], lastTimestampMs: timestampMs };
       if (this.producers.size >= PRODUCERS_MAX) {
         const oldest = this.producers.keys().next().value;
         if (oldest !== undefined) this.producers.delete(oldest);
@@ -96,6 +124,18 @@ export class ProducerStateTable {
 
   clear(): void {
     this.producers.clear();
+  }
+
+  /** Forget expired producers from the least recently written end, up to the first one that is not. */
+  private expireOldest(nowMs: number): void {
+    for (const [id, p] of this.producers) {
+      if (!this.expired(p, nowMs)) return;
+      this.producers.delete(id);
+    }
+  }
+
+  private expired(p: ProducerEntry, nowMs: number): boolean {
+    return nowMs - p.lastTimestampMs >= this.expirationMs;
   }
 
   size(): number {

@@ -311,6 +311,21 @@ export const PRODUCER_STATE_DEFAULTS = frozen({
   producersMax: 100_000,
   /** Entries scanned back from the end of the log at start-up to rebuild producer state. */
   scanEntriesMax: 20_000,
+  /**
+   * A producer whose last batch is older than this is forgotten (Kafka's
+   * producer.id.expiration.ms, 1 day): its next batch is taken as from an
+   * unknown producer. "Older" compares the batch's own timestamp (the same on
+   * every replica) with the replica's clock; see producer-state.ts.
+   */
+  producerIdExpirationMs: DAY_MS,
+});
+
+/** Producer-id allocation by the controller leader (broker/cluster/producer-id-allocator.ts). */
+export const PRODUCER_ID_DEFAULTS = frozen({
+  /** Ids per AllocateProducerIdBlock commit (Kafka's block size, 1000): one controller entry per this many initProducerId. */
+  producerIdBlockSize: 1000,
+  /** Most initProducerId calls waiting on the controller leader for a block; more get TOO_MANY_REQUESTS. */
+  producerIdWaitersMax: 10_000,
 });
 
 /** Authorization (broker/security/, docs/SECURITY.md). */

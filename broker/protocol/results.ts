@@ -194,8 +194,12 @@ export interface PartitionStatus {
 /** Result of clusterStatus. */
 export interface ClusterStatusResult {
   readonly brokers: readonly BrokerStatus[];
-  /** Leader and term of the controller group; leader 0 when there is none. */
-  readonly controller: { readonly leader: number; readonly term: number };
+  /**
+   * Leader and term of the controller group; leader 0 when there is none.
+   * `lastIndex`: the last index of the answering broker's copy of the
+   * controller log (how many metadata entries it holds); older brokers leave it out.
+   */
+  readonly controller: { readonly leader: number; readonly term: number; readonly lastIndex?: number };
   readonly partitions: readonly PartitionStatus[];
 }
 

@@ -105,7 +105,7 @@ test("duplicates, unknown topics and impossible replication factors are refused 
 test("a deleted topic is gone on every voter; producer ids are unique and increasing; a rebalance request is applied everywhere", async () => {
   const k = controllers();
   const leader = await k.elected();
-  await k.ticker.settle(leader.createTopic("orders", 2, 3, CONFIG));
+  const first = await k.ticker.settle(leader.createTopic("orders", 2, 3, CONFIG));
   await k.ticker.settle(leader.deleteTopic("orders"));
   await k.ticker.until(() => k.all.every((c) => c.metadata.topic("orders") === undefined), "every voter applied the delete");
   for (const id of [1, 2, 3]) assert.ok(k.changes.get(id)!.includes("topicDeleted"));
@@ -116,7 +116,7 @@ test("a deleted topic is gone on every voter; producer ids are unique and increa
   await k.ticker.until(() => [1, 2, 3].every((id) => k.changes.get(id)!.includes("rebalanceRequested")), "every voter applied the rebalance request");
   // The same name again is a new incarnation: a new topic id.
   const again = await k.ticker.settle(leader.createTopic("orders", 1, 1, CONFIG));
-  assert.ok(again.id > a);
+  assert.ok(again.id > first.id);
 });
 
 test("a change in flight when the controller loses its quorum is not acknowledged; the new controller serves", async () => {
@@ -205,4 +205,29 @@ test("alterTopic refusals leave the metadata as it was: unknown topic, fewer or 
   // Settings of an internal topic other than retention may change.
   const offsets = await k.ticker.settle(leader.alterTopic("__consumer_offsets", undefined, { segmentBytes: 1 << 16 }));
   assert.equal(offsets.config.segmentBytes, 1 << 16);
+});
+
+test("producer ids come in blocks: 2,500 at once cost 3 controller entries; after a failover the new controller's block is above the old one's, and every id is unique", async () => {
+  const k = controllers();
+  const leader = await k.elected();
+  await k.ticker.settle(leader.createTopic("warm", 1, 1, CONFIG)); // the cluster id and a first entry out of the way
+  const lastBefore = leader.runner.status().lastIndex;
+  const first = await k.ticker.settle(Promise.all(Array.from({ length: 2_500 }, () => leader.allocateProducerId())));
+  assert.equal(new Set(first).size, first.length, "unique");
+  assert.equal(leader.runner.status().lastIndex - lastBefore, 3, "three blocks of 1000, not 2,500 entries");
+  assert.equal(leader.producerIds.remaining(), 500);
+  // Failover: the old controller's unused 500 ids are skipped, never handed out by the new one.
+  k.net.isolate(leader.runner.status().id);
+  const others = k.all.filter((c) => c !== leader);
+  await k.ticker.until(() => others.some((c) => c.isLeader()), "the others elect a new controller");
+  const next = others.find((c) => c.isLeader())!;
+  const second = await k.ticker.settle(Promise.all(Array.from({ length: 10 }, () => next.allocateProducerId())));
+  const all = [...first, ...second];
+  assert.equal(new Set(all).size, all.length, "unique across the failover");
+  assert.ok(Math.min(...second) > Math.max(...first) + 500, "the new block starts past the old leader's whole block");
+  // The old controller, back as a follower, refuses and holds the same nextProducerId once caught up.
+  k.net.heal(leader.runner.status().id);
+  await k.ticker.until(() => leader.metadata.nextProducerId === next.metadata.nextProducerId && !leader.isLeader(), "the old controller caught up");
+  const refused = await rejection(Promise.resolve().then(() => leader.allocateProducerId()));
+  assert.ok(refused instanceof RlogError && refused.is("NOT_CONTROLLER"), String(refused));
 });

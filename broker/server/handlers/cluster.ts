@@ -39,7 +39,7 @@ export function clusterHandlers(ctx: HandlerContext): HandlersFor<"metadata" | "
       }
       return {
         brokers: ctx.brokers.map((x) => ({ brokerId: x.id, clientUrl: x.clientUrl, reachable: ctx.reachable(x.id) })),
-        controller: ctx.controller.leaderInfo(),
+        controller: { ...ctx.controller.leaderInfo(), lastIndex: ctx.controller.logLastIndex() },
         partitions,
       };
     },
