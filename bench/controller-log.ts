@@ -4,8 +4,9 @@
  *   npx tsc -p tsconfig.json && node dist/bench/controller-log.js [--commands N] [--snapshot-entries M]
  *
  * One controller voter over a real LMDB log (fsync off: the size, not the
- * speed, is measured) commits N cheap metadata commands (AllocateProducerId,
- * one per producer start before producer-id blocks), once with snapshots
+ * speed, is measured) commits N cheap metadata commands (producer-id blocks
+ * of one id each, so one entry per allocation: what every producer start cost
+ * before blocks), once with snapshots
  * every M applied entries and once without (M = 0), and prints for each: the
  * entries the log still holds, their bytes (segment catalog), the size of
  * data.mdb, and how long a restart on that log takes to rebuild the metadata.
@@ -59,6 +60,7 @@ function controllerOn(store: LogStore, log: Awaited<ReturnType<LogStore["openLog
       throw new Error(`${message}: ${String(err)}`);
     },
     ...(snapshotEntries > 0 ? { snapshotEntries } : {}),
+    producerIdBlockSize: 1,
   });
 }
 

@@ -40,7 +40,8 @@ async function waitFor(what: string, pred: () => Promise<boolean> | boolean, tim
 }
 
 test("a broker far behind the controller log gets its snapshot, with its disk kept and with its disk wiped; a restart restores and replays", { timeout: 180_000 }, async () => {
-  const cluster = await TestCluster.start({ size: 3, extra: { controllerSnapshotEntries: SNAPSHOT_ENTRIES } });
+  // Blocks of one producer id: each initProducerId is then one controller entry, a cheap way to grow the log.
+  const cluster = await TestCluster.start({ size: 3, extra: { controllerSnapshotEntries: SNAPSHOT_ENTRIES, producerIdBlockSize: 1 } });
   const router = new Router(cluster.urls());
   const topicsOn = async (id: number): Promise<string[]> => {
     try {
@@ -51,7 +52,7 @@ test("a broker far behind the controller log gets its snapshot, with its disk ke
     }
   };
   const toController = async <T>(fn: (url: string) => Promise<T>): Promise<T> => router.retry(async () => fn(await router.controllerUrl()));
-  /** `count` cheap controller entries (one AllocateProducerId each). */
+  /** `count` cheap controller entries (one AllocateProducerIdBlock of one id each). */
   const allocate = async (count: number): Promise<void> => {
     for (let i = 0; i < count; i++) await toController((url) => router.to(url, "initProducerId", { op: "initProducerId" }));
   };
