@@ -51,7 +51,9 @@
  * that receive the log and catch up but take no part in deciding anything.
  * A leader tracks a learner's progress and replicates to it exactly as to a
  * follower (appends, snapshots, heartbeats, flow control), and does not
- * quiesce while a learner is down, silent or behind. Invariant: a learner
+ * quiesce while a learner is down, silent or behind. A learner whose
+ * election timeout passes answers its leader instead of campaigning, so a
+ * quiesced leader repeats the quiesce heartbeat the learner missed. Invariant: a learner
  * never campaigns (no pre-vote, no election on timeout, none on TimeoutNow),
  * never grants a vote or pre-vote, never leads, and is never a transfer or
  * preference target; a voter drops (pre-)vote requests and leader messages
@@ -294,7 +296,7 @@ export class RaftNode {
         this.onAppendResponse(m);
         return;
       case MessageType.HeartbeatResponse:
-        this.onHeartbeatResponse(m.from, m.promotable, m.recovering ?? 0, m.repairing ?? 0);
+        this.onHeartbeatResponse(m.from, m.promotable, m.recovering ?? 0, m.repairing ?? 0, m.unasked === true);
         return;
       case MessageType.TimeoutNow:
         this.onTimeoutNow(m.from);
@@ -677,8 +679,22 @@ export class RaftNode {
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      this.campaign(false); // nothing for a learner (see campaign)
+      if (this.learner) this.nudgeLeader();
+      else this.campaign(false);
     }
+  }
+
+  /**
+   * A learner's election timeout passed without a word from its leader: it
+   * never campaigns, so nothing else would reach a leader that quiesced
+   * while this learner missed the quiesce heartbeat (a voter's pre-vote does
+   * that). Answer the leader as to a heartbeat; a quiesced leader repeats its
+   * quiesce heartbeat to us (onHeartbeatResponse). One message per election
+   * timeout, and only while the leader is silent.
+   */
+  private nudgeLeader(): void {
+    if (this.role !== Role.Follower || this.leader === NO_NODE) return;
+    this.send({ type: MessageType.HeartbeatResponse, to: this.leader, promotable: this.promotable && this.recovering === 0 && this.promise === undefined, unasked: true });
   }
 
   private tickLeader(): void {
@@ -1055,7 +1071,7 @@ export class RaftNode {
     if (oldMatch < pr.rejoinIndex) this.maybeSendRejoin(pr);
   }
 
-  private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number, repairing: number): void {
+  private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number, repairing: number, unasked: boolean): void {
     if (this.role !== Role.Leader) return;
     const pr = this.progress.get(from)!;
     pr.promotable = promotable;
@@ -1067,6 +1083,12 @@ export class RaftNode {
     if (pr.state === ProgressState.Replicate && pr.inflight.full()) pr.inflight.freeFirst();
     if (pr.match < this.log.lastIndex()) this.sendAppends(from, true);
     else if (from === this.transferee) this.sendTimeoutNow(from); // the first TimeoutNow may have been lost
+    // Quiesced, and the group may stay so: a learner that missed our quiesce heartbeat asks again
+    // (nudgeLeader): repeat it to that member alone. Only when asked: answers to the quiesce
+    // heartbeat itself must not draw another one.
+    if (unasked && this.quiet && this.canQuiesce()) {
+      this.send({ type: MessageType.Heartbeat, to: from, commit: index(Math.min(pr.match, this.log.committed)), quiesce: true });
+    }
   }
 
   /**

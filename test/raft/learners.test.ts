@@ -178,3 +178,19 @@ test("a learner's config is validated: disjoint from voters, no duplicates, the 
   assert.throws(mk(6, V, L), /neither a voter nor a learner/);
   assert.doesNotThrow(mk(5, V, L));
 });
+
+test("quiescence with learners: a learner that missed the leader's quiesce heartbeat asks again and goes quiet", () => {
+  const h = new Harness({ size: 3, learners: 1, config: { quiesce: true } });
+  h.elect();
+  // Lose every quiesce heartbeat to the learner: the voters go quiet, the learner stays awake.
+  h.drop = (m) => m.type === MessageType.Heartbeat && m.to === nodeId(4) && m.quiesce === true;
+  for (let i = 0; i < 50 && !V.every((id) => h.node(id).quiesced()); i++) h.tick();
+  assert.ok(V.every((id) => h.node(id).quiesced()), "the voters did not quiesce");
+  assert.equal(h.node(4).quiesced(), false);
+  h.drop = undefined;
+  // Its election timeout passes with no word from the leader: it answers the leader, which repeats its quiesce heartbeat.
+  h.tick(3 * TEST_TIMING.electionTimeoutTicks);
+  assert.equal(h.node(4).quiesced(), true, "the learner stayed awake");
+  assert.ok(h.ids.every((id) => h.node(id).quiesced()), "the learner's answer woke the group");
+  assert.equal(h.node(4).status().role, Role.Follower);
+});
