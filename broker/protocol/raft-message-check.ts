@@ -121,6 +121,7 @@ export function checkRaftMessage(v: unknown, path: string): Message {
       r.bool("promotable");
       if (r.has("recovering")) r.int("recovering", INCARNATION);
       if (r.has("repairing")) r.int("repairing", INCARNATION);
+      if (r.has("unasked")) r.bool("unasked");
       break;
     case MessageType.TimeoutNow:
       break;

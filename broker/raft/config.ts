@@ -6,21 +6,30 @@ import type { NodeId } from "./types.js";
 import { RAFT_DEFAULTS } from "../protocol/defaults.js";
 
 /**
- * Group membership. Static for now, but an explicit value so that joint
- * consensus or learners can be added later without changing the core's shape.
+ * Group membership. Static for now (no membership change yet), but an
+ * explicit value so that joint consensus can be added later without changing
+ * the core's shape.
  */
 export interface Membership {
   /** Voting members. A quorum is a strict majority of them. */
   readonly voters: readonly NodeId[];
+  /**
+   * Learners: non-voting members that receive the log (appends, snapshots)
+   * from the leader and catch up, but never vote, never campaign, never lead
+   * and never count toward a commit or check quorum (see RaftNode,
+   * "Learners"). Disjoint from voters; absent means none.
+   */
+  readonly learners?: readonly NodeId[];
 }
 
 export interface RaftConfig {
-  /** This member. Must be one of membership.voters. */
+  /** This member. Must be one of membership.voters or membership.learners. */
   readonly id: NodeId;
   readonly membership: Membership;
   /**
    * Leader preference, most preferred first (the partition's replica list).
-   * Every voter appears once. Higher priority waits a shorter election
+   * Every voter appears once; a learner listed here is ignored (it never
+   * leads). Higher priority waits a shorter election
    * timeout, and the leader hands leadership to the most preferred
    * caught-up member.
    */

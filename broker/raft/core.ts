@@ -46,6 +46,30 @@
  * entries that were cut). Its acks count: they are true of its storage, and
  * its term never went back. Once the log is at least as up to date as the
  * promise, the promise is dropped (with the write that got it there).
+ *
+ * Learners (Membership.learners; thesis §4.2.1, etcd's learners): members
+ * that receive the log and catch up but take no part in deciding anything.
+ * A leader tracks a learner's progress and replicates to it exactly as to a
+ * follower (appends, snapshots, heartbeats, flow control), and does not
+ * quiesce while a learner is down, silent or behind. A learner whose
+ * election timeout passes answers its leader instead of campaigning, so a
+ * quiesced leader repeats the quiesce heartbeat the learner missed. Invariant: a learner
+ * never campaigns (no pre-vote, no election on timeout, none on TimeoutNow),
+ * never grants a vote or pre-vote, never leads, and is never a transfer or
+ * preference target; a voter drops (pre-)vote requests and leader messages
+ * from a learner, and refuses a vote to any non-voter.
+ * Why learners cannot affect elections or commitment: every quorum in this
+ * file (committedIndex, tally, checkQuorum) is taken over `voters` alone, so
+ * a learner's ack, vote or liveness is never counted; a learner sends no vote
+ * request and grants no vote, so the set of votes any candidate can gather,
+ * and hence Election Safety (paper §5.2), is what it would be without
+ * learners; and since only voters lead, Leader Completeness (§5.4) needs
+ * only the voters' logs. A learner's messages can still raise a leader's
+ * term (a higher-term answer makes it step down), as any member's can: that
+ * costs liveness, never safety. Unlike etcd, a learner refuses vote requests:
+ * membership is static here, so no candidate can take a learner for a voter
+ * (etcd lets learners vote because a promoted learner may not yet know it
+ * was promoted; membership changes will have to revisit this).
  */
 import { assert } from "./assert.js";
 import type { RaftConfig } from "./config.js";
@@ -95,6 +119,12 @@ export class RaftNode {
   readonly id: NodeId;
   private readonly cfg: RaftConfig;
   private readonly voters: readonly NodeId[];
+  /** Non-voting members (see the file comment, "Learners"); disjoint from voters. */
+  private readonly learners: readonly NodeId[];
+  /** Voters and learners: whom we take messages from and, as leader, replicate to. */
+  private readonly members: readonly NodeId[];
+  /** This member is a learner: it never votes, campaigns or leads. */
+  private readonly learner: boolean;
   private readonly random: RandomSource;
   private readonly log: RaftLog;
 
@@ -115,7 +145,7 @@ export class RaftNode {
 
   /** Votes received in the current (pre-)campaign. */
   private votes = new Map<NodeId, boolean>();
-  /** Leader only: replication progress of every voter, including itself. */
+  /** Leader only: replication progress of every member (voters, itself included, and learners). */
   private progress = new Map<NodeId, Progress>();
   /** Leader only: leadership transfer target (NO_NODE when none). */
   private transferee: NodeId = NO_NODE;
@@ -154,6 +184,9 @@ export class RaftNode {
     this.cfg = config;
     this.id = config.id;
     this.voters = config.membership.voters;
+    this.learners = config.membership.learners ?? [];
+    this.members = [...this.voters, ...this.learners];
+    this.learner = this.learners.includes(config.id);
     this.random = random;
     this.log = new RaftLog(storage, applied, config.recentEntriesBytesMax);
     // With at most two voters every election and every commit needs both, so the
@@ -184,10 +217,15 @@ export class RaftNode {
     else this.tickElection();
   }
 
-  /** Feed one message from a peer. Messages for another member, from a non-member or malformed ones are ignored. */
+  /**
+   * Feed one message from a peer. Messages for another member, from a
+   * non-member or malformed ones are ignored, and so are (pre-)vote requests
+   * and leader messages from a learner, which never campaigns or leads.
+   */
   step(m: Message): void {
-    if (m.to !== this.id || m.from === this.id || !this.voters.includes(m.from)) return;
+    if (m.to !== this.id || m.from === this.id || !this.members.includes(m.from)) return;
     if (!Number.isInteger(m.term) || m.term < 0) return;
+    if ((m.type === MessageType.PreVote || m.type === MessageType.Vote || isFromLeader(m)) && !this.voters.includes(m.from)) return;
     if (m.type === MessageType.PreVote || m.type === MessageType.Vote) {
       // A (pre-)candidate has no leader: as leader, do not quiesce again before it answers us.
       if (this.role === Role.Leader) {
@@ -258,7 +296,7 @@ export class RaftNode {
         this.onAppendResponse(m);
         return;
       case MessageType.HeartbeatResponse:
-        this.onHeartbeatResponse(m.from, m.promotable, m.recovering ?? 0, m.repairing ?? 0);
+        this.onHeartbeatResponse(m.from, m.promotable, m.recovering ?? 0, m.repairing ?? 0, m.unasked === true);
         return;
       case MessageType.TimeoutNow:
         this.onTimeoutNow(m.from);
@@ -312,7 +350,12 @@ export class RaftNode {
         ok: false,
         code: "INVALID",
         leader: this.id,
-        message: to === undefined ? "no other member is reachable and able to lead" : `member ${to} is not a voter of this group`,
+        message:
+          to === undefined
+            ? "no other member is reachable and able to lead"
+            : this.learners.includes(to)
+              ? `member ${to} is a learner of this group and cannot lead`
+              : `member ${to} is not a voter of this group`,
       };
     }
     if (to !== this.id && this.progress.get(to)?.promotable === false) {
@@ -384,7 +427,7 @@ export class RaftNode {
    * that still hears from the leader refuses.
    */
   peerDown(id: NodeId): void {
-    if (id === this.id || !this.voters.includes(id) || this.downPeers.has(id)) return;
+    if (id === this.id || !this.members.includes(id) || this.downPeers.has(id)) return;
     this.downPeers.add(id);
     if (this.role === Role.Leader) {
       this.forgetHeard(id);
@@ -411,7 +454,7 @@ export class RaftNode {
    * leader may be a new incarnation that leads nothing).
    */
   peerUp(id: NodeId): void {
-    if (id === this.id || !this.voters.includes(id)) return;
+    if (id === this.id || !this.members.includes(id)) return;
     this.downPeers.delete(id);
     if (this.role === Role.Leader) this.forgetHeard(id);
     if (this.role === Role.Leader || this.leader === id) this.wake();
@@ -551,11 +594,12 @@ export class RaftNode {
     assert(this.role === Role.Candidate, "only a candidate can become leader");
     assert(this.recovering === 0, "a recovering member never campaigns, so it never leads");
     assert(this.promise === undefined, "a member behind its promise never campaigns, so it never leads");
+    assert(!this.learner, "a learner never campaigns, so it never leads");
     this.role = Role.Leader;
     this.leader = this.id;
     this.reset();
     const next = index(this.log.lastIndex() + 1);
-    for (const v of this.voters) {
+    for (const v of this.members) {
       const pr = new Progress(v, next, this.cfg.inflightAppendsMax, this.cfg.inflightBytesMax);
       this.progress.set(v, pr);
     }
@@ -604,14 +648,16 @@ export class RaftNode {
 
   /**
    * The leader's quiesce rule (see the file comment): nothing to replicate,
-   * every voter live and caught up, no transfer, no preferred-leader duty.
+   * every member (learners too) live and caught up, no transfer, no
+   * preferred-leader duty. A down or lagging learner keeps the leader awake,
+   * so that it catches up; one that comes back wakes the leader (peerUp).
    */
   private canQuiesce(): boolean {
     if (this.cfg.quiesce !== true) return false;
     if (this.role !== Role.Leader || this.transferee !== NO_NODE || this.broadcastPending) return false;
     const last = this.log.lastIndex();
     if (this.log.committed !== last || this.log.lastStableIndex() !== last) return false;
-    for (const v of this.voters) {
+    for (const v of this.members) {
       if (v === this.id) continue;
       const pr = this.progress.get(v)!;
       if (this.downPeers.has(v) || !pr.active(this.cfg.electionTimeoutTicks)) return false;
@@ -633,8 +679,22 @@ export class RaftNode {
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      this.campaign(false);
+      if (this.learner) this.nudgeLeader();
+      else this.campaign(false);
     }
+  }
+
+  /**
+   * A learner's election timeout passed without a word from its leader: it
+   * never campaigns, so nothing else would reach a leader that quiesced
+   * while this learner missed the quiesce heartbeat (a voter's pre-vote does
+   * that). Answer the leader as to a heartbeat; a quiesced leader repeats its
+   * quiesce heartbeat to us (onHeartbeatResponse). One message per election
+   * timeout, and only while the leader is silent.
+   */
+  private nudgeLeader(): void {
+    if (this.role !== Role.Follower || this.leader === NO_NODE) return;
+    this.send({ type: MessageType.HeartbeatResponse, to: this.leader, promotable: this.promotable && this.recovering === 0 && this.promise === undefined, unasked: true });
   }
 
   private tickLeader(): void {
@@ -677,7 +737,7 @@ export class RaftNode {
     }
   }
 
-  /** A leader that has not heard from a quorum within an election timeout steps down. */
+  /** A leader that has not heard from a quorum of voters within an election timeout steps down (learners do not count). */
   private checkQuorum(): boolean {
     let active = 0;
     for (const v of this.voters) {
@@ -712,6 +772,7 @@ export class RaftNode {
   private preferredTarget(): NodeId | undefined {
     for (const id of this.cfg.priority) {
       if (id === this.id) return undefined; // nobody more preferred is ready
+      if (!this.voters.includes(id)) continue; // a learner never leads
       const pr = this.progress.get(id);
       if (!pr || !pr.promotable || pr.recovering !== 0 || pr.repairing !== 0 || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
       return id;
@@ -721,8 +782,9 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- elections
 
+  /** Start a (pre-)campaign; never for a learner, a draining, recovering or repairing member. */
   private campaign(transfer: boolean): void {
-    if (!this.voters.includes(this.id) || !this.promotable || this.recovering !== 0 || this.promise !== undefined) return;
+    if (this.learner || !this.voters.includes(this.id) || !this.promotable || this.recovering !== 0 || this.promise !== undefined) return;
     if (!transfer) {
       this.becomePreCandidate();
       this.votes.set(this.id, true);
@@ -755,6 +817,11 @@ export class RaftNode {
 
   private onVote(m: PreVoteMsg | VoteMsg): void {
     const isPre = m.type === MessageType.PreVote;
+    if (this.learner || !this.voters.includes(m.from)) {
+      // A learner does not vote, and nobody votes for a learner (see the file comment, "Learners").
+      this.send({ type: isPre ? MessageType.PreVoteResponse : MessageType.VoteResponse, to: m.from, granted: false });
+      return;
+    }
     if (this.recovering !== 0) {
       // It may have voted in this term before its disk was lost: refuse (see the file comment).
       this.send({ type: isPre ? MessageType.PreVoteResponse : MessageType.VoteResponse, to: m.from, granted: false });
@@ -812,7 +879,8 @@ export class RaftNode {
     if (m.index > this.log.committed) this.log.commitTo(m.index);
     this.recovering = 0;
     // Never vote again in this term: the lost storage may have voted in it for someone else.
-    if (this.vote === NO_NODE) this.vote = m.from;
+    // (A learner never votes, so it records none.)
+    if (this.vote === NO_NODE && !this.learner) this.vote = m.from;
   }
 
   // ---------------------------------------------------------------- follower side of replication
@@ -896,12 +964,12 @@ export class RaftNode {
   }
 
   private broadcastAppends(): void {
-    for (const v of this.voters) if (v !== this.id) this.sendAppends(v, false);
+    for (const v of this.members) if (v !== this.id) this.sendAppends(v, false);
   }
 
-  /** Heartbeat every other voter; with `quiesce`, the last one before the group goes quiet. */
+  /** Heartbeat every other member (learners too); with `quiesce`, the last one before the group goes quiet. */
   private broadcastHeartbeats(quiesce: boolean): void {
-    for (const v of this.voters) {
+    for (const v of this.members) {
       if (v === this.id) continue;
       const pr = this.progress.get(v)!;
       const commit = index(Math.min(pr.match, this.log.committed));
@@ -1003,7 +1071,7 @@ export class RaftNode {
     if (oldMatch < pr.rejoinIndex) this.maybeSendRejoin(pr);
   }
 
-  private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number, repairing: number): void {
+  private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number, repairing: number, unasked: boolean): void {
     if (this.role !== Role.Leader) return;
     const pr = this.progress.get(from)!;
     pr.promotable = promotable;
@@ -1015,6 +1083,12 @@ export class RaftNode {
     if (pr.state === ProgressState.Replicate && pr.inflight.full()) pr.inflight.freeFirst();
     if (pr.match < this.log.lastIndex()) this.sendAppends(from, true);
     else if (from === this.transferee) this.sendTimeoutNow(from); // the first TimeoutNow may have been lost
+    // Quiesced, and the group may stay so: a learner that missed our quiesce heartbeat asks again
+    // (nudgeLeader): repeat it to that member alone. Only when asked: answers to the quiesce
+    // heartbeat itself must not draw another one.
+    if (unasked && this.quiet && this.canQuiesce()) {
+      this.send({ type: MessageType.Heartbeat, to: from, commit: index(Math.min(pr.match, this.log.committed)), quiesce: true });
+    }
   }
 
   /**
@@ -1157,9 +1231,12 @@ function validEntries(m: AppendMsg): boolean {
 }
 
 function validateConfig(c: RaftConfig): void {
+  const learners = c.membership.learners ?? [];
   assert(c.membership.voters.length > 0, "a group needs at least one voter");
-  assert(c.membership.voters.includes(c.id), `member ${c.id} is not a voter`);
+  assert(c.membership.voters.includes(c.id) || learners.includes(c.id), `member ${c.id} is neither a voter nor a learner`);
   assert(new Set(c.membership.voters).size === c.membership.voters.length, "duplicate voters");
+  assert(new Set(learners).size === learners.length, "duplicate learners");
+  assert(!learners.some((l) => c.membership.voters.includes(l)), "a member is both a voter and a learner");
   assert(c.electionTimeoutTicks >= 2, "electionTimeoutTicks must be at least 2");
   assert(
     c.heartbeatIntervalTicks >= 1 && c.heartbeatIntervalTicks < c.electionTimeoutTicks,

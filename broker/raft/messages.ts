@@ -100,6 +100,12 @@ export interface HeartbeatResponseMsg extends Base {
   readonly recovering?: number;
   /** The sender's repair tag while its log is behind the promise a repair recorded (HardState.promise); absent (or 0) otherwise. */
   readonly repairing?: number;
+  /**
+   * Sent unasked by a learner whose election timeout passed without word
+   * from its leader (it may have missed the quiesce heartbeat): a quiesced
+   * leader repeats that heartbeat to it. Absent otherwise (and from older brokers).
+   */
+  readonly unasked?: boolean;
 }
 export interface SnapshotMsg extends Base {
   readonly type: typeof MessageType.Snapshot;

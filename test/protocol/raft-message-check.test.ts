@@ -36,3 +36,10 @@ test("a vote's lastTerm and a snapshot's term are never newer than the message's
   checkRaftMessage(snap(5), "m");
   assert.throws(() => checkRaftMessage(snap(6), "m"), /snapshot\.term: 6 is newer/);
 });
+
+test("a heartbeat answer's optional unasked flag (a learner asking a quiesced leader again) must be a boolean", () => {
+  const hr = (over: Record<string, unknown>) => ({ type: MessageType.HeartbeatResponse, from: 4, to: 1, term: 5, promotable: true, ...over });
+  checkRaftMessage(hr({}), "m");
+  checkRaftMessage(hr({ unasked: true }), "m");
+  assert.throws(() => checkRaftMessage(hr({ unasked: 1 }), "m"), /unasked/);
+});

@@ -451,3 +451,19 @@ test("a member that lost its disk must not grant its vote of a term to another c
   // The same grant again (a duplicate answer) is fine.
   assert.deepEqual(kinds([trace[0]!, trace[1]!, trace[1]!]), []);
 });
+
+test("a learner must never campaign, lead or vote (LEARNER_CAMPAIGNED, LEARNER_VOTED)", () => {
+  const N4 = nodeId(4);
+  const learnerKinds = (trace: Observation[]): ViolationKind[] => checkTrace(trace, { learners: [N4] }).map((v) => v.kind);
+  const send = (type: MessageType, granted?: boolean): Observation =>
+    ({ kind: "send", node: N4, message: granted === undefined ? { type, from: N4, to: N1, term: term(2), lastIndex: index(0), lastTerm: term(0), transfer: false } : { type, from: N4, to: N1, term: term(2), granted } }) as Observation;
+  assert.deepEqual(learnerKinds([send(MessageType.PreVote)]), ["LEARNER_CAMPAIGNED"]);
+  assert.deepEqual(learnerKinds([send(MessageType.Vote)]), ["LEARNER_CAMPAIGNED"]);
+  assert.deepEqual(learnerKinds([{ kind: "leader", node: N4, term: term(2) }]), ["LEARNER_CAMPAIGNED"]);
+  assert.deepEqual(learnerKinds([send(MessageType.VoteResponse, true)]), ["LEARNER_VOTED"]);
+  assert.deepEqual(learnerKinds([send(MessageType.PreVoteResponse, true)]), ["LEARNER_VOTED"]);
+  assert.deepEqual(learnerKinds([{ kind: "persist", node: N4, hardState: hs(2, 1, 0) }]), ["LEARNER_VOTED"]);
+  // Refusals, a vote-less hard state, and the same acts by a voter are fine.
+  assert.deepEqual(learnerKinds([send(MessageType.VoteResponse, false), send(MessageType.PreVoteResponse, false), { kind: "persist", node: N4, hardState: hs(2, 0, 0) }]), []);
+  assert.deepEqual(checkTrace([send(MessageType.PreVote)]).map((v) => v.kind), []);
+});

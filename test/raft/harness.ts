@@ -16,6 +16,8 @@ export interface HarnessOptions {
   readonly priority?: readonly number[];
   readonly seed?: number;
   readonly config?: Partial<RaftConfig>;
+  /** Learners (Membership.learners) after the `size` voters: ids size+1 .. size+learners. Default 0. */
+  readonly learners?: number;
 }
 
 export const TEST_TIMING = {
@@ -78,11 +80,14 @@ export class Harness {
   private readonly configs = new Map<NodeId, RaftConfig>();
 
   constructor(opts: HarnessOptions) {
-    this.ids = Array.from({ length: opts.size }, (_, i) => nodeId(i + 1));
+    const voters = Array.from({ length: opts.size }, (_, i) => nodeId(i + 1));
+    const learners = Array.from({ length: opts.learners ?? 0 }, (_, i) => nodeId(opts.size + i + 1));
+    this.ids = [...voters, ...learners];
     this.random = new SeededRandom(opts.seed ?? 1);
-    const priority = (opts.priority ?? this.ids).map(nodeId);
+    const priority = (opts.priority ?? voters).map(nodeId);
+    const membership = learners.length > 0 ? { voters, learners } : { voters };
     for (const id of this.ids) {
-      const cfg: RaftConfig = { id, membership: { voters: this.ids }, priority, ...TEST_TIMING, ...opts.config };
+      const cfg: RaftConfig = { id, membership, priority, ...TEST_TIMING, ...opts.config };
       this.configs.set(id, cfg);
       this.storages.set(id, new MemoryStorage());
       this.start(id);

@@ -105,3 +105,27 @@ for (let from = 1; from <= QUIESCE_RUNS; from += BATCH) {
     assert.equal(failures.length, 0, failures.length > 0 ? `${failureReport(failures)}\n(replay with --quiesce)` : "");
   });
 }
+
+/**
+ * Seeded runs with learners (SimOptions.learners): 3 or 5 voters and 2
+ * learners under the same faults; the checker also holds that a learner
+ * never campaigns, leads or votes, and convergence requires the learners'
+ * logs to match the leader's. Seeds 1..LEARNER_RUNS, then with quiescence
+ * seeds 1..LEARNER_QUIESCE_RUNS (`npm run sim -- --learners 2` runs more).
+ */
+const LEARNER_RUNS = 300;
+const LEARNER_QUIESCE_RUNS = 200;
+const LEARNERS = 2;
+for (const [runs, quiesce] of [[LEARNER_RUNS, false], [LEARNER_QUIESCE_RUNS, true]] as const) {
+  test(`seeded runs 1..${runs} with ${LEARNERS} learners${quiesce ? " and quiescence" : ""}: safety, learners never campaign or vote, and converge`, () => {
+    const failures: RunResult[] = [];
+    let acks = 0;
+    for (let seed = 1; seed <= runs; seed++) {
+      const r = runSeed({ ...runOptions(seed, "mixed", FAULT_STEPS), learners: LEARNERS, ...(quiesce ? { quiesce: true } : {}) });
+      acks += r.stats.acks;
+      if (!r.ok) failures.push(r);
+    }
+    assert.equal(failures.length, 0, failures.length > 0 ? `${failureReport(failures)}\n(replay with --learners ${LEARNERS}${quiesce ? " --quiesce" : ""})` : "");
+    assert.ok(acks > runs * 20, `too few acknowledged proposals (${acks}): the workload is not exercising the log`);
+  });
+}

@@ -58,7 +58,11 @@ export type ViolationKind =
   /** Raised by the simulator, not the checker: no leader within the liveness bound after healing. */
   | "NO_LEADER"
   /** Raised by the simulator: the core threw (a failed internal assert) or handed storage an illegal update. */
-  | "CORE_ERROR";
+  | "CORE_ERROR"
+  /** A learner (CheckerOptions.learners) sent a (pre-)vote request or led. */
+  | "LEARNER_CAMPAIGNED"
+  /** A learner granted a vote or pre-vote, or persisted a vote. */
+  | "LEARNER_VOTED";
 
 /** One broken invariant. */
 export interface Violation {
@@ -142,6 +146,8 @@ export interface CheckerOptions {
   readonly proposalIdOf?: (e: Entry) => number | undefined;
   /** Every proposal id was proposed once only, so any duplicate in the committed log is a bug. */
   readonly uniqueProposals?: boolean;
+  /** Learners (Membership.learners): they must never campaign, lead or vote. Default none. */
+  readonly learners?: readonly NodeId[];
 }
 
 /** The checker's mirror of one member. */
@@ -216,11 +222,13 @@ export class Checker {
   private readonly grants = new Map<string, NodeId>();
   private readonly proposalIdOf: (e: Entry) => number | undefined;
   private readonly uniqueProposals: boolean;
+  private readonly learners: ReadonlySet<NodeId>;
   private out: Violation[] = [];
 
   constructor(opts: CheckerOptions = {}) {
     this.proposalIdOf = opts.proposalIdOf ?? defaultProposalIdOf;
     this.uniqueProposals = opts.uniqueProposals ?? false;
+    this.learners = new Set(opts.learners ?? []);
   }
 
   /** Check one observation; returns the violations it revealed (empty when all is well). */
@@ -476,6 +484,10 @@ export class Checker {
     entries: readonly Entry[] | undefined,
     hs: HardState | undefined,
   ): void {
+    if (hs !== undefined && hs.vote !== 0 && this.learners.has(node)) {
+      this.report("LEARNER_VOTED", `learner ${node} persisted a vote for ${hs.vote} in term ${hs.term}`, node);
+      return;
+    }
     const v = this.view(node);
     const oldLast = this.lastIndex(v);
     let from = Infinity;
@@ -555,6 +567,10 @@ export class Checker {
   }
 
   private onLeader(node: NodeId, t: number): void {
+    if (this.learners.has(node)) {
+      this.report("LEARNER_CAMPAIGNED", `learner ${node} leads term ${t}`, node);
+      return;
+    }
     const prev = this.leaders.get(t);
     if (prev !== undefined && prev !== node) {
       this.report("TWO_LEADERS", `nodes ${prev} and ${node} both led term ${t}`, node);
@@ -618,6 +634,16 @@ export class Checker {
   }
 
   private onSend(node: NodeId, m: Message): void {
+    if (this.learners.has(node)) {
+      if (m.type === MessageType.PreVote || m.type === MessageType.Vote) {
+        this.report("LEARNER_CAMPAIGNED", `learner ${node} asked ${m.to} for a ${m.type === MessageType.PreVote ? "pre-vote" : "vote"} in term ${m.term}`, node);
+        return;
+      }
+      if ((m.type === MessageType.PreVoteResponse || m.type === MessageType.VoteResponse) && m.granted) {
+        this.report("LEARNER_VOTED", `learner ${node} granted ${m.to} a ${m.type === MessageType.PreVoteResponse ? "pre-vote" : "vote"} in term ${m.term}`, node);
+        return;
+      }
+    }
     if (m.type === MessageType.PreVote || m.type === MessageType.PreVoteResponse) return;
     if (m.type === MessageType.VoteResponse && m.granted) {
       const key = `${node}/${m.term}`;

@@ -15,7 +15,7 @@ import { faultProfile } from "./faults.js";
 import { Simulation, replayCommand, runOptions, type RunResult, type SimOptions } from "./simulation.js";
 import { percentile } from "./stats.js";
 
-const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--damage unguarded|off] [--quiesce] [--verbose] [--trace-lines N]
+const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--damage unguarded|off] [--quiesce] [--learners N] [--verbose] [--trace-lines N]
   --runs N         number of runs (default 100)
   --seed S         first seed (default 1); run k uses seed S+k
   --members M      3, 5 or mixed (default mixed: even seeds 3, odd seeds 5)
@@ -27,6 +27,8 @@ const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed]
                    a promise (HardState.promise); unguarded: no promise (shows what it prevents); off: no damage
   --quiesce        quiescence on, with the liveness oracle (test/raft/sim/liveness.ts); the healing phase
                    then also requires the idle group to go quiet and a proposal to it to commit
+  --learners N     N learners (non-voting members) beside the voters (default 0); the checker also
+                   holds that a learner never campaigns, leads or votes, and they must converge too
   --verbose        print the whole trace of every run
   --trace-lines N  trace lines printed for a failing run (default 80)`;
 
@@ -39,6 +41,7 @@ interface Args {
   diskLoss: "guarded" | "unguarded";
   damage: "guarded" | "unguarded" | "off";
   quiesce: boolean;
+  learners: number;
   verbose: boolean;
   traceLines: number;
 }
@@ -56,6 +59,7 @@ function parse(argv: string[]): Args {
       damage: { type: "string" },
       verbose: { type: "boolean" },
       quiesce: { type: "boolean" },
+      learners: { type: "string" },
       "trace-lines": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -87,6 +91,7 @@ function parse(argv: string[]): Args {
     diskLoss,
     damage,
     quiesce: values.quiesce ?? false,
+    learners: int("learners", values.learners, 0, 0),
     verbose: values.verbose ?? false,
     traceLines: int("trace-lines", values["trace-lines"], 80, 0),
   };
@@ -122,6 +127,7 @@ function main(): void {
       diskLoss: a.diskLoss,
       damage: a.damage,
       ...(a.quiesce ? { quiesce: true } : {}),
+      ...(a.learners > 0 ? { learners: a.learners } : {}),
       ...(a.verbose ? { verbose: (line: string) => console.log(line) } : {}),
       traceCapacity: a.traceLines,
     };
@@ -143,7 +149,7 @@ function main(): void {
     const v = r.violation!;
     if (!a.verbose) for (const line of r.trace) console.log(line);
     console.log(`VIOLATION seed ${seed} (${r.members} members, profile ${r.profile}) at step ${r.step}: ${v.kind}: ${v.message}`);
-    console.log(`  replay: ${replayCommand(seed, a.members, a.steps, a.profile)}${a.quiesce ? " --quiesce" : ""}`);
+    console.log(`  replay: ${replayCommand(seed, a.members, a.steps, a.profile)}${a.quiesce ? " --quiesce" : ""}${a.learners > 0 ? ` --learners ${a.learners}` : ""}`);
   }
   const seconds = (performance.now() - t0) / 1000;
   const p = (xs: number[], q: number): string => (xs.length === 0 ? "-" : String(percentile(xs, q)));

@@ -90,6 +90,14 @@ export interface SimOptions {
    * made to the quiet group to commit within a bound.
    */
   readonly quiesce?: boolean;
+  /**
+   * Learners (Membership.learners) beside the `members` voters: ids
+   * members+1 .. members+learners, under the same faults (their crashes and
+   * pauses do not use up the voters' failure budget). The checker then also
+   * holds that a learner never campaigns, leads or votes, and convergence
+   * requires every learner's log to match the leader's. Default 0.
+   */
+  readonly learners?: number;
 }
 
 /** Timings and counts one run measured. */
@@ -159,13 +167,16 @@ export function drawTuning(random: SeededRandom): RaftTuning {
 export class Simulation {
   readonly seed: number;
   readonly random: SeededRandom;
+  /** Every member: the voters, then the learners. */
   readonly ids: readonly NodeId[];
+  readonly voterIds: readonly NodeId[];
+  readonly learnerIds: readonly NodeId[];
   readonly priority: readonly NodeId[];
   readonly tuning: RaftTuning;
   readonly profile: FaultProfile;
   readonly members: readonly SimMember[];
   readonly network: SimNetwork;
-  readonly checker = new Checker({ uniqueProposals: true });
+  readonly checker: Checker;
   readonly stats: RunStats = {
     failoverSteps: [],
     transferSteps: [],
@@ -222,21 +233,25 @@ export class Simulation {
     this.seed = opts.seed;
     this.random = new SeededRandom(opts.seed);
     this.damageRandom = new SeededRandom((opts.seed ^ 0x5a5a_5a5a) >>> 0);
-    this.ids = Array.from({ length: opts.members }, (_, k) => nodeId(k + 1));
+    this.voterIds = Array.from({ length: opts.members }, (_, k) => nodeId(k + 1));
+    this.learnerIds = Array.from({ length: opts.learners ?? 0 }, (_, k) => nodeId(opts.members + k + 1));
+    this.ids = [...this.voterIds, ...this.learnerIds];
+    this.checker = new Checker({ uniqueProposals: true, learners: this.learnerIds });
     this.profile = opts.profile ?? this.random.pick(FAULT_PROFILES);
     this.tuning = { ...drawTuning(this.random), ...opts.tuning, ...(opts.quiesce === true ? { quiesce: true } : {}) };
-    this.priority = opts.priority ? opts.priority.map(nodeId) : shuffle(this.random, this.ids);
+    this.priority = opts.priority ? opts.priority.map(nodeId) : shuffle(this.random, this.voterIds);
     this.network = new SimNetwork(this.random, this.ids, 2000);
     this.trace = new TraceRing(opts.traceCapacity ?? 300);
     this.verbose = opts.verbose;
     this.workload = undefined;
     const hooks = this.hooks();
+    const membership = this.learnerIds.length > 0 ? { voters: this.voterIds, learners: this.learnerIds } : { voters: this.voterIds };
     this.members = this.ids.map(
-      (id) => new SimMember(id, { id, membership: { voters: this.ids }, priority: this.priority, ...this.tuning }, hooks, this.random),
+      (id) => new SimMember(id, { id, membership, priority: this.priority, ...this.tuning }, hooks, this.random),
     );
     this.note(
       () =>
-        `seed ${this.seed}: ${opts.members} members, profile ${this.profile.name}, priority [${this.priority.join(",")}], ` +
+        `seed ${this.seed}: ${opts.members} members${this.learnerIds.length > 0 ? ` and learners [${this.learnerIds.join(",")}]` : ""}, profile ${this.profile.name}, priority [${this.priority.join(",")}], ` +
         `election/heartbeat ${this.tuning.electionTimeoutTicks}/${this.tuning.heartbeatIntervalTicks} ticks, ` +
         `preferredLeaderCheckTicks ${this.tuning.preferredLeaderCheckTicks}, inflight ${this.tuning.inflightAppendsMax}/${this.tuning.inflightBytesMax}B, ` +
         `appendBytesMax ${this.tuning.appendBytesMax}, uncommittedEntriesMax ${this.tuning.uncommittedEntriesMax}`,
@@ -288,7 +303,7 @@ export class Simulation {
     // fault phase still in flight; 8 timeouts is about twice the worst seen.
     // Members still recovering from a lost disk cannot vote: the rest must all agree, which
     // splits votes as often as with that many members down; each doubles the bound once more.
-    const recovering = this.members.filter((m) => m.recovering !== undefined).length;
+    const recovering = this.members.filter((m) => m.recovering !== undefined && !this.isLearner(m.id)).length;
     const leaderBound = this.opts.leaderBoundSteps ?? 8 * this.tuning.electionTimeoutTicks * (1 + recovering);
     if (!this.runUntil(() => this.stableLeader() !== undefined, leaderBound)) {
       this.fail("NO_LEADER", `no leader that every member follows within ${leaderBound} steps after healing (${this.describeRoles()})`);
@@ -524,10 +539,11 @@ export class Simulation {
    * lost one within the last 100 steps).
    */
   private mayLoseDisk(m: SimMember): boolean {
-    const tolerated = Math.floor((this.ids.length - 1) / 2);
+    if (this.isLearner(m.id)) return true; // a learner's log is never part of a quorum
+    const tolerated = Math.floor((this.voterIds.length - 1) / 2);
     const unguarded = this.opts.diskLoss === "unguarded";
     const recovering = this.members.filter(
-      (o) => o !== m && (unguarded ? this.now - (this.diskLostAt.get(o.id) ?? -Infinity) < 100 : o.recovering !== undefined || o.storage.hardState().promise !== undefined),
+      (o) => o !== m && !this.isLearner(o.id) && (unguarded ? this.now - (this.diskLostAt.get(o.id) ?? -Infinity) < 100 : o.recovering !== undefined || o.storage.hardState().promise !== undefined),
     ).length;
     return recovering < tolerated;
   }
@@ -541,10 +557,11 @@ export class Simulation {
    */
   private mayDamage(m: SimMember): boolean {
     if (m.storage.lastIndex() <= m.storage.snapshot().index) return false;
-    const tolerated = Math.floor((this.ids.length - 1) / 2);
+    if (this.isLearner(m.id)) return true; // a learner's log is never part of a quorum
+    const tolerated = Math.floor((this.voterIds.length - 1) / 2);
     const unguarded = this.opts.damage === "unguarded";
     const hurt = this.members.filter((o) => {
-      if (o === m) return false;
+      if (o === m || this.isLearner(o.id)) return false;
       if (unguarded) return this.now - Math.max(this.damagedAt.get(o.id) ?? -Infinity, this.diskLostAt.get(o.id) ?? -Infinity) < 100;
       return o.recovering !== undefined || o.storage.hardState().promise !== undefined;
     }).length;
@@ -699,16 +716,24 @@ export class Simulation {
     return s === "up" ? "deliver" : s === "paused" ? "hold" : "drop";
   }
 
+  /** Whether `id` is a learner (SimOptions.learners). */
+  isLearner(id: NodeId): boolean {
+    return this.learnerIds.includes(id);
+  }
+
+  /** Voters down, paused or about to crash (learners fail without limit: they are in no quorum). */
   private failed(): number {
-    return this.members.filter((m) => m.state !== "up" || m.crashInNextReady !== undefined).length;
+    return this.members.filter((m) => !this.isLearner(m.id) && (m.state !== "up" || m.crashInNextReady !== undefined)).length;
   }
 
   private injectFaults(): void {
     const p = this.profile;
     const r = this.random;
-    const budget = p.majorityFailures ? this.ids.length : Math.floor((this.ids.length - 1) / 2);
-    if (p.crashRate > 0 && r.chance(p.crashRate) && this.failed() < budget) {
-      const up = this.members.filter((m) => m.state === "up" && m.crashInNextReady === undefined);
+    const budget = p.majorityFailures ? this.voterIds.length : Math.floor((this.voterIds.length - 1) / 2);
+    // With learners, a learner may fail even when the voters' budget is used up.
+    const voterMayFail = this.failed() < budget;
+    if (p.crashRate > 0 && r.chance(p.crashRate) && (voterMayFail || this.learnerIds.length > 0)) {
+      const up = this.members.filter((m) => m.state === "up" && m.crashInNextReady === undefined && (voterMayFail || this.isLearner(m.id)));
       if (up.length > 0) {
         // Leaders are the interesting victims: pick one half the time.
         const leader = up.find((m) => m.isLeader());
@@ -724,8 +749,9 @@ export class Simulation {
         }
       }
     }
-    if (p.pauseRate > 0 && r.chance(p.pauseRate) && this.failed() < budget) {
-      const up = this.members.filter((m) => m.state === "up");
+    const voterMayPause = this.failed() < budget;
+    if (p.pauseRate > 0 && r.chance(p.pauseRate) && (voterMayPause || this.learnerIds.length > 0)) {
+      const up = this.members.filter((m) => m.state === "up" && (voterMayPause || this.isLearner(m.id)));
       if (up.length > 0) this.pause(r.pick(up).id, 1 + r.int(p.pauseStepsMax));
     }
     if (p.partitionRate > 0 && !this.network.partitioned() && r.chance(p.partitionRate)) this.partition();
