@@ -2,33 +2,50 @@
 import type { Argv, CommandModule } from "yargs";
 import { parseInteger, parseTopicConfig, TOPIC_CONFIG_KEYS, usageError, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
 
-interface CreateArgs extends ConnectionArgs, JsonArgs {
-  readonly name: string;
-  readonly partitions: unknown;
-  readonly "replication-factor": unknown;
+/** The topic-settings flags of `topic create` and `topic alter`. */
+interface SettingsArgs {
   /** One string, or several when --config is repeated. */
   readonly config: string | string[] | undefined;
   readonly compression: "producer" | "none" | "gzip" | "lz4" | "zstd" | undefined;
+}
+
+interface CreateArgs extends ConnectionArgs, JsonArgs, SettingsArgs {
+  readonly name: string;
+  readonly partitions: unknown;
+  readonly "replication-factor": unknown;
 }
 
 const configHelp = Object.entries(TOPIC_CONFIG_KEYS)
   .map(([k, v]) => `  ${k}: ${v.describe}`)
   .join("\n");
 
+/** Adds --compression (described as `compressionWhat`) and the repeatable --config key=value. */
+function withTopicSettings<T>(y: Argv<T>, compressionWhat: string): Argv<T & SettingsArgs> {
+  return y
+    .option("compression", {
+      type: "string",
+      choices: ["producer", "none", "gzip", "lz4", "zstd"] as const,
+      describe: compressionWhat,
+    })
+    .option("config", { type: "string", requiresArg: true, describe: `Topic setting key=value, repeatable: ${Object.keys(TOPIC_CONFIG_KEYS).join(", ")} (Kafka spellings like retention.ms work too)` }) as unknown as Argv<T & SettingsArgs>;
+}
+
+/** The settings given by --config and --compression (empty when neither). */
+function topicSettings(args: SettingsArgs): ReturnType<typeof parseTopicConfig> & { compression?: NonNullable<SettingsArgs["compression"]> } {
+  return {
+    ...parseTopicConfig(args.config === undefined ? [] : [args.config].flat()),
+    ...(args.compression === undefined ? {} : { compression: args.compression }),
+  };
+}
+
 const createCommand: CommandModule<object, CreateArgs> = {
   command: "create <name>",
   describe: "Create a topic",
   builder: (y: Argv<object>) =>
-    withJson(withBrokers(y), "Print the created topic as JSON")
+    withTopicSettings(withJson(withBrokers(y), "Print the created topic as JSON"), "Compression of stored batches: producer (default: keep what each producer sent) or a codec the leader re-encodes to")
       .positional("name", { type: "string", demandOption: true, describe: "Topic name: letters, digits, '.', '_', '-' (not starting with \"__\")" })
       .option("partitions", { alias: "p", demandOption: true, requiresArg: true, describe: "Number of partitions (integer >= 1)" })
       .option("replication-factor", { alias: "r", demandOption: true, requiresArg: true, describe: "Replicas per partition (integer >= 1, at most the number of brokers)" })
-      .option("compression", {
-        type: "string",
-        choices: ["producer", "none", "gzip", "lz4", "zstd"] as const,
-        describe: "Compression of stored batches: producer (default: keep what each producer sent) or a codec the leader re-encodes to",
-      })
-      .option("config", { type: "string", requiresArg: true, describe: `Topic setting key=value, repeatable: ${Object.keys(TOPIC_CONFIG_KEYS).join(", ")} (Kafka spellings like retention.ms work too)` })
       .example("$0 topic create orders --partitions 3 --replication-factor 3", "three partitions, each on all three brokers")
       .example("$0 topic create logs -p 6 -r 2 --config retentionMs=86400000 --config segmentBytes=16777216", "keep one day, 16 MiB segments")
       .example("$0 topic create metrics -p 3 -r 3 --compression zstd", "store every batch zstd-compressed, whatever producers send")
@@ -39,10 +56,7 @@ const createCommand: CommandModule<object, CreateArgs> = {
       name: args.name,
       partitions: parseInteger("--partitions", args.partitions, 1),
       replicationFactor: parseInteger("--replication-factor", args["replication-factor"], 1),
-      config: {
-        ...parseTopicConfig(args.config === undefined ? [] : [args.config].flat()),
-        ...(args.compression === undefined ? {} : { compression: args.compression }),
-      },
+      config: topicSettings(args),
       json: args.json,
     };
     const { createTopic } = await import("../admin/topic-actions.js");
@@ -50,35 +64,23 @@ const createCommand: CommandModule<object, CreateArgs> = {
   },
 };
 
-interface AlterArgs extends ConnectionArgs, JsonArgs {
+interface AlterArgs extends ConnectionArgs, JsonArgs, SettingsArgs {
   readonly name: string;
   readonly partitions: unknown;
-  /** One string, or several when --config is repeated. */
-  readonly config: string | string[] | undefined;
-  readonly compression: "producer" | "none" | "gzip" | "lz4" | "zstd" | undefined;
 }
 
 const alterCommand: CommandModule<object, AlterArgs> = {
   command: "alter <name>",
   describe: "Add partitions to a topic (never fewer) and/or change its settings",
   builder: (y: Argv<object>) =>
-    withJson(withBrokers(y), "Print the altered topic as JSON")
+    withTopicSettings(withJson(withBrokers(y), "Print the altered topic as JSON"), "Compression of batches stored from now on: producer (keep what each producer sent) or a codec the leader re-encodes to")
       .positional("name", { type: "string", demandOption: true, describe: "Topic name" })
       .option("partitions", { alias: "p", requiresArg: true, describe: "New partition count: more than the topic has (keyed records then hash over the new count)" })
-      .option("compression", {
-        type: "string",
-        choices: ["producer", "none", "gzip", "lz4", "zstd"] as const,
-        describe: "Compression of batches stored from now on: producer (keep what each producer sent) or a codec the leader re-encodes to",
-      })
-      .option("config", { type: "string", requiresArg: true, describe: `Topic setting key=value, repeatable: ${Object.keys(TOPIC_CONFIG_KEYS).join(", ")} (Kafka spellings like retention.ms work too)` })
       .example("$0 topic alter orders --partitions 6", "grow orders to six partitions")
       .example("$0 topic alter logs --config retentionMs=3600000 --config retention.bytes=1073741824", "keep one hour and at most 1 GiB per partition")
       .epilog(`Unchanged settings keep their values. Retention changes are applied at once; segment settings from the next segment roll.\nTopic settings (--config), integers:\n${configHelp}`),
   handler: async (args) => {
-    const config = {
-      ...parseTopicConfig(args.config === undefined ? [] : [args.config].flat()),
-      ...(args.compression === undefined ? {} : { compression: args.compression }),
-    };
+    const config = topicSettings(args);
     const partitions = args.partitions === undefined ? undefined : parseInteger("--partitions", args.partitions, 1);
     if (partitions === undefined && Object.keys(config).length === 0) throw usageError("topic alter: give --partitions, --config or --compression (nothing to change)");
     const { alterTopic } = await import("../admin/topic-actions.js");
