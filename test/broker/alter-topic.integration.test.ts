@@ -4,7 +4,8 @@
  * spreads over them after its metadata refresh, a consumer reads everything
  * from all of them; retention made small drops old segments at once; and the
  * refusals, through the real CLI, with their exit code and one line each,
- * leave the topic as it was.
+ * leave the topic as it was. Last, every broker is SIGKILLed and restarted:
+ * what alterTopic changed (partitions, settings) and every record survive.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +14,8 @@ import { TestCluster, sleep } from "./cluster-harness.js";
 import { assertOneLineErrors, runCli } from "../cli/run-cli.js";
 
 let cluster: TestCluster;
+/** What the first test wrote to "grow" (read back after the restart in the last test). */
+const growSent: string[] = [];
 
 before(async () => {
   cluster = await TestCluster.start({ size: 3 });
@@ -40,7 +43,7 @@ test("partitions 2 -> 4 (RF 2): the new partitions open, a running producer uses
   try {
     await admin.admin().createTopic({ name: "grow", partitions: 2, replicationFactor: 2 });
     const producer = producing.producer({ lingerMs: 0 });
-    const sent: string[] = [];
+    const sent = growSent;
     const send = async (value: string, partition?: number): Promise<number> => {
       const [placed] = await producer.send({ topic: "grow", messages: [{ value, ...(partition === undefined ? {} : { partition }) }] });
       sent.push(value);
@@ -160,4 +163,36 @@ test("rlog-cli topic alter: grows and changes settings; refusals get one line, a
   const results = await Promise.all(cases.map((c) => cli(c.args)));
   assertOneLineErrors(cases, results);
   assert.deepEqual(await shape(), before, "refusals changed nothing");
+});
+
+test("a restart of every broker keeps what alterTopic changed: the grown topic's partitions and records, and the new settings", { timeout: 120_000 }, async () => {
+  assert.ok(growSent.length > 0, "the first test wrote to the grown topic");
+  for (const id of [1, 2, 3]) await cluster.kill(id);
+  for (const id of [1, 2, 3]) await cluster.restart(id);
+  const client = new RlogClient({ brokers: cluster.urls(), clientId: "alter-restart" });
+  try {
+    const grown = await until(
+      "leaders of every partition of the grown topic after the restart",
+      async () => {
+        const t = await client.admin().describeTopic("grow").catch(() => undefined);
+        return t !== undefined && t.partitions.every((p) => p.leader !== 0) ? t : undefined;
+      },
+      30_000,
+    );
+    assert.equal(grown.partitions.length, 4);
+    const consumer = client.consumer({ maxWaitMs: 200 });
+    consumer.assign([0, 1, 2, 3].map((partition) => ({ topic: "grow", partition, from: "earliest" as const })));
+    const got: string[] = [];
+    for await (const r of consumer.records()) {
+      got.push(String(r.value));
+      if (got.length === growSent.length) break;
+    }
+    await consumer.stop();
+    assert.deepEqual([...got].sort(), [...growSent].sort(), "every record of the grown topic, once");
+    const shrink = await client.admin().describeTopic("shrink");
+    assert.equal(shrink.config.retentionBytes, 16_384);
+    assert.equal(shrink.config.retentionMs, 1_000);
+  } finally {
+    await client.close();
+  }
 });
