@@ -289,6 +289,14 @@ export class TestCluster {
     await this.waitClientPort(id);
   }
 
+  /** Merge `keys` into a stopped broker's config file (top-level keys replaced whole), then restart it. */
+  async restartWith(id: number, keys: Record<string, unknown>): Promise<void> {
+    const file = this.member(id).configFile;
+    const config = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...config, ...keys }, null, 2));
+    await this.restart(id);
+  }
+
   /** Start a stopped broker that is expected to exit by itself; resolves with its exit code. */
   async runToExit(id: number, timeoutMs = 20_000): Promise<number | null> {
     const m = this.member(id);

@@ -6,7 +6,6 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
 import type { Acl } from "../../broker/protocol/acls.js";
 import { TestCluster } from "../broker/cluster-harness.js";
 import { runCli, type CliResult } from "./run-cli.js";
@@ -57,10 +56,7 @@ test("acl add prints what it created, list shows it (text and JSON), remove take
 
 test("without super users, a refused request is printed as AUTHORIZATION_FAILED with its reason, exit 1", { timeout: 60_000 }, async () => {
   await cluster.terminate(1);
-  const file = cluster.member(1).configFile;
-  const config = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  writeFileSync(file, JSON.stringify({ ...config, authorization: { enabled: true, superUsers: [] } }, null, 2));
-  await cluster.restart(1);
+  await cluster.restartWith(1, { authorization: { enabled: true, superUsers: [] } });
   await cluster.waitReady();
   const listed = await cli(["acl", "list"]);
   assert.equal(listed.status, 1, listed.stderr.toString());

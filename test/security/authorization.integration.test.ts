@@ -14,7 +14,6 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
 import { RlogClient } from "../../client/index.js";
 import type { Admin } from "../../client/admin/admin.js";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
@@ -50,10 +49,7 @@ before(async () => {
     await setup.close();
   }
   await cluster.terminate(1);
-  const file = cluster.member(1).configFile;
-  const config = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  writeFileSync(file, JSON.stringify({ ...config, authorization: { enabled: true, superUsers: [] } }, null, 2));
-  await cluster.restart(1);
+  await cluster.restartWith(1, { authorization: { enabled: true, superUsers: [] } });
   await cluster.waitReady();
   client = new RlogClient({ brokers: cluster.urls(), clientId: "acl-admin" });
   admin = client.admin();
