@@ -297,6 +297,39 @@ export class TestCluster {
     await this.restart(id);
   }
 
+  /**
+   * Make (not start) broker `id`, new to the running cluster: free ports, and
+   * a config copied from broker 1's (secret, TLS, extra keys) whose `brokers`
+   * lists every member and itself and whose `controllerVoters` are the
+   * current members (it follows the metadata as a controller learner).
+   * Register it (rlog-cli broker add) and then start it with startNew().
+   */
+  async addMember(id: number, keys: Record<string, unknown> = {}): Promise<Member> {
+    if (this.members.some((m) => m.id === id)) throw new Error(`broker ${id} exists`);
+    const [ports] = await freeBrokerPorts(1);
+    const base = JSON.parse(readFileSync(this.member(1).configFile, "utf8")) as Record<string, unknown>;
+    const brokers = [...this.members.map((m) => ({ id: m.id, host: m.advertised, clientPort: m.clientPort, peerPort: m.peerPort })), { id, host: "127.0.0.1", clientPort: ports!.client, peerPort: ports!.peer }];
+    const m: Member = {
+      id,
+      advertised: "127.0.0.1",
+      clientPort: ports!.client,
+      peerPort: ports!.peer,
+      configFile: join(this.dir, `broker-${id}.json`),
+      dataDir: join(this.dir, `data-${id}`),
+      logFile: join(this.dir, `broker-${id}.log`),
+      child: undefined,
+    };
+    const cfg = { ...base, brokerId: id, dataDir: m.dataDir, brokers, controllerVoters: this.members.map((x) => x.id), ...keys };
+    writeFileSync(m.configFile, JSON.stringify(cfg, null, 2));
+    this.members.push(m);
+    return m;
+  }
+
+  /** Start a broker made by addMember and wait until it answers clients. */
+  async startNew(id: number): Promise<void> {
+    await this.restart(id);
+  }
+
   /** Start a stopped broker that is expected to exit by itself; resolves with its exit code. */
   async runToExit(id: number, timeoutMs = 20_000): Promise<number | null> {
     const m = this.member(id);

@@ -31,7 +31,7 @@ test("each partition comes from the broker that leads it; the highest term wins;
       [2, 1, 5, false, 100],
     ],
   );
-  assert.deepEqual(merged.controller, { leader: 2, term: 5 });
+  assert.deepEqual(merged.controller, { leader: 2, term: 5, voters: [], learners: [] });
   assert.deepEqual(merged.brokers.map((b) => [b.brokerId, b.reachable]), [[1, true], [2, true], [3, true]]);
 });
 
@@ -54,7 +54,7 @@ test("a broker that did not answer is unreachable, with the reason; partitions f
 
 test("no answers at all: nothing reachable, no controller", () => {
   const merged = mergeStatus([{ url: "ws://x:1", status: undefined, error: "down" }]);
-  assert.deepEqual(merged, { brokers: [], controller: { leader: 0, term: 0 }, partitions: [] });
+  assert.deepEqual(merged, { brokers: [], controller: { leader: 0, term: 0, voters: [], learners: [] }, partitions: [] });
 });
 
 test("a replica recovering from a lost disk is marked ~, with a note; none marked, no note", () => {
