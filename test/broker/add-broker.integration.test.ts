@@ -150,3 +150,31 @@ test("controller voters 1,2,3 -> 1,2,4: then with broker 3 SIGKILLed the control
     await client.close();
   }
 });
+
+test("the membership is the controller log's: broker 3 restarted stays a learner; broker 4 restarted (config voters 1,2,3) votes, so 1 and 4 commit alone", { timeout: 120_000 }, async () => {
+  await cluster.restart(3);
+  const client = new RlogClient({ brokers: [1, 2, 4].map((id) => cluster.url(id)), clientId: "restarts" });
+  try {
+    await until("broker 3 back, a learner", async () => {
+      const r = await client.admin().listBrokers();
+      const three = r.brokers.find((b) => b.brokerId === 3);
+      return three?.live === true && three.controllerRole === "learner" && r.controller.voters.join() === "1,2,4" ? true : undefined;
+    });
+    await cluster.kill(4);
+    await cluster.restart(4);
+    await cluster.kill(2);
+    await cluster.kill(3);
+    const only = new RlogClient({ brokers: [1, 4].map((id) => cluster.url(id)), clientId: "one-and-four" });
+    try {
+      // A controller leader exists only with broker 4's vote; then its link to 4 counts 4 live for placement.
+      await until("a controller of 1 and 4 that sees 4 live", async () => ((await only.admin().listBrokers()).brokers.find((b) => b.brokerId === 4)?.live === true ? true : undefined));
+      const t = await only.admin().createTopic({ name: "one-and-four", partitions: 1, replicationFactor: 2 });
+      assert.deepEqual([...(t.partitions[0]?.replicas ?? [])].sort(), [1, 4]);
+      await until("broker 4 to apply one-and-four", async () => ((await topicsOn(4)).includes("one-and-four") ? true : undefined));
+    } finally {
+      await only.close();
+    }
+  } finally {
+    await client.close();
+  }
+});
