@@ -72,3 +72,11 @@ test("a replica repairing a damaged entry is marked #, with a note; none marked,
   assert.match(text, /#: replica repairing a damaged entry/);
   assert.doesNotMatch(statusText(mergeStatus([answer("ws://h:1", [p(0, 1, 3, true)])])), /#/);
 });
+
+test("the controller's voters and learners come from the answer of the highest controller term, and are printed", () => {
+  const older = answer("ws://h:1", [], { leader: 1, term: 4, voters: [1, 2, 3], learners: [] } as ClusterStatusResult["controller"]);
+  const newer = answer("ws://h:2", [], { leader: 2, term: 5, voters: [1, 2, 4], learners: [3] } as ClusterStatusResult["controller"]);
+  const merged = mergeStatus([older, newer]);
+  assert.deepEqual(merged.controller, { leader: 2, term: 5, voters: [1, 2, 4], learners: [3] });
+  assert.match(statusText(merged), /\ncontroller: broker 2, term 5\ncontroller voters: 1,2,4; learners: 3\n/);
+});
