@@ -245,10 +245,10 @@ export class Broker {
     const voters = c.controllerVoters.map(nodeId);
     const controllerLog = await this.openLog(CONTROLLER_GROUP, { segmentBytes: CONTROLLER_LOG_DEFAULTS.segmentBytes, segmentMs: CONTROLLER_LOG_DEFAULTS.segmentMs });
     // A broker left out of controllerVoters opens the controller as a non-member (passive until the leader makes it a
-    // learner): it never votes there, so a lost disk needs no recovery in that group (docs/OPERATIONS.md).
-    const controllerRaft = this.raftConfig(voters, voters);
+    // learner). On a lost disk it starts recovering there too: the log may make it a voter, and it must not vote with
+    // a vote it has forgotten until its leader says it has caught up (docs/OPERATIONS.md, "Controller voters").
     this.controller = new Controller({
-      raft: voters.includes(this.id) ? controllerRaft : withoutRecovering(controllerRaft),
+      raft: this.raftConfig(voters, voters),
       log: controllerLog,
       random: this.random,
       send: (msgs) => this.send(CONTROLLER_GROUP, msgs),
@@ -933,10 +933,4 @@ export class Broker {
       round.abort();
     }
   }
-}
-
-/** `raft` without the lost-disk recovery (for a group this broker only follows, never votes in). */
-function withoutRecovering(raft: RaftConfig): RaftConfig {
-  const { recovering: _recovering, ...rest } = raft;
-  return rest;
 }

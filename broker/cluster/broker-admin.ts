@@ -7,7 +7,7 @@
 import { RlogError } from "../protocol/errors.js";
 import { CONTROLLER_VOTERS_MAX } from "../protocol/limits.js";
 import type { ControllerMembership, ListedBroker } from "../protocol/results.js";
-import type { NodeId } from "../raft/types.js";
+import { nodeId, type NodeId } from "../raft/types.js";
 import type { KnownBroker } from "./broker-registry.js";
 import type { Controller } from "./controller.js";
 import type { ControllerVoters } from "./controller-voters.js";
@@ -50,7 +50,7 @@ export class BrokerAdmin {
 
   /** Unregister a broker (Controller.unregisterBroker); a controller voter or learner-to-be is refused there. */
   async unregisterBroker(id: NodeId): Promise<void> {
-    await this.host.controller().unregisterBroker(id, this.host.controllerVoters.membership().voters as NodeId[]);
+    await this.host.controller().unregisterBroker(id, this.host.controllerVoters.membership().voters.map(nodeId));
   }
 
   /**
