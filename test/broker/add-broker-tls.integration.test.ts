@@ -5,6 +5,8 @@
  * accepted by every peer and follows the metadata. Broker 5, registered at
  * 127.0.0.5 but presenting a (CA-signed) certificate for 127.0.0.6, is
  * refused by the peers: the certificate is checked against the registered host.
+ * The controller snapshots every 10 entries, so broker 4 gets the metadata as
+ * a snapshot (the registry in it) before the log entries after it.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,12 +35,13 @@ test("TLS on: a broker registered at its certificate's host joins; one whose cer
       size: 3,
       addresses: (id) => ({ bind: address(id), advertised: address(id) }),
       tls: { configFor: (id) => tlsFor(certs.get(id)!), client: { ca: caPem } },
-      extra: { raft: { electionTimeoutTicks: 30, heartbeatIntervalTicks: 5 } },
+      extra: { raft: { electionTimeoutTicks: 30, heartbeatIntervalTicks: 5 }, controllerSnapshotEntries: 10 },
     });
     const c = cluster;
     const admin = sdk(c.urls());
     try {
       await admin.admin().createTopic({ name: "before", partitions: 1, replicationFactor: 3 });
+      for (let i = 0; i < 12; i++) await admin.admin().createTopic({ name: `filler-${i}`, partitions: 1, replicationFactor: 1 });
       const b4 = await c.addMember(4, { tls: tlsFor(certs.get(4)!) }, address(4));
       await admin.admin().registerBroker({ id: 4, host: address(4), clientPort: b4.clientPort, peerPort: b4.peerPort });
       await c.startNew(4);
@@ -55,6 +58,8 @@ test("TLS on: a broker registered at its certificate's host joins; one whose cer
         await sleep(100);
       }
 
+      assert.match(readFileSync(c.member(4).logFile, "utf8"), /"group":"__controller".*installed snapshot from the leader/, "broker 4 got the metadata as a snapshot");
+
       const b5 = await c.addMember(5, { tls: tlsFor(wrong) }, address(5));
       await admin.admin().registerBroker({ id: 5, host: address(5), clientPort: b5.clientPort, peerPort: b5.peerPort });
       await c.startNew(5, false);
@@ -66,6 +71,18 @@ test("TLS on: a broker registered at its certificate's host joins; one whose cer
       while (!refused5()) {
         assert.ok(Date.now() < refusedBy1, `broker 1 did not refuse broker 5:\n${c.logTail(1)}`);
         await sleep(200);
+      }
+      // Broker 4 applied the registration of 5 (after its snapshot): it names 5 to its clients.
+      const brokersOn4 = async (): Promise<number[]> => {
+        const wire = await WireClient.connect(c.url(4), undefined, { ca: caPem });
+        const md4 = await wire.request("metadata", { op: "metadata" });
+        wire.close();
+        return md4.brokers.map((b) => b.brokerId);
+      };
+      const named = Date.now() + 10_000;
+      while ((await brokersOn4()).join() !== "1,2,3,4,5") {
+        assert.ok(Date.now() < named, `broker 4 names ${(await brokersOn4()).join(",")}`);
+        await sleep(100);
       }
       const listed = await admin.admin().listBrokers();
       assert.deepEqual(
