@@ -104,7 +104,11 @@ test("refusals: an existing id, removing a broker with replicas, bad voter lists
   const b5 = await cluster.addMember(5);
   const five = await cli(["broker", "add", "5", "--host", "127.0.0.1", "--client-port", String(b5.clientPort), "--peer-port", String(b5.peerPort)]);
   assert.equal(five.status, 0, five.stderr);
-  const before = await listBrokers();
+  // Registered, broker 5 becomes a controller learner (down: it receives nothing yet).
+  const before = await until("broker 5 a controller learner", async () => {
+    const l = await listBrokers();
+    return l.controller.learners.join() === "4,5" && !l.controller.changing ? l : undefined;
+  });
   const cases = [
     { args: ["broker", "add", "4", "--host", "127.0.0.1", "--client-port", "1", "--peer-port", "2"], status: 1, line: /^BROKER_ALREADY_REGISTERED: broker 4 is already registered/ },
     { args: ["broker", "add", "2", "--host", "10.9.9.9", "--client-port", "1", "--peer-port", "2"], status: 1, line: /^BROKER_ALREADY_REGISTERED: broker 2 is already listed in the brokers config/ },
@@ -125,6 +129,8 @@ test("refusals: an existing id, removing a broker with replicas, bad voter lists
   const removed = await cli(["broker", "remove", "5"]);
   assert.equal(removed.status, 0, removed.stderr);
   assert.deepEqual((await listBrokers()).brokers.map((b) => b.brokerId), [1, 2, 3, 4]);
+  // Removed, it is dropped from the controller learners.
+  await until("broker 5 dropped from the controller learners", async () => ((await listBrokers()).controller.learners.join() === "4" ? true : undefined));
 });
 
 test("controller voters 1,2,3 -> 1,2,4: then with broker 3 SIGKILLed the controller still commits", { timeout: 120_000 }, async () => {
