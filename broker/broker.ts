@@ -11,6 +11,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
 import { Controller } from "./cluster/controller.js";
+import { knownBrokers, type KnownBroker } from "./cluster/broker-registry.js";
+import { BrokerAdmin } from "./cluster/broker-admin.js";
+import { CONTROLLER_MEMBERSHIP_CHECK_INTERVAL_MS, ControllerVoters } from "./cluster/controller-voters.js";
 import { DiskIdentity } from "./cluster/disk-identity.js";
 import { DataDirCheck } from "./cluster/data-dir-check.js";
 import { GroupCoordinator } from "./consumer-groups/coordinator.js";
@@ -99,6 +102,11 @@ export class Broker {
   private announcer!: LeaderAnnouncer;
   private announceTimer: NodeJS.Timeout | undefined;
   private controller!: Controller;
+  /** The controller group's learners, voters and leader preference (controller-voters.ts). */
+  private controllerVoters: ControllerVoters | undefined;
+  private membershipTimer: NodeJS.Timeout | undefined;
+  /** The broker registry and controller voters admin operations. */
+  private brokerAdmin!: BrokerAdmin;
   /** Consumer-group coordinator for the offsets partitions this broker leads. */
   private groups!: GroupCoordinator;
   private store!: LogStore;
@@ -111,6 +119,8 @@ export class Broker {
   /** The data directory's identity: whether its groups may vote (lost-disk guard). */
   private identity!: DiskIdentity;
   private transport: WsPeerTransport | undefined;
+  /** The peer URL of each broker the transport has a link to (syncPeers keeps it). */
+  private readonly peerUrls = new Map<NodeId, string>();
   /** Peer messages refused by this broker's groups (each closed that peer's connection). */
   private peerFaults = 0;
   private server!: ClientServer;
@@ -186,6 +196,7 @@ export class Broker {
     });
     // Lost-disk guard (docs/STORAGE.md, "A lost disk"): what this data directory is, and whether its groups may vote.
     this.identity = await DiskIdentity.load({ store: this.store, brokerId: this.id, controllerVoters: c.controllerVoters.map(nodeId), peers: peers.map((b) => nodeId(b.id)), logger: this.logger });
+    for (const b of peers) this.peerUrls.set(nodeId(b.id), peerUrl(b, this.tls !== undefined));
     if (peers.length > 0) {
       if (!c.clusterSecret) throw new Error("clusterSecret is required for a cluster of more than one broker");
       const liveness = new PeerLiveness(c.peerLivenessTimeoutMs, { onDown: (p) => this.onPeerDown(p), onUp: (p) => this.onPeerUp(p) });
@@ -195,7 +206,7 @@ export class Broker {
         host: c.host,
         port: c.peerPort,
         secret: c.clusterSecret,
-        peers: new Map(peers.map((b) => [nodeId(b.id), peerUrl(b, this.tls !== undefined)])),
+        peers: this.peerUrls,
         logger: this.logger.child({ component: "transport" }),
         // A peer that (re)connects may have restarted: tell it at once what we lead, and wake the groups led here
         // that include it, so that it hears from their leaders (they may be quiesced).
@@ -233,6 +244,9 @@ export class Broker {
     });
     const voters = c.controllerVoters.map(nodeId);
     const controllerLog = await this.openLog(CONTROLLER_GROUP, { segmentBytes: CONTROLLER_LOG_DEFAULTS.segmentBytes, segmentMs: CONTROLLER_LOG_DEFAULTS.segmentMs });
+    // A broker left out of controllerVoters opens the controller as a non-member (passive until the leader makes it a
+    // learner). On a lost disk it starts recovering there too: the log may make it a voter, and it must not vote with
+    // a vote it has forgotten until its leader says it has caught up (docs/OPERATIONS.md, "Controller voters").
     this.controller = new Controller({
       raft: this.raftConfig(voters, voters),
       log: controllerLog,
@@ -240,7 +254,8 @@ export class Broker {
       send: (msgs) => this.send(CONTROLLER_GROUP, msgs),
       logger: this.logger.child({ component: "controller", group: CONTROLLER_GROUP, node: this.id }),
       brokers: c.brokers.map((b) => nodeId(b.id)),
-      liveBrokers: () => c.brokers.map((b) => nodeId(b.id)).filter((id) => this.reachable(id)),
+      knownBrokers: () => this.knownBrokers(),
+      liveBrokers: () => this.knownBrokers().map((b) => b.id).filter((id) => this.reachable(id)),
       leaderHint: (id) => this.leaderHint(id),
       clock: this.clock,
       onChange: (change) => this.onMetadataChange(change),
@@ -251,6 +266,15 @@ export class Broker {
       producerIdBlockSize: c.producerIdBlockSize,
     });
     if (this.disk.full()) this.controller.runner.drain();
+    this.syncPeers(); // registered brokers the replayed metadata holds
+    this.controllerVoters = new ControllerVoters({ controller: () => this.controller, knownBrokers: () => this.knownBrokers(), logger: this.logger.child({ component: "controller-voters" }) });
+    this.brokerAdmin = new BrokerAdmin({
+      controller: () => this.controller,
+      knownBrokers: () => this.knownBrokers(),
+      reachable: (id) => this.reachable(id),
+      clientUrl: (b) => clientUrl(b, this.tls !== undefined),
+      controllerVoters: this.controllerVoters,
+    });
     // The controller replayed its committed log in its constructor; open what it assigned to us.
     await this.reconcileChain;
     this.identity.watch({
@@ -299,6 +323,8 @@ export class Broker {
     this.groupTimer = setInterval(() => this.groups.tick(), GROUP_TICK_MS);
     this.announceTimer = setInterval(() => this.announcer.announceAll(), c.leaderAnnounceIntervalMs);
     this.announceTimer.unref();
+    this.membershipTimer = setInterval(() => this.controllerVoters?.check(), CONTROLLER_MEMBERSHIP_CHECK_INTERVAL_MS);
+    this.membershipTimer.unref();
     this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, dataDir: c.dataDir }, "broker started");
   }
 
@@ -319,6 +345,7 @@ export class Broker {
     clearInterval(this.retentionTimer);
     clearInterval(this.groupTimer);
     clearInterval(this.announceTimer);
+    clearInterval(this.membershipTimer);
     this.groups?.close();
     await this.server?.close();
     await this.reconcileChain;
@@ -345,12 +372,17 @@ export class Broker {
 
   /** What the client handlers see of this broker (started: controller and groups exist). */
   private handlerContext(): HandlerContext {
+    const broker = this; // the getter below runs with the context object as `this`
     return {
       brokerId: this.id,
-      brokers: this.config.brokers.map((b) => ({ id: nodeId(b.id), clientUrl: clientUrl(b, this.tls !== undefined) })),
+      // A getter: registered brokers come and go as the metadata is applied.
+      get brokers() {
+        return broker.knownBrokers().map((b) => ({ id: b.id, clientUrl: clientUrl(b, broker.tls !== undefined) }));
+      },
       limits: this.limits,
       metadata: this.controller.metadata,
       controller: this.controller,
+      brokerAdmin: this.brokerAdmin,
       groups: this.groups,
       authorizer: this.authorizer,
       users: this.users,
@@ -394,9 +426,42 @@ export class Broker {
     return { retentionBytes: s.retentionBytes, retentionMs: s.retentionMs, segmentBytes: s.segmentBytes, segmentMs: s.segmentMs, compression: TOPIC_DEFAULTS.compression };
   }
 
-  /** The hint naming broker `id`: its client URL when configured, and `term` when the caller knows the term it leads in. */
+  /**
+   * Every broker of the cluster as this broker knows it now: its config's
+   * `brokers` and the brokers registered in the metadata (broker-registry.ts).
+   */
+  private knownBrokers(): KnownBroker[] {
+    return knownBrokers(this.config.brokers, this.controller?.metadata.registeredBrokers() ?? []);
+  }
+
+  /**
+   * Make the peer transport's links match the known brokers: a link to each
+   * broker registered since (or whose address changed), none to a broker no
+   * longer known. Runs as registry changes are applied, and after a snapshot.
+   * A broker started without peers has no transport (docs/OPERATIONS.md).
+   */
+  private syncPeers(): void {
+    const transport = this.transport;
+    if (transport === undefined || this.controller === undefined || this.closing) return;
+    const secure = this.tls !== undefined;
+    const wanted = new Map(this.knownBrokers().filter((b) => b.id !== this.id).map((b) => [b.id, peerUrl(b, secure)]));
+    for (const [id, url] of wanted) {
+      if (this.peerUrls.get(id) === url) continue;
+      transport.setPeer(id, url);
+      this.peerUrls.set(id, url);
+      this.logger.info({ peer: id, url }, "peer link added");
+    }
+    for (const id of [...this.peerUrls.keys()]) {
+      if (wanted.has(id)) continue;
+      this.peerUrls.delete(id);
+      void transport.removePeer(id);
+      this.logger.info({ peer: id }, "peer link removed");
+    }
+  }
+
+  /** The hint naming broker `id`: its client URL when known, and `term` when the caller knows the term it leads in. */
   private leaderHint(id: NodeId, term?: Term): LeaderHint {
-    const b = this.config.brokers.find((x) => x.id === id);
+    const b = this.knownBrokers().find((x) => x.id === id);
     const at = term === undefined ? {} : { term };
     return b ? { brokerId: id, url: clientUrl(b, this.tls !== undefined), ...at } : { brokerId: id, ...at };
   }
@@ -549,7 +614,13 @@ export class Broker {
         this.enqueue(() => this.alterTopic(change.topic, change.before));
         return;
       case "reset":
+        this.syncPeers();
         this.enqueue(() => this.reconcileAll());
+        return;
+      case "brokerRegistered":
+      case "brokerUnregistered":
+        this.syncPeers();
+        this.controllerVoters?.check();
         return;
       case "rebalanceRequested":
         if (!this.closing) this.rebalanceLocal(change.topic);

@@ -46,7 +46,7 @@ export type {
 } from "./consumer/group-types.js";
 
 export { Admin } from "./admin/admin.js";
-export type { AlterTopicOptions, CreateTopicOptions, CreateUserOptions, OffsetQuery, ResetOffsetsOptions, TransferLeaderOptions } from "./admin/admin.js";
+export type { AlterTopicOptions, CreateTopicOptions, CreateUserOptions, OffsetQuery, RegisterBrokerOptions, ResetOffsetsOptions, TransferLeaderOptions } from "./admin/admin.js";
 export type { SaslOptions } from "./network/scram-login.js";
 
 export { RlogError, ErrorCode, ERRORS, errorSpec, isRetriable } from "../broker/protocol/errors.js";
@@ -61,6 +61,9 @@ export type { CompressionName } from "../broker/protocol/compression.js";
 export type {
   BrokerStatus,
   ClusterStatusResult,
+  ControllerMembership,
+  ListBrokersResult,
+  ListedBroker,
   DescribeGroupResult,
   GroupMember,
   GroupOffset,

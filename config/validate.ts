@@ -29,7 +29,8 @@
  *   lone broker whose entry is derived from `host`;
  * - brokerId is in brokers, and clientPort / peerPort equal its entry's ports
  *   (host may differ: it is the bind address, the entry's host is advertised);
- * - controllerVoters are broker ids, and include brokerId (no learners yet);
+ * - controllerVoters are broker ids (this broker may be left out: it follows
+ *   the metadata as a controller learner, docs/OPERATIONS.md);
  * - clusterSecret is set when there is more than one broker;
  * - tls.certFile and tls.keyFile are both set or both null; tls.caFile is set
  *   when TLS is on and clientAuth is not "none" or there are peers (brokers
@@ -202,11 +203,7 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
     for (const voter of voters ?? []) {
       if (!ids.has(voter)) fail("controllerVoters", `${voter} is not a broker id (brokers: ${[...ids].join(", ")})`);
     }
-    // Every broker follows the metadata log as a voter: non-voting followers (learners) do not exist yet.
-    const self = num("brokerId");
-    if (voters !== undefined && self !== undefined && ids.has(self) && !voters.includes(self)) {
-      fail("controllerVoters", `must include this broker (${self}): every broker follows the metadata log as a controller voter until learners exist; got ${voters.join(", ")}`);
-    }
+    // A broker left out of controllerVoters follows the metadata as a controller learner (the leader makes it one).
     if (brokers.length > 1 && values.has("clusterSecret") && values.get("clusterSecret") === null) {
       const source = sources.get("clusterSecret");
       issues.push({

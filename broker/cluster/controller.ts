@@ -20,7 +20,7 @@ import type { Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
 import { EntryKind, NO_NODE, type Entry, type NodeId, type Snapshot } from "../raft/types.js";
 import type { LeaderInfo } from "./leader-table.js";
-import { ClusterMetadata, MetadataOp, encodeCommand, type MetadataChange, type MetadataCommand, type ProducerIdBlock, type TopicMeta } from "./metadata.js";
+import { ClusterMetadata, MetadataOp, encodeCommand, type MetadataChange, type MetadataCommand, type ProducerIdBlock, type RegisteredBroker, type TopicMeta } from "./metadata.js";
 import { CONTROLLER_GROUP } from "./names.js";
 import { ProducerIdAllocator } from "./producer-id-allocator.js";
 import { placeReplicas } from "./placement.js";
@@ -33,8 +33,14 @@ export interface ControllerOptions {
   readonly random: RandomSource;
   readonly send: (messages: readonly Message[]) => void;
   readonly logger: Logger;
-  /** Every broker id of the cluster. */
+  /** Every broker id of the config's `brokers` (used when knownBrokers is absent). */
   readonly brokers: readonly NodeId[];
+  /**
+   * Every broker of the cluster as this broker knows it now: its config's
+   * `brokers` and the registered ones (broker-registry.ts), with addresses.
+   * Absent: `brokers`, without addresses (tests of the controller alone).
+   */
+  readonly knownBrokers?: () => readonly RegisteredBroker[];
   /**
    * The brokers the controller can reach now (itself included): new replicas
    * are placed only on them, as Kafka places only on registered brokers.
@@ -61,7 +67,7 @@ export interface ControllerOptions {
 }
 
 /** The cluster metadata as read by handlers and the group coordinator. */
-export type MetadataView = Pick<ClusterMetadata, "topic" | "topics" | "acls">;
+export type MetadataView = Pick<ClusterMetadata, "topic" | "topics" | "acls" | "replicaCount">;
 
 /** Most ACLs named in the log line of one ACL change. */
 const ACLS_LOGGED_MAX = 10;
@@ -96,6 +102,9 @@ export class Controller {
             // Security-relevant: every change at info, with the first ACLs named (a change may hold thousands).
             const shown = change.acls.slice(0, ACLS_LOGGED_MAX).map(formatAcl);
             opts.logger.info({ count: change.acls.length, acls: shown, index: change.index }, change.kind === "aclsCreated" ? "ACLs created" : "ACLs deleted");
+          }
+          if (change.kind === "brokerRegistered" || change.kind === "brokerUnregistered") {
+            opts.logger.info({ broker: change.broker, index: change.index }, change.kind === "brokerRegistered" ? "broker registered" : "broker unregistered");
           }
           if (change.kind === "userUpserted" || change.kind === "userDeleted") {
             opts.logger.info({ user: change.name }, change.kind === "userUpserted" ? "user created or changed" : "user deleted");
@@ -136,12 +145,13 @@ export class Controller {
   async createTopic(name: string, partitions: number, replicationFactor: number, config: TopicConfig): Promise<TopicMeta> {
     this.requireLeader();
     if (this.metadata.topic(name)) throw new RlogError("TOPIC_ALREADY_EXISTS", `topic ${name} already exists`);
-    if (replicationFactor > this.opts.brokers.length) {
-      throw new RlogError("INVALID_REPLICATION_FACTOR", `replication factor ${replicationFactor} is more than the ${this.opts.brokers.length} brokers of the cluster`);
+    const brokers = this.known().map((b) => b.id);
+    if (replicationFactor > brokers.length) {
+      throw new RlogError("INVALID_REPLICATION_FACTOR", `replication factor ${replicationFactor} is more than the ${brokers.length} brokers of the cluster`);
     }
     const live = this.opts.liveBrokers();
     if (replicationFactor > live.length) {
-      const down = this.opts.brokers.filter((id) => !live.includes(id));
+      const down = brokers.filter((id) => !live.includes(id));
       throw new RlogError(
         "INVALID_REPLICATION_FACTOR",
         `replication factor ${replicationFactor} needs ${replicationFactor} live brokers, but only ${live.length} are reachable (${[...live].sort((a, b) => a - b).join(", ")}; down or cut off: ${down.join(", ")}); start them or use a lower replication factor`,
@@ -291,6 +301,57 @@ export class Controller {
     await this.commit({ op: MetadataOp.DeleteUser, name });
   }
 
+  /**
+   * Add a broker to the registry (docs/OPERATIONS.md, "Adding a broker");
+   * resolves once committed. Refused, with nothing proposed: an id the
+   * cluster knows already, configured or registered (BROKER_ALREADY_REGISTERED),
+   * or a listener address another broker advertises (INVALID_REQUEST).
+   */
+  async registerBroker(b: RegisteredBroker): Promise<RegisteredBroker> {
+    this.requireLeader();
+    const known = this.known();
+    if (known.some((x) => x.id === b.id)) {
+      const how = this.metadata.registeredBroker(b.id) !== undefined ? "registered" : "listed in the brokers config";
+      throw new RlogError("BROKER_ALREADY_REGISTERED", `broker ${b.id} is already ${how}; remove it first, or pick another id`, { field: "brokerId" });
+    }
+    for (const x of known) {
+      for (const [mine, theirs] of [[b.clientPort, x.clientPort], [b.clientPort, x.peerPort], [b.peerPort, x.clientPort], [b.peerPort, x.peerPort]] as const) {
+        if (x.host === b.host && mine === theirs) throw new RlogError("INVALID_REQUEST", `${b.host}:${mine} is already a listener of broker ${x.id}`, { field: mine === b.clientPort ? "clientPort" : "peerPort" });
+      }
+    }
+    if (b.clientPort === b.peerPort) throw new RlogError("INVALID_REQUEST", `clientPort and peerPort are both ${b.clientPort}`, { field: "peerPort" });
+    await this.commit({ op: MetadataOp.RegisterBroker, broker: b });
+    const registered = this.metadata.registeredBroker(b.id);
+    if (registered === undefined) throw new RlogError("BROKER_ALREADY_REGISTERED", `broker ${b.id} was registered and removed meanwhile`, { field: "brokerId" });
+    return registered;
+  }
+
+  /**
+   * Remove a registered broker; resolves once committed. Refused, with
+   * nothing proposed (INVALID_REQUEST): an id that is not registered (a
+   * configured broker leaves by removing it from every broker's config), a
+   * broker that still holds partition replicas (move them first), or a
+   * controller voter (change the voters first).
+   */
+  async unregisterBroker(id: NodeId, controllerVoters: readonly NodeId[]): Promise<void> {
+    this.requireLeader();
+    if (this.metadata.registeredBroker(id) === undefined) {
+      const configured = this.known().some((b) => b.id === id);
+      throw new RlogError(
+        "INVALID_REQUEST",
+        configured ? `broker ${id} is listed in the brokers config, not registered: remove it from every broker's config instead` : `broker ${id} is not registered`,
+        { field: "brokerId" },
+      );
+    }
+    const held = this.metadata.replicaCount(id);
+    if (held > 0) throw new RlogError("INVALID_REQUEST", `broker ${id} still holds ${held} partition replicas: move them to other brokers first`, { field: "brokerId" });
+    if (controllerVoters.includes(id)) {
+      throw new RlogError("INVALID_REQUEST", `broker ${id} is a controller voter (voters ${controllerVoters.join(",")}): change the controller voters first`, { field: "brokerId" });
+    }
+    await this.commit({ op: MetadataOp.UnregisterBroker, id });
+    if (this.metadata.registeredBroker(id) !== undefined) throw new RlogError("INVALID_REQUEST", `broker ${id} was given replicas meanwhile: move them first`, { field: "brokerId" });
+  }
+
   /** Ask every broker to move leadership back to preferred replicas. */
   async requestRebalance(topic: string | undefined): Promise<void> {
     this.requireLeader();
@@ -314,7 +375,13 @@ export class Controller {
     return { leader: s.leader, term: s.term };
   }
 
-  private requireLeader(): void {
+  /** Every broker of the cluster (see ControllerOptions.knownBrokers). */
+  private known(): readonly RegisteredBroker[] {
+    return this.opts.knownBrokers?.() ?? this.opts.brokers.map((id) => ({ id, host: "", clientPort: 0, peerPort: 0 }));
+  }
+
+  /** Throws NOT_CONTROLLER, with a hint, unless this broker leads the controller. */
+  requireLeader(): void {
     if (this.runner.isLeader()) return;
     const leader = this.runner.leader();
     const message = leader !== NO_NODE ? `broker ${leader} is the controller` : "the controller is being elected";

@@ -43,6 +43,13 @@ export const MetadataOp = {
    * replace its settings.
    */
   AlterTopic: 11,
+  /**
+   * Add a broker to the registry (docs/OPERATIONS.md, "Adding a broker"):
+   * its id and advertised addresses. Rejected when the id is registered already.
+   */
+  RegisterBroker: 15,
+  /** Remove a broker from the registry; rejected when it is not registered or still holds replicas. */
+  UnregisterBroker: 16,
 } as const;
 export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
 
@@ -75,7 +82,20 @@ export type MetadataCommand =
       /** The topic's whole new settings (the old ones with the change merged in). */
       readonly config?: TopicConfig;
     }
-  | { readonly op: typeof MetadataOp.AllocateProducerIdBlock; readonly count: number };
+  | { readonly op: typeof MetadataOp.AllocateProducerIdBlock; readonly count: number }
+  | { readonly op: typeof MetadataOp.RegisterBroker; readonly broker: RegisteredBroker }
+  | { readonly op: typeof MetadataOp.UnregisterBroker; readonly id: NodeId };
+
+/**
+ * A broker added to a running cluster by RegisterBroker: where peers and
+ * clients reach it (its advertised host and ports, as a `brokers` config entry).
+ */
+export interface RegisteredBroker {
+  readonly id: NodeId;
+  readonly host: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
 
 /**
  * Where the first block of producer ids starts (2^40), unless ids were
@@ -142,6 +162,8 @@ export type MetadataChange =
   | { readonly kind: "aclsDeleted"; readonly acls: readonly Acl[]; readonly index: Index }
   | { readonly kind: "userUpserted"; readonly name: string; readonly index: Index }
   | { readonly kind: "userDeleted"; readonly name: string; readonly index: Index }
+  | { readonly kind: "brokerRegistered"; readonly broker: RegisteredBroker; readonly index: Index }
+  | { readonly kind: "brokerUnregistered"; readonly broker: RegisteredBroker; readonly index: Index }
   | { readonly kind: "rejected"; readonly reason: string; readonly index: Index };
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -154,6 +176,8 @@ export function encodeCommand(c: MetadataCommand): Uint8Array {
 export class ClusterMetadata {
   private readonly topicsByName = new Map<string, TopicMeta>();
   private readonly usersByName = new Map<string, UserMeta>();
+  /** The broker registry (RegisterBroker / UnregisterBroker), by id; the config's `brokers` are its seed, outside it. */
+  private readonly registered = new Map<NodeId, RegisteredBroker>();
   appliedIndex = 0 as Index;
   /** The cluster's id, once an InitCluster is applied. */
   clusterId: string | undefined;
@@ -181,6 +205,22 @@ export class ClusterMetadata {
   /** A SCRAM user's credential, or undefined. */
   user(name: string): ScramCredential | undefined {
     return this.usersByName.get(name)?.credential;
+  }
+
+  /** Every registered broker, by id. */
+  registeredBrokers(): RegisteredBroker[] {
+    return [...this.registered.values()].sort((a, b) => a.id - b.id);
+  }
+  /** A registered broker, or undefined. */
+  registeredBroker(id: NodeId): RegisteredBroker | undefined {
+    return this.registered.get(id);
+  }
+
+  /** How many partition replicas broker `id` holds, over every topic. */
+  replicaCount(id: NodeId): number {
+    let n = 0;
+    for (const t of this.topicsByName.values()) for (const r of t.replicas) if (r.includes(id)) n++;
+    return n;
   }
 
   /** How many partitions each broker is the preferred leader of. */
@@ -270,6 +310,22 @@ export class ClusterMetadata {
       }
       case MetadataOp.AlterTopic:
         return this.alterTopic(c, index);
+      case MetadataOp.RegisterBroker: {
+        const b = storedBroker(c.broker);
+        if (b === undefined) return { kind: "rejected", reason: "RegisterBroker without a well-formed broker", index };
+        if (this.registered.has(b.id)) return { kind: "rejected", reason: `broker ${b.id} is already registered`, index };
+        this.registered.set(b.id, b);
+        return { kind: "brokerRegistered", broker: b, index };
+      }
+      case MetadataOp.UnregisterBroker: {
+        const b = this.registered.get(c.id);
+        if (b === undefined) return { kind: "rejected", reason: `broker ${String(c.id)} is not registered`, index };
+        // Checked again here: a topic created between the controller's check and this commit may have placed replicas on it.
+        const held = this.replicaCount(b.id);
+        if (held > 0) return { kind: "rejected", reason: `broker ${b.id} still holds ${held} partition replicas`, index };
+        this.registered.delete(b.id);
+        return { kind: "brokerUnregistered", broker: b, index };
+      }
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }
@@ -312,6 +368,8 @@ export class ClusterMetadata {
       ...(this.usersByName.size > 0 ? { users: this.users() } : {}),
       // Only once a block was handed out: otherwise byte for byte what older brokers wrote.
       ...(this.nextProducerId > 0 ? { nextProducerId: this.nextProducerId } : {}),
+      // Only once a broker was registered: otherwise byte for byte what older brokers wrote.
+      ...(this.registered.size > 0 ? { brokers: this.registeredBrokers() } : {}),
     });
   }
 
@@ -319,6 +377,7 @@ export class ClusterMetadata {
   restore(snapshot: Snapshot): void {
     this.topicsByName.clear();
     this.usersByName.clear();
+    this.registered.clear();
     this.appliedIndex = snapshot.index;
     this.clusterId = undefined;
     this.acls.replaceAll([]);
@@ -329,7 +388,7 @@ export class ClusterMetadata {
     this.nextProducerId = 0;
     if (snapshot.data.byteLength === 0) return;
     // Snapshots taken before ACLs existed have no `acls`: none.
-    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string; acls?: Acl[]; users?: UserMeta[]; nextProducerId?: unknown };
+    const s = packr.unpack(snapshot.data) as { topics: TopicMeta[]; clusterId?: string; acls?: Acl[]; users?: UserMeta[]; nextProducerId?: unknown; brokers?: unknown };
     if (typeof s.nextProducerId === "number" && Number.isSafeInteger(s.nextProducerId) && s.nextProducerId >= 0) this.nextProducerId = s.nextProducerId;
     if (typeof s.clusterId === "string" && s.clusterId !== "") this.clusterId = s.clusterId;
     if (Array.isArray(s.acls)) this.acls.replaceAll(s.acls);
@@ -339,7 +398,27 @@ export class ClusterMetadata {
       const credential = storedCredential(u.credential);
       if (typeof u.name === "string" && credential !== undefined) this.usersByName.set(u.name, { name: u.name, credential });
     }
+    // Snapshots taken before the registry existed have no `brokers`.
+    for (const raw of Array.isArray(s.brokers) ? (s.brokers as unknown[]) : []) {
+      const b = storedBroker(raw);
+      if (b !== undefined) this.registered.set(b.id, b);
+    }
   }
+}
+
+/** Largest port number. */
+const PORT_MAX = 65_535;
+/** Longest advertised host name kept (DNS names are at most 253 characters). */
+const BROKER_HOST_LENGTH_MAX = 253;
+
+/** A registered broker as decoded from the log or a snapshot, or undefined when malformed. */
+function storedBroker(b: unknown): RegisteredBroker | undefined {
+  if (typeof b !== "object" || b === null) return undefined;
+  const { id, host, clientPort, peerPort } = b as Record<string, unknown>;
+  const port = (p: unknown): p is number => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= PORT_MAX;
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) return undefined;
+  if (typeof host !== "string" || host === "" || host.length > BROKER_HOST_LENGTH_MAX || !port(clientPort) || !port(peerPort)) return undefined;
+  return { id: id as NodeId, host, clientPort, peerPort };
 }
 
 /** A credential as decoded from the log (msgpack bin arrives as Buffer), or undefined when malformed. */

@@ -92,8 +92,13 @@ export const FIXED_LIMITS = Object.freeze({
   timestampMsMax: 2 ** 48,
   /** Largest broker id (unsigned 31-bit; 0 means "none"). */
   brokerIdMax: 0x7fff_ffff,
+  /** Most controller voters alterControllerVoters takes: more voters only slow every metadata commit (Kafka and etcd advise 3 or 5). */
+  controllerVotersMax: 9,
   /** Largest producer epoch (int16 in the record batch layout). */
   producerEpochMax: 0x7fff,
   /** Largest idempotence sequence number (int32 in the record batch layout). */
   sequenceMax: 0x7fff_ffff,
 });
+
+/** Most controller voters (FIXED_LIMITS.controllerVotersMax). */
+export const CONTROLLER_VOTERS_MAX = FIXED_LIMITS.controllerVotersMax;

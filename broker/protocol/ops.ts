@@ -21,6 +21,10 @@ export interface Operations {
   transferLeader: { request: Q.TransferLeaderRequest; result: R.TransferLeaderResult };
   rebalanceLeaders: { request: Q.RebalanceLeadersRequest; result: R.RebalanceLeadersResult };
   clusterStatus: { request: Q.ClusterStatusRequest; result: R.ClusterStatusResult };
+  registerBroker: { request: Q.RegisterBrokerRequest; result: R.RegisterBrokerResult };
+  unregisterBroker: { request: Q.UnregisterBrokerRequest; result: R.UnregisterBrokerResult };
+  listBrokers: { request: Q.ListBrokersRequest; result: R.ListBrokersResult };
+  alterControllerVoters: { request: Q.AlterControllerVotersRequest; result: R.AlterControllerVotersResult };
   joinGroup: { request: Q.JoinGroupRequest; result: R.JoinGroupResult };
   syncGroup: { request: Q.SyncGroupRequest; result: R.SyncGroupResult };
   heartbeat: { request: Q.HeartbeatRequest; result: R.HeartbeatResult };
@@ -66,6 +70,10 @@ const opTable: { readonly [O in OpName]: true } = {
   transferLeader: true,
   rebalanceLeaders: true,
   clusterStatus: true,
+  registerBroker: true,
+  unregisterBroker: true,
+  listBrokers: true,
+  alterControllerVoters: true,
   joinGroup: true,
   syncGroup: true,
   heartbeat: true,

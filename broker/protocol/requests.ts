@@ -182,6 +182,43 @@ export interface ClusterStatusRequest {
 }
 
 /**
+ * Add a broker to a running cluster's registry (docs/OPERATIONS.md, "Adding
+ * a broker"): its id and advertised addresses. Answered by the controller
+ * leader only, like createTopic. The broker itself is started afterwards.
+ */
+export interface RegisterBrokerRequest {
+  readonly op: "registerBroker";
+  /** A broker id the cluster does not know yet (BROKER_ALREADY_REGISTERED otherwise). Not `id`: that is the frame's request id. */
+  readonly brokerId: number;
+  /** Its advertised host: where clients and peers connect (never 0.0.0.0 or ::). */
+  readonly host: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+/** Remove a registered broker that holds no replicas and is no controller voter. Controller leader only. */
+export interface UnregisterBrokerRequest {
+  readonly op: "unregisterBroker";
+  readonly brokerId: number;
+}
+
+/** Every broker of the cluster, configured or registered, as the controller leader sees it. */
+export interface ListBrokersRequest {
+  readonly op: "listBrokers";
+}
+
+/**
+ * Change the controller group's voters (docs/OPERATIONS.md, "Controller
+ * voters"), by joint consensus; every other known broker stays a controller
+ * learner. Controller leader only; resolves once the new voters alone decide.
+ */
+export interface AlterControllerVotersRequest {
+  readonly op: "alterControllerVoters";
+  /** The new voters: distinct, known and live brokers, 1 .. CONTROLLER_VOTERS_MAX of them. */
+  readonly voters: readonly number[];
+}
+
+/**
  * Join a consumer group (or rejoin after REBALANCE_IN_PROGRESS). Assignment
  * is done by the coordinator (server side): the response of syncGroup carries
  * this member's partitions.

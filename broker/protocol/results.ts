@@ -199,8 +199,59 @@ export interface ClusterStatusResult {
    * `lastIndex`: the last index of the answering broker's copy of the
    * controller log (how many metadata entries it holds); older brokers leave it out.
    */
-  readonly controller: { readonly leader: number; readonly term: number; readonly lastIndex?: number };
+  readonly controller: {
+    readonly leader: number;
+    readonly term: number;
+    readonly lastIndex?: number;
+    /** The controller group's voters and learners as the answering broker holds them (committed); older brokers leave them out. */
+    readonly voters?: readonly number[];
+    readonly learners?: readonly number[];
+  };
   readonly partitions: readonly PartitionStatus[];
+}
+
+/** One broker in listBrokers. */
+export interface ListedBroker {
+  readonly brokerId: number;
+  readonly host: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+  readonly clientUrl: string;
+  /** Where the cluster knows it from: a `brokers` config entry, or registerBroker. */
+  readonly source: "configured" | "registered";
+  /** Whether the answering broker (the controller leader) has a working peer link to it (itself: true). */
+  readonly live: boolean;
+  /** Its place in the controller group: voter, learner (follows the metadata without voting), or none yet. */
+  readonly controllerRole: "voter" | "learner" | "none";
+  /** Partition replicas it holds, over every topic. */
+  readonly replicas: number;
+}
+
+/** The controller group's membership in effect (committed). */
+export interface ControllerMembership {
+  readonly voters: readonly number[];
+  readonly learners: readonly number[];
+  /** A membership change is in flight (joint consensus not left yet, or learners being changed). */
+  readonly changing: boolean;
+}
+
+/** Result of registerBroker: the broker as listed now. */
+export interface RegisterBrokerResult {
+  readonly broker: ListedBroker;
+}
+
+/** Result of unregisterBroker. */
+export type UnregisterBrokerResult = Record<never, never>;
+
+/** Result of listBrokers. */
+export interface ListBrokersResult {
+  readonly brokers: readonly ListedBroker[];
+  readonly controller: ControllerMembership;
+}
+
+/** Result of alterControllerVoters: the controller membership once the change completed. */
+export interface AlterControllerVotersResult {
+  readonly controller: ControllerMembership;
 }
 
 /** Result of joinGroup. */

@@ -7,7 +7,7 @@
 import { RlogError, invalidField } from "./errors.js";
 import { ASSIGNMENT_STRATEGIES, OffsetSpec, ACKS, type Acks } from "./enums.js";
 import { BROKER_ID, FieldReader, NON_NEGATIVE, TIMESTAMP_MS, checkInt, checkString, type IntRange } from "./field-reader.js";
-import { FIXED_LIMITS, type Limits } from "./limits.js";
+import { CONTROLLER_VOTERS_MAX, FIXED_LIMITS, type Limits } from "./limits.js";
 import type { OpName, Request, RequestOf } from "./ops.js";
 import { TOPIC_COMPRESSIONS, type CommitOffset, type TopicCompression, type TopicConfig, type TopicPartition } from "./requests.js";
 import { checkTopicName } from "./topic-name.js";
@@ -44,6 +44,11 @@ export function validateRequestBody(op: OpName, r: FieldReader, limits: Limits):
   const parse = parsers[op] as (r: FieldReader, limits: Limits) => Request;
   return parse(r, limits);
 }
+
+/** Range of a listener port. */
+const PORT: IntRange = Object.freeze({ min: 1, max: 65_535 });
+/** Longest advertised host name of registerBroker (DNS names are at most 253 characters). */
+const BROKER_HOST_LENGTH_MAX = 253;
 
 type Parsers = { readonly [O in OpName]: (r: FieldReader, limits: Limits) => RequestOf<O> };
 
@@ -305,6 +310,22 @@ const parsers: Parsers = {
     compact<RequestOf<"rebalanceLeaders">>({ op: "rebalanceLeaders", topic: r.has("topic") ? topic(r, "topic", l, true) : undefined }),
 
   clusterStatus: () => ({ op: "clusterStatus" }),
+
+  registerBroker: (r) => {
+    const host = r.str("host", BROKER_HOST_LENGTH_MAX, 1);
+    if (host === "0.0.0.0" || host === "::") throw invalidField("host", `${host} is where a listener binds, not an address peers and clients can reach: give the broker's own address or host name`);
+    return { op: "registerBroker", brokerId: r.int("brokerId", BROKER_ID), host, clientPort: r.int("clientPort", PORT), peerPort: r.int("peerPort", PORT) };
+  },
+
+  unregisterBroker: (r) => ({ op: "unregisterBroker", brokerId: r.int("brokerId", BROKER_ID) }),
+
+  listBrokers: () => ({ op: "listBrokers" }),
+
+  // Distinct, known and live voters are checked by the controller (INVALID_CONTROLLER_VOTERS).
+  alterControllerVoters: (r) => ({
+    op: "alterControllerVoters",
+    voters: r.array("voters", CONTROLLER_VOTERS_MAX, (v, p) => checkInt(v, p, BROKER_ID), 1),
+  }),
 
   joinGroup: (r, l) =>
     compact<RequestOf<"joinGroup">>({

@@ -52,6 +52,11 @@ export const OP_PERMISSIONS: { readonly [O in OpName]: (request: RequestOf<O>) =
   transferLeader: () => [[cluster("alter")]],
   rebalanceLeaders: () => [[cluster("alter")]],
   clusterStatus: () => [[cluster("describe")]],
+  // Cluster membership, like Kafka's broker registration and AlterPartitionReassignments: alter on the cluster.
+  registerBroker: () => [[cluster("alter")]],
+  unregisterBroker: () => [[cluster("alter")]],
+  listBrokers: () => [[cluster("describe")]],
+  alterControllerVoters: () => [[cluster("alter")]],
   // Kafka checks only the group on join; the topics are checked when fetched.
   joinGroup: (r) => [[group(r.group, "read")]],
   syncGroup: (r) => [[group(r.group, "read")]],

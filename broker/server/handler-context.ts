@@ -5,6 +5,7 @@
  * broker (broker/broker.ts) builds one and hands it to buildHandlers; tests
  * may build their own. Handlers never see the broker itself.
  */
+import type { BrokerAdmin } from "../cluster/broker-admin.js";
 import type { Controller, MetadataView } from "../cluster/controller.js";
 import type { LeaderInfo } from "../cluster/leader-table.js";
 import type { PartitionGroupId } from "../cluster/names.js";
@@ -40,13 +41,15 @@ export type GroupOperations = Pick<GroupCoordinator, "join" | "sync" | "heartbea
 export interface HandlerContext {
   /** This broker. */
   readonly brokerId: NodeId;
-  /** Every broker of the cluster, in config order. */
+  /** Every broker of the cluster, configured and registered, by id. */
   readonly brokers: readonly ClusterBroker[];
   /** Client protocol limits of this broker. */
   readonly limits: Limits;
   /** The cluster metadata as this broker has applied it. */
   readonly metadata: MetadataView;
   readonly controller: ControllerActions;
+  /** The broker registry and the controller voters (controller leader only; docs/OPERATIONS.md). */
+  readonly brokerAdmin: Pick<BrokerAdmin, "registerBroker" | "unregisterBroker" | "listBrokers" | "alterControllerVoters" | "controllerMembership">;
   readonly groups: GroupOperations;
   /**
    * Whether a principal may use a resource: for the ops that filter what they

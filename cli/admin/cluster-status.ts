@@ -49,6 +49,9 @@ export function statusText(s: MergedStatus): string {
   const brokerRows = s.brokers.map((b) => [String(b.brokerId), b.clientUrl, b.reachable ? "yes" : `no (${b.error ?? "no answer"})`]);
   let out = formatTable(["BROKER", "URL", "REACHABLE"], brokerRows);
   out += `\ncontroller: ${s.controller.leader === 0 ? "no leader" : `broker ${s.controller.leader}`}, term ${s.controller.term}\n`;
+  if (s.controller.voters.length > 0) {
+    out += `controller voters: ${s.controller.voters.join(",")}; learners: ${s.controller.learners.length === 0 ? "none" : s.controller.learners.join(",")}\n`;
+  }
   if (s.partitions.length === 0) return out + "\nno topics\n";
   const rows = s.partitions.map((p) => [
     p.topic,

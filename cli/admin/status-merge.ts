@@ -41,7 +41,8 @@ export interface MergedPartition extends PartitionStatus {
 export interface MergedStatus {
   /** By broker id. */
   readonly brokers: readonly MergedBroker[];
-  readonly controller: { readonly leader: number; readonly term: number };
+  /** The controller leader and term; its voters and learners as the answer of the highest controller term holds them (empty from older brokers). */
+  readonly controller: { readonly leader: number; readonly term: number; readonly voters: readonly number[]; readonly learners: readonly number[] };
   /** By topic, then partition. */
   readonly partitions: readonly MergedPartition[];
 }
@@ -61,10 +62,12 @@ export function mergeStatus(answers: readonly BrokerAnswer[]): MergedStatus {
       return { brokerId, clientUrl, reachable: false, error: a?.error ?? "not asked" };
     });
 
-  let controller = { leader: 0, term: 0 };
+  let controller: MergedStatus["controller"] = { leader: 0, term: 0, voters: [], learners: [] };
   for (const a of answered) {
     const c = a.status.controller;
-    if (c.term > controller.term || (c.term === controller.term && controller.leader === 0 && c.leader !== 0)) controller = { leader: c.leader, term: c.term };
+    if (c.term > controller.term || (c.term === controller.term && controller.leader === 0 && c.leader !== 0)) {
+      controller = { leader: c.leader, term: c.term, voters: c.voters ?? [], learners: c.learners ?? [] };
+    }
   }
 
   const best = new Map<string, MergedPartition>();

@@ -1,5 +1,14 @@
-/** `rlog-cli broker start --config F`: run one broker in the foreground. */
+/**
+ * `rlog-cli broker start|add|remove|list`: run one broker in the foreground;
+ * add a broker to a running cluster, remove one, list them (docs/OPERATIONS.md).
+ */
 import type { Argv, CommandModule } from "yargs";
+import { parseInteger, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
+
+/** Largest broker id (FIXED_LIMITS.brokerIdMax; a literal here keeps start-up light). */
+const BROKER_ID_MAX = 0x7fff_ffff;
+/** Largest port number. */
+const PORT_MAX = 65_535;
 
 interface StartArgs {
   readonly config: string | undefined;
@@ -19,10 +28,62 @@ const startCommand: CommandModule<object, StartArgs> = {
   },
 };
 
+interface AddArgs extends ConnectionArgs, JsonArgs {
+  readonly id: unknown;
+  readonly host: string;
+  readonly "client-port": unknown;
+  readonly "peer-port": unknown;
+}
+
+const addCommand: CommandModule<object, AddArgs> = {
+  command: "add <id>",
+  describe: "Register a new broker with the running cluster (then start it)",
+  builder: (y: Argv<object>) =>
+    withJson(withBrokers(y))
+      .positional("id", { describe: "The new broker's id (one the cluster does not know)", demandOption: true })
+      .option("host", { type: "string", requiresArg: true, demandOption: true, describe: "Its advertised host: where clients and peers connect" })
+      .option("client-port", { requiresArg: true, demandOption: true, describe: "Its client listener port" })
+      .option("peer-port", { requiresArg: true, demandOption: true, describe: "Its peer listener port" })
+      .example("$0 broker add 4 --host 10.0.0.14 --client-port 9092 --peer-port 9192", "register broker 4, then start it with a config listing brokers 1..4")
+      .epilog("The new broker follows the metadata as a controller learner; new topics may place replicas on it once it is live. See docs/OPERATIONS.md, \"Adding a broker\"."),
+  handler: async (args) => {
+    const id = parseInteger("<id>", args.id, 1, BROKER_ID_MAX);
+    const clientPort = parseInteger("--client-port", args["client-port"], 1, PORT_MAX);
+    const peerPort = parseInteger("--peer-port", args["peer-port"], 1, PORT_MAX);
+    const { addBroker } = await import("../admin/broker-actions.js");
+    await addBroker({ brokers: args.brokers, json: args.json, id, host: args.host, clientPort, peerPort });
+  },
+};
+
+interface IdArgs extends ConnectionArgs, JsonArgs {
+  readonly id: unknown;
+}
+
+const removeCommand: CommandModule<object, IdArgs> = {
+  command: "remove <id>",
+  describe: "Unregister a broker that holds no replicas and is no controller voter (then stop it)",
+  builder: (y: Argv<object>) => withJson(withBrokers(y)).positional("id", { describe: "The broker's id", demandOption: true }),
+  handler: async (args) => {
+    const id = parseInteger("<id>", args.id, 1, BROKER_ID_MAX);
+    const { removeBroker } = await import("../admin/broker-actions.js");
+    await removeBroker({ brokers: args.brokers, json: args.json, id });
+  },
+};
+
+const listCommand: CommandModule<object, ConnectionArgs & JsonArgs> = {
+  command: "list",
+  describe: "Every broker: addresses, configured or registered, live, controller role (voter/learner), replicas held",
+  builder: (y: Argv<object>) => withJson(withBrokers(y)),
+  handler: async (args) => {
+    const { listBrokers } = await import("../admin/broker-actions.js");
+    await listBrokers({ brokers: args.brokers, json: args.json });
+  },
+};
+
 /** The `broker` command group. */
 export const brokerCommand: CommandModule = {
   command: "broker <command>",
-  describe: "Run a broker",
-  builder: (y: Argv) => y.command(startCommand).demandCommand(1),
+  describe: "Brokers: start (run one), add, remove, list",
+  builder: (y: Argv) => y.command(startCommand).command(addCommand).command(removeCommand).command(listCommand).demandCommand(1),
   handler: () => undefined,
 };

@@ -10,6 +10,7 @@ import { brokerCommand } from "./broker.js";
 import { clusterCommand } from "./cluster.js";
 import { configCommand } from "./config.js";
 import { consumeCommand } from "./consume.js";
+import { controllerCommand } from "./controller.js";
 import { groupCommand } from "./group.js";
 import { leaderCommand } from "./leader.js";
 import { produceCommand } from "./produce.js";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandModule<any, any>[] = [
   clusterCommand,
   aclCommand,
   brokerCommand,
+  controllerCommand,
   configCommand,
   userCommand,
 ];

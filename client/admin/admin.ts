@@ -12,6 +12,10 @@
  * gets TOPIC_ALREADY_EXISTS (create) or UNKNOWN_TOPIC (delete), the earlier
  * attempt is taken to have succeeded.
  *
+ * Brokers (docs/OPERATIONS.md): registerBroker, unregisterBroker,
+ * listBrokers and alterControllerVoters go to the controller. Register and
+ * unregister are made safe to retry like createTopic and deleteTopic.
+ *
  * Users (SCRAM-SHA-256): createUser salts and hashes the password here and
  * sends only the salted keys (the password never crosses the wire); it and
  * deleteUser go to the controller, listUsers to any broker.
@@ -24,6 +28,9 @@ import type { Acl, AclFilter } from "../../broker/protocol/acls.js";
 import { SCRAM_ITERATIONS_DEFAULT, SCRAM_SALT_BYTES_DEFAULT, scramCredential } from "../../broker/protocol/scram.js";
 import type {
   ClusterStatusResult,
+  ControllerMembership,
+  ListBrokersResult,
+  ListedBroker,
   DescribeGroupResult,
   GroupSummary,
   LeaderMove,
@@ -46,6 +53,22 @@ export interface CreateTopicOptions {
   /** Settings to override; the broker's defaults fill in the rest. */
   readonly config?: Partial<TopicConfig>;
 }
+
+/** What registerBroker takes: the new broker's id and advertised addresses. */
+export interface RegisterBrokerOptions {
+  readonly id: number;
+  /** Where clients and peers reach it (host name or address; never 0.0.0.0 or ::). */
+  readonly host: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+/**
+ * How much longer than requestTimeoutMs alterControllerVoters waits for its
+ * answer: the controller answers once both steps of the change committed
+ * (up to 30 s, CONTROLLER_VOTERS_CHANGE_MS_MAX on the broker).
+ */
+const ALTER_CONTROLLER_VOTERS_EXTRA_MS = 30_000;
 
 /** What alterTopic takes: at least one of the two. */
 export interface AlterTopicOptions {
@@ -214,6 +237,73 @@ export class Admin {
   /** A topic's settings and partition assignment. */
   async describeTopic(name: string): Promise<TopicDescription> {
     return (await this.cluster.anyRequest<"describeTopic">({ op: "describeTopic", name })).topic;
+  }
+
+  /**
+   * Add a broker to the running cluster's registry (start it afterwards);
+   * resolves with it as the controller lists it. BROKER_ALREADY_REGISTERED
+   * for a known id (unless an earlier attempt of this call, whose outcome was
+   * unknown, registered it with these addresses).
+   */
+  async registerBroker(options: RegisterBrokerOptions): Promise<ListedBroker> {
+    const { id, host, clientPort, peerPort } = options;
+    let ambiguous = false;
+    const state = new CallState();
+    const r = await this.cluster.retrier.run(
+      async (ctx) => {
+        try {
+          const request = { op: "registerBroker" as const, brokerId: id, host, clientPort, peerPort };
+          return (await this.cluster.attemptController<"registerBroker">(request, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) })).broker;
+        } catch (err) {
+          if (ambiguous && err instanceof RlogError && err.code === ErrorCode.BROKER_ALREADY_REGISTERED) {
+            const b = (await this.listBrokers()).brokers.find((x) => x.brokerId === id);
+            if (b !== undefined && b.source === "registered" && b.host === host && b.clientPort === clientPort && b.peerPort === peerPort) return b;
+          }
+          if (isAmbiguous(err)) ambiguous = true;
+          throw err;
+        }
+      },
+      { onRetriable: (err) => this.cluster.onControllerError(err, state) },
+    );
+    this.cluster.markStale();
+    return r;
+  }
+
+  /**
+   * Remove a registered broker that holds no replicas and is no controller
+   * voter (INVALID_REQUEST otherwise, naming why). Stop it afterwards.
+   */
+  async unregisterBroker(id: number): Promise<void> {
+    let ambiguous = false;
+    const state = new CallState();
+    await this.cluster.retrier.run(
+      async (ctx) => {
+        try {
+          await this.cluster.attemptController<"unregisterBroker">({ op: "unregisterBroker", brokerId: id }, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) });
+        } catch (err) {
+          if (ambiguous && err instanceof RlogError && err.code === ErrorCode.INVALID_REQUEST && !(await this.listBrokers()).brokers.some((b) => b.brokerId === id)) return;
+          if (isAmbiguous(err)) ambiguous = true;
+          throw err;
+        }
+      },
+      { onRetriable: (err) => this.cluster.onControllerError(err, state) },
+    );
+    this.cluster.markStale();
+  }
+
+  /** Every broker (configured or registered) with its addresses, liveness, controller role and replica count, as the controller sees them. */
+  listBrokers(): Promise<ListBrokersResult> {
+    return this.cluster.controllerRequest<"listBrokers">({ op: "listBrokers" });
+  }
+
+  /**
+   * Change the controller's voters (known, live brokers); every other broker
+   * stays a controller learner. Resolves once the new voters alone decide.
+   * INVALID_CONTROLLER_VOTERS for a list the controller cannot take.
+   */
+  async alterControllerVoters(voters: readonly number[]): Promise<ControllerMembership> {
+    const timeoutMs = this.cluster.options.requestTimeoutMs + ALTER_CONTROLLER_VOTERS_EXTRA_MS;
+    return (await this.cluster.controllerRequest<"alterControllerVoters">({ op: "alterControllerVoters", voters }, { timeoutMs })).controller;
   }
 
   /** Brokers, controller, and per partition its leader, offsets and replica lag. */

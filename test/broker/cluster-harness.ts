@@ -297,6 +297,42 @@ export class TestCluster {
     await this.restart(id);
   }
 
+  /**
+   * Make (not start) broker `id`, new to the running cluster: free ports, and
+   * a config copied from broker 1's (secret, TLS, extra keys) whose `brokers`
+   * lists every member and itself and whose `controllerVoters` are the
+   * current members (it follows the metadata as a controller learner).
+   * `address` is its advertised (and, when the cluster binds per broker, bind) address.
+   * Register it (rlog-cli broker add) and then start it with startNew().
+   */
+  async addMember(id: number, keys: Record<string, unknown> = {}, address = "127.0.0.1"): Promise<Member> {
+    if (this.members.some((m) => m.id === id)) throw new Error(`broker ${id} exists`);
+    const [ports] = await freeBrokerPorts(1);
+    const base = JSON.parse(readFileSync(this.member(1).configFile, "utf8")) as Record<string, unknown>;
+    const brokers = [...this.members.map((m) => ({ id: m.id, host: m.advertised, clientPort: m.clientPort, peerPort: m.peerPort })), { id, host: address, clientPort: ports!.client, peerPort: ports!.peer }];
+    const m: Member = {
+      id,
+      advertised: address,
+      clientPort: ports!.client,
+      peerPort: ports!.peer,
+      configFile: join(this.dir, `broker-${id}.json`),
+      dataDir: join(this.dir, `data-${id}`),
+      logFile: join(this.dir, `broker-${id}.log`),
+      child: undefined,
+    };
+    const bind = base["host"] === undefined ? {} : { host: address }; // a cluster of per-broker addresses binds each to its own
+    const cfg = { ...base, ...bind, brokerId: id, dataDir: m.dataDir, brokers, controllerVoters: this.members.map((x) => x.id), ...keys };
+    writeFileSync(m.configFile, JSON.stringify(cfg, null, 2));
+    this.members.push(m);
+    return m;
+  }
+
+  /** Start a broker made by addMember and (unless `wait` is false) wait until it answers clients. */
+  async startNew(id: number, wait = true): Promise<void> {
+    if (wait) await this.restart(id);
+    else this.spawn(this.member(id));
+  }
+
   /** Start a stopped broker that is expected to exit by itself; resolves with its exit code. */
   async runToExit(id: number, timeoutMs = 20_000): Promise<number | null> {
     const m = this.member(id);

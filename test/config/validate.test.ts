@@ -116,7 +116,6 @@ test("inconsistent keys are refused, naming both", () => {
     [{ ...cluster, clientPort: 9095 }, "clientPort: 9095 differs from this broker's entry brokers[0].clientPort (9092)"],
     [{ ...cluster, controllerVoters: [1, 2, 5] }, "controllerVoters: 5 is not a broker id (brokers: 1, 2, 3)"],
     [{ ...cluster, controllerVoters: [1, 1] }, "controllerVoters[1]: duplicate broker id 1"],
-    [{ ...cluster, controllerVoters: [2, 3] }, "controllerVoters: must include this broker (1): every broker follows the metadata log as a controller voter until learners exist; got 2, 3"],
     [{ ...cluster, clusterSecret: null }, "clusterSecret: required when brokers lists more than one broker (peers prove membership with it), got null: set the same random string of 16+ characters on every broker, in the config file or with RLOG_CLUSTER_SECRET (e.g. RLOG_CLUSTER_SECRET=$(openssl rand -hex 32)); rlog-cli cluster start-local makes one for its local clusters"],
     [
       { ...cluster, brokers: [...THREE_BROKERS.slice(0, 2), { id: 3, host: "127.0.0.1", clientPort: 9094, peerPort: 9093 }] },
@@ -131,6 +130,12 @@ test("inconsistent keys are refused, naming both", () => {
     const c = fromFile(extra);
     assertOneIssue(c.load, `${c.file}: ${expected}`);
   }
+});
+
+test("a broker may be left out of controllerVoters: it follows the metadata as a controller learner", () => {
+  const config = loadConfig({ env: {}, overrides: { brokerId: 3, dataDir: "d", brokers: THREE_BROKERS, controllerVoters: [1, 2], clusterSecret: SECRET } });
+  assert.deepEqual(config.controllerVoters, [1, 2]);
+  assert.equal(config.brokerId, 3);
 });
 
 test("the same port on different hosts is fine", () => {

@@ -9,6 +9,12 @@ import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 import { topicMetadata } from "./topic-views.js";
 
+/** The controller voters and learners this broker holds. */
+function membership(ctx: HandlerContext): { voters: readonly number[]; learners: readonly number[] } {
+  const m = ctx.brokerAdmin.controllerMembership();
+  return { voters: m.voters, learners: m.learners };
+}
+
 /** metadata and clusterStatus. */
 export function clusterHandlers(ctx: HandlerContext): HandlersFor<"metadata" | "clusterStatus"> {
   return {
@@ -39,7 +45,7 @@ export function clusterHandlers(ctx: HandlerContext): HandlersFor<"metadata" | "
       }
       return {
         brokers: ctx.brokers.map((x) => ({ brokerId: x.id, clientUrl: x.clientUrl, reachable: ctx.reachable(x.id) })),
-        controller: { ...ctx.controller.leaderInfo(), lastIndex: ctx.controller.logLastIndex() },
+        controller: { ...ctx.controller.leaderInfo(), lastIndex: ctx.controller.logLastIndex(), ...membership(ctx) },
         partitions,
       };
     },

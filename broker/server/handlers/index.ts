@@ -7,6 +7,7 @@ import type { HandlersFor, OpHandlers } from "../handlers.js";
 import type { OpName } from "../../protocol/ops.js";
 import { aclHandlers } from "./acls.js";
 import type { HandlerOp } from "../../protocol/ops.js";
+import { brokerHandlers } from "./brokers.js";
 import { clusterHandlers } from "./cluster.js";
 import { groupHandlers } from "./groups.js";
 import { partitionHandlers } from "./partitions.js";
@@ -18,6 +19,7 @@ import { userHandlers } from "./users.js";
 export function buildHandlers(ctx: HandlerContext): OpHandlers {
   const all: HandlersFor<HandlerOp> = {
     ...clusterHandlers(ctx),
+    ...brokerHandlers(ctx),
     ...topicHandlers(ctx),
     ...partitionHandlers(ctx),
     ...producerHandlers(ctx),

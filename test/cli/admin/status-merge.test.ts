@@ -31,7 +31,7 @@ test("each partition comes from the broker that leads it; the highest term wins;
       [2, 1, 5, false, 100],
     ],
   );
-  assert.deepEqual(merged.controller, { leader: 2, term: 5 });
+  assert.deepEqual(merged.controller, { leader: 2, term: 5, voters: [], learners: [] });
   assert.deepEqual(merged.brokers.map((b) => [b.brokerId, b.reachable]), [[1, true], [2, true], [3, true]]);
 });
 
@@ -54,7 +54,7 @@ test("a broker that did not answer is unreachable, with the reason; partitions f
 
 test("no answers at all: nothing reachable, no controller", () => {
   const merged = mergeStatus([{ url: "ws://x:1", status: undefined, error: "down" }]);
-  assert.deepEqual(merged, { brokers: [], controller: { leader: 0, term: 0 }, partitions: [] });
+  assert.deepEqual(merged, { brokers: [], controller: { leader: 0, term: 0, voters: [], learners: [] }, partitions: [] });
 });
 
 test("a replica recovering from a lost disk is marked ~, with a note; none marked, no note", () => {
@@ -71,4 +71,12 @@ test("a replica repairing a damaged entry is marked #, with a note; none marked,
   assert.match(text, /\nt +0 +1 +1 +3 +100 +0 +1:1 2:2 3:6#\n/);
   assert.match(text, /#: replica repairing a damaged entry/);
   assert.doesNotMatch(statusText(mergeStatus([answer("ws://h:1", [p(0, 1, 3, true)])])), /#/);
+});
+
+test("the controller's voters and learners come from the answer of the highest controller term, and are printed", () => {
+  const older = answer("ws://h:1", [], { leader: 1, term: 4, voters: [1, 2, 3], learners: [] } as ClusterStatusResult["controller"]);
+  const newer = answer("ws://h:2", [], { leader: 2, term: 5, voters: [1, 2, 4], learners: [3] } as ClusterStatusResult["controller"]);
+  const merged = mergeStatus([older, newer]);
+  assert.deepEqual(merged.controller, { leader: 2, term: 5, voters: [1, 2, 4], learners: [3] });
+  assert.match(statusText(merged), /\ncontroller: broker 2, term 5\ncontroller voters: 1,2,4; learners: 3\n/);
 });
