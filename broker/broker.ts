@@ -360,6 +360,7 @@ export class Broker {
       leaderOf: (group) => this.leaderOf(group),
       leaderHint: (id) => this.leaderHint(id),
       reachable: (id) => this.reachable(id),
+      reassignmentProgress: () => ({ phase: "pending", learners: [] }),
     };
   }
 

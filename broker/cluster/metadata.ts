@@ -7,6 +7,7 @@ import { Packr } from "msgpackr";
 import type { Acl, AclFilter } from "../protocol/acls.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import { AclSet } from "../security/acl.js";
+import { reassignmentOf, sameList, withMoves, type PartitionMove, type PartitionReassignment } from "./reassignments.js";
 import type { ScramCredential } from "../protocol/scram.js";
 import { EntryKind, type Entry, type Index, type NodeId, type Snapshot } from "../raft/types.js";
 
@@ -43,6 +44,16 @@ export const MetadataOp = {
    * replace its settings.
    */
   AlterTopic: 11,
+  /**
+   * Start moving partitions of one topic to target replica lists
+   * (broker/cluster/reassignments.ts): recorded next to the current lists,
+   * which stay until each move completes. Rejected whole when a partition is
+   * unknown, named twice, already moving, or its list is malformed.
+   */
+  ReassignPartitions: 12,
+  /** A moving partition's group reached its target: the target becomes its replica list. */
+  CompleteReassignment: 13,
+  // 14 is kept for CancelReassignment (not built yet).
 } as const;
 export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
 
@@ -75,7 +86,22 @@ export type MetadataCommand =
       /** The topic's whole new settings (the old ones with the change merged in). */
       readonly config?: TopicConfig;
     }
-  | { readonly op: typeof MetadataOp.AllocateProducerIdBlock; readonly count: number };
+  | { readonly op: typeof MetadataOp.AllocateProducerIdBlock; readonly count: number }
+  | {
+      readonly op: typeof MetadataOp.ReassignPartitions;
+      readonly name: string;
+      /** The topic incarnation the moves were checked against (TopicMeta.id). */
+      readonly topicId: number;
+      readonly moves: readonly PartitionMove[];
+    }
+  | {
+      readonly op: typeof MetadataOp.CompleteReassignment;
+      readonly name: string;
+      readonly topicId: number;
+      readonly partition: number;
+      /** The target completed: applied only while it is still the partition's target. */
+      readonly replicas: readonly NodeId[];
+    };
 
 /**
  * Where the first block of producer ids starts (2^40), unless ids were
@@ -126,6 +152,12 @@ export interface TopicMeta {
   readonly replicas: readonly (readonly NodeId[])[];
   readonly config: TopicConfig;
   readonly createdMs: number;
+  /**
+   * Moving partitions and their targets, sorted by partition; absent (never
+   * empty) while none move. `replicas` keeps each one's current list until
+   * its move completes (broker/cluster/reassignments.ts).
+   */
+  readonly reassignments?: readonly PartitionReassignment[];
 }
 
 /** What changed when a command was applied. */
@@ -134,6 +166,10 @@ export type MetadataChange =
   | { readonly kind: "topicDeleted"; readonly topic: TopicMeta; readonly index: Index }
   /** `topic` is the topic after the change, `before` as it was: partitions >= before.replicas.length are new. */
   | { readonly kind: "topicAltered"; readonly topic: TopicMeta; readonly before: TopicMeta; readonly index: Index }
+  /** Partitions of `topic` started moving (`moves` as recorded); `before` is the topic as it was. */
+  | { readonly kind: "reassignmentStarted"; readonly topic: TopicMeta; readonly before: TopicMeta; readonly moves: readonly PartitionReassignment[]; readonly index: Index }
+  /** A move completed: `topic.replicas[partition]` is the target now, `from` the list before. */
+  | { readonly kind: "reassignmentCompleted"; readonly topic: TopicMeta; readonly partition: number; readonly from: readonly NodeId[]; readonly index: Index }
   | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
   | { readonly kind: "producerIdBlockAllocated"; readonly block: ProducerIdBlock; readonly index: Index }
   | { readonly kind: "rebalanceRequested"; readonly topic: string | undefined; readonly index: Index }
@@ -270,6 +306,10 @@ export class ClusterMetadata {
       }
       case MetadataOp.AlterTopic:
         return this.alterTopic(c, index);
+      case MetadataOp.ReassignPartitions:
+        return this.reassignPartitions(c, index);
+      case MetadataOp.CompleteReassignment:
+        return this.completeReassignment(c, index);
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }
@@ -299,6 +339,38 @@ export class ClusterMetadata {
     const topic: TopicMeta = { ...before, replicas: [...before.replicas, ...add], config: c.config ?? before.config };
     this.topicsByName.set(c.name, topic);
     return { kind: "topicAltered", topic, before, index };
+  }
+
+  /**
+   * Apply a ReassignPartitions, checked again at apply (as AlterTopic) since
+   * a command committed in between may have moved or deleted the topic.
+   */
+  private reassignPartitions(c: Extract<MetadataCommand, { op: typeof MetadataOp.ReassignPartitions }>, index: Index): MetadataChange {
+    const before = this.topicsByName.get(c.name);
+    if (!before || before.id !== c.topicId) return { kind: "rejected", reason: `topic ${c.name} (id ${c.topicId}) does not exist`, index };
+    const next = withMoves(before, c.moves);
+    if (typeof next === "string") return { kind: "rejected", reason: `ReassignPartitions of ${c.name}: ${next}`, index };
+    const topic: TopicMeta = { ...before, reassignments: next };
+    this.topicsByName.set(c.name, topic);
+    const moves = next.filter((r) => reassignmentOf(before, r.partition) === undefined);
+    return { kind: "reassignmentStarted", topic, before, moves, index };
+  }
+
+  /** Apply a CompleteReassignment: only while `replicas` is still the partition's target. */
+  private completeReassignment(c: Extract<MetadataCommand, { op: typeof MetadataOp.CompleteReassignment }>, index: Index): MetadataChange {
+    const before = this.topicsByName.get(c.name);
+    if (!before || before.id !== c.topicId) return { kind: "rejected", reason: `topic ${c.name} (id ${c.topicId}) does not exist`, index };
+    const move = reassignmentOf(before, c.partition);
+    if (move === undefined || !Array.isArray(c.replicas) || !sameList(move.target, c.replicas)) {
+      return { kind: "rejected", reason: `partition ${c.name}/${c.partition} is not moving to ${JSON.stringify(c.replicas)}`, index };
+    }
+    const from = before.replicas[c.partition]!;
+    const rest = before.reassignments!.filter((r) => r.partition !== c.partition);
+    const replicas = before.replicas.map((r, p) => (p === c.partition ? move.target : r));
+    const { reassignments: _dropped, ...base } = before;
+    const topic: TopicMeta = rest.length > 0 ? { ...base, replicas, reassignments: rest } : { ...base, replicas };
+    this.topicsByName.set(c.name, topic);
+    return { kind: "reassignmentCompleted", topic, partition: c.partition, from, index };
   }
 
   /** The whole state, for a snapshot. */

@@ -38,6 +38,9 @@ export interface Operations {
   deleteUser: { request: Q.DeleteUserRequest; result: R.DeleteUserResult };
   listUsers: { request: Q.ListUsersRequest; result: R.ListUsersResult };
   alterTopic: { request: Q.AlterTopicRequest; result: R.AlterTopicResult };
+  reassignPartitions: { request: Q.ReassignPartitionsRequest; result: R.ReassignPartitionsResult };
+  listReassignments: { request: Q.ListReassignmentsRequest; result: R.ListReassignmentsResult };
+  decommissionBroker: { request: Q.DecommissionBrokerRequest; result: R.DecommissionBrokerResult };
 }
 
 /** An operation name. */
@@ -83,6 +86,9 @@ const opTable: { readonly [O in OpName]: true } = {
   deleteUser: true,
   listUsers: true,
   alterTopic: true,
+  reassignPartitions: true,
+  listReassignments: true,
+  decommissionBroker: true,
 };
 
 /** Ops the session answers itself, never a handler: the handshake and the SASL exchange. */

@@ -9,7 +9,7 @@ import { ASSIGNMENT_STRATEGIES, OffsetSpec, ACKS, type Acks } from "./enums.js";
 import { BROKER_ID, FieldReader, NON_NEGATIVE, TIMESTAMP_MS, checkInt, checkString, type IntRange } from "./field-reader.js";
 import { FIXED_LIMITS, type Limits } from "./limits.js";
 import type { OpName, Request, RequestOf } from "./ops.js";
-import { TOPIC_COMPRESSIONS, type CommitOffset, type TopicCompression, type TopicConfig, type TopicPartition } from "./requests.js";
+import { TOPIC_COMPRESSIONS, type CommitOffset, type ReassignmentMove, type TopicCompression, type TopicConfig, type TopicPartition } from "./requests.js";
 import { checkTopicName } from "./topic-name.js";
 import {
   ACL_OPERATIONS,
@@ -103,6 +103,14 @@ function topicConfig(r: FieldReader, limits: Limits): Partial<TopicConfig> {
 function topicPartition(v: unknown, path: string, limits: Limits): TopicPartition {
   const r = FieldReader.of(v, path);
   return { topic: topic(r, "topic", limits, true), partition: r.int("partition", partitionRange(limits)) };
+}
+
+/** One move of reassignPartitions; the replica list's shape here, the brokers themselves at the controller. */
+function reassignmentMove(v: unknown, path: string, limits: Limits): ReassignmentMove {
+  const r = FieldReader.of(v, path);
+  const replicas = r.array("replicas", limits.replicationFactorMax, (id, p) => checkInt(id, p, BROKER_ID), 1);
+  if (new Set(replicas).size !== replicas.length) throw invalidField(`${path}.replicas`, `names a broker twice (${replicas.join(",")})`);
+  return { topic: topic(r, "topic", limits, true), partition: r.int("partition", partitionRange(limits)), replicas };
 }
 
 function commitOffset(v: unknown, path: string, limits: Limits): CommitOffset {
@@ -305,6 +313,13 @@ const parsers: Parsers = {
     compact<RequestOf<"rebalanceLeaders">>({ op: "rebalanceLeaders", topic: r.has("topic") ? topic(r, "topic", l, true) : undefined }),
 
   clusterStatus: () => ({ op: "clusterStatus" }),
+
+  // Internal topics are accepted here so that the controller can say why it refuses them.
+  reassignPartitions: (r, l) => ({ op: "reassignPartitions", moves: r.array("moves", l.arrayLengthMax, (v, p) => reassignmentMove(v, p, l), 1) }),
+
+  listReassignments: () => ({ op: "listReassignments" }),
+
+  decommissionBroker: (r) => ({ op: "decommissionBroker", brokerId: r.int("brokerId", BROKER_ID) }),
 
   joinGroup: (r, l) =>
     compact<RequestOf<"joinGroup">>({
