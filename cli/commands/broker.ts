@@ -1,5 +1,7 @@
-/** `rlog-cli broker start --config F`: run one broker in the foreground. */
+/** `rlog-cli broker start --config F`: run one broker in the foreground; `broker decommission <id>`: empty a broker. */
 import type { Argv, CommandModule } from "yargs";
+import { parseInteger, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
+import { waitMs, withWait, type WaitArgs } from "./partition.js";
 
 interface StartArgs {
   readonly config: string | undefined;
@@ -19,10 +21,28 @@ const startCommand: CommandModule<object, StartArgs> = {
   },
 };
 
+interface DecommissionCommandArgs extends ConnectionArgs, JsonArgs, WaitArgs {
+  readonly id: unknown;
+}
+
+const decommissionCommand: CommandModule<object, DecommissionCommandArgs> = {
+  command: "decommission <id>",
+  describe: "Move every partition replica off a broker, so that it can be retired",
+  builder: (y: Argv<object>) =>
+    withWait(withJson(withBrokers(y), "Print the moves started as JSON"))
+      .positional("id", { demandOption: true, describe: "Broker id" })
+      .example("$0 broker decommission 3 --wait", "empty broker 3; return once every move completed")
+      .epilog("Each replica goes to the live broker with the fewest replicas not already in that partition's list. The broker's controller vote is not touched (see docs/OPERATIONS.md)."),
+  handler: async (args) => {
+    const { decommissionBroker } = await import("../admin/reassign-actions.js");
+    await decommissionBroker({ brokers: args.brokers, brokerId: parseInteger("<id>", args.id, 1), waitMs: waitMs(args), json: args.json });
+  },
+};
+
 /** The `broker` command group. */
 export const brokerCommand: CommandModule = {
   command: "broker <command>",
-  describe: "Run a broker",
-  builder: (y: Argv) => y.command(startCommand).demandCommand(1),
+  describe: "Run or decommission a broker",
+  builder: (y: Argv) => y.command(startCommand).command(decommissionCommand).demandCommand(1),
   handler: () => undefined,
 };

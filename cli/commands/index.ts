@@ -12,6 +12,7 @@ import { configCommand } from "./config.js";
 import { consumeCommand } from "./consume.js";
 import { groupCommand } from "./group.js";
 import { leaderCommand } from "./leader.js";
+import { partitionCommand } from "./partition.js";
 import { produceCommand } from "./produce.js";
 import { topicCommand } from "./topic.js";
 import { userCommand } from "./user.js";
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CommandModule<any, any>[] = [
   consumeCommand,
   groupCommand,
   leaderCommand,
+  partitionCommand,
   clusterCommand,
   aclCommand,
   brokerCommand,

@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
-import type { CommitOffset, TopicConfig, TopicPartition } from "../../broker/protocol/requests.js";
+import type { CommitOffset, ReassignmentMove, TopicConfig, TopicPartition } from "../../broker/protocol/requests.js";
 import type { Acl, AclFilter } from "../../broker/protocol/acls.js";
 import { SCRAM_ITERATIONS_DEFAULT, SCRAM_SALT_BYTES_DEFAULT, scramCredential } from "../../broker/protocol/scram.js";
 import type {
@@ -28,6 +28,9 @@ import type {
   GroupSummary,
   LeaderMove,
   ListOffsetsResult,
+  RecordedReassignment,
+  ReassignmentPhase,
+  ReassignmentStatus,
   TopicDescription,
   TopicSummary,
   TransferLeaderResult,
@@ -243,6 +246,53 @@ export class Admin {
     const r = await this.cluster.controllerRequest<"rebalanceLeaders">(request);
     this.cluster.markStale();
     return [...r.moves];
+  }
+
+  /**
+   * Start moving partitions to new replica lists (docs/OPERATIONS.md);
+   * resolves with the moves recorded, before the data has moved: follow
+   * them with listReassignments. Refused whole when one move does not fit
+   * (UNKNOWN_TOPIC, UNKNOWN_PARTITION, BROKER_NOT_AVAILABLE,
+   * REASSIGNMENT_IN_PROGRESS, INVALID_REQUEST).
+   */
+  async reassignPartitions(moves: readonly ReassignmentMove[]): Promise<RecordedReassignment[]> {
+    const r = await this.cluster.controllerRequest<"reassignPartitions">({ op: "reassignPartitions", moves });
+    this.cluster.markStale();
+    return [...r.moves];
+  }
+
+  /**
+   * Move every replica off a broker so that it can be retired; resolves with
+   * the moves recorded (follow them with listReassignments).
+   */
+  async decommissionBroker(brokerId: number): Promise<RecordedReassignment[]> {
+    const r = await this.cluster.controllerRequest<"decommissionBroker">({ op: "decommissionBroker", brokerId });
+    this.cluster.markStale();
+    return [...r.moves];
+  }
+
+  /**
+   * Every moving partition, by topic and partition: the controller's list,
+   * each with the furthest progress any broker reports for it (the
+   * partition's leader knows its phase and its learners' lag). Brokers that
+   * do not answer are skipped.
+   */
+  async listReassignments(): Promise<ReassignmentStatus[]> {
+    const recorded = (await this.cluster.controllerRequest<"listReassignments">({ op: "listReassignments" })).reassignments;
+    if (recorded.length === 0) return [];
+    const urls = this.cluster.cache.brokerUrls();
+    const answers = await Promise.all(urls.map((url) => this.cluster.connectionTo(url).request<"listReassignments">({ op: "listReassignments" }).then((a) => a.reassignments, () => [])));
+    const rank: Record<ReassignmentPhase, number> = { pending: 0, learners: 1, joint: 2, completing: 3 };
+    return recorded
+      .map((r) => {
+        let best = r;
+        for (const list of answers) {
+          const a = list.find((x) => x.topic === r.topic && x.partition === r.partition);
+          if (a && (rank[a.phase] > rank[best.phase] || (a.phase === best.phase && a.learners.length > best.learners.length))) best = a;
+        }
+        return best;
+      })
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   }
 
   /** Resolve an offset of a partition: earliest (log start), latest (high watermark) or the first at or after a time. */
