@@ -36,7 +36,8 @@ import { isDamagedEntry, isRetriableWriteFailure, repairRetrying } from "./damag
 import { STORAGE_DEFAULTS } from "../protocol/defaults.js";
 import { MessageType, type Message } from "../raft/messages.js";
 import type { RandomSource } from "../raft/random.js";
-import { ROLE_NAMES, Role, writeOf, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
+import { ROLE_NAMES, Role, writeOf, type MembershipChangeResult, type MembershipStatus, type Proposal, type RefusalCode, type SoftState, type Status } from "../raft/ready.js";
+import { votersOf } from "../raft/membership.js";
 import { NO_NODE, index as toIndex, offset as toOffset, type Entry, type HardState, type Index, type NodeId, type Offset, type Snapshot, type Term } from "../raft/types.js";
 import { hopTrace } from "../protocol/hop-trace.js";
 
@@ -208,8 +209,10 @@ export class GroupRunner {
   private readonly send: (messages: readonly Message[]) => void;
   private readonly sm: StateMachine;
   private readonly log: Logger;
-  /** Voters of the group (membership is static for now). */
-  readonly voterCount: number;
+  /** Leader preference set by setPriority (kept across core restarts); undefined: RaftConfig.priority. */
+  private priority: readonly NodeId[] | undefined;
+  /** Index of the configuration last logged as in effect. */
+  private loggedMembershipIndex: number;
   /** Proposals waiting for commit (acks all), by last index. Bounded by the core's uncommittedEntriesMax. */
   private commitWaiters: Waiter[] = [];
   /** Proposals waiting for the leader's durable append (acks leader). */
@@ -280,13 +283,13 @@ export class GroupRunner {
     this.writeRetryBackoffMs = wr.backoffMs ?? STORAGE_DEFAULTS.writeRetryBackoffMs;
     this.writeRetryBackoffMsMax = wr.backoffMsMax ?? STORAGE_DEFAULTS.writeRetryBackoffMsMax;
     this.sleepMs = wr.sleepMs ?? ((ms) => sleep(ms));
-    this.voterCount = opts.config.membership.voters.length;
     const snap = opts.storage.snapshot();
     if (snap.index > 0 && opts.applied === undefined && this.sm.restore !== undefined) {
       this.sm.restore(snap);
       this.log.info({ index: snap.index, term: snap.term, bytes: snap.data.byteLength, lastIndex: opts.storage.lastIndex() }, "restored state from the stored snapshot; replaying the log after it");
     }
     this.node = new RaftNode(opts.config, opts.storage, opts.random, opts.applied);
+    this.loggedMembershipIndex = this.node.membership().index;
     this.soft = this.node.softState();
     if (this.soft.recovering) this.log.info({ term: this.soft.term, lastIndex: opts.storage.lastIndex() }, "recovering after a lost disk: no votes until a leader says we caught up");
     if (this.soft.repairing) this.logRepairing();
@@ -455,6 +458,38 @@ export class GroupRunner {
     return r;
   }
 
+  /**
+   * Change the group's voters and learners (leader only; RaftNode.changeMembership,
+   * same results). The change is under way once this returns ok; membership()
+   * says when it has completed.
+   */
+  changeMembership(target: { readonly voters: readonly NodeId[]; readonly learners?: readonly NodeId[] }): MembershipChangeResult {
+    if (this.repairing) return { ok: false, code: "NOT_LEADER", reason: this.repairingError().message };
+    if (this.closed) return { ok: false, code: "NOT_LEADER", reason: `group ${this.groupId} is stopped` };
+    const r = this.node.changeMembership(target);
+    this.schedule();
+    if (r.ok) this.log.info({ index: r.index, voters: target.voters, learners: target.learners ?? [] }, "membership change started");
+    return r;
+  }
+
+  /** The committed configuration in effect, its index, and whether a change is in flight (RaftNode.membership). */
+  membership(): MembershipStatus {
+    return this.node.membership();
+  }
+
+  /** Voters of the group's configuration in effect (both halves while joint). */
+  get voterCount(): number {
+    return votersOf(this.node.membership().config).length;
+  }
+
+  /** Replace the leader-preference order (RaftNode.setPriority); kept across core restarts. */
+  setPriority(priority: readonly NodeId[]): void {
+    this.priority = [...priority];
+    if (this.closed) return;
+    this.node.setPriority(this.priority);
+    this.schedule();
+  }
+
   status(): Status {
     return this.node.status();
   }
@@ -592,6 +627,11 @@ export class GroupRunner {
         } else if (rd.hardState) {
           this.carriedHardState = rd.hardState;
         }
+        if (rd.hardState?.membershipIndex !== undefined && rd.hardState.membershipIndex !== this.loggedMembershipIndex) {
+          this.loggedMembershipIndex = rd.hardState.membershipIndex;
+          const m = rd.hardState.membership;
+          this.log.info({ index: m === undefined ? undefined : rd.hardState.membershipIndex, voters: m?.voters, votersOutgoing: m?.votersOutgoing, learners: m?.learners }, "group membership changed");
+        }
         if (this.closed) return;
         if (rd.messages.length > 0) {
           this.noteVotes(rd.messages);
@@ -723,6 +763,7 @@ export class GroupRunner {
     }
     const hs = this.storage.hardState();
     this.node = new RaftNode(this.config, this.storage, this.random, toIndex(Math.min(this.appliedIndex, hs.commit)));
+    if (this.priority !== undefined) this.node.setPriority(this.priority);
     this.durableIndex = this.storage.lastIndex();
     this.carriedHardState = undefined;
     this.repairing = undefined;
@@ -754,6 +795,7 @@ export class GroupRunner {
     if (this.closed) return;
     const hs = this.storage.hardState();
     this.node = new RaftNode(this.config, this.storage, this.random, toIndex(Math.min(this.appliedIndex, hs.commit)));
+    if (this.priority !== undefined) this.node.setPriority(this.priority);
     this.durableIndex = this.storage.lastIndex();
     this.carriedHardState = undefined;
     this.repairing = undefined;

@@ -11,15 +11,18 @@
  * - prevTerm, a vote's lastTerm and a snapshot's term are at most the
  *   message's term (a log never holds a term newer than its sender's);
  * - every index, offset and term leaves room to count on within the safe
- *   integers (FIXED_LIMITS.integerMax).
+ *   integers (FIXED_LIMITS.integerMax);
+ * - a configuration entry's data and a snapshot's membership are well-formed
+ *   configurations of at most GROUP_MEMBERS_MAX members (broker/raft/membership.ts).
  * Checks against the receiver's state (terms far ahead of its own, offsets
  * that do not continue its log) are the broker's and the runner's.
  * Messages are checked in place, not copied: entry data stays a view into the frame.
  */
-import { EntryKind, type Entry } from "../raft/types.js";
+import { EntryKind, nodeId, type Entry, type Membership, type NodeId } from "../raft/types.js";
+import { GROUP_MEMBERS_MAX, decodeMembership, membershipProblem } from "../raft/membership.js";
 import { MessageType, type Message } from "../raft/messages.js";
 import { RlogError } from "./errors.js";
-import { BROKER_ID, FieldReader, NON_NEGATIVE, checkArray, type IntRange } from "./field-reader.js";
+import { BROKER_ID, FieldReader, NON_NEGATIVE, checkArray, checkInt, type IntRange } from "./field-reader.js";
 import { FIXED_LIMITS } from "./limits.js";
 
 const MESSAGE_TYPES: readonly number[] = Object.values(MessageType);
@@ -38,8 +41,13 @@ function checkEntry(v: unknown, path: string): Entry {
   r.int("offset", NON_NEGATIVE);
   r.int("count", { min: 0, max: 0xffff_ffff });
   r.int("timestampMs", { min: 0, max: FIXED_LIMITS.timestampMsMax });
-  r.bytes("data");
-  return v as Entry;
+  const data = r.bytes("data");
+  const e = v as Entry;
+  if (e.kind === EntryKind.Config) {
+    if (e.count !== 0) throw new RlogError("INVALID_REQUEST", `${r.at("count")}: a configuration entry consumes no offsets`);
+    if (decodeMembership(data) === undefined) throw new RlogError("INVALID_REQUEST", `${r.at("data")}: not a well-formed configuration (at most ${GROUP_MEMBERS_MAX} members)`);
+  }
+  return e;
 }
 
 function checkSnapshot(r: FieldReader, msgTerm: number): void {
@@ -47,6 +55,21 @@ function checkSnapshot(r: FieldReader, msgTerm: number): void {
   notAfter(r, "term", msgTerm);
   r.int("offset", NON_NEGATIVE);
   r.bytes("data");
+  if (r.has("membership") || r.has("membershipIndex")) {
+    r.int("membershipIndex", NON_NEGATIVE);
+    checkMembership(r.child("membership"));
+  }
+}
+
+/** A snapshot's membership: lists of member ids, at most GROUP_MEMBERS_MAX in all, well formed. */
+function checkMembership(r: FieldReader): void {
+  const list = (name: string, optional: boolean): NodeId[] => {
+    if (optional && r.raw(name) == null) return [];
+    return checkArray(r.raw(name), r.at(name), GROUP_MEMBERS_MAX, (v, path) => nodeId(checkInt(v, path, NODE)));
+  };
+  const m: Membership = { voters: list("voters", false), votersOutgoing: list("votersOutgoing", true), learners: list("learners", true) };
+  const problem = membershipProblem(m);
+  if (problem !== undefined) throw new RlogError("INVALID_REQUEST", `${r.at("voters")}: ${problem}`);
 }
 
 /** A term field that must not be newer than the message's own term. */

@@ -2,29 +2,26 @@
  * Configuration of one Raft group member. Times are in ticks: the group
  * runner turns wall time into ticks (broker setting `raftTickMs`).
  */
-import type { NodeId } from "./types.js";
+import type { Membership, NodeId } from "./types.js";
 import { RAFT_DEFAULTS } from "../protocol/defaults.js";
 
-/**
- * Group membership. Static for now (no membership change yet), but an
- * explicit value so that joint consensus can be added later without changing
- * the core's shape.
- */
-export interface Membership {
-  /** Voting members. A quorum is a strict majority of them. */
-  readonly voters: readonly NodeId[];
-  /**
-   * Learners: non-voting members that receive the log (appends, snapshots)
-   * from the leader and catch up, but never vote, never campaign, never lead
-   * and never count toward a commit or check quorum (see RaftNode,
-   * "Learners"). Disjoint from voters; absent means none.
-   */
-  readonly learners?: readonly NodeId[];
-}
+/** Group membership (defined with the other value types in types.ts). */
+export type { Membership } from "./types.js";
 
 export interface RaftConfig {
-  /** This member. Must be one of membership.voters or membership.learners. */
+  /**
+   * This member. Need not be a member of its configuration: a non-member (a
+   * replica just opened on a broker being added) is passive: it never
+   * campaigns, takes the leader's appends and snapshots, answers them, and
+   * adopts the configuration it learns from the log (RaftNode, "Membership
+   * changes").
+   */
   readonly id: NodeId;
+  /**
+   * The BASE membership: used only when storage holds none
+   * (HardState.membership absent). Once a configuration entry commits, the
+   * stored one is in effect.
+   */
   readonly membership: Membership;
   /**
    * Leader preference, most preferred first (the partition's replica list).
@@ -71,6 +68,14 @@ export interface RaftConfig {
    * voters (see docs/STORAGE.md, "A lost disk").
    */
   readonly recovering?: { readonly incarnation: number };
+  /**
+   * Bytes of entries per tick the leader sends to learners all together (the
+   * partition reassignment throttle: the broker derives it from
+   * reassignment.throttleBytesPerSec and raftTickMs). Absent or 0: unlimited.
+   * A fresh budget always lets at least one entry out, so a learner's catch-up
+   * never stops. Voters are never throttled.
+   */
+  readonly learnerAppendBytesPerTick?: number;
 }
 
 /**

@@ -55,21 +55,72 @@
  * election timeout passes answers its leader instead of campaigning, so a
  * quiesced leader repeats the quiesce heartbeat the learner missed. Invariant: a learner
  * never campaigns (no pre-vote, no election on timeout, none on TimeoutNow),
- * never grants a vote or pre-vote, never leads, and is never a transfer or
- * preference target; a voter drops (pre-)vote requests and leader messages
- * from a learner, and refuses a vote to any non-voter.
+ * never leads, and is never a transfer or preference target.
  * Why learners cannot affect elections or commitment: every quorum in this
- * file (committedIndex, tally, checkQuorum) is taken over `voters` alone, so
- * a learner's ack, vote or liveness is never counted; a learner sends no vote
- * request and grants no vote, so the set of votes any candidate can gather,
- * and hence Election Safety (paper §5.2), is what it would be without
- * learners; and since only voters lead, Leader Completeness (§5.4) needs
- * only the voters' logs. A learner's messages can still raise a leader's
- * term (a higher-term answer makes it step down), as any member's can: that
- * costs liveness, never safety. Unlike etcd, a learner refuses vote requests:
- * membership is static here, so no candidate can take a learner for a voter
- * (etcd lets learners vote because a promoted learner may not yet know it
- * was promoted; membership changes will have to revisit this).
+ * file (commit, tally, check quorum) is taken over voters alone, so a
+ * learner's ack, vote or liveness is never counted; a learner sends no vote
+ * request; and since only voters lead, Leader Completeness (§5.4) needs
+ * only the voters' logs. Like etcd, a learner (or non-member) grants a
+ * (pre-)vote by the usual term, log and lease rules, since a promoted
+ * learner may not know yet that it was promoted: the candidate counts the
+ * vote only when the granter is a voter of the candidate's configuration. A
+ * learner's messages can still raise a leader's term (a higher-term answer
+ * makes it step down), as any member's can: that costs liveness, never safety.
+ *
+ * Membership changes (joint consensus: Raft thesis §4.3, etcd ConfChangeV2;
+ * helpers in membership.ts). A configuration is joint while votersOutgoing is
+ * non-empty; every decision then needs a majority of `voters` AND of
+ * `votersOutgoing` (commit index: the min of the two halves; a vote tally is
+ * won when both halves win, lost when either loses; check quorum: both halves
+ * active; a leader counts itself only in the halves it votes in). Changes are
+ * EntryKind.Config entries; a configuration takes effect on a member when its
+ * entry COMMITS there (etcd), not when it is appended: `pendingConfigs` holds
+ * the Config entries past the commit index (dropped when a leader's entries
+ * replace them), and when the commit index passes one it becomes `config`,
+ * written at once (mustSync) with the commit index in the hard state. The
+ * leader proposes a change only when no Config entry is uncommitted, the
+ * configuration is not joint, and an entry of its own term has committed
+ * (pendingConfIndex starts at its first entry); a voter change enters the
+ * joint configuration C_{old,new} and whichever leader finds it committed
+ * proposes the leave C_new.
+ * Invariant I1: a member whose log holds a Config entry C_{k+1} has C_k (or a
+ * later one) in effect. The leader appends C_{k+1} only once C_k is committed,
+ * so every Append carrying C_{k+1} carries a commit index at or past C_k, and
+ * the follower writes that commit index (and C_k) with the entries in one
+ * write; a snapshot past C_{k+1} brings a committed configuration at least as
+ * new. Why this is safe: by I1, the members that can still win an election
+ * or count a commit use at most two consecutive configurations of the
+ * sequence C_old, C_{old,new}, C_new (older ones are out-voted, see (b)), and
+ * every quorum of C_{old,new} contains a quorum of C_old and one of C_new. So
+ * (a) Election Safety: two leaders of one term would need two quorums of
+ * consecutive configurations that share no voter, and consecutive
+ * configurations' quorums always intersect; (b) Leader Completeness: an entry
+ * committed by a quorum of C_i is held by a quorum that intersects every
+ * quorum a later leader could be elected by, as long as that leader uses C_i
+ * or an adjacent configuration; a member still using C_old once C_new is
+ * committed cannot win, since C_new's leave entry was committed by a quorum of
+ * C_old (as half of C_{old,new}) that holds it, and a candidate without it is
+ * not up to date for them (with it, I1 says it uses C_{old,new} at least).
+ * Entries committed by a leader using C_old while C_{old,new} sits pending in
+ * its log were committed by a C_old quorum, which every C_{old,new} quorum
+ * intersects. A member that is not a voter of its configuration (a learner, a
+ * non-member: RaftConfig.id need not be in the base membership) never
+ * campaigns; a leader removed by the leave steps down once it commits it,
+ * after broadcasting the commit index. Messages: leader messages and vote
+ * requests are taken from any member id, since a new voter may lead before
+ * this member has its configuration; only voters of the candidate's
+ * configuration are asked and counted. A snapshot sent to a follower carries
+ * the leader's committed configuration and its index (adopted when newer).
+ * Quiescence never hides a change in flight: a leader with a pending or
+ * joint configuration stays awake. Lost disk and damaged log: whether a
+ * member starts recovering (or keeps its promise) is decided by the largest
+ * half of the configuration it starts with (stored, else the base); a leader
+ * ignores recovering acks only in a half of more than two voters (with two,
+ * both are needed for every decision, as for static groups), so shrinking a
+ * group cannot leave it stalled behind a recovering member. The learner
+ * throttle (RaftConfig.learnerAppendBytesPerTick) is a budget refilled on each
+ * leader tick and shared by the members that are not voters of the committed
+ * configuration; a positive budget always lets at least one entry out.
  */
 import { assert } from "./assert.js";
 import type { RaftConfig } from "./config.js";
@@ -87,10 +138,22 @@ import {
   type VoteResponseMsg,
 } from "./messages.js";
 import { Progress, ProgressState } from "./progress.js";
-import { committedIndex, quorumSize, tally } from "./quorum.js";
+import { committedIndex, quorumSize } from "./quorum.js";
+import {
+  decodeMembership,
+  encodeMembership,
+  isJoint,
+  isVoter,
+  jointTally,
+  membersOf,
+  normalMembership,
+  sameIds,
+  targetProblem,
+  votersOf,
+} from "./membership.js";
 import { RaftLog } from "./raft-log.js";
 import type { RandomSource } from "./random.js";
-import { Role, type ProposeResult, type Proposal, type Ready, type SoftState, type Status } from "./ready.js";
+import { Role, type MembershipChangeResult, type MembershipStatus, type ProposeResult, type Proposal, type Ready, type SoftState, type Status } from "./ready.js";
 import {
   EntryKind,
   NO_NODE,
@@ -102,6 +165,7 @@ import {
   type HardState,
   type Index,
   type LogPosition,
+  type Membership,
   type NodeId,
   type Offset,
   type Term,
@@ -118,13 +182,20 @@ const COMMITTED_BYTES_MAX_PER_READY = 8 * 1024 * 1024;
 export class RaftNode {
   readonly id: NodeId;
   private readonly cfg: RaftConfig;
-  private readonly voters: readonly NodeId[];
-  /** Non-voting members (see the file comment, "Learners"); disjoint from voters. */
-  private readonly learners: readonly NodeId[];
-  /** Voters and learners: whom we take messages from and, as leader, replicate to. */
-  private readonly members: readonly NodeId[];
-  /** This member is a learner: it never votes, campaigns or leads. */
-  private readonly learner: boolean;
+  /** The committed configuration in effect (see the file comment, "Membership changes"). */
+  private config: Membership;
+  /** Index of `config`'s Config entry (or of the snapshot that carried it); 0 for the base configuration. */
+  private configIndex: Index;
+  /** Config entries in the log past the commit index that are not in effect yet, oldest first. */
+  private pendingConfigs: { readonly index: Index; readonly membership: Membership }[] = [];
+  /** Members of `config` and of every pending configuration: as leader, whom we replicate to. */
+  private members: readonly NodeId[] = [];
+  /** Leader only: no membership change may be proposed before this index commits (our term's first entry, or the last change). */
+  private pendingConfIndex: Index = index(0);
+  /** Leader only: bytes of entries learners may still get this tick (RaftConfig.learnerAppendBytesPerTick). */
+  private learnerBudget = 0;
+  /** Leader preference, most preferred first (RaftConfig.priority; setPriority replaces it). */
+  private priority: readonly NodeId[];
   private readonly random: RandomSource;
   private readonly log: RaftLog;
 
@@ -140,8 +211,8 @@ export class RaftNode {
   private preferredElapsed = 0;
   /** This member's randomized election timeout; depends on its priority rank. */
   private randomizedElectionTimeout = 0;
-  /** Position in config.priority (0 = most preferred). */
-  private readonly rank: number;
+  /** Position in `priority` (0 = most preferred). */
+  private rank: number;
 
   /** Votes received in the current (pre-)campaign. */
   private votes = new Map<NodeId, boolean>();
@@ -183,27 +254,39 @@ export class RaftNode {
     validateConfig(config);
     this.cfg = config;
     this.id = config.id;
-    this.voters = config.membership.voters;
-    this.learners = config.membership.learners ?? [];
-    this.members = [...this.voters, ...this.learners];
-    this.learner = this.learners.includes(config.id);
     this.random = random;
     this.log = new RaftLog(storage, applied, config.recentEntriesBytesMax);
-    // With at most two voters every election and every commit needs both, so the
-    // other member vets the returning one's log and term itself (docs/STORAGE.md).
-    this.recovering = config.recovering !== undefined && config.membership.voters.length > 2 ? config.recovering.incarnation : 0;
     const hs = storage.hardState();
+    // The stored committed configuration, else the base one (see the file comment, "Membership changes").
+    this.config = hs.membership ?? config.membership;
+    this.configIndex = hs.membership !== undefined ? (hs.membershipIndex ?? index(0)) : index(0);
+    // Config entries past the stored commit index are not in effect yet (one at or below it
+    // was adopted, and written with it: a change of configuration is always written at once).
+    const from = Math.max(this.log.committed, this.log.firstIndex() - 1) + 1;
+    if (from <= this.log.lastIndex()) this.noteConfigEntries(this.log.entries(index(from), index(this.log.lastIndex() + 1), Infinity) ?? []);
+    this.refreshMembers();
+    // With at most two voters (in each half) every election and every commit needs both, so the
+    // other member vets the returning one's log and term itself (docs/STORAGE.md). Decided by
+    // the configuration this member starts with; see the file comment, "Membership changes".
+    const largestHalf = Math.max(this.config.voters.length, this.config.votersOutgoing?.length ?? 0);
+    this.recovering = config.recovering !== undefined && largestHalf > 2 ? config.recovering.incarnation : 0;
     this.term = hs.term;
     this.vote = hs.vote;
     // With at most two voters every commit needs this member's peer too, so the peer holds every
     // committed entry and no promise is needed (with one, nobody could ever keep it: docs/STORAGE.md).
-    this.promise = config.membership.voters.length > 2 ? hs.promise : undefined;
+    this.promise = largestHalf > 2 ? hs.promise : undefined;
     this.repairTag = this.promise !== undefined ? 1 + random.int(0x7fff_fffe) : 0;
     this.maybeDropPromise();
-    const r = config.priority.indexOf(config.id);
-    this.rank = r < 0 ? config.priority.length : r;
+    this.priority = config.priority;
+    this.rank = this.rankOf(config.priority);
     // The stored hard state, so that a promise dropped above is written with the next write.
-    this.prevHard = { term: hs.term, vote: hs.vote, commit: this.log.committed, ...(hs.promise !== undefined ? { promise: hs.promise } : {}) };
+    this.prevHard = {
+      term: hs.term,
+      vote: hs.vote,
+      commit: this.log.committed,
+      ...(hs.promise !== undefined ? { promise: hs.promise } : {}),
+      ...(this.configIndex > 0 ? { membership: this.config, membershipIndex: this.configIndex } : {}),
+    };
     this.becomeFollower(this.term, NO_NODE);
     this.prevSoft = this.softState();
   }
@@ -218,14 +301,15 @@ export class RaftNode {
   }
 
   /**
-   * Feed one message from a peer. Messages for another member, from a
-   * non-member or malformed ones are ignored, and so are (pre-)vote requests
-   * and leader messages from a learner, which never campaigns or leads.
+   * Feed one message from a peer. Messages for another member or malformed
+   * ones are ignored. Leader messages and (pre-)vote requests are taken from
+   * any member id, known to our configuration or not: a new voter may lead
+   * before we have its configuration (see the file comment, "Membership
+   * changes"); the transport delivers only authenticated peers of the group.
    */
   step(m: Message): void {
-    if (m.to !== this.id || m.from === this.id || !this.members.includes(m.from)) return;
+    if (m.to !== this.id || m.from === this.id || !Number.isInteger(m.from) || m.from <= 0) return;
     if (!Number.isInteger(m.term) || m.term < 0) return;
-    if ((m.type === MessageType.PreVote || m.type === MessageType.Vote || isFromLeader(m)) && !this.voters.includes(m.from)) return;
     if (m.type === MessageType.PreVote || m.type === MessageType.Vote) {
       // A (pre-)candidate has no leader: as leader, do not quiesce again before it answers us.
       if (this.role === Role.Leader) {
@@ -322,6 +406,7 @@ export class RaftNode {
     }
     if (proposals.length === 0) return { ok: false, code: "INVALID", leader: this.id, message: "no entries to propose" };
     for (const p of proposals) {
+      if (p.kind === EntryKind.Config) return { ok: false, code: "INVALID", leader: this.id, message: "configuration entries are proposed with changeMembership" };
       if (!Number.isInteger(p.count) || p.count < 0 || (p.kind === EntryKind.Records) !== p.count > 0) {
         return { ok: false, code: "INVALID", leader: this.id, message: `invalid record count ${p.count} for entry kind ${p.kind}` };
       }
@@ -345,7 +430,8 @@ export class RaftNode {
       return { ok: false, code: "NOT_LEADER", leader: this.leader, message: `member ${this.id} is not the leader` };
     }
     const to = target ?? this.defaultTransferTarget();
-    if (to === undefined || !this.voters.includes(to)) {
+    // Only to a voter of the incoming configuration: an outgoing one would be removed by the leave.
+    if (to === undefined || !this.config.voters.includes(to)) {
       return {
         ok: false,
         code: "INVALID",
@@ -353,10 +439,13 @@ export class RaftNode {
         message:
           to === undefined
             ? "no other member is reachable and able to lead"
-            : this.learners.includes(to)
+            : (this.config.learners ?? []).includes(to)
               ? `member ${to} is a learner of this group and cannot lead`
-              : `member ${to} is not a voter of this group`,
+              : `member ${to} is not a voter of this group's (incoming) configuration`,
       };
+    }
+    if (to !== this.id && this.progress.get(to) === undefined) {
+      return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is not replicated to yet` };
     }
     if (to !== this.id && this.progress.get(to)?.promotable === false) {
       return { ok: false, code: "INVALID", leader: this.id, message: `member ${to} is shutting down and cannot take leadership` };
@@ -394,6 +483,156 @@ export class RaftNode {
   setPromotable(promotable: boolean): void {
     if (promotable !== this.promotable) this.wake(); // a leader may owe (or no longer owe) a preferred-leader transfer
     this.promotable = promotable;
+  }
+
+  /**
+   * Change the group's membership (leader only; see the file comment,
+   * "Membership changes"). Voters unchanged: one entry (learners change).
+   * Voters changed: the joint configuration { voters: target.voters,
+   * votersOutgoing: current voters, learners: target.learners } now, and the
+   * leave { voters: target.voters, learners: target.learners } proposed by
+   * whichever leader finds the joint one committed. `index` is the entry's
+   * (the current configuration's index when nothing changes). Refused with
+   * INVALID for a malformed target, BUSY while a change is in flight or
+   * before an entry of this leader's term has committed.
+   */
+  changeMembership(target: { readonly voters: readonly NodeId[]; readonly learners?: readonly NodeId[] }): MembershipChangeResult {
+    if (this.role !== Role.Leader) return { ok: false, code: "NOT_LEADER", reason: `member ${this.id} is not the leader` };
+    const problem = targetProblem(target);
+    if (problem !== undefined) return { ok: false, code: "INVALID", reason: problem };
+    if (this.pendingConfigs.length > 0 || isJoint(this.config)) {
+      return { ok: false, code: "BUSY", reason: "a membership change is in progress; retry once it completes" };
+    }
+    if (this.log.committed < this.pendingConfIndex) {
+      return { ok: false, code: "BUSY", reason: "the leader has not committed an entry of its term yet; retry shortly" };
+    }
+    const votersSame = sameIds(target.voters, this.config.voters);
+    if (votersSame && sameIds(target.learners, this.config.learners)) return { ok: true, index: this.configIndex };
+    const next = votersSame ? normalMembership(target.voters, target.learners, undefined) : normalMembership(target.voters, target.learners, this.config.voters);
+    this.wake();
+    const at = this.proposeConfig(next);
+    return { ok: true, index: at };
+  }
+
+  /** The committed configuration in effect, its index, and whether a change is in flight (joint included). */
+  membership(): MembershipStatus {
+    return { config: this.config, index: this.configIndex, pending: this.pendingConfigs.length > 0 || isJoint(this.config) };
+  }
+
+  /** Replace the leader-preference order (RaftConfig.priority), most preferred first. */
+  setPriority(priority: readonly NodeId[]): void {
+    this.priority = [...priority];
+    this.rank = this.rankOf(this.priority);
+    this.wake(); // a leader may owe a preferred-leader transfer now
+  }
+
+  private rankOf(priority: readonly NodeId[]): number {
+    const r = priority.indexOf(this.id);
+    return r < 0 ? priority.length : r;
+  }
+
+  /** Append a Config entry (leader); returns its index. */
+  private proposeConfig(m: Membership): Index {
+    const at = index(this.log.lastIndex() + 1);
+    this.appendEntries([{ kind: EntryKind.Config, count: 0, timestampMs: 0, data: encodeMembership(m) }]);
+    this.pendingConfIndex = at;
+    return at;
+  }
+
+  /** Config entries now in the log (appended by us or taken from a leader): pending until they commit. */
+  private noteConfigEntries(entries: readonly Entry[]): void {
+    let added = false;
+    for (const e of entries) {
+      if (e.kind !== EntryKind.Config) continue;
+      const m = decodeMembership(e.data);
+      if (m === undefined) continue; // a correct leader never writes one (the wire check refuses it)
+      this.pendingConfigs.push({ index: e.index, membership: m });
+      added = true;
+    }
+    if (added) {
+      this.pendingConfigs.sort((a, b) => a.index - b.index);
+      this.refreshMembers();
+    }
+  }
+
+  /**
+   * A leader's entries now hold [entries[0].index, lastNew], and a conflicting
+   * suffix after lastNew may be gone: forget pending configurations there.
+   */
+  private noteAppended(entries: readonly Entry[], lastNew: Index): void {
+    const first = entries[0]?.index;
+    const before = this.pendingConfigs.length;
+    const last = this.log.lastIndex();
+    this.pendingConfigs = this.pendingConfigs.filter((p) => p.index <= last && (first === undefined || p.index < first || p.index > lastNew));
+    const changed = before !== this.pendingConfigs.length;
+    if (first !== undefined) this.noteConfigEntries(entries);
+    if (changed) this.refreshMembers();
+  }
+
+  /**
+   * The commit index may have moved: put in effect the newest committed
+   * configuration; as leader, step down when no longer a voter, or propose
+   * the leave of a committed joint configuration.
+   */
+  private afterCommit(): void {
+    let adopted: { readonly index: Index; readonly membership: Membership } | undefined;
+    while (this.pendingConfigs.length > 0 && this.pendingConfigs[0]!.index <= this.log.committed) {
+      const p = this.pendingConfigs.shift()!;
+      if (p.index > this.configIndex) adopted = p;
+    }
+    if (adopted !== undefined) {
+      this.config = adopted.membership;
+      this.configIndex = adopted.index;
+    }
+    if (adopted !== undefined) this.refreshMembers();
+    if (this.role !== Role.Leader) return;
+    if (!isVoter(this.config, this.id)) {
+      // Removed by the leave: tell everyone the commit index, then step down (and never campaign).
+      this.broadcastAppends();
+      this.becomeFollower(this.term, NO_NODE);
+      return;
+    }
+    if (isJoint(this.config) && this.pendingConfigs.length === 0 && this.log.committed >= this.pendingConfIndex) {
+      this.proposeConfig(normalMembership(this.config.voters, this.config.learners, undefined));
+    }
+  }
+
+  /** A snapshot from the leader carries its committed configuration: adopt it when newer than ours. */
+  private adoptSnapshotMembership(s: { readonly membership?: Membership; readonly membershipIndex?: Index }): void {
+    if (s.membership === undefined || s.membershipIndex === undefined || s.membershipIndex <= this.configIndex) return;
+    this.config = s.membership;
+    this.configIndex = s.membershipIndex;
+    this.pendingConfigs = this.pendingConfigs.filter((p) => p.index > this.configIndex);
+    this.refreshMembers();
+  }
+
+  /** Recompute `members`; as leader, track progress for new members and drop it for gone ones. */
+  private refreshMembers(): void {
+    const all = new Set<NodeId>(membersOf(this.config));
+    for (const p of this.pendingConfigs) for (const id of membersOf(p.membership)) all.add(id);
+    this.members = [...all];
+    if (this.role !== Role.Leader) return;
+    for (const id of this.members) {
+      if (this.progress.has(id)) continue;
+      this.progress.set(id, new Progress(id, index(this.log.lastIndex() + 1), this.cfg.inflightAppendsMax, this.cfg.inflightBytesMax));
+    }
+    for (const id of [...this.progress.keys()]) {
+      if (id === this.id || all.has(id)) continue;
+      this.progress.delete(id);
+      if (this.transferee === id) this.transferee = NO_NODE;
+    }
+  }
+
+  /** Leader, each tick: refill the learners' byte budget and let lagging learners have it. */
+  private refillLearnerBudget(): void {
+    const perTick = this.cfg.learnerAppendBytesPerTick ?? 0;
+    if (perTick === 0) return;
+    this.learnerBudget = perTick;
+    for (const id of this.members) {
+      if (id === this.id || isVoter(this.config, id)) continue;
+      const pr = this.progress.get(id);
+      if (pr !== undefined && pr.next <= this.log.lastIndex()) this.sendAppends(id, false);
+    }
   }
 
   /** Whether this member is quiesced (see the file comment): its clock stands still, ticks do nothing. */
@@ -439,9 +678,9 @@ export class RaftNode {
     if (this.role !== Role.Follower) return;
     const spread = this.preferenceSpreadTicks();
     let liveRank = 0;
-    for (const v of this.cfg.priority) {
+    for (const v of this.priority) {
       if (v === this.id) break;
-      if (this.voters.includes(v) && !this.downPeers.has(v)) liveRank++;
+      if (isVoter(this.config, v) && !this.downPeers.has(v)) liveRank++;
     }
     const waitTicks = liveRank * spread + this.random.int(spread);
     this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - waitTicks);
@@ -491,7 +730,8 @@ export class RaftNode {
     const hard = this.hardState();
     const snapshot = this.log.pendingSnapshot();
     const entries = this.log.unstable().slice();
-    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
+    // A new configuration is written at once, with the commit index that put it in effect (see the file comment).
+    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote || hard.membershipIndex !== this.prevHard.membershipIndex || hard.membership !== this.prevHard.membership;
     // prevHard's term is durable: every term or vote change is written before the next ready().
     const { early, late } = splitEarly(this.outbox, this.prevHard.term);
     const rd: Ready = {
@@ -553,6 +793,7 @@ export class RaftNode {
       commit: this.log.committed,
       applied: this.log.applied,
       lastIndex: this.log.lastIndex(),
+      membership: this.membership(),
       progress:
         this.role === Role.Leader
           ? [...this.progress.values()].map((p) => ({ id: p.id, match: p.match, next: p.next, active: p.id === this.id || p.active(this.cfg.electionTimeoutTicks), recovering: p.recovering !== 0, repairing: p.repairing !== 0 }))
@@ -594,7 +835,7 @@ export class RaftNode {
     assert(this.role === Role.Candidate, "only a candidate can become leader");
     assert(this.recovering === 0, "a recovering member never campaigns, so it never leads");
     assert(this.promise === undefined, "a member behind its promise never campaigns, so it never leads");
-    assert(!this.learner, "a learner never campaigns, so it never leads");
+    assert(isVoter(this.config, this.id), "a non-voter never campaigns, so it never leads");
     this.role = Role.Leader;
     this.leader = this.id;
     this.reset();
@@ -606,6 +847,9 @@ export class RaftNode {
     const self = this.progress.get(this.id)!;
     self.maybeUpdate(this.log.lastStableIndex());
     self.becomeReplicate();
+    // No membership change before an entry of our own term commits (see the file comment).
+    this.pendingConfIndex = next;
+    this.learnerBudget = this.cfg.learnerAppendBytesPerTick ?? 0;
     // A no-op of the new term lets earlier entries commit (thesis §6.4).
     this.appendEntries([{ kind: EntryKind.Noop, count: 0, timestampMs: 0, data: new Uint8Array(0) }]);
   }
@@ -635,7 +879,7 @@ export class RaftNode {
 
   /** Width of one priority rank's slice of the election-timeout window. */
   private preferenceSpreadTicks(): number {
-    return Math.max(1, Math.ceil(this.cfg.electionTimeoutTicks / this.voters.length));
+    return Math.max(1, Math.ceil(this.cfg.electionTimeoutTicks / Math.max(1, votersOf(this.config).length)));
   }
 
   /**
@@ -655,6 +899,8 @@ export class RaftNode {
   private canQuiesce(): boolean {
     if (this.cfg.quiesce !== true) return false;
     if (this.role !== Role.Leader || this.transferee !== NO_NODE || this.broadcastPending) return false;
+    // A membership change in flight (joint included) keeps the group awake until it completes.
+    if (isJoint(this.config) || this.pendingConfigs.length > 0) return false;
     const last = this.log.lastIndex();
     if (this.log.committed !== last || this.log.lastStableIndex() !== last) return false;
     for (const v of this.members) {
@@ -679,8 +925,8 @@ export class RaftNode {
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      if (this.learner) this.nudgeLeader();
-      else this.campaign(false);
+      if (isVoter(this.config, this.id)) this.campaign(false);
+      else this.nudgeLeader();
     }
   }
 
@@ -698,6 +944,7 @@ export class RaftNode {
   }
 
   private tickLeader(): void {
+    this.refillLearnerBudget();
     this.heartbeatElapsed++;
     this.electionElapsed++;
     for (const pr of this.progress.values()) if (pr.id !== this.id) pr.ticksSinceHeard++;
@@ -737,15 +984,21 @@ export class RaftNode {
     }
   }
 
-  /** A leader that has not heard from a quorum of voters within an election timeout steps down (learners do not count). */
+  /**
+   * A leader that has not heard from a quorum of voters within an election
+   * timeout steps down (learners do not count); while joint, a quorum of each half.
+   */
   private checkQuorum(): boolean {
-    let active = 0;
-    for (const v of this.voters) {
-      // A recovering member cannot vote, so it does not keep a leader in office either.
-      const pr = this.progress.get(v)!;
-      if (v === this.id || (pr.recovering === 0 && pr.active(this.cfg.electionTimeoutTicks))) active++;
-    }
-    return active >= quorumSize(this.voters.length);
+    const halfActive = (half: readonly NodeId[]): boolean => {
+      let active = 0;
+      for (const v of half) {
+        // A recovering member cannot vote, so it does not keep a leader in office either (in a half of more than two).
+        const pr = this.progress.get(v);
+        if (v === this.id || (pr !== undefined && (pr.recovering === 0 || half.length <= 2) && pr.active(this.cfg.electionTimeoutTicks))) active++;
+      }
+      return active >= quorumSize(half.length);
+    };
+    return halfActive(this.config.voters) && (!isJoint(this.config) || halfActive(this.config.votersOutgoing!));
   }
 
   /**
@@ -754,9 +1007,9 @@ export class RaftNode {
    * timeout, and has everything committed; else the most preferred live one.
    */
   private defaultTransferTarget(): NodeId | undefined {
-    const live = this.cfg.priority.filter((id) => {
+    const live = this.priority.filter((id) => {
       const pr = this.progress.get(id);
-      return id !== this.id && this.voters.includes(id) && pr !== undefined && pr.promotable && pr.recovering === 0 && pr.repairing === 0 && pr.active(this.cfg.electionTimeoutTicks);
+      return id !== this.id && this.config.voters.includes(id) && pr !== undefined && pr.promotable && pr.recovering === 0 && pr.repairing === 0 && pr.active(this.cfg.electionTimeoutTicks);
     });
     return live.find((id) => this.progress.get(id)!.match >= this.log.committed) ?? live[0];
   }
@@ -770,9 +1023,9 @@ export class RaftNode {
 
   /** The most preferred caught-up, live member that outranks us, if any. */
   private preferredTarget(): NodeId | undefined {
-    for (const id of this.cfg.priority) {
+    for (const id of this.priority) {
       if (id === this.id) return undefined; // nobody more preferred is ready
-      if (!this.voters.includes(id)) continue; // a learner never leads
+      if (!this.config.voters.includes(id)) continue; // only a voter of the incoming configuration may lead
       const pr = this.progress.get(id);
       if (!pr || !pr.promotable || pr.recovering !== 0 || pr.repairing !== 0 || !pr.active(this.cfg.electionTimeoutTicks) || pr.match < this.log.committed) continue;
       return id;
@@ -782,18 +1035,18 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- elections
 
-  /** Start a (pre-)campaign; never for a learner, a draining, recovering or repairing member. */
+  /** Start a (pre-)campaign; never for a non-voter (learner or non-member), a draining, recovering or repairing member. */
   private campaign(transfer: boolean): void {
-    if (this.learner || !this.voters.includes(this.id) || !this.promotable || this.recovering !== 0 || this.promise !== undefined) return;
+    if (!isVoter(this.config, this.id) || !this.promotable || this.recovering !== 0 || this.promise !== undefined) return;
     if (!transfer) {
       this.becomePreCandidate();
       this.votes.set(this.id, true);
-      if (tally(this.voters, this.votes) === "won") {
+      if (jointTally(this.config, this.votes) === "won") {
         this.startElection(false);
         return;
       }
       const t = toTerm(this.term + 1);
-      for (const v of this.voters) {
+      for (const v of votersOf(this.config)) {
         if (v === this.id) continue;
         this.send({ type: MessageType.PreVote, to: v, term: t, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm() });
       }
@@ -805,11 +1058,11 @@ export class RaftNode {
   private startElection(transfer: boolean): void {
     this.becomeCandidate();
     this.votes.set(this.id, true);
-    if (tally(this.voters, this.votes) === "won") {
+    if (jointTally(this.config, this.votes) === "won") {
       this.becomeLeader();
       return;
     }
-    for (const v of this.voters) {
+    for (const v of votersOf(this.config)) {
       if (v === this.id) continue;
       this.send({ type: MessageType.Vote, to: v, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm(), transfer });
     }
@@ -817,11 +1070,8 @@ export class RaftNode {
 
   private onVote(m: PreVoteMsg | VoteMsg): void {
     const isPre = m.type === MessageType.PreVote;
-    if (this.learner || !this.voters.includes(m.from)) {
-      // A learner does not vote, and nobody votes for a learner (see the file comment, "Learners").
-      this.send({ type: isPre ? MessageType.PreVoteResponse : MessageType.VoteResponse, to: m.from, granted: false });
-      return;
-    }
+    // Whatever our own role in our configuration (a learner or non-member may not know yet that it
+    // was promoted, etcd): the candidate counts our vote only if we vote in its configuration.
     if (this.recovering !== 0) {
       // It may have voted in this term before its disk was lost: refuse (see the file comment).
       this.send({ type: isPre ? MessageType.PreVoteResponse : MessageType.VoteResponse, to: m.from, granted: false });
@@ -853,7 +1103,7 @@ export class RaftNode {
     if (!isPre && this.role !== Role.Candidate) return;
     if (isPre && m.term !== this.term + 1 && m.granted) return; // stale
     if (!this.votes.has(m.from)) this.votes.set(m.from, m.granted);
-    const outcome = tally(this.voters, this.votes);
+    const outcome = jointTally(this.config, this.votes);
     if (outcome === "won") {
       if (isPre) this.startElection(false);
       else this.becomeLeader();
@@ -879,8 +1129,8 @@ export class RaftNode {
     if (m.index > this.log.committed) this.log.commitTo(m.index);
     this.recovering = 0;
     // Never vote again in this term: the lost storage may have voted in it for someone else.
-    // (A learner never votes, so it records none.)
-    if (this.vote === NO_NODE && !this.learner) this.vote = m.from;
+    if (this.vote === NO_NODE) this.vote = m.from;
+    this.afterCommit();
   }
 
   // ---------------------------------------------------------------- follower side of replication
@@ -904,6 +1154,8 @@ export class RaftNode {
     }
     const lastNew = this.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
     if (lastNew !== undefined) {
+      this.noteAppended(m.entries, lastNew);
+      this.afterCommit();
       this.maybeDropPromise();
       this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: lastNew, hintIndex: index(0), hintTerm: toTerm(0) });
       return;
@@ -918,7 +1170,10 @@ export class RaftNode {
     this.heardFromLeader(m.from);
     // The leader sends min(commit, our match), so entries up to it agree with the leader's.
     // Not while recovering: the leader's match may still describe our lost storage.
-    if (this.recovering === 0) this.log.commitTo(index(Math.min(m.commit, this.log.lastIndex())));
+    if (this.recovering === 0) {
+      this.log.commitTo(index(Math.min(m.commit, this.log.lastIndex())));
+      this.afterCommit();
+    }
     this.send({ type: MessageType.HeartbeatResponse, to: m.from, promotable: this.promotable && this.recovering === 0 && this.promise === undefined });
     // Quiesce with the leader only when our log ends where its committed log does (see the file comment).
     if (m.quiesce === true && this.recovering === 0 && this.promise === undefined && this.log.lastIndex() === m.commit && this.log.lastTerm() === m.term && this.log.committed === m.commit) {
@@ -930,6 +1185,7 @@ export class RaftNode {
     if (this.role === Role.Leader) return;
     this.heardFromLeader(m.from);
     const s = m.snapshot;
+    this.adoptSnapshotMembership(s);
     if (s.index <= this.log.committed) {
       this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: this.log.committed, hintIndex: index(0), hintTerm: toTerm(0) });
       return;
@@ -937,10 +1193,13 @@ export class RaftNode {
     if (this.log.matchTerm(s.index, s.term)) {
       // We hold the entry: just fast-forward the commit index.
       this.log.commitTo(s.index);
+      this.afterCommit();
       this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: s.index, hintIndex: index(0), hintTerm: toTerm(0) });
       return;
     }
     this.log.restore(s);
+    this.pendingConfigs = []; // the log they were in is gone
+    this.refreshMembers();
     this.maybeDropPromise();
     this.send({ type: MessageType.AppendResponse, to: m.from, success: true, index: s.index, hintIndex: index(0), hintTerm: toTerm(0) });
   }
@@ -959,6 +1218,7 @@ export class RaftNode {
       off = offset(off + p.count);
     }
     this.log.append(entries);
+    if (entries.some((e) => e.kind === EntryKind.Config)) this.noteConfigEntries(entries);
     this.broadcastPending = true; // proposals arriving together go out in one Append
     return firstOffset;
   }
@@ -982,7 +1242,8 @@ export class RaftNode {
    * `sendIfEmpty`, send one even without new entries (to probe or to carry the commit index).
    */
   private sendAppends(to: NodeId, sendIfEmpty: boolean): void {
-    const pr = this.progress.get(to)!;
+    const pr = this.progress.get(to);
+    if (pr === undefined) return; // no longer a member (a configuration just took effect)
     for (let sent = 0; !pr.paused(); sent++) {
       if (!this.sendAppend(to, pr, sendIfEmpty && sent === 0)) return;
       if (pr.state !== ProgressState.Replicate) return;
@@ -993,12 +1254,17 @@ export class RaftNode {
   private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean): boolean {
     const prevIndex = index(pr.next - 1);
     const prevTerm = this.log.term(prevIndex);
-    const entries = prevTerm === undefined ? undefined : this.log.entries(pr.next, index(this.log.lastIndex() + 1), this.cfg.appendBytesMax);
+    // Learners share a per-tick byte budget (RaftConfig.learnerAppendBytesPerTick); voters never wait.
+    const throttled = (this.cfg.learnerAppendBytesPerTick ?? 0) > 0 && !isVoter(this.config, to);
+    const bytesMax = throttled ? Math.min(this.cfg.appendBytesMax, Math.max(0, this.learnerBudget)) : this.cfg.appendBytesMax;
+    const entries =
+      prevTerm === undefined ? undefined : throttled && bytesMax === 0 ? [] : this.log.entries(pr.next, index(this.log.lastIndex() + 1), bytesMax);
     if (prevTerm === undefined || entries === undefined) {
       this.sendSnapshot(to, pr);
       return true;
     }
     if (entries.length === 0 && !sendIfEmpty) return false;
+    if (throttled) this.learnerBudget -= entries.reduce((n, e) => n + entryBytes(e), 0);
     this.send({ type: MessageType.Append, to, prevIndex, prevTerm, entries, commit: this.log.committed });
     const last = entries[entries.length - 1];
     if (pr.state === ProgressState.Replicate) {
@@ -1013,7 +1279,8 @@ export class RaftNode {
   }
 
   private sendSnapshot(to: NodeId, pr: Progress): void {
-    const snapshot = this.log.snapshot();
+    // It carries our committed configuration: the receiver may hold none of the entries that made it.
+    const snapshot = { ...this.log.snapshot(), membership: this.config, membershipIndex: this.configIndex };
     this.send({ type: MessageType.Snapshot, to, snapshot });
     pr.becomeSnapshot(snapshot.index);
   }
@@ -1028,7 +1295,8 @@ export class RaftNode {
     // follower (a bug or a hostile peer). Taken in, it would drive the commit index past
     // the log (an assertion in RaftLog.commitTo): drop it.
     if (m.success && m.index > this.log.lastIndex()) return;
-    const pr = this.progress.get(m.from)!;
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return; // not a member we replicate to (any more)
     pr.ticksSinceHeard = 0;
     this.noteRecovering(pr, m.recovering ?? 0);
     this.noteRepair(pr, m.repairing ?? 0);
@@ -1065,6 +1333,7 @@ export class RaftNode {
         break;
     }
     if (this.maybeCommit()) this.broadcastAppends();
+    else if (this.role !== Role.Leader) return; // the commit removed us (see "Membership changes")
     else this.sendAppends(m.from, false);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
     // At once when the member first holds the marker; otherwise heartbeats repeat it.
@@ -1073,7 +1342,8 @@ export class RaftNode {
 
   private onHeartbeatResponse(from: NodeId, promotable: boolean, recovering: number, repairing: number, unasked: boolean): void {
     if (this.role !== Role.Leader) return;
-    const pr = this.progress.get(from)!;
+    const pr = this.progress.get(from);
+    if (pr === undefined) return; // not a member we replicate to (any more)
     pr.promotable = promotable;
     pr.ticksSinceHeard = 0;
     this.noteRecovering(pr, recovering);
@@ -1128,18 +1398,24 @@ export class RaftNode {
   }
 
   /**
-   * Commit by counting, only entries of the current term (paper §5.4.2).
-   * Recovering members do not count: their storage may have left this term
-   * before it was lost (see the file comment).
+   * Commit by counting, only entries of the current term (paper §5.4.2);
+   * while joint, what a majority of each half holds. Recovering members do
+   * not count (in a half of more than two voters): their storage may have
+   * left this term before it was lost (see the file comment). False also
+   * when the commit removed us from the voters and we stepped down.
    */
   private maybeCommit(): boolean {
-    const n = committedIndex(this.voters, (id) => {
-      const pr = this.progress.get(id)!;
-      return pr.recovering === 0 ? pr.match : index(0);
-    });
+    const halfCommitted = (half: readonly NodeId[]): Index =>
+      committedIndex(half, (id) => {
+        const pr = this.progress.get(id);
+        return pr !== undefined && (pr.recovering === 0 || half.length <= 2) ? pr.match : index(0);
+      });
+    let n = halfCommitted(this.config.voters);
+    if (isJoint(this.config)) n = index(Math.min(n, halfCommitted(this.config.votersOutgoing!)));
     if (n <= this.log.committed || this.log.term(n) !== this.term) return false;
     this.log.commitTo(n);
-    return true;
+    this.afterCommit();
+    return this.role === Role.Leader;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -1177,8 +1453,13 @@ export class RaftNode {
     return { role: this.role, leader: this.leader, term: this.term, transferee: this.transferee, recovering: this.recovering !== 0, repairing: this.promise !== undefined };
   }
   private hardState(): HardState {
-    const hs = { term: this.term, vote: this.vote, commit: this.log.committed };
-    return this.promise === undefined ? hs : { ...hs, promise: this.promise };
+    return {
+      term: this.term,
+      vote: this.vote,
+      commit: this.log.committed,
+      ...(this.promise !== undefined ? { promise: this.promise } : {}),
+      ...(this.configIndex > 0 ? { membership: this.config, membershipIndex: this.configIndex } : {}),
+    };
   }
 }
 
@@ -1188,7 +1469,15 @@ function sameSoft(a: SoftState, b: SoftState): boolean {
   return a.role === b.role && a.leader === b.leader && a.term === b.term && a.transferee === b.transferee && a.recovering === b.recovering && a.repairing === b.repairing;
 }
 function sameHard(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.vote === b.vote && a.commit === b.commit && a.promise?.term === b.promise?.term && a.promise?.index === b.promise?.index;
+  return (
+    a.term === b.term &&
+    a.vote === b.vote &&
+    a.commit === b.commit &&
+    a.promise?.term === b.promise?.term &&
+    a.promise?.index === b.promise?.index &&
+    a.membershipIndex === b.membershipIndex &&
+    a.membership === b.membership
+  );
 }
 
 /**
@@ -1233,7 +1522,6 @@ function validEntries(m: AppendMsg): boolean {
 function validateConfig(c: RaftConfig): void {
   const learners = c.membership.learners ?? [];
   assert(c.membership.voters.length > 0, "a group needs at least one voter");
-  assert(c.membership.voters.includes(c.id) || learners.includes(c.id), `member ${c.id} is neither a voter nor a learner`);
   assert(new Set(c.membership.voters).size === c.membership.voters.length, "duplicate voters");
   assert(new Set(learners).size === learners.length, "duplicate learners");
   assert(!learners.some((l) => c.membership.voters.includes(l)), "a member is both a voter and a learner");
@@ -1245,4 +1533,6 @@ function validateConfig(c: RaftConfig): void {
   assert(c.inflightAppendsMax >= 1, "inflightAppendsMax must be at least 1");
   assert(c.uncommittedEntriesMax >= 1, "uncommittedEntriesMax must be at least 1");
   assert(Number.isSafeInteger(c.recentEntriesBytesMax) && c.recentEntriesBytesMax >= 0, "recentEntriesBytesMax must be a non-negative integer");
+  const t = c.learnerAppendBytesPerTick ?? 0;
+  assert(Number.isSafeInteger(t) && t >= 0, "learnerAppendBytesPerTick must be a non-negative integer");
 }

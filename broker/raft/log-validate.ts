@@ -46,7 +46,7 @@ export function checkEntryShape(e: Entry): void {
   if (typeof e !== "object" || e === null) throw bad("entry must be an object");
   if (!isNat(e.index) || e.index < 1) throw bad(`entry index must be a safe integer >= 1, got ${String(e.index)}`);
   if (!isNat(e.term)) throw bad(`entry ${e.index}: term must be a non-negative safe integer`);
-  if (e.kind !== EntryKind.Noop && e.kind !== EntryKind.Records && e.kind !== EntryKind.Command) {
+  if (e.kind !== EntryKind.Noop && e.kind !== EntryKind.Records && e.kind !== EntryKind.Command && e.kind !== EntryKind.Config) {
     throw bad(`entry ${e.index}: unknown kind ${String(e.kind)}`);
   }
   if (!isNat(e.offset)) throw bad(`entry ${e.index}: offset must be a non-negative safe integer`);
@@ -176,7 +176,9 @@ export function checkRepair(from: number, snapIndex: number, lastIndex: number):
 export function repairedHardState(hs: HardState, from: number, held: LogPosition): HardState {
   const old = hs.promise;
   const promise = old !== undefined && (old.term > held.term || (old.term === held.term && old.index >= held.index)) ? old : held;
-  return { term: hs.term, vote: hs.vote, commit: index(Math.min(hs.commit, from - 1)), promise };
+  // The committed configuration stays: it is committed group-wide, whatever this member's log lost.
+  const membership = hs.membership !== undefined ? { membership: hs.membership, membershipIndex: hs.membershipIndex ?? index(0) } : {};
+  return { term: hs.term, vote: hs.vote, commit: index(Math.min(hs.commit, from - 1)), promise, ...membership };
 }
 
 /** compact(meta, data): the arguments' shape (a compaction point at or below the current one is then a no-op). */

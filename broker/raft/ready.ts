@@ -26,7 +26,7 @@
  */
 import type { LogUpdate } from "./log-storage.js";
 import type { Message } from "./messages.js";
-import type { Entry, HardState, Index, NodeId, Offset, Snapshot, Term } from "./types.js";
+import type { Entry, HardState, Index, Membership, NodeId, Offset, Snapshot, Term } from "./types.js";
 
 /** Numeric and logged: append-only. */
 export const Role = {
@@ -125,8 +125,23 @@ export interface ProgressStatus {
   readonly repairing: boolean;
 }
 
+/** Result of RaftNode.changeMembership: the Config entry's index, or why not. */
+export type MembershipChangeResult =
+  | { readonly ok: true; readonly index: Index }
+  | { readonly ok: false; readonly code: RefusalCode; readonly reason: string };
+
+/** RaftNode.membership(): the committed configuration in effect. */
+export interface MembershipStatus {
+  readonly config: Membership;
+  /** Index of its Config entry (0: the base configuration, RaftConfig.membership). */
+  readonly index: Index;
+  /** A change is in flight: a Config entry not committed yet, or a joint configuration not left yet. */
+  readonly pending: boolean;
+}
+
 export interface Status extends SoftState {
   readonly id: NodeId;
+  readonly membership: MembershipStatus;
   readonly commit: Index;
   readonly applied: Index;
   readonly lastIndex: Index;

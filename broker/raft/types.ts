@@ -35,6 +35,13 @@ export const EntryKind = {
   Records: 1,
   /** A command for a state-machine group (controller, group coordinator). */
   Command: 2,
+  /**
+   * A configuration change: `data` is encodeMembership(m) (membership.ts),
+   * `count` 0 (it consumes no offsets). Takes effect on each member when it
+   * commits (RaftNode, "Membership changes"). State machines and fetch ignore
+   * it as they ignore Noop.
+   */
+  Config: 3,
 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
@@ -59,6 +66,26 @@ export interface Entry {
   readonly data: Uint8Array;
 }
 
+/**
+ * Group membership. A configuration is joint while `votersOutgoing` is
+ * non-empty (etcd ConfChangeV2 style): a decision then needs a majority of
+ * `voters` AND a majority of `votersOutgoing` (RaftNode, "Membership changes").
+ */
+export interface Membership {
+  /** Voting members (the incoming half while joint). A quorum is a strict majority of them. */
+  readonly voters: readonly NodeId[];
+  /**
+   * Learners: non-voting members that receive the log (appends, snapshots)
+   * from the leader and catch up, but never campaign, never lead and never
+   * count toward a commit or check quorum (see RaftNode, "Learners").
+   * Disjoint from voters (they may overlap votersOutgoing: a voter being
+   * demoted stays a voter until the joint phase ends); absent means none.
+   */
+  readonly learners?: readonly NodeId[];
+  /** The outgoing voters of a joint configuration; absent or empty when not joint. */
+  readonly votersOutgoing?: readonly NodeId[];
+}
+
 /** Raft's persistent state (Raft paper, Figure 2), plus the commit index. */
 export interface HardState {
   readonly term: Term;
@@ -75,6 +102,12 @@ export interface HardState {
    * "A damaged entry"). The Raft core clears it.
    */
   readonly promise?: LogPosition;
+  /**
+   * The committed configuration in effect and the index of its Config entry
+   * (or of the snapshot that carried it). Absent: RaftConfig.membership.
+   */
+  readonly membership?: Membership;
+  readonly membershipIndex?: Index;
 }
 
 /** A log position: the term and index of a last entry. Compared by term, then index. */
@@ -98,6 +131,13 @@ export interface SnapshotMeta {
   readonly term: Term;
   /** First offset after the snapshot. */
   readonly offset: Offset;
+  /**
+   * The sending leader's committed configuration and its index (set on
+   * snapshots sent to followers; the receiver adopts it when newer than its
+   * own). Absent on stored snapshot points.
+   */
+  readonly membership?: Membership;
+  readonly membershipIndex?: Index;
 }
 
 export interface Snapshot extends SnapshotMeta {

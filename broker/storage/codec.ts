@@ -36,7 +36,7 @@
  */
 import { pack, unpack } from "msgpackr";
 import { StorageError } from "../raft/log-storage.js";
-import { EntryKind, index, offset, term, nodeId, type Entry, type HardState, type LogPosition, type Snapshot } from "../raft/types.js";
+import { EntryKind, index, offset, term, nodeId, type Entry, type HardState, type LogPosition, type Membership, type NodeId, type Snapshot } from "../raft/types.js";
 import { crc32c } from "./checksum.js";
 import { corruptRecord, openRecord, sealRecord } from "./record-seal.js";
 
@@ -231,7 +231,7 @@ export function readEntryHeader(v: Uint8Array, valueBytes: number, log: string, 
     throw corruptEntry(log, i, `unknown entry format ${format}`);
   }
   const kind = b[1];
-  if (kind !== EntryKind.Noop && kind !== EntryKind.Records && kind !== EntryKind.Command) throw corruptEntry(log, i, `unknown entry kind ${kind}`);
+  if (kind !== EntryKind.Noop && kind !== EntryKind.Records && kind !== EntryKind.Command && kind !== EntryKind.Config) throw corruptEntry(log, i, `unknown entry kind ${kind}`);
   const storedIndex = b.readDoubleLE(8);
   if (storedIndex !== i) throw corruptEntry(log, i, `stored under index ${i} but says index ${storedIndex}`);
   return {
@@ -346,9 +346,20 @@ export function decodeSegment(v: Uint8Array, key: Uint8Array, log: string): Segm
   };
 }
 
-/** Hard state value: sealed msgpack [term, vote, commit] or, with a promise, [term, vote, commit, promiseTerm, promiseIndex]. */
+/**
+ * Hard state value: sealed msgpack [term, vote, commit]; with a promise
+ * [term, vote, commit, promiseTerm, promiseIndex]; with a membership
+ * (HardState.membership) [term, vote, commit, promiseTerm, promiseIndex,
+ * membershipIndex, voters, votersOutgoing, learners], promiseTerm and
+ * promiseIndex -1 when there is no promise.
+ */
 export function encodeHardState(hs: HardState, key: Uint8Array): Buffer {
   const p = hs.promise;
+  const m = hs.membership;
+  if (m !== undefined) {
+    const fields = [hs.term, hs.vote, hs.commit, p?.term ?? -1, p?.index ?? -1, hs.membershipIndex ?? 0, [...m.voters], [...(m.votersOutgoing ?? [])], [...(m.learners ?? [])]];
+    return sealRecord(pack(fields), key);
+  }
   return sealRecord(pack(p === undefined ? [hs.term, hs.vote, hs.commit] : [hs.term, hs.vote, hs.commit, p.term, p.index]), key);
 }
 
@@ -358,8 +369,20 @@ export function decodeHardState(v: Uint8Array, key: Uint8Array, log: string): Ha
   const hs: HardState = { term: term(a[0]!), vote: nodeId(a[1]!), commit: index(a[2]!) };
   if (a.length < 5) return hs;
   numbersOf(a, 5, "hard state", log);
-  const promise: LogPosition = { term: term(a[3]!), index: index(a[4]!) };
-  return { ...hs, promise };
+  const promise: LogPosition | undefined = a[3]! >= 0 ? { term: term(a[3]!), index: index(a[4]!) } : undefined;
+  const withPromise = promise !== undefined ? { ...hs, promise } : hs;
+  if (a.length < 9) return withPromise;
+  numbersOf(a, 6, "hard state", log);
+  const ids = (x: unknown): NodeId[] => {
+    if (!Array.isArray(x) || !x.every((n) => Number.isInteger(n) && n > 0)) throw corruptRecord("bad hard state membership", log);
+    return x.map((n: number) => nodeId(n));
+  };
+  const voters = ids(a[6]);
+  const outgoing = ids(a[7]);
+  const learners = ids(a[8]);
+  if (voters.length === 0) throw corruptRecord("bad hard state membership: no voters", log);
+  const membership: Membership = { voters, ...(outgoing.length > 0 ? { votersOutgoing: outgoing } : {}), ...(learners.length > 0 ? { learners } : {}) };
+  return { ...withPromise, membership, membershipIndex: index(a[5]!) };
 }
 
 /** Snapshot point value: sealed msgpack [index, term, offset, data]. */

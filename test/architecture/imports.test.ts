@@ -18,7 +18,8 @@
  * - a file outside broker/storage imports lmdb (test/ and bench/ excepted);
  * - client/** imports broker/** other than broker/protocol/** and broker/raft/types.ts;
  * - broker/protocol/** imports lmdb or pino, or broker files other than
- *   broker/raft/types.ts and broker/raft/messages.ts;
+ *   broker/raft/types.ts, broker/raft/messages.ts and the pure membership
+ *   codec (broker/raft/membership.ts, with broker/raft/quorum.ts);
  * - cli/** imports broker/** other than broker/protocol/**, broker/raft/types.ts
  *   and broker/main.ts (the composition root, to start a broker);
  * - config/** imports anything but node:*, config/** and broker/protocol/defaults.ts
@@ -83,7 +84,7 @@ interface ImportRule {
 /** The one module holding every default value: imports nothing, so raft and config may import it. */
 const DEFAULTS_LEAF = "broker/protocol/defaults.ts";
 const CLIENT_MAY_IMPORT = (path: string): boolean => under(path, "broker/protocol") || path === "broker/raft/types.ts";
-const PROTOCOL_MAY_IMPORT = new Set(["broker/raft/types.ts", "broker/raft/messages.ts"]);
+const PROTOCOL_MAY_IMPORT = new Set(["broker/raft/types.ts", "broker/raft/messages.ts", "broker/raft/membership.ts", "broker/raft/quorum.ts"]);
 const CLI_MAY_IMPORT = (path: string): boolean =>
   under(path, "broker/protocol") || path === "broker/raft/types.ts" || path === "broker/main.ts";
 const isLmdb = (t: Target): boolean => t.kind === "package" && t.name === "lmdb";
@@ -134,7 +135,7 @@ export const IMPORT_RULES: readonly ImportRule[] = [
     check: (t) => {
       if (t.kind === "package" && (t.name === "lmdb" || t.name === "pino")) return "broker/protocol may not import lmdb or pino";
       if (t.kind === "file" && !under(t.path, "broker/protocol") && !PROTOCOL_MAY_IMPORT.has(t.path)) {
-        return "broker/protocol may import outside itself only broker/raft/types.ts and broker/raft/messages.ts";
+        return "broker/protocol may import outside itself only broker/raft/types.ts, broker/raft/messages.ts and broker/raft/membership.ts (with quorum.ts)";
       }
       return undefined;
     },

@@ -2,7 +2,8 @@
  * broker/protocol is what client/ and cli/ import: it (and everything it
  * pulls in, transitively) may depend only on msgpackr, @node-rs/crc32 (the
  * record batch's CRC-32C, in crc32c.ts only), node:crypto (SCRAM's HMAC and
- * PBKDF2, in scram-crypto.ts only) and the Raft message types. This keeps lmdb,
+ * PBKDF2, in scram-crypto.ts only), the Raft message types and the pure
+ * membership codec (broker/raft/membership.ts, quorum.ts). This keeps lmdb,
  * pino, ws and broker internals out of the SDK. The compression codecs
  * (node:zlib, lz4-napi, @mongodb-js/zstd) are allowed only as dynamic
  * imports in compression.ts, so code that never compresses never loads them.
@@ -21,7 +22,8 @@ const CRC_MODULE = "broker/protocol/crc32c.ts";
 const CRYPTO_MODULE = "broker/protocol/scram-crypto.ts";
 const LAZY_CODECS = new Set(["node:zlib", "lz4-napi", "@mongodb-js/zstd"]);
 const CODEC_MODULE = "broker/protocol/compression.ts";
-const ALLOWED_OUTSIDE = new Set(["broker/raft/types.ts", "broker/raft/messages.ts"]);
+/** The Raft value and message types, and the pure membership codec the peer message check uses (with its quorum maths). */
+const ALLOWED_OUTSIDE = new Set(["broker/raft/types.ts", "broker/raft/messages.ts", "broker/raft/membership.ts", "broker/raft/quorum.ts"]);
 
 function importsOf(file: string): { spec: string; lazy: boolean }[] {
   const src = readFileSync(join(root, file), "utf8");

@@ -28,6 +28,19 @@ export const SAMPLE_MESSAGES: readonly Message[] = [
   { ...base, type: MessageType.Heartbeat, commit: index(9) },
   { ...base, type: MessageType.HeartbeatResponse, promotable: true },
   { ...base, type: MessageType.Snapshot, snapshot: { index: index(100), term: term(5), offset: offset(5000), data: new Uint8Array([9, 9]) } },
+  // A snapshot carries the leader's committed membership (RaftNode, "Membership changes").
+  {
+    ...base,
+    type: MessageType.Snapshot,
+    snapshot: {
+      index: index(100),
+      term: term(5),
+      offset: offset(5000),
+      data: new Uint8Array([9]),
+      membership: { voters: [nodeId(1), nodeId(4)], votersOutgoing: [nodeId(1), nodeId(2)], learners: [nodeId(5)] },
+      membershipIndex: index(99),
+    },
+  },
   { ...base, type: MessageType.TimeoutNow },
   // A member recovering from a lost disk tags its answers; the leader answers with Rejoin.
   { ...base, type: MessageType.AppendResponse, success: true, index: index(12), hintIndex: index(0), hintTerm: term(0), recovering: 0xdead_beef },

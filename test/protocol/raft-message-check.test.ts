@@ -3,6 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkRaftMessage } from "../../broker/protocol/raft-message-check.js";
 import { MessageType } from "../../broker/raft/messages.js";
+import { GROUP_MEMBERS_MAX, encodeMembership } from "../../broker/raft/membership.js";
+import { EntryKind, nodeId, type Membership } from "../../broker/raft/types.js";
 
 const e = (index: number, term: number, offset: number, count = 1) => ({ index, term, kind: 1, offset, count, timestampMs: 0, data: new Uint8Array(1) });
 const append = (over: Record<string, unknown>) => ({ type: MessageType.Append, from: 2, to: 1, term: 5, prevIndex: 10, prevTerm: 3, commit: 9, entries: [e(11, 3, 100), e(12, 4, 101, 5), e(13, 5, 106)], ...over });
@@ -42,4 +44,23 @@ test("a heartbeat answer's optional unasked flag (a learner asking a quiesced le
   checkRaftMessage(hr({}), "m");
   checkRaftMessage(hr({ unasked: true }), "m");
   assert.throws(() => checkRaftMessage(hr({ unasked: 1 }), "m"), /unasked/);
+});
+
+test("configuration entries and a snapshot's membership must be well-formed and at most GROUP_MEMBERS_MAX members", () => {
+  const conf = (m: Membership, count = 0) => ({ index: 11, term: 3, kind: EntryKind.Config, offset: 100, count, timestampMs: 0, data: encodeMembership(m) });
+  checkRaftMessage(append({ entries: [conf({ voters: [nodeId(1), nodeId(4)], votersOutgoing: [nodeId(1), nodeId(2)] })] }), "m");
+  assert.throws(() => checkRaftMessage(append({ entries: [conf({ voters: [] })] }), "m"), /entries\[0\]\.data: not a well-formed configuration/);
+  assert.throws(() => checkRaftMessage(append({ entries: [{ ...conf({ voters: [nodeId(1)] }), data: new Uint8Array([1, 2]) }] }), "m"), /not a well-formed configuration/);
+  assert.throws(() => checkRaftMessage(append({ entries: [conf({ voters: [nodeId(1)] }, 1)] }), "m"), /consumes no offsets/);
+  const many = Array.from({ length: GROUP_MEMBERS_MAX + 1 }, (_, i) => nodeId(i + 1));
+  assert.throws(() => checkRaftMessage(append({ entries: [conf({ voters: many })] }), "m"), /not a well-formed configuration/);
+
+  const snap = (extra: Record<string, unknown>) => ({ type: MessageType.Snapshot, from: 2, to: 1, term: 5, snapshot: { index: 7, term: 5, offset: 7, data: new Uint8Array(0), ...extra } });
+  checkRaftMessage(snap({ membership: { voters: [1, 2, 3], learners: [4] }, membershipIndex: 6 }), "m");
+  checkRaftMessage(snap({ membership: { voters: [1, 2, 3], votersOutgoing: [1, 2, 5] }, membershipIndex: 9 }), "m");
+  assert.throws(() => checkRaftMessage(snap({ membership: { voters: [1, 2, 3] } }), "m"), /membershipIndex/);
+  assert.throws(() => checkRaftMessage(snap({ membership: { voters: [1, 1] }, membershipIndex: 1 }), "m"), /duplicate voters/);
+  assert.throws(() => checkRaftMessage(snap({ membership: { voters: [1, 2], learners: [2] }, membershipIndex: 1 }), "m"), /both a voter and a learner/);
+  assert.throws(() => checkRaftMessage(snap({ membership: { voters: many }, membershipIndex: 1 }), "m"), /more than/);
+  assert.throws(() => checkRaftMessage(snap({ membership: { voters: [0] }, membershipIndex: 1 }), "m"), /voters\[0\]/);
 });

@@ -18,6 +18,11 @@ export interface HarnessOptions {
   readonly config?: Partial<RaftConfig>;
   /** Learners (Membership.learners) after the `size` voters: ids size+1 .. size+learners. Default 0. */
   readonly learners?: number;
+  /**
+   * Non-members after the learners (ids size+learners+1 ..), started with the
+   * same base membership: passive until a membership change names them. Default 0.
+   */
+  readonly extra?: number;
 }
 
 export const TEST_TIMING = {
@@ -82,7 +87,8 @@ export class Harness {
   constructor(opts: HarnessOptions) {
     const voters = Array.from({ length: opts.size }, (_, i) => nodeId(i + 1));
     const learners = Array.from({ length: opts.learners ?? 0 }, (_, i) => nodeId(opts.size + i + 1));
-    this.ids = [...voters, ...learners];
+    const extra = Array.from({ length: opts.extra ?? 0 }, (_, i) => nodeId(opts.size + learners.length + i + 1));
+    this.ids = [...voters, ...learners, ...extra];
     this.random = new SeededRandom(opts.seed ?? 1);
     const priority = (opts.priority ?? voters).map(nodeId);
     const membership = learners.length > 0 ? { voters, learners } : { voters };

@@ -146,6 +146,22 @@ describe("sealed records", () => {
       details: { log: "p-0" },
     },
     {
+      what: "hard state with a membership",
+      value: encodeHardState({ ...hs, membership: { voters: [nodeId(1), nodeId(4)], votersOutgoing: [nodeId(1), nodeId(2)], learners: [nodeId(5)] }, membershipIndex: index(7) }, hsKey),
+      decode: (v) => decodeHardState(v, hsKey, "p-0"),
+      expect: { ...hs, membership: { voters: [1, 4], votersOutgoing: [1, 2], learners: [5] }, membershipIndex: 7 },
+      legacy: pack([4, 2, 9, -1, -1, 7, [1, 4], [1, 2], [5]]),
+      details: { log: "p-0" },
+    },
+    {
+      what: "hard state with a promise and a membership",
+      value: encodeHardState({ ...hs, promise: { term: term(3), index: index(12) }, membership: { voters: [nodeId(2)] }, membershipIndex: index(3) }, hsKey),
+      decode: (v) => decodeHardState(v, hsKey, "p-0"),
+      expect: { ...hs, promise: { term: 3, index: 12 }, membership: { voters: [2] }, membershipIndex: 3 },
+      legacy: pack([4, 2, 9, 3, 12, 3, [2], [], []]),
+      details: { log: "p-0" },
+    },
+    {
       what: "snapshot",
       value: encodeSnapshot({ index: index(3), term: term(1), offset: offset(8), data: Uint8Array.of(1, 2) }, snapKey),
       decode: (v) => {

@@ -61,7 +61,12 @@ export type ViolationKind =
   | "CORE_ERROR"
   /** A learner (CheckerOptions.learners) sent a (pre-)vote request or led. */
   | "LEARNER_CAMPAIGNED"
-  /** A learner granted a vote or pre-vote, or persisted a vote. */
+  /**
+   * A static learner granted a vote or pre-vote. Learners may grant votes by
+   * the usual rules (a promoted learner may not know it yet, etcd), but with
+   * static membership no candidate ever asks one; a learner may record a vote
+   * (on Rejoin after a lost disk, so it never votes twice in that term).
+   */
   | "LEARNER_VOTED";
 
 /** One broken invariant. */
@@ -484,10 +489,6 @@ export class Checker {
     entries: readonly Entry[] | undefined,
     hs: HardState | undefined,
   ): void {
-    if (hs !== undefined && hs.vote !== 0 && this.learners.has(node)) {
-      this.report("LEARNER_VOTED", `learner ${node} persisted a vote for ${hs.vote} in term ${hs.term}`, node);
-      return;
-    }
     const v = this.view(node);
     const oldLast = this.lastIndex(v);
     let from = Infinity;
