@@ -37,6 +37,7 @@ import type {
   UserInfo,
 } from "../../broker/protocol/results.js";
 import { CallState, type Cluster, type TopicPartitionRef } from "../cluster/cluster.js";
+import type { RequestOf, ResultOf } from "../../broker/protocol/ops.js";
 import { isRetriableError } from "../retry/retry-options.js";
 
 /** What createTopic takes. */
@@ -256,7 +257,7 @@ export class Admin {
    * REASSIGNMENT_IN_PROGRESS, INVALID_REQUEST).
    */
   async reassignPartitions(moves: readonly ReassignmentMove[]): Promise<RecordedReassignment[]> {
-    const r = await this.cluster.controllerRequest<"reassignPartitions">({ op: "reassignPartitions", moves });
+    const r = await this.controllerVerdict<"reassignPartitions">({ op: "reassignPartitions", moves });
     this.cluster.markStale();
     return [...r.moves];
   }
@@ -266,9 +267,25 @@ export class Admin {
    * the moves recorded (follow them with listReassignments).
    */
   async decommissionBroker(brokerId: number): Promise<RecordedReassignment[]> {
-    const r = await this.cluster.controllerRequest<"decommissionBroker">({ op: "decommissionBroker", brokerId });
+    const r = await this.controllerVerdict<"decommissionBroker">({ op: "decommissionBroker", brokerId });
     this.cluster.markStale();
     return [...r.moves];
+  }
+
+  /**
+   * A request to the controller, retried like any, except that a refusal
+   * naming a field of the request (details.field: UNKNOWN_TOPIC,
+   * UNKNOWN_PARTITION, BROKER_NOT_AVAILABLE for a named move or broker) is the
+   * controller's verdict on its own metadata: asking again would not change it.
+   */
+  private controllerVerdict<O extends "reassignPartitions" | "decommissionBroker">(request: RequestOf<O>): Promise<ResultOf<O>> {
+    const state = new CallState();
+    return this.cluster.retrier.run((ctx) => this.cluster.attemptController<O>(request, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) }), {
+      onRetriable: (err) => {
+        if (err.details?.field !== undefined) throw err;
+        return this.cluster.onControllerError(err, state);
+      },
+    });
   }
 
   /**

@@ -1,0 +1,240 @@
+/**
+ * Partition reassignment and broker decommission on four real brokers (one
+ * cluster for the file, docs/OPERATIONS.md): a partition moves off its
+ * preferred leader's broker onto the fourth while an idempotent producer
+ * writes, no acknowledged record is lost or doubled and the broker left
+ * behind deletes its copy; refused requests leave the metadata as it was;
+ * the plan file through the real CLI; a broker decommissioned under load.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RlogClient, RlogError, type TopicDescription } from "../../client/index.js";
+import { TestCluster, sleep } from "./cluster-harness.js";
+import { WireClient } from "./wire-client.js";
+import { runCli, stderrLines } from "../cli/run-cli.js";
+
+let cluster: TestCluster;
+let admin: RlogClient;
+
+before(async () => {
+  cluster = await TestCluster.start({ size: 4 });
+  admin = new RlogClient({ brokers: cluster.urls(), clientId: "reassign-admin" });
+});
+
+after(async () => {
+  await admin?.close();
+  await cluster?.stopAll();
+});
+
+/** Poll `check` every 100 ms until it returns a value other than undefined; fail after `timeoutMs`. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Until no partition moves any more; returns the topic as it is then. */
+async function settled(topic: string): Promise<TopicDescription> {
+  await until(`the moves of ${topic} to complete`, async () => ((await admin.admin().listReassignments()).some((r) => r.topic === topic) ? undefined : true));
+  return admin.admin().describeTopic(topic);
+}
+
+/**
+ * Produce "<tag>-<i>" one record at a time (acks all, idempotent, retried by
+ * the SDK) until stopped; returns the values acknowledged.
+ */
+function produceUntil(client: RlogClient, topic: string, tag: string): { stop: () => Promise<string[]> } {
+  const producer = client.producer({ lingerMs: 0 });
+  const acked: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const value = `${tag}-${i}`;
+      await producer.send({ topic, messages: [{ value }] });
+      acked.push(value);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await producer.flush();
+      return acked;
+    },
+  };
+}
+
+/** Every record of the topic's partitions, read from the earliest offset until `count` were read. */
+async function readAll(client: RlogClient, topic: string, partitions: number, count: number): Promise<string[]> {
+  const consumer = client.consumer({ maxWaitMs: 200 });
+  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, from: "earliest" as const })));
+  const got: string[] = [];
+  if (count > 0) {
+    for await (const r of consumer.records()) {
+      got.push(String(r.value));
+      if (got.length === count) break;
+    }
+  }
+  await consumer.stop();
+  return got;
+}
+
+/** Whether `brokerId` answers a fetch of the partition with "holds no replica" (its copy is closed and gone). */
+async function holdsNoReplica(brokerId: number, topic: string, partition: number): Promise<boolean> {
+  const c = await WireClient.connect(cluster.url(brokerId));
+  try {
+    await c.request("fetch", { op: "fetch", topic, partition, offset: 0, maxBytes: 1024, maxWaitMs: 0 });
+    return false;
+  } catch (err) {
+    return err instanceof RlogError && /holds no replica/.test(err.message);
+  } finally {
+    c.close();
+  }
+}
+
+test("a partition moves off its preferred leader's broker while an idempotent producer writes: every acknowledged record exactly once, the old broker deletes its copy", { timeout: 180_000 }, async (t) => {
+  const created = await admin.admin().createTopic({ name: "moving", partitions: 1, replicationFactor: 3 });
+  const from = created.partitions[0]!.replicas;
+  const spare = [1, 2, 3, 4].find((id) => !from.includes(id))!;
+  // {a,b,c} -> {b,c,spare}: the preferred leader (a) leaves, a new broker joins.
+  const target = [from[1]!, from[2]!, spare];
+  await until("a leader for moving/0", async () => ((await admin.admin().describeTopic("moving")).partitions[0]!.leader !== 0 ? true : undefined));
+
+  const producing = new RlogClient({ brokers: cluster.urls(), clientId: "reassign-producer" });
+  try {
+    const load = produceUntil(producing, "moving", "m");
+    await sleep(1_000);
+    const movedAt = performance.now();
+    const moves = await admin.admin().reassignPartitions([{ topic: "moving", partition: 0, replicas: target }]);
+    assert.deepEqual(moves, [{ topic: "moving", partition: 0, from, target }]);
+    const listed = await admin.admin().listReassignments();
+    assert.ok(listed.length <= 1, JSON.stringify(listed));
+    const after = await settled("moving");
+    assert.deepEqual(after.partitions[0]!.replicas, target, "the target is the replica list");
+    const moveMs = Math.round(performance.now() - movedAt);
+    await sleep(1_000); // records written after the move too
+    const acked = await load.stop();
+    assert.ok(acked.length > 20, `only ${acked.length} records written`);
+    t.diagnostic(`moved ${from.join(",")} -> ${target.join(",")} in ${moveMs} ms under load; ${acked.length} records acknowledged`);
+
+    const got = await readAll(producing, "moving", 1, acked.length);
+    assert.deepEqual(got, acked, "every acknowledged record once, in order");
+    assert.equal((await admin.admin().listOffsets({ topic: "moving", partition: 0 }, "latest")).offset, acked.length, "nothing more than what was acknowledged");
+    await until(`broker ${from[0]} to drop its copy`, async () => ((await holdsNoReplica(from[0]!, "moving", 0)) ? true : undefined));
+    // The new preferred leader takes leadership through the preferred-leader transfer.
+    await until(`broker ${target[0]} to lead`, async () => ((await admin.admin().describeTopic("moving")).partitions[0]!.leader === target[0] ? true : undefined));
+  } finally {
+    await producing.close();
+  }
+});
+
+test("refused requests leave the metadata as it was: unknown topic or partition, unknown broker, a list naming a broker twice, a partition named twice or already moving", { timeout: 90_000 }, async () => {
+  await admin.admin().createTopic({ name: "still", partitions: 2, replicationFactor: 2 });
+  const before = await admin.admin().describeTopic("still");
+  const placement = (t: TopicDescription) => ({ replicas: t.partitions.map((p) => p.replicas), config: t.config });
+  const r0 = before.partitions[0]!.replicas;
+  const other = [1, 2, 3, 4].find((id) => !r0.includes(id))!;
+  const refused = async (moves: { topic: string; partition: number; replicas: number[] }[], code: string, message: RegExp): Promise<void> => {
+    const started = performance.now();
+    await assert.rejects(admin.admin().reassignPartitions(moves), (err: unknown) => {
+      assert.ok(err instanceof RlogError, String(err));
+      assert.equal(err.codeName, code, err.message);
+      assert.match(err.message, message);
+      return true;
+    });
+    // The controller's verdict on its own metadata is not retried (UNKNOWN_TOPIC and BROKER_NOT_AVAILABLE are retriable codes).
+    assert.ok(performance.now() - started < 5_000, `${code} took ${Math.round(performance.now() - started)} ms`);
+  };
+  await refused([{ topic: "nope", partition: 0, replicas: [1, 2] }], "UNKNOWN_TOPIC", /topic nope does not exist/);
+  await refused([{ topic: "still", partition: 5, replicas: [1, 2] }], "UNKNOWN_PARTITION", /has 2 partitions/);
+  await refused([{ topic: "still", partition: 0, replicas: [r0[0]!, 9] }], "BROKER_NOT_AVAILABLE", /broker 9 is not a broker of the cluster/);
+  await refused([{ topic: "still", partition: 0, replicas: [1, 1] }], "INVALID_REQUEST", /twice/);
+  await refused(
+    [
+      { topic: "still", partition: 1, replicas: [1, 2] },
+      { topic: "still", partition: 1, replicas: [3, 4] },
+    ],
+    "INVALID_REQUEST",
+    /still\/1 is named twice/,
+  );
+  assert.deepEqual(placement(await admin.admin().describeTopic("still")), placement(before));
+  assert.deepEqual(await admin.admin().listReassignments(), []);
+  // Already moving: the second request is refused whole, the first goes on to completion.
+  await admin.admin().reassignPartitions([{ topic: "still", partition: 0, replicas: [r0[0]!, other] }]);
+  await refused(
+    [
+      { topic: "still", partition: 1, replicas: [1, 2] },
+      { topic: "still", partition: 0, replicas: [other, r0[0]!] },
+    ],
+    "REASSIGNMENT_IN_PROGRESS",
+    /still\/0 is already moving/,
+  );
+  const after = await settled("still");
+  assert.deepEqual(after.partitions[0]!.replicas, [r0[0], other]);
+  assert.deepEqual(after.partitions[1]!.replicas, before.partitions[1]!.replicas, "partition 1 of the refused request did not move");
+});
+
+test("rlog-cli partition reassign --plan (Kafka's JSON) --wait moves every partition of the plan; a bad plan names its entry and sends nothing", { timeout: 120_000 }, async () => {
+  const brokers = cluster.urls().join(",");
+  const cli = (args: readonly string[]) => runCli([...args, "--brokers", brokers], { timeoutMs: 90_000 });
+  assert.equal((await cli(["topic", "create", "planned", "-p", "2", "-r", "2"])).status, 0);
+  const t = await admin.admin().describeTopic("planned");
+  const flip = (r: readonly number[]): number[] => [1, 2, 3, 4].filter((id) => !r.includes(id)).slice(0, 2);
+  const plan = { version: 1, partitions: t.partitions.map((p) => ({ topic: "planned", partition: p.partition, replicas: flip(p.replicas), log_dirs: ["any", "any"] })) };
+  const file = join(cluster.dir, "plan.json");
+  writeFileSync(file, JSON.stringify(plan));
+  const r = await cli(["partition", "reassign", "--plan", file, "--wait", "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.toString().trim()) as { moves: { partition: number; target: number[] }[] };
+  assert.deepEqual(out.moves.map((m) => m.target), plan.partitions.map((p) => p.replicas));
+  const moved = await admin.admin().describeTopic("planned");
+  assert.deepEqual(moved.partitions.map((p) => p.replicas), plan.partitions.map((p) => p.replicas), "--wait returned once both moves completed");
+  const list = await cli(["partition", "reassignments"]);
+  assert.equal(list.stdout.toString(), "no partition is moving\n");
+
+  writeFileSync(file, JSON.stringify({ version: 1, partitions: [{ topic: "planned", partition: 0, replicas: [1, 2] }, { topic: "planned", partition: 1 }] }));
+  const bad = await cli(["partition", "reassign", "--plan", file]);
+  assert.equal(bad.status, 2);
+  assert.deepEqual(stderrLines(bad).length, 1, bad.stderr);
+  assert.match(bad.stderr, /partitions\[1\]\.replicas: expected a non-empty array/);
+  assert.deepEqual((await admin.admin().describeTopic("planned")).partitions.map((p) => p.replicas), plan.partitions.map((p) => p.replicas));
+});
+
+test("a broker decommissioned under load holds no replica afterwards; every acknowledged record is read exactly once", { timeout: 180_000 }, async () => {
+  await admin.admin().createTopic({ name: "busy", partitions: 3, replicationFactor: 2 });
+  const t = await admin.admin().describeTopic("busy");
+  // The broker with most replicas of "busy" (any broker would do).
+  const counts = [1, 2, 3, 4].map((id) => ({ id, n: t.partitions.filter((p) => p.replicas.includes(id)).length }));
+  const victim = counts.sort((a, b) => b.n - a.n)[0]!.id;
+  await until("leaders for busy", async () => ((await admin.admin().describeTopic("busy")).partitions.every((p) => p.leader !== 0) ? true : undefined));
+  const producing = new RlogClient({ brokers: cluster.urls(), clientId: "decommission-producer" });
+  try {
+    const load = produceUntil(producing, "busy", "d");
+    await sleep(500);
+    const moves = await admin.admin().decommissionBroker(victim);
+    assert.ok(moves.length > 0);
+    for (const m of moves) {
+      assert.ok(!m.target.includes(victim), JSON.stringify(m));
+      assert.equal(m.target.length, m.from.length, "the replication factor stays");
+    }
+    await until("the decommission to complete", async () => ((await admin.admin().listReassignments()).length === 0 ? true : undefined), 120_000);
+    const acked = await load.stop();
+    const after = await admin.admin().describeTopic("busy");
+    for (const p of after.partitions) assert.ok(!p.replicas.includes(victim), `busy/${p.partition} still on ${victim}: ${p.replicas.join(",")}`);
+    for (const other of ["moving", "still", "planned"]) {
+      for (const p of (await admin.admin().describeTopic(other)).partitions) assert.ok(!p.replicas.includes(victim), `${other}/${p.partition} still on ${victim}`);
+    }
+    const got = await readAll(producing, "busy", 3, acked.length);
+    assert.deepEqual([...got].sort(), [...acked].sort(), "every acknowledged record once");
+    // A second decommission of the now empty broker moves nothing.
+    assert.deepEqual(await admin.admin().decommissionBroker(victim), []);
+  } finally {
+    await producing.close();
+  }
+});
