@@ -333,7 +333,7 @@ export const REASSIGNMENT_DEFAULTS = frozen({
   /** Bytes per second a moving partition's leader sends its new replicas (learners) all together; 0: unlimited (Kafka too has no throttle unless one is set). */
   throttleBytesPerSec: 0,
   /** A new replica votes once its log is within this many entries of the leader's commit index. */
-  catchUpLagEntriesMax: 1000,
+  catchUpLagEntriesMax: 100,
 });
 
 /** Authorization (broker/security/, docs/SECURITY.md). */

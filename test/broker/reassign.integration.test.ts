@@ -4,7 +4,9 @@
  * preferred leader's broker onto the fourth while an idempotent producer
  * writes, no acknowledged record is lost or doubled and the broker left
  * behind deletes its copy; refused requests leave the metadata as it was;
- * the plan file through the real CLI; a broker decommissioned under load.
+ * the plan file through the real CLI; a broker decommissioned under load;
+ * a throttled move whose leader is SIGKILLed midway is finished by the next
+ * leader. The brokers run with a reassignment throttle of THROTTLE_BYTES_PER_SEC.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,8 +20,12 @@ import { runCli, stderrLines } from "../cli/run-cli.js";
 let cluster: TestCluster;
 let admin: RlogClient;
 
+/** reassignment.throttleBytesPerSec of every broker: the other tests move little data; the last one ~0.6 MB. */
+const THROTTLE_BYTES_PER_SEC = 256 * 1024;
+
 before(async () => {
-  cluster = await TestCluster.start({ size: 4 });
+  // catchUpLagEntriesMax 10: a learner stays one (throttled) until nearly caught up.
+  cluster = await TestCluster.start({ size: 4, extra: { reassignment: { throttleBytesPerSec: THROTTLE_BYTES_PER_SEC, catchUpLagEntriesMax: 10 } } });
   admin = new RlogClient({ brokers: cluster.urls(), clientId: "reassign-admin" });
 });
 
@@ -234,6 +240,55 @@ test("a broker decommissioned under load holds no replica afterwards; every ackn
     assert.deepEqual([...got].sort(), [...acked].sort(), "every acknowledged record once");
     // A second decommission of the now empty broker moves nothing.
     assert.deepEqual(await admin.admin().decommissionBroker(victim), []);
+  } finally {
+    await producing.close();
+  }
+});
+
+test("a throttled move shows its learner's lag, survives the leader's SIGKILL midway (the next leader finishes it), and loses no record", { timeout: 180_000 }, async (t) => {
+  const created = await admin.admin().createTopic({ name: "slow", partitions: 1, replicationFactor: 3, config: { compression: "none" } });
+  const from = created.partitions[0]!.replicas;
+  const spare = [1, 2, 3, 4].find((id) => !from.includes(id))!;
+  const target = [from[0]!, from[1]!, spare];
+  await until("a leader for slow/0", async () => ((await admin.admin().describeTopic("slow")).partitions[0]!.leader !== 0 ? true : undefined));
+  const producing = new RlogClient({ brokers: cluster.urls(), clientId: "slow-producer" });
+  try {
+    // One small entry per record (the throttle lets at least one entry out per tick, so entries must be small against
+    // THROTTLE_BYTES_PER_SEC x raftTickMs for it to bound the rate).
+    const producer = producing.producer({ lingerMs: 0 });
+    const sent: string[] = [];
+    const payload = "x".repeat(500);
+    for (let i = 0; i < 1200; i++) {
+      const value = `s-${i}-${payload}`;
+      await producer.send({ topic: "slow", messages: [{ value }] });
+      sent.push(value);
+    }
+    const bytes = sent.length * payload.length;
+
+    const startedAt = performance.now();
+    await admin.admin().reassignPartitions([{ topic: "slow", partition: 0, replicas: target }]);
+    // The leader reports its learner's lag while the throttle holds it back.
+    const seen = await until("the learner's lag to show", async () => {
+      const r = (await admin.admin().listReassignments()).find((x) => x.topic === "slow");
+      return r?.phase === "learners" && r.learners.some((l) => l.brokerId === spare && l.lagEntries > 0) ? r : undefined;
+    });
+    const leader = seen.leader;
+    assert.ok(from.includes(leader), `leader ${leader}`);
+    await cluster.kill(leader);
+    t.diagnostic(`killed leader ${leader} while learner ${spare} lagged ${seen.learners[0]?.lagEntries} entries`);
+
+    const after = await until("the move to complete without the old leader", async () => {
+      const d = await admin.admin().describeTopic("slow");
+      return d.partitions[0]!.replicas.join() === target.join() ? d : undefined;
+    }, 120_000);
+    const moveMs = Math.round(performance.now() - startedAt);
+    t.diagnostic(`moved ${(bytes / 1e6).toFixed(1)} MB ${from.join(",")} -> ${target.join(",")} in ${moveMs} ms at ${THROTTLE_BYTES_PER_SEC} B/s (leader killed midway)`);
+    // The throttle held: copying at most THROTTLE_BYTES_PER_SEC, the learner needed most of bytes / throttle.
+    assert.ok(moveMs >= (0.5 * bytes * 1000) / THROTTLE_BYTES_PER_SEC, `moved in ${moveMs} ms: faster than the throttle allows`);
+    assert.deepEqual(after.partitions[0]!.replicas, target);
+    await cluster.restart(leader);
+    const got = await readAll(producing, "slow", 1, sent.length);
+    assert.deepEqual([...got].sort(), [...sent].sort(), "every acknowledged record once");
   } finally {
     await producing.close();
   }
