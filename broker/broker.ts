@@ -593,6 +593,10 @@ export class Broker {
         this.enqueue(() => this.openTopic(change.topic));
         for (const m of change.moves) this.partitions.get(partitionGroupId(change.topic.id, m.partition))?.runner.setPriority(m.target);
         return;
+      case "reassignmentCancelled":
+        // Going back: every broker hosting it already has a replica open; the leader preference follows the list again.
+        for (const m of change.moves) this.partitions.get(partitionGroupId(change.topic.id, m.partition))?.runner.setPriority(m.target);
+        return;
       case "reassignmentCompleted":
         this.enqueue(() => this.completeMove(change.topic, change.partition));
         return;

@@ -60,6 +60,7 @@ export { ACL_OPERATIONS, ANONYMOUS_PRINCIPAL, CLUSTER_RESOURCE_NAME, PATTERN_TYP
 export type { CompressionName } from "../broker/protocol/compression.js";
 export type {
   BrokerStatus,
+  CancelReassignmentResult,
   ClusterStatusResult,
   DescribeGroupResult,
   GroupMember,

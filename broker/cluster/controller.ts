@@ -24,9 +24,9 @@ import { ClusterMetadata, MetadataOp, encodeCommand, type MetadataChange, type M
 import { CONTROLLER_GROUP } from "./names.js";
 import { ProducerIdAllocator } from "./producer-id-allocator.js";
 import { placeReplicas } from "./placement.js";
-import { checkMoves, decommissionMoves, type RequestedMove } from "./reassignment-plan.js";
+import { checkCancels, checkMoves, decommissionMoves, type RequestedCancel, type RequestedMove } from "./reassignment-plan.js";
 import { reassignmentOf, sameList } from "./reassignments.js";
-import type { RecordedReassignment } from "../protocol/results.js";
+import type { CancelReassignmentResult, RecordedReassignment } from "../protocol/results.js";
 /** How long an admin change waits for its commit. */
 export const CONTROLLER_COMMIT_TIMEOUT_MS = 15_000;
 
@@ -97,6 +97,9 @@ export class Controller {
           }
           if (change.kind === "reassignmentStarted") {
             for (const m of change.moves) opts.logger.info({ topic: change.topic.name, partition: m.partition, from: change.topic.replicas[m.partition], target: m.target }, "partition reassignment started");
+          }
+          if (change.kind === "reassignmentCancelled") {
+            for (const m of change.moves) opts.logger.info({ topic: change.topic.name, partition: m.partition, cancelledTarget: m.cancelled, replicas: m.target }, "partition reassignment cancelled: going back");
           }
           if (change.kind === "reassignmentCompleted") {
             opts.logger.info({ topic: change.topic.name, partition: change.partition, from: change.from, replicas: change.topic.replicas[change.partition] }, "partition reassignment completed");
@@ -323,6 +326,24 @@ export class Controller {
       }
     }
     return recorded;
+  }
+
+  /**
+   * Cancel moves (reassignment-plan.ts checkCancels): each partition goes
+   * back to its replica list. Resolves once recorded, with what was cancelled.
+   */
+  async cancelReassignment(requested: readonly RequestedCancel[]): Promise<CancelReassignmentResult["cancelled"]> {
+    this.requireLeader();
+    const plan = checkCancels({ topic: (n) => this.metadata.topic(n) }, requested);
+    await this.commitAll(plan.map((tc) => ({ op: MetadataOp.CancelReassignment, name: tc.topic.name, topicId: tc.topic.id, partitions: tc.partitions })));
+    return plan.flatMap((tc) =>
+      tc.partitions.map((p) => {
+        const r = this.metadata.topic(tc.topic.name)?.reassignments?.find((x) => x.partition === p);
+        // Rejected at apply: the move completed (or the topic changed) between the check and the commit.
+        if (r?.cancelled === undefined) throw new RlogError("NO_REASSIGNMENT_IN_PROGRESS", `${tc.topic.name}/${p} completed its move meanwhile; nothing to cancel`);
+        return { topic: tc.topic.name, partition: p, cancelledTarget: [...r.cancelled], replicas: [...r.target] };
+      }),
+    );
   }
 
   /**

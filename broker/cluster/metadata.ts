@@ -7,7 +7,7 @@ import { Packr } from "msgpackr";
 import type { Acl, AclFilter } from "../protocol/acls.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import { AclSet } from "../security/acl.js";
-import { reassignmentOf, sameList, withMoves, type PartitionMove, type PartitionReassignment } from "./reassignments.js";
+import { reassignmentOf, sameList, withCancels, withMoves, type PartitionMove, type PartitionReassignment } from "./reassignments.js";
 import type { ScramCredential } from "../protocol/scram.js";
 import { EntryKind, type Entry, type Index, type NodeId, type Snapshot } from "../raft/types.js";
 
@@ -53,7 +53,13 @@ export const MetadataOp = {
   ReassignPartitions: 12,
   /** A moving partition's group reached its target: the target becomes its replica list. */
   CompleteReassignment: 13,
-  // 14 is kept for CancelReassignment (not built yet).
+  /**
+   * Cancel moves of one topic: each partition turns back toward its own
+   * replica list (its target kept as `cancelled`, whose brokers host it
+   * until the group is back), and completes like any move. Rejected whole
+   * when a partition is not moving, already cancelled, or named twice.
+   */
+  CancelReassignment: 14,
 } as const;
 export type MetadataOp = (typeof MetadataOp)[keyof typeof MetadataOp];
 
@@ -101,6 +107,12 @@ export type MetadataCommand =
       readonly partition: number;
       /** The target completed: applied only while it is still the partition's target. */
       readonly replicas: readonly NodeId[];
+    }
+  | {
+      readonly op: typeof MetadataOp.CancelReassignment;
+      readonly name: string;
+      readonly topicId: number;
+      readonly partitions: readonly number[];
     };
 
 /**
@@ -168,6 +180,8 @@ export type MetadataChange =
   | { readonly kind: "topicAltered"; readonly topic: TopicMeta; readonly before: TopicMeta; readonly index: Index }
   /** Partitions of `topic` started moving (`moves` as recorded); `before` is the topic as it was. */
   | { readonly kind: "reassignmentStarted"; readonly topic: TopicMeta; readonly before: TopicMeta; readonly moves: readonly PartitionReassignment[]; readonly index: Index }
+  /** Moves of `topic` were cancelled: each of `moves` now heads back to the partition's list (`target`), `cancelled` the target given up. */
+  | { readonly kind: "reassignmentCancelled"; readonly topic: TopicMeta; readonly moves: readonly PartitionReassignment[]; readonly index: Index }
   /** A move completed: `topic.replicas[partition]` is the target now, `from` the list before. */
   | { readonly kind: "reassignmentCompleted"; readonly topic: TopicMeta; readonly partition: number; readonly from: readonly NodeId[]; readonly index: Index }
   | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
@@ -310,6 +324,15 @@ export class ClusterMetadata {
         return this.reassignPartitions(c, index);
       case MetadataOp.CompleteReassignment:
         return this.completeReassignment(c, index);
+      case MetadataOp.CancelReassignment: {
+        const before = this.topicsByName.get(c.name);
+        if (!before || before.id !== c.topicId) return { kind: "rejected", reason: `topic ${c.name} (id ${c.topicId}) does not exist`, index };
+        const next = withCancels(before, c.partitions);
+        if (typeof next === "string") return { kind: "rejected", reason: `CancelReassignment of ${c.name}: ${next}`, index };
+        const topic: TopicMeta = { ...before, reassignments: next };
+        this.topicsByName.set(c.name, topic);
+        return { kind: "reassignmentCancelled", topic, moves: next.filter((r) => c.partitions.includes(r.partition)), index };
+      }
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }

@@ -60,10 +60,51 @@ export function checkMoves(cluster: PlanCluster, requested: readonly RequestedMo
       if (!cluster.live.includes(id)) throw new RlogError("BROKER_NOT_AVAILABLE", `${field}: broker ${id} is down or cut off from the controller; start it and try again`, { field: `${field}.replicas` });
     }
     const moving = reassignmentOf(t, m.partition);
+    if (moving?.cancelled) throw new RlogError("REASSIGNMENT_IN_PROGRESS", `${field}: ${key} is going back to ${current.join(",")} after its move to ${moving.cancelled.join(",")} was cancelled`, { field });
     if (moving) throw new RlogError("REASSIGNMENT_IN_PROGRESS", `${field}: ${key} is already moving from ${current.join(",")} to ${moving.target.join(",")}`, { field });
     if (sameList(m.replicas, current)) return;
     const entry = byTopic.get(t.name) ?? { topic: t, moves: [] };
     entry.moves.push({ partition: m.partition, replicas: [...m.replicas] });
+    byTopic.set(t.name, entry);
+  });
+  return [...byTopic.values()];
+}
+
+/** One cancel of a cancelReassignment request. */
+export interface RequestedCancel {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** The cancels of one topic, checked against this incarnation of it: one CancelReassignment command. */
+export interface TopicCancels {
+  readonly topic: TopicMeta;
+  readonly partitions: readonly number[];
+}
+
+/**
+ * Check requested cancels; group them per topic. Refused (RlogError): the
+ * same partition twice (INVALID_REQUEST), an unknown topic (UNKNOWN_TOPIC)
+ * or partition (UNKNOWN_PARTITION), a partition not moving
+ * (NO_REASSIGNMENT_IN_PROGRESS) or already going back (REASSIGNMENT_IN_PROGRESS).
+ */
+export function checkCancels(cluster: Pick<PlanCluster, "topic">, requested: readonly RequestedCancel[]): TopicCancels[] {
+  if (requested.length === 0) throw new RlogError("INVALID_REQUEST", "no partitions given", { field: "partitions" });
+  const seen = new Set<string>();
+  const byTopic = new Map<string, { topic: TopicMeta; partitions: number[] }>();
+  requested.forEach((c, i) => {
+    const field = `partitions[${i}]`;
+    const key = `${c.topic}/${c.partition}`;
+    if (seen.has(key)) throw new RlogError("INVALID_REQUEST", `${field}: partition ${key} is named twice`, { field });
+    seen.add(key);
+    const t = cluster.topic(c.topic);
+    if (!t) throw new RlogError("UNKNOWN_TOPIC", `${field}: topic ${c.topic} does not exist`, { field: `${field}.topic` });
+    if (!t.replicas[c.partition]) throw new RlogError("UNKNOWN_PARTITION", `${field}: topic ${c.topic} has ${t.replicas.length} partitions; ${c.partition} does not exist`, { field: `${field}.partition` });
+    const moving = reassignmentOf(t, c.partition);
+    if (!moving) throw new RlogError("NO_REASSIGNMENT_IN_PROGRESS", `${field}: ${key} is not moving (its move may have completed)`, { field });
+    if (moving.cancelled) throw new RlogError("REASSIGNMENT_IN_PROGRESS", `${field}: the move of ${key} to ${moving.cancelled.join(",")} is already cancelled`, { field });
+    const entry = byTopic.get(t.name) ?? { topic: t, partitions: [] };
+    entry.partitions.push(c.partition);
     byTopic.set(t.name, entry);
   });
   return [...byTopic.values()];

@@ -18,6 +18,13 @@ import type { NodeId } from "../raft/types.js";
 export interface PartitionReassignment {
   readonly partition: number;
   readonly target: readonly NodeId[];
+  /**
+   * Set by a cancel (CancelReassignment): the target the move was heading to
+   * before it was cancelled, `target` then being the partition's own list
+   * again. Its brokers keep hosting the partition until the group is back on
+   * `target` (some may be voters by then).
+   */
+  readonly cancelled?: readonly NodeId[];
 }
 
 /** One move of a ReassignPartitions command (for one topic). */
@@ -38,11 +45,13 @@ export function reassignmentOf(t: ReassignableTopic, p: number): PartitionReassi
   return t.reassignments?.find((r) => r.partition === p);
 }
 
-/** Every broker that hosts partition `p`: its replica list, then the target's new brokers. */
+/** Every broker that hosts partition `p`: its replica list, then the target's new brokers (and a cancelled target's). */
 export function hostingReplicas(t: ReassignableTopic, p: number): NodeId[] {
   const from = t.replicas[p] ?? [];
-  const target = reassignmentOf(t, p)?.target ?? [];
-  return [...from, ...target.filter((id) => !from.includes(id))];
+  const move = reassignmentOf(t, p);
+  const hosts = [...from];
+  for (const id of [...(move?.target ?? []), ...(move?.cancelled ?? [])]) if (!hosts.includes(id)) hosts.push(id);
+  return hosts;
 }
 
 /**
@@ -88,4 +97,27 @@ export function withMoves(t: ReassignableTopic, moves: unknown): PartitionReassi
     next.push({ partition, target: [...(replicas as NodeId[])] });
   }
   return next.sort((a, b) => a.partition - b.partition);
+}
+
+/**
+ * Apply a CancelReassignment's partitions to a topic's reassignments: each
+ * moving partition turns back toward its own list, its target kept as
+ * `cancelled`; a string saying why when they do not fit (not moving, already
+ * cancelled, named twice: the whole command is then rejected).
+ */
+export function withCancels(t: ReassignableTopic & { readonly replicas: readonly (readonly NodeId[])[] }, partitions: unknown): PartitionReassignment[] | string {
+  if (!Array.isArray(partitions) || partitions.length === 0) return "no partitions";
+  const next = [...(t.reassignments ?? [])];
+  const seen = new Set<number>();
+  for (const p of partitions as unknown[]) {
+    if (typeof p !== "number" || !Number.isSafeInteger(p) || p < 0 || p >= t.replicas.length) return `partition ${JSON.stringify(p)} does not exist`;
+    if (seen.has(p)) return `partition ${p} is named twice`;
+    seen.add(p);
+    const i = next.findIndex((r) => r.partition === p);
+    const move = next[i];
+    if (move === undefined) return `partition ${p} is not moving`;
+    if (move.cancelled !== undefined) return `the move of partition ${p} is already cancelled`;
+    next[i] = { partition: p, target: [...t.replicas[p]!], cancelled: move.target };
+  }
+  return next;
 }

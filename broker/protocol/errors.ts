@@ -72,6 +72,7 @@ export const ERRORS = [
   { code: 43, name: "INVALID_RECORD_BATCH", retriable: false, description: "A produced record batch is well formed but not allowed: transactional or control batches, log-append-time batches, or sequence numbers past 2^31 - 1." },
   { code: 44, name: "AUTHORIZATION_FAILED", retriable: false, description: "Authorization is on and no ACL allows this principal the operation on the resource (or an ACL denies it); the message names principal, operation and resource (docs/SECURITY.md)." },
   { code: 45, name: "REASSIGNMENT_IN_PROGRESS", retriable: false, description: "A partition named by reassignPartitions or decommissionBroker is already moving; wait until its move completes (listReassignments)." },
+  { code: 46, name: "NO_REASSIGNMENT_IN_PROGRESS", retriable: false, description: "cancelReassignment named a partition that is not moving (its move may have completed meanwhile)." },
 ] as const satisfies readonly ErrorSpec[];
 
 /** The name of an error code in the table. */

@@ -40,6 +40,7 @@ export interface Operations {
   alterTopic: { request: Q.AlterTopicRequest; result: R.AlterTopicResult };
   reassignPartitions: { request: Q.ReassignPartitionsRequest; result: R.ReassignPartitionsResult };
   listReassignments: { request: Q.ListReassignmentsRequest; result: R.ListReassignmentsResult };
+  cancelReassignment: { request: Q.CancelReassignmentRequest; result: R.CancelReassignmentResult };
   decommissionBroker: { request: Q.DecommissionBrokerRequest; result: R.DecommissionBrokerResult };
 }
 
@@ -88,6 +89,7 @@ const opTable: { readonly [O in OpName]: true } = {
   alterTopic: true,
   reassignPartitions: true,
   listReassignments: true,
+  cancelReassignment: true,
   decommissionBroker: true,
 };
 

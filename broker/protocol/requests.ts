@@ -191,6 +191,24 @@ export interface ReassignPartitionsRequest {
   readonly moves: readonly ReassignmentMove[];
 }
 
+/** A partition named by cancelReassignment. */
+export interface ReassignmentRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/**
+ * Cancel moves: each partition goes back to its replica list (the brokers
+ * of the target it was heading to keep their copy until it is back, then
+ * delete it). Answered by the controller leader once recorded. Refused
+ * whole when a partition is not moving or its move is already cancelled.
+ */
+export interface CancelReassignmentRequest {
+  readonly op: "cancelReassignment";
+  /** At least one. */
+  readonly partitions: readonly ReassignmentRef[];
+}
+
 /** Every partition being moved, with its progress. */
 export interface ListReassignmentsRequest {
   readonly op: "listReassignments";

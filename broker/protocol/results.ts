@@ -170,11 +170,18 @@ export interface ReassignmentStatus extends RecordedReassignment {
   readonly leader: number;
   /** The learners' lag, when the answering broker leads the partition (empty otherwise). */
   readonly learners: readonly LearnerLag[];
+  /** A cancelled move: the target it was heading to (`target` is then the partition's own list). */
+  readonly cancelledTarget?: readonly number[];
 }
 
 /** Result of listReassignments. */
 export interface ListReassignmentsResult {
   readonly reassignments: readonly ReassignmentStatus[];
+}
+
+/** Result of cancelReassignment: each partition, the target given up and the list it goes back to. */
+export interface CancelReassignmentResult {
+  readonly cancelled: readonly { readonly topic: string; readonly partition: number; readonly cancelledTarget: readonly number[]; readonly replicas: readonly number[] }[];
 }
 
 /** Result of decommissionBroker: the moves recorded (none when the broker held no replica). */

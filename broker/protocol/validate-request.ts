@@ -319,6 +319,14 @@ const parsers: Parsers = {
 
   listReassignments: () => ({ op: "listReassignments" }),
 
+  cancelReassignment: (r, l) => ({
+    op: "cancelReassignment",
+    partitions: r.array("partitions", l.arrayLengthMax, (v, path) => {
+      const p = FieldReader.of(v, path);
+      return { topic: topic(p, "topic", l, true), partition: p.int("partition", partitionRange(l)) };
+    }, 1),
+  }),
+
   decommissionBroker: (r) => ({ op: "decommissionBroker", brokerId: r.int("brokerId", BROKER_ID) }),
 
   joinGroup: (r, l) =>

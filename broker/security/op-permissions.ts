@@ -77,6 +77,7 @@ export const OP_PERMISSIONS: { readonly [O in OpName]: (request: RequestOf<O>) =
   // Kafka's AlterPartitionReassignments and ListPartitionReassignments: alter / describe on the cluster.
   reassignPartitions: () => [[cluster("alter")]],
   listReassignments: () => [[cluster("describe")]],
+  cancelReassignment: () => [[cluster("alter")]],
   decommissionBroker: () => [[cluster("alter")]],
 };
 

@@ -28,7 +28,7 @@ export interface ClusterBroker {
 /** The controller's admin actions (each refuses with NOT_CONTROLLER, with a hint, where it does not lead). */
 export type ControllerActions = Pick<
   Controller,
-  "createTopic" | "alterTopic" | "deleteTopic" | "createAcls" | "deleteAcls" | "upsertUser" | "deleteUser" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo" | "logLastIndex" | "reassignPartitions" | "decommissionBroker"
+  "createTopic" | "alterTopic" | "deleteTopic" | "createAcls" | "deleteAcls" | "upsertUser" | "deleteUser" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo" | "logLastIndex" | "reassignPartitions" | "cancelReassignment" | "decommissionBroker"
 >;
 
 /** What handlers do with a partition replica hosted here. */

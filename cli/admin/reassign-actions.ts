@@ -80,6 +80,26 @@ async function waitForMoves(admin: Admin, moves: readonly RecordedReassignment[]
   }
 }
 
+/** Cancel moves and print them; with a wait, return once the partitions are back. */
+export async function cancelReassignment(args: { readonly brokers: string; readonly partitions: readonly { topic: string; partition: number }[]; readonly waitMs: number | undefined; readonly json: boolean }): Promise<void> {
+  const { client, brokers } = await openClient(args.brokers);
+  const one = args.partitions.length === 1 ? { topic: args.partitions[0]!.topic, partition: args.partitions[0]!.partition } : {};
+  try {
+    const admin = client.admin();
+    const cancelled = await admin.cancelReassignment(args.partitions);
+    if (args.json) process.stdout.write(JSON.stringify({ cancelled }) + "\n");
+    else {
+      process.stdout.write(`cancelled ${cancelled.length} partition move${cancelled.length === 1 ? "" : "s"}; going back to their replica lists\n`);
+      process.stdout.write(formatTable(["TOPIC", "PARTITION", "CANCELLED TARGET", "BACK TO"], cancelled.map((c) => [c.topic, String(c.partition), c.cancelledTarget.join(","), c.replicas.join(",")])));
+    }
+    if (args.waitMs !== undefined) await waitForMoves(admin, cancelled.map((c) => ({ topic: c.topic, partition: c.partition, from: c.cancelledTarget, target: c.replicas })), args.waitMs, args.json);
+  } catch (err) {
+    throw explain(err, { brokers, ...one });
+  } finally {
+    await client.close();
+  }
+}
+
 /** Print every moving partition with its phase and learners' lag. */
 export async function listReassignments(args: { readonly brokers: string; readonly json: boolean }): Promise<void> {
   const { client, brokers } = await openClient(args.brokers);
@@ -97,5 +117,6 @@ export async function listReassignments(args: { readonly brokers: string; readon
 
 function row(r: ReassignmentStatus): string[] {
   const learners = r.learners.map((l) => `${l.brokerId}:${l.lagEntries}`).join(" ");
-  return [r.topic, String(r.partition), r.from.join(","), r.target.join(","), r.phase, r.leader === 0 ? "-" : String(r.leader), learners === "" ? "-" : learners];
+  const phase = r.cancelledTarget === undefined ? r.phase : `${r.phase} (cancelled move to ${r.cancelledTarget.join(",")})`;
+  return [r.topic, String(r.partition), r.from.join(","), r.target.join(","), phase, r.leader === 0 ? "-" : String(r.leader), learners === "" ? "-" : learners];
 }

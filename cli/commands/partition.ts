@@ -1,4 +1,4 @@
-/** `rlog-cli partition reassign|reassignments`: move partitions between brokers (docs/OPERATIONS.md). */
+/** `rlog-cli partition reassign|reassignments|cancel-reassign`: move partitions between brokers (docs/OPERATIONS.md). */
 import { readFileSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
 import { parseInteger, usageError, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
@@ -65,6 +65,26 @@ const reassignCommand: CommandModule<object, ReassignCommandArgs> = {
   },
 };
 
+interface CancelCommandArgs extends ConnectionArgs, JsonArgs, WaitArgs {
+  readonly topic: string;
+  readonly partition: unknown;
+}
+
+const cancelCommand: CommandModule<object, CancelCommandArgs> = {
+  command: "cancel-reassign <topic> <partition>",
+  describe: "Cancel a partition's move: it goes back to its replica list",
+  builder: (y: Argv<object>) =>
+    withWait(withJson(withBrokers(y), "Print what was cancelled as JSON"))
+      .positional("topic", { type: "string", demandOption: true, describe: "Topic" })
+      .positional("partition", { demandOption: true, describe: "Partition number" })
+      .example("$0 partition cancel-reassign orders 0 --wait", "orders/0 back on its list; return once it is")
+      .epilog("The brokers of the cancelled target keep their copy until the partition is back, then delete it."),
+  handler: async (args) => {
+    const { cancelReassignment } = await import("../admin/reassign-actions.js");
+    await cancelReassignment({ brokers: args.brokers, partitions: [{ topic: args.topic, partition: parseInteger("<partition>", args.partition, 0) }], waitMs: waitMs(args), json: args.json });
+  },
+};
+
 const reassignmentsCommand: CommandModule<object, ConnectionArgs & JsonArgs> = {
   command: "reassignments",
   describe: "List the partitions being moved: from, to, phase and the new replicas' lag",
@@ -79,6 +99,6 @@ const reassignmentsCommand: CommandModule<object, ConnectionArgs & JsonArgs> = {
 export const partitionCommand: CommandModule = {
   command: "partition <command>",
   describe: "Move partitions between brokers",
-  builder: (y: Argv) => y.command(reassignCommand).command(reassignmentsCommand).demandCommand(1),
+  builder: (y: Argv) => y.command(reassignCommand).command(reassignmentsCommand).command(cancelCommand).demandCommand(1),
   handler: () => undefined,
 };

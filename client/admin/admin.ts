@@ -23,6 +23,7 @@ import type { CommitOffset, ReassignmentMove, TopicConfig, TopicPartition } from
 import type { Acl, AclFilter } from "../../broker/protocol/acls.js";
 import { SCRAM_ITERATIONS_DEFAULT, SCRAM_SALT_BYTES_DEFAULT, scramCredential } from "../../broker/protocol/scram.js";
 import type {
+  CancelReassignmentResult,
   ClusterStatusResult,
   DescribeGroupResult,
   GroupSummary,
@@ -263,6 +264,17 @@ export class Admin {
   }
 
   /**
+   * Cancel moves: each partition goes back to its replica list (see
+   * docs/OPERATIONS.md); resolves once recorded. NO_REASSIGNMENT_IN_PROGRESS
+   * for a partition that is not moving.
+   */
+  async cancelReassignment(partitions: readonly { readonly topic: string; readonly partition: number }[]): Promise<CancelReassignmentResult["cancelled"]> {
+    const r = await this.controllerVerdict<"cancelReassignment">({ op: "cancelReassignment", partitions });
+    this.cluster.markStale();
+    return [...r.cancelled];
+  }
+
+  /**
    * Move every replica off a broker so that it can be retired; resolves with
    * the moves recorded (follow them with listReassignments).
    */
@@ -278,7 +290,7 @@ export class Admin {
    * UNKNOWN_PARTITION, BROKER_NOT_AVAILABLE for a named move or broker) is the
    * controller's verdict on its own metadata: asking again would not change it.
    */
-  private controllerVerdict<O extends "reassignPartitions" | "decommissionBroker">(request: RequestOf<O>): Promise<ResultOf<O>> {
+  private controllerVerdict<O extends "reassignPartitions" | "cancelReassignment" | "decommissionBroker">(request: RequestOf<O>): Promise<ResultOf<O>> {
     const state = new CallState();
     return this.cluster.retrier.run((ctx) => this.cluster.attemptController<O>(request, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) }), {
       onRetriable: (err) => {

@@ -6,7 +6,7 @@
  * behind deletes its copy; refused requests leave the metadata as it was;
  * the plan file through the real CLI; a broker decommissioned under load;
  * a throttled move whose leader is SIGKILLed midway is finished by the next
- * leader. The brokers run with a reassignment throttle of THROTTLE_BYTES_PER_SEC.
+ * leader; a throttled move cancelled through the CLI goes back. The brokers run with a reassignment throttle of THROTTLE_BYTES_PER_SEC.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -289,6 +289,45 @@ test("a throttled move shows its learner's lag, survives the leader's SIGKILL mi
     await cluster.restart(leader);
     const got = await readAll(producing, "slow", 1, sent.length);
     assert.deepEqual([...got].sort(), [...sent].sort(), "every acknowledged record once");
+  } finally {
+    await producing.close();
+  }
+});
+
+test("rlog-cli partition cancel-reassign: a throttled move cancelled while its learner copies goes back; the learner's broker deletes its copy; nothing is lost", { timeout: 180_000 }, async () => {
+  const created = await admin.admin().createTopic({ name: "undo", partitions: 1, replicationFactor: 2, config: { compression: "none" } });
+  const from = created.partitions[0]!.replicas;
+  const spare = [1, 2, 3, 4].find((id) => !from.includes(id))!;
+  await until("a leader for undo/0", async () => ((await admin.admin().describeTopic("undo")).partitions[0]!.leader !== 0 ? true : undefined));
+  const producing = new RlogClient({ brokers: cluster.urls(), clientId: "undo-producer" });
+  try {
+    const producer = producing.producer({ lingerMs: 0 });
+    const sent: string[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const value = `u-${i}-${"y".repeat(500)}`;
+      await producer.send({ topic: "undo", messages: [{ value }] });
+      sent.push(value);
+    }
+    await admin.admin().reassignPartitions([{ topic: "undo", partition: 0, replicas: [from[0]!, spare] }]);
+    await until("the learner to start copying", async () => {
+      const r = (await admin.admin().listReassignments()).find((x) => x.topic === "undo");
+      return r?.phase === "learners" && r.learners.some((l) => l.lagEntries > 0) ? true : undefined;
+    });
+    const brokers = cluster.urls().join(",");
+    const r = await runCli(["partition", "cancel-reassign", "undo", "0", "--wait", "--json", "--brokers", brokers], { timeoutMs: 90_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.toString().trim()), { cancelled: [{ topic: "undo", partition: 0, cancelledTarget: [from[0], spare], replicas: from }] });
+    assert.deepEqual((await admin.admin().describeTopic("undo")).partitions[0]!.replicas, from);
+    assert.deepEqual((await admin.admin().listReassignments()).filter((x) => x.topic === "undo"), []);
+    await until(`broker ${spare} to drop its copy`, async () => ((await holdsNoReplica(spare, "undo", 0)) ? true : undefined));
+    const got = await readAll(producing, "undo", 1, sent.length);
+    assert.deepEqual(got, sent, "every record once, in order");
+
+    // Nothing moves any more: a second cancel is refused with one line.
+    const again = await runCli(["partition", "cancel-reassign", "undo", "0", "--brokers", brokers]);
+    assert.equal(again.status, 1);
+    assert.deepEqual(stderrLines(again).length, 1, again.stderr);
+    assert.match(again.stderr, /^NO_REASSIGNMENT_IN_PROGRESS: partitions\[0\]: undo\/0 is not moving/);
   } finally {
     await producing.close();
   }

@@ -96,3 +96,33 @@ test("deleting a moving topic drops its moves; a re-created topic starts without
   assert.equal(stale?.kind, "rejected");
   assert.equal(m.topic("orders")!.reassignments, undefined);
 });
+
+test("CancelReassignment (14) turns a move back toward the partition's list; the cancelled target's brokers host it until it completes", () => {
+  assert.equal(MetadataOp.CancelReassignment, 14);
+  const m = withOrders();
+  m.apply([cmd(2, { op: MetadataOp.ReassignPartitions, name: "orders", topicId: 1, moves: [{ partition: 0, replicas: ids(2, 3, 4) }, { partition: 1, replicas: ids(4, 3, 1) }] })]);
+  const [change] = m.apply([cmd(3, { op: MetadataOp.CancelReassignment, name: "orders", topicId: 1, partitions: [0] })]);
+  assert.ok(change?.kind === "reassignmentCancelled", JSON.stringify(change));
+  assert.deepEqual(change.moves, [{ partition: 0, target: ids(1, 2, 3), cancelled: ids(2, 3, 4) }]);
+  const t = m.topic("orders")!;
+  assert.deepEqual(t.reassignments, [{ partition: 0, target: ids(1, 2, 3), cancelled: ids(2, 3, 4) }, { partition: 1, target: ids(4, 3, 1) }]);
+  assert.deepEqual(hostingReplicas(t, 0), ids(1, 2, 3, 4), "broker 4 may be a voter by now: it keeps its copy");
+  assert.deepEqual(snapshotCopy(m).topic("orders"), t);
+  // Refused whole: not moving, already cancelled, named twice, unknown partition; a new move of a cancelled partition too.
+  const bad: MetadataCommand[] = [
+    { op: MetadataOp.CancelReassignment, name: "orders", topicId: 1, partitions: [0] },
+    { op: MetadataOp.CancelReassignment, name: "orders", topicId: 1, partitions: [1, 1] },
+    { op: MetadataOp.CancelReassignment, name: "orders", topicId: 1, partitions: [1, 2] },
+    { op: MetadataOp.CancelReassignment, name: "orders", topicId: 1, partitions: [] },
+    { op: MetadataOp.CancelReassignment, name: "orders", topicId: 7, partitions: [1] },
+    { op: MetadataOp.ReassignPartitions, name: "orders", topicId: 1, moves: [{ partition: 0, replicas: ids(3, 4) }] },
+  ];
+  assert.deepEqual(m.apply(bad.map((c, i) => cmd(4 + i, c))).map((c) => c.kind), bad.map(() => "rejected"));
+  assert.deepEqual(m.topic("orders"), t);
+  // The group back on its list: the move completes with the list unchanged and broker 4 no longer hosting.
+  const [done] = m.apply([cmd(20, { op: MetadataOp.CompleteReassignment, name: "orders", topicId: 1, partition: 0, replicas: ids(1, 2, 3) })]);
+  assert.ok(done?.kind === "reassignmentCompleted");
+  assert.deepEqual(m.topic("orders")!.replicas[0], ids(1, 2, 3));
+  assert.deepEqual(hostingReplicas(m.topic("orders")!, 0), ids(1, 2, 3));
+  assert.deepEqual(m.topic("orders")!.reassignments, [{ partition: 1, target: ids(4, 3, 1) }]);
+});

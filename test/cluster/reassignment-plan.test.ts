@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { TopicMeta } from "../../broker/cluster/metadata.js";
-import { checkMoves, decommissionMoves, type PlanCluster } from "../../broker/cluster/reassignment-plan.js";
+import { checkCancels, checkMoves, decommissionMoves, type PlanCluster } from "../../broker/cluster/reassignment-plan.js";
 import { RlogError, type ErrorName } from "../../broker/protocol/errors.js";
 import type { TopicConfig } from "../../broker/protocol/requests.js";
 import { nodeId, type NodeId } from "../../broker/raft/types.js";
@@ -82,4 +82,21 @@ test("decommission refusals: unknown broker, a partition on it moving, too few o
   refuses(() => decommissionMoves(cluster([moving]), nodeId(4)), "REASSIGNMENT_IN_PROGRESS", /moving\/0 is moving/);
   refuses(() => decommissionMoves(cluster([orders], [1, 2, 3, 4], [1, 2, 3]), nodeId(1)), "INVALID_REPLICATION_FACTOR", /orders\/0 has replication factor 3.*live besides it: 2, 3/);
   assert.deepEqual(decommissionMoves(cluster([orders]), nodeId(4)), []);
+});
+
+test("cancels: grouped per topic; refused when not moving, already cancelled, unknown or named twice", () => {
+  const cancelled = topic("back", 8, [[1, 2, 3]], [{ partition: 0, target: ids(1, 2, 3), cancelled: ids(2, 3, 4) }]);
+  const c = cluster([orders, moving, cancelled]);
+  assert.deepEqual(
+    checkCancels(c, [{ topic: "moving", partition: 0 }]).map((tc) => ({ name: tc.topic.name, partitions: tc.partitions })),
+    [{ name: "moving", partitions: [0] }],
+  );
+  refuses(() => checkCancels(c, []), "INVALID_REQUEST", /no partitions/);
+  refuses(() => checkCancels(c, [{ topic: "orders", partition: 0 }]), "NO_REASSIGNMENT_IN_PROGRESS", /orders\/0 is not moving/);
+  refuses(() => checkCancels(c, [{ topic: "back", partition: 0 }]), "REASSIGNMENT_IN_PROGRESS", /already cancelled/);
+  refuses(() => checkCancels(c, [{ topic: "nope", partition: 0 }]), "UNKNOWN_TOPIC", /nope/);
+  refuses(() => checkCancels(c, [{ topic: "moving", partition: 3 }]), "UNKNOWN_PARTITION", /has 1 partitions/);
+  refuses(() => checkCancels(c, [{ topic: "moving", partition: 0 }, { topic: "moving", partition: 0 }]), "INVALID_REQUEST", /named twice/);
+  // A new move of a partition going back is refused until it is back.
+  refuses(() => checkMoves(c, [{ topic: "back", partition: 0, replicas: ids(1, 4) }]), "REASSIGNMENT_IN_PROGRESS", /going back to 1,2,3 after its move to 2,3,4 was cancelled/);
 });

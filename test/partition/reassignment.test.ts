@@ -98,3 +98,12 @@ test("phases and learner lags as listReassignments shows them", () => {
     { brokerId: 5, lagEntries: 0 },
   ]);
 });
+
+test("a cancel after the voters changed goes back the same way: the old brokers rejoin as learners, then vote again", () => {
+  // Cancelled once the group already stood on {2,3,4} (led by 4): back to {1,2,3}.
+  const r = drive({ voters: ids(2, 3, 4) }, 4, ids(1, 2, 3), () => 0);
+  assert.deepEqual(r.steps, ["setLearners", "transfer 2", "changeVoters", "leave", "done"]);
+  assert.deepEqual(r.final.voters, ids(1, 2, 3));
+  // Cancelled while the new broker was still a learner: it is dropped, nothing else changes.
+  assert.deepEqual(drive({ voters: ids(1, 2, 3), learners: ids(4) }, 1, ids(1, 2, 3), () => 0).steps, ["setLearners", "done"]);
+});

@@ -23,6 +23,7 @@ export const SAMPLE_REQUESTS: { readonly [O in OpName]: RequestOf<O> } = {
   deleteTopic: { op: "deleteTopic", name: "orders" },
   reassignPartitions: { op: "reassignPartitions", moves: [{ topic: "orders", partition: 0, replicas: [2, 3, 4] }, { topic: "__consumer_offsets", partition: 7, replicas: [4, 1, 2] }] },
   listReassignments: { op: "listReassignments" },
+  cancelReassignment: { op: "cancelReassignment", partitions: [{ topic: "orders", partition: 0 }] },
   decommissionBroker: { op: "decommissionBroker", brokerId: 3 },
   describeTopic: { op: "describeTopic", name: "orders" },
   listTopics: { op: "listTopics", includeInternal: true },

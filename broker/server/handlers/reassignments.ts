@@ -1,6 +1,6 @@
 /**
  * Partition reassignment (docs/OPERATIONS.md, "Moving partitions"):
- * reassignPartitions and decommissionBroker through the controller
+ * reassignPartitions, cancelReassignment and decommissionBroker through the controller
  * (NOT_CONTROLLER with a hint on other brokers), listReassignments from this
  * broker's applied metadata and what it knows of each moving group.
  */
@@ -11,7 +11,7 @@ import type { HandlerContext } from "../handler-context.js";
 import type { HandlersFor } from "../handlers.js";
 
 /** reassignPartitions, listReassignments, decommissionBroker. */
-export function reassignmentHandlers(ctx: HandlerContext): HandlersFor<"reassignPartitions" | "listReassignments" | "decommissionBroker"> {
+export function reassignmentHandlers(ctx: HandlerContext): HandlersFor<"reassignPartitions" | "listReassignments" | "cancelReassignment" | "decommissionBroker"> {
   return {
     reassignPartitions: async (req) => ({
       moves: await ctx.controller.reassignPartitions(req.moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: m.replicas.map(nodeId) }))),
@@ -23,11 +23,21 @@ export function reassignmentHandlers(ctx: HandlerContext): HandlersFor<"reassign
         for (const r of t.reassignments ?? []) {
           const group = partitionGroupId(t.id, r.partition);
           const progress = ctx.reassignmentProgress(group, r.target);
-          out.push({ topic: t.name, partition: r.partition, from: [...(t.replicas[r.partition] ?? [])], target: [...r.target], leader: ctx.leaderOf(group).leader, ...progress });
+          out.push({
+            topic: t.name,
+            partition: r.partition,
+            from: [...(t.replicas[r.partition] ?? [])],
+            target: [...r.target],
+            leader: ctx.leaderOf(group).leader,
+            ...progress,
+            ...(r.cancelled === undefined ? {} : { cancelledTarget: [...r.cancelled] }),
+          });
         }
       }
       return { reassignments: out };
     },
+
+    cancelReassignment: async (req) => ({ cancelled: await ctx.controller.cancelReassignment(req.partitions) }),
 
     decommissionBroker: async (req) => ({ moves: await ctx.controller.decommissionBroker(nodeId(req.brokerId)) }),
   };
