@@ -6,7 +6,8 @@
  * behind deletes its copy; refused requests leave the metadata as it was;
  * the plan file through the real CLI; a broker decommissioned under load;
  * a throttled move whose leader is SIGKILLed midway is finished by the next
- * leader; a throttled move cancelled through the CLI goes back. The brokers run with a reassignment throttle of THROTTLE_BYTES_PER_SEC.
+ * leader, and one whose new broker is SIGKILLed and restarted midway goes
+ * on; a throttled move cancelled through the CLI goes back. The brokers run with a reassignment throttle of THROTTLE_BYTES_PER_SEC.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -203,6 +204,9 @@ test("rlog-cli partition reassign --plan (Kafka's JSON) --wait moves every parti
   assert.deepEqual(moved.partitions.map((p) => p.replicas), plan.partitions.map((p) => p.replicas), "--wait returned once both moves completed");
   const list = await cli(["partition", "reassignments"]);
   assert.equal(list.stdout.toString(), "no partition is moving\n");
+  const unknown = await cli(["broker", "decommission", "9"]);
+  assert.equal(unknown.status, 1);
+  assert.deepEqual(stderrLines(unknown), ["BROKER_NOT_AVAILABLE: broker 9 is not a broker of the cluster (brokers 1, 2, 3, 4)"]);
 
   writeFileSync(file, JSON.stringify({ version: 1, partitions: [{ topic: "planned", partition: 0, replicas: [1, 2] }, { topic: "planned", partition: 1 }] }));
   const bad = await cli(["partition", "reassign", "--plan", file]);
@@ -328,6 +332,44 @@ test("rlog-cli partition cancel-reassign: a throttled move cancelled while its l
     assert.equal(again.status, 1);
     assert.deepEqual(stderrLines(again).length, 1, again.stderr);
     assert.match(again.stderr, /^NO_REASSIGNMENT_IN_PROGRESS: partitions\[0\]: undo\/0 is not moving/);
+  } finally {
+    await producing.close();
+  }
+});
+
+test("a throttled move whose new broker is SIGKILLed while copying goes on once it restarts", { timeout: 180_000 }, async () => {
+  const created = await admin.admin().createTopic({ name: "restarted", partitions: 1, replicationFactor: 2, config: { compression: "none" } });
+  const from = created.partitions[0]!.replicas;
+  const spare = [1, 2, 3, 4].find((id) => !from.includes(id))!;
+  await until("a leader for restarted/0", async () => ((await admin.admin().describeTopic("restarted")).partitions[0]!.leader !== 0 ? true : undefined));
+  const producing = new RlogClient({ brokers: cluster.urls(), clientId: "restarted-producer" });
+  try {
+    const producer = producing.producer({ lingerMs: 0 });
+    const sent: string[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const value = `r-${i}-${"z".repeat(500)}`;
+      await producer.send({ topic: "restarted", messages: [{ value }] });
+      sent.push(value);
+    }
+    const target = [spare, from[0]!];
+    await admin.admin().reassignPartitions([{ topic: "restarted", partition: 0, replicas: target }]);
+    await until("the learner to be partway", async () => {
+      const r = (await admin.admin().listReassignments()).find((x) => x.topic === "restarted");
+      const lag = r?.learners.find((l) => l.brokerId === spare)?.lagEntries;
+      return lag !== undefined && lag > 0 && lag < 1100 ? true : undefined;
+    });
+    await cluster.kill(spare);
+    await sleep(500);
+    await cluster.restart(spare);
+    const after = await until("the move to complete", async () => {
+      const d = await admin.admin().describeTopic("restarted");
+      return d.partitions[0]!.replicas.join() === target.join() ? d : undefined;
+    }, 120_000);
+    assert.deepEqual(after.partitions[0]!.replicas, target);
+    // The restarted broker is the preferred leader now: it takes leadership and serves every record.
+    await until(`broker ${spare} to lead`, async () => ((await admin.admin().describeTopic("restarted")).partitions[0]!.leader === spare ? true : undefined));
+    const got = await readAll(producing, "restarted", 1, sent.length);
+    assert.deepEqual(got, sent, "every record once, in order");
   } finally {
     await producing.close();
   }
