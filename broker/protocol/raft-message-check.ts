@@ -124,6 +124,11 @@ export function checkRaftMessage(v: unknown, path: string): Message {
     case MessageType.PreVoteResponse:
     case MessageType.VoteResponse:
       r.bool("granted");
+      if (r.has("committed")) {
+        const c = r.child("committed");
+        c.int("index", NON_NEGATIVE);
+        notAfter(c, "term", term);
+      }
       break;
     case MessageType.Append:
       checkAppendEntries(r, term);

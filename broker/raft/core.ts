@@ -324,6 +324,11 @@ export class RaftNode {
   }
 
   private stepUnquiesced(m: Message): void {
+    // A vote answer's commit position is a fact whatever its term (see takeCommitHint).
+    if ((m.type === MessageType.VoteResponse || m.type === MessageType.PreVoteResponse) && this.role !== Role.Leader) {
+      this.takeCommitHint(m);
+      if (!isVoter(this.config, this.id)) return; // the hint put in effect a configuration we do not vote in (configChanged)
+    }
     // Term handling (paper §5.1, thesis §9.6 for pre-vote, §4.2.3 for the lease).
     if (m.term > this.term) {
       if (m.type === MessageType.PreVote) {
@@ -583,8 +588,8 @@ export class RaftNode {
     if (adopted !== undefined) {
       this.config = adopted.membership;
       this.configIndex = adopted.index;
+      this.configChanged();
     }
-    if (adopted !== undefined) this.refreshMembers();
     if (this.role !== Role.Leader) return;
     if (!isVoter(this.config, this.id)) {
       // Removed by the leave: tell everyone the commit index, then step down (and never campaign).
@@ -603,7 +608,20 @@ export class RaftNode {
     this.config = s.membership;
     this.configIndex = s.membershipIndex;
     this.pendingConfigs = this.pendingConfigs.filter((p) => p.index > this.configIndex);
+    this.configChanged();
+  }
+
+  /**
+   * A configuration took effect. Not a voter of it: a campaign of ours ends,
+   * and (pre-)vote requests still in the outbox are dropped, so that no
+   * request leaves after the write that records the configuration (a
+   * non-voter never campaigns). A leader is handled by afterCommit.
+   */
+  private configChanged(): void {
     this.refreshMembers();
+    if (isVoter(this.config, this.id)) return;
+    this.outbox = this.outbox.filter((m) => m.type !== MessageType.PreVote && m.type !== MessageType.Vote);
+    if (this.role === Role.PreCandidate || this.role === Role.Candidate) this.becomeFollower(this.term, NO_NODE);
   }
 
   /** Recompute `members`; as leader, track progress for new members and drop it for gone ones. */
@@ -923,10 +941,17 @@ export class RaftNode {
 
   private tickElection(): void {
     this.electionElapsed++;
+    if (!isVoter(this.config, this.id)) {
+      // A non-voter never campaigns: it nudges its leader once per election timeout. Its clock
+      // keeps running (it is not reset by the nudge), so the leader's lease ends for it as for
+      // a voter, and it grants (pre-)votes once the leader has been silent an election timeout.
+      if (this.electionElapsed % this.randomizedElectionTimeout === 0) this.nudgeLeader();
+      if (this.electionElapsed >= 1_000_000 * this.randomizedElectionTimeout) this.electionElapsed = this.randomizedElectionTimeout;
+      return;
+    }
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      if (isVoter(this.config, this.id)) this.campaign(false);
-      else this.nudgeLeader();
+      this.campaign(false);
     }
   }
 
@@ -1086,7 +1111,7 @@ export class RaftNode {
     const granted = canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm) && this.keepsPromise(m.lastIndex, m.lastTerm);
     if (isPre) {
       // Granted pre-votes answer with the asked term so the pre-candidate counts them.
-      this.outbox.push({ type: MessageType.PreVoteResponse, from: this.id, to: m.from, term: granted ? m.term : this.term, granted });
+      this.outbox.push({ type: MessageType.PreVoteResponse, from: this.id, to: m.from, term: granted ? m.term : this.term, granted, ...this.commitHint() });
       return;
     }
     if (granted) {
@@ -1094,7 +1119,7 @@ export class RaftNode {
       this.vote = m.from;
       this.electionElapsed = 0; // granting a vote delays our own campaign
     }
-    this.send({ type: MessageType.VoteResponse, to: m.from, granted });
+    this.send({ type: MessageType.VoteResponse, to: m.from, granted, ...this.commitHint() });
   }
 
   private onVoteResponse(m: VoteResponseMsg): void {
@@ -1116,6 +1141,31 @@ export class RaftNode {
     if (this.role === Role.Leader) return;
     if (from !== this.leader) return;
     this.campaign(true);
+  }
+
+  /** Our commit position, for vote answers (VoteResponseMsg.committed); none when 0 or compacted away. */
+  private commitHint(): { committed?: LogPosition } {
+    const c = this.log.committed;
+    const t = c > 0 ? this.log.term(c) : undefined;
+    return t === undefined ? {} : { committed: { index: c, term: t } };
+  }
+
+  /**
+   * A vote answer carried the voter's commit position: when our log holds
+   * that entry, everything up to it is the voter's committed prefix (Log
+   * Matching), so commit it. A candidate that missed the end of a membership
+   * change learns so here: otherwise it may need a half of voters that left,
+   * whose newest logs refuse it and who never campaign (see the file
+   * comment, "Membership changes"). Taken from answers of any term (a
+   * removed member may never learn a newer one). Not while recovering (as
+   * for heartbeats).
+   */
+  private takeCommitHint(m: VoteResponseMsg): void {
+    const h = m.committed;
+    if (h === undefined || this.recovering !== 0 || h.index <= this.log.committed) return;
+    if (this.log.term(h.index) !== h.term) return;
+    this.log.commitTo(h.index);
+    this.afterCommit();
   }
 
   /** The leader says we have caught up after a lost disk (see the file comment). */

@@ -2,7 +2,7 @@
  * Messages between members of one Raft group. Sent over the peer transport
  * (msgpack), so `MessageType` is numeric and append-only: never renumber.
  */
-import type { Entry, Index, NodeId, Snapshot, Term } from "./types.js";
+import type { Entry, Index, LogPosition, NodeId, Snapshot, Term } from "./types.js";
 
 export const MessageType = {
   /** Would you vote for me at `term`? Does not change anyone's term (thesis §9.6). */
@@ -52,6 +52,14 @@ export interface VoteMsg extends Base {
 export interface VoteResponseMsg extends Base {
   readonly type: typeof MessageType.VoteResponse | typeof MessageType.PreVoteResponse;
   readonly granted: boolean;
+  /**
+   * The responder's commit index and the term of its entry there (absent
+   * when 0 or compacted away): a committed position. A candidate whose log
+   * holds it takes it as committed (Log Matching), and so learns of a
+   * membership change that completed while it was away (RaftNode,
+   * "Membership changes").
+   */
+  readonly committed?: LogPosition;
 }
 export interface AppendMsg extends Base {
   readonly type: typeof MessageType.Append;

@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkTrace, type Observation, type ViolationKind } from "./sim/checker.js";
 import { encodePayload } from "./sim/payload.js";
+import { runOptions, runSeed } from "./sim/simulation.js";
+import { directJump } from "./sim/unsafe-membership.js";
 import { MessageType } from "../../broker/raft/messages.js";
 import { EntryKind, index, nodeId, offset, term, type Entry, type HardState } from "../../broker/raft/types.js";
 
@@ -467,4 +469,50 @@ test("a learner must never campaign, lead or vote (LEARNER_CAMPAIGNED, LEARNER_V
   // Refusals, a vote-less hard state, and the same acts by a voter are fine.
   assert.deepEqual(learnerKinds([send(MessageType.VoteResponse, false), send(MessageType.PreVoteResponse, false), { kind: "persist", node: N4, hardState: hs(2, 0, 0) }]), []);
   assert.deepEqual(checkTrace([send(MessageType.PreVote)]).map((v) => v.kind), []);
+});
+
+test("membership: members agree on the configuration in effect at an index (CONFIG_MISMATCH)", () => {
+  const withConfig = (node: number, voters: number[], at: number, outgoing?: number[]): Observation => ({
+    kind: "persist",
+    node: nodeId(node),
+    hardState: { ...hs(1, 0, 0), membership: { voters: voters.map(nodeId), ...(outgoing ? { votersOutgoing: outgoing.map(nodeId) } : {}) }, membershipIndex: index(at) },
+  });
+  const kinds = (trace: Observation[]): ViolationKind[] => checkTrace(trace).map((v) => v.kind);
+  assert.deepEqual(kinds([withConfig(1, [1, 2, 4], 5, [1, 2, 3]), withConfig(2, [4, 2, 1], 5, [3, 2, 1]), withConfig(1, [1, 2, 4], 6)]), [], "same sets in any order; a later index may differ");
+  assert.deepEqual(kinds([withConfig(1, [1, 2, 4], 5, [1, 2, 3]), withConfig(2, [1, 2, 4], 5)]), ["CONFIG_MISMATCH"], "a jump where another member has a joint configuration");
+});
+
+test("membership: a member that is not a voter of its configuration in effect never campaigns or leads (NON_VOTER_CAMPAIGNED)", () => {
+  const N4 = nodeId(4);
+  const base = { voters: [N1, N2, N3] };
+  const kinds = (trace: Observation[]): ViolationKind[] => checkTrace(trace, { membership: base }).map((v) => v.kind);
+  const preVote = (from: number): Observation => ({ kind: "send", node: nodeId(from), message: { type: MessageType.PreVote, from: nodeId(from), to: N1, term: term(2), lastIndex: index(0), lastTerm: term(0) } });
+  assert.deepEqual(kinds([preVote(4)]), ["NON_VOTER_CAMPAIGNED"], "a non-member of the base configuration");
+  assert.deepEqual(kinds([{ kind: "leader", node: N4, term: term(2) }]), ["NON_VOTER_CAMPAIGNED"]);
+  assert.deepEqual(kinds([preVote(3)]), [], "a base voter");
+  // Member 4 put {1,2,4} in effect: it may campaign now; member 3, removed, may not.
+  const joined: Observation[] = [3, 4].map((n) => ({ kind: "persist", node: nodeId(n), hardState: { ...hs(1, 0, 0), membership: { voters: [N1, N2, N4] }, membershipIndex: index(3) } }));
+  assert.deepEqual(kinds([...joined, preVote(4)]), []);
+  assert.deepEqual(kinds([...joined, preVote(3)]), ["NON_VOTER_CAMPAIGNED"]);
+  // An outgoing voter of a joint configuration still votes.
+  const joint: Observation = { kind: "persist", node: N3, hardState: { ...hs(1, 0, 0), membership: { voters: [N1, N2, N4], votersOutgoing: [N1, N2, N3] }, membershipIndex: index(3) } };
+  assert.deepEqual(kinds([joint, preVote(3)]), []);
+  // Without a base membership the rule is off.
+  assert.deepEqual(checkTrace([preVote(4)]).map((v) => v.kind), []);
+});
+
+test("an UNSAFE membership change (a direct jump to the new voters, no joint phase) is caught: a leader lacking a committed entry", () => {
+  // directJump makes every member see { voters: new } where the core wrote the joint configuration:
+  // members that put it in effect elect with the new voters alone, the others with the old ones.
+  const caught: string[] = [];
+  for (let seed = 1; seed <= 150 && caught.length === 0; seed++) {
+    const r = runSeed({ ...runOptions(seed, 3, 300), membershipChanges: true, readyFilter: directJump });
+    if (r.violation?.kind === "COMMITTED_ENTRY_LOST" || r.violation?.kind === "TWO_LEADERS") {
+      caught.push(`seed ${seed}: ${r.violation.kind}: ${r.violation.message}`);
+      // The same seed with joint consensus is clean.
+      const safe = runSeed({ ...runOptions(seed, 3, 300), membershipChanges: true });
+      assert.ok(safe.ok, `seed ${seed} without the planted jump: ${safe.violation?.kind}: ${safe.violation?.message}`);
+    }
+  }
+  assert.ok(caught.length > 0, "no seed of 150 showed the unsafe jump losing a committed entry or electing two leaders");
 });

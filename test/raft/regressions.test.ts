@@ -31,6 +31,8 @@ interface SeededRun {
   readonly openBug?: string;
   /** Found with quiescence on (`--quiesce`). */
   readonly quiesce?: boolean;
+  /** Found with membership changes (`--membership-changes`; damage as found, not off). */
+  readonly membershipChanges?: boolean;
 }
 
 interface ScenarioRun {
@@ -50,6 +52,17 @@ const SEEDED_RUNS: readonly SeededRun[] = [
   { seed: 1395, members: "mixed", steps: 300, quiesce: true, foundAt: "4f7da89+", note: "NO_LEADER with quiescence: a leader's last quiesce heartbeat, sent just before it crashed, reached its followers after its restart had been reported to them (the oracle's new incarnation), so they slept under a member that no longer led (and, its log cut by damage, could not campaign). The simulator now drops a dead incarnation's frames at its restart, as the broker ignores frames of a replaced connection" },
   { seed: 4959, members: "mixed", steps: 300, quiesce: true, foundAt: "b68084f", note: "NO_LEADER with quiescence (a check too strict, not a core bug): leader messages of the fault phase, long delayed, woke two followers of the quiet group; their clocks ran, one won a pre-vote and an election started just as the check proposed. The check now waits for a leader (within 8 election timeouts) before it proposes" },
   { seed: 1903, members: "mixed", steps: 300, quiesce: true, foundAt: "4f7da89+", note: "NO_LEADER with quiescence: as seed 1395, with a leader that restarted on a lost disk (recovering, so it never campaigns)" },
+  { seed: 198, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511", note: "NO_LEADER with membership changes: a non-voter's nudge reset its election clock, so a dead leader's lease never ended for it and it refused every pre-vote; its clock now keeps running" },
+  { seed: 136, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511", note: "NO_LEADER with membership changes: a candidate that missed the commit of the leave still needed the outgoing half, whose removed member held the newest log (refusing it, and never campaigning) while another was recovering from a lost disk; vote answers now carry the voter's commit position" },
+  { seed: 109, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511", note: "NO_LEADER with membership changes: as seed 136" },
+  { seed: 187, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511", note: "NO_LEADER with membership changes: as seed 136" },
+  { seed: 2167, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "TWO_LEADERS with membership changes, under a rejected fix for seed 136 (a candidate holding the leave counted only the incoming voters): a member that held the joint entry but not its commit won with the old voters in the same term" },
+  { seed: 18, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes, under a rejected fix for seed 136 (a voter being removed that held the leave did not campaign, though only it held the committed joint entry)" },
+  { seed: 67, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes: as seed 18" },
+  { seed: 68, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes: as seed 18" },
+  { seed: 80, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes: as seed 18" },
+  { seed: 81, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes: as seed 18" },
+  { seed: 155, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes: as seed 18" },
 ];
 
 const SCENARIOS: readonly ScenarioRun[] = [
@@ -123,11 +136,10 @@ for (const r of DAMAGE_RUNS) guardTest("damaged entry", r, { damage: "unguarded"
 for (const r of SEEDED_RUNS) {
   const title = `regression: seed ${r.seed} (${r.members} members, ${r.steps} steps${r.profile ? `, ${r.profile}` : ""}): ${r.note}`;
   test(title, r.openBug ? { todo: r.openBug } : {}, () => {
-    const res = runSeed({ ...runOptions(r.seed, r.members, r.steps), ...(r.quiesce ? { quiesce: true } : { damage: "off" }), ...(r.profile ? { profile: faultProfile(r.profile) } : {}) });
-    assert.ok(
-      res.ok,
-      `${res.violation?.kind}: ${res.violation?.message} at step ${res.step}\nreplay: ${replayCommand(r.seed, r.members, r.steps, r.profile)}${r.quiesce ? " --quiesce" : " --damage off"}\n${res.trace.slice(-40).join("\n")}`,
-    );
+    const mode: Partial<SimOptions> = r.quiesce ? { quiesce: true } : r.membershipChanges ? { membershipChanges: true } : { damage: "off" };
+    const res = runSeed({ ...runOptions(r.seed, r.members, r.steps), ...mode, ...(r.profile ? { profile: faultProfile(r.profile) } : {}) });
+    const flags = r.quiesce ? " --quiesce" : r.membershipChanges ? " --membership-changes" : " --damage off";
+    assert.ok(res.ok, `${res.violation?.kind}: ${res.violation?.message} at step ${res.step}\nreplay: ${replayCommand(r.seed, r.members, r.steps, r.profile)}${flags}\n${res.trace.slice(-40).join("\n")}`);
   });
 }
 
@@ -138,7 +150,7 @@ for (const s of SCENARIOS) {
 }
 
 test("regression lists are well formed", () => {
-  const keys = SEEDED_RUNS.map((r) => `${r.seed}/${r.members}/${r.steps}/${r.profile ?? ""}`);
+  const keys = SEEDED_RUNS.map((r) => `${r.seed}/${r.members}/${r.steps}/${r.profile ?? ""}/${r.quiesce === true}/${r.membershipChanges === true}`);
   assert.equal(new Set(keys).size, keys.length, "a seeded run is listed twice");
   for (const r of SEEDED_RUNS) assert.ok(r.note.length > 0 && r.steps >= 0);
 });

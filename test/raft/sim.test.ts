@@ -129,3 +129,27 @@ for (const [runs, quiesce] of [[LEARNER_RUNS, false], [LEARNER_QUIESCE_RUNS, tru
     assert.ok(acks > runs * 20, `too few acknowledged proposals (${acks}): the workload is not exercising the log`);
   });
 }
+
+/**
+ * Seeded runs with membership changes (SimOptions.membershipChanges): a pool
+ * of 5, 3 base voters, a nemesis asking the leader for random changes under
+ * the faults; the checker also holds CONFIG_MISMATCH and
+ * NON_VOTER_CAMPAIGNED, and after healing the change completes and every
+ * member of the final configuration converges. Seeds 1..MEMBERSHIP_RUNS
+ * (`npm run sim -- --members 3 --membership-changes` runs more).
+ */
+const MEMBERSHIP_RUNS = 300;
+test(`seeded runs 1..${MEMBERSHIP_RUNS} with membership changes: safety, configurations agree, non-voters never campaign, changes complete`, () => {
+  const failures: RunResult[] = [];
+  let started = 0;
+  let acks = 0;
+  for (let seed = 1; seed <= MEMBERSHIP_RUNS; seed++) {
+    const r = runSeed({ ...runOptions(seed, 3, FAULT_STEPS), membershipChanges: true });
+    started += r.stats.membershipChangesStarted;
+    acks += r.stats.acks;
+    if (!r.ok) failures.push(r);
+  }
+  assert.equal(failures.length, 0, failures.length > 0 ? `${failureReport(failures)}\n(replay with --members 3 --membership-changes)` : "");
+  assert.ok(started > MEMBERSHIP_RUNS, `too few membership changes started (${started})`);
+  assert.ok(acks > MEMBERSHIP_RUNS * 20, `too few acknowledged proposals (${acks})`);
+});

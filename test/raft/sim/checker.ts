@@ -30,6 +30,12 @@
  *   (ACK_MISSING, ACK_DUPLICATED); proposals are never duplicated in the
  *   committed log (DUPLICATE_ENTRY, when proposals are known to be unique).
  * - After healing, the members converge (NOT_CONVERGED).
+ * - Membership changes (RaftNode, "Membership changes"): every member that
+ *   put a configuration in effect at index i (HardState.membership,
+ *   membershipIndex) agrees on it (CONFIG_MISMATCH); with a base membership
+ *   given (CheckerOptions.membership), a member that is not a voter of the
+ *   configuration it has in effect (its persisted one, else the base) never
+ *   sends a (pre-)vote request and never leads (NON_VOTER_CAMPAIGNED).
  *
  * The checker trusts nothing but the trace: it keeps its own mirror of each
  * member's durable log, rebuilt from "persist", "log" and "compact" events.
@@ -37,7 +43,8 @@
  * check after every step.
  */
 import { MessageType, type Message } from "../../../broker/raft/messages.js";
-import type { Entry, HardState, Index, NodeId, SnapshotMeta, Term } from "../../../broker/raft/types.js";
+import type { Entry, HardState, Index, Membership, NodeId, SnapshotMeta, Term } from "../../../broker/raft/types.js";
+import { isVoter } from "../../../broker/raft/membership.js";
 import { proposalIdOf as defaultProposalIdOf } from "./payload.js";
 
 /** What kind of invariant a violation broke. Stable strings, used in reports and regression notes. */
@@ -67,7 +74,11 @@ export type ViolationKind =
    * static membership no candidate ever asks one; a learner may record a vote
    * (on Rejoin after a lost disk, so it never votes twice in that term).
    */
-  | "LEARNER_VOTED";
+  | "LEARNER_VOTED"
+  /** Two members put different configurations in effect at one index (HardState.membershipIndex). */
+  | "CONFIG_MISMATCH"
+  /** A member that is not a voter of its configuration in effect sent a (pre-)vote request or led. */
+  | "NON_VOTER_CAMPAIGNED";
 
 /** One broken invariant. */
 export interface Violation {
@@ -144,7 +155,13 @@ export type Observation =
       readonly offset: number;
     }
   /** End of the run. With `nodes`, their logs and commits replace what the checker knew first. */
-  | { readonly kind: "final"; readonly nodes?: readonly FinalNodeState[]; readonly converged?: boolean };
+  | {
+      readonly kind: "final";
+      readonly nodes?: readonly FinalNodeState[];
+      readonly converged?: boolean;
+      /** The members whose commit indexes must agree (default: every member seen); members removed by a membership change are left out. */
+      readonly members?: readonly NodeId[];
+    };
 
 export interface CheckerOptions {
   /** The proposal id carried by an entry (default: the simulator's payload codec). */
@@ -153,6 +170,12 @@ export interface CheckerOptions {
   readonly uniqueProposals?: boolean;
   /** Learners (Membership.learners): they must never campaign, lead or vote. Default none. */
   readonly learners?: readonly NodeId[];
+  /**
+   * The base membership every member starts with (RaftConfig.membership):
+   * turns on NON_VOTER_CAMPAIGNED against each member's configuration in
+   * effect (its last persisted HardState.membership, else this one).
+   */
+  readonly membership?: Membership;
 }
 
 /** The checker's mirror of one member. */
@@ -176,6 +199,8 @@ interface NodeView {
   applied: number;
   /** Last term this member was seen leading (0: none since its last restart). */
   leaderTerm: number;
+  /** The configuration in effect as last persisted (HardState.membership); undefined: the base one. */
+  config: Membership | undefined;
   /**
    * A hard state was observed for this member: from then on its messages and
    * leadership are checked against its persisted term and vote. (A live
@@ -198,7 +223,7 @@ export function sameEntry(a: Entry, b: Entry): boolean {
 export function describeEntry(e: Entry | undefined, proposalIdOf: (e: Entry) => number | undefined = defaultProposalIdOf): string {
   if (!e) return "(none)";
   const pid = proposalIdOf(e);
-  const what = e.kind === 0 ? "noop" : e.kind === 1 ? `rec${pid === undefined ? "" : ` p${pid}`}` : "cmd";
+  const what = e.kind === 0 ? "noop" : e.kind === 1 ? `rec${pid === undefined ? "" : ` p${pid}`}` : e.kind === 3 ? "conf" : "cmd";
   return `[${e.index} t${e.term} ${what} @${e.offset}+${e.count}]`;
 }
 
@@ -228,12 +253,16 @@ export class Checker {
   private readonly proposalIdOf: (e: Entry) => number | undefined;
   private readonly uniqueProposals: boolean;
   private readonly learners: ReadonlySet<NodeId>;
+  private readonly baseMembership: Membership | undefined;
+  /** Configuration put in effect at each index (canonical form), by the first member seen doing so. */
+  private readonly configs = new Map<number, { readonly key: string; readonly node: NodeId }>();
   private out: Violation[] = [];
 
   constructor(opts: CheckerOptions = {}) {
     this.proposalIdOf = opts.proposalIdOf ?? defaultProposalIdOf;
     this.uniqueProposals = opts.uniqueProposals ?? false;
     this.learners = new Set(opts.learners ?? []);
+    this.baseMembership = opts.membership;
   }
 
   /** Check one observation; returns the violations it revealed (empty when all is well). */
@@ -299,7 +328,7 @@ export class Checker {
         this.onAck(o.proposalId, o.node, o.index, o.term, o.offset);
         break;
       case "final":
-        this.onFinal(o.nodes, o.converged ?? true);
+        this.onFinal(o.nodes, o.converged ?? true, o.members);
         break;
     }
     return this.out;
@@ -329,7 +358,7 @@ export class Checker {
   private view(id: NodeId): NodeView {
     let v = this.views.get(id);
     if (!v) {
-      v = { id, snapIndex: 0, snapTerm: 0, log: [], commit: 0, durableCommit: 0, checkedCommit: 0, term: 0, vote: 0, applied: 0, leaderTerm: 0, durable: false };
+      v = { id, snapIndex: 0, snapTerm: 0, log: [], commit: 0, durableCommit: 0, checkedCommit: 0, term: 0, vote: 0, applied: 0, leaderTerm: 0, config: undefined, durable: false };
       this.views.set(id, v);
     }
     return v;
@@ -433,7 +462,25 @@ export class Checker {
     this.validateCommitted(v, termBound);
   }
 
+  /** A persisted configuration: every member agrees on the one in effect at an index. */
+  private onMembership(v: NodeView, m: Membership, at: number): void {
+    const key = membershipKey(m);
+    const seen = this.configs.get(at);
+    if (seen === undefined) this.configs.set(at, { key, node: v.id });
+    else if (seen.key !== key) {
+      this.report("CONFIG_MISMATCH", `node ${v.id} put ${key} in effect at index ${at}, node ${seen.node} put ${seen.key} there`, v.id, at);
+    }
+    v.config = m;
+  }
+
+  /** Whether `node` votes in the configuration it has in effect (always, without a base membership). */
+  private votesNow(node: NodeId): boolean {
+    if (this.baseMembership === undefined) return true;
+    return isVoter(this.view(node).config ?? this.baseMembership, node);
+  }
+
   private onHardState(v: NodeView, hs: HardState): void {
+    if (hs.membership !== undefined) this.onMembership(v, hs.membership, hs.membershipIndex ?? 0);
     if (hs.term < v.term) {
       this.report("TERM_WENT_BACK", `node ${v.id} persisted term ${hs.term} after term ${v.term}`, v.id);
     } else if (hs.term === v.term && v.vote !== 0 && hs.vote !== v.vote) {
@@ -572,6 +619,10 @@ export class Checker {
       this.report("LEARNER_CAMPAIGNED", `learner ${node} leads term ${t}`, node);
       return;
     }
+    if (!this.votesNow(node)) {
+      this.report("NON_VOTER_CAMPAIGNED", `node ${node}, not a voter of ${membershipKey(this.view(node).config ?? this.baseMembership!)}, leads term ${t}`, node);
+      return;
+    }
     const prev = this.leaders.get(t);
     if (prev !== undefined && prev !== node) {
       this.report("TWO_LEADERS", `nodes ${prev} and ${node} both led term ${t}`, node);
@@ -635,6 +686,11 @@ export class Checker {
   }
 
   private onSend(node: NodeId, m: Message): void {
+    if ((m.type === MessageType.PreVote || m.type === MessageType.Vote) && !this.votesNow(node)) {
+      const what = m.type === MessageType.PreVote ? "pre-vote" : "vote";
+      this.report("NON_VOTER_CAMPAIGNED", `node ${node}, not a voter of ${membershipKey(this.view(node).config ?? this.baseMembership!)}, asked ${m.to} for a ${what} in term ${m.term}`, node);
+      return;
+    }
     if (this.learners.has(node)) {
       if (m.type === MessageType.PreVote || m.type === MessageType.Vote) {
         this.report("LEARNER_CAMPAIGNED", `learner ${node} asked ${m.to} for a ${m.type === MessageType.PreVote ? "pre-vote" : "vote"} in term ${m.term}`, node);
@@ -724,15 +780,16 @@ export class Checker {
     }
   }
 
-  private onFinal(nodes: readonly FinalNodeState[] | undefined, converged: boolean): void {
+  private onFinal(nodes: readonly FinalNodeState[] | undefined, converged: boolean, members: readonly NodeId[] | undefined): void {
     for (const n of nodes ?? []) {
       this.onLog(n.node, n.entries, n.snapshot);
       const v = this.view(n.node);
       this.onCommit(v, n.commit, v.term > 0 ? v.term : undefined);
     }
     if (converged) {
-      const commits = [...this.views.values()].map((v) => `${v.id}:${v.commit}`);
-      const distinct = new Set([...this.views.values()].map((v) => v.commit));
+      const judged = [...this.views.values()].filter((v) => members === undefined || members.includes(v.id));
+      const commits = judged.map((v) => `${v.id}:${v.commit}`);
+      const distinct = new Set(judged.map((v) => v.commit));
       if (distinct.size > 1) this.report("NOT_CONVERGED", `commit indexes differ after healing: ${commits.join(" ")}`);
     }
     // Log Matching over whole logs: if two logs hold an entry with the same
@@ -790,4 +847,10 @@ export function checkTrace(trace: readonly Observation[], opts: CheckerOptions =
   const c = new Checker(opts);
   for (const o of trace) c.observe(o);
   return c.violations;
+}
+
+/** A configuration in canonical form (each list sorted), for comparisons and messages. */
+export function membershipKey(m: Membership): string {
+  const ids = (xs: readonly NodeId[] | undefined): string => [...(xs ?? [])].sort((a, b) => a - b).join(",");
+  return `{voters ${ids(m.voters)}${(m.votersOutgoing?.length ?? 0) > 0 ? ` | outgoing ${ids(m.votersOutgoing)}` : ""}${(m.learners?.length ?? 0) > 0 ? `, learners ${ids(m.learners)}` : ""}}`;
 }

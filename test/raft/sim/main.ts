@@ -15,7 +15,7 @@ import { faultProfile } from "./faults.js";
 import { Simulation, replayCommand, runOptions, type RunResult, type SimOptions } from "./simulation.js";
 import { percentile } from "./stats.js";
 
-const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--damage unguarded|off] [--quiesce] [--learners N] [--verbose] [--trace-lines N]
+const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed] [--steps N] [--profile NAME] [--disk-loss unguarded] [--damage unguarded|off] [--quiesce] [--learners N] [--membership-changes] [--verbose] [--trace-lines N]
   --runs N         number of runs (default 100)
   --seed S         first seed (default 1); run k uses seed S+k
   --members M      3, 5 or mixed (default mixed: even seeds 3, odd seeds 5)
@@ -29,6 +29,10 @@ const USAGE = `usage: npm run sim -- [--runs N] [--seed S] [--members 3|5|mixed]
                    then also requires the idle group to go quiet and a proposal to it to commit
   --learners N     N learners (non-voting members) beside the voters (default 0); the checker also
                    holds that a learner never campaigns, leads or votes, and they must converge too
+  --membership-changes  a pool of 5 members, 3 base voters: a nemesis asks the leader for random
+                   membership changes under the faults (needs --members 3; not with --learners or --quiesce);
+                   the checker also holds CONFIG_MISMATCH and NON_VOTER_CAMPAIGNED, and the change in
+                   flight must complete after healing
   --verbose        print the whole trace of every run
   --trace-lines N  trace lines printed for a failing run (default 80)`;
 
@@ -42,6 +46,7 @@ interface Args {
   damage: "guarded" | "unguarded" | "off";
   quiesce: boolean;
   learners: number;
+  membershipChanges: boolean;
   verbose: boolean;
   traceLines: number;
 }
@@ -60,6 +65,7 @@ function parse(argv: string[]): Args {
       verbose: { type: "boolean" },
       quiesce: { type: "boolean" },
       learners: { type: "string" },
+      "membership-changes": { type: "boolean" },
       "trace-lines": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -80,6 +86,9 @@ function parse(argv: string[]): Args {
   if (values.profile !== undefined) faultProfile(values.profile); // validate early
   const diskLoss = values["disk-loss"] ?? "guarded";
   if (diskLoss !== "guarded" && diskLoss !== "unguarded") throw new Error(`--disk-loss must be guarded or unguarded, got ${diskLoss}`);
+  if (values["membership-changes"] === true && (m !== "3" || values.learners !== undefined || values.quiesce === true)) {
+    throw new Error("--membership-changes needs --members 3, and takes neither --learners nor --quiesce");
+  }
   const damage = values.damage ?? "guarded";
   if (damage !== "guarded" && damage !== "unguarded" && damage !== "off") throw new Error(`--damage must be guarded, unguarded or off, got ${damage}`);
   return {
@@ -92,6 +101,7 @@ function parse(argv: string[]): Args {
     damage,
     quiesce: values.quiesce ?? false,
     learners: int("learners", values.learners, 0, 0),
+    membershipChanges: values["membership-changes"] ?? false,
     verbose: values.verbose ?? false,
     traceLines: int("trace-lines", values["trace-lines"], 80, 0),
   };
@@ -116,6 +126,8 @@ function main(): void {
   let acks = 0;
   let disksLost = 0;
   let logsDamaged = 0;
+  let changesAsked = 0;
+  let changesStarted = 0;
   const failures: RunResult[] = [];
   const t0 = performance.now();
   for (let k = 0; k < a.runs; k++) {
@@ -128,6 +140,7 @@ function main(): void {
       damage: a.damage,
       ...(a.quiesce ? { quiesce: true } : {}),
       ...(a.learners > 0 ? { learners: a.learners } : {}),
+      ...(a.membershipChanges ? { membershipChanges: true } : {}),
       ...(a.verbose ? { verbose: (line: string) => console.log(line) } : {}),
       traceCapacity: a.traceLines,
     };
@@ -141,6 +154,8 @@ function main(): void {
     acks += r.stats.acks;
     disksLost += r.stats.disksLost;
     logsDamaged += r.stats.logsDamaged;
+    changesAsked += r.stats.membershipChangesAsked;
+    changesStarted += r.stats.membershipChangesStarted;
     if (r.ok) {
       if (a.verbose) console.log(`seed ${seed}: ok (${r.step} steps, commit ${r.stats.commitIndex}, ${r.stats.acks} acks, term ${r.stats.term})`);
       continue;
@@ -149,7 +164,7 @@ function main(): void {
     const v = r.violation!;
     if (!a.verbose) for (const line of r.trace) console.log(line);
     console.log(`VIOLATION seed ${seed} (${r.members} members, profile ${r.profile}) at step ${r.step}: ${v.kind}: ${v.message}`);
-    console.log(`  replay: ${replayCommand(seed, a.members, a.steps, a.profile)}${a.quiesce ? " --quiesce" : ""}${a.learners > 0 ? ` --learners ${a.learners}` : ""}`);
+    console.log(`  replay: ${replayCommand(seed, a.members, a.steps, a.profile)}${a.quiesce ? " --quiesce" : ""}${a.learners > 0 ? ` --learners ${a.learners}` : ""}${a.membershipChanges ? " --membership-changes" : ""}`);
   }
   const seconds = (performance.now() - t0) / 1000;
   const p = (xs: number[], q: number): string => (xs.length === 0 ? "-" : String(percentile(xs, q)));
@@ -164,6 +179,7 @@ function main(): void {
   );
   console.log(`lost disks (restarts with empty storage, recovering): ${disksLost}`);
   console.log(`damaged logs (restarts that cut a damaged suffix): ${logsDamaged}`);
+  if (a.membershipChanges) console.log(`membership changes: ${changesStarted} started of ${changesAsked} asked`);
   console.log(`acknowledged proposals: ${acks}; ${seconds.toFixed(1)} s, ${(a.runs / seconds).toFixed(1)} runs/s`);
   if (failures.length > 0) {
     console.log(`failing seeds: ${failures.map((f) => f.seed).join(" ")}`);

@@ -29,7 +29,7 @@ import type { LogUpdate } from "../../../broker/raft/log-storage.js";
 import { MemoryStorage } from "../../../broker/raft/memory-storage.js";
 import type { Message } from "../../../broker/raft/messages.js";
 import { SeededRandom } from "../../../broker/raft/random.js";
-import { Role, writeOf, type ProposeResult, type Proposal, type Ready, type SoftState } from "../../../broker/raft/ready.js";
+import { Role, writeOf, type MembershipChangeResult, type ProposeResult, type Proposal, type Ready, type SoftState } from "../../../broker/raft/ready.js";
 import { NO_NODE, offset, term, type Entry, type HardState, type Index, type NodeId, type Term } from "../../../broker/raft/types.js";
 import type { Observation } from "./checker.js";
 
@@ -238,6 +238,10 @@ export class SimMember {
   propose(proposals: readonly Proposal[]): ProposeResult | undefined {
     const n = this.node;
     return n && this.state === "up" ? this.guard("propose", () => n.propose(proposals)) : undefined;
+  }
+  changeMembership(target: { readonly voters: readonly NodeId[]; readonly learners?: readonly NodeId[] }): MembershipChangeResult | undefined {
+    const n = this.node;
+    return n && this.state === "up" ? this.guard("changeMembership", () => n.changeMembership(target)) : undefined;
   }
   transfer(target: NodeId | undefined): TransferResult | undefined {
     const n = this.node;

@@ -98,7 +98,26 @@ export interface SimOptions {
    * requires every learner's log to match the leader's. Default 0.
    */
   readonly learners?: number;
+  /**
+   * Membership changes (RaftNode, "Membership changes"): a pool of
+   * MEMBERSHIP_POOL_SIZE members, ids 1..5, of which `members` (3) are the
+   * base voters and the rest start as non-members. During the fault phase a
+   * nemesis asks the leader, now and then, to change to a random target
+   * (swap one or two voters, add or drop learners), under the same faults;
+   * the learner throttle (RaftConfig.learnerAppendBytesPerTick) is on in
+   * half the runs. The checker then also holds CONFIG_MISMATCH and
+   * NON_VOTER_CAMPAIGNED; after healing, the change in flight must complete
+   * and every member of the final configuration must converge (members
+   * removed are not judged, beyond the safety checks). Not with learners
+   * or quiescence.
+   */
+  readonly membershipChanges?: boolean;
 }
+
+/** Members in a membership-change run (SimOptions.membershipChanges). */
+export const MEMBERSHIP_POOL_SIZE = 5;
+/** Per fault-phase step: the nemesis asks the leader for a membership change. */
+const MEMBERSHIP_CHANGE_RATE = 0.03;
 
 /** Timings and counts one run measured. */
 export interface RunStats {
@@ -122,6 +141,9 @@ export interface RunStats {
   disksLost: number;
   /** Restarts that came back with a damaged log suffix cut off. */
   logsDamaged: number;
+  /** Membership changes the nemesis asked for, and those the leader accepted. */
+  membershipChangesAsked: number;
+  membershipChangesStarted: number;
   /** Highest commit index and term at the end. */
   commitIndex: number;
   term: number;
@@ -171,6 +193,8 @@ export class Simulation {
   readonly ids: readonly NodeId[];
   readonly voterIds: readonly NodeId[];
   readonly learnerIds: readonly NodeId[];
+  /** SimOptions.membershipChanges. */
+  readonly membershipChanges: boolean;
   readonly priority: readonly NodeId[];
   readonly tuning: RaftTuning;
   readonly profile: FaultProfile;
@@ -192,6 +216,8 @@ export class Simulation {
     restarts: 0,
     disksLost: 0,
     logsDamaged: 0,
+    membershipChangesAsked: 0,
+    membershipChangesStarted: 0,
     commitIndex: 0,
     term: 0,
     messages: 0,
@@ -233,19 +259,26 @@ export class Simulation {
     this.seed = opts.seed;
     this.random = new SeededRandom(opts.seed);
     this.damageRandom = new SeededRandom((opts.seed ^ 0x5a5a_5a5a) >>> 0);
+    this.membershipChanges = opts.membershipChanges === true;
+    if (this.membershipChanges && ((opts.learners ?? 0) > 0 || opts.quiesce === true || opts.members !== 3)) {
+      throw new Error("membership changes run with 3 base voters, without learners or quiescence");
+    }
     this.voterIds = Array.from({ length: opts.members }, (_, k) => nodeId(k + 1));
     this.learnerIds = Array.from({ length: opts.learners ?? 0 }, (_, k) => nodeId(opts.members + k + 1));
-    this.ids = [...this.voterIds, ...this.learnerIds];
-    this.checker = new Checker({ uniqueProposals: true, learners: this.learnerIds });
+    // With membership changes, the pool beyond the base voters starts as non-members.
+    const extra = this.membershipChanges ? Array.from({ length: MEMBERSHIP_POOL_SIZE - opts.members }, (_, k) => nodeId(opts.members + k + 1)) : [];
+    this.ids = [...this.voterIds, ...this.learnerIds, ...extra];
+    const membership = this.learnerIds.length > 0 ? { voters: this.voterIds, learners: this.learnerIds } : { voters: this.voterIds };
+    this.checker = new Checker({ uniqueProposals: true, learners: this.learnerIds, ...(this.membershipChanges ? { membership } : {}) });
     this.profile = opts.profile ?? this.random.pick(FAULT_PROFILES);
-    this.tuning = { ...drawTuning(this.random), ...opts.tuning, ...(opts.quiesce === true ? { quiesce: true } : {}) };
-    this.priority = opts.priority ? opts.priority.map(nodeId) : shuffle(this.random, this.voterIds);
+    const throttle = this.membershipChanges && this.random.chance(0.5) ? { learnerAppendBytesPerTick: 100 + this.random.int(400) } : {};
+    this.tuning = { ...drawTuning(this.random), ...throttle, ...opts.tuning, ...(opts.quiesce === true ? { quiesce: true } : {}) };
+    this.priority = opts.priority ? opts.priority.map(nodeId) : shuffle(this.random, this.membershipChanges ? this.ids : this.voterIds);
     this.network = new SimNetwork(this.random, this.ids, 2000);
     this.trace = new TraceRing(opts.traceCapacity ?? 300);
     this.verbose = opts.verbose;
     this.workload = undefined;
     const hooks = this.hooks();
-    const membership = this.learnerIds.length > 0 ? { voters: this.voterIds, learners: this.learnerIds } : { voters: this.voterIds };
     this.members = this.ids.map(
       (id) => new SimMember(id, { id, membership, priority: this.priority, ...this.tuning }, hooks, this.random),
     );
@@ -254,7 +287,8 @@ export class Simulation {
         `seed ${this.seed}: ${opts.members} members${this.learnerIds.length > 0 ? ` and learners [${this.learnerIds.join(",")}]` : ""}, profile ${this.profile.name}, priority [${this.priority.join(",")}], ` +
         `election/heartbeat ${this.tuning.electionTimeoutTicks}/${this.tuning.heartbeatIntervalTicks} ticks, ` +
         `preferredLeaderCheckTicks ${this.tuning.preferredLeaderCheckTicks}, inflight ${this.tuning.inflightAppendsMax}/${this.tuning.inflightBytesMax}B, ` +
-        `appendBytesMax ${this.tuning.appendBytesMax}, uncommittedEntriesMax ${this.tuning.uncommittedEntriesMax}`,
+        `appendBytesMax ${this.tuning.appendBytesMax}, uncommittedEntriesMax ${this.tuning.uncommittedEntriesMax}` +
+        (this.membershipChanges ? `, membership changes over [${this.ids.join(",")}], learner throttle ${this.tuning.learnerAppendBytesPerTick ?? 0}B/tick` : ""),
     );
     this.liveness = opts.quiesce === true ? new LivenessOracle(this.members, this.tuning.electionTimeoutTicks, (a, b) => this.network.linkUp(a, b)) : undefined;
     this.guarded(() => {
@@ -327,7 +361,7 @@ export class Simulation {
       return;
     }
     if (this.opts.quiesce === true && !this.quietThenAvailable()) return;
-    this.finalCheck();
+    this.guarded(() => this.finalCheck()); // a violation it finds ends the run (StopRun), as in a step
   }
 
   /**
@@ -381,7 +415,8 @@ export class Simulation {
         snapshot: s.snapshot(),
       };
     });
-    this.observe({ kind: "final", nodes, converged: true });
+    const members = this.membershipChanges ? this.judged().map((m) => m.id) : undefined;
+    this.observe({ kind: "final", nodes, converged: true, ...(members !== undefined ? { members } : {}) });
   }
 
   /** Step until `pred` holds (checked before each step) or `stepsMax` steps pass. Returns whether it held. */
@@ -448,11 +483,24 @@ export class Simulation {
     return best;
   }
 
+  /**
+   * The members liveness is judged on: all of them, or with membership
+   * changes those of the leader's configuration in effect (members it
+   * removed may never learn so, and are judged only by the safety checks).
+   */
+  judged(l: SimMember | undefined = this.leader()): SimMember[] {
+    if (!this.membershipChanges) return [...this.members];
+    const c = l?.raft()?.membership().config;
+    if (c === undefined) return [...this.members];
+    const ids = new Set([...c.voters, ...(c.votersOutgoing ?? []), ...(c.learners ?? [])]);
+    return this.members.filter((m) => ids.has(m.id));
+  }
+
   /** A leader that every running member follows in its term (undefined if none). */
   stableLeader(): SimMember | undefined {
     const l = this.leader();
     if (!l) return undefined;
-    for (const m of this.members) {
+    for (const m of this.judged(l)) {
       if (m.state !== "up") return undefined;
       if (m.term !== l.term || m.leader !== l.id) return undefined;
     }
@@ -466,7 +514,9 @@ export class Simulation {
     if (!l || !lr) return false;
     const ls = lr.status();
     if (ls.commit !== ls.lastIndex) return false;
-    for (const m of this.members) {
+    // A membership change in flight (joint included) must complete.
+    if (this.membershipChanges && lr.membership().pending) return false;
+    for (const m of this.judged(l)) {
       const r = m.raft();
       if (!r) return false;
       const s = r.status();
@@ -763,6 +813,36 @@ export class Simulation {
       const m = r.pick(this.members);
       if (m.state === "up") m.compact(m.appliedIndex - r.int(4));
     }
+    if (this.membershipChanges && r.chance(MEMBERSHIP_CHANGE_RATE)) this.changeMembershipAtRandom();
+  }
+
+  /**
+   * The membership nemesis: ask a leader to change to a random target of
+   * three voters from the pool (one or two voters swapped for non-voters, or
+   * the same voters) and a random set of learners among the rest.
+   */
+  private changeMembershipAtRandom(): void {
+    const r = this.random;
+    const leaders = this.members.filter((m) => m.isLeader());
+    if (leaders.length === 0) return;
+    const l = r.pick(leaders);
+    const current = l.raft()!.membership().config;
+    const voters = [...current.voters];
+    const outside = shuffle(r, this.ids.filter((id) => !voters.includes(id)));
+    const swaps = Math.min(r.int(3), outside.length); // 0, 1 or 2 voters replaced
+    for (let k = 0; k < swaps; k++) voters[r.int(voters.length)] = outside.pop()!;
+    const unique = [...new Set(voters)];
+    const learners = this.ids.filter((id) => !unique.includes(id) && r.chance(0.4));
+    this.changeMembership(l, unique, learners);
+  }
+
+  /** Ask `l` to change to `voters` and `learners` (scenario tests call it too). */
+  changeMembership(l: SimMember, voters: readonly NodeId[], learners: readonly NodeId[]): boolean {
+    this.stats.membershipChangesAsked++;
+    const r = this.guarded(() => l.changeMembership({ voters, learners }));
+    this.note(() => `nemesis asked node ${l.id} to change to voters [${voters.join(",")}] learners [${learners.join(",")}]: ${r ? (r.ok ? `ok at ${r.index}` : `${r.code} (${r.reason})`) : "down"}`);
+    if (r?.ok) this.stats.membershipChangesStarted++;
+    return r?.ok === true;
   }
 
   /** Start a random partition: a minority isolated, the leader isolated, a split, or a one-way cut. */
