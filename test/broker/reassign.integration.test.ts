@@ -7,7 +7,9 @@
  * the plan file through the real CLI; a broker decommissioned under load;
  * a throttled move whose leader is SIGKILLed midway is finished by the next
  * leader, and one whose new broker is SIGKILLed and restarted midway goes
- * on; a throttled move cancelled through the CLI goes back. The brokers run with a reassignment throttle of THROTTLE_BYTES_PER_SEC.
+ * on; a throttled move cancelled through the CLI goes back; a broker that
+ * is down is decommissioned (its replication-factor-3 partitions move while
+ * it is away, the others once it is back) and deletes its copies. The brokers run with a reassignment throttle of THROTTLE_BYTES_PER_SEC.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -373,4 +375,49 @@ test("a throttled move whose new broker is SIGKILLed while copying goes on once 
   } finally {
     await producing.close();
   }
+});
+
+test("a broker that is down can be decommissioned: partitions whose other replicas are a majority move while it is away, the others once it is back; then it holds nothing", { timeout: 240_000 }, async () => {
+  await admin.admin().createTopic({ name: "away", partitions: 2, replicationFactor: 3 });
+  await until("leaders for away", async () => ((await admin.admin().describeTopic("away")).partitions.every((p) => p.leader !== 0) ? true : undefined));
+  const producer = admin.producer({ lingerMs: 0 });
+  const sent: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    const value = `a-${i}`;
+    await producer.send({ topic: "away", messages: [{ value, partition: i % 2 }] });
+    sent.push(value);
+  }
+  const t = await admin.admin().describeTopic("away");
+  const gone = t.partitions[0]!.replicas[1]!;
+  await cluster.kill(gone);
+  // The controller must see it down before it plans: a down broker is no target.
+  const moves = await until("a decommission plan without the down broker", async () => {
+    try {
+      return await admin.admin().decommissionBroker(gone);
+    } catch (err) {
+      if (err instanceof RlogError && err.codeName === "BROKER_NOT_AVAILABLE") return undefined;
+      throw err;
+    }
+  });
+  assert.ok(moves.some((m) => m.topic === "away"));
+  // Replication factor 3: the two other replicas are a majority of the old voters, so the move commits without it.
+  await until("away to move while the broker is down", async () => ((await admin.admin().listReassignments()).some((r) => r.topic === "away") ? undefined : true), 120_000);
+  for (const p of (await admin.admin().describeTopic("away")).partitions) assert.ok(!p.replicas.includes(gone), `away/${p.partition}: ${p.replicas.join(",")}`);
+  // Replication factor 3 elsewhere moves too (slow/0 through the throttle); replication factor 2 (the earlier topics)
+  // cannot: one voter of two is no majority, so those moves wait for the broker.
+  const waiting = await until("every replication-factor-3 move to complete", async () => {
+    const left = await admin.admin().listReassignments();
+    return left.every((r) => r.from.length <= 2) ? left : undefined;
+  }, 120_000);
+  for (const r of waiting) assert.ok(r.from.includes(gone), `${r.topic}/${r.partition} from ${r.from.join(",")} waits`);
+  await cluster.restart(gone);
+  await until("every move to complete once the broker is back", async () => ((await admin.admin().listReassignments()).length === 0 ? true : undefined), 120_000);
+  for (const name of (await admin.admin().listTopics({ includeInternal: true })).map((x) => x.name)) {
+    for (const p of (await admin.admin().describeTopic(name)).partitions) {
+      assert.ok(!p.replicas.includes(gone), `${name}/${p.partition} still on ${gone}`);
+      await until(`broker ${gone} to delete ${name}/${p.partition}`, async () => ((await holdsNoReplica(gone, name, p.partition)) ? true : undefined));
+    }
+  }
+  const got = await readAll(admin, "away", 2, sent.length);
+  assert.deepEqual([...got].sort(), [...sent].sort());
 });
