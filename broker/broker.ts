@@ -145,6 +145,8 @@ export class Broker {
   private readonly doneAnnounced = new Map<string, number>();
   /** CompleteReassignment commits this broker (as controller leader) has under way, by group. */
   private readonly completing = new Set<string>();
+  /** Whether the metadata holds a moving partition (kept on metadata changes): an idle cluster's reassignment pass costs nothing. */
+  private movesRecorded = false;
   private groupTimer: NodeJS.Timeout | undefined;
   /** Partition opens and deletes run one at a time, in metadata order. */
   private reconcileChain: Promise<void> = Promise.resolve();
@@ -270,6 +272,7 @@ export class Broker {
       producerIdBlockSize: c.producerIdBlockSize,
     });
     if (this.disk.full()) this.controller.runner.drain();
+    this.movesRecorded = this.anyMoveRecorded();
     // The controller replayed its committed log in its constructor; open what it assigned to us.
     await this.reconcileChain;
     this.identity.watch({
@@ -325,7 +328,7 @@ export class Broker {
       onDone: (p, term, voters) => this.onMoveDone(p, term, voters),
     });
     this.reassignTimer = setInterval(() => {
-      if (!this.closing) this.reassignments.pass();
+      if (!this.closing && this.movesRecorded) this.reassignments.pass();
     }, REASSIGNMENT_CHECK_INTERVAL_MS);
     this.reassignTimer.unref();
     this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, dataDir: c.dataDir }, "broker started");
@@ -576,6 +579,11 @@ export class Broker {
   }
 
   private onMetadataChange(change: MetadataChange | { readonly kind: "reset" }): void {
+    if (change.kind === "reassignmentStarted") this.movesRecorded = true;
+    // Rare changes that may end the last move: look again (the metadata is current when onChange is called).
+    if (change.kind === "reassignmentCompleted" || change.kind === "topicDeleted" || change.kind === "reset") {
+      this.movesRecorded = this.anyMoveRecorded();
+    }
     switch (change.kind) {
       case "topicCreated":
         this.enqueue(() => this.openTopic(change.topic));
@@ -838,6 +846,11 @@ export class Broker {
     }
     await this.store.deleteLog(groupId);
     this.logger.info({ topic: t.name, partition: p, replicas: t.replicas[p] }, "partition moved away from this broker: replica closed and its log deleted");
+  }
+
+  /** Whether the metadata holds a moving partition (true while the controller is still being built: it replays its log in its constructor). */
+  private anyMoveRecorded(): boolean {
+    return this.controller === undefined || this.controller.metadata.topics().some((t) => t.reassignments !== undefined);
   }
 
   /** The moving partitions with a replica open here. */
