@@ -21,6 +21,8 @@ import { GROUP_TICK_MS } from "./consumer-groups/group-limits.js";
 import { LeaderAnnouncer } from "./cluster/leader-announcer.js";
 import { LeaderTable, newerLeader, type LeaderInfo } from "./cluster/leader-table.js";
 import type { MetadataChange, TopicMeta } from "./cluster/metadata.js";
+import { hostingReplicas, reassignmentOf, sameMembers } from "./cluster/reassignments.js";
+import { ReassignmentDriver, type MovingPartition } from "./partition/reassignment-driver.js";
 import { clientUrl, CONTROLLER_GROUP, parsePartitionGroupId, partitionGroupId, peerUrl, type PartitionGroupId } from "./cluster/names.js";
 import { PartitionReplica } from "./partition/partition-replica.js";
 import { RlogError, type LeaderHint } from "./protocol/errors.js";
@@ -63,6 +65,15 @@ export const CONTROLLED_SHUTDOWN_MS_MAX = BROKER_DEFAULTS.controlledShutdownMsMa
  * announce that it can succeed now.
  */
 const REFUSED_TRANSFER_RETRY_MS = 20;
+/** How often this broker's moving partitions it leads take their next step (docs/OPERATIONS.md, "Moving partitions"). */
+const REASSIGNMENT_CHECK_INTERVAL_MS = 100;
+/**
+ * While a moving group led here has reached its target and the controller
+ * has not recorded it yet, its voters are announced again this often (the
+ * first announcement, or the controller leader, may have been lost).
+ */
+const REASSIGNMENT_DONE_ANNOUNCE_MS = 1000;
+
 /** How often retention runs over every partition. */
 export const RETENTION_CHECK_INTERVAL_MS = BROKER_DEFAULTS.retentionCheckIntervalMs;
 
@@ -137,6 +148,15 @@ export class Broker {
   /** Ticking has started (start() finished its set-up); groups that wake before only note it. */
   private tickingStarted = false;
   private retentionTimer: NodeJS.Timeout | undefined;
+  /** Takes the next step of the moving partitions led here (every REASSIGNMENT_CHECK_INTERVAL_MS). */
+  private reassignments!: ReassignmentDriver;
+  private reassignTimer: NodeJS.Timeout | undefined;
+  /** Moving groups led here at their target: when their voters were last announced (monotonic ms), by group. */
+  private readonly doneAnnounced = new Map<string, number>();
+  /** CompleteReassignment commits this broker (as controller leader) has under way, by group. */
+  private readonly completing = new Set<string>();
+  /** Whether the metadata holds a moving partition (kept on metadata changes): an idle cluster's reassignment pass costs nothing. */
+  private movesRecorded = false;
   private groupTimer: NodeJS.Timeout | undefined;
   /** Partition opens and deletes run one at a time, in metadata order. */
   private reconcileChain: Promise<void> = Promise.resolve();
@@ -193,6 +213,7 @@ export class Broker {
       table: this.leaders,
       transport: { announce: (to, list) => this.transport?.announce(to, list), peerIds: () => this.transport?.peerIds() ?? [] },
       ledGroups: () => this.ledGroups(),
+      onVoters: (group, _leader, _term, voters) => this.onMovedVoters(group, voters),
     });
     // Lost-disk guard (docs/STORAGE.md, "A lost disk"): what this data directory is, and whether its groups may vote.
     this.identity = await DiskIdentity.load({ store: this.store, brokerId: this.id, controllerVoters: c.controllerVoters.map(nodeId), peers: peers.map((b) => nodeId(b.id)), logger: this.logger });
@@ -275,13 +296,14 @@ export class Broker {
       clientUrl: (b) => clientUrl(b, this.tls !== undefined),
       controllerVoters: this.controllerVoters,
     });
+    this.movesRecorded = this.anyMoveRecorded();
     // The controller replayed its committed log in its constructor; open what it assigned to us.
     await this.reconcileChain;
     this.identity.watch({
       controller: () => this.controller,
       hosted: () =>
         this.controller.metadata.topics().flatMap((t) =>
-          t.replicas.flatMap((r, p) => (r.includes(this.id) ? [{ topic: t, partition: p, recovering: this.partitions.get(partitionGroupId(t.id, p))?.runner.recovering() }] : [])),
+          t.replicas.flatMap((_r, p) => (hostingReplicas(t, p).includes(this.id) ? [{ topic: t, partition: p, recovering: this.partitions.get(partitionGroupId(t.id, p))?.runner.recovering() }] : [])),
         ),
     });
     this.authorizer = new Authorizer(c.authorization, this.controller.metadata.acls);
@@ -325,6 +347,16 @@ export class Broker {
     this.announceTimer.unref();
     this.membershipTimer = setInterval(() => this.controllerVoters?.check(), CONTROLLER_MEMBERSHIP_CHECK_INTERVAL_MS);
     this.membershipTimer.unref();
+    this.reassignments = new ReassignmentDriver({
+      catchUpLagEntriesMax: c.reassignment.catchUpLagEntriesMax,
+      logger: this.logger.child({ component: "reassignment" }),
+      moving: () => this.movingHere(),
+      onDone: (p, term, voters) => this.onMoveDone(p, term, voters),
+    });
+    this.reassignTimer = setInterval(() => {
+      if (!this.closing && this.movesRecorded) this.reassignments.pass();
+    }, REASSIGNMENT_CHECK_INTERVAL_MS);
+    this.reassignTimer.unref();
     this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, dataDir: c.dataDir }, "broker started");
   }
 
@@ -346,6 +378,7 @@ export class Broker {
     clearInterval(this.groupTimer);
     clearInterval(this.announceTimer);
     clearInterval(this.membershipTimer);
+    clearInterval(this.reassignTimer);
     this.groups?.close();
     await this.server?.close();
     await this.reconcileChain;
@@ -392,6 +425,7 @@ export class Broker {
       leaderOf: (group) => this.leaderOf(group),
       leaderHint: (id) => this.leaderHint(id),
       reachable: (id) => this.reachable(id),
+      reassignmentProgress: (group, target) => ReassignmentDriver.progress(this.partitions.get(group)?.runner, target),
     };
   }
 
@@ -503,15 +537,22 @@ export class Broker {
       uncommittedEntriesMax: r.uncommittedEntriesMax,
       recentEntriesBytesMax: r.recentEntriesBytesMax,
       quiesce: r.quiesce,
+      // The reassignment throttle, per tick: bytes a leader sends its learners (new replicas of a moving partition) together.
+      ...(this.config.reassignment.throttleBytesPerSec > 0 ? { learnerAppendBytesPerTick: Math.max(1, Math.ceil((this.config.reassignment.throttleBytesPerSec * this.config.raftTickMs) / 1000)) } : {}),
       ...this.identity.raftOptions(voters),
     };
   }
 
   /** The groups this broker leads, for the announcer. */
-  private *ledGroups(): Iterable<{ group: string; term: Term }> {
+  private *ledGroups(): Iterable<{ group: string; term: Term; voters?: readonly NodeId[] }> {
+    const moving = new Set<string>();
+    for (const t of this.controller?.metadata.topics() ?? []) for (const m of t.reassignments ?? []) moving.add(partitionGroupId(t.id, m.partition));
     for (const [group, r] of this.partitions) {
       const s = r.runner.softState();
-      if (s.role === Role.Leader) yield { group, term: s.term };
+      if (s.role !== Role.Leader) continue;
+      const m = moving.has(group) ? r.runner.membership() : undefined;
+      // A moving group's committed voters go along (LeaderAnnouncement.voters), unless joint.
+      yield m === undefined || (m.config.votersOutgoing?.length ?? 0) > 0 ? { group, term: s.term } : { group, term: s.term, voters: m.config.voters };
     }
   }
 
@@ -603,6 +644,11 @@ export class Broker {
   }
 
   private onMetadataChange(change: MetadataChange | { readonly kind: "reset" }): void {
+    if (change.kind === "reassignmentStarted") this.movesRecorded = true;
+    // Rare changes that may end the last move: look again (the metadata is current when onChange is called).
+    if (change.kind === "reassignmentCompleted" || change.kind === "topicDeleted" || change.kind === "reset") {
+      this.movesRecorded = this.anyMoveRecorded();
+    }
     switch (change.kind) {
       case "topicCreated":
         this.enqueue(() => this.openTopic(change.topic));
@@ -621,6 +667,17 @@ export class Broker {
       case "brokerUnregistered":
         this.syncPeers();
         this.controllerVoters?.check();
+        return;
+      case "reassignmentStarted":
+        this.enqueue(() => this.openTopic(change.topic));
+        for (const m of change.moves) this.partitions.get(partitionGroupId(change.topic.id, m.partition))?.runner.setPriority(m.target);
+        return;
+      case "reassignmentCancelled":
+        // Going back: every broker hosting it already has a replica open; the leader preference follows the list again.
+        for (const m of change.moves) this.partitions.get(partitionGroupId(change.topic.id, m.partition))?.runner.setPriority(m.target);
+        return;
+      case "reassignmentCompleted":
+        this.enqueue(() => this.completeMove(change.topic, change.partition));
         return;
       case "rebalanceRequested":
         if (!this.closing) this.rebalanceLocal(change.topic);
@@ -735,8 +792,11 @@ export class Broker {
   private async openTopic(t: TopicMeta): Promise<void> {
     if (this.closing) return;
     for (let p = 0; p < t.replicas.length; p++) {
+      // A moving partition is hosted by the brokers of both lists; its replica list (not the target) is the group's base
+      // membership: a replica new to the partition starts as a passive non-member, until the leader makes it a learner.
       const replicas = t.replicas[p]!;
-      if (!replicas.includes(this.id)) continue;
+      const hosts = hostingReplicas(t, p);
+      if (!hosts.includes(this.id)) continue;
       const groupId = partitionGroupId(t.id, p);
       if (this.partitions.has(groupId)) continue;
       let log: LogStorage;
@@ -754,7 +814,7 @@ export class Broker {
           topic: t.name,
           partition: p,
           topicId: t.id,
-          raft: this.raftConfig(replicas, replicas),
+          raft: this.raftConfig(replicas, reassignmentOf(t, p)?.target ?? replicas),
           log,
           random: this.random,
           send: (msgs) => this.send(groupId, msgs),
@@ -835,6 +895,78 @@ export class Broker {
     }
   }
 
+  /**
+   * A partition's move was recorded complete: a broker no longer in its list
+   * closes its replica and deletes its log; the others take the new list as
+   * their leader preference (the preferred-leader transfer then moves
+   * leadership to its first broker).
+   */
+  private async completeMove(t: TopicMeta, p: number): Promise<void> {
+    const groupId = partitionGroupId(t.id, p);
+    this.doneAnnounced.delete(groupId);
+    const r = this.partitions.get(groupId);
+    if (hostingReplicas(t, p).includes(this.id)) {
+      r?.runner.setPriority(t.replicas[p]!);
+      return;
+    }
+    if (r) {
+      this.partitions.delete(groupId);
+      this.awake.delete(groupId);
+      if (t.name === OFFSETS_TOPIC) this.groups.detach(t.id, p);
+      await r.close();
+    }
+    await this.store.deleteLog(groupId);
+    this.logger.info({ topic: t.name, partition: p, replicas: t.replicas[p] }, "partition moved away from this broker: replica closed and its log deleted");
+  }
+
+  /** Whether the metadata holds a moving partition (true while the controller is still being built: it replays its log in its constructor). */
+  private anyMoveRecorded(): boolean {
+    return this.controller === undefined || this.controller.metadata.topics().some((t) => t.reassignments !== undefined);
+  }
+
+  /** The moving partitions with a replica open here. */
+  private *movingHere(): Iterable<MovingPartition> {
+    for (const t of this.controller.metadata.topics()) {
+      for (const m of t.reassignments ?? []) {
+        const group = partitionGroupId(t.id, m.partition);
+        const replica = this.partitions.get(group);
+        if (replica) yield { group, topic: t.name, topicId: t.id, partition: m.partition, target: m.target, runner: replica.runner };
+      }
+    }
+  }
+
+  /** A moving group led here has the target as its voters: record it (as controller leader) or tell the controller leader. */
+  private onMoveDone(p: MovingPartition, term: Term, voters: readonly NodeId[]): void {
+    if (this.controller.isLeader()) {
+      this.completeReassignment(p.group, voters);
+      return;
+    }
+    const now = performance.now();
+    const last = this.doneAnnounced.get(p.group);
+    if (last !== undefined && now - last < REASSIGNMENT_DONE_ANNOUNCE_MS) return;
+    this.doneAnnounced.set(p.group, now);
+    this.announcer.votersChanged(p.group, term, voters);
+  }
+
+  /** An announcement named a moving group's voters: as controller leader, record its move once they are its target. */
+  private onMovedVoters(group: string, voters: readonly NodeId[]): void {
+    if (!this.closing && this.controller?.isLeader()) this.completeReassignment(group, voters);
+  }
+
+  /** Commit CompleteReassignment for `group` when `voters` are its target (once at a time per group). */
+  private completeReassignment(group: string, voters: readonly NodeId[]): void {
+    const ref = parsePartitionGroupId(group);
+    if (ref === undefined || this.completing.has(group)) return;
+    const t = this.controller.metadata.topics().find((x) => x.id === ref.topicId);
+    const move = t === undefined ? undefined : reassignmentOf(t, ref.partition);
+    if (t === undefined || move === undefined || !sameMembers(move.target, voters)) return;
+    this.completing.add(group);
+    this.controller
+      .completeReassignment(t.name, t.id, ref.partition, move.target)
+      .catch((err: unknown) => this.logger.warn({ topic: t.name, partition: ref.partition, err: err instanceof Error ? err.message : String(err) }, "recording a partition move complete failed; trying again at the next announcement"))
+      .finally(() => this.completing.delete(group));
+  }
+
   private async deleteTopic(t: TopicMeta): Promise<void> {
     this.leaders.retain((g) => parsePartitionGroupId(g)?.topicId !== t.id);
     for (let p = 0; p < t.replicas.length; p++) {
@@ -854,14 +986,19 @@ export class Broker {
     const wanted = new Set<string>();
     const existing = new Set<string>();
     for (const t of this.controller.metadata.topics()) {
-      t.replicas.forEach((r, p) => {
+      t.replicas.forEach((_r, p) => {
         existing.add(partitionGroupId(t.id, p));
-        if (r.includes(this.id)) wanted.add(partitionGroupId(t.id, p));
+        if (hostingReplicas(t, p).includes(this.id)) wanted.add(partitionGroupId(t.id, p));
       });
       await this.openTopic(t);
       // Settings altered by entries the snapshot covered reach the replicas already open here.
       const compression = t.config.compression ?? "producer";
-      t.replicas.forEach((_r, p) => this.partitions.get(partitionGroupId(t.id, p))?.reconfigure({ compression, segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs }));
+      t.replicas.forEach((r, p) => {
+        const replica = this.partitions.get(partitionGroupId(t.id, p));
+        replica?.reconfigure({ compression, segmentBytes: t.config.segmentBytes, segmentMs: t.config.segmentMs });
+        // Moves the snapshot covered: the leader preference follows the list (or the target while moving).
+        replica?.runner.setPriority(reassignmentOf(t, p)?.target ?? r);
+      });
     }
     this.leaders.retain((g) => existing.has(g));
     for (const [groupId, r] of this.partitions) {

@@ -96,6 +96,8 @@ export function explain(err: unknown, ctx: ErrorContext): unknown {
           : `${err.message} (check --username / --password, or RLOG_USERNAME / RLOG_PASSWORD)`,
       );
     case ErrorCode.BROKER_NOT_AVAILABLE:
+      // A broker named in the request (a reassignment's replicas, a decommission): the message says which and why.
+      if (err.details?.field !== undefined) return fail(err.message);
       return fail(`${err.message} (is the cluster running? see: rlog-cli cluster status)`);
     case ErrorCode.UNKNOWN_TOPIC:
       return ctx.topic === undefined ? err : fail(`topic ${topic} does not exist; list topics with: rlog-cli topic list`);

@@ -54,12 +54,13 @@ export type { ErrorDetails, ErrorName, ErrorSpec, LeaderHint } from "../broker/p
 export type { Acks } from "../broker/protocol/enums.js";
 export { GroupState, AssignmentStrategy } from "../broker/protocol/enums.js";
 export { OFFSETS_TOPIC, coordinatorPartition } from "../broker/protocol/group-routing.js";
-export type { CommitOffset, TopicCompression, TopicConfig } from "../broker/protocol/requests.js";
+export type { CommitOffset, ReassignmentMove, TopicCompression, TopicConfig } from "../broker/protocol/requests.js";
 export type { Acl, AclFilter, AclOperation, PatternType, Permission, ResourceType } from "../broker/protocol/acls.js";
 export { ACL_OPERATIONS, ANONYMOUS_PRINCIPAL, CLUSTER_RESOURCE_NAME, PATTERN_TYPES, PERMISSIONS, RESOURCE_TYPES, formatAcl } from "../broker/protocol/acls.js";
 export type { CompressionName } from "../broker/protocol/compression.js";
 export type {
   BrokerStatus,
+  CancelReassignmentResult,
   ClusterStatusResult,
   ControllerMembership,
   ListBrokersResult,
@@ -69,7 +70,11 @@ export type {
   GroupOffset,
   GroupSummary,
   LeaderMove,
+  LearnerLag,
   ListOffsetsResult,
+  RecordedReassignment,
+  ReassignmentPhase,
+  ReassignmentStatus,
   PartitionStatus,
   ReplicaStatus,
   TopicDescription,

@@ -122,6 +122,14 @@ export interface AuthorizationConfig {
   readonly superUsers: readonly string[];
 }
 
+/** How partitions move between brokers (docs/CONFIG.md, `reassignment`; docs/OPERATIONS.md). */
+export interface ReassignmentSettings {
+  /** Bytes per second each moving partition's leader sends its new replicas together (0: unlimited). */
+  readonly throttleBytesPerSec: number;
+  /** A new replica becomes a voter once its log is within this many entries of the leader's commit index. */
+  readonly catchUpLagEntriesMax: number;
+}
+
 /** Whether and how the client listener asks for client certificates (mTLS). */
 export const TLS_CLIENT_AUTH_MODES = ["none", "optional", "required"] as const;
 
@@ -212,11 +220,12 @@ export interface BrokerConfig {
   /** Root logger level. */
   readonly logLevel: LogLevel;
   readonly authorization: AuthorizationConfig;
+  readonly reassignment: ReassignmentSettings;
 }
 
 /** What a config file, the environment or `overrides` may supply: any subset, groups merged key by key. */
 export type ConfigInput = {
-  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings | AuthenticationSettings
+  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings | AuthenticationSettings | ReassignmentSettings
     ? Partial<BrokerConfig[K]>
     : BrokerConfig[K];
 };

@@ -13,6 +13,7 @@
 import type { BrokerConfig } from "./broker-config.js";
 import {
   AUTHORIZATION_DEFAULTS,
+  REASSIGNMENT_DEFAULTS,
   AUTHENTICATION_DEFAULTS,
   BROKER_DEFAULTS,
   LIMIT_DEFAULTS,
@@ -87,6 +88,7 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   producerIdExpirationMs: PRODUCER_STATE_DEFAULTS.producerIdExpirationMs,
   logLevel: BROKER_DEFAULTS.logLevel,
   authorization: { enabled: AUTHORIZATION_DEFAULTS.enabled, superUsers: [] },
+  reassignment: { throttleBytesPerSec: REASSIGNMENT_DEFAULTS.throttleBytesPerSec, catchUpLagEntriesMax: REASSIGNMENT_DEFAULTS.catchUpLagEntriesMax },
 });
 
 /** Freezes an object and everything reachable from it; returns it typed as readonly. */

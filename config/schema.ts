@@ -199,6 +199,13 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   // At least a second (a shorter window would forget producers between their own retries); at most a year.
   producerIdExpirationMs: int(1000, 365 * 24 * 3600 * 1000),
   logLevel: { kind: "enum", values: LOG_LEVELS },
+  reassignment: {
+    kind: "group",
+    fields: {
+      throttleBytesPerSec: { ...int(1024), special: { value: 0, meaning: "unlimited" } },
+      catchUpLagEntriesMax: int(0, 100_000_000),
+    },
+  },
   authorization: {
     kind: "group",
     fields: {

@@ -24,6 +24,9 @@ import { ClusterMetadata, MetadataOp, encodeCommand, type MetadataChange, type M
 import { CONTROLLER_GROUP } from "./names.js";
 import { ProducerIdAllocator } from "./producer-id-allocator.js";
 import { placeReplicas } from "./placement.js";
+import { checkCancels, checkMoves, decommissionMoves, type RequestedCancel, type RequestedMove } from "./reassignment-plan.js";
+import { reassignmentOf, sameList } from "./reassignments.js";
+import type { CancelReassignmentResult, RecordedReassignment } from "../protocol/results.js";
 /** How long an admin change waits for its commit. */
 export const CONTROLLER_COMMIT_TIMEOUT_MS = 15_000;
 
@@ -97,6 +100,15 @@ export class Controller {
           }
           if (change.kind === "topicAltered") {
             opts.logger.info({ topic: change.topic.name, topicId: change.topic.id, partitions: change.topic.replicas.length, partitionsBefore: change.before.replicas.length, config: change.topic.config }, "topic altered");
+          }
+          if (change.kind === "reassignmentStarted") {
+            for (const m of change.moves) opts.logger.info({ topic: change.topic.name, partition: m.partition, from: change.topic.replicas[m.partition], target: m.target }, "partition reassignment started");
+          }
+          if (change.kind === "reassignmentCancelled") {
+            for (const m of change.moves) opts.logger.info({ topic: change.topic.name, partition: m.partition, cancelledTarget: m.cancelled, replicas: m.target }, "partition reassignment cancelled: going back");
+          }
+          if (change.kind === "reassignmentCompleted") {
+            opts.logger.info({ topic: change.topic.name, partition: change.partition, from: change.from, replicas: change.topic.replicas[change.partition] }, "partition reassignment completed");
           }
           if (change.kind === "aclsCreated" || change.kind === "aclsDeleted") {
             // Security-relevant: every change at info, with the first ACLs named (a change may hold thousands).
@@ -352,6 +364,75 @@ export class Controller {
     if (this.metadata.registeredBroker(id) !== undefined) throw new RlogError("INVALID_REQUEST", `broker ${id} was given replicas meanwhile: move them first`, { field: "brokerId" });
   }
 
+  /**
+   * Start moving partitions to new replica lists (docs/OPERATIONS.md,
+   * "Moving partitions"); resolves once recorded, with the moves recorded.
+   * Refused whole, nothing proposed, when one move does not fit
+   * (reassignment-plan.ts checkMoves). One ReassignPartitions per topic, all
+   * in one proposal.
+   */
+  async reassignPartitions(requested: readonly RequestedMove[]): Promise<RecordedReassignment[]> {
+    this.requireLeader();
+    const plan = checkMoves({ topic: (n) => this.metadata.topic(n), brokers: this.known().map((b) => b.id), live: this.opts.liveBrokers() }, requested);
+    if (plan.length === 0) return [];
+    await this.commitAll(plan.map((tm) => ({ op: MetadataOp.ReassignPartitions, name: tm.topic.name, topicId: tm.topic.id, moves: tm.moves })));
+    const recorded: RecordedReassignment[] = [];
+    for (const tm of plan) {
+      const t = this.metadata.topic(tm.topic.name);
+      for (const m of tm.moves) {
+        const r = t && t.id === tm.topic.id ? reassignmentOf(t, m.partition) : undefined;
+        // Rejected at apply: a command committed in between (a delete, another move) changed the topic.
+        if (!r || !sameList(r.target, m.replicas)) throw new RlogError("REASSIGNMENT_IN_PROGRESS", `${tm.topic.name}/${m.partition} was changed by another request meanwhile; look at listReassignments and try again`);
+        recorded.push({ topic: tm.topic.name, partition: m.partition, from: [...tm.topic.replicas[m.partition]!], target: [...m.replicas] });
+      }
+    }
+    return recorded;
+  }
+
+  /**
+   * Cancel moves (reassignment-plan.ts checkCancels): each partition goes
+   * back to its replica list. Resolves once recorded, with what was cancelled.
+   */
+  async cancelReassignment(requested: readonly RequestedCancel[]): Promise<CancelReassignmentResult["cancelled"]> {
+    this.requireLeader();
+    const plan = checkCancels({ topic: (n) => this.metadata.topic(n) }, requested);
+    await this.commitAll(plan.map((tc) => ({ op: MetadataOp.CancelReassignment, name: tc.topic.name, topicId: tc.topic.id, partitions: tc.partitions })));
+    return plan.flatMap((tc) =>
+      tc.partitions.map((p) => {
+        const r = this.metadata.topic(tc.topic.name)?.reassignments?.find((x) => x.partition === p);
+        // Rejected at apply: the move completed (or the topic changed) between the check and the commit.
+        if (r?.cancelled === undefined) throw new RlogError("NO_REASSIGNMENT_IN_PROGRESS", `${tc.topic.name}/${p} completed its move meanwhile; nothing to cancel`);
+        return { topic: tc.topic.name, partition: p, cancelledTarget: [...r.cancelled], replicas: [...r.target] };
+      }),
+    );
+  }
+
+  /**
+   * Move every replica off broker `brokerId` (reassignment-plan.ts
+   * decommissionMoves); resolves once the moves are recorded. Its
+   * controller vote, if it has one, is not touched (alterControllerVoters).
+   */
+  async decommissionBroker(brokerId: NodeId): Promise<RecordedReassignment[]> {
+    this.requireLeader();
+    const moves = decommissionMoves({ topic: (n) => this.metadata.topic(n), topics: this.metadata.topics(), brokers: this.known().map((b) => b.id), live: this.opts.liveBrokers() }, brokerId);
+    this.opts.logger.info({ brokerId, partitions: moves.length }, "decommissioning broker: moving its replicas away");
+    return moves.length === 0 ? [] : this.reassignPartitions(moves);
+  }
+
+  /**
+   * Record that partition `partition` of `topic` reached `target` (its
+   * group's committed voters are the target). Idempotent: does nothing when
+   * the partition no longer moves to `target` (already recorded, or the
+   * topic is gone). Leader only.
+   */
+  async completeReassignment(topicName: string, topicId: number, partition: number, target: readonly NodeId[]): Promise<void> {
+    this.requireLeader();
+    const t = this.metadata.topic(topicName);
+    const r = t && t.id === topicId ? reassignmentOf(t, partition) : undefined;
+    if (!r || !sameList(r.target, target)) return;
+    await this.commit({ op: MetadataOp.CompleteReassignment, name: topicName, topicId, partition, replicas: [...target] });
+  }
+
   /** Ask every broker to move leadership back to preferred replicas. */
   async requestRebalance(topic: string | undefined): Promise<void> {
     this.requireLeader();
@@ -390,13 +471,18 @@ export class Controller {
 
   /** Propose one command; resolves with its index once it is committed and applied. */
   private async commit(c: MetadataCommand): Promise<number> {
+    return this.commitAll([c]);
+  }
+
+  /** Propose commands in one proposal; resolves with the first one's index once all are committed and applied. */
+  private async commitAll(cs: readonly MetadataCommand[]): Promise<number> {
     let proposed;
     // No metadata before the cluster has an id (a broker with a new data directory
     // relies on it; see disk-identity.ts): name it in the same proposal, ahead.
-    const init: MetadataCommand[] = this.metadata.clusterId === undefined && c.op !== MetadataOp.InitCluster ? [{ op: MetadataOp.InitCluster, clusterId: randomUUID() }] : [];
+    const init: MetadataCommand[] = this.metadata.clusterId === undefined && cs[0]?.op !== MetadataOp.InitCluster ? [{ op: MetadataOp.InitCluster, clusterId: randomUUID() }] : [];
     try {
       proposed = this.runner.propose(
-        [...init, c].map((cmd) => ({ kind: EntryKind.Command, count: 0, timestampMs: this.opts.clock(), data: encodeCommand(cmd) })),
+        [...init, ...cs].map((cmd) => ({ kind: EntryKind.Command, count: 0, timestampMs: this.opts.clock(), data: encodeCommand(cmd) })),
       );
     } catch (err) {
       throw toClientError(err, this.scope);

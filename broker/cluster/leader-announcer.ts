@@ -30,8 +30,10 @@ export interface LeaderAnnouncerOptions {
   readonly selfId: NodeId;
   readonly table: LeaderTable;
   readonly transport: AnnounceTransport;
-  /** The groups this broker leads now, with their terms. */
-  readonly ledGroups: () => Iterable<{ readonly group: string; readonly term: Term }>;
+  /** The groups this broker leads now, with their terms (and committed voters, for groups being moved: LeaderAnnouncement.voters). */
+  readonly ledGroups: () => Iterable<{ readonly group: string; readonly term: Term; readonly voters?: readonly NodeId[] }>;
+  /** A received announcement named its group's committed voters (a group being moved). */
+  readonly onVoters?: (group: string, leader: NodeId, term: Term, voters: readonly NodeId[]) => void;
 }
 
 /** See the file comment. */
@@ -50,13 +52,27 @@ export class LeaderAnnouncer {
   announceAll(to?: NodeId): void {
     const { selfId, transport } = this.opts;
     const list: LeaderAnnouncement[] = [];
-    for (const g of this.opts.ledGroups()) list.push({ group: g.group, leader: selfId, term: g.term });
+    for (const g of this.opts.ledGroups()) list.push(g.voters === undefined ? { group: g.group, leader: selfId, term: g.term } : { group: g.group, leader: selfId, term: g.term, voters: g.voters });
     if (list.length === 0) return;
     for (const peer of to === undefined ? transport.peerIds() : [to]) transport.announce(peer, list);
   }
 
+  /**
+   * The voters of `group`, led here in `term`, changed (a move reached a new
+   * configuration): tell every peer at once, so the controller leader need
+   * not wait for the next periodic announcement.
+   */
+  votersChanged(group: string, term: Term, voters: readonly NodeId[]): void {
+    const { selfId, transport } = this.opts;
+    const a = [{ group, leader: selfId, term, voters }];
+    for (const peer of transport.peerIds()) transport.announce(peer, a);
+  }
+
   /** Announcements received from `from` (the listener passes only those naming `from` as leader). */
   received(announcements: readonly LeaderAnnouncement[]): void {
-    for (const a of announcements) this.opts.table.observe(a.group, a.leader as NodeId, a.term as Term);
+    for (const a of announcements) {
+      this.opts.table.observe(a.group, a.leader as NodeId, a.term as Term);
+      if (a.voters !== undefined) this.opts.onVoters?.(a.group, a.leader as NodeId, a.term as Term, a.voters as NodeId[]);
+    }
   }
 }

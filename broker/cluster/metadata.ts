@@ -7,6 +7,7 @@ import { Packr } from "msgpackr";
 import type { Acl, AclFilter } from "../protocol/acls.js";
 import type { TopicConfig } from "../protocol/requests.js";
 import { AclSet } from "../security/acl.js";
+import { reassignmentOf, sameList, withCancels, withMoves, type PartitionMove, type PartitionReassignment } from "./reassignments.js";
 import type { ScramCredential } from "../protocol/scram.js";
 import { EntryKind, type Entry, type Index, type NodeId, type Snapshot } from "../raft/types.js";
 
@@ -43,6 +44,22 @@ export const MetadataOp = {
    * replace its settings.
    */
   AlterTopic: 11,
+  /**
+   * Start moving partitions of one topic to target replica lists
+   * (broker/cluster/reassignments.ts): recorded next to the current lists,
+   * which stay until each move completes. Rejected whole when a partition is
+   * unknown, named twice, already moving, or its list is malformed.
+   */
+  ReassignPartitions: 12,
+  /** A moving partition's group reached its target: the target becomes its replica list. */
+  CompleteReassignment: 13,
+  /**
+   * Cancel moves of one topic: each partition turns back toward its own
+   * replica list (its target kept as `cancelled`, whose brokers host it
+   * until the group is back), and completes like any move. Rejected whole
+   * when a partition is not moving, already cancelled, or named twice.
+   */
+  CancelReassignment: 14,
   /**
    * Add a broker to the registry (docs/OPERATIONS.md, "Adding a broker"):
    * its id and advertised addresses. Rejected when the id is registered already.
@@ -84,7 +101,28 @@ export type MetadataCommand =
     }
   | { readonly op: typeof MetadataOp.AllocateProducerIdBlock; readonly count: number }
   | { readonly op: typeof MetadataOp.RegisterBroker; readonly broker: RegisteredBroker }
-  | { readonly op: typeof MetadataOp.UnregisterBroker; readonly id: NodeId };
+  | { readonly op: typeof MetadataOp.UnregisterBroker; readonly id: NodeId }
+  | {
+      readonly op: typeof MetadataOp.ReassignPartitions;
+      readonly name: string;
+      /** The topic incarnation the moves were checked against (TopicMeta.id). */
+      readonly topicId: number;
+      readonly moves: readonly PartitionMove[];
+    }
+  | {
+      readonly op: typeof MetadataOp.CompleteReassignment;
+      readonly name: string;
+      readonly topicId: number;
+      readonly partition: number;
+      /** The target completed: applied only while it is still the partition's target. */
+      readonly replicas: readonly NodeId[];
+    }
+  | {
+      readonly op: typeof MetadataOp.CancelReassignment;
+      readonly name: string;
+      readonly topicId: number;
+      readonly partitions: readonly number[];
+    };
 
 /**
  * A broker added to a running cluster by RegisterBroker: where peers and
@@ -146,6 +184,12 @@ export interface TopicMeta {
   readonly replicas: readonly (readonly NodeId[])[];
   readonly config: TopicConfig;
   readonly createdMs: number;
+  /**
+   * Moving partitions and their targets, sorted by partition; absent (never
+   * empty) while none move. `replicas` keeps each one's current list until
+   * its move completes (broker/cluster/reassignments.ts).
+   */
+  readonly reassignments?: readonly PartitionReassignment[];
 }
 
 /** What changed when a command was applied. */
@@ -154,6 +198,12 @@ export type MetadataChange =
   | { readonly kind: "topicDeleted"; readonly topic: TopicMeta; readonly index: Index }
   /** `topic` is the topic after the change, `before` as it was: partitions >= before.replicas.length are new. */
   | { readonly kind: "topicAltered"; readonly topic: TopicMeta; readonly before: TopicMeta; readonly index: Index }
+  /** Partitions of `topic` started moving (`moves` as recorded); `before` is the topic as it was. */
+  | { readonly kind: "reassignmentStarted"; readonly topic: TopicMeta; readonly before: TopicMeta; readonly moves: readonly PartitionReassignment[]; readonly index: Index }
+  /** Moves of `topic` were cancelled: each of `moves` now heads back to the partition's list (`target`), `cancelled` the target given up. */
+  | { readonly kind: "reassignmentCancelled"; readonly topic: TopicMeta; readonly moves: readonly PartitionReassignment[]; readonly index: Index }
+  /** A move completed: `topic.replicas[partition]` is the target now, `from` the list before. */
+  | { readonly kind: "reassignmentCompleted"; readonly topic: TopicMeta; readonly partition: number; readonly from: readonly NodeId[]; readonly index: Index }
   | { readonly kind: "producerIdAllocated"; readonly producerId: number; readonly index: Index }
   | { readonly kind: "producerIdBlockAllocated"; readonly block: ProducerIdBlock; readonly index: Index }
   | { readonly kind: "rebalanceRequested"; readonly topic: string | undefined; readonly index: Index }
@@ -326,6 +376,19 @@ export class ClusterMetadata {
         this.registered.delete(b.id);
         return { kind: "brokerUnregistered", broker: b, index };
       }
+      case MetadataOp.ReassignPartitions:
+        return this.reassignPartitions(c, index);
+      case MetadataOp.CompleteReassignment:
+        return this.completeReassignment(c, index);
+      case MetadataOp.CancelReassignment: {
+        const before = this.topicsByName.get(c.name);
+        if (!before || before.id !== c.topicId) return { kind: "rejected", reason: `topic ${c.name} (id ${c.topicId}) does not exist`, index };
+        const next = withCancels(before, c.partitions);
+        if (typeof next === "string") return { kind: "rejected", reason: `CancelReassignment of ${c.name}: ${next}`, index };
+        const topic: TopicMeta = { ...before, reassignments: next };
+        this.topicsByName.set(c.name, topic);
+        return { kind: "reassignmentCancelled", topic, moves: next.filter((r) => c.partitions.includes(r.partition)), index };
+      }
       default:
         return { kind: "rejected", reason: `unknown command ${(c as { op: unknown }).op}`, index };
     }
@@ -355,6 +418,38 @@ export class ClusterMetadata {
     const topic: TopicMeta = { ...before, replicas: [...before.replicas, ...add], config: c.config ?? before.config };
     this.topicsByName.set(c.name, topic);
     return { kind: "topicAltered", topic, before, index };
+  }
+
+  /**
+   * Apply a ReassignPartitions, checked again at apply (as AlterTopic) since
+   * a command committed in between may have moved or deleted the topic.
+   */
+  private reassignPartitions(c: Extract<MetadataCommand, { op: typeof MetadataOp.ReassignPartitions }>, index: Index): MetadataChange {
+    const before = this.topicsByName.get(c.name);
+    if (!before || before.id !== c.topicId) return { kind: "rejected", reason: `topic ${c.name} (id ${c.topicId}) does not exist`, index };
+    const next = withMoves(before, c.moves);
+    if (typeof next === "string") return { kind: "rejected", reason: `ReassignPartitions of ${c.name}: ${next}`, index };
+    const topic: TopicMeta = { ...before, reassignments: next };
+    this.topicsByName.set(c.name, topic);
+    const moves = next.filter((r) => reassignmentOf(before, r.partition) === undefined);
+    return { kind: "reassignmentStarted", topic, before, moves, index };
+  }
+
+  /** Apply a CompleteReassignment: only while `replicas` is still the partition's target. */
+  private completeReassignment(c: Extract<MetadataCommand, { op: typeof MetadataOp.CompleteReassignment }>, index: Index): MetadataChange {
+    const before = this.topicsByName.get(c.name);
+    if (!before || before.id !== c.topicId) return { kind: "rejected", reason: `topic ${c.name} (id ${c.topicId}) does not exist`, index };
+    const move = reassignmentOf(before, c.partition);
+    if (move === undefined || !Array.isArray(c.replicas) || !sameList(move.target, c.replicas)) {
+      return { kind: "rejected", reason: `partition ${c.name}/${c.partition} is not moving to ${JSON.stringify(c.replicas)}`, index };
+    }
+    const from = before.replicas[c.partition]!;
+    const rest = before.reassignments!.filter((r) => r.partition !== c.partition);
+    const replicas = before.replicas.map((r, p) => (p === c.partition ? move.target : r));
+    const { reassignments: _dropped, ...base } = before;
+    const topic: TopicMeta = rest.length > 0 ? { ...base, replicas, reassignments: rest } : { ...base, replicas };
+    this.topicsByName.set(c.name, topic);
+    return { kind: "reassignmentCompleted", topic, partition: c.partition, from, index };
   }
 
   /** The whole state, for a snapshot. */

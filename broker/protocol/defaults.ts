@@ -328,6 +328,14 @@ export const PRODUCER_ID_DEFAULTS = frozen({
   producerIdWaitersMax: 10_000,
 });
 
+/** Partition reassignment (docs/OPERATIONS.md, "Moving partitions"; config group `reassignment`). */
+export const REASSIGNMENT_DEFAULTS = frozen({
+  /** Bytes per second a moving partition's leader sends its new replicas (learners) all together; 0: unlimited (Kafka too has no throttle unless one is set). */
+  throttleBytesPerSec: 0,
+  /** A new replica votes once its log is within this many entries of the leader's commit index. */
+  catchUpLagEntriesMax: 100,
+});
+
 /** Authorization (broker/security/, docs/SECURITY.md). */
 export const AUTHORIZATION_DEFAULTS = frozen({
   /** Authorization is off unless the config turns it on: every request is allowed. */

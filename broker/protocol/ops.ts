@@ -42,6 +42,10 @@ export interface Operations {
   deleteUser: { request: Q.DeleteUserRequest; result: R.DeleteUserResult };
   listUsers: { request: Q.ListUsersRequest; result: R.ListUsersResult };
   alterTopic: { request: Q.AlterTopicRequest; result: R.AlterTopicResult };
+  reassignPartitions: { request: Q.ReassignPartitionsRequest; result: R.ReassignPartitionsResult };
+  listReassignments: { request: Q.ListReassignmentsRequest; result: R.ListReassignmentsResult };
+  cancelReassignment: { request: Q.CancelReassignmentRequest; result: R.CancelReassignmentResult };
+  decommissionBroker: { request: Q.DecommissionBrokerRequest; result: R.DecommissionBrokerResult };
 }
 
 /** An operation name. */
@@ -91,6 +95,10 @@ const opTable: { readonly [O in OpName]: true } = {
   deleteUser: true,
   listUsers: true,
   alterTopic: true,
+  reassignPartitions: true,
+  listReassignments: true,
+  cancelReassignment: true,
+  decommissionBroker: true,
 };
 
 /** Ops the session answers itself, never a handler: the handshake and the SASL exchange. */

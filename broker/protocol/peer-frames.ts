@@ -31,7 +31,7 @@
  */
 import type { Message } from "../raft/messages.js";
 import { RlogError, type Result } from "./errors.js";
-import { BROKER_ID, FieldReader, checkArray } from "./field-reader.js";
+import { BROKER_ID, FieldReader, checkArray, checkInt } from "./field-reader.js";
 import { FIXED_LIMITS } from "./limits.js";
 import { clientPackr, peerPackr, unpackFrame } from "./msgpack.js";
 import { checkRaftMessage } from "./raft-message-check.js";
@@ -99,7 +99,17 @@ export interface LeaderAnnouncement {
   readonly group: string;
   readonly leader: number;
   readonly term: number;
+  /**
+   * The group's committed voters, when the leader is moving it to another
+   * replica list and not in a joint configuration (docs/OPERATIONS.md): the
+   * controller leader records the move complete once they are the target.
+   * Absent otherwise; older brokers neither send nor read it.
+   */
+  readonly voters?: readonly number[];
 }
+
+/** Most voters one announcement may name (a bound on a peer's frame). */
+export const ANNOUNCED_VOTERS_MAX = 1000;
 
 /** The listener's answer to a hello: its id, its nonce, and its proof of the secret. */
 export interface PeerChallenge {
@@ -166,12 +176,18 @@ export function encodePeerRaft(envelopes: readonly PeerEnvelope[]): Uint8Array {
 
 /** Encode leader announcements as one frame (at most PEER_FRAME_MESSAGES_MAX of them). */
 export function encodePeerLeaders(announcements: readonly LeaderAnnouncement[]): Uint8Array {
-  return peerPackr.pack({ id: 0, op: PeerOp.Leaders, leaders: announcements.map((a) => ({ group: a.group, leader: a.leader, term: a.term })) });
+  return peerPackr.pack({
+    id: 0,
+    op: PeerOp.Leaders,
+    leaders: announcements.map((a) => (a.voters === undefined ? { group: a.group, leader: a.leader, term: a.term } : { group: a.group, leader: a.leader, term: a.term, voters: a.voters })),
+  });
 }
 
 function checkAnnouncement(v: unknown, path: string): LeaderAnnouncement {
   const r = FieldReader.of(v, path);
-  return { group: r.str("group", GROUP_ID_LENGTH_MAX, 1), leader: r.int("leader", BROKER_ID), term: r.int("term", { min: 1, max: FIXED_LIMITS.integerMax }) };
+  const a = { group: r.str("group", GROUP_ID_LENGTH_MAX, 1), leader: r.int("leader", BROKER_ID), term: r.int("term", { min: 1, max: FIXED_LIMITS.integerMax }) };
+  const voters = r.optArray("voters", ANNOUNCED_VOTERS_MAX, (id, p) => checkInt(id, p, BROKER_ID), 1);
+  return voters === undefined ? a : { ...a, voters };
 }
 
 function checkEnvelope(v: unknown, path: string): PeerEnvelope {

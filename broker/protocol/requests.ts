@@ -170,6 +170,60 @@ export interface TransferLeaderRequest {
   readonly timeoutMs?: number;
 }
 
+/** One partition move of reassignPartitions: the partition's new replica list, in preference order. */
+export interface ReassignmentMove {
+  readonly topic: string;
+  readonly partition: number;
+  /** Distinct broker ids, the preferred leader first; at most replicationFactorMax. */
+  readonly replicas: readonly number[];
+}
+
+/**
+ * Move partitions to new replica lists (docs/OPERATIONS.md, "Moving
+ * partitions"). Answered by the controller leader once the moves are
+ * recorded; the partitions' leaders then move the data. Refused whole when
+ * one move does not fit (unknown topic or partition, an unknown or
+ * unreachable broker, a partition already moving or named twice).
+ */
+export interface ReassignPartitionsRequest {
+  readonly op: "reassignPartitions";
+  /** At least one. */
+  readonly moves: readonly ReassignmentMove[];
+}
+
+/** A partition named by cancelReassignment. */
+export interface ReassignmentRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/**
+ * Cancel moves: each partition goes back to its replica list (the brokers
+ * of the target it was heading to keep their copy until it is back, then
+ * delete it). Answered by the controller leader once recorded. Refused
+ * whole when a partition is not moving or its move is already cancelled.
+ */
+export interface CancelReassignmentRequest {
+  readonly op: "cancelReassignment";
+  /** At least one. */
+  readonly partitions: readonly ReassignmentRef[];
+}
+
+/** Every partition being moved, with its progress. */
+export interface ListReassignmentsRequest {
+  readonly op: "listReassignments";
+}
+
+/**
+ * Move every replica off a broker (to the live brokers with fewest replicas)
+ * so that it can be shut down for good. Answered by the controller leader
+ * once the moves are recorded.
+ */
+export interface DecommissionBrokerRequest {
+  readonly op: "decommissionBroker";
+  readonly brokerId: number;
+}
+
 /** Move leadership of every partition (or one topic's) back to its preferred replica. */
 export interface RebalanceLeadersRequest {
   readonly op: "rebalanceLeaders";

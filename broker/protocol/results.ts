@@ -132,6 +132,63 @@ export interface TransferLeaderResult {
   readonly term: number;
 }
 
+/** A partition move as recorded: its replica list and its target. */
+export interface RecordedReassignment {
+  readonly topic: string;
+  readonly partition: number;
+  /** The replica list it moves from (still the partition's list until the move completes). */
+  readonly from: readonly number[];
+  /** The replica list it moves to. */
+  readonly target: readonly number[];
+}
+
+/** Result of reassignPartitions: the moves recorded. */
+export interface ReassignPartitionsResult {
+  readonly moves: readonly RecordedReassignment[];
+}
+
+/**
+ * Where a move stands, as the answering broker knows it: "learners" (new
+ * replicas catching up as learners), "joint" (the group's voters are the
+ * old and new lists together), "completing" (the group's voters are the
+ * target; the controller is about to record it), "pending" (not started or
+ * not known here: the answering broker neither leads the partition nor heard
+ * of its membership).
+ */
+export type ReassignmentPhase = "pending" | "learners" | "joint" | "completing";
+
+/** One learner of a moving partition and how far behind the leader's commit index it is (entries). */
+export interface LearnerLag {
+  readonly brokerId: number;
+  readonly lagEntries: number;
+}
+
+/** One moving partition in listReassignments. */
+export interface ReassignmentStatus extends RecordedReassignment {
+  readonly phase: ReassignmentPhase;
+  /** The group's leader as known here (0: unknown). */
+  readonly leader: number;
+  /** The learners' lag, when the answering broker leads the partition (empty otherwise). */
+  readonly learners: readonly LearnerLag[];
+  /** A cancelled move: the target it was heading to (`target` is then the partition's own list). */
+  readonly cancelledTarget?: readonly number[];
+}
+
+/** Result of listReassignments. */
+export interface ListReassignmentsResult {
+  readonly reassignments: readonly ReassignmentStatus[];
+}
+
+/** Result of cancelReassignment: each partition, the target given up and the list it goes back to. */
+export interface CancelReassignmentResult {
+  readonly cancelled: readonly { readonly topic: string; readonly partition: number; readonly cancelledTarget: readonly number[]; readonly replicas: readonly number[] }[];
+}
+
+/** Result of decommissionBroker: the moves recorded (none when the broker held no replica). */
+export interface DecommissionBrokerResult {
+  readonly moves: readonly RecordedReassignment[];
+}
+
 /** One leadership move started by rebalanceLeaders. */
 export interface LeaderMove {
   readonly topic: string;

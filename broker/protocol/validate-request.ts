@@ -9,7 +9,7 @@ import { ASSIGNMENT_STRATEGIES, OffsetSpec, ACKS, type Acks } from "./enums.js";
 import { BROKER_ID, FieldReader, NON_NEGATIVE, TIMESTAMP_MS, checkInt, checkString, type IntRange } from "./field-reader.js";
 import { CONTROLLER_VOTERS_MAX, FIXED_LIMITS, type Limits } from "./limits.js";
 import type { OpName, Request, RequestOf } from "./ops.js";
-import { TOPIC_COMPRESSIONS, type CommitOffset, type TopicCompression, type TopicConfig, type TopicPartition } from "./requests.js";
+import { TOPIC_COMPRESSIONS, type CommitOffset, type ReassignmentMove, type TopicCompression, type TopicConfig, type TopicPartition } from "./requests.js";
 import { checkTopicName } from "./topic-name.js";
 import {
   ACL_OPERATIONS,
@@ -108,6 +108,14 @@ function topicConfig(r: FieldReader, limits: Limits): Partial<TopicConfig> {
 function topicPartition(v: unknown, path: string, limits: Limits): TopicPartition {
   const r = FieldReader.of(v, path);
   return { topic: topic(r, "topic", limits, true), partition: r.int("partition", partitionRange(limits)) };
+}
+
+/** One move of reassignPartitions; the replica list's shape here, the brokers themselves at the controller. */
+function reassignmentMove(v: unknown, path: string, limits: Limits): ReassignmentMove {
+  const r = FieldReader.of(v, path);
+  const replicas = r.array("replicas", limits.replicationFactorMax, (id, p) => checkInt(id, p, BROKER_ID), 1);
+  if (new Set(replicas).size !== replicas.length) throw invalidField(`${path}.replicas`, `names a broker twice (${replicas.join(",")})`);
+  return { topic: topic(r, "topic", limits, true), partition: r.int("partition", partitionRange(limits)), replicas };
 }
 
 function commitOffset(v: unknown, path: string, limits: Limits): CommitOffset {
@@ -326,6 +334,21 @@ const parsers: Parsers = {
     op: "alterControllerVoters",
     voters: r.array("voters", CONTROLLER_VOTERS_MAX, (v, p) => checkInt(v, p, BROKER_ID), 1),
   }),
+
+  // Internal topics are accepted here so that the controller can say why it refuses them.
+  reassignPartitions: (r, l) => ({ op: "reassignPartitions", moves: r.array("moves", l.arrayLengthMax, (v, p) => reassignmentMove(v, p, l), 1) }),
+
+  listReassignments: () => ({ op: "listReassignments" }),
+
+  cancelReassignment: (r, l) => ({
+    op: "cancelReassignment",
+    partitions: r.array("partitions", l.arrayLengthMax, (v, path) => {
+      const p = FieldReader.of(v, path);
+      return { topic: topic(p, "topic", l, true), partition: p.int("partition", partitionRange(l)) };
+    }, 1),
+  }),
+
+  decommissionBroker: (r) => ({ op: "decommissionBroker", brokerId: r.int("brokerId", BROKER_ID) }),
 
   joinGroup: (r, l) =>
     compact<RequestOf<"joinGroup">>({

@@ -79,6 +79,11 @@ export const OP_PERMISSIONS: { readonly [O in OpName]: (request: RequestOf<O>) =
   createUser: () => [[cluster("alter")]],
   deleteUser: () => [[cluster("alter")]],
   listUsers: () => [[cluster("describe")]],
+  // Kafka's AlterPartitionReassignments and ListPartitionReassignments: alter / describe on the cluster.
+  reassignPartitions: () => [[cluster("alter")]],
+  listReassignments: () => [[cluster("describe")]],
+  cancelReassignment: () => [[cluster("alter")]],
+  decommissionBroker: () => [[cluster("alter")]],
 };
 
 /** The requirement of one request. */

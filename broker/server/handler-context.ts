@@ -14,6 +14,7 @@ import type { PartitionReplica } from "../partition/partition-replica.js";
 import type { LeaderHint } from "../protocol/errors.js";
 import type { Limits } from "../protocol/limits.js";
 import type { TopicConfig } from "../protocol/requests.js";
+import type { LearnerLag, ReassignmentPhase } from "../protocol/results.js";
 import type { NodeId } from "../raft/types.js";
 import type { ResourceAuthorizer } from "../security/authorizer.js";
 import type { UserDirectory } from "../security/user-directory.js";
@@ -28,7 +29,7 @@ export interface ClusterBroker {
 /** The controller's admin actions (each refuses with NOT_CONTROLLER, with a hint, where it does not lead). */
 export type ControllerActions = Pick<
   Controller,
-  "createTopic" | "alterTopic" | "deleteTopic" | "createAcls" | "deleteAcls" | "upsertUser" | "deleteUser" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo" | "logLastIndex"
+  "createTopic" | "alterTopic" | "deleteTopic" | "createAcls" | "deleteAcls" | "upsertUser" | "deleteUser" | "allocateProducerId" | "requestRebalance" | "leader" | "leaderInfo" | "logLastIndex" | "reassignPartitions" | "cancelReassignment" | "decommissionBroker"
 >;
 
 /** What handlers do with a partition replica hosted here. */
@@ -73,6 +74,12 @@ export interface HandlerContext {
   leaderOf(group: PartitionGroupId): LeaderInfo;
   /** Where clients reach broker `id`, for hints. */
   leaderHint(id: NodeId): LeaderHint;
+  /**
+   * How far a moving partition's group is toward `target`, as this broker
+   * knows it (docs/OPERATIONS.md): its phase, and its learners' lag when
+   * this broker leads it.
+   */
+  reassignmentProgress(group: PartitionGroupId, target: readonly NodeId[]): { readonly phase: ReassignmentPhase; readonly learners: readonly LearnerLag[] };
   /** Whether this broker has a working peer link to `id` (itself: always). */
   reachable(id: NodeId): boolean;
 }

@@ -1,6 +1,7 @@
 /**
- * `rlog-cli broker start|add|remove|list`: run one broker in the foreground;
- * add a broker to a running cluster, remove one, list them (docs/OPERATIONS.md).
+ * `rlog-cli broker start|add|remove|list|decommission`: run one broker in the
+ * foreground; add a broker to a running cluster, remove one, list them, move
+ * every replica off one (docs/OPERATIONS.md).
  */
 import type { Argv, CommandModule } from "yargs";
 import { parseInteger, withBrokers, withJson, type ConnectionArgs, type JsonArgs } from "../options.js";
@@ -9,6 +10,7 @@ import { parseInteger, withBrokers, withJson, type ConnectionArgs, type JsonArgs
 const BROKER_ID_MAX = 0x7fff_ffff;
 /** Largest port number. */
 const PORT_MAX = 65_535;
+import { waitMs, withWait, type WaitArgs } from "./partition.js";
 
 interface StartArgs {
   readonly config: string | undefined;
@@ -80,10 +82,28 @@ const listCommand: CommandModule<object, ConnectionArgs & JsonArgs> = {
   },
 };
 
+interface DecommissionCommandArgs extends ConnectionArgs, JsonArgs, WaitArgs {
+  readonly id: unknown;
+}
+
+const decommissionCommand: CommandModule<object, DecommissionCommandArgs> = {
+  command: "decommission <id>",
+  describe: "Move every partition replica off a broker, so that it can be retired",
+  builder: (y: Argv<object>) =>
+    withWait(withJson(withBrokers(y), "Print the moves started as JSON"))
+      .positional("id", { demandOption: true, describe: "Broker id" })
+      .example("$0 broker decommission 3 --wait", "empty broker 3; return once every move completed")
+      .epilog("Each replica goes to the live broker with the fewest replicas not already in that partition's list. The broker's controller vote is not touched (see docs/OPERATIONS.md)."),
+  handler: async (args) => {
+    const { decommissionBroker } = await import("../admin/reassign-actions.js");
+    await decommissionBroker({ brokers: args.brokers, brokerId: parseInteger("<id>", args.id, 1), waitMs: waitMs(args), json: args.json });
+  },
+};
+
 /** The `broker` command group. */
 export const brokerCommand: CommandModule = {
   command: "broker <command>",
-  describe: "Brokers: start (run one), add, remove, list",
-  builder: (y: Argv) => y.command(startCommand).command(addCommand).command(removeCommand).command(listCommand).demandCommand(1),
+  describe: "Brokers: start (run one), add, remove, list, decommission",
+  builder: (y: Argv) => y.command(startCommand).command(addCommand).command(removeCommand).command(listCommand).command(decommissionCommand).demandCommand(1),
   handler: () => undefined,
 };

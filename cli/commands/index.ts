@@ -13,6 +13,7 @@ import { consumeCommand } from "./consume.js";
 import { controllerCommand } from "./controller.js";
 import { groupCommand } from "./group.js";
 import { leaderCommand } from "./leader.js";
+import { partitionCommand } from "./partition.js";
 import { produceCommand } from "./produce.js";
 import { topicCommand } from "./topic.js";
 import { userCommand } from "./user.js";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CommandModule<any, any>[] = [
   consumeCommand,
   groupCommand,
   leaderCommand,
+  partitionCommand,
   clusterCommand,
   aclCommand,
   brokerCommand,

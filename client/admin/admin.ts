@@ -23,10 +23,11 @@
 import { randomBytes } from "node:crypto";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
-import type { CommitOffset, TopicConfig, TopicPartition } from "../../broker/protocol/requests.js";
+import type { CommitOffset, ReassignmentMove, TopicConfig, TopicPartition } from "../../broker/protocol/requests.js";
 import type { Acl, AclFilter } from "../../broker/protocol/acls.js";
 import { SCRAM_ITERATIONS_DEFAULT, SCRAM_SALT_BYTES_DEFAULT, scramCredential } from "../../broker/protocol/scram.js";
 import type {
+  CancelReassignmentResult,
   ClusterStatusResult,
   ControllerMembership,
   ListBrokersResult,
@@ -35,12 +36,16 @@ import type {
   GroupSummary,
   LeaderMove,
   ListOffsetsResult,
+  RecordedReassignment,
+  ReassignmentPhase,
+  ReassignmentStatus,
   TopicDescription,
   TopicSummary,
   TransferLeaderResult,
   UserInfo,
 } from "../../broker/protocol/results.js";
 import { CallState, type Cluster, type TopicPartitionRef } from "../cluster/cluster.js";
+import type { RequestOf, ResultOf } from "../../broker/protocol/ops.js";
 import { isRetriableError } from "../retry/retry-options.js";
 
 /** What createTopic takes. */
@@ -333,6 +338,80 @@ export class Admin {
     const r = await this.cluster.controllerRequest<"rebalanceLeaders">(request);
     this.cluster.markStale();
     return [...r.moves];
+  }
+
+  /**
+   * Start moving partitions to new replica lists (docs/OPERATIONS.md);
+   * resolves with the moves recorded, before the data has moved: follow
+   * them with listReassignments. Refused whole when one move does not fit
+   * (UNKNOWN_TOPIC, UNKNOWN_PARTITION, BROKER_NOT_AVAILABLE,
+   * REASSIGNMENT_IN_PROGRESS, INVALID_REQUEST).
+   */
+  async reassignPartitions(moves: readonly ReassignmentMove[]): Promise<RecordedReassignment[]> {
+    const r = await this.controllerVerdict<"reassignPartitions">({ op: "reassignPartitions", moves });
+    this.cluster.markStale();
+    return [...r.moves];
+  }
+
+  /**
+   * Cancel moves: each partition goes back to its replica list (see
+   * docs/OPERATIONS.md); resolves once recorded. NO_REASSIGNMENT_IN_PROGRESS
+   * for a partition that is not moving.
+   */
+  async cancelReassignment(partitions: readonly { readonly topic: string; readonly partition: number }[]): Promise<CancelReassignmentResult["cancelled"]> {
+    const r = await this.controllerVerdict<"cancelReassignment">({ op: "cancelReassignment", partitions });
+    this.cluster.markStale();
+    return [...r.cancelled];
+  }
+
+  /**
+   * Move every replica off a broker so that it can be retired; resolves with
+   * the moves recorded (follow them with listReassignments).
+   */
+  async decommissionBroker(brokerId: number): Promise<RecordedReassignment[]> {
+    const r = await this.controllerVerdict<"decommissionBroker">({ op: "decommissionBroker", brokerId });
+    this.cluster.markStale();
+    return [...r.moves];
+  }
+
+  /**
+   * A request to the controller, retried like any, except that a refusal
+   * naming a field of the request (details.field: UNKNOWN_TOPIC,
+   * UNKNOWN_PARTITION, BROKER_NOT_AVAILABLE for a named move or broker) is the
+   * controller's verdict on its own metadata: asking again would not change it.
+   */
+  private controllerVerdict<O extends "reassignPartitions" | "cancelReassignment" | "decommissionBroker">(request: RequestOf<O>): Promise<ResultOf<O>> {
+    const state = new CallState();
+    return this.cluster.retrier.run((ctx) => this.cluster.attemptController<O>(request, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) }), {
+      onRetriable: (err) => {
+        if (err.details?.field !== undefined) throw err;
+        return this.cluster.onControllerError(err, state);
+      },
+    });
+  }
+
+  /**
+   * Every moving partition, by topic and partition: the controller's list,
+   * each with the furthest progress any broker reports for it (the
+   * partition's leader knows its phase and its learners' lag). Brokers that
+   * do not answer are skipped.
+   */
+  async listReassignments(): Promise<ReassignmentStatus[]> {
+    const recorded = (await this.cluster.controllerRequest<"listReassignments">({ op: "listReassignments" })).reassignments;
+    if (recorded.length === 0) return [];
+    const urls = this.cluster.cache.brokerUrls();
+    const answers = await Promise.all(urls.map((url) => this.cluster.connectionTo(url).request<"listReassignments">({ op: "listReassignments" }).then((a) => a.reassignments, () => [])));
+    const rank: Record<ReassignmentPhase, number> = { pending: 0, learners: 1, joint: 2, completing: 3 };
+    return recorded
+      .map((r) => {
+        let best = r;
+        for (const list of answers) {
+          const a = list.find((x) => x.topic === r.topic && x.partition === r.partition);
+          if (a && (rank[a.phase] > rank[best.phase] || (a.phase === best.phase && a.learners.length > best.learners.length))) best = a;
+        }
+        return best;
+      })
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   }
 
   /** Resolve an offset of a partition: earliest (log start), latest (high watermark) or the first at or after a time. */

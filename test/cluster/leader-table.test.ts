@@ -71,3 +71,24 @@ test("announcer: a win goes to every peer at once; announceAll sends every led g
   a.received([{ group: "p/9/0", leader: 2, term: 4 }]);
   assert.deepEqual(table.get("p/9/0"), { leader: 2, term: 4 });
 });
+
+test("a moving group's announcement carries its committed voters: at once when they change, with the periodic ones, and the receiver hears them", () => {
+  const table = new LeaderTable(10);
+  const sent: { to: NodeId; list: readonly LeaderAnnouncement[] }[] = [];
+  const heard: unknown[] = [];
+  const a = new LeaderAnnouncer({
+    selfId: n(1),
+    table,
+    transport: { announce: (to, list) => sent.push({ to, list }), peerIds: () => [n(2)] },
+    ledGroups: () => [{ group: "p/1/0", term: t(2), voters: [n(2), n(3), n(1)] }, { group: "p/1/1", term: t(2) }],
+    onVoters: (group, leader, term, voters) => heard.push({ group, leader, term, voters }),
+  });
+  a.votersChanged("p/1/0", t(2), [n(2), n(3), n(4)]);
+  assert.deepEqual(sent, [{ to: 2, list: [{ group: "p/1/0", leader: 1, term: 2, voters: [2, 3, 4] }] }]);
+  sent.length = 0;
+  a.announceAll();
+  assert.deepEqual(sent[0]!.list, [{ group: "p/1/0", leader: 1, term: 2, voters: [2, 3, 1] }, { group: "p/1/1", leader: 1, term: 2 }]);
+  a.received([{ group: "p/1/0", leader: 3, term: 5, voters: [2, 3, 4] }, { group: "p/1/1", leader: 3, term: 5 }]);
+  assert.deepEqual(heard, [{ group: "p/1/0", leader: 3, term: 5, voters: [2, 3, 4] }]);
+  assert.deepEqual(table.get("p/1/0"), { leader: 3, term: 5 });
+});

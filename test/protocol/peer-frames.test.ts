@@ -108,6 +108,7 @@ test("leader announcements round-trip and are checked field by field", () => {
   const list = [
     { group: "p/3/0", leader: 2, term: 9 },
     { group: "__controller", leader: 2, term: 1 },
+    { group: "p/4/1", leader: 3, term: 2, voters: [3, 4, 2] },
   ];
   const d = decodePeerFrame(encodePeerLeaders(list), FRAME_MAX);
   assert.deepEqual(d.ok && d.value, { kind: "leaders", announcements: list });
@@ -116,6 +117,9 @@ test("leader announcements round-trip and are checked field by field", () => {
     [{ group: "g", leader: 0, term: 1 }, "leader"],
     [{ group: "g", leader: 2, term: 0 }, "term"],
     [{ group: "g", leader: 2, term: "1" }, "term"],
+    [{ group: "g", leader: 2, term: 1, voters: [] }, "voters"],
+    [{ group: "g", leader: 2, term: 1, voters: [2, 0] }, "voters\\[1\\]"],
+    [{ group: "g", leader: 2, term: 1, voters: "2" }, "voters"],
   ] as const) {
     const r = decodePeerFrame(peerPackr.pack({ id: 0, op: "leaders", leaders: [bad] }), FRAME_MAX);
     assert.ok(!r.ok, `accepted ${JSON.stringify(bad)}`);

@@ -21,6 +21,10 @@ export const SAMPLE_REQUESTS: { readonly [O in OpName]: RequestOf<O> } = {
   },
   alterTopic: { op: "alterTopic", name: "orders", partitions: 6, config: { retentionMs: 3_600_000, compression: "lz4" } },
   deleteTopic: { op: "deleteTopic", name: "orders" },
+  reassignPartitions: { op: "reassignPartitions", moves: [{ topic: "orders", partition: 0, replicas: [2, 3, 4] }, { topic: "__consumer_offsets", partition: 7, replicas: [4, 1, 2] }] },
+  listReassignments: { op: "listReassignments" },
+  cancelReassignment: { op: "cancelReassignment", partitions: [{ topic: "orders", partition: 0 }] },
+  decommissionBroker: { op: "decommissionBroker", brokerId: 3 },
   describeTopic: { op: "describeTopic", name: "orders" },
   listTopics: { op: "listTopics", includeInternal: true },
   produce: {

@@ -12,6 +12,7 @@ import { clusterHandlers } from "./cluster.js";
 import { groupHandlers } from "./groups.js";
 import { partitionHandlers } from "./partitions.js";
 import { producerHandlers } from "./producers.js";
+import { reassignmentHandlers } from "./reassignments.js";
 import { topicHandlers } from "./topics.js";
 import { userHandlers } from "./users.js";
 
@@ -26,6 +27,7 @@ export function buildHandlers(ctx: HandlerContext): OpHandlers {
     ...groupHandlers(ctx),
     ...aclHandlers(ctx),
     ...userHandlers(ctx),
+    ...reassignmentHandlers(ctx),
   };
   return all;
 }
