@@ -691,6 +691,8 @@ export class Broker {
           leaderHint: (id) => this.leaderHint(id),
           clock: this.clock,
           ...(applier ? { applier } : {}),
+          // The group table is snapshotted and the offsets log compacted to it (config groupsSnapshotEntries; 0 = never).
+          ...(applier && this.config.groupsSnapshotEntries > 0 ? { snapshotEntries: this.config.groupsSnapshotEntries } : {}),
           onRoleChanged: (s) => {
             if (s.role === Role.Leader) this.announcer.won(groupId, s.term);
           },
