@@ -814,6 +814,9 @@ export class Broker {
     for (let p = 0; p < t.replicas.length; p++) {
       const r = this.partitions.get(partitionGroupId(t.id, p));
       if (!r) continue;
+      // Idle producers are forgotten here too, so an idle partition does not keep dead producers (producerIdExpirationMs).
+      const forgotten = r.expireProducers();
+      if (forgotten > 0) this.logger.debug({ topic: t.name, partition: p, forgotten }, "expired idle producers");
       let res;
       try {
         res = await r.applyRetention({ retentionBytes: t.config.retentionBytes, retentionMs: t.config.retentionMs });

@@ -479,6 +479,11 @@ export class PartitionReplica {
     this.log.setSegmentSettings({ segmentBytes: config.segmentBytes, segmentMs: config.segmentMs });
   }
 
+  /** Forget idempotent producers idle for producerIdExpirationMs (ProducerStateTable.expire); how many were forgotten. */
+  expireProducers(): number {
+    return this.producers.expire(this.clock());
+  }
+
   applyRetention(policy: RetentionPolicy): Promise<RetentionResult> {
     // A log compacted to snapshots of its state (the offsets topic) is never cut by retention:
     // retention's snapshot carries no state, so the state before the cut would be lost.
