@@ -172,6 +172,12 @@ export class GroupCoordinator {
     return undefined;
   }
 
+  /** Groups and committed offsets in the table of hosted offsets partition `partition` (diagnostics, bench/offsets-restart.ts); undefined when not hosted here. */
+  tableSize(partition: number): { readonly groups: number; readonly offsets: number } | undefined {
+    const h = this.hosted.get(partition);
+    return h === undefined ? undefined : { groups: h.table.size, offsets: h.table.offsetCount() };
+  }
+
   /** The replica created with applierFor's applier. */
   attach(partition: number, replica: CoordinatorReplica): void {
     const h = this.hosted.get(partition);
