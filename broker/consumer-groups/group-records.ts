@@ -125,6 +125,14 @@ export function isNatural(x: unknown): x is number {
   return Number.isSafeInteger(x) && (x as number) >= 0;
 }
 
+/**
+ * A stored time in ms: any finite number. Not an integer: a generation's
+ * writtenMs is the coordinator's monotonic clock (performance.now()).
+ */
+export function isTimeMs(x: unknown): x is number {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
 /** Offset metadata text: a string of at most stringLengthMax characters ("" when none). */
 export function isMetadataText(x: unknown): x is string {
   return typeof x === "string" && x.length <= LIMIT_DEFAULTS.stringLengthMax;
@@ -133,7 +141,7 @@ export function isMetadataText(x: unknown): x is string {
 /** The canonical OffsetCommitValue of a decoded object, or undefined when a field is missing or wrong. */
 export function offsetCommitValueOf(v: Record<string, unknown>): OffsetCommitValue | undefined {
   const { offset, metadata, commitMs } = v;
-  if (!isNatural(offset) || !isMetadataText(metadata) || !isNatural(commitMs)) return undefined;
+  if (!isNatural(offset) || !isMetadataText(metadata) || !isTimeMs(commitMs)) return undefined;
   return { offset, metadata, commitMs };
 }
 
@@ -141,7 +149,7 @@ export function offsetCommitValueOf(v: Record<string, unknown>): OffsetCommitVal
 export function groupMetadataValueOf(v: unknown): GroupMetadataValue | undefined {
   if (typeof v !== "object" || v === null) return undefined;
   const { generation, strategy, members, writtenMs } = v as Record<string, unknown>;
-  if (!isNatural(generation) || !isNatural(writtenMs) || !ASSIGNMENT_STRATEGIES.includes(strategy as AssignmentStrategy)) return undefined;
+  if (!isNatural(generation) || !isTimeMs(writtenMs) || !ASSIGNMENT_STRATEGIES.includes(strategy as AssignmentStrategy)) return undefined;
   if (!Array.isArray(members) || members.length > GROUP_COORDINATOR_DEFAULTS.groupMembersMax) return undefined;
   const out: StoredMember[] = [];
   for (const m of members as unknown[]) {

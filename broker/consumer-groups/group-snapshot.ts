@@ -26,7 +26,7 @@
  */
 import { Packr } from "msgpackr";
 import { GROUP_SNAPSHOT_BYTES_MAX } from "./group-limits.js";
-import { groupMetadataValueOf, isMetadataText, isName, isNatural, isPartition, type GroupMetadataValue, type OffsetCommitValue } from "./group-records.js";
+import { groupMetadataValueOf, isMetadataText, isName, isNatural, isPartition, isTimeMs, type GroupMetadataValue, type OffsetCommitValue } from "./group-records.js";
 import { offsetKey, parseOffsetKey, type CommittedGroup } from "./group-table.js";
 
 /** Format version, the first element of a snapshot. Stored: a new format gets a new number. */
@@ -107,7 +107,7 @@ function decodeOffsets(group: string, raw: unknown): Map<string, OffsetCommitVal
       const offset: unknown = flat[i + 1];
       const commitMs: unknown = flat[i + 2];
       const metadata: unknown = flat[i + 3];
-      if (!isPartition(partition) || !isNatural(offset) || !isNatural(commitMs) || !isMetadataText(metadata)) {
+      if (!isPartition(partition) || !isNatural(offset) || !isTimeMs(commitMs) || !isMetadataText(metadata)) {
         throw new GroupSnapshotError(`group ${group}: an offset of ${topic} in the snapshot is not valid`);
       }
       const key = offsetKey(topic, partition);
