@@ -822,6 +822,8 @@ export class Broker {
           leaderHint: (id) => this.leaderHint(id),
           clock: this.clock,
           ...(applier ? { applier } : {}),
+          // The group table is snapshotted and the offsets log compacted to it (config groupsSnapshotEntries; 0 = never).
+          ...(applier && this.config.groupsSnapshotEntries > 0 ? { snapshotEntries: this.config.groupsSnapshotEntries } : {}),
           onRoleChanged: (s) => {
             if (s.role === Role.Leader) this.announcer.won(groupId, s.term);
           },
@@ -1020,6 +1022,9 @@ export class Broker {
     for (let p = 0; p < t.replicas.length; p++) {
       const r = this.partitions.get(partitionGroupId(t.id, p));
       if (!r) continue;
+      // Idle producers are forgotten here too, so an idle partition does not keep dead producers (producerIdExpirationMs).
+      const forgotten = r.expireProducers();
+      if (forgotten > 0) this.logger.debug({ topic: t.name, partition: p, forgotten }, "expired idle producers");
       let res;
       try {
         res = await r.applyRetention({ retentionBytes: t.config.retentionBytes, retentionMs: t.config.retentionMs });

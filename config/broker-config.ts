@@ -213,6 +213,12 @@ export interface BrokerConfig {
   readonly groupsTopicPartitions: number;
   /** The controller takes a snapshot of its metadata and compacts its log every this many applied entries. */
   readonly controllerSnapshotEntries: number;
+  /**
+   * Each replica of a `__consumer_offsets` partition snapshots its group table
+   * and compacts its log every this many applied entries; 0 = never (the log
+   * is kept whole and replayed whole at start-up).
+   */
+  readonly groupsSnapshotEntries: number;
   /** Producer ids per controller commit, when this broker leads the controller (docs/PROTOCOL.md, initProducerId). */
   readonly producerIdBlockSize: number;
   /** A producer idle this long (by its batches' timestamps) is forgotten by this broker's partitions (Kafka's producer.id.expiration.ms). */

@@ -195,6 +195,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   defaultReplicationFactor: int(1, BROKERS_COUNT_MAX),
   groupsTopicPartitions: int(1, 1000),
   controllerSnapshotEntries: int(10, 100_000_000),
+  groupsSnapshotEntries: { ...int(10, 100_000_000), special: { value: 0, meaning: "never" } },
   producerIdBlockSize: int(1, 1_000_000),
   // At least a second (a shorter window would forget producers between their own retries); at most a year.
   producerIdExpirationMs: int(1000, 365 * 24 * 3600 * 1000),

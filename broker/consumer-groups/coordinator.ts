@@ -49,9 +49,10 @@ import type {
   SyncGroupResult,
 } from "../protocol/results.js";
 import { Role, type SoftState } from "../raft/ready.js";
-import type { Entry, Index, NodeId, Term } from "../raft/types.js";
+import type { Entry, Index, NodeId, Snapshot, Term } from "../raft/types.js";
 import { ConsumerGroup, type PartitionCounts } from "./consumer-group.js";
-import { GROUP_OFFSETS_MAX, GROUP_WRITE_TIMEOUT_MS, GROUPS_PER_PARTITION_MAX } from "./group-limits.js";
+import { GROUP_OFFSETS_MAX, GROUP_SNAPSHOT_BYTES_MAX, GROUP_WRITE_TIMEOUT_MS, GROUPS_PER_PARTITION_MAX } from "./group-limits.js";
+import { decodeGroupSnapshot, encodeGroupSnapshot } from "./group-snapshot.js";
 import { groupMetadataRecord, offsetCommitRecord, type GroupMetadataValue } from "./group-records.js";
 import { GroupTable, offsetKey, parseOffsetKey } from "./group-table.js";
 import { BROKER_DEFAULTS, GROUP_COORDINATOR_DEFAULTS } from "../protocol/defaults.js";
@@ -127,10 +128,24 @@ export class GroupCoordinator {
     return {
       apply: (entries: readonly Entry[]) => h.table.apply(entries),
       reset: (index: Index, term: Term) => {
-        if (index > 0) this.host.logger.warn({ partition, index }, "offsets partition restored from a snapshot: committed group state before it is not kept (docs/GROUPS.md)");
         h.table.reset(index, term);
         this.dropLive(h, new RlogError("COORDINATOR_NOT_AVAILABLE", "the group log was replaced by a snapshot"));
       },
+      restore: (snap: Snapshot) => {
+        if (snap.data.byteLength === 0) {
+          // A snapshot without state (retention's, which this topic never runs): nothing before it is kept.
+          this.host.logger.warn({ partition, index: snap.index }, "offsets partition restored from a snapshot without group state: committed group state before it is not kept (docs/GROUPS.md)");
+          h.table.reset(snap.index, snap.term);
+        } else {
+          h.table.restore(snap.index, snap.term, decodeGroupSnapshot(snap.data));
+          this.host.logger.info({ partition, index: snap.index, bytes: snap.data.byteLength, groups: h.table.size }, "group table restored from a snapshot");
+        }
+        this.dropLive(h, new RlogError("COORDINATOR_NOT_AVAILABLE", "the group log was replaced by a snapshot"));
+      },
+      checkSnapshot: (snap: Snapshot) => {
+        if (snap.data.byteLength > 0) decodeGroupSnapshot(snap.data);
+      },
+      snapshot: () => this.snapshotOf(h),
       roleChanged: (soft: SoftState) => {
         if (h.live.size === 0) return;
         const err =
@@ -140,6 +155,27 @@ export class GroupCoordinator {
         this.dropLive(h, err);
       },
     };
+  }
+
+  /**
+   * The group table of `h` encoded for a snapshot, or undefined (warn) when
+   * it is larger than GROUP_SNAPSHOT_BYTES_MAX: the log is then kept whole
+   * until the table shrinks, which only happens when groups are deleted.
+   */
+  private snapshotOf(h: Hosted): Uint8Array | undefined {
+    const data = encodeGroupSnapshot(h.table.groups());
+    if (data.byteLength <= GROUP_SNAPSHOT_BYTES_MAX) return data;
+    this.host.logger.warn(
+      { partition: h.partition, bytes: data.byteLength, bytesMax: GROUP_SNAPSHOT_BYTES_MAX, groups: h.table.size, offsets: h.table.offsetCount() },
+      "group table too large to snapshot (GROUP_SNAPSHOT_BYTES_MAX, the peer frame limit): its log is not compacted (docs/GROUPS.md, \"Snapshots\")",
+    );
+    return undefined;
+  }
+
+  /** Groups and committed offsets in the table of hosted offsets partition `partition` (diagnostics, bench/offsets-restart.ts); undefined when not hosted here. */
+  tableSize(partition: number): { readonly groups: number; readonly offsets: number } | undefined {
+    const h = this.hosted.get(partition);
+    return h === undefined ? undefined : { groups: h.table.size, offsets: h.table.offsetCount() };
   }
 
   /** The replica created with applierFor's applier. */

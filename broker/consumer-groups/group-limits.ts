@@ -15,3 +15,5 @@ export const GROUP_OFFSETS_MAX = GROUP_COORDINATOR_DEFAULTS.groupOffsetsMax;
 export const GROUP_TICK_MS = GROUP_COORDINATOR_DEFAULTS.groupTickMs;
 /** How long a group write (generation record, offset commit) waits for its commit before TIMEOUT. */
 export const GROUP_WRITE_TIMEOUT_MS = GROUP_COORDINATOR_DEFAULTS.groupWriteTimeoutMs;
+/** Largest group-table snapshot taken or accepted (see GROUP_COORDINATOR_DEFAULTS.groupSnapshotBytesMax). */
+export const GROUP_SNAPSHOT_BYTES_MAX = GROUP_COORDINATOR_DEFAULTS.groupSnapshotBytesMax;

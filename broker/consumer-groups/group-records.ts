@@ -11,7 +11,8 @@
  * history; the table in group-table.ts keeps the latest value per key).
  */
 import { Packr } from "msgpackr";
-import type { AssignmentStrategy } from "../protocol/enums.js";
+import { ASSIGNMENT_STRATEGIES, type AssignmentStrategy } from "../protocol/enums.js";
+import { GROUP_COORDINATOR_DEFAULTS, LIMIT_DEFAULTS } from "../protocol/defaults.js";
 import type { ProduceRecord } from "../protocol/records.js";
 
 /** Record kinds (first element of the key). Stored: numeric and append-only. */
@@ -89,12 +90,86 @@ export function decodeGroupRecord(key: Uint8Array | undefined, value: Uint8Array
   } catch {
     return undefined;
   }
-  if (!Array.isArray(k) || typeof k[1] !== "string" || typeof v !== "object" || v === null) return undefined;
+  if (!Array.isArray(k) || !isName(k[1]) || typeof v !== "object" || v === null) return undefined;
   if (k[0] === GroupRecordKind.GroupMetadata && k.length === 2) {
-    return { kind: GroupRecordKind.GroupMetadata, group: k[1], value: v as GroupMetadataValue };
+    const value = groupMetadataValueOf(v);
+    return value === undefined ? undefined : { kind: GroupRecordKind.GroupMetadata, group: k[1], value };
   }
-  if (k[0] === GroupRecordKind.OffsetCommit && k.length === 4 && typeof k[2] === "string" && typeof k[3] === "number") {
-    return { kind: GroupRecordKind.OffsetCommit, group: k[1], topic: k[2], partition: k[3], value: v as OffsetCommitValue };
+  if (k[0] === GroupRecordKind.OffsetCommit && k.length === 4 && isName(k[2]) && isPartition(k[3])) {
+    const value = offsetCommitValueOf(v as Record<string, unknown>);
+    return value === undefined ? undefined : { kind: GroupRecordKind.OffsetCommit, group: k[1], topic: k[2], partition: k[3], value };
   }
   return undefined;
+}
+
+/**
+ * The checks every stored value passes, whether it comes from a record of
+ * the log (decodeGroupRecord) or from a snapshot (group-snapshot.ts): the
+ * table holds only values that pass them, so a snapshot of it always
+ * decodes again. Anything else in the offsets topic (a client may produce
+ * to it) is skipped as undecodable, never trusted.
+ */
+
+/** A group id, topic or member name: a string of 1 .. stringLengthMax characters. */
+export function isName(x: unknown): x is string {
+  return typeof x === "string" && x.length >= 1 && x.length <= LIMIT_DEFAULTS.stringLengthMax;
+}
+
+/** A partition number: an integer in 0 .. 2^31 - 1 (Kafka's int32; limits.partitionsMax is a setting and may change). */
+export function isPartition(x: unknown): x is number {
+  return Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= 0x7fff_ffff;
+}
+
+/** A stored count, offset or time: a safe integer >= 0. */
+export function isNatural(x: unknown): x is number {
+  return Number.isSafeInteger(x) && (x as number) >= 0;
+}
+
+/**
+ * A stored time in ms: any finite number. Not an integer: a generation's
+ * writtenMs is the coordinator's monotonic clock (performance.now()).
+ */
+export function isTimeMs(x: unknown): x is number {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
+/** Offset metadata text: a string of at most stringLengthMax characters ("" when none). */
+export function isMetadataText(x: unknown): x is string {
+  return typeof x === "string" && x.length <= LIMIT_DEFAULTS.stringLengthMax;
+}
+
+/** The canonical OffsetCommitValue of a decoded object, or undefined when a field is missing or wrong. */
+export function offsetCommitValueOf(v: Record<string, unknown>): OffsetCommitValue | undefined {
+  const { offset, metadata, commitMs } = v;
+  if (!isNatural(offset) || !isMetadataText(metadata) || !isTimeMs(commitMs)) return undefined;
+  return { offset, metadata, commitMs };
+}
+
+/** The canonical GroupMetadataValue of a decoded object, or undefined when anything is missing, wrong or past a bound. */
+export function groupMetadataValueOf(v: unknown): GroupMetadataValue | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const { generation, strategy, members, writtenMs } = v as Record<string, unknown>;
+  if (!isNatural(generation) || !isTimeMs(writtenMs) || !ASSIGNMENT_STRATEGIES.includes(strategy as AssignmentStrategy)) return undefined;
+  if (!Array.isArray(members) || members.length > GROUP_COORDINATOR_DEFAULTS.groupMembersMax) return undefined;
+  const out: StoredMember[] = [];
+  for (const m of members as unknown[]) {
+    const member = storedMemberOf(m);
+    if (member === undefined) return undefined;
+    out.push(member);
+  }
+  return { generation, strategy: strategy as AssignmentStrategy, members: out, writtenMs };
+}
+
+function storedMemberOf(m: unknown): StoredMember | undefined {
+  if (typeof m !== "object" || m === null) return undefined;
+  const { memberId, clientId, topics, sessionTimeoutMs, rebalanceTimeoutMs, assignment } = m as Record<string, unknown>;
+  if (!isName(memberId) || !isMetadataText(clientId) || !isNatural(sessionTimeoutMs) || !isNatural(rebalanceTimeoutMs)) return undefined;
+  if (!Array.isArray(topics) || !topics.every(isName)) return undefined;
+  if (!Array.isArray(assignment)) return undefined;
+  const pairs: (readonly [string, readonly number[]])[] = [];
+  for (const a of assignment as unknown[]) {
+    if (!Array.isArray(a) || a.length !== 2 || !isName(a[0]) || !Array.isArray(a[1]) || !(a[1] as unknown[]).every(isPartition)) return undefined;
+    pairs.push([a[0], [...(a[1] as number[])]]);
+  }
+  return { memberId, clientId, topics: [...(topics as string[])], sessionTimeoutMs, rebalanceTimeoutMs, assignment: pairs };
 }

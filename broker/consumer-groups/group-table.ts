@@ -76,6 +76,30 @@ export class GroupTable {
     this.appliedTerm = term;
   }
 
+  /**
+   * Replace the whole table by the groups of a snapshot taken at `index`
+   * (decoded by group-snapshot.ts): at start-up before the log after it is
+   * replayed, or when a leader's snapshot replaces this replica's log.
+   */
+  restore(index: Index, term: Term, groups: Map<string, CommittedGroup>): void {
+    this.byGroup.clear();
+    for (const [id, g] of groups) this.byGroup.set(id, g);
+    this.appliedIndex = index;
+    this.appliedTerm = term;
+  }
+
+  /** Every group with its committed state (for a snapshot: group-snapshot.ts encodes it). Read only. */
+  groups(): ReadonlyMap<string, CommittedGroup> {
+    return this.byGroup;
+  }
+
+  /** Committed offsets over all groups (O(groups); for logs and the snapshot size warning). */
+  offsetCount(): number {
+    let n = 0;
+    for (const g of this.byGroup.values()) n += g.offsets.size;
+    return n;
+  }
+
   /** A group's committed state, or undefined when nothing was ever committed for it. */
   group(id: string): CommittedGroup | undefined {
     return this.byGroup.get(id);

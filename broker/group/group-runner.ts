@@ -64,8 +64,10 @@ export interface StateMachine {
    * The whole state as of the last entry applied, for a snapshot the runner
    * takes itself (GroupRunnerOptions.snapshotEntries). Called synchronously
    * right after apply(), so it encodes exactly the applied index.
+   * Undefined: no snapshot now (the state is too large to send whole; the
+   * state machine warns), tried again snapshotEntries entries later.
    */
-  snapshot?(): Uint8Array;
+  snapshot?(): Uint8Array | undefined;
   /** Entries just made durable on this member (committed or not). */
   appended?(entries: readonly Entry[]): void;
   /**
@@ -681,7 +683,12 @@ export class GroupRunner {
     const last = committed[committed.length - 1]!;
     if (last.index !== this.appliedIndex || last.index < this.snapshotDueIndex) return undefined;
     if (last.index - this.storage.snapshot().index < this.snapshotEntries) return undefined;
-    const snapshot: Snapshot = { index: last.index, term: last.term, offset: toOffset(last.offset + last.count), data: this.sm.snapshot() };
+    const data = this.sm.snapshot();
+    if (data === undefined) {
+      this.snapshotDueIndex = last.index + this.snapshotEntries;
+      return undefined;
+    }
+    const snapshot: Snapshot = { index: last.index, term: last.term, offset: toOffset(last.offset + last.count), data };
     // Storage compacts only up to its stored commit index; a commit that only advanced rides along with the next write.
     const hardState = this.storage.hardState().commit < last.index ? this.carriedHardState : undefined;
     return { snapshot, hardState };

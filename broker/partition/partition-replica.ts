@@ -88,6 +88,12 @@ export interface PartitionReplicaOptions {
   readonly limits?: Pick<Limits, "batchRecordsMax" | "batchDecompressedBytesMax">;
   /** Idle time after which a producer's dedup state is forgotten; PRODUCER_STATE_DEFAULTS.producerIdExpirationMs when absent. */
   readonly producerIdExpirationMs?: number;
+  /**
+   * With an applier that takes snapshots (ReplicaApplier.snapshot): take one
+   * and compact the log to it every this many applied entries
+   * (GroupRunnerOptions.snapshotEntries). Undefined: never.
+   */
+  readonly snapshotEntries?: number;
 }
 
 /**
@@ -97,8 +103,26 @@ export interface PartitionReplicaOptions {
 export interface ReplicaApplier {
   /** Committed entries in order: first the committed log at start-up, then each newly committed run. */
   apply(entries: readonly Entry[]): void;
-  /** The log was replaced by a snapshot at `index`: what came from earlier entries is gone. */
+  /**
+   * The log starts after a snapshot at `index` that carries no state of the
+   * applier's (index 0: the whole log follows): what came from earlier
+   * entries is gone. Without `restore`, every snapshot is handled so.
+   */
   reset(index: Index, term: Term): void;
+  /**
+   * Replace the state by a snapshot's (one this replica took, at start-up,
+   * before the log after it is replayed; or one from the leader). Throws
+   * when the data cannot be read (checkSnapshot refuses those first).
+   */
+  restore?(snap: Snapshot): void;
+  /** Throw if a leader's snapshot could not be restored; called before it is written (GroupRunner peer faults). */
+  checkSnapshot?(snap: Snapshot): void;
+  /**
+   * The state as of the last entry applied, for a snapshot of this
+   * replica's own (PartitionReplicaOptions.snapshotEntries); undefined for
+   * none now (see StateMachine.snapshot).
+   */
+  snapshot?(): Uint8Array | undefined;
   /** Leadership or term changed. */
   roleChanged?(soft: SoftState): void;
 }
@@ -171,6 +195,11 @@ export class PartitionReplica {
       restore: (snap) => this.onRestore(snap),
       roleChanged: (s) => this.onRoleChanged(s),
     };
+    const applierSnapshot = this.applier?.snapshot?.bind(this.applier);
+    if (applierSnapshot !== undefined) sm.snapshot = applierSnapshot;
+    const applierCheck = this.applier?.checkSnapshot?.bind(this.applier);
+    if (applierCheck !== undefined) sm.checkSnapshot = applierCheck;
+    const snapshotEntries = applierSnapshot !== undefined ? opts.snapshotEntries : undefined;
     // The log is the state: committed entries need no replay at start-up.
     this.runner = new GroupRunner({
       groupId: this.groupId,
@@ -183,6 +212,7 @@ export class PartitionReplica {
       applied: index(Math.max(commit, opts.log.snapshot().index)),
       onFatal: opts.onFatal,
       traceHops: true,
+      ...(snapshotEntries !== undefined ? { snapshotEntries } : {}),
       ...(opts.onStoreDamaged ? { onStoreDamaged: opts.onStoreDamaged } : {}),
       ...(opts.writeRetry ? { writeRetry: opts.writeRetry } : {}),
     });
@@ -449,7 +479,15 @@ export class PartitionReplica {
     this.log.setSegmentSettings({ segmentBytes: config.segmentBytes, segmentMs: config.segmentMs });
   }
 
+  /** Forget idempotent producers idle for producerIdExpirationMs (ProducerStateTable.expire); how many were forgotten. */
+  expireProducers(): number {
+    return this.producers.expire(this.clock());
+  }
+
   applyRetention(policy: RetentionPolicy): Promise<RetentionResult> {
+    // A log compacted to snapshots of its state (the offsets topic) is never cut by retention:
+    // retention's snapshot carries no state, so the state before the cut would be lost.
+    if (this.applier?.snapshot !== undefined) return Promise.resolve({ segmentsDropped: 0, bytesDropped: 0 });
     return this.log.applyRetention(policy, this.clock());
   }
 
@@ -481,7 +519,7 @@ export class PartitionReplica {
     this.producers.clear();
     this.lastAppended = snap.index;
     if (snap.offset > this.highWatermark) this.highWatermark = snap.offset;
-    this.applier?.reset(snap.index, snap.term);
+    if (this.applier !== undefined) restoreApplier(this.applier, snap);
   }
 
   private onRoleChanged(s: SoftState): void {
@@ -493,7 +531,7 @@ export class PartitionReplica {
   /** Feed the applier the committed log (up to `commit`), before the runner applies anything newer. */
   private replayCommitted(applier: ReplicaApplier, commit: Index): void {
     const snap = this.log.snapshot();
-    applier.reset(snap.index, snap.term);
+    restoreApplier(applier, snap);
     let from = index(Math.max(this.log.firstIndex(), snap.index + 1));
     while (from <= commit) {
       const batch = this.log.entries(from, index(commit + 1), 4 * 1024 * 1024);
@@ -598,4 +636,10 @@ export class PartitionReplica {
   private name(): string {
     return this.scope.name;
   }
+}
+
+/** Hand a snapshot to an applier: its state when it reads snapshots and the snapshot is past the log's start, else a reset. */
+function restoreApplier(applier: ReplicaApplier, snap: Snapshot): void {
+  if (snap.index > 0 && applier.restore !== undefined) applier.restore(snap);
+  else applier.reset(snap.index, snap.term);
 }

@@ -126,6 +126,24 @@ export class ProducerStateTable {
     this.producers.clear();
   }
 
+  /**
+   * Forget every producer expired by `nowMs`, wherever it stands in the
+   * table (recording only sweeps the least recently written end, and an idle
+   * partition records nothing). The broker calls it on each partition with
+   * every retention pass (retentionCheckIntervalMs), so memory does not keep
+   * dead producers. O(producers), at most PRODUCERS_MAX. Returns how many
+   * were forgotten.
+   */
+  expire(nowMs: number): number {
+    let forgotten = 0;
+    for (const [id, p] of this.producers) {
+      if (!this.expired(p, nowMs)) continue;
+      this.producers.delete(id);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
   /** Forget expired producers from the least recently written end, up to the first one that is not. */
   private expireOldest(nowMs: number): void {
     for (const [id, p] of this.producers) {

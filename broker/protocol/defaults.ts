@@ -301,6 +301,23 @@ export const GROUP_COORDINATOR_DEFAULTS = frozen({
   initialRebalanceDelayMs: 300,
   /** How long the coordinator waits before asking again to create the offsets topic. */
   offsetsTopicCreateRetryMs: 1 * SECOND_MS,
+  /**
+   * Largest snapshot of one offsets partition's group table
+   * (broker/consumer-groups/group-snapshot.ts). A snapshot travels whole in
+   * one peer frame (InstallSnapshot; no chunking), so this is the peer
+   * frame limit (DEFAULT_PEER_LIMITS.frameBytesMax, 64 MiB) less 4 MiB for the
+   * message around it: about 3 million committed offsets at ~20 bytes each.
+   * A larger table is not snapshotted (warn; its log is kept whole) and a
+   * larger snapshot received is refused.
+   */
+  groupSnapshotBytesMax: 60 * MiB,
+  /**
+   * Each replica of an offsets partition snapshots its group table and
+   * compacts its log every this many applied entries (broker setting
+   * groupsSnapshotEntries; 0 = never). A snapshot writes the whole table, so
+   * this trades snapshot writes against replay at restart.
+   */
+  groupsSnapshotEntries: 10_000,
 });
 
 /** Idempotent-producer state of a partition (broker/partition/producer-state.ts). */

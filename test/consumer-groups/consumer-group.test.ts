@@ -225,3 +225,18 @@ test("the committed table: the latest record per key wins; a new coordinator res
   assert.deepEqual(g.tick(50_000 + SESSION_MS, counts), ["b"], "b never reached the new coordinator: one session, then out");
   assert.equal(g.state, GroupState.PreparingRebalance);
 });
+
+test("a generation as the coordinator writes it (monotonic, fractional clock) decodes from its record and is kept by the table", () => {
+  const g = new ConsumerGroup("g");
+  const t0 = 1234.5678; // performance.now() is fractional
+  g.join(input(), "a", t0);
+  g.join(input(), "b", t0 + 0.25);
+  g.tick(t0 + INITIAL_REBALANCE_DELAY_MS + 0.5, counts);
+  const w = g.takeWrite()!;
+  assert.ok(!Number.isInteger(w.writtenMs), "the test needs a fractional writtenMs");
+  const record = groupMetadataRecord("g", w);
+  const table = new GroupTable();
+  table.apply([{ index: index(1), term: term(1), kind: EntryKind.Records, offset: offset(0), count: 1, timestampMs: 0, data: batchOf([record]) }]);
+  assert.equal(table.skippedRecords, 0);
+  assert.deepEqual(table.group("g")?.metadata, w);
+});

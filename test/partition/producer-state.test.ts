@@ -88,6 +88,27 @@ test("expiry goes by the batches' timestamps, not by when the replica recorded t
   assert.equal(u.check(2, 0, 1, 1, NOW + 30_000 + expirationMs - 1).kind, "duplicate");
 });
 
+test("expire() forgets every expired producer wherever it stands, and only those", () => {
+  const expirationMs = 1_000;
+  const t = new ProducerStateTable({ expirationMs });
+  // Written in this order, but stamped out of order: an old-stamped producer sits behind fresh ones.
+  t.record(1, 0, batch(0, 1, 1), NOW + 500, NOW);
+  t.record(2, 0, batch(0, 1, 2), NOW, NOW);
+  t.record(3, 0, batch(0, 1, 3), NOW + 900, NOW);
+  t.record(4, 0, batch(0, 1, 4), NOW + 100, NOW);
+  assert.equal(t.expire(NOW + 999), 0);
+  assert.equal(t.size(), 4);
+  // At NOW + 1100: producers 2 (stamped NOW) and 4 (NOW + 100) have been idle for 1 s; 1 and 3 have not.
+  assert.equal(t.expire(NOW + 1_100), 2);
+  assert.equal(t.size(), 2);
+  assert.equal(t.check(1, 0, 0, 1, NOW + 1_100).kind, "duplicate", "producer 1 is still remembered");
+  assert.equal(t.check(3, 0, 0, 1, NOW + 1_100).kind, "duplicate", "producer 3 is still remembered");
+  assert.equal(t.check(2, 0, 5, 1, NOW + 1_100).kind, "append", "producer 2 was forgotten: any sequence is accepted");
+  assert.equal(t.expire(NOW + 10_000), 2);
+  assert.equal(t.size(), 0);
+  assert.equal(t.expire(NOW + 20_000), 0, "an empty table has nothing to forget");
+});
+
 test("recording sweeps expired producers from the least recently written end", () => {
   const expirationMs = 1_000;
   const t = new ProducerStateTable({ expirationMs });
