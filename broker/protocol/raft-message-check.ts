@@ -72,6 +72,14 @@ function checkMembership(r: FieldReader): void {
   if (problem !== undefined) throw new RlogError("INVALID_REQUEST", `${r.at("voters")}: ${problem}`);
 }
 
+/** The optional commit position of a (pre-)vote request or answer: an index and a term not newer than the message's. */
+function checkCommitted(r: FieldReader, msgTerm: number): void {
+  if (!r.has("committed")) return;
+  const c = r.child("committed");
+  c.int("index", NON_NEGATIVE);
+  notAfter(c, "term", msgTerm);
+}
+
 /** A term field that must not be newer than the message's own term. */
 function notAfter(r: FieldReader, name: string, msgTerm: number): number {
   const t = r.int(name, NON_NEGATIVE);
@@ -115,20 +123,18 @@ export function checkRaftMessage(v: unknown, path: string): Message {
     case MessageType.PreVote:
       r.int("lastIndex", NON_NEGATIVE);
       notAfter(r, "lastTerm", term);
+      checkCommitted(r, term);
       break;
     case MessageType.Vote:
       r.int("lastIndex", NON_NEGATIVE);
       notAfter(r, "lastTerm", term);
       r.bool("transfer");
+      checkCommitted(r, term);
       break;
     case MessageType.PreVoteResponse:
     case MessageType.VoteResponse:
       r.bool("granted");
-      if (r.has("committed")) {
-        const c = r.child("committed");
-        c.int("index", NON_NEGATIVE);
-        notAfter(c, "term", term);
-      }
+      checkCommitted(r, term);
       break;
     case MessageType.Append:
       checkAppendEntries(r, term);

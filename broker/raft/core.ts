@@ -111,6 +111,21 @@
  * this member has its configuration; only voters of the candidate's
  * configuration are asked and counted. A snapshot sent to a follower carries
  * the leader's committed configuration and its index (adopted when newer).
+ * Liveness across a change (found by the simulator): a member learns the
+ * commit index only from a leader, so one that missed the commit of a
+ * change may keep using the older configuration while the members that
+ * could help it never act: a candidate still needing the outgoing half,
+ * whose removed members hold the newest log (refusing it) and, knowing they
+ * are out, never campaign; or a promoted learner holding the newest log that
+ * does not know it was promoted, so never campaigns. (Pre-)vote requests and
+ * answers therefore carry their sender's commit position (index and term);
+ * a receiver whose log holds that entry commits up to it (Log Matching: its
+ * prefix is the sender's committed one; it is how a follower takes a
+ * leader's commit index), whatever the message's term. A configuration
+ * taking effect that makes a (pre-)candidate a non-voter ends its campaign
+ * and drops its queued vote requests (configChanged). A non-voter's election
+ * clock runs on past its nudges, so a dead leader's lease ends for it and it
+ * grants (pre-)votes again.
  * Quiescence never hides a change in flight: a leader with a pending or
  * joint configuration stays awake. Lost disk and damaged log: whether a
  * member starts recovering (or keeps its promise) is decided by the largest
@@ -324,10 +339,12 @@ export class RaftNode {
   }
 
   private stepUnquiesced(m: Message): void {
-    // A vote answer's commit position is a fact whatever its term (see takeCommitHint).
-    if ((m.type === MessageType.VoteResponse || m.type === MessageType.PreVoteResponse) && this.role !== Role.Leader) {
+    // A (pre-)vote request's or answer's commit position is a fact whatever its term (see takeCommitHint).
+    if (m.type === MessageType.VoteResponse || m.type === MessageType.PreVoteResponse || m.type === MessageType.PreVote || m.type === MessageType.Vote) {
+      const wasVoter = isVoter(this.config, this.id);
       this.takeCommitHint(m);
-      if (!isVoter(this.config, this.id)) return; // the hint put in effect a configuration we do not vote in (configChanged)
+      // The hint put in effect a configuration we do not vote in: an answer is moot (configChanged ended the campaign).
+      if (wasVoter && !isVoter(this.config, this.id) && (m.type === MessageType.VoteResponse || m.type === MessageType.PreVoteResponse)) return;
     }
     // Term handling (paper §5.1, thesis §9.6 for pre-vote, §4.2.3 for the lease).
     if (m.term > this.term) {
@@ -1073,7 +1090,7 @@ export class RaftNode {
       const t = toTerm(this.term + 1);
       for (const v of votersOf(this.config)) {
         if (v === this.id) continue;
-        this.send({ type: MessageType.PreVote, to: v, term: t, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm() });
+        this.send({ type: MessageType.PreVote, to: v, term: t, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm(), ...this.commitHint() });
       }
       return;
     }
@@ -1089,7 +1106,7 @@ export class RaftNode {
     }
     for (const v of votersOf(this.config)) {
       if (v === this.id) continue;
-      this.send({ type: MessageType.Vote, to: v, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm(), transfer });
+      this.send({ type: MessageType.Vote, to: v, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm(), transfer, ...this.commitHint() });
     }
   }
 
@@ -1151,18 +1168,19 @@ export class RaftNode {
   }
 
   /**
-   * A vote answer carried the voter's commit position: when our log holds
-   * that entry, everything up to it is the voter's committed prefix (Log
-   * Matching), so commit it. A candidate that missed the end of a membership
-   * change learns so here: otherwise it may need a half of voters that left,
-   * whose newest logs refuse it and who never campaign (see the file
-   * comment, "Membership changes"). Taken from answers of any term (a
+   * A (pre-)vote request or answer carried its sender's commit position: when
+   * our log holds that entry, everything up to it is the sender's committed
+   * prefix (Log Matching), so commit it. A member that missed the end of a
+   * membership change learns so here: a candidate that would otherwise need
+   * a half of voters that left, whose newest logs refuse it and who never
+   * campaign; a promoted learner holding the newest log, that would
+   * otherwise never campaign (see the file comment, "Membership changes"). Taken from answers of any term (a
    * removed member may never learn a newer one). Not while recovering (as
    * for heartbeats).
    */
-  private takeCommitHint(m: VoteResponseMsg): void {
+  private takeCommitHint(m: { readonly committed?: LogPosition }): void {
     const h = m.committed;
-    if (h === undefined || this.recovering !== 0 || h.index <= this.log.committed) return;
+    if (h === undefined || this.role === Role.Leader || this.recovering !== 0 || h.index <= this.log.committed) return;
     if (this.log.term(h.index) !== h.term) return;
     this.log.commitTo(h.index);
     this.afterCommit();

@@ -41,6 +41,8 @@ export interface PreVoteMsg extends Base {
   readonly type: typeof MessageType.PreVote;
   readonly lastIndex: Index;
   readonly lastTerm: Term;
+  /** The candidate's commit position (see VoteResponseMsg.committed). */
+  readonly committed?: LogPosition;
 }
 export interface VoteMsg extends Base {
   readonly type: typeof MessageType.Vote;
@@ -48,16 +50,18 @@ export interface VoteMsg extends Base {
   readonly lastTerm: Term;
   /** Campaign started by TimeoutNow: voters ignore their leader lease for it. */
   readonly transfer: boolean;
+  /** The candidate's commit position (see VoteResponseMsg.committed). */
+  readonly committed?: LogPosition;
 }
 export interface VoteResponseMsg extends Base {
   readonly type: typeof MessageType.VoteResponse | typeof MessageType.PreVoteResponse;
   readonly granted: boolean;
   /**
    * The responder's commit index and the term of its entry there (absent
-   * when 0 or compacted away): a committed position. A candidate whose log
+   * when 0 or compacted away): a committed position. A member whose log
    * holds it takes it as committed (Log Matching), and so learns of a
    * membership change that completed while it was away (RaftNode,
-   * "Membership changes").
+   * "Membership changes"). (Pre-)vote requests carry the candidate's.
    */
   readonly committed?: LogPosition;
 }

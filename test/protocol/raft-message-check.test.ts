@@ -64,3 +64,13 @@ test("configuration entries and a snapshot's membership must be well-formed and 
   assert.throws(() => checkRaftMessage(snap({ membership: { voters: many }, membershipIndex: 1 }), "m"), /more than/);
   assert.throws(() => checkRaftMessage(snap({ membership: { voters: [0] }, membershipIndex: 1 }), "m"), /voters\[0\]/);
 });
+
+test("a (pre-)vote request's or answer's optional commit position: an index and a term not newer than the message's", () => {
+  const committed = (index: number, term: number) => ({ committed: { index, term } });
+  checkRaftMessage({ type: MessageType.PreVote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 4, ...committed(3, 4) }, "m");
+  checkRaftMessage({ type: MessageType.Vote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 4, transfer: false, ...committed(2, 1) }, "m");
+  checkRaftMessage({ type: MessageType.VoteResponse, from: 2, to: 1, term: 5, granted: false, ...committed(9, 5) }, "m");
+  assert.throws(() => checkRaftMessage({ type: MessageType.PreVoteResponse, from: 2, to: 1, term: 5, granted: false, ...committed(9, 6) }, "m"), /committed\.term: 6 is newer/);
+  assert.throws(() => checkRaftMessage({ type: MessageType.PreVote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 4, committed: { index: -1, term: 1 } }, "m"), /committed\.index/);
+  assert.throws(() => checkRaftMessage({ type: MessageType.Vote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 4, transfer: false, committed: 7 }, "m"), /committed/);
+});

@@ -11,7 +11,7 @@ import { MessageType, type Message } from "../../broker/raft/messages.js";
 import { SeededRandom } from "../../broker/raft/random.js";
 import { Role } from "../../broker/raft/ready.js";
 import { decodeMembership, encodeMembership, jointCommittedIndex, jointTally } from "../../broker/raft/membership.js";
-import { EntryKind, entryBytes, index, nodeId, offset, type Membership, type NodeId } from "../../broker/raft/types.js";
+import { EntryKind, entryBytes, index, nodeId, offset, term, type Membership, type NodeId } from "../../broker/raft/types.js";
 
 const ids = (...n: number[]): NodeId[] => n.map(nodeId);
 const sorted = (a: readonly NodeId[] | undefined): number[] => [...(a ?? [])].sort((x, y) => x - y);
@@ -257,4 +257,84 @@ test("setPriority replaces the leader preference: the leader hands over to the n
   h.tick(2);
   for (const id of [1, 2, 3]) h.node(id).setPriority(ids(3, 1, 2));
   tickUntil(h, () => h.leader()?.id === 3);
+});
+
+/** A core (member `id`, base voters 1..3) over a log of [noop, joint {1,2,4 | 1,2,3}, leave {1,2,4}], of which only the no-op is known committed. */
+function behindOnAChange(id: number): { node: RaftNode; storage: MemoryStorage } {
+  const storage = new MemoryStorage();
+  const conf = (m: Membership, i: number) => ({ index: index(i), term: term(1), kind: EntryKind.Config, offset: offset(0), count: 0, timestampMs: 0, data: encodeMembership(m) });
+  storage.apply({
+    entries: [
+      { index: index(1), term: term(1), kind: EntryKind.Noop, offset: offset(0), count: 0, timestampMs: 0, data: new Uint8Array(0) },
+      conf({ voters: ids(1, 2, 4), votersOutgoing: ids(1, 2, 3) }, 2),
+      conf({ voters: ids(1, 2, 4) }, 3),
+    ],
+    hardState: { term: term(1), vote: nodeId(0), commit: index(1) },
+  });
+  const node = new RaftNode({ id: nodeId(id), membership: { voters: ids(1, 2, 3) }, priority: ids(1, 2, 3), ...TEST_TIMING }, storage, new SeededRandom(id));
+  return { node, storage };
+}
+
+test("a member that missed the end of a change learns it from the commit position a (pre-)vote request or answer carries", () => {
+  // Restarted with the leave uncommitted in its view: the two Config entries are pending.
+  const a = behindOnAChange(3);
+  assert.equal(a.node.membership().index, 0);
+  assert.ok(a.node.membership().pending, "the base configuration in effect, a change in the log");
+  // A pre-vote request from member 4 at an older term carries commit 3 (term 1), which member 3's log holds.
+  a.node.step({ type: MessageType.PreVote, from: nodeId(4), to: nodeId(3), term: term(2), lastIndex: index(3), lastTerm: term(1), committed: { index: index(3), term: term(1) } });
+  assert.equal(a.node.membership().index, 3, "the leave is in effect");
+  assert.deepEqual(sorted(a.node.membership().config.voters), [1, 2, 4]);
+  const out = drainCore(a.node, a.storage);
+  assert.equal(a.storage.hardState().membershipIndex, 3, "and written with the commit index");
+  assert.equal(out.hard?.commit, 3);
+  // Member 3, removed, never campaigns now.
+  for (let i = 0; i < 10 * TEST_TIMING.electionTimeoutTicks; i++) a.node.tick();
+  assert.ok(!drainCore(a.node, a.storage).some((m) => m.type === MessageType.PreVote || m.type === MessageType.Vote));
+
+  // A position the log does not hold (another term there) is ignored.
+  const b = behindOnAChange(2);
+  b.node.step({ type: MessageType.PreVote, from: nodeId(4), to: nodeId(2), term: term(2), lastIndex: index(3), lastTerm: term(1), committed: { index: index(3), term: term(5) } });
+  assert.equal(b.node.membership().index, 0);
+
+  // A candidate takes it from a rejecting answer of an older term: it then campaigns with the new voters.
+  const c = behindOnAChange(2);
+  for (let i = 0; i < 10 * TEST_TIMING.electionTimeoutTicks && c.node.status().role !== Role.PreCandidate; i++) c.node.tick();
+  assert.equal(c.node.status().role, Role.PreCandidate);
+  const asked = drainCore(c.node, c.storage).filter((m) => m.type === MessageType.PreVote).map((m) => m.to).sort();
+  assert.deepEqual(asked, [1, 3], "the base voters: the committed configuration it knows");
+  c.node.step({ type: MessageType.PreVoteResponse, from: nodeId(3), to: nodeId(2), term: term(0), granted: false, committed: { index: index(3), term: term(1) } });
+  assert.equal(c.node.membership().index, 3);
+});
+
+test("a non-voter's election clock runs on past its nudges: once its leader is silent an election timeout, it grants pre-votes", () => {
+  const storage = new MemoryStorage();
+  const n = new RaftNode({ id: nodeId(4), membership: { voters: ids(1, 2, 3), learners: ids(4) }, priority: ids(1, 2, 3), ...TEST_TIMING }, storage, new SeededRandom(4));
+  n.step({ type: MessageType.Heartbeat, from: nodeId(1), to: nodeId(4), term: term(1), commit: index(0) });
+  drainCore(n, storage);
+  let nudges = 0;
+  for (let i = 0; i < 5 * TEST_TIMING.electionTimeoutTicks; i++) {
+    n.tick();
+    nudges += drainCore(n, storage).filter((m) => m.type === MessageType.HeartbeatResponse).length;
+  }
+  assert.ok(nudges >= 2 && nudges <= 5, `one nudge per election timeout (${nudges})`);
+  n.step({ type: MessageType.PreVote, from: nodeId(2), to: nodeId(4), term: term(2), lastIndex: index(0), lastTerm: term(0) });
+  const answer = drainCore(n, storage).find((m) => m.type === MessageType.PreVoteResponse);
+  assert.ok(answer !== undefined && answer.type === MessageType.PreVoteResponse && answer.granted, "the dead leader's lease is over");
+});
+
+test("quiescence never hides a change in flight: a leader stays awake while a joint configuration cannot be left", () => {
+  const h = new Harness({ size: 3, extra: 2, priority: [1, 2, 3], config: { quiesce: true } });
+  const leader = h.elect();
+  tickUntil(h, () => leader.quiesced(), 100);
+  h.crash(4);
+  h.crash(5);
+  assert.ok(leader.changeMembership({ voters: ids(1, 4, 5) }).ok);
+  // Several heartbeat intervals, each a chance to quiesce; less than the check-quorum timeout (the incoming half is down).
+  h.tick(TEST_TIMING.electionTimeoutTicks - 1);
+  assert.equal(leader.status().role, Role.Leader);
+  assert.ok(leader.membership().pending, "the leave needs 4 or 5");
+  assert.equal(leader.quiesced(), false, "a group with a change in flight stays awake");
+  h.start(nodeId(4));
+  h.start(nodeId(5));
+  tickUntil(h, () => settledOn(h, ids(1, 4, 5), ids(1, 4, 5)));
 });

@@ -63,6 +63,10 @@ const SEEDED_RUNS: readonly SeededRun[] = [
   { seed: 80, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes: as seed 18" },
   { seed: 81, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes: as seed 18" },
   { seed: 155, members: 3, steps: 300, membershipChanges: true, foundAt: "954a511+", note: "NO_LEADER with membership changes: as seed 18" },
+  { seed: 601, members: 3, steps: 300, membershipChanges: true, foundAt: "c5536f3-", note: "NO_LEADER with membership changes: as seed 136, with the removed members still in an older term, whose vote answers (and their commit position) the candidate dropped as stale; the commit position is now taken from answers of any term" },
+  { seed: 174, members: 3, steps: 300, membershipChanges: true, foundAt: "c5536f3-", note: "NON_VOTER_CAMPAIGNED: a configuration that made a candidate a non-voter took effect in the Ready that still held its vote requests; they are now dropped with the campaign" },
+  { seed: 8340, members: 3, steps: 300, membershipChanges: true, foundAt: "c5536f3", note: "NO_LEADER with membership changes: the newest logs were on promoted learners that had not learned the promotion committed, so never campaigned; (pre-)vote requests now carry the candidate's commit position too" },
+  { seed: 1951, members: 3, steps: 300, membershipChanges: true, foundAt: "c5536f3", note: "COMMIT_BEYOND_LOG at the final check (a simulator bug): a member removed at the end still had a write in flight, and the check read its in-memory commit; members not waited for now report their durable commit" },
 ];
 
 const SCENARIOS: readonly ScenarioRun[] = [

@@ -333,4 +333,11 @@ test("npm run sim: the summary line, statistics and exit codes", () => {
   const bad = spawnSync(process.execPath, [main, "--members", "4"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--members must be 3, 5 or mixed/);
+  const changes = spawnSync(process.execPath, [main, "--runs", "2", "--seed", "5", "--steps", "100", "--members", "3", "--membership-changes"], { encoding: "utf8" });
+  assert.equal(changes.status, 0, changes.stderr);
+  assert.match(changes.stdout, /^runs: 2, violations: 0$/m);
+  assert.match(changes.stdout, /membership changes: \d+ started of \d+ asked/);
+  const mixed = spawnSync(process.execPath, [main, "--membership-changes"], { encoding: "utf8" });
+  assert.equal(mixed.status, 2);
+  assert.match(mixed.stderr, /--membership-changes needs --members 3/);
 });

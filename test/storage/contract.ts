@@ -622,6 +622,24 @@ export function logContract(name: string, make: LogFactory): void {
       });
     });
 
+    it("keeps the hard state's membership (HardState.membership) across writes, a repair and a reopen", async () => {
+      await withLog(defaults(), async (u) => {
+        let log = u.log;
+        const membership = { voters: [nodeId(1), nodeId(4)], votersOutgoing: [nodeId(1), nodeId(2)], learners: [nodeId(5)] };
+        const withM = { ...hs(2, 1, 3), membership, membershipIndex: index(3) };
+        await log.persist({ entries: makeEntries(1, 0, 5, { term: 2 }), hardState: withM });
+        assert.deepEqual(log.hardState(), withM);
+        // A repair below the configuration's entry keeps it: it is committed group-wide.
+        await log.repair(index(3));
+        assert.deepEqual(log.hardState(), { ...hs(2, 1, 2), promise: { term: term(2), index: index(5) }, membership, membershipIndex: index(3) });
+        if (u.reopen !== undefined) {
+          log = await u.reopen();
+          assert.deepEqual(log.hardState().membership, membership);
+          assert.equal(log.hardState().membershipIndex, 3);
+        }
+      });
+    });
+
     it("repair cuts a damaged suffix, committed entries too, lowering commit and recording the promise", async () => {
       const one = entryBytes(makeEntries(1, 0, 1)[0]!);
       await withLog({ ...defaults(), segmentBytes: 3 * one }, async (u) => {
