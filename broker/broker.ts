@@ -911,13 +911,7 @@ export class Broker {
       r?.runner.setPriority(t.replicas[p]!);
       return;
     }
-    if (r) {
-      this.partitions.delete(groupId);
-      this.awake.delete(groupId);
-      if (t.name === OFFSETS_TOPIC) this.groups.detach(t.id, p);
-      await r.close();
-    }
-    await this.store.deleteLog(groupId);
+    await this.dropReplica(groupId, r);
     this.logger.info({ topic: t.name, partition: p, replicas: t.replicas[p] }, "partition moved away from this broker: replica closed and its log deleted");
   }
 
@@ -973,15 +967,19 @@ export class Broker {
     this.leaders.retain((g) => parsePartitionGroupId(g)?.topicId !== t.id);
     for (let p = 0; p < t.replicas.length; p++) {
       const groupId = partitionGroupId(t.id, p);
-      const r = this.partitions.get(groupId);
-      if (r) {
-        this.partitions.delete(groupId);
-        this.awake.delete(groupId);
-        if (t.name === OFFSETS_TOPIC) this.groups.detach(t.id, p);
-        await r.close();
-      }
-      await this.store.deleteLog(groupId);
+      await this.dropReplica(groupId, this.partitions.get(groupId));
     }
+  }
+
+  /** Close a replica open here (if any) and delete its log: its partition is gone or no longer hosted here. */
+  private async dropReplica(groupId: PartitionGroupId, r: PartitionReplica | undefined): Promise<void> {
+    if (r) {
+      this.partitions.delete(groupId);
+      this.awake.delete(groupId);
+      if (r.topic === OFFSETS_TOPIC) this.groups.detach(r.topicId, r.partition);
+      await r.close();
+    }
+    await this.store.deleteLog(groupId);
   }
 
   private async reconcileAll(): Promise<void> {
@@ -1005,11 +1003,7 @@ export class Broker {
     this.leaders.retain((g) => existing.has(g));
     for (const [groupId, r] of this.partitions) {
       if (wanted.has(groupId)) continue;
-      this.partitions.delete(groupId);
-      this.awake.delete(groupId);
-      if (r.topic === OFFSETS_TOPIC) this.groups.detach(r.topicId, r.partition);
-      await r.close();
-      await this.store.deleteLog(groupId);
+      await this.dropReplica(groupId, r);
     }
   }
 
