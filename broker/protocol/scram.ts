@@ -21,46 +21,25 @@
  *
  * Parsers never throw on bad input: they return `{ ok: false, reason }`.
  */
-import { SHA256_BYTES, hmac, saltedPassword, sameBytes, sha256 } from "./scram-crypto.js";
+import { hmac, saltedPassword, sameBytes, sha256 } from "./scram-crypto.js";
+import {
+  SCRAM_ITERATIONS_DEFAULT,
+  SCRAM_ITERATIONS_MAX,
+  SCRAM_ITERATIONS_MIN,
+  SCRAM_KEY_BYTES,
+  SCRAM_MESSAGE_BYTES_MAX,
+  SCRAM_SALT_BYTES_MAX,
+  SCRAM_SALT_BYTES_MIN,
+  SCRAM_SHA_256,
+  checkPassword,
+  checkUserName,
+  hasControl,
+  type ScramCredential,
+} from "./scram-limits.js";
+
+export * from "./scram-limits.js";
 
 export { hmac, saltedPassword, saltedPasswordSync, sameBytes, sha256 } from "./scram-crypto.js";
-
-/** The one mechanism rlog speaks (IANA name). */
-export const SCRAM_SHA_256 = "SCRAM-SHA-256";
-/** A value of `ScramCredential.mechanism`. */
-export type ScramMechanism = typeof SCRAM_SHA_256;
-
-/** Fewest PBKDF2 iterations accepted (RFC 7677 section 4: at least 4096). */
-export const SCRAM_ITERATIONS_MIN = 4096;
-/** Most PBKDF2 iterations accepted: bounds the work a hostile broker can make a client do. */
-export const SCRAM_ITERATIONS_MAX = 1_000_000;
-/** Iterations of a credential made without an explicit count (the CLI's and the SDK's default). */
-export const SCRAM_ITERATIONS_DEFAULT = 8192;
-/** Shortest salt accepted, in bytes. */
-export const SCRAM_SALT_BYTES_MIN = 16;
-/** Longest salt accepted, in bytes. */
-export const SCRAM_SALT_BYTES_MAX = 64;
-/** Salt length of new credentials; also the length of the fake salt of an unknown user. */
-export const SCRAM_SALT_BYTES_DEFAULT = 32;
-/** Length of StoredKey and ServerKey (SHA-256 output). */
-export const SCRAM_KEY_BYTES = SHA256_BYTES;
-/** Random bytes in a nonce (base64-encoded on the wire). */
-export const SCRAM_NONCE_BYTES = 24;
-/** Longest SCRAM message accepted, in bytes; real ones are about 200. */
-export const SCRAM_MESSAGE_BYTES_MAX = 4096;
-/** Longest password accepted, in characters (a bound on what is hashed). */
-export const SCRAM_PASSWORD_LENGTH_MAX = 1024;
-
-/** What the broker stores for a user: never the password (RFC 5802 section 3). */
-export interface ScramCredential {
-  readonly mechanism: ScramMechanism;
-  readonly salt: Uint8Array;
-  readonly iterations: number;
-  /** H(ClientKey): checks a client's proof. */
-  readonly storedKey: Uint8Array;
-  /** HMAC(SaltedPassword, "Server Key"): signs the broker's final message. */
-  readonly serverKey: Uint8Array;
-}
 
 /** A parse or check outcome: the value, or why not (one sentence, safe to send and log). */
 export type ScramResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -96,22 +75,6 @@ export async function scramCredential(password: string, salt: Uint8Array, iterat
   const problem = checkPassword(password) ?? checkCredentialShape({ salt, iterations });
   if (problem !== undefined) throw new RangeError(problem);
   return credentialFromSaltedPassword(await saltedPassword(password, salt, iterations), salt, iterations);
-}
-
-/** Why a user name cannot be used, or undefined. */
-export function checkUserName(name: string, lengthMax: number): string | undefined {
-  if (name.length === 0) return "user name must not be empty";
-  if (name.length > lengthMax) return `user name longer than ${lengthMax} characters (${name.length})`;
-  if (hasControl(name)) return "user name has a control character";
-  return undefined;
-}
-
-/** Why a password cannot be used, or undefined. */
-export function checkPassword(password: string): string | undefined {
-  if (password.length === 0) return "password must not be empty";
-  if (password.length > SCRAM_PASSWORD_LENGTH_MAX) return `password longer than ${SCRAM_PASSWORD_LENGTH_MAX} characters`;
-  if (hasControl(password)) return "password has a control character";
-  return undefined;
 }
 
 /** Why a salt and iteration count are out of range, or undefined. */
@@ -151,12 +114,6 @@ export function serverSignature(serverKey: Uint8Array, auth: string): Buffer {
 }
 
 // ---------------------------------------------------------------- text
-
-/** U+0000..U+001F, U+007F..U+009F. */
-function hasControl(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f-\u009f]/.test(s);
-}
 
 /** saslname escaping (RFC 5802 section 5.1): "=" as "=3D", "," as "=2C". */
 export function escapeSaslName(name: string): string {
