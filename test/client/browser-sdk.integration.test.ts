@@ -11,7 +11,9 @@
  *   gzip batches (CompressionStream) and half uncompressed;
  * - reads them back by partition (assign, from earliest) and through a
  *   consumer group (subscribe, from the beginning, offsets committed);
- * - sees lz4 refused with UNSUPPORTED_COMPRESSION.
+ * - sees lz4 refused with UNSUPPORTED_COMPRESSION, the `sasl` option with
+ *   AUTHENTICATION_FAILED and admin.createUser with INVALID_REQUEST (SCRAM
+ *   is not in the browser build yet).
  *
  * The test then checks every record came back exactly once with its key,
  * value and headers intact, in both reads, and that the group committed the
@@ -61,6 +63,9 @@ interface PageReport {
   readonly grouped: SeenRecord[];
   readonly lz4: string;
   readonly lz4Message: string;
+  /** What `sasl` and admin.createUser give in the browser build. */
+  readonly sasl: string;
+  readonly createUser: string;
   readonly failure?: string;
 }
 
@@ -82,7 +87,7 @@ function expectedRecord(i: number): { key: string | null; value: number[] | null
  */
 async function scenario(args: { brokers: string[]; topic: string; group: string; records: number; waitMs: number }): Promise<PageReport> {
   const rlog = (globalThis as unknown as { rlog: typeof Rlog }).rlog;
-  const report: { -readonly [K in keyof PageReport]: PageReport[K] } = { created: 0, produced: [], assigned: [], grouped: [], lz4: "", lz4Message: "" };
+  const report: { -readonly [K in keyof PageReport]: PageReport[K] } = { created: 0, produced: [], assigned: [], grouped: [], lz4: "", lz4Message: "", sasl: "", createUser: "" };
   const deadline = Date.now() + args.waitMs;
   const seen = (r: Rlog.ConsumerRecord): SeenRecord => ({
     partition: r.partition,
@@ -100,8 +105,16 @@ async function scenario(args: { brokers: string[]; topic: string; group: string;
       { key: "bin", value: new Uint8Array([0, 255, i]) },
     ],
   });
+  const code = (err: unknown): string => (err instanceof rlog.RlogError ? err.codeName : String(err));
+  try {
+    new rlog.RlogClient({ brokers: args.brokers, sasl: { mechanism: "scram-sha-256", username: "alice", password: "secret" } });
+    report.sasl = "accepted";
+  } catch (err) {
+    report.sasl = code(err);
+  }
   const client = new rlog.RlogClient({ brokers: args.brokers, clientId: "browser-sdk-test" });
   try {
+    report.createUser = await client.admin().createUser("alice", "secret-password").then(() => "created", code);
     const created = await client.admin().createTopic({ name: args.topic, partitions: 3, replicationFactor: 3 });
     report.created = created.partitions.length;
     const half = args.records / 2;
@@ -242,6 +255,8 @@ test("the browser build produces and consumes against a 3-broker cluster from he
   assert.equal(report.produced.length, RECORDS);
   assert.equal(report.lz4, "UNSUPPORTED_COMPRESSION");
   assert.match(report.lz4Message, /browser build/);
+  assert.equal(report.sasl, "AUTHENTICATION_FAILED", "SCRAM is refused in the browser build, when the client is made");
+  assert.equal(report.createUser, "INVALID_REQUEST", "createUser is refused in the browser build");
 
   for (const [name, seen] of [["by partition", report.assigned], ["through the group", report.grouped]] as const) {
     assert.equal(seen.length, RECORDS, `${name}: every record came back`);
