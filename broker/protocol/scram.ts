@@ -21,6 +21,7 @@
  *
  * Parsers never throw on bad input: they return `{ ok: false, reason }`.
  */
+import { fromBase64, toBase64 } from "./base64.js";
 import { hmac, saltedPassword, sameBytes, sha256 } from "./scram-crypto.js";
 import {
   SCRAM_ITERATIONS_DEFAULT,
@@ -49,8 +50,8 @@ const bad = (reason: string): ScramResult<never> => ({ ok: false, reason });
 
 // ---------------------------------------------------------------- crypto
 
-function xor(a: Uint8Array, b: Uint8Array): Buffer {
-  const out = Buffer.alloc(a.length);
+function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = (a[i] ?? 0) ^ (b[i] ?? 0);
   return out;
 }
@@ -60,7 +61,7 @@ export function credentialFromSaltedPassword(salted: Uint8Array, salt: Uint8Arra
   const clientKey = hmac(salted, "Client Key");
   return {
     mechanism: SCRAM_SHA_256,
-    salt: Buffer.from(salt),
+    salt: Uint8Array.from(salt),
     iterations,
     storedKey: sha256(clientKey),
     serverKey: hmac(salted, "Server Key"),
@@ -96,7 +97,7 @@ export function authMessage(clientFirstBare: string, serverFirst: string, client
 }
 
 /** ClientProof = ClientKey XOR HMAC(StoredKey, AuthMessage). */
-export function clientProof(salted: Uint8Array, auth: string): Buffer {
+export function clientProof(salted: Uint8Array, auth: string): Uint8Array {
   const clientKey = hmac(salted, "Client Key");
   return xor(clientKey, hmac(sha256(clientKey), auth));
 }
@@ -109,7 +110,7 @@ export function verifyClientProof(credential: ScramCredential, auth: string, pro
 }
 
 /** ServerSignature = HMAC(ServerKey, AuthMessage). */
-export function serverSignature(serverKey: Uint8Array, auth: string): Buffer {
+export function serverSignature(serverKey: Uint8Array, auth: string): Uint8Array {
   return hmac(serverKey, auth);
 }
 
@@ -134,9 +135,9 @@ function isNonce(s: string): boolean {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-function base64(text: string, what: string): ScramResult<Buffer> {
+function base64(text: string, what: string): ScramResult<Uint8Array> {
   if (!BASE64.test(text)) return bad(`${what} is not base64`);
-  return ok(Buffer.from(text, "base64"));
+  return ok(fromBase64(text));
 }
 
 /** Bytes of a message as UTF-8 text, checked for size and valid UTF-8. */
@@ -183,7 +184,7 @@ function expect(text: string, what: string, keys: readonly string[]): ScramResul
 /** The only gs2 header rlog speaks: no channel binding, no authorization identity. */
 export const GS2_HEADER = "n,,";
 /** base64 of GS2_HEADER: the c= attribute of every client-final message. */
-export const CHANNEL_BINDING = Buffer.from(GS2_HEADER).toString("base64");
+export const CHANNEL_BINDING = toBase64(new TextEncoder().encode(GS2_HEADER));
 
 /** A parsed client-first message. */
 export interface ClientFirst {
@@ -224,14 +225,14 @@ export function parseClientFirst(text: string): ScramResult<ClientFirst> {
 export interface ServerFirst {
   /** Client nonce followed by the server's part. */
   readonly nonce: string;
-  readonly salt: Buffer;
+  readonly salt: Uint8Array;
   readonly iterations: number;
   readonly text: string;
 }
 
 /** Build a server-first message. */
 export function buildServerFirst(nonce: string, salt: Uint8Array, iterations: number): string {
-  return `r=${nonce},s=${Buffer.from(salt).toString("base64")},i=${iterations}`;
+  return `r=${nonce},s=${toBase64(salt)},i=${iterations}`;
 }
 
 /**
@@ -259,7 +260,7 @@ export function parseServerFirst(text: string, clientNonce: string): ScramResult
 /** A parsed client-final message. */
 export interface ClientFinal {
   readonly nonce: string;
-  readonly proof: Buffer;
+  readonly proof: Uint8Array;
   /** client-final-message-without-proof, part of AuthMessage. */
   readonly withoutProof: string;
 }
@@ -268,7 +269,7 @@ export interface ClientFinal {
 export function buildClientFinal(nonce: string, salted: Uint8Array, clientFirstBare: string, serverFirst: string): { message: string; auth: string } {
   const withoutProof = `c=${CHANNEL_BINDING},r=${nonce}`;
   const auth = authMessage(clientFirstBare, serverFirst, withoutProof);
-  return { message: `${withoutProof},p=${clientProof(salted, auth).toString("base64")}`, auth };
+  return { message: `${withoutProof},p=${toBase64(clientProof(salted, auth))}`, auth };
 }
 
 /** Parse a client-final message; the nonce and channel binding are checked by the caller's exchange. */
@@ -289,11 +290,11 @@ export function parseClientFinal(text: string): ScramResult<ClientFinal> {
 
 /** Build a server-final message. */
 export function buildServerFinal(signature: Uint8Array): string {
-  return `v=${Buffer.from(signature).toString("base64")}`;
+  return `v=${toBase64(signature)}`;
 }
 
 /** Parse a server-final message: its signature, or the server's error (e=). */
-export function parseServerFinal(text: string): ScramResult<Buffer> {
+export function parseServerFinal(text: string): ScramResult<Uint8Array> {
   const what = "server-final message";
   if (text.startsWith("e=")) return bad(`broker reported ${JSON.stringify(text.slice(2, 66))}`);
   const values = expect(text, what, ["v"]);

@@ -25,10 +25,9 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..
 /** Node-only source file -> the browser file that replaces it in the bundle (root-relative). */
 export const BROWSER_SWAPS: Readonly<Record<string, string>> = Object.freeze({
   "client/network/socket.ts": "client/network/socket-browser.ts",
-  "client/network/scram-login.ts": "client/network/scram-login-browser.ts",
-  "client/admin/user-credential.ts": "client/admin/user-credential-browser.ts",
   "broker/protocol/crc32c.ts": "broker/protocol/crc32c-browser.ts",
   "broker/protocol/compression-codecs.ts": "broker/protocol/compression-codecs-browser.ts",
+  "broker/protocol/scram-crypto.ts": "broker/protocol/scram-crypto-browser.ts",
 });
 
 /** Where the bundle goes by default, relative to the package root. */

@@ -11,9 +11,12 @@
  *   gzip batches (CompressionStream) and half uncompressed;
  * - reads them back by partition (assign, from earliest) and through a
  *   consumer group (subscribe, from the beginning, offsets committed);
- * - sees lz4 refused with UNSUPPORTED_COMPRESSION, the `sasl` option with
- *   AUTHENTICATION_FAILED and admin.createUser with INVALID_REQUEST (SCRAM
- *   is not in the browser build yet).
+ * - sees lz4 refused with UNSUPPORTED_COMPRESSION.
+ *
+ * A broker that requires SCRAM-SHA-256 takes the page's login (PBKDF2
+ * through WebCrypto): the page produces and reads back as the file user,
+ * creates a user (admin.createUser derives its credential in the page) and
+ * logs in as it, and a wrong password gets AUTHENTICATION_FAILED.
  *
  * The test then checks every record came back exactly once with its key,
  * value and headers intact, in both reads, and that the group committed the
@@ -26,7 +29,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -34,6 +37,8 @@ import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { buildBrowserBundle } from "../../client/browser/bundle.js";
 import { RlogClient } from "../../client/index.js";
+import { scramCredential } from "../../broker/protocol/scram.js";
+import { storedUserJson } from "../../broker/protocol/scram-users-json.js";
 import type * as Rlog from "../../client/index.js";
 import { TestCluster, freeBrokerPorts } from "../broker/cluster-harness.js";
 
@@ -63,9 +68,6 @@ interface PageReport {
   readonly grouped: SeenRecord[];
   readonly lz4: string;
   readonly lz4Message: string;
-  /** What `sasl` and admin.createUser give in the browser build. */
-  readonly sasl: string;
-  readonly createUser: string;
   readonly failure?: string;
 }
 
@@ -87,7 +89,7 @@ function expectedRecord(i: number): { key: string | null; value: number[] | null
  */
 async function scenario(args: { brokers: string[]; topic: string; group: string; records: number; waitMs: number }): Promise<PageReport> {
   const rlog = (globalThis as unknown as { rlog: typeof Rlog }).rlog;
-  const report: { -readonly [K in keyof PageReport]: PageReport[K] } = { created: 0, produced: [], assigned: [], grouped: [], lz4: "", lz4Message: "", sasl: "", createUser: "" };
+  const report: { -readonly [K in keyof PageReport]: PageReport[K] } = { created: 0, produced: [], assigned: [], grouped: [], lz4: "", lz4Message: "" };
   const deadline = Date.now() + args.waitMs;
   const seen = (r: Rlog.ConsumerRecord): SeenRecord => ({
     partition: r.partition,
@@ -105,16 +107,8 @@ async function scenario(args: { brokers: string[]; topic: string; group: string;
       { key: "bin", value: new Uint8Array([0, 255, i]) },
     ],
   });
-  const code = (err: unknown): string => (err instanceof rlog.RlogError ? err.codeName : String(err));
-  try {
-    new rlog.RlogClient({ brokers: args.brokers, sasl: { mechanism: "scram-sha-256", username: "alice", password: "secret" } });
-    report.sasl = "accepted";
-  } catch (err) {
-    report.sasl = code(err);
-  }
   const client = new rlog.RlogClient({ brokers: args.brokers, clientId: "browser-sdk-test" });
   try {
-    report.createUser = await client.admin().createUser("alice", "secret-password").then(() => "created", code);
     const created = await client.admin().createTopic({ name: args.topic, partitions: 3, replicationFactor: 3 });
     report.created = created.partitions.length;
     const half = args.records / 2;
@@ -156,6 +150,45 @@ async function scenario(args: { brokers: string[]; topic: string; group: string;
   } finally {
     await client.close();
   }
+  return report;
+}
+
+/** What the SCRAM page reports: error codes, or what it read back. */
+interface ScramReport {
+  readonly readBack: string;
+  readonly newUser: string;
+  readonly wrongPassword: string;
+}
+
+/** The SCRAM page's part: log in, produce and read back, create a user, log in as it, and with a wrong password. */
+async function scramScenario(args: { brokers: string[]; admin: { username: string; password: string } }): Promise<ScramReport> {
+  const rlog = (globalThis as unknown as { rlog: typeof Rlog }).rlog;
+  const code = (err: unknown): string => (err instanceof rlog.RlogError ? err.codeName : String(err));
+  const login = (username: string, password: string): Rlog.RlogClient =>
+    new rlog.RlogClient({ brokers: args.brokers, sasl: { mechanism: "scram-sha-256", username, password }, retry: { retriesMax: 2, totalTimeoutMs: 10_000 } });
+  const report = { readBack: "", newUser: "", wrongPassword: "" };
+  const admin = login(args.admin.username, args.admin.password);
+  try {
+    await admin.admin().createTopic({ name: "scram-browser", partitions: 1, replicationFactor: 1 });
+    const [meta] = await admin.producer().send({ topic: "scram-browser", messages: [{ key: "k", value: "logged in from a page" }] });
+    const consumer = admin.consumer({ maxWaitMs: 200 });
+    consumer.assign([{ topic: "scram-browser", partition: 0, from: { offset: meta!.offset } }]);
+    for await (const r of consumer.records()) {
+      report.readBack = new TextDecoder().decode(r.value ?? new Uint8Array(0));
+      break;
+    }
+    await admin.admin().createUser("browser-user", "made-in-a-page", { iterations: 4096 });
+  } catch (err) {
+    report.readBack ||= code(err);
+  } finally {
+    await admin.close();
+  }
+  const user = login("browser-user", "made-in-a-page");
+  report.newUser = await user.admin().listTopics().then((topics) => `listed ${topics.length}`, code);
+  await user.close();
+  const wrong = login(args.admin.username, "not-the-password");
+  report.wrongPassword = await wrong.admin().listTopics().then(() => "answered", code);
+  await wrong.close();
   return report;
 }
 
@@ -255,8 +288,6 @@ test("the browser build produces and consumes against a 3-broker cluster from he
   assert.equal(report.produced.length, RECORDS);
   assert.equal(report.lz4, "UNSUPPORTED_COMPRESSION");
   assert.match(report.lz4Message, /browser build/);
-  assert.equal(report.sasl, "AUTHENTICATION_FAILED", "SCRAM is refused in the browser build, when the client is made");
-  assert.equal(report.createUser, "INVALID_REQUEST", "createUser is refused in the browser build");
 
   for (const [name, seen] of [["by partition", report.assigned], ["through the group", report.grouped]] as const) {
     assert.equal(seen.length, RECORDS, `${name}: every record came back`);
@@ -281,6 +312,29 @@ test("the browser build produces and consumes against a 3-broker cluster from he
     assert.equal(committed, RECORDS, "committed offsets add up to every record");
   } finally {
     await client.close();
+  }
+});
+
+test("a page logs in with SCRAM-SHA-256 through WebCrypto, creates a user and logs in as it; a wrong password is refused", { timeout: 180_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} is not installed (.ci/run installs Debian's chromium)`);
+    return;
+  }
+  const admin = { username: "admin", password: "admin-password-for-browser-tests" };
+  const usersFile = join(bundleDir!, "users.json");
+  writeFileSync(usersFile, JSON.stringify([storedUserJson(admin.username, await scramCredential(admin.password, new Uint8Array(32).fill(5), 4096))]));
+  const secured = await TestCluster.start({
+    size: 1,
+    login: admin,
+    extra: { allowedOrigins: [allowedPage!.origin], authentication: { mechanism: "scram", failureDelayMs: 100, scramUsersFile: usersFile } },
+  });
+  try {
+    const page = await openPage(allowedPage!.origin);
+    const report = await page.evaluate(scramScenario, { brokers: secured.urls(), admin });
+    await page.close();
+    assert.deepEqual(report, { readBack: "logged in from a page", newUser: "listed 1", wrongPassword: "AUTHENTICATION_FAILED" });
+  } finally {
+    await secured.stopAll();
   }
 });
 
