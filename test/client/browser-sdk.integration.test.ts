@@ -19,8 +19,9 @@
  * logs in as it, and a wrong password gets AUTHENTICATION_FAILED.
  *
  * The test then checks every record came back exactly once with its key,
- * value and headers intact, in both reads, and that the group committed the
- * end offsets. A second page, from an origin the brokers' `allowedOrigins`
+ * value and headers intact, in both reads, that the group committed the
+ * end offsets, and (reading the stored batches raw) that the page's gzip
+ * records sit in gzip batches and the others in uncompressed ones. A second page, from an origin the brokers' `allowedOrigins`
  * does not list, gets BROKER_NOT_AVAILABLE from the SDK: the upgrade is
  * refused (HTTP 403) and the broker logs the origin.
  *
@@ -41,6 +42,9 @@ import { scramCredential } from "../../broker/protocol/scram.js";
 import { storedUserJson } from "../../broker/protocol/scram-users-json.js";
 import type * as Rlog from "../../client/index.js";
 import { TestCluster, freeBrokerPorts } from "../broker/cluster-harness.js";
+import { WireClient } from "../broker/wire-client.js";
+import { readRecordBatchHeader } from "../../broker/protocol/record-batch.js";
+import { Compression } from "../../broker/protocol/compression.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Records produced from the page: half uncompressed, half in gzip batches. */
@@ -192,6 +196,28 @@ async function scramScenario(args: { brokers: string[]; admin: { username: strin
   return report;
 }
 
+/** The codec of the stored batch holding each offset of `topic`/`partition`, read raw from its leader. */
+async function storedCodecByOffset(client: RlogClient, topic: string, partition: number): Promise<Map<number, number>> {
+  const leader = (await client.admin().describeTopic(topic)).partitions[partition]!.leader;
+  const wire = await WireClient.connect(cluster!.url(leader));
+  try {
+    const codecs = new Map<number, number>();
+    let offset = 0;
+    for (;;) {
+      const r = await wire.request("fetch", { op: "fetch", topic, partition, offset, maxBytes: 1 << 20, maxWaitMs: 0 });
+      if (r.batches.length === 0) return codecs;
+      for (const b of r.batches) {
+        const h = readRecordBatchHeader(b.data, true);
+        assert.ok(h.ok, h.ok ? "" : h.error.message);
+        for (let i = 0; i < h.value.recordCount; i++) codecs.set(b.baseOffset + i, h.value.compression);
+        offset = b.baseOffset + h.value.recordCount;
+      }
+    }
+  } finally {
+    wire.close();
+  }
+}
+
 /** The refused page's part: one request through the SDK, reported as the error's code. */
 async function refusedScenario(args: { brokers: string[] }): Promise<string> {
   const rlog = (globalThis as unknown as { rlog: typeof Rlog }).rlog;
@@ -307,6 +333,12 @@ test("the browser build produces and consumes against a 3-broker cluster from he
   // The group committed what it read: the end of every partition.
   const client = new RlogClient({ brokers: cluster!.urls(), clientId: "browser-sdk-check" });
   try {
+    // The page's gzip batches are stored as gzip (CompressionStream made them), the others uncompressed.
+    const codecs = new Map<number, Map<number, number>>();
+    for (const partition of [0, 1, 2]) codecs.set(partition, await storedCodecByOffset(client, TOPIC, partition));
+    report.produced.forEach(({ partition, offset }, i) => {
+      assert.equal(codecs.get(partition)!.get(offset), i < RECORDS / 2 ? Compression.None : Compression.Gzip, `record ${i}: its batch's codec`);
+    });
     const group = await client.admin().describeGroup(GROUP);
     const committed = group.offsets.filter((o) => o.topic === TOPIC).reduce((sum, o) => sum + o.offset, 0);
     assert.equal(committed, RECORDS, "committed offsets add up to every record");
