@@ -7,10 +7,12 @@
  * (UNSUPPORTED_COMPRESSION): no well-kept native package without install
  * scripts, and Kafka's snappy is a framing of its own (xerial).
  *
- * Every codec is loaded on first use by a dynamic import, so a program that
- * never compresses never loads node:zlib or a native module (the browser
- * build of the SDK relies on this). The two native packages ship prebuilt
- * binaries as optional dependencies and run no install script.
+ * The codecs themselves live in compression-codecs.ts, each loaded on first
+ * use by a dynamic import, so a program that never compresses never loads
+ * node:zlib or a native module. The two native packages ship prebuilt
+ * binaries as optional dependencies and run no install script. The browser
+ * build of the SDK swaps in compression-codecs-browser.ts: gzip through the
+ * page's CompressionStream, lz4 and zstd refused (UNSUPPORTED_COMPRESSION).
  *
  * Decompression is bounded (`decompressedBytesMax`): before a native
  * decoder runs, the frame's block headers are walked to bound what it can
@@ -20,6 +22,7 @@
  */
 import { RlogError, type Result } from "./errors.js";
 import { lz4FrameBound, zstdFrameBound } from "./decompressed-bound.js";
+import { gzipCodec, lz4Codec, zstdCodec } from "./compression-codecs.js";
 
 /** Kafka's codec numbers, stored in the batch attributes (bits 0-2). Append-only. */
 export const Compression = Object.freeze({
@@ -54,40 +57,6 @@ export function isCompressionName(v: unknown): v is CompressionName {
   return typeof v === "string" && (COMPRESSION_NAMES as readonly string[]).includes(v);
 }
 
-/** zstd level: the library default (3), fast with a good ratio. */
-const ZSTD_LEVEL = 3;
-
-interface Codecs {
-  readonly gzip: (b: Uint8Array) => Promise<Uint8Array>;
-  readonly gunzip: (b: Uint8Array, bytesMax: number) => Promise<Uint8Array>;
-}
-
-let zlibCodecs: Promise<Codecs> | undefined;
-function zlib(): Promise<Codecs> {
-  zlibCodecs ??= import("node:zlib").then(({ gzip, gunzip }) => ({
-    gzip: (b) =>
-      new Promise<Uint8Array>((resolve, reject) => gzip(b, (err, out) => (err ? reject(err) : resolve(out)))),
-    gunzip: (b, bytesMax) =>
-      new Promise<Uint8Array>((resolve, reject) =>
-        gunzip(b, { maxOutputLength: Math.max(1, bytesMax) }, (err, out) => (err ? reject(err) : resolve(out))),
-      ),
-  }));
-  return zlibCodecs;
-}
-
-type Lz4 = typeof import("lz4-napi");
-type Zstd = typeof import("@mongodb-js/zstd");
-let lz4Module: Promise<Lz4> | undefined;
-let zstdModule: Promise<Zstd> | undefined;
-function lz4(): Promise<Lz4> {
-  lz4Module ??= import("lz4-napi");
-  return lz4Module;
-}
-function zstd(): Promise<Zstd> {
-  zstdModule ??= import("@mongodb-js/zstd");
-  return zstdModule;
-}
-
 function unsupported(code: number): RlogError {
   return new RlogError(
     "UNSUPPORTED_COMPRESSION",
@@ -104,11 +73,11 @@ export async function compress(code: number, bytes: Uint8Array): Promise<Uint8Ar
     case Compression.None:
       return bytes;
     case Compression.Gzip:
-      return (await zlib()).gzip(bytes);
+      return (await gzipCodec()).compress(bytes);
     case Compression.Lz4:
-      return (await lz4()).compressFrame(bytes);
+      return (await lz4Codec()).compress(bytes);
     case Compression.Zstd:
-      return (await zstd()).compress(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), ZSTD_LEVEL);
+      return (await zstdCodec()).compress(bytes);
     default:
       throw unsupported(code);
   }
@@ -135,26 +104,34 @@ export async function decompress(code: number, bytes: Uint8Array, bytesMax: numb
       case Compression.None:
         out = bytes;
         break;
-      case Compression.Gzip:
+      case Compression.Gzip: {
+        const codec = await gzipCodec();
+        let bounded: Uint8Array | undefined;
         try {
-          out = await (await zlib()).gunzip(bytes, bytesMax);
+          bounded = await codec.decompress(bytes, bytesMax);
         } catch (err) {
-          if ((err as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return tooLarge(`more than ${bytesMax}`);
           return damaged(err);
         }
+        if (bounded === undefined) return tooLarge(`more than ${bytesMax}`);
+        out = bounded;
         break;
+      }
       case Compression.Lz4: {
         const bound = lz4FrameBound(bytes);
         if (!bound.ok) return damaged(bound.error);
         if (bound.value > bytesMax) return tooLarge(`up to ${bound.value}`);
-        out = await (await lz4()).decompressFrame(bytes);
+        const decoded = await (await lz4Codec()).decompress(bytes, bytesMax);
+        if (decoded === undefined) return tooLarge(`more than ${bytesMax}`);
+        out = decoded;
         break;
       }
       case Compression.Zstd: {
         const bound = zstdFrameBound(bytes);
         if (!bound.ok) return damaged(bound.error);
         if (bound.value > bytesMax) return tooLarge(`up to ${bound.value}`);
-        out = await (await zstd()).decompress(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        const decoded = await (await zstdCodec()).decompress(bytes, bytesMax);
+        if (decoded === undefined) return tooLarge(`more than ${bytesMax}`);
+        out = decoded;
         break;
       }
       default:
@@ -164,6 +141,8 @@ export async function decompress(code: number, bytes: Uint8Array, bytesMax: numb
     if (out.byteLength > bytesMax) return tooLarge(out.byteLength);
     return { ok: true, value: out };
   } catch (err) {
+    // A codec this build lacks (lz4, zstd in the browser) is refused as such, not as damage.
+    if (err instanceof RlogError && err.codeName === "UNSUPPORTED_COMPRESSION") return { ok: false, error: err };
     return damaged(err);
   }
 }

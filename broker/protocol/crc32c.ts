@@ -2,8 +2,8 @@
  * CRC-32C (Castagnoli) for record batches, the one place broker/protocol
  * names its implementation: @node-rs/crc32, native and SIMD (prebuilt per
  * platform, no install script), as broker/storage/checksum.ts uses for
- * stored entries. The browser build of the SDK (a later issue) swaps this
- * file for a JavaScript one; nothing else in the protocol loads a native
+ * stored entries. The browser build of the SDK swaps this file for
+ * crc32c-browser.ts (plain JavaScript; client/browser/bundle.ts); nothing else in the protocol loads a native
  * module unless a codec is used (compression.ts).
  */
 import { crc32c as nativeCrc32c } from "@node-rs/crc32";

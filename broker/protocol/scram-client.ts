@@ -44,7 +44,7 @@ export class ScramClientExchange {
   /** The client-first message. */
   first(): Uint8Array {
     this.advance("first", "serverFirst");
-    return Buffer.from(this.firstMessage, "utf8");
+    return new TextEncoder().encode(this.firstMessage);
   }
 
   /** Read the server-first message: the salt and iteration count to hash the password with. */
@@ -65,7 +65,7 @@ export class ScramClientExchange {
     this.saltedPassword = saltedPassword;
     const built = buildClientFinal(this.nonce, saltedPassword, this.bare, this.serverFirst);
     this.auth = built.auth;
-    return Buffer.from(built.message, "utf8");
+    return new TextEncoder().encode(built.message);
   }
 
   /** Check the server's signature: a broker that does not know the user's ServerKey is refused. */

@@ -1,8 +1,9 @@
 /**
  * The cryptographic primitives of SCRAM-SHA-256 (RFC 5802 section 2.2):
  * HMAC-SHA-256, SHA-256, PBKDF2 (Hi) and a constant-time comparison. The one
- * file of broker/protocol that imports node:crypto, so that a browser build
- * of the SDK can swap it (as it swaps crc32c.ts).
+ * file of broker/protocol that imports node:crypto; the SDK's browser build
+ * swaps it for scram-crypto-browser.ts (WebCrypto PBKDF2, JavaScript HMAC).
+ * Results are typed Uint8Array (they are Buffers here) so both agree.
  */
 import { createHash, createHmac, pbkdf2, pbkdf2Sync, timingSafeEqual } from "node:crypto";
 
@@ -10,22 +11,22 @@ import { createHash, createHmac, pbkdf2, pbkdf2Sync, timingSafeEqual } from "nod
 export const SHA256_BYTES = 32;
 
 /** HMAC-SHA-256. */
-export function hmac(key: Uint8Array, data: Uint8Array | string): Buffer {
+export function hmac(key: Uint8Array, data: Uint8Array | string): Uint8Array {
   return createHmac("sha256", key).update(data).digest();
 }
 
 /** SHA-256. */
-export function sha256(data: Uint8Array): Buffer {
+export function sha256(data: Uint8Array): Uint8Array {
   return createHash("sha256").update(data).digest();
 }
 
 /** Hi(password, salt, i) of RFC 5802: PBKDF2-HMAC-SHA-256, 32 bytes. Blocks for the whole computation. */
-export function saltedPasswordSync(password: string, salt: Uint8Array, iterations: number): Buffer {
+export function saltedPasswordSync(password: string, salt: Uint8Array, iterations: number): Uint8Array {
   return pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, SHA256_BYTES, "sha256");
 }
 
 /** Hi() on the libuv thread pool: what a client calls so its event loop keeps running. */
-export function saltedPassword(password: string, salt: Uint8Array, iterations: number): Promise<Buffer> {
+export function saltedPassword(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     pbkdf2(Buffer.from(password, "utf8"), salt, iterations, SHA256_BYTES, "sha256", (err, key) => (err ? reject(err) : resolve(key)));
   });

@@ -21,46 +21,26 @@
  *
  * Parsers never throw on bad input: they return `{ ok: false, reason }`.
  */
-import { SHA256_BYTES, hmac, saltedPassword, sameBytes, sha256 } from "./scram-crypto.js";
+import { fromBase64, toBase64 } from "./base64.js";
+import { hmac, saltedPassword, sameBytes, sha256 } from "./scram-crypto.js";
+import {
+  SCRAM_ITERATIONS_DEFAULT,
+  SCRAM_ITERATIONS_MAX,
+  SCRAM_ITERATIONS_MIN,
+  SCRAM_KEY_BYTES,
+  SCRAM_MESSAGE_BYTES_MAX,
+  SCRAM_SALT_BYTES_MAX,
+  SCRAM_SALT_BYTES_MIN,
+  SCRAM_SHA_256,
+  checkPassword,
+  checkUserName,
+  hasControl,
+  type ScramCredential,
+} from "./scram-limits.js";
+
+export * from "./scram-limits.js";
 
 export { hmac, saltedPassword, saltedPasswordSync, sameBytes, sha256 } from "./scram-crypto.js";
-
-/** The one mechanism rlog speaks (IANA name). */
-export const SCRAM_SHA_256 = "SCRAM-SHA-256";
-/** A value of `ScramCredential.mechanism`. */
-export type ScramMechanism = typeof SCRAM_SHA_256;
-
-/** Fewest PBKDF2 iterations accepted (RFC 7677 section 4: at least 4096). */
-export const SCRAM_ITERATIONS_MIN = 4096;
-/** Most PBKDF2 iterations accepted: bounds the work a hostile broker can make a client do. */
-export const SCRAM_ITERATIONS_MAX = 1_000_000;
-/** Iterations of a credential made without an explicit count (the CLI's and the SDK's default). */
-export const SCRAM_ITERATIONS_DEFAULT = 8192;
-/** Shortest salt accepted, in bytes. */
-export const SCRAM_SALT_BYTES_MIN = 16;
-/** Longest salt accepted, in bytes. */
-export const SCRAM_SALT_BYTES_MAX = 64;
-/** Salt length of new credentials; also the length of the fake salt of an unknown user. */
-export const SCRAM_SALT_BYTES_DEFAULT = 32;
-/** Length of StoredKey and ServerKey (SHA-256 output). */
-export const SCRAM_KEY_BYTES = SHA256_BYTES;
-/** Random bytes in a nonce (base64-encoded on the wire). */
-export const SCRAM_NONCE_BYTES = 24;
-/** Longest SCRAM message accepted, in bytes; real ones are about 200. */
-export const SCRAM_MESSAGE_BYTES_MAX = 4096;
-/** Longest password accepted, in characters (a bound on what is hashed). */
-export const SCRAM_PASSWORD_LENGTH_MAX = 1024;
-
-/** What the broker stores for a user: never the password (RFC 5802 section 3). */
-export interface ScramCredential {
-  readonly mechanism: ScramMechanism;
-  readonly salt: Uint8Array;
-  readonly iterations: number;
-  /** H(ClientKey): checks a client's proof. */
-  readonly storedKey: Uint8Array;
-  /** HMAC(SaltedPassword, "Server Key"): signs the broker's final message. */
-  readonly serverKey: Uint8Array;
-}
 
 /** A parse or check outcome: the value, or why not (one sentence, safe to send and log). */
 export type ScramResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -70,8 +50,8 @@ const bad = (reason: string): ScramResult<never> => ({ ok: false, reason });
 
 // ---------------------------------------------------------------- crypto
 
-function xor(a: Uint8Array, b: Uint8Array): Buffer {
-  const out = Buffer.alloc(a.length);
+function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = (a[i] ?? 0) ^ (b[i] ?? 0);
   return out;
 }
@@ -81,7 +61,7 @@ export function credentialFromSaltedPassword(salted: Uint8Array, salt: Uint8Arra
   const clientKey = hmac(salted, "Client Key");
   return {
     mechanism: SCRAM_SHA_256,
-    salt: Buffer.from(salt),
+    salt: Uint8Array.from(salt),
     iterations,
     storedKey: sha256(clientKey),
     serverKey: hmac(salted, "Server Key"),
@@ -96,22 +76,6 @@ export async function scramCredential(password: string, salt: Uint8Array, iterat
   const problem = checkPassword(password) ?? checkCredentialShape({ salt, iterations });
   if (problem !== undefined) throw new RangeError(problem);
   return credentialFromSaltedPassword(await saltedPassword(password, salt, iterations), salt, iterations);
-}
-
-/** Why a user name cannot be used, or undefined. */
-export function checkUserName(name: string, lengthMax: number): string | undefined {
-  if (name.length === 0) return "user name must not be empty";
-  if (name.length > lengthMax) return `user name longer than ${lengthMax} characters (${name.length})`;
-  if (hasControl(name)) return "user name has a control character";
-  return undefined;
-}
-
-/** Why a password cannot be used, or undefined. */
-export function checkPassword(password: string): string | undefined {
-  if (password.length === 0) return "password must not be empty";
-  if (password.length > SCRAM_PASSWORD_LENGTH_MAX) return `password longer than ${SCRAM_PASSWORD_LENGTH_MAX} characters`;
-  if (hasControl(password)) return "password has a control character";
-  return undefined;
 }
 
 /** Why a salt and iteration count are out of range, or undefined. */
@@ -133,7 +97,7 @@ export function authMessage(clientFirstBare: string, serverFirst: string, client
 }
 
 /** ClientProof = ClientKey XOR HMAC(StoredKey, AuthMessage). */
-export function clientProof(salted: Uint8Array, auth: string): Buffer {
+export function clientProof(salted: Uint8Array, auth: string): Uint8Array {
   const clientKey = hmac(salted, "Client Key");
   return xor(clientKey, hmac(sha256(clientKey), auth));
 }
@@ -146,17 +110,11 @@ export function verifyClientProof(credential: ScramCredential, auth: string, pro
 }
 
 /** ServerSignature = HMAC(ServerKey, AuthMessage). */
-export function serverSignature(serverKey: Uint8Array, auth: string): Buffer {
+export function serverSignature(serverKey: Uint8Array, auth: string): Uint8Array {
   return hmac(serverKey, auth);
 }
 
 // ---------------------------------------------------------------- text
-
-/** U+0000..U+001F, U+007F..U+009F. */
-function hasControl(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f-\u009f]/.test(s);
-}
 
 /** saslname escaping (RFC 5802 section 5.1): "=" as "=3D", "," as "=2C". */
 export function escapeSaslName(name: string): string {
@@ -177,9 +135,9 @@ function isNonce(s: string): boolean {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-function base64(text: string, what: string): ScramResult<Buffer> {
+function base64(text: string, what: string): ScramResult<Uint8Array> {
   if (!BASE64.test(text)) return bad(`${what} is not base64`);
-  return ok(Buffer.from(text, "base64"));
+  return ok(fromBase64(text));
 }
 
 /** Bytes of a message as UTF-8 text, checked for size and valid UTF-8. */
@@ -226,7 +184,7 @@ function expect(text: string, what: string, keys: readonly string[]): ScramResul
 /** The only gs2 header rlog speaks: no channel binding, no authorization identity. */
 export const GS2_HEADER = "n,,";
 /** base64 of GS2_HEADER: the c= attribute of every client-final message. */
-export const CHANNEL_BINDING = Buffer.from(GS2_HEADER).toString("base64");
+export const CHANNEL_BINDING = toBase64(new TextEncoder().encode(GS2_HEADER));
 
 /** A parsed client-first message. */
 export interface ClientFirst {
@@ -267,14 +225,14 @@ export function parseClientFirst(text: string): ScramResult<ClientFirst> {
 export interface ServerFirst {
   /** Client nonce followed by the server's part. */
   readonly nonce: string;
-  readonly salt: Buffer;
+  readonly salt: Uint8Array;
   readonly iterations: number;
   readonly text: string;
 }
 
 /** Build a server-first message. */
 export function buildServerFirst(nonce: string, salt: Uint8Array, iterations: number): string {
-  return `r=${nonce},s=${Buffer.from(salt).toString("base64")},i=${iterations}`;
+  return `r=${nonce},s=${toBase64(salt)},i=${iterations}`;
 }
 
 /**
@@ -302,7 +260,7 @@ export function parseServerFirst(text: string, clientNonce: string): ScramResult
 /** A parsed client-final message. */
 export interface ClientFinal {
   readonly nonce: string;
-  readonly proof: Buffer;
+  readonly proof: Uint8Array;
   /** client-final-message-without-proof, part of AuthMessage. */
   readonly withoutProof: string;
 }
@@ -311,7 +269,7 @@ export interface ClientFinal {
 export function buildClientFinal(nonce: string, salted: Uint8Array, clientFirstBare: string, serverFirst: string): { message: string; auth: string } {
   const withoutProof = `c=${CHANNEL_BINDING},r=${nonce}`;
   const auth = authMessage(clientFirstBare, serverFirst, withoutProof);
-  return { message: `${withoutProof},p=${clientProof(salted, auth).toString("base64")}`, auth };
+  return { message: `${withoutProof},p=${toBase64(clientProof(salted, auth))}`, auth };
 }
 
 /** Parse a client-final message; the nonce and channel binding are checked by the caller's exchange. */
@@ -332,11 +290,11 @@ export function parseClientFinal(text: string): ScramResult<ClientFinal> {
 
 /** Build a server-final message. */
 export function buildServerFinal(signature: Uint8Array): string {
-  return `v=${Buffer.from(signature).toString("base64")}`;
+  return `v=${toBase64(signature)}`;
 }
 
 /** Parse a server-final message: its signature, or the server's error (e=). */
-export function parseServerFinal(text: string): ScramResult<Buffer> {
+export function parseServerFinal(text: string): ScramResult<Uint8Array> {
   const what = "server-final message";
   if (text.startsWith("e=")) return bad(`broker reported ${JSON.stringify(text.slice(2, 66))}`);
   const values = expect(text, what, ["v"]);

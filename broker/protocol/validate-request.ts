@@ -33,7 +33,7 @@ import {
   SCRAM_SHA_256,
   checkUserName,
   type ScramCredential,
-} from "./scram.js";
+} from "./scram-limits.js";
 
 /**
  * Check the fields of a request whose `op` is already known to be valid.

@@ -52,7 +52,7 @@ export type ScramFinish = { readonly ok: true; readonly message: Uint8Array; rea
 export const BAD_CREDENTIALS = "unknown user or wrong password";
 
 /** The salt an unknown user gets: stable per name, shaped like a real one. */
-export function fakeSalt(key: Uint8Array, name: string): Buffer {
+export function fakeSalt(key: Uint8Array, name: string): Uint8Array {
   return hmac(key, `rlog-scram-fake-salt:${name}`).subarray(0, SCRAM_SALT_BYTES_DEFAULT);
 }
 

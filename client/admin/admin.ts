@@ -20,12 +20,11 @@
  * sends only the salted keys (the password never crosses the wire); it and
  * deleteUser go to the controller, listUsers to any broker.
  */
-import { randomBytes } from "node:crypto";
 import { OffsetSpec } from "../../broker/protocol/enums.js";
 import { ErrorCode, RlogError } from "../../broker/protocol/errors.js";
 import type { CommitOffset, ReassignmentMove, TopicConfig, TopicPartition } from "../../broker/protocol/requests.js";
 import type { Acl, AclFilter } from "../../broker/protocol/acls.js";
-import { SCRAM_ITERATIONS_DEFAULT, SCRAM_SALT_BYTES_DEFAULT, scramCredential } from "../../broker/protocol/scram.js";
+import { newUserCredential } from "./user-credential.js";
 import type {
   CancelReassignmentResult,
   ClusterStatusResult,
@@ -198,7 +197,7 @@ export class Admin {
    * @throws RangeError for a password or iteration count SCRAM cannot use
    */
   async createUser(name: string, password: string, options: CreateUserOptions = {}): Promise<void> {
-    const credential = await scramCredential(password, randomBytes(SCRAM_SALT_BYTES_DEFAULT), options.iterations ?? SCRAM_ITERATIONS_DEFAULT);
+    const credential = await newUserCredential(password, options.iterations);
     await this.cluster.controllerRequest<"createUser">({ op: "createUser", name, credential });
   }
 

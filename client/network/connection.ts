@@ -23,8 +23,9 @@
  *   the broker sent with id 0 just before closing (e.g. TOO_MANY_CONNECTIONS).
  *   The next request reconnects; that is how a connection the broker closed
  *   as idle (IdleTimeout, 4008, after connectionIdleMs) comes back.
+ * - The socket itself is socket.ts (ws in Node; the page's WebSocket in the
+ *   browser build, socket-browser.ts).
  */
-import { WebSocket, type RawData } from "ws";
 import { CloseCode } from "../../broker/protocol/close-codes.js";
 import { RlogError } from "../../broker/protocol/errors.js";
 import { decodeResponse, encodeRequest } from "../../broker/protocol/frames.js";
@@ -37,6 +38,7 @@ import type { ClientTlsOptions } from "../client-options.js";
 import { brokerNotAvailable, ClosedError, requestTimeout } from "./client-errors.js";
 import { readHandshake } from "./handshake.js";
 import { SASL_MECHANISM, type ScramLogin } from "./scram-login.js";
+import { openSocket, type ClientSocket } from "./socket.js";
 import { hopTrace } from "../../broker/protocol/hop-trace.js";
 
 /** How long close() waits for the broker's close frame before cutting the socket (the broker's closeWaitMs is the same). */
@@ -90,7 +92,7 @@ interface Call {
 
 /** A connection to one broker; see the file comment. */
 export class Connection {
-  private socket: WebSocket | undefined;
+  private socket: ClientSocket | undefined;
   private opening: Promise<HandshakeResult> | undefined;
   private failOpening: ((err: RlogError) => void) | undefined;
   private handshake: HandshakeResult | undefined;
@@ -182,16 +184,12 @@ export class Connection {
     this.failWaiting(err);
     this.failOutstanding(err);
     const ws = this.socket;
-    if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const cut = setTimeout(() => ws.terminate(), CLOSE_WAIT_MS);
-      ws.once("close", () => {
-        clearTimeout(cut);
-        resolve();
-      });
-      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-      else ws.close(CloseCode.Normal, "client closed");
-    });
+    if (ws === undefined || ws.isClosed) return;
+    const cut = setTimeout(() => ws.terminate(), CLOSE_WAIT_MS);
+    if (ws.isConnecting) ws.terminate();
+    else ws.close(CloseCode.Normal, "client closed");
+    await ws.closed;
+    clearTimeout(cut);
   }
 
   private slotsMax(): number {
@@ -232,36 +230,18 @@ export class Connection {
   private connectAndHandshake(): Promise<HandshakeResult> {
     const { url, connectTimeoutMs, frameBytesMax, logger } = this.options;
     return new Promise<HandshakeResult>((resolve, reject) => {
-      let ws: WebSocket;
-      try {
-        // Zero mask key: ws skips masking every byte here and unmasking at the broker (the
-        // largest CPU cost in the produce profiles, docs/PERFORMANCE.md). Masking protects
-        // browsers' proxies from cache poisoning; this SDK is not a browser.
-        ws = new WebSocket(url, { maxPayload: frameBytesMax, perMessageDeflate: false, handshakeTimeout: connectTimeoutMs, generateMask: zeroMask, ...this.options.tls });
-      } catch (err) {
-        reject(brokerNotAvailable(url, `cannot connect: ${err instanceof Error ? err.message : String(err)}`));
-        return;
-      }
-      this.socket = ws;
-      ws.binaryType = "nodebuffer";
-      const timer = setTimeout(() => {
-        fail(brokerNotAvailable(url, `no handshake within ${connectTimeoutMs} ms`));
-        ws.terminate();
-      }, connectTimeoutMs);
+      // The socket's events fire only after openSocket has returned, so `ws` is set when they run.
+      let ws: ClientSocket | undefined;
       const fail = (err: RlogError): void => {
         clearTimeout(timer);
         this.failOpening = undefined;
         reject(err);
       };
-      this.failOpening = fail;
-      ws.on("message", (data, isBinary) => this.onMessage(ws, data, isBinary));
-      ws.on("close", (code, reason) => this.onClose(ws, code, reason.toString()));
-      // A socket error is always followed by "close", which fails the requests; keep its text for the log.
-      ws.on("error", (err) => {
-        logger.debug({ url, err: err.message }, "socket error");
-        if (this.handshake === undefined) this.dialError = err;
-      });
-      ws.once("open", () => {
+      const timer = setTimeout(() => {
+        fail(brokerNotAvailable(url, `no handshake within ${connectTimeoutMs} ms`));
+        ws?.terminate();
+      }, connectTimeoutMs);
+      const onOpen = (ws: ClientSocket): void => {
         const hello: Call = {
           request: { op: "handshake", version: PROTOCOL_VERSION, clientId: this.options.clientId },
           state: "waiting",
@@ -289,7 +269,25 @@ export class Connection {
           cleanup: () => undefined,
         };
         this.send(hello);
-      });
+      };
+      try {
+        ws = openSocket(url, { frameBytesMax, connectTimeoutMs, ...(this.options.tls === undefined ? {} : { tls: this.options.tls }) }, {
+          onOpen: () => onOpen(ws as ClientSocket),
+          onMessage: (bytes) => this.onMessage(ws as ClientSocket, bytes),
+          onClose: (code, reason) => this.onClose(ws as ClientSocket, code, reason),
+          // A socket error is always followed by "close", which fails the requests; keep its text for the log.
+          onError: (err) => {
+            logger.debug({ url, err: err.message }, "socket error");
+            if (this.handshake === undefined) this.dialError = err;
+          },
+        });
+      } catch (err) {
+        clearTimeout(timer);
+        reject(brokerNotAvailable(url, `cannot connect: ${err instanceof Error ? err.message : String(err)}`));
+        return;
+      }
+      this.socket = ws;
+      this.failOpening = fail;
     });
   }
 
@@ -337,7 +335,7 @@ export class Connection {
     this.outstanding.set(id, call);
     // A failed write means the socket is closing; its "close" event fails this call.
     hopTrace?.("client.out");
-    ws.send(frame, () => undefined);
+    ws.send(frame);
   }
 
   private allocateId(): number {
@@ -348,14 +346,13 @@ export class Connection {
     }
   }
 
-  private onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+  private onMessage(ws: ClientSocket, bytes: Uint8Array | undefined): void {
     hopTrace?.("client.in");
     if (ws !== this.socket) return;
-    if (!isBinary) {
+    if (bytes === undefined) {
       this.protocolViolation(ws, "text frame from broker");
       return;
     }
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     const decoded = decodeResponse(bytes, this.options.frameBytesMax);
     if (decoded.id === 0) {
       if (decoded.ok) this.protocolViolation(ws, "response with id 0");
@@ -378,12 +375,12 @@ export class Connection {
     this.pump();
   }
 
-  private protocolViolation(ws: WebSocket, why: string): void {
+  private protocolViolation(ws: ClientSocket, why: string): void {
     this.refusal = new RlogError("INTERNAL_ERROR", `${this.url}: ${why}`);
     ws.close(CloseCode.BadFrame, why);
   }
 
-  private onClose(ws: WebSocket, code: number, reason: string): void {
+  private onClose(ws: ClientSocket, code: number, reason: string): void {
     if (ws !== this.socket) return;
     this.socket = undefined;
     this.handshake = undefined;
@@ -460,9 +457,4 @@ export function describeDialError(url: string, err: Error & { code?: string }): 
     return `TLS handshake failed: certificate verify failed or refused: ${err.message} (${code}; is the broker's CA given as tls.ca / --tls-ca, and a client certificate where the broker requires one?)`;
   }
   return `cannot connect: ${err.message}${code === "" ? "" : ` (${code})`}`;
-}
-
-/** Fills a frame's mask key with zeros (see the comment where the socket is opened). */
-function zeroMask(mask: Buffer): void {
-  mask.fill(0);
 }

@@ -5,12 +5,18 @@
  * (salt, iterations), so a reconnect costs two HMACs, not another PBKDF2.
  * The broker's final signature is checked: a broker that cannot prove it
  * knows the user's key is refused (AUTHENTICATION_FAILED).
+ *
+ * No node: imports: randomness is the Web Crypto API's getRandomValues (in
+ * Node and browsers alike), and in the browser build the hashes are
+ * scram-crypto-browser.ts (PBKDF2 through WebCrypto).
  */
-import { randomBytes } from "node:crypto";
-import { inspect } from "node:util";
 import { RlogError } from "../../broker/protocol/errors.js";
 import { SCRAM_NONCE_BYTES, SCRAM_SHA_256, checkPassword, saltedPassword } from "../../broker/protocol/scram.js";
 import { ScramClientExchange } from "../../broker/protocol/scram-client.js";
+import { toBase64 } from "../../broker/protocol/base64.js";
+
+/** Node's util.inspect.custom, a registered symbol: named here without importing node:util (the browser build has none). */
+const INSPECT_CUSTOM = Symbol.for("nodejs.util.inspect.custom");
 
 /** The SDK option `sasl` (kafkajs naming). */
 export interface SaslOptions {
@@ -43,7 +49,7 @@ export class ScramLogin {
   }
 
   /** console.log and util.inspect show what toJSON does. */
-  [inspect.custom](): string {
+  [INSPECT_CUSTOM](): string {
     return `ScramLogin ${JSON.stringify(this.toJSON())}`;
   }
 
@@ -58,7 +64,7 @@ export class ScramLogin {
    * @throws RlogError AUTHENTICATION_FAILED (not retriable) when the broker or its answers are refused
    */
   async login(send: AuthenticateSend, url: string): Promise<string> {
-    const exchange = new ScramClientExchange(this.options.username, randomBytes(SCRAM_NONCE_BYTES).toString("base64"));
+    const exchange = new ScramClientExchange(this.options.username, toBase64(crypto.getRandomValues(new Uint8Array(SCRAM_NONCE_BYTES))));
     const first = await send(exchange.first());
     const params = exchange.onServerFirst(messageOf(first));
     if (!params.ok) throw refused(url, params.reason);
@@ -71,7 +77,7 @@ export class ScramLogin {
   }
 
   private saltedPassword(salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-    const key = `${Buffer.from(salt).toString("base64")}:${iterations}`;
+    const key = `${toBase64(salt)}:${iterations}`;
     let p = this.salted.get(key);
     if (p === undefined) {
       if (this.salted.size >= SALTED_PASSWORDS_MAX) this.salted.delete(this.salted.keys().next().value as string);

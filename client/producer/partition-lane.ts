@@ -9,6 +9,7 @@
  * nothing itself.
  */
 import { RlogError } from "../../broker/protocol/errors.js";
+import { runAfterThisTurn, type CancelRun } from "../util/immediate.js";
 import { FIXED_LIMITS } from "../../broker/protocol/limits.js";
 import type { ProduceRecord } from "../../broker/protocol/records.js";
 import type { ProduceRequest } from "../../broker/protocol/requests.js";
@@ -61,7 +62,7 @@ export class PartitionLane {
   /** Every batch not yet settled, by serial: bounded by the buffer budget. */
   private readonly batches = new Map<number, ProducerBatch>();
   private lingerTimer: NodeJS.Timeout | undefined;
-  private lingerImmediate: NodeJS.Immediate | undefined;
+  private cancelLingerImmediate: CancelRun | undefined;
   private incoming: Incoming | undefined;
   /** Settles when the latest send has left (or failed to encode): the next one waits for it. */
   private dispatched: Promise<unknown> = Promise.resolve();
@@ -213,23 +214,23 @@ export class PartitionLane {
 
   /**
    * Close the open batch after lingerMs. lingerMs 0 closes it once the
-   * current turn of the event loop is over (setImmediate: a timer would wait
-   * at least 1 ms), so the records of send() calls made together, e.g. in a
+   * current turn of the event loop is over (setImmediate, or a zero timer in a
+   * browser: runAfterThisTurn; a Node timer would wait at least 1 ms), so the records of send() calls made together, e.g. in a
    * synchronous loop, still share a batch (their enqueue steps run as
    * promise jobs, all before the immediate).
    */
   private armLinger(serial: number): void {
     const { lingerMs } = this.deps.options;
     const expire = (): void => this.apply({ type: "lingerExpired", serial });
-    if (lingerMs === 0) this.lingerImmediate = setImmediate(expire);
+    if (lingerMs === 0) this.cancelLingerImmediate = runAfterThisTurn(expire);
     else this.lingerTimer = setTimeout(expire, lingerMs);
   }
 
   private disarmLinger(): void {
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
-    if (this.lingerImmediate !== undefined) clearImmediate(this.lingerImmediate);
+    this.cancelLingerImmediate?.();
     this.lingerTimer = undefined;
-    this.lingerImmediate = undefined;
+    this.cancelLingerImmediate = undefined;
   }
 
   /**

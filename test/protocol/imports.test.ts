@@ -6,7 +6,9 @@
  * membership codec (broker/raft/membership.ts, quorum.ts). This keeps lmdb,
  * pino, ws and broker internals out of the SDK. The compression codecs
  * (node:zlib, lz4-napi, @mongodb-js/zstd) are allowed only as dynamic
- * imports in compression.ts, so code that never compresses never loads them.
+ * imports in compression-codecs.ts, so code that never compresses never
+ * loads them. The browser build swaps the three Node-only files for
+ * browser ones (client/browser/bundle.ts; test/architecture/browser-bundle.test.ts).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,10 +20,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const ALLOWED_PACKAGES = new Set(["msgpackr"]);
 /** The record batch's CRC-32C, named in one file (the browser build swaps it). */
 const CRC_MODULE = "broker/protocol/crc32c.ts";
-/** SCRAM's hashes, named in one file (a browser build would swap it, like the CRC). */
+/** SCRAM's hashes, named in one file (kept out of the browser build: nothing it reaches imports scram.ts). */
 const CRYPTO_MODULE = "broker/protocol/scram-crypto.ts";
 const LAZY_CODECS = new Set(["node:zlib", "lz4-napi", "@mongodb-js/zstd"]);
-const CODEC_MODULE = "broker/protocol/compression.ts";
+const CODEC_MODULE = "broker/protocol/compression-codecs.ts";
 /** The Raft value and message types, and the pure membership codec the peer message check uses (with its quorum maths). */
 const ALLOWED_OUTSIDE = new Set(["broker/raft/types.ts", "broker/raft/messages.ts", "broker/raft/membership.ts", "broker/raft/quorum.ts"]);
 
