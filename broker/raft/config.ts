@@ -72,8 +72,10 @@ export interface RaftConfig {
    * Bytes of entries per tick the leader sends to learners all together (the
    * partition reassignment throttle: the broker derives it from
    * reassignment.throttleBytesPerSec and raftTickMs). Absent or 0: unlimited.
-   * A fresh budget always lets at least one entry out, so a learner's catch-up
-   * never stops. Voters are never throttled.
+   * A positive budget always lets at least one entry out, so a learner's
+   * catch-up never stops; an entry larger than what was left overdraws the
+   * budget and later ticks pay it back, so the average rate holds whatever
+   * the entry sizes. Voters are never throttled.
    */
   readonly learnerAppendBytesPerTick?: number;
 }

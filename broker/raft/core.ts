@@ -135,7 +135,8 @@
  * group cannot leave it stalled behind a recovering member. The learner
  * throttle (RaftConfig.learnerAppendBytesPerTick) is a budget refilled on each
  * leader tick and shared by the members that are not voters of the committed
- * configuration; a positive budget always lets at least one entry out.
+ * configuration; a positive budget always lets at least one entry out, and
+ * an overdraft is paid back by later ticks (the average rate holds).
  */
 import { assert } from "./assert.js";
 import type { RaftConfig } from "./config.js";
@@ -662,7 +663,9 @@ export class RaftNode {
   private refillLearnerBudget(): void {
     const perTick = this.cfg.learnerAppendBytesPerTick ?? 0;
     if (perTick === 0) return;
-    this.learnerBudget = perTick;
+    // An entry larger than what was left overdraws the budget; later ticks pay it back first, so the
+    // average rate stays at perTick whatever the entry sizes.
+    this.learnerBudget = Math.min(perTick, this.learnerBudget + perTick);
     for (const id of this.members) {
       if (id === this.id || isVoter(this.config, id)) continue;
       const pr = this.progress.get(id);

@@ -310,7 +310,8 @@ test("rlog-cli partition cancel-reassign: a throttled move cancelled while its l
     const producer = producing.producer({ lingerMs: 0 });
     const sent: string[] = [];
     for (let i = 0; i < 1200; i++) {
-      const value = `u-${i}-${"y".repeat(500)}`;
+      // ~1.8 MB: several seconds of copying at the throttle, so the cancel (a CLI process) lands while the learner copies.
+      const value = `u-${i}-${"y".repeat(1500)}`;
       await producer.send({ topic: "undo", messages: [{ value }] });
       sent.push(value);
     }

@@ -251,6 +251,35 @@ test("learnerAppendBytesPerTick bounds the bytes sent to learners per tick; vote
   assert.ok(perTickBytes.filter((b) => b > 0).length >= Math.floor((40 * entrySize) / (perTick + entrySize)), "spread over many ticks");
 });
 
+test("learnerAppendBytesPerTick: entries larger than a tick's budget overdraw it and later ticks pay it back, so the average rate holds", () => {
+  const perTick = 500;
+  const h = new Harness({ size: 3, learners: 1, priority: [1, 2, 3], config: { learnerAppendBytesPerTick: perTick } });
+  const leader = h.elect();
+  h.tick(2);
+  h.crash(4);
+  const payload = "x".repeat(1460); // entryBytes: 1500, three ticks' budget
+  const count = 12;
+  for (let i = 0; i < count; i++) assert.ok(h.propose(leader.id, payload).ok);
+  h.tick(2);
+  let bytes = 0;
+  h.drop = (m) => {
+    if (m.type === MessageType.Append && m.to === 4) bytes += m.entries.reduce((n, e) => n + entryBytes(e), 0);
+    return false;
+  };
+  h.start(nodeId(4));
+  let ticks = 0;
+  while (h.appliedPayloads(4).length < count && ticks < 200) {
+    h.tick();
+    ticks++;
+  }
+  assert.equal(h.appliedPayloads(4).length, count, "the learner caught up");
+  // Budget over the run: perTick per tick in, `bytes` out, overdrawn by at most one entry at the end. Without
+  // paying back, one 1500-byte entry would leave every tick (about `count` ticks); with it, about three ticks each.
+  const entrySize = 1500;
+  assert.ok(ticks * perTick >= bytes - entrySize, `${bytes} bytes in ${ticks} ticks at ${perTick} per tick`);
+  assert.ok(ticks >= 2 * count, `${count} entries of three ticks' budget took only ${ticks} ticks`);
+});
+
 test("setPriority replaces the leader preference: the leader hands over to the new most preferred voter", () => {
   const h = new Harness({ size: 3, priority: [1, 2, 3], config: { preferredLeaderCheckTicks: 5 } });
   assert.equal(h.elect().id, 1);
