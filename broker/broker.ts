@@ -497,7 +497,8 @@ export class Broker {
       }
     }
     return {
-      started: this.started && !this.closing,
+      started: this.started,
+      stopping: this.closing,
       controllerLeader: controller?.runner.softState().leader ?? 0,
       replicas,
       lagEntriesMax: this.config.adminReadyLagEntriesMax,

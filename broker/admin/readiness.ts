@@ -4,7 +4,8 @@
  * broker.
  *
  * A broker is ready when all of these hold:
- * 1. it has started: storage open, controller replayed, client listener up;
+ * 1. it has started (storage open, controller replayed, client listener up)
+ *    and is not stopping;
  * 2. it knows the controller group's leader (some broker, maybe itself);
  * 3. every partition replica the metadata places on it is open here and
  *    caught up: its group has a known leader, it is neither recovering
@@ -35,6 +36,8 @@ export interface ReplicaReadiness {
 /** The broker-wide facts readiness is decided on. */
 export interface ReadinessInput {
   readonly started: boolean;
+  /** A stop (controlled shutdown) has begun. */
+  readonly stopping: boolean;
   /** The controller group's leader as this broker knows it; 0 when unknown. */
   readonly controllerLeader: number;
   readonly replicas: readonly ReplicaReadiness[];
@@ -62,7 +65,8 @@ export function readiness(input: ReadinessInput): Readiness {
     count++;
     if (reasons.length < REASONS_MAX) reasons.push(reason);
   };
-  if (!input.started) fail("broker: still starting");
+  if (input.stopping) fail("broker: stopping");
+  else if (!input.started) fail("broker: still starting");
   if (input.controllerLeader === 0) fail("controller: leader unknown");
   for (const r of input.replicas) {
     const name = `${r.topic}/${r.partition}`;

@@ -16,14 +16,15 @@ const follower = (partition: number, applied: number, leaderCommit: number): Rep
 const leaderReplica: ReplicaReadiness = { ...follower(9, 50, 50), leader: 1, isLeader: true };
 
 test("ready: started, controller leader known, every hosted replica caught up (a follower within lagEntriesMax)", () => {
-  const r = readiness({ started: true, controllerLeader: 3, replicas: [leaderReplica, follower(0, 90, 100), follower(1, 100, 100)], lagEntriesMax: 10 });
+  const r = readiness({ started: true, stopping: false, controllerLeader: 3, replicas: [leaderReplica, follower(0, 90, 100), follower(1, 100, 100)], lagEntriesMax: 10 });
   assert.deepEqual(r, { ready: true, notReady: [], notReadyCount: 0 });
 });
 
 test("a broker still starting, or without a controller leader, is not ready, and says why", () => {
-  const r = readiness({ started: false, controllerLeader: 0, replicas: [], lagEntriesMax: 10 });
+  const r = readiness({ started: false, stopping: false, controllerLeader: 0, replicas: [], lagEntriesMax: 10 });
   assert.equal(r.ready, false);
   assert.deepEqual(r.notReady, ["broker: still starting", "controller: leader unknown"]);
+  assert.deepEqual(readiness({ started: true, stopping: true, controllerLeader: 1, replicas: [], lagEntriesMax: 10 }).notReady, ["broker: stopping"]);
 });
 
 test("each replica rule: not open, recovering, repairing, leader unknown, no commit heard, too far behind", () => {
@@ -56,7 +57,7 @@ test("each replica rule: not open, recovering, repairing, leader unknown, no com
 
 test("the list of reasons is bounded; the count is not", () => {
   const replicas = Array.from({ length: REASONS_MAX + 15 }, (_, i) => ({ ...follower(i, 0, 0), open: false }));
-  const r = readiness({ started: true, controllerLeader: 1, replicas, lagEntriesMax: 0 });
+  const r = readiness({ started: true, stopping: false, controllerLeader: 1, replicas, lagEntriesMax: 0 });
   assert.equal(r.notReady.length, REASONS_MAX);
   assert.equal(r.notReadyCount, REASONS_MAX + 15);
 });
