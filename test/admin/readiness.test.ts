@@ -31,6 +31,7 @@ test("each replica rule: not open, recovering, repairing, leader unknown, no com
   const lagging = follower(5, 89, 100);
   const r = readiness({
     started: true,
+    stopping: false,
     controllerLeader: 1,
     replicas: [
       { ...follower(0, 0, 0), open: false },
