@@ -47,7 +47,7 @@ import type { GroupRunner, PeerFault, WriteRetryOptions } from "./group/group-ru
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 import { AdminServer } from "./admin/admin-server.js";
 import { adminRoutes } from "./admin/admin-routes.js";
-import { BrokerMetrics, type PartitionSample } from "./admin/broker-metrics.js";
+import { BrokerMetrics, type HostedPartition, type PartitionSample } from "./admin/broker-metrics.js";
 import { instrumentHandlers } from "./admin/instrument-handlers.js";
 import type { ReadinessInput, ReplicaReadiness } from "./admin/readiness.js";
 import type { SoftState } from "./raft/ready.js";
@@ -432,7 +432,8 @@ export class Broker {
         brokerId: this.id,
         partitionSeriesMax: c.metrics.partitionSeriesMax,
         source: {
-          partitions: () => this.partitionSamples(),
+          partitions: () => [...this.partitions].map(([group, r]) => ({ topic: r.topic, partition: r.partition, group })),
+          sample: (p) => this.partitionSample(p),
           clientConnections: () => this.server?.stats().connections ?? 0,
           clientErrorsByCode: () => this.server?.stats().errorsByCode ?? {},
         },
@@ -462,20 +463,18 @@ export class Broker {
     this.metrics?.logWriteEntries.observe(entriesCount);
   };
 
-  /** What a scrape reads of each open partition replica (broker-metrics.ts). */
-  private partitionSamples(): PartitionSample[] {
-    const out: PartitionSample[] = [];
-    for (const [group, r] of this.partitions) {
-      const s = r.runner.status();
-      let replication: PartitionSample["replication"];
-      if (s.role === Role.Leader) {
-        let matchMin = Infinity;
-        for (const p of s.progress) if (p.id !== s.id && p.match < matchMin) matchMin = p.match;
-        if (matchMin !== Infinity) replication = { lastIndex: s.lastIndex, matchMin };
-      }
-      out.push({ topic: r.topic, partition: r.partition, group, isLeader: s.role === Role.Leader, term: s.term, highWatermark: r.highWatermarkOffset(), logBytes: r.logBytes(), replication });
+  /** What a scrape reads of one open partition replica (broker-metrics.ts); undefined when it is no longer open. */
+  private partitionSample(p: HostedPartition): PartitionSample | undefined {
+    const r = this.partitions.get(p.group as PartitionGroupId);
+    if (r === undefined) return undefined;
+    const s = r.runner.status();
+    let replication: PartitionSample["replication"];
+    if (s.role === Role.Leader) {
+      let matchMin = Infinity;
+      for (const f of s.progress) if (f.id !== s.id && f.match < matchMin) matchMin = f.match;
+      if (matchMin !== Infinity) replication = { lastIndex: s.lastIndex, matchMin };
     }
-    return out;
+    return { ...p, isLeader: s.role === Role.Leader, term: s.term, highWatermark: r.highWatermarkOffset(), logBytes: r.logBytes(), replication };
   }
 
   /** The facts /ready decides on (broker/admin/readiness.ts), now. */

@@ -7,7 +7,9 @@
  * (once per request or per log write, never per record). Everything that
  * describes state (partition leaders, terms, high watermarks, log bytes, lag,
  * client connections, errors by code) is read at scrape time from what the
- * broker already keeps, through the `BrokerMetricsSource` it hands in.
+ * broker already keeps, through the `BrokerMetricsSource` it hands in; a
+ * scrape lists the hosted partitions by name and reads the state of only the
+ * partitionSeriesMax it keeps.
  *
  * Cardinality: per-partition series are labelled topic and partition and
  * bounded by metrics.partitionSeriesMax (partition-series.ts); errors are
@@ -17,12 +19,16 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { boundPartitions } from "./partition-series.js";
 
-/** What a scrape reads of one hosted partition replica. */
-export interface PartitionSample {
+/** A hosted partition replica, named for labels and for its sample. */
+export interface HostedPartition {
   readonly topic: string;
   readonly partition: number;
-  /** The group id, to keep lag-time state per partition between scrapes. */
+  /** The group id: which replica to sample, and the key of its lag-time state between scrapes. */
   readonly group: string;
+}
+
+/** What a scrape reads of one hosted partition replica. */
+export interface PartitionSample extends HostedPartition {
   readonly isLeader: boolean;
   readonly term: number;
   readonly highWatermark: number;
@@ -34,8 +40,10 @@ export interface PartitionSample {
 
 /** What the broker exposes to a scrape. */
 export interface BrokerMetricsSource {
-  /** Every partition replica open here. */
-  partitions(): readonly PartitionSample[];
+  /** Every partition replica open here (names only: cheap). */
+  partitions(): readonly HostedPartition[];
+  /** The state of one of them, read only for the partitions that keep their series; undefined if it closed meanwhile. */
+  sample(partition: HostedPartition): PartitionSample | undefined;
   /** Open client connections now. */
   clientConnections(): number;
   /** Error responses sent since start, by code name (bounded set of names). */
@@ -156,14 +164,16 @@ export class BrokerMetrics {
   private readonly partitionsDropped: Gauge;
 
   /** Refill the per-partition gauges from `all`, keeping at most `max` partitions' series. */
-  private fillPartitionGauges(all: readonly PartitionSample[], max: number): void {
+  private fillPartitionGauges(all: readonly HostedPartition[], max: number): void {
     const g = this.partitionGauges;
     const bounded = boundPartitions(all, max);
     for (const gauge of Object.values(g)) gauge.reset();
     this.partitionsDropped.set(bounded.dropped);
     const now = this.clock();
     const seen = new Map<string, number>();
-    for (const p of bounded.kept) {
+    for (const kept of bounded.kept) {
+      const p = this.source.sample(kept); // the state of dropped partitions is never read
+      if (p === undefined) continue;
       const labels = { topic: p.topic, partition: String(p.partition) };
       g.leader.set(labels, p.isLeader ? 1 : 0);
       g.term.set(labels, p.term);

@@ -25,15 +25,25 @@ test("the first max partitions in (topic, partition) order are kept, whatever th
 
 test("a scrape exports per-partition series for at most partitionSeriesMax partitions and says how many it dropped", async () => {
   const partitions = Array.from({ length: 7 }, (_, i) => sample("t", i, i % 2 === 0));
+  const sampled: number[] = [];
   const metrics = new BrokerMetrics({
     brokerId: 1,
     partitionSeriesMax: 5,
-    source: { partitions: () => partitions, clientConnections: () => 3, clientErrorsByCode: () => ({ NOT_LEADER: 4 }) },
+    source: {
+      partitions: () => partitions,
+      sample: (p) => {
+        sampled.push(p.partition);
+        return partitions.find((x) => x.group === p.group);
+      },
+      clientConnections: () => 3,
+      clientErrorsByCode: () => ({ NOT_LEADER: 4 }),
+    },
   });
   const text = await metrics.render();
   const leaderSeries = text.split("\n").filter((l) => l.startsWith("rlog_partition_leader{"));
   assert.deepEqual(leaderSeries, [0, 1, 2, 3, 4].map((p) => `rlog_partition_leader{topic="t",partition="${p}"} ${p % 2 === 0 ? 1 : 0}`));
   assert.match(text, /\nrlog_metrics_partitions_dropped 2\n/);
+  assert.deepEqual(sampled, [0, 1, 2, 3, 4], "the dropped partitions' state is never read");
   assert.match(text, /\nrlog_partitions_hosted 7\n/);
   assert.match(text, /\nrlog_partition_replica_lag_entries\{topic="t",partition="0"\} 5\n/);
   assert.doesNotMatch(text, /partition="5"/);
