@@ -42,6 +42,8 @@ export interface LocalClusterOptions {
   readonly size: number;
   /** Sync every commit (the broker default); false sets storage.fsync false. */
   readonly fsync: boolean;
+  /** Metrics on (the broker default, with the admin listener on an ephemeral port); false sets metrics.enabled false. */
+  readonly metrics?: boolean;
   /** Broker log level (logs go to files in the temporary directory). */
   readonly logLevel: string;
   /** Extra node flags for the broker processes (e.g. --cpu-prof). */
@@ -133,6 +135,9 @@ export class BenchCluster {
         logLevel: opts.logLevel,
         ...(opts.size > 1 ? { clusterSecret: secret } : {}),
         storage: { fsync: opts.fsync },
+        // The admin listener on a free port, as in production; metrics kept unless --no-metrics.
+        adminPort: 0,
+        metrics: { enabled: opts.metrics ?? true },
         ...(tls === undefined ? {} : { tls: { ...tls.brokers.get(e.id), caFile: tls.caFile, clientAuth: security === undefined ? "none" : "optional" } }),
         ...(security === undefined
           ? {}

@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly killCommand: string | undefined;
   readonly restartCommand: string | undefined;
   readonly fsync: boolean;
+  /** Metrics kept by the brokers the bench starts (admin listener on an ephemeral port); --no-metrics sets metrics.enabled false (docs/PERFORMANCE.md, "Metrics cost"). */
+  readonly metrics: boolean;
   /** --tls: the bench cluster runs with TLS on and clients use wss://. --secure implies it. */
   readonly tls: boolean;
   /** --secure: TLS, SCRAM-SHA-256 logins and ACLs on (bench/cluster.ts). */
@@ -180,6 +182,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --ack-latency-records N one-at-a-time sends measured (quick 2000, full 10000; at most 120 s)
   --ceiling-seconds N     length of each ceiling measurement (quick 2, full 5)
   --no-fsync              brokers and the lmdb ceiling without sync (unsafe; not comparable)
+  --no-metrics            brokers with metrics.enabled false (to measure what metrics cost)
   --tls                   the bench cluster runs with TLS on (certificates made with openssl in
                           its temp dir; brokers speak mutual TLS) and clients use wss://
   --secure                --tls, plus SCRAM-SHA-256 logins and ACLs checked on every request
@@ -259,6 +262,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       "scale-idle-seconds": { type: "string" },
       "scale-produce-seconds": { type: "string" },
       "no-fsync": { type: "boolean" },
+      "no-metrics": { type: "boolean" },
       tls: { type: "boolean" },
       secure: { type: "boolean" },
       "broker-cpu-prof": { type: "string" },
@@ -297,6 +301,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     killCommand: v["kill-cmd"],
     restartCommand: v["restart-cmd"],
     fsync: v["no-fsync"] !== true,
+    metrics: v["no-metrics"] !== true,
     tls,
     secure,
     brokerLogLevel: v["broker-log-level"] ?? "info",

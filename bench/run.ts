@@ -56,6 +56,7 @@ function openCluster(o: BenchOptions, keepLogsDir = o.keepLogsDir): Promise<Benc
   return BenchCluster.start({
     size: o.clusterSize,
     fsync: o.fsync,
+    metrics: o.metrics,
     logLevel: o.brokerLogLevel,
     nodeArgs: o.brokerCpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", o.brokerCpuProfDir],
     cwd: process.cwd(),
@@ -133,7 +134,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
       progress.update("cluster", o.brokerUrls === undefined ? `starting ${o.clusterSize} broker(s)` : `attaching to ${o.brokerUrls.join(",")}`, true);
       cluster = await openCluster(o);
       replicationFactor = o.replicationFactor ?? Math.min(3, cluster.brokers.length);
-      const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}${o.secure ? ", TLS, SCRAM logins and ACLs on" : o.tls ? ", TLS on (wss://, mutual TLS between brokers)" : ""}` : "given by --brokers, fsync as configured";
+      const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}${o.metrics ? "" : ", metrics OFF"}${o.secure ? ", TLS, SCRAM logins and ACLs on" : o.tls ? ", TLS on (wss://, mutual TLS between brokers)" : ""}` : "given by --brokers, fsync as configured";
       clusterText = `${cluster.brokers.length} broker(s) ${how}, replication factor ${replicationFactor}`;
       ctx = new BenchContext(cluster, o, progress, Date.now().toString(36), replicationFactor);
     } else if (selected("partition-scale")) {

@@ -45,6 +45,12 @@ import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
 import type { GroupRunner, PeerFault, WriteRetryOptions } from "./group/group-runner.js";
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
+import { AdminServer } from "./admin/admin-server.js";
+import { adminRoutes } from "./admin/admin-routes.js";
+import { BrokerMetrics, type HostedPartition, type PartitionSample } from "./admin/broker-metrics.js";
+import { instrumentHandlers } from "./admin/instrument-handlers.js";
+import type { ReadinessInput, ReplicaReadiness } from "./admin/readiness.js";
+import type { SoftState } from "./raft/ready.js";
 import { readTlsFiles, type TlsMaterial } from "./transport/tls-files.js";
 import { loadScramUsersFile, UserDirectory } from "./security/user-directory.js";
 import { DEFAULT_PEER_LIMITS } from "./transport/peer-limits.js";
@@ -168,6 +174,16 @@ export class Broker {
   clientPort = 0;
   /** The peer listener's port once started (0 for a single broker). */
   peerPort = 0;
+  /** The admin listener's port once started (0 while it is off: adminPort -1). */
+  adminPort = 0;
+  /** The admin HTTP listener (/metrics, /health, /ready); undefined when adminPort is -1. */
+  private admin: AdminServer | undefined;
+  /** This broker's metrics; undefined when metrics.enabled is false. */
+  private metrics: BrokerMetrics | undefined;
+  /** start() has finished: every listener is up and the controller replayed (readiness rule 1). */
+  private started = false;
+  /** When this Broker was made (monotonic ms), for /health's uptime. */
+  private readonly createdAtMs = performance.now();
 
   constructor(opts: BrokerOptions) {
     this.config = opts.config;
@@ -185,6 +201,8 @@ export class Broker {
   /** Open storage, join the cluster, start serving clients. */
   async start(): Promise<void> {
     const c = this.config;
+    // First: /health answers and /ready says what is missing while the rest starts (docs/METRICS.md).
+    await this.startAdmin();
     // A bad users file is a configuration error: refuse to start before touching the disk.
     const fileUsers = c.authentication.scramUsersFile === null ? new Map() : loadScramUsersFile(c.authentication.scramUsersFile, this.limits.stringLengthMax);
     this.users = new UserDirectory(fileUsers, () => this.controller.metadata);
@@ -314,7 +332,7 @@ export class Broker {
       brokerId: c.brokerId,
       limits: this.limits,
       allowedOrigins: c.allowedOrigins,
-      handlers: buildHandlers(this.handlerContext()),
+      handlers: this.metrics === undefined ? buildHandlers(this.handlerContext()) : instrumentHandlers(buildHandlers(this.handlerContext()), this.metrics),
       logger: this.logger.child({ component: "server" }),
       authorize: (principal, request) => this.authorizer.authorize(principal, request),
       ...(this.tls === undefined ? {} : { tls: this.tls }),
@@ -357,7 +375,8 @@ export class Broker {
       if (!this.closing && this.movesRecorded) this.reassignments.pass();
     }, REASSIGNMENT_CHECK_INTERVAL_MS);
     this.reassignTimer.unref();
-    this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, dataDir: c.dataDir }, "broker started");
+    this.started = true;
+    this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, adminPort: this.adminPort, dataDir: c.dataDir }, "broker started");
   }
 
   /**
@@ -386,6 +405,7 @@ export class Broker {
     await this.controller?.runner.close();
     await this.transport?.close();
     await this.store?.close();
+    await this.admin?.close();
     this.logger.info({ brokerId: this.id }, "broker stopped");
   }
 
@@ -402,6 +422,87 @@ export class Broker {
   }
 
   // ------------------------------------------------------------ internals
+
+  /** Start the admin listener and the metrics, unless adminPort is -1 (then neither). */
+  private async startAdmin(): Promise<void> {
+    const c = this.config;
+    if (c.adminPort === -1) return;
+    if (c.metrics.enabled) {
+      this.metrics = new BrokerMetrics({
+        brokerId: this.id,
+        partitionSeriesMax: c.metrics.partitionSeriesMax,
+        source: {
+          partitions: () => [...this.partitions].map(([group, r]) => ({ topic: r.topic, partition: r.partition, group })),
+          sample: (p) => this.partitionSample(p),
+          clientConnections: () => this.server?.stats().connections ?? 0,
+          clientErrorsByCode: () => this.server?.stats().errorsByCode ?? {},
+        },
+      });
+    }
+    this.admin = new AdminServer({
+      host: c.host,
+      port: c.adminPort,
+      ...(this.tls === undefined ? {} : { tls: this.tls }),
+      connectionsMax: c.adminConnectionsMax,
+      idleMs: c.adminIdleMs,
+      logger: this.logger.child({ component: "admin" }),
+      routes: adminRoutes({
+        brokerId: this.id,
+        startedAtMs: this.createdAtMs,
+        monotonicMs: () => performance.now(),
+        metrics: this.metrics,
+        readinessInput: () => this.readinessInput(),
+      }),
+    });
+    this.adminPort = (await this.admin.start()).port;
+  }
+
+  /** Log writes of partition groups, into the metrics (bound once: every replica shares it). */
+  private readonly onPersistedMetric = (tookMs: number, entriesCount: number): void => {
+    this.metrics?.logWriteSeconds.observe(tookMs / 1000);
+    this.metrics?.logWriteEntries.observe(entriesCount);
+  };
+
+  /** What a scrape reads of one open partition replica (broker-metrics.ts); undefined when it is no longer open. */
+  private partitionSample(p: HostedPartition): PartitionSample | undefined {
+    const r = this.partitions.get(p.group as PartitionGroupId);
+    if (r === undefined) return undefined;
+    const s = r.runner.status();
+    let replication: PartitionSample["replication"];
+    if (s.role === Role.Leader) {
+      let matchMin = Infinity;
+      for (const f of s.progress) if (f.id !== s.id && f.match < matchMin) matchMin = f.match;
+      if (matchMin !== Infinity) replication = { lastIndex: s.lastIndex, matchMin };
+    }
+    return { ...p, isLeader: s.role === Role.Leader, term: s.term, highWatermark: r.highWatermarkOffset(), logBytes: r.logBytes(), replication };
+  }
+
+  /** The facts /ready decides on (broker/admin/readiness.ts), now. */
+  private readinessInput(): ReadinessInput {
+    const replicas: ReplicaReadiness[] = [];
+    const controller = this.controller as Controller | undefined; // undefined until start() opens it
+    if (controller !== undefined) {
+      for (const t of controller.metadata.topics()) {
+        for (let p = 0; p < t.replicas.length; p++) {
+          if (!hostingReplicas(t, p).includes(this.id)) continue;
+          const r = this.partitions.get(partitionGroupId(t.id, p));
+          if (r === undefined) {
+            replicas.push({ topic: t.name, partition: p, open: false, leader: 0, isLeader: false, recovering: false, repairing: false, applied: 0, leaderCommit: 0 });
+            continue;
+          }
+          const s = r.runner.status();
+          replicas.push({ topic: t.name, partition: p, open: true, leader: s.leader, isLeader: s.role === Role.Leader, recovering: s.recovering, repairing: s.repairing, applied: r.runner.applied(), leaderCommit: s.leaderCommit });
+        }
+      }
+    }
+    return {
+      started: this.started,
+      stopping: this.closing,
+      controllerLeader: controller?.runner.softState().leader ?? 0,
+      replicas,
+      lagEntriesMax: this.config.adminReadyLagEntriesMax,
+    };
+  }
 
   /** What the client handlers see of this broker (started: controller and groups exist). */
   private handlerContext(): HandlerContext {
@@ -807,6 +908,7 @@ export class Broker {
         if (err instanceof StorageError && err.code === "CORRUPT_RECORD") continue;
         throw err;
       }
+      let previous: SoftState | undefined; // the replica's last soft state, for the Raft counters (metrics)
       const replica = await this.startReplica(groupId, log, () => {
         // The offsets topic's replicas keep the consumer-group table (broker/consumer-groups/).
         const applier = t.name === OFFSETS_TOPIC ? this.groups.applierFor(t.id, p) : undefined;
@@ -826,7 +928,10 @@ export class Broker {
           ...(applier && this.config.groupsSnapshotEntries > 0 ? { snapshotEntries: this.config.groupsSnapshotEntries } : {}),
           onRoleChanged: (s) => {
             if (s.role === Role.Leader) this.announcer.won(groupId, s.term);
+            if (this.metrics !== undefined) countRaftChanges(this.metrics, previous, s);
+            previous = s;
           },
+          ...(this.metrics === undefined ? {} : { onPersisted: this.onPersistedMetric }),
           onFatal: this.onFatal,
           onStoreDamaged: (err) => void this.dataDirCheck.markDamaged(groupId, err.message),
           writeRetry: this.writeRetry,
@@ -1069,4 +1174,16 @@ export class Broker {
       round.abort();
     }
   }
+}
+
+/**
+ * Count a partition replica's Raft changes between two soft states:
+ * elections started (became candidate), leader changes (a known leader that
+ * differs, or the same one in a newer term), leadership transfers started
+ * here (a transferee appears on the leader).
+ */
+function countRaftChanges(metrics: BrokerMetrics, prev: SoftState | undefined, s: SoftState): void {
+  if (s.role === Role.Candidate && (prev?.role !== Role.Candidate || prev.term !== s.term)) metrics.elections.inc();
+  if (s.leader !== NO_NODE && (prev === undefined || prev.leader !== s.leader || prev.term !== s.term)) metrics.leaderChanges.inc();
+  if (s.role === Role.Leader && s.transferee !== NO_NODE && (prev === undefined || prev.transferee !== s.transferee)) metrics.leadershipTransfers.inc();
 }

@@ -2,8 +2,9 @@
  * The configs of a local development cluster of N brokers on 127.0.0.1
  * (`rlog-cli cluster start-local --brokers N`), by the port scheme of
  * DESIGN.md: broker i listens for clients on 9091+i and for peers on 9191+i
- * (broker 1: 9092 and 9192); 9291+i (admin HTTP) and 19091+i (Kafka
- * protocol) are reserved for later listeners. Its data lives under
+ * (broker 1: 9092 and 9192), and serves admin HTTP (/metrics, /health,
+ * /ready) on 9291+i (broker 1: 9292); 19091+i (Kafka protocol) is reserved
+ * for a later listener. Its data lives under
  * `<dataRoot>/broker-i`.
  *
  * config/cluster-3/broker-{1,2,3}.json are exactly what this module makes for
@@ -35,7 +36,7 @@ export const LOCAL_HOST = "127.0.0.1";
 export const CLIENT_PORT_BASE = 9091;
 /** Peer port of broker i is PEER_PORT_BASE + i (broker 1: 9192). */
 export const PEER_PORT_BASE = 9191;
-/** Reserved: admin HTTP port of broker i will be ADMIN_PORT_BASE + i (broker 1: 9292). */
+/** Admin HTTP port of broker i is ADMIN_PORT_BASE + i (broker 1: 9292). */
 export const ADMIN_PORT_BASE = 9291;
 /** Reserved: Kafka-protocol port of broker i will be KAFKA_PORT_BASE + i (broker 1: 19092). */
 export const KAFKA_PORT_BASE = 19091;
@@ -79,6 +80,8 @@ export interface LocalBrokerConfig {
   readonly host: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Admin HTTP listener (docs/METRICS.md). */
+  readonly adminPort: number;
   readonly dataDir: string;
   readonly brokers: readonly LocalBrokerEndpoint[];
   readonly controllerVoters: readonly number[];
@@ -132,6 +135,7 @@ export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA
       host: self.host,
       clientPort: self.clientPort,
       peerPort: self.peerPort,
+      adminPort: ADMIN_PORT_BASE + self.id,
       dataDir: localDataDir(dataRoot, self.id),
       brokers,
       controllerVoters: ids,

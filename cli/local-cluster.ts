@@ -192,9 +192,11 @@ function bindError(host: string, port: number): Promise<NodeJS.ErrnoException | 
  * each local cluster has its own secret), and the rest would fail one by one.
  * @throws CliError EADDRINUSE (or the bind error's code), naming the port and its broker
  */
-export async function checkPortsFree(configs: readonly { readonly brokerId: number; readonly host: string; readonly clientPort: number; readonly peerPort: number }[]): Promise<void> {
+export async function checkPortsFree(configs: readonly { readonly brokerId: number; readonly host: string; readonly clientPort: number; readonly peerPort: number; readonly adminPort?: number }[]): Promise<void> {
   for (const c of configs) {
-    for (const [what, port] of [["client", c.clientPort], ["peer", c.peerPort]] as const) {
+    const ports: [string, number][] = [["client", c.clientPort], ["peer", c.peerPort]];
+    if (c.adminPort !== undefined && c.adminPort > 0) ports.push(["admin", c.adminPort]);
+    for (const [what, port] of ports) {
       const err = await bindError(c.host, port);
       if (err === undefined) continue;
       const code = typeof err.code === "string" ? err.code : "EADDRINUSE";

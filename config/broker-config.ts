@@ -130,6 +130,14 @@ export interface ReassignmentSettings {
   readonly catchUpLagEntriesMax: number;
 }
 
+/** Prometheus metrics on the admin listener (docs/METRICS.md). */
+export interface MetricsSettings {
+  /** Keep and export metrics; false: no counters are kept and /metrics answers 404 (to measure their cost). */
+  readonly enabled: boolean;
+  /** Most partitions with per-partition series; the rest are dropped and counted (rlog_metrics_partitions_dropped). */
+  readonly partitionSeriesMax: number;
+}
+
 /** Whether and how the client listener asks for client certificates (mTLS). */
 export const TLS_CLIENT_AUTH_MODES = ["none", "optional", "required"] as const;
 
@@ -175,6 +183,14 @@ export interface BrokerConfig {
   readonly clientPort: number;
   /** Port of the peer listener. */
   readonly peerPort: number;
+  /** Port of the admin HTTP listener (/metrics, /health, /ready; docs/METRICS.md), bound on `host`; 0 = any free port, -1 = off. */
+  readonly adminPort: number;
+  /** Most open connections to the admin listener; more are refused (closed at once). */
+  readonly adminConnectionsMax: number;
+  /** An admin connection with no request for this long is closed. */
+  readonly adminIdleMs: number;
+  /** /ready: a hosted follower counts as caught up when its applied index is within this many entries of its leader's commit. */
+  readonly adminReadyLagEntriesMax: number;
   /** LMDB data directory; a relative path resolves against the broker's working directory. */
   readonly dataDir: string;
   /** Shared secret peers present on the peer listener; null only for a single-broker cluster. */
@@ -227,11 +243,12 @@ export interface BrokerConfig {
   readonly logLevel: LogLevel;
   readonly authorization: AuthorizationConfig;
   readonly reassignment: ReassignmentSettings;
+  readonly metrics: MetricsSettings;
 }
 
 /** What a config file, the environment or `overrides` may supply: any subset, groups merged key by key. */
 export type ConfigInput = {
-  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings | AuthenticationSettings | ReassignmentSettings
+  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings | AuthenticationSettings | ReassignmentSettings | MetricsSettings
     ? Partial<BrokerConfig[K]>
     : BrokerConfig[K];
 };

@@ -12,6 +12,8 @@
  */
 import type { BrokerConfig } from "./broker-config.js";
 import {
+  ADMIN_DEFAULTS,
+  METRICS_DEFAULTS,
   AUTHORIZATION_DEFAULTS,
   REASSIGNMENT_DEFAULTS,
   AUTHENTICATION_DEFAULTS,
@@ -45,6 +47,10 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   host: BROKER_DEFAULTS.host,
   clientPort: BROKER_DEFAULTS.clientPort,
   peerPort: BROKER_DEFAULTS.peerPort,
+  adminPort: ADMIN_DEFAULTS.adminPort,
+  adminConnectionsMax: ADMIN_DEFAULTS.adminConnectionsMax,
+  adminIdleMs: ADMIN_DEFAULTS.adminIdleMs,
+  adminReadyLagEntriesMax: ADMIN_DEFAULTS.adminReadyLagEntriesMax,
   clusterSecret: null,
   raftTickMs: BROKER_DEFAULTS.raftTickMs,
   leaderAnnounceIntervalMs: BROKER_DEFAULTS.leaderAnnounceIntervalMs,
@@ -90,6 +96,7 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   producerIdExpirationMs: PRODUCER_STATE_DEFAULTS.producerIdExpirationMs,
   logLevel: BROKER_DEFAULTS.logLevel,
   authorization: { enabled: AUTHORIZATION_DEFAULTS.enabled, superUsers: [] },
+  metrics: { enabled: METRICS_DEFAULTS.enabled, partitionSeriesMax: METRICS_DEFAULTS.partitionSeriesMax },
   reassignment: { throttleBytesPerSec: REASSIGNMENT_DEFAULTS.throttleBytesPerSec, catchUpLagEntriesMax: REASSIGNMENT_DEFAULTS.catchUpLagEntriesMax },
 });
 

@@ -110,6 +110,10 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   host: { kind: "string", lengthMin: 1, lengthMax: 253, nullable: false },
   clientPort: port,
   peerPort: port,
+  adminPort: { ...int(0, 65_535), special: { value: -1, meaning: "off" } },
+  adminConnectionsMax: int(1, 100_000),
+  adminIdleMs: int(100, DAY_MS),
+  adminReadyLagEntriesMax: int(0),
   dataDir: { kind: "string", lengthMin: 1, lengthMax: 4096, nullable: false },
   clusterSecret: { kind: "string", lengthMin: 16, lengthMax: 1024, nullable: true },
   brokers: { kind: "brokerList" },
@@ -205,6 +209,13 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
     fields: {
       throttleBytesPerSec: { ...int(1024), special: { value: 0, meaning: "unlimited" } },
       catchUpLagEntriesMax: int(0, 100_000_000),
+    },
+  },
+  metrics: {
+    kind: "group",
+    fields: {
+      enabled: { kind: "bool" },
+      partitionSeriesMax: int(0, 1_000_000),
     },
   },
   authorization: {

@@ -23,6 +23,7 @@
  *   (a fetch's reservation, at most a frame of records as read plus the frame, must fit a
  *   connection's budget, and one connection's the broker's);
  * - limits.sendStallPressureMs <= limits.sendStallMs;
+ * - adminPort, when a port (> 0), differs from clientPort and peerPort;
  * - allowedOrigins: each "*" or an origin "scheme://host[:port]" (no path, no trailing slash);
  * - brokers: distinct ids; no two listeners share a port on the same host;
  *   no entry advertises an unspecified address (0.0.0.0, ::), nor does a
@@ -188,6 +189,12 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
     origins.forEach((origin: string, i) => {
       if (!isOriginPattern(origin)) fail(`allowedOrigins[${i}]`, `must be "*" or an origin like "https://app.example.com" (scheme://host[:port], no path), got ${showValue(origin)}`);
     });
+  }
+  const adminPort = num("adminPort");
+  if (adminPort !== undefined && adminPort > 0) {
+    for (const key of ["clientPort", "peerPort"] as const) {
+      if (num(key) === adminPort) fail("adminPort", `must differ from ${key} (both ${adminPort})`);
+    }
   }
   less("defaultPartitions", "limits.partitionsMax", false, "");
   less("defaultReplicationFactor", "limits.replicationFactorMax", false, "");

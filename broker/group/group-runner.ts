@@ -117,6 +117,8 @@ export interface GroupRunnerOptions {
    * retention drops segments instead).
    */
   readonly snapshotEntries?: number;
+  /** Told after each durable log write of a Ready (entries, hard state), with its duration and entry count (metrics). */
+  readonly onPersisted?: (tookMs: number, entriesCount: number) => void;
 }
 
 /** A snapshot this member took of its own applied state, not yet written (see GroupRunner.takeSnapshot). */
@@ -257,6 +259,7 @@ export class GroupRunner {
   private peerFaults = 0;
   /** See GroupRunnerOptions.snapshotEntries. */
   private readonly snapshotEntries: number | undefined;
+  private readonly onPersisted: ((tookMs: number, entriesCount: number) => void) | undefined;
   /** No snapshot of our own before this applied index (moved on after a failed write, so one failure does not retry at every loop). */
   private snapshotDueIndex = 0;
   /** Snapshots taken of our own state and written (the log compacted to them) since the runner started. */
@@ -271,6 +274,7 @@ export class GroupRunner {
     this.onStoreDamaged = opts.onStoreDamaged;
     this.traceHops = opts.traceHops === true;
     this.snapshotEntries = opts.snapshotEntries;
+    this.onPersisted = opts.onPersisted;
     if (opts.snapshotEntries !== undefined && !(Number.isSafeInteger(opts.snapshotEntries) && opts.snapshotEntries >= 1)) {
       throw new RangeError(`snapshotEntries must be a positive integer, not ${opts.snapshotEntries}`);
     }
@@ -624,6 +628,7 @@ export class GroupRunner {
           }
           if (!persisted) return; // closed while the write was failing
           const tookMs = this.monotonicMs() - startedMs;
+          this.onPersisted?.(tookMs, update.entries?.length ?? 0);
           if (tookMs >= SLOW_PERSIST_WARN_MS) this.log.warn({ tookMs: Math.round(tookMs), entries: update.entries?.length ?? 0, skippedTicks: this.stalledTicks }, "slow log write; the raft clock stood still");
           this.carriedHardState = undefined;
         } else if (rd.hardState) {

@@ -94,6 +94,8 @@ export interface PartitionReplicaOptions {
    * (GroupRunnerOptions.snapshotEntries). Undefined: never.
    */
   readonly snapshotEntries?: number;
+  /** Told after each durable log write of this replica's group (GroupRunnerOptions.onPersisted; metrics). */
+  readonly onPersisted?: (tookMs: number, entriesCount: number) => void;
 }
 
 /**
@@ -213,6 +215,7 @@ export class PartitionReplica {
       onFatal: opts.onFatal,
       traceHops: true,
       ...(snapshotEntries !== undefined ? { snapshotEntries } : {}),
+      ...(opts.onPersisted !== undefined ? { onPersisted: opts.onPersisted } : {}),
       ...(opts.onStoreDamaged ? { onStoreDamaged: opts.onStoreDamaged } : {}),
       ...(opts.writeRetry ? { writeRetry: opts.writeRetry } : {}),
     });
@@ -459,6 +462,12 @@ export class PartitionReplica {
   }
   highWatermarkOffset(): Offset {
     return this.highWatermark;
+  }
+  /** Bytes of this replica's log segments (the catalog's sum of entry sizes; one step per segment). */
+  logBytes(): number {
+    let bytes = 0;
+    for (const s of this.log.segments()) bytes += s.bytes;
+    return bytes;
   }
 
   tick(): void {

@@ -463,3 +463,34 @@ export const GROUP_DEFAULTS = frozen({
   /** Partition assignment strategy. */
   assignmentStrategy: "sticky",
 });
+
+/** The admin HTTP listener and the metrics on it (broker/admin/, docs/METRICS.md). */
+export const ADMIN_DEFAULTS = frozen({
+  /**
+   * Off (-1) unless configured: one fixed port would clash between brokers on one
+   * host (tests start many). Broker i of the local cluster uses 9291 + i (DESIGN.md),
+   * and the shipped configs set it.
+   */
+  adminPort: -1,
+  /** Open admin connections at once; a scraper and a console or two need few. */
+  adminConnectionsMax: 64,
+  /** An admin connection idle (no request, nothing being sent) this long is closed. */
+  adminIdleMs: 30 * SECOND_MS,
+  /**
+   * /ready: a hosted follower replica is caught up when its applied index is
+   * within this many entries of its leader's commit index as last heard.
+   */
+  adminReadyLagEntriesMax: 1000,
+});
+
+/** Prometheus metrics (broker/admin/broker-metrics.ts, docs/METRICS.md). */
+export const METRICS_DEFAULTS = frozen({
+  /** Metrics on; off, /metrics answers 404 and no counter is kept (to measure their cost). */
+  enabled: true,
+  /**
+   * Most partitions exported with per-partition series (each has about eight);
+   * partitions past it (in topic, partition order) are left out and counted in
+   * rlog_metrics_partitions_dropped. 1000 partitions ~ 8000 series, a modest scrape.
+   */
+  partitionSeriesMax: 1000,
+});

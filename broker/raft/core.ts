@@ -256,6 +256,8 @@ export class RaftNode {
   private promise: LogPosition | undefined;
   /** Non-zero while the promise is kept: tags append and heartbeat answers so the leader resets our progress (see the file comment). */
   private repairTag: number;
+  /** Highest leader commit index heard in this term (Status.leaderCommit); reset with the term state. */
+  private leaderCommitHeard: Index = index(0);
   /** Quiesced (see the file comment): ticks are ignored and a leader sends no heartbeats. */
   private quiet = false;
   /** Voters the broker's liveness tracker reports down (peerDown), until they are heard of again (peerUp). */
@@ -829,6 +831,7 @@ export class RaftNode {
       ...this.softState(),
       id: this.id,
       commit: this.log.committed,
+      leaderCommit: this.role === Role.Leader ? this.log.committed : this.leaderCommitHeard,
       applied: this.log.applied,
       lastIndex: this.log.lastIndex(),
       membership: this.membership(),
@@ -893,6 +896,7 @@ export class RaftNode {
   }
 
   private reset(): void {
+    this.leaderCommitHeard = index(0);
     this.quiet = false;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
@@ -1217,6 +1221,7 @@ export class RaftNode {
   private onAppend(m: AppendMsg): void {
     if (this.role === Role.Leader) return; // impossible in a correct cluster: two leaders in one term
     this.heardFromLeader(m.from);
+    if (m.commit > this.leaderCommitHeard) this.leaderCommitHeard = m.commit;
     if (!validEntries(m)) return;
     if (m.prevIndex < this.log.committed) {
       // Everything up to our commit index already agrees (Log Matching).
@@ -1239,6 +1244,7 @@ export class RaftNode {
   private onHeartbeat(m: HeartbeatMsg): void {
     if (this.role === Role.Leader) return;
     this.heardFromLeader(m.from);
+    if (m.commit > this.leaderCommitHeard) this.leaderCommitHeard = m.commit;
     // The leader sends min(commit, our match), so entries up to it agree with the leader's.
     // Not while recovering: the leader's match may still describe our lost storage.
     if (this.recovering === 0) {

@@ -143,6 +143,14 @@ export interface Status extends SoftState {
   readonly id: NodeId;
   readonly membership: MembershipStatus;
   readonly commit: Index;
+  /**
+   * The leader's commit index as this member last heard it in this term (the
+   * highest `commit` of the leader's Append and Heartbeat messages; heartbeats
+   * carry min(commit, our match), so it may trail); the own commit index on
+   * the leader; 0 before anything is heard in the term. Observability only
+   * (readiness, broker/admin/readiness.ts): nothing in the core decides by it.
+   */
+  readonly leaderCommit: Index;
   readonly applied: Index;
   readonly lastIndex: Index;
   /** Only on the leader. */

@@ -6,6 +6,7 @@
  * the command fails only when none answers.
  */
 import type { ClusterStatusResult } from "../../client/index.js";
+import { isInternalTopic } from "../../broker/protocol/topic-name.js";
 import { parseBrokers } from "../options.js";
 import { noBrokerError, singleBrokerClient } from "../session.js";
 import { formatTable } from "../table.js";
@@ -35,17 +36,36 @@ export async function gatherStatus(seedUrls: readonly string[], timeoutMs: numbe
   return [...first, ...second];
 }
 
+/** A merged status with the internal topics' partitions taken out unless asked for. */
+export interface ShownStatus extends MergedStatus {
+  /** Partitions of internal topics (names starting "__", e.g. __consumer_offsets) left out; 0 with --include-internal. */
+  readonly internalPartitionsHidden: number;
+}
+
+/** `s` without the partitions of internal topics, unless `includeInternal`; says how many were left out. */
+export function shownStatus(s: MergedStatus, includeInternal: boolean): ShownStatus {
+  if (includeInternal) return { ...s, internalPartitionsHidden: 0 };
+  const partitions = s.partitions.filter((p) => !isInternalTopic(p.topic));
+  return { ...s, partitions, internalPartitionsHidden: s.partitions.length - partitions.length };
+}
+
 /** Print the cluster status. */
-export async function clusterStatus(args: { readonly brokers: string; readonly timeoutMs: number; readonly json: boolean }): Promise<void> {
+export async function clusterStatus(args: { readonly brokers: string; readonly timeoutMs: number; readonly json: boolean; readonly includeInternal: boolean }): Promise<void> {
   const seeds = parseBrokers(args.brokers);
   const answers = await gatherStatus(seeds, args.timeoutMs);
   if (answers.every((a) => a.status === undefined)) throw noBrokerError(seeds, answers[0]?.error);
-  const merged = mergeStatus(answers);
-  process.stdout.write(args.json ? JSON.stringify(merged) + "\n" : statusText(merged));
+  const shown = shownStatus(mergeStatus(answers), args.includeInternal);
+  process.stdout.write(args.json ? JSON.stringify(shown) + "\n" : statusText(shown));
 }
 
-/** The readable form: brokers, controller, partitions. */
-export function statusText(s: MergedStatus): string {
+/** The readable form: brokers, controller, partitions, and how many internal partitions were hidden. */
+export function statusText(shown: MergedStatus | ShownStatus): string {
+  const hidden = "internalPartitionsHidden" in shown ? shown.internalPartitionsHidden : 0;
+  const hiddenLine = hidden === 0 ? "" : `\n${hidden} internal partition${hidden === 1 ? "" : "s"} hidden (topics starting "__"); show them with --include-internal\n`;
+  return partitionsText(shown) + hiddenLine;
+}
+
+function partitionsText(s: MergedStatus): string {
   const brokerRows = s.brokers.map((b) => [String(b.brokerId), b.clientUrl, b.reachable ? "yes" : `no (${b.error ?? "no answer"})`]);
   let out = formatTable(["BROKER", "URL", "REACHABLE"], brokerRows);
   out += `\ncontroller: ${s.controller.leader === 0 ? "no leader" : `broker ${s.controller.leader}`}, term ${s.controller.term}\n`;

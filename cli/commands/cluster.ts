@@ -74,6 +74,7 @@ const startLocalCommand: CommandModule<object, StartLocalArgs> = {
 
 interface StatusArgs extends ConnectionArgs, JsonArgs {
   readonly "timeout-ms": unknown;
+  readonly "include-internal": boolean;
 }
 
 const statusCommand: CommandModule<object, StatusArgs> = {
@@ -82,13 +83,14 @@ const statusCommand: CommandModule<object, StatusArgs> = {
   builder: (y: Argv<object>) =>
     withJson(withBrokers(y))
       .option("timeout-ms", { requiresArg: true, default: 3_000, describe: "How long to wait for each broker's answer" })
+      .option("include-internal", { type: "boolean", default: false, describe: "Also list the partitions of internal topics (names starting __, e.g. __consumer_offsets)" })
       .example("$0 cluster status", "tables for the local cluster")
       .example("$0 cluster status --json --brokers ws://10.0.0.5:9092", "as JSON; every broker the first one names is asked too")
       .epilog("Every broker is asked: each knows replica lags only for the partitions it leads. A broker that does not answer shows as unreachable."),
   handler: async (args) => {
     const timeoutMs = parseInteger("--timeout-ms", args["timeout-ms"], 1);
     const { clusterStatus } = await import("../admin/cluster-status.js");
-    await clusterStatus({ brokers: args.brokers, timeoutMs, json: args.json });
+    await clusterStatus({ brokers: args.brokers, timeoutMs, json: args.json, includeInternal: args["include-internal"] });
   },
 };
 

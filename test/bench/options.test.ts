@@ -29,3 +29,8 @@ test("the new options are read and checked", () => {
   assert.throws(() => parseBenchArgs(["--producer-counts", ""]), /at least one/);
   assert.throws(() => parseBenchArgs(["--only", "partition-scale,nope"]), /unknown workload/);
 });
+
+test("--no-metrics turns the brokers' metrics off; they are on by default", () => {
+  assert.equal(parseBenchArgs([])!.metrics, true);
+  assert.equal(parseBenchArgs(["--no-metrics"])!.metrics, false);
+});

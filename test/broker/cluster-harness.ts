@@ -124,6 +124,8 @@ export interface ClusterOptions {
   readonly size: number;
   /** Extra config keys for every broker (e.g. raft timing). */
   readonly extra?: Record<string, unknown>;
+  /** Extra config keys for broker `id` alone (e.g. its adminPort), applied after `extra`. */
+  readonly extraFor?: (id: number) => Record<string, unknown>;
   /** Each broker's client and peer listener ports, by broker (id - 1); free ports when absent. */
   readonly ports?: readonly { readonly client: number; readonly peer: number }[];
   /**
@@ -198,6 +200,7 @@ export class TestCluster {
         logLevel: "info",
         ...(opts.tls === undefined ? {} : { tls: opts.tls.configFor(b.id) }),
         ...opts.extra,
+        ...opts.extraFor?.(b.id),
       };
       writeFileSync(configFile, JSON.stringify(cfg, null, 2));
       c.members.push({ id: b.id, advertised: b.host, clientPort: b.clientPort, peerPort: b.peerPort, configFile, dataDir, logFile: join(c.dir, `broker-${b.id}.log`), child: undefined });

@@ -353,3 +353,23 @@ test("a commit-only change needs no sync; a restart recovers the lower written c
   assert.equal(h.node(3).status().commit, commit);
   assert.deepEqual(h.appliedPayloads(3), ["a", "b"], "the restarted member applied everything again, once");
 });
+
+test("status.leaderCommit: the leader's own commit; on a follower the leader's commit as last heard", () => {
+  const h = new Harness({ size: 3, priority: [1, 2, 3] });
+  const leader = h.elect();
+  h.propose(leader.id, "a", 2);
+  h.tick(3);
+  const commit = leader.status().commit;
+  assert.equal(leader.status().leaderCommit, commit);
+  for (const id of h.ids.filter((x) => x !== leader.id)) assert.equal(h.node(id).status().leaderCommit, commit, `follower ${id}`);
+  // A follower cut off hears nothing more: it keeps the last commit it heard while the others move on.
+  const cut = h.ids.find((x) => x !== leader.id)!;
+  h.isolate(cut);
+  h.propose(leader.id, "b", 1);
+  h.tick(3);
+  assert.ok(leader.status().leaderCommit > commit);
+  assert.equal(h.node(cut).status().leaderCommit, commit);
+  h.heal();
+  h.tick(5);
+  assert.equal(h.node(cut).status().leaderCommit, leader.status().commit);
+});

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ClusterStatusResult, PartitionStatus } from "../../../client/index.js";
 import { mergeStatus, type BrokerAnswer } from "../../../cli/admin/status-merge.js";
-import { statusText } from "../../../cli/admin/cluster-status.js";
+import { shownStatus, statusText } from "../../../cli/admin/cluster-status.js";
 
 const brokers = [1, 2, 3].map((id) => ({ brokerId: id, clientUrl: `ws://h:${id}`, reachable: true }));
 const replicas = (ids: number[]) => ids.map((id) => ({ brokerId: id, matchIndex: 10, lagEntries: id, reachable: id !== 3 }));
@@ -79,4 +79,18 @@ test("the controller's voters and learners come from the answer of the highest c
   const merged = mergeStatus([older, newer]);
   assert.deepEqual(merged.controller, { leader: 2, term: 5, voters: [1, 2, 4], learners: [3] });
   assert.match(statusText(merged), /\ncontroller: broker 2, term 5\ncontroller voters: 1,2,4; learners: 3\n/);
+});
+
+test("internal topics' partitions are hidden unless asked for, and the text says how many", () => {
+  const internal = { ...p(0, 1, 3, true), topic: "__consumer_offsets" };
+  const merged = mergeStatus([answer("ws://h:1", [p(0, 1, 3, true), internal, { ...internal, partition: 1 }])]);
+  const hidden = shownStatus(merged, false);
+  assert.deepEqual(hidden.partitions.map((x) => x.topic), ["t"]);
+  assert.equal(hidden.internalPartitionsHidden, 2);
+  assert.match(statusText(hidden), /\n2 internal partitions hidden \(topics starting "__"\); show them with --include-internal\n$/);
+  const all = shownStatus(merged, true);
+  assert.deepEqual(all.partitions.map((x) => x.topic).sort(), ["__consumer_offsets", "__consumer_offsets", "t"]);
+  assert.equal(all.internalPartitionsHidden, 0);
+  assert.doesNotMatch(statusText(all), /hidden/);
+  assert.match(statusText(all), /\n__consumer_offsets +1 +1 /);
 });
