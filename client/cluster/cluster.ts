@@ -69,7 +69,7 @@ export interface TopicPartitionRef {
 export class CallState {
   /** The broker the last attempt went to (0 before any). */
   brokerId = 0;
-  /** UNKNOWN_TOPIC / UNKNOWN_PARTITION errors seen; the second surfaces. */
+  /** UNKNOWN_TOPIC / UNKNOWN_PARTITION errors seen; the refresh after the first asks the controller leader, the second surfaces. */
   unknownCount = 0;
 }
 
@@ -90,6 +90,14 @@ export class Cluster {
   private stale = true;
   /** performance.now() when the metadata was last loaded. */
   private loadedAtMs = Number.NEGATIVE_INFINITY;
+  /**
+   * A topic or partition was missing: ask the controller leader for the next
+   * metadata. It is the authority on what exists (createTopic and alterTopic
+   * answer once it has applied the change), while another broker may not have
+   * applied the change yet, so a topic created a moment ago is not reported
+   * unknown because two lagging brokers answered in turn.
+   */
+  private askController = false;
   private refreshing: Promise<string> | undefined;
   private closed = false;
   private nextCandidate = 0;
@@ -193,7 +201,8 @@ export class Cluster {
   private async fetchMetadata(avoid: string | ReadonlySet<string> | undefined): Promise<string> {
     this.stale = false; // errors seen while this runs mark it stale again
     try {
-      const conn = await this.anyConnection(avoid);
+      const conn = (this.askController ? await this.controllerConnection() : undefined) ?? (await this.anyConnection(avoid));
+      this.askController = false;
       const md = await conn.request<"metadata">({ op: "metadata" });
       this.throwIfClosed();
       this.cache.apply(md);
@@ -203,6 +212,20 @@ export class Cluster {
     } catch (err) {
       this.stale = true;
       throw err;
+    }
+  }
+
+  /** A connection to the controller leader the metadata names, or undefined when none is known or it cannot be reached. */
+  private async controllerConnection(): Promise<Connection | undefined> {
+    const url = this.cache.urlOf(this.cache.controllerId);
+    if (url === undefined) return undefined;
+    const conn = this.connectionTo(url);
+    try {
+      await conn.connect();
+      return conn;
+    } catch (err) {
+      if (!isRetriableError(err)) throw err;
+      return undefined;
     }
   }
 
@@ -425,6 +448,7 @@ export class Cluster {
     if (err.code === ErrorCode.UNKNOWN_TOPIC || err.code === ErrorCode.UNKNOWN_PARTITION) {
       state.unknownCount++;
       if (state.unknownCount >= 2) throw err;
+      this.askController = true;
     }
     if (err.code !== ErrorCode.NOT_ENOUGH_REPLICAS && err.code !== ErrorCode.TOO_MANY_REQUESTS) this.markStale();
     return "backoff";

@@ -89,6 +89,18 @@ test("UNKNOWN_TOPIC surfaces after one metadata refresh", async () => {
   });
 });
 
+test("a topic only the controller has applied yet: after one UNKNOWN_TOPIC the refresh asks the controller leader, and the call succeeds", async () => {
+  await withCluster(async (fake, client) => {
+    fake.state.controllerId = 3;
+    fake.state.createTopic("fresh", 1);
+    fake.laggingTopics.set(1, new Set(["fresh"]));
+    fake.laggingTopics.set(2, new Set(["fresh"]));
+    const r = await client.admin().listOffsets({ topic: "fresh", partition: 0 }, "latest");
+    assert.equal(r.offset, 0);
+    assert.ok(fake.requests("metadata").some((s) => s.brokerId === 3), "the controller leader was asked");
+  });
+});
+
 test("a topic deleted under the client: the broker's UNKNOWN_TOPIC surfaces after one refresh", async () => {
   await withCluster(async (fake, client) => {
     fake.state.createTopic("t", 1);

@@ -71,6 +71,8 @@ export class FakeCluster {
   maxInflightSeen = 0;
   /** Whether NOT_LEADER / NOT_CONTROLLER carry a leader hint. */
   hints = true;
+  /** Topics a broker leaves out of its metadata answers (one that has not applied their creation yet). */
+  readonly laggingTopics = new Map<number, ReadonlySet<string>>();
   /**
    * Refuse handshakes with this error, then close: with the handshake's id
    * (like UNSUPPORTED_VERSION) or with id 0 (like TOO_MANY_CONNECTIONS).
@@ -262,8 +264,11 @@ export class FakeCluster {
   private async handle(brokerId: number, req: Request): Promise<unknown> {
     const s = this.state;
     switch (req.op) {
-      case "metadata":
-        return s.metadata();
+      case "metadata": {
+        const md = s.metadata();
+        const lagging = this.laggingTopics.get(brokerId);
+        return lagging === undefined ? md : { ...md, topics: md.topics.filter((t) => !lagging.has(t.name)) };
+      }
       case "createTopic":
         this.requireController(brokerId);
         return { topic: s.createTopic(req.name, req.partitions, req.replicationFactor) };
