@@ -17,17 +17,23 @@
  * The console's files are built first (the package's own dist/, as npm run
  * build does): the brokers serve them from there.
  *
+ * A second, one-broker cluster requires SCRAM: the console asks for a login,
+ * shows AUTHENTICATION_FAILED for a wrong password and the cluster for the
+ * right one.
+ *
  * Needs /usr/bin/chromium (.ci/run installs Debian's chromium); skips and says so without it.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { buildBrowserBundle, PACKAGE_ROOT } from "../../client/browser/bundle.js";
 import { buildConsole } from "../../client/browser/console-build.js";
 import { RlogClient } from "../../client/index.js";
+import { scramCredential } from "../../broker/protocol/scram.js";
+import { storedUserJson } from "../../broker/protocol/scram-users-json.js";
 import { TestCluster, freePorts, sleep } from "../broker/cluster-harness.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -133,5 +139,41 @@ test("the console shows every broker and partition, transfers a leader on a clic
     await traffic.catch(() => undefined);
     await page.close();
     await client.close();
+  }
+});
+
+test("with SCRAM on, the console asks for a login: a wrong password is refused, the right one shows the cluster", { timeout: 180_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`${CHROMIUM} is not installed (.ci/run installs Debian's chromium)`);
+    return;
+  }
+  const admin = { username: "admin", password: "console-test-password" };
+  const usersFile = join(shotDir!, "users.json");
+  writeFileSync(usersFile, JSON.stringify([storedUserJson(admin.username, await scramCredential(admin.password, new Uint8Array(32).fill(7), 4096))]));
+  const [adminPort] = await freePorts(1);
+  const secured = await TestCluster.start({
+    size: 1,
+    login: admin,
+    extra: { adminPort, allowedOrigins: [`http://127.0.0.1:${adminPort}`], authentication: { mechanism: "scram", failureDelayMs: 100, scramUsersFile: usersFile } },
+  });
+  const page = await browser!.newPage({ viewport: VIEWPORT });
+  try {
+    page.setDefaultTimeout(PAGE_WAIT_MS);
+    await page.goto(`http://127.0.0.1:${adminPort}/`);
+    await page.waitForSelector("#login", { state: "visible" });
+    assert.equal(await page.isVisible("#dashboard"), false, "nothing shown before the login");
+    await page.fill("#login-user", admin.username);
+    await page.fill("#login-password", "not-the-password");
+    await page.click("#login button");
+    await page.waitForFunction(`document.getElementById("login-error").textContent !== ""`);
+    assert.match((await page.textContent("#login-error")) ?? "", /^AUTHENTICATION_FAILED/);
+    await page.fill("#login-password", admin.password);
+    await page.click("#login button");
+    await page.waitForFunction(`document.querySelectorAll("#brokers tbody tr .badge.ok").length >= 1`);
+    assert.equal(await page.isVisible("#login"), false, "the form is gone after the login");
+    assert.equal(await page.locator("#brokers tbody tr").count(), 1);
+  } finally {
+    await page.close();
+    await secured.stopAll();
   }
 });
