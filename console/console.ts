@@ -8,7 +8,8 @@
  * answers are merged: a leader's view wins, then the higher term), the
  * controller for listBrokers, and this broker's /metrics for its fetched
  * records; and draws brokers, partitions and two charts from that. Leader
- * changes are counted between polls (a partition whose leader or term moved).
+ * changes are counted between polls: a partition whose leader (or its term)
+ * differs from the last leader seen; polls that see no leader are skipped.
  * Actions go through the SDK too (transferLeader, rebalanceLeaders), so the
  * brokers' ACLs decide them when authorization is on.
  *
@@ -150,7 +151,7 @@ class Console {
   /** One per broker, no retries: each answers clusterStatus for itself. */
   private readonly brokerClients: Map<number, RlogClient>;
   private readonly history: Sample[] = [];
-  /** "topic/partition" -> "leader@term" at the previous poll. */
+  /** "topic/partition" -> "leader@term" of the last leader a poll saw (leader changes are counted against it). */
   private readonly leaders = new Map<string, string>();
   private readonly rows = new Map<string, HTMLTableRowElement>();
   private previous: { readonly atMs: number; readonly produced: number; readonly fetched: number | undefined } | undefined;
@@ -215,10 +216,13 @@ class Console {
     let leaderChanges = 0;
     let produced = 0;
     for (const p of this.partitions) {
-      const at = `${p.leader}@${p.term}`;
-      const before = this.leaders.get(keyOf(p));
-      if (before !== undefined && before !== at) leaderChanges++;
-      this.leaders.set(keyOf(p), at);
+      // Only leaders count: a view without one (an election under way, a broker that knows none yet) is skipped.
+      if (p.leader !== 0) {
+        const at = `${p.leader}@${p.term}`;
+        const before = this.leaders.get(keyOf(p));
+        if (before !== undefined && before !== at) leaderChanges++;
+        this.leaders.set(keyOf(p), at);
+      }
       if (!isInternal(p.topic)) produced += p.highWatermark;
     }
     const fetched = counterSum(metrics, FETCH_RECORDS_METRIC);
@@ -254,6 +258,13 @@ class Console {
         return tr;
       }),
     );
+    const facts: [string, string][] = [
+      ["Controller", controller === undefined || controller.leader === 0 ? "no leader" : `broker ${controller.leader}, term ${controller.term}`],
+      ["Voters", controller?.voters?.join(", ") ?? "—"],
+      ["Learners", controller?.learners === undefined || controller.learners.length === 0 ? "none" : controller.learners.join(", ")],
+      ["Leaders off preferred", String(this.partitions.filter((p) => p.leader !== 0 && p.leader !== p.preferredLeader && !isInternal(p.topic)).length)],
+    ];
+    $("controller").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", k), el("dd", v)]));
     this.renderPartitions();
     drawChart($<HTMLElement>("elections-chart") as unknown as SVGSVGElement, [{ values: this.history.map((s) => s.leaderChanges), cls: "changes", bars: true }]);
     drawChart($<HTMLElement>("rates-chart") as unknown as SVGSVGElement, [
