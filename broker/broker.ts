@@ -452,6 +452,11 @@ export class Broker {
         monotonicMs: () => performance.now(),
         metrics: this.metrics,
         readinessInput: () => this.readinessInput(),
+        consoleConfig: () => ({
+          brokerId: this.id,
+          brokers: this.knownBrokers().map((b) => ({ id: b.id, clientUrl: clientUrl(b, this.tls !== undefined) })),
+          authentication: c.authentication.mechanism,
+        }),
       }),
     });
     this.adminPort = (await this.admin.start()).port;

@@ -82,6 +82,8 @@ export interface LocalBrokerConfig {
   readonly peerPort: number;
   /** Admin HTTP listener (docs/METRICS.md). */
   readonly adminPort: number;
+  /** Every broker's admin origin (http:// or https://), so the console each admin listener serves may connect to all brokers (docs/CONSOLE.md). */
+  readonly allowedOrigins: readonly string[];
   readonly dataDir: string;
   readonly brokers: readonly LocalBrokerEndpoint[];
   readonly controllerVoters: readonly number[];
@@ -104,6 +106,11 @@ export function isLocalBrokerCount(count: number): boolean {
 /** Where broker `id` of a local cluster is reached. */
 export function localEndpoint(id: number): LocalBrokerEndpoint {
   return { id, host: LOCAL_HOST, clientPort: CLIENT_PORT_BASE + id, peerPort: PEER_PORT_BASE + id };
+}
+
+/** The admin listeners' origins of local brokers `ids` (the console's page comes from one of them). */
+export function localAdminOrigins(ids: readonly number[], secure: boolean): string[] {
+  return ids.map((id) => `${secure ? "https" : "http"}://${LOCAL_HOST}:${ADMIN_PORT_BASE + id}`);
 }
 
 /** `<dataRoot>/broker-<id>`, written with "/" and without doubling a trailing one ("./data" -> "./data/broker-1"). */
@@ -136,6 +143,7 @@ export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA
       clientPort: self.clientPort,
       peerPort: self.peerPort,
       adminPort: ADMIN_PORT_BASE + self.id,
+      allowedOrigins: localAdminOrigins(ids, tls !== undefined),
       dataDir: localDataDir(dataRoot, self.id),
       brokers,
       controllerVoters: ids,
@@ -169,10 +177,10 @@ export function formatLocalConfig(config: LocalBrokerConfig): string {
       for (i++; i < lines.length && !/^ {4}\},?$/.test(lines[i]!); i++) fields.push(lines[i]!.trim().replace(/,$/, ""));
       const close = lines[i] ?? "    }";
       out.push(`    { ${fields.join(", ")} }${close.endsWith(",") ? "," : ""}`);
-    } else if (/^ {2}"controllerVoters": \[$/.test(line)) {
+    } else if (/^ {2}"(controllerVoters|allowedOrigins)": \[$/.test(line)) {
       const items: string[] = [];
       for (i++; i < lines.length && !/^ {2}\],?$/.test(lines[i]!); i++) items.push(lines[i]!.trim().replace(/,$/, ""));
-      out.push(`  "controllerVoters": [${items.join(", ")}]${(lines[i] ?? "").endsWith(",") ? "," : ""}`);
+      out.push(`${line}${items.join(", ")}]${(lines[i] ?? "").endsWith(",") ? "," : ""}`);
     } else {
       out.push(line);
     }

@@ -12,8 +12,8 @@
  * answered 413 and its connection closed), at most adminConnectionsMax
  * connections (more are closed at once by node:http's maxConnections), and
  * headers, a request and an idle keep-alive connection each get adminIdleMs.
- * The live console (a later issue) will be static files served at `/`
- * through the same route table.
+ * The live console (docs/CONSOLE.md) is a fixed list of static files
+ * (console-files.ts) served through the same route table, `/` its page.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
@@ -26,6 +26,8 @@ export interface AdminResponse {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
+  /** The Cache-Control header; "no-store" when absent (live figures must never be cached). */
+  readonly cacheControl?: string;
 }
 
 /** A GET route: path -> response. */
@@ -136,7 +138,7 @@ export class AdminServer {
       }
     }
     if (close) res.setHeader("connection", "close");
-    res.writeHead(out.status, { "content-type": out.contentType, "content-length": Buffer.byteLength(out.body), "cache-control": "no-store" });
+    res.writeHead(out.status, { "content-type": out.contentType, "content-length": Buffer.byteLength(out.body), "cache-control": out.cacheControl ?? "no-store" });
     res.end(method === "HEAD" ? undefined : out.body);
     if (close) req.socket.destroySoon();
     this.opts.logger.debug({ method: method.slice(0, 16), path: path.slice(0, PATH_ECHO_CHARS_MAX), status: out.status, requests: this.requestsCount }, "admin request");

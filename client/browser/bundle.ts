@@ -12,12 +12,15 @@
  * browser platform); test/architecture/browser-bundle.test.ts also checks
  * the metafile for Node-only packages and Buffer polyfills.
  *
+ * Run as a script it also builds the live console (console-build.ts).
+ *
  * A build tool, not part of the SDK: nothing in client/ imports this file.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
+import { buildConsole } from "./console-build.js";
 
 /** The package root: this file runs as dist/client/browser/bundle.js. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -82,4 +85,6 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const { outfile, metafile } = await buildBrowserBundle(process.argv[2]);
   const bytes = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined)?.bytes ?? 0;
   console.log(`browser bundle: ${relative(process.cwd(), outfile)} (${Math.round(bytes / 1024)} KiB, ${Object.keys(metafile.inputs).length} inputs)`);
+  // The live console rides along (dist/console/); only the default build, not a bundle written elsewhere.
+  if (process.argv[2] === undefined) console.log(`console: ${relative(process.cwd(), await buildConsole(PACKAGE_ROOT))}`);
 }

@@ -12,6 +12,7 @@ import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBrokerCertificate, makeCertificateAuthority } from "../../cli/security/certificates.js";
+import { CONSOLE_FILES } from "../../broker/admin/console-files.js";
 import { freePorts, sleep, TestCluster } from "../broker/cluster-harness.js";
 
 function get(secure: boolean, port: number, path: string, ca?: Buffer): Promise<{ status: number; body: string }> {
@@ -54,7 +55,7 @@ test("admin listener over TLS with the broker's certificate; metrics off answers
     assert.equal(ready.status, 200, ready.body);
     const metrics = await get(true, adminPort!, "/metrics", caPem);
     assert.equal(metrics.status, 404);
-    assert.deepEqual((JSON.parse(metrics.body) as { paths: string[] }).paths, ["/health", "/ready"]);
+    assert.deepEqual((JSON.parse(metrics.body) as { paths: string[] }).paths, ["/health", "/ready", "/console/config.json", ...CONSOLE_FILES.keys()], "no /metrics; the console is still served");
     // Plain HTTP to the TLS listener: no HTTP answer.
     await assert.rejects(get(false, adminPort!, "/health"));
     // A client that does not trust the CA is refused in the handshake.

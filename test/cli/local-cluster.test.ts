@@ -24,7 +24,7 @@ test("config/cluster-3 is, byte for byte, what start-local generates for 3 broke
   }
 });
 
-test("generated configs for 1 to 7 brokers load and follow the port scheme", (t) => {
+test("generated configs for 1 to 7 brokers load, follow the port scheme and allow every admin origin", (t) => {
   const dir = tempDir(t);
   for (let n = 1; n <= LOCAL_BROKERS_MAX; n++) {
     for (const generated of localClusterConfigs(n, "./data")) {
@@ -40,6 +40,9 @@ test("generated configs for 1 to 7 brokers load and follow the port scheme", (t)
       assert.equal(config.brokers.length, n);
       assert.equal(config.defaultReplicationFactor, Math.min(3, n));
       assert.equal(config.storage.fsync, true);
+      // The console served by any broker's admin listener may connect to every broker (docs/CONSOLE.md).
+      assert.equal(config.adminPort, 9291 + i);
+      assert.deepEqual(config.allowedOrigins, Array.from({ length: n }, (_, k) => `http://127.0.0.1:${9292 + k}`));
     }
   }
   assert.throws(() => localClusterConfigs(0), RangeError);
