@@ -1,7 +1,7 @@
 /**
  * Builds the live web console (docs/CONSOLE.md) into dist/console/: the
- * page's script, console/console.ts, through esbuild (types stripped; npm
- * run build type-checks it with console/tsconfig.json), with its import of
+ * page's script, broker/admin/console/console.ts, through esbuild (types stripped; npm
+ * run build type-checks it with broker/admin/console/tsconfig.json), with its import of
  * "./rlog.js" kept external: the admin listener serves the SDK's browser
  * bundle at /rlog.js. index.html and console.css are copied as they are.
  * The admin listener serves these files (broker/admin/console-files.ts).
@@ -15,7 +15,7 @@ import { build } from "esbuild";
 /** Where the console goes by default, relative to the package root. */
 export const CONSOLE_DIST_DIR = "dist/console";
 
-/** The files copied unchanged from console/. */
+/** The files copied unchanged from broker/admin/console/. */
 const STATIC_FILES = ["index.html", "console.css"] as const;
 
 /** Build the console into `outDir` (absolute, or relative to `root`); resolves to the absolute directory. */
@@ -24,7 +24,7 @@ export async function buildConsole(root: string, outDir: string = CONSOLE_DIST_D
   await mkdir(out, { recursive: true });
   await build({
     absWorkingDir: root,
-    entryPoints: [join(root, "console/console.ts")],
+    entryPoints: [join(root, "broker/admin/console/console.ts")],
     outfile: join(out, "console.js"),
     bundle: true,
     external: ["./rlog.js"],
@@ -34,6 +34,6 @@ export async function buildConsole(root: string, outDir: string = CONSOLE_DIST_D
     sourcemap: true,
     logLevel: "warning",
   });
-  for (const f of STATIC_FILES) await copyFile(join(root, "console", f), join(out, f));
+  for (const f of STATIC_FILES) await copyFile(join(root, "broker/admin/console", f), join(out, f));
   return out;
 }
