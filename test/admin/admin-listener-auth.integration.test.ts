@@ -4,14 +4,17 @@
  * SCRAM user (401 with the challenge, after failureDelayMs, without it or
  * with a wrong password), and with authorization on also DESCRIBE on the
  * cluster (403 without the ACL, 200 with it and for a super user); /health
- * and /ready stay open.
+ * and /ready stay open. Over TLS, a verified client certificate logs in as
+ * User:<CN> without a password.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeBrokerCertificate, makeCertificateAuthority, makeClientCertificate } from "../../cli/security/certificates.js";
 import { scramCredential } from "../../broker/protocol/scram.js";
 import { storedUserJson } from "../../broker/protocol/scram-users-json.js";
 import { RlogClient } from "../../client/index.js";
@@ -31,12 +34,21 @@ interface Answer {
   readonly tookMs: number;
 }
 
-/** One GET to 127.0.0.1:port, with HTTP Basic when a login is given. */
-function get(port: number, path: string, login?: { username: string; password: string }): Promise<Answer> {
+/** HTTPS material for get(): the CA to trust, and a client certificate to present. */
+interface Tls {
+  readonly ca: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
+/** One GET to 127.0.0.1:port, with HTTP Basic when a login is given; HTTPS when `tls` is given. */
+function get(port: number, path: string, login?: { username: string; password: string }, tls?: Tls): Promise<Answer> {
   const started = performance.now();
   const headers = login === undefined ? {} : { authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}` };
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, agent: false, headers }, (res) => {
+    const options = { host: "127.0.0.1", port, path, agent: false, headers, ...tls };
+    const send = tls === undefined ? request : httpsRequest;
+    const req = send(options, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), tookMs: performance.now() - started }));
@@ -62,11 +74,11 @@ function assertMetrics(a: Answer, what: string): void {
 }
 
 /** /health and /ready answer without credentials (/ready once the broker is ready). */
-async function assertProbesOpen(port: number): Promise<void> {
-  assert.equal((await get(port, "/health")).status, 200);
+async function assertProbesOpen(port: number, tls?: Tls): Promise<void> {
+  assert.equal((await get(port, "/health", undefined, tls)).status, 200);
   const deadline = Date.now() + READY_WAIT_MS;
   for (;;) {
-    const r = await get(port, "/ready");
+    const r = await get(port, "/ready", undefined, tls);
     if (r.status === 200) break;
     assert.equal(r.status, 503, r.body);
     if (Date.now() > deadline) assert.fail(`/ready still 503 after ${READY_WAIT_MS} ms: ${r.body}`);
@@ -143,6 +155,41 @@ test("SCRAM and authorization on: /metrics needs describe on the cluster (403 wi
     assert.equal(nobody.status, 403, nobody.body);
   } finally {
     await client.close();
+    await cluster.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("over TLS with client certificates optional: a verified certificate is User:<CN> without a password", { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "rlog-admin-auth-tls-"));
+  const ca = await makeCertificateAuthority(dir);
+  const brokerCert = await makeBrokerCertificate(ca, dir, "broker-1", ["127.0.0.1"], true);
+  const caPem = readFileSync(ca.certFile);
+  const certOf = async (cn: string): Promise<Tls> => {
+    const c = await makeClientCertificate(ca, dir, `client-${cn}`, cn);
+    return { ca: caPem, cert: readFileSync(c.certFile), key: readFileSync(c.keyFile) };
+  };
+  const [adminPort] = await freePorts(1);
+  const cluster = await TestCluster.start({
+    size: 1,
+    login: ADMIN,
+    tls: { configFor: () => ({ certFile: brokerCert.certFile, keyFile: brokerCert.keyFile, caFile: ca.certFile, clientAuth: "optional" }), client: { ca: caPem } },
+    extra: {
+      adminPort,
+      authentication: { mechanism: "scram", failureDelayMs: FAILURE_DELAY_MS, scramUsersFile: await usersFile(dir) },
+      authorization: { enabled: true, superUsers: [`User:${ADMIN.username}`] },
+    },
+  });
+  try {
+    const noCert: Tls = { ca: caPem };
+    await assertProbesOpen(adminPort!, noCert);
+    assertUnauthenticated(await get(adminPort!, "/metrics", undefined, noCert), "no certificate, no login");
+    assertMetrics(await get(adminPort!, "/metrics", ADMIN, noCert), "no certificate, Basic login over HTTPS");
+    assertMetrics(await get(adminPort!, "/metrics", undefined, await certOf(ADMIN.username)), "certificate of the super user");
+    const reader = await get(adminPort!, "/metrics", undefined, await certOf(READER.username));
+    assert.equal(reader.status, 403, reader.body);
+    assert.equal((JSON.parse(reader.body) as { principal: string }).principal, "User:reader");
+  } finally {
     await cluster.stopAll();
     rmSync(dir, { recursive: true, force: true });
   }
