@@ -6,7 +6,7 @@
  * a real clock, process signals and fatal errors to it; tests start brokers
  * in child processes through main.ts.
  */
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
@@ -47,6 +47,7 @@ import type { GroupRunner, PeerFault, WriteRetryOptions } from "./group/group-ru
 import { WsPeerTransport } from "./transport/ws-peer-transport.js";
 import { AdminServer } from "./admin/admin-server.js";
 import { adminRoutes } from "./admin/admin-routes.js";
+import { ADMIN_AUTH_KEY_BYTES, adminGate, BasicVerifier } from "./admin/admin-auth.js";
 import { BrokerMetrics, type HostedPartition, type PartitionSample } from "./admin/broker-metrics.js";
 import { instrumentHandlers } from "./admin/instrument-handlers.js";
 import type { ReadinessInput, ReplicaReadiness } from "./admin/readiness.js";
@@ -439,13 +440,27 @@ export class Broker {
         },
       });
     }
+    const adminLogger = this.logger.child({ component: "admin" });
     this.admin = new AdminServer({
       host: c.host,
       port: c.adminPort,
       ...(this.tls === undefined ? {} : { tls: this.tls }),
       connectionsMax: c.adminConnectionsMax,
       idleMs: c.adminIdleMs,
-      logger: this.logger.child({ component: "admin" }),
+      logger: adminLogger,
+      guard: {
+        paths: new Set(["/metrics"]),
+        gate: adminGate({
+          mechanism: c.authentication.mechanism,
+          failureDelayMs: c.authentication.failureDelayMs,
+          tls: this.tls !== undefined,
+          // The users and the authorizer come later in start(): until then every user is unknown (401) and authorization answers 503.
+          verifier: new BasicVerifier({ lookup: (name) => (this.users as UserDirectory | undefined)?.lookup(name), secretKey: randomBytes(ADMIN_AUTH_KEY_BYTES), monotonicMs: () => performance.now() }),
+          authorizationEnabled: c.authorization.enabled,
+          authorizer: () => this.authorizer as Authorizer | undefined,
+          logger: adminLogger,
+        }),
+      },
       routes: adminRoutes({
         brokerId: this.id,
         startedAtMs: this.createdAtMs,

@@ -14,6 +14,8 @@
  * headers, a request and an idle keep-alive connection each get adminIdleMs.
  * The live console (docs/CONSOLE.md) is a fixed list of static files
  * (console-files.ts) served through the same route table, `/` its page.
+ * Paths in `guard` (/metrics) first pass the gate of admin-auth.ts, which
+ * follows the authentication and authorization settings.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
@@ -28,6 +30,8 @@ export interface AdminResponse {
   readonly body: string;
   /** The Cache-Control header; "no-store" when absent (live figures must never be cached). */
   readonly cacheControl?: string;
+  /** More response headers, lower-case names (a 401's www-authenticate). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A GET route: path -> response. */
@@ -43,6 +47,14 @@ export interface AdminServerOptions {
   readonly logger: Logger;
   /** GET routes by exact path ("/metrics"). */
   readonly routes: ReadonlyMap<string, AdminRoute>;
+  /**
+   * Paths that need the gate's consent (/metrics: admin-auth.ts). The gate
+   * answers undefined to serve the route, or the refusal (401, 403) to send.
+   */
+  readonly guard?: {
+    readonly paths: ReadonlySet<string>;
+    readonly gate: (req: IncomingMessage) => Promise<AdminResponse | undefined>;
+  };
 }
 
 /** A JSON response. */
@@ -129,7 +141,9 @@ export class AdminServer {
         out = jsonResponse(404, { error: "NOT_FOUND", message: `no such path: ${path.slice(0, PATH_ECHO_CHARS_MAX)}`, paths: [...this.opts.routes.keys()] });
       } else {
         try {
-          out = await route();
+          const guard = this.opts.guard;
+          const refusal = guard !== undefined && guard.paths.has(path) ? await guard.gate(req) : undefined;
+          out = refusal ?? (await route());
         } catch (err) {
           // A route that throws is a bug; answer 500 and keep serving (the broker is unaffected).
           this.opts.logger.error({ err, path }, "admin route failed");
@@ -138,7 +152,7 @@ export class AdminServer {
       }
     }
     if (close) res.setHeader("connection", "close");
-    res.writeHead(out.status, { "content-type": out.contentType, "content-length": Buffer.byteLength(out.body), "cache-control": out.cacheControl ?? "no-store" });
+    res.writeHead(out.status, { ...out.headers, "content-type": out.contentType, "content-length": Buffer.byteLength(out.body), "cache-control": out.cacheControl ?? "no-store" });
     res.end(method === "HEAD" ? undefined : out.body);
     if (close) req.socket.destroySoon();
     this.opts.logger.debug({ method: method.slice(0, 16), path: path.slice(0, PATH_ECHO_CHARS_MAX), status: out.status, requests: this.requestsCount }, "admin request");

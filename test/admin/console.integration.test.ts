@@ -168,8 +168,11 @@ test("with SCRAM on, the console asks for a login: a wrong password is refused, 
     await page.waitForFunction(`document.getElementById("login-error").textContent !== ""`);
     assert.match((await page.textContent("#login-error")) ?? "", /^AUTHENTICATION_FAILED/);
     await page.fill("#login-password", admin.password);
+    // The page's /metrics fetch carries the login (HTTP Basic), which the admin listener asks for with SCRAM on.
+    const metricsAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === "/metrics");
     await page.click("#login button");
     await page.waitForFunction(`document.querySelectorAll("#brokers tbody tr .badge.ok").length >= 1`);
+    assert.equal((await metricsAnswer).status(), 200, "the page's /metrics fetch is authenticated");
     assert.equal(await page.isVisible("#login"), false, "the form is gone after the login");
     assert.equal(await page.locator("#brokers tbody tr").count(), 1);
   } finally {

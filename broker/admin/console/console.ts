@@ -156,9 +156,12 @@ class Console {
   private readonly rows = new Map<string, HTMLTableRowElement>();
   private previous: { readonly atMs: number; readonly produced: number; readonly fetched: number | undefined } | undefined;
   private partitions: ShownPartition[] = [];
+  /** The /metrics request's headers: HTTP Basic with the login when there is one (the admin listener asks for it with SCRAM on). */
+  private readonly metricsHeaders: Record<string, string>;
 
   constructor(config: ConsoleConfig, sasl: SaslOptions | undefined) {
     this.config = config;
+    this.metricsHeaders = sasl === undefined ? {} : { authorization: basicAuthorization(sasl.username, sasl.password) };
     const login = sasl === undefined ? {} : { sasl };
     this.client = new RlogClient({ brokers: config.brokers.map((b) => b.clientUrl), clientId: "rlog-console", ...login });
     this.brokerClients = new Map(
@@ -208,7 +211,7 @@ class Console {
     const [answers, listed, metrics] = await Promise.all([
       Promise.all(this.config.brokers.map((b) => this.brokerClients.get(b.id)!.admin().clusterStatus().catch(() => undefined))),
       this.client.admin().listBrokers().catch(() => undefined),
-      fetch("/metrics", { cache: "no-store" }).then((r) => (r.ok ? r.text() : ""), () => ""),
+      fetch("/metrics", { cache: "no-store", headers: this.metricsHeaders }).then((r) => (r.ok ? r.text() : ""), () => ""),
     ]);
     const now = performance.now();
     this.partitions = mergePartitions(answers);
@@ -422,6 +425,14 @@ class Console {
       }),
     );
   }
+}
+
+/** An HTTP Basic Authorization value (RFC 7617, UTF-8). */
+function basicAuthorization(username: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${username}:${password}`);
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return `Basic ${btoa(binary)}`;
 }
 
 /** Load the config, log in when the brokers ask for it, and start. */
