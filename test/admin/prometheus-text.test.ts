@@ -25,6 +25,14 @@ test("a valid exposition parses into families with typed samples", () => {
   assert.equal(f.get("lat_seconds")?.samples.length, 5);
 });
 
+test("special values are read as Prometheus reads them, case ignored (prom-client writes Nan for a gauge without a sample yet)", () => {
+  const f = parsePrometheusText("# TYPE g gauge\ng{a=\"1\"} Nan\ng{a=\"2\"} NaN\ng{a=\"3\"} +Inf\ng{a=\"4\"} -inf\n");
+  assert.ok(Number.isNaN(sampleValue(f, "g", { a: "1" })));
+  assert.ok(Number.isNaN(sampleValue(f, "g", { a: "2" })));
+  assert.equal(sampleValue(f, "g", { a: "3" }), Infinity);
+  assert.equal(sampleValue(f, "g", { a: "4" }), -Infinity);
+});
+
 test("malformed lines and inconsistent histograms are refused, naming the problem", () => {
   const bad: [string, RegExp][] = [
     ["x 1\n", /before its TYPE/],

@@ -73,8 +73,10 @@ function parseSample(line: string, at: string): Sample {
     rest = rest.slice(l[0].length);
   }
   const raw = m[4]!;
-  const value = raw === "+Inf" ? Infinity : raw === "-Inf" ? -Infinity : raw === "NaN" ? NaN : Number(raw);
-  if (raw !== "NaN" && Number.isNaN(value)) throw new Error(`${at}: bad value`);
+  // Special values as Prometheus reads them (Go's ParseFloat: case ignored; prom-client writes "Nan" for a gauge with no sample yet).
+  const special = /^(?:([+-]?)(?:inf|infinity)|(nan))$/i.exec(raw);
+  const value = special === null ? Number(raw) : special[2] !== undefined ? NaN : special[1] === "-" ? -Infinity : Infinity;
+  if (special === null && (raw.trim() === "" || Number.isNaN(value))) throw new Error(`${at}: bad value`);
   return { name: m[1]!, labels, value };
 }
 
