@@ -48,10 +48,18 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-/** Until no partition moves any more; returns the topic as it is then. */
-async function settled(topic: string): Promise<TopicDescription> {
+/**
+ * Until no partition of `topic` moves any more and the topic, as the broker
+ * the admin client asks describes it, has the `expected` replica lists (a
+ * broker may apply the completing metadata a moment after the controller
+ * leader, which answers listReassignments); returns that description.
+ */
+async function settled(topic: string, expected: ReadonlyMap<number, readonly number[]>): Promise<TopicDescription> {
   await until(`the moves of ${topic} to complete`, async () => ((await admin.admin().listReassignments()).some((r) => r.topic === topic) ? undefined : true));
-  return admin.admin().describeTopic(topic);
+  return until(`${topic} to be described with its new replica lists`, async () => {
+    const d = await admin.admin().describeTopic(topic);
+    return [...expected].every(([p, replicas]) => d.partitions[p]?.replicas.join(",") === replicas.join(",")) ? d : undefined;
+  });
 }
 
 /**
@@ -62,17 +70,22 @@ function produceUntil(client: RlogClient, topic: string, tag: string): { stop: (
   const producer = client.producer({ lingerMs: 0 });
   const acked: string[] = [];
   let running = true;
+  // A send that fails is kept and thrown by stop(): never an unhandled rejection that hides why a test failed midway.
+  let failure: unknown;
   const loop = (async () => {
     for (let i = 0; running; i++) {
       const value = `${tag}-${i}`;
       await producer.send({ topic, messages: [{ value }] });
       acked.push(value);
     }
-  })();
+  })().catch((err: unknown) => {
+    failure = err;
+  });
   return {
     stop: async () => {
       running = false;
       await loop;
+      if (failure !== undefined) throw failure;
       await producer.flush();
       return acked;
     },
@@ -124,7 +137,7 @@ test("a partition moves off its preferred leader's broker while an idempotent pr
     assert.deepEqual(moves, [{ topic: "moving", partition: 0, from, target }]);
     const listed = await admin.admin().listReassignments();
     assert.ok(listed.length <= 1, JSON.stringify(listed));
-    const after = await settled("moving");
+    const after = await settled("moving", new Map([[0, target]]));
     assert.deepEqual(after.partitions[0]!.replicas, target, "the target is the replica list");
     const moveMs = Math.round(performance.now() - movedAt);
     await sleep(1_000); // records written after the move too
@@ -184,7 +197,7 @@ test("refused requests leave the metadata as it was: unknown topic or partition,
     "REASSIGNMENT_IN_PROGRESS",
     /still\/0 is already moving/,
   );
-  const after = await settled("still");
+  const after = await settled("still", new Map([[0, [r0[0]!, other]]]));
   assert.deepEqual(after.partitions[0]!.replicas, [r0[0], other]);
   assert.deepEqual(after.partitions[1]!.replicas, before.partitions[1]!.replicas, "partition 1 of the refused request did not move");
 });
