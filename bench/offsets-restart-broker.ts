@@ -18,13 +18,7 @@ import { BenchCluster } from "./cluster.js";
 import { cleanupNow, installCleanupHandlers } from "./cleanup.js";
 import { sleep } from "./time.js";
 import { WireProbe } from "./wire-probe.js";
-
-interface Args {
-  commits: number;
-  snapshotEntries: number;
-  groups: number;
-  partitions: number;
-}
+import { parseOffsetsRestartArgs, type OffsetsRestartArgs as Args } from "./offsets-restart-args.js";
 
 const USAGE = "usage: offsets-restart-broker.js [--commits N] [--snapshot-entries M] [--groups G] [--partitions P]";
 /** Connections the commits are spread over, and requests in flight on each (the probe allows 64). */
@@ -32,21 +26,6 @@ const CONNECTIONS = 8;
 const INFLIGHT_PER_CONNECTION = 48;
 /** How long the restarted coordinator may take to serve every group. */
 const SERVING_MS_MAX = 300_000;
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { commits: 100_000, snapshotEntries: 10_000, groups: 100, partitions: 10 };
-  for (let k = 0; k < argv.length; k += 2) {
-    const a = argv[k];
-    const v = Number(argv[k + 1]);
-    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`bad value for ${String(a)}; ${USAGE}`);
-    if (a === "--commits" && v > 0) args.commits = v;
-    else if (a === "--snapshot-entries") args.snapshotEntries = v;
-    else if (a === "--groups" && v > 0) args.groups = v;
-    else if (a === "--partitions" && v > 0) args.partitions = v;
-    else throw new Error(`bad argument ${String(a)}; ${USAGE}`);
-  }
-  return args;
-}
 
 /** Retry `fn` until it succeeds or `deadlineMs` (performance.now) passes. */
 async function until<T>(fn: () => Promise<T>, deadlineMs: number, what: string): Promise<T> {
@@ -127,7 +106,7 @@ async function run(args: Args, snapshotEntries: number): Promise<Record<string, 
 
 installCleanupHandlers();
 try {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseOffsetsRestartArgs(process.argv.slice(2), USAGE);
   for (const m of [0, args.snapshotEntries]) console.log(JSON.stringify(await run(args, m)));
 } finally {
   cleanupNow();

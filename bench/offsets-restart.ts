@@ -32,30 +32,9 @@ import { DEFAULT_RAFT_TIMING } from "../broker/raft/config.js";
 import { SeededRandom } from "../broker/raft/random.js";
 import { nodeId } from "../broker/raft/types.js";
 import { LogStore } from "../broker/storage/log-store.js";
-
-interface Args {
-  commits: number;
-  snapshotEntries: number;
-  groups: number;
-  partitions: number;
-}
+import { parseOffsetsRestartArgs, type OffsetsRestartArgs as Args } from "./offsets-restart-args.js";
 
 const USAGE = "usage: offsets-restart.js [--commits N] [--snapshot-entries M] [--groups G] [--partitions P]";
-
-function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { commits: 100_000, snapshotEntries: 10_000, groups: 100, partitions: 10 };
-  for (let k = 0; k < argv.length; k += 2) {
-    const a = argv[k];
-    const v = Number(argv[k + 1]);
-    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`bad value for ${String(a)}; ${USAGE}`);
-    if (a === "--commits" && v > 0) args.commits = v;
-    else if (a === "--snapshot-entries") args.snapshotEntries = v;
-    else if (a === "--groups" && v > 0) args.groups = v;
-    else if (a === "--partitions" && v > 0) args.partitions = v;
-    else throw new Error(`bad argument ${String(a)}; ${USAGE}`);
-  }
-  return args;
-}
 
 const logger = pino({ level: "silent" });
 const ID = nodeId(1);
@@ -170,5 +149,5 @@ async function run(args: Args, snapshotEntries: number): Promise<Record<string, 
   }
 }
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseOffsetsRestartArgs(process.argv.slice(2), USAGE);
 for (const m of [0, args.snapshotEntries]) console.log(JSON.stringify(await run(args, m)));
