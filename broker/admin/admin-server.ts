@@ -21,7 +21,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import type { TlsMaterial } from "../transport/tls-files.js";
+import { clientListenerTlsOptions, type TlsMaterial } from "../transport/tls-files.js";
 
 /** A response a route computes: status, content type and body. */
 export interface AdminResponse {
@@ -85,18 +85,7 @@ export class AdminServer {
     const http: Server =
       tls === undefined
         ? createServer(timeouts, handler)
-        : createTlsServer(
-            {
-              ...timeouts,
-              cert: tls.cert,
-              key: tls.key,
-              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-              requestCert: tls.clientAuth !== "none",
-              rejectUnauthorized: tls.clientAuth === "required",
-              handshakeTimeout: idleMs,
-            },
-            handler,
-          );
+        : createTlsServer({ ...timeouts, ...clientListenerTlsOptions(tls, idleMs) }, handler);
     http.maxConnections = connectionsMax;
     http.on("clientError", (_err, socket) => socket.destroy());
     this.http = http;

@@ -41,6 +41,7 @@ import { ClientSession } from "./session.js";
 import { AddressLimits } from "./address-limits.js";
 import { originPolicy } from "./origin-check.js";
 import { ResponseBudget } from "./response-budget.js";
+import { clientListenerTlsOptions } from "../transport/tls-files.js";
 
 /** TCP keep-alive probe delay on client sockets, so dead peers are noticed without application pings. */
 const KEEP_ALIVE_DELAY_MS = 30_000;
@@ -84,19 +85,8 @@ export class ClientServer {
     const http: Server =
       tls === undefined
         ? createServer(timeouts, notWebSocket)
-        : createTlsServer(
-            {
-              ...timeouts,
-              cert: tls.cert,
-              key: tls.key,
-              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-              requestCert: tls.clientAuth !== "none",
-              rejectUnauthorized: tls.clientAuth === "required",
-              // A TLS handshake that never completes is cut like an HTTP upgrade that never comes.
-              handshakeTimeout: handshakeWaitMs,
-            },
-            notWebSocket,
-          );
+        : // A TLS handshake that never completes is cut like an HTTP upgrade that never comes.
+          createTlsServer({ ...timeouts, ...clientListenerTlsOptions(tls, handshakeWaitMs) }, notWebSocket);
     if (tls !== undefined) {
       // Logged at info on the 1st, 2nd, 4th, 8th, ... failure (as dropped connections are): a flood cannot flood the log.
       let failed = 0;

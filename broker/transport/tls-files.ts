@@ -52,3 +52,20 @@ function readPem(key: string, path: string): Buffer {
   if (!bytes.includes("-----BEGIN ")) throw new ConfigError([{ source: key, key: "", reason: `${path} holds no PEM block (-----BEGIN ...)` }]);
   return bytes;
 }
+
+/**
+ * Server options of a listener clients connect to (the client and admin
+ * listeners): this broker's certificate, and client certificates asked for
+ * and required as `tls.clientAuth` says. `handshakeTimeoutMs` cuts a TLS
+ * handshake that never completes.
+ */
+export function clientListenerTlsOptions(tls: TlsMaterial, handshakeTimeoutMs: number): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean; handshakeTimeout: number } {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    requestCert: tls.clientAuth !== "none",
+    rejectUnauthorized: tls.clientAuth === "required",
+    handshakeTimeout: handshakeTimeoutMs,
+  };
+}
