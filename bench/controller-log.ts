@@ -22,6 +22,7 @@ import { DEFAULT_RAFT_TIMING } from "../broker/raft/config.js";
 import { SeededRandom } from "../broker/raft/random.js";
 import { nodeId } from "../broker/raft/types.js";
 import { LogStore } from "../broker/storage/log-store.js";
+import { logFootprint } from "./log-footprint.js";
 
 interface Args {
   commands: number;
@@ -79,10 +80,7 @@ async function run(commands: number, snapshotEntries: number): Promise<Record<st
     for (let i = 0; i < commands; i++) await c.allocateProducerId();
     const commitMs = performance.now() - startedMs;
     await c.runner.close();
-    const held = log.lastIndex() - log.snapshot().index;
-    const bytes = log.segments().reduce((sum, s) => sum + s.bytes, 0);
-    const snapshotIndex = log.snapshot().index;
-    const snapshotBytes = log.snapshot().data.byteLength;
+    const footprint = logFootprint(log);
     await store.close();
     const mdbBytes = (await stat(join(dir, "data.mdb"))).size;
     // Restart: open the store and the log, rebuild the metadata (restore the snapshot, replay the rest).
@@ -94,7 +92,7 @@ async function run(commands: number, snapshotEntries: number): Promise<Record<st
     const applied = again.metadata.appliedIndex;
     await again.runner.close();
     await store.close();
-    return { commands, snapshotEntries, entriesHeld: held, entryBytesHeld: bytes, snapshotIndex, snapshotBytes, dataMdbBytes: mdbBytes, restartMs: Math.round(restartMs), appliedAfterRestart: applied, commitMs: Math.round(commitMs) };
+    return { commands, snapshotEntries, ...footprint, dataMdbBytes: mdbBytes, restartMs: Math.round(restartMs), appliedAfterRestart: applied, commitMs: Math.round(commitMs) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -32,6 +32,7 @@ import { DEFAULT_RAFT_TIMING } from "../broker/raft/config.js";
 import { SeededRandom } from "../broker/raft/random.js";
 import { nodeId } from "../broker/raft/types.js";
 import { LogStore } from "../broker/storage/log-store.js";
+import { logFootprint } from "./log-footprint.js";
 import { parseOffsetsRestartArgs, type OffsetsRestartArgs as Args } from "./offsets-restart-args.js";
 
 const USAGE = "usage: offsets-restart.js [--commits N] [--snapshot-entries M] [--groups G] [--partitions P]";
@@ -113,10 +114,7 @@ async function run(args: Args, snapshotEntries: number): Promise<Record<string, 
     await Promise.all(Array.from({ length: INFLIGHT_COMMITS_MAX }, worker));
     const commitMs = performance.now() - startedMs;
     await replica.close();
-    const held = log.lastIndex() - log.snapshot().index;
-    const bytes = log.segments().reduce((sum, s) => sum + s.bytes, 0);
-    const snapshotIndex = log.snapshot().index;
-    const snapshotBytes = log.snapshot().data.byteLength;
+    const footprint = logFootprint(log);
     await store.close();
     const mdbBytes = (await stat(join(dir, "data.mdb"))).size;
     // Restart: open the store and the log, build the replica (restore the snapshot, replay the committed rest).
@@ -134,10 +132,7 @@ async function run(args: Args, snapshotEntries: number): Promise<Record<string, 
     return {
       commits: args.commits,
       snapshotEntries,
-      entriesHeld: held,
-      entryBytesHeld: bytes,
-      snapshotIndex,
-      snapshotBytes,
+      ...footprint,
       dataMdbBytes: mdbBytes,
       restartMs: Math.round(restartMs),
       groupsAfterRestart: size.groups,
