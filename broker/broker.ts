@@ -39,7 +39,9 @@ import { NO_NODE, nodeId, term as toTerm, type NodeId, type Term } from "./raft/
 import { ClientServer } from "./server/client-server.js";
 import type { HandlerContext } from "./server/handler-context.js";
 import { buildHandlers } from "./server/handlers/index.js";
+import type { OpHandlers } from "./server/handlers.js";
 import { Authorizer } from "./security/authorizer.js";
+import { KafkaServer } from "./kafka/kafka-server.js";
 import { LogStore } from "./storage/log-store.js";
 import { DiskGate } from "./storage/disk-gate.js";
 import { isDamagedEntry, isRetriableWriteFailure } from "./group/damage.js";
@@ -177,6 +179,10 @@ export class Broker {
   peerPort = 0;
   /** The admin listener's port once started (0 while it is off: adminPort -1). */
   adminPort = 0;
+  /** The Kafka listener's port once started (0 while it is off: kafkaPort -1). */
+  kafkaPort = 0;
+  /** The Kafka-protocol listener (docs/KAFKA.md); undefined when kafkaPort is -1. */
+  private kafka: KafkaServer | undefined;
   /** The admin HTTP listener (/metrics, /health, /ready); undefined when adminPort is -1. */
   private admin: AdminServer | undefined;
   /** This broker's metrics; undefined when metrics.enabled is false. */
@@ -327,13 +333,14 @@ export class Broker {
     });
     this.authorizer = new Authorizer(c.authorization, this.controller.metadata.acls);
     if (c.authorization.enabled) this.logger.info({ superUsers: c.authorization.superUsers }, "authorization on: requests are checked against ACLs");
+    const handlers = this.metrics === undefined ? buildHandlers(this.handlerContext()) : instrumentHandlers(buildHandlers(this.handlerContext()), this.metrics);
     this.server = new ClientServer({
       host: c.host,
       port: c.clientPort,
       brokerId: c.brokerId,
       limits: this.limits,
       allowedOrigins: c.allowedOrigins,
-      handlers: this.metrics === undefined ? buildHandlers(this.handlerContext()) : instrumentHandlers(buildHandlers(this.handlerContext()), this.metrics),
+      handlers,
       logger: this.logger.child({ component: "server" }),
       authorize: (principal, request) => this.authorizer.authorize(principal, request),
       ...(this.tls === undefined ? {} : { tls: this.tls }),
@@ -345,6 +352,7 @@ export class Broker {
     });
     const { port } = await this.server.start();
     this.clientPort = port;
+    if (c.kafkaPort !== -1) await this.startKafka(handlers);
     if (c.authentication.mechanism === "scram" && this.users.list().length === 0) {
       // The metadata applied so far may lag a cluster that has users; without a users file nobody can create the first one.
       this.logger.warn(
@@ -377,7 +385,7 @@ export class Broker {
     }, REASSIGNMENT_CHECK_INTERVAL_MS);
     this.reassignTimer.unref();
     this.started = true;
-    this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, adminPort: this.adminPort, dataDir: c.dataDir }, "broker started");
+    this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, adminPort: this.adminPort, kafkaPort: this.kafkaPort, dataDir: c.dataDir }, "broker started");
   }
 
   /**
@@ -401,6 +409,7 @@ export class Broker {
     clearInterval(this.reassignTimer);
     this.groups?.close();
     await this.server?.close();
+    await this.kafka?.close();
     await this.reconcileChain;
     await Promise.all([...this.partitions.values()].map((p) => p.close()));
     await this.controller?.runner.close();
@@ -423,6 +432,37 @@ export class Broker {
   }
 
   // ------------------------------------------------------------ internals
+
+  /** Start the Kafka-protocol listener (docs/KAFKA.md) over the client listener's handlers. */
+  private async startKafka(handlers: OpHandlers): Promise<void> {
+    const c = this.config;
+    this.kafka = new KafkaServer({
+      host: c.host,
+      port: c.kafkaPort,
+      settings: c.kafka,
+      budgetLimits: this.limits,
+      handlers,
+      authorize: (principal, request) => this.authorizer.authorize(principal, request),
+      cluster: {
+        brokerId: this.id,
+        clusterId: () => this.controller?.metadata.clusterId ?? null,
+        kafkaBrokers: () =>
+          this.knownBrokers().flatMap((b) => {
+            const port = b.id === this.id ? this.kafkaPort : b.kafkaPort;
+            return port === undefined || port === 0 ? [] : [{ id: b.id, host: b.host, port }];
+          }),
+      },
+      authentication: {
+        mechanism: c.authentication.mechanism,
+        failureDelayMs: c.authentication.failureDelayMs,
+        lookupUser: (name) => this.users.lookup(name),
+      },
+      ...(this.tls === undefined ? {} : { tls: this.tls }),
+      handshakeWaitMs: this.limits.handshakeWaitMsMax,
+      logger: this.logger.child({ component: "kafka-listener" }),
+    });
+    this.kafkaPort = (await this.kafka.start()).port;
+  }
 
   /** Start the admin listener and the metrics, unless adminPort is -1 (then neither). */
   private async startAdmin(): Promise<void> {

@@ -38,7 +38,7 @@ export const CLIENT_PORT_BASE = 9091;
 export const PEER_PORT_BASE = 9191;
 /** Admin HTTP port of broker i is ADMIN_PORT_BASE + i (broker 1: 9292). */
 export const ADMIN_PORT_BASE = 9291;
-/** Reserved: Kafka-protocol port of broker i will be KAFKA_PORT_BASE + i (broker 1: 19092). */
+/** Kafka-protocol port of broker i is KAFKA_PORT_BASE + i (broker 1: 19092; docs/KAFKA.md). */
 export const KAFKA_PORT_BASE = 19091;
 
 /** Where the TLS files of a secure local cluster are (absolute paths; see cli/local-cluster-tls.ts). */
@@ -71,6 +71,7 @@ export interface LocalBrokerEndpoint {
   readonly host: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  readonly kafkaPort: number;
 }
 
 /** The JSON config of one local broker, keys in the order the shipped files use. */
@@ -82,6 +83,8 @@ export interface LocalBrokerConfig {
   readonly peerPort: number;
   /** Admin HTTP listener (docs/METRICS.md). */
   readonly adminPort: number;
+  /** Kafka-protocol listener (docs/KAFKA.md). */
+  readonly kafkaPort: number;
   /** Every broker's admin origin (http:// or https://), so the console each admin listener serves may connect to all brokers (docs/CONSOLE.md). */
   readonly allowedOrigins: readonly string[];
   readonly dataDir: string;
@@ -105,7 +108,7 @@ export function isLocalBrokerCount(count: number): boolean {
 
 /** Where broker `id` of a local cluster is reached. */
 export function localEndpoint(id: number): LocalBrokerEndpoint {
-  return { id, host: LOCAL_HOST, clientPort: CLIENT_PORT_BASE + id, peerPort: PEER_PORT_BASE + id };
+  return { id, host: LOCAL_HOST, clientPort: CLIENT_PORT_BASE + id, peerPort: PEER_PORT_BASE + id, kafkaPort: KAFKA_PORT_BASE + id };
 }
 
 /** The admin listeners' origins of local brokers `ids` (the console's page comes from one of them). */
@@ -143,6 +146,7 @@ export function localClusterConfigs(count: number, dataRoot: string = LOCAL_DATA
       clientPort: self.clientPort,
       peerPort: self.peerPort,
       adminPort: ADMIN_PORT_BASE + self.id,
+      kafkaPort: KAFKA_PORT_BASE + self.id,
       allowedOrigins: localAdminOrigins(ids, tls !== undefined),
       dataDir: localDataDir(dataRoot, self.id),
       brokers,

@@ -192,10 +192,11 @@ function bindError(host: string, port: number): Promise<NodeJS.ErrnoException | 
  * each local cluster has its own secret), and the rest would fail one by one.
  * @throws CliError EADDRINUSE (or the bind error's code), naming the port and its broker
  */
-export async function checkPortsFree(configs: readonly { readonly brokerId: number; readonly host: string; readonly clientPort: number; readonly peerPort: number; readonly adminPort?: number }[]): Promise<void> {
+export async function checkPortsFree(configs: readonly { readonly brokerId: number; readonly host: string; readonly clientPort: number; readonly peerPort: number; readonly adminPort?: number; readonly kafkaPort?: number }[]): Promise<void> {
   for (const c of configs) {
     const ports: [string, number][] = [["client", c.clientPort], ["peer", c.peerPort]];
     if (c.adminPort !== undefined && c.adminPort > 0) ports.push(["admin", c.adminPort]);
+    if (c.kafkaPort !== undefined && c.kafkaPort > 0) ports.push(["kafka", c.kafkaPort]);
     for (const [what, port] of ports) {
       const err = await bindError(c.host, port);
       if (err === undefined) continue;
@@ -228,6 +229,12 @@ function connectHint(urls: string, prepared: PreparedLocalCluster): string {
     `  or with the client certificate ${prepared.tls.admin.certFile}; create users with rlog-cli user create, and ACLs with rlog-cli acl add.\n` +
     `  connect with: set -a; . ${file}; set +a; npx rlog-cli cluster status\n`
   );
+}
+
+/** Where Kafka clients connect (docs/KAFKA.md), when the brokers have Kafka listeners. */
+function kafkaHint(configs: readonly { readonly host: string; readonly kafkaPort: number; readonly brokerId: number; readonly brokers: readonly { readonly id: number; readonly host: string }[] }[]): string {
+  const servers = configs.filter((c) => c.kafkaPort > 0).map((c) => `${c.brokers.find((b) => b.id === c.brokerId)?.host ?? c.host}:${c.kafkaPort}`);
+  return servers.length === 0 ? "" : `Kafka clients (kafkajs, librdkafka, kcat) connect to ${servers.join(",")}, e.g. kcat -b ${servers[0]} -L\n`;
 }
 
 /** Run the cluster until Ctrl-C (or SIGTERM); resolves with the exit code to use. */
@@ -266,6 +273,7 @@ export async function runLocalCluster(opts: LocalClusterOptions): Promise<number
     `rlog local cluster: ${configs.length} broker${configs.length === 1 ? "" : "s"}, data under ${configs.map((c) => c.config.dataDir).join(", ")}\n` +
       `clients connect to ${urls}\n` +
       connectHint(urls, prepared) +
+      kafkaHint(configs.map(({ config }) => config)) +
       `Ctrl-C stops all brokers.\n`,
   );
 

@@ -22,6 +22,24 @@ export interface BrokerEndpoint {
   readonly clientPort: number;
   /** Port of the peer (broker-to-broker Raft) listener. */
   readonly peerPort: number;
+  /**
+   * Port of its Kafka-protocol listener (docs/KAFKA.md), advertised to Kafka
+   * clients in Metadata; absent when it has none (Kafka clients are then not
+   * told about it).
+   */
+  readonly kafkaPort?: number;
+}
+
+/** Bounds of the Kafka-protocol listener (broker/kafka/, docs/KAFKA.md). */
+export interface KafkaListenerSettings {
+  /** Most open Kafka-protocol connections; one past it is closed at once. */
+  readonly connectionsMax: number;
+  /** Largest request accepted (its 4-byte size prefix); a larger one closes the connection (Kafka's socket.request.max.bytes). */
+  readonly requestBytesMax: number;
+  /** Requests of one connection being handled at once; past it the connection is not read until one is answered. */
+  readonly inflightRequestsMax: number;
+  /** A connection with no request in flight and none received for this long is closed (Kafka's connections.max.idle.ms). */
+  readonly idleMs: number;
 }
 
 /** Raft timing and replication pipeline bounds, shared by every Raft group on the broker. */
@@ -185,6 +203,10 @@ export interface BrokerConfig {
   readonly peerPort: number;
   /** Port of the admin HTTP listener (/metrics, /health, /ready; docs/METRICS.md), bound on `host`; 0 = any free port, -1 = off. */
   readonly adminPort: number;
+  /** Port of the Kafka-protocol listener (docs/KAFKA.md), bound on `host`; 0 = any free port, -1 = off. */
+  readonly kafkaPort: number;
+  /** Bounds of the Kafka-protocol listener. */
+  readonly kafka: KafkaListenerSettings;
   /** Most open connections to the admin listener; more are refused (closed at once). */
   readonly adminConnectionsMax: number;
   /** An admin connection with no request for this long is closed. */
@@ -248,7 +270,7 @@ export interface BrokerConfig {
 
 /** What a config file, the environment or `overrides` may supply: any subset, groups merged key by key. */
 export type ConfigInput = {
-  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings | AuthenticationSettings | ReassignmentSettings | MetricsSettings
+  readonly [K in keyof BrokerConfig]?: BrokerConfig[K] extends RaftSettings | StorageSettings | LimitSettings | AuthorizationConfig | TlsSettings | AuthenticationSettings | ReassignmentSettings | MetricsSettings | KafkaListenerSettings
     ? Partial<BrokerConfig[K]>
     : BrokerConfig[K];
 };

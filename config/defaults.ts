@@ -13,6 +13,7 @@
 import type { BrokerConfig } from "./broker-config.js";
 import {
   ADMIN_DEFAULTS,
+  KAFKA_LISTENER_DEFAULTS,
   METRICS_DEFAULTS,
   AUTHORIZATION_DEFAULTS,
   REASSIGNMENT_DEFAULTS,
@@ -48,6 +49,13 @@ export const DEFAULT_CONFIG: DefaultedConfig = deepFreeze({
   clientPort: BROKER_DEFAULTS.clientPort,
   peerPort: BROKER_DEFAULTS.peerPort,
   adminPort: ADMIN_DEFAULTS.adminPort,
+  kafkaPort: KAFKA_LISTENER_DEFAULTS.kafkaPort,
+  kafka: {
+    connectionsMax: KAFKA_LISTENER_DEFAULTS.connectionsMax,
+    requestBytesMax: KAFKA_LISTENER_DEFAULTS.requestBytesMax,
+    inflightRequestsMax: KAFKA_LISTENER_DEFAULTS.inflightRequestsMax,
+    idleMs: KAFKA_LISTENER_DEFAULTS.idleMs,
+  },
   adminConnectionsMax: ADMIN_DEFAULTS.adminConnectionsMax,
   adminIdleMs: ADMIN_DEFAULTS.adminIdleMs,
   adminReadyLagEntriesMax: ADMIN_DEFAULTS.adminReadyLagEntriesMax,

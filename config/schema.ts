@@ -94,11 +94,16 @@ const port: IntSpec = int(1, 65_535);
 const brokerIdSpec: IntSpec = int(1, 2_147_483_647);
 
 /** The keys of one entry of `brokers`. */
-export const BROKER_ENDPOINT_SCHEMA: SchemaFor<BrokerEndpoint> = {
+/** Keys of a `brokers` entry that may be left out. */
+export const OPTIONAL_ENDPOINT_KEYS: ReadonlySet<string> = new Set(["kafkaPort"]);
+
+/** The keys of one entry of `brokers` (kafkaPort optional: OPTIONAL_ENDPOINT_KEYS). */
+export const BROKER_ENDPOINT_SCHEMA: SchemaFor<Required<BrokerEndpoint>> = {
   id: brokerIdSpec,
   host: { kind: "string", lengthMin: 1, lengthMax: 253, nullable: false },
   clientPort: port,
   peerPort: port,
+  kafkaPort: port,
 };
 
 /** Most entries in `brokers`: a bound, and far more than one static Raft cluster should hold. */
@@ -111,6 +116,16 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
   clientPort: port,
   peerPort: port,
   adminPort: { ...int(0, 65_535), special: { value: -1, meaning: "off" } },
+  kafkaPort: { ...int(0, 65_535), special: { value: -1, meaning: "off" } },
+  kafka: {
+    kind: "group",
+    fields: {
+      connectionsMax: int(1, 1_000_000),
+      requestBytesMax: int(1024, 1024 * 1024 * 1024),
+      inflightRequestsMax: int(1, 10_000),
+      idleMs: int(1000, DAY_MS),
+    },
+  },
   adminConnectionsMax: int(1, 100_000),
   adminIdleMs: int(100, DAY_MS),
   adminReadyLagEntriesMax: int(0),

@@ -24,6 +24,9 @@
  *   connection's budget, and one connection's the broker's);
  * - limits.sendStallPressureMs <= limits.sendStallMs;
  * - adminPort, when a port (> 0), differs from clientPort and peerPort;
+ * - kafkaPort, when a port (> 0), differs from clientPort, peerPort and adminPort, and
+ *   from this broker's `brokers` entry's kafkaPort when that is set (the entry's
+ *   kafkaPort is the default of kafkaPort);
  * - allowedOrigins: each "*" or an origin "scheme://host[:port]" (no path, no trailing slash);
  * - brokers: distinct ids; no two listeners share a port on the same host;
  *   no entry advertises an unspecified address (0.0.0.0, ::), nor does a
@@ -46,6 +49,7 @@ import { envName } from "./env.js";
 import { isUnspecifiedHost } from "./hosts.js";
 import {
   BROKER_ENDPOINT_SCHEMA,
+  OPTIONAL_ENDPOINT_KEYS,
   BROKERS_COUNT_MAX,
   describeSpec,
   schemaGroups,
@@ -152,6 +156,13 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
           fail(key, `${showValue(values.get(key))} differs from this broker's entry brokers[${self}].${key} (${entry[key]})`);
         }
       }
+      // kafkaPort: the entry advertises it; the top-level key binds it. Either may give it.
+      if (entry.kafkaPort !== undefined) {
+        if (sources.get("kafkaPort") === DEFAULTS_SOURCE) set("kafkaPort", entry.kafkaPort, `${DERIVED_SOURCE} from brokers[${self}]`);
+        else if (num("kafkaPort") !== undefined && num("kafkaPort") !== entry.kafkaPort && num("kafkaPort") !== 0) {
+          fail("kafkaPort", `${showValue(values.get("kafkaPort"))} differs from this broker's entry brokers[${self}].kafkaPort (${entry.kafkaPort})`);
+        }
+      }
     }
   }
   if (brokers !== undefined && !settings.has("controllerVoters")) {
@@ -189,6 +200,12 @@ export function validateSettings(settings: ReadonlyMap<string, Setting>, missing
     origins.forEach((origin: string, i) => {
       if (!isOriginPattern(origin)) fail(`allowedOrigins[${i}]`, `must be "*" or an origin like "https://app.example.com" (scheme://host[:port], no path), got ${showValue(origin)}`);
     });
+  }
+  const kafkaPort = num("kafkaPort");
+  if (kafkaPort !== undefined && kafkaPort > 0) {
+    for (const key of ["clientPort", "peerPort", "adminPort"] as const) {
+      if (num(key) === kafkaPort) fail("kafkaPort", `must differ from ${key} (both ${kafkaPort})`);
+    }
   }
   const adminPort = num("adminPort");
   if (adminPort !== undefined && adminPort > 0) {
@@ -253,7 +270,8 @@ function checkBrokerList(brokers: readonly BrokerEndpoint[], fail: (path: string
     if (isUnspecifiedHost(b.host)) {
       fail(`brokers[${i}].host`, `${b.host} is where a listener binds, not an address clients and peers can reach: advertise this broker's own address or host name (bind to ${b.host} with the top-level host)`);
     }
-    for (const key of ["clientPort", "peerPort"] as const) {
+    for (const key of ["clientPort", "peerPort", "kafkaPort"] as const) {
+      if (b[key] === undefined) continue;
       const where = `${b.host}:${b[key]}`;
       const user = portAt.get(where);
       if (user !== undefined) fail(`brokers[${i}].${key}`, `port ${b[key]} on ${b.host} is already used by ${user}`);
@@ -367,6 +385,7 @@ function checkLeaf(path: string, spec: LeafSpec, value: unknown, source: string,
         }
         const out: Record<string, unknown> = {};
         for (const [key, fieldSpec] of Object.entries(fields)) {
+          if (!(key in entry) && OPTIONAL_ENDPOINT_KEYS.has(key)) continue;
           if (!(key in entry)) {
             issues.push({ source, key: `${at}.${key}`, reason: "required but not set" });
             ok = false;

@@ -25,6 +25,8 @@ export interface KnownBroker extends RegisteredBroker {
 export function knownBrokers(configured: readonly BrokerEndpoint[], registered: readonly RegisteredBroker[]): KnownBroker[] {
   const out = new Map<NodeId, KnownBroker>();
   for (const b of registered) out.set(b.id, { ...b, source: "registered" });
-  for (const b of configured) out.set(b.id as NodeId, { id: b.id as NodeId, host: b.host, clientPort: b.clientPort, peerPort: b.peerPort, source: "configured" });
+  for (const b of configured) {
+    out.set(b.id as NodeId, { id: b.id as NodeId, host: b.host, clientPort: b.clientPort, peerPort: b.peerPort, ...(b.kafkaPort === undefined ? {} : { kafkaPort: b.kafkaPort }), source: "configured" });
+  }
   return [...out.values()].sort((a, b) => a.id - b.id);
 }

@@ -133,6 +133,8 @@ export interface RegisteredBroker {
   readonly host: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Its Kafka-protocol listener's port, when it has one (docs/KAFKA.md). */
+  readonly kafkaPort?: number;
 }
 
 /**
@@ -509,11 +511,12 @@ const BROKER_HOST_LENGTH_MAX = 253;
 /** A registered broker as decoded from the log or a snapshot, or undefined when malformed. */
 function storedBroker(b: unknown): RegisteredBroker | undefined {
   if (typeof b !== "object" || b === null) return undefined;
-  const { id, host, clientPort, peerPort } = b as Record<string, unknown>;
+  const { id, host, clientPort, peerPort, kafkaPort } = b as Record<string, unknown>;
   const port = (p: unknown): p is number => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= PORT_MAX;
   if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) return undefined;
   if (typeof host !== "string" || host === "" || host.length > BROKER_HOST_LENGTH_MAX || !port(clientPort) || !port(peerPort)) return undefined;
-  return { id: id as NodeId, host, clientPort, peerPort };
+  if (kafkaPort !== undefined && kafkaPort !== null && !port(kafkaPort)) return undefined;
+  return { id: id as NodeId, host, clientPort, peerPort, ...(port(kafkaPort) ? { kafkaPort } : {}) };
 }
 
 /** A credential as decoded from the log (msgpack bin arrives as Buffer), or undefined when malformed. */

@@ -464,6 +464,28 @@ export const GROUP_DEFAULTS = frozen({
   assignmentStrategy: "sticky",
 });
 
+/** The Kafka-protocol listener (broker/kafka/, docs/KAFKA.md). */
+export const KAFKA_LISTENER_DEFAULTS = frozen({
+  /**
+   * Off (-1) unless configured, like adminPort: one fixed port would clash
+   * between brokers on one host. Broker i of the local cluster uses 19091 + i
+   * (19092, 19093, 19094), and the shipped configs set it.
+   */
+  kafkaPort: -1,
+  /** Open Kafka-protocol connections at once (as the client listener's connectionsMax). */
+  connectionsMax: 1024,
+  /**
+   * Largest request: a produce request carries one batch per partition, each at
+   * most limits.batchBytesMax (1 MiB by default), so 8 MiB is room for several
+   * partitions' batches; Kafka's socket.request.max.bytes is 100 MiB.
+   */
+  requestBytesMax: 8 * MiB,
+  /** Requests of one connection handled at once (Kafka clients pipeline 5 by default). */
+  inflightRequestsMax: 64,
+  /** Kafka's connections.max.idle.ms: 10 minutes. */
+  idleMs: 10 * MINUTE_MS,
+});
+
 /** The admin HTTP listener and the metrics on it (broker/admin/, docs/METRICS.md). */
 export const ADMIN_DEFAULTS = frozen({
   /**

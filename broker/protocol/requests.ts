@@ -248,6 +248,8 @@ export interface RegisterBrokerRequest {
   readonly host: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Its Kafka-protocol listener's port (docs/KAFKA.md), when it will have one. */
+  readonly kafkaPort?: number;
 }
 
 /** Remove a registered broker that holds no replicas and is no controller voter. Controller leader only. */

@@ -322,7 +322,14 @@ const parsers: Parsers = {
   registerBroker: (r) => {
     const host = r.str("host", BROKER_HOST_LENGTH_MAX, 1);
     if (host === "0.0.0.0" || host === "::") throw invalidField("host", `${host} is where a listener binds, not an address peers and clients can reach: give the broker's own address or host name`);
-    return { op: "registerBroker", brokerId: r.int("brokerId", BROKER_ID), host, clientPort: r.int("clientPort", PORT), peerPort: r.int("peerPort", PORT) };
+    return compact<RequestOf<"registerBroker">>({
+      op: "registerBroker",
+      brokerId: r.int("brokerId", BROKER_ID),
+      host,
+      clientPort: r.int("clientPort", PORT),
+      peerPort: r.int("peerPort", PORT),
+      kafkaPort: r.optInt("kafkaPort", PORT),
+    });
   },
 
   unregisterBroker: (r) => ({ op: "unregisterBroker", brokerId: r.int("brokerId", BROKER_ID) }),

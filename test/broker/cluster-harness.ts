@@ -154,6 +154,8 @@ export interface ClusterOptions {
   };
   /** The login the harness's own readiness checks use when the brokers require authentication. */
   readonly login?: WireLogin;
+  /** Give every broker a Kafka-protocol listener on a free port (kafkaPort; docs/KAFKA.md). */
+  readonly kafka?: boolean;
 }
 
 interface Member {
@@ -162,6 +164,8 @@ interface Member {
   readonly advertised: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Its Kafka listener's port (ClusterOptions.kafka), or undefined. */
+  readonly kafkaPort: number | undefined;
   readonly configFile: string;
   readonly dataDir: string;
   readonly logFile: string;
@@ -187,7 +191,8 @@ export class TestCluster {
     c.login = opts.login;
     const ports = opts.ports ?? (await freeBrokerPorts(opts.size));
     const address = (id: number): { readonly bind: string; readonly advertised: string } => opts.addresses?.(id) ?? { bind: "127.0.0.1", advertised: "127.0.0.1" };
-    const brokers = ports.map((p, i) => ({ id: i + 1, host: address(i + 1).advertised, clientPort: p.client, peerPort: p.peer }));
+    const kafkaPorts = opts.kafka === true ? await freePorts(ports.length) : [];
+    const brokers = ports.map((p, i) => ({ id: i + 1, host: address(i + 1).advertised, clientPort: p.client, peerPort: p.peer, ...(opts.kafka === true ? { kafkaPort: kafkaPorts[i]! } : {}) }));
     for (const b of brokers) {
       const dataDir = opts.dataDirFor?.(b.id) ?? join(c.dir, `data-${b.id}`);
       const configFile = join(c.dir, `broker-${b.id}.json`);
@@ -203,7 +208,7 @@ export class TestCluster {
         ...opts.extraFor?.(b.id),
       };
       writeFileSync(configFile, JSON.stringify(cfg, null, 2));
-      c.members.push({ id: b.id, advertised: b.host, clientPort: b.clientPort, peerPort: b.peerPort, configFile, dataDir, logFile: join(c.dir, `broker-${b.id}.log`), child: undefined });
+      c.members.push({ id: b.id, advertised: b.host, clientPort: b.clientPort, peerPort: b.peerPort, kafkaPort: kafkaPorts[b.id - 1], configFile, dataDir, logFile: join(c.dir, `broker-${b.id}.log`), child: undefined });
     }
     for (const m of c.members) c.spawn(m);
     try {
@@ -217,6 +222,13 @@ export class TestCluster {
 
   urls(): string[] {
     return this.members.map((m) => wsUrl(m.advertised, m.clientPort, this.clientTls !== undefined));
+  }
+  /** "host:port" of every broker's Kafka listener (ClusterOptions.kafka), for Kafka clients' bootstrap lists. */
+  kafkaBrokers(): string[] {
+    return this.members.map((m) => {
+      if (m.kafkaPort === undefined) throw new Error("the cluster was started without kafka: true");
+      return `${m.advertised}:${m.kafkaPort}`;
+    });
   }
   url(id: number): string {
     const m = this.member(id);
@@ -318,6 +330,7 @@ export class TestCluster {
       advertised: address,
       clientPort: ports!.client,
       peerPort: ports!.peer,
+      kafkaPort: undefined,
       configFile: join(this.dir, `broker-${id}.json`),
       dataDir: join(this.dir, `data-${id}`),
       logFile: join(this.dir, `broker-${id}.log`),

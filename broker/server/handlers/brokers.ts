@@ -10,7 +10,13 @@ import type { HandlersFor } from "../handlers.js";
 export function brokerHandlers(ctx: HandlerContext): HandlersFor<"registerBroker" | "unregisterBroker" | "listBrokers" | "alterControllerVoters"> {
   return {
     registerBroker: async (req) => ({
-      broker: await ctx.brokerAdmin.registerBroker({ id: nodeId(req.brokerId), host: req.host, clientPort: req.clientPort, peerPort: req.peerPort }),
+      broker: await ctx.brokerAdmin.registerBroker({
+        id: nodeId(req.brokerId),
+        host: req.host,
+        clientPort: req.clientPort,
+        peerPort: req.peerPort,
+        ...(req.kafkaPort === undefined ? {} : { kafkaPort: req.kafkaPort }),
+      }),
     }),
     unregisterBroker: async (req) => {
       await ctx.brokerAdmin.unregisterBroker(nodeId(req.brokerId));

@@ -1,0 +1,15 @@
+/**
+ * Every Kafka API the listener answers (one entry per key). ApiVersions
+ * reports exactly this table.
+ */
+import { apiVersionsApi } from "./apis/api-versions.js";
+import { metadataApi } from "./apis/metadata.js";
+import type { KafkaApi } from "./kafka-api.js";
+
+/** The APIs, ApiVersions included. */
+export function kafkaApis(): readonly KafkaApi[] {
+  const apis: KafkaApi[] = [];
+  apis.push(apiVersionsApi(() => apis));
+  apis.push(metadataApi);
+  return apis;
+}
