@@ -93,8 +93,9 @@ export interface KafkaApi {
   readonly maxVersion: number;
   /**
    * Parse the body (`body` is positioned after the header) and answer: the
-   * response body, without the header. Throws KafkaDecodeError when the
-   * body does not parse.
+   * response body, without the header, or null for a request Kafka answers
+   * with nothing at all (Produce with acks 0). Throws KafkaDecodeError when
+   * the body does not parse.
    */
-  handle(version: number, body: KafkaReader, ctx: KafkaApiContext): Promise<KafkaWriter> | KafkaWriter;
+  handle(version: number, body: KafkaReader, ctx: KafkaApiContext): Promise<KafkaWriter | null> | KafkaWriter | null;
 }

@@ -68,8 +68,8 @@ interface Pending {
   readonly holder: RequestHolder;
   readonly requestBytes: number;
   readonly startedMs: number;
-  /** The response body once ready; undefined while the API runs. */
-  body: Uint8Array[] | undefined;
+  /** The response body once ready (null: no response); undefined while the API runs. */
+  body: Uint8Array[] | null | undefined;
   /** Close the connection after this response (an answer the client cannot parse). */
   closeAfter: boolean;
 }
@@ -229,14 +229,14 @@ export class KafkaConnection {
       log: this.log,
       call: <R extends HandlerRequest>(request: R) => this.deps.call<R>(request, this.deps.auth.principal ?? "User:ANONYMOUS", this.abort.signal, holder),
     };
-    let outcome: Promise<KafkaWriter>;
+    let outcome: Promise<KafkaWriter | null>;
     try {
       outcome = Promise.resolve(api.handle(header.apiVersion, r, ctx));
     } catch (err) {
       outcome = Promise.reject(err);
     }
     outcome.then(
-      (w) => this.settle(pending, w.finish()),
+      (w) => this.settle(pending, w === null ? null : w.finish()),
       (err: unknown) => {
         if (err instanceof KafkaDecodeError) this.log.info({ api: api.name, version: header.apiVersion, err: err.message }, "kafka request body does not parse; closing");
         else this.log.error({ api: api.name, version: header.apiVersion, err }, "kafka API failed; closing the connection");
@@ -260,14 +260,15 @@ export class KafkaConnection {
     this.flush();
   }
 
-  private settle(pending: Pending, body: Uint8Array[] | undefined): void {
+  /** A request's API finished: `body` to answer, null to answer nothing (acks 0), undefined when it failed. */
+  private settle(pending: Pending, body: Uint8Array[] | null | undefined): void {
     this.running--;
     this.budget.releaseRequest(pending.requestBytes);
-    if (body === undefined) {
+    if (body === undefined || body === null) {
       this.budget.release(pending.holder.reservedBytes);
       pending.holder.reservedBytes = 0;
-      return;
     }
+    if (body === undefined) return;
     pending.body = body;
     this.flush();
     this.updatePause();
@@ -280,7 +281,8 @@ export class KafkaConnection {
   private flush(): void {
     while (!this.closed && this.queue.length > 0 && this.queue[0]!.body !== undefined) {
       const p = this.queue.shift()!;
-      const body = p.body!;
+      const body = p.body;
+      if (body === null || body === undefined) continue; // acks 0: Kafka sends no response
       let size = 4; // correlation id (response header v0; flexible APIs other than ApiVersions would add tagged fields)
       for (const c of body) size += c.byteLength;
       const head = Buffer.allocUnsafe(8);
