@@ -199,7 +199,9 @@ export class KafkaConnection {
       const correlationId = r.int32("correlation_id");
       const clientId = r.nullableString("client_id");
       header = { apiKey, apiVersion, correlationId, clientId };
-      if (isFlexible(apiKey, apiVersion)) r.skipTaggedFields("request header tagged fields");
+      // Tagged fields end a flexible header; an unsupported version is answered without reading further.
+      const known = this.deps.apis.get(apiKey);
+      if (known !== undefined && apiVersion >= known.minVersion && apiVersion <= known.maxVersion && isFlexible(apiKey, apiVersion)) r.skipTaggedFields("request header tagged fields");
     } catch (err) {
       this.log.info({ err: (err as Error).message }, "kafka request header does not parse; closing");
       this.close();
