@@ -477,6 +477,7 @@ export class Broker {
           sample: (p) => this.partitionSample(p),
           clientConnections: () => this.server?.stats().connections ?? 0,
           clientErrorsByCode: () => this.server?.stats().errorsByCode ?? {},
+          kafka: () => this.kafka?.stats(),
         },
       });
     }

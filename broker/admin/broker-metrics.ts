@@ -48,6 +48,8 @@ export interface BrokerMetricsSource {
   clientConnections(): number;
   /** Error responses sent since start, by code name (bounded set of names). */
   clientErrorsByCode(): Readonly<Record<string, number>>;
+  /** The Kafka-protocol listener's open connections and requests by API name; undefined while it is off (docs/KAFKA.md). */
+  kafka(): { readonly connections: number; readonly requestsByApi: Readonly<Record<string, number>> } | undefined;
 }
 
 /** Request latency buckets in seconds: 0.5 ms .. 10 s (a produce waits for a commit and an fsync; a fetch may long-poll). */
@@ -127,6 +129,25 @@ export class BrokerMetrics {
       collect() {
         this.reset();
         for (const [code, count] of Object.entries(source.clientErrorsByCode())) this.inc({ code }, count);
+      },
+    });
+
+    new Gauge({
+      name: "rlog_kafka_connections",
+      help: "Open connections to the Kafka-protocol listener (0 while it is off).",
+      registers,
+      collect() {
+        this.set(source.kafka()?.connections ?? 0);
+      },
+    });
+    new Counter({
+      name: "rlog_kafka_requests_total",
+      help: "Requests the Kafka-protocol listener handled, by Kafka API name (errors included; unsupported ones not).",
+      labelNames: ["api"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [api, count] of Object.entries(source.kafka()?.requestsByApi ?? {})) this.inc({ api }, count);
       },
     });
 

@@ -60,6 +60,8 @@ export interface KafkaConnectionDeps {
   readonly budget: (onStalled: (stall: Stall) => void) => ConnectionBudget;
   /** Called once when the connection has closed. */
   readonly onClosed: () => void;
+  /** Called for each request whose API and version are answered (by API name), for metrics. */
+  readonly onRequest: (api: string) => void;
 }
 
 /** A request whose response is not written yet. */
@@ -221,6 +223,7 @@ export class KafkaConnection {
       return;
     }
     this.running++;
+    this.deps.onRequest(api.name);
     this.budget.holdRequest(frame.byteLength);
     const ctx: KafkaApiContext = {
       header,

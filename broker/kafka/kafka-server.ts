@@ -66,6 +66,8 @@ export class KafkaServer {
   private readonly budget: ResponseBudget;
   private readonly log: Logger;
   private nextConnectionId = 1;
+  /** Requests answered since start, by API name (a bounded set: the API table). */
+  private readonly requestsByApi: Record<string, number> = {};
 
   constructor(private readonly options: KafkaServerOptions) {
     this.apis = new Map(kafkaApis().map((a) => [a.key, a]));
@@ -104,9 +106,9 @@ export class KafkaServer {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Open connections (for tests and metrics). */
-  connectionCount(): number {
-    return this.connections.size;
+  /** Open connections and requests handled since start by API name (for metrics). */
+  stats(): { readonly connections: number; readonly requestsByApi: Readonly<Record<string, number>> } {
+    return { connections: this.connections.size, requestsByApi: this.requestsByApi };
   }
 
   private accept(socket: Socket): void {
@@ -150,6 +152,9 @@ export class KafkaServer {
       call: (request, principal, signal, holder) => this.call(request, principal, signal, holder, connectionId),
       budget: (onStalled) => this.budget.connection(onStalled),
       onClosed: () => this.connections.delete(connection),
+      onRequest: (api) => {
+        this.requestsByApi[api] = (this.requestsByApi[api] ?? 0) + 1;
+      },
     });
     this.connections.add(connection);
     log.debug("kafka connection opened");

@@ -37,6 +37,7 @@ test("a scrape exports per-partition series for at most partitionSeriesMax parti
       },
       clientConnections: () => 3,
       clientErrorsByCode: () => ({ NOT_LEADER: 4 }),
+      kafka: () => ({ connections: 2, requestsByApi: { Produce: 5 } }),
     },
   });
   const text = await metrics.render();
