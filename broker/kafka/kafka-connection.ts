@@ -228,6 +228,9 @@ export class KafkaConnection {
       auth: this.deps.auth,
       log: this.log,
       call: <R extends HandlerRequest>(request: R) => this.deps.call<R>(request, this.deps.auth.principal ?? "User:ANONYMOUS", this.abort.signal, holder),
+      closeAfterResponse: () => {
+        pending.closeAfter = true;
+      },
     };
     let outcome: Promise<KafkaWriter | null>;
     try {

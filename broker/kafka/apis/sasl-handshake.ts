@@ -1,0 +1,52 @@
+/**
+ * SaslHandshake (key 17), v1 only: the client names its SASL mechanism and
+ * learns which ones this connection offers (sasl-exchange.ts). v0 would
+ * make the rest of the exchange raw, unframed tokens, so it is not answered
+ * (UNSUPPORTED_VERSION); every current client uses v1 and SaslAuthenticate.
+ *
+ * - authentication off (mechanism "none"): UNSUPPORTED_SASL_MECHANISM with
+ *   an empty list, which kafkajs and librdkafka report as "mechanism not
+ *   supported by the broker";
+ * - a mechanism not offered: UNSUPPORTED_SASL_MECHANISM with the list;
+ * - a second handshake (already logged in, or an exchange under way):
+ *   ILLEGAL_SASL_STATE.
+ */
+import { ApiKey } from "../api-keys.js";
+import type { KafkaApi, KafkaApiContext } from "../kafka-api.js";
+import { KafkaError } from "../kafka-errors.js";
+import type { KafkaReader } from "../kafka-reader.js";
+import { KafkaWriter } from "../kafka-writer.js";
+import { enabledMechanisms, startExchange } from "../sasl-exchange.js";
+
+function answer(errorCode: number, mechanisms: readonly string[]): KafkaWriter {
+  return new KafkaWriter().int16(errorCode).array(mechanisms, (w, m) => w.string(m));
+}
+
+export const saslHandshakeApi: KafkaApi = {
+  key: ApiKey.SaslHandshake,
+  name: "SaslHandshake",
+  minVersion: 1,
+  maxVersion: 1,
+  handle(_version: number, body: KafkaReader, ctx: KafkaApiContext): KafkaWriter {
+    const mechanism = body.string("mechanism");
+    body.end("SaslHandshake");
+    const { auth } = ctx;
+    const offered = enabledMechanisms(auth);
+    if (offered.length === 0) {
+      ctx.log.info({ mechanism }, "kafka SaslHandshake: authentication is off on this broker");
+      return answer(KafkaError.UNSUPPORTED_SASL_MECHANISM, offered);
+    }
+    if (auth.principal !== undefined || auth.mechanism !== undefined) {
+      ctx.log.info({ mechanism, principal: auth.principal }, "kafka SaslHandshake out of order");
+      return answer(KafkaError.ILLEGAL_SASL_STATE, offered);
+    }
+    if (!offered.includes(mechanism)) {
+      ctx.log.info({ mechanism, offered, tls: auth.tls }, "kafka SaslHandshake: mechanism not offered");
+      return answer(KafkaError.UNSUPPORTED_SASL_MECHANISM, offered);
+    }
+    auth.mechanism = mechanism;
+    auth.exchange = startExchange(mechanism, auth);
+    ctx.log.debug({ mechanism }, "kafka SASL mechanism chosen");
+    return answer(KafkaError.NONE, offered);
+  },
+};
