@@ -1,0 +1,186 @@
+/**
+ * The Kafka admin APIs on three real brokers with Kafka listeners, with
+ * real clients: kafkajs's admin creates a topic with configs (CreateTopics
+ * on the controller, whichever broker it bootstraps from), lists it,
+ * fetches its metadata, reads its configs back (DescribeConfigs) and
+ * deletes it (DeleteTopics); an unknown config gets INVALID_CONFIG and an
+ * existing topic TOPIC_ALREADY_EXISTS. The rlog SDK sees the same topics
+ * with the same settings (one cluster behind both protocols). kcat -L -J
+ * (librdkafka) lists every broker with its Kafka port and a topic's
+ * partitions with their leaders.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import kafkajs, { type Admin } from "kafkajs";
+import { RlogClient } from "../../client/index.js";
+import { TestCluster, sleep } from "../broker/cluster-harness.js";
+
+const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
+
+let cluster: TestCluster;
+let rlog: RlogClient;
+let admin: Admin;
+
+before(async () => {
+  cluster = await TestCluster.start({ size: 3, kafka: true });
+  rlog = new RlogClient({ brokers: cluster.urls(), clientId: "kafka-admin-test" });
+  // Bootstrap from one broker only: CreateTopics must find the controller through Metadata.
+  const kafka = new Kafka({ clientId: "kafka-admin-test", brokers: cluster.kafkaBrokers().slice(2), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  admin = kafka.admin();
+  await admin.connect();
+});
+
+after(async () => {
+  await admin?.disconnect();
+  await rlog?.close();
+  await cluster?.stopAll();
+});
+
+/** Poll `check` every 50 ms until it returns a value other than undefined; fail after `timeoutMs`. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Run kcat with `args`; its stdout once it exits 0 (killed after `timeoutMs`). */
+function kcat(args: readonly string[], timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("kcat", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`kcat ${args.join(" ")} exited ${code ?? signal}: ${err}`));
+    });
+  });
+}
+
+test("kafkajs createTopics with configs -> listTopics, fetchTopicMetadata, describeConfigs; the rlog SDK sees the same topic", { timeout: 60_000 }, async () => {
+  const created = await admin.createTopics({
+    topics: [
+      {
+        topic: "k-orders",
+        numPartitions: 3,
+        replicationFactor: 2,
+        configEntries: [
+          { name: "retention.ms", value: "3600000" },
+          { name: "segment.bytes", value: "1048576" },
+          { name: "compression.type", value: "gzip" },
+        ],
+      },
+    ],
+    timeout: 15_000,
+  });
+  assert.equal(created, true);
+
+  assert.ok((await admin.listTopics()).includes("k-orders"));
+  const meta = await admin.fetchTopicMetadata({ topics: ["k-orders"] });
+  const t = meta.topics[0]!;
+  assert.equal(t.name, "k-orders");
+  assert.deepEqual(
+    t.partitions.map((p) => p.partitionId).sort(),
+    [0, 1, 2],
+  );
+  for (const p of t.partitions) {
+    assert.equal(p.replicas.length, 2);
+    assert.ok(p.replicas.includes(p.leader), `partition ${p.partitionId}: leader ${p.leader} is a replica`);
+  }
+
+  const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: "k-orders" }], includeSynonyms: false });
+  const resource = described.resources[0]!;
+  assert.equal(resource.errorCode, 0);
+  const entries = new Map(resource.configEntries.map((e) => [e.configName, e]));
+  assert.equal(entries.get("retention.ms")?.configValue, "3600000");
+  assert.equal(entries.get("retention.ms")?.isDefault, false);
+  assert.equal(entries.get("segment.bytes")?.configValue, "1048576");
+  assert.equal(entries.get("compression.type")?.configValue, "gzip");
+  assert.equal(entries.get("cleanup.policy")?.configValue, "delete");
+  assert.equal(entries.get("cleanup.policy")?.readOnly, true);
+  assert.equal(entries.get("retention.bytes")?.isDefault, true);
+
+  const viaRlog = await rlog.admin().describeTopic("k-orders");
+  assert.equal(viaRlog.partitions.length, 3);
+  assert.equal(viaRlog.replicationFactor, 2);
+  assert.equal(viaRlog.config.retentionMs, 3_600_000);
+  assert.equal(viaRlog.config.segmentBytes, 1_048_576);
+  assert.equal(viaRlog.config.compression, "gzip");
+});
+
+test("createTopics: an unknown config is INVALID_CONFIG, an existing topic TOPIC_ALREADY_EXISTS; neither changes anything", { timeout: 60_000 }, async () => {
+  await assert.rejects(
+    admin.createTopics({ topics: [{ topic: "k-bad", numPartitions: 1, replicationFactor: 1, configEntries: [{ name: "min.insync.replicas", value: "2" }] }] }),
+    (err: { errors?: { type: string; message: string }[] }) => {
+      assert.equal(err.errors?.[0]?.type, "INVALID_CONFIG", JSON.stringify(err));
+      return true;
+    },
+  );
+  await assert.rejects(
+    admin.createTopics({ topics: [{ topic: "k-bad", numPartitions: 1, replicationFactor: 1, configEntries: [{ name: "segment.bytes", value: "10" }] }] }),
+    (err: { errors?: { type: string }[] }) => err.errors?.[0]?.type === "INVALID_CONFIG",
+    "a value below segmentBytesMin",
+  );
+  assert.ok(!(await admin.listTopics()).includes("k-bad"));
+
+  await admin.createTopics({ topics: [{ topic: "k-twice", numPartitions: 1, replicationFactor: 1 }] });
+  // kafkajs resolves false exactly when every topic's error is TOPIC_ALREADY_EXISTS.
+  assert.equal(await admin.createTopics({ topics: [{ topic: "k-twice", numPartitions: 2, replicationFactor: 1 }] }), false);
+  assert.equal((await rlog.admin().describeTopic("k-twice")).partitions.length, 1);
+
+  // validateOnly: checked, not created.
+  await admin.createTopics({ topics: [{ topic: "k-dry", numPartitions: 1, replicationFactor: 1 }], validateOnly: true, waitForLeaders: false });
+  assert.ok(!(await admin.listTopics()).includes("k-dry"));
+});
+
+test("kafkajs deleteTopics removes the topic for both protocols", { timeout: 60_000 }, async () => {
+  await admin.createTopics({ topics: [{ topic: "k-doomed", numPartitions: 2, replicationFactor: 2 }] });
+  assert.ok((await rlog.admin().listTopics()).some((t) => t.name === "k-doomed"));
+  await admin.deleteTopics({ topics: ["k-doomed"], timeout: 15_000 });
+  await until("k-doomed gone", async () => ((await admin.listTopics()).includes("k-doomed") ? undefined : true));
+  await rlog.admin().describeTopic("k-doomed").then(
+    () => assert.fail("the rlog SDK still sees k-doomed"),
+    (err: { codeName?: string }) => assert.equal(err.codeName, "UNKNOWN_TOPIC"),
+  );
+});
+
+interface KcatMetadata {
+  readonly brokers: { readonly id: number; readonly name: string }[];
+  readonly topics: { readonly topic: string; readonly partitions: { readonly partition: number; readonly leader: number; readonly replicas: { readonly id: number }[] }[] }[];
+}
+
+test("kcat -L -J lists every broker with its Kafka port and a topic's partitions with leaders", { timeout: 60_000 }, async () => {
+  await rlog.admin().createTopic({ name: "k-listed", partitions: 2, replicationFactor: 3 });
+  const listed = await until(
+    "kcat to see k-listed with leaders",
+    async () => {
+      const md = JSON.parse(await kcat(["-b", cluster.kafkaBrokers()[0]!, "-L", "-J", "-t", "k-listed", "-m", "10"])) as KcatMetadata;
+      const t = md.topics.find((x) => x.topic === "k-listed");
+      return t !== undefined && t.partitions.length === 2 && t.partitions.every((p) => p.leader > 0) ? { md, t } : undefined;
+    },
+    30_000,
+  );
+  assert.deepEqual(
+    listed.md.brokers.map((b) => `${b.id} ${b.name}`).sort(),
+    cluster.kafkaBrokers().map((hostPort, i) => `${i + 1} ${hostPort}`).sort(),
+  );
+  for (const p of listed.t.partitions) {
+    assert.deepEqual(
+      p.replicas.map((r) => r.id).sort(),
+      [1, 2, 3],
+    );
+    assert.ok([1, 2, 3].includes(p.leader));
+  }
+});
