@@ -4,7 +4,9 @@
  * mechanisms:
  * - SCRAM-SHA-256 (RFC 5802, RFC 7677): the WebSocket session's exchange,
  *   broker/security/scram-server.ts, with the broker's fake-salt key, so an
- *   unknown user fails exactly like a wrong password on both listeners;
+ *   unknown user fails exactly like a wrong password on both listeners
+ *   (and librdkafka's client-final nonce, which repeats its own nonce, is
+ *   accepted: ScramServerDeps.acceptRepeatedClientNonce);
  * - PLAIN (RFC 4616), offered only on TLS connections (the password travels
  *   in the clear inside the TLS stream): the password is salted with the
  *   user's stored salt and iterations and its stored key compared in
@@ -54,6 +56,7 @@ export function startExchange(mechanism: string, auth: KafkaConnectionAuth): Sas
     lookup: (name) => auth.lookupUser(name),
     serverNonce: () => randomBytes(SCRAM_NONCE_BYTES).toString("base64"),
     fakeSaltKey: auth.fakeSaltKey,
+    acceptRepeatedClientNonce: true,
   });
   return { mechanism: SCRAM_SHA_256, scram, first: true };
 }

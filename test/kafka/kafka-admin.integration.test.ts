@@ -11,10 +11,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import kafkajs, { type Admin } from "kafkajs";
 import { RlogClient } from "../../client/index.js";
 import { TestCluster, sleep } from "../broker/cluster-harness.js";
+import { kcat } from "./kcat.js";
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 
@@ -48,26 +48,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-/** Run kcat with `args`; its stdout once it exits 0 (killed after `timeoutMs`). */
-function kcat(args: readonly string[], timeoutMs = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kcat", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`kcat ${args.join(" ")} exited ${code ?? signal}: ${err}`));
-    });
-  });
-}
 
 test("kafkajs createTopics with configs -> listTopics, fetchTopicMetadata, describeConfigs; the rlog SDK sees the same topic", { timeout: 60_000 }, async () => {
   const created = await admin.createTopics({

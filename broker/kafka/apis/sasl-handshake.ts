@@ -1,8 +1,13 @@
 /**
- * SaslHandshake (key 17), v1 only: the client names its SASL mechanism and
- * learns which ones this connection offers (sasl-exchange.ts). v0 would
- * make the rest of the exchange raw, unframed tokens, so it is not answered
- * (UNSUPPORTED_VERSION); every current client uses v1 and SaslAuthenticate.
+ * SaslHandshake (key 17), v1: the client names its SASL mechanism and
+ * learns which ones this connection offers (sasl-exchange.ts).
+ *
+ * v0 would make the rest of the exchange raw, unframed tokens, so a v0
+ * request is refused: UNSUPPORTED_VERSION (the v0 and v1 answers have one
+ * shape) and the connection closes. ApiVersions still lists v0-v1, because
+ * librdkafka decides that a broker speaks SASL at all only when
+ * SaslHandshake is listed from v0 (its "SASL Handshake not supported by
+ * broker" otherwise); it then uses v1 and SaslAuthenticate, as kafkajs does.
  *
  * - authentication off (mechanism "none"): UNSUPPORTED_SASL_MECHANISM with
  *   an empty list, which kafkajs and librdkafka report as "mechanism not
@@ -25,13 +30,18 @@ function answer(errorCode: number, mechanisms: readonly string[]): KafkaWriter {
 export const saslHandshakeApi: KafkaApi = {
   key: ApiKey.SaslHandshake,
   name: "SaslHandshake",
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 1,
-  handle(_version: number, body: KafkaReader, ctx: KafkaApiContext): KafkaWriter {
+  handle(version: number, body: KafkaReader, ctx: KafkaApiContext): KafkaWriter {
     const mechanism = body.string("mechanism");
     body.end("SaslHandshake");
     const { auth } = ctx;
     const offered = enabledMechanisms(auth);
+    if (version === 0) {
+      ctx.log.info({ mechanism }, "kafka SaslHandshake v0 (unframed SASL) is not supported; closing");
+      ctx.closeAfterResponse();
+      return answer(KafkaError.UNSUPPORTED_VERSION, offered);
+    }
     if (offered.length === 0) {
       ctx.log.info({ mechanism }, "kafka SaslHandshake: authentication is off on this broker");
       return answer(KafkaError.UNSUPPORTED_SASL_MECHANISM, offered);
