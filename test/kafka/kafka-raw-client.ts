@@ -104,6 +104,11 @@ export class RawKafkaConnection {
     return this.waitFor(() => this.closed, timeoutMs);
   }
 
+  /** Half-close: no more bytes from this side. */
+  end(): void {
+    if (!this.closed) this.socket.end();
+  }
+
   destroy(): void {
     this.socket.destroy();
   }
