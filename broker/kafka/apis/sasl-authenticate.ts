@@ -2,7 +2,8 @@
  * SaslAuthenticate (key 36), v0-v1: one message of the SASL exchange that
  * SaslHandshake started (sasl-exchange.ts).
  *
- * - Before a handshake (or after login): ILLEGAL_SASL_STATE, then close.
+ * - Before a handshake, after login, or while the previous message of the
+ *   exchange is still being checked (pipelined): ILLEGAL_SASL_STATE, then close.
  * - Success: the connection's principal becomes "User:<name>" (the listener
  *   then lets every API through) and the exchange state is cleared.
  * - Failure: answered after authentication.failureDelayMs with
@@ -42,13 +43,17 @@ export const saslAuthenticateApi: KafkaApi = {
       ctx.closeAfterResponse();
       return answer(version, KafkaError.ILLEGAL_SASL_STATE, "SaslHandshake first", EMPTY);
     }
+    // One message at a time: a SaslAuthenticate pipelined behind this one finds no exchange (ILLEGAL_SASL_STATE).
+    auth.exchange = undefined;
     const step =
       bytes.byteLength > SCRAM_MESSAGE_BYTES_MAX
         ? { kind: "failed" as const, reason: `SASL message over ${SCRAM_MESSAGE_BYTES_MAX} bytes`, username: undefined, userKnown: undefined }
         : await stepExchange(exchange, bytes, auth);
-    if (step.kind === "continue") return answer(version, KafkaError.NONE, null, step.message);
+    if (step.kind === "continue") {
+      auth.exchange = exchange;
+      return answer(version, KafkaError.NONE, null, step.message);
+    }
     auth.mechanism = undefined;
-    auth.exchange = undefined;
     if (step.kind === "done") {
       auth.principal = `User:${step.username}`;
       ctx.log.info({ principal: auth.principal, mechanism: exchange.mechanism }, "kafka connection authenticated");
