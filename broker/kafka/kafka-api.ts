@@ -100,6 +100,12 @@ export interface KafkaApiContext {
    * the same handler. Throws RlogError (AUTHORIZATION_FAILED when refused).
    */
   call<R extends HandlerRequest>(request: R): Promise<ResultOf<R["op"]>>;
+  /**
+   * Check that this connection's principal may run `request`, without
+   * running it (CreateTopics validate_only). Throws the RlogError `call`
+   * would (AUTHORIZATION_FAILED).
+   */
+  authorize(request: HandlerRequest): void;
   /** Close the connection once this request's response is written (a failed SASL login). */
   closeAfterResponse(): void;
 }

@@ -151,6 +151,10 @@ export class KafkaServer {
         fakeSaltKey: this.options.authentication.fakeSaltKey,
       },
       call: (request, principal, signal, holder) => this.call(request, principal, signal, holder, connectionId),
+      authorize: (request, principal) => {
+        const refusal = this.options.authorize(principal, request as Request);
+        if (refusal !== undefined) throw refusal;
+      },
       budget: (onStalled) => this.budget.connection(onStalled),
       onClosed: () => this.connections.delete(connection),
     });

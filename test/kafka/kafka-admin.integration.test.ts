@@ -7,14 +7,22 @@
  * existing topic TOPIC_ALREADY_EXISTS. The rlog SDK sees the same topics
  * with the same settings (one cluster behind both protocols). kcat -L -J
  * (librdkafka) lists every broker with its Kafka port and a topic's
- * partitions with their leaders.
+ * partitions with their leaders. Raw CreateTopics v4 frames check the
+ * broker's defaults (-1) and refused manual assignments, raw DescribeConfigs
+ * a broker resource and an unknown resource type. Last, a broker registered
+ * with `rlog-cli broker add --kafka-port` is advertised to Kafka clients.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import kafkajs, { type Admin } from "kafkajs";
 import { RlogClient } from "../../client/index.js";
-import { TestCluster, sleep } from "../broker/cluster-harness.js";
+import { TestCluster, freePorts, sleep } from "../broker/cluster-harness.js";
+import { runCli } from "../cli/run-cli.js";
 import { kcat } from "./kcat.js";
+import { RawKafkaConnection, requestFrame } from "./kafka-raw-client.js";
+import { ApiKey } from "../../broker/kafka/api-keys.js";
+import type { KafkaWriter } from "../../broker/kafka/kafka-writer.js";
+import { KafkaError } from "../../broker/kafka/kafka-errors.js";
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 
@@ -163,4 +171,116 @@ test("kcat -L -J lists every broker with its Kafka port and a topic's partitions
     );
     assert.ok([1, 2, 3].includes(p.leader));
   }
+});
+
+/** The controller's id and Kafka listener ("host:port"), from a Metadata v1 answer. */
+async function controllerKafka(): Promise<{ id: number; hostPort: string }> {
+  const c = await RawKafkaConnection.open(cluster.kafkaBrokers()[0]!);
+  try {
+    c.write(requestFrame(ApiKey.Metadata, 1, 1, (w) => w.array([] as string[], () => undefined)));
+    const r = (await c.next())!;
+    const brokers = r.body.array((x) => {
+      const b = { id: x.int32(), host: x.string(), port: x.int32() };
+      x.nullableString();
+      return b;
+    });
+    const controller = brokers.find((b) => b.id === r.body.int32());
+    assert.ok(controller !== undefined, "Metadata names a controller");
+    return { id: controller.id, hostPort: `${controller.host}:${controller.port}` };
+  } finally {
+    c.destroy();
+  }
+}
+
+test("raw CreateTopics v4: -1 takes the broker's defaults, manual assignments are refused; DescribeConfigs answers brokers and refuses unknown resource types", { timeout: 60_000 }, async () => {
+  const controller = await controllerKafka();
+  const c = await RawKafkaConnection.open(controller.hostPort);
+  try {
+    const topic = (name: string, assignments: number[][]) => (w: KafkaWriter) =>
+      w
+        .string(name)
+        .int32(-1)
+        .int16(-1)
+        .array(assignments, (x, brokers) => x.int32(0).array(brokers, (y, id) => y.int32(id)))
+        .array([] as string[], () => undefined);
+    c.write(
+      requestFrame(ApiKey.CreateTopics, 4, 2, (w) => {
+        w.int32(2);
+        topic("k-defaults", [])(w);
+        topic("k-assigned", [[1, 2]])(w);
+        w.int32(10_000).bool(false);
+      }),
+    );
+    const r = (await c.next())!;
+    assert.equal(r.body.int32(), 0, "throttle_time_ms");
+    const answers = r.body.array((x) => ({ name: x.string(), code: x.int16(), message: x.nullableString() }));
+    assert.deepEqual(
+      answers.map((a) => [a.name, a.code]),
+      [
+        ["k-defaults", KafkaError.NONE],
+        ["k-assigned", KafkaError.INVALID_REPLICA_ASSIGNMENT],
+      ],
+    );
+    assert.match(answers[1]!.message ?? "", /manual replica assignment/);
+    const created = await rlog.admin().describeTopic("k-defaults");
+    assert.equal(created.partitions.length, 1, "defaultPartitions");
+    assert.equal(created.replicationFactor, 3, "defaultReplicationFactor: min(3, brokers)");
+
+    c.write(
+      requestFrame(ApiKey.DescribeConfigs, 1, 3, (w) =>
+        w
+          .array(
+            [
+              [4, String(controller.id)],
+              [99, "x"],
+              [2, "no-such-topic"],
+            ] as const,
+            (x, [type, name]) => x.int8(type).string(name).int32(-1),
+          )
+          .bool(false),
+      ),
+    );
+    const d = (await c.next())!;
+    d.body.int32();
+    const resources = d.body.array((x) => ({
+      code: x.int16(),
+      message: x.nullableString(),
+      type: x.int8(),
+      name: x.string(),
+      configs: x.array((y) => {
+        const e = { name: y.string(), value: y.nullableString(), readOnly: y.bool(), source: y.int8(), sensitive: y.bool() };
+        y.array(() => undefined);
+        return e;
+      }),
+    }));
+    assert.deepEqual(
+      resources.map((x) => [x.type, x.name, x.code]),
+      [
+        [4, String(controller.id), KafkaError.NONE],
+        [99, "x", KafkaError.INVALID_REQUEST],
+        [2, "no-such-topic", KafkaError.UNKNOWN_TOPIC_OR_PARTITION],
+      ],
+    );
+    const broker = new Map(resources[0]!.configs.map((e) => [e.name, e]));
+    assert.equal(broker.get("num.partitions")?.value, "1");
+    assert.equal(broker.get("default.replication.factor")?.value, "3");
+    assert.equal(broker.get("broker.id")?.value, String(controller.id));
+  } finally {
+    c.destroy();
+  }
+});
+
+test("rlog-cli broker add --kafka-port: Kafka clients find the registered broker's Kafka port in Metadata (last: it changes the broker list)", { timeout: 60_000 }, async () => {
+  const [clientPort, peerPort, kafkaPort] = await freePorts(3);
+  const cli = (args: readonly string[]) => runCli([...args, "--brokers", cluster.urls().join(",")]);
+  const added = await cli(["broker", "add", "4", "--host", "127.0.0.1", "--client-port", String(clientPort), "--peer-port", String(peerPort), "--kafka-port", String(kafkaPort)]);
+  assert.equal(added.status, 0, added.stderr);
+  assert.match(added.stdout.toString(), new RegExp(`kafka 127\\.0\\.0\\.1:${kafkaPort}`));
+  const seen = await until("broker 4 in Kafka Metadata", async () => {
+    const md = JSON.parse(await kcat(["-b", cluster.kafkaBrokers()[0]!, "-L", "-J", "-m", "10"])) as KcatMetadata;
+    return md.brokers.find((b) => b.id === 4);
+  });
+  assert.equal(seen.name, `127.0.0.1:${kafkaPort}`);
+  const removed = await cli(["broker", "remove", "4"]);
+  assert.equal(removed.status, 0, removed.stderr);
 });

@@ -145,6 +145,10 @@ test("alice (no ACLs) gets TOPIC_AUTHORIZATION_FAILED and does not see the admin
       assert.equal(err.errors?.[0]?.type ?? err.type, "TOPIC_AUTHORIZATION_FAILED", JSON.stringify(err));
       return true;
     });
+    await assert.rejects(admin.createTopics({ topics: [{ topic: "alice-topic", numPartitions: 1, replicationFactor: 1 }], validateOnly: true }), (err: { errors?: { type: string }[] }) => {
+      assert.equal(err.errors?.[0]?.type, "TOPIC_AUTHORIZATION_FAILED", "validate_only checks the ACLs too");
+      return true;
+    });
     await assert.rejects(admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPIC }], includeSynonyms: false }), (err: { type?: string }) => {
       assert.equal(err.type, "TOPIC_AUTHORIZATION_FAILED", JSON.stringify(err));
       return true;

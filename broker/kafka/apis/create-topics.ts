@@ -11,8 +11,10 @@
  * - manual replica assignments get INVALID_REPLICA_ASSIGNMENT: the
  *   controller places replicas (rlog-cli can reassign them afterwards);
  * - a name given twice in one request gets INVALID_REQUEST for both;
- * - validate_only (v1+) checks all of the above and that the topic does not
- *   exist yet, and creates nothing.
+ * - validate_only (v1+) checks all of the above, that the principal may
+ *   create the topic and that it does not exist yet, and creates nothing
+ *   (the controller's own checks, such as the replication factor against
+ *   the live brokers, are not run).
  * Only the controller leader creates topics: elsewhere rlog answers
  * NOT_CONTROLLER, which Kafka clients meet by refreshing metadata and
  * resending to the controller Metadata names. timeout_ms is not waited on:
@@ -108,6 +110,7 @@ async function createOne(t: TopicRequest, version: number, validateOnly: boolean
   if (!("op" in request)) return request;
   try {
     if (validateOnly) {
+      ctx.authorize(request);
       if (await exists(t.name, ctx)) return { name: t.name, errorCode: KafkaError.TOPIC_ALREADY_EXISTS, message: `topic ${t.name} already exists` };
     } else {
       await ctx.call(request);
