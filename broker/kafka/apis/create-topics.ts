@@ -124,6 +124,7 @@ async function createOne(t: TopicRequest, version: number, validateOnly: boolean
   }
 }
 
+/** CreateTopics: see the file comment. */
 export const createTopicsApi: KafkaApi = {
   key: ApiKey.CreateTopics,
   name: "CreateTopics",

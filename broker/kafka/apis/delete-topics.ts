@@ -28,6 +28,7 @@ async function deleteOne(name: string, ctx: KafkaApiContext): Promise<number> {
   }
 }
 
+/** DeleteTopics: see the file comment. */
 export const deleteTopicsApi: KafkaApi = {
   key: ApiKey.DeleteTopics,
   name: "DeleteTopics",

@@ -87,6 +87,7 @@ async function describe(resource: ResourceRequest, ctx: KafkaApiContext): Promis
   }
 }
 
+/** DescribeConfigs: see the file comment. */
 export const describeConfigsApi: KafkaApi = {
   key: ApiKey.DescribeConfigs,
   name: "DescribeConfigs",

@@ -28,6 +28,7 @@ function answer(version: number, errorCode: number, message: string | null, byte
 
 const EMPTY = new Uint8Array(0);
 
+/** SaslAuthenticate: see the file comment. */
 export const saslAuthenticateApi: KafkaApi = {
   key: ApiKey.SaslAuthenticate,
   name: "SaslAuthenticate",
@@ -56,7 +57,7 @@ export const saslAuthenticateApi: KafkaApi = {
     auth.mechanism = undefined;
     if (step.kind === "done") {
       auth.principal = `User:${step.username}`;
-      ctx.log.info({ principal: auth.principal, mechanism: exchange.mechanism }, "kafka connection authenticated");
+      ctx.log.debug({ principal: auth.principal, mechanism: exchange.mechanism }, "kafka connection authenticated");
       return answer(version, KafkaError.NONE, null, step.message);
     }
     // The reason the client sees never tells an unknown user from a wrong password; the log may.

@@ -27,6 +27,7 @@ function answer(errorCode: number, mechanisms: readonly string[]): KafkaWriter {
   return new KafkaWriter().int16(errorCode).array(mechanisms, (w, m) => w.string(m));
 }
 
+/** SaslHandshake: see the file comment. */
 export const saslHandshakeApi: KafkaApi = {
   key: ApiKey.SaslHandshake,
   name: "SaslHandshake",
