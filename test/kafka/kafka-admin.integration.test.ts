@@ -19,6 +19,7 @@ import { RlogClient } from "../../client/index.js";
 import { TestCluster, freePorts, sleep } from "../broker/cluster-harness.js";
 import { runCli } from "../cli/run-cli.js";
 import { kcat } from "./kcat.js";
+import { createTopicsWhenLive } from "./kafkajs-helpers.js";
 import { RawKafkaConnection, requestFrame } from "./kafka-raw-client.js";
 import { ApiKey } from "../../broker/kafka/api-keys.js";
 import type { KafkaWriter } from "../../broker/kafka/kafka-writer.js";
@@ -34,7 +35,7 @@ before(async () => {
   cluster = await TestCluster.start({ size: 3, kafka: true });
   rlog = new RlogClient({ brokers: cluster.urls(), clientId: "kafka-admin-test" });
   // Bootstrap from one broker only: CreateTopics must find the controller through Metadata.
-  const kafka = new Kafka({ clientId: "kafka-admin-test", brokers: cluster.kafkaBrokers().slice(2), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+  const kafka = new Kafka({ clientId: "kafka-admin-test", brokers: cluster.kafkaBrokers().slice(2), logLevel: logLevel.NOTHING, connectionTimeout: 10_000, requestTimeout: 30_000, retry: { retries: 8, initialRetryTime: 200 } });
   admin = kafka.admin();
   await admin.connect();
 });
@@ -58,7 +59,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 
 
 test("kafkajs createTopics with configs -> listTopics, fetchTopicMetadata, describeConfigs; the rlog SDK sees the same topic", { timeout: 60_000 }, async () => {
-  const created = await admin.createTopics({
+  const created = await createTopicsWhenLive(admin, {
     topics: [
       {
         topic: "k-orders",
@@ -123,7 +124,7 @@ test("createTopics: an unknown config is INVALID_CONFIG, an existing topic TOPIC
   );
   assert.ok(!(await admin.listTopics()).includes("k-bad"));
 
-  await admin.createTopics({ topics: [{ topic: "k-twice", numPartitions: 1, replicationFactor: 1 }] });
+  await createTopicsWhenLive(admin, { topics: [{ topic: "k-twice", numPartitions: 1, replicationFactor: 1 }] });
   // kafkajs resolves false exactly when every topic's error is TOPIC_ALREADY_EXISTS.
   assert.equal(await admin.createTopics({ topics: [{ topic: "k-twice", numPartitions: 2, replicationFactor: 1 }] }), false);
   assert.equal((await rlog.admin().describeTopic("k-twice")).partitions.length, 1);
@@ -134,7 +135,7 @@ test("createTopics: an unknown config is INVALID_CONFIG, an existing topic TOPIC
 });
 
 test("kafkajs deleteTopics removes the topic for both protocols", { timeout: 60_000 }, async () => {
-  await admin.createTopics({ topics: [{ topic: "k-doomed", numPartitions: 2, replicationFactor: 2 }] });
+  await createTopicsWhenLive(admin, { topics: [{ topic: "k-doomed", numPartitions: 2, replicationFactor: 2 }] });
   assert.ok((await rlog.admin().listTopics()).some((t) => t.name === "k-doomed"));
   await admin.deleteTopics({ topics: ["k-doomed"], timeout: 15_000 });
   await until("k-doomed gone", async () => ((await admin.listTopics()).includes("k-doomed") ? undefined : true));
@@ -150,7 +151,19 @@ interface KcatMetadata {
 }
 
 test("kcat -L -J lists every broker with its Kafka port and a topic's partitions with leaders", { timeout: 60_000 }, async () => {
-  await rlog.admin().createTopic({ name: "k-listed", partitions: 2, replicationFactor: 3 });
+  // Retried while a broker looks down for a moment (INVALID_REPLICATION_FACTOR; see createTopicsWhenLive).
+  await until("k-listed created", () =>
+    rlog
+      .admin()
+      .createTopic({ name: "k-listed", partitions: 2, replicationFactor: 3 })
+      .then(
+        () => true,
+        (err: { codeName?: string }) => {
+          if (err.codeName === "INVALID_REPLICATION_FACTOR") return undefined;
+          throw err;
+        },
+      ),
+  );
   const listed = await until(
     "kcat to see k-listed with leaders",
     async () => {

@@ -30,6 +30,7 @@ import { makeBrokerCertificate, makeCertificateAuthority } from "../../cli/secur
 import { TestCluster } from "../broker/cluster-harness.js";
 import { RawKafkaConnection, requestFrame } from "./kafka-raw-client.js";
 import { kcat } from "./kcat.js";
+import { createTopicsWhenLive } from "./kafkajs-helpers.js";
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 
@@ -81,7 +82,11 @@ function kafkaClient(login: { username: string; password: string }, mechanism: "
     ssl: { ca: [caPem] },
     sasl: { mechanism, ...login } as kafkajs.SASLOptions,
     logLevel: logLevel.NOTHING,
-    retry: { retries: 3, initialRetryTime: 100 },
+    // Generous: three TLS brokers on two shared cores.
+    connectionTimeout: 10_000,
+    authenticationTimeout: 10_000,
+    requestTimeout: 30_000,
+    retry: { retries: 8, initialRetryTime: 200 },
   });
 }
 
@@ -98,7 +103,7 @@ async function withAdmin<T>(login: { username: string; password: string }, use: 
 
 test("kafkajs over TLS with SCRAM-SHA-256 as the super user creates a topic and sees it in Metadata", { timeout: 60_000 }, async () => {
   await withAdmin(ADMIN, async (admin) => {
-    assert.equal(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2, replicationFactor: 3 }], timeout: 15_000 }), true);
+    assert.equal(await createTopicsWhenLive(admin, { topics: [{ topic: TOPIC, numPartitions: 2, replicationFactor: 3 }], timeout: 15_000 }), true);
     const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
     assert.equal(meta.topics[0]?.partitions.length, 2);
   });
