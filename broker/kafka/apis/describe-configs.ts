@@ -13,7 +13,8 @@
  *   names, as STATIC_BROKER_CONFIG. They are not secret (rlog's own
  *   handshake tells every client its limits), so no ACL is checked. Another
  *   broker's id gets INVALID_REQUEST: ask that broker.
- * - Any other resource type gets INVALID_REQUEST for that resource.
+ * - Any other resource type gets INVALID_REQUEST for that resource, as does
+ *   every resource past DESCRIBE_CONFIGS_RESOURCES_MAX.
  * Synonyms are never listed (include_synonyms is read and ignored).
  */
 import { ApiKey } from "../api-keys.js";
@@ -22,6 +23,14 @@ import { KafkaError, kafkaErrorCode } from "../kafka-errors.js";
 import type { KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
 import { describeTopicConfig, type DescribedConfig } from "../topic-config-names.js";
+
+/**
+ * Most resources described in one request; the rest get INVALID_REQUEST
+ * without configs. Each described resource answers up to a few hundred
+ * bytes, so this bounds the response a small request can ask for (real
+ * clients name a handful).
+ */
+export const DESCRIBE_CONFIGS_RESOURCES_MAX = 1000;
 
 /** Last version answered (v3 adds documentation and types, v4 is flexible). */
 const DESCRIBE_CONFIGS_VERSION_MAX = 2;
@@ -101,7 +110,11 @@ export const describeConfigsApi: KafkaApi = {
     if (version >= 1) body.bool("include_synonyms");
     body.end("DescribeConfigs");
     const answers: ResourceAnswer[] = [];
-    for (const r of resources) answers.push(await describe(r, ctx));
+    for (const [i, r] of resources.entries()) {
+      if (i < DESCRIBE_CONFIGS_RESOURCES_MAX) answers.push(await describe(r, ctx));
+      else answers.push({ type: r.type, name: r.name, errorCode: KafkaError.INVALID_REQUEST, message: null, configs: [], source: 0 });
+    }
+    if (resources.length > DESCRIBE_CONFIGS_RESOURCES_MAX) ctx.log.info({ resources: resources.length, resourcesMax: DESCRIBE_CONFIGS_RESOURCES_MAX }, "kafka DescribeConfigs: too many resources; the rest refused");
     const w = new KafkaWriter();
     w.int32(0); // throttle_time_ms
     w.array(answers, (x, a) => {
