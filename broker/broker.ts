@@ -451,11 +451,14 @@ export class Broker {
             const port = b.id === this.id ? this.kafkaPort : b.kafkaPort;
             return port === undefined || port === 0 ? [] : [{ id: b.id, host: b.host, port }];
           }),
+        limits: this.limits,
+        topicDefaults: { partitions: c.defaultPartitions, replicationFactor: c.defaultReplicationFactor, config: () => this.topicDefaults() },
       },
       authentication: {
         mechanism: c.authentication.mechanism,
         failureDelayMs: c.authentication.failureDelayMs,
         lookupUser: (name) => this.users.lookup(name),
+        fakeSaltKey: this.server.fakeSaltKey,
       },
       ...(this.tls === undefined ? {} : { tls: this.tls }),
       handshakeWaitMs: this.limits.handshakeWaitMsMax,

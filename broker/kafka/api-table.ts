@@ -4,6 +4,11 @@
  */
 import { apiVersionsApi } from "./apis/api-versions.js";
 import { metadataApi } from "./apis/metadata.js";
+import { createTopicsApi } from "./apis/create-topics.js";
+import { deleteTopicsApi } from "./apis/delete-topics.js";
+import { describeConfigsApi } from "./apis/describe-configs.js";
+import { saslHandshakeApi } from "./apis/sasl-handshake.js";
+import { saslAuthenticateApi } from "./apis/sasl-authenticate.js";
 import type { KafkaApi } from "./kafka-api.js";
 
 /** The APIs, ApiVersions included. */
@@ -11,5 +16,10 @@ export function kafkaApis(): readonly KafkaApi[] {
   const apis: KafkaApi[] = [];
   apis.push(apiVersionsApi(() => apis));
   apis.push(metadataApi);
+  apis.push(createTopicsApi);
+  apis.push(deleteTopicsApi);
+  apis.push(describeConfigsApi);
+  apis.push(saslHandshakeApi);
+  apis.push(saslAuthenticateApi);
   return apis;
 }

@@ -18,6 +18,8 @@ export type HandlerRequest = RequestOf<HandlerOp>;
 import type { KafkaReader } from "./kafka-reader.js";
 import type { KafkaWriter } from "./kafka-writer.js";
 import type { ScramCredential } from "../protocol/scram-limits.js";
+import type { Limits } from "../protocol/limits.js";
+import type { TopicConfig } from "../protocol/requests.js";
 
 /** A request's header (Kafka request header v1, or v2 in flexible versions). */
 export interface KafkaRequestHeader {
@@ -42,6 +44,20 @@ export interface KafkaClusterView {
   clusterId(): string | null;
   /** Every broker with a Kafka listener, as clients reach it, by id. */
   kafkaBrokers(): readonly KafkaBrokerEndpoint[];
+  /** The broker's request limits (CreateTopics checks its topics against them as rlog's own parser does). */
+  readonly limits: Limits;
+  /** What a topic gets when CreateTopics leaves something to the broker (v4+: -1) and what DescribeConfigs reports as defaults. */
+  readonly topicDefaults: KafkaTopicDefaults;
+}
+
+/** The broker's defaults for new topics. */
+export interface KafkaTopicDefaults {
+  /** defaultPartitions. */
+  readonly partitions: number;
+  /** defaultReplicationFactor. */
+  readonly replicationFactor: number;
+  /** The settings a topic gets when it overrides none (storage.* and the compression default). */
+  config(): TopicConfig;
 }
 
 /**
@@ -64,6 +80,8 @@ export interface KafkaConnectionAuth {
   lookupUser(name: string): ScramCredential | undefined;
   /** A failed login is answered this long after the failing message (authentication.failureDelayMs). */
   readonly failureDelayMs: number;
+  /** The broker's key for unknown users' fake SCRAM salts: the WebSocket listener's, so both answer an unknown name alike. */
+  readonly fakeSaltKey: Uint8Array;
 }
 
 /** What an API's handler gets with its request. */
@@ -82,6 +100,14 @@ export interface KafkaApiContext {
    * the same handler. Throws RlogError (AUTHORIZATION_FAILED when refused).
    */
   call<R extends HandlerRequest>(request: R): Promise<ResultOf<R["op"]>>;
+  /**
+   * Check that this connection's principal may run `request`, without
+   * running it (CreateTopics validate_only). Throws the RlogError `call`
+   * would (AUTHORIZATION_FAILED).
+   */
+  authorize(request: HandlerRequest): void;
+  /** Close the connection once this request's response is written (a failed SASL login). */
+  closeAfterResponse(): void;
 }
 
 /** One Kafka API: its key, the versions rlog answers, and its handler. */

@@ -56,6 +56,8 @@ export interface KafkaConnectionDeps {
   readonly cluster: KafkaClusterView;
   readonly auth: KafkaConnectionAuth;
   readonly call: KafkaOpCall;
+  /** The listener's authorization check alone: throws the refusal. */
+  readonly authorize: (request: HandlerRequest, principal: string) => void;
   /** This connection's share of the listener's response budget. */
   readonly budget: (onStalled: (stall: Stall) => void) => ConnectionBudget;
   /** Called once when the connection has closed. */
@@ -233,6 +235,10 @@ export class KafkaConnection {
       auth: this.deps.auth,
       log: this.log,
       call: <R extends HandlerRequest>(request: R) => this.deps.call<R>(request, this.deps.auth.principal ?? "User:ANONYMOUS", this.abort.signal, holder),
+      authorize: (request: HandlerRequest) => this.deps.authorize(request, this.deps.auth.principal ?? "User:ANONYMOUS"),
+      closeAfterResponse: () => {
+        pending.closeAfter = true;
+      },
     };
     let outcome: Promise<KafkaWriter | null>;
     try {

@@ -61,6 +61,7 @@ export const KafkaError = Object.freeze({
   GROUP_MAX_SIZE_REACHED: 81,
   INVALID_RECORD: 87,
   NO_REASSIGNMENT_IN_PROGRESS: 85,
+  INVALID_REPLICA_ASSIGNMENT: 39,
 });
 
 /** A Kafka error code. */

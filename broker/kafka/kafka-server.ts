@@ -50,6 +50,8 @@ export interface KafkaServerOptions {
     readonly mechanism: "none" | "scram";
     readonly failureDelayMs: number;
     readonly lookupUser: (name: string) => ScramCredential | undefined;
+    /** The WebSocket listener's fake-salt key (ClientServer.fakeSaltKey). */
+    readonly fakeSaltKey: Uint8Array;
   };
   /** TLS on: the client listener's certificate and client-certificate mode. */
   readonly tls?: TlsMaterial;
@@ -148,8 +150,13 @@ export class KafkaServer {
         principal: required ? undefined : (certificate ?? "User:ANONYMOUS"),
         lookupUser: this.options.authentication.lookupUser,
         failureDelayMs: this.options.authentication.failureDelayMs,
+        fakeSaltKey: this.options.authentication.fakeSaltKey,
       },
       call: (request, principal, signal, holder) => this.call(request, principal, signal, holder, connectionId),
+      authorize: (request, principal) => {
+        const refusal = this.options.authorize(principal, request as Request);
+        if (refusal !== undefined) throw refusal;
+      },
       budget: (onStalled) => this.budget.connection(onStalled),
       onClosed: () => this.connections.delete(connection),
       onRequest: (api) => {

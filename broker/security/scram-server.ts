@@ -38,6 +38,14 @@ export interface ScramServerDeps {
   readonly serverNonce: () => string;
   /** Per-broker random key for the fake salts of unknown users. */
   readonly fakeSaltKey: Uint8Array;
+  /**
+   * Also accept a client-final nonce that repeats the client's nonce before
+   * the exchange's (client nonce + client nonce + server nonce): librdkafka
+   * (2.0 and earlier) sends that, and Kafka's broker accepted it for years
+   * (it checked the nonce with endsWith). The Kafka listener sets it; the
+   * proof still covers the message as sent and the fresh server nonce.
+   */
+  readonly acceptRepeatedClientNonce?: boolean;
 }
 
 /** The outcome of one step: the message to send back, or why the exchange failed. */
@@ -65,6 +73,7 @@ export class ScramServerExchange {
   /** undefined for an unknown user: the exchange goes on with a fake salt and must fail. */
   private credential: ScramCredential | undefined;
   private nonce = "";
+  private clientNonce = "";
   private clientFirstBare = "";
   private serverFirst = "";
 
@@ -88,6 +97,7 @@ export class ScramServerExchange {
     this.credential = this.deps.lookup(first.value.username);
     const salt = this.credential?.salt ?? fakeSalt(this.deps.fakeSaltKey, first.value.username);
     const iterations = this.credential?.iterations ?? SCRAM_ITERATIONS_DEFAULT;
+    this.clientNonce = first.value.clientNonce;
     this.nonce = first.value.clientNonce + this.deps.serverNonce();
     this.serverFirst = buildServerFirst(this.nonce, salt, iterations);
     this.step = "clientFinal";
@@ -102,7 +112,8 @@ export class ScramServerExchange {
     if (!text.ok) return this.fail(text.reason);
     const final = parseClientFinal(text.value);
     if (!final.ok) return this.fail(final.reason);
-    if (final.value.nonce !== this.nonce) return this.fail("client-final message: nonce is not the one of this exchange");
+    const repeated = this.deps.acceptRepeatedClientNonce === true && final.value.nonce === this.clientNonce + this.nonce;
+    if (final.value.nonce !== this.nonce && !repeated) return this.fail("client-final message: nonce is not the one of this exchange");
     const credential = this.credential;
     const auth = authMessage(this.clientFirstBare, this.serverFirst, final.value.withoutProof);
     if (credential === undefined || credential.mechanism !== SCRAM_SHA_256 || !verifyClientProof(credential, auth, final.value.proof)) {

@@ -149,6 +149,11 @@ export class ClientServer {
   }
 
   /** A snapshot of the counters. */
+  /** The per-broker key for unknown users' fake SCRAM salts (the Kafka listener shares it, so both answer an unknown name alike). */
+  get fakeSaltKey(): Uint8Array {
+    return this.settings.authentication.fakeSaltKey;
+  }
+
   stats(): ClientServerStats {
     return this.counters.snapshot(this.responseBudget);
   }

@@ -13,12 +13,16 @@ interface Common {
 }
 
 /** Register a broker with the running cluster. */
-export async function addBroker(args: Common & { readonly id: number; readonly host: string; readonly clientPort: number; readonly peerPort: number }): Promise<void> {
+export async function addBroker(
+  args: Common & { readonly id: number; readonly host: string; readonly clientPort: number; readonly peerPort: number; readonly kafkaPort?: number },
+): Promise<void> {
   const { client, brokers } = await openClient(args.brokers);
   try {
-    const b = await client.admin().registerBroker({ id: args.id, host: args.host, clientPort: args.clientPort, peerPort: args.peerPort });
+    const { id, host, clientPort, peerPort, kafkaPort } = args;
+    const b = await client.admin().registerBroker({ id, host, clientPort, peerPort, ...(kafkaPort === undefined ? {} : { kafkaPort }) });
+    const kafka = kafkaPort === undefined ? "" : `, kafka ${b.host}:${kafkaPort}`;
     if (args.json) process.stdout.write(JSON.stringify(b) + "\n");
-    else process.stdout.write(`broker ${b.brokerId} registered: clients ${b.clientUrl}, peers ${b.host}:${b.peerPort}; start it now (its config lists the cluster's brokers and itself)\n`);
+    else process.stdout.write(`broker ${b.brokerId} registered: clients ${b.clientUrl}, peers ${b.host}:${b.peerPort}${kafka}; start it now (its config lists the cluster's brokers and itself)\n`);
   } catch (err) {
     throw explain(err, { brokers });
   } finally {

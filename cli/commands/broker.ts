@@ -35,6 +35,7 @@ interface AddArgs extends ConnectionArgs, JsonArgs {
   readonly host: string;
   readonly "client-port": unknown;
   readonly "peer-port": unknown;
+  readonly "kafka-port": unknown;
 }
 
 const addCommand: CommandModule<object, AddArgs> = {
@@ -46,14 +47,17 @@ const addCommand: CommandModule<object, AddArgs> = {
       .option("host", { type: "string", requiresArg: true, demandOption: true, describe: "Its advertised host: where clients and peers connect" })
       .option("client-port", { requiresArg: true, demandOption: true, describe: "Its client listener port" })
       .option("peer-port", { requiresArg: true, demandOption: true, describe: "Its peer listener port" })
+      .option("kafka-port", { requiresArg: true, describe: "Its Kafka-protocol listener port (its kafkaPort), advertised to Kafka clients" })
       .example("$0 broker add 4 --host 10.0.0.14 --client-port 9092 --peer-port 9192", "register broker 4, then start it with a config listing brokers 1..4")
+      .example("$0 broker add 4 --host 10.0.0.14 --client-port 9092 --peer-port 9192 --kafka-port 19092", "the same, with a Kafka listener")
       .epilog("The new broker follows the metadata as a controller learner; new topics may place replicas on it once it is live. See docs/OPERATIONS.md, \"Adding a broker\"."),
   handler: async (args) => {
     const id = parseInteger("<id>", args.id, 1, BROKER_ID_MAX);
     const clientPort = parseInteger("--client-port", args["client-port"], 1, PORT_MAX);
     const peerPort = parseInteger("--peer-port", args["peer-port"], 1, PORT_MAX);
+    const kafkaPort = args["kafka-port"] === undefined ? undefined : parseInteger("--kafka-port", args["kafka-port"], 1, PORT_MAX);
     const { addBroker } = await import("../admin/broker-actions.js");
-    await addBroker({ brokers: args.brokers, json: args.json, id, host: args.host, clientPort, peerPort });
+    await addBroker({ brokers: args.brokers, json: args.json, id, host: args.host, clientPort, peerPort, ...(kafkaPort === undefined ? {} : { kafkaPort }) });
   },
 };
 

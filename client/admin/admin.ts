@@ -65,6 +65,8 @@ export interface RegisterBrokerOptions {
   readonly host: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Its Kafka-protocol listener's port (docs/KAFKA.md), advertised to Kafka clients in Metadata; absent: no Kafka listener. */
+  readonly kafkaPort?: number;
 }
 
 /**
@@ -250,13 +252,13 @@ export class Admin {
    * unknown, registered it with these addresses).
    */
   async registerBroker(options: RegisterBrokerOptions): Promise<ListedBroker> {
-    const { id, host, clientPort, peerPort } = options;
+    const { id, host, clientPort, peerPort, kafkaPort } = options;
     let ambiguous = false;
     const state = new CallState();
     const r = await this.cluster.retrier.run(
       async (ctx) => {
         try {
-          const request = { op: "registerBroker" as const, brokerId: id, host, clientPort, peerPort };
+          const request = { op: "registerBroker" as const, brokerId: id, host, clientPort, peerPort, ...(kafkaPort === undefined ? {} : { kafkaPort }) };
           return (await this.cluster.attemptController<"registerBroker">(request, state, { timeoutMs: Math.min(this.cluster.options.requestTimeoutMs, ctx.remainingMs) })).broker;
         } catch (err) {
           if (ambiguous && err instanceof RlogError && err.code === ErrorCode.BROKER_ALREADY_REGISTERED) {
