@@ -40,8 +40,14 @@ async function startServer(mechanism: "none" | "scram" = "none"): Promise<{ serv
     budgetLimits: DEFAULT_LIMITS,
     handlers: handlers(300),
     authorize: () => undefined,
-    cluster: { brokerId: 1, clusterId: () => "test-cluster", kafkaBrokers: () => [{ id: 1, host: "127.0.0.1", port: 1 }] },
-    authentication: { mechanism, failureDelayMs: 10, lookupUser: () => undefined },
+    cluster: {
+      brokerId: 1,
+      clusterId: () => "test-cluster",
+      kafkaBrokers: () => [{ id: 1, host: "127.0.0.1", port: 1 }],
+      limits: DEFAULT_LIMITS,
+      topicDefaults: { partitions: 1, replicationFactor: 1, config: () => ({ retentionBytes: -1, retentionMs: -1, segmentBytes: 1 << 20, segmentMs: 60_000, compression: "producer" }) },
+    },
+    authentication: { mechanism, failureDelayMs: 10, lookupUser: () => undefined, fakeSaltKey: new Uint8Array(32) },
     handshakeWaitMs: 1000,
     logger: pino({ level: "silent" }),
   });
