@@ -3,7 +3,9 @@
  * reports exactly this table.
  */
 import { apiVersionsApi } from "./apis/api-versions.js";
+import { initProducerIdApi } from "./apis/init-producer-id.js";
 import { metadataApi } from "./apis/metadata.js";
+import { produceApi } from "./apis/produce.js";
 import type { KafkaApi } from "./kafka-api.js";
 
 /** The APIs, ApiVersions included. */
@@ -11,5 +13,7 @@ export function kafkaApis(): readonly KafkaApi[] {
   const apis: KafkaApi[] = [];
   apis.push(apiVersionsApi(() => apis));
   apis.push(metadataApi);
+  apis.push(produceApi);
+  apis.push(initProducerIdApi);
   return apis;
 }

@@ -61,6 +61,8 @@ export const KafkaError = Object.freeze({
   GROUP_MAX_SIZE_REACHED: 81,
   INVALID_RECORD: 87,
   NO_REASSIGNMENT_IN_PROGRESS: 85,
+  /** Produce and InitProducerId with a transactional id: rlog has no transactions (docs/KAFKA.md). */
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
 });
 
 /** A Kafka error code. */
