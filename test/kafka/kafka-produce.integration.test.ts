@@ -217,3 +217,38 @@ test("a transactional id, acks 2 and an unknown topic get Kafka's error codes; a
   const ok = await answer(null, -1, topic);
   assert.deepEqual([ok.code, ok.offset, ok.message], [KafkaError.NONE, 0, null], "the same batch without them is written at offset 0");
 });
+
+test("an idempotent batch sent twice (a retry after a lost answer) is answered NONE with the first copy's offset and written once", { timeout: 60_000 }, async () => {
+  const topic = "kafka-dup";
+  await client.admin().createTopic({ name: topic, partitions: 1, replicationFactor: 3 });
+  const [leader] = await leadersOf(client, topic);
+  const leaderKafka = cluster.kafkaBrokers()[leader! - 1]!;
+  const init = await kafkaRequest(leaderKafka, ApiKey.InitProducerId, 1, (w) => w.nullableString(null).int32(60_000));
+  init.int32();
+  assert.equal(init.int16(), KafkaError.NONE);
+  const producerId = init.int64();
+  const producerEpoch = init.int16();
+  const enc = new TextEncoder();
+  const batch = (seq: number, values: string[]) => batchOf(values.map((v) => ({ value: enc.encode(v) })), Date.now(), { producerId, producerEpoch, baseSequence: seq });
+  const produce = async (b: Uint8Array): Promise<{ code: number; offset: number }> => {
+    const r = await kafkaRequest(leaderKafka, ApiKey.Produce, 7, (w) =>
+      w
+        .nullableString(null)
+        .int16(-1)
+        .int32(10_000)
+        .array([topic], (x, t) => x.string(t).array([0], (y, p) => y.int32(p).nullableBytes(b))),
+    );
+    r.int32();
+    r.string();
+    r.int32();
+    r.int32();
+    return { code: r.int16(), offset: r.int64() };
+  };
+  const first = batch(0, ["a", "b", "c"]);
+  assert.deepEqual(await produce(first), { code: KafkaError.NONE, offset: 0 });
+  assert.deepEqual(await produce(batch(3, ["d"])), { code: KafkaError.NONE, offset: 3 });
+  assert.deepEqual(await produce(first), { code: KafkaError.NONE, offset: 0 }, "the resent first batch: NONE, its original offset");
+  assert.deepEqual(await produce(batch(5, ["f"])), { code: KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER, offset: -1 }, "a gap in the sequence");
+  const [records] = await readPartitions(client, topic, 1);
+  assert.deepEqual(records!.map((r) => String(r.value)), ["a", "b", "c", "d"], "written once");
+});
