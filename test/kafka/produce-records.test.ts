@@ -13,6 +13,7 @@ import { KafkaDecodeError, KafkaReader } from "../../broker/kafka/kafka-reader.j
 import { FORWARDED_CLIENT_ID, initProducerIdFrame, parseInitProducerIdResponse } from "../../broker/kafka/init-producer-id-forward.js";
 import { ApiKey } from "../../broker/kafka/api-keys.js";
 import { batchOf, batchRecords } from "../protocol/batches.js";
+import { BatchField, readRecordBatchHeader, recordBatchChecksum } from "../../broker/protocol/record-batch.js";
 
 const enc = new TextEncoder();
 const MAX = 1 << 20;
@@ -106,4 +107,15 @@ test("the forwarded InitProducerId's answer parses; any other shape throws Kafka
   assert.throws(() => parseInitProducerIdResponse(answer(6, 1)), KafkaDecodeError, "wrong size");
   assert.throws(() => parseInitProducerIdResponse(answer(20, 7)), KafkaDecodeError, "wrong correlation id");
   assert.throws(() => parseInitProducerIdResponse(answer(20, 1).subarray(0, 20)), KafkaDecodeError, "truncated");
+});
+
+test("a kafkajs non-idempotent batch (producer id -1 with epoch 0 and sequence 0) is accepted, as Kafka accepts it", () => {
+  const b = batchOf([{ value: enc.encode("k") }]);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  v.setInt16(BatchField.producerEpoch, 0);
+  v.setInt32(BatchField.baseSequence, 0);
+  v.setUint32(BatchField.crc, recordBatchChecksum(b));
+  const h = readRecordBatchHeader(b, true);
+  assert.ok(h.ok, "not corrupt");
+  assert.equal(h.value.producerId, -1, "not idempotent");
 });

@@ -155,7 +155,7 @@ async function producePartition(topic: string, p: PartitionData, acks: Acks, tim
     } catch (err) {
       const code = kafkaErrorCode(err);
       if (code === KafkaError.UNKNOWN_SERVER_ERROR) ctx.log.error({ err, topic, partition: p.index }, "kafka produce failed");
-      else ctx.log.debug({ topic, partition: p.index, code: (err as RlogError).codeName }, "kafka produce refused");
+      else ctx.log.debug({ topic, partition: p.index, code: (err as RlogError).codeName, reason: (err as Error).message }, "kafka produce refused");
       return failed(p.index, code, err instanceof RlogError ? `${err.codeName}: ${err.message}` : "internal error");
     }
   }
