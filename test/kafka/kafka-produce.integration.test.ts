@@ -8,17 +8,22 @@
  *   SDK reads back;
  * - raw requests: InitProducerId sent to a broker that does not lead the
  *   controller is forwarded and answered with a fresh id; a transactional
- *   id, acks 2 and an unknown topic get their Kafka error codes.
+ *   id, acks 2 and an unknown topic get their Kafka error codes; an
+ *   idempotent batch sent twice is answered with its first offset and
+ *   written once; acks 0 gets no answer; two batches in one records field.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { connect } from "node:net";
 import kafkajs from "kafkajs";
 import { RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
 import { ApiKey } from "../../broker/kafka/api-keys.js";
 import { KafkaError } from "../../broker/kafka/kafka-errors.js";
+import { KafkaReader } from "../../broker/kafka/kafka-reader.js";
+import { KafkaWriter } from "../../broker/kafka/kafka-writer.js";
 import { batchOf } from "../protocol/batches.js";
 import { kafkaRequest, leadersOf, readPartitions } from "./kafka-test-helpers.js";
 
@@ -251,4 +256,52 @@ test("an idempotent batch sent twice (a retry after a lost answer) is answered N
   assert.deepEqual(await produce(batch(5, ["f"])), { code: KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER, offset: -1 }, "a gap in the sequence");
   const [records] = await readPartitions(client, topic, 1);
   assert.deepEqual(records!.map((r) => String(r.value)), ["a", "b", "c", "d"], "written once");
+});
+
+test("acks 0 is answered with nothing (the next request's answer comes first) and written; two batches in one records field are both written", { timeout: 60_000 }, async () => {
+  const topic = "kafka-acks0";
+  await client.admin().createTopic({ name: topic, partitions: 1, replicationFactor: 3 });
+  const [leader] = await leadersOf(client, topic);
+  const leaderKafka = cluster.kafkaBrokers()[leader! - 1]!;
+  const enc = new TextEncoder();
+  const produceFrame = (correlationId: number, acks: number, records: Uint8Array): Buffer => {
+    const w = new KafkaWriter().int16(ApiKey.Produce).int16(7).int32(correlationId).string("rlog-test");
+    w.nullableString(null).int16(acks).int32(10_000).array([topic], (x, t) => x.string(t).array([0], (y, p) => y.int32(p).nullableBytes(records)));
+    const body = Buffer.concat(w.finish());
+    const head = Buffer.alloc(4);
+    head.writeInt32BE(body.byteLength);
+    return Buffer.concat([head, body]);
+  };
+  const two = Buffer.concat([batchOf([{ value: enc.encode("b1") }]), batchOf([{ value: enc.encode("b2") }, { value: enc.encode("b3") }])]);
+  // On one connection: an acks-0 produce (correlation 1), then an acks -1 produce of two batches (correlation 2).
+  const answers = await new Promise<Buffer>((resolve, reject) => {
+    const [host, port] = leaderKafka.split(":");
+    const socket = connect({ host: host!, port: Number(port) });
+    const got: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error("no answer within 15 s"));
+    }, 15_000);
+    socket.on("connect", () => socket.write(Buffer.concat([produceFrame(1, 0, batchOf([{ value: enc.encode("a0") }])), produceFrame(2, -1, two)])));
+    socket.on("data", (d: Buffer) => {
+      got.push(d);
+      const all = Buffer.concat(got);
+      if (all.byteLength < 4 || all.byteLength < 4 + all.readInt32BE(0)) return;
+      clearTimeout(timer);
+      // Anything more (an answer to the acks-0 request) would arrive before this one, since answers keep request order.
+      socket.destroy();
+      resolve(all);
+    });
+    socket.on("error", reject);
+  });
+  const r = new KafkaReader(answers.subarray(4, 4 + answers.readInt32BE(0)));
+  assert.equal(r.int32(), 2, "the first answer is the second request's: acks 0 got none");
+  r.int32();
+  r.string();
+  r.int32();
+  r.int32();
+  assert.equal(r.int16(), KafkaError.NONE);
+  assert.equal(r.int64(), 1, "the first batch's base offset (the acks-0 record is at 0)");
+  const [records] = await readPartitions(client, topic, 1);
+  assert.deepEqual(records!.map((x) => `${x.offset}:${String(x.value)}`), ["0:a0", "1:b1", "2:b2", "3:b3"]);
 });
