@@ -8,7 +8,7 @@
  *   SDK reads back;
  * - raw requests: InitProducerId sent to a broker that does not lead the
  *   controller is forwarded and answered with a fresh id; a transactional
- *   id, acks 2 and an unknown topic get their Kafka error codes; an
+ *   id, acks 2, an unknown topic and an internal one get their Kafka error codes; an
  *   idempotent batch sent twice is answered with its first offset and
  *   written once; acks 0 gets no answer; two batches in one records field.
  */
@@ -18,7 +18,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import kafkajs from "kafkajs";
-import { RlogClient } from "../../client/index.js";
+import { OFFSETS_TOPIC, RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
 import { ApiKey } from "../../broker/kafka/api-keys.js";
 import { KafkaError } from "../../broker/kafka/kafka-errors.js";
@@ -178,7 +178,7 @@ test("InitProducerId from a broker that does not lead the controller is forwarde
   }
 });
 
-test("a transactional id, acks 2 and an unknown topic get Kafka's error codes; a produce with a transactional id writes nothing", { timeout: 60_000 }, async () => {
+test("a transactional id, acks 2, an unknown topic and an internal topic get Kafka's error codes; a produce with a transactional id writes nothing", { timeout: 60_000 }, async () => {
   const topic = "kafka-refusals";
   await client.admin().createTopic({ name: topic, partitions: 1, replicationFactor: 3 });
   const [leader] = await leadersOf(client, topic);
@@ -218,6 +218,9 @@ test("a transactional id, acks 2 and an unknown topic get Kafka's error codes; a
   assert.match(t.message ?? "", /no transactions/);
   assert.equal((await answer(null, 2, topic)).code, KafkaError.INVALID_REQUIRED_ACKS);
   assert.equal((await answer(null, -1, "no-such-topic")).code, KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+  // rlog's request validator runs on Kafka requests too: no client writes into the consumer groups' log.
+  const internal = await answer(null, -1, OFFSETS_TOPIC);
+  assert.equal(internal.code, KafkaError.INVALID_TOPIC_EXCEPTION, `produce to ${OFFSETS_TOPIC}: ${internal.message}`);
   assert.equal((await client.admin().listOffsets({ topic, partition: 0 }, "latest")).offset, 0, "nothing was written");
   const ok = await answer(null, -1, topic);
   assert.deepEqual([ok.code, ok.offset, ok.message], [KafkaError.NONE, 0, null], "the same batch without them is written at offset 0");

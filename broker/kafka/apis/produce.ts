@@ -25,9 +25,13 @@
  *   which Kafka's Java client and librdkafka count as written.
  * - log_append_time_ms is -1 (rlog batches carry create time) and
  *   log_start_offset is -1 (unknown here; clients read it only on errors).
+ * - Each batch's request goes through rlog's own request validator
+ *   (checkedProduce), so a Kafka client cannot write what rlog's SDK could
+ *   not: an internal topic ("__" prefix, the consumer groups' log) is
+ *   INVALID_TOPIC_EXCEPTION, a partition out of range INVALID_REQUEST.
  * - timeout_ms is clamped to [0, requestTimeoutMsMax]; a batch larger than
- *   batchBytesMax gets MESSAGE_TOO_LARGE (both limits at their defaults:
- *   the Kafka APIs do not see the broker's configured limits).
+ *   batchBytesMax gets MESSAGE_TOO_LARGE (both limits, and the validator's,
+ *   at their defaults: the Kafka APIs do not see the broker's configured limits).
  */
 import { ApiKey } from "../api-keys.js";
 import type { KafkaApi, KafkaApiContext } from "../kafka-api.js";
@@ -35,9 +39,12 @@ import { KafkaError, kafkaErrorCode, type KafkaErrorCode } from "../kafka-errors
 import type { KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
 import { kafkaAcks, splitRecordBatches } from "../produce-records.js";
-import { LIMIT_DEFAULTS } from "../../protocol/defaults.js";
 import type { Acks } from "../../protocol/enums.js";
 import { RlogError } from "../../protocol/errors.js";
+import { FieldReader } from "../../protocol/field-reader.js";
+import { DEFAULT_LIMITS } from "../../protocol/limits.js";
+import type { ProduceRequest } from "../../protocol/requests.js";
+import { validateRequestBody } from "../../protocol/validate-request.js";
 
 /** First version answered: RecordBatch v2 needs v3. */
 const PRODUCE_VERSION_MIN = 3;
@@ -45,9 +52,9 @@ const PRODUCE_VERSION_MIN = 3;
 const PRODUCE_VERSION_MAX = 8;
 
 /** The largest batch a Kafka producer may send (rlog's default limits.batchBytesMax; see the file comment). */
-const BATCH_BYTES_MAX = LIMIT_DEFAULTS.batchBytesMax;
+const BATCH_BYTES_MAX = DEFAULT_LIMITS.batchBytesMax;
 /** The longest timeout_ms honoured (rlog's default limits.requestTimeoutMsMax). */
-const PRODUCE_TIMEOUT_MS_MAX = LIMIT_DEFAULTS.requestTimeoutMsMax;
+const PRODUCE_TIMEOUT_MS_MAX = DEFAULT_LIMITS.requestTimeoutMsMax;
 
 interface PartitionData {
   readonly index: number;
@@ -143,6 +150,16 @@ async function produceAll(topics: readonly TopicData[], acks: Acks, timeoutMs: n
   return Promise.all(pending.map((ps) => Promise.all(ps)));
 }
 
+/**
+ * A produce request through rlog's own request validator, as the WebSocket
+ * listener checks it (topic name, no internal topic, partition range, batch
+ * size): the Kafka listener hands handlers what they would get from there.
+ * Throws RlogError (INVALID_TOPIC, INVALID_REQUEST, REQUEST_TOO_LARGE).
+ */
+function checkedProduce(req: ProduceRequest): ProduceRequest {
+  return validateRequestBody("produce", FieldReader.of({ ...req }, ""), DEFAULT_LIMITS) as ProduceRequest;
+}
+
 /** One partition's batches, in order; stops at the first failure. */
 async function producePartition(topic: string, p: PartitionData, acks: Acks, timeoutMs: number, ctx: KafkaApiContext): Promise<PartitionAnswer> {
   const split = splitRecordBatches(p.records, BATCH_BYTES_MAX);
@@ -150,7 +167,7 @@ async function producePartition(topic: string, p: PartitionData, acks: Acks, tim
   let baseOffset = -1;
   for (const batch of split.batches) {
     try {
-      const r = await ctx.call({ op: "produce", topic, partition: p.index, batch, acks, timeoutMs });
+      const r = await ctx.call(checkedProduce({ op: "produce", topic, partition: p.index, batch, acks, timeoutMs }));
       if (baseOffset === -1) baseOffset = r.baseOffset;
     } catch (err) {
       const code = kafkaErrorCode(err);
