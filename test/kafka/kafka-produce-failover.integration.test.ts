@@ -31,6 +31,9 @@ const KILL_DELAY_MS = 200;
 /** Longest the producer may take to reach that after the kill: election, metadata refresh and retries. */
 const AFTER_KILL_WAIT_MS = 45_000;
 
+/** kafkajs retries per send (at most 1 s apart): about a minute, more than AFTER_KILL_WAIT_MS. */
+const RETRIES_MAX = 60;
+
 let cluster: TestCluster;
 let client: RlogClient;
 
@@ -47,7 +50,8 @@ after(async () => {
 test("a leader SIGKILLed during an idempotent kafkajs produce: every acknowledged record once, in order; writes continue after the kill", { timeout: 120_000 }, async () => {
   await client.admin().createTopic({ name: TOPIC, partitions: PARTITIONS, replicationFactor: 3 });
   await leadersOf(client, TOPIC);
-  const kafka = new Kafka({ clientId: "kjs-failover", brokers: cluster.kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { initialRetryTime: 100, maxRetryTime: 1_000 } });
+  // Retries bounded by RETRIES_MAX (a whole failover fits in it many times over), not kafkajs's unbounded idempotent default.
+  const kafka = new Kafka({ clientId: "kjs-failover", brokers: cluster.kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: RETRIES_MAX } });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 
