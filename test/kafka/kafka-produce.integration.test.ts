@@ -25,6 +25,7 @@ import { KafkaError } from "../../broker/kafka/kafka-errors.js";
 import { KafkaReader } from "../../broker/kafka/kafka-reader.js";
 import { KafkaWriter } from "../../broker/kafka/kafka-writer.js";
 import { batchOf } from "../protocol/batches.js";
+import { PRODUCER_STATE_DEFAULTS } from "../../broker/protocol/defaults.js";
 import { kafkaRequest, leadersOf, readPartitions } from "./kafka-test-helpers.js";
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -257,8 +258,13 @@ test("an idempotent batch sent twice (a retry after a lost answer) is answered N
   assert.deepEqual(await produce(batch(3, ["d"])), { code: KafkaError.NONE, offset: 3 });
   assert.deepEqual(await produce(first), { code: KafkaError.NONE, offset: 0 }, "the resent first batch: NONE, its original offset");
   assert.deepEqual(await produce(batch(5, ["f"])), { code: KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER, offset: -1 }, "a gap in the sequence");
+  // Past the batches the leader remembers per producer, a resent batch is DUPLICATE_SEQUENCE_NUMBER
+  // (Kafka's Java client and librdkafka count it as written): it is not written again either.
+  const later = Array.from({ length: PRODUCER_STATE_DEFAULTS.batchesPerProducerMax }, (_, i) => `e${i}`);
+  for (const [i, v] of later.entries()) assert.equal((await produce(batch(4 + i, [v]))).code, KafkaError.NONE);
+  assert.deepEqual(await produce(first), { code: KafkaError.DUPLICATE_SEQUENCE_NUMBER, offset: -1 }, "a batch older than the producer state");
   const [records] = await readPartitions(client, topic, 1);
-  assert.deepEqual(records!.map((r) => String(r.value)), ["a", "b", "c", "d"], "written once");
+  assert.deepEqual(records!.map((r) => String(r.value)), ["a", "b", "c", "d", ...later], "each written once");
 });
 
 test("acks 0 is answered with nothing (the next request's answer comes first) and written; two batches in one records field are both written", { timeout: 60_000 }, async () => {
