@@ -113,7 +113,8 @@ export const produceApi: KafkaApi = {
 
     if (acks.kind === "none") {
       const errors = answers.flat().filter((a) => a.errorCode !== KafkaError.NONE).length;
-      if (errors > 0) ctx.log.info({ errors, firstError: answers.flat().find((a) => a.errorCode !== KafkaError.NONE)?.message }, "acks-0 produce failed on some partitions; Kafka sends no answer");
+      // Debug, not info: a client writing acks 0 to a stale leader would repeat this for every request.
+      if (errors > 0) ctx.log.debug({ errors, firstError: answers.flat().find((a) => a.errorCode !== KafkaError.NONE)?.message }, "acks-0 produce failed on some partitions; Kafka sends no answer");
       return null;
     }
     const w = new KafkaWriter();
