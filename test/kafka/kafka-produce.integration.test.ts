@@ -4,6 +4,7 @@
  * - kafkajs, idempotent, sends 10,000 keyed records in sends of 100; rlog's
  *   own SDK consumer reads back exactly those records, each once, each
  *   partition in send order, at the offsets kafkajs was told (kafkajs -> rlog);
+ * - kafkajs's default (not idempotent) producer, acks 1, gzip, headers;
  * - kcat -P writes lines (plain, and keyed with -K, idempotent) that rlog's
  *   SDK reads back;
  * - raw requests: InitProducerId sent to a broker that does not lead the
@@ -28,7 +29,7 @@ import { batchOf } from "../protocol/batches.js";
 import { PRODUCER_STATE_DEFAULTS } from "../../broker/protocol/defaults.js";
 import { kafkaRequest, leadersOf, readPartitions } from "./kafka-test-helpers.js";
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { CompressionTypes, Kafka, Partitioners, logLevel } = kafkajs;
 
 let cluster: TestCluster;
 let client: RlogClient;
@@ -95,6 +96,32 @@ test("kafkajs (idempotent) sends 10,000 records; rlog's SDK reads exactly those,
   assert.equal(seen.size, SENDS * PER_SEND, "every record read back");
   assert.ok(parts.every((r) => r.length > 0), "keys spread over all three partitions");
   assert.equal(told.size, [...told.keys()].length);
+});
+
+test("kafkajs's default producer (not idempotent: producer id -1, epoch 0, sequence 0) with acks 1 and gzip: rlog's SDK reads every record", { timeout: 60_000 }, async () => {
+  const topic = "kjs-plain";
+  await client.admin().createTopic({ name: topic, partitions: 2, replicationFactor: 3 });
+  await leadersOf(client, topic);
+  const kafka = new Kafka({ clientId: "kjs-plain", brokers: cluster.kafkaBrokers(), logLevel: logLevel.WARN });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const sent: string[][] = [[], []];
+  try {
+    for (let s = 0; s < 10; s++) {
+      const partition = s % 2;
+      const values = Array.from({ length: 50 }, (_, j) => `plain-${s}-${j}`);
+      const [meta] = await producer.send({ topic, acks: 1, compression: CompressionTypes.GZIP, messages: values.map((value) => ({ value, partition, headers: { h: `x${s}` } })) });
+      assert.equal(meta!.errorCode, 0);
+      sent[partition]!.push(...values);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const parts = await readPartitions(client, topic, 2);
+  for (const p of [0, 1]) {
+    assert.deepEqual(parts[p]!.map((r) => String(r.value)), sent[p], `partition ${p}: every record once, in order`);
+    assert.ok(parts[p]!.every((r) => r.headers.length === 1 && r.headers[0]!.key === "h"), "headers came through");
+  }
 });
 
 /** kafkajs's default partitioner on a string key over 3 partitions (murmur2, as rlog's SDK and Java). */
