@@ -34,6 +34,8 @@ const READY_MS_MAX = 30_000;
 export interface BenchBroker {
   readonly id: number;
   readonly url: string;
+  /** "host:port" of its Kafka-protocol listener (LocalClusterOptions.kafka), for Kafka clients. */
+  readonly kafka?: string;
 }
 
 /** Options of a cluster the bench starts. */
@@ -58,6 +60,8 @@ export interface LocalClusterOptions {
   readonly tls?: boolean;
   /** TLS, SCRAM logins and ACLs on (--secure); see the file comment. */
   readonly secure?: boolean;
+  /** Give every broker a Kafka-protocol listener on a free port (the kafka-produce workload). */
+  readonly kafka?: boolean;
 }
 
 /** What the bench's clients need to reach a cluster with TLS on. */
@@ -80,6 +84,7 @@ const BENCH_ADMIN = "bench-admin";
 interface Member {
   readonly id: number;
   readonly url: string;
+  readonly kafka: string | undefined;
   readonly configFile: string;
   readonly logFile: string;
   child: ChildProcess | undefined;
@@ -120,8 +125,15 @@ export class BenchCluster {
   static async start(opts: LocalClusterOptions): Promise<BenchCluster> {
     const dir = mkdtempSync(join(tmpdir(), "rlog-bench-"));
     trackDir(dir);
-    const ports = await freePorts(opts.size * 2);
-    const entries = Array.from({ length: opts.size }, (_, k) => ({ id: k + 1, host: "127.0.0.1", clientPort: ports[2 * k]!, peerPort: ports[2 * k + 1]! }));
+    const kafka = opts.kafka === true;
+    const ports = await freePorts(opts.size * (kafka ? 3 : 2));
+    const entries = Array.from({ length: opts.size }, (_, k) => ({
+      id: k + 1,
+      host: "127.0.0.1",
+      clientPort: ports[2 * k]!,
+      peerPort: ports[2 * k + 1]!,
+      ...(kafka ? { kafkaPort: ports[2 * opts.size + k]! } : {}),
+    }));
     const secret = randomBytes(24).toString("hex");
     const secure = opts.secure === true;
     const tls = opts.tls === true || secure ? await benchCertificates(join(dir, "tls"), entries.map((e) => e.id)) : undefined;
@@ -132,6 +144,7 @@ export class BenchCluster {
         brokerId: e.id,
         dataDir: join(dir, `data-${e.id}`),
         brokers: entries,
+        ...(e.kafkaPort === undefined ? {} : { kafkaPort: e.kafkaPort }),
         logLevel: opts.logLevel,
         ...(opts.size > 1 ? { clusterSecret: secret } : {}),
         storage: { fsync: opts.fsync },
@@ -147,10 +160,10 @@ export class BenchCluster {
             }),
       };
       writeFileSync(configFile, JSON.stringify(config, null, 2));
-      return { id: e.id, url: `${tls === undefined ? "ws" : "wss"}://127.0.0.1:${e.clientPort}`, configFile, logFile: join(dir, `broker-${e.id}.log`), child: undefined };
+      return { id: e.id, url: `${tls === undefined ? "ws" : "wss"}://127.0.0.1:${e.clientPort}`, kafka: e.kafkaPort === undefined ? undefined : `127.0.0.1:${e.kafkaPort}`, configFile, logFile: join(dir, `broker-${e.id}.log`), child: undefined };
     });
     const cluster = new BenchCluster(
-      members.map((m) => ({ id: m.id, url: m.url })),
+      members.map((m) => ({ id: m.id, url: m.url, ...(m.kafka === undefined ? {} : { kafka: m.kafka }) })),
       members,
       dir,
       opts,

@@ -10,7 +10,7 @@ import { parseCompression, type Compression } from "./compression.js";
 import { VALUE_KINDS, type ValueKind } from "./record-value.js";
 
 /** The workloads, in the order they run. */
-export const WORKLOADS = ["ceilings", "produce", "produce-json", "consume", "many-producers", "ack-latency", "latency", "transfer", "failover", "steady", "partition-scale"] as const;
+export const WORKLOADS = ["ceilings", "produce", "kafka-produce", "produce-json", "consume", "many-producers", "ack-latency", "latency", "transfer", "failover", "steady", "partition-scale"] as const;
 
 /** A workload's name. */
 export type WorkloadName = (typeof WORKLOADS)[number];

@@ -26,6 +26,7 @@ import { runLatency, type LatencyResult } from "./workloads/latency.js";
 import { runManyProducers, type ManyProducersResult } from "./workloads/many-producers.js";
 import { runPartitionScale, scaleLogsDir, type PartitionScaleResult } from "./workloads/partition-scale.js";
 import { runProduce, type ProduceResult } from "./workloads/produce.js";
+import { runKafkaProduce, type KafkaProduceResult } from "./workloads/kafka-produce.js";
 import { runSteady, type SteadyResult } from "./workloads/steady.js";
 import { runTransfer, type TransferResult } from "./workloads/transfer.js";
 
@@ -47,8 +48,16 @@ function faultInjector(o: BenchOptions, cluster: BenchCluster, replicationFactor
   return "targeting --brokers: give --kill-cmd and --restart-cmd to allow it";
 }
 
+/** Why kafka-produce cannot run on this cluster, or undefined when it can. */
+function kafkaProduceSkip(o: BenchOptions, cluster: BenchCluster, kafkaBrokers: readonly string[]): string | undefined {
+  if (!cluster.local) return "targeting --brokers: the bench does not know their Kafka listeners";
+  if (o.tls || o.secure) return "runs without --tls and --secure only (the bench's kafkajs clients use neither TLS nor SASL)";
+  if (kafkaBrokers.length === 0) return "the brokers have no Kafka listener";
+  return undefined;
+}
+
 /** Workloads that run on the run's one cluster (partition-scale starts its own, ceilings need none). */
-const ON_SHARED_CLUSTER: readonly WorkloadName[] = ["produce", "produce-json", "consume", "many-producers", "ack-latency", "latency", "transfer", "failover", "steady"];
+const ON_SHARED_CLUSTER: readonly WorkloadName[] = ["produce", "kafka-produce", "produce-json", "consume", "many-producers", "ack-latency", "latency", "transfer", "failover", "steady"];
 
 /** Start the brokers, or attach to the given ones; `keepLogsDir` overrides the option's (partition-scale keeps each scale's logs apart). */
 function openCluster(o: BenchOptions, keepLogsDir = o.keepLogsDir): Promise<BenchCluster> {
@@ -64,6 +73,8 @@ function openCluster(o: BenchOptions, keepLogsDir = o.keepLogsDir): Promise<Benc
     env: o.hopTraceFile === undefined ? {} : { RLOG_HOP_TRACE: o.hopTraceFile },
     tls: o.tls,
     secure: o.secure,
+    // Kafka listeners only for the workload that uses them: other runs measure the brokers as before.
+    kafka: o.workloads.includes("kafka-produce") && !o.tls && !o.secure,
   });
 }
 
@@ -114,6 +125,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
   let replicationFactor = 0;
   let produce: Outcome<ProduceResult> = NOT_SELECTED;
   let produceJson: Outcome<ProduceResult> = NOT_SELECTED;
+  let kafkaProduce: Outcome<KafkaProduceResult> = NOT_SELECTED;
   let manyProducers: Outcome<ManyProducersResult> = NOT_SELECTED;
   let partitionScale: Outcome<PartitionScaleResult> = NOT_SELECTED;
   let consume: Outcome<ConsumeResult> = NOT_SELECTED;
@@ -147,6 +159,9 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
       const c = ctx;
       const cl = cluster;
       produce = noted(await step("produce", () => runProduce(c, o.values), (r) => sections.produceSection("produce throughput", r, lmdb, ws)));
+      const kafkaBrokers = cl.brokers.flatMap((b) => (b.kafka === undefined ? [] : [b.kafka]));
+      kafkaProduce = await step("kafka-produce", () => runKafkaProduce(c, kafkaBrokers), (r) => sections.kafkaProduceSection(r, produce), kafkaProduceSkip(o, cl, kafkaBrokers));
+      if (has(kafkaProduce)) topics.push(...kafkaProduce.value.runs.map((r) => r.topic));
       produceJson = noted(await step("produce-json", () => runProduce(c, "json", "produce-json"), (r) => sections.produceSection("produce throughput (json values)", r, lmdb, ws)));
       const produced = produce;
       consume = await step("consume", () => runConsume(c, (produced as { value: ProduceResult }).value), sections.consumeSection, has(produced) ? undefined : "needs the produce workload's records");
@@ -200,6 +215,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
     ws,
     produce,
     produceJson,
+    kafkaProduce,
     consume,
     manyProducers,
     partitionScale,

@@ -15,6 +15,7 @@ import type { LatencyResult } from "../workloads/latency.js";
 import type { ManyProducersResult } from "../workloads/many-producers.js";
 import type { PartitionScaleResult } from "../workloads/partition-scale.js";
 import type { ProduceResult } from "../workloads/produce.js";
+import type { KafkaProduceResult } from "../workloads/kafka-produce.js";
 import type { SteadyResult } from "../workloads/steady.js";
 import type { TransferResult } from "../workloads/transfer.js";
 import { has, notRunOf, type NotRun, type Outcome } from "../outcome.js";
@@ -85,6 +86,8 @@ export interface BenchResults {
   readonly produce: (ProduceResult | { readonly recordsPerSec: null; readonly mbPerSec: null }) & NotRun;
   /** The produce workload with JSON-like values (what compression gains on). */
   readonly produceJson: (ProduceResult | { readonly recordsPerSec: null; readonly mbPerSec: null }) & NotRun;
+  /** kafkajs producers through the Kafka listener, idempotence off and on. */
+  readonly kafkaProduce: (KafkaProduceResult | { readonly runs: null }) & NotRun;
   readonly manyProducers: (ManyProducersResult | { readonly recordsPerSecMax: null }) & NotRun;
   readonly partitionScale: (PartitionScaleResult | { readonly idleCpuPercentOfCoreAt10000: null; readonly produceRatio3000To3: null }) & NotRun;
   readonly consume: (ConsumeResult | { readonly recordsPerSec: null; readonly mbPerSec: null }) & NotRun;
@@ -161,6 +164,7 @@ export interface RunRecord {
   readonly ws: Outcome<WsCeiling>;
   readonly produce: Outcome<ProduceResult>;
   readonly produceJson: Outcome<ProduceResult>;
+  readonly kafkaProduce: Outcome<KafkaProduceResult>;
   readonly consume: Outcome<ConsumeResult>;
   readonly manyProducers: Outcome<ManyProducersResult>;
   readonly partitionScale: Outcome<PartitionScaleResult>;
@@ -174,7 +178,7 @@ export interface RunRecord {
 /** Build the JSON document of a run, targets included. */
 export function assembleResults(r: RunRecord): BenchResults {
   const o = r.options;
-  const { lmdb, ws, produce, produceJson, consume, manyProducers, partitionScale, ackLatency, latency, transfer, failover, steady } = r;
+  const { lmdb, ws, produce, produceJson, kafkaProduce, consume, manyProducers, partitionScale, ackLatency, latency, transfer, failover, steady } = r;
   const ceilingErrors = [lmdb, ws].flatMap((x) => ("error" in x && x.error !== undefined ? [x.error] : []));
   const ceilingsRan = o.workloads.includes("ceilings");
   const ceilings: CeilingsSection & NotRun = {
@@ -210,6 +214,7 @@ export function assembleResults(r: RunRecord): BenchResults {
     ceilings,
     produce: has(produce) ? produce.value : { recordsPerSec: null, mbPerSec: null, ...notRunOf(produce) },
     produceJson: has(produceJson) ? produceJson.value : { recordsPerSec: null, mbPerSec: null, ...notRunOf(produceJson) },
+    kafkaProduce: has(kafkaProduce) ? kafkaProduce.value : { runs: null, ...notRunOf(kafkaProduce) },
     consume: has(consume) ? consume.value : { recordsPerSec: null, mbPerSec: null, ...notRunOf(consume) },
     manyProducers: has(manyProducers) ? manyProducers.value : { recordsPerSecMax: null, ...notRunOf(manyProducers) },
     partitionScale: has(partitionScale) ? partitionScale.value : { idleCpuPercentOfCoreAt10000: null, produceRatio3000To3: null, ...notRunOf(partitionScale) },

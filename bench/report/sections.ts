@@ -8,6 +8,7 @@ import type { ConsumeResult } from "../workloads/consume.js";
 import type { FailoverResult } from "../workloads/failover.js";
 import type { LatencyResult } from "../workloads/latency.js";
 import type { ProduceResult } from "../workloads/produce.js";
+import type { KafkaProduceResult } from "../workloads/kafka-produce.js";
 import type { SteadyResult } from "../workloads/steady.js";
 import type { TransferResult } from "../workloads/transfer.js";
 import { compressionText, type Compression } from "../compression.js";
@@ -62,6 +63,23 @@ export function produceSection(title: string, o: Outcome<ProduceResult>, lmdb: O
       ["records/s", `${int(p.recordsPerSec)}  (${dec(p.mbPerSec)} MB/s${ofLmdb}${ofWs})`],
       ["records", `${int(p.records)} in ${dec(p.seconds, 2)} s${p.timedOut ? " (time limit reached)" : ""}, ${int(p.failedRecords)} failed`],
     ]);
+  });
+}
+
+/** Produce throughput of kafkajs through the Kafka listener, next to the SDK's when produce ran in the same run. */
+export function kafkaProduceSection(o: Outcome<KafkaProduceResult>, sdk: Outcome<ProduceResult>): string {
+  const title = "produce throughput, kafkajs over the Kafka protocol";
+  return render(title, o, (k) => {
+    const s = k.settings;
+    const ofSdk = (recordsPerSec: number): string => (has(sdk) ? `, ${dec((recordsPerSec / sdk.value.recordsPerSec) * 100)}% of rlog's SDK in this run` : "");
+    return section(
+      title,
+      `${s.client}, ${s.producers} producer(s), ${int(s.records)} x ${kib(s.recordBytes)} per run, ${s.partitions} partitions, RF ${s.replicationFactor}, acks all (-1), no linger: ${int(s.sendRecords)} records (one batch of about ${kib(s.batchBytes)}) per send() to one partition in turn, up to ${s.windowSends} sends outstanding, ${valuesText(s.values, s.compression)}`,
+      k.runs.map((r): [string, string] => [
+        r.idempotent ? "idempotent" : "not idempotent",
+        `${int(r.recordsPerSec)} records/s  (${dec(r.mbPerSec)} MB/s${ofSdk(r.recordsPerSec)}); ${int(r.records)} in ${dec(r.seconds, 2)} s${r.timedOut ? " (time limit reached)" : ""}, ${int(r.failedRecords)} failed`,
+      ]),
+    );
   });
 }
 

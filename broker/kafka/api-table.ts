@@ -3,12 +3,14 @@
  * reports exactly this table.
  */
 import { apiVersionsApi } from "./apis/api-versions.js";
+import { initProducerIdApi } from "./apis/init-producer-id.js";
 import { metadataApi } from "./apis/metadata.js";
 import { createTopicsApi } from "./apis/create-topics.js";
 import { deleteTopicsApi } from "./apis/delete-topics.js";
 import { describeConfigsApi } from "./apis/describe-configs.js";
 import { saslHandshakeApi } from "./apis/sasl-handshake.js";
 import { saslAuthenticateApi } from "./apis/sasl-authenticate.js";
+import { produceApi } from "./apis/produce.js";
 import type { KafkaApi } from "./kafka-api.js";
 
 /** The APIs, ApiVersions included. */
@@ -21,5 +23,7 @@ export function kafkaApis(): readonly KafkaApi[] {
   apis.push(describeConfigsApi);
   apis.push(saslHandshakeApi);
   apis.push(saslAuthenticateApi);
+  apis.push(produceApi);
+  apis.push(initProducerIdApi);
   return apis;
 }

@@ -62,6 +62,8 @@ export const KafkaError = Object.freeze({
   INVALID_RECORD: 87,
   NO_REASSIGNMENT_IN_PROGRESS: 85,
   INVALID_REPLICA_ASSIGNMENT: 39,
+  /** Produce and InitProducerId with a transactional id: rlog has no transactions (docs/KAFKA.md). */
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
 });
 
 /** A Kafka error code. */

@@ -332,14 +332,11 @@ export function readRecordBatchHeader(data: Uint8Array, verifyChecksum = true): 
     return corrupt("record batch timestamps out of range");
   }
   const idempotent = header.producerId !== -1;
-  if (idempotent) {
-    if (!inRange(header.producerId, 0, FIXED_LIMITS.integerMax) || header.producerEpoch < 0 || header.baseSequence < 0) {
-      return corrupt("record batch producer fields out of range (an idempotent batch needs producerId, producerEpoch and baseSequence >= 0)");
-    }
-  } else if (header.producerEpoch !== -1 || header.baseSequence !== -1) {
-    // Kafka's non-idempotent clients send epoch -1 and sequence -1 with producer id -1.
-    return corrupt("record batch without a producer id carries a producer epoch or sequence");
+  if (idempotent && (!inRange(header.producerId, 0, FIXED_LIMITS.integerMax) || header.producerEpoch < 0 || header.baseSequence < 0)) {
+    return corrupt("record batch producer fields out of range (an idempotent batch needs producerId, producerEpoch and baseSequence >= 0)");
   }
+  // Without a producer id the epoch and sequence mean nothing and are not checked, as in Kafka:
+  // rlog's SDK and librdkafka write -1 there, kafkajs's non-idempotent producer writes 0.
   return { ok: true, value: header };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The bench harness in a tiny configuration: 1 broker, a few thousand
- * records, no failover (transfer is skipped by itself at replication factor
+ * records (through rlog's SDK and through kafkajs on the Kafka listener), no failover (transfer is skipped by itself at replication factor
  * 1), many-producers with 1 and 2 clients for 1 s, partition-scale at 3 and
  * 30 partitions with 1-second windows. Checks that it exits cleanly, that
  * every required JSON field is a finite number unless its workload says why
@@ -56,13 +56,16 @@ test("bench smoke: tiny run writes every required figure and cleans up", { timeo
       }
     }
     // What this configuration must have run, and what it must have skipped (and said why).
-    for (const section of ["produce", "produceJson", "consume", "manyProducers", "partitionScale", "produceLatencyMs", "e2eLatencyMs", "ceilings"]) {
+    for (const section of ["produce", "kafkaProduce", "produceJson", "consume", "manyProducers", "partitionScale", "produceLatencyMs", "e2eLatencyMs", "ceilings"]) {
       assert.equal(fieldAt(doc, `${section}.skipped`), undefined, `${section} ran`);
     }
     assert.match(String(fieldAt(doc, "failover.skipped")), /not selected/);
     assert.match(String(fieldAt(doc, "transfer.skipped")), /replication factor/);
     assert.ok((fieldAt(doc, "consume.records") as number) >= 3000, "consume read back every produced record");
     assert.equal(fieldAt(doc, "produceJson.settings.values"), "json");
+    const kafkaRuns = fieldAt(doc, "kafkaProduce.runs") as { idempotent: boolean; recordsPerSec: number; failedRecords: number }[];
+    assert.deepEqual(kafkaRuns.map((r) => r.idempotent), [false, true], "kafkajs ran without and with idempotence");
+    for (const r of kafkaRuns) assert.ok(r.recordsPerSec > 0 && r.failedRecords === 0, `kafkajs (idempotent ${r.idempotent}): ${r.recordsPerSec} records/s, ${r.failedRecords} failed`);
     const runs = fieldAt(doc, "manyProducers.runs") as ManyProducersRun[];
     assert.deepEqual(runs.map((r) => r.clients), [1, 2]);
     for (const r of runs) assert.ok(typeof r.recordsPerSec === "number" && r.recordsPerSec > 0, `many-producers ${r.clients}: ${r.error ?? "no rate"}`);

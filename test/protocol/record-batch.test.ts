@@ -163,7 +163,6 @@ test("layout damage behind a valid checksum is reported, not thrown", async () =
     ["record count huge", (d) => (view(d).setInt32(BatchField.recordCount, 0x7fffffff), view(d).setInt32(BatchField.lastOffsetDelta, 0x7ffffffe), reseal(d)), /record count/],
     ["negative timestamp", (d) => (view(d).setInt32(BatchField.baseTimestamp, -1), reseal(d)), /timestamps/],
     ["max below base", (d) => (view(d).setUint32(BatchField.maxTimestamp + 4, 5), view(d).setUint32(BatchField.maxTimestamp, 0), reseal(d)), /timestamps/],
-    ["epoch without producer", (d) => (view(d).setInt16(BatchField.producerEpoch, 3), reseal(d)), /producer/],
     ["producer without sequence", (d) => (view(d).setInt32(BatchField.producerId + 4, 9), view(d).setInt32(BatchField.producerId, 0), reseal(d)), /producer/],
     ["record length", (d) => ((d[R] = 0x7e), reseal(d)), /bad length/],
     ["offset delta", (d) => ((d[R + 3] = 2), reseal(d)), /offset delta/],
