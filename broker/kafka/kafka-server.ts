@@ -21,6 +21,8 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import type { KafkaListenerSettings } from "../../config/broker-config.js";
 import { RlogError } from "../protocol/errors.js";
+import { FieldReader } from "../protocol/field-reader.js";
+import { validateRequestBody } from "../protocol/validate-request.js";
 import type { Request, ResultOf } from "../protocol/ops.js";
 import { certificatePrincipal } from "../server/client-server.js";
 import type { OpHandlers, RequestContext } from "../server/handlers.js";
@@ -168,7 +170,9 @@ export class KafkaServer {
   }
 
   /** Authorize as the WebSocket listener does, then run the op's handler. */
-  private async call<R extends HandlerRequest>(request: R, principal: string, signal: AbortSignal, holder: RequestHolder, connectionId: number): Promise<ResultOf<R["op"]>> {
+  private async call<R extends HandlerRequest>(built: R, principal: string, signal: AbortSignal, holder: RequestHolder, connectionId: number): Promise<ResultOf<R["op"]>> {
+    // The same checks as a WebSocket request gets (names, ranges, the broker's limits), whatever an API parsed.
+    const request = validateRequestBody(built.op, FieldReader.of({ ...built }, ""), this.options.cluster.limits) as R;
     const refusal = this.options.authorize(principal, request as Request);
     if (refusal !== undefined) throw refusal;
     const handler = this.options.handlers[request.op] as ((r: R, c: RequestContext) => Promise<ResultOf<R["op"]>>) | undefined;

@@ -25,13 +25,12 @@
  *   which Kafka's Java client and librdkafka count as written.
  * - log_append_time_ms is -1 (rlog batches carry create time) and
  *   log_start_offset is -1 (unknown here; clients read it only on errors).
- * - Each batch's request goes through rlog's own request validator
- *   (checkedProduce), so a Kafka client cannot write what rlog's SDK could
- *   not: an internal topic ("__" prefix, the consumer groups' log) is
+ * - Each batch's request goes through rlog's own request validator (as
+ *   every op a Kafka API runs: kafka-server.ts), so a Kafka client cannot
+ *   write what rlog's SDK could not: an internal topic ("__" prefix, the consumer groups' log) is
  *   INVALID_TOPIC_EXCEPTION, a partition out of range INVALID_REQUEST.
- * - timeout_ms is clamped to [0, requestTimeoutMsMax]; a batch larger than
- *   batchBytesMax gets MESSAGE_TOO_LARGE (both limits, and the validator's,
- *   at their defaults: the Kafka APIs do not see the broker's configured limits).
+ * - timeout_ms is clamped to [0, limits.requestTimeoutMsMax]; a batch larger
+ *   than limits.batchBytesMax gets MESSAGE_TOO_LARGE (the broker's limits).
  */
 import { ApiKey } from "../api-keys.js";
 import type { KafkaApi, KafkaApiContext } from "../kafka-api.js";
@@ -41,20 +40,12 @@ import { KafkaWriter } from "../kafka-writer.js";
 import { kafkaAcks, splitRecordBatches } from "../produce-records.js";
 import type { Acks } from "../../protocol/enums.js";
 import { RlogError } from "../../protocol/errors.js";
-import { FieldReader } from "../../protocol/field-reader.js";
-import { DEFAULT_LIMITS } from "../../protocol/limits.js";
-import type { ProduceRequest } from "../../protocol/requests.js";
-import { validateRequestBody } from "../../protocol/validate-request.js";
 
 /** First version answered: RecordBatch v2 needs v3. */
 const PRODUCE_VERSION_MIN = 3;
 /** Last version answered: v9 is flexible. */
 const PRODUCE_VERSION_MAX = 8;
 
-/** The largest batch a Kafka producer may send (rlog's default limits.batchBytesMax; see the file comment). */
-const BATCH_BYTES_MAX = DEFAULT_LIMITS.batchBytesMax;
-/** The longest timeout_ms honoured (rlog's default limits.requestTimeoutMsMax). */
-const PRODUCE_TIMEOUT_MS_MAX = DEFAULT_LIMITS.requestTimeoutMsMax;
 
 interface PartitionData {
   readonly index: number;
@@ -107,7 +98,7 @@ export const produceApi: KafkaApi = {
     } else if (acks.kind === "invalid") {
       answers = topics.map((t) => t.partitions.map((p) => failed(p.index, KafkaError.INVALID_REQUIRED_ACKS, `acks ${acksField} is not -1, 0 or 1`)));
     } else {
-      const timeoutMs = Math.min(Math.max(timeoutField, 0), PRODUCE_TIMEOUT_MS_MAX);
+      const timeoutMs = Math.min(Math.max(timeoutField, 0), ctx.cluster.limits.requestTimeoutMsMax);
       answers = await produceAll(topics, acks.kind === "none" ? "leader" : acks.acks, timeoutMs, ctx);
     }
 
@@ -151,24 +142,14 @@ async function produceAll(topics: readonly TopicData[], acks: Acks, timeoutMs: n
   return Promise.all(pending.map((ps) => Promise.all(ps)));
 }
 
-/**
- * A produce request through rlog's own request validator, as the WebSocket
- * listener checks it (topic name, no internal topic, partition range, batch
- * size): the Kafka listener hands handlers what they would get from there.
- * Throws RlogError (INVALID_TOPIC, INVALID_REQUEST, REQUEST_TOO_LARGE).
- */
-function checkedProduce(req: ProduceRequest): ProduceRequest {
-  return validateRequestBody("produce", FieldReader.of({ ...req }, ""), DEFAULT_LIMITS) as ProduceRequest;
-}
-
 /** One partition's batches, in order; stops at the first failure. */
 async function producePartition(topic: string, p: PartitionData, acks: Acks, timeoutMs: number, ctx: KafkaApiContext): Promise<PartitionAnswer> {
-  const split = splitRecordBatches(p.records, BATCH_BYTES_MAX);
+  const split = splitRecordBatches(p.records, ctx.cluster.limits.batchBytesMax);
   if (!split.ok) return failed(p.index, split.errorCode, split.message);
   let baseOffset = -1;
   for (const batch of split.batches) {
     try {
-      const r = await ctx.call(checkedProduce({ op: "produce", topic, partition: p.index, batch, acks, timeoutMs }));
+      const r = await ctx.call({ op: "produce", topic, partition: p.index, batch, acks, timeoutMs });
       if (baseOffset === -1) baseOffset = r.baseOffset;
     } catch (err) {
       const code = kafkaErrorCode(err);
