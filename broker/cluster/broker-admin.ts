@@ -91,6 +91,7 @@ export class BrokerAdmin {
       host: b.host,
       clientPort: b.clientPort,
       peerPort: b.peerPort,
+      ...(b.kafkaPort === undefined ? {} : { kafkaPort: b.kafkaPort }),
       clientUrl: this.host.clientUrl(b),
       source: b.source,
       live: this.host.reachable(b.id),

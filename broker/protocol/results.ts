@@ -273,6 +273,8 @@ export interface ListedBroker {
   readonly host: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Its Kafka-protocol listener's advertised port (docs/KAFKA.md), when it has one. */
+  readonly kafkaPort?: number;
   readonly clientUrl: string;
   /** Where the cluster knows it from: a `brokers` config entry, or registerBroker. */
   readonly source: "configured" | "registered";

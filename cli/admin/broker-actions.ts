@@ -72,8 +72,8 @@ export async function setControllerVoters(args: Common & { readonly voters: read
 
 /** The table of `broker list`, then the controller membership. */
 export function brokersText(list: readonly ListedBroker[], controller: ControllerMembership): string {
-  const rows = list.map((b) => [String(b.brokerId), b.clientUrl, `${b.host}:${b.peerPort}`, b.source, b.live ? "yes" : "no", b.controllerRole, String(b.replicas)]);
-  return formatTable(["BROKER", "CLIENT-URL", "PEER", "SOURCE", "LIVE", "CONTROLLER", "REPLICAS"], rows) + "\n" + membershipLine(controller);
+  const rows = list.map((b) => [String(b.brokerId), b.clientUrl, `${b.host}:${b.peerPort}`, b.kafkaPort === undefined ? "-" : `${b.host}:${b.kafkaPort}`, b.source, b.live ? "yes" : "no", b.controllerRole, String(b.replicas)]);
+  return formatTable(["BROKER", "CLIENT-URL", "PEER", "KAFKA", "SOURCE", "LIVE", "CONTROLLER", "REPLICAS"], rows) + "\n" + membershipLine(controller);
 }
 
 function membershipLine(m: ControllerMembership): string {

@@ -20,12 +20,12 @@ const broker = (id: number, extra: Partial<ListedBroker> = {}): ListedBroker => 
 });
 
 test("broker list: one row per broker, then the controller's voters and learners", () => {
-  const text = brokersText([broker(1), broker(4, { source: "registered", live: false, controllerRole: "learner", replicas: 0 })], { voters: [1], learners: [4], changing: true });
+  const text = brokersText([broker(1, { kafkaPort: 19092 }), broker(4, { source: "registered", live: false, controllerRole: "learner", replicas: 0 })], { voters: [1], learners: [4], changing: true });
   assert.equal(
     text,
-    "BROKER  CLIENT-URL           PEER            SOURCE      LIVE  CONTROLLER  REPLICAS\n" +
-      "1       ws://127.0.0.1:9092  127.0.0.1:9192  configured  yes   voter       2\n" +
-      "4       ws://127.0.0.1:9095  127.0.0.1:9195  registered  no    learner     0\n" +
+    "BROKER  CLIENT-URL           PEER            KAFKA            SOURCE      LIVE  CONTROLLER  REPLICAS\n" +
+      "1       ws://127.0.0.1:9092  127.0.0.1:9192  127.0.0.1:19092  configured  yes   voter       2\n" +
+      "4       ws://127.0.0.1:9095  127.0.0.1:9195  -                registered  no    learner     0\n" +
       "\ncontroller voters: 1; learners: 4 (a change is in flight)\n",
   );
 });
