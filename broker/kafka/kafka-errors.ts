@@ -61,6 +61,8 @@ export const KafkaError = Object.freeze({
   GROUP_MAX_SIZE_REACHED: 81,
   INVALID_RECORD: 87,
   NO_REASSIGNMENT_IN_PROGRESS: 85,
+  FETCH_SESSION_ID_NOT_FOUND: 70,
+  INVALID_FETCH_SESSION_EPOCH: 71,
 });
 
 /** A Kafka error code. */
