@@ -5,15 +5,18 @@
  * of two members (Fetch, ListOffsets, FindCoordinator, JoinGroup with the
  * coordinator's server-side assignment, SyncGroup, Heartbeat,
  * OffsetCommit, OffsetFetch, LeaveGroup); both members get partitions and
- * commit. After both leave, more records are produced and a new member of
+ * commit; a third member joining rebalances the group to one partition
+ * each. After all leave, more records are produced and a new member of
  * the same group resumes exactly at the commits: it gets the new records
  * and none of the old. The offsets table is one: kafkajs's commits are what
  * rlog's SDK reads, and an rlog reset is what kafkajs's admin reads.
  * DescribeGroups and ListGroups through kafkajs's admin show the group.
+ * And one coordinator for both protocols: an rlog SDK member and a kafkajs
+ * member in one group split its partitions and commit to one table.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Kafka, logLevel, type Consumer, type EachBatchPayload } from "kafkajs";
+import { AssignerProtocol, Kafka, logLevel, type Consumer, type EachBatchPayload } from "kafkajs";
 import { RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
 
@@ -110,6 +113,11 @@ test("kafkajs consumer group over rlog: 2 members read 10,000 SDK records and co
     // kafkajs's commits are in rlog's offsets table, summing to every record.
     await until("kafkajs commits visible through rlog's SDK", 30_000, async () => sum(await rlogOffsets(rlog)) === FIRST);
 
+    // A third member joins the running group: the others hear REBALANCE_IN_PROGRESS, rejoin, and get one partition each.
+    consumers.push(await startMember(kafka, "x", seen));
+    await until("three members with one partition each", 30_000, () => seen.assigned.size === 3 && [...seen.assigned.values()].every((ps) => ps.length === 1));
+    assert.deepEqual([...seen.assigned.values()].flat().sort(), [0, 1, 2]);
+
     // The group as kafkajs's admin sees it (DescribeGroups, ListGroups).
     await admin.connect();
     const listed = await admin.listGroups();
@@ -117,12 +125,14 @@ test("kafkajs consumer group over rlog: 2 members read 10,000 SDK records and co
       listed.groups.some((g) => g.groupId === GROUP && g.protocolType === "consumer"),
       `ListGroups shows ${GROUP}: ${JSON.stringify(listed.groups)}`,
     );
-    await until("the group stable with 2 members", 30_000, async () => {
+    await until("the group stable with 3 members", 30_000, async () => {
       const d = (await admin.describeGroups([GROUP])).groups[0];
-      return d?.state === "Stable" && d.members.length === 2;
+      return d?.state === "Stable" && d.members.length === 3;
     });
     const described = (await admin.describeGroups([GROUP])).groups[0]!;
     assert.equal(described.protocolType, "consumer");
+    const decoded = described.members.map((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[TOPIC] ?? []);
+    assert.deepEqual(decoded.flat().sort(), [0, 1, 2], "each member's assignment, as DescribeGroups shows it");
 
     for (const c of consumers.splice(0)) await c.disconnect();
     const committed = await rlogOffsets(rlog);
@@ -150,6 +160,51 @@ test("kafkajs consumer group over rlog: 2 members read 10,000 SDK records and co
   } finally {
     for (const c of consumers) await c.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
+    await rlog.close();
+    await cluster.stopAll();
+  }
+});
+
+test("one coordinator for both protocols: an rlog SDK member and a kafkajs member share a group, its partitions and its offsets", { timeout: 120_000 }, async () => {
+  const topic = "kc-mixed";
+  const group = "kc-mixed-group";
+  const count = 2_000;
+  const cluster = await TestCluster.start({ size: 3, kafka: true });
+  const rlog = new RlogClient({ brokers: cluster.urls(), clientId: "kafka-mixed-test" });
+  const kafka = new Kafka({ clientId: "kafka-mixed-test", brokers: cluster.kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 } });
+  const kjs = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 500, rebalanceTimeout: 20_000, maxWaitTimeInMs: 300 });
+  // kafkajs offers RoundRobinAssigner: the SDK member asks for the same strategy, as every member of a group must.
+  const sdk = rlog.consumer({ groupId: group, sessionTimeoutMs: 10_000, autoCommitIntervalMs: 200, assignmentStrategy: "round-robin" });
+  const values = new Set<string>();
+  let kafkajsAssigned: number[] = [];
+  let sdkRun: Promise<void> | undefined;
+  try {
+    await rlog.admin().createTopic({ name: topic, partitions: 4, replicationFactor: 3 });
+    const producer = rlog.producer({ lingerMs: 5 });
+    await Promise.all(Array.from({ length: count }, (_, i) => producer.send({ topic, messages: [{ key: `k${i}`, value: `m${i}` }] })));
+    await producer.flush();
+
+    kjs.on(kjs.events.GROUP_JOIN, (e) => {
+      kafkajsAssigned = e.payload.memberAssignment[topic] ?? [];
+    });
+    sdk.subscribe({ topics: [topic], fromBeginning: true });
+    sdkRun = sdk.run({ eachRecord: (r) => void values.add(r.value!.toString()) });
+    await kjs.connect();
+    await kjs.subscribe({ topic, fromBeginning: true });
+    await kjs.run({ eachMessage: async ({ message }) => void values.add(message.value!.toString()) });
+
+    await until("each member holding two partitions", 30_000, () => kafkajsAssigned.length === 2 && sdk.assignment().length === 2);
+    const sdkAssigned = sdk.assignment().map((p) => p.partition);
+    assert.deepEqual([...kafkajsAssigned, ...sdkAssigned].sort(), [0, 1, 2, 3], `disjoint shares: kafkajs ${kafkajsAssigned}, SDK ${sdkAssigned}`);
+    await until(`${count} records between the two members`, 60_000, () => values.size >= count);
+    await until("both members' commits in the one offsets table", 30_000, async () => {
+      const offsets = (await rlog.admin().fetchOffsets(group)).filter((o) => o.topic === topic);
+      return offsets.length === 4 && offsets.reduce((s, o) => s + o.offset, 0) === count;
+    });
+  } finally {
+    await kjs.disconnect().catch(() => undefined);
+    await sdk.stop().catch(() => undefined);
+    await sdkRun?.catch(() => undefined);
     await rlog.close();
     await cluster.stopAll();
   }
