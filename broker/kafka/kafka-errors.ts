@@ -63,6 +63,7 @@ export const KafkaError = Object.freeze({
   NO_REASSIGNMENT_IN_PROGRESS: 85,
   FETCH_SESSION_ID_NOT_FOUND: 70,
   INVALID_FETCH_SESSION_EPOCH: 71,
+  OFFSET_METADATA_TOO_LARGE: 12,
 });
 
 /** A Kafka error code. */

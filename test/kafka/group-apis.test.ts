@@ -279,3 +279,12 @@ test("ListOffsets: latest, earliest, by timestamp (-1/-1 when no record is that 
   );
   assert.equal(calls.length, 5);
 });
+
+test("a group id longer than rlog keeps is INVALID_GROUP_ID, commit metadata too long OFFSET_METADATA_TOO_LARGE; neither reaches the coordinator", async () => {
+  const { ctx, calls } = fakeContext({ heartbeat: ok({}), commitOffsets: ok({}) });
+  const long = "g".repeat(2000);
+  assert.equal((await roundTrip<{ errorCode: number }>(heartbeatApi, "heartbeat", 3, { groupId: long, groupGenerationId: 1, memberId: "m" }, ctx)).errorCode, KafkaError.INVALID_GROUP_ID);
+  const res = await roundTrip<KjsCommit>(offsetCommitApi, "offsetCommit", 5, { groupId: "g", groupGenerationId: 1, memberId: "m", topics: [{ topic: "t", partitions: [{ partition: 0, offset: "1", metadata: "x".repeat(2000) }] }] }, ctx);
+  assert.equal(res.responses[0]!.partitions[0]!.errorCode, KafkaError.OFFSET_METADATA_TOO_LARGE);
+  assert.equal(calls.length, 0);
+});

@@ -18,7 +18,7 @@ import { RlogError } from "../../protocol/errors.js";
 import type { DescribeGroupResult } from "../../protocol/results.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
 import { CONSUMER_PROTOCOL_TYPE, encodeAssignment, encodeSubscription } from "./consumer-protocol.js";
-import { validRequest } from "./valid-request.js";
+import { invalidGroupId, validRequest } from "./valid-request.js";
 
 /** Kafka's name of each group state. */
 export const GROUP_STATE_NAMES: { readonly [S in GroupState]: string } = {
@@ -68,7 +68,7 @@ export const describeGroupsApi: KafkaApi = {
 };
 
 async function describe(group: string, ctx: KafkaApiContext): Promise<Described> {
-  if (group === "") return { group, errorCode: KafkaError.INVALID_GROUP_ID, result: undefined };
+  if (invalidGroupId(group)) return { group, errorCode: KafkaError.INVALID_GROUP_ID, result: undefined };
   try {
     return { group, errorCode: KafkaError.NONE, result: await ctx.call(validRequest({ op: "describeGroup", group })) };
   } catch (err) {

@@ -91,7 +91,7 @@ export const fetchApi: KafkaApi = {
       if (waitMs < 1) break;
       const woke = await waitForData(pass, waitMs, ctx);
       ctx.keepReserved(pass.bytes); // what the waits reserved goes back
-      if (!woke) break;
+      if (!woke || ctx.signal.aborted) break;
       ctx.keepReserved(0); // the next pass replaces this one's records
       pass = await readPass(req, maxBytes, ctx);
     }

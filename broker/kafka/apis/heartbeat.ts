@@ -9,7 +9,7 @@ import { KafkaError } from "../kafka-errors.js";
 import type { KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
-import { validRequest } from "./valid-request.js";
+import { invalidGroupId, validRequest } from "./valid-request.js";
 
 export const heartbeatApi: KafkaApi = {
   key: ApiKey.Heartbeat,
@@ -23,7 +23,7 @@ export const heartbeatApi: KafkaApi = {
     if (version >= 3) body.nullableString("group_instance_id");
     body.end("Heartbeat");
     let errorCode: number = KafkaError.NONE;
-    if (group === "") errorCode = KafkaError.INVALID_GROUP_ID;
+    if (invalidGroupId(group)) errorCode = KafkaError.INVALID_GROUP_ID;
     else {
       try {
         await ctx.call(validRequest({ op: "heartbeat", group, generation, memberId }));

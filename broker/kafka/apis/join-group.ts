@@ -34,7 +34,7 @@ import { RlogError } from "../../protocol/errors.js";
 import { DEFAULT_LIMITS } from "../../protocol/limits.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
 import { acceptableProtocols, CONSUMER_PROTOCOL_TYPE, decodeSubscription, type OfferedProtocol } from "./consumer-protocol.js";
-import { validRequest } from "./valid-request.js";
+import { invalidGroupId, validRequest } from "./valid-request.js";
 
 /** The leader every JoinGroup response names: no member (see the file comment). */
 export const NO_LEADER = "";
@@ -80,7 +80,7 @@ interface JoinInput {
 
 async function join(input: JoinInput, ctx: KafkaApiContext): Promise<JoinAnswer> {
   const refuse = (errorCode: number): JoinAnswer => ({ errorCode, generation: -1, protocolName: "", memberId: input.memberId });
-  if (input.group === "") return refuse(KafkaError.INVALID_GROUP_ID);
+  if (invalidGroupId(input.group)) return refuse(KafkaError.INVALID_GROUP_ID);
   if (input.protocolType !== CONSUMER_PROTOCOL_TYPE) return refuse(KafkaError.INCONSISTENT_GROUP_PROTOCOL);
   if (input.sessionTimeoutMs < DEFAULT_LIMITS.sessionTimeoutMsMin || input.sessionTimeoutMs > DEFAULT_LIMITS.sessionTimeoutMsMax) return refuse(KafkaError.INVALID_SESSION_TIMEOUT);
   const candidates = acceptableProtocols(input.protocols);

@@ -10,7 +10,7 @@ import { KafkaError } from "../kafka-errors.js";
 import type { KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
-import { validRequest } from "./valid-request.js";
+import { invalidGroupId, validRequest } from "./valid-request.js";
 
 interface Leaving {
   readonly memberId: string;
@@ -45,7 +45,7 @@ export const leaveGroupApi: KafkaApi = {
 };
 
 async function leave(group: string, memberId: string, ctx: KafkaApiContext): Promise<number> {
-  if (group === "") return KafkaError.INVALID_GROUP_ID;
+  if (invalidGroupId(group)) return KafkaError.INVALID_GROUP_ID;
   try {
     await ctx.call(validRequest({ op: "leaveGroup", group, memberId }));
     return KafkaError.NONE;

@@ -8,7 +8,8 @@
  * every partition gets the same error code. retention_time (v2-v4) is
  * ignored: rlog keeps a group's offsets until the group is deleted; the
  * committed leader epoch (v6+) is not kept. A null metadata string is
- * stored as "".
+ * stored as ""; one longer than rlog keeps (stringLengthMax) refuses the
+ * commit with OFFSET_METADATA_TOO_LARGE.
  */
 import { ApiKey } from "../api-keys.js";
 import type { KafkaApi, KafkaApiContext } from "../kafka-api.js";
@@ -17,7 +18,7 @@ import type { KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
 import type { CommitOffset } from "../../protocol/requests.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
-import { validRequest } from "./valid-request.js";
+import { invalidGroupId, metadataTooLarge, validRequest } from "./valid-request.js";
 
 /** The generation of a standalone commit (with an empty member id). */
 export const STANDALONE_GENERATION = -1;
@@ -63,7 +64,8 @@ export const offsetCommitApi: KafkaApi = {
 };
 
 async function commit(group: string, generation: number, memberId: string, topics: readonly CommitTopic[], ctx: KafkaApiContext): Promise<number> {
-  if (group === "") return KafkaError.INVALID_GROUP_ID;
+  if (invalidGroupId(group)) return KafkaError.INVALID_GROUP_ID;
+  if (topics.some((t) => t.partitions.some((p) => metadataTooLarge(p.metadata)))) return KafkaError.OFFSET_METADATA_TOO_LARGE;
   const offsets: CommitOffset[] = topics.flatMap((t) =>
     t.partitions.map((p) => (p.metadata === null || p.metadata === "" ? { topic: t.topic, partition: p.partition, offset: p.offset } : { topic: t.topic, partition: p.partition, offset: p.offset, metadata: p.metadata })),
   );

@@ -15,7 +15,7 @@ import type { KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
 import type { CommitOffset } from "../../protocol/requests.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
-import { validRequest } from "./valid-request.js";
+import { invalidGroupId, validRequest } from "./valid-request.js";
 
 interface FetchedTopic {
   readonly topic: string;
@@ -34,7 +34,7 @@ export const offsetFetchApi: KafkaApi = {
     body.end("OffsetFetch");
     let errorCode: number = KafkaError.NONE;
     let committed: readonly CommitOffset[] = [];
-    if (group === "") errorCode = KafkaError.INVALID_GROUP_ID;
+    if (invalidGroupId(group)) errorCode = KafkaError.INVALID_GROUP_ID;
     else {
       try {
         const partitions = requested?.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));

@@ -14,7 +14,7 @@ import type { KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
 import { encodeAssignment } from "./consumer-protocol.js";
-import { validRequest } from "./valid-request.js";
+import { invalidGroupId, validRequest } from "./valid-request.js";
 
 export const syncGroupApi: KafkaApi = {
   key: ApiKey.SyncGroup,
@@ -31,7 +31,7 @@ export const syncGroupApi: KafkaApi = {
     if (sent.length > 0) ctx.log.debug({ group, memberId, assignments: sent.length }, "kafka SyncGroup: client assignments ignored (the coordinator assigns)");
     let errorCode: number = KafkaError.NONE;
     let assignment: Uint8Array = new Uint8Array(0);
-    if (group === "") errorCode = KafkaError.INVALID_GROUP_ID;
+    if (invalidGroupId(group)) errorCode = KafkaError.INVALID_GROUP_ID;
     else {
       try {
         const r = await ctx.call(validRequest({ op: "syncGroup", group, generation, memberId }));

@@ -15,3 +15,13 @@ import type { HandlerRequest } from "../kafka-api.js";
 export function validRequest<R extends HandlerRequest>(request: R): R {
   return validateRequestBody(request.op, FieldReader.of(request, ""), DEFAULT_LIMITS) as R;
 }
+
+/** Whether `group` is not a group id rlog accepts (empty, or longer than stringLengthMax): Kafka's INVALID_GROUP_ID. */
+export function invalidGroupId(group: string): boolean {
+  return group === "" || group.length > DEFAULT_LIMITS.stringLengthMax;
+}
+
+/** Whether commit metadata is longer than rlog keeps (stringLengthMax): Kafka's OFFSET_METADATA_TOO_LARGE. */
+export function metadataTooLarge(metadata: string | null): boolean {
+  return metadata !== null && metadata.length > DEFAULT_LIMITS.stringLengthMax;
+}
