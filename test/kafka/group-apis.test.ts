@@ -288,3 +288,40 @@ test("a group id longer than rlog keeps is INVALID_GROUP_ID, commit metadata too
   assert.equal(res.responses[0]!.partitions[0]!.errorCode, KafkaError.OFFSET_METADATA_TOO_LARGE);
   assert.equal(calls.length, 0);
 });
+
+test("later versions written and read by hand: ListOffsets v5, OffsetFetch v5, DescribeGroups v4", async () => {
+  const { ctx } = fakeContext({
+    listOffsets: ok({ offset: 77 }),
+    fetchOffsets: ok({ offsets: [{ topic: "t", partition: 1, offset: 9, metadata: "md" }] }),
+    describeGroup: ok({ group: "g", state: GroupState.PreparingRebalance, generation: 2, members: [{ memberId: "m", clientId: "c", assignment: [] }], offsets: [] }),
+  });
+  const answer = async (api: typeof listOffsetsApi, version: number, body: KafkaWriter): Promise<KafkaReader> => {
+    const w = await api.handle(version, new KafkaReader(Buffer.concat(body.finish())), ctx);
+    return new KafkaReader(Buffer.concat(w!.finish()));
+  };
+
+  const lo = await answer(listOffsetsApi, 5, new KafkaWriter().int32(-1).int8(1).array([0], (w) => w.string("t").array([0], (x) => x.int32(4).int32(3).int64(-1))));
+  assert.equal(lo.int32(), 0);
+  assert.deepEqual(lo.array((t) => [t.string(), t.array((p) => [p.int32(), p.int16(), p.int64(), p.int64(), p.int32()])]), [["t", [[4, 0, -1, 77, -1]]]]);
+  lo.end();
+
+  const of = await answer(offsetFetchApi, 5, new KafkaWriter().string("g").array([0], (w) => w.string("t").array([1], (x, p) => x.int32(p))));
+  assert.equal(of.int32(), 0);
+  assert.deepEqual(of.array((t) => [t.string(), t.array((p) => [p.int32(), p.int64(), p.int32(), p.nullableString(), p.int16()])]), [["t", [[1, 9, -1, "md", 0]]]]);
+  assert.equal(of.int16(), 0);
+  of.end();
+
+  const dg = await answer(describeGroupsApi, 4, new KafkaWriter().array(["g"], (w, g) => w.string(g)).bool(false));
+  assert.equal(dg.int32(), 0);
+  const groups = dg.array((g) => ({
+    error: g.int16(),
+    id: g.string(),
+    state: g.string(),
+    type: g.string(),
+    data: g.string(),
+    members: g.array((m) => [m.string(), m.nullableString(), m.string(), m.string(), m.bytes().byteLength > 0, m.bytes().byteLength > 0]),
+    ops: g.int32(),
+  }));
+  dg.end();
+  assert.deepEqual(groups, [{ error: 0, id: "g", state: "PreparingRebalance", type: "consumer", data: "", members: [["m", null, "c", "", true, true]], ops: -2_147_483_648 }]);
+});
