@@ -43,7 +43,7 @@ export function decodeSubscription(metadata: Uint8Array): Subscription {
   return { version, topics };
 }
 
-/** A Subscription v0 (for tests and tools: rlog itself only reads them). */
+/** A Subscription v0 of `topics` (DescribeGroups shows one per member). */
 export function encodeSubscription(topics: readonly string[], userData: Uint8Array = new Uint8Array(0)): Uint8Array {
   const w = new KafkaWriter()
     .int16(0)
@@ -61,7 +61,7 @@ export function encodeAssignment(assignment: readonly TopicPartitions[]): Uint8A
   return concat(w.finish());
 }
 
-/** An Assignment read back (tests; DescribeGroups shows what encodeAssignment wrote). */
+/** An Assignment read back (the inverse of encodeAssignment, for tests and tools). */
 export function decodeAssignment(bytes: Uint8Array): TopicPartitions[] {
   const r = new KafkaReader(bytes);
   r.int16("assignment version");

@@ -38,6 +38,7 @@ interface Described {
   readonly result: DescribeGroupResult | undefined;
 }
 
+/** The DescribeGroups API: see the file comment. */
 export const describeGroupsApi: KafkaApi = {
   key: ApiKey.DescribeGroups,
   name: "DescribeGroups",

@@ -73,6 +73,7 @@ interface Pass {
   readonly failed: boolean;
 }
 
+/** The Fetch API: see the file comment. */
 export const fetchApi: KafkaApi = {
   key: ApiKey.Fetch,
   name: "Fetch",

@@ -37,6 +37,7 @@ async function coordinatorOf(group: string, ctx: KafkaApiContext): Promise<Kafka
   return endpoint;
 }
 
+/** The FindCoordinator API: see the file comment. */
 export const findCoordinatorApi: KafkaApi = {
   key: ApiKey.FindCoordinator,
   name: "FindCoordinator",

@@ -11,6 +11,7 @@ import { KafkaWriter } from "../kafka-writer.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
 import { invalidGroupId, validRequest } from "./valid-request.js";
 
+/** The Heartbeat API: see the file comment. */
 export const heartbeatApi: KafkaApi = {
   key: ApiKey.Heartbeat,
   name: "Heartbeat",

@@ -46,6 +46,7 @@ interface JoinAnswer {
   readonly memberId: string;
 }
 
+/** The JoinGroup API: see the file comment. */
 export const joinGroupApi: KafkaApi = {
   key: ApiKey.JoinGroup,
   name: "JoinGroup",

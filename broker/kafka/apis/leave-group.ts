@@ -17,6 +17,7 @@ interface Leaving {
   readonly groupInstanceId: string | null;
 }
 
+/** The LeaveGroup API: see the file comment. */
 export const leaveGroupApi: KafkaApi = {
   key: ApiKey.LeaveGroup,
   name: "LeaveGroup",

@@ -12,6 +12,7 @@ import type { GroupSummary } from "../../protocol/results.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
 import { CONSUMER_PROTOCOL_TYPE } from "./consumer-protocol.js";
 
+/** The ListGroups API: see the file comment. */
 export const listGroupsApi: KafkaApi = {
   key: ApiKey.ListGroups,
   name: "ListGroups",

@@ -29,6 +29,7 @@ interface PartitionAnswer {
   offset: number;
 }
 
+/** The ListOffsets API: see the file comment. */
 export const listOffsetsApi: KafkaApi = {
   key: ApiKey.ListOffsets,
   name: "ListOffsets",

@@ -28,6 +28,7 @@ interface CommitTopic {
   readonly partitions: readonly { readonly partition: number; readonly offset: number; readonly metadata: string | null }[];
 }
 
+/** The OffsetCommit API: see the file comment. */
 export const offsetCommitApi: KafkaApi = {
   key: ApiKey.OffsetCommit,
   name: "OffsetCommit",

@@ -22,6 +22,7 @@ interface FetchedTopic {
   readonly partitions: { readonly partition: number; readonly offset: number; readonly metadata: string; readonly errorCode: number }[];
 }
 
+/** The OffsetFetch API: see the file comment. */
 export const offsetFetchApi: KafkaApi = {
   key: ApiKey.OffsetFetch,
   name: "OffsetFetch",

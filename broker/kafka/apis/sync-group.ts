@@ -16,6 +16,7 @@ import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
 import { encodeAssignment } from "./consumer-protocol.js";
 import { invalidGroupId, validRequest } from "./valid-request.js";
 
+/** The SyncGroup API: see the file comment. */
 export const syncGroupApi: KafkaApi = {
   key: ApiKey.SyncGroup,
   name: "SyncGroup",
