@@ -99,7 +99,15 @@ export interface KafkaApiContext {
    * against the ACLs exactly as on the WebSocket listener, then handled by
    * the same handler. Throws RlogError (AUTHORIZATION_FAILED when refused).
    */
-  call<R extends HandlerRequest>(request: R): Promise<ResultOf<R["op"]>>;
+  call<R extends HandlerRequest>(request: R, signal?: AbortSignal): Promise<ResultOf<R["op"]>>;
+  /**
+   * Keep only `keptBytes` of what this request's fetch ops have reserved of
+   * the response budget so far (the records the response will carry), and
+   * give the rest back at once. A request that runs one fetch op per
+   * partition (Fetch) calls it after each, so it holds one fetch's
+   * reservation at a time instead of one per partition.
+   */
+  keepReserved(keptBytes: number): void;
   /**
    * Check that this connection's principal may run `request`, without
    * running it (CreateTopics validate_only). Throws the RlogError `call`

@@ -234,10 +234,17 @@ export class KafkaConnection {
       cluster: this.deps.cluster,
       auth: this.deps.auth,
       log: this.log,
-      call: <R extends HandlerRequest>(request: R) => this.deps.call<R>(request, this.deps.auth.principal ?? "User:ANONYMOUS", this.abort.signal, holder),
       authorize: (request: HandlerRequest) => this.deps.authorize(request, this.deps.auth.principal ?? "User:ANONYMOUS"),
       closeAfterResponse: () => {
         pending.closeAfter = true;
+      },
+      call: <R extends HandlerRequest>(request: R, signal?: AbortSignal) =>
+        this.deps.call<R>(request, this.deps.auth.principal ?? "User:ANONYMOUS", signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]), holder),
+      keepReserved: (keptBytes: number) => {
+        const extra = holder.reservedBytes - Math.max(0, keptBytes);
+        if (extra <= 0) return;
+        holder.reservedBytes -= extra;
+        this.budget.release(extra);
       },
     };
     let outcome: Promise<KafkaWriter | null>;

@@ -64,6 +64,9 @@ export const KafkaError = Object.freeze({
   INVALID_REPLICA_ASSIGNMENT: 39,
   /** Produce and InitProducerId with a transactional id: rlog has no transactions (docs/KAFKA.md). */
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
+  FETCH_SESSION_ID_NOT_FOUND: 70,
+  INVALID_FETCH_SESSION_EPOCH: 71,
+  OFFSET_METADATA_TOO_LARGE: 12,
 });
 
 /** A Kafka error code. */

@@ -37,6 +37,7 @@ function context(answer: (r: HandlerRequest) => unknown, refuse?: (r: HandlerReq
       if (refusal !== undefined) throw refusal;
     },
     closeAfterResponse: () => undefined,
+    keepReserved: () => undefined,
   };
   return { ctx, calls };
 }
