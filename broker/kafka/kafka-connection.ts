@@ -38,8 +38,8 @@ import type { KafkaListenerSettings } from "../../config/broker-config.js";
 /** Bytes of the smallest request header: api key, version, correlation id, client id length. */
 const HEADER_BYTES_MIN = 10;
 
-/** How an API runs an rlog op for a connection (the listener's authorize-then-handle). */
-export type KafkaOpCall = <R extends HandlerRequest>(request: R, principal: string, signal: AbortSignal, holder: RequestHolder) => Promise<ResultOf<R["op"]>>;
+/** How an API runs an rlog op for a connection (the listener's validate, authorize, handle); `clientId` is the request header's. */
+export type KafkaOpCall = <R extends HandlerRequest>(request: R, principal: string, signal: AbortSignal, holder: RequestHolder, clientId: string) => Promise<ResultOf<R["op"]>>;
 
 /** A request's hold on the response budget (what its fetches reserved). */
 export interface RequestHolder extends ReservationHolder {
@@ -239,7 +239,7 @@ export class KafkaConnection {
         pending.closeAfter = true;
       },
       call: <R extends HandlerRequest>(request: R, signal?: AbortSignal) =>
-        this.deps.call<R>(request, this.deps.auth.principal ?? "User:ANONYMOUS", signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]), holder),
+        this.deps.call<R>(request, this.deps.auth.principal ?? "User:ANONYMOUS", signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]), holder, (header.clientId ?? "kafka").slice(0, this.deps.cluster.limits.stringLengthMax)),
       keepReserved: (keptBytes: number) => {
         const extra = holder.reservedBytes - Math.max(0, keptBytes);
         if (extra <= 0) return;

@@ -154,7 +154,7 @@ export class KafkaServer {
         failureDelayMs: this.options.authentication.failureDelayMs,
         fakeSaltKey: this.options.authentication.fakeSaltKey,
       },
-      call: (request, principal, signal, holder) => this.call(request, principal, signal, holder, connectionId),
+      call: (request, principal, signal, holder, clientId) => this.call(request, principal, signal, holder, connectionId, clientId),
       authorize: (request, principal) => {
         const refusal = this.options.authorize(principal, request as Request);
         if (refusal !== undefined) throw refusal;
@@ -170,7 +170,7 @@ export class KafkaServer {
   }
 
   /** Authorize as the WebSocket listener does, then run the op's handler. */
-  private async call<R extends HandlerRequest>(built: R, principal: string, signal: AbortSignal, holder: RequestHolder, connectionId: number): Promise<ResultOf<R["op"]>> {
+  private async call<R extends HandlerRequest>(built: R, principal: string, signal: AbortSignal, holder: RequestHolder, connectionId: number, clientId: string): Promise<ResultOf<R["op"]>> {
     // The same checks as a WebSocket request gets (names, ranges, the broker's limits), whatever an API parsed.
     const request = validateRequestBody(built.op, FieldReader.of({ ...built }, ""), this.options.cluster.limits) as R;
     const refusal = this.options.authorize(principal, request as Request);
@@ -179,7 +179,7 @@ export class KafkaServer {
     if (handler === undefined) throw new RlogError("UNKNOWN_OPERATION", `${request.op} is not supported by this broker`);
     const ctx: RequestContext = {
       connectionId,
-      clientId: "kafka",
+      clientId,
       signal,
       principal,
       reserveResponseBytes: (bytes: number, waitMs: number) => holder.budget.reserve(bytes, waitMs, holder, signal),

@@ -3,7 +3,7 @@
  * error has a Kafka code; a retriable rlog error becomes a code Kafka
  * clients retry (checked against kafkajs's own table), except the few rlog
  * errors the Kafka listener never produces; and docs/KAFKA.md lists the
- * mapping row for row.
+ * mapping row for row, and its API table the versions the listener answers.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,4 +50,13 @@ test("docs/KAFKA.md lists the mapping of every rlog error", () => {
     const row = `| \`${name}\` | \`${codeName.get(code)}\` (${code}) |`;
     assert.ok(doc.includes(row), `docs/KAFKA.md has the row ${row}`);
   }
+});
+
+test("docs/KAFKA.md's API table lists exactly the APIs and versions the listener answers", async () => {
+  const { kafkaApis } = await import("../../broker/kafka/api-table.js");
+  const doc = readFileSync(new URL("../../../docs/KAFKA.md", import.meta.url), "utf8");
+  const rows = doc.split("\n").filter((l) => /^\| [A-Za-z]+ \| \d+ \| \d+-\d+ \|/.test(l));
+  const documented = rows.map((l) => l.split("|").slice(1, 4).map((c) => c.trim()).join(" ")).sort();
+  const served = kafkaApis().map((a) => `${a.name} ${a.key} ${a.minVersion}-${a.maxVersion}`).sort();
+  assert.deepEqual(documented, served);
 });
