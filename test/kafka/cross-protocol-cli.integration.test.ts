@@ -11,6 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import { TestCluster } from "../broker/cluster-harness.js";
+import { untilTrue } from "./kafka-test-helpers.js";
 import { runCli } from "../cli/run-cli.js";
 
 const COUNT = 300;
@@ -20,14 +21,6 @@ interface CliRecord {
   readonly offset: number;
   readonly key: string | null;
   readonly value: string;
-}
-
-async function until(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test("kafkajs -> rlog-cli, rlog-cli -> kafkajs, and one table of group offsets", { timeout: 180_000 }, async () => {
@@ -79,7 +72,7 @@ test("kafkajs -> rlog-cli, rlog-cli -> kafkajs, and one table of group offsets",
         seen.set(message.value!.toString(), message.key!.toString());
       },
     });
-    await until(`${COUNT} records in kafkajs`, 60_000, () => seen.size >= COUNT);
+    await untilTrue(`${COUNT} records in kafkajs`, 60_000, () => seen.size >= COUNT);
     for (let i = 0; i < COUNT; i++) assert.equal(seen.get(`rlog-${i}`), `k${i % 7}`);
     await consumer.disconnect(); // commits what it consumed
 

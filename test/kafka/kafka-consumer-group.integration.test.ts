@@ -19,22 +19,13 @@ import assert from "node:assert/strict";
 import { AssignerProtocol, Kafka, logLevel, type Consumer, type EachBatchPayload } from "kafkajs";
 import { RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
+import { untilTrue } from "./kafka-test-helpers.js";
 
 const TOPIC = "kc-orders";
 const GROUP = "kc-billing";
 const PARTITIONS = 3;
 const FIRST = 10_000;
 const SECOND = 500;
-
-/** Poll until `check` holds, failing with `what` after `ms`. */
-async function until(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** What a consumer saw: value -> times seen, which member read which partitions, each member's last assignment. */
 interface Seen {
@@ -103,19 +94,19 @@ test("kafkajs consumer group over rlog: 2 members read 10,000 SDK records and co
     const seen = newSeen();
     // Started together: the coordinator's initial rebalance delay puts both in the first generation.
     consumers.push(...(await Promise.all([startMember(kafka, "a", seen), startMember(kafka, "b", seen)])));
-    await until(`${FIRST} records consumed`, 60_000, () => seen.counts.size >= FIRST);
+    await untilTrue(`${FIRST} records consumed`, 60_000, () => seen.counts.size >= FIRST);
     for (let i = 0; i < FIRST; i++) assert.ok(seen.counts.has(`v${i}`), `record v${i} consumed`);
     // The coordinator's assignment, as kafkajs decoded it from SyncGroup: both members hold partitions, all 3 between them.
-    await until("both members assigned", 30_000, () => seen.assigned.size === 2 && [...seen.assigned.values()].every((ps) => ps.length > 0));
+    await untilTrue("both members assigned", 30_000, () => seen.assigned.size === 2 && [...seen.assigned.values()].every((ps) => ps.length > 0));
     assert.deepEqual([...seen.assigned.values()].flat().sort(), [0, 1, 2]);
     assert.equal(seen.partitionsByMember.size, 2, `both members read records: ${JSON.stringify([...seen.partitionsByMember].map(([m, ps]) => [m, [...ps]]))}`);
 
     // kafkajs's commits are in rlog's offsets table, summing to every record.
-    await until("kafkajs commits visible through rlog's SDK", 30_000, async () => sum(await rlogOffsets(rlog)) === FIRST);
+    await untilTrue("kafkajs commits visible through rlog's SDK", 30_000, async () => sum(await rlogOffsets(rlog)) === FIRST);
 
     // A third member joins the running group: the others hear REBALANCE_IN_PROGRESS, rejoin, and get one partition each.
     consumers.push(await startMember(kafka, "x", seen));
-    await until("three members with one partition each", 30_000, () => seen.assigned.size === 3 && [...seen.assigned.values()].every((ps) => ps.length === 1));
+    await untilTrue("three members with one partition each", 30_000, () => seen.assigned.size === 3 && [...seen.assigned.values()].every((ps) => ps.length === 1));
     assert.deepEqual([...seen.assigned.values()].flat().sort(), [0, 1, 2]);
 
     // The group as kafkajs's admin sees it (DescribeGroups, ListGroups).
@@ -125,7 +116,7 @@ test("kafkajs consumer group over rlog: 2 members read 10,000 SDK records and co
       listed.groups.some((g) => g.groupId === GROUP && g.protocolType === "consumer"),
       `ListGroups shows ${GROUP}: ${JSON.stringify(listed.groups)}`,
     );
-    await until("the group stable with 3 members", 30_000, async () => {
+    await untilTrue("the group stable with 3 members", 30_000, async () => {
       const d = (await admin.describeGroups([GROUP])).groups[0];
       return d?.state === "Stable" && d.members.length === 3;
     });
@@ -142,12 +133,12 @@ test("kafkajs consumer group over rlog: 2 members read 10,000 SDK records and co
     await produce(rlog, FIRST, SECOND);
     const after = newSeen();
     consumers.push(await startMember(kafka, "c", after));
-    await until(`${SECOND} new records consumed`, 60_000, () => after.counts.size >= SECOND);
+    await untilTrue(`${SECOND} new records consumed`, 60_000, () => after.counts.size >= SECOND);
     const old = [...after.counts.keys()].filter((v) => Number(v.slice(1)) < FIRST);
     assert.deepEqual(old, [], "no record before the commits is delivered again");
     assert.equal(after.counts.size, SECOND);
     assert.ok([...after.counts.values()].every((n) => n === 1), "each new record once");
-    await until("the new member's commits", 30_000, async () => sum(await rlogOffsets(rlog)) === FIRST + SECOND);
+    await untilTrue("the new member's commits", 30_000, async () => sum(await rlogOffsets(rlog)) === FIRST + SECOND);
     for (const c of consumers.splice(0)) await c.disconnect();
 
     // The other way round: rlog resets the empty group's offsets; kafkajs's admin (OffsetFetch) reads them.
@@ -193,11 +184,11 @@ test("one coordinator for both protocols: an rlog SDK member and a kafkajs membe
     await kjs.subscribe({ topic, fromBeginning: true });
     await kjs.run({ eachMessage: async ({ message }) => void values.add(message.value!.toString()) });
 
-    await until("each member holding two partitions", 30_000, () => kafkajsAssigned.length === 2 && sdk.assignment().length === 2);
+    await untilTrue("each member holding two partitions", 30_000, () => kafkajsAssigned.length === 2 && sdk.assignment().length === 2);
     const sdkAssigned = sdk.assignment().map((p) => p.partition);
     assert.deepEqual([...kafkajsAssigned, ...sdkAssigned].sort(), [0, 1, 2, 3], `disjoint shares: kafkajs ${kafkajsAssigned}, SDK ${sdkAssigned}`);
-    await until(`${count} records between the two members`, 60_000, () => values.size >= count);
-    await until("both members' commits in the one offsets table", 30_000, async () => {
+    await untilTrue(`${count} records between the two members`, 60_000, () => values.size >= count);
+    await untilTrue("both members' commits in the one offsets table", 30_000, async () => {
       const offsets = (await rlog.admin().fetchOffsets(group)).filter((o) => o.topic === topic);
       return offsets.length === 4 && offsets.reduce((s, o) => s + o.offset, 0) === count;
     });

@@ -22,20 +22,12 @@ import assert from "node:assert/strict";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { coordinatorPartition, OFFSETS_TOPIC, RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
+import { untilTrue } from "./kafka-test-helpers.js";
 
 const TOPIC = "kf-events";
 const GROUP = "kf-group";
 const BEFORE = 1_500;
 const AFTER = 1_500;
-
-async function until(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function produce(rlog: RlogClient, from: number, count: number): Promise<void> {
   const producer = rlog.producer({ lingerMs: 5 });
@@ -64,8 +56,8 @@ test("kafkajs group members survive a SIGKILLed coordinator: they find the new o
     await rlog.admin().createTopic({ name: TOPIC, partitions: 3, replicationFactor: 3 });
     await produce(rlog, 0, BEFORE);
     consumers.push(...(await Promise.all([start(), start()])));
-    await until(`${BEFORE} records`, 60_000, () => seen.size >= BEFORE);
-    await until("the commits of every record", 30_000, async () => (await committedSum(rlog)) === BEFORE);
+    await untilTrue(`${BEFORE} records`, 60_000, () => seen.size >= BEFORE);
+    await untilTrue("the commits of every record", 30_000, async () => (await committedSum(rlog)) === BEFORE);
 
     const offsets = await rlog.admin().describeTopic(OFFSETS_TOPIC);
     const coordinator = offsets.partitions[coordinatorPartition(GROUP, offsets.partitions.length)]!.leader;
@@ -73,9 +65,9 @@ test("kafkajs group members survive a SIGKILLed coordinator: they find the new o
     await cluster.kill(coordinator);
 
     await produce(rlog, BEFORE, AFTER);
-    await until(`the ${AFTER} records produced after the kill`, 90_000, () => seen.size >= BEFORE + AFTER);
+    await untilTrue(`the ${AFTER} records produced after the kill`, 90_000, () => seen.size >= BEFORE + AFTER);
     for (let i = 0; i < BEFORE + AFTER; i++) assert.ok(seen.has(`v${i}`), `record v${i}`);
-    await until("the commits of every record, at the new coordinator", 60_000, async () => (await committedSum(rlog).catch(() => 0)) === BEFORE + AFTER);
+    await untilTrue("the commits of every record, at the new coordinator", 60_000, async () => (await committedSum(rlog).catch(() => 0)) === BEFORE + AFTER);
     const moved = await rlog.admin().describeTopic(OFFSETS_TOPIC);
     assert.notEqual(moved.partitions[coordinatorPartition(GROUP, moved.partitions.length)]!.leader, coordinator, "another broker coordinates the group");
   } finally {

@@ -15,19 +15,12 @@ import { readFileSync } from "node:fs";
 import { Kafka, logLevel, type Consumer } from "kafkajs";
 import { RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
+import { untilTrue } from "./kafka-test-helpers.js";
 
 const TOPIC = "kb-large";
 const PARTITIONS = 12;
 const PER_PARTITION = 25;
 const VALUE_BYTES = 120 * 1024;
-
-async function until(what: string, ms: number, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function consumeAll(kafka: Kafka, groupId: string, options: { maxBytesPerPartition?: number }): Promise<{ ms: number; values: Set<string> }> {
   const values = new Set<string>();
@@ -42,7 +35,7 @@ async function consumeAll(kafka: Kafka, groupId: string, options: { maxBytesPerP
         values.add(message.value!.subarray(0, 16).toString().trim());
       },
     });
-    await until(`${PARTITIONS * PER_PARTITION} large records`, 60_000, () => values.size >= PARTITIONS * PER_PARTITION);
+    await untilTrue(`${PARTITIONS * PER_PARTITION} large records`, 60_000, () => values.size >= PARTITIONS * PER_PARTITION);
     return { ms: Date.now() - started, values };
   } finally {
     await consumer.disconnect();

@@ -22,6 +22,15 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
   }
 }
 
+/** Poll `check` every 100 ms until it holds; fail naming `what` after `ms`. */
+export async function untilTrue(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
 /** Wait until every partition of `topic` has a leader; returns the leaders by partition. */
 export async function leadersOf(client: RlogClient, topic: string): Promise<number[]> {
   return until(`leaders of ${topic}`, async () => {

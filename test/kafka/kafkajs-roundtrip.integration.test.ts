@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from "kafkajs";
 import { RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
+import { untilTrue } from "./kafka-test-helpers.js";
 
 const TOPIC = "kjs-orders";
 const GROUP = "kjs-billing";
@@ -20,16 +21,6 @@ const PARTITIONS = 3;
 const FIRST = 10_000;
 const SECOND = 600;
 const SEND_BATCH = 250;
-
-/** Poll until `check` holds, failing with `what` after `ms`. */
-async function until(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Records a consumer saw: value -> partition, and which member saw which partitions. */
 interface Seen {
@@ -94,16 +85,16 @@ test("kafkajs: idempotent produce of 10,000, a 2-member group consumes and commi
 
     const seen: Seen = { values: new Map(), duplicates: [], partitionsByMember: new Map(), assignedByMember: new Map() };
     consumers.push(...(await Promise.all([startMember(kafka, "a", seen), startMember(kafka, "b", seen)])));
-    await until(`${FIRST} records consumed`, 90_000, () => seen.values.size >= FIRST);
+    await untilTrue(`${FIRST} records consumed`, 90_000, () => seen.values.size >= FIRST);
     assert.equal(seen.values.size, FIRST);
     for (let i = 0; i < FIRST; i++) assert.ok(seen.values.has(`v${i}`), `record v${i} consumed`);
     // Both members got partitions once the group settled (the first generation may have had one member);
     // together they hold every partition.
-    await until("both members assigned partitions", 30_000, () => seen.assignedByMember.size === 2 && [...seen.assignedByMember.values()].every((ps) => ps.length > 0));
+    await untilTrue("both members assigned partitions", 30_000, () => seen.assignedByMember.size === 2 && [...seen.assignedByMember.values()].every((ps) => ps.length > 0));
     assert.deepEqual([...seen.assignedByMember.values()].flat().sort(), Array.from({ length: PARTITIONS }, (_, i) => i));
 
     // The commits reach the offsets table: rlog's SDK sees them, summing to every record.
-    await until("kafkajs commits visible through rlog", 30_000, async () => {
+    await untilTrue("kafkajs commits visible through rlog", 30_000, async () => {
       const offsets = await rlog.admin().fetchOffsets(GROUP);
       return offsets.filter((o) => o.topic === TOPIC).reduce((s, o) => s + o.offset, 0) === FIRST;
     });
@@ -118,7 +109,7 @@ test("kafkajs: idempotent produce of 10,000, a 2-member group consumes and commi
     await produce(kafka, FIRST, SECOND);
     const after: Seen = { values: new Map(), duplicates: [], partitionsByMember: new Map(), assignedByMember: new Map() };
     consumers.push(await startMember(kafka, "c", after));
-    await until(`${SECOND} new records consumed`, 90_000, () => after.values.size >= SECOND);
+    await untilTrue(`${SECOND} new records consumed`, 90_000, () => after.values.size >= SECOND);
     // A moment more: anything re-delivered from before the commits would arrive now.
     await new Promise((r) => setTimeout(r, 1500));
     const old = [...after.values.keys()].filter((v) => Number(v.slice(1)) < FIRST);
