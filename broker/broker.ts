@@ -164,7 +164,7 @@ export class Broker {
   private readonly doneAnnounced = new Map<string, number>();
   /** CompleteReassignment commits this broker (as controller leader) has under way, by group. */
   private readonly completing = new Set<string>();
-  /** Whether the metadata holds a moving partition (kept on metadata changes): an idle cluster's reassignment pass costs nothing. */
+  /** Whether the metadata holds a moving partition (kept on metadata changes): the reassignment timer runs only then. */
   private movesRecorded = false;
   private groupTimer: NodeJS.Timeout | undefined;
   /** Partition opens and deletes run one at a time, in metadata order. */
@@ -380,11 +380,8 @@ export class Broker {
       moving: () => this.movingHere(),
       onDone: (p, term, voters) => this.onMoveDone(p, term, voters),
     });
-    this.reassignTimer = setInterval(() => {
-      if (!this.closing && this.movesRecorded) this.reassignments.pass();
-    }, REASSIGNMENT_CHECK_INTERVAL_MS);
-    this.reassignTimer.unref();
     this.started = true;
+    this.syncReassignTimer();
     this.logger.info({ brokerId: this.id, clientPort: this.clientPort, peerPort: this.peerPort, adminPort: this.adminPort, kafkaPort: this.kafkaPort, dataDir: c.dataDir }, "broker started");
   }
 
@@ -814,6 +811,7 @@ export class Broker {
     if (change.kind === "reassignmentCompleted" || change.kind === "topicDeleted" || change.kind === "reset") {
       this.movesRecorded = this.anyMoveRecorded();
     }
+    this.syncReassignTimer();
     switch (change.kind) {
       case "topicCreated":
         this.enqueue(() => this.openTopic(change.topic));
@@ -1085,6 +1083,24 @@ export class Broker {
   }
 
   /** Whether the metadata holds a moving partition (true while the controller is still being built: it replays its log in its constructor). */
+  /**
+   * Run the reassignment pass every REASSIGNMENT_CHECK_INTERVAL_MS while the
+   * metadata holds a move, and not at all otherwise (an idle broker does not
+   * wake for it). Idempotent; nothing before start() has finished.
+   */
+  private syncReassignTimer(): void {
+    const wanted = this.started && !this.closing && this.movesRecorded;
+    if (wanted && this.reassignTimer === undefined) {
+      this.reassignTimer = setInterval(() => {
+        if (!this.closing) this.reassignments.pass();
+      }, REASSIGNMENT_CHECK_INTERVAL_MS);
+      this.reassignTimer.unref();
+    } else if (!wanted && this.reassignTimer !== undefined) {
+      clearInterval(this.reassignTimer);
+      this.reassignTimer = undefined;
+    }
+  }
+
   private anyMoveRecorded(): boolean {
     return this.controller === undefined || this.controller.metadata.topics().some((t) => t.reassignments !== undefined);
   }

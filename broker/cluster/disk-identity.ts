@@ -231,13 +231,18 @@ export class DiskIdentity implements PeerIdentityHooks {
   /**
    * While recovering: copy the cluster id the controller applied, name the
    * cluster when this broker leads a controller without one, and record
-   * member once every hosted group has caught up. Idempotent.
+   * member once every hosted group has caught up. Idempotent. Once the
+   * cluster id is recorded and this broker is a member there is nothing left
+   * to watch, and the timer stops (an idle broker wakes for nothing).
    */
   watch(target: IdentityWatchTarget): void {
     if (this.watchTimer !== undefined || this.closed) return;
     this.watchTimer = setInterval(() => {
       if (this.writing !== undefined || this.closed) return;
       this.writing = this.check(target)
+        .then((settled) => {
+          if (settled) clearInterval(this.watchTimer);
+        })
         .catch((err: unknown) => this.log.error({ err }, "data directory identity check failed; retrying"))
         .finally(() => {
           this.writing = undefined;
@@ -246,14 +251,15 @@ export class DiskIdentity implements PeerIdentityHooks {
     this.watchTimer.unref();
   }
 
-  private async check(target: IdentityWatchTarget): Promise<void> {
+  /** One pass of watch(); true once there is nothing left to watch (cluster id recorded, a member). */
+  private async check(target: IdentityWatchTarget): Promise<boolean> {
     const controller = target.controller();
     const r = this.record;
-    if (!controller || !r) return;
+    if (!controller || !r) return false;
     const applied = controller.metadata.clusterId;
     if (applied === undefined) {
       if (controller.isLeader()) await controller.initCluster(randomUUID()).catch(() => undefined); // retried on the next check
-      return;
+      return false;
     }
     if (r.clusterId === "") {
       await this.write({ ...r, clusterId: applied });
@@ -261,17 +267,18 @@ export class DiskIdentity implements PeerIdentityHooks {
     } else if (r.clusterId !== applied) {
       // Only a copied data directory gets here; the hello checks normally refuse it first.
       this.log.error({ clusterId: r.clusterId, applied }, "the controller's cluster id differs from the one recorded in the data directory");
-      return;
+      return true; // reported once: nothing this broker can do about it
     }
-    if (this.record!.state !== IdentityState.Recovering) return;
-    if (controller.runner.recovering()) return;
+    if (this.record!.state !== IdentityState.Recovering) return true;
+    if (controller.runner.recovering()) return false;
     // Metadata applied through the controller's commit: every topic that existed when the disk was lost is known.
-    if (controller.runner.applied() < controller.runner.status().commit) return;
+    if (controller.runner.applied() < controller.runner.status().commit) return false;
     const hosted = target.hosted();
     const waiting = hosted.filter((h) => h.recovering !== false).length;
-    if (waiting > 0) return;
+    if (waiting > 0) return false;
     await this.write({ ...this.record!, state: IdentityState.Member });
     this.log.info({ groups: hosted.length + 1 }, "caught up after a lost disk in every group: this broker votes again");
+    return true;
   }
 
   /** Stop the watcher; an identity write in flight completes. */
