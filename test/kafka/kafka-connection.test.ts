@@ -5,7 +5,8 @@
  * and a close; an ApiVersions of a newer version gets the v0 fallback and
  * the connection stays open; an oversized size prefix and an unparsable
  * header close the connection; with SASL required, anything but ApiVersions
- * and the SASL APIs closes it.
+ * and the SASL APIs closes it; Metadata names this broker as the controller
+ * while none is known.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -27,7 +28,8 @@ function handlers(slowMs: number): OpHandlers {
   return {
     metadata: async (req): Promise<MetadataResult> => {
       if (req.topics?.includes("slow")) await new Promise((r) => setTimeout(r, slowMs));
-      return { brokers: [], controllerId: 1, topics: (req.topics ?? []).map((name) => ({ name, internal: false, partitions: [{ partition: 0, leader: 1, replicas: [1], term: 3 }] })) };
+      // Topic "no-controller": as while no controller leader is known.
+      return { brokers: [], controllerId: req.topics?.includes("no-controller") ? 0 : 2, topics: (req.topics ?? []).map((name) => ({ name, internal: false, partitions: [{ partition: 0, leader: 1, replicas: [1], term: 3 }] })) };
     },
   };
 }
@@ -121,11 +123,26 @@ test("pipelined requests are answered in request order, a slow one holding back 
     const r = new KafkaReader(c.frames[0]!, 4);
     const brokers = r.array((x) => [x.int32(), x.string(), x.int32(), x.nullableString()]);
     assert.deepEqual(brokers, [[1, "127.0.0.1", 1, null]]);
-    assert.equal(r.int32(), 1, "controller id");
+    assert.equal(r.int32(), 2, "controller id");
     const topics = r.array((x) => ({ error: x.int16(), name: x.string(), internal: x.bool(), partitions: x.array((y) => [y.int16(), y.int32(), y.int32(), y.array((z) => z.int32()), y.array((z) => z.int32())]) }));
     assert.deepEqual(topics, [{ error: 0, name: "slow", internal: false, partitions: [[0, 0, 1, [1], [1]]] }]);
     r.end();
     assert.equal(c.closed, false);
+  } finally {
+    c.socket.destroy();
+    await server.close();
+  }
+});
+
+test("while no controller leader is known, Metadata names this broker as the controller", async () => {
+  const { server, port } = await startServer();
+  const c = await open(port);
+  try {
+    c.socket.write(request(ApiKey.Metadata, 1, 1, metadataV1(["no-controller"])));
+    await c.until(() => c.frames.length === 1);
+    const r = new KafkaReader(c.frames[0]!, 4);
+    r.array((x) => [x.int32(), x.string(), x.int32(), x.nullableString()]);
+    assert.equal(r.int32(), 1, "this broker (id 1) is named, not -1");
   } finally {
     c.socket.destroy();
     await server.close();

@@ -8,6 +8,7 @@
  * not describe, UNKNOWN_TOPIC_OR_PARTITION. Topics are never created by a
  * Metadata request (allow_auto_topic_creation is ignored): create them with
  * CreateTopics or rlog-cli, as with Kafka's auto.create.topics.enable=false.
+ * While no controller leader is known, the controller named is this broker.
  */
 import { ApiKey } from "../api-keys.js";
 import type { KafkaApi, KafkaApiContext } from "../kafka-api.js";
@@ -55,7 +56,10 @@ export const metadataApi: KafkaApi = {
       if (version >= 1) x.nullableString(null); // rack
     });
     if (version >= 2) w.nullableString(ctx.cluster.clusterId());
-    if (version >= 1) w.int32(controllerId === 0 ? -1 : controllerId);
+    // While no controller leader is known (an election), name this broker: a Kafka client then sends its
+    // controller requests here and gets a retriable answer (NOT_CONTROLLER; InitProducerId is forwarded),
+    // where -1 makes kafkajs fail them outright.
+    if (version >= 1) w.int32(controllerId === 0 ? ctx.cluster.brokerId : controllerId);
     const byName = new Map(topics.map((t) => [t.name, t]));
     const answered: { name: string; topic: TopicMetadata | undefined }[] = names === undefined ? topics.map((t) => ({ name: t.name, topic: t })) : names.map((n) => ({ name: n, topic: byName.get(n) }));
     w.array(answered, (x, { name, topic }) => {
