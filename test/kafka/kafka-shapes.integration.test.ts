@@ -1,0 +1,71 @@
+/**
+ * The Kafka listener in the cluster shapes users deploy: replication factor 1
+ * on 3 brokers (each partition has one replica, on different brokers, so a
+ * Kafka client must follow Metadata to each partition's own broker), and 5
+ * brokers with replication factor 3 (partitions whose replicas leave some
+ * brokers out: a broker answers for partitions it does not host only by
+ * naming their leaders). kafkajs produces and a kafkajs group consumes
+ * everything in both.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Kafka, logLevel } from "kafkajs";
+import { TestCluster } from "../broker/cluster-harness.js";
+import { createTopicsWhenLive } from "./kafkajs-helpers.js";
+import { untilTrue } from "./kafka-test-helpers.js";
+
+const COUNT = 900;
+
+async function roundTrip(cluster: TestCluster, topic: string, partitions: number, replicationFactor: number): Promise<{ leaders: number[]; replicas: number[][] }> {
+  const kafka = new Kafka({ clientId: `shapes-${topic}`, brokers: cluster.kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  const consumer = kafka.consumer({ groupId: `${topic}-readers`, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
+  try {
+    assert.equal(await createTopicsWhenLive(admin, { topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true }), true);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    for (let i = 0; i < COUNT; i += 100) {
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: 100 }, (_, j) => ({ key: `k${i + j}`, value: `v${i + j}` })) });
+    }
+    await producer.disconnect();
+    const seen = new Map<string, number>();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ partition, message }) => void seen.set(message.value!.toString(), partition) });
+    await untilTrue(`${COUNT} records of ${topic}`, 60_000, () => seen.size >= COUNT);
+    for (let i = 0; i < COUNT; i++) assert.ok(seen.has(`v${i}`), `v${i} consumed`);
+    assert.equal(new Set(seen.values()).size, partitions, "records landed on every partition");
+    const md = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!;
+    const sorted = [...md.partitions].sort((a, b) => a.partitionId - b.partitionId);
+    return { leaders: sorted.map((p) => p.leader), replicas: sorted.map((p) => p.replicas) };
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+test("replication factor 1 on 3 brokers: each partition on its own broker, produced and consumed through kafkajs", { timeout: 120_000 }, async () => {
+  const cluster = await TestCluster.start({ size: 3, kafka: true });
+  try {
+    const { leaders, replicas } = await roundTrip(cluster, "rf1", 3, 1);
+    for (const [p, r] of replicas.entries()) assert.deepEqual(r, [leaders[p]], `partition ${p}: its one replica leads it`);
+    assert.equal(new Set(leaders).size, 3, "the three partitions are on three brokers");
+  } finally {
+    await cluster.stopAll();
+  }
+});
+
+test("5 brokers, replication factor 3: produced and consumed through kafkajs", { timeout: 150_000 }, async () => {
+  const cluster = await TestCluster.start({ size: 5, kafka: true });
+  try {
+    const { leaders, replicas } = await roundTrip(cluster, "rf3of5", 5, 3);
+    for (const [p, r] of replicas.entries()) {
+      assert.equal(r.length, 3, `partition ${p} has 3 replicas`);
+      assert.ok(r.includes(leaders[p]!), `partition ${p}: its leader is one of its replicas`);
+    }
+    assert.equal(new Set(replicas.flat()).size, 5, "the replicas use all five brokers");
+  } finally {
+    await cluster.stopAll();
+  }
+});
