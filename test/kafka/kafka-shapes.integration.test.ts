@@ -1,11 +1,13 @@
 /**
  * The Kafka listener in the cluster shapes users deploy: replication factor 1
  * on 3 brokers (each partition has one replica, on different brokers, so a
- * Kafka client must follow Metadata to each partition's own broker), and 5
+ * Kafka client must follow Metadata to each partition's own broker); 5
  * brokers with replication factor 3 (partitions whose replicas leave some
  * brokers out: a broker answers for partitions it does not host only by
- * naming their leaders). kafkajs produces and a kafkajs group consumes
- * everything in both.
+ * naming their leaders); and brokers on separate addresses (Metadata
+ * advertises each broker's own address and Kafka port, and a client given
+ * one of them finds the rest). kafkajs produces and a kafkajs group
+ * consumes everything in each.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -65,6 +67,32 @@ test("5 brokers, replication factor 3: produced and consumed through kafkajs", {
       assert.ok(r.includes(leaders[p]!), `partition ${p}: its leader is one of its replicas`);
     }
     assert.equal(new Set(replicas.flat()).size, 5, "the replicas use all five brokers");
+  } finally {
+    await cluster.stopAll();
+  }
+});
+
+test("brokers on separate addresses: Metadata advertises each broker's own address, and kafkajs reaches all of them from one", { timeout: 120_000 }, async () => {
+  const address = (id: number): string => `127.0.0.${id + 1}`;
+  const cluster = await TestCluster.start({ size: 3, kafka: true, addresses: (id) => ({ bind: address(id), advertised: address(id) }) });
+  try {
+    const bootstrap = cluster.kafkaBrokers();
+    assert.deepEqual(bootstrap.map((b) => b.split(":")[0]), ["127.0.0.2", "127.0.0.3", "127.0.0.4"]);
+    const kafka = new Kafka({ clientId: "shapes-addresses", brokers: [bootstrap[1]!], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const described = await admin.describeCluster();
+      assert.deepEqual(
+        described.brokers.map((b) => `${b.host}:${b.port}`).sort(),
+        [...bootstrap].sort(),
+        "every broker, at its own address and Kafka port",
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    const { leaders } = await roundTrip(cluster, "spread", 3, 3);
+    assert.ok(leaders.every((l) => l >= 1 && l <= 3));
   } finally {
     await cluster.stopAll();
   }
