@@ -24,6 +24,7 @@ import { SeededRandom } from "../../broker/raft/random.js";
 import { RlogClient } from "../../client/index.js";
 import { TestCluster } from "../broker/cluster-harness.js";
 import { RawKafkaConnection, requestFrame } from "./kafka-raw-client.js";
+import { brokerRssBytes } from "./kafka-test-helpers.js";
 
 const SEED = Number(process.env["RLOG_KAFKA_FUZZ_SEED"] ?? 20261202);
 /** Mutated requests sent, over CONNECTIONS_AT_ONCE connections at a time. */
@@ -55,16 +56,8 @@ after(async () => {
   await cluster?.stopAll();
 });
 
-/** The broker process's resident set size, from /proc/<pid>/status. */
-function rssBytes(): number {
-  const pid = cluster.member(1).child?.pid;
-  assert.ok(pid !== undefined);
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("VmRSS:"));
-  assert.ok(line !== undefined);
-  return Number(/(\d+)/.exec(line)![1]) * 1024;
-}
+/** The broker process's resident set size. */
+const rssBytes = (): number => brokerRssBytes(cluster, 1);
 
 /** A size prefix and raw bytes after it. */
 function withSize(size: number, rest: Uint8Array = new Uint8Array(0)): Buffer {
@@ -165,8 +158,6 @@ async function seedFrames(): Promise<Buffer[]> {
   ];
 }
 
-/** Offset of the body in a frame from requestFrame: size, key, version, correlation id, client id "raw-test". */
-const BODY_OFFSET = 4 + 2 + 2 + 4 + 2 + "raw-test".length;
 const HUGE = [0x7f, 0xff, 0xff, 0xff];
 
 /**

@@ -9,7 +9,8 @@ import { connect } from "node:net";
 import type { ConsumerRecord, RlogClient } from "../../client/index.js";
 import { KafkaReader } from "../../broker/kafka/kafka-reader.js";
 import { KafkaWriter } from "../../broker/kafka/kafka-writer.js";
-import { sleep } from "../broker/cluster-harness.js";
+import { readFileSync } from "node:fs";
+import { sleep, type TestCluster } from "../broker/cluster-harness.js";
 
 /** Poll `check` every 50 ms until it returns a value other than undefined; fail after `timeoutMs`. */
 export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -29,6 +30,17 @@ export async function untilTrue(what: string, ms: number, check: () => boolean |
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** Broker `id`'s resident set size in bytes, from /proc/<pid>/status. */
+export function brokerRssBytes(cluster: TestCluster, id: number): number {
+  const pid = cluster.member(id).child?.pid;
+  if (pid === undefined) throw new Error(`broker ${id} is not running`);
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
+  if (line === undefined) throw new Error(`no VmRSS for broker ${id}`);
+  return Number(/(\d+)/.exec(line)![1]) * 1024;
 }
 
 /** Wait until every partition of `topic` has a leader; returns the leaders by partition. */
