@@ -6,7 +6,9 @@
  * brokers out: a broker answers for partitions it does not host only by
  * naming their leaders); and brokers on separate addresses (Metadata
  * advertises each broker's own address and Kafka port, and a client given
- * one of them finds the rest). kafkajs produces and a kafkajs group
+ * one of them finds the rest); and a broker that lost its disk (wiped and
+ * restarted: it catches up from its peers, takes its preferred leaderships
+ * back, and Kafka clients follow). kafkajs produces and a kafkajs group
  * consumes everything in each.
  */
 import { test } from "node:test";
@@ -94,6 +96,46 @@ test("brokers on separate addresses: Metadata advertises each broker's own addre
     const { leaders } = await roundTrip(cluster, "spread", 3, 3);
     assert.ok(leaders.every((l) => l >= 1 && l <= 3));
   } finally {
+    await cluster.stopAll();
+  }
+});
+
+test("a broker that lost its disk: it rejoins empty, catches up, leads again, and kafkajs reads every record", { timeout: 150_000 }, async () => {
+  const cluster = await TestCluster.start({ size: 3, kafka: true });
+  const kafka = new Kafka({ clientId: "shapes-lost-disk", brokers: cluster.kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 15, initialRetryTime: 100, maxRetryTime: 2000 } });
+  const admin = kafka.admin();
+  const consumer = kafka.consumer({ groupId: "lost-disk-readers", sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
+  try {
+    await admin.connect();
+    assert.equal(await createTopicsWhenLive(admin, { topics: [{ topic: "lost-disk", numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true }), true);
+    const send = async (from: number, count: number): Promise<void> => {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      for (let i = from; i < from + count; i += 100) {
+        await producer.send({ topic: "lost-disk", acks: -1, messages: Array.from({ length: 100 }, (_, j) => ({ key: `k${i + j}`, value: `v${i + j}` })) });
+      }
+      await producer.disconnect();
+    };
+    await send(0, 600);
+    await cluster.kill(2);
+    cluster.wipe(2);
+    await send(600, 300); // the other two still take writes
+    await cluster.restart(2);
+    // Leader preference hands broker 2 its preferred partition back once it has caught up from its peers.
+    await untilTrue("broker 2 leading again", 60_000, async () => {
+      const md = await admin.fetchTopicMetadata({ topics: ["lost-disk"] });
+      return md.topics[0]!.partitions.some((p) => p.leader === 2);
+    });
+    await send(900, 300);
+    const seen = new Set<string>();
+    await consumer.connect();
+    await consumer.subscribe({ topic: "lost-disk", fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.add(message.value!.toString()) });
+    await untilTrue("1,200 records", 60_000, () => seen.size >= 1200);
+    for (let i = 0; i < 1200; i++) assert.ok(seen.has(`v${i}`), `v${i} consumed`);
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
     await cluster.stopAll();
   }
 });
