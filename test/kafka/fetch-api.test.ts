@@ -256,3 +256,20 @@ test("a fetch session id is refused: FETCH_SESSION_ID_NOT_FOUND", async () => {
   assert.equal(res.responses.length, 0);
   assert.equal(calls.length, 0);
 });
+
+test("max_bytes and max_wait_ms are capped by the broker's configured limits.fetchBytesMax and fetchWaitMsMax", async () => {
+  const a = new FakeLog();
+  a.append(1, "a");
+  const { ctx, calls } = fakeCluster({ "t/0": a });
+  const limited = { ...ctx, cluster: { ...ctx.cluster, limits: { ...ctx.cluster.limits, fetchBytesMax: 64 * 1024, fetchWaitMsMax: 50 } } };
+  const started = performance.now();
+  // From the end of the log: nothing there, so the long poll waits, for at most the broker's 50 ms, not the asked 10 s.
+  await roundTrip<KjsFetch>(fetchApi, "fetch", 11, request([{ topic: "t", partition: 0, fetchOffset: 1, maxBytes: 1 << 20 }], { maxBytes: 50 << 20, maxWaitTime: 10_000 }), limited);
+  assert.ok(performance.now() - started < 5000, "the long poll ended at the broker's fetchWaitMsMax");
+  const fetches = calls.filter((c) => c.op === "fetch") as FetchRequest[];
+  assert.ok(fetches.length > 0);
+  for (const f of fetches) {
+    assert.ok(f.maxBytes <= 64 * 1024, `an rlog fetch asked for ${f.maxBytes} bytes, more than limits.fetchBytesMax`);
+    assert.ok(f.maxWaitMs <= 50, `an rlog fetch waited up to ${f.maxWaitMs} ms, more than limits.fetchWaitMsMax`);
+  }
+});

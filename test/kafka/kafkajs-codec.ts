@@ -11,6 +11,7 @@ import { pino } from "pino";
 import type { HandlerRequest, KafkaApi, KafkaApiContext } from "../../broker/kafka/kafka-api.js";
 import { KafkaReader } from "../../broker/kafka/kafka-reader.js";
 import type { ResultOf } from "../../broker/protocol/ops.js";
+import { DEFAULT_LIMITS } from "../../broker/protocol/limits.js";
 
 const require = createRequire(import.meta.url);
 
@@ -42,7 +43,7 @@ export function fakeContext(ops: Partial<Record<HandlerRequest["op"], FakeOp>>, 
     header: { apiKey: 0, apiVersion: 0, correlationId: 1, clientId: "test" },
     connectionId: 1,
     signal: connection.signal,
-    cluster: { brokerId: 1, clusterId: () => "test-cluster", kafkaBrokers: () => brokers },
+    cluster: { brokerId: 1, clusterId: () => "test-cluster", kafkaBrokers: () => brokers, limits: DEFAULT_LIMITS },
     auth: { required: false, tls: false, mechanism: undefined, exchange: undefined, principal: "User:ANONYMOUS", lookupUser: () => undefined, failureDelayMs: 0 },
     log: pino({ level: "silent" }),
     call: <R extends HandlerRequest>(request: R, signal?: AbortSignal): Promise<ResultOf<R["op"]>> => {

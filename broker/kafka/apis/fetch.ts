@@ -10,7 +10,7 @@
  * How one request is served (docs/KAFKA.md, "Fetch"):
  * 1. A pass over the partitions in request order, one `fetch` op each with
  *    no wait, each asking for what is left of the response's byte limits
- *    (max_bytes overall, capped at FETCH_RESPONSE_BYTES_MAX, and
+ *    (max_bytes overall, capped at limits.fetchBytesMax, and
  *    partition_max_bytes). KIP-74: the first batch of the response is
  *    returned whatever its size; a later batch only when it fits. After
  *    each op the request keeps only the budget its records need
@@ -32,22 +32,10 @@ import type { KafkaApi, KafkaApiContext } from "../kafka-api.js";
 import { KafkaError } from "../kafka-errors.js";
 import type { KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
-import { LIMIT_DEFAULTS } from "../../protocol/defaults.js";
 import { OffsetSpec } from "../../protocol/enums.js";
 import { apiErrorCode } from "./api-error.js";
 import { type KafkaFetchRequest, readFetchRequest } from "./fetch-request.js";
 
-/**
- * Most record bytes in one response (the first batch may pass it, KIP-74):
- * rlog's fetchBytesMax (4 MiB). A response this full plus one more
- * partition read's reservation (about 8 MiB: fetchReservationBytes) stay
- * within a connection's response budget (16 MiB), so a request never waits
- * on its own reservations.
- */
-export const FETCH_RESPONSE_BYTES_MAX = LIMIT_DEFAULTS.fetchBytesMax;
-
-/** Longest long poll: rlog's fetchWaitMsMax (30 s); a longer max_wait_ms is served as this. */
-export const FETCH_WAIT_MS_MAX = LIMIT_DEFAULTS.fetchWaitMsMax;
 
 /** What the response says of one partition. */
 interface PartitionAnswer {
@@ -83,9 +71,14 @@ export const fetchApi: KafkaApi = {
     const req = readFetchRequest(version, body);
     if (req.sessionId !== 0) return writeResponse(version, KafkaError.FETCH_SESSION_ID_NOT_FOUND, []);
     if (req.sessionEpoch > 0) return writeResponse(version, KafkaError.INVALID_FETCH_SESSION_EPOCH, []);
-    const maxBytes = clamp(req.maxBytes, 1, FETCH_RESPONSE_BYTES_MAX);
+    // Most record bytes in one response (the first batch may pass it, KIP-74): the broker's
+    // limits.fetchBytesMax (4 MiB by default). A response this full plus one more partition read's
+    // reservation (about 8 MiB: fetchReservationBytes) stays within a connection's response budget
+    // (16 MiB by default), so a request does not wait on its own reservations.
+    const maxBytes = clamp(req.maxBytes, 1, ctx.cluster.limits.fetchBytesMax);
     const minBytes = clamp(req.minBytes, 1, maxBytes);
-    const deadlineMs = performance.now() + clamp(req.maxWaitMs, 0, FETCH_WAIT_MS_MAX);
+    // The longest long poll is the broker's limits.fetchWaitMsMax (30 s by default).
+    const deadlineMs = performance.now() + clamp(req.maxWaitMs, 0, ctx.cluster.limits.fetchWaitMsMax);
     let pass = await readPass(req, maxBytes, ctx);
     while (pass.bytes < minBytes && !pass.failed && !ctx.signal.aborted) {
       const waitMs = Math.floor(deadlineMs - performance.now());

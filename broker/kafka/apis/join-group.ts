@@ -31,7 +31,6 @@ import { KafkaError } from "../kafka-errors.js";
 import { KafkaDecodeError, type KafkaReader } from "../kafka-reader.js";
 import { KafkaWriter } from "../kafka-writer.js";
 import { RlogError } from "../../protocol/errors.js";
-import { DEFAULT_LIMITS } from "../../protocol/limits.js";
 import { apiErrorCode, GROUP_AUTHORIZATION } from "./api-error.js";
 import { acceptableProtocols, CONSUMER_PROTOCOL_TYPE, decodeSubscription, type OfferedProtocol } from "./consumer-protocol.js";
 import { invalidGroupId } from "./valid-request.js";
@@ -83,13 +82,14 @@ async function join(input: JoinInput, ctx: KafkaApiContext): Promise<JoinAnswer>
   const refuse = (errorCode: number): JoinAnswer => ({ errorCode, generation: -1, protocolName: "", memberId: input.memberId });
   if (invalidGroupId(input.group)) return refuse(KafkaError.INVALID_GROUP_ID);
   if (input.protocolType !== CONSUMER_PROTOCOL_TYPE) return refuse(KafkaError.INCONSISTENT_GROUP_PROTOCOL);
-  if (input.sessionTimeoutMs < DEFAULT_LIMITS.sessionTimeoutMsMin || input.sessionTimeoutMs > DEFAULT_LIMITS.sessionTimeoutMsMax) return refuse(KafkaError.INVALID_SESSION_TIMEOUT);
+  const limits = ctx.cluster.limits;
+  if (input.sessionTimeoutMs < limits.sessionTimeoutMsMin || input.sessionTimeoutMs > limits.sessionTimeoutMsMax) return refuse(KafkaError.INVALID_SESSION_TIMEOUT);
   const candidates = acceptableProtocols(input.protocols);
   if (candidates.length === 0) {
     ctx.log.info({ group: input.group, protocols: input.protocols.map((p) => p.name) }, "kafka JoinGroup: no assignor rlog serves (range, roundrobin, RoundRobinAssigner, sticky)");
     return refuse(KafkaError.INCONSISTENT_GROUP_PROTOCOL);
   }
-  const rebalanceTimeoutMs = Math.min(Math.max(input.rebalanceTimeoutMs, 1), DEFAULT_LIMITS.rebalanceTimeoutMsMax);
+  const rebalanceTimeoutMs = Math.min(Math.max(input.rebalanceTimeoutMs, 1), limits.rebalanceTimeoutMsMax);
   let code: number = KafkaError.INCONSISTENT_GROUP_PROTOCOL;
   for (const c of candidates) {
     let topics: readonly string[];
