@@ -123,8 +123,10 @@ test("a broker that lost its disk: it rejoins empty, catches up, leads again, an
     await cluster.restart(2);
     // Leader preference hands broker 2 its preferred partition back once it has caught up from its peers.
     await untilTrue("broker 2 leading again", 60_000, async () => {
-      const md = await admin.fetchTopicMetadata({ topics: ["lost-disk"] });
-      return md.topics[0]!.partitions.some((p) => p.leader === 2);
+      // The restarted broker may answer before it has applied the topic's metadata: UNKNOWN_TOPIC_OR_PARTITION,
+      // retriable (kafkajs's admin surfaces it; a producer or consumer retries it): ask again.
+      const md = await admin.fetchTopicMetadata({ topics: ["lost-disk"] }).catch(() => undefined);
+      return md?.topics[0]?.partitions.some((p) => p.leader === 2) ?? false;
     });
     await send(900, 300);
     const seen = new Set<string>();
