@@ -48,7 +48,7 @@ export interface LocalClusterOptions {
   readonly metrics?: boolean;
   /** Broker log level (logs go to files in the temporary directory). */
   readonly logLevel: string;
-  /** Extra node flags for the broker processes (e.g. --cpu-prof). */
+  /** Extra node flags for the broker processes (e.g. --cpu-prof, --single-threaded-gc). */
   readonly nodeArgs: readonly string[];
   /** Working directory of the brokers (where --cpu-prof writes). */
   readonly cwd: string;
@@ -108,7 +108,7 @@ export class BenchCluster {
 
   /** Profiling brokers must exit by a signal node survives long enough to write the profile. */
   private get gracefulStop(): boolean {
-    return (this.spawnOptions?.nodeArgs.length ?? 0) > 0;
+    return this.spawnOptions?.nodeArgs.includes("--cpu-prof") ?? false;
   }
 
   /** Whether this run started the brokers (and so may kill and restart them). */

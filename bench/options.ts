@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PRODUCER_DEFAULTS } from "../broker/protocol/defaults.js";
+import { BROKER_GC_MODES, type BrokerGc } from "../config/node-flags.js";
 import { parseCompression, type Compression } from "./compression.js";
 import { VALUE_KINDS, type ValueKind } from "./record-value.js";
 
@@ -35,6 +36,8 @@ export interface BenchOptions {
   /** --secure: TLS, SCRAM-SHA-256 logins and ACLs on (bench/cluster.ts). */
   readonly secure: boolean;
   readonly brokerLogLevel: string;
+  /** How the brokers the bench starts collect garbage (config/node-flags.ts; --broker-gc, default auto). */
+  readonly brokerGc: BrokerGc;
   /** Directory for broker CPU profiles (node --cpu-prof), or undefined. */
   readonly brokerCpuProfDir: string | undefined;
   /** Directory to copy the broker logs to at the end, or undefined. */
@@ -189,6 +192,9 @@ export const USAGE = `usage: npm run bench -- [options]
                           (clients log in as a user an ACL allows everything); neither with --brokers
   --broker-cpu-prof DIR   run brokers under node --cpu-prof, profiles in DIR
   --broker-log-level L    broker log level (default info; logs stay in the temp dir)
+  --broker-gc G           the brokers' garbage collector: auto|single-threaded|parallel (default auto:
+                          single-threaded when the brokers have fewer than 2 cores each, as
+                          rlog-cli cluster start-local --gc does; docs/PERFORMANCE.md)
   --keep-logs DIR         copy the broker logs to DIR before the temp dir is removed
   --hop-trace FILE        trace the one-at-a-time produce hop by hop (client and brokers append
                           to FILE) and print where its time goes; best with --only ack-latency
@@ -267,6 +273,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       secure: { type: "boolean" },
       "broker-cpu-prof": { type: "string" },
       "broker-log-level": { type: "string" },
+      "broker-gc": { type: "string" },
       "keep-logs": { type: "string" },
       "hop-trace": { type: "string" },
       quiet: { type: "boolean" },
@@ -291,6 +298,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
   if (acks !== "all" && acks !== "leader") throw new RangeError(`--acks must be all or leader, got ${JSON.stringify(acks)}`);
   const values = v.values ?? "random";
   if (!(VALUE_KINDS as readonly string[]).includes(values)) throw new RangeError(`--values must be one of ${VALUE_KINDS.join(", ")}, got ${JSON.stringify(values)}`);
+  const brokerGc = (v["broker-gc"] ?? "auto") as BrokerGc;
+  if (!BROKER_GC_MODES.includes(brokerGc)) throw new RangeError(`--broker-gc must be one of ${BROKER_GC_MODES.join(", ")}, got ${JSON.stringify(v["broker-gc"])}`);
   const rate = v.rate === undefined ? undefined : int("rate", v.rate, 0, 1, 10_000_000);
   return {
     preset: v.full === true ? "full" : "quick",
@@ -305,6 +314,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     tls,
     secure,
     brokerLogLevel: v["broker-log-level"] ?? "info",
+    brokerGc,
     brokerCpuProfDir: v["broker-cpu-prof"],
     keepLogsDir: v["keep-logs"],
     hopTraceFile: v["hop-trace"] === undefined ? undefined : resolve(v["hop-trace"]),

@@ -21,8 +21,10 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join, resolve } from "node:path";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { wsUrl } from "../broker/protocol/endpoint-url.js";
+import { brokerNodeFlags, type BrokerGc } from "../config/node-flags.js";
 import { CliError } from "./errors.js";
 import { formatLocalConfig, LOCAL_DATA_ROOT_DEFAULT, localClusterConfigs } from "./local-cluster-config.js";
 import { checkDataRoot, LOCAL_CLUSTER_SUBDIR, recordDataRoot, standardDataRoot } from "./local-cluster-data.js";
@@ -47,6 +49,8 @@ export interface LocalClusterOptions {
   readonly source: LocalClusterSource;
   /** Print pino JSON lines as they are instead of a compact human form. */
   readonly rawLogs: boolean;
+  /** The brokers' garbage collector (config/node-flags.ts). */
+  readonly gc: BrokerGc;
 }
 
 const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
@@ -245,13 +249,14 @@ export async function runLocalCluster(opts: LocalClusterOptions): Promise<number
   // Loaded here as each broker will load it (RLOG_* variables apply), to print where clients connect.
   const configs = prepared.files.map((file) => ({ file, config: loadConfig({ file, env: brokerEnv }) }));
   const mainJs = fileURLToPath(new URL("../broker/main.js", import.meta.url));
+  const nodeFlags = brokerNodeFlags(opts.gc, configs.length, availableParallelism());
   const children: { id: number; child: ChildProcess }[] = [];
   let stopping = false;
   let failed = false;
 
   for (const { file, config } of configs) {
     // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops the brokers itself.
-    const child = spawn(process.execPath, [mainJs, "--config", file], { stdio: ["ignore", "pipe", "pipe"], detached: true, env: brokerEnv });
+    const child = spawn(process.execPath, [...nodeFlags, mainJs, "--config", file], { stdio: ["ignore", "pipe", "pipe"], detached: true, env: brokerEnv });
     const prefix = `[broker-${config.brokerId}] `;
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on("line", (line) => {
@@ -270,7 +275,8 @@ export async function runLocalCluster(opts: LocalClusterOptions): Promise<number
     .map((b, i) => wsUrl(b.host, b.clientPort, configs[i]?.config.tls.certFile !== null))
     .join(",");
   process.stdout.write(
-    `rlog local cluster: ${configs.length} broker${configs.length === 1 ? "" : "s"}, data under ${configs.map((c) => c.config.dataDir).join(", ")}\n` +
+    `rlog local cluster: ${configs.length} broker${configs.length === 1 ? "" : "s"}, data under ${configs.map((c) => c.config.dataDir).join(", ")}` +
+      `${nodeFlags.length > 0 ? `, node ${nodeFlags.join(" ")} (--gc)` : ""}\n` +
       `clients connect to ${urls}\n` +
       connectHint(urls, prepared) +
       kafkaHint(configs.map(({ config }) => config)) +

@@ -4,6 +4,8 @@
  * figures named in REQUIRED_FIELDS are null, so a script can always find
  * the keys. Times in ms, rates per second, MB = 10^6 bytes.
  */
+import { availableParallelism } from "node:os";
+import { resolveBrokerGc } from "../../config/node-flags.js";
 import { PRODUCER_DEFAULTS } from "../../broker/protocol/defaults.js";
 import type { LmdbCeiling } from "../ceilings/lmdb-ceiling.js";
 import type { WsCeiling } from "../ceilings/ws-ceiling.js";
@@ -74,7 +76,7 @@ export interface BenchResults {
   readonly durationSeconds: number;
   readonly preset: "quick" | "full";
   readonly workloads: readonly string[];
-  readonly cluster: { readonly brokers: number; readonly startedByBench: boolean; readonly urls: readonly string[]; readonly fsync: boolean | null; readonly replicationFactor: number; /** TLS on (--tls; wss:// URLs). */ readonly tls: boolean; /** SCRAM logins and ACLs on (--secure). */ readonly secure: boolean };
+  readonly cluster: { readonly brokers: number; readonly startedByBench: boolean; readonly urls: readonly string[]; readonly fsync: boolean | null; readonly replicationFactor: number; /** TLS on (--tls; wss:// URLs). */ readonly tls: boolean; /** SCRAM logins and ACLs on (--secure). */ readonly secure: boolean; /** The garbage collector of brokers the bench started (--broker-gc resolved), null for --brokers. */ readonly gc: "single-threaded" | "parallel" | null };
   /** Whether the run matches the configuration the targets are stated for (3 brokers, RF 3, acks all, 1 KiB, fsync on, default producer settings: linger 5 ms, batch 1 MiB, no compression, random values). */
   readonly targetConfiguration: boolean;
   readonly machine: Machine;
@@ -205,7 +207,7 @@ export function assembleResults(r: RunRecord): BenchResults {
     durationSeconds: r.durationSeconds,
     preset: o.preset,
     workloads: o.workloads,
-    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor, tls: c?.urls.some((u) => u.startsWith("wss:")) ?? false, secure: c?.local === true && o.secure },
+    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor, tls: c?.urls.some((u) => u.startsWith("wss:")) ?? false, secure: c?.local === true && o.secure, gc: c?.local === true ? resolveBrokerGc(o.brokerGc, c.brokers, availableParallelism()) : null },
     targetConfiguration,
     machine: r.machine,
     loadAverageEnd: r.loadAverageEnd,

@@ -1,6 +1,7 @@
 /** `rlog-cli cluster start-local|status`: run a local cluster, see a cluster's state. */
 import type { Argv, CommandModule } from "yargs";
 import type { LocalClusterSource } from "../local-cluster.js";
+import { BROKER_GC_MODES, type BrokerGc } from "../../config/node-flags.js";
 import {
   CLIENT_PORT_BASE,
   LOCAL_BROKERS_DEFAULT,
@@ -18,6 +19,7 @@ interface StartLocalArgs {
   readonly "config-dir": string | undefined;
   readonly "raw-logs": boolean;
   readonly secure: boolean;
+  readonly gc: BrokerGc;
 }
 
 const startLocalCommand: CommandModule<object, StartLocalArgs> = {
@@ -38,6 +40,11 @@ const startLocalCommand: CommandModule<object, StartLocalArgs> = {
       })
       .option("config-dir", { type: "string", requiresArg: true, describe: "Instead of --brokers: run one broker per broker-N.json in this directory" })
       .option("raw-logs", { type: "boolean", default: false, describe: "Print the brokers' pino JSON log lines unformatted" })
+      .option("gc", {
+        choices: BROKER_GC_MODES,
+        default: "auto" as BrokerGc,
+        describe: "The brokers' garbage collector: single-threaded, parallel (V8's default), or auto (single-threaded when the brokers have fewer than 2 cores each; docs/OPERATIONS.md, "Node flags for a broker process")",
+      })
       .option("secure", {
         type: "boolean",
         default: false,
@@ -68,7 +75,7 @@ const startLocalCommand: CommandModule<object, StartLocalArgs> = {
             secure: args.secure,
           };
     const { runLocalCluster } = await import("../local-cluster.js");
-    process.exitCode = await runLocalCluster({ source, rawLogs: args["raw-logs"] });
+    process.exitCode = await runLocalCluster({ source, rawLogs: args["raw-logs"], gc: args.gc });
   },
 };
 
