@@ -43,7 +43,7 @@ const startLocalCommand: CommandModule<object, StartLocalArgs> = {
       .option("gc", {
         choices: BROKER_GC_MODES,
         default: "auto" as BrokerGc,
-        describe: "The brokers' garbage collector: single-threaded, parallel (V8's default), or auto (single-threaded when the brokers have fewer than 2 cores each; docs/OPERATIONS.md, "Node flags for a broker process")",
+        describe: "The brokers' garbage collector: single-threaded, parallel (V8's default), or auto (single-threaded when the brokers have fewer than 2 cores each; docs/OPERATIONS.md, \"Node flags for a broker process\")",
       })
       .option("secure", {
         type: "boolean",
