@@ -10,6 +10,13 @@
  *   their offsets chain (each starts where the one before ends);
  * - prevTerm, a vote's lastTerm and a snapshot's term are at most the
  *   message's term (a log never holds a term newer than its sender's);
+ * - a leader's or (pre-)candidate's message has a term of at least 1 (a
+ *   member raises its term before it campaigns, so before it leads), and so
+ *   does every entry and every log position past index 0 (prevTerm, lastTerm,
+ *   a snapshot's term, a commit position's term): entries are made by leaders.
+ *   Term 0 is what a member that never heard of an election has; taken in at
+ *   term 0, such a message would be believed by a fresh member (one whose
+ *   group has not elected yet) from any sender;
  * - every index, offset and term leaves room to count on within the safe
  *   integers (FIXED_LIMITS.integerMax);
  * - a configuration entry's data and a snapshot's membership are well-formed
@@ -28,6 +35,18 @@ import { FIXED_LIMITS } from "./limits.js";
 const MESSAGE_TYPES: readonly number[] = Object.values(MessageType);
 const ENTRY_KINDS: readonly number[] = Object.values(EntryKind);
 const NODE: IntRange = BROKER_ID;
+/** The term of an entry, or of a leader's or candidate's message. */
+const ELECTED_TERM: IntRange = { min: 1, max: FIXED_LIMITS.integerMax };
+/** Types only a leader or a (pre-)candidate sends (answers may come from a member still at term 0). */
+const FROM_LEADER_OR_CANDIDATE: readonly number[] = [
+  MessageType.PreVote,
+  MessageType.Vote,
+  MessageType.Append,
+  MessageType.Heartbeat,
+  MessageType.Snapshot,
+  MessageType.TimeoutNow,
+  MessageType.Rejoin,
+];
 /** Entries in one Append: bounded by the frame size; this only rejects absurd counts early. */
 const ENTRIES_MAX = 1_000_000;
 /** A storage incarnation (RaftConfig.recovering): 0 means none. */
@@ -36,7 +55,7 @@ const INCARNATION: IntRange = { min: 0, max: 0xffff_ffff };
 function checkEntry(v: unknown, path: string): Entry {
   const r = FieldReader.of(v, path);
   r.int("index", { min: 1, max: FIXED_LIMITS.integerMax });
-  r.int("term", NON_NEGATIVE);
+  r.int("term", ELECTED_TERM);
   r.oneOf("kind", ENTRY_KINDS);
   r.int("offset", NON_NEGATIVE);
   r.int("count", { min: 0, max: 0xffff_ffff });
@@ -51,8 +70,7 @@ function checkEntry(v: unknown, path: string): Entry {
 }
 
 function checkSnapshot(r: FieldReader, msgTerm: number): void {
-  r.int("index", NON_NEGATIVE);
-  notAfter(r, "term", msgTerm);
+  position(r, "index", "term", msgTerm);
   r.int("offset", NON_NEGATIVE);
   r.bytes("data");
   if (r.has("membership") || r.has("membershipIndex")) {
@@ -75,9 +93,15 @@ function checkMembership(r: FieldReader): void {
 /** The optional commit position of a (pre-)vote request or answer: an index and a term not newer than the message's. */
 function checkCommitted(r: FieldReader, msgTerm: number): void {
   if (!r.has("committed")) return;
-  const c = r.child("committed");
-  c.int("index", NON_NEGATIVE);
-  notAfter(c, "term", msgTerm);
+  position(r.child("committed"), "index", "term", msgTerm);
+}
+
+/** A log position (an index and the term of its entry): the term not newer than the message's, and at least 1 past index 0. */
+function position(r: FieldReader, indexName: string, termName: string, msgTerm: number): { index: number; term: number } {
+  const index = r.int(indexName, NON_NEGATIVE);
+  const term = notAfter(r, termName, msgTerm);
+  if (index > 0 && term === 0) throw new RlogError("INVALID_REQUEST", `${r.at(termName)}: 0 at ${indexName} ${index} (an entry's term is at least 1)`);
+  return { index, term };
 }
 
 /** A term field that must not be newer than the message's own term. */
@@ -89,8 +113,7 @@ function notAfter(r: FieldReader, name: string, msgTerm: number): number {
 
 /** An Append's entries hold a correct leader's invariants (see the file comment). */
 function checkAppendEntries(r: FieldReader, msgTerm: number): void {
-  const prevIndex = r.int("prevIndex", NON_NEGATIVE);
-  const prevTerm = notAfter(r, "prevTerm", msgTerm);
+  const { index: prevIndex, term: prevTerm } = position(r, "prevIndex", "prevTerm", msgTerm);
   r.int("commit", NON_NEGATIVE);
   const entries = checkArray(r.raw("entries"), r.at("entries"), ENTRIES_MAX, checkEntry);
   if (prevIndex + entries.length > FIXED_LIMITS.integerMax) throw new RlogError("INVALID_REQUEST", `${r.at("entries")}: indexes past ${FIXED_LIMITS.integerMax}`);
@@ -118,16 +141,14 @@ export function checkRaftMessage(v: unknown, path: string): Message {
   const type = r.oneOf("type", MESSAGE_TYPES);
   r.int("from", NODE);
   r.int("to", NODE);
-  const term = r.int("term", NON_NEGATIVE);
+  const term = r.int("term", FROM_LEADER_OR_CANDIDATE.includes(type) ? ELECTED_TERM : NON_NEGATIVE);
   switch (type) {
     case MessageType.PreVote:
-      r.int("lastIndex", NON_NEGATIVE);
-      notAfter(r, "lastTerm", term);
+      position(r, "lastIndex", "lastTerm", term);
       checkCommitted(r, term);
       break;
     case MessageType.Vote:
-      r.int("lastIndex", NON_NEGATIVE);
-      notAfter(r, "lastTerm", term);
+      position(r, "lastIndex", "lastTerm", term);
       r.bool("transfer");
       checkCommitted(r, term);
       break;

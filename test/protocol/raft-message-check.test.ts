@@ -74,3 +74,27 @@ test("a (pre-)vote request's or answer's optional commit position: an index and 
   assert.throws(() => checkRaftMessage({ type: MessageType.PreVote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 4, committed: { index: -1, term: 1 } }, "m"), /committed\.index/);
   assert.throws(() => checkRaftMessage({ type: MessageType.Vote, from: 2, to: 1, term: 5, lastIndex: 3, lastTerm: 4, transfer: false, committed: 7 }, "m"), /committed/);
 });
+
+test("a leader's or candidate's message, an entry and a log position past index 0 have a term of at least 1; answers may carry term 0", () => {
+  // What a member at term 0 (its group never elected) would otherwise take from any sender: the stale frames of the peer fuzz.
+  const snapshot = { index: 464582, term: 0, offset: 750415, data: new Uint8Array(34) };
+  assert.throws(() => checkRaftMessage({ type: MessageType.Snapshot, from: 2, to: 1, term: 0, snapshot }, "m"), /m\.term: .*0/);
+  assert.throws(() => checkRaftMessage({ type: MessageType.Snapshot, from: 2, to: 1, term: 1, snapshot }, "m"), /snapshot\.term: 0 at index 464582/);
+  checkRaftMessage({ type: MessageType.Snapshot, from: 2, to: 1, term: 1, snapshot: { ...snapshot, term: 1 } }, "m");
+  for (const type of [MessageType.Heartbeat, MessageType.TimeoutNow, MessageType.Rejoin]) {
+    assert.throws(() => checkRaftMessage({ type, from: 2, to: 1, term: 0, commit: 0, index: 1, incarnation: 1 }, "m"), /m\.term/, `type ${type}`);
+  }
+  assert.throws(() => checkRaftMessage(append({ term: 0, prevIndex: 0, prevTerm: 0, entries: [] }), "m"), /m\.term/);
+  assert.throws(() => checkRaftMessage(append({ prevIndex: 4, prevTerm: 0, entries: [] }), "m"), /prevTerm: 0 at prevIndex 4/);
+  assert.throws(() => checkRaftMessage(append({ prevIndex: 0, prevTerm: 0, entries: [e(1, 0, 0)] }), "m"), /entries\[0\]\.term/);
+  assert.throws(() => checkRaftMessage({ type: MessageType.PreVote, from: 2, to: 1, term: 0, lastIndex: 0, lastTerm: 0 }, "m"), /m\.term/);
+  assert.throws(() => checkRaftMessage({ type: MessageType.Vote, from: 2, to: 1, term: 2, lastIndex: 3, lastTerm: 0, transfer: false }, "m"), /lastTerm: 0 at lastIndex 3/);
+  assert.throws(() => checkRaftMessage({ type: MessageType.VoteResponse, from: 2, to: 1, term: 2, granted: false, committed: { index: 3, term: 0 } }, "m"), /committed\.term: 0 at index 3/);
+  // An empty log's position is index 0 at term 0; a member still at term 0 answers at term 0.
+  checkRaftMessage({ type: MessageType.PreVote, from: 2, to: 1, term: 1, lastIndex: 0, lastTerm: 0 }, "m");
+  checkRaftMessage({ type: MessageType.PreVoteResponse, from: 2, to: 1, term: 0, granted: false }, "m");
+  checkRaftMessage({ type: MessageType.AppendResponse, from: 2, to: 1, term: 0, success: false, index: 0, hintIndex: 0, hintTerm: 0 }, "m");
+  // A fast back-off hint names a compacted index at term 0 (RaftLog.findConflictByTerm): not a log position it vouches for.
+  checkRaftMessage({ type: MessageType.AppendResponse, from: 2, to: 1, term: 3, success: false, index: 9, hintIndex: 5, hintTerm: 0 }, "m");
+  checkRaftMessage({ type: MessageType.HeartbeatResponse, from: 2, to: 1, term: 0, promotable: true }, "m");
+});
