@@ -25,11 +25,17 @@ export class RaftLog {
   private unstableEntries: Entry[] = [];
   /** A snapshot to install, not yet persisted. */
   private unstableSnapshot: Snapshot | undefined;
-  /** Durable entries just below unstableOffset, oldest first (a cache of storage). */
-  private recent: Entry[] = [];
+  /** Durable entries just below unstableOffset, oldest first (a cache of storage); evicted slots hold undefined. */
+  private recent: (Entry | undefined)[] = [];
   /** Index of recent[recentHead] (the oldest cached entry). */
   private recentFirst: Index;
-  /** Entries before recentHead were evicted (dropped lazily to keep eviction O(1)). */
+  /**
+   * Slots before recentHead were evicted: emptied at once, so an evicted
+   * entry's payload is not held (a slot kept its entry until the array was
+   * compacted, up to 1,024 entries per group: with 1 MiB batches, a gigabyte
+   * of every group's history stayed in memory), and the array itself is
+   * compacted lazily to keep eviction O(1).
+   */
   private recentHead = 0;
   private recentBytes = 0;
   /** Highest index known committed. */
@@ -262,6 +268,7 @@ export class RaftLog {
     this.recentBytes += entryBytes(e);
     while (this.recentBytes > this.recentBytesMax && this.recentHead < this.recent.length) {
       this.recentBytes -= entryBytes(this.recent[this.recentHead]!);
+      this.recent[this.recentHead] = undefined;
       this.recentHead++;
       this.recentFirst = index(this.recentFirst + 1);
     }

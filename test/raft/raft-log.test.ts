@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { MemoryStorage } from "../../broker/raft/memory-storage.js";
 import { RaftLog } from "../../broker/raft/raft-log.js";
 import { EntryKind, entryBytes, index, offset, term, type Entry, type Index } from "../../broker/raft/types.js";
@@ -73,4 +75,30 @@ test("recent entries: 0 turns the cache off", () => {
   appendAndPersist(log, storage, 1, 3, 1);
   assert.deepEqual(log.entries(index(1), index(4), Infinity)?.map((e) => e.index), [1, 2, 3]);
   assert.equal(reads(), 1);
+});
+
+test("recent entries: an evicted entry is not held, so its payload can be collected", async () => {
+  // The garbage collector, reachable from a test (the flag only exposes gc(); it changes nothing else).
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const storage = new MemoryStorage();
+  const payloadBytes = 64 * 1024;
+  const log = new RaftLog(storage, undefined, 2 * (payloadBytes + entryBytes(entry(1, 1)))); // about two entries
+  const payloads: WeakRef<Uint8Array>[] = [];
+  const n = 200;
+  for (let i = 1; i <= n; i++) {
+    const data = new Uint8Array(payloadBytes);
+    payloads.push(new WeakRef(data));
+    const e: Entry = { ...entry(i, 1), data };
+    log.append([e]);
+    storage.apply({ entries: [{ ...e, data: data.slice() }] }); // storage keeps a copy of its own
+    log.stableTo(e.index, e.term);
+  }
+  await new Promise((resolve) => setImmediate(resolve)); // WeakRef targets stay alive until the job ends
+  gc();
+  const held = payloads.map((r, k) => (r.deref() === undefined ? -1 : k + 1)).filter((i) => i > 0);
+  // Before the fix every evicted slot kept its entry until 1,024 had piled up: all 200 were held.
+  assert.ok(held.length <= 3, `payloads still held: entries ${held.join(", ")}`);
+  assert.ok(held.every((i) => i > n - 3), `only the newest entries stay cached, held: ${held.join(", ")}`);
+  assert.deepEqual(log.entries(index(n - 1), index(n + 1), Infinity)?.map((e) => e.index), [n - 1, n], "the cache still serves what it holds");
 });
