@@ -697,6 +697,7 @@ export class Broker {
       inflightBytesMax: r.inflightBytesMax,
       appendBytesMax: r.appendBytesMax,
       uncommittedEntriesMax: r.uncommittedEntriesMax,
+      uncommittedBytesMax: r.uncommittedBytesMax,
       recentEntriesBytesMax: r.recentEntriesBytesMax,
       quiesce: r.quiesce,
       // The reassignment throttle, per tick: bytes a leader sends its learners (new replicas of a moving partition) together.

@@ -58,6 +58,8 @@ export interface RaftSettings {
   readonly appendBytesMax: number;
   /** Proposals waiting uncommitted on a leader before new ones are refused (back-pressure). */
   readonly uncommittedEntriesMax: number;
+  /** Bytes of uncommitted proposals on a leader before new ones are refused (back-pressure); one always goes through. */
+  readonly uncommittedBytesMax: number;
   /** Bytes of just-persisted entries a Raft group keeps in memory (0: off). */
   readonly recentEntriesBytesMax: number;
   /** Idle groups stop heartbeating and ticking; liveness comes from the peer heartbeat (peerLivenessTimeoutMs). */

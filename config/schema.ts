@@ -147,6 +147,7 @@ export const CONFIG_SCHEMA: SchemaFor<BrokerConfig> = {
       inflightBytesMax: int(1024),
       appendBytesMax: int(1024),
       uncommittedEntriesMax: int(1, 10_000_000),
+      uncommittedBytesMax: int(1024),
       recentEntriesBytesMax: int(0),
       quiesce: { kind: "bool" },
     },

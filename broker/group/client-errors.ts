@@ -16,7 +16,7 @@
  * | NOT_LEADER, leader known         | NOT_LEADER + hint           | NOT_CONTROLLER + hint| NOT_COORDINATOR + hint    |
  * | NOT_LEADER, no leader known      | LEADER_NOT_AVAILABLE        | NOT_CONTROLLER       | COORDINATOR_NOT_AVAILABLE |
  * | LEADER_TRANSFER_IN_PROGRESS      | LEADER_TRANSFER_IN_PROGRESS + hint (target) | NOT_CONTROLLER + hint (target) | COORDINATOR_NOT_AVAILABLE |
- * | BUSY (uncommittedEntriesMax)     | TOO_MANY_REQUESTS           | TOO_MANY_REQUESTS    | TOO_MANY_REQUESTS         |
+ * | BUSY (uncommitted* bounds)       | TOO_MANY_REQUESTS           | TOO_MANY_REQUESTS    | TOO_MANY_REQUESTS         |
  * | SHUTTING_DOWN (runner closed)    | SHUTTING_DOWN               | SHUTTING_DOWN        | SHUTTING_DOWN             |
  * | INVALID                          | INVALID_REQUEST             | INVALID_REQUEST      | INVALID_REQUEST           |
  *

@@ -55,6 +55,14 @@ export const RAFT_DEFAULTS = frozen({
   appendBytesMax: 1 * MiB,
   /** Uncommitted proposals on a leader before back-pressure refuses new ones. */
   uncommittedEntriesMax: 10_000,
+  /**
+   * Bytes of uncommitted proposals on a leader before back-pressure refuses
+   * new ones: the memory a group may hold for writes it cannot commit yet (a
+   * slow or missing quorum). 64 MiB is a dozen producers' worth of 1 MiB
+   * batches in flight on one partition; a proposal is never refused while
+   * nothing is uncommitted, so one larger batch still goes through.
+   */
+  uncommittedBytesMax: 64 * MiB,
   /** Just-persisted entries kept in memory per group, so sending and applying do not read back. */
   recentEntriesBytesMax: 2 * MiB,
   /**

@@ -46,6 +46,12 @@ export interface RaftConfig {
   /** Proposals waiting in the leader's unstable log before new ones are refused (back-pressure). */
   readonly uncommittedEntriesMax: number;
   /**
+   * Bytes (entryBytes) of this leader's uncommitted proposals before new ones
+   * are refused with BUSY; one proposal always goes through when nothing is
+   * uncommitted. Absent: RAFT_DEFAULTS.uncommittedBytesMax.
+   */
+  readonly uncommittedBytesMax?: number;
+  /**
    * Bytes of just-persisted entries kept in memory, so appends to followers and
    * apply do not read back what was just written; 0 turns the cache off.
    */

@@ -138,6 +138,7 @@
  * configuration; a positive budget always lets at least one entry out, and
  * an overdraft is paid back by later ticks (the average rate holds).
  */
+import { RAFT_DEFAULTS } from "../protocol/defaults.js";
 import { assert } from "./assert.js";
 import type { RaftConfig } from "./config.js";
 import type { LogReader } from "./log-storage.js";
@@ -171,6 +172,7 @@ import { RaftLog } from "./raft-log.js";
 import type { RandomSource } from "./random.js";
 import { Role, type MembershipChangeResult, type MembershipStatus, type ProposeResult, type Proposal, type Ready, type SoftState, type Status } from "./ready.js";
 import {
+  ENTRY_OVERHEAD_BYTES,
   EntryKind,
   NO_NODE,
   entryBytes,
@@ -258,6 +260,8 @@ export class RaftNode {
   private repairTag: number;
   /** Highest leader commit index heard in this term (Status.leaderCommit); reset with the term state. */
   private leaderCommitHeard: Index = index(0);
+  /** Leader: bytes (entryBytes) of its proposals not yet handed out committed; bounded by uncommittedBytesMax. */
+  private uncommittedBytes = 0;
   /** Quiesced (see the file comment): ticks are ignored and a leader sends no heartbeats. */
   private quiet = false;
   /** Voters the broker's liveness tracker reports down (peerDown), until they are heard of again (peerUp). */
@@ -439,9 +443,16 @@ export class RaftNode {
     if (this.log.lastIndex() - this.log.committed + proposals.length > this.cfg.uncommittedEntriesMax) {
       return { ok: false, code: "BUSY", leader: this.id, message: "too many uncommitted entries; retry later" };
     }
+    let bytes = 0;
+    for (const p of proposals) bytes += p.data.byteLength + ENTRY_OVERHEAD_BYTES;
+    const bytesMax = this.cfg.uncommittedBytesMax ?? RAFT_DEFAULTS.uncommittedBytesMax;
+    if (this.uncommittedBytes > 0 && this.uncommittedBytes + bytes > bytesMax) {
+      return { ok: false, code: "BUSY", leader: this.id, message: `too many uncommitted bytes (${this.uncommittedBytes} of ${bytesMax}); retry later` };
+    }
     this.wake();
     const firstIndex = index(this.log.lastIndex() + 1);
     const firstOffset = this.appendEntries(proposals);
+    this.uncommittedBytes += bytes;
     return { ok: true, firstIndex, firstOffset, term: this.term };
   }
 
@@ -813,6 +824,11 @@ export class RaftNode {
     }
     const lastCommitted = rd.committed[rd.committed.length - 1];
     if (lastCommitted && lastCommitted.index > this.log.applied) this.log.appliedTo(lastCommitted.index);
+    if (this.role === Role.Leader && this.uncommittedBytes > 0) {
+      // Entries of earlier leaders were never counted: the count floors at 0 (as etcd's).
+      for (const e of rd.committed) this.uncommittedBytes -= entryBytes(e);
+      if (this.uncommittedBytes < 0) this.uncommittedBytes = 0;
+    }
     if (this.role === Role.Leader) {
       // The leader counts itself only for what it has made durable.
       const self = this.progress.get(this.id)!;
@@ -896,6 +912,7 @@ export class RaftNode {
   }
 
   private reset(): void {
+    this.uncommittedBytes = 0;
     this.leaderCommitHeard = index(0);
     this.quiet = false;
     this.electionElapsed = 0;
@@ -1609,6 +1626,7 @@ function validateConfig(c: RaftConfig): void {
   );
   assert(c.inflightAppendsMax >= 1, "inflightAppendsMax must be at least 1");
   assert(c.uncommittedEntriesMax >= 1, "uncommittedEntriesMax must be at least 1");
+  assert(c.uncommittedBytesMax === undefined || c.uncommittedBytesMax >= 1, "uncommittedBytesMax must be at least 1");
   assert(Number.isSafeInteger(c.recentEntriesBytesMax) && c.recentEntriesBytesMax >= 0, "recentEntriesBytesMax must be a non-negative integer");
   const t = c.learnerAppendBytesPerTick ?? 0;
   assert(Number.isSafeInteger(t) && t >= 0, "learnerAppendBytesPerTick must be a non-negative integer");

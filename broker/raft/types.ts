@@ -147,7 +147,10 @@ export interface Snapshot extends SnapshotMeta {
 
 export const EMPTY_SNAPSHOT: Snapshot = { index: index(0), term: term(0), offset: offset(0), data: new Uint8Array(0) };
 
+/** What entryBytes adds to an entry's payload for its fields. */
+export const ENTRY_OVERHEAD_BYTES = 40;
+
 /** Approximate size of an entry on the wire and on disk, for byte limits. */
 export function entryBytes(e: Entry): number {
-  return e.data.byteLength + 40;
+  return e.data.byteLength + ENTRY_OVERHEAD_BYTES;
 }

@@ -41,7 +41,7 @@ test("wrong types are refused, naming the key and the value", () => {
     [{ host: 127 }, "host: must be a string of 1..253 characters, got 127"],
     [{ dataDir: null }, "dataDir: must be a string of 1..4096 characters, got null"],
     [{ logLevel: "verbose" }, 'logLevel: must be one of "trace", "debug", "info", "warn", "error", "fatal", "silent", got "verbose"'],
-    [{ raft: 5 }, "raft: must be an object with keys electionTimeoutTicks, heartbeatIntervalTicks, preferredLeaderCheckTicks, inflightAppendsMax, inflightBytesMax, appendBytesMax, uncommittedEntriesMax, recentEntriesBytesMax, quiesce, got 5"],
+    [{ raft: 5 }, "raft: must be an object with keys electionTimeoutTicks, heartbeatIntervalTicks, preferredLeaderCheckTicks, inflightAppendsMax, inflightBytesMax, appendBytesMax, uncommittedEntriesMax, uncommittedBytesMax, recentEntriesBytesMax, quiesce, got 5"],
     [
       { limits: [] },
       "limits: must be an object with keys frameBytesMax, recordBytesMax, batchRecordsMax, batchBytesMax, batchDecompressedBytesMax, topicNameLengthMax, partitionsMax, replicationFactorMax, connectionsMax, inflightRequestsMax, fetchBytesMax, fetchWaitMsMax, connectionIdleMs, connectionsPerAddressMax, connectionResponseBytesMax, brokerResponseBytesMax, sendStallMs, sendStallPressureMs, got []",
