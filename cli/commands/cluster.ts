@@ -1,7 +1,7 @@
 /** `rlog-cli cluster start-local|status`: run a local cluster, see a cluster's state. */
 import type { Argv, CommandModule } from "yargs";
 import type { LocalClusterSource } from "../local-cluster.js";
-import { BROKER_GC_MODES, type BrokerGc } from "../../config/node-flags.js";
+import type { BrokerGc } from "../../config/node-flags.js";
 import {
   CLIENT_PORT_BASE,
   LOCAL_BROKERS_DEFAULT,
@@ -22,6 +22,12 @@ interface StartLocalArgs {
   readonly gc: BrokerGc;
 }
 
+/** config/node-flags.ts's BROKER_GC_MODES, spelled out: commands import only cli/** statically, so --help stays fast. */
+const GC_CHOICES = ["auto", "single-threaded", "parallel"] as const satisfies readonly BrokerGc[];
+/** Fails to compile when BrokerGc gains a mode GC_CHOICES lacks. */
+const GC_CHOICES_COMPLETE: Exclude<BrokerGc, (typeof GC_CHOICES)[number]> extends never ? true : never = true;
+void GC_CHOICES_COMPLETE;
+
 const startLocalCommand: CommandModule<object, StartLocalArgs> = {
   command: "start-local",
   describe: `Run a local cluster of ${LOCAL_BROKERS_MIN} to ${LOCAL_BROKERS_MAX} broker processes on ${LOCAL_HOST} (what \`npm start\` runs)`,
@@ -41,7 +47,7 @@ const startLocalCommand: CommandModule<object, StartLocalArgs> = {
       .option("config-dir", { type: "string", requiresArg: true, describe: "Instead of --brokers: run one broker per broker-N.json in this directory" })
       .option("raw-logs", { type: "boolean", default: false, describe: "Print the brokers' pino JSON log lines unformatted" })
       .option("gc", {
-        choices: BROKER_GC_MODES,
+        choices: GC_CHOICES,
         default: "auto" as BrokerGc,
         describe: "The brokers' garbage collector: single-threaded, parallel (V8's default), or auto (single-threaded when the brokers have fewer than 2 cores each; docs/OPERATIONS.md, \"Node flags for a broker process\")",
       })
