@@ -74,16 +74,35 @@ test("5 brokers, replication factor 3: produced and consumed through kafkajs", {
   }
 });
 
-test("brokers on separate addresses: Metadata advertises each broker's own address, and kafkajs reaches all of them from one", { timeout: 120_000 }, async () => {
+test("brokers on separate addresses: Metadata advertises each broker's own address, and kafkajs reaches all of them from one", { timeout: 120_000 }, async (t) => {
   const address = (id: number): string => `127.0.0.${id + 1}`;
   const cluster = await TestCluster.start({ size: 3, kafka: true, addresses: (id) => ({ bind: address(id), advertised: address(id) }) });
   try {
     const bootstrap = cluster.kafkaBrokers();
     assert.deepEqual(bootstrap.map((b) => b.split(":")[0]), ["127.0.0.2", "127.0.0.3", "127.0.0.4"]);
-    const kafka = new Kafka({ clientId: "shapes-addresses", brokers: [bootstrap[1]!], logLevel: logLevel.NOTHING });
+    // kafkajs's errors, kept for the diagnostics below (its describeCluster reports only a TypeError when every broker failed).
+    const seen: string[] = [];
+    const logCreator = () => (entry: { level: number; log: { message?: string; error?: string } }) => {
+      if (seen.length < 50) seen.push(`${logLevel[entry.level] ?? entry.level}: ${entry.log.message ?? ""} ${entry.log.error ?? ""}`);
+    };
+    const kafka = new Kafka({ clientId: "shapes-addresses", brokers: [bootstrap[1]!], logLevel: logLevel.WARN, logCreator });
     const admin = kafka.admin();
     await admin.connect();
     try {
+      // The harness's readiness is the rlog listener's; once in CI (2026-12-02, under the whole suite's load) every
+      // broker's Kafka Metadata failed right after start, and kafkajs hid why. Wait a bounded time for an answer,
+      // and report what kafkajs saw meanwhile.
+      let failures = 0;
+      await untilTrue("a kafkajs describeCluster answer", 20_000, async () => {
+        try {
+          return (await admin.describeCluster()).brokers.length === bootstrap.length;
+        } catch (err) {
+          failures++;
+          seen.push(`describeCluster: ${(err as Error).message}`);
+          return false;
+        }
+      }).catch((err: unknown) => assert.fail(`${(err as Error).message}; kafkajs saw:\n${seen.join("\n")}`));
+      if (failures > 0) t.diagnostic(`describeCluster failed ${failures} time(s) before answering; kafkajs saw: ${seen.join(" | ")}`);
       const described = await admin.describeCluster();
       assert.deepEqual(
         described.brokers.map((b) => `${b.host}:${b.port}`).sort(),
