@@ -6,7 +6,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PRODUCER_DEFAULTS } from "../broker/protocol/defaults.js";
-import { BROKER_GC_MODES, type BrokerGc } from "../config/node-flags.js";
+import { availableParallelism } from "node:os";
+import { BROKER_GC_MODES, resolveBrokerGc, type BrokerGc } from "../config/node-flags.js";
 import { parseCompression, type Compression } from "./compression.js";
 import { VALUE_KINDS, type ValueKind } from "./record-value.js";
 
@@ -36,8 +37,8 @@ export interface BenchOptions {
   /** --secure: TLS, SCRAM-SHA-256 logins and ACLs on (bench/cluster.ts). */
   readonly secure: boolean;
   readonly brokerLogLevel: string;
-  /** How the brokers the bench starts collect garbage (config/node-flags.ts; --broker-gc, default auto). */
-  readonly brokerGc: BrokerGc;
+  /** How the brokers the bench starts collect garbage: --broker-gc (default auto) resolved for clusterSize on this machine (config/node-flags.ts). */
+  readonly brokerGc: "single-threaded" | "parallel";
   /** Directory for broker CPU profiles (node --cpu-prof), or undefined. */
   readonly brokerCpuProfDir: string | undefined;
   /** Directory to copy the broker logs to at the end, or undefined. */
@@ -301,8 +302,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
   if (acks !== "all" && acks !== "leader") throw new RangeError(`--acks must be all or leader, got ${JSON.stringify(acks)}`);
   const values = v.values ?? "random";
   if (!(VALUE_KINDS as readonly string[]).includes(values)) throw new RangeError(`--values must be one of ${VALUE_KINDS.join(", ")}, got ${JSON.stringify(values)}`);
-  const brokerGc = (v["broker-gc"] ?? "auto") as BrokerGc;
-  if (!BROKER_GC_MODES.includes(brokerGc)) throw new RangeError(`--broker-gc must be one of ${BROKER_GC_MODES.join(", ")}, got ${JSON.stringify(v["broker-gc"])}`);
+  const brokerGcMode = (v["broker-gc"] ?? "auto") as BrokerGc;
+  if (!BROKER_GC_MODES.includes(brokerGcMode)) throw new RangeError(`--broker-gc must be one of ${BROKER_GC_MODES.join(", ")}, got ${JSON.stringify(v["broker-gc"])}`);
   const rate = v.rate === undefined ? undefined : int("rate", v.rate, 0, 1, 10_000_000);
   return {
     preset: v.full === true ? "full" : "quick",
@@ -317,7 +318,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     tls,
     secure,
     brokerLogLevel: v["broker-log-level"] ?? "info",
-    brokerGc,
+    brokerGc: resolveBrokerGc(brokerGcMode, clusterSize, availableParallelism()),
     brokerCpuProfDir: v["broker-cpu-prof"],
     keepLogsDir: v["keep-logs"],
     hopTraceFile: v["hop-trace"] === undefined ? undefined : resolve(v["hop-trace"]),

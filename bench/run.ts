@@ -5,8 +5,8 @@
  * section as it finishes, and assemble the JSON. A workload that fails is reported with its error
  * and the run goes on; everything started is ended in any case.
  */
-import { availableParallelism, loadavg } from "node:os";
-import { brokerNodeFlags, resolveBrokerGc } from "../config/node-flags.js";
+import { loadavg } from "node:os";
+import { SINGLE_THREADED_GC_FLAGS } from "../config/node-flags.js";
 import { measureLmdbCeiling, type LmdbCeiling } from "./ceilings/lmdb-ceiling.js";
 import { measureWsCeiling, type WsCeiling } from "./ceilings/ws-ceiling.js";
 import { BenchCluster } from "./cluster.js";
@@ -68,7 +68,7 @@ function openCluster(o: BenchOptions, keepLogsDir = o.keepLogsDir): Promise<Benc
     fsync: o.fsync,
     metrics: o.metrics,
     logLevel: o.brokerLogLevel,
-    nodeArgs: [...brokerNodeFlags(o.brokerGc, o.clusterSize, availableParallelism()), ...(o.brokerCpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", o.brokerCpuProfDir])],
+    nodeArgs: [...(o.brokerGc === "single-threaded" ? SINGLE_THREADED_GC_FLAGS : []), ...(o.brokerCpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", o.brokerCpuProfDir])],
     cwd: process.cwd(),
     keepLogsDir,
     env: o.hopTraceFile === undefined ? {} : { RLOG_HOP_TRACE: o.hopTraceFile },
@@ -147,7 +147,7 @@ export async function runBench(o: BenchOptions, print: (text: string) => void): 
       progress.update("cluster", o.brokerUrls === undefined ? `starting ${o.clusterSize} broker(s)` : `attaching to ${o.brokerUrls.join(",")}`, true);
       cluster = await openCluster(o);
       replicationFactor = o.replicationFactor ?? Math.min(3, cluster.brokers.length);
-      const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}, ${resolveBrokerGc(o.brokerGc, o.clusterSize, availableParallelism())} GC${o.metrics ? "" : ", metrics OFF"}${o.secure ? ", TLS, SCRAM logins and ACLs on" : o.tls ? ", TLS on (wss://, mutual TLS between brokers)" : ""}` : "given by --brokers, fsync as configured";
+      const how = cluster.local ? `started by the bench (temporary data, removed afterwards), fsync ${o.fsync ? "on" : "OFF"}, ${o.brokerGc} GC${o.metrics ? "" : ", metrics OFF"}${o.secure ? ", TLS, SCRAM logins and ACLs on" : o.tls ? ", TLS on (wss://, mutual TLS between brokers)" : ""}` : "given by --brokers, fsync as configured";
       clusterText = `${cluster.brokers.length} broker(s) ${how}, replication factor ${replicationFactor}`;
       ctx = new BenchContext(cluster, o, progress, Date.now().toString(36), replicationFactor);
     } else if (selected("partition-scale")) {

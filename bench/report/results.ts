@@ -4,8 +4,6 @@
  * figures named in REQUIRED_FIELDS are null, so a script can always find
  * the keys. Times in ms, rates per second, MB = 10^6 bytes.
  */
-import { availableParallelism } from "node:os";
-import { resolveBrokerGc } from "../../config/node-flags.js";
 import { PRODUCER_DEFAULTS } from "../../broker/protocol/defaults.js";
 import type { LmdbCeiling } from "../ceilings/lmdb-ceiling.js";
 import type { WsCeiling } from "../ceilings/ws-ceiling.js";
@@ -207,7 +205,7 @@ export function assembleResults(r: RunRecord): BenchResults {
     durationSeconds: r.durationSeconds,
     preset: o.preset,
     workloads: o.workloads,
-    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor, tls: c?.urls.some((u) => u.startsWith("wss:")) ?? false, secure: c?.local === true && o.secure, gc: c?.local === true ? resolveBrokerGc(o.brokerGc, c.brokers, availableParallelism()) : null },
+    cluster: { brokers: c?.brokers ?? 0, startedByBench: c?.local ?? false, urls: c?.urls ?? [], fsync: c === undefined || c.local ? o.fsync : null, replicationFactor, tls: c?.urls.some((u) => u.startsWith("wss:")) ?? false, secure: c?.local === true && o.secure, gc: c?.local === true ? o.brokerGc : null },
     targetConfiguration,
     machine: r.machine,
     loadAverageEnd: r.loadAverageEnd,

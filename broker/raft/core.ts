@@ -172,7 +172,6 @@ import { RaftLog } from "./raft-log.js";
 import type { RandomSource } from "./random.js";
 import { Role, type MembershipChangeResult, type MembershipStatus, type ProposeResult, type Proposal, type Ready, type SoftState, type Status } from "./ready.js";
 import {
-  ENTRY_OVERHEAD_BYTES,
   EntryKind,
   NO_NODE,
   entryBytes,
@@ -444,7 +443,7 @@ export class RaftNode {
       return { ok: false, code: "BUSY", leader: this.id, message: "too many uncommitted entries; retry later" };
     }
     let bytes = 0;
-    for (const p of proposals) bytes += p.data.byteLength + ENTRY_OVERHEAD_BYTES;
+    for (const p of proposals) bytes += entryBytes(p);
     const bytesMax = this.cfg.uncommittedBytesMax ?? RAFT_DEFAULTS.uncommittedBytesMax;
     if (this.uncommittedBytes > 0 && this.uncommittedBytes + bytes > bytesMax) {
       return { ok: false, code: "BUSY", leader: this.id, message: `too many uncommitted bytes (${this.uncommittedBytes} of ${bytesMax}); retry later` };

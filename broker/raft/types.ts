@@ -148,9 +148,9 @@ export interface Snapshot extends SnapshotMeta {
 export const EMPTY_SNAPSHOT: Snapshot = { index: index(0), term: term(0), offset: offset(0), data: new Uint8Array(0) };
 
 /** What entryBytes adds to an entry's payload for its fields. */
-export const ENTRY_OVERHEAD_BYTES = 40;
+const ENTRY_OVERHEAD_BYTES = 40;
 
-/** Approximate size of an entry on the wire and on disk, for byte limits. */
-export function entryBytes(e: Entry): number {
+/** Approximate size of an entry (or of a proposal, which becomes one) on the wire and on disk, for byte limits. */
+export function entryBytes<E extends { readonly data: Uint8Array }>(e: E): number {
   return e.data.byteLength + ENTRY_OVERHEAD_BYTES;
 }

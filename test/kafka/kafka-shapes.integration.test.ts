@@ -93,9 +93,11 @@ test("brokers on separate addresses: Metadata advertises each broker's own addre
       // broker's Kafka Metadata failed right after start, and kafkajs hid why. Wait a bounded time for an answer,
       // and report what kafkajs saw meanwhile.
       let failures = 0;
+      let described: Awaited<ReturnType<typeof admin.describeCluster>> | undefined;
       await untilTrue("a kafkajs describeCluster answer", 20_000, async () => {
         try {
-          return (await admin.describeCluster()).brokers.length === bootstrap.length;
+          described = await admin.describeCluster();
+          return described.brokers.length === bootstrap.length;
         } catch (err) {
           failures++;
           seen.push(`describeCluster: ${(err as Error).message}`);
@@ -103,7 +105,7 @@ test("brokers on separate addresses: Metadata advertises each broker's own addre
         }
       }).catch((err: unknown) => assert.fail(`${(err as Error).message}; kafkajs saw:\n${seen.join("\n")}`));
       if (failures > 0) t.diagnostic(`describeCluster failed ${failures} time(s) before answering; kafkajs saw: ${seen.join(" | ")}`);
-      const described = await admin.describeCluster();
+      assert.ok(described !== undefined);
       assert.deepEqual(
         described.brokers.map((b) => `${b.host}:${b.port}`).sort(),
         [...bootstrap].sort(),

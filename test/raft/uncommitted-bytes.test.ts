@@ -8,11 +8,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ENTRY_OVERHEAD_BYTES, nodeId } from "../../broker/raft/types.js";
+import { entryBytes, nodeId } from "../../broker/raft/types.js";
 import { Harness } from "./harness.js";
 
 const PAYLOAD = "x".repeat(100);
-const ENTRY = PAYLOAD.length + ENTRY_OVERHEAD_BYTES; // 140 bytes as counted
+const ENTRY = entryBytes({ data: new TextEncoder().encode(PAYLOAD) }); // 140 bytes as counted
 
 function cluster(): Harness {
   return new Harness({ size: 3, seed: 7, config: { uncommittedBytesMax: 2 * ENTRY + 20 } });
